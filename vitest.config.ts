@@ -1,10 +1,11 @@
 import { defineConfig } from "vitest/config";
 
-// Tests mirror the code under test/. Real servers and git repos are involved,
+// Tests mirror the code under test/; plugin tests live beside their plugin in bot/plugins/
+// (the only place a self-edit may write, so the agent can add tests there). Real servers and git repos are involved,
 // so timeouts are generous; forks keep native handles (sqlite, child processes) isolated.
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
+    include: ["test/**/*.test.ts", "bot/plugins/**/*.test.ts"],
     pool: "forks",
     testTimeout: 30_000,
     hookTimeout: 30_000,
