@@ -13,7 +13,7 @@ import {
 let repo: TestRepo;
 afterEach(() => repo?.cleanup());
 
-function byPath(files: { path: string }[]) {
+function byPath<T extends { path: string }>(files: T[]): Record<string, T> {
   return Object.fromEntries(files.map((f) => [f.path, f]));
 }
 
