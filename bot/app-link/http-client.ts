@@ -1,0 +1,175 @@
+// The bot's side of protocol.ts over HTTP with a bearer token. Progress arrives on one
+// long-lived SSE stream that reconnects with backoff and resumes from Last-Event-ID.
+import { z } from "zod";
+import { AppLinkError, type OuroAppLink } from "./link.ts";
+import {
+  API_PREFIX,
+  appStatusSchema,
+  changeRequestSchema,
+  changeSummarySchema,
+  errorBodySchema,
+  progressEventSchema,
+  rollbackResultSchema,
+  runtimeErrorReportSchema,
+  stopResultSchema,
+  submitResultSchema,
+  voteResultSchema,
+  type Actor,
+  type ProgressEvent,
+} from "./protocol.ts";
+import { readSse } from "./sse.ts";
+
+export interface HttpAppLinkOptions {
+  url: string;
+  token: string;
+  requestTimeoutMs?: number;
+  /** Called with stream problems (bad events, reconnects), for the bot's log. */
+  onWarning?: (message: string) => void;
+}
+
+/** Validates what the bot is about to send; a bad value is the bot's bug, named clearly. */
+function checked<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const detail = r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    throw new AppLinkError(`invalid ${what}: ${detail}`);
+  }
+  return r.data;
+}
+
+export class HttpAppLink implements OuroAppLink {
+  private base: string;
+  private token: string;
+  private timeoutMs: number;
+  private listeners = new Set<(e: ProgressEvent) => void>();
+  private stream?: AbortController;
+  private lastEventId?: string;
+  private closed = false;
+  private warn: (m: string) => void;
+  /** Resolves once the event stream is connected (for tests and start-up ordering). */
+  connected: Promise<void>;
+  private markConnected!: () => void;
+
+  constructor(opts: HttpAppLinkOptions) {
+    this.base = opts.url.replace(/\/+$/, "") + API_PREFIX;
+    this.token = opts.token;
+    this.timeoutMs = opts.requestTimeoutMs ?? 10_000;
+    this.warn = opts.onWarning ?? (() => {});
+    this.connected = new Promise((r) => (this.markConnected = r));
+  }
+
+  private async call<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(this.base + path, {
+        method,
+        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      throw new AppLinkError(`the Ouro app is unreachable (${(err as Error).message})`);
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text === "" ? {} : JSON.parse(text);
+    } catch {
+      throw new AppLinkError(`the Ouro app sent a malformed answer (HTTP ${res.status})`, res.status);
+    }
+    if (!res.ok) {
+      const e = errorBodySchema.safeParse(json);
+      throw new AppLinkError(e.success ? e.data.error : `the Ouro app answered HTTP ${res.status}`, res.status);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new AppLinkError(`the Ouro app sent an unexpected answer: ${parsed.error.issues[0]?.message}`, res.status);
+    return parsed.data;
+  }
+
+  async submitRequest(request: z.input<typeof changeRequestSchema>) {
+    return this.call("POST", "/changes", submitResultSchema, checked(changeRequestSchema, request, "change request"));
+  }
+  status() {
+    return this.call("GET", "/status", appStatusSchema);
+  }
+  async changes(limit = 10) {
+    const r = await this.call("GET", `/changes?limit=${limit}`, z.object({ changes: z.array(changeSummarySchema) }));
+    return r.changes;
+  }
+  rollback(changeId: string, by: Actor) {
+    return this.call("POST", `/changes/${encodeURIComponent(changeId)}/rollback`, rollbackResultSchema, { by });
+  }
+  vote(changeId: string, voter: Actor, vote: "up" | "down") {
+    return this.call("POST", `/changes/${encodeURIComponent(changeId)}/votes`, voteResultSchema, { voter, vote });
+  }
+  stop(by: Actor) {
+    return this.call("POST", "/stop", stopResultSchema, { by });
+  }
+  resume(by: Actor) {
+    return this.call("POST", "/resume", stopResultSchema, { by });
+  }
+  async reportError(report: z.input<typeof runtimeErrorReportSchema>) {
+    await this.call("POST", "/errors", z.unknown(), checked(runtimeErrorReportSchema, report, "error report"));
+  }
+
+  subscribe(listener: (e: ProgressEvent) => void): () => void {
+    this.listeners.add(listener);
+    if (!this.stream && !this.closed) void this.runStream();
+    return () => this.listeners.delete(listener);
+  }
+
+  private async runStream(): Promise<void> {
+    let delay = 100;
+    while (!this.closed) {
+      const ctrl = new AbortController();
+      this.stream = ctrl;
+      try {
+        const res = await fetch(this.base + "/events", {
+          headers: {
+            authorization: `Bearer ${this.token}`,
+            accept: "text/event-stream",
+            ...(this.lastEventId ? { "last-event-id": this.lastEventId } : {}),
+          },
+          signal: ctrl.signal,
+        });
+        if (!res.ok || !res.body) throw new Error(`event stream answered HTTP ${res.status}`);
+        this.markConnected();
+        delay = 100;
+        for await (const msg of readSse(res.body)) {
+          if (msg.id !== undefined) this.lastEventId = msg.id;
+          if (msg.event !== "progress") continue;
+          let parsed;
+          try {
+            parsed = progressEventSchema.safeParse(JSON.parse(msg.data));
+          } catch {
+            parsed = undefined;
+          }
+          if (!parsed?.success) {
+            this.warn(`ignored a malformed progress event: ${msg.data.slice(0, 200)}`);
+            continue;
+          }
+          for (const l of this.listeners) {
+            try {
+              l(parsed.data);
+            } catch (err) {
+              this.warn(`progress listener failed: ${(err as Error).message}`);
+            }
+          }
+        }
+        if (!this.closed) this.warn("event stream ended; reconnecting");
+      } catch (err) {
+        if (this.closed) break;
+        this.warn(`event stream: ${(err as Error).message}; retrying in ${delay} ms`);
+      }
+      if (this.closed) break;
+      await new Promise((r) => setTimeout(r, delay).unref());
+      delay = Math.min(delay * 2, 5_000);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.stream?.abort();
+    this.listeners.clear();
+  }
+}

@@ -1,0 +1,38 @@
+// What the bot needs from the Ouro app. The HTTP client (http-client.ts) is the real
+// implementation; anything else speaking protocol.ts over HTTP works with it.
+import type {
+  Actor,
+  AppStatus,
+  ChangeRequest,
+  ChangeSummary,
+  ProgressEvent,
+  RollbackResult,
+  RuntimeErrorReport,
+  SubmitResult,
+  VoteResult,
+  VoteValue,
+} from "./protocol.ts";
+
+export interface OuroAppLink {
+  submitRequest(request: ChangeRequest): Promise<SubmitResult>;
+  status(): Promise<AppStatus>;
+  changes(limit?: number): Promise<ChangeSummary[]>;
+  rollback(changeId: string, by: Actor): Promise<RollbackResult>;
+  vote(changeId: string, voter: Actor, vote: VoteValue): Promise<VoteResult>;
+  stop(by: Actor): Promise<{ stopped: boolean }>;
+  resume(by: Actor): Promise<{ stopped: boolean }>;
+  reportError(report: RuntimeErrorReport): Promise<void>;
+  /** Progress of every change; returns an unsubscribe function. */
+  subscribe(listener: (event: ProgressEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** A failure the user should read: the app's own message, or why it could not be reached. */
+export class AppLinkError extends Error {
+  readonly status?: number;
+  constructor(message: string, status?: number) {
+    super(message);
+    this.name = "AppLinkError";
+    this.status = status;
+  }
+}

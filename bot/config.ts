@@ -1,0 +1,79 @@
+// The bot's configuration, read from the environment once at start-up and validated,
+// so a missing token or a malformed key fails before anything connects.
+import { z } from "zod";
+
+const optionalUrl = z.preprocess((v) => (v === "" ? undefined : v), z.url().optional());
+const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).optional());
+
+/** 32 bytes, given as 64 hex characters or base64. */
+export function parseEncryptionKey(raw: string): Buffer {
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, "hex") : Buffer.from(raw, "base64");
+  if (key.length !== 32) throw new Error("OURO_ENCRYPTION_KEY must be 32 bytes (64 hex characters or base64)");
+  return key;
+}
+
+export const envSchema = z.object({
+  DISCORD_TOKEN: z.string().min(1, "DISCORD_TOKEN is required"),
+  /** Base of the Discord REST API, e.g. the local stand-in's; default is discord.com's. */
+  DISCORD_API: optionalUrl,
+  DISCORD_APPLICATION_ID: optionalString,
+  /** Register commands in this guild only (instant) instead of globally. */
+  DISCORD_GUILD_ID: optionalString,
+  OURO_APP_URL: z.url("OURO_APP_URL must be the URL of the Ouro app's bot interface"),
+  OURO_APP_TOKEN: z.string().min(16, "OURO_APP_TOKEN must be at least 16 characters"),
+  OPENAI_BASE_URL: optionalUrl,
+  OPENAI_API_KEY: optionalString,
+  OURO_MODEL: z.string().min(1).default("gpt-4o-mini"),
+  OURO_DATA_DIR: z.string().min(1).default("./data/bot"),
+  OURO_ENCRYPTION_KEY: z.string().refine((v) => {
+    try {
+      parseEncryptionKey(v);
+      return true;
+    } catch {
+      return false;
+    }
+  }, "OURO_ENCRYPTION_KEY must be 32 bytes (64 hex characters or base64)"),
+  OURO_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  OURO_HEALTH_HOST: z.string().default("127.0.0.1"),
+  OURO_PLUGIN_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(2500),
+  OURO_VERSION: optionalString,
+});
+
+export interface BotConfig {
+  discordToken: string;
+  /** REST base, e.g. "http://127.0.0.1:1234/api"; undefined = discord.com. */
+  discordApi?: string;
+  applicationId?: string;
+  guildId?: string;
+  app: { url: string; token: string };
+  /** Undefined = no model configured: conversation says so, everything else works. */
+  model?: { baseURL?: string; apiKey: string; name: string };
+  dataDir: string;
+  encryptionKey: Buffer;
+  health: { port: number; host: string };
+  pluginTimeoutMs: number;
+  version?: string;
+}
+
+/** Parses `process.env`-like input; throws one readable error listing every bad variable. */
+export function configFromEnv(env: Record<string, string | undefined>): BotConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("\n  ");
+    throw new Error(`invalid bot configuration:\n  ${detail}`);
+  }
+  const e = parsed.data;
+  return {
+    discordToken: e.DISCORD_TOKEN,
+    discordApi: e.DISCORD_API,
+    applicationId: e.DISCORD_APPLICATION_ID,
+    guildId: e.DISCORD_GUILD_ID,
+    app: { url: e.OURO_APP_URL, token: e.OURO_APP_TOKEN },
+    model: e.OPENAI_API_KEY ? { baseURL: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, name: e.OURO_MODEL } : undefined,
+    dataDir: e.OURO_DATA_DIR,
+    encryptionKey: parseEncryptionKey(e.OURO_ENCRYPTION_KEY),
+    health: { port: e.OURO_HEALTH_PORT, host: e.OURO_HEALTH_HOST },
+    pluginTimeoutMs: e.OURO_PLUGIN_TIMEOUT_MS,
+    version: e.OURO_VERSION,
+  };
+}

@@ -1,0 +1,276 @@
+// The bot's memory: one node:sqlite file in the data directory. Content is sealed
+// (crypto.ts) before it is written; everything survives a restart because it is only
+// ever read back from the file.
+import { DatabaseSync } from "node:sqlite";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { randomUUID } from "node:crypto";
+import { createSealer, type Sealer } from "./crypto.ts";
+import { SCHEMA_SQL, SCHEMA_VERSION, USER_TABLES } from "./schema.ts";
+
+export type Role = "user" | "assistant";
+export interface Turn {
+  role: Role;
+  content: string;
+  at: number;
+}
+export interface ConversationContext {
+  summaries: string[];
+  turns: Turn[];
+}
+export interface ProgressMessageRef {
+  changeId: string;
+  channelId: string;
+  messageId: string;
+  state: string;
+}
+export type RowCounts = Record<(typeof USER_TABLES)[number], number>;
+
+export interface UserExport {
+  userId: string;
+  exportedAt: string;
+  profile: { name: string; firstSeen: string; lastSeen: string } | null;
+  preferences: Record<string, string>;
+  messages: { conversation: string; role: Role; content: string; at: string }[];
+  summaries: { conversation: string; content: string; turns: number; at: string }[];
+  featureOffers: { id: string; text: string; at: string }[];
+}
+
+export interface MemoryOptions {
+  dataDir: string;
+  key: Buffer;
+  /** Injected clock, for retention tests. */
+  now?: () => number;
+}
+
+const DAY = 86_400_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export class Memory {
+  readonly path: string;
+  private db: DatabaseSync;
+  private sealer: Sealer;
+  private now: () => number;
+
+  constructor(opts: MemoryOptions) {
+    mkdirSync(opts.dataDir, { recursive: true });
+    this.path = join(opts.dataDir, "memory.sqlite");
+    this.db = new DatabaseSync(this.path);
+    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+    this.db.exec(SCHEMA_SQL);
+    this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+    this.sealer = createSealer(opts.key);
+    this.now = opts.now ?? Date.now;
+  }
+
+  private seal(text: string, aad: string): Uint8Array {
+    return this.sealer.seal(text, aad);
+  }
+  private open(blob: unknown, aad: string): string {
+    return this.sealer.open(blob as Uint8Array, aad);
+  }
+
+  /** Runs `fn` in one transaction: all of it is written or none of it. */
+  private tx<T>(fn: () => T): T {
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      const out = fn();
+      this.db.exec("COMMIT");
+      return out;
+    } catch (err) {
+      this.db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+
+  touchProfile(userId: string, name: string): void {
+    const t = this.now();
+    this.db
+      .prepare(
+        `INSERT INTO profiles (user_id, name_enc, first_seen, last_seen) VALUES (?, ?, ?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET name_enc = excluded.name_enc, last_seen = excluded.last_seen`,
+      )
+      .run(userId, this.seal(name, `profiles:${userId}`), t, t);
+  }
+
+  profile(userId: string): { name: string; firstSeen: number; lastSeen: number } | undefined {
+    const row = this.db.prepare("SELECT name_enc, first_seen, last_seen FROM profiles WHERE user_id = ?").get(userId);
+    if (!row) return undefined;
+    return { name: this.open(row.name_enc, `profiles:${userId}`), firstSeen: Number(row.first_seen), lastSeen: Number(row.last_seen) };
+  }
+
+  setPreference(userId: string, key: string, value: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO preferences (user_id, key, value_enc, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (user_id, key) DO UPDATE SET value_enc = excluded.value_enc, updated_at = excluded.updated_at`,
+      )
+      .run(userId, key, this.seal(value, `preferences:${userId}:${key}`), this.now());
+  }
+
+  preferences(userId: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const row of this.db.prepare("SELECT key, value_enc FROM preferences WHERE user_id = ? ORDER BY key").all(userId)) {
+      out[String(row.key)] = this.open(row.value_enc, `preferences:${userId}:${row.key}`);
+    }
+    return out;
+  }
+
+  setGuildContext(guildId: string, key: string, value: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO guild_context (guild_id, key, value_enc, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (guild_id, key) DO UPDATE SET value_enc = excluded.value_enc, updated_at = excluded.updated_at`,
+      )
+      .run(guildId, key, this.seal(value, `guild_context:${guildId}:${key}`), this.now());
+  }
+
+  guildContext(guildId: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const row of this.db.prepare("SELECT key, value_enc FROM guild_context WHERE guild_id = ? ORDER BY key").all(guildId)) {
+      out[String(row.key)] = this.open(row.value_enc, `guild_context:${guildId}:${row.key}`);
+    }
+    return out;
+  }
+
+  appendTurn(userId: string, conversation: string, role: Role, content: string): void {
+    this.db
+      .prepare("INSERT INTO messages (user_id, conversation, role, content_enc, created_at) VALUES (?, ?, ?, ?, ?)")
+      .run(userId, conversation, role, this.seal(content, `messages:${userId}`), this.now());
+  }
+
+  context(conversation: string): ConversationContext {
+    const summaries = this.db
+      .prepare("SELECT user_id, content_enc FROM summaries WHERE conversation = ? ORDER BY id")
+      .all(conversation)
+      .map((r) => this.open(r.content_enc, `summaries:${r.user_id}`));
+    const turns = this.db
+      .prepare("SELECT user_id, role, content_enc, created_at FROM messages WHERE conversation = ? ORDER BY id")
+      .all(conversation)
+      .map((r) => ({ role: r.role as Role, content: this.open(r.content_enc, `messages:${r.user_id}`), at: Number(r.created_at) }));
+    return { summaries, turns };
+  }
+
+  /**
+   * Keeps the newest `keep` turns of a conversation verbatim and folds the older ones
+   * into one summary row (written with the turns' deletion in one transaction).
+   */
+  async compact(userId: string, conversation: string, keep: number, summarize: (turns: Turn[]) => Promise<string> | string): Promise<boolean> {
+    const rows = this.db.prepare("SELECT id FROM messages WHERE conversation = ? ORDER BY id").all(conversation);
+    if (rows.length <= keep) return false;
+    const cutoffId = Number(rows[rows.length - keep - 1].id);
+    const older = this.db
+      .prepare("SELECT user_id, role, content_enc, created_at FROM messages WHERE conversation = ? AND id <= ? ORDER BY id")
+      .all(conversation, cutoffId)
+      .map((r) => ({ role: r.role as Role, content: this.open(r.content_enc, `messages:${r.user_id}`), at: Number(r.created_at) }));
+    const summary = await summarize(older);
+    this.tx(() => {
+      this.db
+        .prepare("INSERT INTO summaries (user_id, conversation, content_enc, turns, created_at) VALUES (?, ?, ?, ?, ?)")
+        .run(userId, conversation, this.seal(summary, `summaries:${userId}`), older.length, this.now());
+      this.db.prepare("DELETE FROM messages WHERE conversation = ? AND id <= ?").run(conversation, cutoffId);
+    });
+    return true;
+  }
+
+  /** Deletes conversation history and summaries older than `days`; returns rows deleted. */
+  purgeOlderThan(days: number): number {
+    const cutoff = this.now() - days * DAY;
+    return this.tx(() => {
+      let n = 0;
+      n += Number(this.db.prepare("DELETE FROM messages WHERE created_at < ?").run(cutoff).changes);
+      n += Number(this.db.prepare("DELETE FROM summaries WHERE created_at < ?").run(cutoff).changes);
+      n += Number(this.db.prepare("DELETE FROM feature_offers WHERE created_at < ?").run(cutoff).changes);
+      return n;
+    });
+  }
+
+  saveOffer(userId: string, text: string): string {
+    const id = randomUUID();
+    this.db
+      .prepare("INSERT INTO feature_offers (id, user_id, text_enc, created_at) VALUES (?, ?, ?, ?)")
+      .run(id, userId, this.seal(text, `feature_offers:${userId}`), this.now());
+    return id;
+  }
+
+  /** Reads and deletes an offer, so one click submits at most one request. */
+  takeOffer(id: string): { userId: string; text: string } | undefined {
+    return this.tx(() => {
+      const row = this.db.prepare("SELECT user_id, text_enc FROM feature_offers WHERE id = ?").get(id);
+      if (!row) return undefined;
+      this.db.prepare("DELETE FROM feature_offers WHERE id = ?").run(id);
+      const userId = String(row.user_id);
+      return { userId, text: this.open(row.text_enc, `feature_offers:${userId}`) };
+    });
+  }
+
+  counts(userId: string): RowCounts {
+    const out = {} as RowCounts;
+    for (const table of USER_TABLES) {
+      out[table] = Number(this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE user_id = ?`).get(userId)!.n);
+    }
+    return out;
+  }
+
+  /** Deletes every row of this user in every user table, in one transaction. */
+  forget(userId: string): RowCounts {
+    return this.tx(() => {
+      const out = {} as RowCounts;
+      for (const table of USER_TABLES) {
+        out[table] = Number(this.db.prepare(`DELETE FROM ${table} WHERE user_id = ?`).run(userId).changes);
+      }
+      return out;
+    });
+  }
+
+  export(userId: string): UserExport {
+    const p = this.profile(userId);
+    return {
+      userId,
+      exportedAt: iso(this.now()),
+      profile: p ? { name: p.name, firstSeen: iso(p.firstSeen), lastSeen: iso(p.lastSeen) } : null,
+      preferences: this.preferences(userId),
+      messages: this.db
+        .prepare("SELECT conversation, role, content_enc, created_at FROM messages WHERE user_id = ? ORDER BY id")
+        .all(userId)
+        .map((r) => ({
+          conversation: String(r.conversation),
+          role: r.role as Role,
+          content: this.open(r.content_enc, `messages:${userId}`),
+          at: iso(Number(r.created_at)),
+        })),
+      summaries: this.db
+        .prepare("SELECT conversation, content_enc, turns, created_at FROM summaries WHERE user_id = ? ORDER BY id")
+        .all(userId)
+        .map((r) => ({
+          conversation: String(r.conversation),
+          content: this.open(r.content_enc, `summaries:${userId}`),
+          turns: Number(r.turns),
+          at: iso(Number(r.created_at)),
+        })),
+      featureOffers: this.db
+        .prepare("SELECT id, text_enc, created_at FROM feature_offers WHERE user_id = ? ORDER BY created_at")
+        .all(userId)
+        .map((r) => ({ id: String(r.id), text: this.open(r.text_enc, `feature_offers:${userId}`), at: iso(Number(r.created_at)) })),
+    };
+  }
+
+  setProgressMessage(ref: ProgressMessageRef): void {
+    this.db
+      .prepare(
+        `INSERT INTO progress_messages (change_id, channel_id, message_id, state, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (change_id) DO UPDATE SET channel_id = excluded.channel_id, message_id = excluded.message_id,
+           state = excluded.state, updated_at = excluded.updated_at`,
+      )
+      .run(ref.changeId, ref.channelId, ref.messageId, ref.state, this.now());
+  }
+
+  progressMessage(changeId: string): ProgressMessageRef | undefined {
+    const r = this.db.prepare("SELECT change_id, channel_id, message_id, state FROM progress_messages WHERE change_id = ?").get(changeId);
+    return r ? { changeId: String(r.change_id), channelId: String(r.channel_id), messageId: String(r.message_id), state: String(r.state) } : undefined;
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+}

@@ -1,0 +1,78 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { HttpAppLink } from "../../../bot/app-link/http-client.ts";
+import { AppLinkError } from "../../../bot/app-link/link.ts";
+import type { ProgressEvent } from "../../../bot/app-link/protocol.ts";
+import { startFakeApp, type FakeApp } from "../fake-app.ts";
+
+let app: FakeApp;
+let link: HttpAppLink;
+const ada = { discordId: "1", name: "ada", roles: ["Members"] };
+
+beforeEach(async () => {
+  app = await startFakeApp();
+  link = new HttpAppLink({ url: app.url, token: app.token, requestTimeoutMs: 2000 });
+});
+afterEach(async () => {
+  await link.close();
+  await app.close();
+});
+
+describe("HTTP app link", () => {
+  it("submits change requests, validated on both sides", async () => {
+    const r = await link.submitRequest({ id: "req-1", requester: ada, text: "add /dance", recipe: { kind: "add-command", name: "dance", description: "Dance", reply: "💃" } });
+    expect(r).toEqual({ changeId: "chg-1", trackingIssueUrl: "https://github.com/ouro/ouro/issues/101" });
+    expect(app.requests[0].recipe).toMatchObject({ kind: "add-command", name: "dance" });
+    await expect(link.submitRequest({ id: "r", requester: ada, text: "x", recipe: { kind: "add-command", name: "Bad Name", description: "d", reply: "r" } })).rejects.toThrow(/lowercase/);
+    expect(app.requests).toHaveLength(1);
+  });
+
+  it("shows the app's own error message, and a clear one when the app is unreachable or the token is wrong", async () => {
+    app.failNextSubmit = { status: 409, error: "Ouro is stopped by an admin" };
+    await expect(link.submitRequest({ id: "r", requester: ada, text: "x" })).rejects.toThrow("Ouro is stopped by an admin");
+    const wrong = new HttpAppLink({ url: app.url, token: "wrong-token-wrong-token" });
+    await expect(wrong.status()).rejects.toMatchObject({ status: 401, message: "bad app token" });
+    const gone = new HttpAppLink({ url: "http://127.0.0.1:1", token: app.token });
+    const err = await gone.status().catch((e) => e);
+    expect(err).toBeInstanceOf(AppLinkError);
+    expect(err.message).toMatch(/unreachable/);
+  });
+
+  it("status, changes, rollback, votes, stop/resume and error reports", async () => {
+    expect((await link.status()).emergencyStop.stopped).toBe(false);
+    await link.submitRequest({ id: "a", requester: ada, text: "first" });
+    await link.submitRequest({ id: "b", requester: ada, text: "second" });
+    expect((await link.changes(5)).map((c) => c.title)).toEqual(["second", "first"]);
+    expect(await link.rollback("chg-1", ada)).toMatchObject({ changeId: "chg-1", revertPrUrl: expect.any(String) });
+    await expect(link.rollback("nope", ada)).rejects.toThrow("no change nope");
+    expect((await link.vote("chg-2", ada, "up")).votes).toEqual({ up: 1, down: 0, needed: 2 });
+    expect(await link.stop(ada)).toEqual({ stopped: true });
+    expect((await link.status()).emergencyStop).toMatchObject({ stopped: true, by: "ada" });
+    expect(await link.resume(ada)).toEqual({ stopped: false });
+    await link.reportError({ fingerprint: "0123456789abcdef", plugin: "p", kind: "command", name: "Error", message: "boom", timeout: false, count: 1, firstSeen: new Date().toISOString() });
+    expect(app.errors[0].plugin).toBe("p");
+  });
+
+  it("receives progress over SSE and resumes after a dropped stream without losing events", async () => {
+    const seen: ProgressEvent[] = [];
+    link.subscribe((e) => seen.push(e));
+    await app.streamClients(1);
+    app.emit({ changeId: "chg-1", state: "queued" });
+    app.emit({ changeId: "chg-1", state: "pr", prUrl: "https://github.com/ouro/ouro/pull/5", risk: "low", votes: { up: 0, down: 0, needed: 2 } });
+    await until(() => seen.length === 2);
+    app.dropStreams();
+    app.emit({ changeId: "chg-1", state: "checks" }); // while disconnected
+    await app.streamClients(1);
+    app.emit({ changeId: "chg-1", state: "merged" });
+    await until(() => seen.length === 4);
+    expect(seen.map((e) => e.state)).toEqual(["queued", "pr", "checks", "merged"]);
+    expect(seen[1]).toMatchObject({ prUrl: "https://github.com/ouro/ouro/pull/5", votes: { needed: 2 } });
+  });
+});
+
+async function until(cond: () => boolean, ms = 3000) {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
