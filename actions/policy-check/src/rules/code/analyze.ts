@@ -1,0 +1,449 @@
+// Forbidden-API analysis of one changed JS/TS file: parse once (syntax only, no type
+// checker, no project), walk once, report only on added lines. Aliases are tracked over
+// the whole file, so `const e = eval` on an old line still makes an added `e(x)` a finding.
+import { ts } from "ts-morph";
+import type { ChangedFile, Severity } from "../../types.ts";
+import { extensionOf, strictSeverity, type Emit, type RuleContext } from "../context.ts";
+import type { StringLiteral } from "../secrets.ts";
+import { FS_WRITES, isReadOnlyOpenFlag } from "./fs.ts";
+import { hostAllowed, hostFromPrefix } from "./hosts.ts";
+import { GLOBAL, isPlainLiteral, member, modulePath, normalizeModule, Scope, splitModulePath, unwrap } from "./values.ts";
+
+const SCRIPT_KIND: Record<string, ts.ScriptKind> = {
+  ts: ts.ScriptKind.TS,
+  mts: ts.ScriptKind.TS,
+  cts: ts.ScriptKind.TS,
+  tsx: ts.ScriptKind.TSX,
+  js: ts.ScriptKind.JS,
+  mjs: ts.ScriptKind.JS,
+  cjs: ts.ScriptKind.JS,
+  jsx: ts.ScriptKind.JSX,
+};
+
+const TIMERS = new Set(["setTimeout", "setInterval", "setImmediate", "execScript"]);
+const TEST_ROOTS = new Set(["describe", "it", "test", "suite", "bench", "context"]);
+const TEST_FOCUS_SKIP = new Set(["skip", "only", "skipIf"]);
+const TEST_PREFIXED = new Set(["xit", "xtest", "xdescribe", "fit", "fdescribe", "ftest", "xcontext"]);
+const HTTP_MODULES = new Set(["http", "https"]);
+const ALWAYS_SENSITIVE_MODULES = ["fs", "fs/promises", "http", "https", "module", "child_process", "vm"];
+const SENSITIVE_BASES = new Set([GLOBAL, "process", "process.env", "Reflect", "Function", "Function.prototype", "module", "require", "eval", "Object", "WebAssembly"]);
+
+type Position = "alias" | "callee" | "new" | "typeof" | "instanceof" | "other";
+
+export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): StringLiteral[] {
+  const text = file.after ?? "";
+  const kind = SCRIPT_KIND[extensionOf(file.path)] ?? ts.ScriptKind.TS;
+  const sf = ts.createSourceFile(file.path, text, ts.ScriptTarget.Latest, true, kind);
+  const policy = ctx.policy;
+  const api = policy.forbiddenApis;
+  const allAdded = file.status === "added" || file.status === "copied";
+  const added = new Set(file.addedLines);
+  const scope = new Scope();
+  const strings: StringLiteral[] = [];
+  const strict = strictSeverity(ctx);
+  const sensitiveModules = new Set([...ALWAYS_SENSITIVE_MODULES, ...api.modules.map(normalizeModule), ...policy.network.modules.map(normalizeModule)]);
+
+  const lineOf = (pos: number) => sf.getLineAndCharacterOfPosition(pos);
+  const touched = (node: ts.Node): boolean => {
+    if (allAdded) return true;
+    const start = lineOf(node.getStart(sf)).line + 1;
+    const end = lineOf(node.end).line + 1;
+    for (let l = start; l <= end; l++) if (added.has(l)) return true;
+    return false;
+  };
+  const report = (node: ts.Node, rule: string, message: string, severity: Severity = "error") => {
+    if (!touched(node)) return;
+    const { line, character } = lineOf(node.getStart(sf));
+    emit({ rule, severity, file: file.path, line: line + 1, column: character + 1, message });
+  };
+
+  const isSensitive = (path: string | undefined): boolean => {
+    if (path === undefined) return false;
+    if (SENSITIVE_BASES.has(path) || path.endsWith(".constructor")) return true;
+    const mod = splitModulePath(path);
+    return mod !== undefined && mod.member === "" && sensitiveModules.has(mod.module);
+  };
+
+  const checkModule = (spec: string, node: ts.Node) => {
+    const m = normalizeModule(spec);
+    const hit = (list: string[]) => list.map(normalizeModule).find((x) => m === x || m.startsWith(`${x}/`));
+    const forbidden = hit(api.modules);
+    if (forbidden) report(node, "api/forbidden-module", `uses the "${spec}" module (forbidden: ${forbidden})`);
+    else if (hit(policy.network.modules)) report(node, "api/network", `uses the "${spec}" networking module (hosts cannot be checked)`);
+  };
+
+  const envAllowed = (name: string) => policy.env.allowed.includes(name);
+
+  /** Rules on a value path at a use site. */
+  const checkValue = (path: string, node: ts.Node, position: Position) => {
+    if (position === "typeof") return;
+    if (path === GLOBAL) {
+      if (position !== "alias") report(node, "api/global-object", "uses the global object as a value (reflection on globals)");
+      return;
+    }
+    for (const g of api.globals) {
+      if (path === g || path.startsWith(`${g}.`)) {
+        if (position === "instanceof" && path === g) return;
+        const rule = g === "eval" ? "api/eval" : g === "Function" ? "api/function-constructor" : "api/forbidden-global";
+        const what = g === "Function" ? "the Function constructor (code from strings)" : g === "eval" ? "eval (code from strings)" : `the ${g} global`;
+        report(node, rule, `uses ${what}${path !== g ? ` via ${path}` : ""}`);
+        return;
+      }
+    }
+    for (const m of api.members) {
+      if (path === m || path.startsWith(`${m}.`)) {
+        report(node, "api/forbidden-member", `uses ${m}`);
+        return;
+      }
+    }
+    if (path === "require" && position !== "callee" && position !== "alias" && api.dynamicModules) {
+      report(node, "api/dynamic-require", "passes require around as a value");
+      return;
+    }
+    if (path === "process.env") {
+      if (position !== "alias") report(node, "api/env", `reads process.env as a whole (only ${policy.env.allowed.join(", ") || "nothing"} may be read)`);
+      return;
+    }
+    if (path.startsWith("process.env.")) {
+      const name = path.slice("process.env.".length);
+      if (!envAllowed(name)) report(node, "api/env", `reads process.env.${name} (allowed: ${policy.env.allowed.join(", ") || "none"})`);
+      return;
+    }
+    const mod = splitModulePath(path);
+    // importing or destructuring a writer is not yet a write; its uses are checked
+    if (mod && position !== "alias") {
+      const fnName = mod.member.split(".")[0];
+      if (mod.module === "module" && fnName === "createRequire" && api.dynamicModules) {
+        report(node, "api/create-require", "uses createRequire (a require that escapes import analysis)");
+      } else if (api.fsWrites && (mod.module === "fs" || mod.module === "fs/promises") && FS_WRITES.has(fnName)) {
+        report(node, "api/fs-write", `writes to the filesystem (${mod.module}.${fnName})`);
+      } else if (HTTP_MODULES.has(mod.module) && (fnName === "createServer" || fnName === "Server")) {
+        report(node, "api/network", `starts a ${mod.module} server`);
+      }
+    }
+  };
+
+  const checkUrl = (arg: ts.Expression | undefined, node: ts.Node, what: string) => {
+    let prefix = "";
+    let complete = false;
+    if (arg !== undefined) {
+      const a = unwrap(arg);
+      if (ts.isNewExpression(a) && scope.resolve(a.expression) === undefined && ts.isIdentifier(a.expression) && a.expression.text === "URL" && a.arguments?.[0]) {
+        const [u, base] = a.arguments;
+        const full = scope.fold(u);
+        if (full !== undefined && /^[a-z][a-z0-9+.-]*:/i.test(full)) {
+          prefix = full;
+          complete = true;
+        } else if (base !== undefined && full !== undefined && !full.startsWith("//")) {
+          prefix = scope.fold(base) ?? "";
+          complete = prefix !== "";
+        }
+      } else if (ts.isObjectLiteralExpression(a)) {
+        for (const p of a.properties) {
+          if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && (p.name.text === "hostname" || p.name.text === "host")) {
+            const h = scope.fold(p.initializer);
+            if (h !== undefined) {
+              prefix = `https://${h}/`;
+              complete = true;
+            }
+          }
+        }
+      } else {
+        const full = scope.fold(a);
+        complete = full !== undefined;
+        prefix = full ?? scope.prefix(a);
+      }
+    }
+    const host = hostFromPrefix(prefix, complete);
+    if (host === undefined) {
+      report(node, "api/network", `${what} to a URL whose host is not a literal (allowed hosts: ${policy.network.allowedHosts.join(", ") || "none"})`);
+    } else if (!hostAllowed(policy.network.allowedHosts, host)) {
+      report(node, "api/network", `${what} to ${host}, which is not an allowed host`);
+    }
+  };
+
+  const positionOf = (node: ts.Node): Position => {
+    const p = node.parent;
+    if (ts.isTypeOfExpression(p)) return "typeof";
+    if (ts.isBinaryExpression(p)) {
+      if (p.operatorToken.kind === ts.SyntaxKind.InstanceOfKeyword && p.right === node) return "instanceof";
+      if (p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.right === node && ts.isIdentifier(p.left)) return "alias";
+    }
+    if ((ts.isVariableDeclaration(p) || ts.isParameter(p)) && p.initializer === node) return "alias";
+    if (ts.isCallExpression(p) && p.expression === node) return "callee";
+    if (ts.isNewExpression(p) && p.expression === node) return "new";
+    if (ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isNonNullExpression(p) || ts.isSatisfiesExpression(p)) return positionOf(p);
+    return "other";
+  };
+
+  const bindName = (name: ts.BindingName, path: string | undefined, initializer: ts.Expression | undefined, isConst: boolean) => {
+    if (ts.isIdentifier(name)) {
+      if (path !== undefined) scope.aliases.set(name.text, path);
+      else if (scope.aliases.has(name.text)) scope.aliases.delete(name.text);
+      if (isConst && initializer) {
+        const s = scope.fold(initializer);
+        if (s !== undefined) scope.strings.set(name.text, s);
+      }
+      return;
+    }
+    if (ts.isObjectBindingPattern(name)) destructure(name, path);
+  };
+
+  const destructure = (pattern: ts.ObjectBindingPattern, base: string | undefined) => {
+    for (const el of pattern.elements) {
+      if (el.dotDotDotToken) {
+        if (base === "process.env") report(el, "api/env", "copies all of process.env (rest destructuring)");
+        else if (base === GLOBAL) report(el, "api/global-object", "copies the global object (rest destructuring)");
+        if (ts.isIdentifier(el.name) && base !== undefined) scope.aliases.set(el.name.text, base);
+        continue;
+      }
+      const keyNode = el.propertyName ?? el.name;
+      let key: string | undefined;
+      if (ts.isIdentifier(keyNode) || ts.isStringLiteral(keyNode) || ts.isNumericLiteral(keyNode)) key = keyNode.text;
+      else if (ts.isComputedPropertyName(keyNode)) {
+        key = scope.fold(keyNode.expression);
+        if (!isPlainLiteral(keyNode.expression) && isSensitive(base) && api.computedAccess) {
+          report(el, base === "process.env" ? "api/env" : "api/computed-access", `destructures ${base === GLOBAL ? "the global object" : base} with a computed key`);
+        }
+      }
+      const path = key === undefined ? undefined : member(base, key);
+      if (path !== undefined && ts.isIdentifier(el.name)) checkValue(path, el, "alias");
+      bindName(el.name, path, undefined, false);
+    }
+  };
+
+  const checkCall = (node: ts.CallExpression | ts.NewExpression) => {
+    const args = node.arguments ?? ts.factory.createNodeArray();
+    const arg0 = args[0];
+    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      const spec = arg0 ? scope.fold(arg0) : undefined;
+      if (spec !== undefined) checkModule(spec, node);
+      else if (api.dynamicModules) report(node, "api/dynamic-import", "import() with a non-literal specifier");
+      return;
+    }
+    const callee = scope.resolve(node.expression);
+    if (callee === undefined) {
+      if (ts.isCallExpression(node)) checkTestFocus(node);
+      return;
+    }
+    const isNew = ts.isNewExpression(node);
+    if (!isNew && (callee === "require" || callee === "module.require")) {
+      const spec = arg0 ? scope.fold(arg0) : undefined;
+      if (spec !== undefined) checkModule(spec, node);
+      else if (api.dynamicModules) report(node, "api/dynamic-require", "require() with a non-literal specifier");
+      return;
+    }
+    if (TIMERS.has(callee) && api.impliedEval && arg0) {
+      const a = unwrap(arg0);
+      if (scope.fold(a) !== undefined || ts.isTemplateExpression(a) || (ts.isBinaryExpression(a) && a.operatorToken.kind === ts.SyntaxKind.PlusToken)) {
+        report(node, "api/implied-eval", `${callee} with a string runs it as code`);
+      }
+      return;
+    }
+    if (callee === "fetch" && !isNew) return checkUrl(arg0, node, "fetch");
+    if ((callee === "WebSocket" || callee === "EventSource") && isNew) return checkUrl(arg0, node, `new ${callee}`);
+    if (callee === "XMLHttpRequest" || callee === "navigator.sendBeacon") {
+      report(node, "api/network", `uses ${callee} (use fetch to an allowed host)`);
+      return;
+    }
+    const mod = splitModulePath(callee);
+    if (mod && HTTP_MODULES.has(mod.module) && (mod.member === "get" || mod.member === "request")) {
+      return checkUrl(arg0, node, `${mod.module}.${mod.member}`);
+    }
+    if (mod && (mod.module === "fs" || mod.module === "fs/promises") && (mod.member === "open" || mod.member === "openSync") && api.fsWrites) {
+      const flags = args[1] === undefined ? "r" : scope.fold(args[1]);
+      if (flags === undefined || !isReadOnlyOpenFlag(flags)) report(node, "api/fs-write", `opens a file for writing (${mod.module}.${mod.member} with flags ${flags ?? "(non-literal)"})`);
+    }
+  };
+
+  const checkTestFocus = (node: ts.CallExpression) => {
+    if (!policy.tests.flagSkipOnly) return;
+    let e: ts.Expression = unwrap(node.expression);
+    const names: string[] = [];
+    for (;;) {
+      if (ts.isPropertyAccessExpression(e)) {
+        names.push(e.name.text);
+        e = unwrap(e.expression);
+      } else if (ts.isCallExpression(e)) e = unwrap(e.expression);
+      else break;
+    }
+    if (!ts.isIdentifier(e)) return;
+    if (names.length === 0 && TEST_PREFIXED.has(e.text)) {
+      report(node.expression, "tests/skip-only", `${e.text}() skips or focuses tests`, strict);
+    } else if (TEST_ROOTS.has(e.text)) {
+      const hit = names.find((n) => TEST_FOCUS_SKIP.has(n));
+      if (hit) report(node.expression, "tests/skip-only", `.${hit} ${hit === "only" ? "focuses" : "skips"} tests`, strict);
+    }
+  };
+
+  const isConsumed = (node: ts.Node): boolean => {
+    const p = node.parent;
+    return (ts.isPropertyAccessExpression(p) || ts.isElementAccessExpression(p)) && p.expression === node;
+  };
+
+  const visit = (node: ts.Node): void => {
+    const k = node.kind;
+    if ((k >= ts.SyntaxKind.FirstTypeNode && k <= ts.SyntaxKind.LastTypeNode) || k === ts.SyntaxKind.InterfaceDeclaration || k === ts.SyntaxKind.TypeAliasDeclaration) return;
+    switch (k) {
+      case ts.SyntaxKind.ImportDeclaration: {
+        const d = node as ts.ImportDeclaration;
+        if (!ts.isStringLiteral(d.moduleSpecifier)) break;
+        const clause = d.importClause;
+        if (clause?.isTypeOnly) return;
+        const spec = d.moduleSpecifier.text;
+        checkModule(spec, d);
+        const base = modulePath(spec);
+        if (clause?.name) scope.aliases.set(clause.name.text, base);
+        const bindings = clause?.namedBindings;
+        if (bindings && ts.isNamespaceImport(bindings)) scope.aliases.set(bindings.name.text, base);
+        else if (bindings && ts.isNamedImports(bindings)) {
+          for (const el of bindings.elements) {
+            if (el.isTypeOnly) continue;
+            const imported = (el.propertyName ?? el.name).text;
+            const path = member(base, imported);
+            if (path !== undefined) {
+              scope.aliases.set(el.name.text, path);
+              checkValue(path, el, "alias");
+            }
+          }
+        }
+        return;
+      }
+      case ts.SyntaxKind.ExportDeclaration: {
+        const d = node as ts.ExportDeclaration;
+        if (d.isTypeOnly) return;
+        if (d.moduleSpecifier && ts.isStringLiteral(d.moduleSpecifier)) checkModule(d.moduleSpecifier.text, d);
+        break;
+      }
+      case ts.SyntaxKind.ImportEqualsDeclaration: {
+        const d = node as ts.ImportEqualsDeclaration;
+        if (ts.isExternalModuleReference(d.moduleReference) && ts.isStringLiteral(d.moduleReference.expression)) {
+          checkModule(d.moduleReference.expression.text, d);
+          scope.aliases.set(d.name.text, modulePath(d.moduleReference.expression.text));
+        }
+        break;
+      }
+      case ts.SyntaxKind.VariableDeclaration: {
+        const d = node as ts.VariableDeclaration;
+        if (d.initializer) {
+          const isConst = ts.isVariableDeclarationList(d.parent) && (d.parent.flags & ts.NodeFlags.Const) !== 0;
+          bindName(d.name, scope.resolve(d.initializer), d.initializer, isConst);
+        }
+        break;
+      }
+      case ts.SyntaxKind.Parameter: {
+        const d = node as ts.ParameterDeclaration;
+        if (d.initializer) bindName(d.name, scope.resolve(d.initializer), undefined, false);
+        break;
+      }
+      case ts.SyntaxKind.BinaryExpression: {
+        const b = node as ts.BinaryExpression;
+        if (b.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(b.left)) {
+          const path = scope.resolve(b.right);
+          if (path !== undefined) scope.aliases.set(b.left.text, path);
+        }
+        break;
+      }
+      case ts.SyntaxKind.CallExpression:
+      case ts.SyntaxKind.NewExpression:
+        checkCall(node as ts.CallExpression | ts.NewExpression);
+        break;
+      case ts.SyntaxKind.ElementAccessExpression: {
+        const ea = node as ts.ElementAccessExpression;
+        if (api.computedAccess && !isPlainLiteral(ea.argumentExpression)) {
+          const base = scope.resolve(ea.expression);
+          if (isSensitive(base)) {
+            if (base === "process.env") {
+              const key = scope.fold(ea.argumentExpression);
+              if (key === undefined) report(ea, "api/env", "reads process.env with a computed key");
+            } else {
+              report(ea, "api/computed-access", `computed member access on ${base === GLOBAL ? "the global object" : base} hides which member is used`);
+            }
+          }
+        }
+        if (!isConsumed(node)) {
+          const path = scope.resolve(ea);
+          if (path !== undefined) checkValue(path, ea, positionOf(ea));
+        }
+        break;
+      }
+      case ts.SyntaxKind.PropertyAccessExpression: {
+        if (!isConsumed(node)) {
+          const path = scope.resolve(node as ts.PropertyAccessExpression);
+          if (path !== undefined) checkValue(path, node, positionOf(node));
+        }
+        // the name identifier is not a reference; only the object side needs a visit
+        visit((node as ts.PropertyAccessExpression).expression);
+        return;
+      }
+      case ts.SyntaxKind.Identifier: {
+        if (!isConsumed(node) && isReference(node as ts.Identifier)) {
+          const path = scope.resolve(node as ts.Identifier);
+          if (path !== undefined) checkValue(path, node, positionOf(node));
+        }
+        return;
+      }
+      case ts.SyntaxKind.StringLiteral:
+      case ts.SyntaxKind.NoSubstitutionTemplateLiteral:
+      case ts.SyntaxKind.TemplateHead:
+      case ts.SyntaxKind.TemplateMiddle:
+      case ts.SyntaxKind.TemplateTail: {
+        const p = node.parent;
+        const isSpecifier = ts.isImportDeclaration(p) || ts.isExportDeclaration(p) || ts.isExternalModuleReference(p);
+        if (!isSpecifier && touched(node)) {
+          const { line, character } = lineOf(node.getStart(sf));
+          strings.push({ value: (node as ts.LiteralLikeNode).text, line: line + 1, column: character + 1 });
+        }
+        return;
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+
+  visit(sf);
+  return strings;
+}
+
+/** Identifiers that name a value being used (not declarations, property names, labels). */
+function isReference(id: ts.Identifier): boolean {
+  const p = id.parent;
+  switch (p.kind) {
+    case ts.SyntaxKind.PropertyAssignment:
+    case ts.SyntaxKind.PropertyDeclaration:
+    case ts.SyntaxKind.MethodDeclaration:
+    case ts.SyntaxKind.GetAccessor:
+    case ts.SyntaxKind.SetAccessor:
+    case ts.SyntaxKind.PropertySignature:
+    case ts.SyntaxKind.MethodSignature:
+    case ts.SyntaxKind.EnumMember:
+    case ts.SyntaxKind.VariableDeclaration:
+    case ts.SyntaxKind.Parameter:
+    case ts.SyntaxKind.FunctionDeclaration:
+    case ts.SyntaxKind.FunctionExpression:
+    case ts.SyntaxKind.ClassDeclaration:
+    case ts.SyntaxKind.ClassExpression:
+    case ts.SyntaxKind.EnumDeclaration:
+    case ts.SyntaxKind.ModuleDeclaration:
+    case ts.SyntaxKind.TypeParameter:
+    case ts.SyntaxKind.JsxAttribute:
+      return (p as ts.NamedDeclaration).name !== id;
+    case ts.SyntaxKind.BindingElement: {
+      const b = p as ts.BindingElement;
+      return b.name !== id && b.propertyName !== id;
+    }
+    case ts.SyntaxKind.ImportSpecifier:
+    case ts.SyntaxKind.ExportSpecifier:
+    case ts.SyntaxKind.ImportClause:
+    case ts.SyntaxKind.NamespaceImport:
+    case ts.SyntaxKind.NamespaceExport:
+    case ts.SyntaxKind.ImportEqualsDeclaration:
+    case ts.SyntaxKind.LabeledStatement:
+    case ts.SyntaxKind.BreakStatement:
+    case ts.SyntaxKind.ContinueStatement:
+    case ts.SyntaxKind.MetaProperty:
+    case ts.SyntaxKind.QualifiedName:
+      return false;
+    default:
+      return true;
+  }
+}

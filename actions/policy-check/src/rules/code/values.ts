@@ -1,0 +1,212 @@
+// Static resolution of what an expression refers to, as a dotted "path" string, so the
+// rules can see through aliases and the usual evasions:
+//   eval, window.eval, globalThis["ev" + "al"], (0, eval)   → "eval"
+//   Function.prototype.constructor, (() => {}).constructor   → "Function"
+//   require("node:fs").promises.writeFile                    → "module:fs/promises#writeFile"
+//   const { env } = process; env.TOKEN                       → "process.env.TOKEN"
+// Syntax only (no type checker): names are tracked per file, in source order.
+import { ts } from "ts-morph";
+
+/** globalThis and its aliases: a member of one of these is a global. */
+export const GLOBAL_OBJECTS = new Set(["globalThis", "global", "window"]);
+export const GLOBAL = "<global>";
+export const FUNCTION_LITERAL = "<function-literal>";
+
+/** Globals whose paths the rules care about (other identifiers resolve to nothing). */
+export const KNOWN_ROOTS = new Set([
+  "eval",
+  "Function",
+  "WebAssembly",
+  "require",
+  "module",
+  "process",
+  "Reflect",
+  "Object",
+  "fetch",
+  "setTimeout",
+  "setInterval",
+  "setImmediate",
+  "execScript",
+  "WebSocket",
+  "EventSource",
+  "XMLHttpRequest",
+  "navigator",
+]);
+
+export function normalizeModule(spec: string): string {
+  return spec.startsWith("node:") ? spec.slice(5) : spec;
+}
+
+export function modulePath(spec: string): string {
+  const m = normalizeModule(spec);
+  // node:process is the process object itself
+  return m === "process" ? "process" : `module:${m}`;
+}
+
+/** Splits "module:fs/promises#writeFile" into ["fs/promises", "writeFile"]. */
+export function splitModulePath(path: string): { module: string; member: string } | undefined {
+  if (!path.startsWith("module:")) return undefined;
+  const hash = path.indexOf("#");
+  return hash < 0 ? { module: path.slice(7), member: "" } : { module: path.slice(7, hash), member: path.slice(hash + 1) };
+}
+
+export function unwrap(node: ts.Expression): ts.Expression {
+  let n = node;
+  for (;;) {
+    if (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isNonNullExpression(n) || ts.isSatisfiesExpression(n) || ts.isTypeAssertionExpression(n)) {
+      n = n.expression;
+    } else if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.CommaToken) {
+      n = n.right;
+    } else return n;
+  }
+}
+
+export function isFunctionLiteral(node: ts.Expression): boolean {
+  const n = unwrap(node);
+  return ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isClassExpression(n);
+}
+
+export function isPlainLiteral(node: ts.Expression): boolean {
+  return ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isNumericLiteral(node);
+}
+
+export function member(base: string | undefined, name: string, objectNode?: ts.Expression): string | undefined {
+  if (base === undefined) {
+    // x.constructor.constructor is Function for any x
+    if (name === "constructor" && objectNode) {
+      const o = unwrap(objectNode);
+      if ((ts.isPropertyAccessExpression(o) && o.name.text === "constructor") || (ts.isElementAccessExpression(o) && ts.isStringLiteralLike(o.argumentExpression) && o.argumentExpression.text === "constructor")) {
+        return "Function";
+      }
+    }
+    return undefined;
+  }
+  if (base === GLOBAL) return GLOBAL_OBJECTS.has(name) ? GLOBAL : name === "process" ? "process" : name;
+  if (name === "constructor" && (base === FUNCTION_LITERAL || base === "Function" || base === "Function.prototype" || base.endsWith(".constructor"))) {
+    return "Function";
+  }
+  if (base === FUNCTION_LITERAL) return undefined;
+  const mod = splitModulePath(base);
+  if (mod) {
+    if (mod.member === "") {
+      if (name === "default") return base;
+      if ((mod.module === "fs" && name === "promises") || (mod.module === "dns" && name === "promises")) return `module:${mod.module}/promises`;
+      return `${base}#${name}`;
+    }
+    return `${base}.${name}`;
+  }
+  return `${base}.${name}`;
+}
+
+/** Per-file knowledge: aliases (name → path) and const strings (name → value). */
+export class Scope {
+  readonly aliases = new Map<string, string>();
+  readonly strings = new Map<string, string>();
+
+  /** Constant string value of an expression (literals, concatenation, templates, const names). */
+  fold(node: ts.Expression): string | undefined {
+    const n = unwrap(node);
+    if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n) || ts.isNumericLiteral(n)) return n.text;
+    if (ts.isIdentifier(n)) return this.strings.get(n.text);
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+      const l = this.fold(n.left);
+      if (l === undefined) return undefined;
+      const r = this.fold(n.right);
+      return r === undefined ? undefined : l + r;
+    }
+    if (ts.isTemplateExpression(n)) {
+      let s = n.head.text;
+      for (const span of n.templateSpans) {
+        const v = this.fold(span.expression);
+        if (v === undefined) return undefined;
+        s += v + span.literal.text;
+      }
+      return s;
+    }
+    return undefined;
+  }
+
+  /** The longest constant prefix of a string expression (for URLs built from a literal base). */
+  prefix(node: ts.Expression): string {
+    const n = unwrap(node);
+    const whole = this.fold(n);
+    if (whole !== undefined) return whole;
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+      const l = this.fold(n.left);
+      return l === undefined ? this.prefix(n.left) : l + this.prefix(n.right);
+    }
+    if (ts.isTemplateExpression(n)) {
+      let s = n.head.text;
+      for (const span of n.templateSpans) {
+        const v = this.fold(span.expression);
+        if (v === undefined) return s;
+        s += v + span.literal.text;
+      }
+      return s;
+    }
+    return "";
+  }
+
+  resolve(node: ts.Expression): string | undefined {
+    const n = unwrap(node);
+    switch (n.kind) {
+      case ts.SyntaxKind.Identifier: {
+        const name = (n as ts.Identifier).text;
+        if (this.aliases.has(name)) return this.aliases.get(name);
+        if (GLOBAL_OBJECTS.has(name)) return GLOBAL;
+        return KNOWN_ROOTS.has(name) ? name : undefined;
+      }
+      case ts.SyntaxKind.ThisKeyword:
+        return undefined;
+      case ts.SyntaxKind.PropertyAccessExpression: {
+        const pa = n as ts.PropertyAccessExpression;
+        return member(this.resolve(pa.expression), pa.name.text, pa.expression);
+      }
+      case ts.SyntaxKind.ElementAccessExpression: {
+        const ea = n as ts.ElementAccessExpression;
+        const key = this.fold(ea.argumentExpression);
+        return key === undefined ? undefined : member(this.resolve(ea.expression), key, ea.expression);
+      }
+      case ts.SyntaxKind.AwaitExpression:
+        return this.resolve((n as ts.AwaitExpression).expression);
+      case ts.SyntaxKind.ConditionalExpression: {
+        const c = n as ts.ConditionalExpression;
+        return this.resolve(c.whenTrue) ?? this.resolve(c.whenFalse);
+      }
+      case ts.SyntaxKind.BinaryExpression: {
+        const b = n as ts.BinaryExpression;
+        const op = b.operatorToken.kind;
+        if (op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.QuestionQuestionToken || op === ts.SyntaxKind.AmpersandAmpersandToken) {
+          return this.resolve(b.left) ?? this.resolve(b.right);
+        }
+        if (op === ts.SyntaxKind.EqualsToken) return this.resolve(b.right);
+        return undefined;
+      }
+      case ts.SyntaxKind.CallExpression: {
+        const call = n as ts.CallExpression;
+        const arg0 = call.arguments[0];
+        if (call.expression.kind === ts.SyntaxKind.ImportKeyword) {
+          const spec = arg0 ? this.fold(arg0) : undefined;
+          return spec === undefined ? undefined : modulePath(spec);
+        }
+        const callee = this.resolve(call.expression);
+        if (callee === undefined) return undefined;
+        if (callee === "require" || callee === "module.require") {
+          const spec = arg0 ? this.fold(arg0) : undefined;
+          return spec === undefined ? undefined : modulePath(spec);
+        }
+        if (callee === "module:module#createRequire") return "require";
+        if ((callee === "Object.getPrototypeOf" || callee === "Reflect.getPrototypeOf") && arg0 && isFunctionLiteral(arg0)) return "Function.prototype";
+        // eval.bind(null) is still eval
+        if (callee.endsWith(".bind")) return callee.slice(0, -".bind".length);
+        return undefined;
+      }
+      case ts.SyntaxKind.FunctionExpression:
+      case ts.SyntaxKind.ArrowFunction:
+      case ts.SyntaxKind.ClassExpression:
+        return FUNCTION_LITERAL;
+      default:
+        return undefined;
+    }
+  }
+}
