@@ -58,6 +58,8 @@ CREATE TABLE IF NOT EXISTS progress_messages (
   channel_id TEXT NOT NULL,
   message_id TEXT NOT NULL,
   state TEXT NOT NULL,
+  -- the last progress event (JSON: PR url, risk, votes), public data
+  detail TEXT,
   updated_at INTEGER NOT NULL
 );
 `;

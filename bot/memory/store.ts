@@ -23,6 +23,8 @@ export interface ProgressMessageRef {
   channelId: string;
   messageId: string;
   state: string;
+  /** The last progress event as JSON. */
+  detail?: string;
 }
 export type RowCounts = Record<(typeof USER_TABLES)[number], number>;
 
@@ -186,7 +188,10 @@ export class Memory {
   }
 
   saveOffer(userId: string, text: string): string {
-    const id = randomUUID();
+    return this.saveOfferWithId(randomUUID(), userId, text);
+  }
+
+  saveOfferWithId(id: string, userId: string, text: string): string {
     this.db
       .prepare("INSERT INTO feature_offers (id, user_id, text_enc, created_at) VALUES (?, ?, ?, ?)")
       .run(id, userId, this.seal(text, `feature_offers:${userId}`), this.now());
@@ -258,16 +263,28 @@ export class Memory {
   setProgressMessage(ref: ProgressMessageRef): void {
     this.db
       .prepare(
-        `INSERT INTO progress_messages (change_id, channel_id, message_id, state, updated_at) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO progress_messages (change_id, channel_id, message_id, state, detail, updated_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (change_id) DO UPDATE SET channel_id = excluded.channel_id, message_id = excluded.message_id,
-           state = excluded.state, updated_at = excluded.updated_at`,
+           state = excluded.state, detail = excluded.detail, updated_at = excluded.updated_at`,
       )
-      .run(ref.changeId, ref.channelId, ref.messageId, ref.state, this.now());
+      .run(ref.changeId, ref.channelId, ref.messageId, ref.state, ref.detail ?? null, this.now());
   }
 
   progressMessage(changeId: string): ProgressMessageRef | undefined {
-    const r = this.db.prepare("SELECT change_id, channel_id, message_id, state FROM progress_messages WHERE change_id = ?").get(changeId);
-    return r ? { changeId: String(r.change_id), channelId: String(r.channel_id), messageId: String(r.message_id), state: String(r.state) } : undefined;
+    const r = this.db.prepare("SELECT change_id, channel_id, message_id, state, detail FROM progress_messages WHERE change_id = ?").get(changeId);
+    if (!r) return undefined;
+    return {
+      changeId: String(r.change_id),
+      channelId: String(r.channel_id),
+      messageId: String(r.message_id),
+      state: String(r.state),
+      ...(r.detail == null ? {} : { detail: String(r.detail) }),
+    };
+  }
+
+  /** A cheap query, for /healthz. */
+  ping(): void {
+    this.db.prepare("SELECT 1").get();
   }
 
   close(): void {

@@ -1,8 +1,10 @@
 // Who may do what: the policy's `roles` section maps each capability to Discord role
 // names. Checked here for a clear, early answer and again by the app (which decides).
-import { readFileSync, existsSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { isPolicyFile, loadPolicy, POLICY_DIR } from "../../actions/policy-check/src/policy/load.ts";
 
 export const CAPABILITIES = ["request", "vote", "rollback", "stop"] as const;
 export type Capability = (typeof CAPABILITIES)[number];
@@ -22,27 +24,28 @@ export const rolesSchema = z
   .prefault({});
 export type RoleMap = z.infer<typeof rolesSchema>;
 
-export const DEFAULT_POLICY_FILE = new URL("../../policies/ouro.yml", import.meta.url).pathname;
+/** The repository root (policies/ lives there). */
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /**
- * Reads `roles` from a policy file. A missing file means the defaults; a malformed one
- * is an error naming the file (the bot does not start on a policy it cannot read).
+ * Reads `roles` from the policy files in `<root>/policies/` with the policy engine's own
+ * loader (same merge and validation as the checks). No policies/ directory means the
+ * defaults; a policy the engine rejects is an error listing its problems with file and line
+ * (the bot does not start on a policy it cannot read).
  */
-export function loadRoleMap(file = DEFAULT_POLICY_FILE): RoleMap {
-  if (!existsSync(file)) return rolesSchema.parse(undefined);
-  let doc: unknown;
-  try {
-    doc = parseYaml(readFileSync(file, "utf8"));
-  } catch (err) {
-    throw new Error(`${file}: not valid YAML: ${(err as Error).message}`);
+export function loadRoleMap(root = REPO_ROOT): RoleMap {
+  const dir = join(root, POLICY_DIR);
+  if (!existsSync(dir)) return rolesSchema.parse(undefined);
+  const files = readdirSync(dir)
+    .map((name) => `${POLICY_DIR}/${name}`)
+    .filter(isPolicyFile)
+    .map((path) => ({ path, text: readFileSync(join(root, path), "utf8") }));
+  const result = loadPolicy(files);
+  if (!result.ok) {
+    const detail = result.errors.map((e) => `${e.file}${e.line ? `:${e.line}${e.column ? `:${e.column}` : ""}` : ""}: ${e.message}`).join("; ");
+    throw new Error(`cannot read the roles from the policy: ${detail}`);
   }
-  const roles = doc && typeof doc === "object" ? (doc as Record<string, unknown>).roles : undefined;
-  const parsed = rolesSchema.safeParse(roles);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `roles.${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new Error(`${file}: ${detail}`);
-  }
-  return parsed.data;
+  return rolesSchema.parse(result.policy.roles);
 }
 
 export interface Permissions {

@@ -1,0 +1,144 @@
+// Mentions and DMs → the model, with plugin tools as functions and memory as context.
+// The reply streams: one message, edited as tokens arrive (throttled), then finalised.
+import OpenAI from "openai";
+import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall } from "openai/resources/chat/completions";
+import type { Message } from "discord.js";
+import type { Memory, Turn } from "../memory/store.ts";
+import type { PluginRunner } from "../core/plugin-runner.ts";
+import type { BotSettings } from "../core/settings.ts";
+import type { Logger } from "../core/logger.ts";
+import { callTool, toolDefinitions } from "./tools.ts";
+import { extractiveSummary, systemPrompt } from "./prompt.ts";
+
+export const NO_MODEL_REPLY =
+  "I can't chat right now: no language model is configured for me. Slash commands still work — try `/help`.";
+
+const MAX_TOOL_ROUNDS = 4;
+const KEEP_TURNS = 12;
+const COMPACT_AFTER = 24;
+const EDIT_EVERY_MS = 400;
+
+export interface ConversationOptions {
+  model?: { baseURL?: string; apiKey: string; name: string };
+  memory: Memory;
+  runner: PluginRunner;
+  settings: BotSettings;
+  log: Logger;
+}
+
+export class Conversation {
+  private openai?: OpenAI;
+  private opts: ConversationOptions;
+
+  constructor(opts: ConversationOptions) {
+    this.opts = opts;
+    if (opts.model) this.openai = new OpenAI({ baseURL: opts.model.baseURL, apiKey: opts.model.apiKey, maxRetries: 1, timeout: 60_000 });
+  }
+
+  get hasModel(): boolean {
+    return this.openai !== undefined;
+  }
+
+  /** Answers `text` (already stripped of the mention) in reply to `message`. */
+  async respond(message: Message, text: string): Promise<void> {
+    const { memory, settings, runner } = this.opts;
+    if (!this.openai || !this.opts.model) {
+      await message.reply({ content: NO_MODEL_REPLY, allowedMentions: { repliedUser: false } });
+      return;
+    }
+    const userId = message.author.id;
+    const conversation = `${message.channelId}:${userId}`;
+    memory.touchProfile(userId, message.author.username);
+    const ctx = memory.context(conversation);
+    const messages: ChatCompletionMessageParam[] = [
+      {
+        role: "system",
+        content: systemPrompt({
+          settings,
+          userName: message.author.username,
+          preferences: memory.preferences(userId),
+          guildContext: message.guildId ? memory.guildContext(message.guildId) : {},
+          summaries: ctx.summaries,
+        }),
+      },
+      ...ctx.turns.map((t): ChatCompletionMessageParam => ({ role: t.role, content: t.content })),
+      { role: "user", content: text },
+    ];
+    memory.appendTurn(userId, conversation, "user", text);
+
+    const reply = await message.reply({ content: "💭 …", allowedMentions: { repliedUser: false } });
+    const tools = toolDefinitions(runner);
+    let shown = "";
+    let lastEdit = 0;
+    let pendingEdit: Promise<unknown> = Promise.resolve();
+    const show = (content: string, force = false) => {
+      const clipped = content.slice(0, settings.maxReplyLength) || "…";
+      if (clipped === shown) return;
+      const now = Date.now();
+      if (!force && now - lastEdit < EDIT_EVERY_MS) return;
+      shown = clipped;
+      lastEdit = now;
+      pendingEdit = pendingEdit.then(() => reply.edit({ content: clipped, allowedMentions: { parse: [] } })).catch(() => {});
+    };
+
+    let answer = "";
+    try {
+      for (let round = 0; round <= MAX_TOOL_ROUNDS; round++) {
+        const stream = await this.openai.chat.completions.create({
+          model: this.opts.model.name,
+          messages,
+          stream: true,
+          ...(tools.length && round < MAX_TOOL_ROUNDS ? { tools } : {}),
+        });
+        let content = "";
+        const calls: { id: string; name: string; args: string }[] = [];
+        for await (const chunk of stream) {
+          const delta = chunk.choices[0]?.delta;
+          if (!delta) continue;
+          if (delta.content) {
+            content += delta.content;
+            show(answer + content);
+          }
+          for (const tc of delta.tool_calls ?? []) {
+            const slot = (calls[tc.index] ??= { id: "", name: "", args: "" });
+            if (tc.id) slot.id = tc.id;
+            if (tc.function?.name) slot.name += tc.function.name;
+            if (tc.function?.arguments) slot.args += tc.function.arguments;
+          }
+        }
+        answer += content;
+        if (calls.length === 0) break;
+        const toolCalls: ChatCompletionMessageToolCall[] = calls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: c.args } }));
+        messages.push({ role: "assistant", content: content || null, tool_calls: toolCalls });
+        for (const c of calls) messages.push({ role: "tool", tool_call_id: c.id, content: await callTool(runner, c.name, c.args) });
+      }
+    } catch (err) {
+      this.opts.log.warn({ err }, "model call failed");
+      answer = `${answer}\n⚠️ The model failed: ${(err as Error).message}`.trim();
+    }
+    if (answer.trim() === "") answer = "(no answer)";
+    show(answer, true);
+    await pendingEdit;
+    memory.appendTurn(userId, conversation, "assistant", answer.slice(0, settings.maxReplyLength));
+    if (memory.context(conversation).turns.length > COMPACT_AFTER) {
+      await memory.compact(userId, conversation, KEEP_TURNS, (turns) => this.summarize(turns)).catch((err) => this.opts.log.warn({ err }, "compaction failed"));
+    }
+  }
+
+  /** Summarises older turns with the model; falls back to an extractive summary. */
+  private async summarize(turns: Turn[]): Promise<string> {
+    if (!this.openai || !this.opts.model) return extractiveSummary(turns);
+    try {
+      const r = await this.openai.chat.completions.create({
+        model: this.opts.model.name,
+        messages: [
+          { role: "system", content: "Summarise this conversation in at most five short sentences, keeping facts about the user." },
+          { role: "user", content: turns.map((t) => `${t.role}: ${t.content}`).join("\n") },
+        ],
+      });
+      return r.choices[0]?.message?.content?.trim() || extractiveSummary(turns);
+    } catch {
+      return extractiveSummary(turns);
+    }
+  }
+}

@@ -1,0 +1,16 @@
+// Who is acting: the Discord user with their role names in this guild.
+import { GuildMember, type Interaction } from "discord.js";
+import type { Actor } from "../app-link/protocol.ts";
+
+export function memberRoleNames(interaction: Interaction): string[] {
+  const member = interaction.member;
+  if (!member) return [];
+  if (member instanceof GuildMember) return member.roles.cache.filter((r) => r.id !== r.guild.id).map((r) => r.name);
+  // An uncached member arrives as the API shape: role ids only.
+  const roles = interaction.guild?.roles.cache;
+  return member.roles.map((id) => roles?.get(id)?.name).filter((n): n is string => Boolean(n));
+}
+
+export function actorOf(interaction: Interaction): Actor {
+  return { discordId: interaction.user.id, name: interaction.user.username, roles: memberRoleNames(interaction) };
+}

@@ -1,0 +1,27 @@
+// What core commands and events share. Built once by createBot.
+import type { Client } from "discord.js";
+import type { BotConfig } from "../config.ts";
+import type { BotSettings } from "./settings.ts";
+import type { Memory } from "../memory/store.ts";
+import type { OuroAppLink } from "../app-link/link.ts";
+import type { Permissions } from "../permissions/capabilities.ts";
+import type { PluginRunner } from "./plugin-runner.ts";
+import type { BotMetrics } from "../health/metrics.ts";
+import type { ProgressBoard } from "../progress/board.ts";
+import type { Conversation } from "../conversation/conversation.ts";
+import type { Logger } from "./logger.ts";
+
+export interface BotContext {
+  client: Client;
+  config: BotConfig;
+  settings: BotSettings;
+  memory: Memory;
+  appLink: OuroAppLink;
+  permissions: Permissions;
+  runner: PluginRunner;
+  metrics: BotMetrics;
+  progress: ProgressBoard;
+  conversation: Conversation;
+  log: Logger;
+  startedAt: number;
+}

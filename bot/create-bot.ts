@@ -1,0 +1,114 @@
+// createBot(config) → { client, start(), stop() }: the whole bot, in-process, so tests and
+// the benchmark run exactly what main.ts runs.
+import { Client, GatewayIntentBits, Partials } from "discord.js";
+import type { BotConfig } from "./config.ts";
+import { resolveSettings, type BotSettings } from "./core/settings.ts";
+import type { Plugin } from "./core/plugin.ts";
+import { plugins as registry } from "./plugins/index.ts";
+import { settings as settingValues } from "./plugins/settings.ts";
+import { Memory } from "./memory/store.ts";
+import { HttpAppLink } from "./app-link/http-client.ts";
+import type { OuroAppLink } from "./app-link/link.ts";
+import { createPermissions, loadRoleMap, type RoleMap } from "./permissions/capabilities.ts";
+import { PluginRunner } from "./core/plugin-runner.ts";
+import { BotMetrics } from "./health/metrics.ts";
+import { startHealthServer, type HealthServer } from "./health/server.ts";
+import { ProgressBoard } from "./progress/board.ts";
+import { Conversation } from "./conversation/conversation.ts";
+import { createLogger, type Logger } from "./core/logger.ts";
+import { coreCommands } from "./commands/index.ts";
+import { events } from "./events/index.ts";
+import type { BotContext } from "./core/context.ts";
+
+export interface BotOptions {
+  /** Defaults to the registry in bot/plugins/index.ts. */
+  plugins?: Plugin[];
+  /** Defaults to the values in bot/plugins/settings.ts. */
+  settings?: Partial<BotSettings>;
+  /** Defaults to `roles` in the policy under `policyRoot`/policies/. */
+  roles?: RoleMap;
+  /** Repository root holding policies/ (default: this checkout). */
+  policyRoot?: string;
+  /** Defaults to the HTTP client for config.app. */
+  appLink?: OuroAppLink;
+  logger?: Logger;
+}
+
+export interface Bot {
+  client: Client;
+  context: BotContext;
+  /** Set once started. */
+  health?: HealthServer;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const RETENTION_EVERY_MS = 60 * 60 * 1000;
+
+export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
+  const log = opts.logger ?? createLogger();
+  const settings = resolveSettings(opts.settings ?? settingValues);
+  const permissions = createPermissions(opts.roles ?? loadRoleMap(opts.policyRoot));
+  const metrics = new BotMetrics();
+  const appLink =
+    opts.appLink ?? new HttpAppLink({ url: config.app.url, token: config.app.token, onWarning: (m) => log.warn({ appLink: true }, m) });
+  const runner = new PluginRunner({
+    plugins: opts.plugins ?? registry,
+    timeoutMs: config.pluginTimeoutMs,
+    reservedCommands: coreCommands().map((c) => c.data.name),
+    onError: (plugin, kind) => metrics.pluginErrors.inc({ plugin, kind }),
+    report: (r) => appLink.reportError(r),
+    version: config.version,
+  });
+  const client = new Client({
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages],
+    partials: [Partials.Channel],
+    ...(config.discordApi ? { rest: { api: config.discordApi } } : {}),
+  });
+  const memory = new Memory({ dataDir: config.dataDir, key: config.encryptionKey });
+  const progress = new ProgressBoard(client, memory, log);
+  const conversation = new Conversation({ model: config.model, memory, runner, settings, log });
+  const context: BotContext = { client, config, settings, memory, appLink, permissions, runner, metrics, progress, conversation, log, startedAt: Date.now() };
+
+  for (const e of events) {
+    const handler = (...args: unknown[]) => void (e.execute as (ctx: BotContext, ...a: unknown[]) => unknown)(context, ...args);
+    if (e.once) client.once(e.name, handler);
+    else client.on(e.name, handler);
+  }
+  client.on("error", (err) => log.error({ err }, "discord client error"));
+
+  let unsubscribe: (() => void) | undefined;
+  let retention: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const bot: Bot = {
+    client,
+    context,
+    async start() {
+      memory.purgeOlderThan(settings.historyRetentionDays);
+      retention = setInterval(() => memory.purgeOlderThan(settings.historyRetentionDays), RETENTION_EVERY_MS).unref();
+      unsubscribe = appLink.subscribe((event) => void progress.handle(event));
+      bot.health = await startHealthServer({
+        port: config.health.port,
+        host: config.health.host,
+        metrics,
+        probe: { ready: () => client.isReady(), check: () => memory.ping(), version: config.version, startedAt: context.startedAt },
+      });
+      const ready = new Promise<void>((resolve) => client.once("clientReady", () => resolve()));
+      await client.login(config.discordToken);
+      await ready;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      unsubscribe?.();
+      clearInterval(retention);
+      await progress.idle();
+      await client.destroy();
+      await appLink.close();
+      await bot.health?.close();
+      memory.close();
+    },
+  };
+  return bot;
+}

@@ -1,0 +1,111 @@
+// InteractionCreate: slash commands (core, then plugins) and buttons (votes, feature offers).
+// Every failure ends in replyError; every interaction is counted and timed for /metrics.
+import { Events, MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from "discord.js";
+import { defineEvent } from "./event.ts";
+import type { BotContext } from "../core/context.ts";
+import { coreCommands } from "../commands/index.ts";
+import { replyError } from "../core/reply-error.ts";
+import { actorOf, memberRoleNames } from "../core/actor.ts";
+import { AppLinkError } from "../app-link/link.ts";
+import { VOTE_BUTTON } from "../progress/render.ts";
+import { OFFER_BUTTON } from "../conversation/offer.ts";
+import { startFeatureRequest } from "../features/start-request.ts";
+
+const core = new Map(coreCommands().map((c) => [c.data.name, c]));
+
+/** What the user reads when a core command fails. */
+function failureText(err: unknown): string {
+  if (err instanceof AppLinkError) return `⚠️ ${err.message}`;
+  return "⚠️ Something went wrong while running that command. It has been logged.";
+}
+
+async function chatCommand(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<string> {
+  const name = interaction.commandName;
+  const command = core.get(name);
+  if (command) {
+    if (command.capability && !ctx.permissions.allowed(command.capability, memberRoleNames(interaction))) {
+      await replyError(interaction, ctx.permissions.denial(command.capability));
+      return "denied";
+    }
+    try {
+      await command.execute(interaction, ctx);
+      return "ok";
+    } catch (err) {
+      ctx.log.error({ err, command: name }, "core command failed");
+      await replyError(interaction, failureText(err));
+      return "error";
+    }
+  }
+  const entry = ctx.runner.commands.get(name);
+  if (!entry) {
+    await replyError(interaction, `I don't know /${name} (any more). Try /help.`);
+    return "unknown";
+  }
+  const r = await ctx.runner.run(entry.plugin, "command", name, () => entry.command.execute(interaction));
+  if (r.ok) return "ok";
+  ctx.log.warn({ err: r.error, plugin: entry.plugin.name, fingerprint: r.fingerprint }, "plugin command failed");
+  await replyError(
+    interaction,
+    `⚠️ /${name} (plugin **${entry.plugin.name}**) ${r.timeout ? "took too long" : "failed"}. It has been reported for repair (\`${r.fingerprint.slice(0, 8)}\`); everything else keeps working.`,
+  );
+  return r.timeout ? "timeout" : "plugin-error";
+}
+
+async function button(interaction: ButtonInteraction, ctx: BotContext): Promise<string> {
+  const vote = VOTE_BUTTON.exec(interaction.customId);
+  if (vote) {
+    if (!ctx.permissions.allowed("vote", memberRoleNames(interaction))) {
+      await replyError(interaction, ctx.permissions.denial("vote"));
+      return "denied";
+    }
+    const r = await ctx.appLink.vote(vote[1], actorOf(interaction), vote[2] as "up" | "down");
+    await interaction.reply({ content: `Vote recorded: ${vote[2] === "up" ? "👍" : "👎"} (now 👍 ${r.votes.up} · 👎 ${r.votes.down}, ${r.votes.needed} needed).`, flags: MessageFlags.Ephemeral });
+    return "ok";
+  }
+  const offer = OFFER_BUTTON.exec(interaction.customId);
+  if (offer) {
+    if (!ctx.permissions.allowed("request", memberRoleNames(interaction))) {
+      await replyError(interaction, ctx.permissions.denial("request"));
+      return "denied";
+    }
+    const taken = ctx.memory.takeOffer(offer[1]);
+    if (!taken) {
+      await replyError(interaction, "That suggestion was already sent or has expired.");
+      return "stale";
+    }
+    if (taken.userId !== interaction.user.id) {
+      ctx.memory.saveOfferWithId(offer[1], taken.userId, taken.text);
+      await replyError(interaction, "Only the person who asked can send this request. Use /feature to ask for it yourself.");
+      return "denied";
+    }
+    await startFeatureRequest(interaction, ctx, taken.text);
+    return "ok";
+  }
+  await replyError(interaction, "That button is no longer active.");
+  return "unknown";
+}
+
+export const event = defineEvent({
+  name: Events.InteractionCreate,
+  async execute(ctx, interaction: Interaction) {
+    const started = performance.now();
+    let label = "other";
+    let outcome = "ignored";
+    try {
+      if (interaction.isChatInputCommand()) {
+        label = interaction.commandName;
+        outcome = await chatCommand(interaction, ctx);
+      } else if (interaction.isButton()) {
+        label = `button:${interaction.customId.split(":")[0]}`;
+        outcome = await button(interaction, ctx);
+      }
+    } catch (err) {
+      outcome = "error";
+      ctx.log.error({ err, label }, "interaction failed");
+      if (interaction.isRepliable()) await replyError(interaction, failureText(err));
+    } finally {
+      ctx.metrics.interactions.inc({ command: label, outcome });
+      ctx.metrics.latency.observe({ command: label }, (performance.now() - started) / 1000);
+    }
+  },
+});

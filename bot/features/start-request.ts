@@ -1,0 +1,58 @@
+// One change request from Discord: ask the app, announce it in the channel, open a thread
+// on the announcement and put the live progress message in it. Used by /feature and by
+// the "request this feature" button the conversation offers.
+import { ChannelType, ThreadAutoArchiveDuration, type ButtonInteraction, type ChatInputCommandInteraction } from "discord.js";
+import type { BotContext } from "../core/context.ts";
+import type { Recipe } from "../app-link/protocol.ts";
+import { actorOf } from "../core/actor.ts";
+import { renderProgress } from "../progress/render.ts";
+
+export function describeRecipe(recipe: Recipe): string {
+  switch (recipe.kind) {
+    case "add-command":
+      return `Add a /${recipe.name} command (“${recipe.description}”) that replies: ${recipe.reply}`;
+    case "add-responder":
+      return `Add an auto-response “${recipe.name}”: when a message contains “${recipe.trigger}”, reply: ${recipe.reply}`;
+    case "set-setting":
+      return `Set the bot setting ${recipe.key} to ${recipe.value}`;
+  }
+}
+
+export async function startFeatureRequest(
+  interaction: ChatInputCommandInteraction | ButtonInteraction,
+  ctx: BotContext,
+  text: string,
+  recipe?: Recipe,
+): Promise<{ changeId: string; threadId?: string }> {
+  const { changeId, trackingIssueUrl } = await ctx.appLink.submitRequest({
+    id: `discord-${interaction.id}`,
+    requester: actorOf(interaction),
+    text,
+    recipe,
+    origin: { guildId: interaction.guildId ?? undefined, channelId: interaction.channelId ?? "dm" },
+  });
+  const title = text.length > 80 ? `${text.slice(0, 77)}…` : text;
+  const announcement = [
+    `📝 **Feature request** from <@${interaction.user.id}> — change \`${changeId}\``,
+    `> ${text.replace(/\n/g, "\n> ").slice(0, 1500)}`,
+    trackingIssueUrl ? `Tracking issue: <${trackingIssueUrl}>` : "",
+  ]
+    .filter(Boolean)
+    .join("\n");
+  const response = await interaction.reply({ content: announcement, allowedMentions: { parse: [] }, withResponse: true });
+  const message = response.resource?.message;
+  const initial = renderProgress(changeId, text, trackingIssueUrl ? { changeId, state: "queued", at: new Date().toISOString(), trackingIssueUrl } : undefined);
+
+  // In a guild text channel: a thread on the announcement. Elsewhere (DMs, threads): progress in place.
+  const channel = interaction.channel;
+  if (message && channel && channel.type === ChannelType.GuildText) {
+    const thread = await message.startThread({ name: `change ${changeId}: ${title}`.slice(0, 100), autoArchiveDuration: ThreadAutoArchiveDuration.OneWeek });
+    const progress = await thread.send(initial);
+    await ctx.progress.register(changeId, text, thread.id, progress.id, trackingIssueUrl);
+    return { changeId, threadId: thread.id };
+  }
+  const dm = await interaction.user.createDM();
+  const progress = await dm.send(initial);
+  await ctx.progress.register(changeId, text, dm.id, progress.id, trackingIssueUrl);
+  return { changeId };
+}

@@ -1,0 +1,98 @@
+// Keeps each change's progress message up to date from the app's progress events.
+// Where the message lives is stored in memory (sqlite), so progress resumes after a restart;
+// edits per change are serialized so the message never goes back in time.
+import type { Client } from "discord.js";
+import type { Memory } from "../memory/store.ts";
+import type { ProgressEvent } from "../app-link/protocol.ts";
+import { progressEventSchema } from "../app-link/protocol.ts";
+import { renderProgress } from "./render.ts";
+import type { Logger } from "../core/logger.ts";
+
+interface Detail {
+  title: string;
+  event?: ProgressEvent;
+}
+
+export class ProgressBoard {
+  private chains = new Map<string, Promise<void>>();
+  /** Events that arrived before their message was registered. */
+  private early = new Map<string, ProgressEvent>();
+  private client: Client;
+  private memory: Memory;
+  private log: Logger;
+  /** Resolves after each applied edit (for tests and the benchmark). */
+  onApplied?: (changeId: string, event: ProgressEvent) => void;
+
+  constructor(client: Client, memory: Memory, log: Logger) {
+    this.client = client;
+    this.memory = memory;
+    this.log = log;
+  }
+
+  private enqueue(changeId: string, job: () => Promise<void>): Promise<void> {
+    const next = (this.chains.get(changeId) ?? Promise.resolve()).then(job).catch((err) => {
+      this.log.warn({ err, changeId }, "progress update failed");
+    });
+    this.chains.set(changeId, next);
+    void next.then(() => {
+      if (this.chains.get(changeId) === next) this.chains.delete(changeId);
+    });
+    return next;
+  }
+
+  /** Records where a change's progress is shown and renders what is known so far. */
+  register(changeId: string, title: string, channelId: string, messageId: string, trackingIssueUrl?: string): Promise<void> {
+    const event = this.early.get(changeId);
+    this.early.delete(changeId);
+    const detail: Detail = { title, event: event ?? (trackingIssueUrl ? { changeId, state: "queued", at: new Date().toISOString(), trackingIssueUrl } : undefined) };
+    this.memory.setProgressMessage({ changeId, channelId, messageId, state: detail.event?.state ?? "queued", detail: JSON.stringify(detail) });
+    if (!event) return Promise.resolve();
+    return this.enqueue(changeId, () => this.edit(changeId, channelId, messageId, detail));
+  }
+
+  handle(event: ProgressEvent): Promise<void> {
+    return this.enqueue(event.changeId, async () => {
+      const ref = this.memory.progressMessage(event.changeId);
+      if (!ref) {
+        this.early.set(event.changeId, event);
+        if (this.early.size > 1000) this.early.delete(this.early.keys().next().value!);
+        return;
+      }
+      const prev = parseDetail(ref.detail);
+      // Later events may omit what earlier ones said (PR url, tracking issue, risk).
+      const merged: ProgressEvent = {
+        ...event,
+        prUrl: event.prUrl ?? prev.event?.prUrl,
+        trackingIssueUrl: event.trackingIssueUrl ?? prev.event?.trackingIssueUrl,
+        risk: event.risk ?? prev.event?.risk,
+        votes: event.votes ?? prev.event?.votes,
+      };
+      const detail: Detail = { title: prev.title, event: merged };
+      this.memory.setProgressMessage({ ...ref, state: event.state, detail: JSON.stringify(detail) });
+      await this.edit(event.changeId, ref.channelId, ref.messageId, detail);
+    });
+  }
+
+  private async edit(changeId: string, channelId: string, messageId: string, detail: Detail): Promise<void> {
+    const channel = await this.client.channels.fetch(channelId);
+    if (!channel?.isTextBased()) throw new Error(`progress channel ${channelId} is gone`);
+    await channel.messages.edit(messageId, renderProgress(changeId, detail.title, detail.event));
+    if (detail.event) this.onApplied?.(changeId, detail.event);
+  }
+
+  /** Waits for pending edits (used on shutdown). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.chains.values()]);
+  }
+}
+
+function parseDetail(raw: string | undefined): Detail {
+  if (!raw) return { title: "" };
+  try {
+    const d = JSON.parse(raw) as { title?: unknown; event?: unknown };
+    const ev = progressEventSchema.safeParse(d.event);
+    return { title: typeof d.title === "string" ? d.title : "", event: ev.success ? ev.data : undefined };
+  } catch {
+    return { title: "" };
+  }
+}
