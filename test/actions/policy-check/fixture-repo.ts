@@ -1,0 +1,63 @@
+// A real git repository shaped like Ouro for CLI and Action tests: the base holds a copy
+// of the real policies/ folder, the ping plugin and a stand-in engine file; each case
+// branches off main and commits its change.
+import { cpSync, existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { makeRepo, type TestRepo } from "../../helpers/git.ts";
+
+export const ROOT = join(import.meta.dirname, "../../..");
+export const CLI = join(ROOT, "actions/policy-check/src/cli.ts");
+export const ACTION_MAIN = join(ROOT, "actions/policy-check/src/main.ts");
+
+export const BENIGN_PLUGIN = `import type { ChatInputCommandInteraction } from "discord.js";
+
+/** Rolls an n-sided die. "Don't use eval" is just a string here. */
+export function roll(sides: number, random: () => number = Math.random): number {
+  return 1 + Math.floor(random() * sides);
+}
+
+export const evaluate = (expr: string): number => expr.length;
+
+export async function execute(interaction: ChatInputCommandInteraction): Promise<void> {
+  const sides = interaction.options.getInteger("sides") ?? 6;
+  await interaction.reply(\`🎲 \${roll(sides)}\`);
+}
+`;
+
+export const BENIGN_TEST = `import { describe, it, expect } from "vitest";
+import { roll } from "./index.ts";
+
+describe("dice", () => {
+  it("rolls within range", () => {
+    expect(roll(6, () => 0.999)).toBe(6);
+  });
+});
+`;
+
+export interface OuroRepo extends TestRepo {
+  /** Branches off main, writes the files, commits; returns the branch name. */
+  branch(name: string, files: Record<string, string | null>): string;
+}
+
+export function makeOuroRepo(): OuroRepo {
+  const repo = makeRepo("ouro-policy-");
+  cpSync(join(ROOT, "policies"), join(repo.dir, "policies"), { recursive: true });
+  const engine = join(ROOT, "actions/policy-check/src/engine.ts");
+  repo.write({
+    "README.md": "# test repo\n",
+    "actions/policy-check/src/engine.ts": existsSync(engine) ? readFileSync(engine, "utf8") : "export {};\n",
+    "bot/plugins/ping/index.ts": "export const name = \"ping\";\n",
+    "bot/plugins/ping/index.test.ts": "import { it } from \"vitest\";\nit(\"works\", () => {});\n",
+  });
+  repo.commit("base");
+  return {
+    ...repo,
+    branch(name, files) {
+      repo.git("checkout", "-q", "-b", name, "main");
+      repo.write(files);
+      repo.commit(name);
+      repo.git("checkout", "-q", "main");
+      return name;
+    },
+  };
+}
