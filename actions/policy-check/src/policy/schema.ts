@@ -126,6 +126,7 @@ export const policySchema = z
             "module.require",
             "require.cache",
             "require.main",
+            "require.extensions",
           ])
           .describe("Members (dotted, from a global) that may not be used."),
         impliedEval: z.boolean().default(true).describe("Flag setTimeout/setInterval/setImmediate with a string."),

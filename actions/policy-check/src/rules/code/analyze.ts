@@ -66,6 +66,10 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
 
   const checkModule = (spec: string, node: ts.Node) => {
     const m = normalizeModule(spec);
+    if (/^[a-z][a-z0-9+.-]*:/i.test(m)) {
+      report(node, "api/dynamic-import", `loads code from a URL ("${spec.slice(0, 40)}")`);
+      return;
+    }
     const hit = (list: string[]) => list.map(normalizeModule).find((x) => m === x || m.startsWith(`${x}/`));
     const forbidden = hit(api.modules);
     if (forbidden) report(node, "api/forbidden-module", `uses the "${spec}" module (forbidden: ${forbidden})`);
@@ -77,8 +81,9 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
   /** Rules on a value path at a use site. */
   const checkValue = (path: string, node: ts.Node, position: Position) => {
     if (position === "typeof") return;
-    if (path === GLOBAL) {
-      if (position !== "alias") report(node, "api/global-object", "uses the global object as a value (reflection on globals)");
+    if (path === GLOBAL || path === "process") {
+      const what = path === GLOBAL ? "the global object" : "the process object";
+      if (position !== "alias") report(node, "api/global-object", `uses ${what} as a value (reflection on globals)`);
       return;
     }
     for (const g of api.globals) {
@@ -213,19 +218,28 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
   };
 
   const checkCall = (node: ts.CallExpression | ts.NewExpression) => {
-    const args = node.arguments ?? ts.factory.createNodeArray();
-    const arg0 = args[0];
     if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
-      const spec = arg0 ? scope.fold(arg0) : undefined;
+      const spec = node.arguments[0] ? scope.fold(node.arguments[0]) : undefined;
       if (spec !== undefined) checkModule(spec, node);
       else if (api.dynamicModules) report(node, "api/dynamic-import", "import() with a non-literal specifier");
       return;
     }
-    const callee = scope.resolve(node.expression);
+    let callee = scope.resolve(node.expression);
     if (callee === undefined) {
       if (ts.isCallExpression(node)) checkTestFocus(node);
       return;
     }
+    let args: readonly ts.Expression[] = node.arguments ?? [];
+    // f.call(thisArg, ...args) is f(...args); f.apply(thisArg, array) hides its arguments
+    if (callee.endsWith(".call")) {
+      callee = callee.slice(0, -".call".length);
+      args = args.slice(1);
+    } else if (callee.endsWith(".apply")) {
+      callee = callee.slice(0, -".apply".length);
+      const list = args[1] !== undefined ? unwrap(args[1]) : undefined;
+      args = list && ts.isArrayLiteralExpression(list) ? list.elements : [];
+    }
+    const arg0 = args[0];
     const isNew = ts.isNewExpression(node);
     if (!isNew && (callee === "require" || callee === "module.require")) {
       const spec = arg0 ? scope.fold(arg0) : undefined;

