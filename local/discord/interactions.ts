@@ -1,0 +1,415 @@
+// Interactions: the driver creates them (INTERACTION_CREATE), the bot answers through the
+// callback endpoint and the app's webhook (@original edits, follow-ups), as on Discord.
+import { randomBytes } from "node:crypto";
+import {
+  ApplicationCommandOptionType,
+  ChannelType,
+  ComponentType,
+  GatewayDispatchEvents,
+  InteractionResponseType,
+  InteractionType,
+  Locale,
+  MessageFlags,
+  MessageType,
+  ApplicationIntegrationType,
+  InteractionContextType,
+} from "discord-api-types/v10";
+import type {
+  APIApplicationCommand,
+  APIApplicationCommandInteractionDataOption,
+  APIApplicationCommandOption,
+  APIChatInputApplicationCommandInteraction,
+  APIInteraction,
+  APIInteractionDataResolved,
+  APIMessageButtonInteractionData,
+  APIMessageComponentButtonInteraction,
+  APIMessageInteractionMetadata,
+  APIModalSubmitInteraction,
+  RESTPostAPIInteractionCallbackWithResponseResult,
+  APIModalSubmissionComponent,
+} from "discord-api-types/v10";
+import type { ChannelRec, GuildRec, InteractionRec, MessageRec, UserRec } from "./store.ts";
+import { channelPayload, interactionMemberPayload, memberPayload, rolePayload, userPayload } from "./payloads.ts";
+import { ALL_PERMISSIONS, memberPermissions } from "./permissions.ts";
+import { alreadyAcknowledged, invalidFormBody, unknownInteraction, unknownMessage, unknownWebhook } from "./errors.ts";
+import { createMessage, deleteMessage, editMessage, stripGuild } from "./messages.ts";
+import type { Ctx, UploadedFile } from "./messages.ts";
+import { messageBody, messageEditBody } from "./rest-schemas.ts";
+import { parseBody } from "./validate.ts";
+
+export interface InteractionCtx extends Ctx {
+  /** How long the bot has for the initial callback (Discord: 3 s). */
+  callbackTimeoutMs: number;
+}
+
+/** Values a test may give for an option; users/channels/roles by name or id. */
+export type OptionValue = string | number | boolean;
+
+interface Where {
+  user: UserRec;
+  guild?: GuildRec;
+  channel: ChannelRec;
+}
+
+function base(ctx: InteractionCtx, w: Where, type: InteractionType): { rec: InteractionRec; common: Record<string, unknown> } {
+  const id = ctx.store.ids.next();
+  // Shaped like Discord's: base64 of "interaction:<id>:<secret>" (URL-safe, no separators to escape).
+  const token = Buffer.from(`interaction:${id}:${randomBytes(48).toString("base64url")}`).toString("base64url");
+  const rec: InteractionRec = { id, token, type, channel_id: w.channel.id, user_id: w.user.id, created_at: Date.now(), followup_ids: [], ...(w.guild ? { guild_id: w.guild.id } : {}) };
+  ctx.store.interactions.set(id, rec);
+  ctx.store.interactionsByToken.set(token, rec);
+  ctx.store.changed();
+  const member = w.guild ? w.guild.members[w.user.id] : undefined;
+  const common = {
+    id,
+    application_id: ctx.store.applicationId,
+    token,
+    version: 1 as const,
+    channel: channelPayload(ctx.store, w.channel),
+    channel_id: w.channel.id,
+    locale: Locale.EnglishUS,
+    entitlements: [],
+    attachment_size_limit: 26_214_400,
+    app_permissions: (w.guild ? memberPermissions(w.guild, ctx.store.botUserId) : ALL_PERMISSIONS).toString(),
+    ...(w.guild && member
+      ? {
+          guild_id: w.guild.id,
+          guild: { id: w.guild.id, locale: Locale.EnglishUS, features: [] },
+          guild_locale: Locale.EnglishUS,
+          member: interactionMemberPayload(ctx.store, w.guild, member),
+          authorizing_integration_owners: { [ApplicationIntegrationType.GuildInstall]: w.guild.id },
+          context: InteractionContextType.Guild,
+        }
+      : {
+          user: userPayload(w.user),
+          authorizing_integration_owners: { [ApplicationIntegrationType.GuildInstall]: "0" },
+          context: InteractionContextType.BotDM,
+        }),
+  };
+  return { rec, common };
+}
+
+function send(ctx: InteractionCtx, rec: InteractionRec, payload: APIInteraction): void {
+  ctx.gateway.dispatch({ t: GatewayDispatchEvents.InteractionCreate, guildId: rec.guild_id, data: payload });
+}
+
+export interface CommandInvocation extends Where {
+  command: APIApplicationCommand;
+  subcommand?: string;
+  options?: Record<string, OptionValue>;
+  resolve: Resolvers;
+}
+export interface Resolvers {
+  store: InteractionCtx["store"];
+  user(ref: string): UserRec;
+  channel(ref: string): ChannelRec;
+  role(ref: string): { id: string; guild: GuildRec };
+}
+
+export function createCommandInteraction(ctx: InteractionCtx, inv: CommandInvocation): { rec: InteractionRec; payload: APIChatInputApplicationCommandInteraction } {
+  const resolved: APIInteractionDataResolved = {};
+  const options = buildOptions(inv, resolved);
+  const { rec, common } = base(ctx, inv, InteractionType.ApplicationCommand);
+  rec.command_name = inv.command.name;
+  const payload = {
+    ...common,
+    type: InteractionType.ApplicationCommand,
+    data: {
+      id: inv.command.id,
+      name: inv.command.name,
+      type: 1,
+      ...(options.length ? { options } : {}),
+      ...(Object.keys(resolved).length ? { resolved } : {}),
+      ...(inv.command.guild_id ? { guild_id: inv.command.guild_id } : {}),
+    },
+  } as APIChatInputApplicationCommandInteraction;
+  send(ctx, rec, payload);
+  return { rec, payload };
+}
+
+/** Builds `data.options`, typed by the registered definition (so strings become integers, users ids, …). */
+function buildOptions(inv: CommandInvocation, resolved: APIInteractionDataResolved): APIApplicationCommandInteractionDataOption[] {
+  const given = inv.options ?? {};
+  const path = (inv.subcommand ?? "").split(/\s+/).filter(Boolean);
+  let defs: APIApplicationCommandOption[] = inv.command.options ?? [];
+  const chain: { type: number; name: string }[] = [];
+  for (const name of path) {
+    const def = defs.find((o) => o.name === name && (o.type === ApplicationCommandOptionType.Subcommand || o.type === ApplicationCommandOptionType.SubcommandGroup));
+    if (!def) throw new Error(`/${inv.command.name} has no subcommand "${name}" (has: ${defs.filter((o) => o.type <= 2).map((o) => o.name).join(", ") || "none"})`);
+    chain.push({ type: def.type, name });
+    defs = "options" in def && def.options ? (def.options as APIApplicationCommandOption[]) : [];
+  }
+  if (defs.some((o) => o.type === ApplicationCommandOptionType.Subcommand || o.type === ApplicationCommandOptionType.SubcommandGroup))
+    throw new Error(`/${[inv.command.name, ...path].join(" ")} needs a subcommand: ${defs.map((o) => o.name).join(", ")}`);
+  for (const name of Object.keys(given))
+    if (!defs.some((d) => d.name === name)) throw new Error(`/${[inv.command.name, ...path].join(" ")} has no option "${name}" (has: ${defs.map((d) => d.name).join(", ") || "none"})`);
+  const leaf: APIApplicationCommandInteractionDataOption[] = [];
+  for (const def of defs) {
+    const v = given[def.name];
+    if (v === undefined) {
+      if ("required" in def && def.required) throw new Error(`option "${def.name}" of /${inv.command.name} is required`);
+      continue;
+    }
+    leaf.push(typedOption(inv, def, v, resolved));
+  }
+  let out: APIApplicationCommandInteractionDataOption[] = leaf;
+  for (const link of chain.reverse()) out = [{ type: link.type, name: link.name, options: out } as APIApplicationCommandInteractionDataOption];
+  return out;
+}
+
+function typedOption(inv: CommandInvocation, def: APIApplicationCommandOption, v: OptionValue, resolved: APIInteractionDataResolved): APIApplicationCommandInteractionDataOption {
+  const T = ApplicationCommandOptionType;
+  const fail = (why: string): never => {
+    throw new Error(`option "${def.name}" of /${inv.command.name}: ${why}`);
+  };
+  const choices = "choices" in def && def.choices ? (def.choices as { value: string | number }[]) : undefined;
+  const checkChoice = (x: string | number) => {
+    if (choices && !choices.some((c) => c.value === x)) fail(`${JSON.stringify(x)} is not one of the choices ${choices.map((c) => JSON.stringify(c.value)).join(", ")}`);
+    return x;
+  };
+  switch (def.type) {
+    case T.String:
+      return { type: T.String, name: def.name, value: checkChoice(String(v)) as string };
+    case T.Integer: {
+      const n = Number(v);
+      if (!Number.isInteger(n)) fail(`${JSON.stringify(v)} is not an integer`);
+      return { type: T.Integer, name: def.name, value: checkChoice(n) as number };
+    }
+    case T.Number: {
+      const n = Number(v);
+      if (!Number.isFinite(n)) fail(`${JSON.stringify(v)} is not a number`);
+      return { type: T.Number, name: def.name, value: checkChoice(n) as number };
+    }
+    case T.Boolean:
+      if (typeof v !== "boolean" && v !== "true" && v !== "false") fail(`${JSON.stringify(v)} is not a boolean`);
+      return { type: T.Boolean, name: def.name, value: v === true || v === "true" };
+    case T.User: {
+      const u = inv.resolve.user(String(v));
+      addUser(inv, u, resolved);
+      return { type: T.User, name: def.name, value: u.id };
+    }
+    case T.Channel: {
+      const c = inv.resolve.channel(String(v));
+      resolved.channels ??= {};
+      resolved.channels[c.id] = {
+        id: c.id,
+        name: c.name ?? "",
+        type: c.type,
+        permissions: (inv.guild ? memberPermissions(inv.guild, inv.user.id) : ALL_PERMISSIONS).toString(),
+        ...(c.parent_id ? { parent_id: c.parent_id } : {}),
+        ...(c.thread_metadata ? { thread_metadata: c.thread_metadata } : {}),
+      } as NonNullable<APIInteractionDataResolved["channels"]>[string];
+      return { type: T.Channel, name: def.name, value: c.id };
+    }
+    case T.Role: {
+      const r = addRole(inv, String(v), resolved);
+      return { type: T.Role, name: def.name, value: r };
+    }
+    case T.Mentionable: {
+      try {
+        const u = inv.resolve.user(String(v));
+        addUser(inv, u, resolved);
+        return { type: T.Mentionable, name: def.name, value: u.id };
+      } catch {
+        return { type: T.Mentionable, name: def.name, value: addRole(inv, String(v), resolved) };
+      }
+    }
+    default:
+      return fail(`option type ${def.type} is not supported by the driver yet`);
+  }
+}
+
+function addUser(inv: CommandInvocation, u: UserRec, resolved: APIInteractionDataResolved): void {
+  resolved.users ??= {};
+  resolved.users[u.id] = userPayload(u);
+  const m = inv.guild?.members[u.id];
+  if (m && inv.guild) {
+    resolved.members ??= {};
+    const { user: _u, deaf: _d, mute: _m, ...rest } = memberPayload(inv.resolve.store, m);
+    resolved.members[u.id] = { ...rest, permissions: memberPermissions(inv.guild, u.id).toString() } as NonNullable<APIInteractionDataResolved["members"]>[string];
+  }
+}
+
+function addRole(inv: CommandInvocation, ref: string, resolved: APIInteractionDataResolved): string {
+  const { id, guild } = inv.resolve.role(ref);
+  const role = guild.roles.find((r) => r.id === id)!;
+  resolved.roles ??= {};
+  resolved.roles[id] = rolePayload(role);
+  return id;
+}
+
+
+export function createButtonInteraction(ctx: InteractionCtx, w: Where, message: MessageRec, customId: string): { rec: InteractionRec; payload: APIMessageComponentButtonInteraction } {
+  const button = findComponent(message.components as unknown[] | undefined, customId);
+  if (!button) throw new Error(`message ${message.id} has no component with custom_id "${customId}"`);
+  if (button.type !== ComponentType.Button) throw new Error(`component "${customId}" is not a button (type ${button.type})`);
+  if (button.disabled) throw new Error(`button "${customId}" is disabled`);
+  const { rec, common } = base(ctx, w, InteractionType.MessageComponent);
+  rec.source_message_id = message.id;
+  const data: APIMessageButtonInteractionData = { custom_id: customId, component_type: ComponentType.Button };
+  const payload = { ...common, type: InteractionType.MessageComponent, data, message: stripGuild(message) } as APIMessageComponentButtonInteraction;
+  send(ctx, rec, payload);
+  return { rec, payload };
+}
+
+export function createModalSubmitInteraction(ctx: InteractionCtx, w: Where, customId: string, values: Record<string, string>, sourceMessage?: MessageRec): { rec: InteractionRec; payload: APIModalSubmitInteraction } {
+  const { rec, common } = base(ctx, w, InteractionType.ModalSubmit);
+  if (sourceMessage) rec.source_message_id = sourceMessage.id;
+  const components = Object.entries(values).map(
+    ([id, value]) => ({ type: ComponentType.ActionRow, components: [{ type: ComponentType.TextInput, custom_id: id, value }] }) as unknown as APIModalSubmissionComponent,
+  );
+  const payload = {
+    ...common,
+    type: InteractionType.ModalSubmit,
+    data: { custom_id: customId, components },
+    ...(sourceMessage ? { message: stripGuild(sourceMessage) } : {}),
+  } as APIModalSubmitInteraction;
+  send(ctx, rec, payload);
+  return { rec, payload };
+}
+
+function findComponent(list: unknown[] | undefined, customId: string): { type: number; custom_id?: string; disabled?: boolean } | undefined {
+  for (const c of (list ?? []) as { type: number; custom_id?: string; disabled?: boolean; components?: unknown[]; accessory?: unknown }[]) {
+    if (c.custom_id === customId) return c;
+    const inner = findComponent(c.components, customId) ?? (c.accessory ? findComponent([c.accessory], customId) : undefined);
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
+// ---- the bot's side: callback, @original, follow-ups ----
+
+export function interactionByIdAndToken(ctx: InteractionCtx, id: string, token: string): InteractionRec {
+  const rec = ctx.store.interactions.get(id);
+  if (!rec || rec.token !== token) throw unknownInteraction();
+  return rec;
+}
+
+function metadataFor(ctx: InteractionCtx, rec: InteractionRec): APIMessageInteractionMetadata {
+  const user = userPayload(ctx.store.users.get(rec.user_id)!);
+  return {
+    id: rec.id,
+    type: rec.type,
+    user,
+    authorizing_integration_owners: { [ApplicationIntegrationType.GuildInstall]: rec.guild_id ?? "0" },
+    ...(rec.source_message_id ? { interacted_message_id: rec.source_message_id } : {}),
+  } as APIMessageInteractionMetadata;
+}
+
+function commandName(_ctx: InteractionCtx, rec: InteractionRec): string {
+  return rec.command_name ?? "";
+}
+
+export function handleCallback(
+  ctx: InteractionCtx,
+  rec: InteractionRec,
+  body: { type: number; data?: Record<string, unknown> },
+  files: UploadedFile[],
+  withResponse: boolean,
+): RESTPostAPIInteractionCallbackWithResponseResult | undefined {
+  if (rec.callback_type !== undefined) throw alreadyAcknowledged();
+  if (Date.now() - rec.created_at > ctx.callbackTimeoutMs) throw unknownInteraction();
+  const R = InteractionResponseType;
+  const allowed: Record<number, number[]> = {
+    [InteractionType.ApplicationCommand]: [R.ChannelMessageWithSource, R.DeferredChannelMessageWithSource, R.Modal],
+    [InteractionType.MessageComponent]: [R.ChannelMessageWithSource, R.DeferredChannelMessageWithSource, R.DeferredMessageUpdate, R.UpdateMessage, R.Modal],
+    [InteractionType.ModalSubmit]: [R.ChannelMessageWithSource, R.DeferredChannelMessageWithSource, R.DeferredMessageUpdate, R.UpdateMessage],
+    [InteractionType.ApplicationCommandAutocomplete]: [R.ApplicationCommandAutocompleteResult],
+  };
+  if (!(allowed[rec.type] ?? []).includes(body.type) || (rec.type === InteractionType.ModalSubmit && body.type >= 6 && !rec.source_message_id))
+    throw invalidFormBody([{ path: ["type"], message: `Interaction response type ${body.type} is not valid for interaction type ${rec.type}.`, code: "BASE_TYPE_CHOICES" }]);
+  const channel = ctx.store.channels.get(rec.channel_id)!;
+  const bot = ctx.store.users.get(ctx.store.botUserId)!;
+  const interaction = { metadata: metadataFor(ctx, rec), name: commandName(ctx, rec), type: rec.type };
+  const msgType = rec.type === InteractionType.ApplicationCommand ? MessageType.ChatInputCommand : MessageType.Default;
+  let message: MessageRec | undefined;
+  switch (body.type) {
+    case R.ChannelMessageWithSource: {
+      const data = parseBody(messageBody, body.data ?? {}, ["data"]);
+      message = createMessage(ctx, { channel, author: bot, body: data, files, webhookId: ctx.store.applicationId, interaction, type: msgType });
+      rec.original_message_id = message.id;
+      break;
+    }
+    case R.DeferredChannelMessageWithSource: {
+      const flags = Number((body.data as { flags?: number } | undefined)?.flags ?? 0) & MessageFlags.Ephemeral;
+      message = createMessage(ctx, { channel, author: bot, body: { flags }, webhookId: ctx.store.applicationId, interaction, type: msgType, extraFlags: MessageFlags.Loading });
+      rec.original_message_id = message.id;
+      break;
+    }
+    case R.DeferredMessageUpdate:
+      rec.original_message_id = rec.source_message_id;
+      message = rec.source_message_id ? ctx.store.messages.get(rec.source_message_id) : undefined;
+      break;
+    case R.UpdateMessage: {
+      const source = rec.source_message_id ? ctx.store.messages.get(rec.source_message_id) : undefined;
+      if (!source) throw unknownMessage();
+      message = editMessage(ctx, source, parseBody(messageEditBody, body.data ?? {}, ["data"]), files);
+      rec.original_message_id = source.id;
+      break;
+    }
+    default:
+      break; // modal / autocomplete: recorded below
+  }
+  rec.callback_type = body.type;
+  ctx.store.changed();
+  ctx.store.emit("interaction", rec, { kind: "callback", callbackType: body.type, message, data: body.data });
+  if (!withResponse) return undefined;
+  return {
+    interaction: {
+      id: rec.id,
+      type: rec.type,
+      ...(message ? { response_message_id: message.id, response_message_loading: ((message.flags ?? 0) & MessageFlags.Loading) !== 0, response_message_ephemeral: ((message.flags ?? 0) & MessageFlags.Ephemeral) !== 0 } : {}),
+    },
+    resource: { type: body.type as InteractionResponseType, ...(message && body.type !== R.DeferredMessageUpdate ? { message: stripGuild(message) } : {}) },
+  };
+}
+
+export function interactionByWebhook(ctx: InteractionCtx, appId: string, token: string): InteractionRec {
+  const rec = ctx.store.interactionsByToken.get(token);
+  if (!rec || appId !== ctx.store.applicationId) throw unknownWebhook();
+  return rec;
+}
+
+/** The message `@original` or a follow-up id names, checked to belong to this interaction. */
+export function webhookMessage(ctx: InteractionCtx, rec: InteractionRec, messageId: string): MessageRec {
+  const id = messageId === "@original" ? rec.original_message_id : messageId;
+  if (!id || (id !== rec.original_message_id && !rec.followup_ids.includes(id))) throw unknownMessage();
+  const msg = ctx.store.messages.get(id);
+  if (!msg) throw unknownMessage();
+  return msg;
+}
+
+export function editWebhookMessage(ctx: InteractionCtx, rec: InteractionRec, messageId: string, body: unknown, files: UploadedFile[]): MessageRec {
+  const msg = webhookMessage(ctx, rec, messageId);
+  const edited = editMessage(ctx, msg, parseBody(messageEditBody, body), files);
+  const kind = msg.id === rec.original_message_id ? "original-edit" : "followup-edit";
+  ctx.store.emit("interaction", rec, { kind, message: edited });
+  return edited;
+}
+
+export function deleteWebhookMessage(ctx: InteractionCtx, rec: InteractionRec, messageId: string): void {
+  const msg = webhookMessage(ctx, rec, messageId);
+  deleteMessage(ctx, msg);
+  if (msg.id === rec.original_message_id) ctx.store.emit("interaction", rec, { kind: "original-delete", message: msg });
+}
+
+export function createFollowup(ctx: InteractionCtx, rec: InteractionRec, body: unknown, files: UploadedFile[]): MessageRec {
+  if (rec.callback_type === undefined) throw unknownWebhook();
+  const data = parseBody(messageBody, body);
+  const original = rec.original_message_id ? ctx.store.messages.get(rec.original_message_id) : undefined;
+  let msg: MessageRec;
+  if (rec.callback_type === InteractionResponseType.DeferredChannelMessageWithSource && original && (original.flags ?? 0) & MessageFlags.Loading) {
+    // After a deferred reply, the first follow-up fills the "thinking…" message (keeping its ephemerality).
+    msg = editMessage(ctx, original, { content: data.content, embeds: data.embeds, components: data.components, attachments: data.attachments }, files);
+  } else {
+    const channel = ctx.store.channels.get(rec.channel_id)!;
+    const bot = ctx.store.users.get(ctx.store.botUserId)!;
+    msg = createMessage(ctx, { channel, author: bot, body: data, files, webhookId: ctx.store.applicationId, interaction: { metadata: metadataFor(ctx, rec), name: commandName(ctx, rec), type: rec.type } });
+  }
+  rec.followup_ids.push(msg.id);
+  ctx.store.changed();
+  ctx.store.emit("interaction", rec, { kind: "followup", message: msg });
+  return msg;
+}
+
+export { ChannelType };
