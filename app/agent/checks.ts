@@ -1,0 +1,138 @@
+// The pre-push checks on a worktree: typecheck and tests run sandboxed (they execute or
+// type agent-written code); the policy verdict comes from the base's policy (policy.ts).
+import { mkdtempSync, rmSync, writeFileSync, existsSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, posix } from "node:path";
+import { runNodeSandboxed, type SandboxResult, type Warn } from "./sandbox.ts";
+
+export interface Diagnostic {
+  file?: string;
+  line?: number;
+  column?: number;
+  message: string;
+}
+
+export interface CheckOutcome {
+  name: "typecheck" | "tests" | "policy";
+  ok: boolean;
+  durationMs: number;
+  diagnostics: Diagnostic[];
+  /** Short text for the model and the report (truncated). */
+  summary: string;
+}
+
+export interface SandboxLimits {
+  timeoutMs: number;
+  memoryMb: number;
+}
+
+const strip = (s: string) => s.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "");
+export const truncate = (s: string, max = 4000) => (s.length <= max ? s : `${s.slice(0, max)}\n… (${s.length - max} more characters)`);
+
+/** The TypeScript files to typecheck for a change: changed .ts under bot/ plus the registry. */
+export function typecheckRoots(changed: string[]): string[] {
+  const roots = new Set(changed.filter((p) => p.endsWith(".ts") && p.startsWith("bot/")));
+  roots.add("bot/plugins/index.ts");
+  return [...roots].sort();
+}
+
+/** Typechecks only what the change needs: its files and what they import, with the repo's options. */
+export async function typecheck(dir: string, changed: string[], limits: SandboxLimits, warn?: Warn): Promise<CheckOutcome> {
+  const started = performance.now();
+  const roots = typecheckRoots(changed).filter((p) => existsSync(join(dir, p)));
+  const cfgDir = mkdtempSync(join(tmpdir(), "ouro-tsc-"));
+  try {
+    const cfg = join(cfgDir, "tsconfig.json");
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        extends: join(dir, "tsconfig.json"),
+        compilerOptions: { noEmit: true, incremental: false, typeRoots: [join(dir, "node_modules/@types")] },
+        files: roots.map((p) => join(dir, p)),
+        include: [],
+      }),
+    );
+    const r = await runNodeSandboxed([join(dir, "node_modules/typescript/bin/tsc"), "-p", cfg, "--pretty", "false"], { cwd: dir, ...limits }, warn);
+    const out = strip(r.stdout + r.stderr);
+    const diagnostics = parseTscOutput(out, dir);
+    const ok = r.code === 0 && !r.timedOut;
+    return {
+      name: "typecheck",
+      ok,
+      durationMs: performance.now() - started,
+      diagnostics,
+      summary: ok ? `typecheck passed (${roots.length} root files)` : failureText("typecheck", r, diagnostics.map(fmt).join("\n") || out),
+    };
+  } finally {
+    rmSync(cfgDir, { recursive: true, force: true });
+  }
+}
+
+export function parseTscOutput(out: string, dir: string): Diagnostic[] {
+  const diags: Diagnostic[] = [];
+  for (const m of out.matchAll(/^(.+?)\((\d+),(\d+)\): error (TS\d+: .*)$/gm)) {
+    diags.push({ file: relTo(dir, m[1]), line: Number(m[2]), column: Number(m[3]), message: m[4] });
+  }
+  for (const m of out.matchAll(/^error (TS\d+: .*)$/gm)) diags.push({ message: m[1] });
+  return diags;
+}
+
+function relTo(dir: string, file: string): string {
+  const f = file.replaceAll("\\", "/");
+  const d = dir.replaceAll("\\", "/").replace(/\/$/, "");
+  return f.startsWith(d + "/") ? f.slice(d.length + 1) : f;
+}
+
+/** The vitest files a change calls for: tests in touched plugin folders, top-level plugin tests when their subject changed. */
+export function testFilesFor(dir: string, changed: string[]): string[] {
+  const files = new Set<string>();
+  for (const p of changed) {
+    if (!p.startsWith("bot/plugins/")) continue;
+    const parts = p.split("/");
+    if (parts.length >= 4) {
+      const folder = parts.slice(0, 3).join("/");
+      if (existsSync(join(dir, folder))) {
+        for (const f of readdirSync(join(dir, folder), { recursive: true }) as string[]) {
+          if (f.endsWith(".test.ts")) files.add(posix.join(folder, f.replaceAll("\\", "/")));
+        }
+      }
+    } else if (p.endsWith(".test.ts")) {
+      if (existsSync(join(dir, p))) files.add(p);
+    } else {
+      const sibling = p.replace(/\.ts$/, ".test.ts");
+      if (existsSync(join(dir, sibling))) files.add(sibling);
+      for (const f of readdirSync(join(dir, "bot/plugins"))) {
+        if (f.startsWith(posix.basename(p, ".ts")) && f.endsWith(".test.ts")) files.add(`bot/plugins/${f}`);
+      }
+    }
+  }
+  return [...files].sort();
+}
+
+export async function runTests(dir: string, changed: string[], limits: SandboxLimits, warn?: Warn): Promise<CheckOutcome> {
+  const started = performance.now();
+  const files = testFilesFor(dir, changed);
+  if (files.length === 0) {
+    return { name: "tests", ok: true, durationMs: 0, diagnostics: [], summary: "no tests apply to the changed files" };
+  }
+  const vitest = join(dir, "node_modules/vitest/vitest.mjs");
+  const r = await runNodeSandboxed([vitest, "run", "--root", dir, "--reporter=dot", "--silent=passed-only", ...files], { cwd: dir, ...limits }, warn);
+  const out = strip(r.stdout + r.stderr);
+  const ok = r.code === 0 && !r.timedOut;
+  const diagnostics: Diagnostic[] = ok ? [] : [...out.matchAll(/(?:FAIL|×)\s+(\S+\.test\.ts)(?:\s*>\s*(.*))?/g)].map((m) => ({ file: m[1], message: (m[2] ?? "failed").trim() }));
+  return {
+    name: "tests",
+    ok,
+    durationMs: performance.now() - started,
+    diagnostics,
+    summary: ok ? `tests passed (${files.join(", ")})` : failureText("tests", r, out),
+  };
+}
+
+const fmt = (d: Diagnostic) => `${d.file ?? ""}${d.line ? `:${d.line}:${d.column ?? 1}` : ""}${d.file ? " " : ""}${d.message}`;
+export const formatDiagnostic = fmt;
+
+function failureText(what: string, r: SandboxResult, body: string): string {
+  const why = r.timedOut ? `timed out after ${Math.round(r.durationMs)} ms` : r.signal ? `killed by ${r.signal}` : `exit code ${r.code}`;
+  return truncate(`${what} failed (${why})\n${body.trim()}`);
+}

@@ -1,0 +1,145 @@
+// The change request the agent works from, validated strictly at the boundary:
+// anything that fails here gets a clear error and nothing is touched.
+import { z } from "zod";
+import { hasHiddenOrControl, stripHidden } from "./sanitize.ts";
+
+export const NAME = /^[a-z][a-z0-9-]{1,31}$/;
+/** Discord option names: lowercase, 1–32 chars. */
+export const OPTION_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+
+const visible = (max: number, min = 1) =>
+  z
+    .string()
+    .min(min)
+    .max(max)
+    .refine((s) => !hasHiddenOrControl(s.replace(/\n/g, " ")), { message: "must not contain control, zero-width or bidi characters" })
+    .refine((s) => s.trim().length >= min, { message: "must not be blank" });
+
+const name = z.string().regex(NAME, { message: `must match ${NAME} (lowercase letters, digits, dashes; 2–32 chars)` });
+const description = visible(100).refine((s) => !s.includes("\n"), { message: "must be one line" });
+
+export const commandOptionSchema = z
+  .object({
+    name: z.string().regex(OPTION_NAME, { message: `must match ${OPTION_NAME}` }),
+    description,
+    type: z.enum(["string", "integer", "number", "boolean", "user"]).default("string"),
+    required: z.boolean().default(false),
+  })
+  .strict();
+
+export const embedSchema = z
+  .object({
+    title: visible(256),
+    description: visible(4000).optional(),
+    /** 0xRRGGBB */
+    color: z.number().int().min(0).max(0xffffff).optional(),
+  })
+  .strict();
+
+const addCommand = z
+  .object({
+    kind: z.literal("add-command"),
+    name,
+    description,
+    options: z.array(commandOptionSchema).max(10).default([]),
+    /** Static reply; `{option}` is replaced by that option's value. */
+    reply: visible(2000).optional(),
+    embed: embedSchema.optional(),
+  })
+  .strict()
+  .refine((r) => (r.reply === undefined) !== (r.embed === undefined), { message: "give exactly one of reply or embed", path: ["reply"] })
+  .refine((r) => new Set(r.options.map((o) => o.name)).size === r.options.length, { message: "option names must be unique", path: ["options"] })
+  .refine((r) => r.options.every((o, i) => !o.required || r.options.slice(0, i).every((p) => p.required)), {
+    message: "required options must come before optional ones (Discord's rule)",
+    path: ["options"],
+  });
+
+/** Patterns that nest quantifiers, e.g. (a+)+, can backtrack catastrophically. */
+const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]/;
+
+const pattern = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((s) => !hasHiddenOrControl(s), { message: "must not contain control, zero-width or bidi characters" })
+  .refine((s) => !NESTED_QUANTIFIER.test(s), { message: "nested quantifiers like (a+)+ are refused (catastrophic backtracking)" })
+  .superRefine((s, ctx) => {
+    try {
+      new RegExp(s, "i");
+    } catch (e) {
+      ctx.addIssue({ code: "custom", message: `is not a valid regular expression: ${(e as Error).message}` });
+    }
+  });
+
+const addResponder = z
+  .object({
+    kind: z.literal("add-responder"),
+    name,
+    description: description.optional(),
+    trigger: pattern,
+    reply: visible(2000),
+    /** Messages that must trigger it; they become the generated test's cases. */
+    examples: z.array(visible(500)).max(10).default([]),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    let re: RegExp;
+    try {
+      re = new RegExp(r.trigger, "i");
+    } catch {
+      return; // reported on trigger
+    }
+    r.examples.forEach((ex, i) => {
+      if (!re.test(ex)) ctx.addIssue({ code: "custom", path: ["examples", i], message: `does not match the trigger /${r.trigger}/i` });
+    });
+  });
+
+const setSetting = z
+  .object({
+    kind: z.literal("set-setting"),
+    key: z.string().regex(/^[a-zA-Z][a-zA-Z0-9]{0,63}$/, { message: "must be a settings key (letters and digits)" }),
+    value: z.union([z.string().max(200), z.number(), z.boolean()]),
+  })
+  .strict();
+
+export const recipeSchema = z.discriminatedUnion("kind", [addCommand, addResponder, setSetting]);
+
+export const changeRequestSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: "must be lowercase letters, digits and dashes (≤ 64)" }),
+    requester: z
+      .object({
+        discordId: z.string().regex(/^\d{1,20}$/, { message: "must be a Discord snowflake" }),
+        name: visible(100),
+        roles: z.array(z.string().max(100)).max(250).default([]),
+      })
+      .strict(),
+    /** Free text from Discord: untrusted. Hidden characters are stripped, not refused. */
+    text: z.string().min(1).max(4000).transform(stripHidden).refine((s) => s.trim().length > 0, { message: "must not be blank" }),
+    recipe: recipeSchema.optional(),
+  })
+  .strict();
+
+export type ChangeRequest = z.infer<typeof changeRequestSchema>;
+export type ChangeRequestInput = z.input<typeof changeRequestSchema>;
+export type Recipe = z.infer<typeof recipeSchema>;
+export type AddCommandRecipe = Extract<Recipe, { kind: "add-command" }>;
+export type AddResponderRecipe = Extract<Recipe, { kind: "add-responder" }>;
+export type SetSettingRecipe = Extract<Recipe, { kind: "set-setting" }>;
+
+export class RequestError extends Error {
+  readonly issues: string[];
+  constructor(issues: string[]) {
+    super(`invalid change request: ${issues.join("; ")}`);
+    this.issues = issues;
+  }
+}
+
+/** Validates a change request; throws RequestError listing every problem with its field. */
+export function parseChangeRequest(input: unknown): ChangeRequest {
+  const parsed = changeRequestSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new RequestError(parsed.error.issues.map((i) => `${i.path.join(".") || "(request)"}: ${i.message}`));
+  }
+  return parsed.data;
+}

@@ -1,0 +1,97 @@
+// Runs agent-written code (typecheck, tests) in a child process that holds no secrets:
+// scrubbed environment, a throwaway HOME, a time limit, a memory limit, and no network
+// when the OS lets us create a network namespace (`unshare -n`).
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+
+export interface SandboxOptions {
+  cwd: string;
+  timeoutMs: number;
+  memoryMb: number;
+  /** Extra env entries (never secrets: the caller decides; tests assert the scrub). */
+  env?: Record<string, string>;
+}
+
+export interface SandboxResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  durationMs: number;
+  network: "none" | "host";
+}
+
+let netProbe: boolean | undefined;
+let warned = false;
+
+/** Whether `unshare -n` works here (needs root or unprivileged user namespaces). Probed once. */
+export function canIsolateNetwork(): boolean {
+  if (netProbe === undefined) {
+    const r = spawnSync("unshare", ["-n", "true"], { stdio: "ignore", timeout: 5000 });
+    netProbe = r.status === 0;
+  }
+  return netProbe;
+}
+
+export type Warn = (msg: string) => void;
+
+/** The only environment a sandboxed check sees. */
+export function scrubbedEnv(home: string, memoryMb: number, extra: Record<string, string> = {}): Record<string, string> {
+  const path = [dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(":");
+  return {
+    PATH: path,
+    HOME: home,
+    TMPDIR: home,
+    NODE_ENV: "test",
+    NODE_OPTIONS: `--max-old-space-size=${memoryMb}`,
+    CI: "1",
+    NO_COLOR: "1",
+    FORCE_COLOR: "0",
+    ...extra,
+  };
+}
+
+/** Runs `node <args>` (the app's own Node) sandboxed. */
+export function runNodeSandboxed(args: string[], opts: SandboxOptions, warn: Warn = console.warn): Promise<SandboxResult> {
+  const home = mkdtempSync(join(tmpdir(), "ouro-sandbox-home-"));
+  const env = scrubbedEnv(home, opts.memoryMb, opts.env);
+  const isolate = canIsolateNetwork();
+  if (!isolate && !warned) {
+    warned = true;
+    warn("agent sandbox: `unshare -n` is not available here; checks run WITHOUT network isolation");
+  }
+  // prlimit caps file size and core dumps; the heap cap is NODE_OPTIONS above.
+  const limits = ["prlimit", "--core=0", `--fsize=${256 * 1024 * 1024}`, "--"];
+  const argv = [...(isolate ? ["unshare", "-n", "--"] : []), ...limits, process.execPath, ...args];
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let stdout = "";
+    let stderr = "";
+    const cap = (s: string, add: string) => (s.length > 2_000_000 ? s : s + add);
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout = cap(stdout, d)));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr = cap(stderr, d)));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    }, opts.timeoutMs);
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+      clearTimeout(timer);
+      rmSync(home, { recursive: true, force: true });
+      resolve({ code, signal, stdout, stderr, timedOut, durationMs: performance.now() - started, network: isolate ? "none" : "host" });
+    };
+    child.on("error", (err) => {
+      stderr += String(err);
+      finish(null, null);
+    });
+    child.on("close", finish);
+  });
+}

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { runAgent } from "../../../app/agent/index.ts";
+import { makeAgentRepo, requester, type AgentRepo } from "./fixture.ts";
+
+let repo: AgentRepo;
+beforeAll(() => {
+  repo = makeAgentRepo();
+});
+afterAll(() => repo.cleanup());
+
+describe("recipes end to end", () => {
+  it("add-command: a validated branch with the plugin, its passing test and the registry entry", async () => {
+    const before = repo.git("status", "--porcelain");
+    const result = await runAgent(
+      {
+        id: "greet-1",
+        requester,
+        text: "Please add /greet that says hello to someone",
+        recipe: { kind: "add-command", name: "greet", description: "Say hello", options: [{ name: "who", description: "Who to greet", required: true }], reply: "Hello {who}!" },
+      },
+      { repoDir: repo.dir, baseRef: "main" },
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.report, null, 2));
+    expect(result.branch).toBe("ouro/greet-1");
+    expect(repo.git("rev-parse", "refs/heads/ouro/greet-1")).toBe(result.commit);
+    expect(repo.git("rev-parse", `${result.commit}^`)).toBe(repo.base);
+    expect(result.files.map((f) => f.path).sort()).toEqual(["bot/plugins/greet/greet.test.ts", "bot/plugins/greet/index.ts", "bot/plugins/index.ts"]);
+    expect(result.testsAdded).toEqual(["bot/plugins/greet/greet.test.ts"]);
+    expect(result.verdict.decision).not.toBe("block");
+    expect(result.title).toBe("Ouro: Add the /greet command");
+    expect(result.body).toContain("## How to roll back");
+    expect(result.body).toContain("bot/plugins/greet/greet.test.ts");
+    const registry = repo.git("show", `${result.commit}:bot/plugins/index.ts`);
+    expect(registry).toContain('import greet from "./greet/index.ts";');
+    expect(registry).toMatch(/plugins: Plugin\[\] = \[ping, greet\]/);
+    // the repo's own tree is untouched and no worktree is left behind
+    expect(repo.git("status", "--porcelain")).toBe(before);
+    expect(repo.git("worktree", "list").split("\n")).toHaveLength(1);
+    expect(readFileSync(`${repo.dir}/bot/plugins/index.ts`, "utf8")).not.toContain("greet");
+    expect(result.timings.typecheckMs).toBeGreaterThan(0);
+    expect(result.timings.testsMs).toBeGreaterThan(0);
+  });
+
+  it("refuses a second run for the same request id (one request, one branch)", async () => {
+    const again = await runAgent(
+      { id: "greet-1", requester, text: "again", recipe: { kind: "add-command", name: "greet2", description: "x", reply: "x" } },
+      { repoDir: repo.dir, baseRef: "main" },
+    );
+    expect(again.ok).toBe(false);
+    if (!again.ok) expect(again.report.reason).toMatch(/already exists/);
+  });
+
+  it("bad recipe input gets a clear error and changes nothing", async () => {
+    const refs = repo.git("for-each-ref");
+    const r = await runAgent(
+      { id: "bad-1", requester, text: "x", recipe: { kind: "add-command", name: "Bad Name", description: "d\u202e", reply: "x" } },
+      { repoDir: repo.dir, baseRef: "main" },
+    );
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.report.reason).toMatch(/recipe\.name: must match/);
+      expect(r.report.reason).toMatch(/recipe\.description: must not contain control, zero-width or bidi/);
+    }
+    expect(repo.git("for-each-ref")).toBe(refs);
+  });
+});
