@@ -30,18 +30,23 @@ export function globProblem(glob: string): string | undefined {
 
 export type PathMatcher = (path: string) => boolean;
 
-/**
- * A matcher for a list of globs: a path matches when it matches some plain pattern and no
- * `!pattern`. Dotfiles match (`.github/**`). `nocase` is used for protection lists so a
- * case-variant path (e.g. `Policies/x.yml`) still counts as protected (fail closed).
- */
+// A matcher for a list of globs, read like .gitignore: entries apply in order and the last
+// one that matches decides; `!pattern` takes a path back out. So the list
+//   bot/**, !bot/plugins/**, **/package.json
+// covers bot/core/x.ts and bot/plugins/x/package.json but not bot/plugins/x/index.ts.
+// Dotfiles match (`.github/**`). `nocase` is used for protection lists so a case variant
+// of a protected path (e.g. `Policies/x.yml`) still counts as protected (fail closed).
 export function compileGlobs(globs: readonly string[], opts: { nocase?: boolean } = {}): PathMatcher {
-  const include = globs.filter((g) => !g.startsWith("!"));
-  const exclude = globs.filter((g) => g.startsWith("!")).map((g) => g.slice(1));
   const pmOpts = { dot: true, nocase: opts.nocase ?? false };
-  const inc = include.length > 0 ? picomatch(include, pmOpts) : () => false;
-  const exc = exclude.length > 0 ? picomatch(exclude, pmOpts) : () => false;
-  return (path) => inc(path) && !exc(path);
+  const entries = globs.map((g) => ({ negated: g.startsWith("!"), test: picomatch(g.startsWith("!") ? g.slice(1) : g, pmOpts) }));
+  return (path) => {
+    let matched = false;
+    for (const e of entries) {
+      // only an entry that could change the answer needs testing
+      if (e.negated ? matched && e.test(path) : !matched && e.test(path)) matched = !e.negated;
+    }
+    return matched;
+  };
 }
 
 const cache = new WeakMap<readonly string[], Map<string, PathMatcher>>();

@@ -87,8 +87,10 @@ function order(path: string): number {
   return path === MAIN_POLICY_FILE ? 0 : 1;
 }
 
+/** Errors in reading order: by file, then line, then column. */
 function fail(errors: PolicyError[]): LoadResult {
-  return { ok: false, errors };
+  const sorted = [...errors].sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  return { ok: false, errors: sorted };
 }
 
 function firstLine(message: string): string {

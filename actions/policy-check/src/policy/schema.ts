@@ -81,10 +81,10 @@ export const policySchema = z
       .describe("enforce: block when a rule says so; evaluate: report what enforce would decide, never block."),
     editable: globs
       .default(["bot/plugins/**"])
-      .describe("The only paths a self-edit may change. `!glob` excludes."),
+      .describe("The only paths a self-edit may change. Like .gitignore: the last matching entry decides; `!glob` takes paths back out."),
     protected: globs
       .default(PROTECTED_DEFAULT)
-      .describe("Paths a self-edit may never change (wins over editable); human changes to them need review. `!glob` excludes."),
+      .describe("Paths a self-edit may never change (wins over editable); human changes to them need review. Like .gitignore: the last matching entry decides; `!glob` takes paths back out."),
     selfEdit: z
       .strictObject({
         authors: names.default(["ouro[bot]"]).describe("PR authors whose PRs are self-edits."),

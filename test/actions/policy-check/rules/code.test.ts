@@ -128,6 +128,7 @@ const hostile: [name: string, code: string, rule: string][] = [
   ["test.skipIf", `test.skipIf(true)("x", () => {});`, "tests/skip-only"],
   ["xit", `xit("x", () => {});`, "tests/skip-only"],
   ["fit", `fit("x", () => {});`, "tests/skip-only"],
+  ["it.skip with vitest imported", `import { describe, it } from "vitest";\nit.skip("x", () => {});`, "tests/skip-only"],
   ["describe.concurrent.only", `describe.concurrent.only("x", () => {});`, "tests/skip-only"],
 ];
 

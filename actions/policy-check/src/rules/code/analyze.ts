@@ -224,11 +224,9 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       else if (api.dynamicModules) report(node, "api/dynamic-import", "import() with a non-literal specifier");
       return;
     }
+    if (ts.isCallExpression(node)) checkTestFocus(node);
     let callee = scope.resolve(node.expression);
-    if (callee === undefined) {
-      if (ts.isCallExpression(node)) checkTestFocus(node);
-      return;
-    }
+    if (callee === undefined) return;
     let args: readonly ts.Expression[] = node.arguments ?? [];
     // f.call(thisArg, ...args) is f(...args); f.apply(thisArg, array) hides its arguments
     if (callee.endsWith(".call")) {
