@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ComponentType, MessageFlags } from "discord.js";
+import { startHarness, until, type Harness } from "./harness.ts";
+import type { MessageRec } from "../../local/discord/index.ts";
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const ephemeral = (m: { flags?: number }) => ((m.flags ?? 0) & MessageFlags.Ephemeral) !== 0;
+type Button = { type: number; style: number; custom_id?: string; url?: string; label?: string };
+const buttons = (m: MessageRec): Button[] =>
+  ((m.components ?? []) as { components: Button[] }[]).flatMap((row) => row.components).filter((c) => c.type === ComponentType.Button);
+const embedText = (m: MessageRec) => JSON.stringify(m.embeds ?? []);
+
+describe("/feature", () => {
+  let progressId = "";
+  let threadId = "";
+
+  it("submits the request to the app, announces it and opens a thread with the progress message", async () => {
+    const reply = await h.discord.driver
+      .runCommand({ user: "alice", channel: "general", name: "feature", subcommand: "request", options: { text: "a /dance command that shows a dancing gif" } })
+      .reply();
+    expect(ephemeral(reply)).toBe(false);
+    expect(reply.content).toContain("Feature request");
+    expect(reply.content).toContain("chg-1");
+    expect(h.app.requests).toHaveLength(1);
+    expect(h.app.requests[0]).toMatchObject({
+      text: "a /dance command that shows a dancing gif",
+      requester: { name: "alice", discordId: h.discord.driver.user("alice").id },
+      origin: { channelId: h.discord.guild.channels.general },
+    });
+    const thread = await h.discord.driver.waitForThread({ parent: "general", name: /change chg-1/ });
+    threadId = thread.id;
+    expect(thread.id).toBe(reply.id); // a thread on the announcement
+    const progress = await h.discord.driver.waitForMessage(thread.id, (m) => m.author.bot, { includeExisting: true });
+    progressId = progress.id;
+    expect(embedText(progress)).toContain("Change chg-1");
+    expect(buttons(progress).map((b) => b.label)).toEqual(["Tracking issue"]);
+  });
+
+  it("edits the progress in place as the app reports it: PR link button, then vote buttons", async () => {
+    h.app.emit({ changeId: "chg-1", state: "working", message: "writing bot/plugins/dance" });
+    await until(() => embedText(h.discord.driver.message(progressId)!).includes("writing bot/plugins/dance"), "working edit");
+    h.app.emit({ changeId: "chg-1", state: "review", prUrl: "https://github.com/ouro/ouro/pull/12", risk: "low", votes: { up: 0, down: 0, needed: 2 } });
+    const edited = await until(() => {
+      const m = h.discord.driver.message(progressId)!;
+      return buttons(m).some((b) => b.custom_id === "vote:chg-1:up") && m;
+    }, "vote buttons");
+    const b = buttons(edited);
+    expect(b.find((x) => x.label === "Pull request")?.url).toBe("https://github.com/ouro/ouro/pull/12");
+    expect(b.map((x) => x.custom_id).filter(Boolean)).toEqual(["vote:chg-1:up", "vote:chg-1:down"]);
+    expect(embedText(edited)).toContain("low");
+    expect(h.discord.driver.messages(threadId).filter((m) => m.author.bot)).toHaveLength(1); // one message, edited
+  });
+
+  it("vote buttons record votes with the app", async () => {
+    const reply = await h.discord.driver.clickButton({ user: "bob", message: progressId, customId: "vote:chg-1:up" }).reply();
+    expect(ephemeral(reply)).toBe(true);
+    expect(reply.content).toContain("Vote recorded: 👍");
+    expect(h.app.votes).toEqual([{ changeId: "chg-1", voter: h.discord.driver.user("bob").id, vote: "up" }]);
+  });
+
+  it("voting without a voting role is denied and records nothing", async () => {
+    h.discord.driver.createUser({ name: "nobody" });
+    const reply = await h.discord.driver.clickButton({ user: "nobody", message: progressId, customId: "vote:chg-1:down" }).reply();
+    expect(reply.content).toBe("⛔ You need the role **member** or **maintainer** or **admin** to vote on changes.");
+    expect(h.app.votes).toHaveLength(1);
+  });
+
+  it("keeps updating the same message after a restart (where it lives is in the store)", async () => {
+    await h.restart();
+    await h.app.streamClients(1);
+    h.app.emit({ changeId: "chg-1", state: "deployed", message: "live" });
+    const done = await until(() => {
+      const m = h.discord.driver.message(progressId)!;
+      return embedText(m).includes("live") && m;
+    }, "deployed edit after restart");
+    expect(buttons(done).map((x) => x.label)).toEqual(["Pull request", "Tracking issue"]); // no votes once deployed
+  });
+
+  it("recipe subcommands send a structured recipe", async () => {
+    await h.discord.driver
+      .runCommand({ user: "alice", channel: "general", name: "feature", subcommand: "add-command", options: { name: "dance", description: "Dance!", reply: "💃" } })
+      .reply();
+    await h.discord.driver
+      .runCommand({ user: "alice", channel: "general", name: "feature", subcommand: "add-responder", options: { name: "good-morning", trigger: "good morning", reply: "☀️" } })
+      .reply();
+    await h.discord.driver
+      .runCommand({ user: "alice", channel: "general", name: "feature", subcommand: "set-setting", options: { key: "tone", value: "playful" } })
+      .reply();
+    expect(h.app.requests.slice(1).map((r) => r.recipe)).toEqual([
+      { kind: "add-command", name: "dance", description: "Dance!", reply: "💃" },
+      { kind: "add-responder", name: "good-morning", trigger: "good morning", reply: "☀️" },
+      { kind: "set-setting", key: "tone", value: "playful" },
+    ]);
+    await until(() => h.discord.driver.threads("general").length === 4, "a thread per request");
+  });
+
+  it("a malformed recipe gets a clear error and sends nothing", async () => {
+    const before = h.app.requests.length;
+    const reply = await h.discord.driver
+      .runCommand({ user: "alice", channel: "general", name: "feature", subcommand: "add-command", options: { name: "Bad Name", description: "d", reply: "r" } })
+      .reply();
+    expect(ephemeral(reply)).toBe(true);
+    expect(reply.content).toMatch(/not valid: name: lowercase/);
+    expect(h.app.requests).toHaveLength(before);
+  });
+
+  it("shows the app's refusal (e.g. emergency stop) and opens no thread", async () => {
+    const threads = h.discord.driver.threads("general").length;
+    h.app.failNextSubmit = { status: 409, error: "Ouro is stopped: no new self-edits until an admin resumes it." };
+    const reply = await h.discord.driver
+      .runCommand({ user: "alice", channel: "general", name: "feature", subcommand: "request", options: { text: "more cats" } })
+      .reply();
+    expect(ephemeral(reply)).toBe(true);
+    expect(reply.content).toBe("⚠️ Ouro is stopped: no new self-edits until an admin resumes it.");
+    expect(h.discord.driver.threads("general")).toHaveLength(threads);
+  });
+});
