@@ -37,7 +37,7 @@ describe("/feature", () => {
     const thread = await h.discord.driver.waitForThread({ parent: "general", name: /change chg-1/ });
     threadId = thread.id;
     expect(thread.id).toBe(reply.id); // a thread on the announcement
-    const progress = await h.discord.driver.waitForMessage(thread.id, (m) => m.author.bot, { includeExisting: true });
+    const progress = await h.discord.driver.waitForMessage(thread.id, (m) => m.author.bot === true, { includeExisting: true });
     progressId = progress.id;
     expect(embedText(progress)).toContain("Change chg-1");
     expect(buttons(progress).map((b) => b.label)).toEqual(["Tracking issue"]);
