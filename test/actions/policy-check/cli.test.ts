@@ -88,8 +88,13 @@ describe("policy-check CLI corpus", () => {
     expect(moved.verdict.findings.some((f) => f.severity === "error" && f.file === ".github/workflows/ping.ts")).toBe(true);
   });
 
-  it("recognises a self-edit from the head branch prefix in the base policy", () => {
+  it("recognises a self-edit from the base policy's author, label and branch rules", () => {
+    // A human may change policies/ (with review); the agent may not.
+    expect(verdictOf("edit-policy").verdict.decision).not.toBe("block");
     expect(verdictOf("edit-policy", "--head-branch", "ouro/change-7").code).toBe(1);
+    expect(verdictOf("edit-policy", "--author", "ouro[bot]").code).toBe(1);
+    expect(verdictOf("edit-policy", "--label", "bug", "--label", "ouro").code).toBe(1);
+    expect(verdictOf("edit-policy", "--author", "alice", "--label", "bug", "--head-branch", "fix/x").verdict.decision).not.toBe("block");
   });
 });
 
