@@ -1,0 +1,442 @@
+// The stand-in's domain: accounts, repositories, apps and installations, pull request
+// state computed from git, and the webhooks each change emits.
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { newToken } from "./auth.ts";
+import { BareRepo, EMPTY_TREE, ZERO_SHA } from "./git.ts";
+import type { Logger } from "./log.ts";
+import { HttpError, notFound } from "./router.ts";
+import type { Auth } from "./router.ts";
+import { Shapes, key } from "./shapes.ts";
+import { Store, now } from "./store.ts";
+import type { Account, AppRec, InstallationRec, IssueRec, RepoRec } from "./store.ts";
+import { Deliveries } from "./webhooks.ts";
+import type { DeliveryOptions } from "./webhooks.ts";
+
+export interface RefChange {
+  ref: string;
+  before: string;
+  after: string;
+}
+
+export interface PullLive {
+  headSha: string;
+  baseSha: string;
+  mergeable: boolean | null;
+  mergeableState: string;
+  commits: number;
+  additions: number;
+  deletions: number;
+  changedFiles: number;
+}
+
+const NAME_RE = /^[A-Za-z0-9_.-]{1,100}$/;
+const LOGIN_RE = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+
+export class Core {
+  readonly store: Store;
+  readonly shapes: Shapes;
+  readonly log: Logger;
+  readonly deliveries: Deliveries;
+  readonly web: string;
+  private locks = new Map<string, Promise<unknown>>();
+  private repos = new Map<string, BareRepo>();
+  private mergeCache = new Map<string, { tree: string | null }>();
+
+  constructor(store: Store, web: string, log: Logger, deliveryOpts: DeliveryOptions = {}) {
+    this.store = store;
+    this.web = web;
+    this.log = log;
+    this.shapes = new Shapes(web, store);
+    this.deliveries = new Deliveries(store, log, new URL(web).host, deliveryOpts);
+  }
+
+  // ---------- accounts ----------
+
+  ensureAccount(login: string, type: Account["type"] = "User"): Account {
+    if (!LOGIN_RE.test(login)) throw new HttpError(422, `Invalid login: ${JSON.stringify(login)}`);
+    const k = login.toLowerCase();
+    let a = this.store.data.accounts[k];
+    if (!a) {
+      const id = this.store.id();
+      a = { id, login, type, createdAt: now(), name: login, email: `${id}+${login}@users.noreply.localhost` };
+      this.store.data.accounts[k] = a;
+    }
+    return a;
+  }
+
+  userToken(login: string): string {
+    this.ensureAccount(login);
+    const existing = Object.values(this.store.data.tokens).find((t) => t.kind === "user" && t.login?.toLowerCase() === login.toLowerCase());
+    if (existing) return existing.token;
+    const token = newToken("ghp");
+    this.store.data.tokens[token] = { token, kind: "user", login: this.store.data.accounts[login.toLowerCase()].login, createdAt: now() };
+    this.store.touch();
+    this.store.save();
+    return token;
+  }
+
+  identity(login: string): { name: string; email: string } {
+    const a = this.ensureAccount(login, login.endsWith("[bot]") ? "Bot" : "User");
+    return { name: a.login, email: a.email as string };
+  }
+
+  // ---------- repositories ----------
+
+  bare(repoKey: string): BareRepo {
+    let r = this.repos.get(repoKey);
+    if (!r) {
+      r = new BareRepo(this.store.repoDir(repoKey));
+      this.repos.set(repoKey, r);
+    }
+    return r;
+  }
+
+  async createRepo(opts: { owner: string; name: string; fromDir?: string; defaultBranch?: string; private?: boolean; description?: string; ownerType?: "User" | "Organization" }): Promise<RepoRec> {
+    if (!NAME_RE.test(opts.name) || opts.name.endsWith(".git")) throw new HttpError(422, `Invalid repository name: ${JSON.stringify(opts.name)}`);
+    const owner = this.ensureAccount(opts.owner, opts.ownerType ?? "User");
+    const k = key({ owner: owner.login, name: opts.name });
+    if (this.store.data.repos[k]) throw new HttpError(422, "Repository creation failed.", { errors: [{ resource: "Repository", code: "custom", field: "name", message: "name already exists on this account" }] });
+    if (opts.fromDir && !existsSync(opts.fromDir)) throw new HttpError(422, `No such directory: ${opts.fromDir}`);
+    const defaultBranch = opts.defaultBranch ?? "main";
+    const dir = this.store.repoDir(k);
+    mkdirSync(dirname(dir), { recursive: true });
+    const git = await BareRepo.init(dir, defaultBranch);
+    this.repos.set(k, git);
+    const t = now();
+    const rec: RepoRec = { id: this.store.id(), owner: owner.login, name: opts.name, defaultBranch, description: opts.description ?? null, private: opts.private ?? true, createdAt: t, updatedAt: t, pushedAt: t, nextNumber: 1 };
+    if (opts.fromDir) {
+      const tree = await git.treeFromDir(opts.fromDir);
+      const who = this.identity(owner.login);
+      const sha = await git.commitTree(tree, [], "Initial commit\n", who);
+      await git.updateRef(`refs/heads/${defaultBranch}`, sha, null);
+    }
+    this.store.data.repos[k] = rec;
+    this.store.save();
+    return rec;
+  }
+
+  /** The repository named in a request, if the credentials may see it (404 otherwise, as GitHub). */
+  repoFor(auth: Auth, owner: string, name: string): { rec: RepoRec; key: string; git: BareRepo } {
+    const k = `${owner}/${name}`.toLowerCase();
+    const rec = this.store.data.repos[k];
+    if (!rec || !this.canAccess(auth, k)) throw notFound();
+    return { rec, key: k, git: this.bare(k) };
+  }
+
+  canAccess(auth: Auth, repoKey: string): boolean {
+    if (auth.kind === "user") return true;
+    if (auth.kind === "app") return false;
+    return this.installationCovers(auth.installation, repoKey);
+  }
+
+  installationCovers(inst: InstallationRec, repoKey: string): boolean {
+    if (inst.selection === "all") return repoKey.startsWith(`${inst.accountLogin.toLowerCase()}/`);
+    return inst.repos.includes(repoKey);
+  }
+
+  /** Serializes writes to one repository (ref updates, merges, pushes). */
+  async withRepoLock<T>(repoKey: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(repoKey) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.locks.set(repoKey, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(repoKey) === tail) this.locks.delete(repoKey);
+    }
+  }
+
+  // ---------- apps ----------
+
+  registerApp(opts: { name?: string; owner?: string; webhookUrl?: string | null; webhookSecret?: string; events?: string[]; permissions?: Record<string, string> }): { app: AppRec; privateKey: string } {
+    const id = this.store.id();
+    const name = opts.name ?? `ouro-app-${id}`;
+    const slug = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || `app-${id}`;
+    if (Object.values(this.store.data.apps).some((a) => a.slug === slug)) throw new HttpError(422, `An app named ${JSON.stringify(slug)} already exists`);
+    const owner = this.ensureAccount(opts.owner ?? "ouro-admin");
+    const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs1", format: "pem" } });
+    const app: AppRec = {
+      id,
+      slug,
+      name,
+      clientId: `Iv1.${randomBytes(8).toString("hex")}`,
+      ownerLogin: owner.login,
+      publicKeyPem: publicKey,
+      webhookUrl: opts.webhookUrl ?? null,
+      webhookSecret: opts.webhookSecret ?? randomBytes(20).toString("hex"),
+      events: opts.events ?? [],
+      permissions: opts.permissions ?? { contents: "write", pull_requests: "write", issues: "write", checks: "write", statuses: "write", deployments: "write", metadata: "read" },
+      createdAt: now(),
+    };
+    this.store.data.apps[String(id)] = app;
+    this.ensureAccount(`${slug}[bot]`, "Bot");
+    // The private key is handed out once (as GitHub does) and kept only in the key file.
+    writeFileSync(this.keyFile(app.id), privateKey, { mode: 0o600 });
+    this.store.save();
+    return { app, privateKey };
+  }
+
+  keyFile(appId: number): string {
+    return join(this.store.dataDir, "apps", `${appId}.private-key.pem`);
+  }
+
+  setWebhook(appId: number, url: string | null, secret?: string): AppRec {
+    const app = this.store.data.apps[String(appId)];
+    if (!app) throw notFound();
+    app.webhookUrl = url;
+    if (secret !== undefined) app.webhookSecret = secret;
+    this.store.touch();
+    this.store.save();
+    return app;
+  }
+
+  /** Installs an app on `owner/repo` (or on all of `owner`'s repos); returns the installation id. */
+  installApp(appId: number, target: string): number {
+    const app = this.store.data.apps[String(appId)];
+    if (!app) throw new HttpError(404, `No app ${appId}`);
+    const [owner, repo] = target.split("/");
+    const account = this.store.data.accounts[owner.toLowerCase()];
+    if (!account) throw new HttpError(404, `No account ${owner}`);
+    if (repo && !this.store.data.repos[target.toLowerCase()]) throw new HttpError(404, `No repository ${target}`);
+    let inst = Object.values(this.store.data.installations).find((i) => i.appId === appId && i.accountLogin.toLowerCase() === owner.toLowerCase());
+    if (!inst) {
+      inst = { id: this.store.id(), appId, accountLogin: account.login, repos: [], selection: repo ? "selected" : "all", createdAt: now() };
+      this.store.data.installations[String(inst.id)] = inst;
+    }
+    if (repo && !inst.repos.includes(target.toLowerCase())) inst.repos.push(target.toLowerCase());
+    if (!repo) inst.selection = "all";
+    this.store.touch();
+    this.store.save();
+    return inst.id;
+  }
+
+  installationToken(inst: InstallationRec): { token: string; expiresAt: string } {
+    const token = newToken("ghs");
+    const expiresAt = new Date(Date.now() + 3600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    this.store.data.tokens[token] = { token, kind: "installation", installationId: inst.id, expiresAt, createdAt: now() };
+    // Expired tokens are dropped so the state file does not grow without bound.
+    for (const [t, rec] of Object.entries(this.store.data.tokens)) if (rec.expiresAt && Date.parse(rec.expiresAt) < Date.now()) delete this.store.data.tokens[t];
+    this.store.touch();
+    return { token, expiresAt };
+  }
+
+  // ---------- webhooks ----------
+
+  /** Sends `event` to every app installed on the repository. */
+  emit(event: string, repoKey: string, sender: string, body: Record<string, unknown>, onlyAppId?: number): void {
+    const repo = this.store.data.repos[repoKey];
+    for (const inst of Object.values(this.store.data.installations)) {
+      if (!this.installationCovers(inst, repoKey)) continue;
+      if (onlyAppId !== undefined && inst.appId !== onlyAppId) continue;
+      const app = this.store.data.apps[String(inst.appId)];
+      if (!app?.webhookUrl) continue;
+      const payload: Record<string, unknown> = {
+        ...body,
+        repository: body.repository ?? this.webhookRepo(repo),
+        sender: this.shapes.user(sender),
+        installation: { id: inst.id, node_id: this.shapes.nodeId("Installation", inst.id) },
+      };
+      const owner = this.store.data.accounts[repo.owner.toLowerCase()];
+      if (owner?.type === "Organization") payload.organization = this.orgShape(owner);
+      this.deliveries.enqueue(app, event, payload, inst.id, repoKey);
+    }
+  }
+
+  webhookRepo(repo: RepoRec): Record<string, unknown> {
+    return { ...this.shapes.repo(repo, { permissions: false }), stargazers: 0, master_branch: repo.defaultBranch };
+  }
+
+  private orgShape(a: Account): Record<string, unknown> {
+    const u = `${this.shapes.api}/orgs/${a.login}`;
+    return { login: a.login, id: a.id, node_id: this.shapes.nodeId("Organization", a.id), url: u, repos_url: `${u}/repos`, events_url: `${u}/events`, hooks_url: `${u}/hooks`, issues_url: `${u}/issues`, members_url: `${u}/members{/member}`, public_members_url: `${u}/public_members{/member}`, avatar_url: `${this.web}/avatars/u/${a.id}`, description: null };
+  }
+
+  // ---------- pushes ----------
+
+  /**
+   * Everything a ref change implies, whoever made it (git push, REST, a merge):
+   * push/create/delete webhooks, PR head updates (`synchronize`), PRs merged by a push.
+   */
+  async refsChanged(repoKey: string, changes: RefChange[], sender: string): Promise<void> {
+    const rec = this.store.data.repos[repoKey];
+    if (!rec || changes.length === 0) return;
+    const git = this.bare(repoKey);
+    rec.pushedAt = now();
+    rec.updatedAt = rec.pushedAt;
+    this.store.touch();
+    for (const c of changes) {
+      const created = c.before === ZERO_SHA;
+      const deleted = c.after === ZERO_SHA;
+      const isBranch = c.ref.startsWith("refs/heads/");
+      const short = c.ref.replace(/^refs\/(heads|tags)\//, "");
+      const isTag = c.ref.startsWith("refs/tags/");
+      if (!isBranch && !isTag) continue;
+      this.emit("push", repoKey, sender, await this.pushPayload(repoKey, c, sender));
+      if (created) this.emit("create", repoKey, sender, { ref: short, ref_type: isTag ? "tag" : "branch", master_branch: rec.defaultBranch, description: rec.description, pusher_type: "user" });
+      if (deleted) this.emit("delete", repoKey, sender, { ref: short, ref_type: isTag ? "tag" : "branch", pusher_type: "user" });
+      if (!isBranch) continue;
+      if (!deleted) this.requestCheckSuites(repoKey, short, c, sender);
+      for (const issue of Object.values(this.store.data.issues)) {
+        const p = issue.pull;
+        if (!p || issue.repo !== repoKey || issue.state !== "open") continue;
+        if (p.headRef === short && !deleted && p.headSha !== c.after) {
+          const before = p.headSha;
+          p.headSha = c.after;
+          issue.updatedAt = now();
+          this.store.touch();
+          this.emit("pull_request", repoKey, sender, { action: "synchronize", number: issue.number, before, after: c.after, pull_request: await this.pullShape(issue) });
+        }
+        // A push that makes the base contain the head marks the PR merged, as on GitHub.
+        if (p.baseRef === short && !deleted && (await git.isAncestor(p.headSha, c.after))) {
+          p.merged = true;
+          p.mergedAt = now();
+          p.mergedBy = sender;
+          p.mergeCommitSha = c.after;
+          p.baseSha = c.after;
+          issue.state = "closed";
+          issue.closedAt = p.mergedAt;
+          issue.updatedAt = p.mergedAt;
+          this.store.touch();
+          this.emit("pull_request", repoKey, sender, { action: "closed", number: issue.number, pull_request: await this.pullShape(issue) });
+        }
+      }
+    }
+    this.store.save();
+  }
+
+  /** On a branch push every installed app gets its own check suite and a `check_suite.requested`. */
+  private requestCheckSuites(repoKey: string, branch: string, c: RefChange, sender: string): void {
+    for (const inst of Object.values(this.store.data.installations)) {
+      if (!this.installationCovers(inst, repoKey) || !this.store.data.apps[String(inst.appId)]?.webhookUrl) continue;
+      let suite = Object.values(this.store.data.checkSuites).find((x) => x.repo === repoKey && x.appId === inst.appId && x.headSha === c.after);
+      if (!suite) {
+        suite = { id: this.store.id(), repo: repoKey, appId: inst.appId, headSha: c.after, headBranch: branch, createdAt: now(), updatedAt: now() };
+        this.store.data.checkSuites[String(suite.id)] = suite;
+      }
+      const shape = { ...this.shapes.checkSuite(suite, false), before: c.before, head_commit: null };
+      this.emit("check_suite", repoKey, sender, { action: "requested", check_suite: shape }, inst.appId);
+    }
+  }
+
+  private async pushPayload(repoKey: string, c: RefChange, sender: string): Promise<Record<string, unknown>> {
+    const rec = this.store.data.repos[repoKey];
+    const git = this.bare(repoKey);
+    const deleted = c.after === ZERO_SHA;
+    const created = c.before === ZERO_SHA;
+    let shas: string[] = [];
+    if (!deleted) shas = (await git.revList(c.after, { max: 20, exclude: created ? undefined : c.before }).catch(() => [])).reverse();
+    const commits = [];
+    for (const sha of shas) commits.push(await this.pushCommit(repoKey, sha));
+    const head = deleted ? null : commits.find((x) => x.id === c.after) ?? (await this.pushCommit(repoKey, c.after));
+    const forced = !created && !deleted && !(await git.isAncestor(c.before, c.after));
+    const who = this.identity(sender);
+    return {
+      ref: c.ref,
+      before: c.before,
+      after: c.after,
+      created,
+      deleted,
+      forced,
+      base_ref: null,
+      compare: `${this.web}/${rec.owner}/${rec.name}/compare/${c.before.slice(0, 12)}...${c.after.slice(0, 12)}`,
+      commits,
+      head_commit: head,
+      repository: { ...this.webhookRepo(rec), pushed_at: Math.floor(Date.parse(rec.pushedAt) / 1000), created_at: Math.floor(Date.parse(rec.createdAt) / 1000) },
+      pusher: { name: sender, email: who.email },
+    };
+  }
+
+  private async pushCommit(repoKey: string, sha: string): Promise<Record<string, unknown> & { id: string }> {
+    const rec = this.store.data.repos[repoKey];
+    const git = this.bare(repoKey);
+    const c = await git.readCommit(sha);
+    if (!c) throw new Error(`missing commit ${sha}`);
+    const files = await git.diffFiles(c.parents[0] ?? EMPTY_TREE, sha).catch(() => []);
+    const ident = (i: { name: string; email: string }): Record<string, unknown> => {
+      const a = Object.values(this.store.data.accounts).find((x) => x.email === i.email);
+      return a ? { name: i.name, email: i.email, username: a.login } : { name: i.name, email: i.email };
+    };
+    return {
+      id: sha,
+      tree_id: c.tree,
+      distinct: true,
+      message: c.message.replace(/\n$/, ""),
+      timestamp: c.committer.date,
+      url: `${this.web}/${rec.owner}/${rec.name}/commit/${sha}`,
+      author: ident(c.author),
+      committer: ident(c.committer),
+      added: files.filter((f) => f.status === "added").map((f) => f.path),
+      removed: files.filter((f) => f.status === "removed").map((f) => f.path),
+      modified: files.filter((f) => f.status === "modified").map((f) => f.path),
+    };
+  }
+
+  // ---------- pull requests ----------
+
+  issue(repoKey: string, number: number): IssueRec | undefined {
+    return this.store.data.issues[this.store.issueKey(repoKey, number)];
+  }
+
+  /** Head/base shas, mergeability (a real three-way merge) and diff counts. */
+  async pullLive(issue: IssueRec): Promise<PullLive> {
+    const p = issue.pull as NonNullable<IssueRec["pull"]>;
+    const git = this.bare(issue.repo);
+    let headSha = p.headSha;
+    let baseSha = p.baseSha;
+    if (issue.state === "open") {
+      headSha = (await git.refSha(`refs/heads/${p.headRef}`)) ?? p.headSha;
+      baseSha = (await git.refSha(`refs/heads/${p.baseRef}`)) ?? p.baseSha;
+    }
+    let mergeable: boolean | null = null;
+    let mergeableState = "unknown";
+    if (issue.state === "open") {
+      const m = await this.mergeTree(issue.repo, baseSha, headSha);
+      mergeable = m.tree !== null;
+      mergeableState = !mergeable ? "dirty" : p.draft ? "draft" : (await this.headFailing(issue.repo, headSha)) ? "unstable" : "clean";
+    }
+    const mb = (await git.mergeBase(baseSha, headSha)) ?? baseSha;
+    const files = await git.diffFiles(mb, headSha).catch(() => []);
+    const commits = (await git.revList(headSha, { exclude: mb }).catch(() => [])).length;
+    return {
+      headSha,
+      baseSha,
+      mergeable,
+      mergeableState,
+      commits,
+      additions: files.reduce((s, f) => s + f.additions, 0),
+      deletions: files.reduce((s, f) => s + f.deletions, 0),
+      changedFiles: files.length,
+    };
+  }
+
+  async mergeTree(repoKey: string, base: string, head: string): Promise<{ tree: string | null }> {
+    const k = `${repoKey}:${base}:${head}`;
+    let m = this.mergeCache.get(k);
+    if (!m) {
+      m = { tree: (await this.bare(repoKey).mergeTree(base, head)).tree };
+      if (this.mergeCache.size > 1000) this.mergeCache.clear();
+      this.mergeCache.set(k, m);
+    }
+    return m;
+  }
+
+  private async headFailing(repoKey: string, sha: string): Promise<boolean> {
+    const bad = ["failure", "error"];
+    if (Object.values(this.store.data.statuses).some((s) => s.repo === repoKey && s.sha === sha && bad.includes(s.state))) return true;
+    return Object.values(this.store.data.checkRuns).some((c) => c.repo === repoKey && c.headSha === sha && ["failure", "timed_out", "cancelled", "action_required"].includes(c.conclusion ?? ""));
+  }
+
+  async pullShape(issue: IssueRec): Promise<Record<string, unknown>> {
+    return this.shapes.pull(issue, await this.pullLive(issue));
+  }
+
+  close(): void {
+    this.deliveries.close();
+    this.store.save();
+  }
+}
+
+export { ZERO_SHA };
