@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { definePlugin } from "../../bot/core/plugin.ts";
+import { startHarness, until, type Harness } from "./harness.ts";
+import type { MessageRec } from "../../local/discord/index.ts";
+
+const dice = definePlugin({
+  name: "dice",
+  description: "rolls dice",
+  tools: [
+    {
+      name: "roll_die",
+      description: "Roll a die with the given number of sides",
+      parameters: { type: "object", properties: { sides: { type: "integer", minimum: 2 } }, required: ["sides"], additionalProperties: false },
+      run: (args) => `rolled 4 on a d${(args as { sides: number }).sides}`,
+    },
+  ],
+});
+
+let h: Harness;
+let bot = "";
+beforeAll(async () => {
+  h = await startHarness({ model: true, bot: { plugins: [dice] } });
+  bot = h.discord.botUserId;
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+/** Says something and waits until the bot's reply to it has its final text. */
+async function ask(user: string, channel: string, content: string, final: (text: string) => boolean): Promise<MessageRec> {
+  const said = h.discord.driver.say({ user, channel, content });
+  const reply = await h.discord.driver.waitForMessage(channel, (m) => m.message_reference?.message_id === said.id, { user });
+  return until(() => {
+    const m = h.discord.driver.message(reply.id)!;
+    return final(m.content) && m;
+  }, `final reply to "${content}"`);
+}
+
+describe("conversation with the model", () => {
+  it("answers a mention, calling a plugin tool with validated arguments", async () => {
+    h.openai!.enqueue({ toolCalls: [{ name: "roll_die", arguments: { sides: 6 } }] }, { content: "You rolled a 4!" });
+    const reply = await ask("alice", "general", `<@${bot}> roll a d6 for me`, (t) => t === "You rolled a 4!");
+    expect(reply.author.id).toBe(bot);
+    const [first, second] = h.openai!.requests;
+    expect(first.stream).toBe(true);
+    expect(first.tools?.map((t) => (t as { function: { name: string } }).function.name)).toEqual(["roll_die"]);
+    expect(first.messages.at(-1)).toEqual({ role: "user", content: "roll a d6 for me" });
+    expect(second.messages.at(-1)).toMatchObject({ role: "tool", content: "rolled 4 on a d6" });
+  });
+
+  it("a malformed tool call gets a clear error back to the model, and the tool does not run", async () => {
+    h.openai!.enqueue({ toolCalls: [{ name: "roll_die", arguments: "{sides: six" }] }, { toolCalls: [{ name: "roll_die", arguments: { sides: 1 } }] }, { content: "Sorry, I fumbled the dice." });
+    await ask("alice", "general", `<@${bot}> roll again`, (t) => t.startsWith("Sorry"));
+    const reqs = h.openai!.requests.slice(-2);
+    expect(reqs[0].messages.at(-1)).toMatchObject({ role: "tool", content: "error: the arguments for roll_die are not valid JSON" });
+    expect(String(reqs[1].messages.at(-1)!.content)).toMatch(/^error: invalid arguments for roll_die: data\/sides must be >= 2/);
+  });
+
+  it("answers DMs, and says so when the model fails", async () => {
+    h.openai!.enqueue({ error: { status: 400, message: "context too long" } });
+    const reply = await ask("bob", "dm", "hi there", (t) => t.includes("model failed"));
+    expect(reply.content).toContain("context too long");
+  });
+
+  it("remembers across a restart: history is read back (decrypted) from the store, never stored in clear", async () => {
+    await h.restart();
+    h.openai!.enqueue({ content: "You asked me to roll dice." });
+    await ask("alice", "general", `<@${bot}> what did I ask you before?`, (t) => t === "You asked me to roll dice.");
+    const last = h.openai!.requests.at(-1)!;
+    const texts = last.messages.map((m) => `${m.role}:${typeof m.content === "string" ? m.content : ""}`);
+    expect(texts).toContain("user:roll a d6 for me");
+    expect(texts).toContain("assistant:You rolled a 4!");
+    expect(String(last.messages[0].content)).toContain("You are talking with alice");
+    const file = Buffer.concat([readFileSync(join(h.dataDir, "memory.sqlite")), readFileSync(join(h.dataDir, "memory.sqlite-wal"))]);
+    expect(file.includes(Buffer.from("roll a d6 for me"))).toBe(false);
+    expect(file.includes(Buffer.from("You rolled a 4!"))).toBe(false);
+  });
+
+  it("/export returns the user's data as a JSON file; /forget deletes every row of that user only", async () => {
+    const alice = h.discord.driver.user("alice").id;
+    const exported = await h.discord.driver.runCommand({ user: "alice", channel: "general", name: "export" }).reply();
+    expect(exported.attachments).toHaveLength(1);
+    expect(exported.attachments[0].filename).toBe(`ouro-export-${alice}.json`);
+    const data = JSON.parse(h.discord.driver.attachment(exported.attachments[0].id)!.toString("utf8"));
+    expect(data.userId).toBe(alice);
+    expect(data.profile.name).toBe("alice");
+    expect(data.messages.map((m: { content: string }) => m.content)).toContain("roll a d6 for me");
+
+    const memory = h.bot.context.memory;
+    const bob = h.discord.driver.user("bob").id;
+    const bobBefore = memory.counts(bob);
+    expect(Object.values(memory.counts(alice)).reduce((a, b) => a + b, 0)).toBeGreaterThan(5);
+    const forgot = await h.discord.driver.runCommand({ user: "alice", channel: "general", name: "forget" }).reply();
+    expect(forgot.content).toMatch(/deleted everything I stored about you \(\d+ records/);
+    expect(memory.counts(alice)).toEqual({ profiles: 0, preferences: 0, messages: 0, summaries: 0, feature_offers: 0 });
+    expect(memory.counts(bob)).toEqual(bobBefore);
+    const again = await h.discord.driver.runCommand({ user: "alice", channel: "general", name: "export" }).reply();
+    const empty = JSON.parse(h.discord.driver.attachment(again.attachments[0].id)!.toString("utf8"));
+    expect(empty).toMatchObject({ profile: null, messages: [], summaries: [] });
+  });
+});

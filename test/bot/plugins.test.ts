@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MessageFlags, SlashCommandBuilder } from "discord.js";
+import { definePlugin } from "../../bot/core/plugin.ts";
+import ping from "../../bot/plugins/ping/index.ts";
+import { startHarness, until, type Harness } from "./harness.ts";
+
+// Deliberately broken plugins, as a bad self-edit could produce them.
+const faulty = definePlugin({
+  name: "faulty",
+  description: "throws and hangs",
+  commands: [
+    {
+      data: new SlashCommandBuilder().setName("crash").setDescription("throws"),
+      async execute() {
+        throw new TypeError("Cannot read properties of undefined (reading 'gif')");
+      },
+    },
+    {
+      data: new SlashCommandBuilder().setName("hang").setDescription("never answers"),
+      execute: () => new Promise(() => {}),
+    },
+  ],
+  responders: [
+    {
+      name: "boom",
+      trigger: /\bboom\b/i,
+      respond() {
+        throw new Error("responder exploded");
+      },
+    },
+    { name: "hello", trigger: /^hello ouro$/i, respond: (m) => `hello <@${m.authorId}>` },
+  ],
+});
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ bot: { plugins: [ping, faulty] }, pluginTimeoutMs: 300 });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const run = (name: string) => h.discord.driver.runCommand({ user: "alice", channel: "general", name }).reply();
+
+describe("plugin isolation", () => {
+  it("a throwing command gets an error reply, is counted and reported once per fingerprint", async () => {
+    for (let i = 0; i < 3; i++) {
+      const reply = await run("crash");
+      expect((reply.flags ?? 0) & MessageFlags.Ephemeral).toBeTruthy();
+      expect(reply.content).toMatch(/^⚠️ \/crash \(plugin \*\*faulty\*\*\) failed\. It has been reported/);
+    }
+    await until(() => h.app.errors.length >= 1, "error report");
+    expect(h.app.errors).toHaveLength(1); // deduplicated by fingerprint
+    expect(h.app.errors[0]).toMatchObject({ plugin: "faulty", kind: "command", name: "TypeError", timeout: false, count: 1, version: "test-version" });
+  });
+
+  it("a hanging command times out with an error reply and the bot keeps serving", async () => {
+    const started = Date.now();
+    const reply = await run("hang");
+    expect(Date.now() - started).toBeLessThan(2500); // inside Discord's 3 s window
+    expect(reply.content).toContain("took too long");
+    expect((await run("ping")).content).toBe("Pong!");
+    await until(() => h.app.errors.some((e) => e.timeout), "timeout report");
+  });
+
+  it("a throwing responder replies with an error; a good responder still answers", async () => {
+    const boom = h.discord.driver.say({ user: "bob", channel: "general", content: "boom goes the dynamite" });
+    const err = await h.discord.driver.waitForMessage("general", (m) => m.message_reference?.message_id === boom.id);
+    expect(err.content).toContain("auto-response **boom** (plugin faulty) failed");
+    const hi = h.discord.driver.say({ user: "bob", channel: "general", content: "hello ouro" });
+    const ok = await h.discord.driver.waitForMessage("general", (m) => m.message_reference?.message_id === hi.id);
+    expect(ok.content).toBe(`hello <@${h.discord.driver.user("bob").id}>`);
+  });
+
+  it("errors per plugin show in /metrics; the bot is still healthy", async () => {
+    const metrics = await (await fetch(`${h.bot.health!.url}/metrics`)).text();
+    expect(metrics).toContain('ouro_bot_plugin_errors_total{plugin="faulty",kind="command"} 4');
+    expect(metrics).toContain('ouro_bot_plugin_errors_total{plugin="faulty",kind="responder"} 1');
+    expect(metrics).toContain('ouro_bot_interactions_total{command="hang",outcome="timeout"} 1');
+    expect((await fetch(`${h.bot.health!.url}/healthz`)).status).toBe(200);
+  });
+});
