@@ -58,7 +58,7 @@ export async function runModelLoop(input: LoopInput): Promise<LoopResult> {
     try {
       completion = await model.client.chat.completions.create(
         { model: model.model, messages, tools, tool_choice: "auto" },
-        { signal: AbortSignal.timeout(Math.max(1000, budgets.wallTimeMs - elapsed)) },
+        { signal: AbortSignal.timeout(Math.floor(Math.max(1000, budgets.wallTimeMs - elapsed))) },
       );
     } catch (e) {
       modelMs += performance.now() - t0;

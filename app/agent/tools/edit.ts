@@ -211,3 +211,25 @@ export const insertStatement = tool({
     });
   },
 });
+
+export const appendToArray = tool({
+  name: "append_to_array",
+  description: "Append an element to the array literal initializing a variable (e.g. the `plugins` registry in bot/plugins/index.ts).",
+  schema: z
+    .object({
+      path: repoPath,
+      variable: z.string().regex(/^[A-Za-z_$][\w$]*$/),
+      element: code("A TypeScript expression, e.g. an imported identifier"),
+    })
+    .strict(),
+  run({ path, variable, element }, ctx) {
+    parseOne(`(${element});`, (s) => s.getStatements()[0], "expression");
+    return editTs(ctx, path, (sf) => {
+      const arr = sf.getVariableDeclaration(variable)?.getInitializerIfKind(SyntaxKind.ArrayLiteralExpression);
+      if (!arr) throw new Error(`no variable ${variable} initialized with an array literal in ${path}`);
+      if (arr.getElements().some((e) => e.getText() === element.trim())) return `${element} is already in ${variable}`;
+      arr.addElement(element.trim());
+      return `appended to ${variable}`;
+    });
+  },
+});

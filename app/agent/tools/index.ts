@@ -5,7 +5,7 @@ import type { ChatCompletionFunctionTool } from "openai/resources/chat/completio
 import { z } from "zod";
 import { PathRefused } from "../paths.ts";
 import { tool, type AgentTool, type ToolContext } from "./context.ts";
-import { addImport, insertStatement, setObjectProperty, upsertClassMember, upsertFunction, writeFile } from "./edit.ts";
+import { addImport, appendToArray, insertStatement, setObjectProperty, upsertClassMember, upsertFunction, writeFile } from "./edit.ts";
 import { listFiles, outline, readFile, search } from "./read.ts";
 
 export type { ToolContext } from "./context.ts";
@@ -32,7 +32,7 @@ const finish: AgentTool = {
   run: () => "",
 };
 
-export const TOOLS: AgentTool[] = [listFiles, readFile, search, outline, addImport, upsertFunction, upsertClassMember, setObjectProperty, insertStatement, writeFile, runChecks, finish];
+export const TOOLS: AgentTool[] = [listFiles, readFile, search, outline, addImport, upsertFunction, upsertClassMember, setObjectProperty, appendToArray, insertStatement, writeFile, runChecks, finish];
 const BY_NAME = new Map(TOOLS.map((t) => [t.name, t]));
 
 export function toolDefinitions(): ChatCompletionFunctionTool[] {
