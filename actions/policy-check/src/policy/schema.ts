@@ -181,8 +181,8 @@ export const policySchema = z
           .describe("Extra patterns: rule id secrets/<name>."),
         entropy: z
           .strictObject({
-            minLength: count.default(24),
-            threshold: z.number().positive().default(4.3).describe("Shannon bits per character."),
+            minLength: count.default(20),
+            threshold: z.number().positive().default(3.8).describe("Shannon bits per character."),
           })
           .prefault({})
           .describe("High-entropy string literals in added lines."),

@@ -38,13 +38,16 @@ export function entropy(s: string): number {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HEX = /^(?:0x)?[0-9a-f]+$/i;
 const INTEGRITY = /^sha(?:1|256|384|512)-/;
+const TOKEN_CHARS = /^[A-Za-z0-9+/=_.~-]+$/;
 
 /** A random-looking token: long, no spaces, mixed character classes, high entropy. */
 export function looksRandom(value: string, minLength: number, threshold: number): boolean {
   if (value.length < minLength || value.length > 1000 || /\s/.test(value)) return false;
-  if (UUID.test(value) || HEX.test(value) || INTEGRITY.test(value) || value.includes("://")) return false;
-  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[+/=_-]/].filter((r) => r.test(value)).length;
-  if (classes < 3 || !/[0-9]/.test(value)) return false;
+  if (!TOKEN_CHARS.test(value) || /^\.{1,2}\//.test(value)) return false; // regexes, prose, relative paths
+  if (UUID.test(value) || HEX.test(value) || INTEGRITY.test(value)) return false;
+  // random tokens mix upper case, lower case and digits; identifiers, package names,
+  // model ids and kebab/snake words rarely have all three
+  if (!/[a-z]/.test(value) || !/[A-Z]/.test(value) || !/[0-9]/.test(value)) return false;
   return entropy(value) >= threshold;
 }
 
