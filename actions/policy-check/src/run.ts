@@ -6,6 +6,7 @@ import * as core from "@actions/core";
 import { parseInputs, parseEvent, type PullRequestEvent } from "./inputs.ts";
 import { runCheck } from "./check.ts";
 import { readPolicyFilesFromDir } from "./policy-files.ts";
+import { assertTrustedSources } from "./trust.ts";
 import { formatMarkdown, formatVerdict, sortFindings } from "./format.ts";
 import type { Finding, Verdict } from "./types.ts";
 
@@ -42,6 +43,7 @@ export async function run(): Promise<void> {
     const head = inputs["head-sha"] ?? pr?.head.sha;
     if (!base || !head) throw new Error("base-sha and head-sha are required outside a pull_request event");
 
+    assertTrustedSources(inputs["repo-path"], inputs["policies-path"]);
     const result = runCheck({
       repoDir: inputs["repo-path"],
       base,

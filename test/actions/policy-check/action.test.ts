@@ -2,7 +2,7 @@
 // a pull_request payload in GITHUB_EVENT_PATH, and GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { makeOuroRepo, BENIGN_PLUGIN, BENIGN_TEST, ACTION_MAIN, ROOT, type OuroRepo } from "./fixture-repo.ts";
@@ -112,10 +112,16 @@ describe("policy-check Action", () => {
 
   it("reads policies from the given folder, not from the head", () => {
     const policies = mkdtempSync(join(tmp, "policies-"));
-    mkdirSync(join(policies, "nested"));
     copyFileSync(join(ROOT, "policies/ouro.yml"), join(policies, "ouro.yml"));
     const r = runAction("ouro/hostile", { "policies-path": policies, format: "json" });
     expect(r.status).toBe(1);
+    expect(r.outputs.decision).toBe("block");
+  });
+
+  it("refuses policies from inside the head checkout", () => {
+    const r = runAction("ouro/benign", { "policies-path": join(repo.dir, "policies") });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^::error::policy check could not run: policies-path .* is inside the head checkout/m);
     expect(r.outputs.decision).toBe("block");
   });
 

@@ -102,7 +102,10 @@ function auditPolicy(text: string): string[] {
   }
   const check = all.find((s) => s.uses === "./base/actions/policy-check");
   if (!check) problems.push("the verdict must come from ./base/actions/policy-check");
-  else if (check.with?.["repo-path"] !== "head") problems.push("the checker must read the head checkout (repo-path: head)");
+  else {
+    if (check.with?.["repo-path"] !== "head") problems.push("the checker must read the head checkout (repo-path: head)");
+    if (/^(\.\/)?head(\/|$)/.test(String(check.with?.["policies-path"] ?? ""))) problems.push("policies must not come from the head");
+  }
   const headIdx = head ? all.indexOf(head) : -1;
   const installIdx = all.findIndex((s) => s.run && /\bnpm ci\b/.test(s.run));
   if (headIdx >= 0 && installIdx > headIdx) problems.push("install the base's dependencies before the head is on disk");
@@ -143,6 +146,7 @@ describe("policy.yml", () => {
     expect(auditPolicy(policy.replace("  pull-requests: read", "  pull-requests: write"))).toContain("policy permission pull-requests: write is not needed");
     expect(auditPolicy(policy.replace("pull_request_target:", "pull_request:"))).toContain("policy must run on pull_request_target only");
     expect(auditPolicy(policy.replace("repo-path: head", "repo-path: base"))).toContain("the checker must read the head checkout (repo-path: head)");
+    expect(auditPolicy(policy.replace("repo-path: head", "repo-path: head\n          policies-path: head/policies"))).toContain("policies must not come from the head");
     expect(
       auditPolicy(policy.replace("      - name: Policy verdict", "      - name: build\n        run: cd head && npm run build\n      - name: Policy verdict")),
     ).toEqual(expect.arrayContaining(['run step "build" enters head/']));
