@@ -1,7 +1,7 @@
 // Messages: create/edit/delete with the side effects Discord has (gateway dispatches, last_message_id,
 // thread counters), shared by the REST routes and the driver.
 import { GatewayDispatchEvents, MessageFlags, MessageType, ChannelType } from "discord-api-types/v10";
-import type { APIAttachment, APIMessage, GatewayMessageCreateDispatchData, APIMessageInteractionMetadata } from "discord-api-types/v10";
+import type { TextChannelType, APIAttachment, APIMessage, GatewayMessageCreateDispatchData, APIMessageInteractionMetadata } from "discord-api-types/v10";
 import type { ChannelRec, MessageRec, Store, UserRec } from "./store.ts";
 import type { Gateway } from "./gateway.ts";
 import { Intents } from "./intents.ts";
@@ -35,7 +35,7 @@ export function requireChannel(ctx: Ctx, id: string): ChannelRec {
 }
 
 /** Turns uploaded files plus the body's `attachments` (which name them by index) into stored attachments. */
-function attachmentsFor(ctx: Ctx, channelId: string, body: { attachments?: { id: string | number; filename?: string; description?: string }[] | null }, files: UploadedFile[], keep: APIAttachment[] = []): APIAttachment[] {
+function attachmentsFor(ctx: Ctx, channelId: string, body: { attachments?: { id: string | number; filename?: string | null; description?: string | null }[] | null }, files: UploadedFile[], keep: APIAttachment[] = []): APIAttachment[] {
   const out: APIAttachment[] = [];
   const declared = body.attachments ?? undefined;
   if (declared) {
@@ -185,8 +185,11 @@ export function deleteMessage(ctx: Ctx, msg: MessageRec): void {
 function dispatchMessage(ctx: Ctx, t: GatewayDispatchEvents.MessageCreate | GatewayDispatchEvents.MessageUpdate, msg: MessageRec): void {
   const guild = msg.guild_id ? ctx.store.guilds.get(msg.guild_id) : undefined;
   const member = guild?.members[msg.author.id];
+  // `channel_type` is sent by Discord on message events; discord.js needs it to build an uncached DM channel.
+  const channelType = ctx.store.channels.get(msg.channel_id)?.type;
   const data: GatewayMessageCreateDispatchData = {
     ...msg,
+    ...(channelType !== undefined ? { channel_type: channelType as TextChannelType } : {}),
     ...(member && !msg.webhook_id
       ? { member: { roles: member.roles, joined_at: member.joined_at, nick: member.nick, deaf: false, mute: false, flags: 0 as never, avatar: null, banner: null } }
       : {}),

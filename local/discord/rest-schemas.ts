@@ -24,6 +24,11 @@ const component: z.ZodType<Record<string, unknown>> = z.lazy(() =>
     .passthrough(),
 );
 
+/** An attachment named by a body: a new upload's index ("0") or a kept attachment's id. discord.js sends nulls for unset fields. */
+const attachmentRef = z
+  .object({ id: z.union([snowflake, z.number()]), filename: z.string().nullish(), description: z.string().max(1024).nullish() })
+  .passthrough();
+
 export const messageBody = z
   .object({
     content: z.string().max(2000, "Must be 2000 or fewer in length.").optional(),
@@ -34,7 +39,7 @@ export const messageBody = z
     message_reference: z.object({ message_id: snowflake.optional(), channel_id: snowflake.optional(), fail_if_not_exists: z.boolean().optional(), type: z.number().optional() }).passthrough().optional(),
     components: z.array(component).max(40).optional(),
     sticker_ids: z.array(snowflake).optional(),
-    attachments: z.array(z.object({ id: z.union([snowflake, z.number()]), filename: z.string().optional(), description: z.string().optional() }).passthrough()).optional(),
+    attachments: z.array(attachmentRef).optional(),
     flags: z.number().int().optional(),
     poll: z.unknown().optional(),
     enforce_nonce: z.boolean().optional(),
@@ -51,7 +56,7 @@ export const messageEditBody = z
     flags: z.number().int().nullable().optional(),
     allowed_mentions: z.unknown().optional(),
     components: z.array(component).max(40).nullable().optional(),
-    attachments: z.array(z.object({ id: z.union([snowflake, z.number()]), filename: z.string().optional() }).passthrough()).nullable().optional(),
+    attachments: z.array(attachmentRef).nullable().optional(),
     poll: z.unknown().optional(),
   })
   .passthrough();
