@@ -1,0 +1,53 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { canIsolateNetwork, runNodeSandboxed } from "../../../app/agent/sandbox.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "ouro-sandbox-test-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const limits = { cwd: dir, timeoutMs: 10_000, memoryMb: 256 };
+
+describe("agent sandbox", () => {
+  it("gives the child only a scrubbed environment (no tokens or keys)", async () => {
+    process.env.OURO_TEST_SECRET_TOKEN = "ghp_shouldNeverLeak";
+    process.env.OPENAI_API_KEY_TEST = "sk-never";
+    writeFileSync(join(dir, "env.mjs"), "console.log(JSON.stringify(process.env))");
+    const r = await runNodeSandboxed([join(dir, "env.mjs")], limits);
+    delete process.env.OURO_TEST_SECRET_TOKEN;
+    delete process.env.OPENAI_API_KEY_TEST;
+    expect(r.code).toBe(0);
+    const env = JSON.parse(r.stdout) as Record<string, string>;
+    expect(Object.keys(env).sort()).toEqual(["CI", "FORCE_COLOR", "HOME", "NODE_ENV", "NODE_OPTIONS", "NO_COLOR", "PATH", "TMPDIR"]);
+    expect(env.NODE_ENV).toBe("test");
+    expect(env.HOME).not.toBe(process.env.HOME);
+    expect(env.NODE_OPTIONS).toBe("--max-old-space-size=256");
+    expect(r.stdout).not.toContain("ghp_");
+  });
+
+  it("kills a child that runs past its time limit", async () => {
+    writeFileSync(join(dir, "spin.mjs"), "setInterval(() => {}, 1000)");
+    const r = await runNodeSandboxed([join(dir, "spin.mjs")], { ...limits, timeoutMs: 500 });
+    expect(r.timedOut).toBe(true);
+    expect(r.durationMs).toBeLessThan(5000);
+  });
+
+  it("cuts the network when the OS allows it", async () => {
+    const server = createServer((s) => s.end("hi"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    writeFileSync(
+      join(dir, "net.mjs"),
+      `import { connect } from "node:net"; const s = connect(${port}, "127.0.0.1"); s.on("connect", () => { console.log("connected"); s.destroy(); }); s.on("error", (e) => console.log("error " + e.code));`,
+    );
+    const r = await runNodeSandboxed([join(dir, "net.mjs")], limits);
+    server.close();
+    if (canIsolateNetwork()) {
+      expect(r.network).toBe("none");
+      expect(r.stdout).toMatch(/error E/);
+    } else {
+      expect(r.network).toBe("host");
+    }
+  });
+});
