@@ -59,7 +59,7 @@ export function escapeMarkdown(s: string): string {
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")
-    .replace(/([\\`*_{}[\]()#+!|~])/g, "\\$1");
+    .replace(/([\\`*_[\]|~])/g, "\\$1");
 }
 
 function oneLine(s: string): string {

@@ -48,6 +48,6 @@ describe("formatters", () => {
   });
 
   it("escapeMarkdown neutralises HTML, code spans and links", () => {
-    expect(escapeMarkdown("<b>`x`</b> [a](b)")).toBe("&lt;b&gt;\\`x\\`&lt;/b&gt; \\[a\\]\\(b\\)");
+    expect(escapeMarkdown("<b>`x`</b> [a](b) (ok)")).toBe("&lt;b&gt;\\`x\\`&lt;/b&gt; \\[a\\](b) (ok)");
   });
 });
