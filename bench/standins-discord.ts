@@ -1,0 +1,97 @@
+// Discord stand-in throughput: gateway dispatches per second delivered to one connected client.
+// A raw `ws` client identifies (GuildMessages + MessageContent) and counts MESSAGE_CREATE frames while
+// the driver posts user messages (each one a stored message + an intent-filtered dispatch); then the
+// same with discord.js receiving them (parsing + caching), as a peer figure of what a bot sees.
+import { once } from "node:events";
+import { WebSocket } from "ws";
+import { Client, Events, GatewayIntentBits } from "discord.js";
+import { figure, report } from "./report.ts";
+import type { Figure } from "./report.ts";
+import { startDiscord } from "../local/discord/index.ts";
+import type { DiscordStandIn } from "../local/discord/index.ts";
+
+const TARGET = 20_000;
+
+async function rawClient(discord: DiscordStandIn): Promise<{ ws: WebSocket; count: () => number; waitFor: (n: number) => Promise<void> }> {
+  const ws = new WebSocket(`${discord.gatewayUrl}?v=10&encoding=json`);
+  let n = 0;
+  let want = Infinity;
+  let done: () => void = () => {};
+  let ready: () => void = () => {};
+  const isReady = new Promise<void>((r) => (ready = r));
+  ws.on("message", (raw) => {
+    const text = raw.toString();
+    // Cheap check first: this client only needs to count MESSAGE_CREATE frames.
+    if (text.startsWith('{"op":0,"t":"MESSAGE_CREATE"')) {
+      if (++n >= want) done();
+      return;
+    }
+    const p = JSON.parse(text) as { op: number; t?: string };
+    if (p.op === 10)
+      ws.send(JSON.stringify({ op: 2, d: { token: discord.botToken, intents: GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages | GatewayIntentBits.MessageContent, properties: { os: "linux", browser: "bench", device: "bench" } } }));
+    if (p.t === "GUILD_CREATE") ready();
+  });
+  await isReady;
+  return {
+    ws,
+    count: () => n,
+    waitFor: (target) =>
+      new Promise<void>((resolve) => {
+        want = target;
+        done = resolve;
+        if (n >= want) resolve();
+      }),
+  };
+}
+
+/** Posts `total` messages in batches, yielding so the socket flushes; returns dispatches/s seen by the client. */
+async function pump(discord: DiscordStandIn, total: number, received: (n: number) => Promise<void>, base: number): Promise<number> {
+  const batch = 500;
+  const t0 = performance.now();
+  const all = received(base + total);
+  for (let sent = 0; sent < total; sent += batch) {
+    for (let i = 0; i < batch; i++) discord.driver.say({ user: "alice", channel: "general", content: `message ${sent + i}` });
+    await new Promise((r) => setImmediate(r));
+  }
+  await all;
+  return (total / (performance.now() - t0)) * 1000;
+}
+
+export async function benchDiscord(): Promise<Record<string, Figure>> {
+  const discord = await startDiscord({ rateLimitPerSecond: 1_000_000 });
+  try {
+    const raw = await rawClient(discord);
+    await pump(discord, 5_000, raw.waitFor, 0); // warm-up
+    const rawRate = await pump(discord, 50_000, raw.waitFor, 5_000);
+    raw.ws.close();
+    await once(raw.ws, "close");
+
+    const client = new Client({ intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent], rest: { api: discord.apiBase } });
+    const readyP = once(client, Events.ClientReady);
+    await client.login(discord.botToken);
+    await readyP;
+    let seen = 0;
+    let want = Infinity;
+    let done: () => void = () => {};
+    client.on(Events.MessageCreate, () => {
+      if (++seen >= want) done();
+    });
+    const djsWait = (n: number) =>
+      new Promise<void>((resolve) => {
+        want = n;
+        done = resolve;
+        if (seen >= n) resolve();
+      });
+    await pump(discord, 2_000, djsWait, 0);
+    const djsRate = await pump(discord, 20_000, djsWait, 2_000);
+    await client.destroy();
+    return {
+      discord_dispatch_per_s: figure(rawRate, "dispatches/s", { target: TARGET, higherIsBetter: true }),
+      discord_dispatch_discordjs_per_s: figure(djsRate, "dispatches/s", { higherIsBetter: true }),
+    };
+  } finally {
+    await discord.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) report("standins-discord", await benchDiscord());
