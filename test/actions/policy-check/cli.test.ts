@@ -44,6 +44,18 @@ beforeAll(() => {
     "bot/plugins/calc/index.ts": 'export const f = Function.prototype.constructor("return process")();\n',
     "bot/plugins/calc/index.test.ts": BENIGN_TEST,
   });
+  // Git-level evasions: the change reader must hand the engine what is really there.
+  repo.branch("hide-as-binary", {
+    ".gitattributes": "*.ts binary -diff\n",
+    "bot/plugins/calc/index.ts": "export const calc = (s: string) => eval(s);\n",
+    "bot/plugins/calc/index.test.ts": BENIGN_TEST,
+  });
+  repo.branch("symlink-out", { "bot/plugins/calc/index.test.ts": BENIGN_TEST }, (r) => r.symlink("bot/plugins/calc/index.ts", "../../../policies/ouro.yml"));
+  repo.branch("binary-blob", { "bot/plugins/calc/payload.node": "\u007fELF\u0000\u0001binary", "bot/plugins/calc/index.test.ts": BENIGN_TEST });
+  repo.branch("bidi", {
+    "bot/plugins/calc/index.ts": 'export const isAdmin = (role: string) => role === "user\u202E \u2066// admin\u2069\u2066";\n',
+    "bot/plugins/calc/index.test.ts": BENIGN_TEST,
+  });
   repo.branch("edit-policy", { "policies/ouro.yml": "mode: evaluate\n" });
   repo.branch("rename-into-protected", { "bot/plugins/ping/index.ts": null, ".github/workflows/ping.ts": 'export const name = "ping";\n' });
 });
@@ -78,6 +90,15 @@ describe("policy-check CLI corpus", () => {
       expect(f, JSON.stringify(verdict.findings)).toBeDefined();
       expect(f!.file).toMatch(/^bot\/plugins\//);
       expect(f!.line).toBeGreaterThan(0);
+    });
+  }
+
+  for (const branch of ["hide-as-binary", "symlink-out", "binary-blob", "bidi"]) {
+    it(`blocks the git-level evasion "${branch}"`, () => {
+      const { code, verdict } = verdictOf(branch, "--self-edit");
+      expect(verdict.decision, JSON.stringify(verdict.findings)).toBe("block");
+      expect(code).toBe(1);
+      expect(verdict.findings.some((f) => f.severity === "error" && f.file?.startsWith("bot/plugins/calc/"))).toBe(true);
     });
   }
 

@@ -36,7 +36,7 @@ describe("dice", () => {
 
 export interface OuroRepo extends TestRepo {
   /** Branches off main, writes the files, commits; returns the branch name. */
-  branch(name: string, files: Record<string, string | null>): string;
+  branch(name: string, files: Record<string, string | null>, also?: (repo: TestRepo) => void): string;
 }
 
 export function makeOuroRepo(): OuroRepo {
@@ -52,9 +52,10 @@ export function makeOuroRepo(): OuroRepo {
   repo.commit("base");
   return {
     ...repo,
-    branch(name, files) {
+    branch(name, files, also) {
       repo.git("checkout", "-q", "-b", name, "main");
       repo.write(files);
+      also?.(repo);
       repo.commit(name);
       repo.git("checkout", "-q", "main");
       return name;
