@@ -9,7 +9,7 @@ import { checkPaths } from "./rules/paths.ts";
 import { checkFileKind } from "./rules/file-kinds.ts";
 import { checkUnicode } from "./rules/unicode.ts";
 import { checkLimits } from "./rules/limits.ts";
-import { checkSecrets } from "./rules/secrets.ts";
+import { checkSecrets, type StringLiteral } from "./rules/secrets.ts";
 import { checkDependencies } from "./rules/dependencies.ts";
 import { checkTests } from "./rules/tests.ts";
 import { analyzeCode } from "./rules/code/analyze.ts";
@@ -54,7 +54,13 @@ function runRules(ctx: RuleContext): Finding[] {
     checkFileKind(ctx, file, emit);
     checkUnicode(file, emit);
     const code = !file.binary && file.after !== undefined && file.status !== "deleted" && isCodeFile(ctx, file.path) && file.newMode !== "120000";
-    const strings = code ? analyzeCode(ctx, file, emit) : undefined;
+    let strings: StringLiteral[] | undefined;
+    try {
+      strings = code ? analyzeCode(ctx, file, emit) : undefined;
+    } catch (err) {
+      // an analysis failure must never let a change through unseen
+      emit({ rule: "engine/error", severity: "error", file: file.path, message: `could not analyse this file: ${(err as Error).message}` });
+    }
     checkSecrets(ctx, file, strings, emit);
   }
   checkLimits(ctx, emit);

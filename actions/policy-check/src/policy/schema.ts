@@ -99,6 +99,11 @@ export const policySchema = z
           .array(z.string().regex(/^[a-z0-9]+$/, "extension without the dot, lowercase"))
           .default(["ts", "tsx", "js", "jsx", "mjs", "cjs", "mts", "cts"])
           .describe("File extensions analysed on the syntax tree."),
+        apiPaths: globs
+          .default(["bot/plugins/**"])
+          .describe(
+            "Where forbiddenApis, network and env rules apply on every PR. A self-edit is checked in every changed code file; human changes elsewhere (the control plane, tests) are reviewed by code owners instead.",
+          ),
       })
       .prefault({}),
     forbiddenApis: z

@@ -296,3 +296,23 @@ describe("evaluate: mode and overrides", () => {
     expect(run([addedFile("bot/plugins/hello/index.ts", PLUGIN)], SELF, p).findings).toEqual([]);
   });
 });
+
+describe("evaluate: where forbidden-API rules apply", () => {
+  const spawner = `import { execFileSync } from "node:child_process";\nexport const sha = () => execFileSync("git", ["rev-parse", "HEAD"]);\n`;
+
+  it("a human change to the control plane may use child_process (code owners review it)", () => {
+    const v = run([addedFile("app/deploy/git.ts", spawner)], HUMAN);
+    expect(rules(v)).toEqual(["paths/protected"]);
+    expect(v.decision).toBe("needs-approval");
+  });
+
+  it("a human change to plugin code may not", () => {
+    const v = run([addedFile("bot/plugins/hello/git.ts", spawner), addedFile("bot/plugins/hello/git.test.ts", "export {};\n")], HUMAN);
+    expect(v.decision).toBe("block");
+    expect(rules(v)).toContain("api/forbidden-module");
+  });
+
+  it("a self-edit is checked in every changed code file", () => {
+    expect(rules(run([addedFile("app/deploy/git.ts", spawner)]))).toEqual(expect.arrayContaining(["api/forbidden-module", "paths/protected"]));
+  });
+});

@@ -3,6 +3,7 @@
 // the whole file, so `const e = eval` on an old line still makes an added `e(x)` a finding.
 import { ts } from "ts-morph";
 import type { ChangedFile, Severity } from "../../types.ts";
+import { matcherFor } from "../../policy/globs.ts";
 import { extensionOf, strictSeverity, type Emit, type RuleContext } from "../context.ts";
 import type { StringLiteral } from "../secrets.ts";
 import { FS_WRITES, isReadOnlyOpenFlag } from "./fs.ts";
@@ -51,7 +52,10 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     for (let l = start; l <= end; l++) if (added.has(l)) return true;
     return false;
   };
+  // forbidden-API, network and env rules: every file of a self-edit, apiPaths for everyone
+  const apiRules = ctx.selfEdit || matcherFor(policy.code.apiPaths)(file.path);
   const report = (node: ts.Node, rule: string, message: string, severity: Severity = "error") => {
+    if (!apiRules && rule.startsWith("api/")) return;
     if (!touched(node)) return;
     const { line, character } = lineOf(node.getStart(sf));
     emit({ rule, severity, file: file.path, line: line + 1, column: character + 1, message });
@@ -110,6 +114,8 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       return;
     }
     if (path.startsWith("process.env.")) {
+      // a name bound to one env value was reported where it was read, not at each use
+      if (ts.isIdentifier(node)) return;
       const name = path.slice("process.env.".length);
       if (!envAllowed(name)) report(node, "api/env", `reads process.env.${name} (allowed: ${policy.env.allowed.join(", ") || "none"})`);
       return;
