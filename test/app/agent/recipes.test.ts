@@ -42,6 +42,29 @@ describe("recipes end to end", () => {
     expect(result.timings.testsMs).toBeGreaterThan(0);
   });
 
+  it("add-responder and set-setting: validated branches whose generated tests pass in the sandbox", async () => {
+    const gm = await runAgent(
+      { id: "gm-1", requester, text: "say gm back", recipe: { kind: "add-responder", name: "gm", trigger: "\\bgood morning\\b", reply: "gm ☀️", examples: ["Good morning, all"] } },
+      { repoDir: repo.dir, baseRef: "main" },
+    );
+    if (!gm.ok) throw new Error(JSON.stringify(gm.report, null, 2));
+    expect(gm.testsAdded).toEqual(["bot/plugins/gm/gm.test.ts"]);
+    expect(repo.git("show", `${gm.commit}:bot/plugins/gm/index.ts`)).toContain('new RegExp("\\\\bgood morning\\\\b", "i")');
+    expect(gm.verdict.decision).not.toBe("block");
+
+    const tone = await runAgent({ id: "tone-1", requester, text: "be formal", recipe: { kind: "set-setting", key: "tone", value: "formal" } }, { repoDir: repo.dir, baseRef: "main" });
+    if (!tone.ok) throw new Error(JSON.stringify(tone.report, null, 2));
+    expect(repo.git("show", `${tone.commit}:bot/plugins/settings.ts`)).toMatch(/tone: "formal"/);
+    expect(tone.testsAdded).toEqual(["bot/plugins/settings-values.test.ts"]);
+
+    const rude = await runAgent({ id: "tone-2", requester, text: "be rude", recipe: { kind: "set-setting", key: "tone", value: "rude" } }, { repoDir: repo.dir, baseRef: "main" });
+    expect(rude.ok).toBe(false);
+    if (!rude.ok) expect(rude.report.reason).toMatch(/invalid value "rude" for setting "tone"/);
+    const unknown = await runAgent({ id: "tone-3", requester, text: "x", recipe: { kind: "set-setting", key: "adminPassword", value: "x" } }, { repoDir: repo.dir, baseRef: "main" });
+    if (!unknown.ok) expect(unknown.report.reason).toMatch(/unknown setting "adminPassword"/);
+    expect(unknown.ok).toBe(false);
+  });
+
   it("refuses a second run for the same request id (one request, one branch)", async () => {
     const again = await runAgent(
       { id: "greet-1", requester, text: "again", recipe: { kind: "add-command", name: "greet2", description: "x", reply: "x" } },
