@@ -93,12 +93,13 @@ describe("policy-check CLI corpus", () => {
     });
   }
 
-  for (const branch of ["hide-as-binary", "symlink-out", "binary-blob", "bidi"]) {
+  // hide-as-binary must be caught as the eval it is (read as text), not as "a binary file".
+  for (const [branch, rule] of [["hide-as-binary", /^api\/eval$/], ["symlink-out", /./], ["binary-blob", /./], ["bidi", /./]] as const) {
     it(`blocks the git-level evasion "${branch}"`, () => {
       const { code, verdict } = verdictOf(branch, "--self-edit");
       expect(verdict.decision, JSON.stringify(verdict.findings)).toBe("block");
       expect(code).toBe(1);
-      expect(verdict.findings.some((f) => f.severity === "error" && f.file?.startsWith("bot/plugins/calc/"))).toBe(true);
+      expect(verdict.findings.some((f) => f.severity === "error" && f.file?.startsWith("bot/plugins/calc/") && rule.test(f.rule))).toBe(true);
     });
   }
 
