@@ -278,7 +278,7 @@ export class Core {
       if (created) this.emit("create", repoKey, sender, { ref: short, ref_type: isTag ? "tag" : "branch", master_branch: rec.defaultBranch, description: rec.description, pusher_type: "user" });
       if (deleted) this.emit("delete", repoKey, sender, { ref: short, ref_type: isTag ? "tag" : "branch", pusher_type: "user" });
       if (!isBranch) continue;
-      if (!deleted) this.requestCheckSuites(repoKey, short, c, sender);
+      if (!deleted) await this.requestCheckSuites(repoKey, short, c, sender);
       for (const issue of Object.values(this.store.data.issues)) {
         const p = issue.pull;
         if (!p || issue.repo !== repoKey || issue.state !== "open") continue;
@@ -308,7 +308,7 @@ export class Core {
   }
 
   /** On a branch push every installed app gets its own check suite and a `check_suite.requested`. */
-  private requestCheckSuites(repoKey: string, branch: string, c: RefChange, sender: string): void {
+  private async requestCheckSuites(repoKey: string, branch: string, c: RefChange, sender: string): Promise<void> {
     for (const inst of Object.values(this.store.data.installations)) {
       if (!this.installationCovers(inst, repoKey) || !this.store.data.apps[String(inst.appId)]?.webhookUrl) continue;
       let suite = Object.values(this.store.data.checkSuites).find((x) => x.repo === repoKey && x.appId === inst.appId && x.headSha === c.after);
@@ -316,9 +316,17 @@ export class Core {
         suite = { id: this.store.id(), repo: repoKey, appId: inst.appId, headSha: c.after, headBranch: branch, createdAt: now(), updatedAt: now() };
         this.store.data.checkSuites[String(suite.id)] = suite;
       }
-      const shape = { ...this.shapes.checkSuite(suite, false), before: c.before, head_commit: null };
-      this.emit("check_suite", repoKey, sender, { action: "requested", check_suite: shape }, inst.appId);
+      await this.emitSuite(repoKey, suite.id, sender, "requested", inst.appId, c.before);
     }
+  }
+
+  /** `check_suite` webhooks carry the head commit in the short "simple commit" form. */
+  async emitSuite(repoKey: string, suiteId: number, sender: string, action: string, appId: number, before: string | null = null): Promise<void> {
+    const suite = this.store.data.checkSuites[String(suiteId)];
+    const c = await this.bare(repoKey).readCommit(suite.headSha);
+    if (!c) return;
+    const head_commit = { id: c.sha, tree_id: c.tree, message: c.message.replace(/\n$/, ""), timestamp: c.committer.date, author: { name: c.author.name, email: c.author.email }, committer: { name: c.committer.name, email: c.committer.email } };
+    this.emit("check_suite", repoKey, sender, { action, check_suite: { ...this.shapes.checkSuite(suite, false), before, head_commit } }, appId);
   }
 
   private async pushPayload(repoKey: string, c: RefChange, sender: string): Promise<Record<string, unknown>> {

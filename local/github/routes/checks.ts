@@ -44,10 +44,10 @@ export function registerCheckRoutes(r: Router, core: Core): void {
     return { output: { title, summary, text, annotations_count: (prev?.annotations_count ?? 0) + annotations.length }, annotations };
   };
 
-  const completeSuiteIfDone = (rp: RepoCtx, run: CheckRunRec, ctx: Ctx) => {
+  const completeSuiteIfDone = async (rp: RepoCtx, run: CheckRunRec, ctx: Ctx) => {
     const suite = store.data.checkSuites[String(run.suiteId)];
     const runs = Object.values(store.data.checkRuns).filter((c) => c.suiteId === suite.id);
-    if (runs.every((c) => c.status === "completed")) core.emit("check_suite", rp.key, ctx.actor, { action: "completed", check_suite: shapes.checkSuite(suite, false) }, run.appId ?? undefined);
+    if (runs.every((c) => c.status === "completed") && run.appId) await core.emitSuite(rp.key, suite.id, ctx.actor, "completed", run.appId);
   };
 
   r.add("POST", "/repos/{owner}/{repo}/check-runs", async (ctx) => {
@@ -84,7 +84,7 @@ export function registerCheckRoutes(r: Router, core: Core): void {
     core.emit("check_run", rp.key, ctx.actor, { action: "created", check_run: { ...shapes.checkRun(run), check_suite: shapes.checkSuite(suite, false) } }, appId);
     if (status === "completed") {
       core.emit("check_run", rp.key, ctx.actor, { action: "completed", check_run: { ...shapes.checkRun(run), check_suite: shapes.checkSuite(suite, false) } }, appId);
-      completeSuiteIfDone(rp, run, ctx);
+      await completeSuiteIfDone(rp, run, ctx);
     }
     return { status: 201, body: shapes.checkRun(run) };
   });
@@ -95,7 +95,7 @@ export function registerCheckRoutes(r: Router, core: Core): void {
     return { rp, run };
   };
   r.add("GET", "/repos/{owner}/{repo}/check-runs/{check_run_id}", (ctx) => shapes.checkRun(runOf(ctx).run));
-  r.add("PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}", (ctx) => {
+  r.add("PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}", async (ctx) => {
     const { rp, run } = runOf(ctx);
     const appId = appIdOf(ctx);
     if (run.appId !== appId) throw new HttpError(403, "Invalid app_id `" + appId + "` - check run can only be modified by the GitHub App that created it.");
@@ -119,7 +119,7 @@ export function registerCheckRoutes(r: Router, core: Core): void {
     if (!wasCompleted && run.status === "completed") {
       const suite = store.data.checkSuites[String(run.suiteId)];
       core.emit("check_run", rp.key, ctx.actor, { action: "completed", check_run: { ...shapes.checkRun(run), check_suite: shapes.checkSuite(suite, false) } }, appId);
-      completeSuiteIfDone(rp, run, ctx);
+      await completeSuiteIfDone(rp, run, ctx);
     }
     return shapes.checkRun(run);
   });
