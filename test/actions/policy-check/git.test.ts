@@ -136,6 +136,16 @@ describe("readChangeSet", () => {
     expect(() => resolveCommit(repo.dir + "/nope", "main")).toThrow(GitError);
   });
 
+  it("fails clearly when the two refs share no history", () => {
+    repo = makeRepo();
+    repo.write({ "a.ts": "a\n" });
+    repo.commit("base");
+    repo.git("checkout", "-q", "--orphan", "other");
+    repo.write({ "b.ts": "b\n" });
+    repo.commit("unrelated");
+    expect(() => readChangeSet(repo.dir, "main", "other")).toThrow(/no merge base between/);
+  });
+
   it("returns an empty change when head equals base", () => {
     repo = makeRepo();
     repo.write({ "a.ts": "a\n" });
