@@ -120,7 +120,9 @@ export async function readBody(req: IncomingMessage, limit = 100 * 1024 * 1024):
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = body === null || status === 204 ? "" : JSON.stringify(body);
+  // A raw media type (Accept: application/vnd.github.raw) answers with the bytes themselves.
+  const raw = typeof body === "string" && headers["content-type"] && !headers["content-type"].startsWith("application/json");
+  const text = body === null || status === 204 ? "" : raw ? (body as string) : JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers, "content-length": String(Buffer.byteLength(text)) });
   res.end(text);
 }
@@ -142,7 +144,7 @@ export function createHandler(core: Core, router: Router, driverHttp: DriverHttp
           }
         }
         const path = url.pathname.slice("/api/v3".length) + url.search;
-        const out = await dispatch(core, router, { method: req.method ?? "GET", path: path || "/", body, headers: { authorization: req.headers.authorization } });
+        const out = await dispatch(core, router, { method: req.method ?? "GET", path: path || "/", body, headers: { authorization: req.headers.authorization, accept: req.headers.accept } });
         return sendJson(res, out.status, out.body, out.headers);
       }
       if (url.pathname.startsWith("/api/graphql")) {

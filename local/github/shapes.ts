@@ -26,7 +26,7 @@ export class Shapes {
   user(login: string | null): Record<string, unknown> | null {
     if (login === null) return null;
     const a = this.account(login);
-    const u = `${this.api}/users/${a.login}`;
+    const u = `${this.api}/users/${encodeURIComponent(a.login)}`;
     return {
       login: a.login,
       id: a.id,
@@ -34,7 +34,7 @@ export class Shapes {
       avatar_url: `${this.web}/avatars/u/${a.id}`,
       gravatar_id: "",
       url: u,
-      html_url: `${this.web}/${a.login}`,
+      html_url: a.type === "Bot" ? `${this.web}/apps/${a.login.replace(/\[bot\]$/, "")}` : `${this.web}/${a.login}`,
       followers_url: `${u}/followers`,
       following_url: `${u}/following{/other_user}`,
       gists_url: `${u}/gists{/gist_id}`,
@@ -536,7 +536,7 @@ export class Shapes {
       external_id: c.externalId,
       url: `${base}/check-runs/${c.id}`,
       html_url: `${this.web}/${r.owner}/${r.name}/runs/${c.id}`,
-      details_url: c.detailsUrl,
+      details_url: c.detailsUrl ?? `${this.web}/${r.owner}/${r.name}/runs/${c.id}`,
       status: c.status,
       conclusion: c.conclusion,
       started_at: c.startedAt,

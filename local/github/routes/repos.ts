@@ -115,6 +115,7 @@ export function registerRepoRoutes(r: Router, core: Core): void {
     if (!entry || entry.path !== path) throw notFound();
     if (entry.type === "tree") return dirListing(core, rp, sha, path, refName, await rp.git.lsTree(`${sha}:${path}`));
     const data = (await rp.git.catFile(entry.sha, "blob")) ?? Buffer.alloc(0);
+    if (/vnd\.github(\.v3)?\.raw/.test(String(ctx.headers.accept ?? ""))) return { body: data.toString("utf8"), headers: { "content-type": "application/vnd.github.raw; charset=utf-8" } };
     return { ...contentEntry(core, rp, entry, refName), content: data.toString("base64").replace(/(.{60})/g, "$1\n"), encoding: "base64" };
   };
   r.add("GET", "/repos/{owner}/{repo}/contents", contentsGet);
