@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync, existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
-import { runNodeSandboxed, type SandboxResult, type Warn } from "./sandbox.ts";
+import { runNodeSandboxed, shareReadOnly, type SandboxResult, type Warn } from "./sandbox.ts";
 
 export interface Diagnostic {
   file?: string;
@@ -41,6 +41,7 @@ export async function typecheck(dir: string, changed: string[], limits: SandboxL
   const started = performance.now();
   const roots = typecheckRoots(changed).filter((p) => existsSync(join(dir, p)));
   const cfgDir = mkdtempSync(join(tmpdir(), "ouro-tsc-"));
+  shareReadOnly(cfgDir);
   try {
     const cfg = join(cfgDir, "tsconfig.json");
     writeFileSync(
@@ -116,7 +117,8 @@ export async function runTests(dir: string, changed: string[], limits: SandboxLi
     return { name: "tests", ok: true, durationMs: 0, diagnostics: [], summary: "no tests apply to the changed files" };
   }
   const vitest = join(dir, "node_modules/vitest/vitest.mjs");
-  const r = await runNodeSandboxed([vitest, "run", "--root", dir, "--reporter=dot", "--silent=passed-only", ...files], { cwd: dir, ...limits }, warn);
+  // The "runner" config loader evaluates the config in memory: nothing is written into the shared node_modules.
+  const r = await runNodeSandboxed([vitest, "run", "--root", dir, "--configLoader", "runner", "--reporter=dot", "--silent=passed-only", ...files], { cwd: dir, ...limits }, warn);
   const out = strip(r.stdout + r.stderr);
   const ok = r.code === 0 && !r.timedOut;
   const diagnostics: Diagnostic[] = ok ? [] : [...out.matchAll(/(?:FAIL|×)\s+(\S+\.test\.ts)(?:\s*>\s*(.*))?/g)].map((m) => ({ file: m[1], message: (m[2] ?? "failed").trim() }));

@@ -1,8 +1,10 @@
 // Runs agent-written code (typecheck, tests) in a child process that holds no secrets:
-// scrubbed environment, a throwaway HOME, a time limit, a memory limit, and no network
-// when the OS lets us create a network namespace (`unshare -n`).
+// scrubbed environment, a throwaway HOME, a time limit, a memory limit, no network when
+// the OS lets us create a network namespace (`unshare -n`), and — when we run as root —
+// as the unprivileged `nobody` user (`setpriv`), so it cannot write the app, the repo or
+// the shared node_modules. Each missing isolation is logged once as a warning.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
@@ -22,10 +24,32 @@ export interface SandboxResult {
   timedOut: boolean;
   durationMs: number;
   network: "none" | "host";
+  /** "nobody" when privileges were dropped, "self" when the child runs as this process's user. */
+  user: "nobody" | "self";
 }
 
+/** uid/gid of `nobody` on Linux. */
+export const NOBODY = 65534;
+
 let netProbe: boolean | undefined;
-let warned = false;
+const warned = new Set<string>();
+let dropProbe: boolean | undefined;
+
+/** Whether the child can run as `nobody` (we are root and setpriv works). Probed once. */
+export function canDropPrivileges(): boolean {
+  if (dropProbe === undefined) {
+    dropProbe =
+      process.getuid?.() === 0 &&
+      spawnSync("setpriv", [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--no-new-privs", "--", "true"], { stdio: "ignore", timeout: 5000 }).status === 0;
+  }
+  return dropProbe;
+}
+
+function warnOnce(warn: Warn, key: string, msg: string): void {
+  if (warned.has(key)) return;
+  warned.add(key);
+  warn(msg);
+}
 
 /** Whether `unshare -n` works here (needs root or unprivileged user namespaces). Probed once. */
 export function canIsolateNetwork(): boolean {
@@ -54,18 +78,24 @@ export function scrubbedEnv(home: string, memoryMb: number, extra: Record<string
   };
 }
 
+/** Lets the sandbox user read (not write) a directory we created with mkdtemp (mode 0700). */
+export function shareReadOnly(dir: string): void {
+  chmodSync(dir, 0o755);
+}
+
 /** Runs `node <args>` (the app's own Node) sandboxed. */
 export function runNodeSandboxed(args: string[], opts: SandboxOptions, warn: Warn = console.warn): Promise<SandboxResult> {
   const home = mkdtempSync(join(tmpdir(), "ouro-sandbox-home-"));
   const env = scrubbedEnv(home, opts.memoryMb, opts.env);
   const isolate = canIsolateNetwork();
-  if (!isolate && !warned) {
-    warned = true;
-    warn("agent sandbox: `unshare -n` is not available here; checks run WITHOUT network isolation");
-  }
+  if (!isolate) warnOnce(warn, "net", "agent sandbox: `unshare -n` is not available here; checks run WITHOUT network isolation");
+  const drop = canDropPrivileges();
+  if (drop) chownSync(home, NOBODY, NOBODY);
+  else warnOnce(warn, "user", "agent sandbox: not root or no setpriv; checks run as this process's user (they can write what it can)");
   // prlimit caps file size and core dumps; the heap cap is NODE_OPTIONS above.
   const limits = ["prlimit", "--core=0", `--fsize=${256 * 1024 * 1024}`, "--"];
-  const argv = [...(isolate ? ["unshare", "-n", "--"] : []), ...limits, process.execPath, ...args];
+  const user = drop ? ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--no-new-privs", "--"] : [];
+  const argv = [...(isolate ? ["unshare", "-n", "--"] : []), ...limits, ...user, process.execPath, ...args];
   const started = performance.now();
   return new Promise((resolve) => {
     const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
@@ -86,7 +116,7 @@ export function runNodeSandboxed(args: string[], opts: SandboxOptions, warn: War
     const finish = (code: number | null, signal: NodeJS.Signals | null) => {
       clearTimeout(timer);
       rmSync(home, { recursive: true, force: true });
-      resolve({ code, signal, stdout, stderr, timedOut, durationMs: performance.now() - started, network: isolate ? "none" : "host" });
+      resolve({ code, signal, stdout, stderr, timedOut, durationMs: performance.now() - started, network: isolate ? "none" : "host", user: drop ? "nobody" : "self" });
     };
     child.on("error", (err) => {
       stderr += String(err);

@@ -1,7 +1,7 @@
 // A scratch git worktree per run: the agent never edits the running bot's tree, and a
 // failed run leaves nothing behind but (maybe) nothing — the branch only appears at the end.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,6 +40,8 @@ export function resolveSha(repoDir: string, ref: string): string {
 export function createWorktree(repoDir: string, baseRef: string, nodeModules?: string): Worktree {
   const baseSha = resolveSha(repoDir, baseRef);
   const holder = mkdtempSync(join(tmpdir(), "ouro-agent-"));
+  // The sandbox user (nobody) reads the tree; it never gets to write it.
+  chmodSync(holder, 0o755);
   const dir = join(holder, "tree");
   git(repoDir, ["worktree", "add", "--detach", "--quiet", dir, baseSha]);
   const modules = nodeModules ?? (existsSync(join(repoDir, "node_modules")) ? join(repoDir, "node_modules") : APP_NODE_MODULES);

@@ -1,11 +1,12 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { canIsolateNetwork, runNodeSandboxed } from "../../../app/agent/sandbox.ts";
+import { canDropPrivileges, canIsolateNetwork, runNodeSandboxed, shareReadOnly } from "../../../app/agent/sandbox.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ouro-sandbox-test-"));
+shareReadOnly(dir);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const limits = { cwd: dir, timeoutMs: 10_000, memoryMb: 256 };
 
@@ -31,6 +32,23 @@ describe("agent sandbox", () => {
     const r = await runNodeSandboxed([join(dir, "spin.mjs")], { ...limits, timeoutMs: 500 });
     expect(r.timedOut).toBe(true);
     expect(r.durationMs).toBeLessThan(5000);
+  });
+
+  it("runs as nobody when we are root, so it cannot write our files", async () => {
+    writeFileSync(join(dir, "victim.txt"), "original");
+    writeFileSync(
+      join(dir, "write.mjs"),
+      `import { writeFileSync } from "node:fs"; try { writeFileSync(${JSON.stringify(join(dir, "victim.txt"))}, "pwned"); console.log("wrote"); } catch (e) { console.log("error " + e.code); } console.log("uid " + process.getuid());`,
+    );
+    const r = await runNodeSandboxed([join(dir, "write.mjs")], limits);
+    if (canDropPrivileges()) {
+      expect(r.user).toBe("nobody");
+      expect(r.stdout).toMatch(/error EACCES/);
+      expect(r.stdout).toMatch(/uid 65534/);
+      expect(readFileSync(join(dir, "victim.txt"), "utf8")).toBe("original");
+    } else {
+      expect(r.user).toBe("self");
+    }
   });
 
   it("cuts the network when the OS allows it", async () => {
