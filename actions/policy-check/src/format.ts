@@ -66,6 +66,9 @@ function oneLine(s: string): string {
   return s.replace(/\r?\n|\r/g, " ");
 }
 
+/** A job summary is capped at 1 MiB by GitHub; the worst findings come first anyway. */
+export const MAX_MARKDOWN_ROWS = 300;
+
 export function formatMarkdown(v: Verdict): string {
   const out = [
     `### ${ICON[v.decision]} Policy check: ${LABEL[v.decision]}`,
@@ -80,8 +83,11 @@ export function formatMarkdown(v: Verdict): string {
     out.push("No findings.");
   } else {
     out.push("| severity | rule | location | message |", "|---|---|---|---|");
-    for (const f of findings) {
+    for (const f of findings.slice(0, MAX_MARKDOWN_ROWS)) {
       out.push(`| ${f.severity} | ${escapeMarkdown(f.rule)} | ${escapeMarkdown(location(f))} | ${escapeMarkdown(f.message)} |`);
+    }
+    if (findings.length > MAX_MARKDOWN_ROWS) {
+      out.push("", `…and ${findings.length - MAX_MARKDOWN_ROWS} more findings (see the log or \`--format json\`).`);
     }
   }
   if (v.mode === "evaluate") out.push("", "_Evaluate mode: reported only, nothing is blocked._");

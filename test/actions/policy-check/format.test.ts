@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { formatJson, formatMarkdown, formatText, formatVerdict, escapeMarkdown } from "../../../actions/policy-check/src/format.ts";
+import { MAX_MARKDOWN_ROWS, formatJson, formatMarkdown, formatText, formatVerdict, escapeMarkdown } from "../../../actions/policy-check/src/format.ts";
 import type { Verdict } from "../../../actions/policy-check/src/types.ts";
 
 const verdict: Verdict = {
@@ -45,6 +45,13 @@ describe("formatters", () => {
     // 4 cells → 5 unescaped pipes; the one in the file name is escaped.
     expect(row.replace(/\\\|/g, "").split("|").length - 1).toBe(5);
     expect(formatMarkdown({ ...verdict, decision: "pass", mode: "evaluate", findings: [] })).toMatch(/No findings[\s\S]*Evaluate mode/);
+  });
+
+  it("markdown caps the table so a huge verdict still fits in a job summary", () => {
+    const many = Array.from({ length: MAX_MARKDOWN_ROWS + 5 }, (_, i) => ({ rule: "api/eval", severity: "error" as const, file: `f${i}.ts`, line: 1, message: "x" }));
+    const md = formatMarkdown({ ...verdict, findings: many });
+    expect(md.split("\n").filter((l) => l.startsWith("| error")).length).toBe(MAX_MARKDOWN_ROWS);
+    expect(md).toContain("…and 5 more findings");
   });
 
   it("escapeMarkdown neutralises HTML, code spans and links", () => {
