@@ -243,6 +243,10 @@ export class Driver {
   attachment(id: string): Buffer | undefined {
     return this.#store.attachments.get(id);
   }
+  /** How many interactions were ever created (tests check a refused invocation created none). */
+  interactionCount(): number {
+    return this.#store.interactions.size;
+  }
   interaction(id: string): InteractionRec | undefined {
     return this.#store.interactions.get(id);
   }
