@@ -1,0 +1,191 @@
+// `npm run bench -- bot`: interaction round trips through local/discord — Ouro's bot (the real
+// createBot: event module, plugin runner with deadline, metrics) against a bare discord.js
+// bot answering the same /ping on the same stand-in, in the same run, alternating rounds.
+// Then RSS of the Ouro bot idle, in its own process started like production (bot/main.ts).
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { Client, Events, GatewayIntentBits, Partials } from "discord.js";
+import { startDiscord, type DiscordStandIn } from "../local/discord/index.ts";
+import { createBot } from "../bot/create-bot.ts";
+import { deployCommands } from "../bot/deploy-commands.ts";
+import { createLogger } from "../bot/core/logger.ts";
+import type { OuroAppLink } from "../bot/app-link/link.ts";
+import { figure, percentile, report } from "./report.ts";
+
+const SEQUENTIAL = 300;
+const CONCURRENT_TOTAL = 1000;
+const IN_FLIGHT = 50;
+/** Bare and Ouro alternate; each figure is the median over rounds, the ratios are medians of per-round pairs (the machine's load drifts). */
+const ROUNDS = 5;
+
+/** /ping needs nothing from the app; this link only keeps the bot from dialling out. */
+const idleAppLink: OuroAppLink = {
+  submitRequest: () => Promise.reject(new Error("bench")),
+  status: () => Promise.reject(new Error("bench")),
+  changes: async () => [],
+  rollback: () => Promise.reject(new Error("bench")),
+  vote: () => Promise.reject(new Error("bench")),
+  stop: () => Promise.reject(new Error("bench")),
+  resume: () => Promise.reject(new Error("bench")),
+  reportError: async () => {},
+  subscribe: () => () => {},
+  close: async () => {},
+};
+
+interface Runner {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function bareBot(discord: DiscordStandIn): Runner {
+  let client: Client | undefined;
+  return {
+    async start() {
+      // Same intents and partials as Ouro's client, so both receive the same gateway traffic.
+      client = new Client({
+        intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages],
+        partials: [Partials.Channel],
+        rest: { api: discord.apiBase },
+      });
+      client.on(Events.InteractionCreate, (i) => {
+        if (i.isChatInputCommand() && i.commandName === "ping") void i.reply("Pong!");
+      });
+      const ready = new Promise((r) => client!.once(Events.ClientReady, r));
+      await client.login(discord.botToken);
+      await ready;
+    },
+    async stop() {
+      await client?.destroy();
+    },
+  };
+}
+
+function ouroBot(discord: DiscordStandIn, dataDir: string): Runner {
+  let bot: ReturnType<typeof createBot> | undefined;
+  return {
+    async start() {
+      bot = createBot(
+        {
+          discordToken: discord.botToken,
+          discordApi: discord.apiBase,
+          app: { url: "http://127.0.0.1:9", token: "bench-token-0123456789" },
+          dataDir,
+          encryptionKey: randomBytes(32),
+          health: { port: 0, host: "127.0.0.1" },
+          pluginTimeoutMs: 2500,
+        },
+        { appLink: idleAppLink, logger: createLogger("silent") },
+      );
+      await bot.start();
+    },
+    async stop() {
+      await bot?.stop();
+    },
+  };
+}
+
+async function measure(discord: DiscordStandIn): Promise<{ latencies: number[]; throughput: number }> {
+  const once = async () => {
+    const t = performance.now();
+    const reply = await discord.driver.runCommand({ user: "alice", channel: "general", name: "ping" }).reply();
+    if (reply.content !== "Pong!") throw new Error(`unexpected reply ${JSON.stringify(reply.content)}`);
+    return performance.now() - t;
+  };
+  for (let i = 0; i < 30; i++) await once(); // warm-up (JIT, connection pools)
+  const latencies: number[] = [];
+  for (let i = 0; i < SEQUENTIAL; i++) latencies.push(await once());
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next++ < CONCURRENT_TOTAL) await once();
+    }),
+  );
+  const throughput = CONCURRENT_TOTAL / ((performance.now() - t0) / 1000);
+  return { latencies, throughput };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts bot/main.ts as production does and reads its RSS from /metrics once idle. */
+async function idleRss(discord: DiscordStandIn, dataDir: string): Promise<number> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [fileURLToPath(new URL("../bot/main.ts", import.meta.url))], {
+    env: {
+      PATH: process.env.PATH,
+      LOG_LEVEL: "silent",
+      DISCORD_TOKEN: discord.botToken,
+      DISCORD_API: discord.apiBase,
+      OURO_APP_URL: "http://127.0.0.1:9",
+      OURO_APP_TOKEN: "bench-token-0123456789",
+      OURO_ENCRYPTION_KEY: randomBytes(32).toString("hex"),
+      OURO_DATA_DIR: dataDir,
+      OURO_HEALTH_PORT: String(port),
+    },
+    stdio: "ignore",
+  });
+  try {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error("the bot process did not become healthy within 20 s");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 2000)); // idle
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const m = /^process_resident_memory_bytes (\d+)$/m.exec(text);
+    if (!m) throw new Error("no process_resident_memory_bytes in /metrics");
+    return Number(m[1]);
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+  }
+}
+
+const discord = await startDiscord({ heartbeatIntervalMs: 41_250 });
+const dir = mkdtempSync(join(tmpdir(), "ouro-bench-bot-"));
+try {
+  await deployCommands({ token: discord.botToken, api: discord.apiBase, guildId: discord.guild.id, dataDir: dir });
+  const results = { ouro: [] as { latencies: number[]; throughput: number }[], bare: [] as { latencies: number[]; throughput: number }[] };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, runner] of [
+      ["bare", bareBot(discord)],
+      ["ouro", ouroBot(discord, join(dir, `ouro-${round}`))],
+    ] as const) {
+      await runner.start();
+      results[name].push(await measure(discord));
+      await runner.stop();
+    }
+  }
+  const median = (xs: number[]) => percentile(xs, 50);
+  const p = (name: "ouro" | "bare", q: number) => median(results[name].map((r) => percentile(r.latencies, q)));
+  const tput = (name: "ouro" | "bare") => median(results[name].map((r) => r.throughput));
+  const pairedP50 = median(results.ouro.map((r, i) => percentile(r.latencies, 50) / percentile(results.bare[i].latencies, 50)));
+  const pairedTput = median(results.ouro.map((r, i) => results.bare[i].throughput / r.throughput));
+  const rss = await idleRss(discord, join(dir, "rss"));
+  console.log(`bot: ${SEQUENTIAL} sequential /ping round trips and ${CONCURRENT_TOTAL} with ${IN_FLIGHT} in flight, per bot per round, ${ROUNDS} alternating rounds (medians; ratios are medians of per-round pairs)`);
+  report("bot", {
+    interaction_p50: figure(p("ouro", 50), "ms", { target: 10, peer: p("bare", 50) }),
+    interaction_p99: figure(p("ouro", 99), "ms", { peer: p("bare", 99) }),
+    throughput: figure(tput("ouro"), "interactions/s", { target: 1000, peer: tput("bare"), higherIsBetter: true }),
+    overhead: figure(pairedP50, "ratio", { target: 1.2 }),
+    throughput_overhead: figure(pairedTput, "ratio", { target: 1.2 }),
+    rss_idle: figure(rss / 1024 / 1024, "MB", { target: 150 }),
+  });
+} finally {
+  await discord.close();
+  rmSync(dir, { recursive: true, force: true });
+}
