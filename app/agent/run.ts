@@ -81,8 +81,21 @@ export function branchFor(id: string): string {
 }
 
 export async function runAgent(input: unknown, opts: AgentOptions): Promise<AgentResult> {
-  const t0 = performance.now();
   const tried: string[] = ["validate the request"];
+  return guarded(tried, () => agentRun(input, opts, tried));
+}
+
+/** Anything unexpected (git, disk) becomes a report, never a crash of the caller's loop. */
+async function guarded(tried: string[], fn: () => Promise<AgentResult>): Promise<AgentResult> {
+  try {
+    return await fn();
+  } catch (e) {
+    return fail(tried, `internal error, nothing was pushed: ${(e as Error).message}`);
+  }
+}
+
+async function agentRun(input: unknown, opts: AgentOptions, tried: string[]): Promise<AgentResult> {
+  const t0 = performance.now();
   const log = opts.logger ?? quiet;
   let request: ChangeRequest;
   try {
@@ -192,8 +205,12 @@ export interface FollowUpOptions extends Omit<AgentOptions, "model"> {
 
 /** A bounded follow-up round on an existing branch: new commits on the same branch, or a report. */
 export async function runFollowUp(input: unknown, opts: FollowUpOptions): Promise<AgentResult> {
-  const t0 = performance.now();
   const tried: string[] = ["validate the request"];
+  return guarded(tried, () => followUpRun(input, opts, tried));
+}
+
+async function followUpRun(input: unknown, opts: FollowUpOptions, tried: string[]): Promise<AgentResult> {
+  const t0 = performance.now();
   let request: ChangeRequest;
   try {
     request = parseChangeRequest(input);

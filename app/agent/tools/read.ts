@@ -8,7 +8,7 @@ import { z } from "zod";
 import { resolveReadable } from "../paths.ts";
 import { repoPath, tool, type ToolContext } from "./context.ts";
 
-const MAX_READ = 60_000;
+const MAX_READ = 24_000;
 
 export const listFiles = tool({
   name: "list_files",

@@ -87,4 +87,21 @@ describe("recipes end to end", () => {
     }
     expect(repo.git("for-each-ref")).toBe(refs);
   });
+
+  it("fails closed with a report: unknown base, a base policy that does not load, nothing able to write it", async () => {
+    const req = { id: "x-1", requester, text: "x", recipe: { kind: "set-setting", key: "tone", value: "formal" } };
+    const noBase = await runAgent(req, { repoDir: repo.dir, baseRef: "no-such-branch" });
+    expect(!noBase.ok && noBase.report.reason).toMatch(/cannot read the base "no-such-branch"/);
+
+    repo.git("checkout", "-q", "-b", "broken-policy");
+    repo.write({ "policies/ouro.yml": "version: 1\nnoSuchKey: true\n" });
+    repo.commit("break the policy");
+    repo.git("checkout", "-q", "main");
+    const broken = await runAgent(req, { repoDir: repo.dir, baseRef: "broken-policy" });
+    expect(!broken.ok && broken.report.reason).toMatch(/the base policy did not load.*noSuchKey/);
+
+    const nothing = await runAgent({ id: "x-2", requester, text: "make the bot better" }, { repoDir: repo.dir, baseRef: "main" });
+    expect(!nothing.ok && nothing.report.reason).toMatch(/no recipe and no model/);
+    expect(repo.git("branch", "--list", "ouro/x-*")).toBe("");
+  });
 });
