@@ -353,7 +353,8 @@ export class Core {
       commits,
       head_commit: head,
       repository: { ...this.webhookRepo(rec), pushed_at: Math.floor(Date.parse(rec.pushedAt) / 1000), created_at: Math.floor(Date.parse(rec.createdAt) / 1000) },
-      pusher: { name: sender, email: who.email },
+      // GitHub gives bot pushers no email (their noreply address is not a valid RFC 5322 address)
+      pusher: { name: sender, email: sender.endsWith("[bot]") ? null : who.email },
     };
   }
 
