@@ -164,7 +164,7 @@ export class Driver {
   /** Submits the modal the bot showed in answer to `to` (a handle whose callback was a modal). */
   async submitModal(input: { user: string; to: InteractionHandle; values: Record<string, string>; timeoutMs?: number }): Promise<InteractionHandle> {
     const shown = await input.to.modal(input.timeoutMs);
-    const rec = input.to.record;
+    const rec = input.to.interaction;
     const user = this.user(input.user);
     const channel = this.#store.channels.get(rec.channel_id)!;
     const guild = rec.guild_id ? this.#store.guilds.get(rec.guild_id) : undefined;
@@ -319,6 +319,28 @@ function describeState(store: Store, gateway: Gateway, ch: ChannelRec): string {
   return `; last messages there: ${last.length ? last.map((m) => `${m.author.username}: ${JSON.stringify(m.content.slice(0, 80))}`).join(" | ") : "none"}; bot sessions connected: ${sessions}`;
 }
 
+/**
+ * Routes interaction events to live handles with one store listener (not one per handle, which
+ * would make each event cost O(open handles)); handles are dropped when their token expires (15 min).
+ */
+const TOKEN_LIFETIME_MS = 15 * 60_000;
+const handlesByStore = new WeakMap<Store, Map<string, { handle: InteractionHandle; at: number }>>();
+function track(store: Store, handle: InteractionHandle): void {
+  let handles = handlesByStore.get(store);
+  if (!handles) {
+    const map = new Map<string, { handle: InteractionHandle; at: number }>();
+    handles = map;
+    handlesByStore.set(store, map);
+    store.on("interaction", (rec, ev) => map.get(rec.id)?.handle.observe(ev));
+  }
+  const now = Date.now();
+  for (const [id, h] of handles) {
+    if (now - h.at < TOKEN_LIFETIME_MS) break; // insertion order = age order
+    handles.delete(id);
+  }
+  handles.set(handle.id, { handle, at: now });
+}
+
 const CALLBACK_NAMES: Record<number, string> = {
   [InteractionResponseType.ChannelMessageWithSource]: "reply (4)",
   [InteractionResponseType.DeferredChannelMessageWithSource]: "deferReply (5)",
@@ -351,15 +373,16 @@ export class InteractionHandle {
     this.payload = payload;
     this.#label = label;
     this.#timeoutMs = timeoutMs;
-    const listener = (r: InteractionRec, ev: InteractionEvent) => {
-      if (r.id === rec.id) this.events.push({ ...ev, message: ev.message ? structuredClone(ev.message) : undefined }); // snapshot: later edits mutate the stored message
-    };
-    store.on("interaction", listener);
-    // Interaction tokens live 15 minutes; stop listening then (unref: never keeps a process alive).
-    setTimeout(() => store.off("interaction", listener), 15 * 60_000).unref();
+    track(store, this);
   }
 
-  get record(): InteractionRec {
+  /** Called by the store's single interaction listener (see `track`). */
+  observe(ev: InteractionEvent): void {
+    this.events.push({ ...ev, message: ev.message ? structuredClone(ev.message) : undefined }); // snapshot: later edits mutate the stored message
+  }
+
+  /** The stored interaction (callback type, @original id, follow-up ids). */
+  get interaction(): InteractionRec {
     return this.#rec;
   }
   /** The callback type once acknowledged (4, 5, 6, 7, 9…). */

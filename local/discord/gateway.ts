@@ -170,8 +170,8 @@ export class Gateway {
     conn.session = session;
     const guilds = [...this.#store.guilds.values()].filter((g) => shardOf(g.id, shard[1]) === shard[0]);
     this.#send(session, GatewayDispatchEvents.Ready, JSON.stringify(readyPayload(this.#store, session.id, this.#url, shard, guilds.map((g) => g.id))));
-    // GUILD_CREATE for each guild follows READY (discord.js waits for them before `ready`).
-    for (const g of guilds) this.#send(session, GatewayDispatchEvents.GuildCreate, JSON.stringify(guildCreatePayload(this.#store, g)));
+    // GUILD_CREATE for each guild follows READY (discord.js waits for them before `ready`); it needs the Guilds intent.
+    if (intents & Intents.Guilds) for (const g of guilds) this.#send(session, GatewayDispatchEvents.GuildCreate, JSON.stringify(guildCreatePayload(this.#store, g)));
     this.#notify();
   }
 

@@ -140,7 +140,7 @@ export class Store extends EventEmitter<StoreEvents> {
 
   readonly #file: string | undefined;
   #dirty = false;
-  #timer: NodeJS.Immediate | undefined;
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(dataDir?: string) {
     super();
@@ -161,19 +161,19 @@ export class Store extends EventEmitter<StoreEvents> {
     return this.#file !== undefined;
   }
 
-  /** Marks the state dirty; it is written once at the end of this tick. */
+  /** Marks the state dirty; bursts of changes are written once, within 50 ms (and on close). */
   changed(): void {
     if (!this.#file) return;
     this.#dirty = true;
-    this.#timer ??= setImmediate(() => {
+    this.#timer ??= setTimeout(() => {
       this.#timer = undefined;
       this.flush();
-    });
+    }, 50);
   }
 
   flush(): void {
     if (!this.#file || !this.#dirty) return;
-    if (this.#timer) clearImmediate(this.#timer);
+    if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#dirty = false;
     const state: PersistedState = {

@@ -9,7 +9,10 @@ import {
   Events,
   GatewayIntentBits,
   MessageFlags,
+  ModalBuilder,
   Partials,
+  TextInputBuilder,
+  TextInputStyle,
   REST,
   Routes,
   SlashCommandBuilder,
@@ -30,6 +33,15 @@ beforeAll(async () => {
   client.on(Events.InteractionCreate, async (i) => {
     if (i.isChatInputCommand()) await handlers.get(i.commandName)?.(i);
     if (i.isButton() && i.customId.startsWith("vote:")) await i.update({ content: `voted ${i.customId.slice(5)} by ${i.user.username}`, components: [] });
+    if (i.isButton() && i.customId === "slow") {
+      await i.deferUpdate();
+      await i.editReply({ content: "done slowly", components: [] });
+    }
+    if (i.isButton() && i.customId === "form") {
+      const input = new TextInputBuilder().setCustomId("title").setLabel("Title").setStyle(TextInputStyle.Short);
+      await i.showModal(new ModalBuilder().setCustomId("feature-form").setTitle("Feature").addComponents(new ActionRowBuilder<TextInputBuilder>().addComponents(input)));
+    }
+    if (i.isModalSubmit()) await i.reply(`form ${i.customId}: ${i.fields.getTextInputValue("title")}`);
   });
   await client.application!.commands.set([
     new SlashCommandBuilder()
@@ -136,6 +148,25 @@ describe("discord.js against the stand-in", () => {
     expect(updated.content).toBe("voted yes by bob");
     expect(updated.components).toEqual([]);
     expect(() => discord.driver.clickButton({ user: "bob", message: reply, customId: "vote:no" })).toThrow(/no component/);
+  });
+
+  it("deferUpdate + editReply edits the clicked message; showModal → submitted modal → reply", async () => {
+    handlers.set("ping", async (i) => {
+      const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
+        new ButtonBuilder().setCustomId("slow").setLabel("Slow").setStyle(ButtonStyle.Primary),
+        new ButtonBuilder().setCustomId("form").setLabel("Form").setStyle(ButtonStyle.Secondary),
+      );
+      await i.reply({ content: "pick", components: [row] });
+    });
+    const first = await discord.driver.runCommand({ user: "alice", channel: "general", name: "ping" }).reply();
+    const slow = discord.driver.clickButton({ user: "alice", message: first, customId: "slow" });
+    expect(await slow.reply()).toMatchObject({ id: first.id, content: "done slowly", components: [] });
+    expect(slow.callbackType).toBe(6);
+    const second = await discord.driver.runCommand({ user: "alice", channel: "general", name: "ping" }).reply();
+    const click = discord.driver.clickButton({ user: "bob", message: second, customId: "form" });
+    expect(await click.modal()).toMatchObject({ custom_id: "feature-form", title: "Feature" });
+    const submitted = await discord.driver.submitModal({ user: "bob", to: click, values: { title: "dark mode" } });
+    expect((await submitted.reply()).content).toBe("form feature-form: dark mode");
   });
 
   it("opens a thread from its reply and posts in it; edits a channel message", async () => {
