@@ -123,6 +123,17 @@ const hostile: [name: string, code: string, rule: string][] = [
   ["optional call of eval", `eval?.("x");`, "api/eval"],
   ["destructured eval from globalThis", `const { eval: run } = globalThis;\nrun("x");`, "api/eval"],
   ["destructured constructor from an arrow", `const { constructor: F } = () => {};\nF("x")();`, "api/function-constructor"],
+  ["constructor chain through a const key", `const c = "constructor";\n[][c][c]("return process")();`, "api/function-constructor"],
+  ["setTimeout with String()", `setTimeout(String(payload), 1);`, "api/implied-eval"],
+  ["setTimeout with atob", `setTimeout(atob("YWxlcnQoMSk="));`, "api/implied-eval"],
+  ["setTimeout with join", `setTimeout(["al", "ert(1)"].join(""));`, "api/implied-eval"],
+  ["import().then with fs write", `import("node:fs").then((fs) => fs.writeFileSync("x", "y"));`, "api/fs-write"],
+  ["import().then destructured", `import("fs/promises").then(({ rm }) => rm("/", { recursive: true }));`, "api/fs-write"],
+  ["new fs.WriteStream", `import fs from "fs";\nnew fs.WriteStream("x");`, "api/fs-write"],
+  ["unicode-escaped eval", `\\u0065val("x");`, "api/eval"],
+  ["unicode-escaped identifier is flagged", `const \\u0061 = 1;`, "unicode/identifier"],
+  ["confusable identifier", `const isАdmin = true;`, "unicode/identifier"],
+  ["it['only']", `it["only"]("x", () => {});`, "tests/skip-only"],
   ["describe.only", `describe.only("x", () => {});`, "tests/skip-only"],
   ["it.skip", `it.skip("x", () => {});`, "tests/skip-only"],
   ["test.skipIf", `test.skipIf(true)("x", () => {});`, "tests/skip-only"],
@@ -225,5 +236,59 @@ describe("forbidden APIs: only what changed", () => {
     for (const ext of ["js", "mjs", "cjs", "jsx", "mts", "cts"]) {
       expect(rulesFor(`require("child_process");`, `bot/plugins/demo/x.${ext}`), ext).toEqual(["api/forbidden-module"]);
     }
+  });
+});
+
+describe("forbidden APIs: a changed binding changes the meaning of unchanged lines", () => {
+  const analyse = (before: string, after: string, addedLines: number[]) => {
+    const file = modifiedFile("bot/plugins/demo/index.ts", before, after, addedLines);
+    const { findings, emit } = collector();
+    analyzeCode(context([file]), file, emit);
+    return findings.map((f) => [f.rule, f.line]);
+  };
+
+  it("an added alias makes an old call a finding", () => {
+    const before = `let run = console.log;\nrun("x");\n`;
+    const after = `let run = eval;\nrun("x");\n`;
+    expect(analyse(before, after, [1])).toEqual([
+      ["api/eval", 1],
+      ["api/eval", 2],
+    ]);
+  });
+
+  it("a changed constant key makes an old computed access resolve to eval", () => {
+    const before = `const k = "setTimeout";\nglobalThis[k](() => {});\n`;
+    const after = `const k = "eval";\nglobalThis[k]("x");\n`;
+    expect(analyse(before, after, [1]).map(([r]) => r)).toContain("api/eval");
+  });
+
+  it("a changed import makes an old call a write", () => {
+    const before = `import { readFile as op } from "node:fs/promises";\nawait op("x", "y");\n`;
+    const after = `import { writeFile as op } from "node:fs/promises";\nawait op("x", "y");\n`;
+    expect(analyse(before, after, [1])).toEqual([["api/fs-write", 2]]);
+  });
+
+  it("a harmless redeclaration elsewhere does not hide a dangerous binding", () => {
+    const code = `let e = eval;\n{ let e = 1; }\ne("x");\n`;
+    expect(rulesFor(code)).toEqual(["api/eval"]);
+  });
+});
+
+describe("tests: skipped at run time and removed cases", () => {
+  const testPath = "bot/plugins/demo/demo.test.ts";
+
+  it("flags ctx.skip() and this.skip() in test files only", () => {
+    expect(rulesFor(`it("x", (ctx) => { ctx.skip(); });`, testPath)).toEqual(["tests/skip-only"]);
+    expect(rulesFor(`it("x", function () { this.skip(); });`, testPath)).toEqual(["tests/skip-only"]);
+    expect(rulesFor(`queue.skip();`)).toEqual([]);
+  });
+
+  it("flags a test file that loses test cases", () => {
+    const before = `it("a", () => {});\nit("b", () => {});\ntest.each([1])("c %i", () => {});\n`;
+    const after = `it("a", () => {});\n`;
+    const file = modifiedFile(testPath, before, after, []);
+    const { findings, emit } = collector();
+    analyzeCode(context([file]), file, emit);
+    expect(findings).toEqual([expect.objectContaining({ rule: "tests/removed-cases", file: testPath, message: expect.stringContaining("3 → 1") })]);
   });
 });

@@ -7,6 +7,7 @@ import { matcherFor } from "../../policy/globs.ts";
 import { extensionOf, strictSeverity, type Emit, type RuleContext } from "../context.ts";
 import type { StringLiteral } from "../secrets.ts";
 import { FS_WRITES, isReadOnlyOpenFlag } from "./fs.ts";
+import { isTestFile } from "../tests.ts";
 import { hostAllowed, hostFromPrefix } from "./hosts.ts";
 import { GLOBAL, isPlainLiteral, member, modulePath, normalizeModule, Scope, splitModulePath, unwrap } from "./values.ts";
 
@@ -26,6 +27,8 @@ const TEST_ROOTS = new Set(["describe", "it", "test", "suite", "bench", "context
 const TEST_FOCUS_SKIP = new Set(["skip", "only", "skipIf"]);
 const TEST_PREFIXED = new Set(["xit", "xtest", "xdescribe", "fit", "fdescribe", "ftest", "xcontext"]);
 const HTTP_MODULES = new Set(["http", "https"]);
+const STRING_METHODS = new Set(["join", "concat", "replace", "replaceAll", "slice", "substring", "substr", "toString", "trim", "padStart", "padEnd", "repeat", "fromCharCode", "fromCodePoint", "toLowerCase", "toUpperCase", "normalize", "raw"]);
+const NON_ASCII = /[^\x00-\x7F]/;
 const ALWAYS_SENSITIVE_MODULES = ["fs", "fs/promises", "http", "https", "module", "child_process", "vm"];
 const SENSITIVE_BASES = new Set([GLOBAL, "process", "process.env", "Reflect", "Function", "Function.prototype", "module", "require", "eval", "Object", "WebAssembly"]);
 
@@ -42,6 +45,7 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
   const scope = new Scope();
   const strings: StringLiteral[] = [];
   const strict = strictSeverity(ctx);
+  const inTestFile = isTestFile(ctx, file.path);
   const sensitiveModules = new Set([...ALWAYS_SENSITIVE_MODULES, ...api.modules.map(normalizeModule), ...policy.network.modules.map(normalizeModule)]);
 
   const lineOf = (pos: number) => sf.getLineAndCharacterOfPosition(pos);
@@ -54,9 +58,28 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
   };
   // forbidden-API, network and env rules: every file of a self-edit, apiPaths for everyone
   const apiRules = ctx.selfEdit || matcherFor(policy.code.apiPaths)(file.path);
+  // names (re)bound on an added line: an unchanged line that uses one changes meaning too
+  const tainted = new Set<string>();
+  const usesTainted = (node: ts.Node): boolean => {
+    if (tainted.size === 0) return false;
+    let found = false;
+    const look = (n: ts.Node): void => {
+      if (found) return;
+      if (ts.isIdentifier(n) && tainted.has(n.text)) found = true;
+      else ts.forEachChild(n, look);
+    };
+    look(node);
+    return found;
+  };
+  const bind = (name: string, path: string | undefined, declaration: ts.Node) => {
+    // never forgotten: names are tracked per file, not per block, so a harmless
+    // redeclaration elsewhere must not hide a dangerous binding (fail closed)
+    if (path !== undefined) scope.aliases.set(name, path);
+    if (!allAdded && touched(declaration)) tainted.add(name);
+  };
   const report = (node: ts.Node, rule: string, message: string, severity: Severity = "error") => {
     if (!apiRules && rule.startsWith("api/")) return;
-    if (!touched(node)) return;
+    if (!touched(node) && !usesTainted(node)) return;
     const { line, character } = lineOf(node.getStart(sf));
     emit({ rule, severity, file: file.path, line: line + 1, column: character + 1, message });
   };
@@ -187,25 +210,24 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     return "other";
   };
 
-  const bindName = (name: ts.BindingName, path: string | undefined, initializer: ts.Expression | undefined, isConst: boolean) => {
+  const bindName = (name: ts.BindingName, path: string | undefined, initializer: ts.Expression | undefined, isConst: boolean, declaration: ts.Node, objectIsConstructor = false) => {
     if (ts.isIdentifier(name)) {
-      if (path !== undefined) scope.aliases.set(name.text, path);
-      else if (scope.aliases.has(name.text)) scope.aliases.delete(name.text);
+      bind(name.text, path, declaration);
       if (isConst && initializer) {
         const s = scope.fold(initializer);
-        if (s !== undefined) scope.strings.set(name.text, s);
+        if (s !== undefined) scope.bindString(name.text, s);
       }
       return;
     }
-    if (ts.isObjectBindingPattern(name)) destructure(name, path);
+    if (ts.isObjectBindingPattern(name)) destructure(name, path, declaration, objectIsConstructor);
   };
 
-  const destructure = (pattern: ts.ObjectBindingPattern, base: string | undefined) => {
+  const destructure = (pattern: ts.ObjectBindingPattern, base: string | undefined, declaration: ts.Node, objectIsConstructor: boolean) => {
     for (const el of pattern.elements) {
       if (el.dotDotDotToken) {
         if (base === "process.env") report(el, "api/env", "copies all of process.env (rest destructuring)");
         else if (base === GLOBAL) report(el, "api/global-object", "copies the global object (rest destructuring)");
-        if (ts.isIdentifier(el.name) && base !== undefined) scope.aliases.set(el.name.text, base);
+        if (ts.isIdentifier(el.name)) bind(el.name.text, base, declaration);
         continue;
       }
       const keyNode = el.propertyName ?? el.name;
@@ -217,9 +239,9 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
           report(el, base === "process.env" ? "api/env" : "api/computed-access", `destructures ${base === GLOBAL ? "the global object" : base} with a computed key`);
         }
       }
-      const path = key === undefined ? undefined : member(base, key);
+      const path = key === undefined ? undefined : member(base, key, objectIsConstructor);
       if (path !== undefined && ts.isIdentifier(el.name)) checkValue(path, el, "alias");
-      bindName(el.name, path, undefined, false);
+      bindName(el.name, path, undefined, false, declaration, key === "constructor");
     }
   };
 
@@ -252,8 +274,7 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       return;
     }
     if (TIMERS.has(callee) && api.impliedEval && arg0) {
-      const a = unwrap(arg0);
-      if (scope.fold(a) !== undefined || ts.isTemplateExpression(a) || (ts.isBinaryExpression(a) && a.operatorToken.kind === ts.SyntaxKind.PlusToken)) {
+      if (isStringish(arg0)) {
         report(node, "api/implied-eval", `${callee} with a string runs it as code`);
       }
       return;
@@ -265,6 +286,13 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       return;
     }
     const mod = splitModulePath(callee);
+    // import("fs").then((fs) => …): the callback's parameter is the module
+    if (mod && mod.member === "then" && arg0) {
+      const fn = unwrap(arg0);
+      const param = (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && fn.parameters[0];
+      if (param) bindName(param.name, `module:${mod.module}`, undefined, false, param);
+      return;
+    }
     if (mod && HTTP_MODULES.has(mod.module) && (mod.member === "get" || mod.member === "request")) {
       return checkUrl(arg0, node, `${mod.module}.${mod.member}`);
     }
@@ -272,6 +300,19 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       const flags = args[1] === undefined ? "r" : scope.fold(args[1]);
       if (flags === undefined || !isReadOnlyOpenFlag(flags)) report(node, "api/fs-write", `opens a file for writing (${mod.module}.${mod.member} with flags ${flags ?? "(non-literal)"})`);
     }
+  };
+
+  /** A string built at run time: literals, templates, concatenation, String(), atob(), .join() … */
+  const isStringish = (arg: ts.Expression): boolean => {
+    const a = unwrap(arg);
+    if (scope.fold(a) !== undefined || ts.isTemplateExpression(a)) return true;
+    if (ts.isBinaryExpression(a) && a.operatorToken.kind === ts.SyntaxKind.PlusToken) return true;
+    if (ts.isCallExpression(a)) {
+      const c = unwrap(a.expression);
+      if (ts.isIdentifier(c)) return c.text === "String" || c.text === "atob" || c.text === "decodeURIComponent" || c.text === "unescape";
+      if (ts.isPropertyAccessExpression(c)) return STRING_METHODS.has(c.name.text);
+    }
+    return false;
   };
 
   const checkTestFocus = (node: ts.CallExpression) => {
@@ -282,8 +323,16 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       if (ts.isPropertyAccessExpression(e)) {
         names.push(e.name.text);
         e = unwrap(e.expression);
+      } else if (ts.isElementAccessExpression(e)) {
+        names.push(scope.fold(e.argumentExpression) ?? "");
+        e = unwrap(e.expression);
       } else if (ts.isCallExpression(e)) e = unwrap(e.expression);
       else break;
+    }
+    // a test skipping itself at run time: ctx.skip(), this.skip(), context.skip()
+    if (inTestFile && names.length === 1 && names[0] === "skip" && (e.kind === ts.SyntaxKind.ThisKeyword || (ts.isIdentifier(e) && !TEST_ROOTS.has(e.text)))) {
+      report(node.expression, "tests/skip-only", "skips a test at run time", strict);
+      return;
     }
     if (!ts.isIdentifier(e)) return;
     if (names.length === 0 && TEST_PREFIXED.has(e.text)) {
@@ -291,6 +340,16 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     } else if (TEST_ROOTS.has(e.text)) {
       const hit = names.find((n) => TEST_FOCUS_SKIP.has(n));
       if (hit) report(node.expression, "tests/skip-only", `.${hit} ${hit === "only" ? "focuses" : "skips"} tests`, strict);
+    }
+  };
+
+  // identifiers that look like others (Cyrillic а in isАdmin) deceive reviewers
+  const mayHaveEscapes = text.includes("\\u");
+  const checkIdentifierText = (id: ts.Identifier | ts.PrivateIdentifier) => {
+    if (NON_ASCII.test(id.text)) {
+      report(id, "unicode/identifier", `identifier "${id.text}" contains non-ASCII characters that can impersonate another name`, "warning");
+    } else if (mayHaveEscapes && id.getText(sf).includes("\\u")) {
+      report(id, "unicode/identifier", `identifier "${id.getText(sf)}" is written with unicode escapes`, "warning");
     }
   };
 
@@ -311,16 +370,16 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
         const spec = d.moduleSpecifier.text;
         checkModule(spec, d);
         const base = modulePath(spec);
-        if (clause?.name) scope.aliases.set(clause.name.text, base);
+        if (clause?.name) bind(clause.name.text, base, d);
         const bindings = clause?.namedBindings;
-        if (bindings && ts.isNamespaceImport(bindings)) scope.aliases.set(bindings.name.text, base);
+        if (bindings && ts.isNamespaceImport(bindings)) bind(bindings.name.text, base, d);
         else if (bindings && ts.isNamedImports(bindings)) {
           for (const el of bindings.elements) {
             if (el.isTypeOnly) continue;
             const imported = (el.propertyName ?? el.name).text;
             const path = member(base, imported);
             if (path !== undefined) {
-              scope.aliases.set(el.name.text, path);
+              bind(el.name.text, path, d);
               checkValue(path, el, "alias");
             }
           }
@@ -337,7 +396,7 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
         const d = node as ts.ImportEqualsDeclaration;
         if (ts.isExternalModuleReference(d.moduleReference) && ts.isStringLiteral(d.moduleReference.expression)) {
           checkModule(d.moduleReference.expression.text, d);
-          scope.aliases.set(d.name.text, modulePath(d.moduleReference.expression.text));
+          bind(d.name.text, modulePath(d.moduleReference.expression.text), d);
         }
         break;
       }
@@ -345,20 +404,20 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
         const d = node as ts.VariableDeclaration;
         if (d.initializer) {
           const isConst = ts.isVariableDeclarationList(d.parent) && (d.parent.flags & ts.NodeFlags.Const) !== 0;
-          bindName(d.name, scope.resolve(d.initializer), d.initializer, isConst);
+          bindName(d.name, scope.resolve(d.initializer), d.initializer, isConst, d);
         }
         break;
       }
       case ts.SyntaxKind.Parameter: {
         const d = node as ts.ParameterDeclaration;
-        if (d.initializer) bindName(d.name, scope.resolve(d.initializer), undefined, false);
+        if (d.initializer) bindName(d.name, scope.resolve(d.initializer), undefined, false, d);
         break;
       }
       case ts.SyntaxKind.BinaryExpression: {
         const b = node as ts.BinaryExpression;
         if (b.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(b.left)) {
           const path = scope.resolve(b.right);
-          if (path !== undefined) scope.aliases.set(b.left.text, path);
+          if (path !== undefined) bind(b.left.text, path, b);
         }
         break;
       }
@@ -391,10 +450,12 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
           if (path !== undefined) checkValue(path, node, positionOf(node));
         }
         // the name identifier is not a reference; only the object side needs a visit
+        checkIdentifierText((node as ts.PropertyAccessExpression).name);
         visit((node as ts.PropertyAccessExpression).expression);
         return;
       }
       case ts.SyntaxKind.Identifier: {
+        checkIdentifierText(node as ts.Identifier);
         if (!isConsumed(node) && isReference(node as ts.Identifier)) {
           const path = scope.resolve(node as ts.Identifier);
           if (path !== undefined) checkValue(path, node, positionOf(node));
@@ -419,6 +480,11 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
   };
 
   visit(sf);
+  if (inTestFile && policy.tests.flagDeleted && file.before !== undefined) {
+    const before = countTestCases(ts.createSourceFile(file.path, file.before, ts.ScriptTarget.Latest, true, kind));
+    const after = countTestCases(sf);
+    if (after < before) emit({ rule: "tests/removed-cases", severity: strict, file: file.path, message: `removes test cases (${before} → ${after})` });
+  }
   return strings;
 }
 
@@ -464,4 +530,19 @@ function isReference(id: ts.Identifier): boolean {
     default:
       return true;
   }
+}
+
+/** Test cases in a file: calls of it/test (with any modifiers), e.g. it(), test.each()(), it.skip(). */
+function countTestCases(sf: ts.SourceFile): number {
+  let n = 0;
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node)) {
+      let e: ts.Expression = node.expression;
+      while (ts.isPropertyAccessExpression(e) || ts.isCallExpression(e)) e = e.expression;
+      if (ts.isIdentifier(e) && (e.text === "it" || e.text === "test") && !ts.isCallExpression(node.parent)) n++;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return n;
 }

@@ -5,7 +5,7 @@ export const FS_WRITES = new Set([
   "chmod", "chmodSync", "lchmod", "lchmodSync", "fchmod", "fchmodSync", "chown", "chownSync",
   "lchown", "lchownSync", "fchown", "fchownSync", "copyFile", "copyFileSync", "cp", "cpSync",
   "symlink", "symlinkSync", "link", "linkSync", "truncate", "truncateSync", "ftruncate", "ftruncateSync",
-  "utimes", "utimesSync", "lutimes", "lutimesSync", "futimes", "futimesSync", "createWriteStream",
+  "utimes", "utimesSync", "lutimes", "lutimesSync", "futimes", "futimesSync", "createWriteStream", "WriteStream",
   "write", "writeSync", "writev", "writevSync",
 ]);
 

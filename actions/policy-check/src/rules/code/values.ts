@@ -70,16 +70,14 @@ export function isPlainLiteral(node: ts.Expression): boolean {
   return ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isNumericLiteral(node);
 }
 
-export function member(base: string | undefined, name: string, objectNode?: ts.Expression): string | undefined {
+/**
+ * The path of `base.name`. `objectIsConstructor` says the object expression is itself a
+ * `.constructor` access (so this is `x.constructor.constructor`, i.e. Function).
+ */
+export function member(base: string | undefined, name: string, objectIsConstructor = false): string | undefined {
   if (base === undefined) {
     // x.constructor.constructor is Function for any x
-    if (name === "constructor" && objectNode) {
-      const o = unwrap(objectNode);
-      if ((ts.isPropertyAccessExpression(o) && o.name.text === "constructor") || (ts.isElementAccessExpression(o) && ts.isStringLiteralLike(o.argumentExpression) && o.argumentExpression.text === "constructor")) {
-        return "Function";
-      }
-    }
-    return undefined;
+    return name === "constructor" && objectIsConstructor ? "Function" : undefined;
   }
   if (base === GLOBAL) return GLOBAL_OBJECTS.has(name) ? GLOBAL : name === "process" ? "process" : name;
   if (name === "constructor" && (base === FUNCTION_LITERAL || base === "Function" || base === "Function.prototype" || base.endsWith(".constructor"))) {
@@ -101,13 +99,19 @@ export function member(base: string | undefined, name: string, objectNode?: ts.E
 /** Per-file knowledge: aliases (name → path) and const strings (name → value). */
 export class Scope {
   readonly aliases = new Map<string, string>();
-  readonly strings = new Map<string, string>();
+  /** null: the name was bound to different strings in different places (so: unknown). */
+  readonly strings = new Map<string, string | null>();
+
+  bindString(name: string, value: string): void {
+    const known = this.strings.get(name);
+    this.strings.set(name, known === undefined || known === value ? value : null);
+  }
 
   /** Constant string value of an expression (literals, concatenation, templates, const names). */
   fold(node: ts.Expression): string | undefined {
     const n = unwrap(node);
     if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n) || ts.isNumericLiteral(n)) return n.text;
-    if (ts.isIdentifier(n)) return this.strings.get(n.text);
+    if (ts.isIdentifier(n)) return this.strings.get(n.text) ?? undefined;
     if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.PlusToken) {
       const l = this.fold(n.left);
       if (l === undefined) return undefined;
@@ -147,6 +151,14 @@ export class Scope {
     return "";
   }
 
+  /** The (constant) member name when `node` is `x.name` or `x["name"]`. */
+  memberName(node: ts.Expression): string | undefined {
+    const n = unwrap(node);
+    if (ts.isPropertyAccessExpression(n)) return n.name.text;
+    if (ts.isElementAccessExpression(n)) return this.fold(n.argumentExpression);
+    return undefined;
+  }
+
   resolve(node: ts.Expression): string | undefined {
     const n = unwrap(node);
     switch (n.kind) {
@@ -160,12 +172,12 @@ export class Scope {
         return undefined;
       case ts.SyntaxKind.PropertyAccessExpression: {
         const pa = n as ts.PropertyAccessExpression;
-        return member(this.resolve(pa.expression), pa.name.text, pa.expression);
+        return member(this.resolve(pa.expression), pa.name.text, this.memberName(pa.expression) === "constructor");
       }
       case ts.SyntaxKind.ElementAccessExpression: {
         const ea = n as ts.ElementAccessExpression;
         const key = this.fold(ea.argumentExpression);
-        return key === undefined ? undefined : member(this.resolve(ea.expression), key, ea.expression);
+        return key === undefined ? undefined : member(this.resolve(ea.expression), key, this.memberName(ea.expression) === "constructor");
       }
       case ts.SyntaxKind.AwaitExpression:
         return this.resolve((n as ts.AwaitExpression).expression);
