@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import OpenAI from "openai";
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { runAgent, runFollowUp } from "../../../app/agent/index.ts";
+import { runModelLoop } from "../../../app/agent/loop.ts";
 import { startOpenAI, type OpenAIStandIn, type ScriptedTurn } from "../../../local/openai/index.ts";
 import { makeAgentRepo, requester, type AgentRepo } from "./fixture.ts";
 
@@ -122,6 +123,28 @@ describe("agent model mode", () => {
     llm.handle(undefined);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.report.reason).toMatch(/budget exhausted: 6020 tokens used \(max 5000\)/);
+  });
+
+  it("the wall-time budget stops the loop before another model call", async () => {
+    llm.requests.length = 0;
+    const r = await runModelLoop({
+      model: { client, model: "ouro-local" },
+      messages: [{ role: "user", content: "x" }],
+      ctx: { root: repo.dir, guard: () => "nothing is writable here", refusals: [], written: new Set() },
+      budgets: { maxTurns: 10, maxTokens: 100_000, wallTimeMs: 1000, fixRounds: 1 },
+      validate: () => Promise.reject(new Error("validate must not run")),
+      startedAt: performance.now() - 2500,
+    });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(/budget exhausted: 3 s of wall time \(max 1 s\)/);
+    expect(llm.requests).toHaveLength(0);
+  });
+
+  it("a model outage ends the run with a report", async () => {
+    llm.injectError({ status: 500, message: "upstream exploded" });
+    const r = await runAgent({ id: "down-1", requester, text: "Add /x" }, { repoDir: repo.dir, baseRef: "main", model: { client, model: "ouro-local" } });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.report.reason).toMatch(/the model call failed: 500 upstream exploded/);
   });
 
   it("malformed tool arguments are answered with the error and the loop goes on", async () => {
