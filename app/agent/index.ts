@@ -4,5 +4,6 @@ export type { AgentOptions, AgentResult, AgentSuccess, FailureReport, FollowUpOp
 export { parseChangeRequest, RequestError, changeRequestSchema, recipeSchema } from "./request.ts";
 export type { ChangeRequest, ChangeRequestInput, Recipe } from "./request.ts";
 export type { FeedbackItem } from "./prompt.ts";
+export { selectFeedback, similarity, type FeedbackRecord } from "./feedback.ts";
 export { DEFAULT_BUDGETS, type Budgets } from "./budgets.ts";
 export { modelFromEnv } from "./model.ts";
