@@ -44,14 +44,24 @@ export interface Bot {
 }
 
 const RETENTION_EVERY_MS = 60 * 60 * 1000;
+const LAST_EVENT_ID = "app_last_event_id";
 
 export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
   const log = opts.logger ?? createLogger();
   const settings = resolveSettings(opts.settings ?? settingValues);
   const permissions = createPermissions(opts.roles ?? loadRoleMap(opts.policyRoot));
   const metrics = new BotMetrics();
+  const memory = new Memory({ dataDir: config.dataDir, key: config.encryptionKey });
+  // The event stream resumes where the last run stopped, so no progress is missed across a restart.
   const appLink =
-    opts.appLink ?? new HttpAppLink({ url: config.app.url, token: config.app.token, onWarning: (m) => log.warn({ appLink: true }, m) });
+    opts.appLink ??
+    new HttpAppLink({
+      url: config.app.url,
+      token: config.app.token,
+      onWarning: (m) => log.warn({ appLink: true }, m),
+      lastEventId: memory.meta(LAST_EVENT_ID),
+      onEventId: (id) => memory.setMeta(LAST_EVENT_ID, id),
+    });
   const runner = new PluginRunner({
     plugins: opts.plugins ?? registry,
     timeoutMs: config.pluginTimeoutMs,
@@ -65,7 +75,6 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
     partials: [Partials.Channel],
     ...(config.discordApi ? { rest: { api: config.discordApi } } : {}),
   });
-  const memory = new Memory({ dataDir: config.dataDir, key: config.encryptionKey });
   const progress = new ProgressBoard(client, memory, log);
   const conversation = new Conversation({ model: config.model, memory, runner, settings, log });
   const context: BotContext = { client, config, settings, memory, appLink, permissions, runner, metrics, progress, conversation, log, startedAt: Date.now() };
@@ -87,7 +96,6 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
     async start() {
       memory.purgeOlderThan(settings.historyRetentionDays);
       retention = setInterval(() => memory.purgeOlderThan(settings.historyRetentionDays), RETENTION_EVERY_MS).unref();
-      unsubscribe = appLink.subscribe((event) => void progress.handle(event));
       bot.health = await startHealthServer({
         port: config.health.port,
         host: config.health.host,
@@ -97,6 +105,8 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
       const ready = new Promise<void>((resolve) => client.once("clientReady", () => resolve()));
       await client.login(config.discordToken);
       await ready;
+      // Progress edits need a logged-in client; the stream resumes from the stored position.
+      unsubscribe = appLink.subscribe((event) => void progress.handle(event));
     },
     async stop() {
       if (stopped) return;

@@ -25,6 +25,9 @@ export interface HttpAppLinkOptions {
   requestTimeoutMs?: number;
   /** Called with stream problems (bad events, reconnects), for the bot's log. */
   onWarning?: (message: string) => void;
+  /** Where the event stream resumes after a restart, and a hook to store it as it advances. */
+  lastEventId?: string;
+  onEventId?: (id: string) => void;
 }
 
 /** Validates what the bot is about to send; a bad value is the bot's bug, named clearly. */
@@ -46,6 +49,7 @@ export class HttpAppLink implements OuroAppLink {
   private lastEventId?: string;
   private closed = false;
   private warn: (m: string) => void;
+  private onEventId?: (id: string) => void;
   /** Resolves once the event stream is connected (for tests and start-up ordering). */
   connected: Promise<void>;
   private markConnected!: () => void;
@@ -55,6 +59,8 @@ export class HttpAppLink implements OuroAppLink {
     this.token = opts.token;
     this.timeoutMs = opts.requestTimeoutMs ?? 10_000;
     this.warn = opts.onWarning ?? (() => {});
+    this.lastEventId = opts.lastEventId;
+    this.onEventId = opts.onEventId;
     this.connected = new Promise((r) => (this.markConnected = r));
   }
 
@@ -136,8 +142,10 @@ export class HttpAppLink implements OuroAppLink {
         this.markConnected();
         delay = 100;
         for await (const msg of readSse(res.body)) {
-          if (msg.id !== undefined) this.lastEventId = msg.id;
-          if (msg.event !== "progress") continue;
+          if (msg.event !== "progress") {
+            if (msg.id !== undefined) this.lastEventId = msg.id;
+            continue;
+          }
           let parsed;
           try {
             parsed = progressEventSchema.safeParse(JSON.parse(msg.data));
@@ -154,6 +162,10 @@ export class HttpAppLink implements OuroAppLink {
             } catch (err) {
               this.warn(`progress listener failed: ${(err as Error).message}`);
             }
+          }
+          if (msg.id !== undefined) {
+            this.lastEventId = msg.id;
+            this.onEventId?.(msg.id);
           }
         }
         if (!this.closed) this.warn("event stream ended; reconnecting");

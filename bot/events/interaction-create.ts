@@ -68,15 +68,15 @@ async function button(interaction: ButtonInteraction, ctx: BotContext): Promise<
       await replyError(interaction, ctx.permissions.denial("request"));
       return "denied";
     }
+    const pending = ctx.memory.peekOffer(offer[1]);
+    if (pending && pending.userId !== interaction.user.id) {
+      await replyError(interaction, "Only the person who asked can send this request. Use /feature to ask for it yourself.");
+      return "denied";
+    }
     const taken = ctx.memory.takeOffer(offer[1]);
     if (!taken) {
       await replyError(interaction, "That suggestion was already sent or has expired.");
       return "stale";
-    }
-    if (taken.userId !== interaction.user.id) {
-      ctx.memory.saveOfferWithId(offer[1], taken.userId, taken.text);
-      await replyError(interaction, "Only the person who asked can send this request. Use /feature to ask for it yourself.");
-      return "denied";
     }
     await startFeatureRequest(interaction, ctx, taken.text);
     return "ok";

@@ -188,10 +188,7 @@ export class Memory {
   }
 
   saveOffer(userId: string, text: string): string {
-    return this.saveOfferWithId(randomUUID(), userId, text);
-  }
-
-  saveOfferWithId(id: string, userId: string, text: string): string {
+    const id = randomUUID();
     this.db
       .prepare("INSERT INTO feature_offers (id, user_id, text_enc, created_at) VALUES (?, ?, ?, ?)")
       .run(id, userId, this.seal(text, `feature_offers:${userId}`), this.now());
@@ -280,6 +277,23 @@ export class Memory {
       state: String(r.state),
       ...(r.detail == null ? {} : { detail: String(r.detail) }),
     };
+  }
+
+  meta(key: string): string | undefined {
+    const r = this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key);
+    return r ? String(r.value) : undefined;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, value);
+  }
+
+  /** An offer's owner and text, without taking it. */
+  peekOffer(id: string): { userId: string; text: string } | undefined {
+    const row = this.db.prepare("SELECT user_id, text_enc FROM feature_offers WHERE id = ?").get(id);
+    if (!row) return undefined;
+    const userId = String(row.user_id);
+    return { userId, text: this.open(row.text_enc, `feature_offers:${userId}`) };
   }
 
   /** A cheap query, for /healthz. */

@@ -23,6 +23,8 @@ export interface FakeApp {
   errors: RuntimeErrorReport[];
   rollbacks: { changeId: string; by: string }[];
   votes: { changeId: string; voter: string; vote: string }[];
+  /** Each connection to the event stream, with the Last-Event-ID it resumed from. */
+  eventStreamRequests: { lastEventId?: string }[];
   status: AppStatus;
   /** Next POST /changes answers with this error instead (once). */
   failNextSubmit?: { status: number; error: string };
@@ -45,6 +47,7 @@ export async function startFakeApp(token = "test-app-token-0123456789"): Promise
     errors: [],
     rollbacks: [],
     votes: [],
+    eventStreamRequests: [],
     status: {
       version: { commit: "abc1234def", prUrl: "https://github.com/ouro/ouro/pull/7", deployedAt: new Date().toISOString() },
       health: "ok",
@@ -93,7 +96,9 @@ export async function startFakeApp(token = "test-app-token-0123456789"): Promise
       if (req.method === "GET" && path === "/events") {
         res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
         res.write(": connected\n\n");
-        const after = Number(req.headers["last-event-id"] ?? 0);
+        const resumeFrom = req.headers["last-event-id"] as string | undefined;
+        app.eventStreamRequests.push({ lastEventId: resumeFrom });
+        const after = Number(resumeFrom ?? 0);
         for (const e of events) if (e.id > after) res.write(`id: ${e.id}\nevent: progress\ndata: ${JSON.stringify(e.event)}\n\n`);
         streams.add(res);
         req.on("close", () => streams.delete(res));

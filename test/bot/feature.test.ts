@@ -72,9 +72,12 @@ describe("/feature", () => {
     expect(h.app.votes).toHaveLength(1);
   });
 
-  it("keeps updating the same message after a restart (where it lives is in the store)", async () => {
-    await h.restart();
+  it("keeps updating the same message after a restart, including progress reported while it was down", async () => {
+    const seenBefore = h.app.eventStreamRequests.length;
+    await h.restart(undefined, () => h.app.emit({ changeId: "chg-1", state: "merged", message: "merged while the bot restarted" }));
     await h.app.streamClients(1);
+    await until(() => embedText(h.discord.driver.message(progressId)!).includes("merged while the bot restarted"), "event from while down");
+    expect(Number(h.app.eventStreamRequests[seenBefore].lastEventId)).toBeGreaterThan(0); // resumed, not replayed from the start
     h.app.emit({ changeId: "chg-1", state: "deployed", message: "live" });
     const done = await until(() => {
       const m = h.discord.driver.message(progressId)!;

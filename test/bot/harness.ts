@@ -34,7 +34,7 @@ export interface Harness {
   config: BotConfig;
   dataDir: string;
   /** Stops the bot and starts a new one on the same data dir (a restart). */
-  restart(opts?: BotOptions): Promise<Bot>;
+  restart(opts?: BotOptions, whileDown?: () => void | Promise<void>): Promise<Bot>;
   close(): Promise<void>;
 }
 
@@ -69,8 +69,9 @@ export async function startHarness(o: { model?: boolean; bot?: BotOptions; plugi
     bot,
     config,
     dataDir,
-    async restart(opts) {
+    async restart(opts, whileDown) {
       await bot.stop();
+      await whileDown?.();
       bot = createBot(config, { logger, roles: TEST_ROLES, ...o.bot, ...opts });
       await bot.start();
       h.bot = bot;
