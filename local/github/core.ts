@@ -10,7 +10,7 @@ import { HttpError, notFound } from "./router.ts";
 import type { Auth } from "./router.ts";
 import { Shapes, key } from "./shapes.ts";
 import { Store, now } from "./store.ts";
-import type { Account, AppRec, InstallationRec, IssueRec, RepoRec } from "./store.ts";
+import type { Account, AppRec, CheckSuiteRec, InstallationRec, IssueRec, RepoRec } from "./store.ts";
 import { Deliveries } from "./webhooks.ts";
 import type { DeliveryOptions } from "./webhooks.ts";
 
@@ -312,21 +312,23 @@ export class Core {
     for (const inst of Object.values(this.store.data.installations)) {
       if (!this.installationCovers(inst, repoKey) || !this.store.data.apps[String(inst.appId)]?.webhookUrl) continue;
       let suite = Object.values(this.store.data.checkSuites).find((x) => x.repo === repoKey && x.appId === inst.appId && x.headSha === c.after);
-      if (!suite) {
-        suite = { id: this.store.id(), repo: repoKey, appId: inst.appId, headSha: c.after, headBranch: branch, createdAt: now(), updatedAt: now() };
-        this.store.data.checkSuites[String(suite.id)] = suite;
-      }
+      if (!suite) suite = await this.createSuite(repoKey, inst.appId, c.after, branch);
       await this.emitSuite(repoKey, suite.id, sender, "requested", inst.appId, c.before);
     }
   }
 
-  /** `check_suite` webhooks carry the head commit in the short "simple commit" form. */
+  /** A check suite for (app, sha), with its head commit in the "simple commit" form suites carry. */
+  async createSuite(repoKey: string, appId: number | null, headSha: string, headBranch: string | null): Promise<CheckSuiteRec> {
+    const c = await this.bare(repoKey).readCommit(headSha);
+    const headCommit = c ? { id: c.sha, tree_id: c.tree, message: c.message.replace(/\n$/, ""), timestamp: c.committer.date, author: { name: c.author.name, email: c.author.email }, committer: { name: c.committer.name, email: c.committer.email } } : undefined;
+    const suite: CheckSuiteRec = { id: this.store.id(), repo: repoKey, appId, headSha, headBranch, headCommit, createdAt: now(), updatedAt: now() };
+    this.store.data.checkSuites[String(suite.id)] = suite;
+    return suite;
+  }
+
   async emitSuite(repoKey: string, suiteId: number, sender: string, action: string, appId: number, before: string | null = null): Promise<void> {
     const suite = this.store.data.checkSuites[String(suiteId)];
-    const c = await this.bare(repoKey).readCommit(suite.headSha);
-    if (!c) return;
-    const head_commit = { id: c.sha, tree_id: c.tree, message: c.message.replace(/\n$/, ""), timestamp: c.committer.date, author: { name: c.author.name, email: c.author.email }, committer: { name: c.committer.name, email: c.committer.email } };
-    this.emit("check_suite", repoKey, sender, { action, check_suite: { ...this.shapes.checkSuite(suite, false), before, head_commit } }, appId);
+    this.emit("check_suite", repoKey, sender, { action, check_suite: { ...this.shapes.checkSuite(suite, false), before } }, appId);
   }
 
   private async pushPayload(repoKey: string, c: RefChange, sender: string): Promise<Record<string, unknown>> {

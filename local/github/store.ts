@@ -145,6 +145,8 @@ export interface CheckSuiteRec {
   appId: number | null;
   headSha: string;
   headBranch: string | null;
+  /** the head commit in the "simple commit" form check suites carry */
+  headCommit?: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
 }

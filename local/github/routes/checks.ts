@@ -25,8 +25,7 @@ export function registerCheckRoutes(r: Router, core: Core): void {
     if (!s) {
       const refs = await rp.git.refs("refs/heads/");
       const branch = [...refs].find(([, v]) => v.sha === headSha)?.[0].slice(11) ?? null;
-      s = { id: store.id(), repo: rp.key, appId, headSha, headBranch: branch, createdAt: now(), updatedAt: now() };
-      store.data.checkSuites[String(s.id)] = s;
+      s = await core.createSuite(rp.key, appId, headSha, branch);
     }
     return s;
   };
