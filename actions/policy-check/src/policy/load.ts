@@ -43,6 +43,12 @@ export function loadPolicy(files: PolicyFile[]): LoadResult {
     return fail([{ file: MAIN_POLICY_FILE, message: `the main policy file ${MAIN_POLICY_FILE} is missing` }]);
   }
   const errors: PolicyError[] = [];
+  const seen = new Set<string>();
+  for (const f of policyFiles) {
+    if (seen.has(f.path)) errors.push({ file: f.path, message: "the same policy file was given twice" });
+    seen.add(f.path);
+  }
+  if (errors.length > 0) return fail(errors);
   const parsed: ParsedFile[] = [];
   for (const file of policyFiles) {
     if (file.text.length > MAX_POLICY_BYTES) {

@@ -197,7 +197,11 @@ export const policySchema = z
     tests: z
       .strictObject({
         required: z.boolean().default(true).describe("New or changed plugin code needs a test added or changed in the same plugin folder."),
-        pluginRoot: z.string().default("bot/plugins").describe("Folder whose sub-folders are plugins."),
+        pluginRoot: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, "a folder path like bot/plugins (no glob, no leading or trailing slash)")
+          .default("bot/plugins")
+          .describe("Folder whose sub-folders are plugins."),
         files: globs.default(["**/*.test.*", "**/*.spec.*", "test/**", "**/__tests__/**"]).describe("What counts as a test file."),
         exempt: globs.default(["bot/plugins/index.ts", "bot/plugins/settings.ts"]).describe("Plugin-area files that need no test."),
         flagDeleted: z.boolean().default(true),

@@ -78,6 +78,7 @@ describe("loadPolicy", () => {
     ["an invalid secret regex", "secrets:\n  patterns: [{ name: x, regex: \"(\" }]\n", /regular expression/],
     ["a negative limit", "limits:\n  files: -1\n", /limits\.files/],
     ["an invalid override", "overrides:\n  api/eval: never\n", /overrides/],
+    ["a glob as plugin root", "tests:\n  pluginRoot: bot/*/\n", /tests\.pluginRoot/],
   ])("rejects %s with a position", (_name, text, message) => {
     const errors = errorsOf([main(text)]);
     expect(errors[0].file).toBe(MAIN_POLICY_FILE);
@@ -104,6 +105,10 @@ describe("loadPolicy", () => {
   it("refuses a key set in two files, naming both", () => {
     const errors = errorsOf([main("limits:\n  files: 3\n"), { path: "policies/more.yaml", text: "# more\nlimits:\n  files: 30\n" }]);
     expect(errors).toEqual([{ file: "policies/more.yaml", line: 3, column: 3, message: expect.stringContaining("already set in policies/ouro.yml") }]);
+  });
+
+  it("refuses the same file given twice", () => {
+    expect(errorsOf([main("mode: enforce\n"), main("mode: enforce\n")])).toEqual([{ file: MAIN_POLICY_FILE, message: expect.stringContaining("twice") }]);
   });
 
   it("reports errors from any file with that file's name", () => {

@@ -157,43 +157,58 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     }
   };
 
-  const checkUrl = (arg: ts.Expression | undefined, node: ts.Node, what: string) => {
-    let prefix = "";
-    let complete = false;
-    if (arg !== undefined) {
-      const a = unwrap(arg);
-      if (ts.isNewExpression(a) && scope.resolve(a.expression) === undefined && ts.isIdentifier(a.expression) && a.expression.text === "URL" && a.arguments?.[0]) {
-        const [u, base] = a.arguments;
-        const full = scope.fold(u);
-        if (full !== undefined && /^[a-z][a-z0-9+.-]*:/i.test(full)) {
-          prefix = full;
-          complete = true;
-        } else if (base !== undefined && full !== undefined && !full.startsWith("//")) {
-          prefix = scope.fold(base) ?? "";
-          complete = prefix !== "";
-        }
-      } else if (ts.isObjectLiteralExpression(a)) {
-        for (const p of a.properties) {
-          if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && (p.name.text === "hostname" || p.name.text === "host")) {
-            const h = scope.fold(p.initializer);
-            if (h !== undefined) {
-              prefix = `https://${h}/`;
-              complete = true;
-            }
-          }
-        }
-      } else {
-        const full = scope.fold(a);
-        complete = full !== undefined;
-        prefix = full ?? scope.prefix(a);
-      }
-    }
-    const host = hostFromPrefix(prefix, complete);
+  const flagHost = (node: ts.Node, what: string, host: string | undefined) => {
     if (host === undefined) {
       report(node, "api/network", `${what} to a URL whose host is not a literal (allowed hosts: ${policy.network.allowedHosts.join(", ") || "none"})`);
     } else if (!hostAllowed(policy.network.allowedHosts, host)) {
-      report(node, "api/network", `${what} to ${host}, which is not an allowed host`);
+      report(node, "api/network", `${what} to ${host || "a URL without a host"}, which is not an allowed host`);
     }
+  };
+
+  /** The host a URL argument (string, template, concatenation, new URL(…)) points at. */
+  const hostOf = (arg: ts.Expression | undefined): string | undefined => {
+    if (arg === undefined) return undefined;
+    const a = unwrap(arg);
+    if (ts.isNewExpression(a) && ts.isIdentifier(a.expression) && a.expression.text === "URL" && !scope.aliases.has("URL")) {
+      const [u, base] = a.arguments ?? [];
+      const full = u ? scope.fold(u) : undefined;
+      const baseText = base ? scope.fold(base) : undefined;
+      if (full === undefined || (base !== undefined && baseText === undefined)) return undefined;
+      return hostFromPrefix(full, true, baseText);
+    }
+    const full = scope.fold(a);
+    return full !== undefined ? hostFromPrefix(full, true) : hostFromPrefix(scope.prefix(a), false);
+  };
+
+  const checkUrl = (arg: ts.Expression | undefined, node: ts.Node, what: string) => flagHost(node, what, hostOf(arg));
+
+  /** http(s).get/request(url?, options?, callback?): every URL and every host option must be allowed. */
+  const checkHttpCall = (args: readonly ts.Expression[], node: ts.Node, what: string) => {
+    let sawTarget = false;
+    for (const arg of args) {
+      const a = unwrap(arg);
+      if (ts.isArrowFunction(a) || ts.isFunctionExpression(a)) continue;
+      if (ts.isObjectLiteralExpression(a)) {
+        for (const p of a.properties) {
+          if (ts.isSpreadAssignment(p) || ts.isShorthandPropertyAssignment(p) || (p.name !== undefined && ts.isComputedPropertyName(p.name))) {
+            report(node, "api/network", `${what} with request options that cannot be checked`);
+            return;
+          }
+          const key = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : "";
+          if (key === "host" || key === "hostname") {
+            sawTarget = true;
+            const h = ts.isPropertyAssignment(p) ? scope.fold(p.initializer) : undefined;
+            flagHost(node, what, h === undefined ? undefined : hostFromPrefix(`https://${h}/`, true));
+          } else if (key === "socketPath" || key === "lookup" || key === "createConnection" || key === "agent") {
+            report(node, "api/network", `${what} with a custom ${key} (the host cannot be checked)`);
+          }
+        }
+      } else {
+        sawTarget = true;
+        flagHost(node, what, hostOf(a));
+      }
+    }
+    if (!sawTarget) flagHost(node, what, undefined);
   };
 
   const positionOf = (node: ts.Node): Position => {
@@ -294,7 +309,7 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       return;
     }
     if (mod && HTTP_MODULES.has(mod.module) && (mod.member === "get" || mod.member === "request")) {
-      return checkUrl(arg0, node, `${mod.module}.${mod.member}`);
+      return checkHttpCall(args, node, `${mod.module}.${mod.member}`);
     }
     if (mod && (mod.module === "fs" || mod.module === "fs/promises") && (mod.member === "open" || mod.member === "openSync") && api.fsWrites) {
       const flags = args[1] === undefined ? "r" : scope.fold(args[1]);

@@ -10,12 +10,18 @@ export function hostAllowed(allowed: readonly string[], host: string): boolean {
 /**
  * The host of a URL given its known constant prefix, or undefined when the prefix does not
  * pin the host down (e.g. `https://${host}/` or `"https://api.example.com" + rest`, where the
- * rest could continue the host name).
+ * rest could continue the host name). A complete URL is parsed exactly as fetch parses it.
  */
-export function hostFromPrefix(prefix: string, complete: boolean): string | undefined {
-  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)([/?#])?/i.exec(prefix);
+export function hostFromPrefix(prefix: string, complete: boolean, base?: string): string | undefined {
+  if (complete) {
+    try {
+      return new URL(prefix, base).hostname;
+    } catch {
+      return undefined;
+    }
+  }
+  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#\\]*)([/?#])/i.exec(prefix);
   if (!m) return undefined;
-  if (!complete && m[3] === undefined) return undefined;
   try {
     return new URL(`${m[1]}://${m[2]}/`).hostname;
   } catch {
