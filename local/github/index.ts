@@ -67,6 +67,8 @@ export interface GitHubStandIn {
   dataDir: string;
   createRepo(opts: { owner: string; name: string; fromDir?: string; defaultBranch?: string; private?: boolean; description?: string; ownerType?: "User" | "Organization" }): Promise<{ id: number; fullName: string; cloneUrl: string; defaultBranch: string }>;
   registerApp(opts?: { name?: string; webhookUrl?: string | null; webhookSecret?: string; events?: string[]; owner?: string }): Promise<RegisteredApp>;
+  /** A registered app by slug (without its private key, which only its key file holds), or null. */
+  findApp(slug: string): Omit<RegisteredApp, "privateKey"> | null;
   /** Points an app's webhook at a receiver (e.g. a Probot server started after the app was registered). */
   setWebhook(appId: number, url: string | null, secret?: string): void;
   /** Installs the app on "owner/repo" (selected repos) or "owner" (all its repos); returns the installation id. */
@@ -153,6 +155,10 @@ export async function startGitHub(opts: StartOptions = {}): Promise<GitHubStandI
     createRepo,
     registerApp,
     setWebhook: (appId, u, secret) => void c.setWebhook(appId, u, secret),
+    findApp: (slug) => {
+      const a = Object.values(store.data.apps).find((x) => x.slug === slug);
+      return a ? { appId: a.id, slug: a.slug, clientId: a.clientId, privateKeyFile: c.keyFile(a.id), webhookSecret: a.webhookSecret } : null;
+    },
     installApp: (appId, target) => c.installApp(appId, target),
     cloneUrl: (owner, repo, token) => (token ? `http://x-access-token:${token}@127.0.0.1:${addr.port}/${owner}/${repo}.git` : `${url}/${owner}/${repo}.git`),
     driver,
