@@ -1,0 +1,30 @@
+// Runtime errors the bot reports → one issue per fingerprint (found again by a hidden
+// marker), kept current with the count; the same error never opens a second issue.
+import type { RuntimeErrorReport } from "../../bot/app-link/protocol.ts";
+import type { Engine } from "../engine.ts";
+import { quoteUser } from "../logic/markers.ts";
+
+export async function reportRuntimeError(eng: Engine, r: RuntimeErrorReport): Promise<number> {
+  return eng.withLock(`error:${r.fingerprint}`, async () => {
+    const gh = await eng.client();
+    const marker = `<!-- ouro:error:${r.fingerprint} -->`;
+    const body = [
+      marker,
+      `**Runtime error** in ${r.kind} \`${quoteUser(r.name, 60)}\` of plugin \`${quoteUser(r.plugin, 60)}\`${r.timeout ? " (timed out)" : ""}.`,
+      "",
+      `- seen ${r.count} time(s) since ${r.firstSeen}${r.version ? ` on version ${r.version}` : ""}`,
+      "",
+      "```",
+      r.message.replace(/```/g, "'''"),
+      ...(r.stack ? ["", r.stack.replace(/```/g, "'''")] : []),
+      "```",
+    ].join("\n");
+    const known = Number(eng.store.key(`error:${r.fingerprint}`) ?? 0);
+    const number = known || (await gh.findOwnIssue(marker))?.number || 0;
+    if (number) await gh.updateIssue(number, { body });
+    const n = number || (await gh.createIssue(`Runtime error: ${quoteUser(`${r.plugin}/${r.name}: ${r.message}`, 90)}`, body, ["ouro-error"])).number;
+    eng.store.setKey(`error:${r.fingerprint}`, String(n));
+    eng.store.audit(`error:${r.fingerprint}`, "runtime-error", { issue: n, count: r.count });
+    return n;
+  });
+}

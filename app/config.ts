@@ -1,0 +1,92 @@
+// The app's configuration, from the environment, validated once at start: a missing or
+// malformed value is a clear error before anything listens or writes.
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+
+const envSchema = z.object({
+  APP_ID: z.coerce.number().int().positive({ message: "APP_ID must be the GitHub App's numeric id" }),
+  PRIVATE_KEY: z.string().min(1).optional(),
+  PRIVATE_KEY_PATH: z.string().min(1).optional(),
+  WEBHOOK_SECRET: z.string().min(8, { message: "WEBHOOK_SECRET must be at least 8 characters" }),
+  /** GitHub Enterprise / local mode host, e.g. 127.0.0.1:3030 (Probot's convention). */
+  GHE_HOST: z.string().min(1).optional(),
+  GHE_PROTOCOL: z.enum(["http", "https"]).default("https"),
+  /** The repository Ouro manages: owner/name. */
+  OURO_REPO: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { message: "OURO_REPO must be owner/name" }),
+  /** Shared secret of the bot link (`Authorization: Bearer …`). */
+  OURO_APP_TOKEN: z.string().min(16, { message: "OURO_APP_TOKEN must be at least 16 characters" }),
+  OURO_DATA_DIR: z.string().min(1).default("data/app"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  WEBHOOK_PATH: z.string().startsWith("/").default("/api/github/webhooks"),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+});
+
+export interface AppConfig {
+  appId: number;
+  privateKey: string;
+  webhookSecret: string;
+  /** REST base URL (Octokit `baseUrl`). */
+  apiUrl: string;
+  /** Where git clones come from: `${gitUrl}/owner/name.git`. */
+  gitUrl: string;
+  owner: string;
+  repo: string;
+  appToken: string;
+  dataDir: string;
+  port: number;
+  host: string;
+  webhookPath: string;
+  logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
+  /** Octokit retry/throttle tuning (short in tests). */
+  octokit: OctokitTuning;
+}
+
+export interface OctokitTuning {
+  retries: number;
+  /** Base of the retry backoff (ms); plugin-retry waits base × (attempt)². */
+  retryBaseMs: number;
+  /** Spacing of write requests (ms); GitHub asks for ≥ 1 s between content-creating calls. */
+  writeSpacingMs: number;
+}
+
+export const DEFAULT_TUNING: OctokitTuning = { retries: 3, retryBaseMs: 1000, writeSpacingMs: 1000 };
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  const e = parsed.data;
+  let privateKey = e.PRIVATE_KEY?.replace(/\\n/g, "\n");
+  if (!privateKey && e.PRIVATE_KEY_PATH) {
+    try {
+      privateKey = readFileSync(e.PRIVATE_KEY_PATH, "utf8");
+    } catch (err) {
+      throw new ConfigError(`invalid configuration: PRIVATE_KEY_PATH: cannot read ${e.PRIVATE_KEY_PATH} (${(err as Error).message})`);
+    }
+  }
+  if (!privateKey || !/-----BEGIN (RSA )?PRIVATE KEY-----/.test(privateKey)) {
+    throw new ConfigError("invalid configuration: PRIVATE_KEY or PRIVATE_KEY_PATH must hold the App's PEM private key");
+  }
+  const [owner, repo] = e.OURO_REPO.split("/");
+  const web = e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}` : "https://github.com";
+  return {
+    appId: e.APP_ID,
+    privateKey,
+    webhookSecret: e.WEBHOOK_SECRET,
+    apiUrl: e.GHE_HOST ? `${web}/api/v3` : "https://api.github.com",
+    gitUrl: web,
+    owner,
+    repo,
+    appToken: e.OURO_APP_TOKEN,
+    dataDir: e.OURO_DATA_DIR,
+    port: e.PORT,
+    host: e.HOST,
+    webhookPath: e.WEBHOOK_PATH,
+    logLevel: e.LOG_LEVEL,
+    octokit: DEFAULT_TUNING,
+  };
+}

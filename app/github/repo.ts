@@ -1,0 +1,243 @@
+// Everything the app asks of GitHub for its one repository, through the installation's
+// Probot Octokit (retries, throttling, token refresh). Each write that must happen once
+// has a lookup first (by branch, hidden marker or payload), so a retry finds its earlier result.
+import type { ProbotOctokit } from "probot";
+import type { ChecksState } from "../logic/merge-gate.ts";
+
+type Octokit = ProbotOctokit;
+
+export interface PullInfo {
+  number: number;
+  url: string;
+  state: string;
+  merged: boolean;
+  mergeSha: string | null;
+  headSha: string;
+  headRef: string;
+  author: string;
+  labels: string[];
+}
+
+const FAILED = new Set(["failure", "timed_out", "cancelled", "action_required", "startup_failure", "stale"]);
+
+export class RepoClient {
+  readonly octokit: Octokit;
+  readonly owner: string;
+  readonly repo: string;
+  /** The App's own login, e.g. `ouro[bot]`. */
+  readonly botLogin: string;
+
+  constructor(octokit: Octokit, owner: string, repo: string, botLogin: string) {
+    this.octokit = octokit;
+    this.owner = owner;
+    this.repo = repo;
+    this.botLogin = botLogin;
+  }
+
+  private get r() {
+    return { owner: this.owner, repo: this.repo };
+  }
+
+  /** An installation token for git over HTTP. */
+  async token(): Promise<string> {
+    const auth = (await this.octokit.auth({ type: "installation" })) as { token: string };
+    return auth.token;
+  }
+
+  async defaultBranch(): Promise<{ name: string; sha: string }> {
+    const { data } = await this.octokit.rest.repos.get(this.r);
+    const b = await this.octokit.rest.repos.getBranch({ ...this.r, branch: data.default_branch });
+    return { name: data.default_branch, sha: b.data.commit.sha };
+  }
+
+  /** Text files directly under `dir` at `ref` (empty when the folder is absent). */
+  async readDir(dir: string, ref: string): Promise<{ path: string; text: string }[]> {
+    let listing;
+    try {
+      listing = (await this.octokit.rest.repos.getContent({ ...this.r, path: dir, ref })).data;
+    } catch (e) {
+      if ((e as { status?: number }).status === 404) return [];
+      throw e;
+    }
+    if (!Array.isArray(listing)) return [];
+    const out: { path: string; text: string }[] = [];
+    for (const entry of listing) {
+      if (entry.type !== "file") continue;
+      const text = await this.readFile(entry.path, ref);
+      if (text !== null) out.push({ path: entry.path, text });
+    }
+    return out;
+  }
+
+  async readFile(path: string, ref: string): Promise<string | null> {
+    try {
+      const { data } = await this.octokit.rest.repos.getContent({ ...this.r, path, ref });
+      if (Array.isArray(data) || data.type !== "file" || !("content" in data)) return null;
+      return Buffer.from(data.content, "base64").toString("utf8");
+    } catch (e) {
+      if ((e as { status?: number }).status === 404) return null;
+      throw e;
+    }
+  }
+
+  // ── issues and comments ─────────────────────────────────────────────
+  async createIssue(title: string, body: string, labels: string[]): Promise<{ number: number; url: string }> {
+    const { data } = await this.octokit.rest.issues.create({ ...this.r, title, body, labels });
+    return { number: data.number, url: data.html_url };
+  }
+
+  /** An open or closed issue the App wrote whose body contains `marker`. */
+  async findOwnIssue(marker: string, label?: string): Promise<{ number: number; url: string; body: string } | null> {
+    const issues = await this.octokit.paginate(this.octokit.rest.issues.listForRepo, { ...this.r, state: "all", per_page: 100, ...(label ? { labels: label } : {}) });
+    const hit = issues.find((i) => !i.pull_request && i.user?.login === this.botLogin && (i.body ?? "").includes(marker));
+    return hit ? { number: hit.number, url: hit.html_url, body: hit.body ?? "" } : null;
+  }
+
+  async updateIssue(number: number, patch: { body?: string; title?: string; state?: "open" | "closed" }): Promise<void> {
+    await this.octokit.rest.issues.update({ ...this.r, issue_number: number, ...patch });
+  }
+
+  async issueUrl(number: number): Promise<string> {
+    return (await this.octokit.rest.issues.get({ ...this.r, issue_number: number })).data.html_url;
+  }
+
+  async comment(number: number, body: string): Promise<number> {
+    return (await this.octokit.rest.issues.createComment({ ...this.r, issue_number: number, body })).data.id;
+  }
+
+  /** The sticky comment: edits the App's comment holding `marker`, or creates it. Returns its id. */
+  async upsertSticky(number: number, marker: string, body: string, knownId?: number | null): Promise<number> {
+    if (knownId) {
+      try {
+        await this.octokit.rest.issues.updateComment({ ...this.r, comment_id: knownId, body });
+        return knownId;
+      } catch (e) {
+        if ((e as { status?: number }).status !== 404) throw e;
+      }
+    }
+    const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, { ...this.r, issue_number: number, per_page: 100 });
+    const mine = comments.find((c) => c.user?.login === this.botLogin && (c.body ?? "").includes(marker));
+    if (mine) {
+      if (mine.body !== body) await this.octokit.rest.issues.updateComment({ ...this.r, comment_id: mine.id, body });
+      return mine.id;
+    }
+    return this.comment(number, body);
+  }
+
+  async addLabels(number: number, labels: string[]): Promise<void> {
+    await this.octokit.rest.issues.addLabels({ ...this.r, issue_number: number, labels });
+  }
+
+  // ── pull requests ───────────────────────────────────────────────────
+  private pullInfo(p: { number: number; html_url: string; state: string; merged?: boolean | null; merged_at?: string | null; merge_commit_sha: string | null; head: { sha: string; ref: string }; user: { login: string } | null; labels: { name?: string }[] }): PullInfo {
+    return {
+      number: p.number,
+      url: p.html_url,
+      state: p.state,
+      merged: Boolean(p.merged ?? p.merged_at),
+      mergeSha: p.merge_commit_sha,
+      headSha: p.head.sha,
+      headRef: p.head.ref,
+      author: p.user?.login ?? "",
+      labels: p.labels.map((l) => l.name ?? ""),
+    };
+  }
+
+  async pull(number: number): Promise<PullInfo> {
+    return this.pullInfo((await this.octokit.rest.pulls.get({ ...this.r, pull_number: number })).data);
+  }
+
+  async openPullForBranch(branch: string): Promise<PullInfo | null> {
+    const { data } = await this.octokit.rest.pulls.list({ ...this.r, state: "open", head: `${this.owner}:${branch}`, per_page: 100 });
+    const hit = data.find((p) => p.head.ref === branch);
+    return hit ? this.pullInfo(hit) : null;
+  }
+
+  async openPull(p: { title: string; body: string; head: string; base: string }): Promise<PullInfo> {
+    return this.pullInfo((await this.octokit.rest.pulls.create({ ...this.r, ...p })).data);
+  }
+
+  async updatePull(number: number, patch: { title?: string; body?: string }): Promise<void> {
+    await this.octokit.rest.pulls.update({ ...this.r, pull_number: number, ...patch });
+  }
+
+  async reviews(number: number): Promise<{ login: string; state: string }[]> {
+    const list = await this.octokit.paginate(this.octokit.rest.pulls.listReviews, { ...this.r, pull_number: number, per_page: 100 });
+    return list.map((r) => ({ login: r.user?.login ?? "", state: r.state }));
+  }
+
+  async changedFiles(number: number): Promise<string[]> {
+    const files = await this.octokit.paginate(this.octokit.rest.pulls.listFiles, { ...this.r, pull_number: number, per_page: 100 });
+    return files.map((f) => f.filename);
+  }
+
+  async requestReviewers(number: number, users: string[], teams: string[]): Promise<void> {
+    await this.octokit.rest.pulls.requestReviewers({ ...this.r, pull_number: number, reviewers: users, team_reviewers: teams });
+  }
+
+  async merge(number: number, sha: string, title: string): Promise<string> {
+    const { data } = await this.octokit.rest.pulls.merge({ ...this.r, pull_number: number, sha, merge_method: "merge", commit_title: title });
+    return data.sha;
+  }
+
+  // ── checks, statuses, deployments ──────────────────────────────────
+  /** Check runs and commit statuses on `sha` (our own `ouro/*` statuses excluded). */
+  async checksState(sha: string): Promise<{ state: ChecksState; summary: string }> {
+    const runs = await this.octokit.paginate(this.octokit.rest.checks.listForRef, { ...this.r, ref: sha, per_page: 100 });
+    const combined = (await this.octokit.rest.repos.getCombinedStatusForRef({ ...this.r, ref: sha, per_page: 100 })).data;
+    const statuses = combined.statuses.filter((s) => !s.context.startsWith("ouro/"));
+    if (runs.length === 0 && statuses.length === 0) return { state: "pending", summary: "no checks reported yet" };
+    const failed = [...runs.filter((r) => r.status === "completed" && FAILED.has(r.conclusion ?? "")).map((r) => r.name), ...statuses.filter((s) => s.state === "failure" || s.state === "error").map((s) => s.context)];
+    if (failed.length > 0) return { state: "failure", summary: `failed: ${failed.join(", ")}` };
+    const pending = [...runs.filter((r) => r.status !== "completed").map((r) => r.name), ...statuses.filter((s) => s.state === "pending").map((s) => s.context)];
+    if (pending.length > 0) return { state: "pending", summary: `running: ${pending.join(", ")}` };
+    return { state: "success", summary: `${runs.length + statuses.length} passed` };
+  }
+
+  async setStatus(sha: string, context: string, state: "pending" | "success" | "failure", description: string): Promise<void> {
+    await this.octokit.rest.repos.createCommitStatus({ ...this.r, sha, state, context, description: description.slice(0, 140) });
+  }
+
+  /** The deployment of `sha` whose payload names `changeId`, if one exists. */
+  async findDeployment(sha: string, changeId: string): Promise<number | null> {
+    const list = await this.octokit.paginate(this.octokit.rest.repos.listDeployments, { ...this.r, sha, per_page: 100 });
+    const hit = list.find((d) => {
+      const p = typeof d.payload === "string" ? safeJson(d.payload) : d.payload;
+      return (p as { changeId?: string } | null)?.changeId === changeId;
+    });
+    return hit ? hit.id : null;
+  }
+
+  async createDeployment(sha: string, changeId: string, pr: number, description: string): Promise<number> {
+    const { data } = await this.octokit.rest.repos.createDeployment({
+      ...this.r,
+      ref: sha,
+      environment: "production",
+      auto_merge: false,
+      required_contexts: [],
+      payload: { changeId, pr },
+      description: description.slice(0, 140),
+      production_environment: true,
+    });
+    if (!("id" in data)) throw new Error(`deployment not created: ${JSON.stringify(data).slice(0, 200)}`);
+    return data.id;
+  }
+
+  /** The permission of `login` on the repository, or null when GitHub does not say. */
+  async permission(login: string): Promise<string | null> {
+    try {
+      const { data } = await this.octokit.rest.repos.getCollaboratorPermissionLevel({ ...this.r, username: login });
+      return data.permission;
+    } catch {
+      return null;
+    }
+  }
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,34 @@
+// check_run, check_suite and status: when CI reports, re-evaluate the merge gate of the
+// Ouro PR whose head it is about (our own `ouro/*` statuses are ignored).
+import type { Probot } from "probot";
+import type { Logger } from "pino";
+import type { Engine } from "../engine.ts";
+import { gate } from "../flow/review.ts";
+import { handle } from "./guard.ts";
+
+async function gateFor(eng: Engine, prNumbers: number[], sha: string, log: Logger): Promise<void> {
+  const ids = new Set<string>();
+  for (const n of prNumbers) {
+    const c = eng.store.changeByPr(n);
+    if (c) ids.add(c.id);
+  }
+  const byHead = eng.store.changeByHead(sha);
+  if (byHead) ids.add(byHead.id);
+  for (const id of ids) await gate(eng, id, log.child({ changeId: id }));
+}
+
+export function registerChecks(app: Probot, eng: Engine): void {
+  handle(app, eng, "check_run.completed", async (context, log) => {
+    const run = context.payload.check_run;
+    await gateFor(eng, run.pull_requests.map((p) => p.number), run.head_sha, log);
+  });
+  handle(app, eng, "check_suite.completed", async (context, log) => {
+    const suite = context.payload.check_suite;
+    await gateFor(eng, suite.pull_requests.map((p) => p.number), suite.head_sha, log);
+  });
+  handle(app, eng, "status", async (context, log) => {
+    if (context.payload.context.startsWith("ouro/")) return;
+    if (context.payload.state === "pending") return;
+    await gateFor(eng, [], context.payload.sha, log);
+  });
+}

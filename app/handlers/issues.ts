@@ -1,0 +1,16 @@
+// issues: an issue opened with, or given, the `ouro` label is a change request.
+import type { Probot } from "probot";
+import type { Engine } from "../engine.ts";
+import { onLabelledIssue } from "../flow/commands.ts";
+import { fromSelf, handle } from "./guard.ts";
+
+export function registerIssues(app: Probot, eng: Engine): void {
+  handle(app, eng, ["issues.opened", "issues.labeled"], async (context, log) => {
+    if (fromSelf(context as never)) return;
+    const { issue, sender } = context.payload;
+    const label = "label" in context.payload ? context.payload.label?.name : undefined;
+    const hasLabel = context.payload.action === "labeled" ? label === "ouro" : (issue.labels ?? []).some((l) => (typeof l === "string" ? l : l.name) === "ouro");
+    if (!hasLabel || issue.state !== "open") return;
+    await onLabelledIssue(eng, { number: issue.number, url: issue.html_url, title: issue.title, body: issue.body ?? null, login: sender.login, association: context.payload.action === "opened" ? issue.author_association : undefined }, log);
+  });
+}

@@ -1,0 +1,16 @@
+// pull_request: a merge starts the deployment; closing unmerged counts as a failure.
+import type { Probot } from "probot";
+import type { Engine } from "../engine.ts";
+import { closedUnmerged, markMerged } from "../flow/deploy.ts";
+import { handle } from "./guard.ts";
+
+export function registerPullRequest(app: Probot, eng: Engine): void {
+  handle(app, eng, "pull_request.closed", async (context, log) => {
+    const pr = context.payload.pull_request;
+    const c = eng.store.changeByPr(pr.number);
+    if (!c) return; // not a PR Ouro opened
+    const child = log.child({ changeId: c.id });
+    if (pr.merged && pr.merge_commit_sha) await markMerged(eng, c.id, pr.merge_commit_sha, child);
+    else await closedUnmerged(eng, c.id, child);
+  });
+}

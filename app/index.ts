@@ -1,0 +1,23 @@
+// The Probot app: every handler module registered in one place.
+import type { ApplicationFunction } from "probot";
+import type { Engine } from "./engine.ts";
+import { registerChecks } from "./handlers/checks.ts";
+import { registerDeploymentStatus } from "./handlers/deployment-status.ts";
+import { registerIssueComment } from "./handlers/issue-comment.ts";
+import { registerIssues } from "./handlers/issues.ts";
+import { registerPullRequest } from "./handlers/pull-request.ts";
+import { registerPullRequestReview } from "./handlers/pull-request-review.ts";
+
+/** The webhook events the handlers use (app.yml must list exactly these). */
+export const HANDLED_EVENTS = ["check_run", "check_suite", "deployment_status", "issue_comment", "issues", "pull_request", "pull_request_review", "status"] as const;
+
+export function ouroApp(eng: Engine): ApplicationFunction {
+  return (app) => {
+    registerIssues(app, eng);
+    registerIssueComment(app, eng);
+    registerPullRequest(app, eng);
+    registerPullRequestReview(app, eng);
+    registerChecks(app, eng);
+    registerDeploymentStatus(app, eng);
+  };
+}

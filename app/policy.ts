@@ -1,0 +1,46 @@
+// Policy as the app reads it: ALWAYS from the default branch (never a PR head), through the
+// same loader as the checker. A policy that fails to load leaves the switches at their seed
+// defaults and turns automerge off (fail closed), and the reason is logged and shown.
+import { loadPolicy } from "../actions/policy-check/src/policy/load.ts";
+import { policySchema } from "../actions/policy-check/src/policy/schema.ts";
+import type { Policy } from "../actions/policy-check/src/policy/schema.ts";
+import { evaluate } from "../actions/policy-check/src/engine.ts";
+import { readChangeSet } from "../actions/policy-check/src/git.ts";
+import { readPolicyFilesAtRef } from "../actions/policy-check/src/policy-files.ts";
+import type { Verdict } from "../actions/policy-check/src/types.ts";
+import type { RepoClient } from "./github/repo.ts";
+
+export type { Policy };
+
+export interface EffectivePolicy {
+  policy: Policy;
+  /** Set when the default branch's policy did not load. */
+  error?: string;
+  sha: string;
+}
+
+export const DEFAULT_POLICY: Policy = policySchema.parse({});
+
+export class PolicyCache {
+  private cached: EffectivePolicy | null = null;
+
+  async get(client: RepoClient): Promise<EffectivePolicy> {
+    const branch = await client.defaultBranch();
+    if (this.cached?.sha === branch.sha) return this.cached;
+    const files = await client.readDir("policies", branch.sha);
+    this.cached = fromFiles(files, branch.sha);
+    return this.cached;
+  }
+}
+
+export function fromFiles(files: { path: string; text: string }[], sha: string): EffectivePolicy {
+  const loaded = loadPolicy(files);
+  if (loaded.ok) return { policy: loaded.policy, sha };
+  return { policy: DEFAULT_POLICY, sha, error: loaded.errors.map((e) => `${e.file}${e.line ? `:${e.line}` : ""}: ${e.message}`).join("; ") };
+}
+
+/** The verdict on `head` judged by the policy at `base` (both commits in the clone `dir`). */
+export function verdictFor(dir: string, base: string, head: string, facts: { author: string; labels: string[] }): Verdict {
+  const loaded = loadPolicy(readPolicyFilesAtRef(dir, base));
+  return evaluate(readChangeSet(dir, base, head), loaded, { ...facts, selfEdit: true });
+}

@@ -1,0 +1,191 @@
+// Wires the app together: store, Probot (webhooks + installation Octokit with retries and
+// throttling), the engine and its worker, the bot API, one HTTP server. On start it
+// resumes whatever the store says was in flight.
+import { createServer } from "node:http";
+import type { IncomingMessage, Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Socket } from "node:net";
+import { verify } from "@octokit/webhooks-methods";
+import Bottleneck from "bottleneck";
+import pino from "pino";
+import type { Logger } from "pino";
+import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
+import { API_PREFIX } from "../bot/app-link/protocol.ts";
+import { botApi } from "./bot-api/server.ts";
+import type { AppConfig } from "./config.ts";
+import { Engine } from "./engine.ts";
+import { markMerged } from "./flow/deploy.ts";
+import { gate } from "./flow/review.ts";
+import { installWorker } from "./flow/work.ts";
+import { RepoClient } from "./github/repo.ts";
+import { ouroApp } from "./index.ts";
+import { Store } from "./store.ts";
+import type { ChangeWriter } from "./writer.ts";
+
+export interface StartOptions {
+  config: AppConfig;
+  writer: ChangeWriter;
+  now?: () => number;
+  logger?: Logger;
+}
+
+export interface RunningApp {
+  url: string;
+  port: number;
+  engine: Engine;
+  store: Store;
+  probot: Probot;
+  /** Waits for background work (worker, dashboard) to finish. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024; // GitHub caps payloads at 25 MB
+
+/** Probot's Octokit with our retry/throttle tuning (plugin-retry, plugin-throttling). */
+export function tunedOctokit(t: AppConfig["octokit"], log: Logger): typeof ProbotOctokit {
+  const groups = {
+    write: new Bottleneck.Group({ maxConcurrent: 1, minTime: t.writeSpacingMs }),
+    notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: t.writeSpacingMs }),
+  };
+  return ProbotOctokit.defaults({
+    retry: { retries: t.retries, retryAfterBaseValue: t.retryBaseMs },
+    throttle: {
+      ...groups,
+      retryAfterBaseValue: t.retryBaseMs,
+      fallbackSecondaryRateRetryAfter: Math.max(1, Math.round((60 * t.retryBaseMs) / 1000)),
+      onRateLimit: (after: number, opts: { method: string; url: string; request: { retryCount: number } }) => {
+        log.warn(`rate limit on ${opts.method} ${opts.url}; retrying in ${after} s`);
+        return opts.request.retryCount < t.retries;
+      },
+      onSecondaryRateLimit: (after: number, opts: { method: string; url: string; request: { retryCount: number } }) => {
+        log.warn(`secondary rate limit on ${opts.method} ${opts.url}; retrying in ${after} s`);
+        return opts.request.retryCount < t.retries;
+      },
+    },
+  }) as typeof ProbotOctokit;
+}
+
+export async function startApp(opts: StartOptions): Promise<RunningApp> {
+  const { config } = opts;
+  const log = opts.logger ?? pino({ level: config.logLevel, name: "ouro-app" });
+  const store = new Store(config.dataDir, opts.now);
+  const probot = new Probot({
+    appId: config.appId,
+    privateKey: config.privateKey,
+    secret: config.webhookSecret,
+    baseUrl: config.apiUrl,
+    log,
+    Octokit: tunedOctokit(config.octokit, log),
+  });
+
+  let client: Promise<RepoClient> | null = null;
+  const getClient = (): Promise<RepoClient> => {
+    client ??= (async () => {
+      const appOctokit = await probot.auth();
+      const { data: me } = await appOctokit.rest.apps.getAuthenticated();
+      const { data: inst } = await appOctokit.rest.apps.getRepoInstallation({ owner: config.owner, repo: config.repo });
+      const octokit = await probot.auth(inst.id);
+      return new RepoClient(octokit, config.owner, config.repo, `${me?.slug ?? "ouro"}[bot]`);
+    })().catch((e: unknown) => {
+      client = null; // try again next time (e.g. the app was not installed yet)
+      throw e;
+    });
+    return client;
+  };
+
+  const engine = new Engine({ store, config, log, client: getClient, writer: opts.writer, now: opts.now });
+  installWorker(engine);
+  const webhooks = await createNodeMiddleware(ouroApp(engine), { probot, webhooksPath: config.webhookPath });
+  const api = botApi(engine, config.appToken, log.child({ name: "bot-api" }));
+
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) return void api(req, res);
+    if (req.method === "GET" && path === "/healthz") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true }));
+      return;
+    }
+    if (path === config.webhookPath && req.method === "POST") return void verified(req, config.webhookSecret).then(
+      (ok) => {
+        if (!ok) {
+          log.warn({ delivery: req.headers["x-github-delivery"] }, "rejected a webhook with a missing or wrong signature");
+          res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ error: "signature missing or does not match" }));
+          return;
+        }
+        void webhooks(req, res, () => res.writeHead(404).end());
+      },
+      (e: Error) => res.writeHead(413, { "content-type": "application/json" }).end(JSON.stringify({ error: e.message })),
+    );
+    res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
+  });
+  const sockets = new Set<Socket>();
+  server.on("connection", (s: Socket) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host}:${port}`;
+  log.info(`Ouro app listening on ${url} (webhooks at ${config.webhookPath}, bot API at ${API_PREFIX})`);
+
+  engine.track(resume(engine, log), "resume");
+
+  let closed = false;
+  return {
+    url,
+    port,
+    engine,
+    store,
+    probot,
+    idle: () => engine.idle(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      engine.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        for (const s of sockets) s.destroy();
+      });
+      await engine.idle().catch(() => undefined);
+      store.close();
+    },
+  };
+}
+
+/**
+ * Reads the body and checks `x-hub-signature-256` before Probot sees anything: a forged or
+ * unsigned delivery gets 401 and touches nothing. The verified text is handed on as req.body.
+ */
+async function verified(req: IncomingMessage, secret: string): Promise<boolean> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_WEBHOOK_BYTES) throw new Error("payload too large");
+    chunks.push(c as Buffer);
+  }
+  const body = Buffer.concat(chunks).toString("utf8");
+  const sig = req.headers["x-hub-signature-256"];
+  if (typeof sig !== "string" || !sig.startsWith("sha256=")) return false;
+  const ok = await verify(secret, body, sig).catch(() => false);
+  if (ok) (req as IncomingMessage & { body?: string }).body = body;
+  return ok;
+}
+
+/** After a restart: pick up exactly where the store says each change was. */
+export async function resume(eng: Engine, log: Logger): Promise<void> {
+  for (const c of eng.store.changesIn(["working"])) {
+    log.info({ changeId: c.id }, "resuming a change interrupted while working");
+    eng.store.audit(c.id, "resume", { from: "working" });
+    await eng.withLock(c.id, () => eng.move(c, "queued", "resumed after a restart"));
+  }
+  for (const c of eng.store.changesIn(["pr", "checks", "review"])) await gate(eng, c.id, log.child({ changeId: c.id }));
+  for (const c of eng.store.changesIn(["merged"])) if (!c.deploymentId && c.mergeSha) await markMerged(eng, c.id, c.mergeSha, log.child({ changeId: c.id }));
+  eng.kick();
+  eng.refreshDashboard();
+}
