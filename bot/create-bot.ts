@@ -32,6 +32,8 @@ export interface BotOptions {
   /** Defaults to the HTTP client for config.app. */
   appLink?: OuroAppLink;
   logger?: Logger;
+  /** Conversation history folding (defaults: after 24 turns keep the newest 12). */
+  conversation?: { compactAfter?: number; keepTurns?: number };
 }
 
 export interface Bot {
@@ -76,7 +78,7 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
     ...(config.discordApi ? { rest: { api: config.discordApi } } : {}),
   });
   const progress = new ProgressBoard(client, memory, log);
-  const conversation = new Conversation({ model: config.model, memory, runner, settings, log });
+  const conversation = new Conversation({ model: config.model, memory, runner, settings, log, ...opts.conversation });
   const context: BotContext = { client, config, settings, memory, appLink, permissions, runner, metrics, progress, conversation, log, startedAt: Date.now() };
 
   for (const e of events) {

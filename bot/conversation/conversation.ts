@@ -9,13 +9,12 @@ import type { BotSettings } from "../core/settings.ts";
 import type { Logger } from "../core/logger.ts";
 import { callTool, toolDefinitions } from "./tools.ts";
 import { extractiveSummary, systemPrompt } from "./prompt.ts";
+import { callMemoryTool, isMemoryTool, MEMORY_TOOLS } from "./memory-tools.ts";
 
 export const NO_MODEL_REPLY =
   "I can't chat right now: no language model is configured for me. Slash commands still work — try `/help`.";
 
 const MAX_TOOL_ROUNDS = 4;
-const KEEP_TURNS = 12;
-const COMPACT_AFTER = 24;
 const EDIT_EVERY_MS = 400;
 
 export interface ConversationOptions {
@@ -24,6 +23,9 @@ export interface ConversationOptions {
   runner: PluginRunner;
   settings: BotSettings;
   log: Logger;
+  /** History beyond `compactAfter` turns is folded into a summary, keeping the newest `keepTurns`. */
+  compactAfter?: number;
+  keepTurns?: number;
 }
 
 export class Conversation {
@@ -67,7 +69,8 @@ export class Conversation {
     memory.appendTurn(userId, conversation, "user", text);
 
     const reply = await message.reply({ content: "💭 …", allowedMentions: { repliedUser: false } });
-    const tools = toolDefinitions(runner);
+    const tools = [...MEMORY_TOOLS, ...toolDefinitions(runner)];
+    const speaker = { userId, guildId: message.guildId ?? undefined };
     let shown = "";
     let lastEdit = 0;
     let pendingEdit: Promise<unknown> = Promise.resolve();
@@ -88,7 +91,7 @@ export class Conversation {
           model: this.opts.model.name,
           messages,
           stream: true,
-          ...(tools.length && round < MAX_TOOL_ROUNDS ? { tools } : {}),
+          ...(round < MAX_TOOL_ROUNDS ? { tools } : {}),
         });
         let content = "";
         const calls: { id: string; name: string; args: string }[] = [];
@@ -110,7 +113,10 @@ export class Conversation {
         if (calls.length === 0) break;
         const toolCalls: ChatCompletionMessageToolCall[] = calls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: c.args } }));
         messages.push({ role: "assistant", content: content || null, tool_calls: toolCalls });
-        for (const c of calls) messages.push({ role: "tool", tool_call_id: c.id, content: await callTool(runner, c.name, c.args) });
+        for (const c of calls) {
+          const result = isMemoryTool(c.name) ? callMemoryTool(memory, speaker, c.name, c.args) : await callTool(runner, c.name, c.args);
+          messages.push({ role: "tool", tool_call_id: c.id, content: result });
+        }
       }
     } catch (err) {
       this.opts.log.warn({ err }, "model call failed");
@@ -120,8 +126,8 @@ export class Conversation {
     show(answer, true);
     await pendingEdit;
     memory.appendTurn(userId, conversation, "assistant", answer.slice(0, settings.maxReplyLength));
-    if (memory.context(conversation).turns.length > COMPACT_AFTER) {
-      await memory.compact(userId, conversation, KEEP_TURNS, (turns) => this.summarize(turns)).catch((err) => this.opts.log.warn({ err }, "compaction failed"));
+    if (memory.context(conversation).turns.length > (this.opts.compactAfter ?? 24)) {
+      await memory.compact(userId, conversation, this.opts.keepTurns ?? 12, (turns) => this.summarize(turns)).catch((err) => this.opts.log.warn({ err }, "compaction failed"));
     }
   }
 

@@ -15,13 +15,19 @@ const dice = definePlugin({
       parameters: { type: "object", properties: { sides: { type: "integer", minimum: 2 } }, required: ["sides"], additionalProperties: false },
       run: (args) => `rolled 4 on a d${(args as { sides: number }).sides}`,
     },
+    {
+      name: "slow_oracle",
+      description: "Never answers (a broken plugin tool)",
+      parameters: { type: "object", properties: {} },
+      run: () => new Promise<string>(() => {}),
+    },
   ],
 });
 
 let h: Harness;
 let bot = "";
 beforeAll(async () => {
-  h = await startHarness({ model: true, bot: { plugins: [dice] } });
+  h = await startHarness({ model: true, bot: { plugins: [dice], conversation: { compactAfter: 6, keepTurns: 2 } } });
   bot = h.discord.botUserId;
 });
 afterAll(async () => {
@@ -45,7 +51,7 @@ describe("conversation with the model", () => {
     expect(reply.author.id).toBe(bot);
     const [first, second] = h.openai!.requests;
     expect(first.stream).toBe(true);
-    expect(first.tools?.map((t) => (t as { function: { name: string } }).function.name)).toEqual(["roll_die"]);
+    expect(first.tools?.map((t) => (t as { function: { name: string } }).function.name)).toEqual(["remember_preference", "remember_server_fact", "roll_die", "slow_oracle"]);
     expect(first.messages.at(-1)).toEqual({ role: "user", content: "roll a d6 for me" });
     expect(second.messages.at(-1)).toMatchObject({ role: "tool", content: "rolled 4 on a d6" });
   });
@@ -56,6 +62,43 @@ describe("conversation with the model", () => {
     const reqs = h.openai!.requests.slice(-2);
     expect(reqs[0].messages.at(-1)).toMatchObject({ role: "tool", content: "error: the arguments for roll_die are not valid JSON" });
     expect(String(reqs[1].messages.at(-1)!.content)).toMatch(/^error: invalid arguments for roll_die: data\/sides must be >= 2/);
+  });
+
+  it("a hanging plugin tool times out; the model hears so and the reply still comes", async () => {
+    h.openai!.enqueue({ toolCalls: [{ name: "slow_oracle", arguments: {} }] }, { content: "The oracle is silent." });
+    await ask("bob", "general", `<@${bot}> ask the oracle`, (t) => t === "The oracle is silent.");
+    expect(h.openai!.requests.at(-1)!.messages.at(-1)).toMatchObject({ role: "tool", content: expect.stringMatching(/^error: tool slow_oracle failed \(timed out\)/) });
+  });
+
+  it("remembers preferences and server facts the model notes, and uses them as context", async () => {
+    h.openai!.enqueue(
+      { toolCalls: [{ name: "remember_preference", arguments: { key: "language", value: "French" } }, { name: "remember_server_fact", arguments: { key: "topic", value: "board games" } }] },
+      { content: "Noté !" },
+    );
+    await ask("bob", "general", `<@${bot}> please talk to me in French`, (t) => t === "Noté !");
+    const bobId = h.discord.driver.user("bob").id;
+    expect(h.bot.context.memory.preferences(bobId)).toEqual({ language: "French" });
+    expect(h.bot.context.memory.guildContext(h.discord.guild.id)).toEqual({ topic: "board games" });
+    h.openai!.enqueue({ content: "Bonjour" });
+    await ask("bob", "general", `<@${bot}> salut`, (t) => t === "Bonjour");
+    const system = String(h.openai!.requests.at(-1)!.messages[0].content);
+    expect(system).toContain("Their preferences: language=French.");
+    expect(system).toContain("About this server: topic: board games.");
+  });
+
+  it("folds older turns into a model-written summary, used as context afterwards", async () => {
+    // bob has 6 stored turns in #general now (3 exchanges); one more exchange passes compactAfter = 6.
+    h.openai!.handle((req) => (req.stream ? { content: "ok" } : { content: "SUMMARY: bob plays board games and prefers French." }));
+    await ask("bob", "general", `<@${bot}> one more thing`, (t) => t === "ok");
+    await until(() => h.bot.context.memory.counts(h.discord.driver.user("bob").id).summaries === 1, "a summary row");
+    const summarise = h.openai!.requests.findLast((r) => !r.stream)!;
+    expect(String(summarise.messages[0].content)).toMatch(/^Summarise this conversation/);
+    await ask("bob", "general", `<@${bot}> and now?`, (t) => t === "ok");
+    const last = h.openai!.requests.at(-1)!;
+    expect(String(last.messages[0].content)).toContain("SUMMARY: bob plays board games and prefers French.");
+    expect(last.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]); // system, the 2 kept turns, the new message
+    expect(last.messages[1].content).toBe("one more thing");
+    h.openai!.handle(undefined);
   });
 
   it("answers DMs, and says so when the model fails", async () => {
