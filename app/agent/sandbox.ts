@@ -40,7 +40,12 @@ export function canDropPrivileges(): boolean {
   if (dropProbe === undefined) {
     dropProbe =
       process.getuid?.() === 0 &&
-      spawnSync("setpriv", [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--no-new-privs", "--", "true"], { stdio: "ignore", timeout: 5000 }).status === 0;
+      // nobody must also be able to run our Node (its path may be private to us).
+      spawnSync("setpriv", [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--no-new-privs", "--", process.execPath, "-e", "0"], {
+        stdio: "ignore",
+        timeout: 10_000,
+        env: { PATH: "/usr/bin:/bin" },
+      }).status === 0;
   }
   return dropProbe;
 }
