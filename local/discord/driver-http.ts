@@ -23,6 +23,8 @@ const schemas = {
     timeoutMs: z.number().int().positive().max(120_000).optional(),
   }),
   button: z.object({ user: z.string(), message: z.string(), customId: z.string(), wait: waitFor, timeoutMs: z.number().int().positive().max(120_000).optional() }),
+  select: z.object({ user: z.string(), message: z.string(), customId: z.string(), values: z.array(z.string()), wait: waitFor, timeoutMs: z.number().int().positive().max(120_000).optional() }),
+  react: z.object({ user: z.string(), message: z.string(), emoji: z.string().min(1), remove: z.boolean().optional() }),
   say: z.object({ user: z.string(), channel: z.string(), content: z.string().min(1).max(2000), guild: z.string().optional(), replyTo: z.string().optional() }),
   waitMessage: z.object({
     channel: z.string(),
@@ -87,6 +89,15 @@ export function createDriverHttp(driver: Driver): (req: IncomingMessage, res: Se
         return settle(driver.clickButton(input), wait, input.timeoutMs);
       },
     ],
+    [
+      "POST",
+      /^\/selects\/choose$/,
+      (b) => {
+        const { wait, ...input } = parse(schemas.select, b);
+        return settle(driver.selectOption(input), wait, input.timeoutMs);
+      },
+    ],
+    ["POST", /^\/reactions$/, (b) => ({ changed: driver.react(parse(schemas.react, b)) })],
     [
       "POST",
       /^\/wait\/message$/,

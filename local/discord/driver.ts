@@ -6,7 +6,8 @@ import type { APIApplicationCommand, APIInteraction } from "discord-api-types/v1
 import type { ChannelRec, GuildRec, InteractionEvent, InteractionRec, MessageRec, RoleRec, Store, UserRec } from "./store.ts";
 import type { Gateway } from "./gateway.ts";
 import type { InteractionCtx, OptionValue } from "./interactions.ts";
-import { createButtonInteraction, createCommandInteraction, createModalSubmitInteraction } from "./interactions.ts";
+import { createButtonInteraction, createCommandInteraction, createModalSubmitInteraction, createSelectInteraction } from "./interactions.ts";
+import { react } from "./reactions.ts";
 import { createMessage, isThread } from "./messages.ts";
 import { openDm } from "./dm.ts";
 import { addMember, createChannel, createRole, createUser, guildView } from "./seed.ts";
@@ -161,6 +162,25 @@ export class Driver {
     return new InteractionHandle(this.#store, this.#gateway, rec, payload, `button "${input.customId}"`, input.timeoutMs);
   }
 
+  /** A user picks `values` in a string select menu (component type 3). */
+  selectOption(input: { user: string; message: string | MessageRec; customId: string; values: string[]; timeoutMs?: number }): InteractionHandle {
+    const user = this.user(input.user);
+    const msg = this.#store.messages.get(typeof input.message === "string" ? input.message : input.message.id);
+    if (!msg) throw new Error(`unknown message ${typeof input.message === "string" ? input.message : input.message.id}`);
+    const channel = this.#store.channels.get(msg.channel_id)!;
+    const guild = channel.guild_id ? this.#store.guilds.get(channel.guild_id) : undefined;
+    const { rec, payload } = createSelectInteraction(this.#ctx, { user, guild, channel }, msg, input.customId, input.values);
+    return new InteractionHandle(this.#store, this.#gateway, rec, payload, `select "${input.customId}"`, input.timeoutMs);
+  }
+
+  /** A user adds (or with `remove: true` removes) a reaction: "👍" or a custom "name:id". */
+  react(input: { user: string; message: string | MessageRec; emoji: string; remove?: boolean }): boolean {
+    const user = this.user(input.user);
+    const msg = this.#store.messages.get(typeof input.message === "string" ? input.message : input.message.id);
+    if (!msg) throw new Error(`unknown message ${typeof input.message === "string" ? input.message : input.message.id}`);
+    return react(this.#ctx, msg, user.id, input.emoji, !input.remove);
+  }
+
   /** Submits the modal the bot showed in answer to `to` (a handle whose callback was a modal). */
   async submitModal(input: { user: string; to: InteractionHandle; values: Record<string, string>; timeoutMs?: number }): Promise<InteractionHandle> {
     const shown = await input.to.modal(input.timeoutMs);
@@ -183,7 +203,7 @@ export class Driver {
   }
 
   // ---- awaiting the bot ----
-  /** Resolves with the first message (existing or new) in the channel matching the predicate. */
+  /** Resolves with the first message posted from now on (or, with `includeExisting`, already there) in the channel matching the predicate. */
   waitForMessage(channel: string, predicate: (m: MessageRec) => boolean = () => true, opts: WaitOptions & { guild?: string; user?: string; includeExisting?: boolean } = {}): Promise<MessageRec> {
     const ch = this.channel(channel, opts.guild, opts.user);
     const seen = new Set(opts.includeExisting ? [] : (this.#store.channelMessages.get(ch.id) ?? []));
@@ -293,7 +313,7 @@ export function until<T>(store: Store, check: () => T | undefined, timeoutMs = D
   const now = check();
   if (now !== undefined) return Promise.resolve(now);
   return new Promise((resolve, reject) => {
-    const events = ["message:create", "message:update", "message:delete", "thread:create", "interaction"] as const;
+    const events = ["message:create", "message:update", "message:delete", "thread:create", "channel:update", "reaction", "interaction"] as const;
     const onChange = () => {
       const v = check();
       if (v !== undefined) {

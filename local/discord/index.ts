@@ -14,6 +14,8 @@
  * const reply = await h.reply();                   // after reply(), or deferReply()+editReply()/followUp()
  * await h.followUps(2); await h.edits(1);          // wait for ≥2 follow-ups / ≥1 @original edit
  * discord.driver.clickButton({ user: "bob", message: reply, customId: "vote:yes" });
+ * discord.driver.selectOption({ user: "bob", message: reply, customId: "pick", values: ["a"] });
+ * discord.driver.react({ user: "bob", message: reply, emoji: "👍" });  // MESSAGE_REACTION_ADD
  * discord.driver.say({ user: "alice", channel: "general", content: "hi" });  // content only with MessageContent intent
  * await discord.driver.waitForMessage("general", (m) => m.author.bot === true);
  * await discord.driver.waitForThread({ parent: "requests", name: /feature/ });
@@ -33,7 +35,7 @@
  *   messages are not dispatched nor listed; a thread started from a message has the message's id.
  * - Driver over HTTP at `discord.driverUrl` (`/_driver`): GET `/`, `/guild`, `/channels/:ref/messages`, `/threads`,
  *   `/commands`, `/sessions`, `/interactions/:id`, `/messages/:id`; POST `/users`, `/members`, `/roles`, `/channels`,
- *   `/messages` (say), `/commands/run` and `/buttons/click` (`wait`: none|response|reply|followup|edit),
+ *   `/messages` (say), `/commands/run`, `/buttons/click`, `/selects/choose` (`wait`: none|response|reply|followup|edit), `/reactions`,
  *   `/wait/message`, `/wait/thread`, `/ratelimit`, `/gateway/reconnect`, `/gateway/invalidate`.
  * - `dataDir` persists state (JSON, atomic) across restarts; CLI: `npm run local -- discord --port N [--data DIR]`.
  */

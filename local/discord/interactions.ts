@@ -23,6 +23,7 @@ import type {
   APIInteractionDataResolved,
   APIMessageButtonInteractionData,
   APIMessageComponentButtonInteraction,
+  APIMessageComponentSelectMenuInteraction,
   APIMessageInteractionMetadata,
   APIModalSubmitInteraction,
   RESTPostAPIInteractionCallbackWithResponseResult,
@@ -248,6 +249,29 @@ export function createButtonInteraction(ctx: InteractionCtx, w: Where, message: 
   rec.source_message_id = message.id;
   const data: APIMessageButtonInteractionData = { custom_id: customId, component_type: ComponentType.Button };
   const payload = { ...common, type: InteractionType.MessageComponent, data, message: stripGuild(message) } as APIMessageComponentButtonInteraction;
+  send(ctx, rec, payload);
+  return { rec, payload };
+}
+
+export function createSelectInteraction(ctx: InteractionCtx, w: Where, message: MessageRec, customId: string, values: string[]): { rec: InteractionRec; payload: APIMessageComponentSelectMenuInteraction } {
+  const menu = findComponent(message.components as unknown[] | undefined, customId) as { type: number; disabled?: boolean; options?: { value: string }[]; min_values?: number; max_values?: number } | undefined;
+  if (!menu) throw new Error(`message ${message.id} has no component with custom_id "${customId}"`);
+  if (menu.type !== ComponentType.StringSelect) throw new Error(`component "${customId}" is not a string select (type ${menu.type})`);
+  if (menu.disabled) throw new Error(`select "${customId}" is disabled`);
+  const known = (menu.options ?? []).map((o) => o.value);
+  const bad = values.filter((v) => !known.includes(v));
+  if (bad.length) throw new Error(`select "${customId}" has no option ${bad.map((v) => JSON.stringify(v)).join(", ")} (has: ${known.join(", ")})`);
+  const min = menu.min_values ?? 1;
+  const max = menu.max_values ?? 1;
+  if (values.length < min || values.length > max) throw new Error(`select "${customId}" takes ${min}..${max} values, got ${values.length}`);
+  const { rec, common } = base(ctx, w, InteractionType.MessageComponent);
+  rec.source_message_id = message.id;
+  const payload = {
+    ...common,
+    type: InteractionType.MessageComponent,
+    data: { custom_id: customId, component_type: ComponentType.StringSelect, values },
+    message: stripGuild(message),
+  } as APIMessageComponentSelectMenuInteraction;
   send(ctx, rec, payload);
   return { rec, payload };
 }

@@ -4,10 +4,12 @@ import { z } from "zod";
 import { ChannelType, MessageFlags } from "discord-api-types/v10";
 import type { Store } from "./store.ts";
 import type { Logger } from "./log.ts";
-import { DiscordHttpError, methodNotAllowed, notFound, unauthorized, unknownGuild, unknownMember, unknownMessage, unknownUser, cannotEditOthers, invalidFormBody, unknownApplication } from "./errors.ts";
+import { DiscordHttpError, methodNotAllowed, notFound, unauthorized, unknownGuild, unknownMember, unknownMessage, unknownUser, cannotEditOthers, invalidFormBody, unknownApplication, invalidChannelType } from "./errors.ts";
 import { parseBody as readBody } from "./http-util.ts";
 import type { UploadedFile } from "./messages.ts";
-import { createMessage, deleteMessage, editMessage, requireChannel, stripGuild } from "./messages.ts";
+import { createMessage, deleteMessage, editMessage, isThread, requireChannel, stripGuild } from "./messages.ts";
+import { editChannel, channelEditBody } from "./channels.ts";
+import { react, reactionUsers } from "./reactions.ts";
 import { createThread } from "./threads.ts";
 import type { InteractionCtx } from "./interactions.ts";
 import { createFollowup, deleteWebhookMessage, editWebhookMessage, handleCallback, interactionByIdAndToken, interactionByWebhook, webhookMessage } from "./interactions.ts";
@@ -168,7 +170,24 @@ export function createRest(deps: RestDeps): (req: IncomingMessage, res: ServerRe
     const parent = requireChannel(deps, cid);
     return ok(channelPayload(store, createThread(deps, parent, parseBody(threadBody, json ?? {}), store.botUserId)), 201);
   });
-  on("PUT", "/channels/:id/thread-members/@me", ({ params: [cid] }) => (requireChannel(deps, cid), noContent));
+  on("PATCH", "/channels/:id", ({ params: [cid], json }) => ok(channelPayload(store, editChannel(deps, requireChannel(deps, cid), parseBody(channelEditBody, json ?? {})))));
+  on("PUT", "/channels/:id/thread-members/(@me|\\d+)", ({ params: [cid, uid] }) => {
+    if (!isThread(requireChannel(deps, cid))) throw invalidChannelType();
+    if (uid !== "@me" && !store.users.has(uid)) throw unknownUser();
+    return noContent;
+  });
+
+  // Reactions (the bot's own, and listing who reacted).
+  const reactionTarget = (cid: string, mid: string) => channelMessage(cid, mid);
+  on("PUT", "/channels/:id/messages/:id/reactions/([^/]+)/@me", ({ params: [cid, mid, emoji] }) => (react(deps, reactionTarget(cid, mid), store.botUserId, emoji, true), noContent));
+  on("DELETE", "/channels/:id/messages/:id/reactions/([^/]+)/@me", ({ params: [cid, mid, emoji] }) => (react(deps, reactionTarget(cid, mid), store.botUserId, emoji, false), noContent));
+  on("DELETE", "/channels/:id/messages/:id/reactions/([^/]+)/:id", ({ params: [cid, mid, emoji, uid] }) => (react(deps, reactionTarget(cid, mid), uid, emoji, false), noContent));
+  on("GET", "/channels/:id/messages/:id/reactions/([^/]+)", ({ params: [cid, mid, emoji], query }) => {
+    const limit = Math.min(100, Math.max(1, Number(query.get("limit") ?? 25) || 25));
+    const after = query.get("after");
+    const ids = reactionUsers(deps, reactionTarget(cid, mid), emoji).filter((id) => !after || BigInt(id) > BigInt(after));
+    return ok(ids.slice(0, limit).map((id) => userPayload(store.users.get(id)!)));
+  });
 
   // Guilds (read-only views the bot may fetch).
   const guild = (id: string) => {

@@ -99,6 +99,7 @@ const stateSchema = z.object({
   guildCommands: z.record(z.string(), z.array(z.any())),
   interactions: z.record(z.string(), z.any()),
   dmChannels: z.record(z.string(), z.string()),
+  reactions: z.record(z.string(), z.record(z.string(), z.array(z.string()))).default({}),
 });
 export type PersistedState = z.infer<typeof stateSchema>;
 
@@ -107,6 +108,8 @@ export interface StoreEvents {
   "message:update": [MessageRec];
   "message:delete": [MessageRec];
   "thread:create": [ChannelRec];
+  "channel:update": [ChannelRec];
+  "reaction": [{ messageId: string; userId: string; emoji: string; added: boolean }];
   /** An interaction got a callback, an @original edit or a follow-up. */
   interaction: [InteractionRec, InteractionEvent];
 }
@@ -137,6 +140,8 @@ export class Store extends EventEmitter<StoreEvents> {
   interactionsByToken = new Map<string, InteractionRec>();
   /** DM channel id by recipient user id. */
   dmChannels = new Map<string, string>();
+  /** Who reacted with what: message id → emoji key ("👍" or "name:id") → user ids. */
+  reactions = new Map<string, Record<string, string[]>>();
 
   readonly #file: string | undefined;
   #dirty = false;
@@ -191,6 +196,7 @@ export class Store extends EventEmitter<StoreEvents> {
       guildCommands: Object.fromEntries(this.guildCommands),
       interactions: Object.fromEntries(this.interactions),
       dmChannels: Object.fromEntries(this.dmChannels),
+      reactions: Object.fromEntries(this.reactions),
     };
     const tmp = `${this.#file}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(state));
@@ -215,6 +221,7 @@ export class Store extends EventEmitter<StoreEvents> {
     this.interactions = new Map(Object.entries(s.interactions));
     for (const i of this.interactions.values()) this.interactionsByToken.set(i.token, i);
     this.dmChannels = new Map(Object.entries(s.dmChannels));
+    this.reactions = new Map(Object.entries(s.reactions));
     for (const map of [this.users, this.guilds, this.channels, this.messages, this.interactions] as Map<string, unknown>[]) {
       for (const id of map.keys()) if (/^\d+$/.test(id)) this.ids.observe(id);
     }

@@ -1,0 +1,79 @@
+// discord.js: select menus, reactions both ways, archiving a thread, DMs from the bot, member fetches.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { once } from "node:events";
+import { ActionRowBuilder, Events, GatewayIntentBits, Partials, StringSelectMenuBuilder } from "discord.js";
+import type { Client, TextChannel } from "discord.js";
+import { startDiscord } from "../../../local/discord/index.ts";
+import type { DiscordStandIn } from "../../../local/discord/index.ts";
+import { readyClient } from "./helpers.ts";
+
+let discord: DiscordStandIn;
+let client: Client;
+
+beforeAll(async () => {
+  discord = await startDiscord();
+  client = await readyClient(discord, [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.GuildMessageReactions, GatewayIntentBits.GuildMembers], {
+    partials: [Partials.Message, Partials.Reaction, Partials.User],
+  });
+  await client.application!.commands.set([{ name: "menu", description: "Menu" }]);
+  client.on(Events.InteractionCreate, async (i) => {
+    if (i.isChatInputCommand()) {
+      const menu = new StringSelectMenuBuilder()
+        .setCustomId("risk")
+        .setMinValues(1)
+        .setMaxValues(2)
+        .addOptions({ label: "Low", value: "low" }, { label: "High", value: "high" });
+      await i.reply({ content: "risk?", components: [new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(menu)] });
+    }
+    if (i.isStringSelectMenu()) await i.update({ content: `risk: ${i.values.join("+")}`, components: [] });
+  });
+});
+afterAll(async () => {
+  await client?.destroy();
+  await discord?.close();
+});
+
+describe("discord.js, more", () => {
+  it("string select → interaction.values → update", async () => {
+    const reply = await discord.driver.runCommand({ user: "alice", channel: "general", name: "menu" }).reply();
+    expect(() => discord.driver.selectOption({ user: "alice", message: reply, customId: "risk", values: ["medium"] })).toThrow(/no option "medium"/);
+    expect(() => discord.driver.selectOption({ user: "alice", message: reply, customId: "risk", values: [] })).toThrow(/takes 1..2 values/);
+    const picked = await discord.driver.selectOption({ user: "alice", message: reply, customId: "risk", values: ["low", "high"] }).reply();
+    expect(picked.content).toBe("risk: low+high");
+  });
+
+  it("reactions: users' reach the bot (GuildMessageReactions); the bot's show in message.reactions", async () => {
+    const channel = client.channels.cache.get(discord.guild.channels.general) as TextChannel;
+    const msg = await channel.send("vote here");
+    const added = once(client, Events.MessageReactionAdd);
+    expect(discord.driver.react({ user: "bob", message: msg.id, emoji: "👍" })).toBe(true);
+    expect(discord.driver.react({ user: "bob", message: msg.id, emoji: "👍" })).toBe(false); // idempotent
+    const [reaction, user] = await added;
+    expect(reaction.emoji.name).toBe("👍");
+    expect(user.id).toBe(discord.guild.users.bob);
+    await msg.react("🎉");
+    const stored = discord.driver.message(msg.id)!;
+    expect(stored.reactions?.map((r) => [r.emoji.name, r.count, r.me])).toEqual([["👍", 1, false], ["🎉", 1, true]]);
+    const users = await msg.reactions.cache.get("👍")!.users.fetch();
+    expect([...users.keys()]).toEqual([discord.guild.users.bob]);
+  });
+
+  it("archives a thread (PATCH /channels/:id → THREAD_UPDATE)", async () => {
+    const channel = client.channels.cache.get(discord.guild.channels.requests) as TextChannel;
+    const thread = await channel.threads.create({ name: "req-1" });
+    const updated = once(client, Events.ThreadUpdate);
+    await thread.setArchived(true);
+    const [, after] = await updated;
+    expect(after.archived).toBe(true);
+    expect(discord.driver.threads("requests").find((t) => t.id === thread.id)?.thread_metadata?.archived).toBe(true);
+  });
+
+  it("DMs a user (POST /users/@me/channels) and fetches members over REST", async () => {
+    const alice = await client.users.fetch(discord.guild.users.alice);
+    await alice.send("your export is ready");
+    const dm = discord.driver.messages("dm", { user: "alice" });
+    expect(dm.map((m) => m.content)).toEqual(["your export is ready"]);
+    const member = await client.guilds.cache.get(discord.guild.id)!.members.fetch({ user: discord.guild.users.admin, force: true });
+    expect(member.roles.cache.has(discord.guild.roles.admin)).toBe(true);
+  });
+});
