@@ -26,12 +26,22 @@ const SAFE_CONFIG = [
   "-c", "diff.relative=false",
 ];
 
+/**
+ * The environment for git: no inherited GIT_* variables (GIT_DIR, GIT_OBJECT_DIRECTORY,
+ * GIT_ALTERNATE_OBJECT_DIRECTORIES… could point git at other objects than repoDir's).
+ */
+export function gitEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("GIT_")) env[k] = v;
+  return { ...env, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
+}
+
 function run(repoDir: string, args: string[], input?: Buffer): Buffer {
   const r = spawnSync("git", [...SAFE_CONFIG, ...args], {
     cwd: repoDir,
     input,
     maxBuffer: MAX_BUFFER,
-    env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" },
+    env: gitEnv(),
   });
   if (r.error) throw new GitError(`git ${args[0]} failed in ${repoDir}: ${r.error.message}`);
   if (r.status !== 0) {
@@ -54,7 +64,7 @@ export function resolveCommit(repoDir: string, ref: string): string {
   const r = spawnSync("git", [...SAFE_CONFIG, "rev-parse", "--verify", "--quiet", `${ref}^{commit}`], {
     cwd: repoDir,
     encoding: "utf8",
-    env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", LC_ALL: "C" },
+    env: gitEnv(),
   });
   if (r.error) throw new GitError(`cannot run git in ${repoDir}: ${r.error.message}`);
   if (r.status !== 0) {
@@ -66,7 +76,7 @@ export function resolveCommit(repoDir: string, ref: string): string {
 
 /** Like a pull request: the common ancestor the head branched from. */
 export function mergeBase(repoDir: string, base: string, head: string): string {
-  const r = spawnSync("git", [...SAFE_CONFIG, "merge-base", base, head], { cwd: repoDir, encoding: "utf8" });
+  const r = spawnSync("git", [...SAFE_CONFIG, "merge-base", base, head], { cwd: repoDir, encoding: "utf8", env: gitEnv() });
   if (r.status !== 0) throw new GitError(`no merge base between ${base} and ${head} in ${repoDir}`);
   return r.stdout.trim();
 }

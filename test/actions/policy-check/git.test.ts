@@ -1,5 +1,6 @@
 import { describe, it, expect, afterEach } from "vitest";
 import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { makeRepo, type TestRepo } from "../../helpers/git.ts";
 import {
   readChangeSet,
@@ -144,6 +145,25 @@ describe("readChangeSet", () => {
     repo.write({ "b.ts": "b\n" });
     repo.commit("unrelated");
     expect(() => readChangeSet(repo.dir, "main", "other")).toThrow(/no merge base between/);
+  });
+
+  it("reads repoDir even when the environment points GIT_DIR elsewhere", () => {
+    repo = makeRepo();
+    repo.write({ "a.ts": "a\n" });
+    repo.commit("base");
+    repo.git("checkout", "-q", "-b", "feature");
+    repo.write({ "b.ts": "b\n" });
+    repo.commit("feature");
+    const decoy = makeRepo();
+    const saved = process.env.GIT_DIR;
+    process.env.GIT_DIR = join(decoy.dir, ".git");
+    try {
+      expect(readChangeSet(repo.dir, "main", "feature").files.map((f) => f.path)).toEqual(["b.ts"]);
+    } finally {
+      if (saved === undefined) delete process.env.GIT_DIR;
+      else process.env.GIT_DIR = saved;
+      decoy.cleanup();
+    }
   });
 
   it("returns an empty change when head equals base", () => {
