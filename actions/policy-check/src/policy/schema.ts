@@ -141,6 +141,10 @@ export const policySchema = z
           .default(true)
           .describe("Flag obj[expr] with a non-literal or concatenated key on globalThis, process, Reflect, Function, module, require and sensitive modules."),
         fsWrites: z.boolean().default(true).describe("Flag filesystem writes (fs, fs/promises, write streams)."),
+        clientToken: z
+          .boolean()
+          .default(true)
+          .describe("Flag reading the Discord client's credentials: client.token, client.rest (also via interaction.client)."),
       })
       .prefault({}),
     network: z

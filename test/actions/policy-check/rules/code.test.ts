@@ -140,6 +140,15 @@ const hostile: [name: string, code: string, rule: string][] = [
   ["http options socketPath", `import http from "http";\nhttp.get({ socketPath: "/var/run/docker.sock", path: "/containers" });`, "api/network"],
   ["new URL with backslash trick", `fetch(new URL("/\\\\evil.example/x", "https://discord.com"));`, "api/network"],
   ["fetch without a host", `fetch("file:///etc/passwd");`, "api/network"],
+  ["globalThis.constructor.constructor", `globalThis.constructor.constructor("return process")();`, "api/function-constructor"],
+  ["process.getBuiltinModule", `const cp = process.getBuiltinModule("node:child_process");`, "api/forbidden-module"],
+  ["process.getBuiltinModule fs write", `process.getBuiltinModule("fs").writeFileSync("x", "y");`, "api/fs-write"],
+  ["process.getBuiltinModule non-literal", `process.getBuiltinModule(name);`, "api/dynamic-require"],
+  ["interaction.client.token", `await interaction.reply(interaction.client.token);`, "api/client-token"],
+  ["client.token", `send(client.token);`, "api/client-token"],
+  ["client['tok' + 'en']", `send(client["tok" + "en"]);`, "api/client-token"],
+  ["destructured client token", `const { client: { token } } = interaction;`, "api/client-token"],
+  ["client.rest", `const rest = interaction.client.rest;`, "api/client-token"],
   ["describe.only", `describe.only("x", () => {});`, "tests/skip-only"],
   ["it.skip", `it.skip("x", () => {});`, "tests/skip-only"],
   ["test.skipIf", `test.skipIf(true)("x", () => {});`, "tests/skip-only"],
@@ -195,6 +204,7 @@ export default definePlugin({
   ["local variables named like globals in members", `const cfg = { process: { env: { X: 1 } } };\ncfg.process.env.X;`],
   ["array element access with variables", `const items = [1, 2];\nconst i = 0;\nitems[i];\nconst map: Record<string, number> = {};\nmap[key];`],
   ["process members that are harmless", `console.log(process.version, process.platform, process.uptime());\nprocess.nextTick(() => {});\nprocess.on("warning", () => {});`],
+  ["client members that are fine, and interaction tokens handled by discord.js", `const ping = interaction.client.ws.ping;\nconst name = interaction.client.user?.username;\nconst { user } = interaction.client;`],
   ["JSX component", `export const App = () => <div className="x" onClick={() => setTimeout(() => {}, 1)}>{"eval"}</div>;`],
 ];
 

@@ -282,7 +282,7 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     }
     const arg0 = args[0];
     const isNew = ts.isNewExpression(node);
-    if (!isNew && (callee === "require" || callee === "module.require")) {
+    if (!isNew && (callee === "require" || callee === "module.require" || callee === "process.getBuiltinModule")) {
       const spec = arg0 ? scope.fold(arg0) : undefined;
       if (spec !== undefined) checkModule(spec, node);
       else if (api.dynamicModules) report(node, "api/dynamic-require", "require() with a non-literal specifier");
@@ -368,6 +368,27 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     }
   };
 
+  // the Discord client holds the bot token: client.token, interaction.client.token, client.rest …
+  const isClient = (e: ts.Expression): boolean => {
+    const n = unwrap(e);
+    return (ts.isIdentifier(n) && n.text === "client") || scope.memberName(n) === "client";
+  };
+  const checkClientSecret = (node: ts.Node, object: ts.Expression, name: string | undefined) => {
+    if (api.clientToken && (name === "token" || name === "rest") && isClient(object)) {
+      report(node, "api/client-token", `reads client.${name} (the bot's credentials)`);
+    }
+  };
+  const checkClientDestructure = (pattern: ts.ObjectBindingPattern, fromClient: boolean) => {
+    for (const el of pattern.elements) {
+      const keyNode = el.propertyName ?? el.name;
+      const key = ts.isIdentifier(keyNode) || ts.isStringLiteral(keyNode) ? keyNode.text : ts.isComputedPropertyName(keyNode) ? scope.fold(keyNode.expression) : undefined;
+      if (fromClient && (key === "token" || key === "rest" || (key === undefined && !el.dotDotDotToken))) {
+        report(el, "api/client-token", `reads client.${key ?? "[computed]"} (the bot's credentials)`);
+      }
+      if (ts.isObjectBindingPattern(el.name)) checkClientDestructure(el.name, key === "client");
+    }
+  };
+
   const isConsumed = (node: ts.Node): boolean => {
     const p = node.parent;
     return (ts.isPropertyAccessExpression(p) || ts.isElementAccessExpression(p)) && p.expression === node;
@@ -417,6 +438,7 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       }
       case ts.SyntaxKind.VariableDeclaration: {
         const d = node as ts.VariableDeclaration;
+        if (d.initializer && ts.isObjectBindingPattern(d.name) && api.clientToken) checkClientDestructure(d.name, isClient(d.initializer));
         if (d.initializer) {
           const isConst = ts.isVariableDeclarationList(d.parent) && (d.parent.flags & ts.NodeFlags.Const) !== 0;
           bindName(d.name, scope.resolve(d.initializer), d.initializer, isConst, d);
@@ -453,6 +475,7 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
             }
           }
         }
+        checkClientSecret(ea, ea.expression, scope.fold(ea.argumentExpression));
         if (!isConsumed(node)) {
           const path = scope.resolve(ea);
           if (path !== undefined) checkValue(path, ea, positionOf(ea));
@@ -460,6 +483,7 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
         break;
       }
       case ts.SyntaxKind.PropertyAccessExpression: {
+        checkClientSecret(node, (node as ts.PropertyAccessExpression).expression, (node as ts.PropertyAccessExpression).name.text);
         if (!isConsumed(node)) {
           const path = scope.resolve(node as ts.PropertyAccessExpression);
           if (path !== undefined) checkValue(path, node, positionOf(node));

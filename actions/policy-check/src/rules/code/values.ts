@@ -75,14 +75,12 @@ export function isPlainLiteral(node: ts.Expression): boolean {
  * `.constructor` access (so this is `x.constructor.constructor`, i.e. Function).
  */
 export function member(base: string | undefined, name: string, objectIsConstructor = false): string | undefined {
-  if (base === undefined) {
-    // x.constructor.constructor is Function for any x
-    return name === "constructor" && objectIsConstructor ? "Function" : undefined;
-  }
-  if (base === GLOBAL) return GLOBAL_OBJECTS.has(name) ? GLOBAL : name === "process" ? "process" : name;
-  if (name === "constructor" && (base === FUNCTION_LITERAL || base === "Function" || base === "Function.prototype" || base.endsWith(".constructor"))) {
+  // x.constructor.constructor is Function for any x; so is the constructor of a function
+  if (name === "constructor" && (objectIsConstructor || base === FUNCTION_LITERAL || base === "Function" || base === "Function.prototype" || base?.endsWith(".constructor"))) {
     return "Function";
   }
+  if (base === undefined) return undefined;
+  if (base === GLOBAL) return GLOBAL_OBJECTS.has(name) ? GLOBAL : name === "process" ? "process" : name;
   if (base === FUNCTION_LITERAL) return undefined;
   const mod = splitModulePath(base);
   if (mod) {
@@ -203,7 +201,7 @@ export class Scope {
         }
         const callee = this.resolve(call.expression);
         if (callee === undefined) return undefined;
-        if (callee === "require" || callee === "module.require") {
+        if (callee === "require" || callee === "module.require" || callee === "process.getBuiltinModule") {
           const spec = arg0 ? this.fold(arg0) : undefined;
           return spec === undefined ? undefined : modulePath(spec);
         }
