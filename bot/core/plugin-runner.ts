@@ -34,12 +34,12 @@ interface FailureRecord {
 /** Report the 1st, 10th, 100th… occurrence: one issue per fingerprint, with a rising count. */
 const shouldReport = (count: number) => Number.isInteger(Math.log10(count));
 
-export function fingerprint(plugin: string, kind: PluginKind, error: Error): string {
+export function fingerprint(plugin: string, kind: PluginKind | "core", error: Error): string {
   const message = error.message.replace(/\b[0-9a-f]{8,}\b/gi, "H").replace(/\d+/g, "N");
   const frame = (error.stack ?? "")
     .split("\n")
-    .find((l) => l.includes("/bot/plugins/"))
-    ?.replace(/^.*\/bot\/plugins\//, "")
+    .find((l) => l.includes(kind === "core" ? "/bot/" : "/bot/plugins/"))
+    ?.replace(/^.*\/bot\//, "")
     .replace(/:\d+\)?$/, "");
   return createHash("sha256").update([plugin, kind, error.name, message, frame ?? ""].join("|")).digest("hex").slice(0, 32);
 }
@@ -96,10 +96,17 @@ export class PluginRunner {
     }
   }
 
-  private recordFailure(plugin: string, kind: PluginKind, error: Error, timeout: boolean): string {
+  /** A failure in bot core (not a plugin): reported the same way, not counted as a plugin's. */
+  reportCore(label: string, error: Error): string {
+    return this.recordFailure(`core:${label}`, "core", error, false);
+  }
+
+  private recordFailure(plugin: string, kind: PluginKind | "core", error: Error, timeout: boolean): string {
     const fp = fingerprint(plugin, kind, error);
-    this.errorCounts.set(plugin, (this.errorCounts.get(plugin) ?? 0) + 1);
-    this.opts.onError?.(plugin, kind);
+    if (kind !== "core") {
+      this.errorCounts.set(plugin, (this.errorCounts.get(plugin) ?? 0) + 1);
+      this.opts.onError?.(plugin, kind);
+    }
     let rec = this.failures.get(fp);
     if (!rec) this.failures.set(fp, (rec = { count: 0, firstSeen: new Date().toISOString() }));
     rec.count++;

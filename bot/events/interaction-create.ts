@@ -32,6 +32,7 @@ async function chatCommand(interaction: ChatInputCommandInteraction, ctx: BotCon
       return "ok";
     } catch (err) {
       ctx.log.error({ err, command: name }, "core command failed");
+      if (!(err instanceof AppLinkError)) ctx.runner.reportCore(`/${name}`, err instanceof Error ? err : new Error(String(err)));
       await replyError(interaction, failureText(err));
       return "error";
     }

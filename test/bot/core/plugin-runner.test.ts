@@ -34,6 +34,15 @@ describe("plugin runner", () => {
     expect(reports[0].fingerprint).not.toBe(reports[2].fingerprint);
   });
 
+  it("reports core failures too, without counting them against a plugin", async () => {
+    const reports: RuntimeErrorReport[] = [];
+    const runner = new PluginRunner({ plugins: [], timeoutMs: 50, report: async (r) => void reports.push(r) });
+    runner.reportCore("/status", new RangeError("bad"));
+    await new Promise((r) => setImmediate(r));
+    expect(reports).toMatchObject([{ plugin: "core:/status", kind: "core", name: "RangeError", count: 1 }]);
+    expect(runner.errorCounts.size).toBe(0);
+  });
+
   it("a failing reporter does not break the caller", async () => {
     const p = definePlugin({ name: "pp", description: "" });
     const runner = new PluginRunner({ plugins: [p], timeoutMs: 50, report: () => Promise.reject(new Error("app down")) });
