@@ -97,7 +97,15 @@ export class Gateway {
     }
     const hello: GatewayHello = { op: GatewayOpcodes.Hello, d: { heartbeat_interval: this.#opts.heartbeatIntervalMs }, s: null, t: null };
     ws.send(JSON.stringify(hello));
-    ws.on("message", (raw, isBinary) => this.#onMessage(conn, raw as Buffer, isBinary));
+    ws.on("message", (raw, isBinary) => {
+      try {
+        this.#onMessage(conn, raw as Buffer, isBinary);
+      } catch (err) {
+        // A bug here must not take the server down: close as Discord does on its own errors (clients resume).
+        this.#log.error({ err: String(err), stack: (err as Error).stack }, "discord stand-in: gateway internal error");
+        ws.close(GatewayCloseCodes.UnknownError, "Unknown error.");
+      }
+    });
     ws.on("close", (code) => {
       const s = conn.session;
       if (s && s.ws === ws) {

@@ -5,8 +5,8 @@ import type { TextChannelType, APIAttachment, APIMessage, GatewayMessageCreateDi
 import type { ChannelRec, MessageRec, Store, UserRec } from "./store.ts";
 import type { Gateway } from "./gateway.ts";
 import { Intents } from "./intents.ts";
-import { userPayload } from "./payloads.ts";
-import { emptyMessage, unknownChannel } from "./errors.ts";
+import { channelPayload, userPayload } from "./payloads.ts";
+import { DiscordHttpError, emptyMessage, unknownChannel } from "./errors.ts";
 import type { MessageBody, MessageEditBody } from "./rest-schemas.ts";
 
 export interface Ctx {
@@ -88,6 +88,7 @@ export function createMessage(ctx: Ctx, o: CreateMessageOpts): MessageRec {
   const hasContent =
     (o.body.content ?? "").length > 0 || (o.body.embeds?.length ?? 0) > 0 || files.length > 0 || (o.body.components?.length ?? 0) > 0 || (o.body.sticker_ids?.length ?? 0) > 0 || o.body.poll !== undefined;
   if (!hasContent && !((o.extraFlags ?? 0) & MessageFlags.Loading)) throw emptyMessage();
+  if (o.channel.thread_metadata?.archived && o.channel.thread_metadata.locked) throw new DiscordHttpError(400, 50083, "Thread is archived");
   const id = store.ids.next();
   const content = o.body.content ?? "";
   const m = mentionsIn(ctx, content);
@@ -130,6 +131,13 @@ export function createMessage(ctx: Ctx, o: CreateMessageOpts): MessageRec {
     list.push(id);
     o.channel.last_message_id = id;
     if (isThread(o.channel)) o.channel.message_count++;
+    const meta = o.channel.thread_metadata;
+    if (meta?.archived && !meta.locked) {
+      // Posting in an archived (unlocked) thread unarchives it, as on Discord.
+      meta.archived = false;
+      meta.archive_timestamp = new Date().toISOString();
+      ctx.gateway.dispatch({ t: GatewayDispatchEvents.ThreadUpdate, guildId: o.channel.guild_id, intent: Intents.Guilds, data: channelPayload(ctx.store, o.channel) });
+    }
   }
   store.changed();
   if (!ephemeral) dispatchMessage(ctx, GatewayDispatchEvents.MessageCreate, msg);

@@ -70,12 +70,17 @@ export async function startDiscord(opts: DiscordOptions = {}): Promise<DiscordSt
 
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://x").pathname;
-    if (path.startsWith("/api/v10/")) return void rest(req, res, path.slice("/api/v10".length));
+    const fail = (err: unknown) => {
+      log.error({ err: String(err) }, "discord stand-in: request failed");
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ message: "500: Internal Server Error", code: 0 }));
+    };
+    if (path.startsWith("/api/v10/")) return void rest(req, res, path.slice("/api/v10".length)).catch(fail);
     if (path.startsWith("/api/")) {
       res.writeHead(404, { "content-type": "application/json" });
       return void res.end(JSON.stringify({ message: "404: Not Found (the stand-in serves API v10 only)", code: 0 }));
     }
-    if (path.startsWith("/_driver/") || path === "/_driver") return void driverHttp(req, res, path.slice("/_driver".length) || "/");
+    if (path.startsWith("/_driver/") || path === "/_driver") return void driverHttp(req, res, path.slice("/_driver".length) || "/").catch(fail);
     const att = /^\/attachments\/\d+\/(\d+)\/[^/]+$/.exec(path);
     if (att && req.method === "GET") {
       const data = store.attachments.get(att[1]);

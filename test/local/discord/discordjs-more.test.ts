@@ -66,6 +66,20 @@ describe("discord.js, more", () => {
     const [, after] = await updated;
     expect(after.archived).toBe(true);
     expect(discord.driver.threads("requests").find((t) => t.id === thread.id)?.thread_metadata?.archived).toBe(true);
+    const reopened = once(client, Events.ThreadUpdate);
+    await thread.send("one more thing"); // posting unarchives an unlocked thread
+    expect((await reopened)[1].archived).toBe(false);
+    await thread.edit({ archived: true, locked: true });
+    await expect(thread.send("locked out")).rejects.toMatchObject({ code: 50083 });
+  });
+
+  it("a slash command in the bot's DM carries `user`, not `member`", async () => {
+    const seen = once(client, Events.InteractionCreate);
+    const h = discord.driver.runCommand({ user: "bob", channel: "dm", name: "menu" });
+    const [i] = await seen;
+    expect(i.inGuild()).toBe(false);
+    expect(i.user.id).toBe(discord.guild.users.bob);
+    expect((await h.reply()).channel_id).toBe(discord.driver.channel("dm", undefined, "bob").id);
   });
 
   it("DMs a user (POST /users/@me/channels) and fetches members over REST", async () => {
