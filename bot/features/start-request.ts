@@ -7,6 +7,9 @@ import type { Recipe } from "../app-link/protocol.ts";
 import { actorOf } from "../core/actor.ts";
 import { renderProgress } from "../progress/render.ts";
 
+/** After this long without an answer from the app, the interaction is deferred. */
+export const DEFER_AFTER_MS = 1000;
+
 export function describeRecipe(recipe: Recipe): string {
   switch (recipe.kind) {
     case "add-command":
@@ -24,13 +27,20 @@ export async function startFeatureRequest(
   text: string,
   recipe?: Recipe,
 ): Promise<{ changeId: string; threadId?: string }> {
-  const { changeId, trackingIssueUrl } = await ctx.appLink.submitRequest({
+  const submitting = ctx.appLink.submitRequest({
     id: `discord-${interaction.id}`,
     requester: actorOf(interaction),
     text,
     recipe,
     origin: { guildId: interaction.guildId ?? undefined, channelId: interaction.channelId ?? "dm" },
   });
+  // Discord wants a first answer within 3 s: if the app is slow, show "thinking…" meanwhile.
+  submitting.catch(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  const quick = await Promise.race([submitting.then(() => true, () => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), DEFER_AFTER_MS)))]);
+  clearTimeout(timer);
+  if (!quick) await interaction.deferReply();
+  const { changeId, trackingIssueUrl } = await submitting;
   const title = text.length > 80 ? `${text.slice(0, 77)}…` : text;
   const announcement = [
     `📝 **Feature request** from <@${interaction.user.id}> — change \`${changeId}\``,
@@ -39,8 +49,9 @@ export async function startFeatureRequest(
   ]
     .filter(Boolean)
     .join("\n");
-  const response = await interaction.reply({ content: announcement, allowedMentions: { parse: [] }, withResponse: true });
-  const message = response.resource?.message;
+  const message = interaction.deferred
+    ? await interaction.editReply({ content: announcement, allowedMentions: { parse: [] } })
+    : (await interaction.reply({ content: announcement, allowedMentions: { parse: [] }, withResponse: true })).resource?.message;
   const initial = renderProgress(changeId, text, trackingIssueUrl ? { changeId, state: "queued", at: new Date().toISOString(), trackingIssueUrl } : undefined);
 
   // In a guild text channel: a thread on the announcement. Elsewhere (DMs, threads): progress in place.

@@ -28,6 +28,8 @@ export interface FakeApp {
   status: AppStatus;
   /** Next POST /changes answers with this error instead (once). */
   failNextSubmit?: { status: number; error: string };
+  /** Delay before answering POST /changes (a slow app). */
+  submitDelayMs: number;
   emit(event: Omit<ProgressEvent, "at"> & { at?: string }): void;
   /** Resolves when n event-stream clients are connected. */
   streamClients(n?: number): Promise<void>;
@@ -48,6 +50,7 @@ export async function startFakeApp(token = "test-app-token-0123456789"): Promise
     rollbacks: [],
     votes: [],
     eventStreamRequests: [],
+    submitDelayMs: 0,
     status: {
       version: { commit: "abc1234def", prUrl: "https://github.com/ouro/ouro/pull/7", deployedAt: new Date().toISOString() },
       health: "ok",
@@ -110,6 +113,7 @@ export async function startFakeApp(token = "test-app-token-0123456789"): Promise
       if (req.method === "POST" && path === "/changes") {
         const parsed = changeRequestSchema.safeParse(await readJson(req));
         if (!parsed.success) return send(res, 400, { error: `bad change request: ${parsed.error.issues[0].message}` });
+        if (app.submitDelayMs) await new Promise((r) => setTimeout(r, app.submitDelayMs));
         if (app.failNextSubmit) {
           const f = app.failNextSubmit;
           app.failNextSubmit = undefined;

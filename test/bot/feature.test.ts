@@ -114,6 +114,20 @@ describe("/feature", () => {
     expect(h.app.requests).toHaveLength(before);
   });
 
+  it("defers when the app is slow, then announces in the deferred reply and opens the thread", async () => {
+    h.app.submitDelayMs = 1300;
+    try {
+      const handle = h.discord.driver.runCommand({ user: "bob", channel: "general", name: "feature", subcommand: "request", options: { text: "slow but sure" } });
+      const first = await handle.response(3000);
+      expect(first.callbackType).toBe(5); // DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE, inside Discord's 3 s
+      const [edited] = await handle.edits(1, 4000);
+      expect(edited.content).toContain("slow but sure");
+      await h.discord.driver.waitForThread({ parent: "general", name: /slow but sure/ });
+    } finally {
+      h.app.submitDelayMs = 0;
+    }
+  });
+
   it("shows the app's refusal (e.g. emergency stop) and opens no thread", async () => {
     const threads = h.discord.driver.threads("general").length;
     h.app.failNextSubmit = { status: 409, error: "Ouro is stopped: no new self-edits until an admin resumes it." };
