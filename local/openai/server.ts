@@ -8,6 +8,7 @@ import pino, { type Logger } from "pino";
 import { ApiError } from "./errors.ts";
 import { parseChatRequest } from "./request.ts";
 import { buildTurn, toChunks, toCompletion, type ScriptedTurn } from "./completion.ts";
+import { DRIVER_HELP, enqueueSchema, injectSchema, parseDriverBody } from "./driver.ts";
 
 export type { ScriptedTurn, ScriptedToolCall } from "./completion.ts";
 
@@ -107,6 +108,7 @@ export async function startOpenAI(opts: OpenAIStandInOptions = {}): Promise<Open
     const url = new URL(req.url ?? "/", "http://localhost");
     const path = url.pathname.replace(/\/+$/, "");
     log.debug({ method: req.method, path }, "request");
+    if (path === "/_driver" || path.startsWith("/_driver/")) return driver(req, res, path);
     if (req.headers.authorization !== `Bearer ${apiKey}`) {
       const given = (req.headers.authorization ?? "").replace(/^Bearer\s+/i, "");
       throw new ApiError(
@@ -128,6 +130,32 @@ export async function startOpenAI(opts: OpenAIStandInOptions = {}): Promise<Open
       return sendJson(res, 200, modelObject(id));
     }
     throw new ApiError(404, `Invalid URL (${req.method} ${url.pathname})`);
+  }
+
+  function injectError({ status, times = 1, message, retryAfterMs }: InjectedError): void {
+    const text = message ?? (status === 429 ? "Rate limit reached for requests (local/openai injected)." : "The server had an error while processing your request (local/openai injected).");
+    for (let i = 0; i < times; i++) errors.push({ status, message: text, retryAfterMs });
+  }
+
+  async function driver(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const route = `${req.method} ${path}`;
+    if (route === "GET /_driver") return sendJson(res, 200, { endpoints: DRIVER_HELP });
+    if (route === "GET /_driver/requests") return sendJson(res, 200, { requests });
+    if (route === "POST /_driver/enqueue") {
+      queue.push(...parseDriverBody(enqueueSchema, await readBody(req)).responses);
+      return sendJson(res, 200, { pending: queue.length });
+    }
+    if (route === "POST /_driver/errors") {
+      injectError(parseDriverBody(injectSchema, await readBody(req)));
+      return sendJson(res, 200, { injected: errors.length });
+    }
+    if (route === "POST /_driver/reset") {
+      queue.length = 0;
+      errors.length = 0;
+      requests.length = 0;
+      return sendJson(res, 200, {});
+    }
+    throw new ApiError(404, `driver: no route ${route}; see GET /_driver`);
   }
 
   const server = createServer((req, res) => {
@@ -156,10 +184,7 @@ export async function startOpenAI(opts: OpenAIStandInOptions = {}): Promise<Open
     requests,
     enqueue: (...responses) => void queue.push(...responses),
     handle: (fn) => void (handler = fn),
-    injectError: ({ status, times = 1, message, retryAfterMs }) => {
-      const text = message ?? (status === 429 ? "Rate limit reached for requests (local/openai injected)." : "The server had an error while processing your request (local/openai injected).");
-      for (let i = 0; i < times; i++) errors.push({ status, message: text, retryAfterMs });
-    },
+    injectError,
     pending: () => queue.length,
     close: () =>
       new Promise<void>((resolve, reject) => {
