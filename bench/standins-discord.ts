@@ -1,11 +1,12 @@
 // Discord stand-in throughput: gateway dispatches per second delivered to one connected client.
 // A raw `ws` client identifies (GuildMessages + MessageContent) and counts MESSAGE_CREATE frames while
 // the driver posts user messages (each one a stored message + an intent-filtered dispatch); then the
-// same with discord.js receiving them (parsing + caching), as a peer figure of what a bot sees.
+// same with discord.js receiving them (parsing + caching), and interaction round trips through discord.js
+// (latency and rate), so the bot benchmark knows the stand-in's share of its figures.
 import { once } from "node:events";
 import { WebSocket } from "ws";
 import { Client, Events, GatewayIntentBits } from "discord.js";
-import { figure, report } from "./report.ts";
+import { figure, percentile, report } from "./report.ts";
 import type { Figure } from "./report.ts";
 import { startDiscord } from "../local/discord/index.ts";
 import type { DiscordStandIn } from "../local/discord/index.ts";
@@ -58,7 +59,7 @@ async function pump(discord: DiscordStandIn, total: number, received: (n: number
 }
 
 export async function benchDiscord(): Promise<Record<string, Figure>> {
-  const discord = await startDiscord({ rateLimitPerSecond: 1_000_000 });
+  const discord = await startDiscord({ rateLimitPerSecond: 1_000_000, interactionTimeoutMs: 60_000 });
   try {
     const raw = await rawClient(discord);
     await pump(discord, 5_000, raw.waitFor, 0); // warm-up
@@ -84,10 +85,32 @@ export async function benchDiscord(): Promise<Record<string, Figure>> {
       });
     await pump(discord, 2_000, djsWait, 0);
     const djsRate = await pump(discord, 20_000, djsWait, 2_000);
+
+    // Interaction round trips through discord.js (INTERACTION_CREATE → POST callback → reply stored),
+    // the stand-in's share of what the bot benchmark measures: sequential latency, then concurrent rate.
+    await client.application!.commands.set([{ name: "ping", description: "Ping" }]);
+    client.on(Events.InteractionCreate, (i) => void (i.isChatInputCommand() && i.reply("pong")));
+    const lat: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const t = performance.now();
+      await discord.driver.runCommand({ user: "alice", channel: "general", name: "ping" }).reply();
+      if (i >= 50) lat.push(performance.now() - t);
+    }
+    const n = 2_000;
+    const t1 = performance.now();
+    const inflight: Promise<unknown>[] = [];
+    for (let i = 0; i < n; i++) {
+      inflight.push(discord.driver.runCommand({ user: "alice", channel: "general", name: "ping", timeoutMs: 30_000 }).reply(30_000));
+      if (inflight.length >= 100) await Promise.all(inflight.splice(0));
+    }
+    await Promise.all(inflight);
+    const roundTrips = (n / (performance.now() - t1)) * 1000;
     await client.destroy();
     return {
       discord_dispatch_per_s: figure(rawRate, "dispatches/s", { target: TARGET, higherIsBetter: true }),
       discord_dispatch_discordjs_per_s: figure(djsRate, "dispatches/s", { higherIsBetter: true }),
+      discord_interaction_p50_ms: figure(percentile(lat, 50), "ms"),
+      discord_interactions_per_s: figure(roundTrips, "interactions/s", { higherIsBetter: true }),
     };
   } finally {
     await discord.close();

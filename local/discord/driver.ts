@@ -398,7 +398,9 @@ export class InteractionHandle {
 
   /** Called by the store's single interaction listener (see `track`). */
   observe(ev: InteractionEvent): void {
-    this.events.push({ ...ev, message: ev.message ? structuredClone(ev.message) : undefined }); // snapshot: later edits mutate the stored message
+    // Edits are snapshotted (later edits mutate the stored message); other events are re-read from the store.
+    const snapshot = ev.message && (ev.kind === "original-edit" || ev.kind === "followup-edit");
+    this.events.push(snapshot ? { ...ev, message: structuredClone(ev.message) } : ev);
   }
 
   /** The stored interaction (callback type, @original id, follow-up ids). */

@@ -1,6 +1,6 @@
 // Interactions: the driver creates them (INTERACTION_CREATE), the bot answers through the
 // callback endpoint and the app's webhook (@original edits, follow-ups), as on Discord.
-import { randomBytes } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import {
   ApplicationCommandOptionType,
   ChannelType,
@@ -55,7 +55,7 @@ interface Where {
 function base(ctx: InteractionCtx, w: Where, type: InteractionType): { rec: InteractionRec; common: Record<string, unknown> } {
   const id = ctx.store.ids.next();
   // Shaped like Discord's: base64 of "interaction:<id>:<secret>" (URL-safe, no separators to escape).
-  const token = Buffer.from(`interaction:${id}:${randomBytes(48).toString("base64url")}`).toString("base64url");
+  const token = Buffer.from(`interaction:${id}:${randomUUID()}${randomUUID()}`).toString("base64url");
   const rec: InteractionRec = { id, token, type, channel_id: w.channel.id, user_id: w.user.id, created_at: Date.now(), followup_ids: [], ...(w.guild ? { guild_id: w.guild.id } : {}) };
   ctx.store.interactions.set(id, rec);
   ctx.store.interactionsByToken.set(token, rec);

@@ -22,6 +22,7 @@ export interface RateLimitResult {
 export class RateLimiter {
   readonly #limit: number;
   readonly #windows = new Map<string, { resetAt: number; used: number }>();
+  readonly #bucketIds = new Map<string, string>();
   readonly #injections: (RateLimitInjection & { left: number })[] = [];
   /** Requests answered with an injected 429. */
   hits: string[] = [];
@@ -45,7 +46,8 @@ export class RateLimiter {
 
   check(method: string, path: string): RateLimitResult {
     const key = RateLimiter.bucketKey(method, path);
-    const bucket = createHash("sha1").update(key).digest("hex").slice(0, 16);
+    let bucket = this.#bucketIds.get(key);
+    if (bucket === undefined) this.#bucketIds.set(key, (bucket = createHash("sha1").update(key).digest("hex").slice(0, 16)));
     const now = Date.now();
     let w = this.#windows.get(key);
     if (!w || w.resetAt <= now) this.#windows.set(key, (w = { resetAt: now + 1000, used: 0 }));
