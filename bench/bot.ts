@@ -89,7 +89,14 @@ function ouroBot(discord: DiscordStandIn, dataDir: string): Runner {
   };
 }
 
-async function measure(discord: DiscordStandIn): Promise<{ latencies: number[]; throughput: number }> {
+interface Sample {
+  latencies: number[];
+  throughput: number;
+  /** Process CPU time per interaction in the concurrent phase (stand-in + driver + bot): steadier than wall time on a busy machine. */
+  cpuUs: number;
+}
+
+async function measure(discord: DiscordStandIn): Promise<Sample> {
   const once = async () => {
     const t = performance.now();
     const reply = await discord.driver.runCommand({ user: "alice", channel: "general", name: "ping" }).reply();
@@ -100,6 +107,7 @@ async function measure(discord: DiscordStandIn): Promise<{ latencies: number[]; 
   const latencies: number[] = [];
   for (let i = 0; i < SEQUENTIAL; i++) latencies.push(await once());
   let next = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async () => {
@@ -107,7 +115,8 @@ async function measure(discord: DiscordStandIn): Promise<{ latencies: number[]; 
     }),
   );
   const throughput = CONCURRENT_TOTAL / ((performance.now() - t0) / 1000);
-  return { latencies, throughput };
+  const cpu = process.cpuUsage(cpu0);
+  return { latencies, throughput, cpuUs: (cpu.user + cpu.system) / CONCURRENT_TOTAL };
 }
 
 async function freePort(): Promise<number> {
@@ -159,7 +168,7 @@ const discord = await startDiscord({ heartbeatIntervalMs: 41_250 });
 const dir = mkdtempSync(join(tmpdir(), "ouro-bench-bot-"));
 try {
   await deployCommands({ token: discord.botToken, api: discord.apiBase, guildId: discord.guild.id, dataDir: dir });
-  const results = { ouro: [] as { latencies: number[]; throughput: number }[], bare: [] as { latencies: number[]; throughput: number }[] };
+  const results = { ouro: [] as Sample[], bare: [] as Sample[] };
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, runner] of [
       ["bare", bareBot(discord)],
@@ -175,6 +184,7 @@ try {
   const tput = (name: "ouro" | "bare") => median(results[name].map((r) => r.throughput));
   const pairedP50 = median(results.ouro.map((r, i) => percentile(r.latencies, 50) / percentile(results.bare[i].latencies, 50)));
   const pairedTput = median(results.ouro.map((r, i) => results.bare[i].throughput / r.throughput));
+  const cpu = (name: "ouro" | "bare") => median(results[name].map((r) => r.cpuUs));
   const rss = await idleRss(discord, join(dir, "rss"));
   console.log(`bot: ${SEQUENTIAL} sequential /ping round trips and ${CONCURRENT_TOTAL} with ${IN_FLIGHT} in flight, per bot per round, ${ROUNDS} alternating rounds (medians; ratios are medians of per-round pairs)`);
   report("bot", {
@@ -183,6 +193,7 @@ try {
     throughput: figure(tput("ouro"), "interactions/s", { target: 1000, peer: tput("bare"), higherIsBetter: true }),
     overhead: figure(pairedP50, "ratio", { target: 1.2 }),
     throughput_overhead: figure(pairedTput, "ratio", { target: 1.2 }),
+    cpu_per_interaction: figure(cpu("ouro"), "µs", { peer: cpu("bare") }),
     rss_idle: figure(rss / 1024 / 1024, "MB", { target: 150 }),
   });
 } finally {
