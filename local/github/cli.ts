@@ -48,6 +48,13 @@ export async function main(args: string[]): Promise<void> {
     return;
   }
 
+  // Signal handlers go in before anything is printed: a caller may stop us as soon as it reads the output.
+  let stopRequested: ((sig: string) => void) | null = null;
+  const pendingSignals: string[] = [];
+  const onSignal = (sig: string): void => (stopRequested ? stopRequested(sig) : void pendingSignals.push(sig));
+  process.once("SIGINT", () => onSignal("SIGINT"));
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
+
   const gh = await startGitHub({ port, dataDir: values.data ? resolve(values.data) : undefined, logLevel: values["log-level"] });
   const summary: Record<string, unknown> = { url: gh.url, apiUrl: gh.apiUrl, dataDir: gh.dataDir, repos: [] as unknown[], users: [] as unknown[] };
   console.log(`GitHub stand-in on ${gh.url}  (REST ${gh.apiUrl}, driver ${gh.url}/_driver, data ${gh.dataDir})`);
@@ -87,11 +94,10 @@ export async function main(args: string[]): Promise<void> {
   console.log(JSON.stringify({ standin: "github", ...summary }));
 
   await new Promise<void>((resolveStop) => {
-    const stop = (sig: string): void => {
+    stopRequested = (sig: string): void => {
       console.log(`${sig}: stopping GitHub stand-in`);
       void gh.close().then(resolveStop);
     };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
+    if (pendingSignals.length) stopRequested(pendingSignals[0]);
   });
 }

@@ -43,6 +43,7 @@ export class Core {
   private locks = new Map<string, Promise<unknown>>();
   private repos = new Map<string, BareRepo>();
   private mergeCache = new Map<string, { tree: string | null }>();
+  private closedLive = new Map<string, PullLive>();
 
   constructor(store: Store, web: string, log: Logger, deliveryOpts: DeliveryOptions = {}) {
     this.store = store;
@@ -245,6 +246,14 @@ export class Core {
     }
   }
 
+  /** Whether any installed app with a webhook URL subscribes to `event` on the repository. */
+  receives(repoKey: string, event: string): boolean {
+    return Object.values(this.store.data.installations).some((inst) => {
+      const app = this.store.data.apps[String(inst.appId)];
+      return app?.webhookUrl && (app.events.length === 0 || app.events.includes(event)) && this.installationCovers(inst, repoKey);
+    });
+  }
+
   webhookRepo(repo: RepoRec): Record<string, unknown> {
     return { ...this.shapes.repo(repo, { permissions: false }), stargazers: 0, master_branch: repo.defaultBranch };
   }
@@ -274,12 +283,16 @@ export class Core {
       const short = c.ref.replace(/^refs\/(heads|tags)\//, "");
       const isTag = c.ref.startsWith("refs/tags/");
       if (!isBranch && !isTag) continue;
-      this.emit("push", repoKey, sender, await this.pushPayload(repoKey, c, sender));
+      // Payloads cost git calls: build them only when some app will receive them.
+      if (this.receives(repoKey, "push")) this.emit("push", repoKey, sender, await this.pushPayload(repoKey, c, sender));
       if (created) this.emit("create", repoKey, sender, { ref: short, ref_type: isTag ? "tag" : "branch", master_branch: rec.defaultBranch, description: rec.description, pusher_type: "user" });
       if (deleted) this.emit("delete", repoKey, sender, { ref: short, ref_type: isTag ? "tag" : "branch", pusher_type: "user" });
       if (!isBranch) continue;
       if (!deleted) await this.requestCheckSuites(repoKey, short, c, sender);
-      for (const issue of Object.values(this.store.data.issues)) {
+      const prs = Object.values(this.store.data.issues).filter((i) => i.pull && i.repo === repoKey && i.state === "open");
+      // commits the push added to a base branch (one rev-list for all PRs on that base)
+      const added = !deleted && !created && prs.some((i) => i.pull!.baseRef === short) ? new Set(await git.revList(c.after, { exclude: c.before })) : new Set<string>();
+      for (const issue of prs) {
         const p = issue.pull;
         if (!p || issue.repo !== repoKey || issue.state !== "open") continue;
         if (p.headRef === short && !deleted && p.headSha !== c.after) {
@@ -287,10 +300,10 @@ export class Core {
           p.headSha = c.after;
           issue.updatedAt = now();
           this.store.touch();
-          this.emit("pull_request", repoKey, sender, { action: "synchronize", number: issue.number, before, after: c.after, pull_request: await this.pullShape(issue) });
+          if (this.receives(repoKey, "pull_request")) this.emit("pull_request", repoKey, sender, { action: "synchronize", number: issue.number, before, after: c.after, pull_request: await this.pullShape(issue) });
         }
         // A push that makes the base contain the head marks the PR merged, as on GitHub.
-        if (p.baseRef === short && !deleted && (await git.isAncestor(p.headSha, c.after))) {
+        if (p.baseRef === short && added.has(p.headSha)) {
           p.merged = true;
           p.mergedAt = now();
           p.mergedBy = sender;
@@ -300,7 +313,7 @@ export class Core {
           issue.closedAt = p.mergedAt;
           issue.updatedAt = p.mergedAt;
           this.store.touch();
-          this.emit("pull_request", repoKey, sender, { action: "closed", number: issue.number, pull_request: await this.pullShape(issue) });
+          if (this.receives(repoKey, "pull_request")) this.emit("pull_request", repoKey, sender, { action: "closed", number: issue.number, pull_request: await this.pullShape(issue) });
         }
       }
     }
@@ -365,7 +378,7 @@ export class Core {
     const git = this.bare(repoKey);
     const c = await git.readCommit(sha);
     if (!c) throw new Error(`missing commit ${sha}`);
-    const files = await git.diffFiles(c.parents[0] ?? EMPTY_TREE, sha).catch(() => []);
+    const files = await git.nameStatus(c.parents[0] ?? EMPTY_TREE, sha).catch(() => []);
     const ident = (i: { name: string; email: string }): Record<string, unknown> => {
       const a = Object.values(this.store.data.accounts).find((x) => x.email === i.email);
       return a ? { name: i.name, email: i.email, username: a.login } : { name: i.name, email: i.email };
@@ -393,6 +406,17 @@ export class Core {
 
   /** Head/base shas, mergeability (a real three-way merge) and diff counts. */
   async pullLive(issue: IssueRec): Promise<PullLive> {
+    const p = issue.pull as NonNullable<IssueRec["pull"]>;
+    // A closed PR's numbers never change: compute them once.
+    const closedKey = issue.state === "closed" ? `${issue.id}:${p.headSha}:${p.baseSha}` : null;
+    const cached = closedKey ? this.closedLive.get(closedKey) : undefined;
+    if (cached) return cached;
+    const live = await this.computeLive(issue);
+    if (closedKey) this.closedLive.set(closedKey, live);
+    return live;
+  }
+
+  private async computeLive(issue: IssueRec): Promise<PullLive> {
     const p = issue.pull as NonNullable<IssueRec["pull"]>;
     const git = this.bare(issue.repo);
     let headSha = p.headSha;

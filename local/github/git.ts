@@ -277,6 +277,18 @@ export class BareRepo {
     return out ? out.split("\n") : [];
   }
 
+  /** Changed paths between two tree-ishes: added/removed/modified (one process). */
+  async nameStatus(from: string, to: string): Promise<{ path: string; status: "added" | "removed" | "modified" }[]> {
+    const parts = (await this.git(["diff-tree", "-r", "-z", "--name-status", "--no-renames", from, to])).stdout.toString("utf8").split("\0");
+    const out: { path: string; status: "added" | "removed" | "modified" }[] = [];
+    for (let i = 0; i + 1 < parts.length; i += 2) {
+      const st = parts[i];
+      if (!st) continue;
+      out.push({ path: parts[i + 1], status: st.startsWith("A") ? "added" : st.startsWith("D") ? "removed" : "modified" });
+    }
+    return out;
+  }
+
   /** Changed files between two commits with line counts. */
   async diffFiles(from: string, to: string): Promise<{ path: string; status: string; additions: number; deletions: number; sha: string | null; oldPath?: string }[]> {
     const raw = (await this.git(["diff-tree", "-r", "-z", "--no-renames", from, to])).stdout.toString("utf8").split("\0");

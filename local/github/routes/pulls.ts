@@ -246,6 +246,6 @@ async function mergePull(
   Object.assign(i, { state: "closed", closedAt: t, updatedAt: t, closedBy: ctx.actor });
   core.store.touch();
   await core.refsChanged(rp.key, [{ ref: baseRef, before: baseSha, after: sha }], ctx.actor);
-  core.emit("pull_request", rp.key, ctx.actor, { action: "closed", number: i.number, pull_request: await core.pullShape(i) });
+  if (core.receives(rp.key, "pull_request")) core.emit("pull_request", rp.key, ctx.actor, { action: "closed", number: i.number, pull_request: await core.pullShape(i) });
   return { sha, merged: true, message: "Pull Request successfully merged" };
 }
