@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import OpenAI from "openai";
 import { runAgent, type Timings } from "../app/agent/index.ts";
+import { startOpenAI } from "../local/openai/index.ts";
 import { figure, percentile, report } from "./report.ts";
 
 const project = fileURLToPath(new URL("..", import.meta.url));
@@ -35,6 +37,40 @@ try {
       `agent: ${recipe.kind} → ${r.branch} in ${Math.round(t.totalMs)} ms (worktree ${Math.round(t.worktreeMs)}, edit ${Math.round(t.editMs)}, typecheck ${Math.round(t.typecheckMs)} ∥ tests ${Math.round(t.testsMs)}, policy ${Math.round(t.policyMs)}; verdict ${r.verdict.decision}/${r.verdict.risk})`,
     );
   }
+  // One scripted model session against the stand-in (model time ≈ 0): the loop's own overhead.
+  const llm = await startOpenAI();
+  const plugin = `import { SlashCommandBuilder } from "discord.js";
+import { definePlugin } from "../../core/plugin.ts";
+
+export default definePlugin({
+  name: "wave",
+  description: "Waves back",
+  commands: [{ data: new SlashCommandBuilder().setName("wave").setDescription("Wave"), async execute(i) { await i.reply("👋"); } }],
+});
+`;
+  const test = `import { expect, it } from "vitest";
+import plugin from "./index.ts";
+it("waves", () => expect(plugin.name).toBe("wave"));
+`;
+  llm.enqueue(
+    { toolCalls: [{ name: "read_file", arguments: { path: "bot/core/plugin.ts" } }] },
+    { toolCalls: [{ name: "write_file", arguments: { path: "bot/plugins/wave/index.ts", content: plugin } }, { name: "write_file", arguments: { path: "bot/plugins/wave/wave.test.ts", content: test } }] },
+    { toolCalls: [{ name: "add_import", arguments: { path: "bot/plugins/index.ts", module: "./wave/index.ts", defaultImport: "wave" } }, { name: "append_to_array", arguments: { path: "bot/plugins/index.ts", variable: "plugins", element: "wave" } }] },
+    { toolCalls: [{ name: "finish", arguments: { title: "Add /wave", summary: "Adds /wave." } }] },
+  );
+  let modelSession: Timings;
+  try {
+    const m = await runAgent(
+      { id: "bench-model", requester: { discordId: "1", name: "bench", roles: [] }, text: "add /wave" },
+      { repoDir: dir, baseRef: "main", model: { client: new OpenAI({ baseURL: llm.baseURL, apiKey: llm.apiKey }), model: "ouro-local" } },
+    );
+    if (!m.ok) throw new Error(`bench model session failed: ${JSON.stringify(m.report)}`);
+    modelSession = m.timings;
+    console.log(`agent: model session (4 scripted turns) → ${m.branch} in ${Math.round(m.timings.totalMs)} ms, of which model ${Math.round(m.timings.modelMs)} ms`);
+  } finally {
+    await llm.close();
+  }
+
   const first = runs[0];
   const med = (k: keyof Timings) => percentile(runs.map((r) => r[k]), 50);
   report("agent", {
@@ -45,6 +81,7 @@ try {
     "typecheck (sandboxed) p50": figure(med("typecheckMs"), "ms"),
     "tests (sandboxed) p50": figure(med("testsMs"), "ms"),
     "policy p50": figure(med("policyMs"), "ms"),
+    "model session→branch, model time excluded": figure(modelSession.totalMs - modelSession.modelMs, "ms", { target: 15_000 }),
   });
 } finally {
   rmSync(dir, { recursive: true, force: true });
