@@ -106,7 +106,14 @@ export function createDriverHttp(driver: Driver): (req: IncomingMessage, res: Se
         return driver.waitForMessage(w.channel, (msg) => (!w.fromBot || msg.author.bot === true) && (w.contains === undefined || msg.content.includes(w.contains)), w);
       },
     ],
-    ["POST", /^\/wait\/thread$/, (b) => driver.waitForThread(parse(schemas.waitThread, b), parse(schemas.waitThread, b))],
+    [
+      "POST",
+      /^\/wait\/thread$/,
+      (b) => {
+        const w = parse(schemas.waitThread, b);
+        return driver.waitForThread(w, w);
+      },
+    ],
     ["POST", /^\/ratelimit$/, (b) => (driver.injectRateLimit(parse(schemas.rateLimit, b)), { ok: true })],
     ["POST", /^\/gateway\/reconnect$/, (b) => ({ sessions: driver.reconnect(parse(schemas.reconnect, b).session) })],
     ["POST", /^\/gateway\/invalidate$/, (b) => {

@@ -156,7 +156,8 @@ export class Gateway {
 
   #identify(conn: Conn, d: unknown): void {
     const { ws } = conn;
-    if (conn.session) return void ws.close(GatewayCloseCodes.AlreadyAuthenticated, "Already authenticated.");
+    // A session invalidated by op 9 may IDENTIFY again on the same socket.
+    if (conn.session && this.sessions.has(conn.session.id)) return void ws.close(GatewayCloseCodes.AlreadyAuthenticated, "Already authenticated.");
     const data = identifyData.safeParse(d);
     if (!data.success) return void ws.close(GatewayCloseCodes.DecodeError, "Error while decoding payload.");
     const { token, intents, shard = [0, 1] } = data.data;

@@ -3,7 +3,6 @@
 import { randomUUID } from "node:crypto";
 import {
   ApplicationCommandOptionType,
-  ChannelType,
   ComponentType,
   GatewayDispatchEvents,
   InteractionResponseType,
@@ -32,7 +31,7 @@ import type {
 import type { ChannelRec, GuildRec, InteractionRec, MessageRec, UserRec } from "./store.ts";
 import { channelPayload, interactionMemberPayload, memberPayload, rolePayload, userPayload } from "./payloads.ts";
 import { ALL_PERMISSIONS, memberPermissions } from "./permissions.ts";
-import { alreadyAcknowledged, invalidFormBody, unknownInteraction, unknownMessage, unknownWebhook } from "./errors.ts";
+import { DiscordHttpError, alreadyAcknowledged, invalidFormBody, unknownInteraction, unknownMessage, unknownWebhook } from "./errors.ts";
 import { createMessage, deleteMessage, editMessage, stripGuild } from "./messages.ts";
 import type { Ctx, UploadedFile } from "./messages.ts";
 import { messageBody, messageEditBody } from "./rest-schemas.ts";
@@ -61,6 +60,7 @@ function base(ctx: InteractionCtx, w: Where, type: InteractionType): { rec: Inte
   ctx.store.interactionsByToken.set(token, rec);
   ctx.store.changed();
   const member = w.guild ? w.guild.members[w.user.id] : undefined;
+  if (w.guild && !member) throw new Error(`${w.user.username} is not a member of ${w.guild.name}`);
   const common = {
     id,
     application_id: ctx.store.applicationId,
@@ -388,9 +388,13 @@ export function handleCallback(
   };
 }
 
+/** Interaction tokens are valid for 15 minutes. */
+export const INTERACTION_TOKEN_TTL_MS = 15 * 60_000;
+
 export function interactionByWebhook(ctx: InteractionCtx, appId: string, token: string): InteractionRec {
   const rec = ctx.store.interactionsByToken.get(token);
   if (!rec || appId !== ctx.store.applicationId) throw unknownWebhook();
+  if (Date.now() - rec.created_at > INTERACTION_TOKEN_TTL_MS) throw new DiscordHttpError(401, 50027, "Invalid Webhook Token");
   return rec;
 }
 
@@ -436,4 +440,3 @@ export function createFollowup(ctx: InteractionCtx, rec: InteractionRec, body: u
   return msg;
 }
 
-export { ChannelType };

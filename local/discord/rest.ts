@@ -83,7 +83,10 @@ export function createRest(deps: RestDeps): (req: IncomingMessage, res: ServerRe
       if (!store.guilds.has(params[1])) throw unknownGuild();
       return params[1];
     };
-    on("GET", base, ({ params }) => ok(scope ? (store.guildCommands.get(guildOf(params)!) ?? []) : (guildOf(params), store.globalCommands)));
+    on("GET", base, ({ params }) => {
+      const guildId = guildOf(params);
+      return ok(guildId ? (store.guildCommands.get(guildId) ?? []) : store.globalCommands);
+    });
     on("PUT", base, ({ params, json }) => ok(overwriteCommands(store, guildOf(params), parseBody(z.array(commandBody).max(100), json))));
     on("POST", base, ({ params, json }) => {
       const { command, created } = upsertCommand(store, guildOf(params), parseBody(commandBody, json));

@@ -5,7 +5,7 @@ import type { ChannelRec, MessageRec } from "./store.ts";
 import { channelPayload, threadMemberPayload } from "./payloads.ts";
 import { invalidChannelType, threadAlreadyExists } from "./errors.ts";
 import { Intents } from "./intents.ts";
-import { createMessage, isThread, stripGuild, updateMessage } from "./messages.ts";
+import { createMessage, isThread, updateMessage } from "./messages.ts";
 import type { Ctx } from "./messages.ts";
 
 export interface ThreadSpec {
@@ -58,4 +58,3 @@ export function createThread(ctx: Ctx, parent: ChannelRec, spec: ThreadSpec, own
   return thread;
 }
 
-export { stripGuild };

@@ -98,6 +98,20 @@ describe("gateway v10", () => {
     expect((await c.next((f) => f.op === 9)).d).toBe(false);
   });
 
+  it("after op 9 (not resumable) a client may IDENTIFY again on the same socket", async () => {
+    const g = connect();
+    await g.next((f) => f.op === 10);
+    g.identify(discord.botToken, I.Guilds);
+    const first = await g.next((f) => f.t === "READY");
+    const sessionId = (first.d as GatewayReadyDispatchData).session_id;
+    expect(discord.driver.invalidateSession(false, sessionId)).toBe(1);
+    await g.next((f) => f.op === 9);
+    g.identify(discord.botToken, I.Guilds);
+    const second = await g.next((f) => f.t === "READY" && f !== first);
+    expect((second.d as GatewayReadyDispatchData).session_id).not.toBe(sessionId);
+    expect(second.s).toBe(1);
+  });
+
   it("filters by intents: no GuildMessages → no MESSAGE_CREATE; no MessageContent → empty content; interactions always", async () => {
     const none = connect();
     const noContent = connect();
