@@ -147,6 +147,17 @@ export const policySchema = z
           .describe("Flag reading the Discord client's credentials: client.token, client.rest (also via interaction.client)."),
       })
       .prefault({}),
+    imports: z
+      .strictObject({
+        packages: z
+          .array(z.string().min(1))
+          .default(["discord.js", "@discordjs/builders", "@discordjs/collection", "@discordjs/formatters", "@discordjs/util", "discord-api-types", "zod", "vitest"])
+          .describe("Packages code in apiPaths (and self-edits) may import (globs like @discordjs/*); Node built-ins are governed by forbiddenApis and network."),
+        within: globs
+          .default(["bot/**"])
+          .describe("Where relative imports may point (a plugin may use the bot core, not the control plane)."),
+      })
+      .prefault({}),
     network: z
       .strictObject({
         allowedHosts: z

@@ -149,6 +149,10 @@ const hostile: [name: string, code: string, rule: string][] = [
   ["client['tok' + 'en']", `send(client["tok" + "en"]);`, "api/client-token"],
   ["destructured client token", `const { client: { token } } = interaction;`, "api/client-token"],
   ["client.rest", `const rest = interaction.client.rest;`, "api/client-token"],
+  ["import of a package outside the allowlist", `import OpenAI from "openai";`, "api/import-package"],
+  ["require of a package outside the allowlist", `const { Octokit } = require("@octokit/rest");`, "api/import-package"],
+  ["relative import into the control plane", `import { store } from "../../../app/store.ts";`, "api/import-outside"],
+  ["absolute import", `import x from "/etc/passwd";`, "api/import-outside"],
   ["describe.only", `describe.only("x", () => {});`, "tests/skip-only"],
   ["it.skip", `it.skip("x", () => {});`, "tests/skip-only"],
   ["test.skipIf", `test.skipIf(true)("x", () => {});`, "tests/skip-only"],
@@ -205,6 +209,7 @@ export default definePlugin({
   ["array element access with variables", `const items = [1, 2];\nconst i = 0;\nitems[i];\nconst map: Record<string, number> = {};\nmap[key];`],
   ["process members that are harmless", `console.log(process.version, process.platform, process.uptime());\nprocess.nextTick(() => {});\nprocess.on("warning", () => {});`],
   ["client members that are fine, and interaction tokens handled by discord.js", `const ping = interaction.client.ws.ping;\nconst name = interaction.client.user?.username;\nconst { user } = interaction.client;`],
+  ["allowed packages, built-ins and the bot core", `import { SlashCommandBuilder } from "discord.js";\nimport { Routes } from "discord-api-types/v10";\nimport { z } from "zod";\nimport { bold } from "@discordjs/formatters";\nimport { join } from "node:path";\nimport { randomUUID } from "crypto";\nimport { definePlugin } from "../../core/plugin.ts";\nimport { helper } from "./helper.ts";`],
   ["JSX component", `export const App = () => <div className="x" onClick={() => setTimeout(() => {}, 1)}>{"eval"}</div>;`],
 ];
 

@@ -1,6 +1,8 @@
 // Forbidden-API analysis of one changed JS/TS file: parse once (syntax only, no type
 // checker, no project), walk once, report only on added lines. Aliases are tracked over
 // the whole file, so `const e = eval` on an old line still makes an added `e(x)` a finding.
+import { isBuiltin } from "node:module";
+import { posix } from "node:path";
 import { ts } from "ts-morph";
 import type { ChangedFile, Severity } from "../../types.ts";
 import { matcherFor } from "../../policy/globs.ts";
@@ -101,6 +103,23 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     const forbidden = hit(api.modules);
     if (forbidden) report(node, "api/forbidden-module", `uses the "${spec}" module (forbidden: ${forbidden})`);
     else if (hit(policy.network.modules)) report(node, "api/network", `uses the "${spec}" networking module (hosts cannot be checked)`);
+    else checkImportTarget(spec, node);
+  };
+
+  /** Relative imports stay inside imports.within; bare ones name an allowed package or a built-in. */
+  const checkImportTarget = (spec: string, node: ts.Node) => {
+    if (spec.startsWith("/") || spec.startsWith(".")) {
+      const target = posix.normalize(posix.join(posix.dirname(file.path), spec));
+      if (spec.startsWith("/") || target.startsWith("../") || !matcherFor(policy.imports.within)(target)) {
+        report(node, "api/import-outside", `imports ${spec}, outside ${policy.imports.within.join(", ")}`);
+      }
+      return;
+    }
+    if (isBuiltin(spec)) return;
+    const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0];
+    if (!matcherFor(policy.imports.packages)(name)) {
+      report(node, "api/import-package", `imports package "${name}", which is not in imports.packages`);
+    }
   };
 
   const envAllowed = (name: string) => policy.env.allowed.includes(name);
