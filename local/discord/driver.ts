@@ -214,6 +214,26 @@ export class Driver {
       () => `a message in #${ch.name ?? ch.id}${describeState(this.#store, this.#gateway, ch)}`,
     );
   }
+  /** Resolves with message `id` once its current state matches (checked now, then on every change), e.g. a bot's progress edit. */
+  waitForMessageUpdate(id: string, predicate: (m: MessageRec) => boolean, opts: WaitOptions = {}): Promise<MessageRec> {
+    return until(
+      this.#store,
+      () => {
+        const m = this.#store.messages.get(id);
+        return m && predicate(m) ? m : undefined;
+      },
+      opts.timeoutMs,
+      () => {
+        const m = this.#store.messages.get(id);
+        return `message ${id} to reach the awaited state; it is ${m ? `now ${JSON.stringify(m.content.slice(0, 120))}${m.embeds.length ? ` with ${m.embeds.length} embed(s)` : ""}` : "deleted or unknown"}`;
+      },
+    );
+  }
+  /** Resolves once `check` returns a value, re-checked on every change the stand-in sees (messages, threads, reactions, interactions). */
+  waitFor<T>(check: () => T | undefined | false | null, what: string, opts: WaitOptions = {}): Promise<T> {
+    return until(this.#store, () => check() || undefined, opts.timeoutMs, () => what);
+  }
+
   /** Resolves with the first thread (existing or new) matching: under `parent` (channel ref), with `name` (string or RegExp). */
   waitForThread(match: { parent?: string; name?: string | RegExp; guild?: string } = {}, opts: WaitOptions = {}): Promise<ChannelRec> {
     const parentId = match.parent ? this.channel(match.parent, match.guild).id : undefined;

@@ -19,6 +19,8 @@
  * discord.driver.say({ user: "alice", channel: "general", content: "hi" });  // content only with MessageContent intent
  * await discord.driver.waitForMessage("general", (m) => m.author.bot === true);
  * await discord.driver.waitForThread({ parent: "requests", name: /feature/ });
+ * await discord.driver.waitForMessageUpdate(progress.id, (m) => m.embeds.length > 0);  // a later edit's state
+ * await discord.driver.waitFor(() => discord.driver.threads("general").length === 2, "two threads");
  * discord.driver.injectRateLimit({ route: "/channels/", retryAfter: 0.2 });     // next matching request → 429
  * discord.driver.reconnect();                      // op 7 → client RESUMEs; invalidateSession(false) → re-IDENTIFY
  * client.destroy(); await discord.close();

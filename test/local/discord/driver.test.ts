@@ -85,6 +85,19 @@ describe("driver", () => {
     await expect(discord.driver.waitForMessage("general", () => false, { timeoutMs: 50 })).rejects.toThrow(/a message in #general; last messages there/);
   });
 
+  it("waits for a message to be edited into a state, and for any condition", async () => {
+    const channel = client.channels.cache.get(discord.guild.channels.general) as import("discord.js").TextChannel;
+    const msg = await channel.send("progress: 0%");
+    const done = discord.driver.waitForMessageUpdate(msg.id, (m) => m.content.endsWith("100%"));
+    await msg.edit("progress: 50%");
+    await msg.edit("progress: 100%");
+    expect((await done).content).toBe("progress: 100%");
+    await expect(discord.driver.waitForMessageUpdate(msg.id, (m) => m.content === "never", { timeoutMs: 50 })).rejects.toThrow(/it is now "progress: 100%"/);
+    const threads = discord.driver.waitFor(() => discord.driver.threads("general").length >= 1 && discord.driver.threads("general"), "a thread in #general");
+    await channel.threads.create({ name: "side" });
+    expect((await threads).map((t) => t.name)).toEqual(["side"]);
+  });
+
   it("a user cannot click a button on someone else's ephemeral message", async () => {
     const h = discord.driver.runCommand({ user: "alice", channel: "general", name: "feature", options: { text: "x", n: 2 } });
     const reply = await h.reply();
