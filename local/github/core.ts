@@ -10,7 +10,7 @@ import { HttpError, notFound } from "./router.ts";
 import type { Auth } from "./router.ts";
 import { Shapes, key } from "./shapes.ts";
 import { Store, now } from "./store.ts";
-import type { Account, AppRec, CheckSuiteRec, InstallationRec, IssueRec, RepoRec } from "./store.ts";
+import type { Account, AppRec, CheckSuiteRec, InstallationRec, IssueRec, Permission, RepoRec } from "./store.ts";
 import { Deliveries } from "./webhooks.ts";
 import type { DeliveryOptions } from "./webhooks.ts";
 
@@ -148,6 +148,21 @@ export class Core {
     } finally {
       if (this.locks.get(repoKey) === tail) this.locks.delete(repoKey);
     }
+  }
+
+  /** A user's permission on a repository (owner: admin; unlisted humans: write). */
+  permission(repoKey: string, login: string): Permission {
+    const rec = this.store.data.repos[repoKey];
+    if (rec && rec.owner.toLowerCase() === login.toLowerCase()) return "admin";
+    return this.store.data.permissions[repoKey]?.[login.toLowerCase()] ?? (login.endsWith("[bot]") ? "none" : "write");
+  }
+
+  setPermission(repoKey: string, login: string, permission: Permission): void {
+    if (!this.store.data.repos[repoKey]) throw notFound();
+    this.ensureAccount(login);
+    (this.store.data.permissions[repoKey] ??= {})[login.toLowerCase()] = permission;
+    this.store.touch();
+    this.store.save();
   }
 
   // ---------- apps ----------

@@ -81,6 +81,11 @@ export class Driver {
     return this.core.userToken(login);
   }
 
+  /** Sets a human's permission on a repository (default for anyone unlisted: "write"; owner: "admin"). */
+  setPermission(repo: RepoName, login: string, permission: "admin" | "maintain" | "write" | "triage" | "read" | "none"): void {
+    this.core.setPermission(repo.toLowerCase(), login, permission);
+  }
+
   user(login: string): DriverUser {
     return new DriverUser(this, login, this.tokenFor(login));
   }

@@ -288,7 +288,7 @@ export class Shapes {
       merge_commit_sha: p.mergeCommitSha,
       assignee: i.assignees.length ? this.user(i.assignees[0]) : null,
       assignees: i.assignees.map((a) => this.user(a)),
-      requested_reviewers: [],
+      requested_reviewers: (p.requestedReviewers ?? []).map((l) => this.user(l)),
       requested_teams: [],
       labels: this.labelsOf(i),
       milestone: null,

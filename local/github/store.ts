@@ -91,7 +91,7 @@ export interface IssueRec {
   updatedAt: string;
   closedAt: string | null;
   closedBy: string | null;
-  pull?: PullInfo;
+  pull?: PullInfo & { requestedReviewers?: string[] };
 }
 
 export interface CommentRec {
@@ -230,7 +230,11 @@ export interface StateData {
   deployments: Record<string, DeploymentRec>;
   deploymentStatuses: Record<string, DeploymentStatusRec>;
   deliveries: Record<string, DeliveryRec>;
+  /** repo key → lower-case login → permission; anyone unlisted has "write" (owner "admin") */
+  permissions: Record<string, Record<string, Permission>>;
 }
+
+export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
 
 function empty(): StateData {
   return {
@@ -251,6 +255,7 @@ function empty(): StateData {
     deployments: {},
     deploymentStatuses: {},
     deliveries: {},
+    permissions: {},
   };
 }
 

@@ -1,6 +1,6 @@
 // Pull requests, merges (real merge commits) and reviews.
 import type { Core } from "../core.ts";
-import { HttpError, bool, invalid, notFound, oneOf, paginate, str } from "../router.ts";
+import { HttpError, bool, invalid, notFound, oneOf, paginate, str, strArray } from "../router.ts";
 import type { Ctx, Router } from "../router.ts";
 import { now } from "../store.ts";
 import type { IssueRec, ReviewRec } from "../store.ts";
@@ -152,6 +152,36 @@ export function registerPullRoutes(r: Router, core: Core): void {
     return { ...page, body };
   });
 
+  // ----- review requests -----
+  r.add("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", async (ctx) => {
+    const rp = repoOf(core, ctx);
+    const i = pullOf(core, rp, ctx.params.pull_number);
+    const reviewers = strArray(ctx.body, "reviewers") ?? [];
+    for (const login of reviewers) {
+      if (!store.data.accounts[login.toLowerCase()]) throw invalid("Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the repository.", "reviewers", "invalid", "PullRequest");
+      if (login.toLowerCase() === i.user.toLowerCase()) throw invalid("Review cannot be requested from pull request author.", "reviewers", "invalid", "PullRequest");
+    }
+    const list = (i.pull!.requestedReviewers ??= []);
+    for (const login of reviewers) {
+      if (list.some((x) => x.toLowerCase() === login.toLowerCase())) continue;
+      list.push(store.data.accounts[login.toLowerCase()].login);
+      store.touch();
+      if (core.receives(rp.key, "pull_request")) core.emit("pull_request", rp.key, ctx.actor, { action: "review_requested", number: i.number, requested_reviewer: shapes.user(login), pull_request: await core.pullShape(i) });
+    }
+    return { status: 201, body: shapes.pull(i, null) };
+  });
+  r.add("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", (ctx) => {
+    const i = pullOf(core, repoOf(core, ctx), ctx.params.pull_number);
+    return { users: (i.pull!.requestedReviewers ?? []).map((l) => shapes.user(l)), teams: [] };
+  });
+  r.add("DELETE", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", (ctx) => {
+    const i = pullOf(core, repoOf(core, ctx), ctx.params.pull_number);
+    const drop = new Set((strArray(ctx.body, "reviewers") ?? []).map((x) => x.toLowerCase()));
+    i.pull!.requestedReviewers = (i.pull!.requestedReviewers ?? []).filter((x) => !drop.has(x.toLowerCase()));
+    store.touch();
+    return shapes.pull(i, null);
+  });
+
   // ----- reviews -----
   r.add("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", async (ctx) => {
     const rp = repoOf(core, ctx);
@@ -177,6 +207,7 @@ export function registerPullRoutes(r: Router, core: Core): void {
       submittedAt: now(),
     };
     store.data.reviews[String(rev.id)] = rev;
+    if (rev.state !== "PENDING" && i.pull!.requestedReviewers) i.pull!.requestedReviewers = i.pull!.requestedReviewers.filter((x) => x.toLowerCase() !== ctx.actor.toLowerCase());
     if (rev.state !== "PENDING") {
       const review = { ...shapes.review(rev), state: rev.state.toLowerCase() };
       core.emit("pull_request_review", rp.key, ctx.actor, { action: "submitted", review, pull_request: shapes.pull(i, null) });

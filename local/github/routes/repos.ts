@@ -2,7 +2,7 @@
 import type { Core } from "../core.ts";
 import { EMPTY_TREE, ZERO_SHA } from "../git.ts";
 import type { TreeEntry } from "../git.ts";
-import { HttpError, invalid, notFound, paginate, str } from "../router.ts";
+import { HttpError, invalid, notFound, oneOf, paginate, str } from "../router.ts";
 import type { Ctx, Router } from "../router.ts";
 import { commitOf, identityFrom, repoOf } from "./common.ts";
 import type { RepoCtx } from "./common.ts";
@@ -101,6 +101,25 @@ export function registerRepoRoutes(r: Router, core: Core): void {
       commits,
       files: files.map((f) => diffEntry(core, rp, headSha, f)),
     };
+  });
+
+  // ----- collaborators -----
+  const PERMS = ["admin", "maintain", "write", "triage", "read"] as const;
+  r.add("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission", (ctx) => {
+    const rp = repoOf(core, ctx);
+    if (!store.data.accounts[ctx.params.username.toLowerCase()]) throw notFound();
+    const perm = core.permission(rp.key, ctx.params.username);
+    const user = { ...shapes.user(ctx.params.username), permissions: { admin: perm === "admin", maintain: ["admin", "maintain"].includes(perm), push: ["admin", "maintain", "write"].includes(perm), triage: perm !== "read" && perm !== "none", pull: perm !== "none" }, role_name: perm };
+    // GitHub reports maintain as "write" and triage as "read" in `permission`, the exact role in `role_name`.
+    const legacy = perm === "maintain" ? "write" : perm === "triage" ? "read" : perm;
+    return { permission: legacy, role_name: perm, user };
+  });
+  r.add("PUT", "/repos/{owner}/{repo}/collaborators/{username}", (ctx) => {
+    const rp = repoOf(core, ctx);
+    if (ctx.auth.kind === "user" && core.permission(rp.key, ctx.actor) !== "admin") throw new HttpError(403, "Must have admin rights to Repository.");
+    const permission = oneOf(ctx.body, "permission", PERMS) ?? "write";
+    core.setPermission(rp.key, ctx.params.username, permission);
+    return { status: 204 };
   });
 
   // ----- contents -----
