@@ -54,16 +54,17 @@ export async function startFeatureRequest(
     : (await interaction.reply({ content: announcement, allowedMentions: { parse: [] }, withResponse: true })).resource?.message;
   const initial = renderProgress(changeId, text, trackingIssueUrl ? { changeId, state: "queued", at: new Date().toISOString(), trackingIssueUrl } : undefined);
 
-  // In a guild text channel: a thread on the announcement. Elsewhere (DMs, threads): progress in place.
+  // In a guild text channel: a thread on the announcement. In a thread or another channel
+  // that cannot hold one: progress right there. In DMs: in the DM.
   const channel = interaction.channel;
-  if (message && channel && channel.type === ChannelType.GuildText) {
+  if (message && channel && (channel.type === ChannelType.GuildText || channel.type === ChannelType.GuildAnnouncement)) {
     const thread = await message.startThread({ name: `change ${changeId}: ${title}`.slice(0, 100), autoArchiveDuration: ThreadAutoArchiveDuration.OneWeek });
     const progress = await thread.send(initial);
     await ctx.progress.register(changeId, text, thread.id, progress.id, trackingIssueUrl);
     return { changeId, threadId: thread.id };
   }
-  const dm = await interaction.user.createDM();
-  const progress = await dm.send(initial);
-  await ctx.progress.register(changeId, text, dm.id, progress.id, trackingIssueUrl);
+  const target = channel?.isSendable() ? channel : await interaction.user.createDM();
+  const progress = await target.send(initial);
+  await ctx.progress.register(changeId, text, target.id, progress.id, trackingIssueUrl);
   return { changeId };
 }

@@ -114,6 +114,17 @@ describe("/feature", () => {
     expect(h.app.requests).toHaveLength(before);
   });
 
+  it("inside a thread, shows the progress right there instead of nesting a thread", async () => {
+    const reply = await h.discord.driver
+      .runCommand({ user: "alice", channel: threadId, name: "feature", subcommand: "request", options: { text: "a follow-up tweak" } })
+      .reply();
+    const changeId = /`(chg-\d+)`/.exec(reply.content)![1];
+    const progress = await h.discord.driver.waitForMessage(threadId, (m) => m.author.bot === true && embedText(m).includes(`Change ${changeId}`));
+    expect(progress.channel_id).toBe(threadId);
+    h.app.emit({ changeId, state: "working", message: "on it" });
+    await until(() => embedText(h.discord.driver.message(progress.id)!).includes("on it"), "edit in the thread");
+  });
+
   it("defers when the app is slow, then announces in the deferred reply and opens the thread", async () => {
     h.app.submitDelayMs = 1300;
     try {
