@@ -6,7 +6,7 @@ import type { APIApplicationCommand, APIInteraction } from "discord-api-types/v1
 import type { ChannelRec, GuildRec, InteractionEvent, InteractionRec, MessageRec, RoleRec, Store, UserRec } from "./store.ts";
 import type { Gateway } from "./gateway.ts";
 import type { InteractionCtx, OptionValue } from "./interactions.ts";
-import { createButtonInteraction, createCommandInteraction, createModalSubmitInteraction, createSelectInteraction } from "./interactions.ts";
+import { createAutocompleteInteraction, createButtonInteraction, createCommandInteraction, createModalSubmitInteraction, createSelectInteraction } from "./interactions.ts";
 import { react } from "./reactions.ts";
 import { createMessage, isThread } from "./messages.ts";
 import { openDm } from "./dm.ts";
@@ -121,6 +121,10 @@ export class Driver {
 
   // ---- acting as users ----
   runCommand(input: RunCommandInput): InteractionHandle {
+    return this.#invoke(input);
+  }
+
+  #invoke(input: RunCommandInput, focused?: string): InteractionHandle {
     const user = this.user(input.user);
     const channel = this.channel(input.channel, input.guild, input.user);
     const guild = channel.guild_id ? this.#store.guilds.get(channel.guild_id) : undefined;
@@ -131,7 +135,9 @@ export class Driver {
       throw new Error(`no slash command /${input.name} is registered${guild ? ` in ${guild.name} or globally` : " globally"} (registered: ${known.join(", ") || "none"})`);
     }
     checkCommandVisible(command, guild, user);
-    const { rec, payload } = createCommandInteraction(this.#ctx, {
+    const create = focused === undefined ? createCommandInteraction : createAutocompleteInteraction;
+    const { rec, payload } = create(this.#ctx, {
+      focused: focused as string,
       user,
       guild,
       channel,
@@ -146,6 +152,11 @@ export class Driver {
       },
     });
     return new InteractionHandle(this.#store, this.#gateway, rec, payload, `/${[input.name, input.subcommand].filter(Boolean).join(" ")}`, input.timeoutMs);
+  }
+
+  /** A user types in an autocomplete option: `focused` names it, `options[focused]` is the partial text. Await `choices()`. */
+  autocomplete(input: RunCommandInput & { focused: string }): InteractionHandle {
+    return this.#invoke(input, input.focused);
   }
 
   clickButton(input: { user: string; message: string | MessageRec; customId: string; timeoutMs?: number }): InteractionHandle {
@@ -486,6 +497,18 @@ export class InteractionHandle {
         return list.length >= count ? list : undefined;
       },
       `${count} edit(s) of the original response`,
+      timeoutMs,
+    );
+  }
+
+  /** The choices the bot offered for an autocomplete interaction (callback 8). */
+  choices(timeoutMs?: number): Promise<{ name: string; value: string | number }[]> {
+    return this.#wait(
+      () => {
+        const cb = this.events.find((e) => e.kind === "callback" && e.callbackType === InteractionResponseType.ApplicationCommandAutocompleteResult);
+        return cb ? ((cb.data as { choices?: { name: string; value: string | number }[] } | undefined)?.choices ?? []) : undefined;
+      },
+      "autocomplete choices",
       timeoutMs,
     );
   }

@@ -14,6 +14,7 @@
  * const reply = await h.reply();                   // after reply(), or deferReply()+editReply()/followUp()
  * await h.followUps(2); await h.edits(1);          // wait for ≥2 follow-ups / ≥1 @original edit
  * discord.driver.clickButton({ user: "bob", message: reply, customId: "vote:yes" });
+ * await discord.driver.autocomplete({ user: "alice", channel: "general", name: "plugin", focused: "name", options: { name: "da" } }).choices();
  * discord.driver.selectOption({ user: "bob", message: reply, customId: "pick", values: ["a"] });
  * discord.driver.react({ user: "bob", message: reply, emoji: "👍" });  // MESSAGE_REACTION_ADD
  * discord.driver.say({ user: "alice", channel: "general", content: "hi" });  // content only with MessageContent intent

@@ -17,6 +17,7 @@ import type {
   APIApplicationCommand,
   APIApplicationCommandInteractionDataOption,
   APIApplicationCommandOption,
+  APIApplicationCommandAutocompleteInteraction,
   APIChatInputApplicationCommandInteraction,
   APIInteraction,
   APIInteractionDataResolved,
@@ -34,7 +35,7 @@ import { ALL_PERMISSIONS, memberPermissions } from "./permissions.ts";
 import { DiscordHttpError, alreadyAcknowledged, invalidFormBody, unknownInteraction, unknownMessage, unknownWebhook } from "./errors.ts";
 import { createMessage, deleteMessage, editMessage, stripGuild } from "./messages.ts";
 import type { Ctx, UploadedFile } from "./messages.ts";
-import { messageBody, messageEditBody } from "./rest-schemas.ts";
+import { autocompleteResult, messageBody, messageEditBody, modalData } from "./rest-schemas.ts";
 import { parseBody } from "./validate.ts";
 
 export interface InteractionCtx extends Ctx {
@@ -98,6 +99,8 @@ export interface CommandInvocation extends Where {
   command: APIApplicationCommand;
   subcommand?: string;
   options?: Record<string, OptionValue>;
+  /** For autocomplete: the option being typed (its value is the partial text; required options may be missing). */
+  focused?: string;
   resolve: Resolvers;
 }
 export interface Resolvers {
@@ -108,13 +111,25 @@ export interface Resolvers {
 }
 
 export function createCommandInteraction(ctx: InteractionCtx, inv: CommandInvocation): { rec: InteractionRec; payload: APIChatInputApplicationCommandInteraction } {
+  return createInvocation(ctx, inv, InteractionType.ApplicationCommand) as { rec: InteractionRec; payload: APIChatInputApplicationCommandInteraction };
+}
+
+export function createAutocompleteInteraction(ctx: InteractionCtx, inv: CommandInvocation & { focused: string }): { rec: InteractionRec; payload: APIApplicationCommandAutocompleteInteraction } {
+  return createInvocation(ctx, inv, InteractionType.ApplicationCommandAutocomplete) as { rec: InteractionRec; payload: APIApplicationCommandAutocompleteInteraction };
+}
+
+function createInvocation(
+  ctx: InteractionCtx,
+  inv: CommandInvocation,
+  type: InteractionType.ApplicationCommand | InteractionType.ApplicationCommandAutocomplete,
+): { rec: InteractionRec; payload: APIChatInputApplicationCommandInteraction | APIApplicationCommandAutocompleteInteraction } {
   const resolved: APIInteractionDataResolved = {};
   const options = buildOptions(inv, resolved);
-  const { rec, common } = base(ctx, inv, InteractionType.ApplicationCommand);
+  const { rec, common } = base(ctx, inv, type);
   rec.command_name = inv.command.name;
   const payload = {
     ...common,
-    type: InteractionType.ApplicationCommand,
+    type,
     data: {
       id: inv.command.id,
       name: inv.command.name,
@@ -123,7 +138,7 @@ export function createCommandInteraction(ctx: InteractionCtx, inv: CommandInvoca
       ...(Object.keys(resolved).length ? { resolved } : {}),
       ...(inv.command.guild_id ? { guild_id: inv.command.guild_id } : {}),
     },
-  } as APIChatInputApplicationCommandInteraction;
+  } as APIChatInputApplicationCommandInteraction | APIApplicationCommandAutocompleteInteraction;
   send(ctx, rec, payload);
   return { rec, payload };
 }
@@ -142,13 +157,23 @@ function buildOptions(inv: CommandInvocation, resolved: APIInteractionDataResolv
   }
   if (defs.some((o) => o.type === ApplicationCommandOptionType.Subcommand || o.type === ApplicationCommandOptionType.SubcommandGroup))
     throw new Error(`/${[inv.command.name, ...path].join(" ")} needs a subcommand: ${defs.map((o) => o.name).join(", ")}`);
+  if (inv.focused !== undefined) {
+    const def = defs.find((d) => d.name === inv.focused);
+    if (!def) throw new Error(`/${[inv.command.name, ...path].join(" ")} has no option "${inv.focused}" to autocomplete`);
+    if (!("autocomplete" in def && def.autocomplete)) throw new Error(`option "${inv.focused}" of /${inv.command.name} does not have autocomplete enabled`);
+  }
   for (const name of Object.keys(given))
     if (!defs.some((d) => d.name === name)) throw new Error(`/${[inv.command.name, ...path].join(" ")} has no option "${name}" (has: ${defs.map((d) => d.name).join(", ") || "none"})`);
   const leaf: APIApplicationCommandInteractionDataOption[] = [];
   for (const def of defs) {
     const v = given[def.name];
+    if (def.name === inv.focused) {
+      // The option being typed: always a string of what the user has typed so far.
+      leaf.push({ type: def.type, name: def.name, value: String(v ?? ""), focused: true } as APIApplicationCommandInteractionDataOption);
+      continue;
+    }
     if (v === undefined) {
-      if ("required" in def && def.required) throw new Error(`option "${def.name}" of /${inv.command.name} is required`);
+      if ("required" in def && def.required && inv.focused === undefined) throw new Error(`option "${def.name}" of /${inv.command.name} is required`);
       continue;
     }
     leaf.push(typedOption(inv, def, v, resolved));
@@ -371,8 +396,14 @@ export function handleCallback(
       rec.original_message_id = source.id;
       break;
     }
+    case R.ApplicationCommandAutocompleteResult:
+      parseBody(autocompleteResult, body.data ?? {}, ["data"]);
+      break;
+    case R.Modal:
+      parseBody(modalData, body.data ?? {}, ["data"]);
+      break;
     default:
-      break; // modal / autocomplete: recorded below
+      break;
   }
   rec.callback_type = body.type;
   ctx.store.changed();

@@ -122,7 +122,7 @@ export function createMessage(ctx: Ctx, o: CreateMessageOpts): MessageRec {
       : {}),
     ...(o.channel.guild_id ? { guild_id: o.channel.guild_id } : {}),
     ...(isThread(o.channel) ? { position: o.channel.message_count } : {}),
-  } as MessageRec;
+  };
   store.messages.set(id, msg);
   const ephemeral = (flags & MessageFlags.Ephemeral) !== 0;
   if (!ephemeral) {

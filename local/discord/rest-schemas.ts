@@ -62,6 +62,14 @@ export const messageEditBody = z
   .passthrough();
 export type MessageEditBody = z.infer<typeof messageEditBody>;
 
+export const autocompleteResult = z.object({
+  choices: z.array(z.object({ name: z.string().min(1).max(100), value: z.union([z.string().max(100), z.number()]) }).passthrough()).max(25),
+});
+
+export const modalData = z
+  .object({ custom_id: z.string().min(1).max(100), title: z.string().min(1).max(45), components: z.array(z.record(z.string(), z.unknown())).min(1).max(5) })
+  .passthrough();
+
 export const interactionCallbackBody = z.object({
   type: z.number().int(),
   data: z.record(z.string(), z.unknown()).optional(),

@@ -28,8 +28,14 @@ beforeAll(async () => {
     },
     { name: "config", description: "Config", options: [{ type: 2, name: "vote", description: "votes", options: [{ type: 1, name: "set", description: "set", options: [{ type: 10, name: "quorum", description: "q" }] }] }] },
     { name: "silent", description: "The bot never answers this" },
+    { name: "plugin", description: "Plugin", options: [{ type: 3, name: "name", description: "which", required: true, autocomplete: true }, { type: 5, name: "force", description: "force", required: true }] },
   ]);
   client.on(Events.InteractionCreate, async (i) => {
+    if (i.isAutocomplete()) {
+      const typed = i.options.getFocused();
+      await i.respond(["dance", "dice", "weather"].filter((n) => n.startsWith(typed)).map((n) => ({ name: n, value: n })));
+      return;
+    }
     if (!i.isChatInputCommand() || i.commandName === "silent") return;
     if (i.commandName === "feature") await i.reply({ content: `ok ${i.options.getString("text")}`, flags: i.options.getInteger("n") === 2 ? MessageFlags.Ephemeral : undefined });
     else await i.reply(`quorum ${i.options.getNumber("quorum")}`);
@@ -77,6 +83,13 @@ describe("driver", () => {
     const before = discord.driver.interactionCount();
     expect(() => discord.driver.runCommand({ user: "alice", channel: "general", ...input })).toThrow(error);
     expect(discord.driver.interactionCount()).toBe(before); // nothing dispatched, nothing stored
+  });
+
+  it("autocomplete: the focused option's partial text goes out, the bot's choices come back", async () => {
+    const h = discord.driver.autocomplete({ user: "alice", channel: "general", name: "plugin", focused: "name", options: { name: "d" } });
+    expect((h.payload as { data: { options: unknown[] } }).data.options).toEqual([{ type: 3, name: "name", value: "d", focused: true }]);
+    expect(await h.choices()).toEqual([{ name: "dance", value: "dance" }, { name: "dice", value: "dice" }]);
+    expect(() => discord.driver.autocomplete({ user: "alice", channel: "general", name: "plugin", focused: "force", options: {} })).toThrow(/does not have autocomplete/);
   });
 
   it("a wait that times out says what was awaited and what the bot did", async () => {
