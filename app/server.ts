@@ -14,8 +14,7 @@ import { API_PREFIX } from "../bot/app-link/protocol.ts";
 import { botApi } from "./bot-api/server.ts";
 import type { AppConfig } from "./config.ts";
 import { Engine } from "./engine.ts";
-import { markMerged } from "./flow/deploy.ts";
-import { gate } from "./flow/review.ts";
+import { reconcile, resume } from "./flow/reconcile.ts";
 import { installWorker } from "./flow/work.ts";
 import { RepoClient } from "./github/repo.ts";
 import { ouroApp } from "./index.ts";
@@ -27,6 +26,8 @@ export interface StartOptions {
   writer: ChangeWriter;
   now?: () => number;
   logger?: Logger;
+  /** How often in-flight work is reconciled with GitHub and held work retried (breaker cool-off, quotas); default 30 s. */
+  tickMs?: number;
 }
 
 export interface RunningApp {
@@ -37,7 +38,11 @@ export interface RunningApp {
   probot: Probot;
   /** Waits for background work (worker, dashboard) to finish. */
   idle(): Promise<void>;
+  /** One reconcile pass now (what the timer does), e.g. after CI reported without a webhook. */
+  reconcile(): Promise<void>;
   close(): Promise<void>;
+  /** Stops listening and closes the store without waiting for work in flight (a crash, for tests). */
+  abandon(): Promise<void>;
 }
 
 const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024; // GitHub caps payloads at 25 MB
@@ -48,22 +53,25 @@ export function tunedOctokit(t: AppConfig["octokit"], log: Logger): typeof Probo
     write: new Bottleneck.Group({ maxConcurrent: 1, minTime: t.writeSpacingMs }),
     notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: t.writeSpacingMs }),
   };
-  return ProbotOctokit.defaults({
-    retry: { retries: t.retries, retryAfterBaseValue: t.retryBaseMs },
-    throttle: {
-      ...groups,
-      retryAfterBaseValue: t.retryBaseMs,
-      fallbackSecondaryRateRetryAfter: Math.max(1, Math.round((60 * t.retryBaseMs) / 1000)),
-      onRateLimit: (after: number, opts: { method: string; url: string; request: { retryCount: number } }) => {
-        log.warn(`rate limit on ${opts.method} ${opts.url}; retrying in ${after} s`);
-        return opts.request.retryCount < t.retries;
-      },
-      onSecondaryRateLimit: (after: number, opts: { method: string; url: string; request: { retryCount: number } }) => {
-        log.warn(`secondary rate limit on ${opts.method} ${opts.url}; retrying in ${after} s`);
-        return opts.request.retryCount < t.retries;
-      },
+  const throttle = {
+    ...groups,
+    retryAfterBaseValue: t.retryBaseMs,
+    fallbackSecondaryRateRetryAfter: Math.max(1, Math.round((60 * t.retryBaseMs) / 1000)),
+    onRateLimit: (after: number, opts: { method: string; url: string; request: { retryCount: number } }) => {
+      log.warn(`rate limit on ${opts.method} ${opts.url}; retrying in ${after} s`);
+      return opts.request.retryCount < t.retries;
     },
-  }) as typeof ProbotOctokit;
+    onSecondaryRateLimit: (after: number, opts: { method: string; url: string; request: { retryCount: number } }) => {
+      log.warn(`secondary rate limit on ${opts.method} ${opts.url}; retrying in ${after} s`);
+      return opts.request.retryCount < t.retries;
+    },
+  };
+  // A function default runs after Probot's own layer, so our values win over its throttle options.
+  return ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+    ...options,
+    retry: { ...(options.retry as object), retries: t.retries, retryAfterBaseValue: t.retryBaseMs },
+    throttle: { ...(options.throttle as object), ...throttle },
+  })) as typeof ProbotOctokit;
 }
 
 export async function startApp(opts: StartOptions): Promise<RunningApp> {
@@ -133,6 +141,16 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
   log.info(`Ouro app listening on ${url} (webhooks at ${config.webhookPath}, bot API at ${API_PREFIX})`);
 
   engine.track(resume(engine, log), "resume");
+  const tick = setInterval(() => engine.track(reconcile(engine, log), "reconcile"), opts.tickMs ?? 30_000);
+  tick.unref();
+  const stopListening = () =>
+    new Promise<void>((resolve) => {
+      clearInterval(tick);
+      engine.close();
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      for (const s of sockets) s.destroy();
+    });
 
   let closed = false;
   return {
@@ -142,16 +160,18 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
     store,
     probot,
     idle: () => engine.idle(),
+    reconcile: () => reconcile(engine, log),
     async close() {
       if (closed) return;
       closed = true;
-      engine.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        for (const s of sockets) s.destroy();
-      });
+      await stopListening();
       await engine.idle().catch(() => undefined);
+      store.close();
+    },
+    async abandon() {
+      if (closed) return;
+      closed = true;
+      await stopListening();
       store.close();
     },
   };
@@ -175,17 +195,4 @@ async function verified(req: IncomingMessage, secret: string): Promise<boolean> 
   const ok = await verify(secret, body, sig).catch(() => false);
   if (ok) (req as IncomingMessage & { body?: string }).body = body;
   return ok;
-}
-
-/** After a restart: pick up exactly where the store says each change was. */
-export async function resume(eng: Engine, log: Logger): Promise<void> {
-  for (const c of eng.store.changesIn(["working"])) {
-    log.info({ changeId: c.id }, "resuming a change interrupted while working");
-    eng.store.audit(c.id, "resume", { from: "working" });
-    await eng.withLock(c.id, () => eng.move(c, "queued", "resumed after a restart"));
-  }
-  for (const c of eng.store.changesIn(["pr", "checks", "review"])) await gate(eng, c.id, log.child({ changeId: c.id }));
-  for (const c of eng.store.changesIn(["merged"])) if (!c.deploymentId && c.mergeSha) await markMerged(eng, c.id, c.mergeSha, log.child({ changeId: c.id }));
-  eng.kick();
-  eng.refreshDashboard();
 }

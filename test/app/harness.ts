@@ -1,0 +1,185 @@
+// The app end to end: the GitHub stand-in (REST, git over HTTP, signed webhooks), the real
+// app (Probot + Octokit + node:sqlite) pointed at it, a second App acting as CI (check
+// runs), humans via the stand-in's driver, and the bot link over real HTTP.
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
+import pino from "pino";
+import { Probot } from "probot";
+import type { ProbotOctokit } from "probot";
+import { parse, stringify } from "yaml";
+import { startGitHub } from "../../local/github/index.ts";
+import type { GitHubStandIn, RegisteredApp } from "../../local/github/index.ts";
+import type { AppConfig } from "../../app/config.ts";
+import { startApp } from "../../app/server.ts";
+import type { RunningApp } from "../../app/server.ts";
+import type { ChangeWriter, WriteJob } from "../../app/writer.ts";
+
+const run = promisify(execFile);
+const GIT_ENV = { GIT_AUTHOR_NAME: "Ouro Agent", GIT_AUTHOR_EMAIL: "agent@example.com", GIT_COMMITTER_NAME: "Ouro Agent", GIT_COMMITTER_EMAIL: "agent@example.com", GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" };
+export const REPO = "acme/bot";
+export const TOKEN = "bot-link-token-0123456789abcdef";
+
+async function git(cwd: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run("git", args, { cwd, env: { ...process.env, ...GIT_ENV } });
+  return stdout.trim();
+}
+
+/**
+ * A writer that commits a fixed change chosen by the request text (stands in for the agent,
+ * whose own tests cover writing): "docs" → a markdown file (risk safe); "plugin" → a plugin
+ * with its test (low); "untested" → a plugin without a test (needs review); "broken" → the
+ * writer reports a failure.
+ */
+export const fixedWriter: ChangeWriter = async (job: WriteJob) => {
+  const { repoDir, request } = job;
+  if (/broken/.test(request.text)) return { ok: false, reason: "the fixed writer was asked to fail" };
+  if (job.followUp) await git(repoDir, "checkout", "-q", job.followUp.branch);
+  else await git(repoDir, "checkout", "-q", "--detach", job.baseRef);
+  const name = request.id.replace(/[^a-z0-9]/g, "").slice(-12) || "x";
+  const files: Record<string, string> = {};
+  if (job.followUp) files[`docs/${name}.md`] = `# ${name}\n\nFollow-up: ${job.followUp.text}\n`;
+  else if (/docs/.test(request.text)) files[`docs/${name}.md`] = `# ${name}\n\n${request.text}\n`;
+  else if (/untested/.test(request.text)) files[`bot/plugins/p${name}/index.ts`] = `export const name = "p${name}";\n`;
+  else {
+    files[`bot/plugins/p${name}/index.ts`] = `export const name = "p${name}";\n`;
+    files[`bot/plugins/p${name}/index.test.ts`] = `import { it, expect } from "vitest";\nimport { name } from "./index.ts";\nit("has a name", () => expect(name).toBe("p${name}"));\n`;
+  }
+  for (const [p, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(repoDir, p)), { recursive: true });
+    writeFileSync(join(repoDir, p), text);
+  }
+  await git(repoDir, "add", "-A");
+  await git(repoDir, "commit", "-q", "-m", `ouro: ${request.text.split("\n")[0]}`);
+  const commit = await git(repoDir, "rev-parse", "HEAD");
+  return { ok: true, commit, title: `Ouro: ${request.text.split("\n")[0]}`, body: `## What was asked\n\n${request.text}\n\nFiles: ${Object.keys(files).join(", ")}` };
+};
+
+/** The real policy file with some keys replaced (deep merge of mappings). */
+export function policyWith(overrides: Record<string, unknown>): string {
+  const base = parse(readFileSync(new URL("../../policies/ouro.yml", import.meta.url), "utf8")) as Record<string, unknown>;
+  const merge = (a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> => {
+    const out = { ...a };
+    for (const [k, v] of Object.entries(b)) out[k] = v && typeof v === "object" && !Array.isArray(v) && a[k] && typeof a[k] === "object" ? merge(a[k] as Record<string, unknown>, v as Record<string, unknown>) : v;
+    return out;
+  };
+  return stringify(merge(base, overrides));
+}
+
+export interface World {
+  gh: GitHubStandIn;
+  app: RunningApp;
+  reg: RegisteredApp;
+  config: AppConfig;
+  /** CI: a second App that reports check runs. */
+  ci: ProbotOctokit;
+  clock: { now: number };
+  /** Waits until no webhook is in flight and the app has no background work. */
+  settle(): Promise<void>;
+  restart(opts?: { abandon?: boolean; writer?: ChangeWriter }): Promise<void>;
+  api(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }>;
+  check(sha: string, conclusion: "success" | "failure"): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startWorld(opts: { policy?: Record<string, unknown>; writer?: ChangeWriter; files?: Record<string, string> } = {}): Promise<World> {
+  const fixture = mkdtempSync(join(tmpdir(), "ouro-app-fixture-"));
+  const files: Record<string, string> = {
+    "README.md": "# bot\n",
+    "policies/ouro.yml": policyWith({ editable: ["bot/plugins/**", "docs/**"], ...opts.policy }),
+    ".github/CODEOWNERS": "*  @root-owner\n/bot/plugins/  @plugin-owner @alice\n",
+    "bot/plugins/ping/index.ts": 'export const name = "ping";\n',
+    ...opts.files,
+  };
+  for (const [p, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(fixture, p)), { recursive: true });
+    writeFileSync(join(fixture, p), text);
+  }
+  const gh = await startGitHub({ logLevel: "silent", deliveries: { retryDelaysMs: [50, 200], timeoutMs: 10_000 } });
+  await gh.createRepo({ owner: "acme", name: "bot", fromDir: fixture });
+  rmSync(fixture, { recursive: true, force: true });
+  const reg = await gh.registerApp({ name: "ouro" });
+  gh.installApp(reg.appId, REPO);
+  const ciReg = await gh.registerApp({ name: "ci" });
+  const ciInst = gh.installApp(ciReg.appId, REPO);
+  const ci = await new Probot({ appId: ciReg.appId, privateKey: ciReg.privateKey, secret: "x".repeat(10), baseUrl: gh.apiUrl, logLevel: "warn" }).auth(ciInst);
+  const dataDir = mkdtempSync(join(tmpdir(), "ouro-app-data-"));
+  const config: AppConfig = {
+    appId: reg.appId,
+    privateKey: reg.privateKey,
+    webhookSecret: reg.webhookSecret,
+    apiUrl: gh.apiUrl,
+    gitUrl: gh.url,
+    owner: "acme",
+    repo: "bot",
+    appToken: TOKEN,
+    dataDir,
+    port: 0,
+    host: "127.0.0.1",
+    webhookPath: "/api/github/webhooks",
+    logLevel: "warn",
+    octokit: { retries: 2, retryBaseMs: 20, writeSpacingMs: 0 },
+  };
+  const clock = { now: Date.now() };
+  const logger = pino({ level: process.env.OURO_TEST_LOG ?? "silent" });
+  const launch = async (writer: ChangeWriter) => {
+    const app = await startApp({ config, writer, now: () => clock.now, logger });
+    gh.setWebhook(reg.appId, `${app.url}${config.webhookPath}`);
+    return app;
+  };
+  let app = await launch(opts.writer ?? fixedWriter);
+
+  const world: World = {
+    gh,
+    get app() {
+      return app;
+    },
+    reg,
+    config,
+    ci,
+    clock,
+    async settle() {
+      for (let i = 0; i < 50; i++) {
+        const before = gh.deliveries.list().length;
+        await gh.deliveries.idle();
+        await app.idle();
+        await gh.deliveries.idle();
+        if (gh.deliveries.list().length === before) {
+          await app.idle();
+          if (gh.deliveries.list().length === before) return;
+        }
+      }
+      throw new Error("the world did not settle");
+    },
+    async restart(o = {}) {
+      if (o.abandon) await app.abandon();
+      else await app.close();
+      app = await launch(o.writer ?? opts.writer ?? fixedWriter);
+    },
+    async api(method, path, body, token = TOKEN) {
+      const res = await fetch(`${app.url}/bot/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    },
+    async check(sha, conclusion) {
+      await ci.rest.checks.create({ owner: "acme", repo: "bot", name: "ci/test", head_sha: sha, status: "completed", conclusion });
+      // The stand-in sends check_run events only to the App that made the run; the app's
+      // periodic reconcile is what notices (run one pass now instead of waiting for the timer).
+      await app.reconcile();
+    },
+    async close() {
+      await gh.deliveries.idle().catch(() => undefined);
+      await app.close();
+      await gh.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return world;
+}
+
+export const actor = (discordId: string, name: string, roles: string[] = []) => ({ discordId, name, roles });
