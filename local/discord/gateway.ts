@@ -15,6 +15,8 @@ import type { Logger } from "./log.ts";
 
 /** Dispatches kept per session for RESUME; older sequence numbers get op 9 (not resumable). */
 const REPLAY_BUFFER = 2000;
+/** A session without a socket for this long can no longer be resumed (and stops buffering). */
+const RESUME_WINDOW_MS = 5 * 60_000;
 
 export interface GatewayOptions {
   /** op 10 `heartbeat_interval` (Discord: 41250 ms). */
@@ -31,8 +33,9 @@ export interface GatewaySession {
   /** Sent dispatches `[seq, json]` for replay on RESUME. */
   buffer: [number, string][];
   ws: WebSocket | null;
-  /** Counts of dispatches delivered per event name (for tests and the driver). */
   identifiedAt: number;
+  /** When the socket went away (for the resume window). */
+  disconnectedAt?: number;
 }
 
 /** A dispatch's target and its data, serialized at most twice (with and without message content). */
@@ -110,6 +113,7 @@ export class Gateway {
       const s = conn.session;
       if (s && s.ws === ws) {
         s.ws = null;
+        s.disconnectedAt = Date.now();
         // A clean close (1000/1001) ends the session, as on Discord; other codes keep it resumable.
         if (code === 1000 || code === 1001) this.sessions.delete(s.id);
       }
@@ -201,6 +205,7 @@ export class Gateway {
     }
     if (session.ws && session.ws !== ws) session.ws.close(4000, "Session resumed elsewhere");
     session.ws = ws;
+    session.disconnectedAt = undefined;
     conn.session = session;
     for (const [s, json] of session.buffer) if (s > from) ws.send(json);
     this.#send(session, GatewayDispatchEvents.Resumed, "{}");
@@ -234,7 +239,12 @@ export class Gateway {
     let full: string | undefined;
     let stripped: string | undefined;
     let reached = 0;
+    const now = Date.now();
     for (const s of this.sessions.values()) {
+      if (s.disconnectedAt !== undefined && now - s.disconnectedAt > RESUME_WINDOW_MS) {
+        this.sessions.delete(s.id);
+        continue;
+      }
       if (spec.intent !== undefined && (s.intents & spec.intent) === 0) continue;
       const shard = spec.guildId ? shardOf(spec.guildId, s.shard[1]) : 0;
       if (shard !== s.shard[0]) continue;

@@ -82,6 +82,13 @@ describe("discord.js, more", () => {
     expect((await h.reply()).channel_id).toBe(discord.driver.channel("dm", undefined, "bob").id);
   });
 
+  it("fetches all members through the gateway (op 8 → GUILD_MEMBERS_CHUNK)", async () => {
+    const members = await client.guilds.cache.get(discord.guild.id)!.members.fetch();
+    expect(members.map((m) => m.user.username).sort()).toEqual(["Ouro", "admin", "alice", "bob"]);
+    const some = await client.guilds.cache.get(discord.guild.id)!.members.fetch({ query: "al" });
+    expect(some.map((m) => m.user.username)).toEqual(["alice"]);
+  });
+
   it("DMs a user (POST /users/@me/channels) and fetches members over REST", async () => {
     const alice = await client.users.fetch(discord.guild.users.alice);
     await alice.send("your export is ready");
