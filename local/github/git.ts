@@ -90,6 +90,13 @@ export interface IndexChange {
   type?: "blob" | "tree" | "commit";
 }
 
+/** git check-ref-format's rules, so a "ref" can never be a revision expression (main:file, main^{tree}). */
+export function validRefName(ref: string): boolean {
+  if (!ref || ref.startsWith("-") || ref.startsWith("/") || ref.endsWith("/") || ref.endsWith(".") || ref.endsWith(".lock")) return false;
+  if (/[\x00-\x20\x7f~^:?*[\\]/.test(ref) || ref.includes("..") || ref.includes("@{") || ref.includes("//") || ref === "@") return false;
+  return ref.split("/").every((c) => c.length > 0 && !c.startsWith("."));
+}
+
 /** One bare repository on disk. */
 export class BareRepo {
   readonly dir: string;
@@ -116,6 +123,7 @@ export class BareRepo {
   /** Resolves a ref name/sha to a commit sha, or null. */
   async resolve(rev: string): Promise<string | null> {
     if (!rev || rev.startsWith("-")) return null;
+    if (rev.startsWith("refs/") ? !validRefName(rev) : !/^[0-9a-f]{4,40}$/.test(rev) && !validRefName(rev)) return null;
     const r = await this.git(["rev-parse", "--verify", "--quiet", `${rev}^{commit}`], { allowFail: true });
     return r.code === 0 ? r.stdout.toString().trim() : null;
   }
@@ -139,12 +147,14 @@ export class BareRepo {
   }
 
   async refSha(ref: string): Promise<string | null> {
+    if (!validRefName(ref)) return null;
     const r = await this.git(["rev-parse", "--verify", "--quiet", ref], { allowFail: true });
     return r.code === 0 ? r.stdout.toString().trim() : null;
   }
 
   /** Compare-and-swap ref update; `old` = null means "must not exist", undefined = don't care. */
   async updateRef(ref: string, sha: string, old?: string | null): Promise<boolean> {
+    if (!validRefName(ref)) return false;
     const args = ["update-ref", ref, sha];
     if (old !== undefined) args.push(old ?? ZERO_SHA);
     const r = await this.git(args, { allowFail: true });
