@@ -32,6 +32,8 @@ export interface DiscordOptions {
   disallowedIntents?: number;
   /** Recommended shard count from /gateway/bot (default 1). */
   shards?: number;
+  /** A fixed bot token (default: generated, or the persisted one). */
+  botToken?: string;
   /** pino level (default silent; DEBUG_STANDINS=1 → debug). */
   logLevel?: string;
 }
@@ -59,6 +61,11 @@ export interface DiscordStandIn {
 export async function startDiscord(opts: DiscordOptions = {}): Promise<DiscordStandIn> {
   const log = makeLogger(opts.logLevel);
   const store = new Store(opts.dataDir);
+  if (opts.botToken !== undefined) {
+    if (!/^[\w.-]{10,200}$/.test(opts.botToken)) throw new Error("botToken must be 10–200 characters of letters, digits, '_', '-' and '.'");
+    store.botToken = opts.botToken;
+    store.changed();
+  }
   if (store.guilds.size === 0) seed(store, opts.seed ?? {});
   const gateway = new Gateway(store, { heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 41_250, disallowedIntents: opts.disallowedIntents ?? 0 }, log);
   let baseUrl = "";

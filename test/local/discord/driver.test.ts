@@ -153,8 +153,17 @@ describe("driver", () => {
 });
 
 describe("CLI", () => {
+  it("refuses bad arguments with the usage and exit code 2", async () => {
+    const child = spawn(process.execPath, ["local/cli.ts", "discord", "--port", "http"], { stdio: ["ignore", "pipe", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const [code] = await once(child, "exit");
+    expect(code).toBe(2);
+    expect(err).toMatch(/--port must be 0..65535, got http\nusage: npm run local -- discord/);
+  });
+
   it("`npm run local -- discord` seeds, prints the token and stops on SIGTERM", async () => {
-    const child = spawn(process.execPath, ["local/cli.ts", "discord", "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["local/cli.ts", "discord", "--port", "0", "--token", "local-token-123"], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     const exited = once(child, "exit");
@@ -164,6 +173,7 @@ describe("CLI", () => {
         child.stdout.on("data", () => out.includes("users:") && (clearTimeout(t), resolve()));
       });
       const token = /bot token:\s+(\S+)/.exec(out)?.[1];
+      expect(token).toBe("local-token-123");
       const url = /listening on (\S+)/.exec(out)?.[1];
       expect(out).toMatch(/channels:\s+#general=\d+ #requests=\d+/);
       expect(out).toMatch(/users:\s+alice=\d+ bob=\d+ admin=\d+/);
