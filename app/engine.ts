@@ -60,6 +60,8 @@ export class Engine {
   private dashboardAgain = false;
   /** The worker's step, set by flow/work.ts (kept here so the engine has no import cycle). */
   startChange: (id: string) => Promise<void> = async () => {};
+  /** A reconcile pass (flow/reconcile.ts), installed by the server for the same reason. */
+  reconcileNow: () => Promise<void> = async () => this.kick();
   private closed = false;
 
   constructor(d: EngineDeps) {
@@ -144,7 +146,7 @@ export class Engine {
     this.store.audit("-", stopped ? "emergency-stop" : "emergency-resume", { by, reason });
     this.log.warn({ by }, stopped ? "emergency stop" : "emergency stop lifted");
     this.refreshDashboard();
-    if (!stopped) this.kick();
+    if (!stopped) this.track(this.reconcileNow(), "reconcile"); // held merges and queued work go on
     return s;
   }
 

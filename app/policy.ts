@@ -21,11 +21,22 @@ export interface EffectivePolicy {
 
 export const DEFAULT_POLICY: Policy = policySchema.parse({});
 
+/** The default branch's policy, re-read when the branch moves (checked at most every `ttlMs`). */
 export class PolicyCache {
   private cached: EffectivePolicy | null = null;
+  private checkedAt = -Infinity;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+
+  constructor(ttlMs = 2000, now: () => number = () => performance.now()) {
+    this.ttlMs = ttlMs;
+    this.now = now;
+  }
 
   async get(client: RepoClient): Promise<EffectivePolicy> {
+    if (this.cached && this.now() - this.checkedAt < this.ttlMs) return this.cached;
     const branch = await client.defaultBranch();
+    this.checkedAt = this.now();
     if (this.cached?.sha === branch.sha) return this.cached;
     const files = await client.readDir("policies", branch.sha);
     this.cached = fromFiles(files, branch.sha);

@@ -104,6 +104,7 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
 
   const engine = new Engine({ store, config, log, client: getClient, writer: opts.writer, now: opts.now });
   installWorker(engine);
+  engine.reconcileNow = () => reconcile(engine, log);
   const webhooks = await createNodeMiddleware(ouroApp(engine), { probot, webhooksPath: config.webhookPath });
   const api = botApi(engine, config.appToken, log.child({ name: "bot-api" }));
 
