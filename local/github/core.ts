@@ -218,13 +218,22 @@ export class Core {
     if (!account) throw new HttpError(404, `No account ${owner}`);
     if (repo && !this.store.data.repos[target.toLowerCase()]) throw new HttpError(404, `No repository ${target}`);
     let inst = Object.values(this.store.data.installations).find((i) => i.appId === appId && i.accountLogin.toLowerCase() === owner.toLowerCase());
+    const created = !inst;
     if (!inst) {
       inst = { id: this.store.id(), appId, accountLogin: account.login, repos: [], selection: repo ? "selected" : "all", createdAt: now() };
       this.store.data.installations[String(inst.id)] = inst;
     }
-    if (repo && !inst.repos.includes(target.toLowerCase())) inst.repos.push(target.toLowerCase());
+    const added = repo && !inst.repos.includes(target.toLowerCase()) ? [target.toLowerCase()] : [];
+    inst.repos.push(...added);
     if (!repo) inst.selection = "all";
     this.store.touch();
+    const repoMini = (k: string): Record<string, unknown> => {
+      const r = this.store.data.repos[k];
+      return { id: r.id, node_id: this.shapes.nodeId("Repository", r.id), name: r.name, full_name: `${r.owner}/${r.name}`, private: r.private };
+    };
+    const common = { installation: this.shapes.installation(inst), sender: this.shapes.user(account.login), requester: null };
+    if (created) this.deliveries.enqueue(app, "installation", { action: "created", ...common, repositories: inst.repos.map(repoMini) }, inst.id, null);
+    else if (added.length) this.deliveries.enqueue(app, "installation_repositories", { action: "added", ...common, repository_selection: inst.selection, repositories_added: added.map(repoMini), repositories_removed: [] }, inst.id, null);
     this.store.save();
     return inst.id;
   }

@@ -98,3 +98,34 @@ it("serves the App endpoints only with an App JWT", async () => {
   expect(bad.status).toBe(401);
   expect(((await bad.json()) as { message: string }).message).toMatch(/JSON web token|Integration not found/);
 });
+
+it("serves GitHub App endpoints to a signed App JWT, contract-checked", async () => {
+  const { createSign } = await import("node:crypto");
+  const app = gh.findApp("checker")!;
+  const key = (await import("node:fs")).readFileSync(app.privateKeyFile, "utf8");
+  const now = Math.floor(Date.now() / 1000);
+  const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const unsigned = `${part({ alg: "RS256", typ: "JWT" })}.${part({ iss: String(app.appId), iat: now - 30, exp: now + 540 })}`;
+  const jwt = `${unsigned}.${createSign("RSA-SHA256").update(unsigned).sign(key).toString("base64url")}`;
+  const asApp = checkedOctokit(gh, jwt);
+  expect((await asApp.apps.getAuthenticated()).data).toMatchObject({ id: app.appId, slug: "checker" });
+  const { data: installations } = await asApp.apps.listInstallations();
+  expect(installations).toHaveLength(1);
+  const { data: forRepo } = await asApp.apps.getRepoInstallation(repo);
+  expect(forRepo.id).toBe(installations[0].id);
+  expect((await asApp.apps.getInstallation({ installation_id: forRepo.id })).data.app_id).toBe(app.appId);
+  const { data: token } = await asApp.apps.createInstallationAccessToken({ installation_id: forRepo.id });
+  const { data: repos } = await checkedOctokit(gh, token.token).apps.listReposAccessibleToInstallation();
+  expect(repos.repositories.map((r) => r.full_name)).toEqual(["acme/bot"]);
+  // the JWT is for /app endpoints only, and an installation token is not an App credential
+  expect(await statusOf(asApp.repos.get(repo))).toBe(401);
+  expect(await statusOf(checkedOctokit(gh, token.token).apps.getAuthenticated())).toBe(401);
+  // an expired JWT is refused
+  const old = `${part({ alg: "RS256", typ: "JWT" })}.${part({ iss: app.appId, iat: now - 1200, exp: now - 700 })}`;
+  const expired = `${old}.${createSign("RSA-SHA256").update(old).sign(key).toString("base64url")}`;
+  expect(await statusOf(checkedOctokit(gh, expired).apps.getAuthenticated())).toBe(401);
+  await gh.deliveries.idle();
+  // installing the app sent installation.created (contract-checked with the rest)
+  expect(receiver.received.some((r) => r.event === "installation" && r.payload.action === "created")).toBe(true);
+  checkAllDeliveries(gh);
+});

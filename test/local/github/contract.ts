@@ -61,6 +61,12 @@ function normalizeNullable(node: unknown): unknown {
     o.anyOf = o.oneOf;
     delete o.oneOf;
   }
+  // A known quirk: some GHES operations inline an installation's `account` as
+  // allOf [Simple User, Enterprise] (impossible for any real account); it means "either".
+  if (Array.isArray(o.allOf) && o.allOf.length === 2 && (o.allOf as Json[]).map((x) => x.title).sort().join("|") === "Enterprise|Simple User") {
+    o.anyOf = o.allOf;
+    delete o.allOf;
+  }
   if (!("nullable" in o)) return o;
   const nullable = o.nullable === true;
   delete o.nullable;
@@ -88,7 +94,7 @@ export class ContractError extends Error {}
 
 function describe(errors: ValidateFunction["errors"], data: unknown): string {
   return (errors ?? [])
-    .slice(0, 8)
+    .slice(0, 10)
     .map((e) => {
       let value: unknown = data;
       for (const k of e.instancePath.split("/").slice(1)) value = (value as Json | undefined)?.[k.replace(/~1/g, "/").replace(/~0/g, "~")];
