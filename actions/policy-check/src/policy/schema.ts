@@ -144,7 +144,7 @@ export const policySchema = z
         clientToken: z
           .boolean()
           .default(true)
-          .describe("Flag reading the Discord client's credentials: client.token, client.rest (also via interaction.client)."),
+          .describe("Flag reading the Discord client's token: client.token (also via interaction.client, destructuring, computed keys)."),
       })
       .prefault({}),
     imports: z

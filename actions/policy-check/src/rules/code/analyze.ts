@@ -287,6 +287,7 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       return;
     }
     if (ts.isCallExpression(node)) checkTestFocus(node);
+    checkConstructorCall(node);
     let callee = scope.resolve(node.expression);
     if (callee === undefined) return;
     let args: readonly ts.Expression[] = node.arguments ?? [];
@@ -333,6 +334,19 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     if (mod && (mod.module === "fs" || mod.module === "fs/promises") && (mod.member === "open" || mod.member === "openSync") && api.fsWrites) {
       const flags = args[1] === undefined ? "r" : scope.fold(args[1]);
       if (flags === undefined || !isReadOnlyOpenFlag(flags)) report(node, "api/fs-write", `opens a file for writing (${mod.module}.${mod.member} with flags ${flags ?? "(non-literal)"})`);
+    }
+  };
+
+  // x.constructor("code"): calling a constructor without `new` only works for built-ins such
+  // as Function ([].filter.constructor, (async () => {}).constructor …); `new` with a string too
+  const checkConstructorCall = (node: ts.CallExpression | ts.NewExpression) => {
+    const callee = unwrap(node.expression);
+    if (scope.memberName(callee) !== "constructor" || scope.resolve(callee) === "Function") return;
+    const args = node.arguments ?? [];
+    if (args.length === 0) return;
+    const object = unwrap((callee as ts.PropertyAccessExpression | ts.ElementAccessExpression).expression);
+    if (ts.isCallExpression(node) || (object.kind !== ts.SyntaxKind.ThisKeyword && args.some((a) => isStringish(a)))) {
+      report(node, "api/function-constructor", "calls a .constructor with arguments (the Function constructor pattern)");
     }
   };
 
@@ -387,13 +401,13 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     }
   };
 
-  // the Discord client holds the bot token: client.token, interaction.client.token, client.rest …
+  // the Discord client holds the bot token in a public field: client.token, interaction.client.token
   const isClient = (e: ts.Expression): boolean => {
     const n = unwrap(e);
     return (ts.isIdentifier(n) && n.text === "client") || scope.memberName(n) === "client";
   };
   const checkClientSecret = (node: ts.Node, object: ts.Expression, name: string | undefined) => {
-    if (api.clientToken && (name === "token" || name === "rest") && isClient(object)) {
+    if (api.clientToken && name === "token" && isClient(object)) {
       report(node, "api/client-token", `reads client.${name} (the bot's credentials)`);
     }
   };
@@ -401,7 +415,7 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     for (const el of pattern.elements) {
       const keyNode = el.propertyName ?? el.name;
       const key = ts.isIdentifier(keyNode) || ts.isStringLiteral(keyNode) ? keyNode.text : ts.isComputedPropertyName(keyNode) ? scope.fold(keyNode.expression) : undefined;
-      if (fromClient && (key === "token" || key === "rest" || (key === undefined && !el.dotDotDotToken))) {
+      if (fromClient && (key === "token" || (key === undefined && !el.dotDotDotToken))) {
         report(el, "api/client-token", `reads client.${key ?? "[computed]"} (the bot's credentials)`);
       }
       if (ts.isObjectBindingPattern(el.name)) checkClientDestructure(el.name, key === "client");
@@ -483,6 +497,9 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
         break;
       case ts.SyntaxKind.ElementAccessExpression: {
         const ea = node as ts.ElementAccessExpression;
+        if (isObfuscatedKey(ea.argumentExpression) && scope.fold(ea.argumentExpression) === undefined) {
+          report(ea, "api/obfuscation", "member name computed from literals only (JSFuck-style obfuscation)");
+        }
         if (api.computedAccess && !isPlainLiteral(ea.argumentExpression)) {
           const base = scope.resolve(ea.expression);
           if (isSensitive(base)) {
@@ -603,4 +620,22 @@ function countTestCases(sf: ts.SourceFile): number {
   };
   visit(sf);
   return n;
+}
+
+/** A key built from literals and operators alone, e.g. (![] + [])[+[]] — never how people write code. */
+function isObfuscatedKey(key: ts.Expression): boolean {
+  const k = unwrap(key);
+  if (ts.isStringLiteral(k) || ts.isNumericLiteral(k) || ts.isNoSubstitutionTemplateLiteral(k) || ts.isIdentifier(k)) return false;
+  if (ts.isPrefixUnaryExpression(k) && k.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(k.operand)) return false;
+  let hasIdentifier = false;
+  let hasTrick = false;
+  const look = (n: ts.Node): void => {
+    if (hasIdentifier) return;
+    if (ts.isIdentifier(n)) hasIdentifier = true;
+    else if (ts.isArrayLiteralExpression(n) || ts.isObjectLiteralExpression(n)) hasTrick = true;
+    else if (ts.isPrefixUnaryExpression(n) && (n.operator === ts.SyntaxKind.ExclamationToken || n.operator === ts.SyntaxKind.PlusToken || n.operator === ts.SyntaxKind.TildeToken)) hasTrick = true;
+    ts.forEachChild(n, look);
+  };
+  look(k);
+  return hasTrick && !hasIdentifier;
 }
