@@ -183,6 +183,10 @@ export class Memory {
       n += Number(this.db.prepare("DELETE FROM messages WHERE created_at < ?").run(cutoff).changes);
       n += Number(this.db.prepare("DELETE FROM summaries WHERE created_at < ?").run(cutoff).changes);
       n += Number(this.db.prepare("DELETE FROM feature_offers WHERE created_at < ?").run(cutoff).changes);
+      // Finished changes' progress messages need no more edits.
+      n += Number(
+        this.db.prepare("DELETE FROM progress_messages WHERE updated_at < ? AND state IN ('deployed', 'rolled-back', 'failed')").run(cutoff).changes,
+      );
       return n;
     });
   }

@@ -79,10 +79,14 @@ describe("memory store", () => {
 
   it("retention deletes history older than the period", () => {
     mem.appendTurn("u1", "c", "user", "old");
+    mem.setProgressMessage({ changeId: "done", channelId: "t", messageId: "m", state: "deployed" });
+    mem.setProgressMessage({ changeId: "open", channelId: "t", messageId: "m2", state: "review" });
     clock += 31 * 86_400_000;
     mem.appendTurn("u1", "c", "user", "new");
-    expect(mem.purgeOlderThan(30)).toBe(1);
+    expect(mem.purgeOlderThan(30)).toBe(2);
     expect(mem.context("c").turns.map((t) => t.content)).toEqual(["new"]);
+    expect(mem.progressMessage("done")).toBeUndefined();
+    expect(mem.progressMessage("open")?.state).toBe("review"); // still waiting: keep editing it
   });
 
   it("forget deletes every row of that user and nobody else's; export returns them first", async () => {
