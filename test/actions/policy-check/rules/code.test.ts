@@ -156,6 +156,9 @@ const hostile: [name: string, code: string, rule: string][] = [
   ["constructor of console.log via brackets", `console.log["constructor"]("x")();`, "api/function-constructor"],
   ["new constructor of a method with a string", `new Math.max.constructor("return 1");`, "api/function-constructor"],
   ["JSFuck-style keys", `[][(![] + [])[+[]] + (![] + [])[!+[] + !+[]]];`, "api/obfuscation"],
+  ["extensionless relative require", `const p = require("./payload");`, "api/import-unanalysed"],
+  ["folder import", `import x from "./lib";`, "api/import-unanalysed"],
+  ["import of a text file", `import x from "./notes.txt";`, "api/import-unanalysed"],
   ["describe.only", `describe.only("x", () => {});`, "tests/skip-only"],
   ["it.skip", `it.skip("x", () => {});`, "tests/skip-only"],
   ["test.skipIf", `test.skipIf(true)("x", () => {});`, "tests/skip-only"],
@@ -244,6 +247,14 @@ describe("forbidden APIs: only what changed", () => {
   it("sees an alias declared on an unchanged line when the use is added", () => {
     const after = `const e = eval;\nexport const a = e("1");\n`;
     const file = modifiedFile("bot/plugins/demo/index.ts", `const e = eval;\n`, after, [2]);
+    const { findings, emit } = collector();
+    analyzeCode(context([file]), file, emit);
+    expect(findings.map((f) => [f.rule, f.line])).toEqual([["api/eval", 2]]);
+  });
+
+  it("analyses a renamed file whole (a text file renamed to code was never analysed)", () => {
+    const text = `export const a = 1;\neval("x");\n`;
+    const file = { ...modifiedFile("bot/plugins/demo/run.ts", text, text, []), status: "renamed" as const, oldPath: "bot/plugins/demo/notes.txt" };
     const { findings, emit } = collector();
     analyzeCode(context([file]), file, emit);
     expect(findings.map((f) => [f.rule, f.line])).toEqual([["api/eval", 2]]);

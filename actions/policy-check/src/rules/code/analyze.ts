@@ -42,7 +42,9 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
   const sf = ts.createSourceFile(file.path, text, ts.ScriptTarget.Latest, true, kind);
   const policy = ctx.policy;
   const api = policy.forbiddenApis;
-  const allAdded = file.status === "added" || file.status === "copied";
+  // a copy, a rename (e.g. notes.txt → run.ts) or a type change brings in text that was never
+  // analysed as code at this path: all of it counts as added
+  const allAdded = file.status === "added" || file.status === "copied" || file.status === "renamed" || file.status === "type-changed";
   const added = new Set(file.addedLines);
   const scope = new Scope();
   const strings: StringLiteral[] = [];
@@ -112,6 +114,12 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       const target = posix.normalize(posix.join(posix.dirname(file.path), spec));
       if (spec.startsWith("/") || target.startsWith("../") || !matcherFor(policy.imports.within)(target)) {
         report(node, "api/import-outside", `imports ${spec}, outside ${policy.imports.within.join(", ")}`);
+      } else {
+        // Node also loads extensionless files and folders as code; only analysed files may be imported
+        const ext = extensionOf(target.replace(/[?#].*$/, ""));
+        if (ext !== "json" && !policy.code.extensions.includes(ext)) {
+          report(node, "api/import-unanalysed", `imports ${spec}, which is not a file the policy check analyses (use an explicit ${policy.code.extensions.map((e) => `.${e}`).slice(0, 3).join("/")} … path)`);
+        }
       }
       return;
     }
