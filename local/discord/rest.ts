@@ -2,7 +2,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { ChannelType, MessageFlags } from "discord-api-types/v10";
-import type { Store } from "./store.ts";
 import type { Logger } from "./log.ts";
 import { DiscordHttpError, methodNotAllowed, notFound, unauthorized, unknownGuild, unknownMember, unknownMessage, unknownUser, cannotEditOthers, invalidFormBody, unknownApplication, invalidChannelType } from "./errors.ts";
 import { parseBody as readBody } from "./http-util.ts";
@@ -12,7 +11,7 @@ import { editChannel, channelEditBody } from "./channels.ts";
 import { react, reactionUsers } from "./reactions.ts";
 import { createThread } from "./threads.ts";
 import type { InteractionCtx } from "./interactions.ts";
-import { createFollowup, deleteWebhookMessage, editWebhookMessage, handleCallback, interactionByIdAndToken, interactionByWebhook, webhookMessage } from "./interactions.ts";
+import { createFollowup, deleteWebhookMessage, editWebhookMessage, handleCallback, interactionByIdAndToken, interactionByWebhook, webhookMessage } from "./interaction-responses.ts";
 import { commandBody, createDmBody, interactionCallbackBody, messageBody, messageEditBody, threadBody, threadFromMessageBody } from "./rest-schemas.ts";
 import { parseBody } from "./validate.ts";
 import { deleteCommand, getCommand, overwriteCommands, patchCommand, upsertCommand } from "./commands.ts";

@@ -27,7 +27,8 @@ import {
   rolePayload,
   userPayload,
 } from "../../../local/discord/payloads.ts";
-import { createButtonInteraction, createCommandInteraction, handleCallback } from "../../../local/discord/interactions.ts";
+import { createButtonInteraction, createCommandInteraction } from "../../../local/discord/interactions.ts";
+import { handleCallback } from "../../../local/discord/interaction-responses.ts";
 import { startDiscord } from "../../../local/discord/index.ts";
 
 describe("payloads match discord-api-types", () => {

@@ -1,0 +1,33 @@
+// Event-driven waiting on the stand-in's state, with a timeout whose error says what was awaited.
+import type { Store } from "./store.ts";
+
+export const DEFAULT_TIMEOUT_MS = 5000;
+
+export interface WaitOptions {
+  timeoutMs?: number;
+}
+
+/** Waits until `check` returns a value, re-checking on every store change. */
+export function until<T>(store: Store, check: () => T | undefined, timeoutMs = DEFAULT_TIMEOUT_MS, what: () => string): Promise<T> {
+  const now = check();
+  if (now !== undefined) return Promise.resolve(now);
+  return new Promise((resolve, reject) => {
+    const events = ["message:create", "message:update", "message:delete", "thread:create", "channel:update", "reaction", "interaction"] as const;
+    const onChange = () => {
+      const v = check();
+      if (v !== undefined) {
+        done();
+        resolve(v);
+      }
+    };
+    const done = () => {
+      clearTimeout(timer);
+      for (const e of events) store.off(e, onChange);
+    };
+    for (const e of events) store.on(e, onChange);
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`discord stand-in: timed out after ${timeoutMs} ms waiting for ${what()}`));
+    }, timeoutMs);
+  });
+}
