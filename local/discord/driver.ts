@@ -10,11 +10,11 @@ import { createAutocompleteInteraction, createButtonInteraction, createCommandIn
 import { react } from "./reactions.ts";
 import { createMessage, isThread } from "./messages.ts";
 import { openDm } from "./dm.ts";
-import { addMember, createChannel, createRole, createUser, guildView } from "./seed.ts";
-import type { GuildView } from "./seed.ts";
+import { addMember, createChannel, createRole, createUser, guildView, seed } from "./seed.ts";
+import type { GuildView, SeedSpec } from "./seed.ts";
 import type { RateLimiter, RateLimitInjection } from "./ratelimit.ts";
 import { Intents } from "./intents.ts";
-import { channelPayload, memberPayload, rolePayload } from "./payloads.ts";
+import { channelPayload, guildCreatePayload, memberPayload, rolePayload } from "./payloads.ts";
 import { memberPermissions } from "./permissions.ts";
 import { DEFAULT_TIMEOUT_MS, until } from "./wait.ts";
 import type { WaitOptions } from "./wait.ts";
@@ -88,6 +88,13 @@ export class Driver {
   }
 
   // ---- setting up ----
+  /** The bot joins another guild (seeded like the first; existing users are reused by name): GUILD_CREATE to its shard. */
+  createGuild(spec: SeedSpec = {}): GuildView {
+    const g = seed(this.#store, spec);
+    this.#gateway.dispatch({ t: GatewayDispatchEvents.GuildCreate, guildId: g.id, intent: Intents.Guilds, data: guildCreatePayload(this.#store, g) });
+    return guildView(this.#store, g.id);
+  }
+
   createUser(input: { name: string; globalName?: string; guild?: string; roles?: string[]; member?: boolean }): UserRec {
     const user = createUser(this.#store, input.name, input.globalName);
     if (input.member !== false) this.addMember({ user: user.id, guild: input.guild, roles: input.roles });

@@ -97,7 +97,9 @@ export function seed(store: Store, input: SeedSpec = {}): GuildRec {
   for (const r of spec.roles) typeof r === "string" ? createRole(store, guild, r) : createRole(store, guild, r.name, r.permissions);
   for (const u of spec.users) {
     const { name, roles, globalName } = typeof u === "string" ? { name: u, roles: [], globalName: undefined } : u;
-    addMember(store, guild, createUser(store, name, globalName), roles);
+    // Users are global on Discord: a second guild reuses them by name.
+    const user = [...store.users.values()].find((x) => x.username === name && !x.bot) ?? createUser(store, name, globalName);
+    addMember(store, guild, user, roles);
   }
   // The first seeded user with the admin role owns the guild (owners have every permission).
   guild.owner_id = Object.values(guild.members).find((m) => m.user_id !== store.botUserId && m.roles.some((r) => guild.roles.find((x) => x.id === r)?.name === "admin"))?.user_id ?? store.botUserId;

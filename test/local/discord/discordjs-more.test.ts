@@ -89,6 +89,20 @@ describe("discord.js, more", () => {
     expect(some.map((m) => m.user.username)).toEqual(["alice"]);
   });
 
+  it("joins another guild at runtime (GUILD_CREATE); users are shared across guilds", async () => {
+    const joined = once(client, Events.GuildCreate);
+    const second = discord.driver.createGuild({ guild: { name: "Second" }, channels: ["lobby"], users: [{ name: "alice", roles: ["member"] }] });
+    const [guild] = await joined;
+    expect(guild.id).toBe(second.id);
+    expect(guild.channels.cache.map((c: { name: string }) => c.name)).toEqual(["lobby"]);
+    expect(second.users.alice).toBe(discord.guild.users.alice);
+    const seen = once(client, Events.InteractionCreate);
+    const reply = discord.driver.runCommand({ user: "alice", guild: "Second", channel: "lobby", name: "menu" }).reply();
+    const [i] = await seen;
+    expect(i.guild?.name).toBe("Second");
+    expect((await reply).channel_id).toBe(second.channels.lobby);
+  });
+
   it("DMs a user (POST /users/@me/channels) and fetches members over REST", async () => {
     const alice = await client.users.fetch(discord.guild.users.alice);
     await alice.send("your export is ready");
