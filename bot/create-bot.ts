@@ -102,7 +102,13 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
         port: config.health.port,
         host: config.health.host,
         metrics,
-        probe: { ready: () => client.isReady(), check: () => memory.ping(), version: config.version, startedAt: context.startedAt },
+        probe: {
+          ready: () => client.isReady(),
+          check: () => memory.ping(),
+          appStream: () => appLink.streaming?.(),
+          version: config.version,
+          startedAt: context.startedAt,
+        },
       });
       const ready = new Promise<void>((resolve) => client.once("clientReady", () => resolve()));
       await client.login(config.discordToken);

@@ -48,6 +48,7 @@ export class HttpAppLink implements OuroAppLink {
   private stream?: AbortController;
   private lastEventId?: string;
   private closed = false;
+  private live = false;
   private warn: (m: string) => void;
   private onEventId?: (id: string) => void;
   /** Resolves once the event stream is connected (for tests and start-up ordering). */
@@ -118,6 +119,10 @@ export class HttpAppLink implements OuroAppLink {
     await this.call("POST", "/errors", z.unknown(), checked(runtimeErrorReportSchema, report, "error report"));
   }
 
+  streaming(): boolean {
+    return this.live;
+  }
+
   subscribe(listener: (e: ProgressEvent) => void): () => void {
     this.listeners.add(listener);
     if (!this.stream && !this.closed) void this.runStream();
@@ -139,6 +144,7 @@ export class HttpAppLink implements OuroAppLink {
           signal: ctrl.signal,
         });
         if (!res.ok || !res.body) throw new Error(`event stream answered HTTP ${res.status}`);
+        this.live = true;
         this.markConnected();
         delay = 100;
         for await (const msg of readSse(res.body)) {
@@ -173,6 +179,7 @@ export class HttpAppLink implements OuroAppLink {
         if (this.closed) break;
         this.warn(`event stream: ${(err as Error).message}; retrying in ${delay} ms`);
       }
+      this.live = false;
       if (this.closed) break;
       await new Promise((r) => setTimeout(r, delay).unref());
       delay = Math.min(delay * 2, 5_000);

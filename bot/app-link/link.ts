@@ -22,6 +22,8 @@ export interface OuroAppLink {
   stop(by: Actor): Promise<{ stopped: boolean }>;
   resume(by: Actor): Promise<{ stopped: boolean }>;
   reportError(report: RuntimeErrorReport): Promise<void>;
+  /** Whether the progress stream is connected right now (undefined: not known). */
+  streaming?(): boolean;
   /** Progress of every change; returns an unsubscribe function. */
   subscribe(listener: (event: ProgressEvent) => void): () => void;
   close(): Promise<void>;

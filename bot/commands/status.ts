@@ -15,9 +15,12 @@ export const command: CoreCommand = {
   async execute(interaction, ctx) {
     const embed = new EmbedBuilder().setTitle("Ouro status").setColor(0x5865f2);
     const pluginErrors = [...ctx.runner.errorCounts.values()].reduce((a, b) => a + b, 0);
-    embed.addFields(
-      { name: "Bot", value: `up ${fmtUptime(Date.now() - ctx.startedAt)} · ${ctx.runner.commands.size} plugin commands · ${pluginErrors} plugin errors`, inline: false },
-    );
+    const stream = ctx.appLink.streaming?.();
+    embed.addFields({
+      name: "Bot",
+      value: `up ${fmtUptime(Date.now() - ctx.startedAt)} · ${ctx.runner.commands.size} plugin commands · ${pluginErrors} plugin errors${stream === undefined ? "" : ` · progress stream ${stream ? "connected" : "disconnected"}`}`,
+      inline: false,
+    });
     try {
       const s = await ctx.appLink.status();
       embed.addFields(

@@ -68,11 +68,12 @@ export class BotMetrics {
   readonly messages = new Counter("ouro_bot_messages_total", "Messages handled, by route (responder, conversation, offer).");
   private started = Date.now();
 
-  render(extra: { ready: boolean }): string {
+  render(extra: { ready: boolean; appStream?: boolean }): string {
     const mem = process.memoryUsage();
     const gauges: [string, string, number][] = [
       ["ouro_bot_up", "1 when the Discord client is ready.", extra.ready ? 1 : 0],
       ["ouro_bot_uptime_seconds", "Seconds since the bot started.", (Date.now() - this.started) / 1000],
+      ...(extra.appStream === undefined ? [] : [["ouro_bot_app_stream_connected", "1 while the app's progress stream is connected.", extra.appStream ? 1 : 0] as [string, string, number]]),
       ["process_resident_memory_bytes", "Resident set size in bytes.", mem.rss],
       ["nodejs_heap_used_bytes", "V8 heap used in bytes.", mem.heapUsed],
     ];

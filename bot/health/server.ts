@@ -8,6 +8,8 @@ export interface HealthProbe {
   ready(): boolean;
   /** Throws when a dependency is broken (e.g. the sqlite store). */
   check(): void;
+  /** The app's progress stream: reported, but not a reason to fail the gate (the app may restart). */
+  appStream?(): boolean | undefined;
   version?: string;
   startedAt: number;
 }
@@ -36,6 +38,7 @@ export async function startHealthServer(opts: { port: number; host: string; metr
         JSON.stringify({
           status: ok ? "ok" : "unavailable",
           discord: ready ? "ready" : "not ready",
+          ...(probe.appStream?.() === undefined ? {} : { appStream: probe.appStream!() ? "connected" : "disconnected" }),
           ...(problem ? { problem } : {}),
           version: probe.version ?? null,
           uptimeSeconds: Math.round((Date.now() - probe.startedAt) / 1000),
@@ -44,7 +47,7 @@ export async function startHealthServer(opts: { port: number; host: string; metr
       return;
     }
     if (path === "/metrics") {
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(metrics.render({ ready: probe.ready() }));
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(metrics.render({ ready: probe.ready(), appStream: probe.appStream?.() }));
       return;
     }
     res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));

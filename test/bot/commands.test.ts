@@ -28,6 +28,7 @@ describe("core commands through the real discord.js client", () => {
     expect(text).toContain("abc1234def");
     expect(text).toContain("closed");
     expect(text).toContain("running");
+    expect(text).toContain("progress stream connected");
   });
 
   it("/status still answers when the app is unreachable", async () => {
@@ -83,9 +84,11 @@ describe("core commands through the real discord.js client", () => {
   it("counts interactions and latency in /metrics and is healthy", async () => {
     const health = await fetch(`${h.bot.health!.url}/healthz`);
     expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: "ok", discord: "ready", appStream: "connected" });
     const metrics = await (await fetch(`${h.bot.health!.url}/metrics`)).text();
     expect(metrics).toMatch(/ouro_bot_interactions_total\{command="help",outcome="ok"\} 1/);
     expect(metrics).toMatch(/ouro_bot_interactions_total\{command="rollback",outcome="denied"\} 1/);
     expect(metrics).toMatch(/ouro_bot_interaction_duration_seconds_count\{command="status"\} \d/);
+    expect(metrics).toMatch(/^ouro_bot_app_stream_connected 1$/m);
   });
 });
