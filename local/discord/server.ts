@@ -128,6 +128,7 @@ export async function startDiscord(opts: DiscordOptions = {}): Promise<DiscordSt
     async close() {
       if (closed) return;
       closed = true;
+      store.emit("closed");
       await gateway.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -110,6 +110,8 @@ export interface StoreEvents {
   "thread:create": [ChannelRec];
   "channel:update": [ChannelRec];
   "reaction": [{ messageId: string; userId: string; emoji: string; added: boolean }];
+  /** The stand-in is shutting down (pending waits reject). */
+  closed: [];
   /** An interaction got a callback, an @original edit or a follow-up. */
   interaction: [InteractionRec, InteractionEvent];
 }

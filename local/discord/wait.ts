@@ -20,11 +20,17 @@ export function until<T>(store: Store, check: () => T | undefined, timeoutMs = D
         resolve(v);
       }
     };
+    const onClosed = () => {
+      done();
+      reject(new Error(`discord stand-in: closed while waiting for ${what()}`));
+    };
     const done = () => {
       clearTimeout(timer);
       for (const e of events) store.off(e, onChange);
+      store.off("closed", onClosed);
     };
     for (const e of events) store.on(e, onChange);
+    store.once("closed", onClosed);
     const timer = setTimeout(() => {
       done();
       reject(new Error(`discord stand-in: timed out after ${timeoutMs} ms waiting for ${what()}`));

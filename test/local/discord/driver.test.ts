@@ -152,6 +152,17 @@ describe("driver", () => {
   });
 });
 
+describe("closing", () => {
+  it("rejects pending waits at once when the stand-in closes", async () => {
+    const other = await startDiscord();
+    const waiting = other.driver.waitForMessage("general", () => true, { timeoutMs: 20_000 });
+    const t0 = Date.now();
+    await other.close();
+    await expect(waiting).rejects.toThrow(/closed while waiting for a message in #general/);
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+});
+
 describe("CLI", () => {
   it("refuses bad arguments with the usage and exit code 2", async () => {
     const child = spawn(process.execPath, ["local/cli.ts", "discord", "--port", "http"], { stdio: ["ignore", "pipe", "pipe"] });
