@@ -326,6 +326,17 @@ export class Core {
           this.store.touch();
           if (this.receives(repoKey, "pull_request")) this.emit("pull_request", repoKey, sender, { action: "synchronize", number: issue.number, before, after: c.after, pull_request: await this.pullShape(issue) });
         }
+        // Deleting an open PR's head branch closes the PR, as on GitHub.
+        if (p.headRef === short && deleted) {
+          issue.state = "closed";
+          issue.closedAt = now();
+          issue.updatedAt = issue.closedAt;
+          issue.closedBy = sender;
+          p.baseSha = (await git.refSha(`refs/heads/${p.baseRef}`)) ?? p.baseSha;
+          this.store.touch();
+          if (this.receives(repoKey, "pull_request")) this.emit("pull_request", repoKey, sender, { action: "closed", number: issue.number, pull_request: await this.pullShape(issue) });
+          continue;
+        }
         // A push that makes the base contain the head marks the PR merged, as on GitHub.
         if (p.baseRef === short && added.has(p.headSha)) {
           p.merged = true;

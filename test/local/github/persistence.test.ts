@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, expect, it } from "vitest";
 import { Probot } from "probot";
 import { startGitHub } from "../../../local/github/index.ts";
-import { checkedOctokit, cleanup, fixtureDir, git, tempDir } from "./helpers.ts";
+import { checkAllDeliveries, checkedOctokit, cleanup, fixtureDir, git, tempDir } from "./helpers.ts";
 
 const dataDir = tempDir("ouro-gh-data-");
 const work = tempDir();
@@ -45,6 +45,7 @@ it("keeps repositories, issues, pull requests, tokens, apps and deliveries acros
     await git(work, "clone", "-q", second.cloneUrl("acme", "bot", tok.token), `${work}/c`);
     expect(await git(`${work}/c`, "ls-remote", "origin", "refs/heads/feat")).toContain(pr.head.sha);
     expect(second.deliveries.list().length).toBeGreaterThanOrEqual(deliveries);
+    expect(checkAllDeliveries(second)).toBeGreaterThan(0);
   } finally {
     await second.close();
   }

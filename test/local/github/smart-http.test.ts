@@ -76,6 +76,21 @@ it("a push to a PR's head branch synchronizes the PR; merging over REST is visib
   expect((closed?.payload.pull_request as { merged: boolean }).merged).toBe(true);
 });
 
+it("deleting an open PR's head branch by push closes the PR (not merged)", async () => {
+  const dir = `${work}/clone`;
+  await git(dir, "checkout", "-q", "-b", "doomed");
+  writeFiles(dir, { "doomed.txt": "x\n" });
+  await git(dir, "add", ".");
+  await git(dir, "commit", "-q", "-m", "doomed");
+  await git(dir, "push", "-q", "origin", "doomed");
+  const o = checkedOctokit(gh, installationToken);
+  const { data: pr } = await o.pulls.create({ owner: "acme", repo: "bot", title: "Doomed", head: "doomed", base: "main" });
+  await git(dir, "push", "-q", "origin", "--delete", "doomed");
+  const { data: after } = await o.pulls.get({ owner: "acme", repo: "bot", pull_number: pr.number });
+  expect(after).toMatchObject({ state: "closed", merged: false });
+  await git(dir, "checkout", "-q", "feature");
+});
+
 it("deleting a branch by push sends push(deleted) and delete", async () => {
   const dir = `${work}/clone`;
   await git(dir, "push", "-q", "origin", "--delete", "feature");

@@ -22,6 +22,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await gh?.deliveries.idle();
+  if (gh) checkAllDeliveries(gh);
   await gh?.close();
   await receiver?.close();
   cleanup(fixture);
