@@ -13,19 +13,19 @@ export function parseEncryptionKey(raw: string): Buffer {
 }
 
 export const envSchema = z.object({
-  DISCORD_TOKEN: z.string().min(1, "DISCORD_TOKEN is required"),
+  DISCORD_TOKEN: z.string({ error: "DISCORD_TOKEN is required" }).min(1, "DISCORD_TOKEN is required"),
   /** Base of the Discord REST API, e.g. the local stand-in's; default is discord.com's. */
   DISCORD_API: optionalUrl,
   DISCORD_APPLICATION_ID: optionalString,
   /** Register commands in this guild only (instant) instead of globally. */
   DISCORD_GUILD_ID: optionalString,
-  OURO_APP_URL: z.url("OURO_APP_URL must be the URL of the Ouro app's bot interface"),
-  OURO_APP_TOKEN: z.string().min(16, "OURO_APP_TOKEN must be at least 16 characters"),
+  OURO_APP_URL: z.url({ error: "OURO_APP_URL must be the URL of the Ouro app's bot interface" }),
+  OURO_APP_TOKEN: z.string({ error: "OURO_APP_TOKEN is required" }).min(16, "OURO_APP_TOKEN must be at least 16 characters"),
   OPENAI_BASE_URL: optionalUrl,
   OPENAI_API_KEY: optionalString,
   OURO_MODEL: z.string().min(1).default("gpt-4o-mini"),
   OURO_DATA_DIR: z.string().min(1).default("./data/bot"),
-  OURO_ENCRYPTION_KEY: z.string().refine((v) => {
+  OURO_ENCRYPTION_KEY: z.string({ error: "OURO_ENCRYPTION_KEY is required (32 bytes: 64 hex characters or base64)" }).refine((v) => {
     try {
       parseEncryptionKey(v);
       return true;

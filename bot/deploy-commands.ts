@@ -61,7 +61,7 @@ export async function deployCommands(o: DeployOptions): Promise<DeployResult> {
 if (import.meta.main) {
   const env = z
     .object({
-      DISCORD_TOKEN: z.string().min(1, "DISCORD_TOKEN is required"),
+      DISCORD_TOKEN: z.string({ error: "DISCORD_TOKEN is required" }).min(1, "DISCORD_TOKEN is required"),
       DISCORD_API: z.url().optional(),
       DISCORD_APPLICATION_ID: z.string().optional(),
       DISCORD_GUILD_ID: z.string().optional(),

@@ -23,5 +23,8 @@ describe("bot config from the environment", () => {
       /DISCORD_TOKEN[\s\S]*OURO_APP_URL[\s\S]*OURO_ENCRYPTION_KEY/,
     );
     expect(() => configFromEnv({ ...good, OURO_ENCRYPTION_KEY: Buffer.alloc(32).toString("base64") })).not.toThrow();
+    expect(() => configFromEnv({})).toThrow(
+      /DISCORD_TOKEN is required[\s\S]*OURO_APP_URL must be[\s\S]*OURO_APP_TOKEN is required[\s\S]*OURO_ENCRYPTION_KEY is required/,
+    );
   });
 });

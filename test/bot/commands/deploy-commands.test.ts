@@ -3,6 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SlashCommandBuilder } from "discord.js";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { fileURLToPath } from "node:url";
 import { startDiscord, type DiscordStandIn } from "../../../local/discord/index.ts";
 import { deployCommands } from "../../../bot/deploy-commands.ts";
 import { definePlugin } from "../../../bot/core/plugin.ts";
@@ -41,5 +44,21 @@ describe("deploy-commands", () => {
       body: "[]",
     });
     expect(await deployCommands({ ...base, plugins: [ping, dance] })).toMatchObject({ registered: true, reason: "the API holds a different set of commands" });
+  });
+
+  it("runs as `npm run deploy-commands` from the environment, and says why it fails", async () => {
+    const script = fileURLToPath(new URL("../../../bot/deploy-commands.ts", import.meta.url));
+    const dir = mkdtempSync(join(tmpdir(), "ouro-deploy-cli-"));
+    const env = { PATH: process.env.PATH, DISCORD_TOKEN: discord.botToken, DISCORD_API: discord.apiBase, DISCORD_GUILD_ID: discord.guild.id, OURO_DATA_DIR: dir };
+    try {
+      const run = promisify(execFile);
+      expect((await run(process.execPath, [script], { env })).stdout).toMatch(/^registered 9 commands/);
+      expect((await run(process.execPath, [script], { env })).stdout).toMatch(/^9 commands unchanged; nothing sent/);
+      const bad = await run(process.execPath, [script], { env: { PATH: process.env.PATH } }).catch((e) => e);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain("DISCORD_TOKEN is required");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
