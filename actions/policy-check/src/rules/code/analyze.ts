@@ -1,16 +1,18 @@
 // Forbidden-API analysis of one changed JS/TS file: parse once (syntax only, no type
 // checker, no project), walk once, report only on added lines. Aliases are tracked over
 // the whole file, so `const e = eval` on an old line still makes an added `e(x)` a finding.
-import { isBuiltin } from "node:module";
-import { posix } from "node:path";
 import { ts } from "ts-morph";
 import type { ChangedFile, Severity } from "../../types.ts";
 import { matcherFor } from "../../policy/globs.ts";
 import { extensionOf, strictSeverity, type Emit, type RuleContext } from "../context.ts";
 import type { StringLiteral } from "../secrets.ts";
-import { FS_WRITES, isReadOnlyOpenFlag } from "./fs.ts";
 import { isTestFile } from "../tests.ts";
-import { hostAllowed, hostFromPrefix } from "./hosts.ts";
+import type { Analysis } from "./analysis.ts";
+import { checkClientDestructure, checkClientMember } from "./client-token.ts";
+import { FS_WRITES, isReadOnlyOpenFlag } from "./fs.ts";
+import { checkModule } from "./imports.ts";
+import { checkHttpCall, checkUrl } from "./network.ts";
+import { checkTestFocus, countTestCases } from "./test-calls.ts";
 import { GLOBAL, isPlainLiteral, member, modulePath, normalizeModule, Scope, splitModulePath, unwrap } from "./values.ts";
 
 const SCRIPT_KIND: Record<string, ts.ScriptKind> = {
@@ -25,11 +27,7 @@ const SCRIPT_KIND: Record<string, ts.ScriptKind> = {
 };
 
 const TIMERS = new Set(["setTimeout", "setInterval", "setImmediate", "execScript"]);
-const TEST_ROOTS = new Set(["describe", "it", "test", "suite", "bench", "context"]);
-const TEST_FOCUS_SKIP = new Set(["skip", "only", "skipIf"]);
-const TEST_PREFIXED = new Set(["xit", "xtest", "xdescribe", "fit", "fdescribe", "ftest", "xcontext"]);
 const HTTP_MODULES = new Set(["http", "https"]);
-const STRING_METHODS = new Set(["join", "concat", "replace", "replaceAll", "slice", "substring", "substr", "toString", "trim", "padStart", "padEnd", "repeat", "fromCharCode", "fromCodePoint", "toLowerCase", "toUpperCase", "normalize", "raw"]);
 const NON_ASCII = /[^\x00-\x7F]/;
 const ALWAYS_SENSITIVE_MODULES = ["fs", "fs/promises", "http", "https", "module", "child_process", "vm"];
 const SENSITIVE_BASES = new Set([GLOBAL, "process", "process.env", "Reflect", "Function", "Function.prototype", "module", "require", "eval", "Object", "WebAssembly"]);
@@ -88,46 +86,13 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     emit({ rule, severity, file: file.path, line: line + 1, column: character + 1, message });
   };
 
+  const a: Analysis = { policy, file, sf, scope, inTestFile, strict, report };
+
   const isSensitive = (path: string | undefined): boolean => {
     if (path === undefined) return false;
     if (SENSITIVE_BASES.has(path) || path.endsWith(".constructor")) return true;
     const mod = splitModulePath(path);
     return mod !== undefined && mod.member === "" && sensitiveModules.has(mod.module);
-  };
-
-  const checkModule = (spec: string, node: ts.Node) => {
-    const m = normalizeModule(spec);
-    if (/^[a-z][a-z0-9+.-]*:/i.test(m)) {
-      report(node, "api/dynamic-import", `loads code from a URL ("${spec.slice(0, 40)}")`);
-      return;
-    }
-    const hit = (list: string[]) => list.map(normalizeModule).find((x) => m === x || m.startsWith(`${x}/`));
-    const forbidden = hit(api.modules);
-    if (forbidden) report(node, "api/forbidden-module", `uses the "${spec}" module (forbidden: ${forbidden})`);
-    else if (hit(policy.network.modules)) report(node, "api/network", `uses the "${spec}" networking module (hosts cannot be checked)`);
-    else checkImportTarget(spec, node);
-  };
-
-  /** Relative imports stay inside imports.within; bare ones name an allowed package or a built-in. */
-  const checkImportTarget = (spec: string, node: ts.Node) => {
-    if (spec.startsWith("/") || spec.startsWith(".")) {
-      const target = posix.normalize(posix.join(posix.dirname(file.path), spec));
-      if (spec.startsWith("/") || target.startsWith("../") || !matcherFor(policy.imports.within)(target)) {
-        report(node, "api/import-outside", `imports ${spec}, outside ${policy.imports.within.join(", ")}`);
-      } else {
-        // Node also loads extensionless files and folders as code; only analysed files may be imported
-        const ext = extensionOf(target.replace(/[?#].*$/, ""));
-        if (ext !== "json" && !policy.code.extensions.includes(ext)) {
-          report(node, "api/import-unanalysed", `imports ${spec}, which is not a file the policy check analyses (use an explicit ${policy.code.extensions.map((e) => `.${e}`).slice(0, 3).join("/")} … path)`);
-        }
-      }
-      return;
-    }
-    if (isBuiltin(spec)) return;
-    const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0];
-    if (!matcherFor(policy.imports.packages)(name)) {
-      report(node, "api/import-package", `imports package "${name}", which is not in imports.packages`);
-    }
   };
 
   const envAllowed = (name: string) => policy.env.allowed.includes(name);
@@ -184,60 +149,6 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     }
   };
 
-  const flagHost = (node: ts.Node, what: string, host: string | undefined) => {
-    if (host === undefined) {
-      report(node, "api/network", `${what} to a URL whose host is not a literal (allowed hosts: ${policy.network.allowedHosts.join(", ") || "none"})`);
-    } else if (!hostAllowed(policy.network.allowedHosts, host)) {
-      report(node, "api/network", `${what} to ${host || "a URL without a host"}, which is not an allowed host`);
-    }
-  };
-
-  /** The host a URL argument (string, template, concatenation, new URL(…)) points at. */
-  const hostOf = (arg: ts.Expression | undefined): string | undefined => {
-    if (arg === undefined) return undefined;
-    const a = unwrap(arg);
-    if (ts.isNewExpression(a) && ts.isIdentifier(a.expression) && a.expression.text === "URL" && !scope.aliases.has("URL")) {
-      const [u, base] = a.arguments ?? [];
-      const full = u ? scope.fold(u) : undefined;
-      const baseText = base ? scope.fold(base) : undefined;
-      if (full === undefined || (base !== undefined && baseText === undefined)) return undefined;
-      return hostFromPrefix(full, true, baseText);
-    }
-    const full = scope.fold(a);
-    return full !== undefined ? hostFromPrefix(full, true) : hostFromPrefix(scope.prefix(a), false);
-  };
-
-  const checkUrl = (arg: ts.Expression | undefined, node: ts.Node, what: string) => flagHost(node, what, hostOf(arg));
-
-  /** http(s).get/request(url?, options?, callback?): every URL and every host option must be allowed. */
-  const checkHttpCall = (args: readonly ts.Expression[], node: ts.Node, what: string) => {
-    let sawTarget = false;
-    for (const arg of args) {
-      const a = unwrap(arg);
-      if (ts.isArrowFunction(a) || ts.isFunctionExpression(a)) continue;
-      if (ts.isObjectLiteralExpression(a)) {
-        for (const p of a.properties) {
-          if (ts.isSpreadAssignment(p) || ts.isShorthandPropertyAssignment(p) || (p.name !== undefined && ts.isComputedPropertyName(p.name))) {
-            report(node, "api/network", `${what} with request options that cannot be checked`);
-            return;
-          }
-          const key = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : "";
-          if (key === "host" || key === "hostname") {
-            sawTarget = true;
-            const h = ts.isPropertyAssignment(p) ? scope.fold(p.initializer) : undefined;
-            flagHost(node, what, h === undefined ? undefined : hostFromPrefix(`https://${h}/`, true));
-          } else if (key === "socketPath" || key === "lookup" || key === "createConnection" || key === "agent") {
-            report(node, "api/network", `${what} with a custom ${key} (the host cannot be checked)`);
-          }
-        }
-      } else {
-        sawTarget = true;
-        flagHost(node, what, hostOf(a));
-      }
-    }
-    if (!sawTarget) flagHost(node, what, undefined);
-  };
-
   const positionOf = (node: ts.Node): Position => {
     const p = node.parent;
     if (ts.isTypeOfExpression(p)) return "typeof";
@@ -290,11 +201,11 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
   const checkCall = (node: ts.CallExpression | ts.NewExpression) => {
     if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
       const spec = node.arguments[0] ? scope.fold(node.arguments[0]) : undefined;
-      if (spec !== undefined) checkModule(spec, node);
+      if (spec !== undefined) checkModule(a, spec, node);
       else if (api.dynamicModules) report(node, "api/dynamic-import", "import() with a non-literal specifier");
       return;
     }
-    if (ts.isCallExpression(node)) checkTestFocus(node);
+    if (ts.isCallExpression(node)) checkTestFocus(a, node);
     checkConstructorCall(node);
     let callee = scope.resolve(node.expression);
     if (callee === undefined) return;
@@ -312,18 +223,18 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     const isNew = ts.isNewExpression(node);
     if (!isNew && (callee === "require" || callee === "module.require" || callee === "process.getBuiltinModule")) {
       const spec = arg0 ? scope.fold(arg0) : undefined;
-      if (spec !== undefined) checkModule(spec, node);
+      if (spec !== undefined) checkModule(a, spec, node);
       else if (api.dynamicModules) report(node, "api/dynamic-require", "require() with a non-literal specifier");
       return;
     }
     if (TIMERS.has(callee) && api.impliedEval && arg0) {
-      if (isStringish(arg0)) {
+      if (scope.isStringish(arg0)) {
         report(node, "api/implied-eval", `${callee} with a string runs it as code`);
       }
       return;
     }
-    if (callee === "fetch" && !isNew) return checkUrl(arg0, node, "fetch");
-    if ((callee === "WebSocket" || callee === "EventSource") && isNew) return checkUrl(arg0, node, `new ${callee}`);
+    if (callee === "fetch" && !isNew) return checkUrl(a, arg0, node, "fetch");
+    if ((callee === "WebSocket" || callee === "EventSource") && isNew) return checkUrl(a, arg0, node, `new ${callee}`);
     if (callee === "XMLHttpRequest" || callee === "navigator.sendBeacon") {
       report(node, "api/network", `uses ${callee} (use fetch to an allowed host)`);
       return;
@@ -337,7 +248,7 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       return;
     }
     if (mod && HTTP_MODULES.has(mod.module) && (mod.member === "get" || mod.member === "request")) {
-      return checkHttpCall(args, node, `${mod.module}.${mod.member}`);
+      return checkHttpCall(a, args, node, `${mod.module}.${mod.member}`);
     }
     if (mod && (mod.module === "fs" || mod.module === "fs/promises") && (mod.member === "open" || mod.member === "openSync") && api.fsWrites) {
       const flags = args[1] === undefined ? "r" : scope.fold(args[1]);
@@ -353,49 +264,8 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     const args = node.arguments ?? [];
     if (args.length === 0) return;
     const object = unwrap((callee as ts.PropertyAccessExpression | ts.ElementAccessExpression).expression);
-    if (ts.isCallExpression(node) || (object.kind !== ts.SyntaxKind.ThisKeyword && args.some((a) => isStringish(a)))) {
+    if (ts.isCallExpression(node) || (object.kind !== ts.SyntaxKind.ThisKeyword && args.some((x) => scope.isStringish(x)))) {
       report(node, "api/function-constructor", "calls a .constructor with arguments (the Function constructor pattern)");
-    }
-  };
-
-  /** A string built at run time: literals, templates, concatenation, String(), atob(), .join() … */
-  const isStringish = (arg: ts.Expression): boolean => {
-    const a = unwrap(arg);
-    if (scope.fold(a) !== undefined || ts.isTemplateExpression(a)) return true;
-    if (ts.isBinaryExpression(a) && a.operatorToken.kind === ts.SyntaxKind.PlusToken) return true;
-    if (ts.isCallExpression(a)) {
-      const c = unwrap(a.expression);
-      if (ts.isIdentifier(c)) return c.text === "String" || c.text === "atob" || c.text === "decodeURIComponent" || c.text === "unescape";
-      if (ts.isPropertyAccessExpression(c)) return STRING_METHODS.has(c.name.text);
-    }
-    return false;
-  };
-
-  const checkTestFocus = (node: ts.CallExpression) => {
-    if (!policy.tests.flagSkipOnly) return;
-    let e: ts.Expression = unwrap(node.expression);
-    const names: string[] = [];
-    for (;;) {
-      if (ts.isPropertyAccessExpression(e)) {
-        names.push(e.name.text);
-        e = unwrap(e.expression);
-      } else if (ts.isElementAccessExpression(e)) {
-        names.push(scope.fold(e.argumentExpression) ?? "");
-        e = unwrap(e.expression);
-      } else if (ts.isCallExpression(e)) e = unwrap(e.expression);
-      else break;
-    }
-    // a test skipping itself at run time: ctx.skip(), this.skip(), context.skip()
-    if (inTestFile && names.length === 1 && names[0] === "skip" && (e.kind === ts.SyntaxKind.ThisKeyword || (ts.isIdentifier(e) && !TEST_ROOTS.has(e.text)))) {
-      report(node.expression, "tests/skip-only", "skips a test at run time", strict);
-      return;
-    }
-    if (!ts.isIdentifier(e)) return;
-    if (names.length === 0 && TEST_PREFIXED.has(e.text)) {
-      report(node.expression, "tests/skip-only", `${e.text}() skips or focuses tests`, strict);
-    } else if (TEST_ROOTS.has(e.text)) {
-      const hit = names.find((n) => TEST_FOCUS_SKIP.has(n));
-      if (hit) report(node.expression, "tests/skip-only", `.${hit} ${hit === "only" ? "focuses" : "skips"} tests`, strict);
     }
   };
 
@@ -406,27 +276,6 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       report(id, "unicode/identifier", `identifier "${id.text}" contains non-ASCII characters that can impersonate another name`, "warning");
     } else if (mayHaveEscapes && id.getText(sf).includes("\\u")) {
       report(id, "unicode/identifier", `identifier "${id.getText(sf)}" is written with unicode escapes`, "warning");
-    }
-  };
-
-  // the Discord client holds the bot token in a public field: client.token, interaction.client.token
-  const isClient = (e: ts.Expression): boolean => {
-    const n = unwrap(e);
-    return (ts.isIdentifier(n) && n.text === "client") || scope.memberName(n) === "client";
-  };
-  const checkClientSecret = (node: ts.Node, object: ts.Expression, name: string | undefined) => {
-    if (api.clientToken && name === "token" && isClient(object)) {
-      report(node, "api/client-token", `reads client.${name} (the bot's credentials)`);
-    }
-  };
-  const checkClientDestructure = (pattern: ts.ObjectBindingPattern, fromClient: boolean) => {
-    for (const el of pattern.elements) {
-      const keyNode = el.propertyName ?? el.name;
-      const key = ts.isIdentifier(keyNode) || ts.isStringLiteral(keyNode) ? keyNode.text : ts.isComputedPropertyName(keyNode) ? scope.fold(keyNode.expression) : undefined;
-      if (fromClient && (key === "token" || (key === undefined && !el.dotDotDotToken))) {
-        report(el, "api/client-token", `reads client.${key ?? "[computed]"} (the bot's credentials)`);
-      }
-      if (ts.isObjectBindingPattern(el.name)) checkClientDestructure(el.name, key === "client");
     }
   };
 
@@ -445,7 +294,7 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
         const clause = d.importClause;
         if (clause?.isTypeOnly) return;
         const spec = d.moduleSpecifier.text;
-        checkModule(spec, d);
+        checkModule(a, spec, d);
         const base = modulePath(spec);
         if (clause?.name) bind(clause.name.text, base, d);
         const bindings = clause?.namedBindings;
@@ -466,20 +315,20 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       case ts.SyntaxKind.ExportDeclaration: {
         const d = node as ts.ExportDeclaration;
         if (d.isTypeOnly) return;
-        if (d.moduleSpecifier && ts.isStringLiteral(d.moduleSpecifier)) checkModule(d.moduleSpecifier.text, d);
+        if (d.moduleSpecifier && ts.isStringLiteral(d.moduleSpecifier)) checkModule(a, d.moduleSpecifier.text, d);
         break;
       }
       case ts.SyntaxKind.ImportEqualsDeclaration: {
         const d = node as ts.ImportEqualsDeclaration;
         if (ts.isExternalModuleReference(d.moduleReference) && ts.isStringLiteral(d.moduleReference.expression)) {
-          checkModule(d.moduleReference.expression.text, d);
+          checkModule(a, d.moduleReference.expression.text, d);
           bind(d.name.text, modulePath(d.moduleReference.expression.text), d);
         }
         break;
       }
       case ts.SyntaxKind.VariableDeclaration: {
         const d = node as ts.VariableDeclaration;
-        if (d.initializer && ts.isObjectBindingPattern(d.name) && api.clientToken) checkClientDestructure(d.name, isClient(d.initializer));
+        if (d.initializer && ts.isObjectBindingPattern(d.name)) checkClientDestructure(a, d.name, d.initializer);
         if (d.initializer) {
           const isConst = ts.isVariableDeclarationList(d.parent) && (d.parent.flags & ts.NodeFlags.Const) !== 0;
           bindName(d.name, scope.resolve(d.initializer), d.initializer, isConst, d);
@@ -519,7 +368,7 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
             }
           }
         }
-        checkClientSecret(ea, ea.expression, scope.fold(ea.argumentExpression));
+        checkClientMember(a, ea, ea.expression, scope.fold(ea.argumentExpression));
         if (!isConsumed(node)) {
           const path = scope.resolve(ea);
           if (path !== undefined) checkValue(path, ea, positionOf(ea));
@@ -527,7 +376,7 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
         break;
       }
       case ts.SyntaxKind.PropertyAccessExpression: {
-        checkClientSecret(node, (node as ts.PropertyAccessExpression).expression, (node as ts.PropertyAccessExpression).name.text);
+        checkClientMember(a, node, (node as ts.PropertyAccessExpression).expression, (node as ts.PropertyAccessExpression).name.text);
         if (!isConsumed(node)) {
           const path = scope.resolve(node as ts.PropertyAccessExpression);
           if (path !== undefined) checkValue(path, node, positionOf(node));
@@ -613,21 +462,6 @@ function isReference(id: ts.Identifier): boolean {
     default:
       return true;
   }
-}
-
-/** Test cases in a file: calls of it/test (with any modifiers), e.g. it(), test.each()(), it.skip(). */
-function countTestCases(sf: ts.SourceFile): number {
-  let n = 0;
-  const visit = (node: ts.Node): void => {
-    if (ts.isCallExpression(node)) {
-      let e: ts.Expression = node.expression;
-      while (ts.isPropertyAccessExpression(e) || ts.isCallExpression(e)) e = e.expression;
-      if (ts.isIdentifier(e) && (e.text === "it" || e.text === "test") && !ts.isCallExpression(node.parent)) n++;
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(sf);
-  return n;
 }
 
 /** A key built from literals and operators alone, e.g. (![] + [])[+[]] — never how people write code. */

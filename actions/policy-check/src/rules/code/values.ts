@@ -10,6 +10,7 @@ import { ts } from "ts-morph";
 /** globalThis and its aliases: a member of one of these is a global. */
 export const GLOBAL_OBJECTS = new Set(["globalThis", "global", "window"]);
 export const GLOBAL = "<global>";
+const STRING_METHODS = new Set(["join", "concat", "replace", "replaceAll", "slice", "substring", "substr", "toString", "trim", "padStart", "padEnd", "repeat", "fromCharCode", "fromCodePoint", "toLowerCase", "toUpperCase", "normalize", "raw"]);
 export const FUNCTION_LITERAL = "<function-literal>";
 
 /** Globals whose paths the rules care about (other identifiers resolve to nothing). */
@@ -155,6 +156,19 @@ export class Scope {
     if (ts.isPropertyAccessExpression(n)) return n.name.text;
     if (ts.isElementAccessExpression(n)) return this.fold(n.argumentExpression);
     return undefined;
+  }
+
+  /** A string built at run time: literals, templates, concatenation, String(), atob(), .join() … */
+  isStringish(arg: ts.Expression): boolean {
+    const a = unwrap(arg);
+    if (this.fold(a) !== undefined || ts.isTemplateExpression(a)) return true;
+    if (ts.isBinaryExpression(a) && a.operatorToken.kind === ts.SyntaxKind.PlusToken) return true;
+    if (ts.isCallExpression(a)) {
+      const c = unwrap(a.expression);
+      if (ts.isIdentifier(c)) return c.text === "String" || c.text === "atob" || c.text === "decodeURIComponent" || c.text === "unescape";
+      if (ts.isPropertyAccessExpression(c)) return STRING_METHODS.has(c.name.text);
+    }
+    return false;
   }
 
   resolve(node: ts.Expression): string | undefined {

@@ -1,0 +1,64 @@
+// Network rules: fetch / WebSocket / EventSource / http(s).get|request must target an
+// allowed host, known from literals (string, template with a literal host, new URL(…)).
+import { ts } from "ts-morph";
+import type { Analysis } from "./analysis.ts";
+import { hostAllowed, hostFromPrefix } from "./hosts.ts";
+import { unwrap } from "./values.ts";
+
+function flagHost(a: Analysis, node: ts.Node, what: string, host: string | undefined): void {
+  const allowed = a.policy.network.allowedHosts;
+  if (host === undefined) {
+    a.report(node, "api/network", `${what} to a URL whose host is not a literal (allowed hosts: ${allowed.join(", ") || "none"})`);
+  } else if (!hostAllowed(allowed, host)) {
+    a.report(node, "api/network", `${what} to ${host || "a URL without a host"}, which is not an allowed host`);
+  }
+}
+
+/** The host a URL argument (string, template, concatenation, new URL(…)) points at. */
+function hostOf(a: Analysis, arg: ts.Expression | undefined): string | undefined {
+  if (arg === undefined) return undefined;
+  const { scope } = a;
+  const e = unwrap(arg);
+  if (ts.isNewExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === "URL" && !scope.aliases.has("URL")) {
+    const [u, base] = e.arguments ?? [];
+    const full = u ? scope.fold(u) : undefined;
+    const baseText = base ? scope.fold(base) : undefined;
+    if (full === undefined || (base !== undefined && baseText === undefined)) return undefined;
+    return hostFromPrefix(full, true, baseText);
+  }
+  const full = scope.fold(e);
+  return full !== undefined ? hostFromPrefix(full, true) : hostFromPrefix(scope.prefix(e), false);
+}
+
+export function checkUrl(a: Analysis, arg: ts.Expression | undefined, node: ts.Node, what: string): void {
+  flagHost(a, node, what, hostOf(a, arg));
+}
+
+/** http(s).get/request(url?, options?, callback?): every URL and every host option must be allowed. */
+export function checkHttpCall(a: Analysis, args: readonly ts.Expression[], node: ts.Node, what: string): void {
+  let sawTarget = false;
+  for (const arg of args) {
+    const e = unwrap(arg);
+    if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) continue;
+    if (!ts.isObjectLiteralExpression(e)) {
+      sawTarget = true;
+      flagHost(a, node, what, hostOf(a, e));
+      continue;
+    }
+    for (const p of e.properties) {
+      if (ts.isSpreadAssignment(p) || ts.isShorthandPropertyAssignment(p) || (p.name !== undefined && ts.isComputedPropertyName(p.name))) {
+        a.report(node, "api/network", `${what} with request options that cannot be checked`);
+        return;
+      }
+      const key = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : "";
+      if (key === "host" || key === "hostname") {
+        sawTarget = true;
+        const h = ts.isPropertyAssignment(p) ? a.scope.fold(p.initializer) : undefined;
+        flagHost(a, node, what, h === undefined ? undefined : hostFromPrefix(`https://${h}/`, true));
+      } else if (key === "socketPath" || key === "lookup" || key === "createConnection" || key === "agent") {
+        a.report(node, "api/network", `${what} with a custom ${key} (the host cannot be checked)`);
+      }
+    }
+  }
+  if (!sawTarget) flagHost(a, node, what, undefined);
+}
