@@ -206,7 +206,13 @@ export class Store extends EventEmitter<StoreEvents> {
   }
 
   #load(file: string): void {
-    const parsed = stateSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(file, "utf8"));
+    } catch (err) {
+      throw new Error(`discord stand-in: ${file} is not valid JSON (${(err as Error).message}); move it away to start fresh`);
+    }
+    const parsed = stateSchema.safeParse(json);
     if (!parsed.success) throw new Error(`discord stand-in: ${file} is not a valid state file: ${parsed.error.message}`);
     const s = parsed.data;
     this.botToken = s.botToken;

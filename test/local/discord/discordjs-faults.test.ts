@@ -111,6 +111,22 @@ describe("discord.js under faults", () => {
     expect(discord.driver.sessions()[0].id).toBe(before.id);
   });
 
+  it("a corrupt state file is a clear error and is left as it was", async () => {
+    const { mkdtempSync, rmSync, writeFileSync, readFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "ouro-discord-"));
+    try {
+      writeFileSync(join(dir, "discord-state.json"), "{oops");
+      await expect(startDiscord({ dataDir: dir })).rejects.toThrow(/discord-state.json is not valid JSON/);
+      writeFileSync(join(dir, "discord-state.json"), JSON.stringify({ version: 2 }));
+      await expect(startDiscord({ dataDir: dir })).rejects.toThrow(/is not a valid state file/);
+      expect(readFileSync(join(dir, "discord-state.json"), "utf8")).toBe(JSON.stringify({ version: 2 }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("state persists across a restart with dataDir", async () => {
     const { mkdtempSync, rmSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
