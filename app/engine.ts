@@ -48,7 +48,7 @@ export class Engine {
   readonly client: () => Promise<RepoClient>;
   readonly writer: ChangeWriter;
   readonly now: () => number;
-  readonly policies = new PolicyCache();
+  readonly policies: PolicyCache;
   /** `progress` events (ProgressEvent with its sequence number) for the bot's stream. */
   readonly events = new EventEmitter();
 
@@ -71,6 +71,7 @@ export class Engine {
     this.client = d.client;
     this.writer = d.writer;
     this.now = d.now ?? Date.now;
+    this.policies = new PolicyCache(2000, this.now);
     this.events.setMaxListeners(100);
   }
 
@@ -167,6 +168,7 @@ export class Engine {
 
   /** Progress to every place that shows it: the bot's stream, the sticky comments, the dashboard. */
   async report(c: ChangeRow): Promise<void> {
+    const needed = (await this.policy()).policy.votes.required;
     const ev: ProgressEvent = {
       changeId: c.id,
       state: c.state,
@@ -175,6 +177,7 @@ export class Engine {
       ...(c.prUrl ? { prUrl: c.prUrl } : {}),
       ...(c.issueUrl ? { trackingIssueUrl: c.issueUrl } : {}),
       ...(c.risk ? { risk: c.risk as ProgressEvent["risk"] } : {}),
+      ...(needed > 0 && c.kind === "change" ? { votes: { ...this.store.votes(c.id), needed } } : {}),
     };
     const seq = this.store.addProgress(c.id, JSON.stringify(ev));
     this.events.emit("progress", seq, ev);

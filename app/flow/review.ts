@@ -101,6 +101,7 @@ export async function vote(eng: Engine, id: string, voter: string, value: "up" |
   const votes = eng.store.votes(id);
   eng.store.audit(id, "vote", { voter, vote: value, ...votes });
   const needed = p.policy.votes.required;
+  await eng.withLock(id, () => eng.report(eng.store.change(id)!)); // the new count reaches Discord
   if (c.headSha && needed > 0 && ["pr", "checks", "review"].includes(c.state)) {
     const gh = await eng.client();
     const ok = netVotes(votes) >= needed;
