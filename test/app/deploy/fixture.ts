@@ -1,0 +1,110 @@
+// A real repository for deploy tests: a clone of this checkout's committed HEAD (so the
+// releases run the real bot), plus commits for the cases the hook must judge.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { randomBytes } from "node:crypto";
+import { GIT_ENV } from "../../helpers/git.ts";
+import type { DiscordStandIn } from "../../../local/discord/index.ts";
+
+export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+export interface DeployFixture {
+  dir: string;
+  base: string;
+  /** Adds /hello (a new plugin) to base. */
+  hello: string;
+  /** Throws while loading the plugin registry: the process dies before /healthz. */
+  crashAtStart: string;
+  /** Starts fine, exits as soon as the handover makes it the live release. */
+  crashWhenLive: string;
+  /** A lockfile npm cannot read: the install fails. */
+  brokenInstall: string;
+  cleanup(): void;
+}
+
+const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, env: { ...process.env, ...GIT_ENV }, encoding: "utf8" }).trim();
+
+export const HELLO_REPLY = "Hello from the new release!";
+
+const helloPlugin = `import { SlashCommandBuilder } from "discord.js";
+import { definePlugin } from "../../core/plugin.ts";
+
+export default definePlugin({
+  name: "hello",
+  description: "Says hello",
+  commands: [
+    {
+      data: new SlashCommandBuilder().setName("hello").setDescription("Say hello"),
+      async execute(interaction) {
+        await interaction.reply(${JSON.stringify(HELLO_REPLY)});
+      },
+    },
+  ],
+});
+`;
+
+const crashWhenLive = `import { readFileSync } from "node:fs";
+setInterval(() => {
+  try {
+    const h = JSON.parse(readFileSync(String(process.env.OURO_HANDOVER_FILE), "utf8"));
+    if (h.release === process.env.OURO_RELEASE && Date.now() >= h.cutoverAt) process.exit(7);
+  } catch {}
+}, 50).unref();
+`;
+
+export function makeDeployFixture(): DeployFixture {
+  const tmp = mkdtempSync(join(tmpdir(), "ouro-deploy-repo-"));
+  const dir = join(tmp, "repo");
+  git(tmp, "clone", "-q", "--no-hardlinks", ROOT, dir);
+  git(dir, "config", "commit.gpgsign", "false");
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  };
+  const commit = (msg: string) => {
+    git(dir, "add", "-A");
+    git(dir, "commit", "-q", "-m", msg);
+    return git(dir, "rev-parse", "HEAD");
+  };
+  const branchFrom = (name: string, from: string) => git(dir, "checkout", "-q", "-b", name, from);
+  const base = git(dir, "rev-parse", "HEAD");
+  const registry = readFileSync(join(dir, "bot/plugins/index.ts"), "utf8");
+
+  branchFrom("hello", base);
+  write("bot/plugins/hello/index.ts", helloPlugin);
+  write("bot/plugins/index.ts", registry.replace(/(import ping from "\.\/ping\/index\.ts";)/, '$1\nimport hello from "./hello/index.ts";').replace(/\[ping\]/, "[ping, hello]"));
+  const hello = commit("add /hello");
+
+  branchFrom("crash-start", base);
+  write("bot/plugins/index.ts", `throw new Error("boom at start");\n${registry}`);
+  const crashAtStart = commit("crash at start");
+
+  branchFrom("crash-live", base);
+  write("bot/plugins/index.ts", `import "./crash-when-live.ts";\n${registry}`);
+  write("bot/plugins/crash-when-live.ts", crashWhenLive);
+  const crashLive = commit("crash once live");
+
+  branchFrom("broken-install", base);
+  write("package-lock.json", "{ this is not json");
+  const brokenInstall = commit("break the lockfile");
+  git(dir, "checkout", "-q", "main");
+  return { dir, base, hello, crashAtStart, crashWhenLive: crashLive, brokenInstall, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
+}
+
+/** The environment a deployed bot needs against the stand-in (the app link points nowhere: the bot keeps retrying it). */
+export function botEnv(discord: DiscordStandIn, botData: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "",
+    LOG_LEVEL: "error",
+    DISCORD_TOKEN: discord.botToken,
+    DISCORD_API: discord.apiBase,
+    DISCORD_APPLICATION_ID: discord.applicationId,
+    OURO_APP_URL: "http://127.0.0.1:9/",
+    OURO_APP_TOKEN: "deploy-test-token-0123456789",
+    OURO_ENCRYPTION_KEY: randomBytes(32).toString("hex"),
+    OURO_DATA_DIR: botData,
+  };
+}
