@@ -127,7 +127,7 @@ export class Core {
   }
 
   canAccess(auth: Auth, repoKey: string): boolean {
-    if (auth.kind === "user") return true;
+    if (auth.kind === "user") return this.permission(repoKey, auth.login) !== "none";
     if (auth.kind === "app") return false;
     return this.installationCovers(auth.installation, repoKey);
   }

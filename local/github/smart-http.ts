@@ -47,6 +47,9 @@ export async function serveGit(core: Core, req: IncomingMessage, res: ServerResp
   const key = `${owner}/${name}`.toLowerCase();
   if (!core.store.data.repos[key] || !core.canAccess(auth, key)) return plain(res, 404, "Repository not found.");
   const actor = auth.kind === "user" ? auth.login : auth.kind === "installation" ? auth.login : auth.app.slug;
+  if (service === "git-receive-pack" && auth.kind === "user" && !["write", "maintain", "admin"].includes(core.permission(key, actor))) {
+    return plain(res, 403, `Permission to ${owner}/${name}.git denied to ${actor}.`);
+  }
   core.log.debug(`git ${req.method} ${url.pathname} (${service}) by ${actor}`);
 
   const env: Record<string, string> = {

@@ -4,7 +4,7 @@ import { HttpError, bool, invalid, notFound, oneOf, paginate, str, strArray } fr
 import type { Ctx, Router } from "../router.ts";
 import { now } from "../store.ts";
 import type { CheckRunRec, CheckSuiteRec, DeploymentRec, DeploymentStatusRec, StatusRec } from "../store.ts";
-import { SHA_RE, commitOf, repoOf } from "./common.ts";
+import { SHA_RE, commitOf, repoForWrite, repoOf } from "./common.ts";
 import type { RepoCtx } from "./common.ts";
 
 const RUN_STATUS = ["queued", "in_progress", "completed", "waiting", "requested", "pending"] as const;
@@ -160,7 +160,7 @@ export function registerCheckRoutes(r: Router, core: Core): void {
 
   // ----- commit statuses -----
   r.add("POST", "/repos/{owner}/{repo}/statuses/{sha}", async (ctx) => {
-    const rp = repoOf(core, ctx);
+    const rp = repoForWrite(core, ctx);
     const sha = ctx.params.sha;
     const state = oneOf(ctx.body, "state", ["error", "failure", "pending", "success"] as const);
     if (!state) throw invalid(`Invalid request.\n\n"state" wasn't supplied.`, "state", "missing_field", "Status");
@@ -211,7 +211,7 @@ export function registerCheckRoutes(r: Router, core: Core): void {
 
   // ----- deployments -----
   r.add("POST", "/repos/{owner}/{repo}/deployments", async (ctx) => {
-    const rp = repoOf(core, ctx);
+    const rp = repoForWrite(core, ctx);
     const ref = str(ctx.body, "ref", true);
     const sha = await commitOf(rp.git, ref, 422).catch(() => {
       throw new HttpError(422, `No ref found for: ${ref}`, { errors: [{ resource: "Deployment", field: "ref", code: "invalid" }] });
@@ -260,15 +260,15 @@ export function registerCheckRoutes(r: Router, core: Core): void {
       .sort((a, b) => b.id - a.id);
     return paginate(ctx, list.map((d) => shapes.deployment(d)), api);
   });
-  const deploymentOf = (ctx: Ctx): { rp: RepoCtx; d: DeploymentRec } => {
-    const rp = repoOf(core, ctx);
+  const deploymentOf = (ctx: Ctx, write = false): { rp: RepoCtx; d: DeploymentRec } => {
+    const rp = write ? repoForWrite(core, ctx) : repoOf(core, ctx);
     const d = store.data.deployments[ctx.params.deployment_id];
     if (!d || d.repo !== rp.key) throw notFound();
     return { rp, d };
   };
   r.add("GET", "/repos/{owner}/{repo}/deployments/{deployment_id}", (ctx) => shapes.deployment(deploymentOf(ctx).d));
   r.add("POST", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses", (ctx) => {
-    const { rp, d } = deploymentOf(ctx);
+    const { rp, d } = deploymentOf(ctx, true);
     const state = oneOf(ctx.body, "state", DEPLOY_STATES);
     if (!state) throw invalid(`Invalid request.\n\n"state" wasn't supplied.`, "state", "missing_field", "DeploymentStatus");
     const t = now();

@@ -3,7 +3,7 @@ import type { Core } from "../core.ts";
 import type { BareRepo, Identity } from "../git.ts";
 import { HttpError, invalid, notFound } from "../router.ts";
 import type { Ctx } from "../router.ts";
-import type { IssueRec, RepoRec } from "../store.ts";
+import type { IssueRec, Permission, RepoRec } from "../store.ts";
 
 export interface RepoCtx {
   rec: RepoRec;
@@ -13,6 +13,21 @@ export interface RepoCtx {
 
 export function repoOf(core: Core, ctx: Ctx): RepoCtx {
   return core.repoFor(ctx.auth, ctx.params.owner, ctx.params.repo);
+}
+
+const RANK: Record<Permission, number> = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 };
+
+/** The repository, if a human caller has at least `level` on it (installation tokens: the App's grant). */
+export function repoForWrite(core: Core, ctx: Ctx, level: Permission = "write"): RepoCtx {
+  const rp = repoOf(core, ctx);
+  if (ctx.auth.kind === "user" && RANK[core.permission(rp.key, ctx.actor)] < RANK[level]) {
+    throw new HttpError(403, level === "admin" ? "Must have admin rights to Repository." : "Must have push access to this repository.");
+  }
+  return rp;
+}
+
+export function hasPermission(core: Core, repoKey: string, login: string, level: Permission): boolean {
+  return RANK[core.permission(repoKey, login)] >= RANK[level];
 }
 
 /** A branch, tag or sha → commit sha; 404/422 like GitHub when it does not resolve. */

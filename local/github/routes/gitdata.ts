@@ -4,7 +4,7 @@ import { ZERO_SHA } from "../git.ts";
 import type { IndexChange } from "../git.ts";
 import { HttpError, bool, invalid, notFound, oneOf, paginate, str, strArray } from "../router.ts";
 import type { Ctx, Router } from "../router.ts";
-import { SHA_RE, identityFrom, repoOf } from "./common.ts";
+import { SHA_RE, identityFrom, repoForWrite, repoOf } from "./common.ts";
 import type { RepoCtx } from "./common.ts";
 
 const MODES = ["100644", "100755", "040000", "160000", "120000"] as const;
@@ -42,7 +42,7 @@ export function registerGitDataRoutes(r: Router, core: Core): void {
   r.add("GET", "/repos/{owner}/{repo}/git/refs/{ref*}", listRefs);
 
   r.add("POST", "/repos/{owner}/{repo}/git/refs", async (ctx) => {
-    const rp = repoOf(core, ctx);
+    const rp = repoForWrite(core, ctx);
     const ref = str(ctx.body, "ref", true);
     const sha = str(ctx.body, "sha", true);
     if (!/^refs\/[^/]+\/.+/.test(ref) || ref.includes("..") || /[\s~^:?*[\\]/.test(ref)) throw invalid("ref must start with 'refs' and have at least two slashes.", "ref");
@@ -56,7 +56,7 @@ export function registerGitDataRoutes(r: Router, core: Core): void {
     });
   });
   r.add("PATCH", "/repos/{owner}/{repo}/git/refs/{ref*}", async (ctx) => {
-    const rp = repoOf(core, ctx);
+    const rp = repoForWrite(core, ctx);
     const ref = `refs/${ctx.params.ref}`;
     const sha = str(ctx.body, "sha", true);
     const force = bool(ctx.body, "force") ?? false;
@@ -71,7 +71,7 @@ export function registerGitDataRoutes(r: Router, core: Core): void {
     });
   });
   r.add("DELETE", "/repos/{owner}/{repo}/git/refs/{ref*}", async (ctx) => {
-    const rp = repoOf(core, ctx);
+    const rp = repoForWrite(core, ctx);
     const ref = `refs/${ctx.params.ref}`;
     return core.withRepoLock(rp.key, async () => {
       const before = await rp.git.refSha(ref);
@@ -84,7 +84,7 @@ export function registerGitDataRoutes(r: Router, core: Core): void {
 
   // ----- blobs -----
   r.add("POST", "/repos/{owner}/{repo}/git/blobs", async (ctx) => {
-    const rp = repoOf(core, ctx);
+    const rp = repoForWrite(core, ctx);
     const content = str(ctx.body, "content", true);
     const encoding = oneOf(ctx.body, "encoding", ["utf-8", "utf8", "base64"] as const) ?? "utf-8";
     if (encoding === "base64" && !/^[A-Za-z0-9+/=\s]*$/.test(content)) throw invalid("content is not valid Base64", "content");
@@ -116,7 +116,7 @@ export function registerGitDataRoutes(r: Router, core: Core): void {
     };
   };
   r.add("POST", "/repos/{owner}/{repo}/git/trees", async (ctx) => {
-    const rp = repoOf(core, ctx);
+    const rp = repoForWrite(core, ctx);
     const baseTree = str(ctx.body, "base_tree");
     const tree = ctx.body.tree;
     if (!Array.isArray(tree)) throw invalid(`Invalid request.\n\n"tree" wasn't supplied.`, "tree", "missing_field");
@@ -155,7 +155,7 @@ export function registerGitDataRoutes(r: Router, core: Core): void {
 
   // ----- commits -----
   r.add("POST", "/repos/{owner}/{repo}/git/commits", async (ctx) => {
-    const rp = repoOf(core, ctx);
+    const rp = repoForWrite(core, ctx);
     const message = str(ctx.body, "message", true);
     const tree = str(ctx.body, "tree", true);
     const parents = strArray(ctx.body, "parents") ?? [];

@@ -4,7 +4,7 @@ import { HttpError, invalid, notFound, oneOf, paginate, str, strArray } from "..
 import type { Ctx, Router } from "../router.ts";
 import { now } from "../store.ts";
 import type { CommentRec, IssueRec, LabelRec } from "../store.ts";
-import { issueOf, repoOf } from "./common.ts";
+import { issueOf, repoForWrite, repoOf } from "./common.ts";
 import type { RepoCtx } from "./common.ts";
 
 const COLORS = ["d73a4a", "0075ca", "a2eeef", "7057ff", "008672", "e4e669", "d876e3", "cfd3d7"];
@@ -163,7 +163,7 @@ export function registerIssueRoutes(r: Router, core: Core): void {
     return paginate(ctx, labelsOf(rp).map((l) => shapes.label(rp.key, l)), api);
   });
   r.add("POST", "/repos/{owner}/{repo}/labels", (ctx) => {
-    const rp = repoOf(core, ctx);
+    const rp = repoForWrite(core, ctx);
     const name = str(ctx.body, "name", true);
     const color = (str(ctx.body, "color") ?? "ededed").replace(/^#/, "");
     if (!/^[0-9a-fA-F]{6}$/.test(color)) throw invalid("Validation Failed", "color", "invalid", "Label");
@@ -183,7 +183,7 @@ export function registerIssueRoutes(r: Router, core: Core): void {
     return paginate(ctx, shapes.labelsOf(issueOf(core, rp, ctx.params.issue_number)), api);
   });
   const addLabels = (replace: boolean) => async (ctx: Ctx) => {
-    const rp = repoOf(core, ctx);
+    const rp = repoForWrite(core, ctx, "triage");
     const i = issueOf(core, rp, ctx.params.issue_number);
     const names = labelsArg(ctx);
     const before = new Set(i.labels.map((l) => l.toLowerCase()));
@@ -203,7 +203,7 @@ export function registerIssueRoutes(r: Router, core: Core): void {
   r.add("POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels", addLabels(false));
   r.add("PUT", "/repos/{owner}/{repo}/issues/{issue_number}/labels", addLabels(true));
   r.add("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}", async (ctx) => {
-    const rp = repoOf(core, ctx);
+    const rp = repoForWrite(core, ctx, "triage");
     const i = issueOf(core, rp, ctx.params.issue_number);
     const name = i.labels.find((l) => l.toLowerCase() === ctx.params.name.toLowerCase());
     if (!name) throw new HttpError(404, "Label does not exist");

@@ -4,7 +4,7 @@ import { HttpError, bool, invalid, notFound, oneOf, paginate, str, strArray } fr
 import type { Ctx, Router } from "../router.ts";
 import { now } from "../store.ts";
 import type { IssueRec, ReviewRec } from "../store.ts";
-import { SHA_RE, pullOf, repoOf } from "./common.ts";
+import { SHA_RE, pullOf, repoForWrite, repoOf } from "./common.ts";
 import { diffEntry } from "./repos.ts";
 
 export function registerPullRoutes(r: Router, core: Core): void {
@@ -123,7 +123,7 @@ export function registerPullRoutes(r: Router, core: Core): void {
   });
 
   r.add("PUT", "/repos/{owner}/{repo}/pulls/{pull_number}/merge", async (ctx) => {
-    const rp = repoOf(core, ctx);
+    const rp = repoForWrite(core, ctx);
     const i = pullOf(core, rp, ctx.params.pull_number);
     const method = oneOf(ctx.body, "merge_method", ["merge", "squash", "rebase"] as const) ?? "merge";
     const expected = str(ctx.body, "sha");
@@ -154,7 +154,7 @@ export function registerPullRoutes(r: Router, core: Core): void {
 
   // ----- review requests -----
   r.add("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", async (ctx) => {
-    const rp = repoOf(core, ctx);
+    const rp = repoForWrite(core, ctx, "triage");
     const i = pullOf(core, rp, ctx.params.pull_number);
     const reviewers = strArray(ctx.body, "reviewers") ?? [];
     for (const login of reviewers) {

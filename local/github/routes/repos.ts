@@ -4,7 +4,7 @@ import { EMPTY_TREE, ZERO_SHA } from "../git.ts";
 import type { TreeEntry } from "../git.ts";
 import { HttpError, invalid, notFound, oneOf, paginate, str } from "../router.ts";
 import type { Ctx, Router } from "../router.ts";
-import { commitOf, identityFrom, repoOf } from "./common.ts";
+import { commitOf, identityFrom, repoForWrite, repoOf } from "./common.ts";
 import type { RepoCtx } from "./common.ts";
 
 export function registerRepoRoutes(r: Router, core: Core): void {
@@ -13,7 +13,7 @@ export function registerRepoRoutes(r: Router, core: Core): void {
 
   r.add("GET", "/repos/{owner}/{repo}", (ctx) => shapes.repo(repoOf(core, ctx).rec, { full: true }));
   r.add("PATCH", "/repos/{owner}/{repo}", (ctx) => {
-    const rp = repoOf(core, ctx);
+    const rp = repoForWrite(core, ctx, "admin");
     const description = str(ctx.body, "description");
     const defaultBranch = str(ctx.body, "default_branch");
     if (description !== undefined) rp.rec.description = description;
@@ -115,8 +115,7 @@ export function registerRepoRoutes(r: Router, core: Core): void {
     return { permission: legacy, role_name: perm, user };
   });
   r.add("PUT", "/repos/{owner}/{repo}/collaborators/{username}", (ctx) => {
-    const rp = repoOf(core, ctx);
-    if (ctx.auth.kind === "user" && core.permission(rp.key, ctx.actor) !== "admin") throw new HttpError(403, "Must have admin rights to Repository.");
+    const rp = repoForWrite(core, ctx, "admin");
     const permission = oneOf(ctx.body, "permission", PERMS) ?? "write";
     core.setPermission(rp.key, ctx.params.username, permission);
     return { status: 204 };
@@ -141,7 +140,7 @@ export function registerRepoRoutes(r: Router, core: Core): void {
   r.add("GET", "/repos/{owner}/{repo}/contents/{path*}", contentsGet);
 
   const contentsWrite = (remove: boolean) => async (ctx: Ctx) => {
-    const rp = repoOf(core, ctx);
+    const rp = repoForWrite(core, ctx);
     const path = ctx.params.path.replace(/^\/+|\/+$/g, "");
     if (!path || path.split("/").some((s) => s === "" || s === "." || s === ".." || s === ".git")) throw invalid(`Invalid path: ${path}`, "path");
     const message = str(ctx.body, "message", true);

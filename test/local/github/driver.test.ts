@@ -86,8 +86,24 @@ it("reports and changes collaborator permissions", async () => {
   expect(await get("carol")).toMatchObject({ permission: "read", role_name: "triage" });
 });
 
+it("enforces permissions for humans: read may comment but not merge, label or push; none sees nothing", async () => {
+  gh.driver.setPermission("acme/ouro", "dave", "read");
+  const issue = await gh.driver.user("alice").createIssue("acme/ouro", { title: "perm" });
+  const n = issue.number as number;
+  expect((await as("dave", "POST", `/repos/acme/ouro/issues/${n}/comments`, { body: "hi" })).status).toBe(201);
+  expect((await as("dave", "POST", `/repos/acme/ouro/issues/${n}/labels`, { labels: ["x"] })).status).toBe(403);
+  const main = (await gh.driver.branchSha("acme/ouro", "main"))!;
+  expect((await as("dave", "POST", "/repos/acme/ouro/git/refs", { ref: "refs/heads/dave", sha: main })).status).toBe(403);
+  const auth = `Basic ${Buffer.from(`x-access-token:${gh.driver.tokenFor("dave")}`).toString("base64")}`;
+  expect((await fetch(`${gh.url}/acme/ouro.git/info/refs?service=git-receive-pack`, { headers: { authorization: auth } })).status).toBe(403);
+  expect((await fetch(`${gh.url}/acme/ouro.git/info/refs?service=git-upload-pack`, { headers: { authorization: auth } })).status).toBe(200);
+  gh.driver.setPermission("acme/ouro", "dave", "none");
+  expect((await as("dave", "GET", "/repos/acme/ouro")).status).toBe(404);
+  expect(await gh.driver.branchSha("acme/ouro", "dave")).toBeNull();
+});
+
 it("surfaces GitHub's errors to driver callers", async () => {
-  await expect(gh.driver.user("carol").merge("acme/ouro", 999)).rejects.toMatchObject({ status: 404 });
+  await expect(gh.driver.user("alice").merge("acme/ouro", 999)).rejects.toMatchObject({ status: 404 });
   const bad = await post("/_driver/as/alice", { method: "POST", path: "/repos/acme/ouro/issues", body: {} });
   expect(bad.status).toBe(422);
   const res = await fetch(`${gh.url}/_driver/users`, { method: "POST", body: "{not json" });
