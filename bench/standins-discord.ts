@@ -1,9 +1,10 @@
 // Discord stand-in throughput: gateway dispatches per second delivered to one connected client.
-// A raw `ws` client identifies (GuildMessages + MessageContent) and counts MESSAGE_CREATE frames while
+// A raw `ws` client (in a worker thread) identifies (GuildMessages + MessageContent) and counts MESSAGE_CREATE frames while
 // the driver posts user messages (each one a stored message + an intent-filtered dispatch); then the
 // same with discord.js receiving them (parsing + caching), and interaction round trips through discord.js
 // (latency and rate), so the bot benchmark knows the stand-in's share of its figures.
 import { once } from "node:events";
+import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { WebSocket } from "ws";
 import { Client, Events, GatewayIntentBits } from "discord.js";
 import { figure, percentile, report } from "./report.ts";
@@ -13,36 +14,58 @@ import type { DiscordStandIn } from "../local/discord/index.ts";
 
 const TARGET = 20_000;
 
-async function rawClient(discord: DiscordStandIn): Promise<{ ws: WebSocket; count: () => number; waitFor: (n: number) => Promise<void> }> {
-  const ws = new WebSocket(`${discord.gatewayUrl}?v=10&encoding=json`);
+/**
+ * The raw client runs in a worker thread (its own event loop, like a bot in its own process), so the
+ * figure is the stand-in's send rate, not one loop shared by sender and receiver.
+ */
+async function rawClient(discord: DiscordStandIn): Promise<{ close: () => Promise<void>; waitFor: (n: number) => Promise<void> }> {
+  const worker = new Worker(new URL(import.meta.url), { workerData: { role: ROLE, url: `${discord.gatewayUrl}?v=10&encoding=json`, token: discord.botToken } });
+  const [first] = (await once(worker, "message")) as [{ ready?: true; error?: string }];
+  if (!first.ready) throw new Error(`raw client: ${first.error ?? "did not get ready"}`);
+  return {
+    close: async () => void (await worker.terminate()),
+    waitFor: (n) =>
+      new Promise<void>((resolve) => {
+        const onMessage = (m: { reached?: number }) => {
+          if ((m.reached ?? 0) >= n) {
+            worker.off("message", onMessage);
+            resolve();
+          }
+        };
+        worker.on("message", onMessage);
+        worker.postMessage({ want: n });
+      }),
+  };
+}
+
+/** Worker side: identify, then count MESSAGE_CREATE frames and report when the parent's target is reached. */
+function runRawClient(url: string, token: string): void {
+  const ws = new WebSocket(url);
   let n = 0;
   let want = Infinity;
-  let done: () => void = () => {};
-  let ready: () => void = () => {};
-  const isReady = new Promise<void>((r) => (ready = r));
+  parentPort!.on("message", (m: { want: number }) => {
+    want = m.want;
+    if (n >= want) parentPort!.postMessage({ reached: n });
+  });
+  ws.on("error", (err) => parentPort!.postMessage({ error: String(err) }));
   ws.on("message", (raw) => {
     const text = raw.toString();
-    // Cheap check first: this client only needs to count MESSAGE_CREATE frames.
+    // Cheap check first: this client only counts MESSAGE_CREATE frames.
     if (text.startsWith('{"op":0,"t":"MESSAGE_CREATE"')) {
-      if (++n >= want) done();
+      if (++n === want) parentPort!.postMessage({ reached: n });
       return;
     }
     const p = JSON.parse(text) as { op: number; t?: string };
     if (p.op === 10)
-      ws.send(JSON.stringify({ op: 2, d: { token: discord.botToken, intents: GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages | GatewayIntentBits.MessageContent, properties: { os: "linux", browser: "bench", device: "bench" } } }));
-    if (p.t === "GUILD_CREATE") ready();
+      ws.send(JSON.stringify({ op: 2, d: { token, intents: GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages | GatewayIntentBits.MessageContent, properties: { os: "linux", browser: "bench", device: "bench" } } }));
+    if (p.t === "GUILD_CREATE") parentPort!.postMessage({ ready: true });
   });
-  await isReady;
-  return {
-    ws,
-    count: () => n,
-    waitFor: (target) =>
-      new Promise<void>((resolve) => {
-        want = target;
-        done = resolve;
-        if (n >= want) resolve();
-      }),
-  };
+}
+
+const ROLE = "discord-raw-client";
+if (!isMainThread && (workerData as { role?: string } | null)?.role === ROLE) {
+  const { url, token } = workerData as { url: string; token: string };
+  runRawClient(url, token);
 }
 
 /** Posts `total` messages in batches, yielding so the socket flushes; returns dispatches/s seen by the client. */
@@ -64,8 +87,7 @@ export async function benchDiscord(): Promise<Record<string, Figure>> {
     const raw = await rawClient(discord);
     await pump(discord, 5_000, raw.waitFor, 0); // warm-up
     const rawRate = await pump(discord, 50_000, raw.waitFor, 5_000);
-    raw.ws.close();
-    await once(raw.ws, "close");
+    await raw.close();
 
     const client = new Client({ intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent], rest: { api: discord.apiBase } });
     const readyP = once(client, Events.ClientReady);
@@ -117,4 +139,4 @@ export async function benchDiscord(): Promise<Record<string, Figure>> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) report("standins-discord", await benchDiscord());
+if (isMainThread && import.meta.url === `file://${process.argv[1]}`) report("standins-discord", await benchDiscord());

@@ -62,6 +62,7 @@ export class Gateway {
   readonly #opts: GatewayOptions;
   readonly #log: Logger;
   #url = "";
+  readonly #corked = new Set<Duplex>();
   /** Raised after each identify/resume so waiters (driver) can observe connections. */
   readonly #listeners = new Set<() => void>();
 
@@ -262,7 +263,25 @@ export class Gateway {
     const frame = `{"op":0,"t":"${t}","s":${s.seq},"d":${dataJson}}`;
     s.buffer.push([s.seq, frame]);
     if (s.buffer.length > REPLAY_BUFFER * 2) s.buffer.splice(0, REPLAY_BUFFER);
-    if (s.ws?.readyState === WebSocket.OPEN) s.ws.send(frame);
+    if (s.ws?.readyState === WebSocket.OPEN) {
+      this.#cork(s.ws);
+      s.ws.send(frame);
+    }
+  }
+
+  /**
+   * Frames sent in the same tick leave in one write: the socket is corked until the next tick.
+   * (`ws` corks per frame only; `_socket` is its underlying net.Socket — if absent, frames go out one by one.)
+   */
+  #cork(ws: WebSocket): void {
+    const sock = (ws as unknown as { _socket?: Duplex })._socket;
+    if (!sock || this.#corked.has(sock)) return;
+    this.#corked.add(sock);
+    sock.cork();
+    process.nextTick(() => {
+      this.#corked.delete(sock);
+      sock.uncork();
+    });
   }
 
   /** op 7: asks connected clients to reconnect and RESUME. */
