@@ -109,10 +109,15 @@ export async function startGitHub(opts: StartOptions = {}): Promise<GitHubStandI
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
+    });
+  } catch (e) {
+    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    throw e;
+  }
   const addr = server.address();
   if (!addr || typeof addr === "string") throw new Error("no address");
   const url = `http://127.0.0.1:${addr.port}`;

@@ -259,6 +259,25 @@ function empty(): StateData {
   };
 }
 
+/** Reads a state file; a damaged one is a clear error naming the file, never a half-loaded state. */
+function load(file: string): StateData {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new Error(`GitHub stand-in: state file ${file} is not valid JSON (${e instanceof Error ? e.message : String(e)}); move it away to start fresh`);
+  }
+  const d = parsed as Partial<StateData> | null;
+  if (!d || typeof d !== "object" || d.version !== 1 || typeof d.nextId !== "number") {
+    throw new Error(`GitHub stand-in: state file ${file} is not a version 1 state (expected {"version":1,"nextId":…}); move it away to start fresh`);
+  }
+  const out = { ...empty(), ...d } as StateData;
+  for (const [k, v] of Object.entries(out)) {
+    if (k !== "version" && k !== "nextId" && (!v || typeof v !== "object")) throw new Error(`GitHub stand-in: state file ${file}: "${k}" is not an object`);
+  }
+  return out;
+}
+
 export class Store {
   readonly dataDir: string;
   readonly file: string;
@@ -271,7 +290,7 @@ export class Store {
     mkdirSync(join(dataDir, "deliveries"), { recursive: true });
     mkdirSync(join(dataDir, "apps"), { recursive: true });
     this.file = join(dataDir, "state.json");
-    this.data = existsSync(this.file) ? { ...empty(), ...(JSON.parse(readFileSync(this.file, "utf8")) as StateData) } : empty();
+    this.data = existsSync(this.file) ? load(this.file) : empty();
   }
 
   id(): number {

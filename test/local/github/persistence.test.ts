@@ -50,3 +50,24 @@ it("keeps repositories, issues, pull requests, tokens, apps and deliveries acros
     await second.close();
   }
 });
+
+it("refuses a damaged state file with a clear error instead of starting half-loaded", async () => {
+  const dir = tempDir("ouro-gh-bad-state-");
+  try {
+    (await import("node:fs")).writeFileSync(`${dir}/state.json`, "{ not json");
+    await expect(startGitHub({ dataDir: dir })).rejects.toThrow(/state file .* is not valid JSON/);
+    (await import("node:fs")).writeFileSync(`${dir}/state.json`, JSON.stringify({ version: 7 }));
+    await expect(startGitHub({ dataDir: dir })).rejects.toThrow(/not a version 1 state/);
+  } finally {
+    cleanup(dir);
+  }
+});
+
+it("reports a busy port as an error", async () => {
+  const a = await startGitHub();
+  try {
+    await expect(startGitHub({ port: Number(new URL(a.url).port) })).rejects.toThrow(/EADDRINUSE/);
+  } finally {
+    await a.close();
+  }
+});
