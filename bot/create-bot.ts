@@ -1,6 +1,6 @@
 // createBot(config) → { client, start(), stop() }: the whole bot, in-process, so tests and
 // the benchmark run exactly what main.ts runs.
-import { Client, GatewayIntentBits, Partials } from "discord.js";
+import { Client, GatewayIntentBits, Partials, ShardClientUtil } from "discord.js";
 import type { BotConfig } from "./config.ts";
 import { resolveSettings, type BotSettings } from "./core/settings.ts";
 import type { Plugin } from "./core/plugin.ts";
@@ -46,7 +46,13 @@ export interface Bot {
 }
 
 const RETENTION_EVERY_MS = 60 * 60 * 1000;
-const LAST_EVENT_ID = "app_last_event_id";
+
+/** The shards this process runs, when it runs under a ShardingManager. */
+function sharded(client: Client): { ids: number[]; count: number } | undefined {
+  const { shards, shardCount } = client.options;
+  if (!process.env.SHARDING_MANAGER || !Array.isArray(shards) || !shardCount || shardCount <= 1) return undefined;
+  return { ids: shards, count: shardCount };
+}
 
 export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
   const log = opts.logger ?? createLogger();
@@ -54,6 +60,15 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
   const permissions = createPermissions(opts.roles ?? loadRoleMap(opts.policyRoot));
   const metrics = new BotMetrics();
   const memory = new Memory({ dataDir: config.dataDir, key: config.encryptionKey });
+  const client = new Client({
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages],
+    partials: [Partials.Channel],
+    ...(config.discordApi ? { rest: { api: config.discordApi } } : {}),
+  });
+  // Under bot/shard.ts (ShardingManager) this process runs some shards: discord.js reads them
+  // from the environment. Each shard process gets its own health port and stream position.
+  const sharding = sharded(client);
+  const LAST_EVENT_ID = sharding ? `app_last_event_id:shard-${sharding.ids[0]}` : "app_last_event_id";
   // The event stream resumes where the last run stopped, so no progress is missed across a restart.
   const appLink =
     opts.appLink ??
@@ -72,12 +87,9 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
     report: (r) => appLink.reportError(r),
     version: config.version,
   });
-  const client = new Client({
-    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages],
-    partials: [Partials.Channel],
-    ...(config.discordApi ? { rest: { api: config.discordApi } } : {}),
-  });
-  const progress = new ProgressBoard(client, memory, log);
+  const progress = new ProgressBoard(client, memory, log, (guildId) =>
+    sharding ? sharding.ids.includes(guildId ? ShardClientUtil.shardIdForGuildId(guildId, sharding.count) : 0) : true,
+  );
   const conversation = new Conversation({ model: config.model, memory, runner, settings, log, ...opts.conversation });
   const context: BotContext = { client, config, settings, memory, appLink, permissions, runner, metrics, progress, conversation, log, startedAt: Date.now() };
 
@@ -99,7 +111,7 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
       memory.purgeOlderThan(settings.historyRetentionDays);
       retention = setInterval(() => memory.purgeOlderThan(settings.historyRetentionDays), RETENTION_EVERY_MS).unref();
       bot.health = await startHealthServer({
-        port: config.health.port,
+        port: config.health.port === 0 || !sharding ? config.health.port : config.health.port + sharding.ids[0],
         host: config.health.host,
         metrics,
         probe: {

@@ -60,11 +60,11 @@ export async function startFeatureRequest(
   if (message && channel && (channel.type === ChannelType.GuildText || channel.type === ChannelType.GuildAnnouncement)) {
     const thread = await message.startThread({ name: `change ${changeId}: ${title}`.slice(0, 100), autoArchiveDuration: ThreadAutoArchiveDuration.OneWeek });
     const progress = await thread.send(initial);
-    await ctx.progress.register(changeId, text, thread.id, progress.id, trackingIssueUrl);
+    await ctx.progress.register(changeId, text, { guildId: interaction.guildId ?? undefined, channelId: thread.id, messageId: progress.id }, trackingIssueUrl);
     return { changeId, threadId: thread.id };
   }
   const target = channel?.isSendable() ? channel : await interaction.user.createDM();
   const progress = await target.send(initial);
-  await ctx.progress.register(changeId, text, target.id, progress.id, trackingIssueUrl);
+  await ctx.progress.register(changeId, text, { guildId: target.isDMBased() ? undefined : (interaction.guildId ?? undefined), channelId: target.id, messageId: progress.id }, trackingIssueUrl);
   return { changeId };
 }

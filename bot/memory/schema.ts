@@ -55,6 +55,8 @@ CREATE TABLE IF NOT EXISTS feature_offers (
 -- Where a change's live progress is shown. No user data: the request itself lives in the app.
 CREATE TABLE IF NOT EXISTS progress_messages (
   change_id TEXT PRIMARY KEY,
+  -- which shard edits it (NULL: a DM, shard 0)
+  guild_id TEXT,
   channel_id TEXT NOT NULL,
   message_id TEXT NOT NULL,
   state TEXT NOT NULL,

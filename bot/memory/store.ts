@@ -20,6 +20,7 @@ export interface ConversationContext {
 }
 export interface ProgressMessageRef {
   changeId: string;
+  guildId?: string;
   channelId: string;
   messageId: string;
   state: string;
@@ -58,7 +59,8 @@ export class Memory {
     mkdirSync(opts.dataDir, { recursive: true });
     this.path = join(opts.dataDir, "memory.sqlite");
     this.db = new DatabaseSync(this.path);
-    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+    // busy_timeout: shard processes share the file; a writer waits instead of failing.
+    this.db.exec("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
     this.db.exec(SCHEMA_SQL);
     this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
     this.sealer = createSealer(opts.key);
@@ -264,18 +266,19 @@ export class Memory {
   setProgressMessage(ref: ProgressMessageRef): void {
     this.db
       .prepare(
-        `INSERT INTO progress_messages (change_id, channel_id, message_id, state, detail, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (change_id) DO UPDATE SET channel_id = excluded.channel_id, message_id = excluded.message_id,
+        `INSERT INTO progress_messages (change_id, guild_id, channel_id, message_id, state, detail, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (change_id) DO UPDATE SET guild_id = excluded.guild_id, channel_id = excluded.channel_id, message_id = excluded.message_id,
            state = excluded.state, detail = excluded.detail, updated_at = excluded.updated_at`,
       )
-      .run(ref.changeId, ref.channelId, ref.messageId, ref.state, ref.detail ?? null, this.now());
+      .run(ref.changeId, ref.guildId ?? null, ref.channelId, ref.messageId, ref.state, ref.detail ?? null, this.now());
   }
 
   progressMessage(changeId: string): ProgressMessageRef | undefined {
-    const r = this.db.prepare("SELECT change_id, channel_id, message_id, state, detail FROM progress_messages WHERE change_id = ?").get(changeId);
+    const r = this.db.prepare("SELECT change_id, guild_id, channel_id, message_id, state, detail FROM progress_messages WHERE change_id = ?").get(changeId);
     if (!r) return undefined;
     return {
       changeId: String(r.change_id),
+      ...(r.guild_id == null ? {} : { guildId: String(r.guild_id) }),
       channelId: String(r.channel_id),
       messageId: String(r.message_id),
       state: String(r.state),

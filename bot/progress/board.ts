@@ -22,11 +22,14 @@ export class ProgressBoard {
   private log: Logger;
   /** Resolves after each applied edit (for tests and the benchmark). */
   onApplied?: (changeId: string, event: ProgressEvent) => void;
+  /** With sharding, every shard hears every event; only the guild's shard edits (DMs: shard 0). */
+  private owns: (guildId: string | undefined) => boolean;
 
-  constructor(client: Client, memory: Memory, log: Logger) {
+  constructor(client: Client, memory: Memory, log: Logger, owns: (guildId: string | undefined) => boolean = () => true) {
     this.client = client;
     this.memory = memory;
     this.log = log;
+    this.owns = owns;
   }
 
   private enqueue(changeId: string, job: () => Promise<void>): Promise<void> {
@@ -41,11 +44,12 @@ export class ProgressBoard {
   }
 
   /** Records where a change's progress is shown and renders what is known so far. */
-  register(changeId: string, title: string, channelId: string, messageId: string, trackingIssueUrl?: string): Promise<void> {
+  register(changeId: string, title: string, where: { guildId?: string; channelId: string; messageId: string }, trackingIssueUrl?: string): Promise<void> {
+    const { guildId, channelId, messageId } = where;
     const event = this.early.get(changeId);
     this.early.delete(changeId);
     const detail: Detail = { title, event: event ?? (trackingIssueUrl ? { changeId, state: "queued", at: new Date().toISOString(), trackingIssueUrl } : undefined) };
-    this.memory.setProgressMessage({ changeId, channelId, messageId, state: detail.event?.state ?? "queued", detail: JSON.stringify(detail) });
+    this.memory.setProgressMessage({ changeId, guildId, channelId, messageId, state: detail.event?.state ?? "queued", detail: JSON.stringify(detail) });
     if (!event) return Promise.resolve();
     return this.enqueue(changeId, () => this.edit(changeId, channelId, messageId, detail));
   }
@@ -58,6 +62,7 @@ export class ProgressBoard {
         if (this.early.size > 1000) this.early.delete(this.early.keys().next().value!);
         return;
       }
+      if (!this.owns(ref.guildId)) return;
       const prev = parseDetail(ref.detail);
       // Later events may omit what earlier ones said (PR url, tracking issue, risk).
       const merged: ProgressEvent = {

@@ -16,10 +16,10 @@ import { startFakeApp, type FakeApp } from "./fake-app.ts";
 export const TEST_ROLES = { request: ["@everyone"], vote: ["member", "maintainer", "admin"], rollback: ["maintainer", "admin"], stop: ["admin"] };
 
 /** Polls until `fn` returns a value (for message edits, which the driver does not await). */
-export async function until<T>(fn: () => T | undefined | false, what = "condition", ms = 4000): Promise<T> {
+export async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, what = "condition", ms = 4000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
