@@ -80,6 +80,12 @@ export interface HookStatus {
   watching: string | null;
 }
 
+/** Credentials the bot must never hold (DESIGN principle 2): scrubbed from its environment. */
+const SECRET_ENV = /^(GITHUB_|GH_|OURO_GITHUB_|PRIVATE_KEY|WEBHOOK_SECRET|APP_ID$|APP_PRIVATE_KEY)/;
+export function botEnvironment(env: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !SECRET_ENV.test(k)));
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const short = (sha: string) => sha.slice(0, 7);
 
@@ -99,6 +105,8 @@ export class Deployer {
   #deploying: string | null = null;
   #watch: Watch | null = null;
   #closed = false;
+  /** Every process this hook started or adopted, so close() leaves none behind. */
+  readonly #all = new Set<BotProcess>();
 
   constructor(o: DeployerOptions) {
     this.o = o;
@@ -114,6 +122,7 @@ export class Deployer {
     const s = this.#state.load();
     if (s.process && s.process.sha === s.current && pidAlive(s.process.pid)) {
       this.#live = BotProcess.adopt(s.process.sha, s.process.pid, s.process.healthPort);
+      this.#all.add(this.#live);
       this.#superviseLive(this.#live);
     } else if (s.current) {
       const rel = s.releases.find((r) => r.sha === s.current);
@@ -241,7 +250,7 @@ export class Deployer {
   async close(): Promise<void> {
     this.#closed = true;
     this.#cancelWatch("superseded");
-    await Promise.all([this.#candidate, this.#standby, this.#live].map((p) => p?.stop(this.o.stopGraceMs)));
+    await Promise.all([...this.#all].map((p) => p.stop(this.o.stopGraceMs)));
   }
 
   /** Stops watching but leaves the live bot serving (the hook exits; a new hook resume()s). */
@@ -282,13 +291,16 @@ export class Deployer {
 
   async #startRelease(rel: Release): Promise<BotProcess> {
     if (!existsSync(join(rel.dir, "node_modules"))) await installDeps(rel.dir, { dataDir: this.o.dataDir, seeds: this.o.depSeeds, npm: this.o.npm });
-    return BotProcess.start({
+    const p = await BotProcess.start({
       sha: rel.sha,
       dir: rel.dir,
       dataDir: this.o.dataDir,
       node: this.o.node ?? process.execPath,
-      env: { ...this.o.env, OURO_HANDOVER_FILE: handoverFile(this.o.dataDir) },
+      env: { ...botEnvironment(this.o.env), OURO_HANDOVER_FILE: handoverFile(this.o.dataDir) },
     });
+    this.#all.add(p);
+    void p.exited.then(() => this.#all.delete(p));
+    return p;
   }
 
   /** Ready on /healthz, the smoke check, then no crash (and healthy still) through the settle window. */
@@ -387,7 +399,7 @@ export class Deployer {
   async #registerCommands(dir: string): Promise<void> {
     if (!existsSync(join(dir, "bot/deploy-commands.ts"))) return;
     await new Promise<void>((resolve, reject) => {
-      execFile(this.o.node ?? process.execPath, ["bot/deploy-commands.ts"], { cwd: dir, env: this.o.env, timeout: 15_000, killSignal: "SIGKILL" }, (err, _out, stderr) =>
+      execFile(this.o.node ?? process.execPath, ["bot/deploy-commands.ts"], { cwd: dir, env: botEnvironment(this.o.env), timeout: 15_000, killSignal: "SIGKILL" }, (err, _out, stderr) =>
         err ? reject(new Error(stderr.trim().slice(0, 300) || err.message)) : resolve(),
       );
     });

@@ -52,15 +52,16 @@ export function handoverGateFromEnv(env: Record<string, string | undefined>): Ha
   const file = env.OURO_HANDOVER_FILE;
   if (!release || !file) return { owns: () => true };
   let cached: Handover | null = null;
-  let mtime = -1;
+  let seen = "";
   return {
     owns(id) {
       try {
-        // stat per event is cheap; re-read only when the hook rewrote the file (tmp + rename).
-        const m = statSync(file).mtimeMs;
-        if (m !== mtime) {
+        // stat per event is cheap; re-read only when the hook replaced the file (tmp + rename → new inode).
+        const st = statSync(file);
+        const key = `${st.ino}:${st.mtimeMs}:${st.size}`;
+        if (key !== seen) {
           cached = parseHandover(readFileSync(file, "utf8"));
-          mtime = m;
+          seen = key;
         }
       } catch {
         cached = null;

@@ -1,0 +1,11 @@
+// The deploy hook: see deployer.ts (releases, gate, switch, watch, rollback), github.ts
+// (GitHub Deployments in, deployment statuses out), handover-gate.ts (the bot's side of a
+// handover) and cli.ts (by hand).
+export { Deployer, botEnvironment } from "./deployer.ts";
+export type { DeployerOptions, DeployResult, HookStatus } from "./deployer.ts";
+export { GitHubDeployments, ROLLBACK_TASK } from "./github.ts";
+export type { DeploymentRef, GitHubDeploymentsOptions } from "./github.ts";
+export { DeployError } from "./types.ts";
+export type { DeployHooks, DeployState, DeployErrorKind } from "./types.ts";
+export { handoverGateFromEnv, ownerOf, snowflakeMs } from "./handover-gate.ts";
+export type { Handover, HandoverGate } from "./handover-gate.ts";
