@@ -25,6 +25,17 @@ const schemas = {
   button: z.object({ user: z.string(), message: z.string(), customId: z.string(), wait: waitFor, timeoutMs: z.number().int().positive().max(120_000).optional() }),
   select: z.object({ user: z.string(), message: z.string(), customId: z.string(), values: z.array(z.string()), wait: waitFor, timeoutMs: z.number().int().positive().max(120_000).optional() }),
   react: z.object({ user: z.string(), message: z.string(), emoji: z.string().min(1), remove: z.boolean().optional() }),
+  autocomplete: z.object({
+    user: z.string(),
+    guild: z.string().optional(),
+    channel: z.string(),
+    name: z.string(),
+    subcommand: z.string().optional(),
+    focused: z.string(),
+    options: z.record(z.string(), optionValue).optional(),
+    timeoutMs: z.number().int().positive().max(120_000).optional(),
+  }),
+  modal: z.object({ user: z.string(), interaction: z.string(), values: z.record(z.string(), z.string()), wait: waitFor, timeoutMs: z.number().int().positive().max(120_000).optional() }),
   say: z.object({ user: z.string(), channel: z.string(), content: z.string().min(1).max(2000), guild: z.string().optional(), replyTo: z.string().optional() }),
   waitMessage: z.object({
     channel: z.string(),
@@ -95,6 +106,23 @@ export function createDriverHttp(driver: Driver): (req: IncomingMessage, res: Se
       (b) => {
         const { wait, ...input } = parse(schemas.select, b);
         return settle(driver.selectOption(input), wait, input.timeoutMs);
+      },
+    ],
+    [
+      "POST",
+      /^\/commands\/autocomplete$/,
+      async (b) => {
+        const input = parse(schemas.autocomplete, b);
+        const h = driver.autocomplete(input);
+        return { interaction: { id: h.id }, choices: await h.choices(input.timeoutMs) };
+      },
+    ],
+    [
+      "POST",
+      /^\/modals\/submit$/,
+      async (b) => {
+        const { wait, interaction, ...input } = parse(schemas.modal, b);
+        return settle(await driver.submitModal({ ...input, to: interaction }), wait, input.timeoutMs);
       },
     ],
     ["POST", /^\/reactions$/, (b) => ({ changed: driver.react(parse(schemas.react, b)) })],

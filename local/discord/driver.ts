@@ -1,7 +1,7 @@
 // The test/local-mode driver: acts as Discord users (run a slash command, click a button, say something)
 // and awaits what the bot does (reply, follow-ups, edits, messages, threads). Every await has a timeout
 // whose error says what was awaited and what happened instead.
-import { ChannelType, GatewayDispatchEvents, MessageFlags, PermissionFlagsBits } from "discord-api-types/v10";
+import { ChannelType, ComponentType, GatewayDispatchEvents, MessageFlags, PermissionFlagsBits } from "discord-api-types/v10";
 import type { APIApplicationCommand } from "discord-api-types/v10";
 import type { ChannelRec, GuildRec, InteractionRec, MessageRec, RoleRec, Store, UserRec } from "./store.ts";
 import type { Gateway } from "./gateway.ts";
@@ -200,9 +200,21 @@ export class Driver {
   }
 
   /** Submits the modal the bot showed in answer to `to` (a handle whose callback was a modal). */
-  async submitModal(input: { user: string; to: InteractionHandle; values: Record<string, string>; timeoutMs?: number }): Promise<InteractionHandle> {
-    const shown = await input.to.modal(input.timeoutMs);
-    const rec = input.to.interaction;
+  async submitModal(input: { user: string; to: InteractionHandle | string; values: Record<string, string>; timeoutMs?: number }): Promise<InteractionHandle> {
+    let rec: InteractionRec;
+    let shown: Record<string, unknown>;
+    if (typeof input.to === "string") {
+      const found = this.#store.interactions.get(input.to);
+      if (!found) throw new Error(`unknown interaction ${input.to}`);
+      if (!found.modal) throw new Error(`the bot did not answer interaction ${input.to} with a modal`);
+      rec = found;
+      shown = found.modal;
+    } else {
+      shown = await input.to.modal(input.timeoutMs);
+      rec = input.to.interaction;
+    }
+    if (rec.user_id !== this.user(input.user).id) throw new Error(`${input.user} cannot submit a modal shown to someone else`);
+    checkModalValues(shown, input.values);
     const user = this.user(input.user);
     const channel = this.#store.channels.get(rec.channel_id)!;
     const guild = rec.guild_id ? this.#store.guilds.get(rec.guild_id) : undefined;
@@ -331,6 +343,23 @@ export class Driver {
   dropConnections(sessionId?: string): number {
     return this.#gateway.dropConnections(sessionId);
   }
+}
+
+/** The text inputs of a modal (in action rows or labels) must be answered: no unknown ids, no missing required ones. */
+function checkModalValues(modal: Record<string, unknown>, values: Record<string, string>): void {
+  const inputs: { custom_id: string; required?: boolean }[] = [];
+  const walk = (node: unknown) => {
+    if (!node || typeof node !== "object") return;
+    const c = node as { type?: number; custom_id?: string; required?: boolean; components?: unknown[]; component?: unknown };
+    if (c.type === ComponentType.TextInput && c.custom_id) inputs.push({ custom_id: c.custom_id, required: c.required });
+    for (const child of c.components ?? []) walk(child);
+    walk(c.component);
+  };
+  walk(modal);
+  const unknown = Object.keys(values).filter((k) => !inputs.some((i) => i.custom_id === k));
+  if (unknown.length) throw new Error(`modal "${String(modal.custom_id)}" has no input ${unknown.join(", ")} (has: ${inputs.map((i) => i.custom_id).join(", ")})`);
+  const missing = inputs.filter((i) => i.required !== false && values[i.custom_id] === undefined).map((i) => i.custom_id);
+  if (missing.length) throw new Error(`modal "${String(modal.custom_id)}" needs ${missing.join(", ")}`);
 }
 
 function checkCommandVisible(command: APIApplicationCommand, guild: GuildRec | undefined, user: UserRec): void {

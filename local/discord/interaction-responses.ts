@@ -84,7 +84,7 @@ export function handleCallback(
       parseBody(autocompleteResult, body.data ?? {}, ["data"]);
       break;
     case R.Modal:
-      parseBody(modalData, body.data ?? {}, ["data"]);
+      rec.modal = parseBody(modalData, body.data ?? {}, ["data"]);
       break;
     default:
       break;

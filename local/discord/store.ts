@@ -80,6 +80,8 @@ export interface InteractionRec {
   /** For component interactions: the message holding the component. */
   source_message_id?: string;
   followup_ids: string[];
+  /** The modal the bot showed (callback 9), for the user to submit. */
+  modal?: Record<string, unknown>;
   /** For application commands: the command's name (for `message.interaction.name`). */
   command_name?: string;
 }

@@ -165,8 +165,17 @@ describe("discord.js against the stand-in", () => {
     const second = await discord.driver.runCommand({ user: "alice", channel: "general", name: "ping" }).reply();
     const click = discord.driver.clickButton({ user: "bob", message: second, customId: "form" });
     expect(await click.modal()).toMatchObject({ custom_id: "feature-form", title: "Feature" });
+    await expect(discord.driver.submitModal({ user: "bob", to: click, values: { title: "x", nope: "y" } })).rejects.toThrow(/has no input nope \(has: title\)/);
+    await expect(discord.driver.submitModal({ user: "bob", to: click, values: {} })).rejects.toThrow(/needs title/);
+    await expect(discord.driver.submitModal({ user: "alice", to: click, values: { title: "x" } })).rejects.toThrow(/shown to someone else/);
     const submitted = await discord.driver.submitModal({ user: "bob", to: click, values: { title: "dark mode" } });
     expect((await submitted.reply()).content).toBe("form feature-form: dark mode");
+    const overHttp = await fetch(`${discord.driverUrl}/modals/submit`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ user: "bob", interaction: click.id, values: { title: "via http" } }),
+    });
+    expect(((await overHttp.json()) as { reply: { content: string } }).reply.content).toBe("form feature-form: via http");
   });
 
   it("opens a thread from its reply and posts in it; edits a channel message", async () => {

@@ -90,6 +90,12 @@ describe("driver", () => {
     expect((h.payload as { data: { options: unknown[] } }).data.options).toEqual([{ type: 3, name: "name", value: "d", focused: true }]);
     expect(await h.choices()).toEqual([{ name: "dance", value: "dance" }, { name: "dice", value: "dice" }]);
     expect(() => discord.driver.autocomplete({ user: "alice", channel: "general", name: "plugin", focused: "force", options: {} })).toThrow(/does not have autocomplete/);
+    const res = await fetch(`${discord.driverUrl}/commands/autocomplete`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ user: "bob", channel: "general", name: "plugin", focused: "name", options: { name: "w" } }),
+    });
+    expect(((await res.json()) as { choices: unknown[] }).choices).toEqual([{ name: "weather", value: "weather" }]);
   });
 
   it("a wait that times out says what was awaited and what the bot did", async () => {
