@@ -142,6 +142,9 @@ async function idleRss(discord: DiscordStandIn, dataDir: string): Promise<number
       OURO_ENCRYPTION_KEY: randomBytes(32).toString("hex"),
       OURO_DATA_DIR: dataDir,
       OURO_HEALTH_PORT: String(port),
+      // Configured as in production (the model is not called while idle).
+      OPENAI_API_KEY: "sk-bench",
+      OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
     },
     stdio: "ignore",
   });
