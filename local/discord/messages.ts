@@ -88,6 +88,7 @@ export function createMessage(ctx: Ctx, o: CreateMessageOpts): MessageRec {
   const hasContent =
     (o.body.content ?? "").length > 0 || (o.body.embeds?.length ?? 0) > 0 || files.length > 0 || (o.body.components?.length ?? 0) > 0 || (o.body.sticker_ids?.length ?? 0) > 0 || o.body.poll !== undefined;
   if (!hasContent && !((o.extraFlags ?? 0) & MessageFlags.Loading)) throw emptyMessage();
+  if (o.channel.type === ChannelType.GuildCategory) throw new DiscordHttpError(400, 50008, "Cannot send messages in a non-text channel");
   if (o.channel.thread_metadata?.archived && o.channel.thread_metadata.locked) throw new DiscordHttpError(400, 50083, "Thread is archived");
   const id = store.ids.next();
   const content = o.body.content ?? "";

@@ -52,6 +52,8 @@ describe("REST v10", () => {
     const long = await api("POST", `/channels/${general()}/messages`, { content: "x".repeat(2001) });
     expect(long).toMatchObject({ status: 400, body: { code: 50035, message: "Invalid Form Body", errors: { content: { _errors: [{ code: "BASE_TYPE_MAX_LENGTH" }] } } } });
     expect(discord.driver.messages("general").length).toBe(before);
+    const category = discord.driver.createChannel({ name: "archive", category: true });
+    expect(await api("POST", `/channels/${category.id}/messages`, { content: "x" })).toMatchObject({ status: 400, body: { code: 50008 } });
   });
 
   it("creates, edits, lists and deletes channel messages; refuses to edit a user's message", async () => {
