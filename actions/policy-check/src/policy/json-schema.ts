@@ -9,7 +9,7 @@ import { policySchema } from "./schema.ts";
 export const POLICY_JSON_SCHEMA_PATH = "policies/policy.schema.json";
 
 export function policyJsonSchemaText(): string {
-  const schema = z.toJSONSchema(policySchema, { io: "input", target: "draft-2020-12" });
+  const schema = z.toJSONSchema(policySchema, { io: "input", target: "draft-7" });
   return `${JSON.stringify({ ...schema, title: "Ouro policy" }, null, 2)}\n`;
 }
 
