@@ -1,7 +1,7 @@
 // Thin async wrapper over the `git` CLI for bare repositories: every object the stand-in
 // reports is written by git itself, so every SHA is real.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -168,6 +168,24 @@ export class BareRepo {
 
   async hashObject(content: Buffer | string, type = "blob"): Promise<string> {
     return this.text(["hash-object", "-w", "-t", type, "--stdin", "--no-filters"], { input: content });
+  }
+
+  /** Writes many blobs with one git process (contents staged as temp files, `--stdin-paths`). */
+  async hashMany(contents: (Buffer | string)[]): Promise<string[]> {
+    if (contents.length === 0) return [];
+    if (contents.length === 1) return [await this.hashObject(contents[0])];
+    const tmp = mkdtempSync(join(tmpdir(), "ouro-gh-blobs-"));
+    try {
+      const paths = contents.map((c, i) => {
+        const p = join(tmp, String(i));
+        writeFileSync(p, c);
+        return p;
+      });
+      const out = await this.text(["hash-object", "-w", "--no-filters", "--stdin-paths"], { input: paths.join("\n") + "\n" });
+      return out.split("\n");
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   }
 
   async catFile(sha: string, type = "blob"): Promise<Buffer | null> {

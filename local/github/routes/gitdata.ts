@@ -122,6 +122,7 @@ export function registerGitDataRoutes(r: Router, core: Core): void {
     if (!Array.isArray(tree)) throw invalid(`Invalid request.\n\n"tree" wasn't supplied.`, "tree", "missing_field");
     if (baseTree !== undefined && (!SHA_RE.test(baseTree) || !["tree", "commit"].includes((await rp.git.objectType(baseTree)) ?? ""))) throw invalid("Invalid request.\n\nbase_tree is not a valid tree", "base_tree");
     const changes: IndexChange[] = [];
+    const contents: { index: number; content: string }[] = [];
     for (const raw of tree as unknown[]) {
       if (!raw || typeof raw !== "object") throw invalid("Invalid tree entry", "tree");
       const e = raw as Record<string, unknown>;
@@ -130,7 +131,8 @@ export function registerGitDataRoutes(r: Router, core: Core): void {
       const type = oneOf(e, "type", ["blob", "tree", "commit"] as const) ?? (mode === "040000" ? "tree" : mode === "160000" ? "commit" : "blob");
       if (!path || path.split("/").some((s) => s === "" || s === "." || s === ".." || s === ".git")) throw invalid(`Invalid path: ${path}`, "path", "invalid", "Tree");
       if (typeof e.content === "string") {
-        changes.push({ path, mode, type: "blob", sha: await rp.git.hashObject(e.content) });
+        changes.push({ path, mode, type: "blob", sha: "" });
+        contents.push({ index: changes.length - 1, content: e.content });
       } else if (e.sha === null) {
         changes.push({ path, sha: null });
       } else if (typeof e.sha === "string" && SHA_RE.test(e.sha)) {
@@ -141,6 +143,9 @@ export function registerGitDataRoutes(r: Router, core: Core): void {
         changes.push({ path, mode, type, sha: e.sha });
       } else throw invalid(`Invalid request.\n\nEither "sha" or "content" must be supplied for ${path}.`, "tree", "missing_field", "Tree");
     }
+    // every inline `content` becomes a blob in one git call
+    const shas = await rp.git.hashMany(contents.map((c) => c.content));
+    contents.forEach((c, k) => (changes[c.index].sha = shas[k]));
     const sha = await rp.git.buildTree(baseTree ?? null, changes);
     return { status: 201, body: await treeShape(rp, sha, false) };
   });

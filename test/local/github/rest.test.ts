@@ -122,6 +122,21 @@ describe("git data", () => {
     expect((await statusOf(alice.git.getRef({ owner, repo, ref: "heads/hello" }))).status).toBe(404);
   });
 
+  it("writes several inline contents in one tree, each to its own real blob", async () => {
+    const { data: tree } = await alice.git.createTree({ owner, repo, tree: [
+      { path: "a/one.txt", mode: "100644", type: "blob", content: "one\n" },
+      { path: "a/b/two.txt", mode: "100644", type: "blob", content: "two\n" },
+      { path: "run.sh", mode: "100755", type: "blob", content: "#!/bin/sh\n" },
+    ] });
+    const { data: full } = await alice.git.getTree({ owner, repo, tree_sha: tree.sha, recursive: "true" });
+    const blobs = full.tree.filter((e) => e.type === "blob").map((e) => [e.path, e.mode, e.sha]);
+    expect(blobs).toEqual([
+      ["a/b/two.txt", "100644", "f719efd430d52bcfc8566a43b2eb655688d38871"],
+      ["a/one.txt", "100644", "5626abf0f72e58d7a153368ba57db4c673c0e171"],
+      ["run.sh", "100755", "1a2485251c33a70432394c93fb89330ef214bfc9"],
+    ]);
+  });
+
   it("refuses bad input with 422 and changes nothing", async () => {
     const before = await gh.driver.branchSha("acme/bot", "main");
     const badTree = await statusOf(alice.git.createCommit({ owner, repo, message: "x", tree: "f".repeat(40), parents: [] }));
