@@ -153,7 +153,7 @@ export class Engine {
 
   // ── state and progress ──────────────────────────────────────────────
   /** Moves a change along an allowed edge (else leaves it and returns null), records it, reports it. */
-  async move(c: ChangeRow, to: ChangeState, message?: string, extra: Partial<ChangeRow> = {}): Promise<ChangeRow | null> {
+  async move(c: ChangeRow, to: ChangeState, message?: string, extra: Partial<ChangeRow> = {}, opts: { streamOnly?: boolean } = {}): Promise<ChangeRow | null> {
     if (!canMove(c.state, to)) {
       this.log.info({ changeId: c.id, from: c.state, to }, "ignored a transition the lifecycle does not allow");
       return null;
@@ -162,12 +162,12 @@ export class Engine {
     if (same) return c;
     const next = this.store.updateChange(c.id, { ...extra, state: to, reason: message ?? null });
     if (c.state !== to) this.store.audit(c.id, `state.${to}`, { from: c.state, ...(message ? { message } : {}) });
-    await this.report(next);
+    await this.report(next, opts);
     return next;
   }
 
   /** Progress to every place that shows it: the bot's stream, the sticky comments, the dashboard. */
-  async report(c: ChangeRow): Promise<void> {
+  async report(c: ChangeRow, opts: { streamOnly?: boolean } = {}): Promise<void> {
     const needed = (await this.policy()).policy.votes.required;
     const ev: ProgressEvent = {
       changeId: c.id,
@@ -181,6 +181,7 @@ export class Engine {
     };
     const seq = this.store.addProgress(c.id, JSON.stringify(ev));
     this.events.emit("progress", seq, ev);
+    if (opts.streamOnly) return; // a transient step: GitHub is updated by the next one
     const gh = await this.client();
     const body = renderProgress({
       changeId: c.id,
@@ -258,6 +259,7 @@ export class Engine {
         try {
           do {
             this.dashboardAgain = false;
+            await new Promise((r) => setTimeout(r, 25)); // let a burst of moves land in one edit
             await this.writeDashboard();
           } while (this.dashboardAgain && !this.closed);
         } finally {

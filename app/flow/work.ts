@@ -93,7 +93,7 @@ async function writeChange(eng: Engine, c: ChangeRow, dir: string, log: Logger):
     headSha: res.commit,
     risk: verdict.risk,
     verdictJson: JSON.stringify(verdict),
-  });
+  }, { streamOnly: true }); // the gate's answer right after updates GitHub
 }
 
 /** The open PR for this change (by number or by branch), updated; or a new one. */
@@ -138,7 +138,7 @@ async function writeRevert(eng: Engine, c: ChangeRow, dir: string, log: Logger):
     headSha: commit,
     risk: verdict.risk,
     verdictJson: JSON.stringify(verdict),
-  });
+  }, { streamOnly: true });
   const o = eng.store.change(orig.id)!;
   await eng.move(o, "rolled-back", `rolled back: ${c.text}; revert pull request #${pr.number}`, { revertChange: c.id });
 }

@@ -44,10 +44,13 @@ export class RepoClient {
     return auth.token;
   }
 
+  private defaultName: string | null = null;
+
+  /** The default branch and its head (the name is looked up once; renaming it needs a restart). */
   async defaultBranch(): Promise<{ name: string; sha: string }> {
-    const { data } = await this.octokit.rest.repos.get(this.r);
-    const b = await this.octokit.rest.repos.getBranch({ ...this.r, branch: data.default_branch });
-    return { name: data.default_branch, sha: b.data.commit.sha };
+    this.defaultName ??= (await this.octokit.rest.repos.get(this.r)).data.default_branch;
+    const b = await this.octokit.rest.repos.getBranch({ ...this.r, branch: this.defaultName });
+    return { name: this.defaultName, sha: b.data.commit.sha };
   }
 
   /** Text files directly under `dir` at `ref` (empty when the folder is absent). */

@@ -13,6 +13,7 @@ import { parse, stringify } from "yaml";
 import { startGitHub } from "../../local/github/index.ts";
 import type { GitHubStandIn, RegisteredApp } from "../../local/github/index.ts";
 import type { AppConfig } from "../../app/config.ts";
+import { HANDLED_EVENTS } from "../../app/index.ts";
 import { startApp } from "../../app/server.ts";
 import type { RunningApp } from "../../app/server.ts";
 import type { ChangeWriter, WriteJob } from "../../app/writer.ts";
@@ -100,7 +101,7 @@ export async function startWorld(opts: { policy?: Record<string, unknown>; write
   const gh = await startGitHub({ logLevel: "silent", deliveries: { retryDelaysMs: [50, 200], timeoutMs: 10_000 } });
   await gh.createRepo({ owner: "acme", name: "bot", fromDir: fixture });
   rmSync(fixture, { recursive: true, force: true });
-  const reg = await gh.registerApp({ name: "ouro" });
+  const reg = await gh.registerApp({ name: "ouro", events: [...HANDLED_EVENTS] }); // as app.yml subscribes
   gh.installApp(reg.appId, REPO);
   const ciReg = await gh.registerApp({ name: "ci" });
   const ciInst = gh.installApp(ciReg.appId, REPO);
