@@ -58,10 +58,15 @@ export async function startFeatureRequest(
   // that cannot hold one: progress right there. In DMs: in the DM.
   const channel = interaction.channel;
   if (message && channel && (channel.type === ChannelType.GuildText || channel.type === ChannelType.GuildAnnouncement)) {
-    const thread = await message.startThread({ name: `change ${changeId}: ${title}`.slice(0, 100), autoArchiveDuration: ThreadAutoArchiveDuration.OneWeek });
-    const progress = await thread.send(initial);
-    await ctx.progress.register(changeId, text, { guildId: interaction.guildId ?? undefined, channelId: thread.id, messageId: progress.id }, trackingIssueUrl);
-    return { changeId, threadId: thread.id };
+    try {
+      const thread = await message.startThread({ name: `change ${changeId}: ${title}`.slice(0, 100), autoArchiveDuration: ThreadAutoArchiveDuration.OneWeek });
+      const progress = await thread.send(initial);
+      await ctx.progress.register(changeId, text, { guildId: interaction.guildId ?? undefined, channelId: thread.id, messageId: progress.id }, trackingIssueUrl);
+      return { changeId, threadId: thread.id };
+    } catch (err) {
+      // e.g. no "Create Public Threads" permission: the request stands, show progress in the channel.
+      ctx.log.warn({ err, changeId }, "could not open a thread for the request");
+    }
   }
   const target = channel?.isSendable() ? channel : await interaction.user.createDM();
   const progress = await target.send(initial);
