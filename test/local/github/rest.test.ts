@@ -196,6 +196,18 @@ describe("pull requests", () => {
     expect((await statusOf(bob.pulls.merge({ owner, repo, pull_number: p2.number }))).status).toBe(405);
   });
 
+  it("edits, closes and reopens a PR (edited/closed/reopened webhooks)", async () => {
+    await branchWith(alice, "feature-e", { "src/e.ts": "export const e = 1;\n" });
+    const { data: pr } = await alice.pulls.create({ owner, repo, title: "e", head: "feature-e", base: "main" });
+    await alice.pulls.update({ owner, repo, pull_number: pr.number, title: "e (renamed)", body: "why" });
+    await alice.pulls.update({ owner, repo, pull_number: pr.number, state: "closed" });
+    const { data: reopened } = await alice.pulls.update({ owner, repo, pull_number: pr.number, state: "open" });
+    expect(reopened).toMatchObject({ state: "open", title: "e (renamed)", body: "why", mergeable: true });
+    await gh.deliveries.idle();
+    const actions = receiver.received.filter((r) => r.event === "pull_request" && (r.payload.number as number) === pr.number).map((r) => r.payload.action);
+    expect(actions).toEqual(["opened", "edited", "closed", "reopened"]);
+  });
+
   it("refuses a review of one's own PR (422) and records others' reviews", async () => {
     await branchWith(alice, "feature-r", { "src/r.ts": "export const r = 1;\n" });
     const { data: pr } = await alice.pulls.create({ owner, repo, title: "r", head: "feature-r", base: "main" });
