@@ -179,6 +179,29 @@ export function registerCheckRoutes(r: Router, core: Core): void {
       updatedAt: t,
     };
     store.data.statuses[String(s.id)] = s;
+    if (core.receives(rp.key, "status")) {
+      const base = `${api}/repos/${rp.rec.owner}/${rp.rec.name}`;
+      const refs = await rp.git.refs("refs/heads/");
+      const branches = [];
+      for (const [ref] of refs) {
+        if (branches.length >= 10) break;
+        if (await rp.git.isAncestor(sha, ref)) branches.push({ name: ref.slice(11), commit: { sha: refs.get(ref)!.sha, url: `${base}/commits/${refs.get(ref)!.sha}` }, protected: false });
+      }
+      core.emit("status", rp.key, ctx.actor, {
+        id: s.id,
+        sha,
+        name: `${rp.rec.owner}/${rp.rec.name}`,
+        target_url: s.targetUrl,
+        avatar_url: null,
+        context: s.context,
+        description: s.description,
+        state: s.state,
+        commit: shapes.commit(rp.key, (await rp.git.readCommit(sha))!),
+        branches,
+        created_at: s.createdAt,
+        updated_at: s.updatedAt,
+      });
+    }
     return { status: 201, body: shapes.status(s) };
   });
   const statusesFor = (rp: RepoCtx, sha: string): StatusRec[] => Object.values(store.data.statuses).filter((s) => s.repo === rp.key && s.sha === sha).sort((a, b) => b.id - a.id);

@@ -71,6 +71,10 @@ it("records commit statuses and combines them per context", async () => {
   expect(combined).toMatchObject({ state: "success", total_count: 2, sha });
   expect((await human.repos.listCommitStatusesForRef({ ...repo, ref: sha })).data).toHaveLength(3);
   expect(await statusOf(bot.repos.createCommitStatus({ ...repo, sha, state: "bogus" as "success" }))).toBe(422);
+  await gh.deliveries.idle();
+  const hooks = receiver.received.filter((r) => r.event === "status");
+  expect(hooks.map((r) => [r.payload.context, r.payload.state])).toEqual([["ouro/votes", "pending"], ["ouro/votes", "success"], ["ci", "success"]]);
+  expect((hooks[0].payload.branches as { name: string }[]).map((b) => b.name)).toEqual(["main"]);
 });
 
 it("creates deployments and deployment statuses (with webhooks); failing required contexts give 409", async () => {
