@@ -73,7 +73,7 @@ export async function deploymentStatus(eng: Engine, deploymentId: number, state:
     return;
   }
   log.warn({ deployment: deploymentId }, "deployment failed: opening a revert pull request");
-  await rollback(eng, c.id, "deploy hook", `deployment failed${description ? `: ${description}` : ""}`, log);
+  await rollback(eng, c.id, "deploy hook", `deployment failed${description ? `: ${description}` : ""}`, log, { countFailure: false }); // counted above
 }
 
 export class RollbackRefused extends Error {
@@ -81,7 +81,7 @@ export class RollbackRefused extends Error {
 }
 
 /** Queues (and runs at once) the revert of a merged change; the same change is reverted once. */
-export async function rollback(eng: Engine, id: string, by: string, reason: string, log: Logger): Promise<ChangeRow> {
+export async function rollback(eng: Engine, id: string, by: string, reason: string, log: Logger, opts: { countFailure?: boolean } = {}): Promise<ChangeRow> {
   const revertId = await eng.withLock(`rollback:${id}`, async () => {
     const c = eng.store.change(id);
     if (!c) throw new RollbackRefused(`no change ${id}`);
@@ -117,6 +117,7 @@ export async function rollback(eng: Engine, id: string, by: string, reason: stri
     });
     eng.store.audit(rid, "request", { source: "rollback", by, reason, revertOf: c.id });
     eng.store.audit(c.id, "rollback.requested", { by, reason, revert: rid });
+    if (opts.countFailure ?? true) eng.breakerFailure((await eng.policy()).policy.circuitBreaker, c.id, `${c.id} rolled back by ${by}`);
     log.info({ revert: rid }, "rollback requested");
     return rid;
   });
