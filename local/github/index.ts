@@ -141,7 +141,8 @@ export async function startGitHub(opts: StartOptions = {}): Promise<GitHubStandI
     driverHttp(core, router, driver, {
       createRepo: async (b) => {
         if (typeof b.owner !== "string" || typeof b.name !== "string") throw new HttpError(422, `"owner" and "name" (strings) are required`);
-        return { ...(await createRepo({ owner: b.owner, name: b.name, fromDir: str(b.fromDir), defaultBranch: str(b.defaultBranch) })) };
+        const ownerType = b.ownerType === "Organization" ? "Organization" : "User";
+        return { ...(await createRepo({ owner: b.owner, name: b.name, fromDir: str(b.fromDir), defaultBranch: str(b.defaultBranch), ownerType, description: str(b.description) })) };
       },
       registerApp: async (b) => {
         const events = Array.isArray(b.events) ? b.events.filter((e): e is string => typeof e === "string") : undefined;

@@ -100,3 +100,15 @@ it("exposes deliveries and redelivery over the HTTP driver", async () => {
   await fetch(`${gh.url}/_driver/deliveries/idle`, { method: "POST" });
   expect((await fetch(`${gh.url}/_driver/deliveries/999999/redeliver`, { method: "POST" })).status).toBe(404);
 });
+
+it("adds `organization` to deliveries for organization-owned repositories", async () => {
+  await gh.createRepo({ owner: "ouro-org", name: "site", ownerType: "Organization" });
+  gh.installApp(app.appId, "ouro-org/site");
+  const before = receiver.received.length;
+  await gh.driver.user("alice").createIssue("ouro-org/site", { title: "org issue" });
+  await gh.deliveries.idle();
+  const got = receiver.received.slice(before).find((r) => r.event === "issues")!;
+  expect(got.payload.organization).toMatchObject({ login: "ouro-org" });
+  expect((got.payload.repository as { owner: { type: string } }).owner.type).toBe("Organization");
+  checkAllDeliveries(gh);
+});
