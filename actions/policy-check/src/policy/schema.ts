@@ -132,6 +132,10 @@ export const policySchema = z
             "require.cache",
             "require.main",
             "require.extensions",
+            "module.parent",
+            "module.children",
+            "process.report",
+            "process.execve",
           ])
           .describe("Members (dotted, from a global) that may not be used."),
         impliedEval: z.boolean().default(true).describe("Flag setTimeout/setInterval/setImmediate with a string."),
@@ -141,6 +145,10 @@ export const policySchema = z
           .default(true)
           .describe("Flag obj[expr] with a non-literal or concatenated key on globalThis, process, Reflect, Function, module, require and sensitive modules."),
         fsWrites: z.boolean().default(true).describe("Flag filesystem writes (fs, fs/promises, write streams)."),
+        fsReads: z
+          .boolean()
+          .default(true)
+          .describe('Flag filesystem reads except of literal paths next to the module (new URL("./data.json", import.meta.url)); /proc/self/environ and .env hold secrets.'),
         clientToken: z
           .boolean()
           .default(true)

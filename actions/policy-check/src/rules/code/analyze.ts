@@ -9,7 +9,7 @@ import type { StringLiteral } from "../secrets.ts";
 import { isTestFile } from "../tests.ts";
 import type { Analysis } from "./analysis.ts";
 import { checkClientDestructure, checkClientMember } from "./client-token.ts";
-import { FS_WRITES, isReadOnlyOpenFlag } from "./fs.ts";
+import { FS_READS, FS_WRITES, isModuleLocalPath, isReadOnlyOpenFlag } from "./fs.ts";
 import { checkModule } from "./imports.ts";
 import { checkHttpCall, checkUrl } from "./network.ts";
 import { checkTestFocus, countTestCases } from "./test-calls.ts";
@@ -28,6 +28,7 @@ const SCRIPT_KIND: Record<string, ts.ScriptKind> = {
 
 const TIMERS = new Set(["setTimeout", "setInterval", "setImmediate", "execScript"]);
 const HTTP_MODULES = new Set(["http", "https"]);
+const NETWORK_FUNCTIONS = new Set(["fetch", "WebSocket", "EventSource"]);
 const NON_ASCII = /[^\x00-\x7F]/;
 const ALWAYS_SENSITIVE_MODULES = ["fs", "fs/promises", "http", "https", "module", "child_process", "vm"];
 const SENSITIVE_BASES = new Set([GLOBAL, "process", "process.env", "Reflect", "Function", "Function.prototype", "module", "require", "eval", "Object", "WebAssembly"]);
@@ -95,6 +96,17 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     return mod !== undefined && mod.member === "" && sensitiveModules.has(mod.module);
   };
 
+  // fetch.bind(globalThis), setTimeout.call(globalThis, …): the global object is only the
+  // receiver of a built-in (for a function of our own it would become `this`: still flagged)
+  const isBuiltinReceiver = (node: ts.Node): boolean => {
+    const p = node.parent;
+    if (!ts.isCallExpression(p) || p.arguments[0] !== node) return false;
+    const callee = unwrap(p.expression);
+    if (!ts.isPropertyAccessExpression(callee) || !["bind", "call", "apply"].includes(callee.name.text)) return false;
+    const target = scope.resolve(callee.expression);
+    return target !== undefined && (NETWORK_FUNCTIONS.has(target) || TIMERS.has(target));
+  };
+
   const envAllowed = (name: string) => policy.env.allowed.includes(name);
 
   /** Rules on a value path at a use site. */
@@ -102,7 +114,7 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     if (position === "typeof") return;
     if (path === GLOBAL || path === "process") {
       const what = path === GLOBAL ? "the global object" : "the process object";
-      if (position !== "alias") report(node, "api/global-object", `uses ${what} as a value (reflection on globals)`);
+      if (position !== "alias" && !isBuiltinReceiver(node)) report(node, "api/global-object", `uses ${what} as a value (reflection on globals)`);
       return;
     }
     for (const g of api.globals) {
@@ -135,9 +147,17 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       if (!envAllowed(name)) report(node, "api/env", `reads process.env.${name} (allowed: ${policy.env.allowed.join(", ") || "none"})`);
       return;
     }
+    if (NETWORK_FUNCTIONS.has(path) && position === "other") {
+      report(node, "api/network", `passes ${path} around as a value (its URL cannot be checked)`);
+      return;
+    }
     const mod = splitModulePath(path);
     // importing or destructuring a writer is not yet a write; its uses are checked
-    if (mod && position !== "alias") {
+    if (mod && position === "other" && HTTP_MODULES.has(mod.module) && (mod.member === "get" || mod.member === "request")) {
+      report(node, "api/network", `passes ${mod.module}.${mod.member} around as a value (its URL cannot be checked)`);
+    } else if (mod && position === "other" && api.fsReads && (mod.module === "fs" || mod.module === "fs/promises") && FS_READS.has(mod.member)) {
+      report(node, "api/fs-read", `passes ${mod.module}.${mod.member} around as a value (its path cannot be checked)`);
+    } else if (mod && position !== "alias") {
       const fnName = mod.member.split(".")[0];
       if (mod.module === "module" && fnName === "createRequire" && api.dynamicModules) {
         report(node, "api/create-require", "uses createRequire (a require that escapes import analysis)");
@@ -214,6 +234,11 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     if (callee.endsWith(".call")) {
       callee = callee.slice(0, -".call".length);
       args = args.slice(1);
+    } else if (callee.endsWith(".bind")) {
+      // f.bind(thisArg, ...args): the bound arguments are the call's arguments
+      callee = callee.slice(0, -".bind".length);
+      args = args.slice(1);
+      if (args.length === 0) return;
     } else if (callee.endsWith(".apply")) {
       callee = callee.slice(0, -".apply".length);
       const list = args[1] !== undefined ? unwrap(args[1]) : undefined;
@@ -250,9 +275,13 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     if (mod && HTTP_MODULES.has(mod.module) && (mod.member === "get" || mod.member === "request")) {
       return checkHttpCall(a, args, node, `${mod.module}.${mod.member}`);
     }
-    if (mod && (mod.module === "fs" || mod.module === "fs/promises") && (mod.member === "open" || mod.member === "openSync") && api.fsWrites) {
+    const isFs = mod !== undefined && (mod.module === "fs" || mod.module === "fs/promises");
+    if (isFs && (mod.member === "open" || mod.member === "openSync") && api.fsWrites) {
       const flags = args[1] === undefined ? "r" : scope.fold(args[1]);
       if (flags === undefined || !isReadOnlyOpenFlag(flags)) report(node, "api/fs-write", `opens a file for writing (${mod.module}.${mod.member} with flags ${flags ?? "(non-literal)"})`);
+    }
+    if (isFs && FS_READS.has(mod.member) && api.fsReads && !isModuleLocalPath(scope, arg0)) {
+      report(node, "api/fs-read", `reads ${arg0 && scope.fold(arg0) !== undefined ? `"${scope.fold(arg0)}"` : "a computed path"}; only files next to the module may be read (new URL("./file", import.meta.url))`);
     }
   };
 

@@ -1,4 +1,8 @@
-// Filesystem functions that write, change or remove (fs and fs/promises share names).
+// Filesystem rules: functions that write, change or remove (fs and fs/promises share
+// names), and reads, which plugin code may only do on literal paths next to the module.
+import { ts } from "ts-morph";
+import { unwrap, type Scope } from "./values.ts";
+
 export const FS_WRITES = new Set([
   "writeFile", "writeFileSync", "appendFile", "appendFileSync", "rm", "rmSync", "rmdir", "rmdirSync",
   "unlink", "unlinkSync", "rename", "renameSync", "mkdir", "mkdirSync", "mkdtemp", "mkdtempSync",
@@ -12,4 +16,41 @@ export const FS_WRITES = new Set([
 /** open() flags that only read. */
 export function isReadOnlyOpenFlag(flags: string): boolean {
   return flags === "r" || flags === "rs" || flags === "sr";
+}
+
+/** Functions that read file contents or list folders. */
+export const FS_READS = new Set([
+  "readFile", "readFileSync", "createReadStream", "readdir", "readdirSync", "opendir", "opendirSync",
+  "readlink", "readlinkSync", "read", "readSync", "readv", "readvSync", "open", "openSync", "openAsBlob",
+  "cp", "cpSync", "copyFile", "copyFileSync", "watch", "watchFile",
+]);
+
+const LOCAL = /^\.\/(?!.*(?:^|\/)\.\.(?:\/|$))[^\\]*$/;
+
+/**
+ * A path a plugin may read: a literal relative to its own module, written as
+ * `new URL("./data.json", import.meta.url)` or `join(import.meta.dirname, "data.json")`
+ * (no `..`, not absolute). `/proc/self/environ`, `.env` in the working directory or a
+ * computed path are not.
+ */
+export function isModuleLocalPath(scope: Scope, arg: ts.Expression | undefined): boolean {
+  if (arg === undefined) return false;
+  const a = unwrap(arg);
+  const isMeta = (e: ts.Expression | undefined, name: string) => {
+    const x = e && unwrap(e);
+    return x !== undefined && ts.isPropertyAccessExpression(x) && ts.isMetaProperty(x.expression) && x.name.text === name;
+  };
+  if (ts.isNewExpression(a) && ts.isIdentifier(a.expression) && a.expression.text === "URL") {
+    const [rel, base] = a.arguments ?? [];
+    const relText = rel ? scope.fold(rel) : undefined;
+    return relText !== undefined && LOCAL.test(relText) && isMeta(base, "url");
+  }
+  if (ts.isCallExpression(a) && a.arguments.length >= 2 && (isMeta(a.arguments[0], "dirname") || (ts.isIdentifier(unwrap(a.arguments[0])) && (unwrap(a.arguments[0]) as ts.Identifier).text === "__dirname"))) {
+    const callee = unwrap(a.expression);
+    const fn = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : "";
+    if (fn !== "join" && fn !== "resolve") return false;
+    const rest = a.arguments.slice(1).map((x) => scope.fold(x));
+    return rest.every((x) => x !== undefined && !x.startsWith("/") && !x.split(/[\\/]/).includes(".."));
+  }
+  return false;
 }
