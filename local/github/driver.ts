@@ -6,6 +6,8 @@ import type { Core } from "./core.ts";
 import type { Router } from "./router.ts";
 import { HttpError } from "./router.ts";
 import { dispatch, readBody, sendJson } from "./server.ts";
+import type { z } from "zod";
+import { AppBody, AsBody, InstallBody, RepoBody, UserBody, parseBody } from "./driver-schemas.ts";
 import type { ApiResponse } from "./server.ts";
 
 export class DriverError extends Error {
@@ -150,7 +152,12 @@ export class Driver {
 }
 
 /** The driver over HTTP (`/_driver/…`), for local mode's web pages and other processes. */
-export function driverHttp(core: Core, router: Router, driver: Driver, hooks: { createRepo: (b: Json) => Promise<Json>; registerApp: (b: Json) => Promise<Json> }) {
+export function driverHttp(
+  core: Core,
+  router: Router,
+  driver: Driver,
+  hooks: { createRepo: (b: z.infer<typeof RepoBody>) => Promise<Json>; registerApp: (b: z.infer<typeof AppBody>) => Promise<Json> },
+) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const path = url.pathname.replace(/\/+$/, "");
     const method = req.method ?? "GET";
@@ -165,11 +172,6 @@ export function driverHttp(core: Core, router: Router, driver: Driver, hooks: { 
         return sendJson(res, 400, { message: "Problems parsing JSON" });
       }
     }
-    const need = (k: string): string => {
-      const v = body[k];
-      if (typeof v !== "string" || !v) throw new HttpError(422, `"${k}" (string) is required`);
-      return v;
-    };
     try {
       if (method === "GET" && path === "/_driver") {
         return sendJson(res, 200, {
@@ -184,19 +186,19 @@ export function driverHttp(core: Core, router: Router, driver: Driver, hooks: { 
         });
       }
       if (method === "POST" && path === "/_driver/users") {
-        const login = need("login");
+        const { login } = parseBody(UserBody, body);
         return sendJson(res, 201, { login, token: driver.tokenFor(login) });
       }
-      if (method === "POST" && path === "/_driver/repos") return sendJson(res, 201, await hooks.createRepo(body));
-      if (method === "POST" && path === "/_driver/apps") return sendJson(res, 201, await hooks.registerApp(body));
+      if (method === "POST" && path === "/_driver/repos") return sendJson(res, 201, await hooks.createRepo(parseBody(RepoBody, body)));
+      if (method === "POST" && path === "/_driver/apps") return sendJson(res, 201, await hooks.registerApp(parseBody(AppBody, body)));
       if (method === "POST" && path === "/_driver/installations") {
-        const appId = Number(body.appId);
-        return sendJson(res, 201, { id: core.installApp(appId, need("repo")) });
+        const { appId, repo } = parseBody(InstallBody, body);
+        return sendJson(res, 201, { id: core.installApp(appId, repo) });
       }
       const as = /^\/_driver\/as\/([^/]+)$/.exec(path);
       if (method === "POST" && as) {
-        const m = need("method").toUpperCase();
-        const out = await dispatch(core, router, { method: m, path: need("path"), body: body.body, headers: { authorization: `token ${driver.tokenFor(decodeURIComponent(as[1]))}` } });
+        const call = parseBody(AsBody, body);
+        const out = await dispatch(core, router, { method: call.method.toUpperCase(), path: call.path, body: call.body, headers: { authorization: `token ${driver.tokenFor(decodeURIComponent(as[1]))}` } });
         return sendJson(res, out.status, out.body, { link: out.headers.link ?? "" });
       }
       if (method === "GET" && path === "/_driver/deliveries") return sendJson(res, 200, core.deliveries.list({ event: url.searchParams.get("event") ?? undefined }));

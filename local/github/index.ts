@@ -29,7 +29,6 @@ import { join } from "node:path";
 import { Core } from "./core.ts";
 import { Driver, driverHttp } from "./driver.ts";
 import { createLogger } from "./log.ts";
-import { HttpError } from "./router.ts";
 import { buildRouter, createHandler } from "./server.ts";
 import { Store } from "./store.ts";
 import type { DeliveryRec } from "./store.ts";
@@ -134,20 +133,12 @@ export async function startGitHub(opts: StartOptions = {}): Promise<GitHubStandI
     const { app, privateKey } = c.registerApp(o);
     return { appId: app.id, slug: app.slug, clientId: app.clientId, privateKey, privateKeyFile: c.keyFile(app.id), webhookSecret: app.webhookSecret };
   };
-  const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
   handler = createHandler(
     core,
     router,
     driverHttp(core, router, driver, {
-      createRepo: async (b) => {
-        if (typeof b.owner !== "string" || typeof b.name !== "string") throw new HttpError(422, `"owner" and "name" (strings) are required`);
-        const ownerType = b.ownerType === "Organization" ? "Organization" : "User";
-        return { ...(await createRepo({ owner: b.owner, name: b.name, fromDir: str(b.fromDir), defaultBranch: str(b.defaultBranch), ownerType, description: str(b.description) })) };
-      },
-      registerApp: async (b) => {
-        const events = Array.isArray(b.events) ? b.events.filter((e): e is string => typeof e === "string") : undefined;
-        return { ...(await registerApp({ name: str(b.name), webhookUrl: str(b.webhookUrl), webhookSecret: str(b.webhookSecret), events })) };
-      },
+      createRepo: async (b) => ({ ...(await createRepo(b)) }),
+      registerApp: async (b) => ({ ...(await registerApp(b)) }),
     }),
   );
   core.deliveries.resume();

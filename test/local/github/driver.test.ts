@@ -44,7 +44,11 @@ it("seeds a repository, an app and an installation over HTTP", async () => {
   expect(app.json.privateKey).toMatch(/BEGIN RSA PRIVATE KEY/);
   const inst = await post("/_driver/installations", { appId: app.json.appId, repo: "acme/ouro" });
   expect(inst.status).toBe(201);
-  expect((await post("/_driver/repos", { owner: "acme" })).status).toBe(422);
+  const badRepo = await post("/_driver/repos", { owner: "acme" });
+  expect(badRepo.status).toBe(422);
+  expect(badRepo.json.message).toMatch(/name/);
+  expect((await post("/_driver/apps", { webhookUrl: "not a url" })).status).toBe(422);
+  expect((await post("/_driver/as/alice", { method: "TRACE", path: "/x" })).status).toBe(422);
   expect((await post("/_driver/installations", { appId: 424242, repo: "acme/ouro" })).status).toBe(404);
   const user = await post("/_driver/users", { login: "alice" });
   expect(user.json.token).toMatch(/^ghp_/);
