@@ -168,7 +168,7 @@ export class Engine {
 
   /** Progress to every place that shows it: the bot's stream, the sticky comments, the dashboard. */
   async report(c: ChangeRow, opts: { streamOnly?: boolean } = {}): Promise<void> {
-    const needed = (await this.policy()).policy.votes.required;
+    const needed = await this.policy().then((p) => p.policy.votes.required, () => 0);
     const ev: ProgressEvent = {
       changeId: c.id,
       state: c.state,
@@ -182,23 +182,28 @@ export class Engine {
     const seq = this.store.addProgress(c.id, JSON.stringify(ev));
     this.events.emit("progress", seq, ev);
     if (opts.streamOnly) return; // a transient step: GitHub is updated by the next one
-    const gh = await this.client();
-    const body = renderProgress({
-      changeId: c.id,
-      state: c.state,
-      title: c.title,
-      requester: c.requester,
-      risk: c.risk ?? undefined,
-      prUrl: c.prUrl ?? undefined,
-      message: c.reason ?? undefined,
-      revertPrUrl: c.revertChange ? (this.store.change(c.revertChange)?.prUrl ?? undefined) : undefined,
-    });
-    for (const n of [c.issueNumber, c.prNumber]) {
-      if (!n) continue;
-      const key = `sticky:${c.id}:${n}`;
-      const known = this.store.key(key);
-      const id = await gh.upsertSticky(n, progressMarker(c.id), body, known ? Number(known) : null);
-      if (String(id) !== known) this.store.setKey(key, String(id));
+    try {
+      const gh = await this.client();
+      const body = renderProgress({
+        changeId: c.id,
+        state: c.state,
+        title: c.title,
+        requester: c.requester,
+        risk: c.risk ?? undefined,
+        prUrl: c.prUrl ?? undefined,
+        message: c.reason ?? undefined,
+        revertPrUrl: c.revertChange ? (this.store.change(c.revertChange)?.prUrl ?? undefined) : undefined,
+      });
+      for (const n of [c.issueNumber, c.prNumber]) {
+        if (!n) continue;
+        const key = `sticky:${c.id}:${n}`;
+        const known = this.store.key(key);
+        const id = await gh.upsertSticky(n, progressMarker(c.id), body, known ? Number(known) : null);
+        if (String(id) !== known) this.store.setKey(key, String(id));
+      }
+    } catch (e) {
+      // progress on GitHub is best effort: the state is already stored and the next step rewrites it
+      this.log.warn({ err: e, changeId: c.id }, "could not update the progress comment");
     }
     this.refreshDashboard();
   }

@@ -179,7 +179,7 @@ export class Store {
     return r ? toChange(r) : null;
   }
   changeByIssue(issue: number): ChangeRow | null {
-    const r = this.db.prepare("SELECT * FROM changes WHERE issue_number = ? ORDER BY created_at DESC LIMIT 1").get(issue) as Row | undefined;
+    const r = this.db.prepare("SELECT * FROM changes WHERE issue_number = ? ORDER BY (kind = 'change') DESC, created_at DESC LIMIT 1").get(issue) as Row | undefined;
     return r ? toChange(r) : null;
   }
   changeByHead(sha: string): ChangeRow | null {
