@@ -128,6 +128,12 @@ it("serves GitHub App endpoints to a signed App JWT, contract-checked", async ()
   const old = `${part({ alg: "RS256", typ: "JWT" })}.${part({ iss: app.appId, iat: now - 1200, exp: now - 700 })}`;
   const expired = `${old}.${createSign("RSA-SHA256").update(old).sign(key).toString("base64url")}`;
   expect(await statusOf(checkedOctokit(gh, expired).apps.getAuthenticated())).toBe(401);
+  // a JWT valid for more than 10 minutes is refused, as is one signed by another key
+  const long = `${part({ alg: "RS256", typ: "JWT" })}.${part({ iss: app.appId, iat: now, exp: now + 3600 })}`;
+  expect(await statusOf(checkedOctokit(gh, `${long}.${createSign("RSA-SHA256").update(long).sign(key).toString("base64url")}`).apps.getAuthenticated())).toBe(401);
+  const { generateKeyPairSync } = await import("node:crypto");
+  const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+  expect(await statusOf(checkedOctokit(gh, `${unsigned}.${createSign("RSA-SHA256").update(unsigned).sign(other).toString("base64url")}`).apps.getAuthenticated())).toBe(401);
   await gh.deliveries.idle();
   // installing the app sent installation.created (contract-checked with the rest)
   expect(receiver.received.some((r) => r.event === "installation" && r.payload.action === "created")).toBe(true);
