@@ -48,7 +48,20 @@ export function looksRandom(value: string, minLength: number, threshold: number)
   // random tokens mix upper case, lower case and digits; identifiers, package names,
   // model ids and kebab/snake words rarely have all three
   if (!/[a-z]/.test(value) || !/[A-Z]/.test(value) || !/[0-9]/.test(value)) return false;
+  // camelCase words switch character class about twice per word (SlashCommandBuilder2024: 6 in 23);
+  // random base64 about two characters in three
+  if (classSwitches(value) / value.length < 0.4) return false;
   return entropy(value) >= threshold;
+}
+
+function classOf(ch: string): number {
+  return ch >= "a" && ch <= "z" ? 0 : ch >= "A" && ch <= "Z" ? 1 : ch >= "0" && ch <= "9" ? 2 : 3;
+}
+
+function classSwitches(value: string): number {
+  let n = 0;
+  for (let i = 1; i < value.length; i++) if (classOf(value[i]) !== classOf(value[i - 1])) n++;
+  return n;
 }
 
 const QUOTED = /(["'`])([^"'`\s]{8,})\1/g;
