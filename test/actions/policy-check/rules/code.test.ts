@@ -231,6 +231,71 @@ export default definePlugin({
   ["client members that are fine, and interaction tokens handled by discord.js", `const ping = interaction.client.ws.ping;\nconst name = interaction.client.user?.username;\nconst { user } = interaction.client;\nawait interaction.client.rest.get("/gateway");`],
   ["allowed packages, built-ins and the bot core", `import { SlashCommandBuilder } from "discord.js";\nimport { Routes } from "discord-api-types/v10";\nimport { z } from "zod";\nimport { bold } from "@discordjs/formatters";\nimport { join } from "node:path";\nimport { randomUUID } from "crypto";\nimport { definePlugin } from "../../core/plugin.ts";\nimport { helper } from "./helper.ts";`],
   ["constructor used the ordinary ways", `class A { clone() { return new this.constructor(this.name); } }\nconst isPlain = value.constructor === Object;\nconst n = obj.constructor.name;\nconst copy = new obj.constructor();\nconst last = items[items.length - 1];\nconst neg = items[-1];`],
+  ["buttons, collectors, cooldowns and formatting", `import { ActionRowBuilder, ButtonBuilder, ButtonStyle, ComponentType, EmbedBuilder, SlashCommandBuilder, type ChatInputCommandInteraction } from "discord.js";
+import { randomUUID, randomInt } from "node:crypto";
+import { definePlugin } from "../../core/plugin.ts";
+
+const cooldowns = new Map<string, number>();
+const COOLDOWN_MS = 5_000;
+
+function onCooldown(userId: string, now = Date.now()): boolean {
+  const last = cooldowns.get(userId) ?? 0;
+  if (now - last < COOLDOWN_MS) return true;
+  cooldowns.set(userId, now);
+  return false;
+}
+
+async function execute(interaction: ChatInputCommandInteraction) {
+  if (onCooldown(interaction.user.id)) return interaction.reply({ content: "Slow down!", ephemeral: true });
+  const id = randomUUID();
+  const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
+    new ButtonBuilder().setCustomId(\`yes:\${id}\`).setLabel("Yes").setStyle(ButtonStyle.Success),
+    new ButtonBuilder().setCustomId(\`no:\${id}\`).setLabel("No").setStyle(ButtonStyle.Danger),
+  );
+  const message = await interaction.reply({ content: "Vote?", components: [row], fetchReply: true });
+  const collector = message.createMessageComponentCollector({ componentType: ComponentType.Button, time: 15_000 });
+  const votes: Record<string, number> = { yes: 0, no: 0 };
+  collector.on("collect", async (button) => {
+    const [choice] = button.customId.split(":");
+    votes[choice] = (votes[choice] ?? 0) + 1;
+    await button.update({ content: \`Yes: \${votes.yes} · No: \${votes.no}\` });
+  });
+  collector.on("end", () => void interaction.editReply({ components: [] }));
+  const when = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium" }).format(new Date());
+  const embed = new EmbedBuilder().setTitle("Poll").setFooter({ text: when }).setColor(randomInt(0xffffff));
+  await interaction.followUp({ embeds: [embed] });
+}
+
+export default definePlugin({
+  name: "poll",
+  description: "Quick polls",
+  commands: [{ data: new SlashCommandBuilder().setName("poll").setDescription("Start a poll"), execute }],
+});`],
+  ["a model tool with zod and JSON", `import { z } from "zod";
+import type { ModelTool } from "../../core/plugin.ts";
+
+const args = z.object({ city: z.string().min(1), units: z.enum(["c", "f"]).default("c") });
+
+export const convert: ModelTool = {
+  name: "convert_temperature",
+  description: "Converts a temperature",
+  parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+  run(raw) {
+    const parsed = args.safeParse(raw);
+    if (!parsed.success) return JSON.stringify({ error: parsed.error.issues.map((i) => i.message) });
+    const { city, units } = parsed.data;
+    const table: Record<string, number> = { paris: 18, oslo: 4 };
+    const c = table[city.toLowerCase()] ?? 20;
+    return JSON.stringify({ city, value: units === "c" ? c : c * 1.8 + 32 });
+  },
+};`],
+  ["responder with regex and string methods", `export const responder = {
+  name: "greet",
+  trigger: /^(hi|hello)\\b/i,
+  respond: (m: { content: string; authorId: string }) => \`Hello <@\${m.authorId}>! You said "\${m.content.slice(0, 50).replaceAll("@", "")}"\`,
+};
+const words = ["alpha", "beta"].map((w) => w.toUpperCase()).join(", ");
+export const summary = words.padEnd(20, ".");`],
   ["JSX component", `export const App = () => <div className="x" onClick={() => setTimeout(() => {}, 1)}>{"eval"}</div>;`],
 ];
 
