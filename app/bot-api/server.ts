@@ -1,6 +1,7 @@
 // The server side of the bot ⇄ app link (bot/app-link/protocol.ts): bearer-token HTTP
 // under /bot/v1 and the progress stream (SSE, resumable with Last-Event-ID). Every body is
 // validated with the protocol's schemas; errors are { error } with a message for the user.
+// One extension: GET /bot/v1/changes/:id/audit → { changeId, state, audit: AuditRow[] }.
 import { timingSafeEqual, createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
@@ -116,6 +117,16 @@ export function botApi(eng: Engine, token: string, log: Logger) {
         const report = await readJson(req, runtimeErrorReportSchema);
         await reportRuntimeError(eng, report);
         return send(res, 202, { accepted: true });
+      }
+      const a = /^\/changes\/([^/]+)\/audit$/.exec(rest);
+      if (method === "GET" && a) {
+        // An extension of the protocol: the whole audit trail of one change, oldest first.
+        const id = decodeURIComponent(a[1]);
+        const c = eng.store.change(id) ?? eng.store.changeByRequest(id);
+        if (!c) throw new HttpError(404, `no change ${id}`);
+        const related = [c.id, ...(c.revertChange ? [c.revertChange] : [])];
+        const audit = related.flatMap((x) => eng.store.auditOf(x)).sort((x, y) => x.seq - y.seq);
+        return send(res, 200, { changeId: c.id, state: c.state, audit });
       }
       const m = /^\/changes\/([^/]+)\/(rollback|votes)$/.exec(rest);
       if (method === "POST" && m) {

@@ -82,6 +82,8 @@ export interface World {
   restart(opts?: { abandon?: boolean; writer?: ChangeWriter }): Promise<void>;
   api(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }>;
   check(sha: string, conclusion: "success" | "failure"): Promise<void>;
+  /** CI as a commit status (the stand-in sends `status` webhooks to every installed App). */
+  status(sha: string, state: "success" | "failure" | "pending"): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -172,6 +174,9 @@ export async function startWorld(opts: { policy?: Record<string, unknown>; write
       // The stand-in sends check_run events only to the App that made the run; the app's
       // periodic reconcile is what notices (run one pass now instead of waiting for the timer).
       await app.reconcile();
+    },
+    async status(sha, state) {
+      await ci.rest.repos.createCommitStatus({ owner: "acme", repo: "bot", sha, state, context: "ci/build" });
     },
     async close() {
       await gh.deliveries.idle().catch(() => undefined);

@@ -107,8 +107,10 @@ describe("a Discord request, end to end", () => {
     }
   });
 
-  it("the audit log links request → issue → PR → checks → merge → deployment", () => {
-    const events = w.app.store.auditOf(changeId).map((a) => a.event);
+  it("the audit log links request → issue → PR → checks → merge → deployment (also over the bot API)", async () => {
+    const res = await w.api("GET", `/changes/${changeId}/audit`);
+    expect(res.status).toBe(200);
+    const events = (res.body.audit as { event: string }[]).map((a) => a.event);
     for (const e of ["request", "tracking-issue", "state.working", "agent.done", "pr.opened", "state.pr", "merged.auto", "merged", "deployment.created", "deployment.status", "state.deployed"]) expect(events).toContain(e);
   });
 
@@ -147,7 +149,10 @@ describe("the review path", () => {
   it("a change the policy does not automerge asks the CODEOWNERS for review; a human merge deploys it", async () => {
     const { changeId } = await submit("discord-1002", "untested plugin", actor("222", "bob"));
     const c0 = w.app.store.change(changeId)!;
-    await w.check(c0.headSha!, "success");
+    await w.status(c0.headSha!, "pending");
+    await w.settle();
+    expect(w.app.store.change(changeId)!).toMatchObject({ state: "checks", reason: "waiting for checks" });
+    await w.status(c0.headSha!, "success"); // the status webhook alone moves it on: no reconcile pass
     await w.settle();
     const c = w.app.store.change(changeId)!;
     expect(c.state).toBe("review");
