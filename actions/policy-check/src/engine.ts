@@ -42,8 +42,19 @@ export function evaluate(change: ChangeSet, loaded: ReturnType<typeof loadPolicy
     selfEdit: facts.selfEdit || isSelfEdit(policy, { author: facts.author, labels: facts.labels }),
     change,
   };
-  const findings = runRules(ctx);
-  return decide(ctx, findings);
+  try {
+    return decide(ctx, runRules(ctx));
+  } catch (err) {
+    // fail closed: an engine bug must block, never pass
+    return {
+      decision: "block",
+      risk: "critical",
+      requiredApprovals: policy.risk.levels.critical.approvals,
+      automerge: false,
+      mode: "enforce",
+      findings: [{ rule: "engine/error", severity: "error", message: `the policy engine failed: ${(err as Error).message}` }],
+    };
+  }
 }
 
 function runRules(ctx: RuleContext): Finding[] {

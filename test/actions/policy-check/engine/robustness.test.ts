@@ -43,6 +43,11 @@ describe("evaluate: robustness", () => {
     expect(evaluate(changeSet(addedFile("", "x\n")), loaded, { selfEdit: false }).findings).toContainEqual(expect.objectContaining({ rule: "paths/unnormalized" }));
   });
 
+  it("blocks (never passes) when the engine itself fails on malformed input", () => {
+    const broken = { base: "a", head: "b", files: [null] } as unknown as Parameters<typeof evaluate>[0];
+    expect(evaluate(broken, loaded, { selfEdit: false })).toMatchObject({ decision: "block", risk: "critical", automerge: false, findings: [{ rule: "engine/error" }] });
+  });
+
   it("an empty change passes at the lowest level", () => {
     expect(evaluate(changeSet(), loaded, { selfEdit: true })).toMatchObject({ decision: "pass", risk: "safe", findings: [] });
   });
