@@ -137,6 +137,12 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       return;
     }
     if (path === "process.env") {
+      // "NODE_ENV" in process.env asks about one allowed name
+      const p = node.parent;
+      if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.InKeyword && p.right === node) {
+        const name = scope.fold(p.left);
+        if (name !== undefined && envAllowed(name)) return;
+      }
       if (position !== "alias") report(node, "api/env", `reads process.env as a whole (only ${policy.env.allowed.join(", ") || "nothing"} may be read)`);
       return;
     }
