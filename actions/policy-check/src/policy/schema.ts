@@ -202,7 +202,7 @@ export const policySchema = z
       .prefault({}),
     secrets: z
       .strictObject({
-        builtin: z.boolean().default(true).describe("Use the built-in token patterns (GitHub, Discord, OpenAI, AWS, Slack, private keys)."),
+        builtin: z.boolean().default(true).describe("Use the built-in token patterns (GitHub, Discord tokens and webhooks, OpenAI, AWS, Slack, npm, Google, Stripe, private keys)."),
         patterns: z
           .array(z.strictObject({ name: z.string().regex(/^[a-z0-9-]+$/), regex }))
           .default([])

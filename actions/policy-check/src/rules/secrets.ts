@@ -20,6 +20,10 @@ export const BUILTIN_SECRET_PATTERNS: { name: string; regex: RegExp; what: strin
   { name: "aws-key", regex: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}\b/, what: "AWS access key id" },
   { name: "aws-key", regex: /aws_?secret_?access_?key\W{0,5}[:=]\W{0,5}[A-Za-z0-9/+=]{40}\b/i, what: "AWS secret access key" },
   { name: "slack-token", regex: /\bxox[abposr]-[A-Za-z0-9-]{10,}/, what: "Slack token" },
+  { name: "discord-webhook", regex: /discord(?:app)?\.com\/api\/(?:v\d+\/)?webhooks\/\d{15,25}\/[\w-]{40,}/i, what: "Discord webhook URL (its token lets anyone post)" },
+  { name: "npm-token", regex: /\bnpm_[A-Za-z0-9]{36}\b/, what: "npm token" },
+  { name: "google-api-key", regex: /\bAIza[0-9A-Za-z_-]{35}\b/, what: "Google API key" },
+  { name: "stripe-key", regex: /\b(?:sk|rk)_live_[0-9A-Za-z]{24,}\b/, what: "Stripe live key" },
 ];
 
 /** Shannon entropy in bits per character. */

@@ -186,6 +186,10 @@ describe("evaluate: secrets", () => {
     ["OpenAI key", `sk-proj-${"Ab3".repeat(16)}`, "secrets/openai-key"],
     ["private key", "-----BEGIN OPENSSH PRIVATE KEY-----", "secrets/private-key"],
     ["AWS key id", "AKIAIOSFODNN7EXAMPLE", "secrets/aws-key"],
+    ["Discord webhook URL", `https://discord.com/api/webhooks/123456789012345678/${"aB3_-x".repeat(11)}`, "secrets/discord-webhook"],
+    ["npm token", `npm_${"a1B2c3".repeat(6)}`, "secrets/npm-token"],
+    ["Google API key", `AIza${"Sy9_-aB3cD".repeat(3)}abcde`, "secrets/google-api-key"],
+    ["Stripe live key", `sk_live_${"4eC39HqLyjWDarjtT1zdp7dc"}`, "secrets/stripe-key"],
   ])("catches a %s", (_name, value, rule) => {
     const v = secretLine(value);
     expect(v.decision).toBe("block");
