@@ -12,6 +12,7 @@
 //   GET  /bot/v1/events  (text/event-stream; `Last-Event-ID` resumes) → `event: progress`, data ProgressEvent
 // Errors: non-2xx with { error: string } — the message is shown to the Discord user as is.
 import { z } from "zod";
+import { SETTING_KEYS, type BotSettings } from "../core/settings.ts";
 
 export const API_PREFIX = "/bot/v1";
 
@@ -22,27 +23,49 @@ export const actorSchema = z.object({
 });
 export type Actor = z.infer<typeof actorSchema>;
 
-const commandName = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, "lowercase letters, digits, - and _; at most 32");
+/** As the agent requires (app/agent/request.ts): it becomes a plugin and a command name. */
+const pluginName = z.string().regex(/^[a-z][a-z0-9-]{1,31}$/, "2–32 lowercase letters, digits and dashes, starting with a letter");
+const oneLine = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((v) => !v.includes("\n"), "must be one line");
+/** Nested quantifiers like (a+)+ can backtrack catastrophically; the agent refuses them too. */
+const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]/;
+const triggerPattern = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((v) => !NESTED_QUANTIFIER.test(v), "nested quantifiers like (a+)+ are refused")
+  .refine((v) => {
+    try {
+      new RegExp(v, "i");
+      return true;
+    } catch {
+      return false;
+    }
+  }, "is not a valid regular expression");
 
 export const recipeSchema = z.discriminatedUnion("kind", [
   z.object({
     kind: z.literal("add-command"),
-    name: commandName,
-    description: z.string().min(1).max(100),
+    name: pluginName,
+    description: oneLine(100),
     reply: z.string().min(1).max(2000),
   }),
   z.object({
     kind: z.literal("add-responder"),
-    name: z.string().regex(/^[a-z][a-z0-9-]{1,31}$/),
-    /** Plain text the message must contain (case-insensitive); the agent turns it into a RegExp. */
-    trigger: z.string().min(1).max(200),
+    name: pluginName,
+    /** A case-insensitive regular expression; plain words match as text (e.g. "good morning"). */
+    trigger: triggerPattern,
     reply: z.string().min(1).max(2000),
   }),
   z.object({
     kind: z.literal("set-setting"),
-    key: z.string().min(1),
-    /** As typed by the user; the agent parses it against bot/core/settings.ts. */
-    value: z.string().min(1).max(200),
+    key: z.enum(SETTING_KEYS as [keyof BotSettings, ...(keyof BotSettings)[]]),
+    /** Typed as the setting is (bot/core/settings.ts); the agent validates it against the schema again. */
+    value: z.union([z.string().max(200), z.number(), z.boolean()]),
   }),
 ]);
 export type Recipe = z.infer<typeof recipeSchema>;

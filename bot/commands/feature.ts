@@ -5,6 +5,7 @@ import { SETTING_KEYS } from "../core/settings.ts";
 import { recipeSchema, type Recipe } from "../app-link/protocol.ts";
 import { describeRecipe, startFeatureRequest } from "../features/start-request.ts";
 import { replyError } from "../core/reply-error.ts";
+import { parseSettingValue } from "../features/setting-value.ts";
 
 export const data = new SlashCommandBuilder()
   .setName("feature")
@@ -52,12 +53,19 @@ export const command: CoreCommand = {
     const sub = interaction.options.getSubcommand();
     if (sub === "request") return startFeatureRequest(interaction, ctx, interaction.options.getString("text", true));
     const o = interaction.options;
+    if (sub === "set-setting") {
+      const key = o.getString("key", true);
+      const value = parseSettingValue(key, o.getString("value", true));
+      if (!value.ok) return replyError(interaction, `That set-setting request is not valid: ${value.error}`);
+      const recipe: Recipe = { kind: "set-setting", key: key as Extract<Recipe, { kind: "set-setting" }>["key"], value: value.value };
+      return startFeatureRequest(interaction, ctx, describeRecipe(recipe), recipe);
+    }
     const raw =
       sub === "add-command"
         ? { kind: sub, name: o.getString("name", true), description: o.getString("description", true), reply: o.getString("reply", true) }
         : sub === "add-responder"
           ? { kind: sub, name: o.getString("name", true), trigger: o.getString("trigger", true), reply: o.getString("reply", true) }
-          : { kind: sub, key: o.getString("key", true), value: o.getString("value", true) };
+          : { kind: sub };
     const parsed = recipeSchema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

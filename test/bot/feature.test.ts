@@ -96,21 +96,30 @@ describe("/feature", () => {
     await h.discord.driver
       .runCommand({ user: "alice", channel: "general", name: "feature", subcommand: "set-setting", options: { key: "tone", value: "playful" } })
       .reply();
+    await h.discord.driver
+      .runCommand({ user: "alice", channel: "general", name: "feature", subcommand: "set-setting", options: { key: "maxReplyLength", value: "1200" } })
+      .reply();
     expect(h.app.requests.slice(1).map((r) => r.recipe)).toEqual([
       { kind: "add-command", name: "dance", description: "Dance!", reply: "💃" },
       { kind: "add-responder", name: "good-morning", trigger: "good morning", reply: "☀️" },
       { kind: "set-setting", key: "tone", value: "playful" },
+      { kind: "set-setting", key: "maxReplyLength", value: 1200 }, // typed as the setting is
     ]);
-    await until(() => h.discord.driver.threads("general").length === 4, "a thread per request");
+    await until(() => h.discord.driver.threads("general").length === 5, "a thread per request");
   });
 
   it("a malformed recipe gets a clear error and sends nothing", async () => {
     const before = h.app.requests.length;
-    const reply = await h.discord.driver
-      .runCommand({ user: "alice", channel: "general", name: "feature", subcommand: "add-command", options: { name: "Bad Name", description: "d", reply: "r" } })
-      .reply();
-    expect(ephemeral(reply)).toBe(true);
-    expect(reply.content).toMatch(/not valid: name: lowercase/);
+    const run = async (subcommand: string, options: Record<string, string>) => {
+      const reply = await h.discord.driver.runCommand({ user: "alice", channel: "general", name: "feature", subcommand, options }).reply();
+      expect(ephemeral(reply)).toBe(true);
+      return reply.content;
+    };
+    expect(await run("add-command", { name: "Bad Name", description: "d", reply: "r" })).toMatch(/not valid: name: 2–32 lowercase letters/);
+    expect(await run("add-responder", { name: "boom", trigger: "(a+)+$", reply: "r" })).toMatch(/not valid: trigger: nested quantifiers/);
+    expect(await run("add-responder", { name: "boom", trigger: "([unclosed", reply: "r" })).toMatch(/not valid: trigger: is not a valid regular expression/);
+    expect(await run("set-setting", { key: "tone", value: "rude" })).toMatch(/"rude" is not a valid value for tone/);
+    expect(await run("set-setting", { key: "maxReplyLength", value: "5" })).toMatch(/"5" is not a valid value for maxReplyLength/);
     expect(h.app.requests).toHaveLength(before);
   });
 
