@@ -20,6 +20,8 @@ const envSchema = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   WEBHOOK_PATH: z.string().startsWith("/").default("/api/github/webhooks"),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  /** Spacing of GitHub write calls (GitHub asks for ≥ 1 s; 0 is fine against the local stand-in). */
+  OURO_WRITE_SPACING_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
 });
 
 export interface AppConfig {
@@ -87,6 +89,6 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     host: e.HOST,
     webhookPath: e.WEBHOOK_PATH,
     logLevel: e.LOG_LEVEL,
-    octokit: DEFAULT_TUNING,
+    octokit: { ...DEFAULT_TUNING, writeSpacingMs: e.OURO_WRITE_SPACING_MS },
   };
 }
