@@ -49,6 +49,8 @@ export function looksRandom(value: string, minLength: number, threshold: number)
   if (value.length < minLength || value.length > 1000 || /\s/.test(value)) return false;
   if (!TOKEN_CHARS.test(value) || /^\.{1,2}\//.test(value)) return false; // regexes, prose, relative paths
   if (UUID.test(value) || HEX.test(value) || INTEGRITY.test(value)) return false;
+  // a JWT header or header.payload (base64 JSON) is not a credential without its signature
+  if (value.startsWith("eyJ") && value.split(".").length < 3) return false;
   // random tokens mix upper case, lower case and digits; identifiers, package names,
   // model ids and kebab/snake words rarely have all three
   if (!/[a-z]/.test(value) || !/[A-Z]/.test(value) || !/[0-9]/.test(value)) return false;
@@ -69,6 +71,7 @@ function classSwitches(value: string): number {
 }
 
 const QUOTED = /(["'`])([^"'`\s]{8,})\1/g;
+const ID_KEY = /["']?[\w-]*(?:id|sha|hash|etag|digest|checksum|integrity)["']?\s*[:=]\s*$/i;
 
 export function checkSecrets(ctx: RuleContext, file: ChangedFile, strings: StringLiteral[] | undefined, emit: Emit): void {
   const { secrets } = ctx.policy;
@@ -87,6 +90,8 @@ export function checkSecrets(ctx: RuleContext, file: ChangedFile, strings: Strin
     }
     if (entropyOn && strings === undefined) {
       for (const m of text.matchAll(QUOTED)) {
+        // identifiers and digests by name ("node_id": "MDIz…", sha: "…") are not secrets
+        if (ID_KEY.test(text.slice(0, m.index))) continue;
         if (looksRandom(m[2], minLength, threshold)) {
           emit({ rule: "secrets/high-entropy", severity: "error", file: file.path, line, column: m.index + 2, message: "high-entropy string looks like a secret" });
         }

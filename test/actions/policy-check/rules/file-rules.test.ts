@@ -52,7 +52,7 @@ describe("secrets", () => {
   });
 
   it.each([
-    ["q8Zr2Lk9Vw3Xp7Tn1Ys5", true],
+    [["q8Zr2Lk9Vw", "3Xp7Tn1Ys5"].join(""), true],
     ["SlashCommandBuilder2024", false],
     ["k8sServiceAccountTokenProvider", false],
     ["550e8400-e29b-41d4-a716-446655440000", false],
@@ -69,17 +69,28 @@ describe("secrets", () => {
     const ctx = context([], { policy });
     const { findings, emit } = collector();
     checkSecrets(ctx, addedFile("docs/a.md", "key: INT-123456\n"), undefined, emit);
-    checkSecrets(ctx, addedFile("package-lock.json", `"integrity": "q8Zr2Lk9Vw3Xp7Tn1Ys5Bd4Hm6Jf0Gc"\n`), undefined, emit);
-    checkSecrets(ctx, addedFile("docs/b.md", `"q8Zr2Lk9Vw3Xp7Tn1Ys5Bd4Hm6Jf0Gc"\n`), undefined, emit);
+    const random = ["q8Zr2Lk9Vw", "3Xp7Tn1Ys5", "Bd4Hm6Jf0Gc"].join("");
+    checkSecrets(ctx, addedFile("package-lock.json", `"integrity": "${random}"\n`), undefined, emit);
+    checkSecrets(ctx, addedFile("docs/b.md", `"${random}"\n`), undefined, emit);
     expect(findings.map((f) => [f.rule, f.file])).toEqual([
       ["secrets/internal-key", "docs/a.md"],
       ["secrets/high-entropy", "docs/b.md"],
     ]);
   });
 
+  it("ignores identifiers and digests named as such in data files", () => {
+    const { findings, emit } = collector();
+    const id = ["MDIzOkludGVn", "cmF0aW9uSW5z", "dGFsbGF0aW9u"].join("");
+    checkSecrets(context([]), addedFile("test/fixtures/event.json", `{ "node_id": "${id}", "head_sha": "${id}" }\n`), undefined, emit);
+    expect(findings).toEqual([]);
+    checkSecrets(context([]), addedFile("test/fixtures/event.json", `{ "password": "${id}" }\n`), undefined, emit);
+    expect(findings.map((f) => f.rule)).toEqual(["secrets/high-entropy"]);
+  });
+
   it("finds a Slack token and a private key in any text file", () => {
     const { findings, emit } = collector();
-    checkSecrets(context([]), addedFile("x.txt", "xoxb-1234567890-abcdefghij\n-----BEGIN RSA PRIVATE KEY-----\n"), undefined, emit);
+    const text = ["xoxb-", "1234567890-abcdefghij", "\n-----BEGIN RSA ", "PRIVATE KEY-----\n"].join("");
+    checkSecrets(context([]), addedFile("x.txt", text), undefined, emit);
     expect(findings.map((f) => f.rule)).toEqual(["secrets/slack-token", "secrets/private-key"]);
   });
 });
