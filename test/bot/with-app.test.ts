@@ -1,0 +1,86 @@
+// The bot against the REAL Ouro app (app/, on the GitHub stand-in) instead of the fake:
+// a /feature request from Discord becomes a tracking issue and a pull request, and the
+// thread's progress message gets the PR link from the app's progress stream.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { startDiscord, type DiscordStandIn } from "../../local/discord/index.ts";
+import { createBot, type Bot } from "../../bot/create-bot.ts";
+import { deployCommands } from "../../bot/deploy-commands.ts";
+import { createLogger } from "../../bot/core/logger.ts";
+import { startWorld, TOKEN, REPO, type World } from "../app/harness.ts";
+import { TEST_ROLES, until } from "./harness.ts";
+
+let world: World;
+let discord: DiscordStandIn;
+let bot: Bot;
+let dataDir: string;
+
+beforeAll(async () => {
+  world = await startWorld();
+  discord = await startDiscord();
+  dataDir = mkdtempSync(join(tmpdir(), "ouro-bot-app-"));
+  await deployCommands({ token: discord.botToken, api: discord.apiBase, guildId: discord.guild.id, dataDir });
+  bot = createBot(
+    {
+      discordToken: discord.botToken,
+      discordApi: discord.apiBase,
+      app: { url: world.app.url, token: TOKEN },
+      dataDir,
+      encryptionKey: randomBytes(32),
+      health: { port: 0, host: "127.0.0.1" },
+      pluginTimeoutMs: 2500,
+    },
+    { roles: TEST_ROLES, logger: createLogger(process.env.LOG_LEVEL ?? "silent") },
+  );
+  await bot.start();
+});
+afterAll(async () => {
+  await bot?.stop();
+  await discord?.close();
+  await world?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("the bot with the real app", () => {
+  it("/feature → tracking issue and PR on GitHub → PR link in the Discord thread", async () => {
+    const reply = await discord.driver
+      .runCommand({ user: "alice", channel: "general", name: "feature", subcommand: "request", options: { text: "docs: describe the dice command" } })
+      .reply();
+    const changeId = /`(discord-\d+)`/.exec(reply.content)?.[1];
+    expect(changeId, reply.content).toBeTruthy();
+    expect(reply.content).toMatch(/Tracking issue: <http:\/\/[^>]+\/acme\/bot\/issues\/\d+>/);
+    const thread = await discord.driver.waitForThread({ parent: "general", name: new RegExp(changeId!) });
+    const progress = await discord.driver.waitForMessage(thread.id, (m) => m.author.bot === true, { includeExisting: true });
+    await world.settle();
+    const pulls = (await world.gh.driver.pulls(REPO, "open")) as { html_url: string; head: { ref: string } }[];
+    expect(pulls.map((p) => p.head.ref)).toEqual([`ouro/${changeId}`]);
+    const edited = await until(() => {
+      const m = discord.driver.message(progress.id)!;
+      const links = ((m.components ?? []) as { components: { url?: string; label?: string }[] }[]).flatMap((r) => r.components);
+      return links.some((b) => b.label === "Pull request" && b.url === pulls[0].html_url) && m;
+    }, "the PR link button", 10_000);
+    expect(JSON.stringify(edited.embeds)).toContain(`Change ${changeId}`);
+  });
+
+  it("/changes and /status read the app", async () => {
+    const changes = await discord.driver.runCommand({ user: "alice", channel: "general", name: "changes" }).reply();
+    expect(changes.content).toMatch(/`discord-\d+` \*\*(checks|pr|review|working)\*\*/);
+    const status = await discord.driver.runCommand({ user: "alice", channel: "general", name: "status" }).reply();
+    const text = JSON.stringify(status.embeds);
+    expect(text).toContain("Circuit breaker");
+    expect(text).toContain("progress stream connected");
+    expect(text).not.toContain("unreachable");
+  });
+
+  it("the app checks roles again with its own policy, and the bot shows its refusal", async () => {
+    // The bot's mapping lets the stand-in's "admin" roll back; the app's policy (defaults:
+    // only "Ouro Maintainer") does not — the app decides, nothing is rolled back.
+    const changes = await discord.driver.runCommand({ user: "alice", channel: "general", name: "changes" }).reply();
+    const changeId = /`(discord-\d+)`/.exec(changes.content)![1];
+    const reply = await discord.driver.runCommand({ user: "admin", channel: "general", name: "rollback", options: { change: changeId } }).reply();
+    expect(reply.content).toBe("⚠️ you do not have a role that may roll back changes");
+  });
+});
