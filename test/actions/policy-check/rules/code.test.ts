@@ -409,3 +409,18 @@ describe("tests: skipped at run time and removed cases", () => {
     expect(findings).toEqual([expect.objectContaining({ rule: "tests/removed-cases", file: testPath, message: expect.stringContaining("3 → 1") })]);
   });
 });
+
+describe("forbidden APIs: the policy's own lists", () => {
+  it("globals and members a maintainer adds are enforced", async () => {
+    const { loadPolicy } = await import("../../../../actions/policy-check/src/policy/load.ts");
+    const loaded = loadPolicy([{ path: "policies/ouro.yml", text: "forbiddenApis:\n  globals: [eval, Atomics]\n  members: [Buffer.allocUnsafe]\n" }]);
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+    const file = addedFile("bot/plugins/demo/index.ts", `Atomics.wait(a, 0, 0);\nconst b = Buffer.allocUnsafe(10);\nconst c = Buffer.from("x");\n`);
+    const { findings, emit } = collector();
+    analyzeCode(context([file], { policy: loaded.policy }), file, emit);
+    expect(findings.map((f) => [f.rule, f.line])).toEqual([
+      ["api/forbidden-global", 1],
+      ["api/forbidden-member", 2],
+    ]);
+  });
+});

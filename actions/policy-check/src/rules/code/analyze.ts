@@ -45,7 +45,8 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
   // analysed as code at this path: all of it counts as added
   const allAdded = file.status === "added" || file.status === "copied" || file.status === "renamed" || file.status === "type-changed";
   const added = new Set(file.addedLines);
-  const scope = new Scope();
+  // globals named in the policy resolve too (a maintainer may forbid Atomics or Buffer.allocUnsafe)
+  const scope = new Scope([...api.globals, ...api.members.map((m) => m.split(".")[0])]);
   const strings: StringLiteral[] = [];
   const strict = strictSeverity(ctx);
   const inTestFile = isTestFile(ctx, file.path);

@@ -97,6 +97,13 @@ export function member(base: string | undefined, name: string, objectIsConstruct
 
 /** Per-file knowledge: aliases (name → path) and const strings (name → value). */
 export class Scope {
+  /** Global names that resolve to a path: the built-in set plus the policy's own. */
+  private readonly roots: Set<string>;
+
+  constructor(extraRoots: Iterable<string> = []) {
+    this.roots = new Set([...KNOWN_ROOTS, ...extraRoots]);
+  }
+
   readonly aliases = new Map<string, string>();
   /** null: the name was bound to different strings in different places (so: unknown). */
   readonly strings = new Map<string, string | null>();
@@ -178,7 +185,7 @@ export class Scope {
         const name = (n as ts.Identifier).text;
         if (this.aliases.has(name)) return this.aliases.get(name);
         if (GLOBAL_OBJECTS.has(name)) return GLOBAL;
-        return KNOWN_ROOTS.has(name) ? name : undefined;
+        return this.roots.has(name) ? name : undefined;
       }
       case ts.SyntaxKind.ThisKeyword:
         return undefined;
