@@ -1,6 +1,6 @@
 // The bot against the REAL Ouro app (app/, on the GitHub stand-in) instead of the fake:
 // a /feature request from Discord becomes a tracking issue and a pull request, and the
-// thread's progress message gets the PR link from the app's progress stream.
+// thread's progress message follows it (PR link, then merged and deployed) from the app's stream.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -45,7 +45,7 @@ afterAll(async () => {
 });
 
 describe("the bot with the real app", () => {
-  it("/feature → tracking issue and PR on GitHub → PR link in the Discord thread", async () => {
+  it("/feature → tracking issue and PR on GitHub → PR link, then deployed, in the Discord thread", async () => {
     const reply = await discord.driver
       .runCommand({ user: "alice", channel: "general", name: "feature", subcommand: "request", options: { text: "docs: describe the dice command" } })
       .reply();
@@ -63,11 +63,25 @@ describe("the bot with the real app", () => {
       return links.some((b) => b.label === "Pull request" && b.url === pulls[0].html_url) && m;
     }, "the PR link button", 10_000);
     expect(JSON.stringify(edited.embeds)).toContain(`Change ${changeId}`);
+
+    // CI passes → the policy automerges a safe change → the deploy hook reports success.
+    const pr = (await world.gh.driver.pulls(REPO, "open"))[0] as { head: { sha: string } };
+    await world.check(pr.head.sha, "success");
+    await world.settle();
+    const deploymentId = world.app.store.change(changeId!)!.deploymentId;
+    expect(deploymentId).toBeTruthy();
+    await world.gh.driver.user("deployer").request("POST", `/repos/${REPO}/deployments/${deploymentId}/statuses`, { state: "success", description: "healthy" });
+    await world.settle();
+    const deployed = await until(() => {
+      const m = discord.driver.message(progress.id)!;
+      return (m.embeds?.[0] as { color?: number } | undefined)?.color === 0x2ecc71 && m; // green: deployed
+    }, "the deployed state in the thread", 10_000);
+    expect(JSON.stringify(deployed.embeds)).not.toContain("⏳");
   });
 
   it("/changes and /status read the app", async () => {
     const changes = await discord.driver.runCommand({ user: "alice", channel: "general", name: "changes" }).reply();
-    expect(changes.content).toMatch(/`discord-\d+` \*\*(checks|pr|review|working)\*\*/);
+    expect(changes.content).toMatch(/`discord-\d+` \*\*deployed\*\*/);
     const status = await discord.driver.runCommand({ user: "alice", channel: "general", name: "status" }).reply();
     const text = JSON.stringify(status.embeds);
     expect(text).toContain("Circuit breaker");
