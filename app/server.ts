@@ -26,6 +26,8 @@ export interface StartOptions {
   writer: ChangeWriter;
   now?: () => number;
   logger?: Logger;
+  /** How long close() waits for work in flight before leaving it to the next start (default 10 s). */
+  closeTimeoutMs?: number;
   /** How often in-flight work is reconciled with GitHub and held work retried (breaker cool-off, quotas); default 30 s. */
   tickMs?: number;
 }
@@ -166,7 +168,10 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
       if (closed) return;
       closed = true;
       await stopListening();
-      await engine.idle().catch(() => undefined);
+      // Let running work finish, but not forever (a long agent run is redone after the restart).
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([engine.idle().catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, opts.closeTimeoutMs ?? 10_000)))]);
+      clearTimeout(timer);
       store.close();
     },
     async abandon() {

@@ -1,6 +1,7 @@
 // The whole loop against the GitHub stand-in: a Discord request through the bot API →
 // tracking issue → PR as the App → checks → automerge or review → deployment → deployed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sign } from "@octokit/webhooks-methods";
 import { readSse } from "../../bot/app-link/sse.ts";
 import { appStatusSchema, changeSummarySchema, progressEventSchema } from "../../bot/app-link/protocol.ts";
 import type { ProgressEvent } from "../../bot/app-link/protocol.ts";
@@ -231,6 +232,24 @@ describe("reliability", () => {
     expect(w.app.engine.stopState().stopped).toBe(false);
     expect(w.app.store.recentChanges(100).length).toBe(changesBefore);
     expect(((await w.gh.driver.issues(REPO, "all")) as Json[]).length).toBe(issuesBefore);
+  });
+});
+
+describe("signed but unexpected deliveries", () => {
+  it("an event about another repository is acknowledged and ignored; signed garbage is a 400", async () => {
+    const post = async (event: string, body: string, id: string) =>
+      fetch(`${w.app.url}/api/github/webhooks`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-github-event": event, "x-github-delivery": id, "x-hub-signature-256": await sign(w.reg.webhookSecret, body) },
+        body,
+      });
+    const changes = w.app.store.recentChanges(100).length;
+    const other = JSON.stringify({ action: "created", repository: { full_name: "evil/repo" }, issue: { number: 1, body: "" }, comment: { id: 5, body: "/ouro stop", user: { login: "carol" }, author_association: "OWNER" }, sender: { login: "carol", type: "User" }, installation: { id: 1 } });
+    expect((await post("issue_comment", other, "other-repo-1")).status).toBe(200);
+    expect((await post("issue_comment", "{not json", "garbage-1")).status).toBe(400);
+    await w.settle();
+    expect(w.app.engine.stopState().stopped).toBe(false);
+    expect(w.app.store.recentChanges(100).length).toBe(changes);
   });
 });
 

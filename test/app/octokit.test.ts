@@ -12,7 +12,7 @@ const script: { status: number; headers?: Record<string, string>; body: unknown 
 let hits = 0;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  server = createServer((_req, res) => {
     hits++;
     const next = script.shift() ?? { status: 200, body: { ok: true } };
     res.writeHead(next.status, { "content-type": "application/json", ...next.headers }).end(JSON.stringify(next.body));
