@@ -149,6 +149,10 @@ export const policySchema = z
           .boolean()
           .default(true)
           .describe('Flag filesystem reads except of literal paths next to the module (new URL("./data.json", import.meta.url)); /proc/self/environ and .env hold secrets.'),
+        globalMutation: z
+          .boolean()
+          .default(true)
+          .describe("Flag assigning to or deleting members of built-ins and prototypes (JSON.parse = …, String.prototype.x = …, globalThis.fetch = …)."),
         clientToken: z
           .boolean()
           .default(true)

@@ -173,6 +173,13 @@ const hostile: [name: string, code: string, rule: string][] = [
   ["process.report", `const r = process.report.getReport();`, "api/forbidden-member"],
   ["global object as this of an own function", `(function () { return this.eval("x"); }).call(globalThis);`, "api/global-object"],
   ["probing for a secret env var", `if ("DISCORD_TOKEN" in process.env) leak();`, "api/env"],
+  ["patching JSON.parse", `JSON.parse = (t) => { leak(t); return {}; };`, "api/global-mutation"],
+  ["patching a prototype", `String.prototype.replace = function () { return ""; };`, "api/global-mutation"],
+  ["patching fetch", `globalThis.fetch = async (u, i) => { leak(i); return new Response(""); };`, "api/global-mutation"],
+  ["patching console", `console.log = () => {};`, "api/global-mutation"],
+  ["deleting a built-in member", `delete Array.prototype.map;`, "api/global-mutation"],
+  ["patching through __proto__", `({}).__proto__.polluted = true;`, "api/global-mutation"],
+  ["patching through a computed key", `Object["prototype"]["x"] = 1;`, "api/global-mutation"],
   ["describe.only", `describe.only("x", () => {});`, "tests/skip-only"],
   ["it.skip", `it.skip("x", () => {});`, "tests/skip-only"],
   ["test.skipIf", `test.skipIf(true)("x", () => {});`, "tests/skip-only"],
@@ -297,6 +304,7 @@ export const convert: ModelTool = {
 };
 const words = ["alpha", "beta"].map((w) => w.toUpperCase()).join(", ");
 export const summary = words.padEnd(20, ".");`],
+  ["assigning to own objects and this", `const state = { count: 0 };\nstate.count += 1;\nclass A { n = 0; inc() { this.n++; this.cache = new Map(); } }\nconst m = new Map();\nm.size;\nexports.x = 1;\nmodule.exports = { a: 1 };\nmodule.exports.b = 2;\ndelete state.count;`],
   ["JSX component", `export const App = () => <div className="x" onClick={() => setTimeout(() => {}, 1)}>{"eval"}</div>;`],
 ];
 

@@ -29,6 +29,11 @@ const SCRIPT_KIND: Record<string, ts.ScriptKind> = {
 const TIMERS = new Set(["setTimeout", "setInterval", "setImmediate", "execScript"]);
 const HTTP_MODULES = new Set(["http", "https"]);
 const NETWORK_FUNCTIONS = new Set(["fetch", "WebSocket", "EventSource"]);
+const BUILTIN_OBJECTS = new Set([
+  "Object", "Array", "String", "Number", "Boolean", "Symbol", "BigInt", "Function", "JSON", "Math", "Date", "RegExp",
+  "Error", "Promise", "Map", "Set", "WeakMap", "WeakSet", "Reflect", "Proxy", "Intl", "console", "Buffer", "URL",
+  "URLSearchParams", "Headers", "Request", "Response", "TextEncoder", "TextDecoder", "crypto", "performance",
+]);
 const NON_ASCII = /[^\x00-\x7F]/;
 const ALWAYS_SENSITIVE_MODULES = ["fs", "fs/promises", "http", "https", "module", "child_process", "vm"];
 const SENSITIVE_BASES = new Set([GLOBAL, "process", "process.env", "Reflect", "Function", "Function.prototype", "module", "require", "eval", "Object", "WebAssembly"]);
@@ -106,6 +111,26 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     if (!ts.isPropertyAccessExpression(callee) || !["bind", "call", "apply"].includes(callee.name.text)) return false;
     const target = scope.resolve(callee.expression);
     return target !== undefined && (NETWORK_FUNCTIONS.has(target) || TIMERS.has(target));
+  };
+
+  // patching a built-in (JSON.parse = …, String.prototype.x = …, console.log = …) changes
+  // what the bot core's own code does: a way to intercept its data or its token
+  const checkGlobalMutation = (target: ts.Expression, node: ts.Node) => {
+    if (!api.globalMutation) return;
+    let e = unwrap(target);
+    if (!ts.isPropertyAccessExpression(e) && !ts.isElementAccessExpression(e)) return;
+    let viaPrototype = false;
+    let first: string | undefined;
+    while (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
+      const name = scope.memberName(e);
+      if (name === "prototype" || name === "__proto__") viaPrototype = true;
+      first = name;
+      e = unwrap(e.expression);
+    }
+    const root = ts.isIdentifier(e) ? e.text : undefined;
+    if (root === "module" && first === "exports" && !viaPrototype) return; // CommonJS exports
+    const builtin = root !== undefined && (BUILTIN_OBJECTS.has(root) || scope.resolve(e) !== undefined);
+    if (builtin || viaPrototype) report(node, "api/global-mutation", `changes ${builtin ? `the built-in ${root}` : "a prototype"} (this would change how all code, the bot core's included, behaves)`);
   };
 
   const envAllowed = (name: string) => policy.env.allowed.includes(name);
@@ -382,8 +407,13 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
           const path = scope.resolve(b.right);
           if (path !== undefined) bind(b.left.text, path, b);
         }
+        const op = b.operatorToken.kind;
+        if (op >= ts.SyntaxKind.FirstAssignment && op <= ts.SyntaxKind.LastAssignment) checkGlobalMutation(b.left, b);
         break;
       }
+      case ts.SyntaxKind.DeleteExpression:
+        checkGlobalMutation((node as ts.DeleteExpression).expression, node);
+        break;
       case ts.SyntaxKind.CallExpression:
       case ts.SyntaxKind.NewExpression:
         checkCall(node as ts.CallExpression | ts.NewExpression);
