@@ -1,0 +1,57 @@
+// The bot's own client (bot/app-link/http-client.ts) against the app's server side: every
+// endpoint of the protocol, errors shown as the app's message, the SSE stream and its resume.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { HttpAppLink } from "../../bot/app-link/http-client.ts";
+import { AppLinkError } from "../../bot/app-link/link.ts";
+import type { ProgressEvent } from "../../bot/app-link/protocol.ts";
+import { actor, startWorld, TOKEN } from "./harness.ts";
+import type { World } from "./harness.ts";
+
+let w: World;
+let link: HttpAppLink;
+const admin = actor("1", "ada", ["Ouro Admin", "Ouro Maintainer"]);
+
+beforeAll(async () => {
+  w = await startWorld();
+  link = new HttpAppLink({ url: w.app.url, token: TOKEN });
+});
+afterAll(async () => {
+  await link?.close();
+  await w?.close();
+});
+
+it("submit, progress over SSE, changes and status through the bot's client", async () => {
+  const seen: ProgressEvent[] = [];
+  link.subscribe((e) => seen.push(e));
+  await link.connected;
+  const r = await link.submitRequest({ id: "discord-77", requester: actor("77", "uma"), text: "docs: through the real client" });
+  expect(r.changeId).toBe("discord-77");
+  await w.settle();
+  expect(seen.map((e) => e.state)).toEqual(expect.arrayContaining(["queued", "working", "pr", "checks"]));
+  expect((await link.changes(5))[0]).toMatchObject({ changeId: "discord-77", state: "checks", risk: "safe" });
+  expect(await link.status()).toMatchObject({ health: "ok", pendingChanges: 1, circuitBreaker: { state: "closed" }, emergencyStop: { stopped: false } });
+});
+
+it("stop/resume, votes, rollback refusal and error reports; errors carry the app's message", async () => {
+  expect(await link.stop(admin)).toEqual({ stopped: true });
+  expect((await link.status()).emergencyStop).toMatchObject({ stopped: true, by: "ada (Discord)" });
+  expect(await link.resume(admin)).toEqual({ stopped: false });
+  expect(await link.vote("discord-77", actor("5", "vic"), "up")).toEqual({ changeId: "discord-77", votes: { up: 1, down: 0, needed: 0 } });
+  const err = await link.rollback("discord-77", admin).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(AppLinkError);
+  expect((err as AppLinkError).message).toMatch(/discord-77 is not merged/);
+  await link.reportError({ fingerprint: "0123456789abcdef", plugin: "ping", kind: "command", name: "ping", message: "boom", timeout: false, count: 1, firstSeen: new Date().toISOString() });
+  await w.settle();
+});
+
+it("a client that resumes with Last-Event-ID gets only what it missed", async () => {
+  const last = w.app.store.progressAfter(0).at(-1)!.seq;
+  const resumed = new HttpAppLink({ url: w.app.url, token: TOKEN, lastEventId: String(last - 1) });
+  const got: ProgressEvent[] = [];
+  resumed.subscribe((e) => got.push(e));
+  await resumed.connected;
+  for (let i = 0; i < 50 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  await resumed.close();
+  expect(got).toHaveLength(1);
+  expect(got[0]).toEqual(JSON.parse(w.app.store.progressAfter(last - 1)[0].json));
+});
