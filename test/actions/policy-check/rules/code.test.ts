@@ -180,6 +180,9 @@ const hostile: [name: string, code: string, rule: string][] = [
   ["deleting a built-in member", `delete Array.prototype.map;`, "api/global-mutation"],
   ["patching through __proto__", `({}).__proto__.polluted = true;`, "api/global-mutation"],
   ["patching through a computed key", `Object["prototype"]["x"] = 1;`, "api/global-mutation"],
+  ["Object.defineProperty on JSON", `Object.defineProperty(JSON, "parse", { value: () => ({}) });`, "api/global-mutation"],
+  ["Object.assign onto console", `Object.assign(console, { log: () => {} });`, "api/global-mutation"],
+  ["Reflect.set on a prototype", `Reflect.set(Array.prototype, "map", () => []);`, "api/global-mutation"],
   ["describe.only", `describe.only("x", () => {});`, "tests/skip-only"],
   ["it.skip", `it.skip("x", () => {});`, "tests/skip-only"],
   ["test.skipIf", `test.skipIf(true)("x", () => {});`, "tests/skip-only"],
@@ -304,7 +307,7 @@ export const convert: ModelTool = {
 };
 const words = ["alpha", "beta"].map((w) => w.toUpperCase()).join(", ");
 export const summary = words.padEnd(20, ".");`],
-  ["assigning to own objects and this", `const state = { count: 0 };\nstate.count += 1;\nclass A { n = 0; inc() { this.n++; this.cache = new Map(); } }\nconst m = new Map();\nm.size;\nexports.x = 1;\nmodule.exports = { a: 1 };\nmodule.exports.b = 2;\ndelete state.count;`],
+  ["assigning to own objects and this", `const state = { count: 0 };\nstate.count += 1;\nclass A { n = 0; inc() { this.n++; this.cache = new Map(); } }\nconst m = new Map();\nm.size;\nexports.x = 1;\nmodule.exports = { a: 1 };\nmodule.exports.b = 2;\ndelete state.count;\nconst merged = Object.assign({}, state, { more: 1 });\nObject.defineProperty(state, "hidden", { value: 1 });`],
   ["JSX component", `export const App = () => <div className="x" onClick={() => setTimeout(() => {}, 1)}>{"eval"}</div>;`],
 ];
 

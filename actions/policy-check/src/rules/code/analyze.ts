@@ -29,6 +29,7 @@ const SCRIPT_KIND: Record<string, ts.ScriptKind> = {
 const TIMERS = new Set(["setTimeout", "setInterval", "setImmediate", "execScript"]);
 const HTTP_MODULES = new Set(["http", "https"]);
 const NETWORK_FUNCTIONS = new Set(["fetch", "WebSocket", "EventSource"]);
+const MUTATORS = new Set(["Object.defineProperty", "Object.defineProperties", "Object.assign", "Object.setPrototypeOf", "Reflect.set", "Reflect.defineProperty", "Reflect.setPrototypeOf", "Reflect.deleteProperty"]);
 const BUILTIN_OBJECTS = new Set([
   "Object", "Array", "String", "Number", "Boolean", "Symbol", "BigInt", "Function", "JSON", "Math", "Date", "RegExp",
   "Error", "Promise", "Map", "Set", "WeakMap", "WeakSet", "Reflect", "Proxy", "Intl", "console", "Buffer", "URL",
@@ -114,11 +115,11 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
   };
 
   // patching a built-in (JSON.parse = …, String.prototype.x = …, console.log = …) changes
-  // what the bot core's own code does: a way to intercept its data or its token
-  const checkGlobalMutation = (target: ts.Expression, node: ts.Node) => {
-    if (!api.globalMutation) return;
+  // what the bot core's own code does: a way to intercept its data or its token.
+  // Returns what `target` is when it is a built-in, a global or a prototype.
+  const builtinTarget = (target: ts.Expression, bareObject: boolean): string | undefined => {
     let e = unwrap(target);
-    if (!ts.isPropertyAccessExpression(e) && !ts.isElementAccessExpression(e)) return;
+    if (!bareObject && !ts.isPropertyAccessExpression(e) && !ts.isElementAccessExpression(e)) return undefined;
     let viaPrototype = false;
     let first: string | undefined;
     while (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
@@ -128,9 +129,14 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       e = unwrap(e.expression);
     }
     const root = ts.isIdentifier(e) ? e.text : undefined;
-    if (root === "module" && first === "exports" && !viaPrototype) return; // CommonJS exports
-    const builtin = root !== undefined && (BUILTIN_OBJECTS.has(root) || scope.resolve(e) !== undefined);
-    if (builtin || viaPrototype) report(node, "api/global-mutation", `changes ${builtin ? `the built-in ${root}` : "a prototype"} (this would change how all code, the bot core's included, behaves)`);
+    if (root === "module" && first === "exports" && !viaPrototype) return undefined; // CommonJS exports
+    if (root !== undefined && (BUILTIN_OBJECTS.has(root) || scope.resolve(e) !== undefined)) return `the built-in ${root}`;
+    return viaPrototype ? "a prototype" : undefined;
+  };
+  const checkGlobalMutation = (target: ts.Expression, node: ts.Node, bareObject = false) => {
+    if (!api.globalMutation) return;
+    const what = builtinTarget(target, bareObject);
+    if (what) report(node, "api/global-mutation", `changes ${what} (this would change how all code, the bot core's included, behaves)`);
   };
 
   const envAllowed = (name: string) => policy.env.allowed.includes(name);
@@ -278,6 +284,7 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     }
     const arg0 = args[0];
     const isNew = ts.isNewExpression(node);
+    if (MUTATORS.has(callee) && arg0) checkGlobalMutation(arg0, node, true);
     if (!isNew && (callee === "require" || callee === "module.require" || callee === "process.getBuiltinModule")) {
       const spec = arg0 ? scope.fold(arg0) : undefined;
       if (spec !== undefined) checkModule(a, spec, node);
