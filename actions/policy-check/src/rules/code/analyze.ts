@@ -485,6 +485,15 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
   };
 
   visit(sf);
+  // dangerous commands and statements inside string literals (rm -rf, DROP TABLE …): a
+  // reviewer should see them, even though a plugin has no shell or database to run them on
+  if (apiRules && policy.dangerousStrings.length > 0) {
+    const patterns = policy.dangerousStrings.map((d) => ({ name: d.name, regex: new RegExp(d.regex, "iu") }));
+    for (const lit of strings) {
+      const hit = patterns.find((p) => p.regex.test(lit.value));
+      if (hit) emit({ rule: "api/dangerous-string", severity: "warning", file: file.path, line: lit.line, column: lit.column, message: `string contains a dangerous pattern (${hit.name})` });
+    }
+  }
   if (inTestFile && policy.tests.flagDeleted && file.before !== undefined) {
     const before = countTestCases(ts.createSourceFile(file.path, file.before, ts.ScriptTarget.Latest, true, kind));
     const after = countTestCases(sf);
