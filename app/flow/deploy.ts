@@ -43,13 +43,23 @@ export async function closedUnmerged(eng: Engine, id: string, log: Logger): Prom
   eng.kick();
 }
 
+/** The deploy hook's task for "put the previous release back now" (app/deploy/github.ts). */
+export const ROLLBACK_TASK = "ouro:rollback";
+
 export async function deploymentStatus(eng: Engine, deploymentId: number, state: string, description: string, log: Logger): Promise<void> {
+  const key = `deployment-status:${deploymentId}:${state}`;
+  const rollbackOf = eng.store.key(`rollback-deployment:${deploymentId}`);
+  if (rollbackOf) {
+    if (!eng.store.key(key)) eng.store.audit(rollbackOf, "rollback.deployment.status", { id: deploymentId, state, description });
+    eng.store.setKey(key, "1");
+    return;
+  }
   const c = eng.store.changeByDeployment(deploymentId);
   if (!c) return;
-  const key = `deployment-status:${deploymentId}:${state}`;
   if (eng.store.key(key)) return;
   if (state !== "success" && state !== "failure" && state !== "error") {
-    eng.store.audit(c.id, "deployment.progress", { id: deploymentId, state });
+    eng.store.setKey(key, "1");
+    eng.store.audit(c.id, "deployment.progress", { id: deploymentId, state, description });
     return;
   }
   eng.store.setKey(key, "1");
@@ -62,6 +72,14 @@ export async function deploymentStatus(eng: Engine, deploymentId: number, state:
       const cur = eng.store.change(c.id)!;
       if (cur.state === "merged") await eng.move(cur, "deployed", "deployed to production");
     });
+    // Deployments the hook skipped as superseded went live inside this one.
+    for (const o of eng.store.changesIn(["merged"])) {
+      if (!o.deploymentId || !eng.store.key(`deployment-status:${o.deploymentId}:inactive`)) continue;
+      await eng.withLock(o.id, async () => {
+        eng.store.audit(o.id, "deployment.status", { id: o.deploymentId, state: "success", sha: o.mergeSha, description: `live with ${c.mergeSha?.slice(0, 7)}` });
+        await eng.move(eng.store.change(o.id)!, "deployed", `deployed to production with ${c.mergeSha?.slice(0, 7)} (its own deployment was superseded)`);
+      });
+    }
     eng.refreshDashboard();
     return;
   }
@@ -74,6 +92,15 @@ export async function deploymentStatus(eng: Engine, deploymentId: number, state:
   }
   log.warn({ deployment: deploymentId }, "deployment failed: opening a revert pull request");
   await rollback(eng, c.id, "deploy hook", `deployment failed${description ? `: ${description}` : ""}`, log, { countFailure: false }); // counted above
+}
+
+async function rollbackDeployment(eng: Engine, c: ChangeRow, log: Logger): Promise<void> {
+  const gh = await eng.client();
+  const base = await gh.defaultBranch();
+  const id = await gh.createDeployment(base.sha, c.id, c.prNumber ?? 0, `Roll back ${c.title}`, ROLLBACK_TASK);
+  eng.store.setKey(`rollback-deployment:${id}`, c.id);
+  eng.store.audit(c.id, "rollback.deployment.created", { id });
+  log.info({ deployment: id }, "asked the deploy hook for the previous release");
 }
 
 export class RollbackRefused extends Error {
@@ -117,7 +144,12 @@ export async function rollback(eng: Engine, id: string, by: string, reason: stri
     });
     eng.store.audit(rid, "request", { source: "rollback", by, reason, revertOf: c.id });
     eng.store.audit(c.id, "rollback.requested", { by, reason, revert: rid });
-    if (opts.countFailure ?? true) eng.breakerFailure((await eng.policy()).policy.circuitBreaker, c.id, `${c.id} rolled back by ${by}`);
+    if (opts.countFailure ?? true) {
+      eng.breakerFailure((await eng.policy()).policy.circuitBreaker, c.id, `${c.id} rolled back by ${by}`);
+      // The fast path: the deploy hook puts the previous release back now; the revert PR
+      // reconciles main afterwards. (After a failed deployment the hook already did this.)
+      if (c.state === "deployed" || c.state === "merged") await rollbackDeployment(eng, c, log);
+    }
     log.info({ revert: rid }, "rollback requested");
     return rid;
   });

@@ -19,7 +19,6 @@ export interface Intake {
   origin?: Record<string, unknown>;
   /** An existing issue that tracks this request (the labelled issue itself). */
   issue?: { number: number; url: string };
-  /** Follow-up target: a change whose PR the text is about. */
 }
 
 /** The request was refused (rate limit, not allowed): nothing was stored or written. */

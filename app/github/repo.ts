@@ -205,16 +205,18 @@ export class RepoClient {
   async findDeployment(sha: string, changeId: string): Promise<number | null> {
     const list = await this.octokit.paginate(this.octokit.rest.repos.listDeployments, { ...this.r, sha, per_page: 100 });
     const hit = list.find((d) => {
+      if (d.task !== "deploy") return false;
       const p = typeof d.payload === "string" ? safeJson(d.payload) : d.payload;
       return (p as { changeId?: string } | null)?.changeId === changeId;
     });
     return hit ? hit.id : null;
   }
 
-  async createDeployment(sha: string, changeId: string, pr: number, description: string): Promise<number> {
+  async createDeployment(sha: string, changeId: string, pr: number, description: string, task = "deploy"): Promise<number> {
     const { data } = await this.octokit.rest.repos.createDeployment({
       ...this.r,
       ref: sha,
+      task,
       environment: "production",
       auto_merge: false,
       required_contexts: [],

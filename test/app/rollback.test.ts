@@ -67,6 +67,17 @@ describe("revert pull requests", () => {
     expect(reverts).toHaveLength(1);
   });
 
+  it("a manual rollback also asks the deploy hook for the previous release at once (task ouro:rollback)", async () => {
+    const id = w.app.store.recentChanges(20).find((c) => c.kind === "change" && c.state === "rolled-back")!.id;
+    const rollbacks = ((await w.gh.driver.deployments(REPO)) as Json[]).filter((d) => d.task === "ouro:rollback");
+    expect(rollbacks).toHaveLength(1);
+    expect(rollbacks[0]).toMatchObject({ environment: "production", payload: { changeId: id } });
+    await w.gh.driver.user("deployer").request("POST", `/repos/${REPO}/deployments/${rollbacks[0].id}/statuses`, { state: "success", description: "previous release live" });
+    await w.settle();
+    expect(w.app.store.auditOf(id).find((a) => a.event === "rollback.deployment.status")?.detail).toMatchObject({ state: "success" });
+    expect(change(id).state).toBe("rolled-back"); // the rollback's own deployment does not touch the change
+  });
+
   it("the revert PR merges like any change (checks green, risk safe) and deploys", async () => {
     const rev = w.app.store.recentChanges(20).find((c) => c.kind === "revert")!;
     await w.check(rev.headSha!, "success");
@@ -95,6 +106,19 @@ describe("revert pull requests", () => {
     await w.settle();
     expect(((await w.gh.driver.pulls(REPO, "all")) as Json[]).filter((p) => p.head.ref === `ouro/revert-${pr}`)).toHaveLength(1);
     expect(w.app.engine.breakerState().failures).toBe(1);
+  });
+
+  it("a deployment the hook superseded goes live with the newer one", async () => {
+    const a = await merged("docs: first of two quick merges");
+    const b = await merged("docs: second of two quick merges");
+    const deployer = w.gh.driver.user("deployer");
+    await deployer.request("POST", `/repos/${REPO}/deployments/${change(a.id).deploymentId}/statuses`, { state: "inactive", description: "superseded" });
+    await w.settle();
+    expect(change(a.id).state).toBe("merged");
+    await deployStatus(b.id, "success");
+    expect(change(b.id).state).toBe("deployed");
+    expect(change(a.id)).toMatchObject({ state: "deployed" });
+    expect(change(a.id).reason).toMatch(/superseded/);
   });
 
   it("an unmerged change cannot be reverted: a clear answer, nothing made", async () => {
