@@ -29,6 +29,17 @@ export interface CommentInput {
 }
 
 export async function onComment(eng: Engine, input: CommentInput, log: Logger): Promise<void> {
+  if (!parseCommand(input.body)) return;
+  // A comment is acted on once, whatever delivers it again (a redelivery or a repeated event).
+  const key = `comment:${input.commentId}`;
+  await eng.withLock(key, async () => {
+    if (eng.store.key(key)) return log.info("ignored a comment command already handled");
+    await actOnComment(eng, input, log);
+    eng.store.setKey(key, "done");
+  });
+}
+
+async function actOnComment(eng: Engine, input: CommentInput, log: Logger): Promise<void> {
   const cmd = parseCommand(input.body);
   if (!cmd) return;
   const gh = await eng.client();
@@ -112,9 +123,11 @@ export interface IssueInput {
 /** An issue labelled `ouro` by an allowed user is a change request tracked by that issue. */
 export async function onLabelledIssue(eng: Engine, issue: IssueInput, log: Logger): Promise<void> {
   if (changeIdIn(issue.body)) return; // one of our own tracking issues
+  if (eng.store.changeByRequest(`gh-issue-${issue.number}`) || eng.store.key(`issue-refused:${issue.number}`)) return; // answered already
   const gh = await eng.client();
   if (!(await allowed(eng, issue.login, issue.association))) {
     await gh.comment(issue.number, `@${issue.login} sorry — only users the policy allows can ask Ouro for changes. Nothing was changed.`);
+    eng.store.setKey(`issue-refused:${issue.number}`, issue.login);
     return;
   }
   try {

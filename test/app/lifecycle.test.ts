@@ -216,6 +216,23 @@ describe("reliability", () => {
     expect(w.gh.deliveries.list().filter((d) => d.status !== "OK")).toEqual([]);
   });
 
+  it("the same comment delivered again under a new delivery id is not acted on twice", async () => {
+    const original = w.gh.deliveries.list({ event: "issue_comment", action: "created" }).find((d) => JSON.stringify(w.gh.deliveries.get(d.id)?.request.payload).includes("/ouro add a plugin that greets"))!;
+    const body = JSON.stringify(w.gh.deliveries.get(original.id)!.request.payload);
+    const changes = w.app.store.recentChanges(100).length;
+    const issue = (JSON.parse(body) as Json).issue.number as number;
+    const replies = ((await w.gh.driver.comments(REPO, issue)) as Json[]).length;
+    const res = await fetch(`${w.app.url}/api/github/webhooks`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-github-event": "issue_comment", "x-github-delivery": "a-new-guid-for-an-old-event", "x-hub-signature-256": await sign(w.reg.webhookSecret, body) },
+      body,
+    });
+    expect(res.status).toBe(200);
+    await w.settle();
+    expect(w.app.store.recentChanges(100).length).toBe(changes);
+    expect(((await w.gh.driver.comments(REPO, issue)) as Json[]).length).toBe(replies);
+  });
+
   it("a forged signature gets 401 and changes nothing", async () => {
     const issuesBefore = ((await w.gh.driver.issues(REPO, "all")) as Json[]).length;
     const changesBefore = w.app.store.recentChanges(100).length;
