@@ -65,6 +65,7 @@ export class GitHubDeployments {
       },
       onFailed: (sha, reason) => extra.onFailed?.(sha, reason),
       onLive: (sha, how) => extra.onLive?.(sha, how),
+      onDetected: (sha, problem) => extra.onDetected?.(sha, problem),
     };
   }
 

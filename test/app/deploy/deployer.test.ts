@@ -30,7 +30,7 @@ function options(): DeployerOptions {
     depSeeds: [ROOT],
     settleMs: 300,
     healthTimeoutMs: 15_000,
-    watchMs: 1500,
+    watchMs: 2500,
     handoverMarginMs: 150,
     keep: 2,
     hooks,
@@ -137,20 +137,35 @@ describe("Deployer", () => {
     expect(await ask("ping")).toBe("Pong!");
   });
 
+  it("a release that dies as it takes over hands the events straight back to the old process", async () => {
+    failed.length = 0;
+    statuses.length = 0;
+    const old = hook.live!;
+    const r = await hook.deploy(fx.crashWhenLive);
+    expect(r.state).toBe("failure");
+    expect(r.description).toMatch(/exited \(7\) as it took over; [0-9a-f]{7} took the events back/);
+    expect(hook.live).toBe(old);
+    expect(old.running).toBe(true);
+    expect(failed.map((f) => f.sha)).toEqual([fx.crashWhenLive]);
+    expect(hook.status()).toMatchObject({ current: fx.base, process: { pid: old.pid } });
+    expect(readlinkSync(join(dataDir, "current"))).toBe(join("releases", fx.base));
+    expect(await ask("ping")).toBe("Pong!");
+  });
+
   it("rolls back automatically when the new release crashes in the watch window", async () => {
     failed.length = 0;
     statuses.length = 0;
-    const r = await hook.deploy(fx.crashWhenLive);
+    const r = await hook.deploy(fx.crashSoonAfter);
     expect(r.state).toBe("success");
     expect(await r.watch).toBe("rolled-back");
     expect(hook.live!.sha).toBe(fx.base);
     expect(hook.live!.running).toBe(true);
-    expect(failed).toEqual([{ sha: fx.crashWhenLive, reason: expect.stringMatching(/crashed in the watch window/) }]);
-    expect(lastStatus()).toMatchObject({ state: "failure", sha: fx.crashWhenLive, description: expect.stringMatching(/rolled back to/) });
+    expect(failed).toEqual([{ sha: fx.crashSoonAfter, reason: expect.stringMatching(/crashed in the watch window/) }]);
+    expect(lastStatus()).toMatchObject({ state: "failure", sha: fx.crashSoonAfter, description: expect.stringMatching(/rolled back to/) });
     expect(await ask("ping")).toBe("Pong!");
     // A failed release is not kept for rollback.
-    expect(hook.status().releases.map((x) => x.sha)).not.toContain(fx.crashWhenLive);
-    expect(existsSync(join(dataDir, "releases", fx.crashWhenLive))).toBe(false);
+    expect(hook.status().releases.map((x) => x.sha)).not.toContain(fx.crashSoonAfter);
+    expect(existsSync(join(dataDir, "releases", fx.crashSoonAfter))).toBe(false);
   });
 
   it("keeps at most K releases besides the live and last good ones", async () => {

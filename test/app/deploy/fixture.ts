@@ -20,8 +20,12 @@ export interface DeployFixture {
   crashAtStart: string;
   /** Starts fine, exits as soon as the handover makes it the live release. */
   crashWhenLive: string;
+  /** Starts fine, exits 1.5 s after becoming the live release (inside the watch window). */
+  crashSoonAfter: string;
   /** A lockfile npm cannot read: the install fails. */
   brokenInstall: string;
+  /** base, hello and crashWhenLive with the handover gate wired into the bot (what the lead is asked to wire). */
+  gated: { base: string; hello: string; crashSoonAfter: string };
   cleanup(): void;
 }
 
@@ -46,13 +50,13 @@ export default definePlugin({
 });
 `;
 
-const crashWhenLive = `import { readFileSync } from "node:fs";
+const crashWhenLive = (afterMs: number) => `import { readFileSync } from "node:fs";
 setInterval(() => {
   try {
     const h = JSON.parse(readFileSync(String(process.env.OURO_HANDOVER_FILE), "utf8"));
-    if (h.release === process.env.OURO_RELEASE && Date.now() >= h.cutoverAt) process.exit(7);
+    if (h.release === process.env.OURO_RELEASE && Date.now() >= h.cutoverAt + ${afterMs}) process.exit(7);
   } catch {}
-}, 50).unref();
+}, 20).unref();
 `;
 
 export function makeDeployFixture(): DeployFixture {
@@ -84,14 +88,32 @@ export function makeDeployFixture(): DeployFixture {
 
   branchFrom("crash-live", base);
   write("bot/plugins/index.ts", `import "./crash-when-live.ts";\n${registry}`);
-  write("bot/plugins/crash-when-live.ts", crashWhenLive);
+  write("bot/plugins/crash-when-live.ts", crashWhenLive(0));
   const crashLive = commit("crash once live");
+  write("bot/plugins/crash-when-live.ts", crashWhenLive(1500));
+  const crashSoon = commit("crash 1.5 s after going live");
 
   branchFrom("broken-install", base);
   write("package-lock.json", "{ this is not json");
   const brokenInstall = commit("break the lockfile");
+
+  branchFrom("gated", base);
+  const events = readFileSync(join(dir, "bot/events/interaction-create.ts"), "utf8");
+  const wired = events
+    .replace(/(import \{ startFeatureRequest \} from "\.\.\/features\/start-request\.ts";)/, '$1\nimport { handoverGateFromEnv } from "../../app/deploy/handover-gate.ts";\nconst gate = handoverGateFromEnv(process.env);')
+    .replace(/(async execute\(ctx, interaction: Interaction\) \{)/, "$1\n    if (!gate.owns(interaction.id)) return;");
+  if (!wired.includes("gate.owns(")) throw new Error("fixture: could not wire the handover gate into bot/events/interaction-create.ts");
+  write("bot/events/interaction-create.ts", wired);
+  const gatedBase = commit("wire the handover gate");
+  write("bot/plugins/hello/index.ts", helloPlugin);
+  write("bot/plugins/index.ts", registry.replace(/(import ping from "\.\/ping\/index\.ts";)/, '$1\nimport hello from "./hello/index.ts";').replace(/\[ping\]/, "[ping, hello]"));
+  const gatedHello = commit("gated: add /hello");
+  branchFrom("gated-crash", gatedBase);
+  write("bot/plugins/index.ts", `import "./crash-when-live.ts";\n${registry}`);
+  write("bot/plugins/crash-when-live.ts", crashWhenLive(1500));
+  const gatedCrash = commit("gated: crash 1.5 s after going live");
   git(dir, "checkout", "-q", "main");
-  return { dir, base, hello, crashAtStart, crashWhenLive: crashLive, brokenInstall, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
+  return { dir, base, hello, crashAtStart, crashWhenLive: crashLive, crashSoonAfter: crashSoon, brokenInstall, gated: { base: gatedBase, hello: gatedHello, crashSoonAfter: gatedCrash }, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
 }
 
 /** The environment a deployed bot needs against the stand-in (the app link points nowhere: the bot keeps retrying it). */
