@@ -1,5 +1,6 @@
 // Schemas for REST request bodies (validated before anything changes: a bad body is a 400/50035).
 import { z } from "zod";
+import { componentIssues } from "./components.ts";
 
 const snowflake = z.string().regex(/^\d{1,20}$/, "Value is not snowflake.");
 
@@ -24,6 +25,18 @@ const component: z.ZodType<Record<string, unknown>> = z.lazy(() =>
     .passthrough(),
 );
 
+function checkComponents(body: { components?: unknown[] | null; flags?: number | null; embeds?: unknown[] | null }, ctx: z.RefinementCtx): void {
+  for (const issue of componentIssues(body.components, body.flags)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+  const embedChars = (body.embeds ?? []).reduce<number>((n, e) => n + embedLength(e as Record<string, unknown>), 0);
+  if (embedChars > 6000) ctx.addIssue({ code: "custom", path: ["embeds"], message: "Embed size exceeds maximum size of 6000" });
+}
+
+function embedLength(e: Record<string, unknown>): number {
+  const str = (v: unknown) => (typeof v === "string" ? v.length : 0);
+  const fields = (e.fields as { name?: unknown; value?: unknown }[] | undefined) ?? [];
+  return str(e.title) + str(e.description) + str((e.footer as { text?: unknown } | undefined)?.text) + str((e.author as { name?: unknown } | undefined)?.name) + fields.reduce((n, f) => n + str(f.name) + str(f.value), 0);
+}
+
 /** An attachment named by a body: a new upload's index ("0") or a kept attachment's id. discord.js sends nulls for unset fields. */
 const attachmentRef = z
   .object({ id: z.union([snowflake, z.number()]), filename: z.string().nullish(), description: z.string().max(1024).nullish() })
@@ -45,7 +58,8 @@ export const messageBody = z
     enforce_nonce: z.boolean().optional(),
     thread_name: z.string().optional(),
   })
-  .passthrough();
+  .passthrough()
+  .superRefine(checkComponents);
 export type MessageBody = z.infer<typeof messageBody>;
 
 /** PATCH bodies: same fields, all nullable (null clears). */
@@ -59,7 +73,8 @@ export const messageEditBody = z
     attachments: z.array(attachmentRef).nullable().optional(),
     poll: z.unknown().optional(),
   })
-  .passthrough();
+  .passthrough()
+  .superRefine(checkComponents);
 export type MessageEditBody = z.infer<typeof messageEditBody>;
 
 export const autocompleteResult = z.object({

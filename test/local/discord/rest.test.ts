@@ -52,6 +52,21 @@ describe("REST v10", () => {
     const long = await api("POST", `/channels/${general()}/messages`, { content: "x".repeat(2001) });
     expect(long).toMatchObject({ status: 400, body: { code: 50035, message: "Invalid Form Body", errors: { content: { _errors: [{ code: "BASE_TYPE_MAX_LENGTH" }] } } } });
     expect(discord.driver.messages("general").length).toBe(before);
+    const button = (custom_id: string) => ({ type: 2, style: 1, label: "b", custom_id });
+    const dup = await api("POST", `/channels/${general()}/messages`, { content: "x", components: [{ type: 1, components: [button("a"), button("a")] }] });
+    expect(dup).toMatchObject({ status: 400, body: { code: 50035 } });
+    expect((dup.body as { errors: Record<string, any> }).errors.components[0].components[1].custom_id._errors[0].message).toBe("Component custom id cannot be duplicated");
+    const badRow = await api("POST", `/channels/${general()}/messages`, {
+      content: "x",
+      components: [{ type: 1, components: [{ type: 2, style: 5, label: "docs", custom_id: "nope" }, button("b"), button("c"), button("d"), button("e"), button("f")] }],
+    });
+    expect(badRow).toMatchObject({ status: 400, body: { code: 50035 } });
+    const row = (badRow.body as { errors: Record<string, any> }).errors.components[0].components;
+    expect(row._errors[0].message).toBe("Must be between 1 and 5 in length.");
+    expect(Object.keys(row[0]).sort()).toEqual(["custom_id", "url"]);
+    const tooBig = await api("POST", `/channels/${general()}/messages`, { embeds: [{ description: "x".repeat(4000) }, { description: "y".repeat(2500) }] });
+    expect(tooBig).toMatchObject({ status: 400, body: { code: 50035, errors: { embeds: { _errors: [{ message: "Embed size exceeds maximum size of 6000" }] } } } });
+    expect(discord.driver.messages("general").length).toBe(before);
     const category = discord.driver.createChannel({ name: "archive", category: true });
     expect(await api("POST", `/channels/${category.id}/messages`, { content: "x" })).toMatchObject({ status: 400, body: { code: 50008 } });
   });
