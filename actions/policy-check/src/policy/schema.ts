@@ -4,6 +4,10 @@
 import { z } from "zod";
 import { globProblem } from "./globs.ts";
 import { RISK_LEVELS } from "../types.ts";
+import { RULE_IDS } from "../rules/ids.ts";
+
+/** Names of the built-in secret patterns (rule ids secrets/<name>). */
+export const BUILTIN_SECRET_NAMES = ["github-token", "discord-token", "openai-key", "private-key", "aws-key", "slack-token", "discord-webhook", "npm-token", "google-api-key", "stripe-key"];
 
 const glob = z.string().superRefine((value, ctx) => {
   const problem = globProblem(value);
@@ -335,6 +339,13 @@ export const policySchema = z
         healthTimeoutSeconds: count.default(10),
       })
       .prefault({}),
+  })
+  .superRefine((policy, ctx) => {
+    // an override of a rule that does not exist is a typo, not a no-op
+    const known = new Set<string>([...RULE_IDS, ...BUILTIN_SECRET_NAMES.map((n) => `secrets/${n}`), ...policy.secrets.patterns.map((p) => `secrets/${p.name}`)]);
+    for (const id of Object.keys(policy.overrides)) {
+      if (!known.has(id)) ctx.addIssue({ code: "custom", path: ["overrides", id], message: `unknown rule id "${id}"` });
+    }
   })
   .describe("Ouro policy (policies/*.yml)");
 

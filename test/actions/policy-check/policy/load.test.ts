@@ -78,6 +78,7 @@ describe("loadPolicy", () => {
     ["an invalid secret regex", "secrets:\n  patterns: [{ name: x, regex: \"(\" }]\n", /regular expression/],
     ["a negative limit", "limits:\n  files: -1\n", /limits\.files/],
     ["an invalid override", "overrides:\n  api/eval: never\n", /overrides/],
+    ["an override of an unknown rule", "overrides:\n  api/evall: off\n", /unknown rule id "api\/evall"/],
     ["a glob as plugin root", "tests:\n  pluginRoot: bot/*/\n", /tests\.pluginRoot/],
   ])("rejects %s with a position", (_name, text, message) => {
     const errors = errorsOf([main(text)]);
