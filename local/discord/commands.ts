@@ -61,9 +61,10 @@ export function getCommand(store: Store, guildId: string | undefined, id: string
   return c;
 }
 
-export function patchCommand(store: Store, guildId: string | undefined, id: string, patch: Partial<CommandBody>): APIApplicationCommand {
+/** Replaces command `id` with `body` (already merged with the current definition and validated). */
+export function patchCommand(store: Store, guildId: string | undefined, id: string, body: CommandBody): APIApplicationCommand {
   const current = getCommand(store, guildId, id);
-  const merged = toCommand(store, { ...(current as unknown as CommandBody), ...patch } as CommandBody, guildId, current);
+  const merged = toCommand(store, body, guildId, current);
   save(store, guildId, list(store, guildId).map((c) => (c.id === id ? merged : c)));
   return merged;
 }

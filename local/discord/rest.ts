@@ -86,13 +86,24 @@ export function createRest(deps: RestDeps): (req: IncomingMessage, res: ServerRe
       const guildId = guildOf(params);
       return ok(guildId ? (store.guildCommands.get(guildId) ?? []) : store.globalCommands);
     });
-    on("PUT", base, ({ params, json }) => ok(overwriteCommands(store, guildOf(params), parseBody(z.array(commandBody).max(100), json))));
+    on("PUT", base, ({ params, json }) => {
+      const bodies = parseBody(z.array(commandBody).max(100), json);
+      const dup = bodies.findIndex((b, i) => bodies.findIndex((o) => o.name === b.name && (o.type ?? 1) === (b.type ?? 1)) !== i);
+      if (dup >= 0) throw invalidFormBody([{ path: [dup, "name"], message: "Application command names must be unique", code: "APPLICATION_COMMANDS_DUPLICATE_NAME" }]);
+      return ok(overwriteCommands(store, guildOf(params), bodies));
+    });
     on("POST", base, ({ params, json }) => {
       const { command, created } = upsertCommand(store, guildOf(params), parseBody(commandBody, json));
       return ok(command, created ? 201 : 200);
     });
     on("GET", `${base}/:id`, ({ params }) => ok(getCommand(store, guildOf(params), params.at(-1)!)));
-    on("PATCH", `${base}/:id`, ({ params, json }) => ok(patchCommand(store, guildOf(params), params.at(-1)!, parseBody(z.record(z.string(), z.unknown()), json))));
+    on("PATCH", `${base}/:id`, ({ params, json }) => {
+      const guildId = guildOf(params);
+      const current = getCommand(store, guildId, params.at(-1)!);
+      // The command after the patch must itself be valid; otherwise nothing changes.
+      const merged = parseBody(commandBody, { ...current, ...parseBody(z.record(z.string(), z.unknown()), json) });
+      return ok(patchCommand(store, guildId, current.id, merged));
+    });
     on("DELETE", `${base}/:id`, ({ params }) => {
       deleteCommand(store, guildOf(params), params.at(-1)!);
       return noContent;

@@ -126,5 +126,11 @@ describe("REST v10", () => {
     expect(await api("POST", base, { name: "status" })).toMatchObject({ status: 400, body: { code: 50035, errors: { description: { _errors: [expect.anything()] } } } });
     expect(await api("GET", `/applications/1/commands`)).toMatchObject({ status: 404, body: { code: 10002 } });
     expect(await api("GET", `${base}/123`)).toMatchObject({ status: 404, body: { code: 10063 } });
+    const status = (await api("GET", base)).body as { id: string; name: string }[];
+    const id = status.find((c) => c.name === "status")!.id;
+    expect(await api("PATCH", `${base}/${id}`, { name: "Not Valid" })).toMatchObject({ status: 400, body: { code: 50035, errors: { name: expect.anything() } } });
+    expect(await api("PATCH", `${base}/${id}`, { description: "Status, patched" })).toMatchObject({ status: 200, body: { id, name: "status", description: "Status, patched" } });
+    expect(await api("PUT", base, [{ name: "a", description: "a" }, { name: "a", description: "b" }])).toMatchObject({ status: 400, body: { code: 50035, errors: { 1: { name: expect.anything() } } } });
+    expect(((await api("GET", base)).body as unknown[]).length).toBe(2); // refused PUT changed nothing
   });
 });
