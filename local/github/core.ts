@@ -44,6 +44,7 @@ export class Core {
   private repos = new Map<string, BareRepo>();
   private mergeCache = new Map<string, { tree: string | null }>();
   private closedLive = new Map<string, PullLive>();
+  private statsCache = new Map<string, { commits: number; additions: number; deletions: number; changedFiles: number }>();
 
   constructor(store: Store, web: string, log: Logger, deliveryOpts: DeliveryOptions = {}) {
     this.store = store;
@@ -457,8 +458,9 @@ export class Core {
     let headSha = p.headSha;
     let baseSha = p.baseSha;
     if (issue.state === "open") {
-      headSha = (await git.refSha(`refs/heads/${p.headRef}`)) ?? p.headSha;
-      baseSha = (await git.refSha(`refs/heads/${p.baseRef}`)) ?? p.baseSha;
+      const shas = await git.branchShas([p.headRef, p.baseRef]);
+      headSha = shas.get(p.headRef) ?? p.headSha;
+      baseSha = shas.get(p.baseRef) ?? p.baseSha;
     }
     let mergeable: boolean | null = null;
     let mergeableState = "unknown";
@@ -467,19 +469,25 @@ export class Core {
       mergeable = m.tree !== null;
       mergeableState = !mergeable ? "dirty" : p.draft ? "draft" : (await this.headFailing(issue.repo, headSha)) ? "unstable" : "clean";
     }
-    const mb = (await git.mergeBase(baseSha, headSha)) ?? baseSha;
-    const files = await git.diffFiles(mb, headSha).catch(() => []);
-    const commits = (await git.revList(headSha, { exclude: mb }).catch(() => [])).length;
-    return {
-      headSha,
-      baseSha,
-      mergeable,
-      mergeableState,
-      commits,
-      additions: files.reduce((s, f) => s + f.additions, 0),
-      deletions: files.reduce((s, f) => s + f.deletions, 0),
-      changedFiles: files.length,
-    };
+    return { headSha, baseSha, mergeable, mergeableState, ...(await this.diffStats(issue.repo, baseSha, headSha)) };
+  }
+
+  /** Commits and line counts of head against its merge base with base (cached per sha pair). */
+  private async diffStats(repoKey: string, base: string, head: string): Promise<{ commits: number; additions: number; deletions: number; changedFiles: number }> {
+    const k = `${repoKey}:${base}:${head}`;
+    let st = this.statsCache.get(k);
+    if (!st) {
+      const git = this.bare(repoKey);
+      const [count, short] = await Promise.all([
+        git.text(["rev-list", "--count", `${base}..${head}`]).catch(() => "0"),
+        git.text(["diff", "--shortstat", "--no-renames", `${base}...${head}`]).catch(() => ""),
+      ]);
+      const num = (re: RegExp): number => Number(re.exec(short)?.[1] ?? 0);
+      st = { commits: Number(count) || 0, changedFiles: num(/(\d+) files? changed/), additions: num(/(\d+) insertions?\(\+\)/), deletions: num(/(\d+) deletions?\(-\)/) };
+      if (this.statsCache.size > 1000) this.statsCache.clear();
+      this.statsCache.set(k, st);
+    }
+    return st;
   }
 
   async mergeTree(repoKey: string, base: string, head: string): Promise<{ tree: string | null }> {

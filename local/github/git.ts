@@ -146,6 +146,20 @@ export class BareRepo {
     return m;
   }
 
+  /** Tips of several branches with one process (missing branches are absent from the map). */
+  async branchShas(branches: string[]): Promise<Map<string, string>> {
+    const wanted = branches.filter((b) => validRefName(`refs/heads/${b}`));
+    const out = new Map<string, string>();
+    if (wanted.length === 0) return out;
+    const text = await this.text(["for-each-ref", "--format=%(objectname) %(refname)", ...wanted.map((b) => `refs/heads/${b}`)]);
+    for (const line of text.split("\n")) {
+      const i = line.indexOf(" ");
+      const name = line.slice(i + 1).replace(/^refs\/heads\//, "");
+      if (i > 0 && wanted.includes(name)) out.set(name, line.slice(0, i));
+    }
+    return out;
+  }
+
   async refSha(ref: string): Promise<string | null> {
     if (!validRefName(ref)) return null;
     const r = await this.git(["rev-parse", "--verify", "--quiet", ref], { allowFail: true });

@@ -27,14 +27,30 @@ const compiled = new Map<string, ValidateFunction>();
 
 const WIDE = new Set(["path", "ref", "basehead", "branch", "tree_sha"]);
 
+function newAjv(allErrors: boolean): Ajv {
+  const a = new Ajv({ strict: false, allErrors, logger: false, validateSchema: false });
+  addFormats(a);
+  a.addSchema(rest as unknown as Json, "rest");
+  a.addSchema(hooks as unknown as Json, "hooks");
+  return a;
+}
+
+let ajvAll: Ajv | undefined;
+/** Every error for a failed validation (compiled only when something failed). */
+function explain(ref: string, data: unknown): string {
+  ajvAll ??= newAjv(true);
+  const v = ajvAll.compile({ $ref: ref });
+  v(data);
+  return describe(v.errors, data);
+}
+
 function load(): Ajv {
   if (ajv) return ajv;
   rest = normalizeNullable(JSON.parse(readFileSync(REST_FILE, "utf8"))) as Spec;
   hooks = JSON.parse(readFileSync(HOOKS_FILE, "utf8")) as { webhooks: Record<string, Json> };
-  ajv = new Ajv({ strict: false, allErrors: true, logger: false, validateSchema: false });
-  addFormats(ajv);
-  ajv.addSchema(rest as unknown as Json, "rest");
-  ajv.addSchema(hooks as unknown as Json, "hooks");
+  // Stop at the first error (much less generated code to compile); a failure is re-checked
+  // with allErrors by `explain` for a full report.
+  ajv = newAjv(false);
   templates = Object.keys(rest.paths).map((p) => ({
     path: p,
     literal: p.replace(/\{[^}]+\}/g, "").length,
@@ -137,8 +153,9 @@ export function checkResponse(method: string, apiPath: string, status: number, b
     if (status === 204 && body !== null && body !== undefined && body !== "") throw new ContractError(`${method} ${apiPath} → 204 with a body`);
     return;
   }
-  const v = compile(`${op.template} ${method} ${status}`, `${pointer}/content/application~1json/schema`);
-  if (!v(body)) throw new ContractError(`${method} ${apiPath} → ${status} does not match ${op.template}:\n  ${describe(v.errors, body)}`);
+  const ref = `${pointer}/content/application~1json/schema`;
+  const v = compile(`${op.template} ${method} ${status}`, ref);
+  if (!v(body)) throw new ContractError(`${method} ${apiPath} → ${status} does not match ${op.template}:\n  ${explain(ref, body)}`);
 }
 
 /** Throws ContractError if a webhook payload does not match the published schema for event(.action). */
@@ -148,6 +165,7 @@ export function checkWebhook(event: string, payload: Json): void {
   const action = typeof payload.action === "string" ? payload.action.replace(/_/g, "-") : null;
   const key = action && hooks!.webhooks[`${base}-${action}`] ? `${base}-${action}` : base;
   if (!hooks!.webhooks[key]) throw new ContractError(`webhook ${event}${action ? "." + action : ""}: no schema published`);
-  const v = compile(`hook ${key}`, `hooks#/webhooks/${ptr(key)}/post/requestBody/content/application~1json/schema`);
-  if (!v(payload)) throw new ContractError(`webhook ${key} payload does not match its schema:\n  ${describe(v.errors, payload)}`);
+  const ref = `hooks#/webhooks/${ptr(key)}/post/requestBody/content/application~1json/schema`;
+  const v = compile(`hook ${key}`, ref);
+  if (!v(payload)) throw new ContractError(`webhook ${key} payload does not match its schema:\n  ${explain(ref, payload)}`);
 }

@@ -156,6 +156,7 @@ describe("pull requests", () => {
     expect(pr.head.sha).toBe(headSha);
     expect(pr.mergeable).toBe(true);
     expect(pr.mergeable_state).toBe("clean");
+    expect([pr.commits, pr.additions, pr.deletions, pr.changed_files]).toEqual([1, 1, 0, 1]);
     const dup = await statusOf(alice.pulls.create({ owner, repo, title: "again", head: "feature-a", base: "main" }));
     expect(dup.status).toBe(422);
     const { data: listed } = await alice.pulls.list({ owner, repo, head: "acme:feature-a", state: "open" });
