@@ -13,7 +13,8 @@
  * const h = discord.driver.runCommand({ user: "alice", channel: "general", name: "ping" });
  * const reply = await h.reply();                   // after reply(), or deferReply()+editReply()/followUp()
  * await h.followUps(2); await h.edits(1);          // wait for ≥2 follow-ups / ≥1 @original edit
- * discord.driver.clickButton({ user: "bob", message: reply, customId: "vote:yes" });
+ * const click = discord.driver.clickButton({ user: "bob", message: reply, customId: "vote:yes" });
+ * await discord.driver.submitModal({ user: "bob", to: click, values: { title: "…" } });   // after the bot's showModal
  * await discord.driver.autocomplete({ user: "alice", channel: "general", name: "plugin", focused: "name", options: { name: "da" } }).choices();
  * discord.driver.selectOption({ user: "bob", message: reply, customId: "pick", values: ["a"] });
  * discord.driver.react({ user: "bob", message: reply, emoji: "👍" });  // MESSAGE_REACTION_ADD
@@ -30,6 +31,8 @@
  * - Seed (default): guild "Ouro Local" with channels `general`, `requests`; roles `admin` (Administrator),
  *   `maintainer`, `member`; users `alice`, `bob` (member), `admin` (admin). `discord.guild` has ids by name.
  * - Users/channels/roles are referenced by name or id; channel `"dm"` is the user's DM with the bot.
+ *   `createUser`, `addMember`, `createRole`, `createChannel`, `createGuild` change the world while the bot runs
+ *   (with the gateway events Discord would send).
  * - `runCommand` types options from the registered definition (integers, booleans, users/channels/roles
  *   by name → ids + `resolved`), refuses unknown/missing options and commands hidden by `default_member_permissions`.
  * - Every await times out (default 5 s, `timeoutMs` per call) with an error saying what the bot did instead.
