@@ -37,6 +37,9 @@ export const envSchema = z.object({
   OURO_HEALTH_HOST: z.string().default("127.0.0.1"),
   OURO_PLUGIN_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(2500),
   OURO_VERSION: optionalString,
+  /** Set by the deploy hook: this process's release and the handover file (core/handover-gate.ts). */
+  OURO_RELEASE: optionalString,
+  OURO_HANDOVER_FILE: optionalString,
 });
 
 export interface BotConfig {
@@ -53,6 +56,8 @@ export interface BotConfig {
   health: { port: number; host: string };
   pluginTimeoutMs: number;
   version?: string;
+  /** Zero-drop deploys: which events this process answers (absent: all). */
+  handover?: { release: string; file: string };
 }
 
 /** Parses `process.env`-like input; throws one readable error listing every bad variable. */
@@ -75,5 +80,6 @@ export function configFromEnv(env: Record<string, string | undefined>): BotConfi
     health: { port: e.OURO_HEALTH_PORT, host: e.OURO_HEALTH_HOST },
     pluginTimeoutMs: e.OURO_PLUGIN_TIMEOUT_MS,
     version: e.OURO_VERSION,
+    handover: e.OURO_RELEASE && e.OURO_HANDOVER_FILE ? { release: e.OURO_RELEASE, file: e.OURO_HANDOVER_FILE } : undefined,
   };
 }

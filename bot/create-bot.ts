@@ -19,6 +19,7 @@ import { createLogger, type Logger } from "./core/logger.ts";
 import { coreCommands } from "./commands/index.ts";
 import { events } from "./events/index.ts";
 import type { BotContext } from "./core/context.ts";
+import { handoverGate } from "./core/handover-gate.ts";
 
 export interface BotOptions {
   /** Defaults to the registry in bot/plugins/index.ts. */
@@ -87,11 +88,16 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
     report: (r) => appLink.reportError(r),
     version: config.version,
   });
-  const progress = new ProgressBoard(client, memory, log, (guildId) =>
-    sharding ? sharding.ids.includes(guildId ? ShardClientUtil.shardIdForGuildId(guildId, sharding.count) : 0) : true,
+  const handover = handoverGate(config.handover?.release, config.handover?.file);
+  // Progress edits go to the guild's shard, and during a deploy to the process owning the present.
+  const progress = new ProgressBoard(
+    client,
+    memory,
+    log,
+    (guildId) => handover.ownsNow() && (sharding ? sharding.ids.includes(guildId ? ShardClientUtil.shardIdForGuildId(guildId, sharding.count) : 0) : true),
   );
   const conversation = new Conversation({ model: config.model, memory, runner, settings, log, ...opts.conversation });
-  const context: BotContext = { client, config, settings, memory, appLink, permissions, runner, metrics, progress, conversation, log, startedAt: Date.now() };
+  const context: BotContext = { client, config, settings, memory, appLink, permissions, runner, metrics, progress, conversation, log, handover, startedAt: Date.now() };
 
   for (const e of events) {
     const handler = (...args: unknown[]) => void (e.execute as (ctx: BotContext, ...a: unknown[]) => unknown)(context, ...args);

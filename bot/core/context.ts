@@ -10,6 +10,7 @@ import type { BotMetrics } from "../health/metrics.ts";
 import type { ProgressBoard } from "../progress/board.ts";
 import type { Conversation } from "../conversation/conversation.ts";
 import type { Logger } from "./logger.ts";
+import type { HandoverGate } from "./handover-gate.ts";
 
 export interface BotContext {
   client: Client;
@@ -23,5 +24,7 @@ export interface BotContext {
   progress: ProgressBoard;
   conversation: Conversation;
   log: Logger;
+  /** During a deploy: whether this process answers a given event. */
+  handover: HandoverGate;
   startedAt: number;
 }

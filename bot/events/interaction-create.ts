@@ -89,6 +89,8 @@ async function button(interaction: ButtonInteraction, ctx: BotContext): Promise<
 export const event = defineEvent({
   name: Events.InteractionCreate,
   async execute(ctx, interaction: Interaction) {
+    // During a deploy the other release's process may own this one (core/handover-gate.ts).
+    if (!ctx.handover.owns(interaction.id)) return;
     const started = performance.now();
     let label = "other";
     let outcome = "ignored";

@@ -30,6 +30,7 @@ export const event = defineEvent({
   name: Events.MessageCreate,
   async execute(ctx, message: Message) {
     if (message.author.bot || message.system) return;
+    if (!ctx.handover.owns(message.id)) return; // the other release's process answers it
     try {
       if (await responders(message, ctx)) return;
       const me = ctx.client.user;

@@ -38,7 +38,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(o: { model?: boolean; bot?: BotOptions; pluginTimeoutMs?: number } = {}): Promise<Harness> {
+export async function startHarness(o: { model?: boolean; bot?: BotOptions; pluginTimeoutMs?: number; handover?: BotConfig["handover"] } = {}): Promise<Harness> {
   const discord = await startDiscord();
   const app = await startFakeApp();
   const openai = o.model ? await startOpenAI() : undefined;
@@ -55,6 +55,7 @@ export async function startHarness(o: { model?: boolean; bot?: BotOptions; plugi
     health: { port: 0, host: "127.0.0.1" },
     pluginTimeoutMs: o.pluginTimeoutMs ?? 300,
     version: "test-version",
+    handover: o.handover,
   };
   const logger = createLogger(process.env.LOG_LEVEL ?? "silent");
   await deployCommands({ token: config.discordToken, api: config.discordApi, applicationId: config.applicationId, guildId: config.guildId, dataDir, plugins: o.bot?.plugins });
