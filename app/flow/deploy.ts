@@ -11,7 +11,7 @@ export async function markMerged(eng: Engine, id: string, mergeSha: string, log:
   await eng.withLock(id, async () => {
     let c = eng.store.change(id);
     if (!c) return;
-    if (OPEN.includes(c.state)) {
+    if (OPEN.includes(c.state) || (c.state === "failed" && c.prNumber)) {
       eng.store.audit(c.id, "merged", { pr: c.prNumber, sha: mergeSha });
       c = (await eng.move(c, "merged", `merged as ${mergeSha.slice(0, 7)}; deploying`, { mergeSha }))!;
     }

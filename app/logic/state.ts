@@ -12,7 +12,7 @@ const EDGES: Record<ChangeState, readonly ChangeState[]> = {
   review: ["checks", "merged", "failed", "queued"],
   merged: ["deployed", "rolled-back", "failed"],
   deployed: ["rolled-back"],
-  failed: ["queued", "rolled-back"],
+  failed: ["queued", "merged", "rolled-back"], // a human may still merge a PR whose checks failed
   "rolled-back": [],
 };
 

@@ -112,6 +112,15 @@ describe("circuit breaker", () => {
     const events = w.app.store.auditOf(held.id).map((a) => a.event);
     expect(events).toContain("breaker.closed");
   });
+
+  it("a human may still merge a PR whose checks failed: merge is approval, it deploys", async () => {
+    const failed = w.app.store.recentChanges(50).find((c) => c.text === "docs: will fail one")!;
+    expect(failed.state).toBe("failed");
+    await w.gh.driver.user("carol").merge(REPO, failed.prNumber!);
+    await w.settle();
+    expect(change(failed.id).state).toBe("merged");
+    expect(change(failed.id).deploymentId).toBeTruthy();
+  });
 });
 
 describe("rate limits", () => {

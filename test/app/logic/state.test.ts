@@ -14,6 +14,7 @@ describe("change state machine", () => {
   });
   it("lets a failed change be retried", () => {
     expect(canMove("failed", "queued")).toBe(true);
+    expect(canMove("failed", "merged")).toBe(true); // a human merged it anyway
     expect(isActive("failed")).toBe(false);
     expect(isActive("checks")).toBe(true);
   });
