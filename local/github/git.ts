@@ -128,6 +128,20 @@ export class BareRepo {
     return r.code === 0 ? r.stdout.toString().trim() : null;
   }
 
+  /** Types of many objects with one process (`cat-file --batch-check`); null for missing. */
+  async objectTypes(shas: string[]): Promise<(string | null)[]> {
+    const valid = shas.map((x) => /^[0-9a-f]{4,40}$/.test(x));
+    const asked = shas.filter((_, i) => valid[i]);
+    if (asked.length === 0) return shas.map(() => null);
+    const lines = (await this.git(["cat-file", "--batch-check=%(objecttype)"], { input: asked.join("\n") + "\n" })).stdout.toString("utf8").split("\n");
+    let k = 0;
+    return shas.map((_, i) => {
+      if (!valid[i]) return null;
+      const t = lines[k++]?.trim() ?? "";
+      return /^(blob|tree|commit|tag)$/.test(t) ? t : null;
+    });
+  }
+
   async objectType(sha: string): Promise<string | null> {
     if (!/^[0-9a-f]{4,40}$/.test(sha)) return null;
     const r = await this.git(["cat-file", "-t", sha], { allowFail: true });

@@ -136,13 +136,15 @@ export function registerGitDataRoutes(r: Router, core: Core): void {
       } else if (e.sha === null) {
         changes.push({ path, sha: null });
       } else if (typeof e.sha === "string" && SHA_RE.test(e.sha)) {
-        if (type !== "commit") {
-          const t = await rp.git.objectType(e.sha);
-          if (t !== type) throw invalid(`Invalid request.\n\n${e.sha} is not a valid ${type}`, "tree.sha", "invalid", "Tree");
-        }
         changes.push({ path, mode, type, sha: e.sha });
       } else throw invalid(`Invalid request.\n\nEither "sha" or "content" must be supplied for ${path}.`, "tree", "missing_field", "Tree");
     }
+    // referenced objects must exist with the stated type (one git call for all of them)
+    const referenced = changes.map((c, i) => ({ c, i })).filter(({ c, i }) => c.sha && c.type !== "commit" && !contents.some((x) => x.index === i));
+    const types = await rp.git.objectTypes(referenced.map(({ c }) => c.sha as string));
+    referenced.forEach(({ c }, k) => {
+      if (types[k] !== c.type) throw invalid(`Invalid request.\n\n${c.sha} is not a valid ${c.type}`, "tree.sha", "invalid", "Tree");
+    });
     // every inline `content` becomes a blob in one git call
     const shas = await rp.git.hashMany(contents.map((c) => c.content));
     contents.forEach((c, k) => (changes[c.index].sha = shas[k]));
@@ -164,8 +166,9 @@ export function registerGitDataRoutes(r: Router, core: Core): void {
     const message = str(ctx.body, "message", true);
     const tree = str(ctx.body, "tree", true);
     const parents = strArray(ctx.body, "parents") ?? [];
-    if (!SHA_RE.test(tree) || (await rp.git.objectType(tree)) !== "tree") throw invalid("Tree SHA does not exist", "tree");
-    for (const p of parents) if (!SHA_RE.test(p) || (await rp.git.objectType(p)) !== "commit") throw invalid("Parent SHA does not exist or is not a commit object", "parents");
+    const [treeType, ...parentTypes] = await rp.git.objectTypes([tree, ...parents].map((x) => (SHA_RE.test(x) ? x : "")));
+    if (treeType !== "tree") throw invalid("Tree SHA does not exist", "tree");
+    if (parentTypes.some((t) => t !== "commit")) throw invalid("Parent SHA does not exist or is not a commit object", "parents");
     const author = identityFrom(core, ctx, "author");
     const committer = identityFrom(core, ctx, "committer", author);
     const sha = await rp.git.commitTree(tree, parents, message, author, committer);

@@ -145,6 +145,13 @@ describe("git data", () => {
     expect(badRef.status).toBe(422);
     const badPath = await statusOf(alice.git.createTree({ owner, repo, tree: [{ path: "../escape", mode: "100644", type: "blob", content: "x" }] }));
     expect(badPath.status).toBe(422);
+    const missingBlob = await statusOf(alice.git.createTree({ owner, repo, tree: [{ path: "x", mode: "100644", type: "blob", sha: "e".repeat(40) }] }));
+    expect(missingBlob.status).toBe(422);
+    const { data: t } = await alice.git.createTree({ owner, repo, tree: [{ path: "x", mode: "100644", type: "blob", content: "x" }] });
+    const wrongType = await statusOf(alice.git.createTree({ owner, repo, tree: [{ path: "y", mode: "100644", type: "blob", sha: t.sha }] }));
+    expect(wrongType.status).toBe(422);
+    const badParent = await statusOf(alice.git.createCommit({ owner, repo, message: "x", tree: t.sha, parents: [t.sha] }));
+    expect(badParent.status).toBe(422);
     expect(await gh.driver.branchSha("acme/bot", "main")).toBe(before);
   });
 });
