@@ -36,6 +36,8 @@ const schemas = {
     timeoutMs: z.number().int().positive().max(120_000).optional(),
   }),
   modal: z.object({ user: z.string(), interaction: z.string(), values: z.record(z.string(), z.string()), wait: waitFor, timeoutMs: z.number().int().positive().max(120_000).optional() }),
+  editMessage: z.object({ user: z.string(), content: z.string().min(1).max(2000) }),
+  deleteMessage: z.object({ user: z.string() }),
   say: z.object({ user: z.string(), channel: z.string(), content: z.string().min(1).max(2000), guild: z.string().optional(), replyTo: z.string().optional() }),
   waitMessage: z.object({
     channel: z.string(),
@@ -80,6 +82,8 @@ export function createDriverHttp(driver: Driver): (req: IncomingMessage, res: Se
     ["GET", /^\/channels\/([^/]+)\/messages$/, (_b, m, q) => driver.messages(decodeURIComponent(m[1]), { user: q.get("user") ?? undefined })],
     ["POST", /^\/messages$/, (b) => driver.say(parse(schemas.say, b))],
     ["GET", /^\/messages\/(\d+)$/, (_b, m) => driver.message(m[1]) ?? Promise.reject(new BadInput(`unknown message ${m[1]}`))],
+    ["POST", /^\/messages\/(\d+)\/edit$/, (b, m) => driver.editMessage({ ...parse(schemas.editMessage, b), message: m[1] })],
+    ["POST", /^\/messages\/(\d+)\/delete$/, (b, m) => (driver.deleteMessage({ ...parse(schemas.deleteMessage, b), message: m[1] }), { ok: true })],
     ["GET", /^\/threads$/, (_b, _m, q) => driver.threads(q.get("parent") ?? undefined)],
     ["GET", /^\/commands$/, (_b, _m, q) => driver.commands(q.get("guild") ?? undefined)],
     ["GET", /^\/sessions$/, () => driver.sessions()],

@@ -8,7 +8,7 @@ import type { Gateway } from "./gateway.ts";
 import type { InteractionCtx, OptionValue } from "./interactions.ts";
 import { createAutocompleteInteraction, createButtonInteraction, createCommandInteraction, createModalSubmitInteraction, createSelectInteraction } from "./interactions.ts";
 import { react } from "./reactions.ts";
-import { createMessage, isThread } from "./messages.ts";
+import { createMessage, deleteMessage, editMessage, isThread } from "./messages.ts";
 import { openDm } from "./dm.ts";
 import { addMember, createChannel, createRole, createUser, guildView, seed } from "./seed.ts";
 import type { GuildView, SeedSpec } from "./seed.ts";
@@ -230,6 +230,24 @@ export class Driver {
     if (channel.guild_id && !this.#store.guilds.get(channel.guild_id)?.members[user.id]) throw new Error(`${user.username} is not a member of that guild`);
     if (channel.type === ChannelType.DM && !channel.recipient_ids?.includes(user.id)) throw new Error(`${user.username} is not in that DM`);
     return createMessage(this.#ctx, { channel, author: user, body: { content: input.content, ...(input.replyTo ? { message_reference: { message_id: input.replyTo } } : {}) } });
+  }
+
+  /** A user edits their own message (MESSAGE_UPDATE). */
+  editMessage(input: { user: string; message: string; content: string }): MessageRec {
+    const msg = this.#ownMessage(input.user, input.message);
+    if (input.content.length === 0 || input.content.length > 2000) throw new Error("content must be 1–2000 characters");
+    return editMessage(this.#ctx, msg, { content: input.content });
+  }
+  /** A user deletes their own message (MESSAGE_DELETE). */
+  deleteMessage(input: { user: string; message: string }): void {
+    deleteMessage(this.#ctx, this.#ownMessage(input.user, input.message));
+  }
+  #ownMessage(userRef: string, id: string): MessageRec {
+    const user = this.user(userRef);
+    const msg = this.#store.messages.get(id);
+    if (!msg) throw new Error(`unknown message ${id}`);
+    if (msg.author.id !== user.id) throw new Error(`${user.username} did not write message ${id}`);
+    return msg;
   }
 
   // ---- awaiting the bot ----

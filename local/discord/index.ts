@@ -41,7 +41,7 @@
  *   messages are not dispatched nor listed; a thread started from a message has the message's id.
  * - Driver over HTTP at `discord.driverUrl` (`/_driver`): GET `/`, `/guild`, `/channels/:ref/messages`, `/threads`,
  *   `/commands`, `/sessions`, `/interactions/:id`, `/messages/:id`; POST `/users`, `/members`, `/roles`, `/channels`,
- *   `/messages` (say), `/commands/run`, `/buttons/click`, `/selects/choose`, `/modals/submit` (`wait`: none|response|reply|followup|edit),
+ *   `/messages` (say), `/messages/:id/edit`, `/messages/:id/delete`, `/commands/run`, `/buttons/click`, `/selects/choose`, `/modals/submit` (`wait`: none|response|reply|followup|edit),
  *   `/commands/autocomplete`, `/reactions`,
  *   `/wait/message`, `/wait/thread`, `/ratelimit`, `/gateway/reconnect`, `/gateway/invalidate`.
  * - `dataDir` persists state (JSON, atomic) across restarts; CLI: `npm run local -- discord --port N [--data DIR]`.

@@ -103,6 +103,20 @@ describe("discord.js, more", () => {
     expect((await reply).channel_id).toBe(second.channels.lobby);
   });
 
+  it("users edit and delete their messages (MESSAGE_UPDATE / MESSAGE_DELETE)", async () => {
+    const said = discord.driver.say({ user: "alice", channel: "general", content: "frist" });
+    const updated = once(client, Events.MessageUpdate);
+    discord.driver.editMessage({ user: "alice", message: said.id, content: "first" });
+    const [, after] = await updated;
+    expect(after.id).toBe(said.id);
+    expect(after.editedTimestamp).not.toBeNull();
+    expect(() => discord.driver.editMessage({ user: "bob", message: said.id, content: "mine now" })).toThrow(/did not write/);
+    const deleted = once(client, Events.MessageDelete);
+    discord.driver.deleteMessage({ user: "alice", message: said.id });
+    expect((await deleted)[0].id).toBe(said.id);
+    expect(discord.driver.message(said.id)).toBeUndefined();
+  });
+
   it("DMs a user (POST /users/@me/channels) and fetches members over REST", async () => {
     const alice = await client.users.fetch(discord.guild.users.alice);
     await alice.send("your export is ready");

@@ -152,6 +152,8 @@ describe("driver", () => {
     expect(await post("/nope", {})).toMatchObject({ status: 404 });
     const said = await post("/messages", { user: "alice", channel: "general", content: "hi" });
     expect(said.body).toMatchObject({ content: "hi" });
+    expect((await post(`/messages/${String(said.body.id)}/edit`, { user: "alice", content: "hi!" })).body).toMatchObject({ content: "hi!" });
+    expect(await post(`/messages/${String(said.body.id)}/delete`, { user: "bob" })).toMatchObject({ status: 400, body: { error: expect.stringMatching(/did not write/) } });
     const state = (await (await fetch(`${discord.driverUrl}/`)).json()) as { guild: { id: string }; sessions: unknown[] };
     expect(state.guild.id).toBe(discord.guild.id);
     expect(state.sessions).toHaveLength(1);
