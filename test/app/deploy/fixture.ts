@@ -25,7 +25,7 @@ export interface DeployFixture {
   /** A lockfile npm cannot read: the install fails. */
   brokenInstall: string;
   /** base, hello and crashWhenLive with the handover gate wired into the bot (what the lead is asked to wire). */
-  gated: { base: string; hello: string; crashSoonAfter: string };
+  gated: { base: string; hello: string; crashSoonAfter: string; pingFails: string };
   cleanup(): void;
 }
 
@@ -112,8 +112,14 @@ export function makeDeployFixture(): DeployFixture {
   write("bot/plugins/index.ts", `import "./crash-when-live.ts";\n${registry}`);
   write("bot/plugins/crash-when-live.ts", crashWhenLive(1500));
   const gatedCrash = commit("gated: crash 1.5 s after going live");
+  branchFrom("gated-ping-fails", gatedBase);
+  const ping = readFileSync(join(dir, "bot/plugins/ping/index.ts"), "utf8");
+  const failing = ping.replace(/async execute\(interaction\) \{/, 'async execute(interaction) {\n        if (interaction.id) throw new Error("ping is broken");');
+  if (failing === ping) throw new Error("fixture: could not break bot/plugins/ping/index.ts");
+  write("bot/plugins/ping/index.ts", failing);
+  const pingFails = commit("gated: /ping throws");
   git(dir, "checkout", "-q", "main");
-  return { dir, base, hello, crashAtStart, crashWhenLive: crashLive, crashSoonAfter: crashSoon, brokenInstall, gated: { base: gatedBase, hello: gatedHello, crashSoonAfter: gatedCrash }, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
+  return { dir, base, hello, crashAtStart, crashWhenLive: crashLive, crashSoonAfter: crashSoon, brokenInstall, gated: { base: gatedBase, hello: gatedHello, crashSoonAfter: gatedCrash, pingFails }, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
 }
 
 /** The environment a deployed bot needs against the stand-in (the app link points nowhere: the bot keeps retrying it). */
