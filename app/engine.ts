@@ -240,7 +240,10 @@ export class Engine {
     const p = await this.policy();
     const held = (reason: string) => this.holdQueued(queued, reason);
     if (this.stopped(p)) return held("emergency stop: no new pull requests until /ouro resume");
-    if (!breaker.allowsWork(this.breakerState(), this.now(), p.policy.circuitBreaker)) return held("circuit breaker open: no new pull requests for now");
+    const b = this.breakerNow(p.policy.circuitBreaker);
+    if (b.state === "open") return held("circuit breaker open: no new pull requests for now");
+    // Half-open is probation: one change at a time until enough of them succeed.
+    if (b.state === "half-open" && this.store.countOpenPrs() > 0) return held("circuit breaker half-open: one change at a time");
     const windowStart = this.now() - p.policy.rateLimits.burst.windowSeconds * 1000;
     const ok = mayStart(this.store.countOpenPrs(), this.store.startsSince(windowStart), this.now(), p.policy.rateLimits);
     if (!ok.ok) return held(ok.reason);

@@ -95,10 +95,16 @@ describe("circuit breaker", () => {
     expect(await dashboard()).toContain("Circuit breaker: 🔴 open (2 failures");
   });
 
-  it("after the cool-off it is half-open: work starts again; a deployed success closes it", async () => {
+  it("after the cool-off it is half-open: one change at a time; a deployed success closes it", async () => {
+    const open = w.app.store.recentChanges(50).find((c) => c.text === "docs: during the stop")!;
+    expect(open.state).toBe("checks"); // an open PR from before: probation waits for it
     w.clock.now += 61_000;
     await w.app.reconcile();
     await w.settle();
+    expect(w.app.store.recentChanges(50).find((c) => c.text === "docs: while open")).toMatchObject({ state: "queued", reason: "circuit breaker half-open: one change at a time" });
+    await w.check(open.headSha!, "success"); // it merges (half-open allows automerge), the slot frees
+    await w.settle();
+    expect(change(open.id).state).toBe("merged");
     const held = w.app.store.recentChanges(50).find((c) => c.text === "docs: while open")!;
     expect(held.state).toBe("checks");
     expect(appStatusSchema.parse((await w.api("GET", "/status")).body).circuitBreaker.state).toBe("half-open");
