@@ -128,7 +128,8 @@ export async function startWorld(opts: { policy?: Record<string, unknown>; write
   const clock = { now: Date.now() };
   const logger = pino({ level: process.env.OURO_TEST_LOG ?? "silent" });
   const launch = async (writer: ChangeWriter) => {
-    const app = await startApp({ config, writer, now: () => clock.now, logger });
+    // The timer's reconcile is run explicitly by the tests (w.app.reconcile()), never by surprise.
+    const app = await startApp({ config, writer, now: () => clock.now, logger, tickMs: 3_600_000 });
     gh.setWebhook(reg.appId, `${app.url}${config.webhookPath}`);
     return app;
   };
