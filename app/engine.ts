@@ -21,6 +21,7 @@ import { PolicyCache } from "./policy.ts";
 import type { EffectivePolicy } from "./policy.ts";
 import type { ChangeRow, Store } from "./store.ts";
 import type { ChangeWriter } from "./writer.ts";
+import type { FeedbackItem } from "./agent/index.ts";
 
 export interface EngineDeps {
   store: Store;
@@ -110,6 +111,21 @@ export class Engine {
 
   policy(): Promise<EffectivePolicy> {
     return this.client().then((c) => this.policies.get(c));
+  }
+
+  // ── learning from feedback ──────────────────────────────────────────
+  /** Remembers what happened to a change, for the agent's later runs. */
+  feedback(c: ChangeRow, kind: FeedbackItem["kind"], text: string): void {
+    this.store.audit(c.id, "feedback", { kind, request: c.text.slice(0, 500), text: text.slice(0, 1000), ...(c.risk ? { verdict: `risk ${c.risk}` } : {}) });
+  }
+  /** The latest feedback items, newest first. */
+  recentFeedback(limit = 10): FeedbackItem[] {
+    return this.store.auditEvents("feedback", limit).map((a) => ({
+      kind: a.detail.kind as FeedbackItem["kind"],
+      request: String(a.detail.request ?? ""),
+      text: String(a.detail.text ?? ""),
+      ...(typeof a.detail.verdict === "string" ? { verdict: a.detail.verdict } : {}),
+    }));
   }
 
   // ── switches ────────────────────────────────────────────────────────

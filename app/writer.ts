@@ -3,7 +3,7 @@
 // that commits a fixed change.
 import type { ChangeRequest as LinkRequest } from "../bot/app-link/protocol.ts";
 import { runAgent, runFollowUp } from "./agent/index.ts";
-import type { AgentLogger } from "./agent/index.ts";
+import type { AgentLogger, FeedbackItem } from "./agent/index.ts";
 import type OpenAI from "openai";
 
 /** What the agent is given: its own strict request shape (ids and names already safe). */
@@ -21,6 +21,8 @@ export interface WriteJob {
   baseRef: string;
   /** Set for a follow-up: new commits on the existing branch (fetched into the clone). */
   followUp?: { branch: string; text: string };
+  /** What happened to earlier changes (rejections, rollbacks, review comments, CI failures). */
+  feedback: FeedbackItem[];
   log: AgentLogger;
 }
 
@@ -35,7 +37,7 @@ export function agentWriter(model?: { client: OpenAI; model?: string }): ChangeW
       ? model
         ? await runFollowUp(job.request, { repoDir: job.repoDir, baseRef: job.baseRef, model, branch: job.followUp.branch, item: { kind: "review-comment", text: job.followUp.text }, logger: job.log })
         : { ok: false as const, report: { tried: [], reason: "follow-ups need a model (set OPENAI_API_KEY); open a new request instead" } }
-      : await runAgent(job.request, { repoDir: job.repoDir, baseRef: job.baseRef, model, logger: job.log });
+      : await runAgent(job.request, { repoDir: job.repoDir, baseRef: job.baseRef, model, feedback: job.feedback, logger: job.log });
     if (!res.ok) return { ok: false, reason: res.report.reason };
     return { ok: true, commit: res.commit, title: res.title, body: res.body };
   };

@@ -37,6 +37,7 @@ export async function closedUnmerged(eng: Engine, id: string, log: Logger): Prom
     const p = await eng.policy();
     eng.store.audit(c.id, "pr.closed", { pr: c.prNumber });
     eng.breakerFailure(p.policy.circuitBreaker, c.id, `#${c.prNumber} closed without merging`);
+    eng.feedback(c, "rejected", "a reviewer closed the pull request without merging it");
     log.info("pull request closed without merging");
     await eng.move(c, "failed", "the pull request was closed without merging");
   });
@@ -144,6 +145,7 @@ export async function rollback(eng: Engine, id: string, by: string, reason: stri
     });
     eng.store.audit(rid, "request", { source: "rollback", by, reason, revertOf: c.id });
     eng.store.audit(c.id, "rollback.requested", { by, reason, revert: rid });
+    eng.feedback(c, "rolled-back", reason);
     if (opts.countFailure ?? true) {
       eng.breakerFailure((await eng.policy()).policy.circuitBreaker, c.id, `${c.id} rolled back by ${by}`);
       // The fast path: the deploy hook puts the previous release back now; the revert PR

@@ -45,6 +45,7 @@ export async function gate(eng: Engine, id: string, log: Logger): Promise<void> 
           eng.store.setKey(key, c.id);
           eng.store.audit(c.id, "checks.failed", { sha: pull.headSha, summary: checks.summary });
           eng.breakerFailure(p.policy.circuitBreaker, c.id, `checks failed on #${c.prNumber}`);
+          eng.feedback(c, "ci-failure", `checks ${checks.summary}`);
         }
         await eng.move(c, "failed", `checks ${checks.summary}; comment \`/ouro <what to fix>\` for a follow-up or \`/ouro retry\``);
         return null;

@@ -71,7 +71,7 @@ async function writeChange(eng: Engine, c: ChangeRow, dir: string, log: Logger):
     text: c.text,
     ...(stored.recipe ? { recipe: stored.recipe } : {}),
   };
-  const res = await eng.writer({ request, repoDir, baseRef: base.sha, followUp, log: { info: (o, m) => log.info(o, m), warn: (o, m) => log.warn(o as object, m) } });
+  const res = await eng.writer({ request, repoDir, baseRef: base.sha, followUp, feedback: eng.recentFeedback(), log: { info: (o, m) => log.info(o, m), warn: (o, m) => log.warn(o as object, m) } });
   if (!res.ok) {
     eng.store.audit(c.id, "agent.failed", { reason: res.reason });
     await eng.move(eng.store.change(c.id)!, "failed", `the agent could not make this change: ${res.reason}`);

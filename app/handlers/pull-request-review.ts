@@ -8,6 +8,8 @@ export function registerPullRequestReview(app: Probot, eng: Engine): void {
   handle(app, eng, ["pull_request_review.submitted", "pull_request_review.dismissed"], async (context, log) => {
     const c = eng.store.changeByPr(context.payload.pull_request.number);
     if (!c) return;
+    const review = context.payload.review;
+    if (context.payload.action === "submitted" && review.state === "changes_requested" && review.body) eng.feedback(c, "review-comment", review.body);
     await gate(eng, c.id, log.child({ changeId: c.id }));
   });
 }

@@ -34,7 +34,10 @@ async function git(cwd: string, ...args: string[]): Promise<string> {
  * with its test (low); "untested" → a plugin without a test (needs review); "broken" → the
  * writer reports a failure.
  */
+export const writerJobs: WriteJob[] = [];
+
 export const fixedWriter: ChangeWriter = async (job: WriteJob) => {
+  writerJobs.push(job);
   const { repoDir, request } = job;
   if (/broken/.test(request.text)) return { ok: false, reason: "the fixed writer was asked to fail" };
   if (job.followUp) await git(repoDir, "checkout", "-q", job.followUp.branch);

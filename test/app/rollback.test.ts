@@ -2,7 +2,7 @@
 // deployment; a crash while the agent works, and a restart while CI runs, resume from the store.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChangeWriter } from "../../app/writer.ts";
-import { actor, fixedWriter, REPO, startWorld } from "./harness.ts";
+import { actor, fixedWriter, REPO, startWorld, writerJobs } from "./harness.ts";
 import type { World } from "./harness.ts";
 
 let w: World;
@@ -119,6 +119,12 @@ describe("revert pull requests", () => {
     expect(change(b.id).state).toBe("deployed");
     expect(change(a.id)).toMatchObject({ state: "deployed" });
     expect(change(a.id).reason).toMatch(/superseded/);
+  });
+
+  it("what happened to earlier changes reaches the agent's next run as feedback", () => {
+    const feedback = writerJobs.at(-1)!.feedback;
+    expect(feedback).toEqual(expect.arrayContaining([expect.objectContaining({ kind: "rolled-back", request: "docs: this one breaks production", text: "deployment failed: health gate failed" })]));
+    expect(feedback.some((f) => f.kind === "rolled-back" && f.request === "docs: something to revert")).toBe(true);
   });
 
   it("an unmerged change cannot be reverted: a clear answer, nothing made", async () => {
