@@ -166,6 +166,16 @@ export class Core {
     this.store.save();
   }
 
+  /**
+   * GitHub refuses an App without the `workflows` permission any change to .github/workflows.
+   * `sha` is the new tip; `base` limits the check to commits not in base (else: in no ref).
+   */
+  async assertWorkflowsAllowed(auth: Auth, repoKey: string, sha: string, base?: string): Promise<void> {
+    if (auth.kind !== "installation" || auth.app.permissions.workflows === "write") return;
+    const path = await this.bare(repoKey).workflowChange(sha, base);
+    if (path) throw new HttpError(403, `refusing to allow a GitHub App to create or update workflow \`${path}\` without \`workflows\` permission`);
+  }
+
   // ---------- apps ----------
 
   registerApp(opts: { name?: string; owner?: string; webhookUrl?: string | null; webhookSecret?: string; events?: string[]; permissions?: Record<string, string> }): { app: AppRec; privateKey: string } {

@@ -1,11 +1,27 @@
 // Thin async wrapper over the `git` CLI for bare repositories: every object the stand-in
 // reports is written by git itself, so every SHA is real.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const ZERO_SHA = "0".repeat(40);
+
+const PRE_RECEIVE = `#!/bin/sh
+# Installed by the Ouro GitHub stand-in. As on GitHub, an App without the \`workflows\`
+# permission may not push commits that change .github/workflows (OURO_DENY_WORKFLOWS=1).
+[ "$OURO_DENY_WORKFLOWS" = "1" ] || exit 0
+z=0000000000000000000000000000000000000000
+while read old new ref; do
+  [ "$new" = "$z" ] && continue
+  f=$(git log --format= --name-only --no-renames "$new" --not --all | grep '^\\.github/workflows/' | head -n 1)
+  if [ -n "$f" ]; then
+    echo "refusing to allow a GitHub App to create or update workflow \\\`$f\\\` without \\\`workflows\\\` permission" >&2
+    exit 1
+  fi
+done
+exit 0
+`;
 export const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
 /** Environment for every git call: no user/system config, a fixed identity fallback. */
@@ -117,7 +133,21 @@ export class BareRepo {
     const repo = new BareRepo(dir);
     await repo.git(["config", "http.receivepack", "true"]);
     await repo.git(["config", "receive.denyDeleteCurrent", "ignore"]);
+    repo.installHooks();
     return repo;
+  }
+
+  /** The pre-receive hook that refuses workflow changes pushed by an App without `workflows` permission. */
+  installHooks(): void {
+    mkdirSync(join(this.dir, "hooks"), { recursive: true });
+    writeFileSync(join(this.dir, "hooks", "pre-receive"), PRE_RECEIVE, { mode: 0o755 });
+  }
+
+  /** The first `.github/workflows/` path changed by commits reachable from `sha` but not from `base` (default: from no ref). */
+  async workflowChange(sha: string, base?: string): Promise<string | null> {
+    const range = base ? [`${base}..${sha}`] : [sha, "--not", "--all"];
+    const out = await this.text(["log", "--format=", "--name-only", "--no-renames", ...range]);
+    return out.split("\n").find((p) => p.startsWith(".github/workflows/")) ?? null;
   }
 
   /** Resolves a ref name/sha to a commit sha, or null. */

@@ -65,7 +65,8 @@ export interface GitHubStandIn {
   apiUrl: string;
   dataDir: string;
   createRepo(opts: { owner: string; name: string; fromDir?: string; defaultBranch?: string; private?: boolean; description?: string; ownerType?: "User" | "Organization" }): Promise<{ id: number; fullName: string; cloneUrl: string; defaultBranch: string }>;
-  registerApp(opts?: { name?: string; webhookUrl?: string | null; webhookSecret?: string; events?: string[]; owner?: string }): Promise<RegisteredApp>;
+  /** `permissions` default to write on contents, pull_requests, issues, checks, statuses, deployments (no `workflows`). */
+  registerApp(opts?: { name?: string; webhookUrl?: string | null; webhookSecret?: string; events?: string[]; owner?: string; permissions?: Record<string, string> }): Promise<RegisteredApp>;
   /** A registered app by slug (without its private key, which only its key file holds), or null. */
   findApp(slug: string): Omit<RegisteredApp, "privateKey"> | null;
   /** Points an app's webhook at a receiver (e.g. a Probot server started after the app was registered). */
@@ -141,6 +142,7 @@ export async function startGitHub(opts: StartOptions = {}): Promise<GitHubStandI
       registerApp: async (b) => ({ ...(await registerApp(b)) }),
     }),
   );
+  for (const k of Object.keys(store.data.repos)) core.bare(k).installHooks(); // data dirs from older versions
   core.deliveries.resume();
   log.info(`GitHub stand-in listening on ${url} (data: ${dataDir})`);
 

@@ -47,7 +47,11 @@ export async function serveGit(core: Core, req: IncomingMessage, res: ServerResp
   const key = `${owner}/${name}`.toLowerCase();
   if (!core.store.data.repos[key] || !core.canAccess(auth, key)) return plain(res, 404, "Repository not found.");
   const actor = auth.kind === "user" ? auth.login : auth.kind === "installation" ? auth.login : auth.app.slug;
-  if (service === "git-receive-pack" && auth.kind === "user" && !["write", "maintain", "admin"].includes(core.permission(key, actor))) {
+  const isPushService = service === "git-receive-pack";
+  if (isPushService && auth.kind === "user" && !["write", "maintain", "admin"].includes(core.permission(key, actor))) {
+    return plain(res, 403, `Permission to ${owner}/${name}.git denied to ${actor}.`);
+  }
+  if (isPushService && auth.kind === "installation" && auth.app.permissions.contents !== "write") {
     return plain(res, 403, `Permission to ${owner}/${name}.git denied to ${actor}.`);
   }
   core.log.debug(`git ${req.method} ${url.pathname} (${service}) by ${actor}`);
@@ -69,6 +73,8 @@ export async function serveGit(core: Core, req: IncomingMessage, res: ServerResp
   if (req.headers["content-length"]) env.CONTENT_LENGTH = String(req.headers["content-length"]);
   if (req.headers["content-encoding"]) env.HTTP_CONTENT_ENCODING = String(req.headers["content-encoding"]);
   if (req.headers["git-protocol"]) env.GIT_PROTOCOL = String(req.headers["git-protocol"]);
+  // read by the repository's pre-receive hook (see BareRepo.installHooks)
+  if (auth.kind === "installation" && auth.app.permissions.workflows !== "write") env.OURO_DENY_WORKFLOWS = "1";
 
   const isPush = rest === "git-receive-pack";
   const run = async (): Promise<void> => {

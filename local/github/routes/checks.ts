@@ -4,7 +4,7 @@ import { HttpError, bool, invalid, notFound, oneOf, paginate, str, strArray } fr
 import type { Ctx, Router } from "../router.ts";
 import { now } from "../store.ts";
 import type { CheckRunRec, CheckSuiteRec, DeploymentRec, DeploymentStatusRec, StatusRec } from "../store.ts";
-import { SHA_RE, commitOf, repoForWrite, repoOf } from "./common.ts";
+import { SHA_RE, commitOf, needApp, repoForWrite, repoOf } from "./common.ts";
 import type { RepoCtx } from "./common.ts";
 
 const RUN_STATUS = ["queued", "in_progress", "completed", "waiting", "requested", "pending"] as const;
@@ -17,6 +17,7 @@ export function registerCheckRoutes(r: Router, core: Core): void {
 
   const appIdOf = (ctx: Ctx): number => {
     if (ctx.auth.kind !== "installation") throw new HttpError(403, "You must authenticate via a GitHub App.");
+    needApp(ctx, "checks");
     return ctx.auth.app.id;
   };
 
@@ -160,7 +161,7 @@ export function registerCheckRoutes(r: Router, core: Core): void {
 
   // ----- commit statuses -----
   r.add("POST", "/repos/{owner}/{repo}/statuses/{sha}", async (ctx) => {
-    const rp = repoForWrite(core, ctx);
+    const rp = repoForWrite(core, ctx, "statuses");
     const sha = ctx.params.sha;
     const state = oneOf(ctx.body, "state", ["error", "failure", "pending", "success"] as const);
     if (!state) throw invalid(`Invalid request.\n\n"state" wasn't supplied.`, "state", "missing_field", "Status");
@@ -234,7 +235,7 @@ export function registerCheckRoutes(r: Router, core: Core): void {
 
   // ----- deployments -----
   r.add("POST", "/repos/{owner}/{repo}/deployments", async (ctx) => {
-    const rp = repoForWrite(core, ctx);
+    const rp = repoForWrite(core, ctx, "deployments");
     const ref = str(ctx.body, "ref", true);
     const sha = await commitOf(rp.git, ref, 422).catch(() => {
       throw new HttpError(422, `No ref found for: ${ref}`, { errors: [{ resource: "Deployment", field: "ref", code: "invalid" }] });
@@ -284,7 +285,7 @@ export function registerCheckRoutes(r: Router, core: Core): void {
     return paginate(ctx, list.map((d) => shapes.deployment(d)), api);
   });
   const deploymentOf = (ctx: Ctx, write = false): { rp: RepoCtx; d: DeploymentRec } => {
-    const rp = write ? repoForWrite(core, ctx) : repoOf(core, ctx);
+    const rp = write ? repoForWrite(core, ctx, "deployments") : repoOf(core, ctx);
     const d = store.data.deployments[ctx.params.deployment_id];
     if (!d || d.repo !== rp.key) throw notFound();
     return { rp, d };

@@ -17,9 +17,20 @@ export function repoOf(core: Core, ctx: Ctx): RepoCtx {
 
 const RANK: Record<Permission, number> = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 };
 
-/** The repository, if a human caller has at least `level` on it (installation tokens: the App's grant). */
-export function repoForWrite(core: Core, ctx: Ctx, level: Permission = "write"): RepoCtx {
+/**
+ * An installation token may write only where its App was granted `write` on one of `scopes`
+ * (e.g. "contents", "checks"), as on GitHub; humans are not affected.
+ */
+export function needApp(ctx: Ctx, ...scopes: string[]): void {
+  if (ctx.auth.kind !== "installation") return;
+  const perms = ctx.auth.app.permissions;
+  if (!scopes.some((s) => perms[s] === "write" || perms[s] === "admin")) throw new HttpError(403, "Resource not accessible by integration");
+}
+
+/** The repository, if the caller may write: a human with at least `level`, an App with `scope` write. */
+export function repoForWrite(core: Core, ctx: Ctx, scope: string, level: Permission = "write"): RepoCtx {
   const rp = repoOf(core, ctx);
+  needApp(ctx, scope);
   if (ctx.auth.kind === "user" && RANK[core.permission(rp.key, ctx.actor)] < RANK[level]) {
     throw new HttpError(403, level === "admin" ? "Must have admin rights to Repository." : "Must have push access to this repository.");
   }

@@ -42,13 +42,14 @@ export function registerGitDataRoutes(r: Router, core: Core): void {
   r.add("GET", "/repos/{owner}/{repo}/git/refs/{ref*}", listRefs);
 
   r.add("POST", "/repos/{owner}/{repo}/git/refs", async (ctx) => {
-    const rp = repoForWrite(core, ctx);
+    const rp = repoForWrite(core, ctx, "contents");
     const ref = str(ctx.body, "ref", true);
     const sha = str(ctx.body, "sha", true);
     if (!/^refs\/[^/]+\/.+/.test(ref) || ref.includes("..") || /[\s~^:?*[\\]/.test(ref)) throw invalid("ref must start with 'refs' and have at least two slashes.", "ref");
     if (!SHA_RE.test(sha) || !(await rp.git.objectType(sha))) throw invalid("Object does not exist", "sha");
     return core.withRepoLock(rp.key, async () => {
       if (await rp.git.refSha(ref)) throw invalid("Reference already exists", "ref", "already_exists", "Reference");
+      await core.assertWorkflowsAllowed(ctx.auth, rp.key, sha);
       if (!(await rp.git.updateRef(ref, sha, null))) throw invalid("Reference update failed", "ref");
       await core.refsChanged(rp.key, [{ ref, before: ZERO_SHA, after: sha }], ctx.actor);
       const v = (await rp.git.refs(ref)).get(ref)!;
@@ -56,7 +57,7 @@ export function registerGitDataRoutes(r: Router, core: Core): void {
     });
   });
   r.add("PATCH", "/repos/{owner}/{repo}/git/refs/{ref*}", async (ctx) => {
-    const rp = repoForWrite(core, ctx);
+    const rp = repoForWrite(core, ctx, "contents");
     const ref = `refs/${ctx.params.ref}`;
     const sha = str(ctx.body, "sha", true);
     const force = bool(ctx.body, "force") ?? false;
@@ -65,13 +66,14 @@ export function registerGitDataRoutes(r: Router, core: Core): void {
       const before = await rp.git.refSha(ref);
       if (!before) throw invalid("Reference does not exist", "ref");
       if (!force && !(await rp.git.isAncestor(before, sha))) throw invalid("Update is not a fast forward", "sha");
+      await core.assertWorkflowsAllowed(ctx.auth, rp.key, sha);
       if (!(await rp.git.updateRef(ref, sha, before))) throw new HttpError(409, "Reference was updated concurrently");
       await core.refsChanged(rp.key, [{ ref, before, after: sha }], ctx.actor);
       return refShape(rp, ref, (await rp.git.refs(ref)).get(ref)!);
     });
   });
   r.add("DELETE", "/repos/{owner}/{repo}/git/refs/{ref*}", async (ctx) => {
-    const rp = repoForWrite(core, ctx);
+    const rp = repoForWrite(core, ctx, "contents");
     const ref = `refs/${ctx.params.ref}`;
     return core.withRepoLock(rp.key, async () => {
       const before = await rp.git.refSha(ref);
@@ -84,7 +86,7 @@ export function registerGitDataRoutes(r: Router, core: Core): void {
 
   // ----- blobs -----
   r.add("POST", "/repos/{owner}/{repo}/git/blobs", async (ctx) => {
-    const rp = repoForWrite(core, ctx);
+    const rp = repoForWrite(core, ctx, "contents");
     const content = str(ctx.body, "content", true);
     const encoding = oneOf(ctx.body, "encoding", ["utf-8", "utf8", "base64"] as const) ?? "utf-8";
     if (encoding === "base64" && !/^[A-Za-z0-9+/=\s]*$/.test(content)) throw invalid("content is not valid Base64", "content");
@@ -116,7 +118,7 @@ export function registerGitDataRoutes(r: Router, core: Core): void {
     };
   };
   r.add("POST", "/repos/{owner}/{repo}/git/trees", async (ctx) => {
-    const rp = repoForWrite(core, ctx);
+    const rp = repoForWrite(core, ctx, "contents");
     const baseTree = str(ctx.body, "base_tree");
     const tree = ctx.body.tree;
     if (!Array.isArray(tree)) throw invalid(`Invalid request.\n\n"tree" wasn't supplied.`, "tree", "missing_field");
@@ -162,7 +164,7 @@ export function registerGitDataRoutes(r: Router, core: Core): void {
 
   // ----- commits -----
   r.add("POST", "/repos/{owner}/{repo}/git/commits", async (ctx) => {
-    const rp = repoForWrite(core, ctx);
+    const rp = repoForWrite(core, ctx, "contents");
     const message = str(ctx.body, "message", true);
     const tree = str(ctx.body, "tree", true);
     const parents = strArray(ctx.body, "parents") ?? [];

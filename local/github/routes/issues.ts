@@ -4,7 +4,7 @@ import { HttpError, invalid, notFound, oneOf, paginate, str, strArray } from "..
 import type { Ctx, Router } from "../router.ts";
 import { now } from "../store.ts";
 import type { CommentRec, IssueRec, LabelRec } from "../store.ts";
-import { issueOf, repoForWrite, repoOf } from "./common.ts";
+import { issueOf, needApp, repoForWrite, repoOf } from "./common.ts";
 import type { RepoCtx } from "./common.ts";
 
 const COLORS = ["d73a4a", "0075ca", "a2eeef", "7057ff", "008672", "e4e669", "d876e3", "cfd3d7"];
@@ -43,6 +43,7 @@ export function registerIssueRoutes(r: Router, core: Core): void {
   // ----- issues -----
   r.add("POST", "/repos/{owner}/{repo}/issues", async (ctx) => {
     const rp = repoOf(core, ctx);
+    needApp(ctx, "issues");
     const title = ctx.body.title;
     if (typeof title !== "string" && typeof title !== "number") throw invalid(`Invalid request.\n\n"title" wasn't supplied.`, "title", "missing_field", "Issue");
     if (!String(title).trim()) throw invalid("Validation Failed", "title", "missing_field", "Issue");
@@ -72,6 +73,7 @@ export function registerIssueRoutes(r: Router, core: Core): void {
   r.add("GET", "/repos/{owner}/{repo}/issues/{issue_number}", (ctx) => shapes.issue(issueOf(core, repoOf(core, ctx), ctx.params.issue_number)));
   r.add("PATCH", "/repos/{owner}/{repo}/issues/{issue_number}", async (ctx) => {
     const rp = repoOf(core, ctx);
+    needApp(ctx, "issues", "pull_requests");
     const i = issueOf(core, rp, ctx.params.issue_number);
     const title = str(ctx.body, "title");
     const body = str(ctx.body, "body");
@@ -107,6 +109,7 @@ export function registerIssueRoutes(r: Router, core: Core): void {
   // ----- comments -----
   r.add("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", (ctx) => {
     const rp = repoOf(core, ctx);
+    needApp(ctx, "issues", "pull_requests");
     const i = issueOf(core, rp, ctx.params.issue_number);
     const body = str(ctx.body, "body", true);
     if (!body.trim()) throw invalid("Validation Failed", "body", "missing_field", "IssueComment");
@@ -131,6 +134,7 @@ export function registerIssueRoutes(r: Router, core: Core): void {
   });
   const commentOf = (ctx: Ctx): { rp: RepoCtx; c: CommentRec } => {
     const rp = repoOf(core, ctx);
+    if (ctx.method !== "GET") needApp(ctx, "issues", "pull_requests");
     const c = store.data.comments[ctx.params.comment_id];
     if (!c || c.repo !== rp.key) throw notFound();
     return { rp, c };
@@ -163,7 +167,7 @@ export function registerIssueRoutes(r: Router, core: Core): void {
     return paginate(ctx, labelsOf(rp).map((l) => shapes.label(rp.key, l)), api);
   });
   r.add("POST", "/repos/{owner}/{repo}/labels", (ctx) => {
-    const rp = repoForWrite(core, ctx);
+    const rp = repoForWrite(core, ctx, "issues");
     const name = str(ctx.body, "name", true);
     const color = (str(ctx.body, "color") ?? "ededed").replace(/^#/, "");
     if (!/^[0-9a-fA-F]{6}$/.test(color)) throw invalid("Validation Failed", "color", "invalid", "Label");
@@ -183,7 +187,7 @@ export function registerIssueRoutes(r: Router, core: Core): void {
     return paginate(ctx, shapes.labelsOf(issueOf(core, rp, ctx.params.issue_number)), api);
   });
   const addLabels = (replace: boolean) => async (ctx: Ctx) => {
-    const rp = repoForWrite(core, ctx, "triage");
+    const rp = repoForWrite(core, ctx, "issues", "triage");
     const i = issueOf(core, rp, ctx.params.issue_number);
     const names = labelsArg(ctx);
     const before = new Set(i.labels.map((l) => l.toLowerCase()));
@@ -203,7 +207,7 @@ export function registerIssueRoutes(r: Router, core: Core): void {
   r.add("POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels", addLabels(false));
   r.add("PUT", "/repos/{owner}/{repo}/issues/{issue_number}/labels", addLabels(true));
   r.add("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}", async (ctx) => {
-    const rp = repoForWrite(core, ctx, "triage");
+    const rp = repoForWrite(core, ctx, "issues", "triage");
     const i = issueOf(core, rp, ctx.params.issue_number);
     const name = i.labels.find((l) => l.toLowerCase() === ctx.params.name.toLowerCase());
     if (!name) throw new HttpError(404, "Label does not exist");

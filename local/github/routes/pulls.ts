@@ -4,7 +4,7 @@ import { HttpError, bool, invalid, notFound, oneOf, paginate, str, strArray } fr
 import type { Ctx, Router } from "../router.ts";
 import { now } from "../store.ts";
 import type { IssueRec, ReviewRec } from "../store.ts";
-import { SHA_RE, pullOf, repoForWrite, repoOf } from "./common.ts";
+import { SHA_RE, needApp, pullOf, repoForWrite, repoOf } from "./common.ts";
 import { diffEntry } from "./repos.ts";
 
 export function registerPullRoutes(r: Router, core: Core): void {
@@ -13,6 +13,7 @@ export function registerPullRoutes(r: Router, core: Core): void {
 
   r.add("POST", "/repos/{owner}/{repo}/pulls", async (ctx) => {
     const rp = repoOf(core, ctx);
+    needApp(ctx, "pull_requests");
     const title = str(ctx.body, "title", true);
     let head = str(ctx.body, "head", true);
     const base = str(ctx.body, "base", true);
@@ -78,6 +79,7 @@ export function registerPullRoutes(r: Router, core: Core): void {
 
   r.add("PATCH", "/repos/{owner}/{repo}/pulls/{pull_number}", async (ctx) => {
     const rp = repoOf(core, ctx);
+    needApp(ctx, "pull_requests");
     const i = pullOf(core, rp, ctx.params.pull_number);
     const p = i.pull!;
     const title = str(ctx.body, "title");
@@ -123,7 +125,7 @@ export function registerPullRoutes(r: Router, core: Core): void {
   });
 
   r.add("PUT", "/repos/{owner}/{repo}/pulls/{pull_number}/merge", async (ctx) => {
-    const rp = repoForWrite(core, ctx);
+    const rp = repoForWrite(core, ctx, "contents");
     const i = pullOf(core, rp, ctx.params.pull_number);
     const method = oneOf(ctx.body, "merge_method", ["merge", "squash", "rebase"] as const) ?? "merge";
     const expected = str(ctx.body, "sha");
@@ -154,7 +156,7 @@ export function registerPullRoutes(r: Router, core: Core): void {
 
   // ----- review requests -----
   r.add("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", async (ctx) => {
-    const rp = repoForWrite(core, ctx, "triage");
+    const rp = repoForWrite(core, ctx, "pull_requests", "triage");
     const i = pullOf(core, rp, ctx.params.pull_number);
     const reviewers = strArray(ctx.body, "reviewers") ?? [];
     for (const login of reviewers) {
@@ -185,6 +187,7 @@ export function registerPullRoutes(r: Router, core: Core): void {
   // ----- reviews -----
   r.add("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", async (ctx) => {
     const rp = repoOf(core, ctx);
+    needApp(ctx, "pull_requests");
     const i = pullOf(core, rp, ctx.params.pull_number);
     const event = oneOf(ctx.body, "event", ["APPROVE", "REQUEST_CHANGES", "COMMENT"] as const);
     const body = str(ctx.body, "body") ?? "";
@@ -248,6 +251,7 @@ async function mergePull(
   if (o.expected !== undefined && o.expected !== headSha) throw new HttpError(409, "Head branch was modified. Review and try the merge again.");
   const merged = await core.mergeTree(rp.key, baseSha, headSha);
   if (!merged.tree) throw new HttpError(405, "Pull Request is not mergeable");
+  await core.assertWorkflowsAllowed(ctx.auth, rp.key, headSha, baseSha);
   const merger = core.identity(ctx.actor);
   const committer = { name: "GitHub", email: "noreply@github.com" };
   let sha: string;

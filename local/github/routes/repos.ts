@@ -13,7 +13,7 @@ export function registerRepoRoutes(r: Router, core: Core): void {
 
   r.add("GET", "/repos/{owner}/{repo}", (ctx) => shapes.repo(repoOf(core, ctx).rec, { full: true }));
   r.add("PATCH", "/repos/{owner}/{repo}", (ctx) => {
-    const rp = repoForWrite(core, ctx, "admin");
+    const rp = repoForWrite(core, ctx, "administration", "admin");
     const description = str(ctx.body, "description");
     const defaultBranch = str(ctx.body, "default_branch");
     if (description !== undefined) rp.rec.description = description;
@@ -115,7 +115,7 @@ export function registerRepoRoutes(r: Router, core: Core): void {
     return { permission: legacy, role_name: perm, user };
   });
   r.add("PUT", "/repos/{owner}/{repo}/collaborators/{username}", (ctx) => {
-    const rp = repoForWrite(core, ctx, "admin");
+    const rp = repoForWrite(core, ctx, "administration", "admin");
     const permission = oneOf(ctx.body, "permission", PERMS) ?? "write";
     core.setPermission(rp.key, ctx.params.username, permission);
     return { status: 204 };
@@ -140,9 +140,12 @@ export function registerRepoRoutes(r: Router, core: Core): void {
   r.add("GET", "/repos/{owner}/{repo}/contents/{path*}", contentsGet);
 
   const contentsWrite = (remove: boolean) => async (ctx: Ctx) => {
-    const rp = repoForWrite(core, ctx);
+    const rp = repoForWrite(core, ctx, "contents");
     const path = ctx.params.path.replace(/^\/+|\/+$/g, "");
     if (!path || path.split("/").some((s) => s === "" || s === "." || s === ".." || s === ".git")) throw invalid(`Invalid path: ${path}`, "path");
+    if (path.startsWith(".github/workflows/") && ctx.auth.kind === "installation" && ctx.auth.app.permissions.workflows !== "write") {
+      throw new HttpError(403, `refusing to allow a GitHub App to create or update workflow \`${path}\` without \`workflows\` permission`);
+    }
     const message = str(ctx.body, "message", true);
     const content = remove ? undefined : str(ctx.body, "content", true);
     if (content !== undefined && !/^[A-Za-z0-9+/=\s]*$/.test(content)) throw invalid("content is not valid Base64", "content");

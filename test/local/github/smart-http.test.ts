@@ -111,3 +111,41 @@ it("refuses git without a token (401), with a bad token (401), and outside the i
   expect(other.status).toBe(404);
   await expect(git(work, "clone", "-q", gh.cloneUrl("acme", "bot", "ghp_wrong"), `${work}/nope`)).rejects.toThrow();
 });
+
+it("refuses workflow changes from an App without the workflows permission (push, REST), but not from humans", async () => {
+  const dir = `${work}/wf`;
+  await git(work, "clone", "-q", gh.cloneUrl("acme", "bot", installationToken), dir);
+  const before = await gh.driver.branchSha("acme/bot", "main");
+  writeFiles(dir, { ".github/workflows/ci.yml": "on: push\n" });
+  await git(dir, "add", ".");
+  await git(dir, "commit", "-q", "-m", "touch workflows");
+  await expect(git(dir, "push", "-q", "origin", "HEAD:refs/heads/wf")).rejects.toThrow(/refusing to allow a GitHub App to create or update workflow `.github\/workflows\/ci.yml` without `workflows` permission/);
+  expect(await gh.driver.branchSha("acme/bot", "wf")).toBeNull();
+  const o = checkedOctokit(gh, installationToken);
+  const put = o.repos.createOrUpdateFileContents({ owner: "acme", repo: "bot", path: ".github/workflows/x.yml", message: "x", content: "eDogMQo=" });
+  await expect(put).rejects.toMatchObject({ status: 403 });
+  const { data: tree } = await o.git.createTree({ owner: "acme", repo: "bot", base_tree: before!, tree: [{ path: ".github/workflows/y.yml", mode: "100644", type: "blob", content: "y: 1\n" }] });
+  const { data: commit } = await o.git.createCommit({ owner: "acme", repo: "bot", message: "y", tree: tree.sha, parents: [before!] });
+  await expect(o.git.createRef({ owner: "acme", repo: "bot", ref: "refs/heads/wf2", sha: commit.sha })).rejects.toMatchObject({ status: 403 });
+  await expect(o.git.updateRef({ owner: "acme", repo: "bot", ref: "heads/main", sha: commit.sha })).rejects.toMatchObject({ status: 403 });
+  expect(await gh.driver.branchSha("acme/bot", "main")).toBe(before);
+  // a human may
+  await git(dir, "push", "-q", gh.cloneUrl("acme", "bot", gh.driver.tokenFor("alice")), "HEAD:refs/heads/wf");
+  expect(await gh.driver.branchSha("acme/bot", "wf")).toBe(await git(dir, "rev-parse", "HEAD"));
+});
+
+it("limits an App to the permissions it was registered with", async () => {
+  const ro = await gh.registerApp({ name: "read-only", permissions: { contents: "read", checks: "read", metadata: "read" } });
+  const inst = gh.installApp(ro.appId, "acme/bot");
+  const probot = new Probot({ appId: ro.appId, privateKey: ro.privateKey, secret: ro.webhookSecret, baseUrl: gh.apiUrl, logLevel: "warn" });
+  const { data: tok } = await (await probot.auth()).rest.apps.createInstallationAccessToken({ installation_id: inst });
+  const o = checkedOctokit(gh, tok.token);
+  const main = (await gh.driver.branchSha("acme/bot", "main"))!;
+  expect((await o.repos.get({ owner: "acme", repo: "bot" })).data.full_name).toBe("acme/bot");
+  await expect(o.git.createRef({ owner: "acme", repo: "bot", ref: "refs/heads/ro", sha: main })).rejects.toMatchObject({ status: 403, response: { data: { message: "Resource not accessible by integration" } } });
+  await expect(o.checks.create({ owner: "acme", repo: "bot", name: "x", head_sha: main })).rejects.toMatchObject({ status: 403 });
+  await expect(o.issues.create({ owner: "acme", repo: "bot", title: "x" })).rejects.toMatchObject({ status: 403 });
+  const dir = `${work}/ro`;
+  await git(work, "clone", "-q", gh.cloneUrl("acme", "bot", tok.token), dir);
+  await expect(git(dir, "push", "-q", "origin", "HEAD:refs/heads/ro")).rejects.toThrow(/403|denied/);
+});
