@@ -112,6 +112,11 @@ describe("bad input and things that are not Ouro's", () => {
     expect(issues).toHaveLength(1);
     expect(issues[0].body).toContain("seen 7 time(s)");
     expect((issues[0].labels as Json[]).map((l) => l.name)).toEqual(["ouro-error"]);
+    // a maintainer asks for a fix: the error issue becomes a change request it tracks
+    await w.gh.driver.user("carol").addLabels(REPO, issues[0].number, ["ouro"]);
+    await w.settle();
+    expect(change(`gh-issue-${issues[0].number}`)).toMatchObject({ source: "issue", issueNumber: issues[0].number, requesterLogin: "carol" });
+    expect(change(`gh-issue-${issues[0].number}`).prNumber).toBeTruthy();
   });
 
   it("unknown routes and bad bodies on the bot API are clear errors", async () => {
