@@ -267,7 +267,13 @@ export class Engine {
   }
 
   private async holdQueued(queued: ChangeRow[], reason: string): Promise<null> {
-    for (const c of queued) if (c.reason !== reason) await this.move(c, "queued", reason);
+    for (const c of queued) {
+      if (c.reason === reason) continue;
+      await this.withLock(c.id, async () => {
+        const cur = this.store.change(c.id);
+        if (cur?.state === "queued") await this.move(cur, "queued", reason);
+      });
+    }
     return null;
   }
 
