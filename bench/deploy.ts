@@ -1,14 +1,16 @@
 // `npm run bench -- deploy`: the deploy hook on real bot processes, real git releases and
 // local/discord (and, for the revert PR, the real app on local/github).
 //  1. a normal deploy under a steady /ping load from the driver: interactions dropped
-//     (target 0) and handled twice (both processes ran the handler; Discord keeps only
-//     the first reply) — with the bot as it is ("stop" handover) and with the handover
-//     gate wired in (fixture commits that wire app/deploy/handover-gate.ts);
+//     (target 0) and handled twice (both processes ran the handler; Discord keeps only the
+//     first reply; the bot's handover gate should make it 0) — with the old process stopped
+//     right after the switch ("stop") and kept as a silent standby through the watch window
+//     ("gate", the default);
 //  2. a release that crashes once live: time from the failed check (the watch window sees
 //     the crash) to the previous release serving again (target ≤ 5 s), and to the first
-//     /ping answered by it; for both handovers;
-//  3. a release that fails its health gate: the deployment failure status → the app's
-//     revert PR on local/github (target ≤ 2 s after).
+//     /ping answered by it; for both;
+//  3. a merged change that crashes the bot at start, deployed through the real app's GitHub
+//     Deployment: the health gate fails, the old release answers (it never stopped), and the
+//     failure status → the app's revert PR on local/github (target ≤ 2 s after).
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -128,45 +130,37 @@ async function crashRollback(d: Deployer, crash: string, label: string) {
   return { toLive: live - detected, toAnswer: firstAnswer - detected };
 }
 
-async function revertPr(): Promise<number | null> {
-  // The real app on local/github (the app's own test harness): a merged change → the app's
-  // deployment → our runner judges the release (its tree is no bot: it has no lockfile, so the install fails)
-  // → failure status → the app's revert PR.
-  let harness: typeof import("../test/app/harness.ts");
+async function revertPr(): Promise<{ toRevert: number; toAnswer: number } | null> {
+  // The real app on local/github holding this repository's tree (test/e2e/deploy-world.ts):
+  // a merged change that crashes the bot at start → the app's deployment → the hook's health
+  // gate fails → failure status → the app's revert PR. The old release never stopped serving.
+  let mod: typeof import("../test/e2e/deploy-world.ts");
   try {
-    harness = await import("../test/app/harness.ts");
+    mod = await import("../test/e2e/deploy-world.ts");
   } catch (err) {
-    console.log(`revert PR: app harness unavailable (${(err as Error).message}); not measured`);
+    console.log(`revert PR: the app harness is unavailable (${(err as Error).message}); not measured`);
     return null;
   }
-  const w = await harness.startWorld({ policy: { rateLimits: { maxOpenPrs: 10 } } });
+  const world = await mod.startDeployWorld(discord);
   try {
-    const res = await w.api("POST", "/changes", { id: "discord-bench-1", requester: harness.actor("800", "lee"), text: "docs: bench change" });
-    await w.settle();
-    const id = String(res.body.changeId);
-    const change = () => w.app.store.change(id)!;
-    await w.check(change().headSha!, "success");
-    await w.settle();
-    if (!change().deploymentId) throw new Error(`the change did not reach a deployment (state ${change().state})`);
-    const token = w.gh.driver.tokenFor("deployer");
-    const { Octokit } = await import("@octokit/rest");
-    const octokit = new Octokit({ auth: token, baseUrl: w.gh.apiUrl });
-    const d = hook("revert", { repo: w.gh.cloneUrl("acme", "bot", token) });
+    const change = await world.mergedChange("discord-bench-1", "crash the bot at start");
     let failedAt = 0;
-    const runner = new GitHubDeployments({ octokit, owner: "acme", repo: "bot", deployer: d, hooks: { onStatus: (s) => void (s === "failure" && (failedAt = performance.now())) } });
+    const runner = new GitHubDeployments({ octokit: world.octokit, owner: "acme", repo: "bot", deployer: world.deployer, hooks: { onStatus: (s) => void (s === "failure" && (failedAt = performance.now())) } });
     await runner.poll();
-    if (!failedAt) throw new Error("the release was not judged failed");
+    if (!failedAt) throw new Error(`the crashing release was not judged failed: ${JSON.stringify(runner.results.get(change().deploymentId!))}`);
+    await discord.driver.runCommand({ user: "alice", channel: "general", name: "ping", timeoutMs: 2000 }).reply();
+    const answeredAt = performance.now();
     let openedAt = 0;
     for (let i = 0; i < 500 && !openedAt; i++) {
-      const pulls = (await w.gh.driver.pulls(harness.REPO, "open")) as { head: { ref: string } }[];
+      const pulls = (await world.w.gh.driver.pulls("acme/bot", "open")) as { head: { ref: string } }[];
       if (pulls.some((p) => p.head.ref.startsWith("ouro/revert-"))) openedAt = performance.now();
       else await sleep(10);
     }
     if (!openedAt) throw new Error("no revert PR within 5 s");
-    console.log(`revert PR: failure status → revert PR open ${(openedAt - failedAt).toFixed(0)} ms`);
-    return openedAt - failedAt;
+    console.log(`gate failure: failure status → old release answered ${(answeredAt - failedAt).toFixed(0)} ms (it never stopped), → revert PR open ${(openedAt - failedAt).toFixed(0)} ms`);
+    return { toRevert: openedAt - failedAt, toAnswer: answeredAt - failedAt };
   } finally {
-    await w.close();
+    await world.close();
   }
 }
 
@@ -175,21 +169,26 @@ try {
   const stop = await normalDeploy("stop", fx.base, fx.hello, "stop");
   const stopCrash = await crashRollback(stop.d, fx.crashSoonAfter, "stop");
   await stop.d.close();
-  const gate = await normalDeploy("gate", fx.gated.base, fx.gated.hello, "gate");
-  const gateCrash = await crashRollback(gate.d, fx.gated.crashSoonAfter, "gate");
+  const gate = await normalDeploy("gate", fx.base, fx.hello, "gate");
+  const gateCrash = await crashRollback(gate.d, fx.crashSoonAfter, "gate");
   await gate.d.close();
   const revert = await revertPr();
   report("deploy", {
-    dropped_during_deploy: figure(stop.dropped, "interactions", { target: 0 }),
-    handled_twice_during_deploy: figure(stop.doubles, "interactions", { target: 0 }),
-    dropped_during_deploy_gated: figure(gate.dropped, "interactions", { target: 0 }),
-    handled_twice_during_deploy_gated: figure(gate.doubles, "interactions", { target: 0 }),
-    deploy_duration: figure(stop.deployMs, "ms"),
-    failed_check_to_previous_serving: figure(stopCrash.toLive, "ms", { target: 5000 }),
-    failed_check_to_previous_answering: figure(stopCrash.toAnswer, "ms", { target: 5000 }),
-    failed_check_to_previous_serving_gated: figure(gateCrash.toLive, "ms", { target: 5000 }),
-    failed_check_to_previous_answering_gated: figure(gateCrash.toAnswer, "ms", { target: 5000 }),
-    ...(revert !== null ? { failure_status_to_revert_pr: figure(revert, "ms", { target: 2000 }) } : {}),
+    dropped_during_deploy: figure(gate.dropped, "interactions", { target: 0 }),
+    handled_twice_during_deploy: figure(gate.doubles, "interactions", { target: 0 }),
+    dropped_during_deploy_stop: figure(stop.dropped, "interactions", { target: 0 }),
+    handled_twice_during_deploy_stop: figure(stop.doubles, "interactions", { target: 0 }),
+    deploy_duration: figure(gate.deployMs, "ms"),
+    failed_check_to_previous_serving: figure(gateCrash.toLive, "ms", { target: 5000 }),
+    failed_check_to_previous_answering: figure(gateCrash.toAnswer, "ms", { target: 5000 }),
+    failed_check_to_previous_serving_stop: figure(stopCrash.toLive, "ms", { target: 5000 }),
+    failed_check_to_previous_answering_stop: figure(stopCrash.toAnswer, "ms", { target: 5000 }),
+    ...(revert !== null
+      ? {
+          gate_failure_to_previous_answering: figure(revert.toAnswer, "ms", { target: 5000 }),
+          failure_status_to_revert_pr: figure(revert.toRevert, "ms", { target: 2000 }),
+        }
+      : {}),
   });
 } finally {
   await Promise.all(hooks.map((h) => h.close()));

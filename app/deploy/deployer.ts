@@ -42,9 +42,11 @@ export interface DeployerOptions {
   /** Interactions needed in the watch window before the error rate is judged (default 5). */
   minSamples?: number;
   /**
-   * "stop" (default): the old process is stopped right after the switch. "gate": bots honour
-   * handover.json (handover-gate.ts), so the old process stays connected, answering nothing,
-   * through the watch window — a rollback is then a rewrite of handover.json.
+   * Bots honour handover.json (bot/core/handover-gate.ts), so an old process that stays
+   * connected answers nothing new. "gate" (default): the old process stays as a silent
+   * standby through the watch window — a rollback is then a rewrite of handover.json (ms).
+   * "stop": it is stopped right after the switch (less memory; a rollback restarts the last
+   * good release from its directory, ~1–2 s).
    */
   handover?: "stop" | "gate";
   /** Cutover is this far in the future when handover.json is written (default 300 ms). */
@@ -357,7 +359,7 @@ export class Deployer {
         await this.#registerFor(prev.sha);
         throw new DeployError("settle", `${short(next.sha)} exited (${String(await next.exited)}) as it took over; ${short(prev.sha)} took the events back`);
       }
-      if ((this.o.handover ?? "stop") === "gate" && how === "deploy") {
+      if ((this.o.handover ?? "gate") === "gate" && how === "deploy") {
         await this.#standby?.stop(this.o.stopGraceMs);
         this.#standby = prev;
       } else {

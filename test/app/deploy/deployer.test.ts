@@ -33,6 +33,7 @@ function options(): DeployerOptions {
     watchMs: 2500,
     handoverMarginMs: 150,
     keep: 2,
+    handover: "stop", // the old process goes at the switch (gate.test.ts covers the standby)
     hooks,
     ...(process.env.DEBUG_DEPLOY ? { log: (m: string, d?: unknown) => console.error(`[hook] ${m}`, d ?? "") } : {}),
   };

@@ -24,8 +24,8 @@ export interface DeployFixture {
   crashSoonAfter: string;
   /** A lockfile npm cannot read: the install fails. */
   brokenInstall: string;
-  /** base, hello and crashWhenLive with the handover gate wired into the bot (what the lead is asked to wire). */
-  gated: { base: string; hello: string; crashSoonAfter: string; pingFails: string };
+  /** /ping throws: every /ping gets the bot's error reply (an error rate of 100%). */
+  pingFails: string;
   cleanup(): void;
 }
 
@@ -97,29 +97,14 @@ export function makeDeployFixture(): DeployFixture {
   write("package-lock.json", "{ this is not json");
   const brokenInstall = commit("break the lockfile");
 
-  branchFrom("gated", base);
-  const events = readFileSync(join(dir, "bot/events/interaction-create.ts"), "utf8");
-  const wired = events
-    .replace(/(import \{ startFeatureRequest \} from "\.\.\/features\/start-request\.ts";)/, '$1\nimport { handoverGateFromEnv } from "../../app/deploy/handover-gate.ts";\nconst gate = handoverGateFromEnv(process.env);')
-    .replace(/(async execute\(ctx, interaction: Interaction\) \{)/, "$1\n    if (!gate.owns(interaction.id)) return;");
-  if (!wired.includes("gate.owns(")) throw new Error("fixture: could not wire the handover gate into bot/events/interaction-create.ts");
-  write("bot/events/interaction-create.ts", wired);
-  const gatedBase = commit("wire the handover gate");
-  write("bot/plugins/hello/index.ts", helloPlugin);
-  write("bot/plugins/index.ts", registry.replace(/(import ping from "\.\/ping\/index\.ts";)/, '$1\nimport hello from "./hello/index.ts";').replace(/\[ping\]/, "[ping, hello]"));
-  const gatedHello = commit("gated: add /hello");
-  branchFrom("gated-crash", gatedBase);
-  write("bot/plugins/index.ts", `import "./crash-when-live.ts";\n${registry}`);
-  write("bot/plugins/crash-when-live.ts", crashWhenLive(1500));
-  const gatedCrash = commit("gated: crash 1.5 s after going live");
-  branchFrom("gated-ping-fails", gatedBase);
+  branchFrom("ping-fails", base);
   const ping = readFileSync(join(dir, "bot/plugins/ping/index.ts"), "utf8");
   const failing = ping.replace(/async execute\(interaction\) \{/, 'async execute(interaction) {\n        if (interaction.id) throw new Error("ping is broken");');
   if (failing === ping) throw new Error("fixture: could not break bot/plugins/ping/index.ts");
   write("bot/plugins/ping/index.ts", failing);
-  const pingFails = commit("gated: /ping throws");
+  const pingFails = commit("/ping throws");
   git(dir, "checkout", "-q", "main");
-  return { dir, base, hello, crashAtStart, crashWhenLive: crashLive, crashSoonAfter: crashSoon, brokenInstall, gated: { base: gatedBase, hello: gatedHello, crashSoonAfter: gatedCrash, pingFails }, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
+  return { dir, base, hello, crashAtStart, crashWhenLive: crashLive, crashSoonAfter: crashSoon, brokenInstall, pingFails, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
 }
 
 /** The environment a deployed bot needs against the stand-in (the app link points nowhere: the bot keeps retrying it). */

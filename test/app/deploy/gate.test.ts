@@ -1,6 +1,6 @@
-// The handover gate on real processes (fixture releases with handover-gate.ts wired into the
-// bot, as the bot is asked to do): a deploy under a steady load answers every interaction
-// exactly once; a crash in the watch window goes back to the standby process at once; an
+// The handover on real processes (the bot reads handover.json through bot/core/handover-gate.ts):
+// a deploy under a steady load answers every interaction exactly once; with the old process
+// kept as a silent standby through the watch window, a crash goes back to it at once; an
 // error rate above the policy's deploy.maxErrorRate rolls back too.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -34,7 +34,7 @@ beforeAll(async () => {
     handoverMarginMs: 150,
     hooks: { onStatus: (state, description, { sha }) => void statuses.push({ state, description, sha }), onFailed: (sha, reason) => void failed.push({ sha, reason }) },
   });
-  const first = await hook.deploy(fx.gated.base);
+  const first = await hook.deploy(fx.base);
   if (first.state !== "success") throw new Error(first.description);
   await first.watch;
 }, 60_000);
@@ -58,7 +58,7 @@ function handledTwice(): number {
   return ids.size;
 }
 
-describe("deploys with the handover gate", () => {
+describe("deploys with the handover file and a standby", () => {
   it("a deploy under a steady load answers every interaction exactly once", async () => {
     let running = true;
     const replies: Promise<unknown>[] = [];
@@ -68,7 +68,7 @@ describe("deploys with the handover gate", () => {
         await sleep(40);
       }
     })();
-    const r = await hook.deploy(fx.gated.hello);
+    const r = await hook.deploy(fx.hello);
     await sleep(300);
     running = false;
     await load;
@@ -84,7 +84,7 @@ describe("deploys with the handover gate", () => {
     const standby = hook.live!;
     let detected = 0;
     let back = 0;
-    const r = await hook.deploy(fx.gated.crashSoonAfter, {
+    const r = await hook.deploy(fx.crashSoonAfter, {
       onDetected: () => void (detected = Date.now()),
       onLive: (_sha, how) => void (how === "auto-rollback" && (back = Date.now())),
     });
@@ -97,12 +97,12 @@ describe("deploys with the handover gate", () => {
 
   it("an error rate above the policy's deploy.maxErrorRate in the watch window rolls back", async () => {
     failed.length = 0;
-    const r = await hook.deploy(fx.gated.pingFails);
+    const r = await hook.deploy(fx.pingFails);
     expect(r.state).toBe("success");
     for (let i = 0; i < 5; i++) expect(await ask("ping")).toMatch(/failed/); // the bot's error reply; 5 = minSamples
     expect(await r.watch).toBe("rolled-back");
-    expect(failed).toEqual([{ sha: fx.gated.pingFails, reason: expect.stringMatching(/error rate above the policy.*5\/5 interactions failed \(100\.0% > 5\.0%\)/) }]);
-    expect(statuses.at(-1)).toMatchObject({ state: "failure", sha: fx.gated.pingFails });
+    expect(failed).toEqual([{ sha: fx.pingFails, reason: expect.stringMatching(/error rate above the policy.*5\/5 interactions failed \(100\.0% > 5\.0%\)/) }]);
+    expect(statuses.at(-1)).toMatchObject({ state: "failure", sha: fx.pingFails });
     expect(await ask("ping")).toBe("Pong!");
   });
 });
