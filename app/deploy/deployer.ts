@@ -7,7 +7,7 @@
 //   <data>/releases/<sha>/     one git worktree per release (node_modules → <data>/deps/<lockhash>)
 //   <data>/current             symlink → releases/<sha> of the live release (switched atomically)
 //   <data>/deploy-state.json   releases, current, last good, live pid
-//   <data>/handover.json       which process answers which Discord events (handover-gate.ts)
+//   <data>/handover.json       which process answers which Discord events (bot/core/handover-gate.ts)
 //   <data>/logs/<sha>.log      each release's bot output
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync } from "node:fs";

@@ -1,8 +1,8 @@
-// The hook's side of the handover: `<data>/handover.json`, written atomically. See
-// handover-gate.ts for how bot processes read it.
+// The hook's side of the handover: `<data>/handover.json`, written atomically. Bot
+// processes read it through bot/core/handover-gate.ts (the same format, shared from there).
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseHandover, type Handover } from "./handover-gate.ts";
+import { parseHandover, type Handover } from "../../bot/core/handover-gate.ts";
 
 export const handoverFile = (dataDir: string) => join(dataDir, "handover.json");
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { handoverGateFromEnv, ownerOf, snowflakeMs } from "../../../app/deploy/handover-gate.ts";
+import { handoverGate, ownerOf, snowflakeMs } from "../../../bot/core/handover-gate.ts";
 import { writeHandover, handoverFile, readHandover } from "../../../app/deploy/handover.ts";
 
 const EPOCH = 1420070400000n;
@@ -14,7 +14,7 @@ afterEach(() => {
   dir = undefined;
 });
 
-describe("handover gate", () => {
+describe("handover.json: written by the hook, read by the bot", () => {
   it("reads Discord's creation time out of a snowflake", () => {
     expect(snowflakeMs(idAt(1_700_000_000_123, 77))).toBe(1_700_000_000_123);
     expect(snowflakeMs("175928847299117063")).toBe(1462015105796); // Discord's documented example
@@ -30,8 +30,8 @@ describe("handover gate", () => {
   it("makes two bot processes agree through the file; the newest file wins; no file → own everything", () => {
     dir = mkdtempSync(join(tmpdir(), "ouro-handover-"));
     const file = handoverFile(dir);
-    const oldGate = handoverGateFromEnv({ OURO_RELEASE: "old", OURO_HANDOVER_FILE: file });
-    const newGate = handoverGateFromEnv({ OURO_RELEASE: "new", OURO_HANDOVER_FILE: file });
+    const oldGate = handoverGate("old", file);
+    const newGate = handoverGate("new", file);
     const before = idAt(Date.now() - 1000);
     expect([oldGate.owns(before), newGate.owns(before)]).toEqual([true, true]); // no file yet: a bot run by hand
     writeHandover(dir, { release: "old", previous: null, cutoverAt: 0 });
@@ -44,6 +44,6 @@ describe("handover gate", () => {
     }
     expect(newGate.owns(idAt(cut))).toBe(true);
     expect(oldGate.owns(idAt(cut - 1))).toBe(true);
-    expect(handoverGateFromEnv({}).owns(before)).toBe(true);
+    expect(handoverGate(undefined, undefined).owns(before)).toBe(true);
   });
 });
