@@ -190,4 +190,13 @@ describe("Deployer", () => {
     expect(back.sha).toBe(fx.base);
     expect(await ask("ping")).toBe("Pong!");
   });
+
+  it("a live bot that dies later is restarted from its directory", async () => {
+    const dead = hook.live!;
+    process.kill(dead.pid, "SIGKILL");
+    await expect.poll(() => hook.live !== dead && hook.live!.running, { timeout: 20_000, interval: 100 }).toBe(true);
+    expect(hook.live!.sha).toBe(dead.sha);
+    expect(hook.status().process).toMatchObject({ pid: hook.live!.pid, alive: true });
+    expect(await ask("ping")).toBe("Pong!");
+  });
 });
