@@ -1,6 +1,6 @@
 // The deploy half of the loop end to end, on the stand-ins with the real clients: the real
 // app (Probot, via the app's test harness) on local/github holding this repository's real
-// tree; a change request → PR → CI → a human approves and merges → the app's GitHub
+// tree; /feature add-command on Discord → the bot → the app → PR → CI → a human approves and merges → the app's GitHub
 // Deployment → the deploy hook (polling GitHub) starts the merged bot beside the old one →
 // the user's new command answers on local/discord. Then a change that passes CI but crashes
 // the bot at start: the health gate fails, the old release keeps answering every
@@ -29,9 +29,14 @@ afterAll(async () => {
 const ask = async (name: string) => (await discord.driver.runCommand({ user: "alice", channel: "general", name }).reply()).content;
 
 describe("merge → deployment → deploy hook → live", () => {
-  it("a merged change goes live through the app's deployment; the new command answers", async () => {
+  it("/feature add-command on Discord → PR → CI → human merge → the app's deployment → the hook → the new command answers", async () => {
     expect(await ask("ping")).toBe("Pong!");
-    const change = await world.mergedChange("discord-e2e-1", "add a /hello command");
+    const h = discord.driver.runCommand({ user: "alice", channel: "general", name: "feature", subcommand: "add-command", options: { name: "hello", description: "Say hello", reply: HELLO_REPLY }, timeoutMs: 15_000 });
+    await h.reply();
+    await world.w.settle();
+    const requested = world.w.app.store.changeByRequest(`discord-${h.interaction.id}`);
+    expect(requested).toBeTruthy();
+    const change = await world.merge(requested!.id);
     await world.runner.poll();
     const result = world.runner.results.get(change().deploymentId!);
     expect(result).toMatchObject({ state: "success", sha: change().mergeSha });
@@ -64,7 +69,7 @@ describe("merge → deployment → deploy hook → live", () => {
   });
 
   it("/rollback on Discord: the app opens the revert PR; the previous release goes live now and the command disappears", async () => {
-    const hello = world.w.app.store.recentChanges(20).find((c) => c.requestId === "discord-e2e-1")!;
+    const hello = world.w.app.store.recentChanges(20).find((c) => c.kind === "change" && c.state === "deployed")!;
     discord.driver.createRole({ name: "Ouro Maintainer" });
     discord.driver.addMember({ user: "admin", roles: ["Ouro Maintainer"] });
     const reply = await discord.driver.runCommand({ user: "admin", channel: "general", name: "rollback", options: { change: hello.id }, timeoutMs: 10_000 }).reply();

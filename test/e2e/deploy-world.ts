@@ -42,6 +42,9 @@ export function realTree(): Record<string, string> {
 
 /** Commits what the add-command recipe would (a /hello plugin, registered) — or, for "crash", a registry that throws. */
 export const writer: ChangeWriter = async ({ repoDir, baseRef, request }) => {
+  const recipe = request.recipe as { kind?: string; name?: string; reply?: string } | undefined;
+  const name = recipe?.kind === "add-command" && recipe.name ? recipe.name : "hello";
+  const reply = recipe?.kind === "add-command" && recipe.reply ? recipe.reply : HELLO_REPLY;
   await git(repoDir, "checkout", "-q", "--detach", baseRef);
   const registryPath = join(repoDir, "bot/plugins/index.ts");
   const registry = readFileSync(registryPath, "utf8");
@@ -54,7 +57,7 @@ export const writer: ChangeWriter = async ({ repoDir, baseRef, request }) => {
   } else {
     put(
       "bot/plugins/hello/index.ts",
-      `import { SlashCommandBuilder } from "discord.js";\nimport { definePlugin } from "../../core/plugin.ts";\n\nexport default definePlugin({\n  name: "hello",\n  description: "Says hello",\n  commands: [\n    {\n      data: new SlashCommandBuilder().setName("hello").setDescription("Say hello"),\n      async execute(interaction) {\n        await interaction.reply(${JSON.stringify(HELLO_REPLY)});\n      },\n    },\n  ],\n});\n`,
+      `import { SlashCommandBuilder } from "discord.js";\nimport { definePlugin } from "../../core/plugin.ts";\n\nexport default definePlugin({\n  name: "hello",\n  description: "Says hello",\n  commands: [\n    {\n      data: new SlashCommandBuilder().setName(${JSON.stringify(name)}).setDescription("Say hello"),\n      async execute(interaction) {\n        await interaction.reply(${JSON.stringify(reply)});\n      },\n    },\n  ],\n});\n`,
     );
     put("bot/plugins/hello/hello.test.ts", `import { expect, it } from "vitest";\nimport hello from "./index.ts";\n\nit("is named hello", () => expect(hello.name).toBe("hello"));\n`);
     put("bot/plugins/index.ts", registry.replace(/(import ping from "\.\/ping\/index\.ts";)/, '$1\nimport hello from "./hello/index.ts";').replace(/\[ping\]/, "[ping, hello]"));
@@ -77,6 +80,8 @@ export interface DeployWorld {
   tmp: string;
   /** Request → PR → green CI → approved and merged by a human → the app's deployment exists. */
   mergedChange(requestId: string, text: string): Promise<() => ChangeRow>;
+  /** CI green → approved and merged by a human → the app's deployment exists. */
+  merge(changeId: string): Promise<() => ChangeRow>;
   close(): Promise<void>;
 }
 
@@ -110,22 +115,9 @@ export async function startDeployWorld(discord: DiscordStandIn, extra: Partial<D
       const res = await w.api("POST", "/changes", { id: requestId, requester: actor("800", "lee"), text });
       must(res.status === 201, `POST /changes answered ${res.status}: ${JSON.stringify(res.body)}`);
       await w.settle();
-      const id = String(res.body.changeId);
-      const change = () => w.app.store.change(id)!;
-      must(!!change().prNumber, `no pull request (state ${change().state}: ${change().reason})`);
-      await w.check(change().headSha!, "success");
-      await w.settle();
-      if (change().state !== "merged") {
-        await w.gh.driver.user("dave").approve(REPO, change().prNumber!);
-        await w.settle();
-      }
-      if (change().state !== "merged") {
-        await w.gh.driver.user("carol").merge(REPO, change().prNumber!);
-        await w.settle();
-      }
-      must(change().state === "merged" && !!change().deploymentId, `not merged and deploying (state ${change().state}: ${change().reason})`);
-      return change;
+      return merge(String(res.body.changeId));
     },
+    merge,
     async close() {
       await runner.stop();
       await deployer.close();
@@ -133,4 +125,20 @@ export async function startDeployWorld(discord: DiscordStandIn, extra: Partial<D
       rmSync(tmp, { recursive: true, force: true });
     },
   };
+  async function merge(id: string): Promise<() => ChangeRow> {
+    const change = () => w.app.store.change(id)!;
+    must(!!change().prNumber, `no pull request (state ${change().state}: ${change().reason})`);
+    await w.check(change().headSha!, "success");
+    await w.settle();
+    if (change().state !== "merged") {
+      await w.gh.driver.user("dave").approve(REPO, change().prNumber!);
+      await w.settle();
+    }
+    if (change().state !== "merged") {
+      await w.gh.driver.user("carol").merge(REPO, change().prNumber!);
+      await w.settle();
+    }
+    must(change().state === "merged" && !!change().deploymentId, `not merged and deploying (state ${change().state}: ${change().reason})`);
+    return change;
+  }
 }
