@@ -1,11 +1,13 @@
 // The CLI's bad-input paths: clear message, exit 2, nothing written.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeRepo, type TestRepo } from "../../helpers/git.ts";
+import { startDiscord } from "../../../local/discord/index.ts";
+import { botEnv, makeDeployFixture, ROOT } from "./fixture.ts";
 
 const CLI = fileURLToPath(new URL("../../../app/deploy/cli.ts", import.meta.url));
 let tmp: string;
@@ -47,5 +49,34 @@ describe("app/deploy/cli.ts", () => {
     expect(back.stdout).toMatch(/status error: nothing is live/);
     expect(existsSync(join(data, "current"))).toBe(false);
     expect(existsSync(join(data, "deploy.lock"))).toBe(false);
+  });
+
+  it("deploys by hand through the watch window, leaves the bot serving, and reports it in status", async () => {
+    const discord = await startDiscord();
+    const fx = makeDeployFixture();
+    const data = join(tmp, "by-hand");
+    let pid: number | undefined;
+    try {
+      const env = { ...process.env, ...botEnv(discord, join(tmp, "by-hand-bot")) };
+      const common = ["--repo", fx.dir, "--data", data, "--seed", ROOT, "--settle-ms", "200", "--watch-ms", "500"];
+      const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, [CLI, "deploy", fx.base, ...common], { env });
+        let out = "";
+        child.stdout.on("data", (d) => (out += d));
+        child.stderr.on("data", (d) => (out += d));
+        child.on("exit", (code) => resolve({ code, out }));
+      });
+      expect(r.out).toMatch(/status success: [0-9a-f]{7} is live/);
+      expect(r.out).toMatch(/watch window: good/);
+      expect(r.code).toBe(0);
+      const st = JSON.parse(cli("status", "--data", data).stdout);
+      pid = st.process.pid;
+      expect(st).toMatchObject({ current: fx.base, lastGood: fx.base, process: { alive: true } });
+      expect((await discord.driver.runCommand({ user: "alice", channel: "general", name: "ping" }).reply()).content).toBe("Pong!");
+    } finally {
+      if (pid) process.kill(pid, "SIGTERM");
+      await discord.close();
+      fx.cleanup();
+    }
   });
 });
