@@ -1,5 +1,7 @@
 // Releases are git worktrees of a bare mirror kept in the data dir: fetching is
-// incremental and each release directory costs only its checked-out files.
+// incremental and each release directory costs only its checked-out files. The repository
+// URL (which may embed a token) is never written to the mirror's config: bot processes run
+// beside it and must not find a GitHub credential on disk.
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -29,7 +31,6 @@ export class Mirror {
       mkdirSync(this.dir, { recursive: true });
       await git(this.dir, "init", "-q", "--bare");
     }
-    await git(this.dir, "config", "remote.origin.url", this.url);
   }
 
   /** The full sha of `rev` if the mirror has it as a commit, else null. */
@@ -46,11 +47,11 @@ export class Mirror {
     await this.ensure();
     const have = await this.resolve(sha);
     if (have) return have;
-    await git(this.dir, "fetch", "-q", "--prune", "origin", "+refs/heads/*:refs/heads/*").catch(() => undefined);
+    await git(this.dir, "fetch", "-q", "--prune", this.url, "+refs/heads/*:refs/heads/*").catch(() => undefined);
     const fetched = await this.resolve(sha);
     if (fetched || !/^[0-9a-f]{40}$/.test(sha)) return fetched;
     // Some servers serve any reachable commit by id (uploadpack.allowReachableSHA1InWant).
-    await git(this.dir, "fetch", "-q", "origin", sha).catch(() => undefined);
+    await git(this.dir, "fetch", "-q", this.url, sha).catch(() => undefined);
     return this.resolve(sha);
   }
 

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Octokit } from "@octokit/rest";
@@ -59,6 +59,8 @@ describe("GitHubDeployments", () => {
     expect(await ask("ping")).toBe("Pong!");
     await runner.poll(); // nothing new: nothing happens
     expect(await states(newer.id)).toHaveLength(3);
+    // The clone URL's token is not left on disk where bot processes could read it.
+    for (const f of ["config", "FETCH_HEAD"]) expect(readFileSync(join(tmp, "hook", "repo.git", f), "utf8")).not.toContain(gh.driver.tokenFor("alice"));
   });
 
   it("a release that crashes at start gets a failure status naming the reason; the live one keeps serving", async () => {
