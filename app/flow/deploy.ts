@@ -4,6 +4,7 @@
 import type { Logger } from "pino";
 import type { Engine } from "../engine.ts";
 import type { ChangeRow } from "../store.ts";
+import { ROLLBACK_TASK } from "../deploy/github.ts";
 
 const OPEN = ["pr", "checks", "review"];
 
@@ -44,8 +45,8 @@ export async function closedUnmerged(eng: Engine, id: string, log: Logger): Prom
   eng.kick();
 }
 
-/** The deploy hook's task for "put the previous release back now" (app/deploy/github.ts). */
-export const ROLLBACK_TASK = "ouro:rollback";
+// The deploy hook's task for "put the previous release back now": one definition, the hook's.
+export { ROLLBACK_TASK };
 
 export async function deploymentStatus(eng: Engine, deploymentId: number, state: string, description: string, log: Logger): Promise<void> {
   const key = `deployment-status:${deploymentId}:${state}`;
@@ -82,6 +83,17 @@ export async function deploymentStatus(eng: Engine, deploymentId: number, state:
       });
     }
     eng.refreshDashboard();
+    return;
+  }
+  if (state === "error") {
+    // The hook could not run this deployment (unknown commit, another deploy running, …):
+    // nothing was switched and nothing is known to be wrong with the change — no revert,
+    // no breaker count. It stays merged, with the reason shown, for a maintainer to redeploy.
+    log.warn({ deployment: deploymentId, description }, "the deploy hook could not run the deployment");
+    await eng.withLock(c.id, async () => {
+      const cur = eng.store.change(c.id)!;
+      if (cur.state === "merged") await eng.move(cur, "merged", `not deployed: the deploy hook could not run it${description ? ` (${description})` : ""}`);
+    });
     return;
   }
   eng.breakerFailure(p.policy.circuitBreaker, c.id, `deployment of ${c.id} failed`);

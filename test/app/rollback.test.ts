@@ -30,8 +30,8 @@ async function merged(text: string): Promise<{ id: string; file: string }> {
   return { id, file: `docs/${id.replace(/[^a-z0-9]/g, "").slice(-12)}.md` };
 }
 
-async function deployStatus(id: string, state: "success" | "failure") {
-  await w.gh.driver.user("deployer").request("POST", `/repos/${REPO}/deployments/${change(id).deploymentId}/statuses`, { state, description: state === "failure" ? "health gate failed" : "ok" });
+async function deployStatus(id: string, state: "success" | "failure" | "error", description = state === "failure" ? "health gate failed" : "ok") {
+  await w.gh.driver.user("deployer").request("POST", `/repos/${REPO}/deployments/${change(id).deploymentId}/statuses`, { state, description });
   await w.settle();
 }
 
@@ -106,6 +106,20 @@ describe("revert pull requests", () => {
     await w.settle();
     expect(((await w.gh.driver.pulls(REPO, "all")) as Json[]).filter((p) => p.head.ref === `ouro/revert-${pr}`)).toHaveLength(1);
     expect(w.app.engine.breakerState().failures).toBe(1);
+  });
+
+  it("a deployment the hook could not run (error) stays merged with the reason: no revert, no breaker count", async () => {
+    const { id } = await merged("docs: deployed while another deploy was running");
+    const failuresBefore = w.app.engine.breakerState().failures;
+    await deployStatus(id, "error", "another deploy is running");
+    const c = change(id);
+    expect(c.state).toBe("merged");
+    expect(c.reason).toContain("another deploy is running");
+    expect(w.app.store.change(`revert-${c.prNumber}`)).toBeFalsy();
+    expect(w.app.engine.breakerState().failures).toBe(failuresBefore);
+    expect(w.app.store.auditOf(id).map((a) => a.event)).toContain("deployment.status");
+    await deployStatus(id, "success"); // redeployed by hand: it goes live as usual
+    expect(change(id).state).toBe("deployed");
   });
 
   it("a deployment the hook superseded goes live with the newer one", async () => {

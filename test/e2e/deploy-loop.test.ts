@@ -78,9 +78,9 @@ describe("merge → deployment → deploy hook → live", () => {
     const revert = world.w.app.store.change(`revert-${hello.prNumber}`)!;
     expect(revert).toMatchObject({ kind: "revert", revertOf: hello.id });
     expect(revert.prUrl).toBeTruthy();
-    // Not yet wired in the app (see the deploy report): on /rollback the app should also create this
-    // deployment — the hook's fast path. The test creates it the way the app would.
-    await world.octokit.rest.repos.createDeployment({ owner: "acme", repo: "bot", ref: hello.mergeSha!, task: ROLLBACK_TASK, environment: "production", auto_merge: false, required_contexts: [], payload: { changeId: hello.id } });
+    // The app asked the hook for the previous release with a rollback deployment (the fast path).
+    const { data: deployments } = await world.octokit.rest.repos.listDeployments({ owner: "acme", repo: "bot", task: ROLLBACK_TASK });
+    expect(deployments).toHaveLength(1);
     await world.runner.poll();
     expect(world.deployer.status().current).not.toBe(hello.mergeSha);
     expect(() => discord.driver.runCommand({ user: "alice", channel: "general", name: "hello" })).toThrow(/no slash command \/hello/);
