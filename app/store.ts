@@ -39,6 +39,30 @@ export interface ChangeRow {
   updatedAt: number;
 }
 
+/** What a new change must say; what its lifecycle fills in later may be given or starts empty. */
+type GivenFields = "id" | "requestId" | "kind" | "source" | "requester" | "requesterKey" | "text" | "title";
+type Timestamps = "createdAt" | "updatedAt" | "startedAt";
+export type NewChange = Pick<ChangeRow, GivenFields> & Partial<Omit<ChangeRow, Timestamps>>;
+
+const LIFECYCLE_START: Omit<ChangeRow, GivenFields | Timestamps | "feedback"> = {
+  requesterLogin: null,
+  requestJson: "{}",
+  state: "queued",
+  reason: null,
+  issueNumber: null,
+  issueUrl: null,
+  prNumber: null,
+  prUrl: null,
+  branch: null,
+  headSha: null,
+  mergeSha: null,
+  risk: null,
+  verdictJson: null,
+  deploymentId: null,
+  revertOf: null,
+  revertChange: null,
+};
+
 export interface AuditRow {
   seq: number;
   changeId: string;
@@ -134,9 +158,9 @@ export class Store {
   }
 
   // ── changes ──────────────────────────────────────────────────────────
-  insertChange(c: Omit<ChangeRow, "createdAt" | "updatedAt" | "startedAt" | "feedback"> & { feedback?: string[] }): ChangeRow {
+  insertChange(c: NewChange): ChangeRow {
     const now = this.now();
-    const row = { ...c, createdAt: now, updatedAt: now, startedAt: null };
+    const row = { ...LIFECYCLE_START, ...c, createdAt: now, updatedAt: now, startedAt: null };
     const cols = Object.values(COLUMNS);
     this.db
       .prepare(`INSERT INTO changes (${cols.join(", ")}, feedback_json) VALUES (${cols.map(() => "?").join(", ")}, ?)`)

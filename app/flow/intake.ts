@@ -67,20 +67,8 @@ export async function submit(eng: Engine, intake: Intake, log: Logger): Promise<
       text: intake.text,
       title,
       requestJson: JSON.stringify({ recipe: intake.recipe, origin: intake.origin, discordId: intake.requester.discordId, roles: intake.requester.roles }),
-      state: "queued",
-      reason: null,
       issueNumber: intake.issue?.number ?? null,
       issueUrl: intake.issue?.url ?? null,
-      prNumber: null,
-      prUrl: null,
-      branch: null,
-      headSha: null,
-      mergeSha: null,
-      risk: null,
-      verdictJson: null,
-      deploymentId: null,
-      revertOf: null,
-      revertChange: null,
     });
     eng.store.audit(id, "request", { source: intake.source, requester: intake.requester.key, text: intake.text, ...(intake.recipe ? { recipe: intake.recipe } : {}), ...(intake.origin ? { origin: intake.origin } : {}) });
     log.info({ changeId: id }, "change request accepted");
