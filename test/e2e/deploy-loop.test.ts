@@ -5,13 +5,13 @@
 // the user's new command answers on local/discord. Then a change that passes CI but crashes
 // the bot at start: the health gate fails, the old release keeps answering every
 // interaction, the failure status makes the app open the revert PR. Then /rollback.
-// (The writer is a fixed one standing in for the agent's add-command recipe, whose own
-// tests cover writing; the agent's sandboxed checks would add ~a minute here.)
+// The add-command change is written by the real agent (recipe, sandboxed checks, base policy).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDiscord, type DiscordStandIn } from "../../local/discord/index.ts";
 import { ROLLBACK_TASK } from "../../app/deploy/github.ts";
 import { HELLO_REPLY } from "../app/deploy/fixture.ts";
 import { startDeployWorld, type DeployWorld } from "./deploy-world.ts";
+import { REPO } from "../app/harness.ts";
 
 let discord: DiscordStandIn;
 let world: DeployWorld;
@@ -36,6 +36,10 @@ describe("merge → deployment → deploy hook → live", () => {
     await world.w.settle();
     const requested = world.w.app.store.changeByRequest(`discord-${h.interaction.id}`);
     expect(requested).toBeTruthy();
+    const pr = (await world.w.gh.driver.pull(REPO, requested!.prNumber!)) as { body: string };
+    expect(pr.body).toContain("## Policy verdict (policy from the base branch)"); // written by the agent
+    expect(pr.body).toContain("## Checks run before push (sandboxed)");
+    expect(pr.body).toContain("bot/plugins/hello/hello.test.ts");
     const change = await world.merge(requested!.id);
     await world.runner.poll();
     const result = world.runner.results.get(change().deploymentId!);

@@ -1,6 +1,6 @@
 // The deploy world: the app's test harness (real app on local/github) holding this
-// repository's real tree, a writer standing in for the agent's add-command recipe, and the
-// deploy hook (polling GitHub Deployments) running real bots on local/discord. Shared by
+// repository's real tree, the real agent for recipe requests (a fixed writer for the
+// deliberately crashing change, which no recipe would write), and the deploy hook (polling GitHub Deployments) running real bots on local/discord. Shared by
 // test/e2e/deploy-loop.test.ts and bench/deploy.ts.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { execFile } from "node:child_process";
 import { Octokit } from "@octokit/rest";
 import { actor, REPO, startWorld, type World } from "../app/harness.ts";
-import type { ChangeWriter } from "../../app/writer.ts";
+import { agentWriter, type ChangeWriter } from "../../app/writer.ts";
 import type { ChangeRow } from "../../app/store.ts";
 import type { DiscordStandIn } from "../../local/discord/index.ts";
 import { Deployer, type DeployerOptions } from "../../app/deploy/deployer.ts";
@@ -40,8 +40,12 @@ export function realTree(): Record<string, string> {
   return files;
 }
 
-/** Commits what the add-command recipe would (a /hello plugin, registered) — or, for "crash", a registry that throws. */
-export const writer: ChangeWriter = async ({ repoDir, baseRef, request }) => {
+const agent = agentWriter();
+
+/** Recipe requests go to the real agent (no model); "crash" commits a registry that throws at start. */
+export const writer: ChangeWriter = async (job) => {
+  if (job.request.recipe && !/crash/.test(job.request.text)) return agent(job);
+  const { repoDir, baseRef, request } = job;
   const recipe = request.recipe as { kind?: string; name?: string; reply?: string } | undefined;
   const name = recipe?.kind === "add-command" && recipe.name ? recipe.name : "hello";
   const reply = recipe?.kind === "add-command" && recipe.reply ? recipe.reply : HELLO_REPLY;
