@@ -261,14 +261,15 @@ export class Core {
 
   // ---------- webhooks ----------
 
-  /** Sends `event` to every app installed on the repository. */
-  emit(event: string, repoKey: string, sender: string, body: Record<string, unknown>, onlyAppId?: number): void {
+  /** Sends `event` to every app installed on the repository (or only to `to`: an app id or a filter). */
+  emit(event: string, repoKey: string, sender: string, body: Record<string, unknown>, to?: number | ((app: AppRec) => boolean)): void {
     const repo = this.store.data.repos[repoKey];
     for (const inst of Object.values(this.store.data.installations)) {
       if (!this.installationCovers(inst, repoKey)) continue;
-      if (onlyAppId !== undefined && inst.appId !== onlyAppId) continue;
+      if (typeof to === "number" && inst.appId !== to) continue;
       const app = this.store.data.apps[String(inst.appId)];
       if (!app?.webhookUrl) continue;
+      if (typeof to === "function" && !to(app)) continue;
       const payload: Record<string, unknown> = {
         ...body,
         repository: body.repository ?? this.webhookRepo(repo),
@@ -279,6 +280,16 @@ export class Core {
       if (owner?.type === "Organization") payload.organization = this.orgShape(owner);
       this.deliveries.enqueue(app, event, payload, inst.id, repoKey);
     }
+  }
+
+  /**
+   * check_run/check_suite as GitHub scopes them: `created` and `completed` reach every installed
+   * App with the `checks` permission (GitHub subscribes them automatically, whoever owns the run);
+   * `requested`, `rerequested` and `requested_action` reach only the App that owns the run/suite.
+   */
+  emitCheck(event: "check_run" | "check_suite", repoKey: string, sender: string, body: Record<string, unknown>, ownerAppId: number): void {
+    const everyone = body.action === "created" || body.action === "completed";
+    this.emit(event, repoKey, sender, body, everyone ? (app) => app.id === ownerAppId || app.permissions.checks === "read" || app.permissions.checks === "write" : ownerAppId);
   }
 
   /** Whether any installed app with a webhook URL subscribes to `event` on the repository. */
@@ -387,7 +398,18 @@ export class Core {
 
   async emitSuite(repoKey: string, suiteId: number, sender: string, action: string, appId: number, before: string | null = null): Promise<void> {
     const suite = this.store.data.checkSuites[String(suiteId)];
-    this.emit("check_suite", repoKey, sender, { action, check_suite: { ...this.shapes.checkSuite(suite, false), before } }, appId);
+    this.emitCheck("check_suite", repoKey, sender, { action, check_suite: { ...this.shapes.checkSuite(suite, false), before } }, appId);
+  }
+
+  /** A human clicks one of a check run's action buttons: only the App that created the run hears it. */
+  requestCheckRunAction(repoKey: string, checkRunId: number, identifier: string, login: string): void {
+    const run = this.store.data.checkRuns[String(checkRunId)];
+    if (!run || run.repo !== repoKey || this.permission(repoKey, login) === "none") throw notFound();
+    if (!["admin", "maintain", "write"].includes(this.permission(repoKey, login))) throw new HttpError(403, "Must have push access to this repository.");
+    if (!run.actions?.some((a) => a.identifier === identifier)) throw new HttpError(422, `Check run ${checkRunId} has no action ${JSON.stringify(identifier)}`);
+    if (run.appId === null) return;
+    const suite = this.store.data.checkSuites[String(run.suiteId)];
+    this.emitCheck("check_run", repoKey, login, { action: "requested_action", check_run: { ...this.shapes.checkRun(run), check_suite: this.shapes.checkSuite(suite, false) }, requested_action: { identifier } }, run.appId);
   }
 
   private async pushPayload(repoKey: string, c: RefChange, sender: string): Promise<Record<string, unknown>> {

@@ -132,6 +132,10 @@ export class Driver {
   deploymentStatuses(repo: RepoName, id: number): Promise<Json[]> {
     return this.read(`/repos/${repo}/deployments/${id}/statuses?per_page=100`);
   }
+  /** `login` clicks the check run's action button `identifier` (only the App that created the run gets `check_run.requested_action`). */
+  requestCheckRunAction(repo: RepoName, checkRunId: number, identifier: string, login: string): void {
+    this.core.requestCheckRunAction(repo.toLowerCase(), checkRunId, identifier, login);
+  }
   /** The sha a branch points at, or null. */
   async branchSha(repo: RepoName, branch: string): Promise<string | null> {
     const k = repo.toLowerCase();

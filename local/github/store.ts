@@ -137,6 +137,8 @@ export interface CheckRunRec {
   detailsUrl: string | null;
   output: { title: string | null; summary: string | null; text: string | null; annotations_count: number };
   annotations: unknown[];
+  /** Buttons the App offered (`actions`); a click sends it `check_run.requested_action`. */
+  actions?: { label: string; description: string; identifier: string }[];
 }
 
 export interface CheckSuiteRec {

@@ -44,6 +44,19 @@ export function registerCheckRoutes(r: Router, core: Core): void {
     return { output: { title, summary, text, annotations_count: (prev?.annotations_count ?? 0) + annotations.length }, annotations };
   };
 
+  // Action buttons, with GitHub's limits: at most 3; label ≤ 20, description ≤ 40, identifier ≤ 20 characters.
+  const actionsOf = (ctx: Ctx): CheckRunRec["actions"] => {
+    const a = ctx.body.actions;
+    if (a === undefined || a === null) return undefined;
+    if (!Array.isArray(a) || a.length > 3) throw invalid("Invalid request.\n\nactions must be an array of at most 3 items.", "actions");
+    return a.map((x: unknown) => {
+      const o = (x && typeof x === "object" ? x : {}) as Record<string, unknown>;
+      const [label, description, identifier] = [str(o, "label", true), str(o, "description", true), str(o, "identifier", true)];
+      if (!label || label.length > 20 || !description || description.length > 40 || !identifier || identifier.length > 20) throw invalid("Invalid request.\n\nInvalid action: label ≤ 20, description ≤ 40, identifier ≤ 20 characters.", "actions");
+      return { label, description, identifier };
+    });
+  };
+
   const completeSuiteIfDone = async (rp: RepoCtx, run: CheckRunRec, ctx: Ctx) => {
     const suite = store.data.checkSuites[String(run.suiteId)];
     const runs = Object.values(store.data.checkRuns).filter((c) => c.suiteId === suite.id);
@@ -61,6 +74,7 @@ export function registerCheckRoutes(r: Router, core: Core): void {
     if (conclusion) status = "completed";
     if (status === "completed" && !conclusion) throw invalid("Invalid request.\n\n\"conclusion\" wasn't supplied.", "conclusion", "missing_field");
     const { output, annotations } = outputOf(ctx);
+    const actions = actionsOf(ctx);
     const suite = await suiteFor(rp, appId, headSha);
     const t = now();
     const run: CheckRunRec = {
@@ -78,12 +92,13 @@ export function registerCheckRoutes(r: Router, core: Core): void {
       detailsUrl: str(ctx.body, "details_url") ?? null,
       output,
       annotations,
+      ...(actions ? { actions } : {}),
     };
     store.data.checkRuns[String(run.id)] = run;
     suite.updatedAt = t;
-    core.emit("check_run", rp.key, ctx.actor, { action: "created", check_run: { ...shapes.checkRun(run), check_suite: shapes.checkSuite(suite, false) } }, appId);
+    core.emitCheck("check_run", rp.key, ctx.actor, { action: "created", check_run: { ...shapes.checkRun(run), check_suite: shapes.checkSuite(suite, false) } }, appId);
     if (status === "completed") {
-      core.emit("check_run", rp.key, ctx.actor, { action: "completed", check_run: { ...shapes.checkRun(run), check_suite: shapes.checkSuite(suite, false) } }, appId);
+      core.emitCheck("check_run", rp.key, ctx.actor, { action: "completed", check_run: { ...shapes.checkRun(run), check_suite: shapes.checkSuite(suite, false) } }, appId);
       await completeSuiteIfDone(rp, run, ctx);
     }
     return { status: 201, body: shapes.checkRun(run) };
@@ -104,6 +119,7 @@ export function registerCheckRoutes(r: Router, core: Core): void {
     const status = oneOf(ctx.body, "status", RUN_STATUS);
     const conclusion = oneOf(ctx.body, "conclusion", CONCLUSIONS);
     const { output, annotations } = outputOf(ctx, run.output);
+    const actions = actionsOf(ctx);
     if (status === "completed" && !conclusion && !run.conclusion) throw invalid("Invalid request.\n\n\"conclusion\" wasn't supplied.", "conclusion", "missing_field");
     if (name) run.name = name;
     if (status) run.status = status;
@@ -111,6 +127,7 @@ export function registerCheckRoutes(r: Router, core: Core): void {
     if (run.status === "completed" && !run.completedAt) run.completedAt = str(ctx.body, "completed_at") ?? now();
     run.output = output;
     run.annotations.push(...annotations);
+    if (actions) run.actions = actions;
     const details = str(ctx.body, "details_url");
     if (details !== undefined) run.detailsUrl = details;
     const ext = str(ctx.body, "external_id");
@@ -118,10 +135,20 @@ export function registerCheckRoutes(r: Router, core: Core): void {
     store.touch();
     if (!wasCompleted && run.status === "completed") {
       const suite = store.data.checkSuites[String(run.suiteId)];
-      core.emit("check_run", rp.key, ctx.actor, { action: "completed", check_run: { ...shapes.checkRun(run), check_suite: shapes.checkSuite(suite, false) } }, appId);
+      core.emitCheck("check_run", rp.key, ctx.actor, { action: "completed", check_run: { ...shapes.checkRun(run), check_suite: shapes.checkSuite(suite, false) } }, appId);
       await completeSuiteIfDone(rp, run, ctx);
     }
     return shapes.checkRun(run);
+  });
+  // Re-run: GitHub asks only the App that created the run (`check_run.rerequested`).
+  r.add("POST", "/repos/{owner}/{repo}/check-runs/{check_run_id}/rerequest", (ctx) => {
+    const { rp, run } = runOf(ctx);
+    appIdOf(ctx);
+    if (run.appId !== null) {
+      const suite = store.data.checkSuites[String(run.suiteId)];
+      core.emitCheck("check_run", rp.key, ctx.actor, { action: "rerequested", check_run: { ...shapes.checkRun(run), check_suite: shapes.checkSuite(suite, false) } }, run.appId);
+    }
+    return { status: 201, body: {} };
   });
   r.add("GET", "/repos/{owner}/{repo}/check-runs/{check_run_id}/annotations", (ctx) => paginate(ctx, runOf(ctx).run.annotations, api));
   r.add("GET", "/repos/{owner}/{repo}/commits/{ref}/check-runs", async (ctx) => {
