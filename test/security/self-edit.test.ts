@@ -5,14 +5,17 @@
 // An attempt that gets through is a hole: it is kept as `it.fails` with a `// HOLE:` note,
 // so the suite stays green while the hole stays on record.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { lstatSync, readFileSync, mkdtempSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../../actions/policy-check/src/command.ts";
 import { readPolicyFilesAtRef } from "../../actions/policy-check/src/policy-files.ts";
 import { loadPolicy } from "../../actions/policy-check/src/policy/load.ts";
 import type { Verdict } from "../../actions/policy-check/src/types.ts";
-import { guardFor } from "../../app/agent/policy.ts";
+import { guardFor, loadBasePolicy } from "../../app/agent/policy.ts";
+import { validate } from "../../app/agent/validate.ts";
+import { createWorktree, type Worktree } from "../../app/agent/worktree.ts";
+import { makeAgentRepo, type AgentRepo } from "../app/agent/fixture.ts";
 import { PathRefused, atomicWrite, resolveWritable } from "../../app/agent/paths.ts";
 import { makeOuroRepo, BENIGN_PLUGIN, BENIGN_TEST, ROOT, type OuroRepo } from "../actions/policy-check/fixture-repo.ts";
 import type { TestRepo } from "../helpers/git.ts";
@@ -523,4 +526,39 @@ describe("the agent's write guard refuses hostile paths", () => {
       expect(msg).toMatch(why);
     });
   }
+});
+
+// ---------------------------------------------------------------------------------------
+// Order of the agent's pre-push checks: validate() runs the agent-written tests in the
+// sandbox BEFORE the policy verdict is computed, so code the policy forbids (fs writes,
+// child_process…) has already executed by the time it is blocked.
+describe("the agent's validation never executes code its policy forbids", () => {
+  let agentRepo: AgentRepo;
+  let wt: Worktree | undefined;
+  const marker = join(tmpdir(), `ouro-sec-ran-${process.pid}-${Date.now()}`);
+  beforeAll(() => {
+    agentRepo = makeAgentRepo();
+  });
+  afterAll(() => {
+    wt?.remove();
+    agentRepo?.cleanup();
+    rmSync(marker, { force: true });
+  });
+
+  // HOLE (sandbox ordering): validate() = snapshot → typecheck + vitest in the sandbox →
+  // checkPolicy. A plugin test with `writeFileSync` (api/fs-write, an error for a self-edit)
+  // runs first; it is blocked only afterwards. Here the sandbox (root → setpriv nobody, no
+  // network) limits it to world-writable places like /tmp, but where the app does not run as
+  // root (a logged warning only) the same code runs as the app's user and can write the main
+  // repository's .git (hooks/, config core.fsmonitor) that the credentialed app process later
+  // executes. Fix: run checkPolicy on the snapshot first and skip the sandbox on a block.
+  it.fails("a plugin test that writes a file is blocked before it ever runs (HOLE: it runs first)", async () => {
+    const base = loadBasePolicy(agentRepo.dir, agentRepo.base);
+    wt = createWorktree(agentRepo.dir, agentRepo.base);
+    writeFileSync(join(wt.dir, "bot/plugins/ping/escape.test.ts"), `import { it } from "vitest";\nimport { writeFileSync } from "node:fs";\nit("escapes", () => {\n  try { writeFileSync(${JSON.stringify(marker)}, "ran"); } catch {}\n});\n`);
+    const v = await validate({ wt, parent: wt.baseSha, message: "escape", policy: base.policy, guard: base.guard, budgets: base.budgets, warn: () => {} });
+    expect(v.verdict?.decision).toBe("block");
+    expect(v.verdict?.findings.some((f) => f.rule === "api/fs-write" && f.file === "bot/plugins/ping/escape.test.ts")).toBe(true);
+    expect(existsSync(marker), "the forbidden code ran before the verdict").toBe(false);
+  }, 60_000);
 });
