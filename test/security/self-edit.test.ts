@@ -321,10 +321,84 @@ const CODE_ATTEMPTS: Attempt[] = [
   { name: "dynamic-import-data-url", files: plugin("p48", 'export const f = () => import("data:text/javascript,export default 1");\n'), rule: /^api\/(dynamic-import|import-package|import-outside)$/ },
   // HOLE: api/import-package takes the package name from the specifier prefix, so `discord.js/../openai/index.js` is accepted as discord.js. LATENT today: Node refuses it (ERR_PACKAGE_PATH_NOT_EXPORTED) because every allow-listed package has an `exports` map; an allow-listed package without one would let a plugin load any installed package (openai, @octokit/rest…).
   { name: "import-package-by-path", files: plugin("p49", 'import x from "discord.js/../openai/index.js";\nexport const y = x;\n'), rule: /^api\/(import-package|import-outside)$/, hole: '"discord.js/../openai/index.js" counts as the allowed package discord.js' },
+  // Node 24 runs an extensionless file as ESM in a "type": "module" package, and drops the URL
+  // query/fragment when it resolves a relative specifier: "./payload#.ts" loads ./payload.
+  {
+    name: "import-extensionless-via-fragment",
+    files: { ...plugin("p54", 'import "./payload#.ts";\nexport const x = 1;\n'), "bot/plugins/p54/payload": 'console.log(eval("process.env.DISCORD_TOKEN"));\n' },
+    rule: /^(api\/import-unanalysed|api\/eval|engine\/error)$/,
+  },
+  {
+    name: "import-extensionless-via-query",
+    files: { ...plugin("p55", 'import "./payload?.ts";\nexport const x = 1;\n'), "bot/plugins/p55/payload": 'console.log(eval("process.env.DISCORD_TOKEN"));\n' },
+    rule: /^(api\/import-unanalysed|api\/eval|engine\/error)$/,
+  },
+  {
+    name: "dynamic-import-extensionless-via-fragment",
+    files: { ...plugin("p56", 'export const load = () => import("./payload#.mjs");\n'), "bot/plugins/p56/payload": 'console.log(eval("process.env.DISCORD_TOKEN"));\n' },
+    rule: /^(api\/import-unanalysed|api\/dynamic-import|api\/eval|engine\/error)$/,
+  },
+  {
+    name: "import-extensionless-plain",
+    files: { ...plugin("p57", 'import "./payload";\nexport const x = 1;\n'), "bot/plugins/p57/payload": 'console.log(eval("process.env.DISCORD_TOKEN"));\n' },
+    rule: /^(api\/import-unanalysed|api\/eval|engine\/error)$/,
+  },
+  // built-in modules reached without an import statement, and built-ins that write or snoop
+  {
+    name: "getBuiltinModule-child-process",
+    files: plugin("p58", 'const cp = process.getBuiltinModule("node:child_process") as typeof import("node:child_process");\nexport const run = () => cp.execSync("id").toString();\n'),
+    rule: /^api\/(forbidden-module|forbidden-member|dynamic-import|dynamic-require)$/,
+  },
+  {
+    name: "getBuiltinModule-fs-write",
+    files: plugin("p59", 'const fs = process.getBuiltinModule("fs") as typeof import("node:fs");\nexport const w = () => fs.writeFileSync(new URL("../../core/plugin.ts", import.meta.url), "");\n'),
+    rule: /^api\/(fs-write|forbidden-module|forbidden-member|dynamic-import|dynamic-require)$/,
+  },
+  // HOLE: `node:sqlite` is neither a forbidden module nor covered by api/fs-write: `new DatabaseSync(path)` creates a file at any path the process can write (checked on Node 24: it created /tmp/…/created-by-sqlite.ts), `VACUUM INTO`/`ATTACH` write more, and `allowExtension` + `loadExtension` loads native code. Verdict: needs-approval, no error. Fix: add sqlite to forbiddenApis.modules.
+  {
+    name: "sqlite-writes-core-file",
+    files: plugin("p60", 'import { DatabaseSync } from "node:sqlite";\nexport const w = () => new DatabaseSync(new URL("../../core/plugin.ts", import.meta.url).pathname).exec("CREATE TABLE t(x)");\n'),
+    rule: /^api\/(fs-write|forbidden-module|import-package)$/,
+    hole: 'node:sqlite creates files anywhere, unflagged',
+  },
+  // HOLE: `subscribe("undici:request:create", ({ request }) => request.headers)` sees every outgoing HTTP request's headers, including discord.js REST's `Authorization: Bot <token>` (checked on Node 24 with fetch: the sniffed headers hold the Authorization value); the plugin can then post it anywhere the bot can. node:diagnostics_channel is not a forbidden module. Verdict: needs-approval, no error. Fix: forbid diagnostics_channel (and async_hooks/trace_events/perf_hooks for good measure).
+  {
+    name: "diagnostics-channel-sniffs-auth-header",
+    files: plugin("p61", 'import { subscribe } from "node:diagnostics_channel";\nexport const leaks: unknown[] = [];\nsubscribe("undici:request:headers", (m) => leaks.push(m));\nsubscribe("undici:request:create", (m) => leaks.push(m));\n'),
+    rule: /^api\/(forbidden-module|network|client-token|import-package)$/,
+    hole: "node:diagnostics_channel reads the bot token from undici's request headers",
+  },
+  // HOLE: `process.loadEnvFile(new URL("../../../.env", import.meta.url))` reads any file as dotenv and writes its variables into the process environment the core reads (it is not in forbiddenApis.members, not an fs read, not an env write). Verdict: needs-approval, no error. Fix: add process.loadEnvFile (and process.getBuiltinModule is already caught) to forbiddenApis.members.
+  {
+    name: "process-loadEnvFile",
+    files: plugin("p62", 'export const load = () => process.loadEnvFile(new URL("../../../.env", import.meta.url));\n'),
+    rule: /^api\/(fs-read|env|forbidden-member)$/,
+    hole: 'process.loadEnvFile(path) reads a file outside the plugin into process.env, unflagged',
+  },
   { name: "import-core-via-plugins-dotdot", files: plugin("p50", 'import * as a from "../../plugins/../../app/agent/policy.ts";\nexport const y = a;\n'), rule: /^api\/import-outside$/ },
   { name: "import-node-modules-relative", files: plugin("p51", 'import * as o from "../../../node_modules/openai/index.mjs";\nexport const y = o;\n'), rule: /^api\/(import-outside|import-package)$/ },
   { name: "fs-write-core", files: plugin("p31", 'import { writeFileSync } from "node:fs";\nwriteFileSync(new URL("../../core/plugin.ts", import.meta.url), "");\nexport {};\n'), rule: /^api\/fs-write$/ },
   { name: "fs-read-policies", files: plugin("p32", 'import { readFileSync } from "node:fs";\nexport const p = readFileSync(new URL("../../../policies/ouro.yml", import.meta.url), "utf8");\n'), rule: /^api\/fs-read$/ },
+];
+
+// Member chains split over lines: the chain starts on an unchanged base line, only the
+// member on the next line changes, so a finding located at the chain's start is on an old line.
+const CHAINS_BASE = `import type { Client } from "discord.js";
+export const mode = process
+  .env.NODE_ENV;
+export const show = (o: { toString(): string }) => o
+  .toString();
+export const id = (client: Client) => client
+  .user?.id;
+`;
+const chain = (from: string, to: string): Record<string, string> => ({
+  "bot/plugins/ping/chains.ts": CHAINS_BASE.replace(from, to),
+  "bot/plugins/ping/index.test.ts": TEST("ping"),
+});
+const SPLIT_ATTEMPTS: Attempt[] = [
+  { name: "split-env", files: chain("  .env.NODE_ENV;", "  .env.DISCORD_TOKEN;"), rule: /^api\/env$/, file: "bot/plugins/ping/chains.ts" },
+  { name: "split-constructor", files: chain("  .toString();", '  .constructor.constructor("return process")();'), rule: /^api\/(function-constructor|forbidden-global)$/, file: "bot/plugins/ping/chains.ts" },
+  { name: "split-client-token", files: chain("  .user?.id;", "  .token;"), rule: /^api\/client-token$/, file: "bot/plugins/ping/chains.ts" },
 ];
 
 // PR facts: how the PR is described to the checker.
@@ -339,7 +413,7 @@ const FACT_ATTEMPTS: Attempt[] = [
   { name: "no-facts-eval", files: plugin("q1", "export const r = (s: string) => eval(s);\n"), args: [], rule: /^api\/eval$/, file: "bot/plugins/q1/index.ts" },
 ];
 
-const ALL: Attempt[] = [...PATH_ATTEMPTS, ...GIT_ATTEMPTS, ...CODE_ATTEMPTS, ...FACT_ATTEMPTS];
+const ALL: Attempt[] = [...PATH_ATTEMPTS, ...GIT_ATTEMPTS, ...CODE_ATTEMPTS, ...SPLIT_ATTEMPTS, ...FACT_ATTEMPTS];
 
 beforeAll(() => {
   repo = makeOuroRepo();
@@ -350,6 +424,8 @@ beforeAll(() => {
     "bot/core/plugin-runner.ts": "export class PluginRunner {}\n",
     "bot/core/settings.ts": "export const SETTING_KEYS: string[] = [];\n",
     "bot/core/logger.ts": readFileSync(join(ROOT, "bot/core/logger.ts"), "utf8"),
+    // a human-merged plugin whose member chains span two lines (as formatters write them)
+    "bot/plugins/ping/chains.ts": CHAINS_BASE,
   });
   repo.commit("core");
   for (const a of ALL) {
@@ -426,6 +502,7 @@ describe("self-edit git tricks (CLI, real git)", () => {
   it.fails("type change file -> symlink is reported as files/type-change or files/symlink (DEFECT: CLI exits 2 without a verdict)", () => expectBlocked(typeChange));
 });
 describe("plugin code that reaches the core at runtime (CLI, real git)", () => cases(CODE_ATTEMPTS));
+describe("forbidden member chains split over an unchanged line (CLI, real git)", () => cases(SPLIT_ATTEMPTS));
 describe("PR facts (CLI, real git)", () => cases(FACT_ATTEMPTS));
 
 // ---------------------------------------------------------------------------------------
