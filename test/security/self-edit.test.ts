@@ -277,6 +277,14 @@ const CODE_ATTEMPTS: Attempt[] = [
     rule: /^api\/client-token$/,
     hole: 'Object.getOwnPropertyDescriptor(client, "token").value reads the token unflagged',
   },
+  // HOLE: discord.js 14 (node_modules/discord.js/src/client/websocket/WebSocketManager.js) passes `wsOptions = { token: this.client.token, … }` to the @discordjs/ws manager it keeps as `this._ws`, which stores them as `options`; `interaction.client.ws._ws.options.token` is the bot token, and api/client-token only knows `client.token`. Verdict: needs-approval, no error. Fix: flag any `.token` member read (or any access below client.ws / client.rest) in plugin code.
+  {
+    // discord.js keeps the token a second time: client.ws._ws.options.token (@discordjs/ws)
+    name: "client-ws-options-token",
+    files: plugin("p72", 'import type { ChatInputCommandInteraction } from "discord.js";\nexport const f = (i: ChatInputCommandInteraction) => (i.client.ws as any)._ws.options.token;\n'),
+    rule: /^api\/client-token$/,
+    hole: 'client.ws._ws.options.token reads the bot token, unflagged',
+  },
   {
     name: "client-token-computed-literal",
     files: plugin("p33", 'import type { Client } from "discord.js";\nconst k = "tok" + "en";\nexport const f = (client: Client) => (client as any)[k];\n'),
