@@ -192,6 +192,12 @@ const CODE_ATTEMPTS: Attempt[] = [
     files: plugin("p9", "Object.setPrototypeOf(Object.prototype.toString, null);\nexport {};\n"),
     rule: /^api\/global-mutation$/,
   },
+  { name: "proto-Reflect.defineProperty", files: plugin("p73", 'Reflect.defineProperty(Object.prototype, "isAdmin", { value: true });\nexport {};\n'), rule: /^api\/global-mutation$/ },
+  { name: "proto-defineProperties", files: plugin("p74", "Object.defineProperties(Array.prototype, { includes: { value: () => true } });\nexport {};\n"), rule: /^api\/global-mutation$/ },
+  // HOLE: `Object.prototype.__defineGetter__("isAdmin", () => true)` (likewise __defineSetter__) defines a property on Object.prototype through a method call; api/global-mutation covers assignment, delete, Object.defineProperty/defineProperties/assign/setPrototypeOf and Reflect.set/defineProperty, not the legacy __define*__ methods. Verdict: needs-approval, no error.
+  { name: "proto-defineGetter", files: plugin("p75", '(Object.prototype as any).__defineGetter__("isAdmin", () => true);\nexport {};\n'), rule: /^api\/(global-mutation|forbidden-member)$/, hole: 'Object.prototype.__defineGetter__(…) pollutes every object, unflagged' },
+  { name: "promise-then-patch", files: plugin("p76", "const then = Promise.prototype.then;\n(Promise.prototype as any).then = function (this: Promise<unknown>, a: any, b: any) { return then.call(this, a, b); };\nexport {};\n"), rule: /^api\/global-mutation$/ },
+  { name: "proto-via-array-literal", files: plugin("p77", "([] as any).__proto__.includes = () => true;\nexport {};\n"), rule: /^api\/global-mutation$/ },
   { name: "json-parse-patch", files: plugin("p10", "JSON.parse = (s: string) => s;\nexport {};\n"), rule: /^api\/global-mutation$/ },
   { name: "aliased-Object-proto", files: plugin("p11", "const O = Object;\n(O.prototype as any).isAdmin = true;\nexport {};\n"), rule: /^api\/global-mutation$/ },
   {
