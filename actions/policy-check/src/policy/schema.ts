@@ -116,7 +116,12 @@ export const policySchema = z
           .default(["eval", "Function", "WebAssembly"])
           .describe("Globals that may not be used as values (called, aliased, passed); typeof/instanceof are fine."),
         modules: names
-          .default(["child_process", "vm", "worker_threads", "cluster", "module", "inspector", "repl", "v8", "wasi"])
+          .default([
+            "child_process", "vm", "worker_threads", "cluster", "module", "inspector", "repl", "v8", "wasi",
+            // Seen by the red-team pass: request headers (the bot token) via diagnostics_channel and
+            // async/trace hooks, arbitrary files via sqlite, unanalysed child processes via node:test.
+            "diagnostics_channel", "async_hooks", "trace_events", "sqlite", "test",
+          ])
           .describe("Modules that may not be imported or required (node: prefix implied)."),
         members: names
           .default([
@@ -140,6 +145,7 @@ export const policySchema = z
             "module.children",
             "process.report",
             "process.execve",
+            "process.loadEnvFile",
           ])
           .describe("Members (dotted, from a global) that may not be used."),
         impliedEval: z.boolean().default(true).describe("Flag setTimeout/setInterval/setImmediate with a string."),
