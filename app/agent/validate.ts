@@ -1,5 +1,6 @@
-// One validation pass over the worktree: snapshot commit, then typecheck + tests
-// (sandboxed, in parallel) and the base policy's verdict on base..snapshot.
+// One validation pass over the worktree: snapshot commit, the base policy's verdict on
+// base..snapshot FIRST, and only if it does not block, typecheck + tests (sandboxed, in
+// parallel). Code the policy blocks is never run, not even in the sandbox.
 import type { Policy } from "../../actions/policy-check/src/policy/schema.ts";
 import type { Verdict } from "../../actions/policy-check/src/types.ts";
 import type { Budgets } from "./budgets.ts";
@@ -41,12 +42,17 @@ export async function validate(v: ValidateInput): Promise<Validation> {
   const refused = changed.map((p) => v.guard(p)).filter((r): r is string => r !== undefined);
   if (refused.length > 0) return { ok: false, changed, checks: [], problem: `the change touches paths the policy refuses: ${refused.join("; ")}`, timings };
   const commit = snapshot(v.wt, v.parent, v.message, v.identity);
+  const policy = checkPolicy(v.wt.repoDir, v.wt.baseSha, commit, v.policy, { author: v.author });
+  timings.policyMs = policy.durationMs;
+  if (!policy.ok) {
+    timings.checksMs = performance.now() - started;
+    const skipped = (name: "typecheck" | "tests"): CheckOutcome => ({ name, ok: false, durationMs: 0, diagnostics: [], summary: `${name} not run: the policy blocks this change` });
+    return { ok: false, commit, changed, checks: [skipped("typecheck"), skipped("tests"), policy], verdict: policy.verdict, timings };
+  }
   const limits = { timeoutMs: v.budgets.checkTimeoutMs, memoryMb: v.budgets.memoryMb };
   const [tc, tests] = await Promise.all([typecheck(v.wt.dir, changed, limits, v.warn), runTests(v.wt.dir, changed, limits, v.warn)]);
-  const policy = checkPolicy(v.wt.repoDir, v.wt.baseSha, commit, v.policy, { author: v.author });
   timings.typecheckMs = tc.durationMs;
   timings.testsMs = tests.durationMs;
-  timings.policyMs = policy.durationMs;
   timings.checksMs = performance.now() - started;
   const checks = [tc, tests, policy];
   return { ok: checks.every((c) => c.ok), commit, changed, checks, verdict: policy.verdict, timings };
