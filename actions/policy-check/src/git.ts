@@ -187,6 +187,28 @@ export function parseHunks(patch: string): Hunks[] {
   return files;
 }
 
+/**
+ * One Hunks per --raw entry. A type change (file ⇄ symlink ⇄ submodule) is one raw entry but
+ * two patches — the old path deleted, then the new one added — so those two are paired up.
+ */
+function alignHunks(raw: { status: string; path: string }[], patches: Hunks[]): Hunks[] {
+  const out: Hunks[] = [];
+  let i = 0;
+  for (const e of raw) {
+    if (e.status === "T") {
+      const [gone, added] = [patches[i], patches[i + 1]];
+      i += 2;
+      if (!gone || !added) break;
+      out.push({ addedLines: added.addedLines, removedLineCount: gone.removedLineCount });
+    } else if (patches[i]) out.push(patches[i++]);
+    else break;
+  }
+  if (out.length !== raw.length || i !== patches.length) {
+    throw new GitError(`git diff: ${raw.length} changed files but ${patches.length} patches`);
+  }
+  return out;
+}
+
 const STATUS: Record<string, ChangedFile["status"]> = {
   A: "added",
   M: "modified",
@@ -207,10 +229,7 @@ export function readChangeSet(repoDir: string, baseRef: string, headRef: string)
   const raw = parseRaw(run(repoDir, ["diff", "--raw", "-z", "--no-abbrev", ...DIFF_FLAGS, from, headSha, "--"]));
   // --text: hunks for every file whatever the head's .gitattributes say.
   const patch = run(repoDir, ["diff", "-U0", "--text", ...DIFF_FLAGS, from, headSha, "--"]).toString("latin1");
-  const hunks = parseHunks(patch);
-  if (hunks.length !== raw.length) {
-    throw new GitError(`git diff: ${raw.length} changed files but ${hunks.length} patches`);
-  }
+  const hunks = alignHunks(raw, parseHunks(patch));
 
   const wanted: string[] = [];
   for (const e of raw) {

@@ -105,6 +105,21 @@ describe("readChangeSet", () => {
     expect(f["latin1.ts"].after).toBeUndefined();
   });
 
+  it("reads a type change (a file replaced by a symlink) as one entry beside other changes", () => {
+    repo = makeRepo();
+    repo.write({ "bot/plugins/a/index.ts": "export const a = 1;\nexport const b = 2;\n", "bot/plugins/b/index.ts": "export const x = 1;\n" });
+    repo.commit("base");
+    repo.git("checkout", "-q", "-b", "feature");
+    repo.write({ "bot/plugins/a/index.ts": null, "bot/plugins/b/index.ts": "export const x = 2;\n" });
+    repo.symlink("bot/plugins/a/index.ts", "../../core/plugin.ts");
+    repo.commit("head");
+
+    const f = byPath(readChangeSet(repo.dir, "main", "feature").files);
+    expect(Object.keys(f).sort()).toEqual(["bot/plugins/a/index.ts", "bot/plugins/b/index.ts"]);
+    expect(f["bot/plugins/a/index.ts"]).toMatchObject({ status: "type-changed", oldMode: "100644", newMode: "120000", after: "../../core/plugin.ts", removedLineCount: 2, addedLines: [1] });
+    expect(f["bot/plugins/b/index.ts"]).toMatchObject({ status: "modified", addedLines: [1], removedLineCount: 1 });
+  });
+
   it("ignores the head's .gitattributes that try to hide code as binary", () => {
     repo = makeRepo();
     repo.write({ "README.md": "x\n" });
