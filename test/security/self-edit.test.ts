@@ -170,12 +170,11 @@ const CODE_ATTEMPTS: Attempt[] = [
   { name: "proto-defineProperty", files: plugin("p3", 'Object.defineProperty(Object.prototype, "isAdmin", { get: () => true });\nexport {};\n'), rule: /^api\/(global-mutation|forbidden-member)$/ },
   { name: "proto-via-dunder", files: plugin("p4", "const o: any = {};\no.__proto__.isAdmin = true;\nexport {};\n"), rule: /^api\/global-mutation$/ },
   { name: "proto-via-constructor", files: plugin("p5", "const o: any = {};\no.constructor.prototype.isAdmin = true;\nexport {};\n"), rule: /^api\/(global-mutation|computed-access|forbidden-global)/ },
-  // HOLE: `(Object.getPrototypeOf({}) as any).isAdmin = true` assigns onto Object.prototype. api/global-mutation only looks at the ROOT identifier of the assigned member chain (or a literal `prototype`/`__proto__` in it); a call result as root (getPrototypeOf, Reflect.getPrototypeOf, [].constructor...) is not recognised, so every object in the bot core inherits isAdmin. Verdict: needs-approval, no error.
+  // CLOSED (was a hole): a call yielding a prototype (Object/Reflect.getPrototypeOf) as the assigned root is api/global-mutation. Was: `(Object.getPrototypeOf({}) as any).isAdmin = true` assigns onto Object.prototype. api/global-mutation only looks at the ROOT identifier of the assigned member chain (or a literal `prototype`/`__proto__` in it); a call result as root (getPrototypeOf, Reflect.getPrototypeOf, [].constructor...) is not recognised, so every object in the bot core inherits isAdmin. Verdict: needs-approval, no error.
   {
     name: "proto-via-getPrototypeOf",
     files: plugin("p6", "(Object.getPrototypeOf({}) as any).isAdmin = true;\nexport {};\n"),
     rule: /^api\/global-mutation$/,
-    hole: 'Object.getPrototypeOf({}).x = … pollutes Object.prototype unflagged',
   },
   {
     name: "proto-via-Object.assign",
@@ -194,8 +193,8 @@ const CODE_ATTEMPTS: Attempt[] = [
   },
   { name: "proto-Reflect.defineProperty", files: plugin("p73", 'Reflect.defineProperty(Object.prototype, "isAdmin", { value: true });\nexport {};\n'), rule: /^api\/global-mutation$/ },
   { name: "proto-defineProperties", files: plugin("p74", "Object.defineProperties(Array.prototype, { includes: { value: () => true } });\nexport {};\n"), rule: /^api\/global-mutation$/ },
-  // HOLE: `Object.prototype.__defineGetter__("isAdmin", () => true)` (likewise __defineSetter__) defines a property on Object.prototype through a method call; api/global-mutation covers assignment, delete, Object.defineProperty/defineProperties/assign/setPrototypeOf and Reflect.set/defineProperty, not the legacy __define*__ methods. Verdict: needs-approval, no error.
-  { name: "proto-defineGetter", files: plugin("p75", '(Object.prototype as any).__defineGetter__("isAdmin", () => true);\nexport {};\n'), rule: /^api\/(global-mutation|forbidden-member)$/, hole: 'Object.prototype.__defineGetter__(…) pollutes every object, unflagged' },
+  // CLOSED (was a hole): __defineGetter__/__defineSetter__ on a built-in or prototype is api/global-mutation. Was: `Object.prototype.__defineGetter__("isAdmin", () => true)` (likewise __defineSetter__) defines a property on Object.prototype through a method call; api/global-mutation covers assignment, delete, Object.defineProperty/defineProperties/assign/setPrototypeOf and Reflect.set/defineProperty, not the legacy __define*__ methods. Verdict: needs-approval, no error.
+  { name: "proto-defineGetter", files: plugin("p75", '(Object.prototype as any).__defineGetter__("isAdmin", () => true);\nexport {};\n'), rule: /^api\/(global-mutation|forbidden-member)$/ },
   { name: "promise-then-patch", files: plugin("p76", "const then = Promise.prototype.then;\n(Promise.prototype as any).then = function (this: Promise<unknown>, a: any, b: any) { return then.call(this, a, b); };\nexport {};\n"), rule: /^api\/global-mutation$/ },
   { name: "proto-via-array-literal", files: plugin("p77", "([] as any).__proto__.includes = () => true;\nexport {};\n"), rule: /^api\/global-mutation$/ },
   { name: "json-parse-patch", files: plugin("p10", "JSON.parse = (s: string) => s;\nexport {};\n"), rule: /^api\/global-mutation$/ },
@@ -220,12 +219,11 @@ const CODE_ATTEMPTS: Attempt[] = [
     files: plugin("p15", 'import * as settings from "../../core/settings.ts";\nObject.defineProperty(settings.botSettingsSchema, "parse", { value: (x: unknown) => x });\nexport {};\n'),
     rule: /^api\/global-mutation$/,
   },
-  // HOLE: `SETTING_KEYS.push("token")` (any mutating method: push/splice/sort/Map.set/Set.add…) changes the bot core's module state from a plugin; only assignments, Object.assign/defineProperty and Reflect.set onto an imported core binding are api/global-mutation. Verdict: needs-approval, no error.
+  // CLOSED (was a hole): a mutating method on a value imported from outside the plugin is api/global-mutation. Was: `SETTING_KEYS.push("token")` (any mutating method: push/splice/sort/Map.set/Set.add…) changes the bot core's module state from a plugin; only assignments, Object.assign/defineProperty and Reflect.set onto an imported core binding are api/global-mutation. Verdict: needs-approval, no error.
   {
     name: "core-export-array-push",
     files: plugin("p16", 'import { SETTING_KEYS } from "../../core/settings.ts";\n(SETTING_KEYS as string[]).push("token");\nexport {};\n'),
     rule: /^api\/global-mutation$/,
-    hole: 'mutating a core export through its methods is unflagged',
   },
   {
     name: "core-export-object-assign",
@@ -269,27 +267,24 @@ const CODE_ATTEMPTS: Attempt[] = [
     files: plugin("p28", 'import type { ChatInputCommandInteraction } from "discord.js";\nexport const f = (i: ChatInputCommandInteraction) => { const { client } = i; const { token } = client; return token; };\n'),
     rule: /^api\/client-token$/,
   },
-  // HOLE: `Reflect.get(client, "token")` reads the Discord bot token; api/client-token only sees member access / destructuring / computed keys, not Reflect.get with a literal key (api/computed-access only fires for NON-literal keys on Reflect). Verdict: needs-approval, no error.
+  // CLOSED (was a hole): Reflect.get with a literal "token" on a client is api/client-token. Was: `Reflect.get(client, "token")` reads the Discord bot token; api/client-token only sees member access / destructuring / computed keys, not Reflect.get with a literal key (api/computed-access only fires for NON-literal keys on Reflect). Verdict: needs-approval, no error.
   {
     name: "client-token-reflect",
     files: plugin("p29", 'import type { Client } from "discord.js";\nexport const f = (client: Client) => Reflect.get(client, "token");\n'),
     rule: /^api\/(client-token|computed-access)$/,
-    hole: 'Reflect.get(client, "token") reads the bot token unflagged',
   },
-  // HOLE: `Object.getOwnPropertyDescriptor(client, "token")?.value` reads the Discord bot token (likewise getOwnPropertyDescriptors / Object.entries would if it were enumerable); not recognised by api/client-token. Verdict: needs-approval, no error.
+  // CLOSED (was a hole): property descriptors of a client's token are api/client-token. Was: `Object.getOwnPropertyDescriptor(client, "token")?.value` reads the Discord bot token (likewise getOwnPropertyDescriptors / Object.entries would if it were enumerable); not recognised by api/client-token. Verdict: needs-approval, no error.
   {
     name: "client-token-descriptor",
     files: plugin("p30", 'import type { Client } from "discord.js";\nexport const f = (client: Client) => Object.getOwnPropertyDescriptor(client, "token")?.value;\n'),
     rule: /^api\/client-token$/,
-    hole: 'Object.getOwnPropertyDescriptor(client, "token").value reads the token unflagged',
   },
-  // HOLE: discord.js 14 (node_modules/discord.js/src/client/websocket/WebSocketManager.js) passes `wsOptions = { token: this.client.token, … }` to the @discordjs/ws manager it keeps as `this._ws`, which stores them as `options`; `interaction.client.ws._ws.options.token` is the bot token, and api/client-token only knows `client.token`. Verdict: needs-approval, no error. Fix: flag any `.token` member read (or any access below client.ws / client.rest) in plugin code.
+  // CLOSED (was a hole): any .token read below a client is api/client-token. Was: discord.js 14 (node_modules/discord.js/src/client/websocket/WebSocketManager.js) passes `wsOptions = { token: this.client.token, … }` to the @discordjs/ws manager it keeps as `this._ws`, which stores them as `options`; `interaction.client.ws._ws.options.token` is the bot token, and api/client-token only knows `client.token`. Verdict: needs-approval, no error. Fix: flag any `.token` member read (or any access below client.ws / client.rest) in plugin code.
   {
     // discord.js keeps the token a second time: client.ws._ws.options.token (@discordjs/ws)
     name: "client-ws-options-token",
     files: plugin("p72", 'import type { ChatInputCommandInteraction } from "discord.js";\nexport const f = (i: ChatInputCommandInteraction) => (i.client.ws as any)._ws.options.token;\n'),
     rule: /^api\/client-token$/,
-    hole: 'client.ws._ws.options.token reads the bot token, unflagged',
   },
   {
     name: "client-token-computed-literal",
@@ -311,12 +306,11 @@ const CODE_ATTEMPTS: Attempt[] = [
     files: plugin("p40", 'import { readFileSync } from "node:fs";\nimport { join } from "node:path";\nexport const e = readFileSync(join(import.meta.dirname, "../../../.env"), "utf8");\n'),
     rule: /^api\/fs-read$/,
   },
-  // HOLE: the fs-read exemption for `new URL("./x", import.meta.url)` is decided on the literal text, but WHATWG URL treats `%2e%2e` as a `..` segment: `new URL("./%2e%2e/%2e%2e/%2e%2e/.env", import.meta.url)` resolves to the repo root's .env (checked: from /work/main/x.mjs it gives file:///.env). Secrets readable by a plugin. Verdict: needs-approval, no error.
+  // CLOSED (was a hole): the exemption is now decided on the WHATWG-resolved URL. Was: the fs-read exemption for `new URL("./x", import.meta.url)` is decided on the literal text, but WHATWG URL treats `%2e%2e` as a `..` segment: `new URL("./%2e%2e/%2e%2e/%2e%2e/.env", import.meta.url)` resolves to the repo root's .env (checked: from /work/main/x.mjs it gives file:///.env). Secrets readable by a plugin. Verdict: needs-approval, no error.
   {
     name: "fs-read-url-percent-dotdot",
     files: plugin("p41", 'import { readFileSync } from "node:fs";\nexport const e = readFileSync(new URL("./%2e%2e/%2e%2e/%2e%2e/.env", import.meta.url), "utf8");\n'),
     rule: /^api\/fs-read$/,
-    hole: 'new URL("./%2e%2e/…", import.meta.url) escapes the plugin folder',
   },
   {
     name: "fs-read-url-absolute",
@@ -333,8 +327,8 @@ const CODE_ATTEMPTS: Attempt[] = [
   { name: "fetch-suffix-host", files: plugin("p46", 'export const f = () => fetch("https://discord.com.evil.example/");\n'), rule: /^api\/network$/ },
   { name: "fetch-percent-host", files: plugin("p47", 'export const f = () => fetch("https://evil%2eexample/");\n'), rule: /^api\/network$/ },
   { name: "dynamic-import-data-url", files: plugin("p48", 'export const f = () => import("data:text/javascript,export default 1");\n'), rule: /^api\/(dynamic-import|import-package|import-outside)$/ },
-  // HOLE: api/import-package takes the package name from the specifier prefix, so `discord.js/../openai/index.js` is accepted as discord.js. LATENT today: Node refuses it (ERR_PACKAGE_PATH_NOT_EXPORTED) because every allow-listed package has an `exports` map; an allow-listed package without one would let a plugin load any installed package (openai, @octokit/rest…).
-  { name: "import-package-by-path", files: plugin("p49", 'import x from "discord.js/../openai/index.js";\nexport const y = x;\n'), rule: /^api\/(import-package|import-outside)$/, hole: '"discord.js/../openai/index.js" counts as the allowed package discord.js' },
+  // CLOSED (was a hole): a bare specifier with a ./.. segment (decoded) is api/import-package. Was: api/import-package takes the package name from the specifier prefix, so `discord.js/../openai/index.js` is accepted as discord.js. LATENT today: Node refuses it (ERR_PACKAGE_PATH_NOT_EXPORTED) because every allow-listed package has an `exports` map; an allow-listed package without one would let a plugin load any installed package (openai, @octokit/rest…).
+  { name: "import-package-by-path", files: plugin("p49", 'import x from "discord.js/../openai/index.js";\nexport const y = x;\n'), rule: /^api\/(import-package|import-outside)$/ },
   // Node 24 runs an extensionless file as ESM in a "type": "module" package, and drops the URL
   // query/fragment when it resolves a relative specifier: "./payload#.ts" loads ./payload.
   {
@@ -368,33 +362,29 @@ const CODE_ATTEMPTS: Attempt[] = [
     files: plugin("p59", 'const fs = process.getBuiltinModule("fs") as typeof import("node:fs");\nexport const w = () => fs.writeFileSync(new URL("../../core/plugin.ts", import.meta.url), "");\n'),
     rule: /^api\/(fs-write|forbidden-module|forbidden-member|dynamic-import|dynamic-require)$/,
   },
-  // HOLE: `node:sqlite` is neither a forbidden module nor covered by api/fs-write: `new DatabaseSync(path)` creates a file at any path the process can write (checked on Node 24: it created /tmp/…/created-by-sqlite.ts), `VACUUM INTO`/`ATTACH` write more, and `allowExtension` + `loadExtension` loads native code. Verdict: needs-approval, no error. Fix: add sqlite to forbiddenApis.modules.
+  // CLOSED by policies/ouro.yml (forbiddenApis, 4d2bd2d). Was: `node:sqlite` is neither a forbidden module nor covered by api/fs-write: `new DatabaseSync(path)` creates a file at any path the process can write (checked on Node 24: it created /tmp/…/created-by-sqlite.ts), `VACUUM INTO`/`ATTACH` write more, and `allowExtension` + `loadExtension` loads native code. Verdict: needs-approval, no error. Fix: add sqlite to forbiddenApis.modules.
   {
     name: "sqlite-writes-core-file",
     files: plugin("p60", 'import { DatabaseSync } from "node:sqlite";\nexport const w = () => new DatabaseSync(new URL("../../core/plugin.ts", import.meta.url).pathname).exec("CREATE TABLE t(x)");\n'),
     rule: /^api\/(fs-write|forbidden-module|import-package)$/,
-    hole: 'node:sqlite creates files anywhere, unflagged',
   },
-  // HOLE: `subscribe("undici:request:create", ({ request }) => request.headers)` sees every outgoing HTTP request's headers, including discord.js REST's `Authorization: Bot <token>` (checked on Node 24 with fetch: the sniffed headers hold the Authorization value); the plugin can then post it anywhere the bot can. node:diagnostics_channel is not a forbidden module. Verdict: needs-approval, no error. Fix: forbid diagnostics_channel (and async_hooks/trace_events/perf_hooks for good measure).
+  // CLOSED by policies/ouro.yml (forbiddenApis, 4d2bd2d). Was: `subscribe("undici:request:create", ({ request }) => request.headers)` sees every outgoing HTTP request's headers, including discord.js REST's `Authorization: Bot <token>` (checked on Node 24 with fetch: the sniffed headers hold the Authorization value); the plugin can then post it anywhere the bot can. node:diagnostics_channel is not a forbidden module. Verdict: needs-approval, no error. Fix: forbid diagnostics_channel (and async_hooks/trace_events/perf_hooks for good measure).
   {
     name: "diagnostics-channel-sniffs-auth-header",
     files: plugin("p61", 'import { subscribe } from "node:diagnostics_channel";\nexport const leaks: unknown[] = [];\nsubscribe("undici:request:headers", (m) => leaks.push(m));\nsubscribe("undici:request:create", (m) => leaks.push(m));\n'),
     rule: /^api\/(forbidden-module|network|client-token|import-package)$/,
-    hole: "node:diagnostics_channel reads the bot token from undici's request headers",
   },
-  // HOLE: `process.loadEnvFile(new URL("../../../.env", import.meta.url))` reads any file as dotenv and writes its variables into the process environment the core reads (it is not in forbiddenApis.members, not an fs read, not an env write). Verdict: needs-approval, no error. Fix: add process.loadEnvFile (and process.getBuiltinModule is already caught) to forbiddenApis.members.
+  // CLOSED by policies/ouro.yml (forbiddenApis, 4d2bd2d). Was: `process.loadEnvFile(new URL("../../../.env", import.meta.url))` reads any file as dotenv and writes its variables into the process environment the core reads (it is not in forbiddenApis.members, not an fs read, not an env write). Verdict: needs-approval, no error. Fix: add process.loadEnvFile (and process.getBuiltinModule is already caught) to forbiddenApis.members.
   {
     name: "process-loadEnvFile",
     files: plugin("p62", 'export const load = () => process.loadEnvFile(new URL("../../../.env", import.meta.url));\n'),
     rule: /^api\/(fs-read|env|forbidden-member)$/,
-    hole: 'process.loadEnvFile(path) reads a file outside the plugin into process.env, unflagged',
   },
-  // HOLE: `node:test` is not a forbidden module, and its `run({ files })` spawns a child `node` process per file (checked on Node 24: run({ files: ["…/payload2"] }) executed an extensionless ESM payload that wrote a file). The payload has no code extension, so nothing in it (child_process, eval…) is analysed, and the import-unanalysed rule does not see a path passed as data. Verdict: needs-approval, no error. Fix: forbid node:test (vitest is what plugin tests use) and flag added files without a code extension that contain code.
+  // CLOSED by policies/ouro.yml (forbiddenApis, 4d2bd2d). Was: `node:test` is not a forbidden module, and its `run({ files })` spawns a child `node` process per file (checked on Node 24: run({ files: ["…/payload2"] }) executed an extensionless ESM payload that wrote a file). The payload has no code extension, so nothing in it (child_process, eval…) is analysed, and the import-unanalysed rule does not see a path passed as data. Verdict: needs-approval, no error. Fix: forbid node:test (vitest is what plugin tests use) and flag added files without a code extension that contain code.
   {
     name: "node-test-run-spawns-payload",
     files: { ...plugin("p63", 'import { run } from "node:test";\nexport const go = () => run({ files: [new URL("./payload", import.meta.url).pathname] });\n'), "bot/plugins/p63/payload": 'require("child_process").execSync("id");\n' },
     rule: /^api\/(forbidden-module|import-package|import-unanalysed)$/,
-    hole: 'node:test run() spawns node on an unanalysed file',
   },
   { name: "inspector-promises", files: plugin("p64", 'import { Session } from "node:inspector/promises";\nexport const s = new Session();\n'), rule: /^api\/forbidden-module$/ },
   { name: "http-server-backdoor", files: plugin("p65", 'import { createServer } from "node:http";\nexport const open = () => createServer((_q, r) => r.end("hi")).listen(8080);\n'), rule: /^api\/network$/ },
@@ -525,10 +515,10 @@ describe("self-edit git tricks (CLI, real git)", () => {
     expect(code).not.toBe(0);
     if (code === 2) expect(err).toMatch(/policy-check/);
   });
-  // DEFECT (fails closed, not a bypass): git.ts throws "git diff: 1 changed files but 2 patches"
+  // CLOSED by e7908db (was a defect, failing closed): git.ts threw "git diff: 1 changed files but 2 patches"
   // on a type change (git diff shows a T entry as a delete patch plus an add patch), so the
   // CLI exits 2 with no verdict instead of reporting files/type-change + files/symlink.
-  it.fails("type change file -> symlink is reported as files/type-change or files/symlink (DEFECT: CLI exits 2 without a verdict)", () => expectBlocked(typeChange));
+  it("type change file -> symlink is reported as files/type-change or files/symlink", () => expectBlocked(typeChange));
 });
 describe("plugin code that reaches the core at runtime (CLI, real git)", () => cases(CODE_ATTEMPTS));
 describe("forbidden member chains split over an unchanged line (CLI, real git)", () => cases(SPLIT_ATTEMPTS));
@@ -656,14 +646,14 @@ describe("the agent's validation never executes code its policy forbids", () => 
     rmSync(marker, { force: true });
   });
 
-  // HOLE (sandbox ordering): validate() = snapshot → typecheck + vitest in the sandbox →
+  // CLOSED by 49cd8d3 (was a hole, sandbox ordering): validate() = snapshot → typecheck + vitest in the sandbox →
   // checkPolicy. A plugin test with `writeFileSync` (api/fs-write, an error for a self-edit)
   // runs first; it is blocked only afterwards. Here the sandbox (root → setpriv nobody, no
   // network) limits it to world-writable places like /tmp, but where the app does not run as
   // root (a logged warning only) the same code runs as the app's user and can write the main
   // repository's .git (hooks/, config core.fsmonitor) that the credentialed app process later
   // executes. Fix: run checkPolicy on the snapshot first and skip the sandbox on a block.
-  it.fails("a plugin test that writes a file is blocked before it ever runs (HOLE: it runs first)", async () => {
+  it("a plugin test that writes a file is blocked before it ever runs", async () => {
     const base = loadBasePolicy(agentRepo.dir, agentRepo.base);
     wt = createWorktree(agentRepo.dir, agentRepo.base);
     writeFileSync(join(wt.dir, "bot/plugins/ping/escape.test.ts"), `import { it } from "vitest";\nimport { writeFileSync } from "node:fs";\nit("escapes", () => {\n  try { writeFileSync(${JSON.stringify(marker)}, "ran"); } catch {}\n});\n`);

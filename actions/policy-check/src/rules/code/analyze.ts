@@ -1,6 +1,7 @@
 // Forbidden-API analysis of one changed JS/TS file: parse once (syntax only, no type
 // checker, no project), walk once, report only on added lines. Aliases are tracked over
 // the whole file, so `const e = eval` on an old line still makes an added `e(x)` a finding.
+import { posix } from "node:path";
 import { ts } from "ts-morph";
 import type { ChangedFile, Severity } from "../../types.ts";
 import { matcherFor } from "../../policy/globs.ts";
@@ -8,7 +9,7 @@ import { extensionOf, strictSeverity, type Emit, type RuleContext } from "../con
 import type { StringLiteral } from "../secrets.ts";
 import { isTestFile } from "../tests.ts";
 import type { Analysis } from "./analysis.ts";
-import { checkClientDestructure, checkClientMember } from "./client-token.ts";
+import { checkClientDestructure, checkClientMember, checkClientReflection } from "./client-token.ts";
 import { FS_READS, FS_WRITES, isModuleLocalPath, isReadOnlyOpenFlag } from "./fs.ts";
 import { checkModule } from "./imports.ts";
 import { checkHttpCall, checkUrl } from "./network.ts";
@@ -35,6 +36,12 @@ const BUILTIN_OBJECTS = new Set([
   "Error", "Promise", "Map", "Set", "WeakMap", "WeakSet", "Reflect", "Proxy", "Intl", "console", "Buffer", "URL",
   "URLSearchParams", "Headers", "Request", "Response", "TextEncoder", "TextDecoder", "crypto", "performance",
 ]);
+// calls whose result is a prototype (Object.getPrototypeOf({}) is Object.prototype)
+const PROTOTYPE_GETTERS = new Set(["Object.getPrototypeOf", "Reflect.getPrototypeOf"]);
+// legacy accessors that define a property on their receiver (a prototype when it is one)
+const DUNDER_DEFINERS = new Set(["__defineGetter__", "__defineSetter__"]);
+// methods that change the array/Map/Set/typed array they are called on
+const MUTATING_METHODS = new Set(["push", "pop", "shift", "unshift", "splice", "sort", "reverse", "fill", "copyWithin", "set", "add", "delete", "clear"]);
 const NON_ASCII = /[^\x00-\x7F]/;
 const ALWAYS_SENSITIVE_MODULES = ["fs", "fs/promises", "http", "https", "module", "child_process", "vm"];
 const SENSITIVE_BASES = new Set([GLOBAL, "process", "process.env", "Reflect", "Function", "Function.prototype", "module", "require", "eval", "Object", "WebAssembly"]);
@@ -114,6 +121,40 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     return target !== undefined && (NETWORK_FUNCTIONS.has(target) || TIMERS.has(target));
   };
 
+  // names bound to a prototype: const p = Object.getPrototypeOf({}); p.isAdmin = true
+  const prototypeNames = new Set<string>();
+  const isPrototypeCall = (e: ts.Expression): boolean => {
+    const n = unwrap(e);
+    if (ts.isIdentifier(n)) return prototypeNames.has(n.text);
+    if (!ts.isCallExpression(n)) return false;
+    const callee = scope.resolve(n.expression);
+    return callee !== undefined && PROTOTYPE_GETTERS.has(callee.endsWith(".call") ? callee.slice(0, -".call".length) : callee);
+  };
+
+  // a module outside this plugin's folder (a package, a built-in or the bot core): its
+  // exported values are shared with the core, so changing them changes the core
+  const pluginRoot = /^(.*?\/plugins\/[^/]+)\//.exec(file.path)?.[1] ?? posix.dirname(file.path);
+  const isForeignModule = (mod: string): boolean => {
+    if (!mod.startsWith(".") && !mod.startsWith("/")) return true;
+    const target = posix.normalize(posix.join(posix.dirname(file.path), mod));
+    return !target.startsWith(`${pluginRoot}/`);
+  };
+  // SETTING_KEYS.push("token"), core.handlers.set(…): a mutating method on an imported value
+  const checkForeignMethodMutation = (node: ts.CallExpression) => {
+    if (!api.globalMutation) return;
+    const callee = unwrap(node.expression);
+    const method = scope.memberName(callee);
+    if (method === undefined || !MUTATING_METHODS.has(method)) return;
+    let e = unwrap((callee as ts.PropertyAccessExpression | ts.ElementAccessExpression).expression);
+    while (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) e = unwrap(e.expression);
+    if (!ts.isIdentifier(e)) return;
+    const path = scope.resolve(e);
+    const mod = path === undefined ? undefined : splitModulePath(path);
+    if (mod && isForeignModule(mod.module)) {
+      report(node, "api/global-mutation", `calls .${method}() on ${e.text}, imported from "${mod.module}" (this changes state the bot core shares)`);
+    }
+  };
+
   // patching a built-in (JSON.parse = …, String.prototype.x = …, console.log = …) changes
   // what the bot core's own code does: a way to intercept its data or its token.
   // Returns what `target` is when it is a built-in, a global or a prototype.
@@ -128,6 +169,7 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       first = name;
       e = unwrap(e.expression);
     }
+    if (isPrototypeCall(e)) return "a prototype";
     const root = ts.isIdentifier(e) ? e.text : undefined;
     if (root === "module" && first === "exports" && !viaPrototype) return undefined; // CommonJS exports
     if (root !== undefined && (BUILTIN_OBJECTS.has(root) || scope.resolve(e) !== undefined)) return `the built-in ${root}`;
@@ -263,9 +305,16 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       else if (api.dynamicModules) report(node, "api/dynamic-import", "import() with a non-literal specifier");
       return;
     }
-    if (ts.isCallExpression(node)) checkTestFocus(a, node);
+    if (ts.isCallExpression(node)) {
+      checkTestFocus(a, node);
+      checkForeignMethodMutation(node);
+      // Object.prototype.__defineGetter__("isAdmin", …) defines a property on its receiver
+      const c = unwrap(node.expression);
+      if (DUNDER_DEFINERS.has(scope.memberName(c) ?? "")) checkGlobalMutation((c as ts.PropertyAccessExpression).expression, node, true);
+    }
     checkConstructorCall(node);
     let callee = scope.resolve(node.expression);
+    const viaCall = callee !== undefined && /\.(call|apply)$/.test(callee);
     if (callee === undefined) return;
     let args: readonly ts.Expression[] = node.arguments ?? [];
     // f.call(thisArg, ...args) is f(...args); f.apply(thisArg, array) hides its arguments
@@ -284,7 +333,11 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     }
     const arg0 = args[0];
     const isNew = ts.isNewExpression(node);
+    checkClientReflection(a, callee, args, node);
     if (MUTATORS.has(callee) && arg0) checkGlobalMutation(arg0, node, true);
+    // Object.prototype.__defineGetter__.call(target, …): the target is the receiver
+    const receiver = node.arguments?.[0];
+    if (viaCall && DUNDER_DEFINERS.has(callee.split(".").pop() ?? "") && receiver) checkGlobalMutation(receiver, node, true);
     if (!isNew && (callee === "require" || callee === "module.require" || callee === "process.getBuiltinModule")) {
       const spec = arg0 ? scope.fold(arg0) : undefined;
       if (spec !== undefined) checkModule(a, spec, node);
@@ -397,6 +450,7 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       case ts.SyntaxKind.VariableDeclaration: {
         const d = node as ts.VariableDeclaration;
         if (d.initializer && ts.isObjectBindingPattern(d.name)) checkClientDestructure(a, d.name, d.initializer);
+        if (d.initializer && ts.isIdentifier(d.name) && isPrototypeCall(d.initializer)) prototypeNames.add(d.name.text);
         if (d.initializer) {
           const isConst = ts.isVariableDeclarationList(d.parent) && (d.parent.flags & ts.NodeFlags.Const) !== 0;
           bindName(d.name, scope.resolve(d.initializer), d.initializer, isConst, d);

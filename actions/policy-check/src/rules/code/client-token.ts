@@ -1,18 +1,39 @@
 // The Discord client holds the bot token in a public field: client.token,
-// interaction.client.token, const { client: { token } } = interaction, client["tok" + "en"].
+// interaction.client.token, const { client: { token } } = interaction, client["tok" + "en"],
+// and a second time deeper down (client.ws._ws.options.token, kept by @discordjs/ws), so any
+// `.token` read anywhere below a client counts; so do Reflect.get and property descriptors.
 import { ts } from "ts-morph";
 import type { Analysis } from "./analysis.ts";
 import { unwrap } from "./values.ts";
 
+/** `client`, `x.client`, or anything reached from one (client.ws._ws.options). */
 function isClient(a: Analysis, e: ts.Expression): boolean {
-  const n = unwrap(e);
-  return (ts.isIdentifier(n) && n.text === "client") || a.scope.memberName(n) === "client";
+  let n = unwrap(e);
+  for (;;) {
+    if (ts.isIdentifier(n)) return n.text === "client";
+    if (a.scope.memberName(n) === "client") return true;
+    if (ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n)) n = unwrap(n.expression);
+    else return false;
+  }
 }
 
-/** `object.name` / `object[name]` where object is a Discord client. */
+/** `object.name` / `object[name]` where object is a Discord client or lies below one. */
 export function checkClientMember(a: Analysis, node: ts.Node, object: ts.Expression, name: string | undefined): void {
   if (a.policy.forbiddenApis.clientToken && name === "token" && isClient(a, object)) {
     a.report(node, "api/client-token", "reads client.token (the bot's credentials)");
+  }
+}
+
+/** Reflect.get(client, "token"), Object.getOwnPropertyDescriptor(client, "token"), …Descriptors(client). */
+export function checkClientReflection(a: Analysis, callee: string, args: readonly ts.Expression[], node: ts.Node): void {
+  if (!a.policy.forbiddenApis.clientToken) return;
+  const [target, key] = args;
+  if (target === undefined || !isClient(a, target)) return;
+  const keyed = callee === "Reflect.get" || callee === "Reflect.getOwnPropertyDescriptor" || callee === "Object.getOwnPropertyDescriptor";
+  if (keyed && key !== undefined && a.scope.fold(key) === "token") {
+    a.report(node, "api/client-token", `reads client.token through ${callee} (the bot's credentials)`);
+  } else if (callee === "Object.getOwnPropertyDescriptors") {
+    a.report(node, "api/client-token", "reads every property of the client, client.token included (the bot's credentials)");
   }
 }
 
@@ -26,7 +47,8 @@ export function checkClientDestructure(a: Analysis, pattern: ts.ObjectBindingPat
       if (fromClient && (key === "token" || (key === undefined && !el.dotDotDotToken))) {
         a.report(el, "api/client-token", `reads client.${key ?? "[computed]"} (the bot's credentials)`);
       }
-      if (ts.isObjectBindingPattern(el.name)) walk(el.name, key === "client");
+      // below a client stays below it: { client: { ws: { _ws: { options: { token } } } } }
+      if (ts.isObjectBindingPattern(el.name)) walk(el.name, fromClient || key === "client");
     }
   };
   walk(pattern, isClient(a, initializer));

@@ -43,7 +43,7 @@ export function isModuleLocalPath(scope: Scope, arg: ts.Expression | undefined):
   if (ts.isNewExpression(a) && ts.isIdentifier(a.expression) && a.expression.text === "URL") {
     const [rel, base] = a.arguments ?? [];
     const relText = rel ? scope.fold(rel) : undefined;
-    return relText !== undefined && LOCAL.test(relText) && isMeta(base, "url");
+    return relText !== undefined && LOCAL.test(relText) && staysBelowModule(relText) && isMeta(base, "url");
   }
   if (ts.isCallExpression(a) && a.arguments.length >= 2 && (isMeta(a.arguments[0], "dirname") || (ts.isIdentifier(unwrap(a.arguments[0])) && (unwrap(a.arguments[0]) as ts.Identifier).text === "__dirname"))) {
     const callee = unwrap(a.expression);
@@ -53,4 +53,19 @@ export function isModuleLocalPath(scope: Scope, arg: ts.Expression | undefined):
     return rest.every((x) => x !== undefined && !x.startsWith("/") && !x.split(/[\\/]/).includes(".."));
   }
   return false;
+}
+
+const MODULE_DIR = "file:///m/a/b/c/d/";
+
+/**
+ * Decided the way Node decides: WHATWG URL resolution treats "%2e%2e" (and "%2E.", ".%2e")
+ * as "..", so the literal text alone says nothing; the resolved URL must stay in the folder.
+ */
+function staysBelowModule(rel: string): boolean {
+  try {
+    const u = new URL(rel, `${MODULE_DIR}index.ts`);
+    return u.protocol === "file:" && u.host === "" && u.pathname.startsWith(MODULE_DIR.slice("file://".length)) && !/%2f|%5c/i.test(u.pathname);
+  } catch {
+    return false;
+  }
 }

@@ -40,8 +40,24 @@ function checkImportTarget(a: Analysis, spec: string, node: ts.Node): void {
     return;
   }
   if (isBuiltin(spec)) return;
+  // "discord.js/../openai/index.js": a package without an `exports` map resolves its subpath
+  // as a URL, so "..", "%2e%2e" or "\\" in it would reach another package
+  if (spec.split("/").some((seg) => isDotSegment(seg)) || spec.includes("\\")) {
+    a.report(node, "api/import-package", `imports "${spec}", whose path climbs out of the package it names`);
+    return;
+  }
   const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0];
   if (!matcherFor(policy.imports.packages)(name)) {
     a.report(node, "api/import-package", `imports package "${name}", which is not in imports.packages`);
   }
+}
+
+function isDotSegment(seg: string): boolean {
+  let decoded = seg;
+  try {
+    decoded = decodeURIComponent(seg);
+  } catch {
+    return true; // malformed escapes: refuse rather than guess how they resolve
+  }
+  return decoded === "." || decoded === ".." || /[\\/]/.test(decoded);
 }
