@@ -9,7 +9,7 @@ import { extensionOf, strictSeverity, type Emit, type RuleContext } from "../con
 import type { StringLiteral } from "../secrets.ts";
 import { isTestFile } from "../tests.ts";
 import type { Analysis } from "./analysis.ts";
-import { checkClientDestructure, checkClientMember, checkClientReflection } from "./client-token.ts";
+import { checkClientDestructure, checkClientMember, checkClientReflection, noteClientBinding } from "./client-token.ts";
 import { FS_READS, FS_WRITES, isModuleLocalPath, isReadOnlyOpenFlag } from "./fs.ts";
 import { checkModule } from "./imports.ts";
 import { checkHttpCall, checkUrl } from "./network.ts";
@@ -451,6 +451,7 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
         const d = node as ts.VariableDeclaration;
         if (d.initializer && ts.isObjectBindingPattern(d.name)) checkClientDestructure(a, d.name, d.initializer);
         if (d.initializer && ts.isIdentifier(d.name) && isPrototypeCall(d.initializer)) prototypeNames.add(d.name.text);
+        noteClientBinding(a, d.name, d.initializer, d.type);
         if (d.initializer) {
           const isConst = ts.isVariableDeclarationList(d.parent) && (d.parent.flags & ts.NodeFlags.Const) !== 0;
           bindName(d.name, scope.resolve(d.initializer), d.initializer, isConst, d);
@@ -459,6 +460,7 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       }
       case ts.SyntaxKind.Parameter: {
         const d = node as ts.ParameterDeclaration;
+        noteClientBinding(a, d.name, d.initializer, d.type);
         if (d.initializer) bindName(d.name, scope.resolve(d.initializer), undefined, false, d);
         break;
       }

@@ -6,11 +6,24 @@ import { ts } from "ts-morph";
 import type { Analysis } from "./analysis.ts";
 import { unwrap } from "./values.ts";
 
+// per file: other names a client goes by (const c = interaction.client; (bot: Client) => …)
+const aliases = new WeakMap<Analysis, Set<string>>();
+
+/** Records `name` as a client when it is bound to one or declared with the type Client. */
+export function noteClientBinding(a: Analysis, name: ts.BindingName, initializer: ts.Expression | undefined, type: ts.TypeNode | undefined): void {
+  if (!ts.isIdentifier(name)) return;
+  const typed = type !== undefined && ts.isTypeReferenceNode(type) && /(^|\.)Client$/.test(type.typeName.getText(a.sf));
+  if (!typed && !(initializer !== undefined && isClient(a, initializer))) return;
+  let names = aliases.get(a);
+  if (!names) aliases.set(a, (names = new Set()));
+  names.add(name.text);
+}
+
 /** `client`, `x.client`, or anything reached from one (client.ws._ws.options). */
 function isClient(a: Analysis, e: ts.Expression): boolean {
   let n = unwrap(e);
   for (;;) {
-    if (ts.isIdentifier(n)) return n.text === "client";
+    if (ts.isIdentifier(n)) return n.text === "client" || (aliases.get(a)?.has(n.text) ?? false);
     if (a.scope.memberName(n) === "client") return true;
     if (ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n)) n = unwrap(n.expression);
     else return false;
