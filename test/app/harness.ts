@@ -106,7 +106,10 @@ export async function startWorld(opts: { policy?: Record<string, unknown>; write
   const gh = await startGitHub({ logLevel: "silent", deliveries: { retryDelaysMs: [50, 200], timeoutMs: 10_000 } });
   await gh.createRepo({ owner: "acme", name: "bot", fromDir: fixture });
   rmSync(fixture, { recursive: true, force: true });
-  const reg = await gh.registerApp({ name: "ouro", events: [...HANDLED_EVENTS] }); // as app.yml subscribes
+  // Registered exactly as app.yml asks (its permissions and events), so every app test proves
+  // the least-privilege manifest is enough: the stand-in refuses what it does not grant.
+  const manifest = parse(readFileSync(join(import.meta.dirname, "../../app.yml"), "utf8")) as { default_permissions: Record<string, string> };
+  const reg = await gh.registerApp({ name: "ouro", events: [...HANDLED_EVENTS], permissions: manifest.default_permissions });
   gh.installApp(reg.appId, REPO);
   const ciReg = await gh.registerApp({ name: "ci" });
   const ciInst = gh.installApp(ciReg.appId, REPO);
