@@ -139,13 +139,23 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     const target = posix.normalize(posix.join(posix.dirname(file.path), mod));
     return !target.startsWith(`${pluginRoot}/`);
   };
-  // SETTING_KEYS.push("token"), core.handlers.set(…): a mutating method on an imported value
+  // SETTING_KEYS.push("token"), core.handlers.set(…), Array.prototype.push.call(SETTING_KEYS, …),
+  // Reflect.apply(Map.prototype.set, handlers, […]): a mutating method on an imported value
+  const mutatingMethod = (e: ts.Expression | undefined): string | undefined => {
+    const m = e === undefined ? undefined : scope.memberName(e);
+    return m !== undefined && MUTATING_METHODS.has(m) ? m : undefined;
+  };
   const checkForeignMethodMutation = (node: ts.CallExpression) => {
     if (!api.globalMutation) return;
     const callee = unwrap(node.expression);
-    const method = scope.memberName(callee);
-    if (method === undefined || !MUTATING_METHODS.has(method)) return;
-    let e = unwrap((callee as ts.PropertyAccessExpression | ts.ElementAccessExpression).expression);
+    const name = scope.memberName(callee);
+    let method = mutatingMethod(callee);
+    let receiver: ts.Expression | undefined;
+    if (method !== undefined) receiver = (callee as ts.PropertyAccessExpression | ts.ElementAccessExpression).expression;
+    else if ((name === "call" || name === "apply") && (method = mutatingMethod(unwrap((callee as ts.PropertyAccessExpression).expression))) !== undefined) receiver = node.arguments[0];
+    else if (scope.resolve(callee) === "Reflect.apply" && (method = mutatingMethod(node.arguments[0] && unwrap(node.arguments[0]))) !== undefined) receiver = node.arguments[1];
+    if (method === undefined || receiver === undefined) return;
+    let e = unwrap(receiver);
     while (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) e = unwrap(e.expression);
     if (!ts.isIdentifier(e)) return;
     const path = scope.resolve(e);
