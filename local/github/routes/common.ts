@@ -27,6 +27,13 @@ export function needApp(ctx: Ctx, ...scopes: string[]): void {
   if (!scopes.some((s) => perms[s] === "write" || perms[s] === "admin")) throw new HttpError(403, "Resource not accessible by integration");
 }
 
+/** An installation token may read only where its App was granted `scope` (read or write), as on GitHub. */
+export function needAppRead(ctx: Ctx, scope: string): void {
+  if (ctx.auth.kind !== "installation") return;
+  const p = ctx.auth.app.permissions[scope];
+  if (p !== "read" && p !== "write" && p !== "admin") throw new HttpError(403, "Resource not accessible by integration");
+}
+
 /** The repository, if the caller may write: a human with at least `level`, an App with `scope` write. */
 export function repoForWrite(core: Core, ctx: Ctx, scope: string, level: Permission = "write"): RepoCtx {
   const rp = repoOf(core, ctx);

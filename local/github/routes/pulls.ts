@@ -230,6 +230,25 @@ export function registerPullRoutes(r: Router, core: Core): void {
     if (!v || v.repo !== rp.key || v.number !== i.number) throw notFound();
     return shapes.review(v);
   });
+  // Dismissing needs push access (an App: pull_requests write); only an approval or a change
+  // request can be dismissed, as on GitHub (422 "Can not dismiss a <state> pull request review").
+  r.add("PUT", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/dismissals", (ctx) => {
+    const rp = repoForWrite(core, ctx, "pull_requests");
+    const i = pullOf(core, rp, ctx.params.pull_number);
+    const v = store.data.reviews[ctx.params.review_id];
+    if (!v || v.repo !== rp.key || v.number !== i.number) throw notFound();
+    // This route's 422 is GitHub's "validation failed, simple" shape: errors are plain strings.
+    const message = ctx.body.message;
+    if (typeof message !== "string") throw new HttpError(422, `Invalid request.\n\n"message" ${message === undefined || message === null ? "wasn't supplied" : "is not a string"}.`);
+    if (ctx.body.event !== undefined && ctx.body.event !== "DISMISS") throw new HttpError(422, `Invalid request.\n\nFor 'event', ${JSON.stringify(ctx.body.event)} is not one of DISMISS.`);
+    if (v.state !== "APPROVED" && v.state !== "CHANGES_REQUESTED") throw new HttpError(422, "Validation Failed", { errors: [`Can not dismiss a ${v.state.toLowerCase()} pull request review`] });
+    v.state = "DISMISSED";
+    store.touch();
+    if (core.receives(rp.key, "pull_request_review")) {
+      core.emit("pull_request_review", rp.key, ctx.actor, { action: "dismissed", review: { ...shapes.review(v), state: "dismissed" }, pull_request: shapes.pull(i, null) });
+    }
+    return shapes.review(v);
+  });
 }
 
 async function mergePull(

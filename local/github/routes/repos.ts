@@ -4,7 +4,7 @@ import { EMPTY_TREE, ZERO_SHA } from "../git.ts";
 import type { TreeEntry } from "../git.ts";
 import { HttpError, invalid, notFound, oneOf, paginate, str } from "../router.ts";
 import type { Ctx, Router } from "../router.ts";
-import { commitOf, identityFrom, repoForWrite, repoOf } from "./common.ts";
+import { commitOf, identityFrom, needAppRead, repoForWrite, repoOf } from "./common.ts";
 import type { RepoCtx } from "./common.ts";
 
 export function registerRepoRoutes(r: Router, core: Core): void {
@@ -107,6 +107,7 @@ export function registerRepoRoutes(r: Router, core: Core): void {
   const PERMS = ["admin", "maintain", "write", "triage", "read"] as const;
   r.add("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission", (ctx) => {
     const rp = repoOf(core, ctx);
+    needAppRead(ctx, "metadata"); // GitHub: "Metadata" repository permissions (read)
     if (!store.data.accounts[ctx.params.username.toLowerCase()]) throw notFound();
     const perm = core.permission(rp.key, ctx.params.username);
     const user = { ...shapes.user(ctx.params.username), permissions: { admin: perm === "admin", maintain: ["admin", "maintain"].includes(perm), push: ["admin", "maintain", "write"].includes(perm), triage: perm !== "read" && perm !== "none", pull: perm !== "none" }, role_name: perm };
