@@ -1,5 +1,6 @@
 // The change request the agent works from, validated strictly at the boundary:
 // anything that fails here gets a clear error and nothing is touched.
+import { RE2JS } from "re2js";
 import { z } from "zod";
 import { hasHiddenOrControl, stripHidden } from "./sanitize.ts";
 
@@ -54,20 +55,54 @@ const addCommand = z
     path: ["options"],
   });
 
-/** Patterns that nest quantifiers, e.g. (a+)+, can backtrack catastrophically. */
+/** Patterns that nest quantifiers, e.g. (a+)+, can backtrack catastrophically in JavaScript's RegExp (plugin tests use it). */
 const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]/;
+
+/**
+ * Compiles a responder trigger as the bot core does (RE2, case-insensitive: linear time, so
+ * no backreferences or lookaround) and as plugin tests do (a JavaScript RegExp, flag "i").
+ * Throws a readable error when either engine refuses it.
+ */
+export function compileTrigger(pattern: string): { core: RE2JS; test: RegExp } {
+  let test: RegExp;
+  try {
+    test = new RegExp(pattern, "i");
+  } catch (e) {
+    throw new Error(`is not a valid regular expression: ${(e as Error).message}`);
+  }
+  let core: RE2JS;
+  try {
+    core = RE2JS.compile(pattern, RE2JS.CASE_INSENSITIVE);
+  } catch (e) {
+    const why = (e as Error).message.replace(/^error parsing regexp: /, "");
+    throw new Error(`is not a pattern RE2 can run (the bot matches triggers with RE2, in linear time: no backreferences like \\1, no lookahead or lookbehind like (?=…) or (?<!…)): ${why}`);
+  }
+  return { core, test };
+}
+
+/** Whether `text` matches the trigger in the core (RE2) and in a plugin test (RegExp). */
+export function matchTrigger(pattern: string, text: string): { core: boolean; test: boolean } {
+  const { core, test } = compileTrigger(pattern);
+  return { core: core.matcher(text).find(), test: test.test(text) };
+}
+
+/** True when the trigger matches `text` in either engine. */
+export function triggerMatches(pattern: string, text: string): boolean {
+  const m = matchTrigger(pattern, text);
+  return m.core || m.test;
+}
 
 const pattern = z
   .string()
   .min(1)
   .max(200)
   .refine((s) => !hasHiddenOrControl(s), { message: "must not contain control, zero-width or bidi characters" })
-  .refine((s) => !NESTED_QUANTIFIER.test(s), { message: "nested quantifiers like (a+)+ are refused (catastrophic backtracking)" })
+  .refine((s) => !NESTED_QUANTIFIER.test(s), { message: "nested quantifiers like (a+)+ are refused (catastrophic backtracking in plugin tests)" })
   .superRefine((s, ctx) => {
     try {
-      new RegExp(s, "i");
+      compileTrigger(s);
     } catch (e) {
-      ctx.addIssue({ code: "custom", message: `is not a valid regular expression: ${(e as Error).message}` });
+      ctx.addIssue({ code: "custom", message: (e as Error).message });
     }
   });
 
@@ -83,14 +118,16 @@ const addResponder = z
   })
   .strict()
   .superRefine((r, ctx) => {
-    let re: RegExp;
     try {
-      re = new RegExp(r.trigger, "i");
+      compileTrigger(r.trigger);
     } catch {
       return; // reported on trigger
     }
     r.examples.forEach((ex, i) => {
-      if (!re.test(ex)) ctx.addIssue({ code: "custom", path: ["examples", i], message: `does not match the trigger /${r.trigger}/i` });
+      const m = matchTrigger(r.trigger, ex);
+      if (!m.core && !m.test) ctx.addIssue({ code: "custom", path: ["examples", i], message: `does not match the trigger /${r.trigger}/i` });
+      else if (!m.core || !m.test)
+        ctx.addIssue({ code: "custom", path: ["examples", i], message: `matches the trigger /${r.trigger}/i in ${m.core ? "RE2 (the bot)" : "JavaScript (the tests)"} but not in ${m.core ? "JavaScript (the tests)" : "RE2 (the bot)"}: use syntax both read the same way` });
     });
   });
 

@@ -1,5 +1,6 @@
-// Recipes edit syntax trees in an in-memory ts-morph project seeded from the worktree,
-// then hand back every output file at once: nothing is written unless all edits succeeded.
+// Recipes edit syntax trees in an in-memory ts-morph project seeded from the worktree (and
+// data files such as JSON as text), then hand back every output file at once: nothing is
+// written unless all edits succeeded.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { IndentationText, Project, QuoteKind, type SourceFile } from "ts-morph";
@@ -10,6 +11,10 @@ export interface EditSession {
   open(rel: string): SourceFile;
   create(rel: string): SourceFile;
   exists(rel: string): boolean;
+  /** A data file's text: the session's version when written here, else the worktree's. */
+  readText(rel: string): string;
+  /** Sets a data file's whole text (not a TypeScript file: those go through the project). */
+  writeText(rel: string, text: string): void;
   /** Formatted text of every file created or changed in this session. */
   outputs(): Map<string, string>;
 }
@@ -21,6 +26,7 @@ export function editSession(root: string): EditSession {
   });
   const touched = new Set<string>();
   const created = new Set<string>();
+  const texts = new Map<string, string>();
   const key = (rel: string) => `/${rel}`;
   return {
     project,
@@ -35,15 +41,20 @@ export function editSession(root: string): EditSession {
       return project.createSourceFile(key(rel), "");
     },
     exists: (rel) => existsSync(join(root, rel)),
+    readText: (rel) => texts.get(rel) ?? readFileSync(join(root, rel), "utf8"),
+    writeText(rel, text) {
+      if (/\.(ts|tsx|mts|cts)$/.test(rel)) throw new Error(`${rel} is TypeScript: edit it on the syntax tree`);
+      texts.set(rel, text);
+    },
     outputs() {
-      const out = new Map<string, string>();
+      const out = new Map<string, string>(texts);
       for (const rel of [...touched].sort()) {
         const sf = project.getSourceFileOrThrow(key(rel));
         // New files get the formatter; existing ones keep their layout (a minimal diff).
         if (created.has(rel)) sf.formatText({ indentSize: 2, convertTabsToSpaces: true });
         out.set(rel, sf.getFullText());
       }
-      return out;
+      return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     },
   };
 }

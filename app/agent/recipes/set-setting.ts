@@ -1,11 +1,12 @@
-// Recipe: set one bot setting in bot/plugins/settings.ts (an object literal, edited on the
-// syntax tree), validated against the core schema, with a test pinning the value.
-import { SyntaxKind, type ObjectLiteralExpression, type SourceFile } from "ts-morph";
-import { botSettingsSchema, SETTING_KEYS } from "../../../bot/core/settings.ts";
+// Recipe: set one bot setting in bot/plugins/settings.json (data the core reads: parsed,
+// changed, validated against the core schema, written back as 2-space JSON), with a test
+// pinning the value. The test reads settings.json itself: plugin tests cannot import the core.
+import { SyntaxKind, type SourceFile } from "ts-morph";
+import { botSettingsSchema, resolveSettings, SETTING_KEYS } from "../../../bot/core/settings.ts";
 import type { SetSettingRecipe } from "../request.ts";
 import { literal, type EditSession } from "./project.ts";
 
-export const SETTINGS_FILE = "bot/plugins/settings.ts";
+export const SETTINGS_FILE = "bot/plugins/settings.json";
 export const SETTINGS_VALUES_TEST = "bot/plugins/settings-values.test.ts";
 
 export function validateSetting(key: string, value: unknown): void {
@@ -17,33 +18,41 @@ export function validateSetting(key: string, value: unknown): void {
   if (!parsed.success) throw new Error(`invalid value ${JSON.stringify(value)} for setting "${key}": ${parsed.error.issues.map((i) => i.message).join("; ")}`);
 }
 
-export function setSetting(session: EditSession, r: SetSettingRecipe): string[] {
-  validateSetting(r.key, r.value);
-  const sf = session.open(SETTINGS_FILE);
-  const obj = sf.getVariableDeclaration("settings")?.getInitializerIfKind(SyntaxKind.ObjectLiteralExpression);
-  if (!obj) throw new Error(`${SETTINGS_FILE} has no \`settings\` object literal`);
-  upsertProperty(obj, r.key, literal(r.value));
-  const files = [SETTINGS_FILE];
-  const test = session.exists(SETTINGS_VALUES_TEST) ? session.open(SETTINGS_VALUES_TEST) : newValuesTest(session);
-  upsertPinned(test, r.key, literal(r.value));
-  files.push(SETTINGS_VALUES_TEST);
-  return files;
+/** The settings file's values as an object (a missing file is an empty one: the core's defaults). */
+export function readSettingsJson(session: EditSession): Record<string, unknown> {
+  if (!session.exists(SETTINGS_FILE)) return {};
+  let values: unknown;
+  try {
+    values = JSON.parse(session.readText(SETTINGS_FILE));
+  } catch (e) {
+    throw new Error(`${SETTINGS_FILE} is not valid JSON (${(e as Error).message}); fix it by hand first`);
+  }
+  if (typeof values !== "object" || values === null || Array.isArray(values)) throw new Error(`${SETTINGS_FILE} must hold a JSON object`);
+  return values as Record<string, unknown>;
 }
 
-export function upsertProperty(obj: ObjectLiteralExpression, key: string, initializer: string): void {
-  const existing = obj.getProperty(key) ?? obj.getProperty(literal(key));
-  if (existing?.isKind(SyntaxKind.PropertyAssignment)) existing.setInitializer(initializer);
-  else if (existing) throw new Error(`settings.${key} is not a plain property; refusing to rewrite it`);
-  else obj.addPropertyAssignment({ name: key, initializer });
+export function setSetting(session: EditSession, r: SetSettingRecipe): string[] {
+  validateSetting(r.key, r.value);
+  const values = { ...readSettingsJson(session), [r.key]: r.value };
+  resolveSettings(values); // the whole file, as the core will read it
+  session.writeText(SETTINGS_FILE, `${JSON.stringify(values, null, 2)}\n`);
+  const test = session.exists(SETTINGS_VALUES_TEST) ? session.open(SETTINGS_VALUES_TEST) : newValuesTest(session);
+  upsertPinned(test, r.key, literal(r.value));
+  return [SETTINGS_FILE, SETTINGS_VALUES_TEST];
 }
 
 function newValuesTest(session: EditSession): SourceFile {
   const sf = session.create(SETTINGS_VALUES_TEST);
-  sf.addImportDeclaration({ namedImports: ["describe", "expect", "it"], moduleSpecifier: "vitest" });
-  sf.addImportDeclaration({ namedImports: ["resolveSettings"], moduleSpecifier: "../core/settings.ts" });
-  sf.addImportDeclaration({ namedImports: ["settings"], moduleSpecifier: "./settings.ts" });
-  sf.insertStatements(0, "// Values chosen by set-setting requests: each is pinned here so a later change to it shows in review.");
-  sf.addStatements((w) => w.write(`describe("chosen bot settings", () => `).inlineBlock(() => w.writeLine("const resolved = resolveSettings(settings);")).write(");"));
+  sf.replaceWithText(
+    [
+      "// Values chosen by set-setting requests: each is pinned here so a later change to it shows in review.",
+      'import { describe, expect, it } from "vitest";',
+      'import settings from "./settings.json" with { type: "json" };',
+      "",
+      'describe("chosen bot settings", () => {});',
+      "",
+    ].join("\n"),
+  );
   return sf;
 }
 
@@ -59,5 +68,5 @@ function upsertPinned(sf: SourceFile, key: string, value: string): void {
     const call = st.asKind(SyntaxKind.ExpressionStatement)?.getExpression().asKind(SyntaxKind.CallExpression);
     if (call?.getExpression().getText() === "it" && call.getArguments()[0]?.getText() === title) st.remove();
   }
-  body.addStatements(`it(${title}, () => {\n  expect(resolved.${key}).toBe(${value});\n});`);
+  body.addStatements(`it(${title}, () => {\n  expect(settings.${key}).toBe(${value});\n});`);
 }

@@ -34,6 +34,15 @@ describe("recipes end to end", () => {
     const registry = repo.git("show", `${result.commit}:bot/plugins/index.ts`);
     expect(registry).toContain('import greet from "./greet/index.ts";');
     expect(registry).toMatch(/plugins: Plugin\[\] = \[ping, greet\]/);
+    // the plugin speaks only the plugin API; its test pins the exact reply
+    const index = repo.git("show", `${result.commit}:bot/plugins/greet/index.ts`);
+    expect(index).toContain('import { definePlugin, type OptionValue } from "../../plugin-api/index.ts";');
+    expect(index).not.toMatch(/discord\.js|core\/plugin|interaction/);
+    expect(index).toContain('{ name: "who", description: "Who to greet", type: "string", required: true },');
+    expect(index).toContain("await call.reply({ content: fill(REPLY, call.options) });");
+    const test = repo.git("show", `${result.commit}:bot/plugins/greet/greet.test.ts`);
+    expect(test).toContain('import { runCommand } from "../../plugin-api/testing.ts";');
+    expect(test).toContain('expect(await runCommand(plugin, "greet", { options: { who: "sample who" } })).toEqual([{ kind: "reply", message: { content: "Hello sample who!" } }]);');
     // the repo's own tree is untouched and no worktree is left behind
     expect(repo.git("status", "--porcelain")).toBe(before);
     expect(repo.git("worktree", "list").split("\n")).toHaveLength(1);
@@ -49,13 +58,21 @@ describe("recipes end to end", () => {
     );
     if (!gm.ok) throw new Error(JSON.stringify(gm.report, null, 2));
     expect(gm.testsAdded).toEqual(["bot/plugins/gm/gm.test.ts"]);
-    expect(repo.git("show", `${gm.commit}:bot/plugins/gm/index.ts`)).toContain('new RegExp("\\\\bgood morning\\\\b", "i")');
+    const gmIndex = repo.git("show", `${gm.commit}:bot/plugins/gm/index.ts`);
+    expect(gmIndex).toContain('export const TRIGGER = "\\\\bgood morning\\\\b";');
+    expect(gmIndex).toContain('trigger: TRIGGER, flags: "i"');
+    const gmTest = repo.git("show", `${gm.commit}:bot/plugins/gm/gm.test.ts`);
+    expect(gmTest).toContain('expect(await runResponder(plugin, "gm", "Good morning, all")).toBe("gm ☀️");');
+    expect(gmTest).toContain('expect(await runResponder(plugin, "gm", "an unrelated message")).toBeUndefined();');
     expect(gm.verdict.decision).not.toBe("block");
 
     const tone = await runAgent({ id: "tone-1", requester, text: "be formal", recipe: { kind: "set-setting", key: "tone", value: "formal" } }, { repoDir: repo.dir, baseRef: "main" });
     if (!tone.ok) throw new Error(JSON.stringify(tone.report, null, 2));
-    expect(repo.git("show", `${tone.commit}:bot/plugins/settings.ts`)).toMatch(/tone: "formal"/);
+    expect(JSON.parse(repo.git("show", `${tone.commit}:bot/plugins/settings.json`))).toMatchObject({ tone: "formal" });
+    expect(repo.git("show", `${tone.commit}:bot/plugins/settings.json`)).toMatch(/^\{\n  "tone": "formal"/);
+    expect(tone.files.map((f) => f.path).sort()).toEqual(["bot/plugins/settings-values.test.ts", "bot/plugins/settings.json"]);
     expect(tone.testsAdded).toEqual(["bot/plugins/settings-values.test.ts"]);
+    expect(repo.git("show", `${tone.commit}:bot/plugins/settings-values.test.ts`)).toContain('import settings from "./settings.json" with { type: "json" };');
 
     const rude = await runAgent({ id: "tone-2", requester, text: "be rude", recipe: { kind: "set-setting", key: "tone", value: "rude" } }, { repoDir: repo.dir, baseRef: "main" });
     expect(rude.ok).toBe(false);
@@ -63,6 +80,30 @@ describe("recipes end to end", () => {
     const unknown = await runAgent({ id: "tone-3", requester, text: "x", recipe: { kind: "set-setting", key: "adminPassword", value: "x" } }, { repoDir: repo.dir, baseRef: "main" });
     if (!unknown.ok) expect(unknown.report.reason).toMatch(/unknown setting "adminPassword"/);
     expect(unknown.ok).toBe(false);
+  });
+
+  it("add-command with a user option and with an embed: the generated plugins typecheck and their tests pass in the sandbox", async () => {
+    const hug = await runAgent(
+      {
+        id: "hug-1",
+        requester,
+        text: "Add /hug that hugs someone n times",
+        recipe: { kind: "add-command", name: "hug", description: "Hug someone", options: [{ name: "who", description: "Who to hug", type: "user", required: true }, { name: "times", description: "How often", type: "integer" }], reply: "{who} gets {times} hugs" },
+      },
+      { repoDir: repo.dir, baseRef: "main" },
+    );
+    if (!hug.ok) throw new Error(JSON.stringify(hug.report, null, 2));
+    expect(repo.git("show", `${hug.commit}:bot/plugins/hug/hug.test.ts`)).toContain('{ content: "<@123456789012345678> gets 7 hugs" }');
+
+    const card = await runAgent(
+      { id: "card-1", requester, text: "Add /card with an embed", recipe: { kind: "add-command", name: "card", description: "Show the card", embed: { title: "Ouro", description: "A bot that edits itself", color: 0x5865f2 } } },
+      { repoDir: repo.dir, baseRef: "main" },
+    );
+    if (!card.ok) throw new Error(JSON.stringify(card.report, null, 2));
+    const index = repo.git("show", `${card.commit}:bot/plugins/card/index.ts`);
+    expect(index).toContain('export const EMBED: Embed = { title: "Ouro", description: "A bot that edits itself", color: 0x5865f2 };');
+    expect(index).toContain("await call.reply({ embeds: [EMBED] });");
+    expect(card.verdict.decision).not.toBe("block");
   });
 
   it("refuses a second run for the same request id (one request, one branch)", async () => {

@@ -35,6 +35,12 @@ describe("change requests", () => {
     expect(issues({ id: "x1", requester, text: "t", recipe: { kind: "add-responder", name: "xy", trigger: "(a+)+$", reply: "r" } }).join()).toMatch(/nested quantifiers/);
     expect(issues({ id: "x1", requester, text: "t", recipe: { kind: "add-responder", name: "xy", trigger: "([", reply: "r" } }).join()).toMatch(/not a valid regular expression/);
     expect(issues({ id: "x1", requester, text: "t", recipe: { kind: "add-responder", name: "xy", trigger: "^hello", reply: "r", examples: ["bye"] } }).join()).toMatch(/examples\.0: does not match/);
+    // the bot matches triggers with RE2 (linear time): what it cannot run is refused up front
+    for (const trigger of ["(a)\\1", "foo(?=bar)", "foo(?!bar)", "(?<=a)b", "(?<!a)b"]) {
+      expect(issues({ id: "x1", requester, text: "t", recipe: { kind: "add-responder", name: "xy", trigger, reply: "r" } }).join(), trigger).toMatch(/recipe\.trigger: is not a pattern RE2 can run \(.*no backreferences.*lookahead or lookbehind/);
+    }
+    // an example must match the same way in RE2 (the bot) and RegExp (the plugin's test)
+    expect(issues({ id: "x1", requester, text: "t", recipe: { kind: "add-responder", name: "xy", trigger: "^[[:digit:]]+$", reply: "r", examples: ["123"] } }).join()).toMatch(/examples\.0: matches the trigger .* in RE2 \(the bot\) but not in JavaScript/);
     expect(issues({ id: "x1", requester, text: "t", recipe: { kind: "add-command", name: "xy", description: "d", reply: "r", options: [{ name: "a", description: "a" }, { name: "b", description: "b", required: true }] } }).join()).toMatch(/required options must come before/);
   });
 
