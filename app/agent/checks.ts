@@ -1,8 +1,9 @@
 // The pre-push checks on a worktree: typecheck and tests run sandboxed (they execute or
 // type agent-written code); the policy verdict comes from the base's policy (policy.ts).
-import { mkdtempSync, rmSync, writeFileSync, existsSync, readdirSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync, existsSync, lstatSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
+import { loadSettings } from "../../bot/core/settings.ts";
 import { runNodeSandboxed, shareReadOnly, type SandboxResult, type Warn } from "./sandbox.ts";
 
 export interface Diagnostic {
@@ -84,6 +85,22 @@ function relTo(dir: string, file: string): string {
   return f.startsWith(d + "/") ? f.slice(d.length + 1) : f;
 }
 
+/** The bot's setting values: data the core reads at start-up, so the agent checks them against the core schema. */
+export const SETTINGS_JSON = "bot/plugins/settings.json";
+
+/** Problems with bot/plugins/settings.json when the change touches it (parsed as data, never run). */
+export function settingsDiagnostics(dir: string, changed: string[]): Diagnostic[] {
+  const stat = changed.includes(SETTINGS_JSON) ? lstatSync(join(dir, SETTINGS_JSON), { throwIfNoEntry: false }) : undefined;
+  if (!stat) return [];
+  if (!stat.isFile()) return [{ file: SETTINGS_JSON, message: "must be a regular file" }];
+  try {
+    loadSettings(join(dir, SETTINGS_JSON));
+    return [];
+  } catch (e) {
+    return [{ file: SETTINGS_JSON, message: (e as Error).message }];
+  }
+}
+
 /** The vitest files a change calls for: tests in touched plugin folders, top-level plugin tests when their subject changed. */
 export function testFilesFor(dir: string, changed: string[]): string[] {
   const files = new Set<string>();
@@ -100,10 +117,10 @@ export function testFilesFor(dir: string, changed: string[]): string[] {
     } else if (p.endsWith(".test.ts")) {
       if (existsSync(join(dir, p))) files.add(p);
     } else {
-      const sibling = p.replace(/\.ts$/, ".test.ts");
-      if (existsSync(join(dir, sibling))) files.add(sibling);
+      // bot/plugins/x.ts → x.test.ts and x-*.test.ts; settings.json → settings-values.test.ts
+      const stem = posix.basename(p).replace(/\.[^.]+$/, "");
       for (const f of readdirSync(join(dir, "bot/plugins"))) {
-        if (f.startsWith(posix.basename(p, ".ts")) && f.endsWith(".test.ts")) files.add(`bot/plugins/${f}`);
+        if (f.startsWith(stem) && f.endsWith(".test.ts")) files.add(`bot/plugins/${f}`);
       }
     }
   }
@@ -112,6 +129,10 @@ export function testFilesFor(dir: string, changed: string[]): string[] {
 
 export async function runTests(dir: string, changed: string[], limits: SandboxLimits, warn?: Warn): Promise<CheckOutcome> {
   const started = performance.now();
+  const settings = settingsDiagnostics(dir, changed);
+  if (settings.length > 0) {
+    return { name: "tests", ok: false, durationMs: performance.now() - started, diagnostics: settings, summary: truncate(`tests failed: ${settings.map(fmt).join("\n")}`) };
+  }
   const files = testFilesFor(dir, changed);
   if (files.length === 0) {
     return { name: "tests", ok: true, durationMs: 0, diagnostics: [], summary: "no tests apply to the changed files" };

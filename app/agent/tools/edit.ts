@@ -1,6 +1,6 @@
 // Writing tools. Every write goes through the policy's guard (editable, not protected),
 // the path checks (no traversal, absolute paths, .git or symlinks) and, for TypeScript,
-// a syntax check: an edit that would not parse is refused and nothing is written.
+// a syntax check (JSON for .json files): an edit that would not parse is refused and nothing is written.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Node, Project, SyntaxKind, type SourceFile } from "ts-morph";
@@ -41,6 +41,12 @@ function commit(ctx: ToolContext, rel: string, text: string): string {
   if (isTs(rel)) {
     const errors = syntaxErrors(rel, text);
     if (errors.length > 0) throw new Error(`refused: ${rel} would not parse, nothing was written:\n${errors.slice(0, 10).join("\n")}`);
+  } else if (rel.endsWith(".json")) {
+    try {
+      JSON.parse(text);
+    } catch (e) {
+      throw new Error(`refused: ${rel} would not be valid JSON (${(e as Error).message}), nothing was written`);
+    }
   }
   atomicWrite(ctx.root, rel, text);
   ctx.written.add(rel);

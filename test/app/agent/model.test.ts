@@ -22,8 +22,7 @@ afterAll(async () => {
   repo.cleanup();
 });
 
-const plugin = (name: string, reply: string, extra = "") => `import { SlashCommandBuilder } from "discord.js";
-import { definePlugin } from "../../core/plugin.ts";
+const plugin = (name: string, reply: string, extra = "") => `import { definePlugin } from "../../plugin-api/index.ts";
 
 export const REPLY = ${JSON.stringify(reply)};
 ${extra}
@@ -32,22 +31,22 @@ export default definePlugin({
   description: "Waves back",
   commands: [
     {
-      data: new SlashCommandBuilder().setName(${JSON.stringify(name)}).setDescription("Wave at the bot"),
-      async execute(interaction) {
-        await interaction.reply(REPLY);
+      name: ${JSON.stringify(name)},
+      description: "Wave at the bot",
+      async run(call) {
+        await call.reply(REPLY);
       },
     },
   ],
 });
 `;
 const pluginTest = (name: string, reply: string) => `import { describe, expect, it } from "vitest";
+import { runCommand } from "../../plugin-api/testing.ts";
 import plugin, { REPLY } from "./index.ts";
 
 describe(${JSON.stringify(name)}, () => {
   it("replies", async () => {
-    const replies: unknown[] = [];
-    await plugin.commands![0].execute({ reply: async (r: unknown) => void replies.push(r) } as never);
-    expect(replies).toEqual([${JSON.stringify(reply)}]);
+    expect(await runCommand(plugin, ${JSON.stringify(name)})).toEqual([{ kind: "reply", message: ${JSON.stringify(reply)} }]);
     expect(REPLY).toBe(${JSON.stringify(reply)});
   });
 });
@@ -72,7 +71,7 @@ const toolMessages = (i: number): string[] =>
 describe("agent model mode", () => {
   it("a session that succeeds: reads, writes a plugin + test, registers it, finishes → branch", async () => {
     llm.requests.length = 0;
-    llm.enqueue(call("read_file", { path: "bot/core/plugin.ts" }), call("outline", { path: "bot/plugins/index.ts" }), writes("wave", "👋"), register("wave"), finish());
+    llm.enqueue(call("read_file", { path: "bot/plugin-api/index.ts" }), call("outline", { path: "bot/plugins/index.ts" }), writes("wave", "👋"), register("wave"), finish());
     const feedback = [{ kind: "rejected" as const, request: "add /wave2", text: "Reviewers want a test for every reply.", verdict: "block" }];
     const r = await runAgent({ id: "wave-1", requester, text: "Add /wave that waves back" }, { repoDir: repo.dir, baseRef: "main", model: { client, model: "ouro-local" }, feedback });
     if (!r.ok) throw new Error(JSON.stringify(r.report, null, 2));
@@ -88,6 +87,9 @@ describe("agent model mode", () => {
     expect(user).toContain("Reviewers want a test for every reply.");
     expect(first.tools?.map((t) => (t.type === "function" ? t.function.name : ""))).toEqual(expect.arrayContaining(["read_file", "write_file", "run_checks", "finish"]));
     expect(toolMessages(1)[0]).toContain("export function definePlugin");
+    // the instructions point at the plugin API, its test helpers and the model plugin
+    const system = String((first.messages[0] as { content: string }).content);
+    for (const ref of ["bot/plugin-api/index.ts", "bot/plugin-api/testing.ts", "bot/plugins/ping/", "call.fetch", "call.store", "RE2"]) expect(system).toContain(ref);
     expect(llm.pending()).toBe(0);
   });
 
@@ -102,6 +104,17 @@ describe("agent model mode", () => {
     expect(afterFirstFinish).toMatch(/eval/);
     expect(repo.git("show", `${r.commit}:bot/plugins/calc/index.ts`)).not.toContain("eval");
     expect(r.verdict.decision).not.toBe("block");
+  });
+
+  it("settings.json is checked against the core schema: a bad value goes back as a diagnostic, the fix passes", async () => {
+    llm.requests.length = 0;
+    const settings = (tone: string) => call("write_file", { path: "bot/plugins/settings.json", content: `{\n  "tone": ${JSON.stringify(tone)}\n}\n` });
+    llm.enqueue(settings("rude"), finish("Be rude"), settings("formal"), finish("Be formal"));
+    const r = await runAgent({ id: "formal-1", requester, text: "Be more formal" }, { repoDir: repo.dir, baseRef: "main", model: { client, model: "ouro-local" } });
+    if (!r.ok) throw new Error(JSON.stringify(r.report, null, 2));
+    expect(toolMessages(2).at(-1)).toMatch(/Not accepted — the checks failed[\s\S]*bot\/plugins\/settings.json invalid bot settings in bot\/plugins\/settings.json: tone/);
+    expect(r.files.map((f) => f.path)).toEqual(["bot/plugins/settings.json"]);
+    expect(JSON.parse(repo.git("show", `${r.commit}:bot/plugins/settings.json`))).toEqual({ tone: "formal" });
   });
 
   it("a model that loops is stopped by the turn budget with a report, leaving no branch", async () => {
@@ -153,7 +166,7 @@ describe("agent model mode", () => {
       {
         toolCalls: [
           { name: "write_file", arguments: '{"path": "bot/plugins/x/index.ts", "content": ' },
-          { name: "read_file", arguments: { file: "bot/core/plugin.ts" } },
+          { name: "read_file", arguments: { file: "bot/plugin-api/index.ts" } },
           { name: "upsert_function", arguments: { path: "bot/plugins/index.ts", code: "function (" } },
           { name: "no_such_tool", arguments: {} },
         ],
@@ -180,7 +193,7 @@ describe("agent model mode", () => {
         toolCalls: [
           { name: "write_file", arguments: { path: "policies/ouro.yml", content: "version: 1\nforbiddenApis: {}\n" } },
           { name: "write_file", arguments: { path: "bot/plugins/../../policies/ouro.yml", content: "x" } },
-          { name: "set_object_property", arguments: { path: "bot/core/settings.ts", variable: "x", property: "y", value: "1" } },
+          { name: "set_object_property", arguments: { path: "bot/plugin-api/index.ts", variable: "x", property: "y", value: "1" } },
           { name: "write_file", arguments: { path: "/etc/passwd", content: "x" } },
         ],
       },
@@ -194,7 +207,7 @@ describe("agent model mode", () => {
     const msgs = toolMessages(1);
     expect(msgs[0]).toMatch(/^refused: "policies\/ouro.yml" is a protected path/);
     expect(msgs[1]).toMatch(/^refused: .*leaves the repository/);
-    expect(msgs[2]).toMatch(/^refused: "bot\/core\/settings.ts" is a protected path/);
+    expect(msgs[2]).toMatch(/^refused: "bot\/plugin-api\/index.ts" is a protected path/);
     expect(msgs[3]).toMatch(/^refused: .*must be relative/);
     expect(r.ok).toBe(false);
     if (r.ok) return;

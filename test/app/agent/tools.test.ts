@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { loadPolicy } from "../../../actions/policy-check/src/policy/load.ts";
+import { guardFor } from "../../../app/agent/policy.ts";
 import { dispatch, toolDefinitions, type ToolContext } from "../../../app/agent/tools/index.ts";
 
 let root: string;
@@ -13,8 +15,9 @@ const read = (p: string) => readFileSync(join(root, p), "utf8");
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), "ouro-tools-"));
   mkdirSync(join(root, "bot/plugins/demo"), { recursive: true });
-  mkdirSync(join(root, "bot/core"), { recursive: true });
-  writeFileSync(join(root, "bot/core/plugin.ts"), "export const core = 1;\n");
+  mkdirSync(join(root, "bot/plugin-api"), { recursive: true });
+  writeFileSync(join(root, "bot/plugin-api/index.ts"), "export const api = 1;\n");
+  writeFileSync(join(root, "bot/plugins/settings.json"), '{\n  "tone": "friendly"\n}\n');
   writeFileSync(
     join(root, "bot/plugins/demo/index.ts"),
     `import { a } from "./a.ts";
@@ -37,13 +40,20 @@ export const list = [a];
   symlinkSync("/etc", join(root, "bot/plugins/etc"));
   ctx = {
     root,
-    guard: (rel) => (rel.startsWith("bot/plugins/") ? undefined : `"${rel}" is a protected path`),
+    // the project's own policy decides what is writable
+    guard: guardFor(policy()),
     refusals: [],
     written: new Set(),
     runChecks: async () => "checks: stub for this unit test",
   };
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function policy() {
+  const loaded = loadPolicy([{ path: "policies/ouro.yml", text: readFileSync(new URL("../../../policies/ouro.yml", import.meta.url), "utf8") }]);
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+  return loaded.policy;
+}
 
 describe("agent tools", () => {
   it("offer JSON Schemas to the model", () => {
@@ -90,14 +100,24 @@ describe("agent tools", () => {
     expect(read(p)).toBe(before);
   });
 
-  it("read, list and search but never through symlinks or outside the repo", async () => {
-    expect((await run("read_file", { path: "bot/core/plugin.ts" })).content).toMatch(/1\| export const core = 1;/);
+  it("read, list and search but never through symlinks or outside the repo; the plugin API is read-only", async () => {
+    expect((await run("read_file", { path: "bot/plugin-api/index.ts" })).content).toMatch(/1\| export const api = 1;/);
+    expect((await run("outline", { path: "bot/plugin-api/index.ts" })).content).toMatch(/export const api/);
     expect((await run("read_file", { path: "bot/plugins/etc/passwd" })).content).toMatch(/^refused: .*symlink/);
     expect((await run("read_file", { path: "../../etc/passwd" })).content).toMatch(/^refused: .*leaves the repository/);
-    expect((await run("list_files", { path: "bot" })).content.split("\n")).toEqual(["bot/core/plugin.ts", "bot/plugins/demo/index.ts"]);
-    expect((await run("write_file", { path: "bot/core/plugin.ts", content: "x" })).content).toMatch(/^refused: "bot\/core\/plugin.ts" is a protected path/);
-    expect(ctx.refusals.at(-1)).toMatch(/bot\/core\/plugin.ts/);
-    expect(read("bot/core/plugin.ts")).toBe("export const core = 1;\n");
+    expect((await run("list_files", { path: "bot" })).content.split("\n")).toEqual(["bot/plugin-api/index.ts", "bot/plugins/demo/index.ts", "bot/plugins/settings.json"]);
+    expect((await run("write_file", { path: "bot/plugin-api/index.ts", content: "export const api = 2;\n" })).content).toMatch(/^refused: "bot\/plugin-api\/index.ts" is a protected path/);
+    expect((await run("write_file", { path: "bot/plugin-api/testing.ts", content: "export {};\n" })).content).toMatch(/^refused: "bot\/plugin-api\/testing.ts" is a protected path/);
+    expect(ctx.refusals.at(-1)).toMatch(/bot\/plugin-api\/testing.ts/);
+    expect(read("bot/plugin-api/index.ts")).toBe("export const api = 1;\n");
+  });
+
+  it("write the settings as JSON, and refuse text that is not JSON", async () => {
+    const p = "bot/plugins/settings.json";
+    expect((await run("write_file", { path: p, content: "{ tone: formal }" })).content).toMatch(/^error: bot\/plugins\/settings.json would not be valid JSON .*nothing was written/);
+    expect(read(p)).toBe('{\n  "tone": "friendly"\n}\n');
+    expect((await run("write_file", { path: p, content: '{\n  "tone": "formal"\n}\n' })).content).toMatch(/^wrote bot\/plugins\/settings.json/);
+    expect(JSON.parse(read(p))).toEqual({ tone: "formal" });
   });
 
   it("run_checks goes through the context", async () => {
