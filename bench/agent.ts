@@ -39,21 +39,21 @@ try {
   }
   // One scripted model session against the stand-in (model time ≈ 0): the loop's own overhead.
   const llm = await startOpenAI();
-  const plugin = `import { SlashCommandBuilder } from "discord.js";
-import { definePlugin } from "../../core/plugin.ts";
+  const plugin = `import { definePlugin } from "../../plugin-api/index.ts";
 
 export default definePlugin({
   name: "wave",
   description: "Waves back",
-  commands: [{ data: new SlashCommandBuilder().setName("wave").setDescription("Wave"), async execute(i) { await i.reply("👋"); } }],
+  commands: [{ name: "wave", description: "Wave", async run(call) { await call.reply("👋"); } }],
 });
 `;
   const test = `import { expect, it } from "vitest";
+import { runCommand } from "../../plugin-api/testing.ts";
 import plugin from "./index.ts";
-it("waves", () => expect(plugin.name).toBe("wave"));
+it("waves", async () => expect(await runCommand(plugin, "wave")).toEqual([{ kind: "reply", message: "👋" }]));
 `;
   llm.enqueue(
-    { toolCalls: [{ name: "read_file", arguments: { path: "bot/core/plugin.ts" } }] },
+    { toolCalls: [{ name: "read_file", arguments: { path: "bot/plugin-api/index.ts" } }] },
     { toolCalls: [{ name: "write_file", arguments: { path: "bot/plugins/wave/index.ts", content: plugin } }, { name: "write_file", arguments: { path: "bot/plugins/wave/wave.test.ts", content: test } }] },
     { toolCalls: [{ name: "add_import", arguments: { path: "bot/plugins/index.ts", module: "./wave/index.ts", defaultImport: "wave" } }, { name: "append_to_array", arguments: { path: "bot/plugins/index.ts", variable: "plugins", element: "wave" } }] },
     { toolCalls: [{ name: "finish", arguments: { title: "Add /wave", summary: "Adds /wave." } }] },

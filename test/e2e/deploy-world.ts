@@ -61,9 +61,12 @@ export const writer: ChangeWriter = async (job) => {
   } else {
     put(
       "bot/plugins/hello/index.ts",
-      `import { SlashCommandBuilder } from "discord.js";\nimport { definePlugin } from "../../core/plugin.ts";\n\nexport default definePlugin({\n  name: "hello",\n  description: "Says hello",\n  commands: [\n    {\n      data: new SlashCommandBuilder().setName(${JSON.stringify(name)}).setDescription("Say hello"),\n      async execute(interaction) {\n        await interaction.reply(${JSON.stringify(reply)});\n      },\n    },\n  ],\n});\n`,
+      `import { definePlugin } from "../../plugin-api/index.ts";\n\nexport default definePlugin({\n  name: "hello",\n  description: "Says hello",\n  commands: [\n    {\n      name: ${JSON.stringify(name)},\n      description: "Say hello",\n      async run(call) {\n        await call.reply(${JSON.stringify(reply)});\n      },\n    },\n  ],\n});\n`,
     );
-    put("bot/plugins/hello/hello.test.ts", `import { expect, it } from "vitest";\nimport hello from "./index.ts";\n\nit("is named hello", () => expect(hello.name).toBe("hello"));\n`);
+    put(
+      "bot/plugins/hello/hello.test.ts",
+      `import { expect, it } from "vitest";\nimport { runCommand } from "../../plugin-api/testing.ts";\nimport hello from "./index.ts";\n\nit("says hello", async () => expect(await runCommand(hello, ${JSON.stringify(name)})).toEqual([{ kind: "reply", message: ${JSON.stringify(reply)} }]));\n`,
+    );
     put("bot/plugins/index.ts", registry.replace(/(import ping from "\.\/ping\/index\.ts";)/, '$1\nimport hello from "./hello/index.ts";').replace(/\[ping\]/, "[ping, hello]"));
   }
   await git(repoDir, "add", "-A");

@@ -16,9 +16,9 @@ export interface DeployFixture {
   base: string;
   /** Adds /hello (a new plugin) to base. */
   hello: string;
-  /** Throws while loading the plugin registry: the process dies before /healthz. */
+  /** The bot's entry throws at start: the process dies before /healthz. */
   crashAtStart: string;
-  /** Starts fine, exits as soon as the handover makes it the live release. */
+  /** Starts fine, exits as soon as the handover makes it the live release (code in the bot's entry: plugins cannot exit the bot). */
   crashWhenLive: string;
   /** Starts fine, exits 1.5 s after becoming the live release (inside the watch window). */
   crashSoonAfter: string;
@@ -33,17 +33,17 @@ const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd,
 
 export const HELLO_REPLY = "Hello from the new release!";
 
-const helloPlugin = `import { SlashCommandBuilder } from "discord.js";
-import { definePlugin } from "../../core/plugin.ts";
+const helloPlugin = `import { definePlugin } from "../../plugin-api/index.ts";
 
 export default definePlugin({
   name: "hello",
   description: "Says hello",
   commands: [
     {
-      data: new SlashCommandBuilder().setName("hello").setDescription("Say hello"),
-      async execute(interaction) {
-        await interaction.reply(${JSON.stringify(HELLO_REPLY)});
+      name: "hello",
+      description: "Say hello",
+      async run(call) {
+        await call.reply(${JSON.stringify(HELLO_REPLY)});
       },
     },
   ],
@@ -76,6 +76,7 @@ export function makeDeployFixture(): DeployFixture {
   const branchFrom = (name: string, from: string) => git(dir, "checkout", "-q", "-b", name, from);
   const base = git(dir, "rev-parse", "HEAD");
   const registry = readFileSync(join(dir, "bot/plugins/index.ts"), "utf8");
+  const main = readFileSync(join(dir, "bot/main.ts"), "utf8");
 
   branchFrom("hello", base);
   write("bot/plugins/hello/index.ts", helloPlugin);
@@ -83,14 +84,15 @@ export function makeDeployFixture(): DeployFixture {
   const hello = commit("add /hello");
 
   branchFrom("crash-start", base);
-  write("bot/plugins/index.ts", `throw new Error("boom at start");\n${registry}`);
+  write("bot/main.ts", `import "./crash-at-start.ts";\n${main}`);
+  write("bot/crash-at-start.ts", `throw new Error("boom at start");\n`);
   const crashAtStart = commit("crash at start");
 
   branchFrom("crash-live", base);
-  write("bot/plugins/index.ts", `import "./crash-when-live.ts";\n${registry}`);
-  write("bot/plugins/crash-when-live.ts", crashWhenLive(0));
+  write("bot/main.ts", `import "./crash-when-live.ts";\n${main}`);
+  write("bot/crash-when-live.ts", crashWhenLive(0));
   const crashLive = commit("crash once live");
-  write("bot/plugins/crash-when-live.ts", crashWhenLive(1500));
+  write("bot/crash-when-live.ts", crashWhenLive(1500));
   const crashSoon = commit("crash 1.5 s after going live");
 
   branchFrom("broken-install", base);
@@ -99,7 +101,7 @@ export function makeDeployFixture(): DeployFixture {
 
   branchFrom("ping-fails", base);
   const ping = readFileSync(join(dir, "bot/plugins/ping/index.ts"), "utf8");
-  const failing = ping.replace(/async execute\(interaction\) \{/, 'async execute(interaction) {\n        if (interaction.id) throw new Error("ping is broken");');
+  const failing = ping.replace(/async run\(call\) \{/, 'async run(call) {\n        if (call.user.id) throw new Error("ping is broken");');
   if (failing === ping) throw new Error("fixture: could not break bot/plugins/ping/index.ts");
   write("bot/plugins/ping/index.ts", failing);
   const pingFails = commit("/ping throws");
