@@ -1,22 +1,39 @@
 // `/ouro …` comments and `ouro`-labelled issues from GitHub users. Only users the policy
 // allows may act (github.allowedCommenters, or at least github.minPermission on the
-// repository); everyone else gets a polite refusal and nothing changes.
+// repository); everyone else gets a polite refusal and nothing changes. A follow-up to an open
+// change feeds the agent, so it is taken only from users with write, maintain or admin (or
+// listed in github.allowedCommenters), whatever minPermission allows.
 import type { Logger } from "pino";
 import type { Engine } from "../engine.ts";
 import { HELP, parseCommand } from "../logic/commands.ts";
 import { changeIdIn } from "../logic/markers.ts";
+import { JUDGING_ROLES } from "../logic/merge-gate.ts";
+import type { Role } from "../logic/merge-gate.ts";
 import { Refused, submit } from "./intake.ts";
 import { rollback, RollbackRefused } from "./deploy.ts";
 
-const RANK: Record<string, number> = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 };
-const FROM_ASSOCIATION: Record<string, string> = { OWNER: "admin", MEMBER: "write", COLLABORATOR: "write" };
+const RANK: Record<Role, number> = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 };
+const FROM_ASSOCIATION: Record<string, Role> = { OWNER: "admin", MEMBER: "write", COLLABORATOR: "write" };
+
+export interface Standing {
+  /** May give Ouro commands (the policy's minPermission, or listed in allowedCommenters). */
+  allowed: boolean;
+  /** May give the agent feedback: write, maintain or admin, or listed in allowedCommenters. */
+  judges: boolean;
+  role: Role;
+}
+
+export async function standing(eng: Engine, login: string, association: string | undefined): Promise<Standing> {
+  const p = await eng.policy();
+  const listed = p.policy.github.allowedCommenters.some((l) => l.toLowerCase() === login.toLowerCase());
+  const gh = await eng.client();
+  // GitHub's answer first; the payload's association only when GitHub could not be asked
+  const role = (await gh.role(login).catch(() => null)) ?? FROM_ASSOCIATION[association ?? ""] ?? "none";
+  return { allowed: listed || RANK[role] >= RANK[p.policy.github.minPermission], judges: listed || JUDGING_ROLES.includes(role), role };
+}
 
 export async function allowed(eng: Engine, login: string, association: string | undefined): Promise<boolean> {
-  const p = await eng.policy();
-  if (p.policy.github.allowedCommenters.some((l) => l.toLowerCase() === login.toLowerCase())) return true;
-  const gh = await eng.client();
-  const perm = (await gh.permission(login)) ?? FROM_ASSOCIATION[association ?? ""] ?? "none";
-  return (RANK[perm] ?? 0) >= RANK[p.policy.github.minPermission];
+  return (await standing(eng, login, association)).allowed;
 }
 
 export interface CommentInput {
@@ -44,7 +61,8 @@ async function actOnComment(eng: Engine, input: CommentInput, log: Logger): Prom
   if (!cmd) return;
   const gh = await eng.client();
   const reply = (text: string) => gh.comment(input.issueNumber, `@${input.login} ${text}`);
-  if (!(await allowed(eng, input.login, input.association))) {
+  const who = await standing(eng, input.login, input.association);
+  if (!who.allowed) {
     const p = await eng.policy();
     eng.store.audit("-", "command.refused", { login: input.login, command: cmd.kind, issue: input.issueNumber });
     await reply(`sorry — Ouro only takes commands from users with ${p.policy.github.minPermission} access to this repository or listed in \`github.allowedCommenters\` in policies/. Nothing was changed.`);
@@ -90,6 +108,13 @@ async function actOnComment(eng: Engine, input: CommentInput, log: Logger): Prom
     }
     case "request": {
       if (c && c.kind === "change" && c.prNumber && ["pr", "checks", "review", "failed"].includes(c.state)) {
+        if (!who.judges) {
+          // a follow-up is text the agent acts on: only people who may judge the change give it
+          eng.store.audit(c.id, "feedback.ignored", { login: input.login, role: who.role, via: "comment" });
+          log.info({ login: input.login, role: who.role }, "ignored a follow-up from a user without write access");
+          await reply(`sorry — follow-ups to the agent are taken only from users with write, maintain or admin access (you have ${who.role}). Nothing was changed.`);
+          return;
+        }
         await eng.withLock(c.id, async () => {
           const cur = eng.store.change(c.id)!;
           eng.store.updateChange(cur.id, { feedback: [...cur.feedback, cmd.text] });

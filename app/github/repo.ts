@@ -2,7 +2,9 @@
 // Probot Octokit (retries, throttling, token refresh). Each write that must happen once
 // has a lookup first (by branch, hidden marker or payload), so a retry finds its earlier result.
 import type { ProbotOctokit } from "probot";
-import type { ChecksState } from "../logic/merge-gate.ts";
+import type { ChecksState, Review, Role } from "../logic/merge-gate.ts";
+
+const ROLES = ["none", "read", "triage", "write", "maintain", "admin"] as const satisfies readonly Role[];
 
 type Octokit = ProbotOctokit;
 
@@ -164,9 +166,14 @@ export class RepoClient {
     await this.octokit.rest.pulls.update({ ...this.r, pull_number: number, ...patch });
   }
 
-  async reviews(number: number): Promise<{ login: string; state: string }[]> {
+  async reviews(number: number): Promise<Review[]> {
     const list = await this.octokit.paginate(this.octokit.rest.pulls.listReviews, { ...this.r, pull_number: number, per_page: 100 });
-    return list.map((r) => ({ login: r.user?.login ?? "", state: r.state }));
+    return list.map((r) => ({ id: r.id, login: r.user?.login ?? "", state: r.state, commitId: r.commit_id, bot: r.user?.type === "Bot" }));
+  }
+
+  /** Dismisses a review (an approval or a change request) with a message shown on the PR. */
+  async dismissReview(number: number, reviewId: number, message: string): Promise<void> {
+    await this.octokit.rest.pulls.dismissReview({ ...this.r, pull_number: number, review_id: reviewId, message, event: "DISMISS" });
   }
 
   async changedFiles(number: number): Promise<string[]> {
@@ -228,13 +235,19 @@ export class RepoClient {
     return data.id;
   }
 
-  /** The permission of `login` on the repository, or null when GitHub does not say. */
-  async permission(login: string): Promise<string | null> {
+  /**
+   * The role of `login` on the repository: GitHub's `role_name` (which tells maintain from
+   * write and triage from read); a custom role falls back to its base `permission`. An
+   * unknown user is "none"; any other error is thrown (the caller must not guess).
+   */
+  async role(login: string): Promise<Role> {
     try {
       const { data } = await this.octokit.rest.repos.getCollaboratorPermissionLevel({ ...this.r, username: login });
-      return data.permission;
-    } catch {
-      return null;
+      if ((ROLES as readonly string[]).includes(data.role_name)) return data.role_name as Role;
+      return (ROLES as readonly string[]).includes(data.permission) ? (data.permission as Role) : "none";
+    } catch (e) {
+      if ((e as { status?: number }).status === 404) return "none";
+      throw e;
     }
   }
 }

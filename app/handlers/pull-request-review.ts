@@ -1,15 +1,27 @@
-// pull_request_review: a new or dismissed review can change the merge gate's answer.
+// pull_request_review: a new or dismissed review can change the merge gate's answer. A change
+// request's text becomes feedback for the agent only from a user with write, maintain or
+// admin access; anyone else's is recorded as ignored (and the gate does not count it either).
 import type { Probot } from "probot";
 import type { Engine } from "../engine.ts";
 import { gate } from "../flow/review.ts";
+import { isBot, JUDGING_ROLES } from "../logic/merge-gate.ts";
 import { handle } from "./guard.ts";
 
 export function registerPullRequestReview(app: Probot, eng: Engine): void {
   handle(app, eng, ["pull_request_review.submitted", "pull_request_review.dismissed"], async (context, log) => {
     const c = eng.store.changeByPr(context.payload.pull_request.number);
     if (!c) return;
+    const child = log.child({ changeId: c.id });
     const review = context.payload.review;
-    if (context.payload.action === "submitted" && review.state === "changes_requested" && review.body) eng.feedback(c, "review-comment", review.body);
-    await gate(eng, c.id, log.child({ changeId: c.id }));
+    if (context.payload.action === "submitted" && review.state === "changes_requested" && review.body) {
+      const login = review.user?.login ?? "";
+      const role = isBot(login, review.user?.type === "Bot") ? "bot" : await (await eng.client()).role(login);
+      if ((JUDGING_ROLES as readonly string[]).includes(role)) eng.feedback(c, "review-comment", review.body);
+      else {
+        eng.store.audit(c.id, "feedback.ignored", { login, role, via: "review" });
+        child.info({ login, role }, `ignored a change request from ${login} (${role} access): only write, maintain or admin reviewers' text reaches the agent`);
+      }
+    }
+    await gate(eng, c.id, child);
   });
 }

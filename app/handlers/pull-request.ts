@@ -1,7 +1,9 @@
-// pull_request: a merge starts the deployment; closing unmerged counts as a failure.
+// pull_request: a merge starts the deployment; closing unmerged counts as a failure; a push to
+// the PR's branch (synchronize) dismisses approvals of earlier commits and re-runs the gate.
 import type { Probot } from "probot";
 import type { Engine } from "../engine.ts";
 import { closedUnmerged, markMerged } from "../flow/deploy.ts";
+import { dismissStaleApprovals, dismissStaleOn, gate } from "../flow/review.ts";
 import { handle } from "./guard.ts";
 
 export function registerPullRequest(app: Probot, eng: Engine): void {
@@ -12,5 +14,14 @@ export function registerPullRequest(app: Probot, eng: Engine): void {
     const child = log.child({ changeId: c.id });
     if (pr.merged && pr.merge_commit_sha) await markMerged(eng, c.id, pr.merge_commit_sha, child);
     else await closedUnmerged(eng, c.id, child);
+  });
+  // Whoever pushed (the agent's follow-up or a human): an approval is of the commit it saw.
+  handle(app, eng, "pull_request.synchronize", async (context, log) => {
+    const pr = context.payload.pull_request;
+    const c = eng.store.changeByPr(pr.number);
+    if (!c || pr.state !== "open") return;
+    const child = log.child({ changeId: c.id });
+    if (dismissStaleOn(await eng.policy())) await dismissStaleApprovals(eng, c, pr.head.sha, child);
+    await gate(eng, c.id, child);
   });
 }
