@@ -78,6 +78,8 @@ function ouroBot(discord: DiscordStandIn, dataDir: string): Runner {
           encryptionKey: randomBytes(32),
           health: { port: 0, host: "127.0.0.1" },
           pluginTimeoutMs: 2500,
+          pluginNetwork: "isolated",
+          rolesGuildId: discord.guild.id,
         },
         { appLink: idleAppLink, logger: createLogger("silent") },
       );

@@ -36,6 +36,10 @@ export const envSchema = z.object({
   OURO_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   OURO_HEALTH_HOST: z.string().default("127.0.0.1"),
   OURO_PLUGIN_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(2500),
+  /** "unisolated" runs the plugin host without its own network namespace: development only. */
+  OURO_PLUGIN_NETWORK: z.enum(["isolated", "unisolated"], { error: 'OURO_PLUGIN_NETWORK must be "isolated" (default) or "unisolated"' }).default("isolated"),
+  /** The guild whose roles grant capabilities (default DISCORD_GUILD_ID); roles elsewhere grant nothing. */
+  OURO_ROLES_GUILD_ID: optionalString,
   OURO_VERSION: optionalString,
   /** Set by the deploy hook: this process's release and the handover file (core/handover-gate.ts). */
   OURO_RELEASE: optionalString,
@@ -55,6 +59,10 @@ export interface BotConfig {
   encryptionKey: Buffer;
   health: { port: number; host: string };
   pluginTimeoutMs: number;
+  /** Whether the plugin host gets a network namespace of its own (no network at all). */
+  pluginNetwork: "isolated" | "unisolated";
+  /** Member roles count only in this guild; undefined = in none (only "@everyone" rules apply). */
+  rolesGuildId?: string;
   version?: string;
   /** Zero-drop deploys: which events this process answers (absent: all). */
   handover?: { release: string; file: string };
@@ -79,6 +87,8 @@ export function configFromEnv(env: Record<string, string | undefined>): BotConfi
     encryptionKey: parseEncryptionKey(e.OURO_ENCRYPTION_KEY),
     health: { port: e.OURO_HEALTH_PORT, host: e.OURO_HEALTH_HOST },
     pluginTimeoutMs: e.OURO_PLUGIN_TIMEOUT_MS,
+    pluginNetwork: e.OURO_PLUGIN_NETWORK,
+    rolesGuildId: e.OURO_ROLES_GUILD_ID ?? e.DISCORD_GUILD_ID,
     version: e.OURO_VERSION,
     handover: e.OURO_RELEASE && e.OURO_HANDOVER_FILE ? { release: e.OURO_RELEASE, file: e.OURO_HANDOVER_FILE } : undefined,
   };

@@ -2,15 +2,13 @@
 // the benchmark run exactly what main.ts runs.
 import { Client, GatewayIntentBits, Partials, ShardClientUtil } from "discord.js";
 import type { BotConfig } from "./config.ts";
-import { resolveSettings, type BotSettings } from "./core/settings.ts";
-import type { Plugin } from "./core/plugin.ts";
-import { plugins as registry } from "./plugins/index.ts";
-import { settings as settingValues } from "./plugins/settings.ts";
+import { loadSettings, resolveSettings, type BotSettings } from "./core/settings.ts";
 import { Memory } from "./memory/store.ts";
 import { HttpAppLink } from "./app-link/http-client.ts";
 import type { OuroAppLink } from "./app-link/link.ts";
-import { createPermissions, loadRoleMap, type RoleMap } from "./permissions/capabilities.ts";
-import { PluginRunner } from "./core/plugin-runner.ts";
+import { createPermissions, readPolicy, rolesSchema, type RoleMap } from "./permissions/capabilities.ts";
+import { Plugins } from "./plugin-host/plugins.ts";
+import { FailureLog } from "./plugin-host/failures.ts";
 import { BotMetrics } from "./health/metrics.ts";
 import { startHealthServer, type HealthServer } from "./health/server.ts";
 import { ProgressBoard } from "./progress/board.ts";
@@ -22,14 +20,16 @@ import type { BotContext } from "./core/context.ts";
 import { handoverGate } from "./core/handover-gate.ts";
 
 export interface BotOptions {
-  /** Defaults to the registry in bot/plugins/index.ts. */
-  plugins?: Plugin[];
-  /** Defaults to the values in bot/plugins/settings.ts. */
+  /** The checkout whose bot/plugins the plugin host runs (default: this one). */
+  pluginRoot?: string;
+  /** Defaults to the values in bot/plugins/settings.json. */
   settings?: Partial<BotSettings>;
   /** Defaults to `roles` in the policy under `policyRoot`/policies/. */
   roles?: RoleMap;
-  /** Repository root holding policies/ (default: this checkout). */
+  /** Repository root holding policies/ (default: this checkout): roles, allowed hosts. */
   policyRoot?: string;
+  /** Plugin host watchdog: how long an unanswered ping means a frozen host (default 1000 ms). */
+  pluginHangMs?: number;
   /** Defaults to the HTTP client for config.app. */
   appLink?: OuroAppLink;
   logger?: Logger;
@@ -57,8 +57,9 @@ function sharded(client: Client): { ids: number[]; count: number } | undefined {
 
 export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
   const log = opts.logger ?? createLogger();
-  const settings = resolveSettings(opts.settings ?? settingValues);
-  const permissions = createPermissions(opts.roles ?? loadRoleMap(opts.policyRoot));
+  const settings = opts.settings ? resolveSettings(opts.settings) : loadSettings();
+  const policy = readPolicy(opts.policyRoot);
+  const permissions = createPermissions(opts.roles ?? rolesSchema.parse(policy.roles));
   const metrics = new BotMetrics();
   const memory = new Memory({ dataDir: config.dataDir, key: config.encryptionKey });
   const client = new Client({
@@ -80,13 +81,23 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
       lastEventId: memory.meta(LAST_EVENT_ID),
       onEventId: (id) => memory.setMeta(LAST_EVENT_ID, id),
     });
-  const runner = new PluginRunner({
-    plugins: opts.plugins ?? registry,
-    timeoutMs: config.pluginTimeoutMs,
-    reservedCommands: coreCommands().map((c) => c.data.name),
-    onError: (plugin, kind) => metrics.pluginErrors.inc({ plugin, kind }),
-    report: (r) => appLink.reportError(r),
-    version: config.version,
+  const plugins = new Plugins({
+    host: {
+      root: opts.pluginRoot,
+      network: config.pluginNetwork,
+      timeoutMs: config.pluginTimeoutMs,
+      hangMs: opts.pluginHangMs,
+      reservedCommands: coreCommands().map((c) => c.data.name),
+      log,
+      onRestart: (reason) => metrics.pluginHostRestarts.inc({ reason: reason.split(" ")[0] }),
+    },
+    failures: new FailureLog({
+      onError: (plugin, kind) => metrics.pluginErrors.inc({ plugin, kind }),
+      report: (r) => appLink.reportError(r),
+      version: config.version,
+    }),
+    shared: { memory, allowedHosts: policy.network.allowedHosts },
+    settings,
   });
   const handover = handoverGate(config.handover?.release, config.handover?.file);
   // Progress edits go to the guild's shard, and during a deploy to the process owning the present.
@@ -96,8 +107,8 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
     log,
     (guildId) => handover.ownsNow() && (sharding ? sharding.ids.includes(guildId ? ShardClientUtil.shardIdForGuildId(guildId, sharding.count) : 0) : true),
   );
-  const conversation = new Conversation({ model: config.model, memory, runner, settings, log, ...opts.conversation });
-  const context: BotContext = { client, config, settings, memory, appLink, permissions, runner, metrics, progress, conversation, log, handover, startedAt: Date.now() };
+  const conversation = new Conversation({ model: config.model, memory, plugins, settings, log, ...opts.conversation });
+  const context: BotContext = { client, config, settings, memory, appLink, permissions, plugins, metrics, progress, conversation, log, handover, startedAt: Date.now() };
 
   for (const e of events) {
     const handler = (...args: unknown[]) => void (e.execute as (ctx: BotContext, ...a: unknown[]) => unknown)(context, ...args);
@@ -114,6 +125,9 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
     client,
     context,
     async start() {
+      if (!config.rolesGuildId) log.warn("no DISCORD_GUILD_ID or OURO_ROLES_GUILD_ID: member roles grant nothing, only rules for @everyone apply");
+      // Plugins load first: a release whose plugins cannot load does not start (the deploy gate sees it).
+      await plugins.host.start();
       memory.purgeOlderThan(settings.historyRetentionDays);
       retention = setInterval(() => memory.purgeOlderThan(settings.historyRetentionDays), RETENTION_EVERY_MS).unref();
       bot.health = await startHealthServer({
@@ -121,7 +135,7 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
         host: config.health.host,
         metrics,
         probe: {
-          ready: () => client.isReady(),
+          ready: () => client.isReady() && plugins.host.ready(),
           check: () => memory.ping(),
           appStream: () => appLink.streaming?.(),
           version: config.version,
@@ -141,6 +155,7 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
       clearInterval(retention);
       await progress.idle();
       await client.destroy();
+      await plugins.host.stop();
       await appLink.close();
       await bot.health?.close();
       memory.close();

@@ -6,8 +6,9 @@ import { readFileSync, writeFileSync, mkdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { commandDefinitions, definitionsHash } from "./commands/definitions.ts";
-import { plugins } from "./plugins/index.ts";
-import type { Plugin } from "./core/plugin.ts";
+import { readManifest } from "./plugin-host/supervisor.ts";
+import { coreCommands } from "./commands/index.ts";
+import { createLogger } from "./core/logger.ts";
 
 export interface DeployOptions {
   token: string;
@@ -15,7 +16,10 @@ export interface DeployOptions {
   applicationId?: string;
   guildId?: string;
   dataDir: string;
-  plugins?: Plugin[];
+  /** The checkout whose bot/plugins are registered (default: this one). Loaded in the sandboxed host. */
+  pluginRoot?: string;
+  /** For development without a network namespace (OURO_PLUGIN_NETWORK=unisolated). */
+  pluginNetwork?: "isolated" | "unisolated";
   force?: boolean;
 }
 
@@ -32,7 +36,8 @@ export async function deployCommands(o: DeployOptions): Promise<DeployResult> {
   const rest = new REST(o.api ? { api: o.api } : {}).setToken(o.token);
   const appId = o.applicationId ?? z.object({ id: z.string() }).parse(await rest.get(Routes.currentApplication())).id;
   const route = o.guildId ? Routes.applicationGuildCommands(appId, o.guildId) : Routes.applicationCommands(appId);
-  const defs = commandDefinitions(o.plugins ?? plugins);
+  const manifest = await readManifest({ root: o.pluginRoot, network: o.pluginNetwork, log: createLogger(), reservedCommands: coreCommands().map((c) => c.data.name) });
+  const defs = commandDefinitions(manifest);
   const hash = definitionsHash(defs);
   const scope = o.guildId ? `guild:${o.guildId}` : "global";
   const stateFile = join(o.dataDir, "commands-hash.json");
@@ -66,6 +71,7 @@ if (import.meta.main) {
       DISCORD_APPLICATION_ID: z.string().optional(),
       DISCORD_GUILD_ID: z.string().optional(),
       OURO_DATA_DIR: z.string().default("./data/bot"),
+      OURO_PLUGIN_NETWORK: z.enum(["isolated", "unisolated"]).default("isolated"),
     })
     .safeParse(process.env);
   if (!env.success) {
@@ -80,6 +86,7 @@ if (import.meta.main) {
       applicationId: e.DISCORD_APPLICATION_ID,
       guildId: e.DISCORD_GUILD_ID,
       dataDir: e.OURO_DATA_DIR,
+      pluginNetwork: e.OURO_PLUGIN_NETWORK,
       force: process.argv.includes("--force"),
     });
     console.log(r.registered ? `registered ${r.count} commands (${r.reason})` : `${r.count} commands unchanged; nothing sent`);

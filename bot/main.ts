@@ -13,12 +13,12 @@ try {
   process.exit(2);
 }
 const bot = createBot(config, { logger: log });
-// Plugin code can still fail outside the runner's reach (a throw from its own timer, a promise
-// nobody awaits). Log and report it for self-debugging, and keep serving.
+// Plugin code runs in the plugin host, not here: what escapes is the core's own failure.
+// Log and report it for self-debugging, and keep serving.
 const escaped = (kind: string) => (err: unknown) => {
   const error = err instanceof Error ? err : new Error(String(err));
   log.error({ err: error }, kind);
-  bot.context.runner.reportCore(kind, error);
+  bot.context.plugins.failures.core(kind, error);
 };
 process.on("uncaughtException", escaped("uncaught exception"));
 process.on("unhandledRejection", escaped("unhandled rejection"));

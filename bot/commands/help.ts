@@ -10,7 +10,7 @@ export const command: CoreCommand = {
   async execute(interaction, ctx) {
     const line = (json: { name: string; description: string }) => `\`/${json.name}\` — ${json.description}`;
     const core = coreCommands().map((c) => line(c.data.toJSON()));
-    const plugins = [...ctx.runner.commands.values()].map(({ plugin, command }) => `${line(command.data.toJSON() as { name: string; description: string })} *(plugin ${plugin.name})*`);
+    const plugins = [...ctx.plugins.host.commands.values()].map(({ plugin, command }) => `${line(command)} *(plugin ${plugin})*`);
     const embed = new EmbedBuilder()
       .setTitle("Ouro — a bot that edits its own code")
       .setDescription(

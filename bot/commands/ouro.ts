@@ -14,7 +14,7 @@ export const command: CoreCommand = {
   capability: "stop",
   async execute(interaction, ctx) {
     const sub = interaction.options.getSubcommand();
-    const actor = actorOf(interaction);
+    const actor = actorOf(interaction, ctx.config.rolesGuildId);
     const r = sub === "stop" ? await ctx.appLink.stop(actor) : await ctx.appLink.resume(actor);
     await interaction.reply({
       content: r.stopped ? `🛑 Ouro is stopped by <@${interaction.user.id}>: no new self-edits until \`/ouro resume\`.` : `▶️ Ouro resumed by <@${interaction.user.id}>.`,

@@ -13,7 +13,7 @@ export const command: CoreCommand = {
   capability: "rollback",
   async execute(interaction, ctx) {
     const id = interaction.options.getString("change", true);
-    const r = await ctx.appLink.rollback(id, actorOf(interaction));
+    const r = await ctx.appLink.rollback(id, actorOf(interaction, ctx.config.rolesGuildId));
     await interaction.reply({
       content: `↩️ Rolling back \`${r.changeId}\` (requested by <@${interaction.user.id}>).${r.revertPrUrl ? ` Revert PR: <${r.revertPrUrl}>` : ""}${r.message ? `\n${r.message}` : ""}`,
       allowedMentions: { parse: [] },

@@ -14,11 +14,11 @@ export const command: CoreCommand = {
   data,
   async execute(interaction, ctx) {
     const embed = new EmbedBuilder().setTitle("Ouro status").setColor(0x5865f2);
-    const pluginErrors = [...ctx.runner.errorCounts.values()].reduce((a, b) => a + b, 0);
+    const pluginErrors = [...ctx.plugins.failures.errorCounts.values()].reduce((a, b) => a + b, 0);
     const stream = ctx.appLink.streaming?.();
     embed.addFields({
       name: "Bot",
-      value: `up ${fmtUptime(Date.now() - ctx.startedAt)} · ${ctx.runner.commands.size} plugin commands · ${pluginErrors} plugin errors${stream === undefined ? "" : ` · progress stream ${stream ? "connected" : "disconnected"}`}`,
+      value: `up ${fmtUptime(Date.now() - ctx.startedAt)} · ${ctx.plugins.host.commands.size} plugin commands · ${pluginErrors} plugin errors${stream === undefined ? "" : ` · progress stream ${stream ? "connected" : "disconnected"}`}`,
       inline: false,
     });
     try {

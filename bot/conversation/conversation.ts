@@ -4,10 +4,9 @@ import OpenAI from "openai";
 import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall } from "openai/resources/chat/completions";
 import type { Message } from "discord.js";
 import type { Memory, Turn } from "../memory/store.ts";
-import type { PluginRunner } from "../core/plugin-runner.ts";
+import type { Plugins } from "../plugin-host/plugins.ts";
 import type { BotSettings } from "../core/settings.ts";
 import type { Logger } from "../core/logger.ts";
-import { callTool, toolDefinitions } from "./tools.ts";
 import { extractiveSummary, systemPrompt } from "./prompt.ts";
 import { callMemoryTool, isMemoryTool, MEMORY_TOOLS } from "./memory-tools.ts";
 
@@ -20,7 +19,8 @@ const EDIT_EVERY_MS = 400;
 export interface ConversationOptions {
   model?: { baseURL?: string; apiKey: string; name: string };
   memory: Memory;
-  runner: PluginRunner;
+  /** Plugin tools (run in the plugin host). */
+  plugins: Pick<Plugins, "toolDefinitions" | "tool">;
   settings: BotSettings;
   log: Logger;
   /** History beyond `compactAfter` turns is folded into a summary, keeping the newest `keepTurns`. */
@@ -43,7 +43,7 @@ export class Conversation {
 
   /** Answers `text` (already stripped of the mention) in reply to `message`. */
   async respond(message: Message, text: string): Promise<void> {
-    const { memory, settings, runner } = this.opts;
+    const { memory, settings, plugins } = this.opts;
     if (!this.openai || !this.opts.model) {
       await message.reply({ content: NO_MODEL_REPLY, allowedMentions: { repliedUser: false } });
       return;
@@ -69,7 +69,7 @@ export class Conversation {
     memory.appendTurn(userId, conversation, "user", text);
 
     const reply = await message.reply({ content: "💭 …", allowedMentions: { repliedUser: false } });
-    const tools = [...MEMORY_TOOLS, ...toolDefinitions(runner)];
+    const tools = [...MEMORY_TOOLS, ...plugins.toolDefinitions()];
     const speaker = { userId, guildId: message.guildId ?? undefined };
     let shown = "";
     let lastEdit = 0;
@@ -114,7 +114,7 @@ export class Conversation {
         const toolCalls: ChatCompletionMessageToolCall[] = calls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: c.args } }));
         messages.push({ role: "assistant", content: content || null, tool_calls: toolCalls });
         for (const c of calls) {
-          const result = isMemoryTool(c.name) ? callMemoryTool(memory, speaker, c.name, c.args) : await callTool(runner, c.name, c.args);
+          const result = isMemoryTool(c.name) ? callMemoryTool(memory, speaker, c.name, c.args) : await plugins.tool(c.name, c.args, { user: { id: userId, name: message.author.displayName }, channelId: message.channelId, guildId: message.guildId ?? undefined });
           messages.push({ role: "tool", tool_call_id: c.id, content: result });
         }
       }

@@ -5,7 +5,7 @@ import type { BotSettings } from "./settings.ts";
 import type { Memory } from "../memory/store.ts";
 import type { OuroAppLink } from "../app-link/link.ts";
 import type { Permissions } from "../permissions/capabilities.ts";
-import type { PluginRunner } from "./plugin-runner.ts";
+import type { Plugins } from "../plugin-host/plugins.ts";
 import type { BotMetrics } from "../health/metrics.ts";
 import type { ProgressBoard } from "../progress/board.ts";
 import type { Conversation } from "../conversation/conversation.ts";
@@ -19,7 +19,8 @@ export interface BotContext {
   memory: Memory;
   appLink: OuroAppLink;
   permissions: Permissions;
-  runner: PluginRunner;
+  /** Plugin commands, responders and tools, run in the sandboxed plugin host. */
+  plugins: Plugins;
   metrics: BotMetrics;
   progress: ProgressBoard;
   conversation: Conversation;

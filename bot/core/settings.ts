@@ -1,6 +1,12 @@
-// The bot's settings schema (core, protected). Values live in bot/plugins/settings.ts,
-// which self-edits may change; anything that fails this schema fails at start-up and in tests.
+// The bot's settings schema (core, protected). Values live in bot/plugins/settings.json —
+// data, never code, since the core reads it — which self-edits may change; anything that
+// fails this schema fails at start-up and in tests.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
+
+/** Where the deployment's setting values live (in the plugin area: self-edits may change them). */
+export const SETTINGS_FILE = fileURLToPath(new URL("../plugins/settings.json", import.meta.url));
 
 export const botSettingsSchema = z
   .object({
@@ -25,7 +31,25 @@ export function resolveSettings(overrides: unknown): BotSettings {
   const parsed = botSettingsSchema.safeParse(overrides ?? {});
   if (!parsed.success) {
     const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
-    throw new Error(`invalid bot settings in bot/plugins/settings.ts: ${detail}`);
+    throw new Error(`invalid bot settings in bot/plugins/settings.json: ${detail}`);
   }
   return parsed.data;
+}
+
+/** Reads and validates bot/plugins/settings.json (a missing file means the defaults). */
+export function loadSettings(file = SETTINGS_FILE): BotSettings {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return resolveSettings({});
+    throw err;
+  }
+  let values: unknown;
+  try {
+    values = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`invalid bot settings in bot/plugins/settings.json: not JSON (${(err as Error).message})`);
+  }
+  return resolveSettings(values);
 }

@@ -23,7 +23,7 @@ async function chatCommand(interaction: ChatInputCommandInteraction, ctx: BotCon
   const name = interaction.commandName;
   const command = core.get(name);
   if (command) {
-    if (command.capability && !ctx.permissions.allowed(command.capability, memberRoleNames(interaction))) {
+    if (command.capability && !ctx.permissions.allowed(command.capability, memberRoleNames(interaction, ctx.config.rolesGuildId))) {
       await replyError(interaction, ctx.permissions.denial(command.capability));
       return "denied";
     }
@@ -32,40 +32,29 @@ async function chatCommand(interaction: ChatInputCommandInteraction, ctx: BotCon
       return "ok";
     } catch (err) {
       ctx.log.error({ err, command: name }, "core command failed");
-      if (!(err instanceof AppLinkError)) ctx.runner.reportCore(`/${name}`, err instanceof Error ? err : new Error(String(err)));
+      if (!(err instanceof AppLinkError)) ctx.plugins.failures.core(`/${name}`, err instanceof Error ? err : new Error(String(err)));
       await replyError(interaction, failureText(err));
       return "error";
     }
   }
-  const entry = ctx.runner.commands.get(name);
-  if (!entry) {
-    await replyError(interaction, `I don't know /${name} (any more). Try /help.`);
-    return "unknown";
-  }
-  const r = await ctx.runner.run(entry.plugin, "command", name, () => entry.command.execute(interaction));
-  if (r.ok) return "ok";
-  ctx.log.warn({ err: r.error, plugin: entry.plugin.name, fingerprint: r.fingerprint }, "plugin command failed");
-  await replyError(
-    interaction,
-    `⚠️ /${name} (plugin **${entry.plugin.name}**) ${r.timeout ? "took too long" : "failed"}. It has been reported for repair (\`${r.fingerprint.slice(0, 8)}\`); everything else keeps working.`,
-  );
-  return r.timeout ? "timeout" : "plugin-error";
+  // Not a core command: a plugin's, run in the sandboxed plugin host.
+  return ctx.plugins.command(interaction);
 }
 
 async function button(interaction: ButtonInteraction, ctx: BotContext): Promise<string> {
   const vote = VOTE_BUTTON.exec(interaction.customId);
   if (vote) {
-    if (!ctx.permissions.allowed("vote", memberRoleNames(interaction))) {
+    if (!ctx.permissions.allowed("vote", memberRoleNames(interaction, ctx.config.rolesGuildId))) {
       await replyError(interaction, ctx.permissions.denial("vote"));
       return "denied";
     }
-    const r = await ctx.appLink.vote(vote[1], actorOf(interaction), vote[2] as "up" | "down");
+    const r = await ctx.appLink.vote(vote[1], actorOf(interaction, ctx.config.rolesGuildId), vote[2] as "up" | "down");
     await interaction.reply({ content: `Vote recorded: ${vote[2] === "up" ? "👍" : "👎"} (now 👍 ${r.votes.up} · 👎 ${r.votes.down}, ${r.votes.needed} needed).`, flags: MessageFlags.Ephemeral });
     return "ok";
   }
   const offer = OFFER_BUTTON.exec(interaction.customId);
   if (offer) {
-    if (!ctx.permissions.allowed("request", memberRoleNames(interaction))) {
+    if (!ctx.permissions.allowed("request", memberRoleNames(interaction, ctx.config.rolesGuildId))) {
       await replyError(interaction, ctx.permissions.denial("request"));
       return "denied";
     }

@@ -29,7 +29,7 @@ export async function startFeatureRequest(
 ): Promise<{ changeId: string; threadId?: string }> {
   const submitting = ctx.appLink.submitRequest({
     id: `discord-${interaction.id}`,
-    requester: actorOf(interaction),
+    requester: actorOf(interaction, ctx.config.rolesGuildId),
     text,
     recipe,
     origin: { guildId: interaction.guildId ?? undefined, channelId: interaction.channelId ?? "dm" },

@@ -64,4 +64,13 @@ CREATE TABLE IF NOT EXISTS progress_messages (
   detail TEXT,
   updated_at INTEGER NOT NULL
 );
+-- Each plugin's own key-value store (the plugin API's \`store\`): keys clear, values sealed.
+CREATE TABLE IF NOT EXISTS plugin_kv (
+  plugin TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value_enc BLOB NOT NULL,
+  size INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (plugin, key)
+);
 `;

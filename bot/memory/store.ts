@@ -303,6 +303,36 @@ export class Memory {
     return { userId, text: this.open(row.text_enc, `feature_offers:${userId}`) };
   }
 
+  /** A plugin's stored value (the plugin API's store; the quota is checked by the caller). */
+  pluginGet(plugin: string, key: string): string | undefined {
+    const row = this.db.prepare("SELECT value_enc FROM plugin_kv WHERE plugin = ? AND key = ?").get(plugin, key);
+    return row ? this.open(row.value_enc, `plugin_kv:${plugin}:${key}`) : undefined;
+  }
+
+  /** Writes a value unless the plugin would then hold more than `quota` (keys and bytes). */
+  pluginSet(plugin: string, key: string, value: string, quota: { keys: number; bytes: number }): void {
+    const size = Buffer.byteLength(key) + Buffer.byteLength(value);
+    this.tx(() => {
+      const used = this.db.prepare("SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM plugin_kv WHERE plugin = ? AND key != ?").get(plugin, key)!;
+      if (Number(used.n) + 1 > quota.keys) throw new Error(`the store of plugin "${plugin}" is full: at most ${quota.keys} keys`);
+      if (Number(used.bytes) + size > quota.bytes) throw new Error(`the store of plugin "${plugin}" is full: at most ${quota.bytes} bytes`);
+      this.db
+        .prepare("INSERT INTO plugin_kv (plugin, key, value_enc, size, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (plugin, key) DO UPDATE SET value_enc = excluded.value_enc, size = excluded.size, updated_at = excluded.updated_at")
+        .run(plugin, key, this.seal(value, `plugin_kv:${plugin}:${key}`), size, this.now());
+    });
+  }
+
+  pluginDelete(plugin: string, key: string): void {
+    this.db.prepare("DELETE FROM plugin_kv WHERE plugin = ? AND key = ?").run(plugin, key);
+  }
+
+  pluginKeys(plugin: string): string[] {
+    return this.db
+      .prepare("SELECT key FROM plugin_kv WHERE plugin = ? ORDER BY key")
+      .all(plugin)
+      .map((r) => String(r.key));
+  }
+
   /** A cheap query, for /healthz. */
   ping(): void {
     this.db.prepare("SELECT 1").get();

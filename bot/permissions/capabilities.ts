@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { isPolicyFile, loadPolicy, POLICY_DIR } from "../../actions/policy-check/src/policy/load.ts";
+import { policySchema, type Policy } from "../../actions/policy-check/src/policy/schema.ts";
 
 export const CAPABILITIES = ["request", "vote", "rollback", "stop"] as const;
 export type Capability = (typeof CAPABILITIES)[number];
@@ -28,14 +29,14 @@ export type RoleMap = z.infer<typeof rolesSchema>;
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /**
- * Reads `roles` from the policy files in `<root>/policies/` with the policy engine's own
- * loader (same merge and validation as the checks). No policies/ directory means the
- * defaults; a policy the engine rejects is an error listing its problems with file and line
- * (the bot does not start on a policy it cannot read).
+ * The effective policy from `<root>/policies/`, read with the policy engine's own loader
+ * (same merge and validation as the checks). No policies/ directory means the defaults; a
+ * policy the engine rejects is an error listing its problems with file and line (the bot does
+ * not start on a policy it cannot read).
  */
-export function loadRoleMap(root = REPO_ROOT): RoleMap {
+export function readPolicy(root = REPO_ROOT): Policy {
   const dir = join(root, POLICY_DIR);
-  if (!existsSync(dir)) return rolesSchema.parse(undefined);
+  if (!existsSync(dir)) return policySchema.parse({});
   const files = readdirSync(dir)
     .map((name) => `${POLICY_DIR}/${name}`)
     .filter(isPolicyFile)
@@ -43,9 +44,14 @@ export function loadRoleMap(root = REPO_ROOT): RoleMap {
   const result = loadPolicy(files);
   if (!result.ok) {
     const detail = result.errors.map((e) => `${e.file}${e.line ? `:${e.line}${e.column ? `:${e.column}` : ""}` : ""}: ${e.message}`).join("; ");
-    throw new Error(`cannot read the roles from the policy: ${detail}`);
+    throw new Error(`cannot read the policy: ${detail}`);
   }
-  return rolesSchema.parse(result.policy.roles);
+  return result.policy;
+}
+
+/** `roles` from the policy. */
+export function loadRoleMap(root = REPO_ROOT): RoleMap {
+  return rolesSchema.parse(readPolicy(root).roles);
 }
 
 export interface Permissions {

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { definePlugin } from "../../bot/core/plugin.ts";
+import { pluginRoot } from "../helpers/plugin-root.ts";
 import { startHarness, until, type Harness } from "./harness.ts";
 import type { MessageRec } from "../../local/discord/index.ts";
 
-const dice = definePlugin({
+const DICE = `import { definePlugin } from "../../plugin-api/index.ts";
+export default definePlugin({
   name: "dice",
   description: "rolls dice",
   tools: [
@@ -13,7 +14,7 @@ const dice = definePlugin({
       name: "roll_die",
       description: "Roll a die with the given number of sides",
       parameters: { type: "object", properties: { sides: { type: "integer", minimum: 2 } }, required: ["sides"], additionalProperties: false },
-      run: (args) => `rolled 4 on a d${(args as { sides: number }).sides}`,
+      run: (args) => \`rolled 4 on a d\${(args as { sides: number }).sides}\`,
     },
     {
       name: "slow_oracle",
@@ -23,11 +24,12 @@ const dice = definePlugin({
     },
   ],
 });
+`;
 
 let h: Harness;
 let bot = "";
 beforeAll(async () => {
-  h = await startHarness({ model: true, bot: { plugins: [dice], conversation: { compactAfter: 6, keepTurns: 2 } } });
+  h = await startHarness({ model: true, bot: { pluginRoot: pluginRoot({ dice: DICE }), conversation: { compactAfter: 6, keepTurns: 2 } } });
   bot = h.discord.botUserId;
 });
 afterAll(async () => {

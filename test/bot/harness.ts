@@ -54,11 +54,13 @@ export async function startHarness(o: { model?: boolean; bot?: BotOptions; plugi
     encryptionKey: randomBytes(32),
     health: { port: 0, host: "127.0.0.1" },
     pluginTimeoutMs: o.pluginTimeoutMs ?? 300,
+    pluginNetwork: "isolated",
+    rolesGuildId: discord.guild.id,
     version: "test-version",
     handover: o.handover,
   };
   const logger = createLogger(process.env.LOG_LEVEL ?? "silent");
-  await deployCommands({ token: config.discordToken, api: config.discordApi, applicationId: config.applicationId, guildId: config.guildId, dataDir, plugins: o.bot?.plugins });
+  await deployCommands({ token: config.discordToken, api: config.discordApi, applicationId: config.applicationId, guildId: config.guildId, dataDir, pluginRoot: o.bot?.pluginRoot });
   discord.driver.createUser({ name: "mia", roles: ["maintainer"] });
   let bot = createBot(config, { logger, roles: TEST_ROLES, ...o.bot });
   await bot.start();

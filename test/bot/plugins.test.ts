@@ -1,40 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MessageFlags, SlashCommandBuilder } from "discord.js";
-import { definePlugin } from "../../bot/core/plugin.ts";
-import ping from "../../bot/plugins/ping/index.ts";
+import { MessageFlags } from "discord.js";
 import { startHarness, until, type Harness } from "./harness.ts";
+import { PING_SOURCE, pluginRoot } from "../helpers/plugin-root.ts";
 
-// Deliberately broken plugins, as a bad self-edit could produce them.
-const faulty = definePlugin({
+// Deliberately broken plugins, as a bad self-edit could produce them, run in the real plugin host.
+const FAULTY = `import { definePlugin } from "../../plugin-api/index.ts";
+export default definePlugin({
   name: "faulty",
   description: "throws and hangs",
   commands: [
-    {
-      data: new SlashCommandBuilder().setName("crash").setDescription("throws"),
-      async execute() {
-        throw new TypeError("Cannot read properties of undefined (reading 'gif')");
-      },
-    },
-    {
-      data: new SlashCommandBuilder().setName("hang").setDescription("never answers"),
-      execute: () => new Promise(() => {}),
-    },
+    { name: "crash", description: "throws", async run() { throw new TypeError("Cannot read properties of undefined (reading 'gif')"); } },
+    { name: "hang", description: "never answers", run: () => new Promise(() => {}) },
   ],
   responders: [
-    {
-      name: "boom",
-      trigger: /\bboom\b/i,
-      respond() {
-        throw new Error("responder exploded");
-      },
-    },
-    { name: "hello", trigger: /^hello ouro$/i, respond: (m) => `hello <@${m.authorId}>` },
+    { name: "boom", trigger: "\\\\bboom\\\\b", flags: "i", respond() { throw new Error("responder exploded"); } },
+    { name: "hello", trigger: "^hello ouro$", flags: "i", respond: (m) => \`hello <@\${m.author.id}>\` },
   ],
 });
+`;
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ bot: { plugins: [ping, faulty] }, pluginTimeoutMs: 300 });
+  h = await startHarness({ bot: { pluginRoot: pluginRoot({ ping: PING_SOURCE, faulty: FAULTY }) }, pluginTimeoutMs: 300 });
 });
 afterAll(async () => {
   await h?.close();

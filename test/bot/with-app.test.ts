@@ -32,6 +32,8 @@ beforeAll(async () => {
       encryptionKey: randomBytes(32),
       health: { port: 0, host: "127.0.0.1" },
       pluginTimeoutMs: 2500,
+      pluginNetwork: "isolated",
+      rolesGuildId: discord.guild.id,
     },
     { roles: TEST_ROLES, logger: createLogger(process.env.LOG_LEVEL ?? "silent") },
   );

@@ -1,5 +1,5 @@
-import { SlashCommandBuilder } from "discord.js";
-import { definePlugin } from "../../core/plugin.ts";
+// /ping: the smallest plugin, and the model for new ones.
+import { definePlugin } from "../../plugin-api/index.ts";
 
 export const PONG = "Pong!";
 
@@ -8,9 +8,10 @@ export default definePlugin({
   description: "Answers /ping with Pong!",
   commands: [
     {
-      data: new SlashCommandBuilder().setName("ping").setDescription("Check that Ouro is awake"),
-      async execute(interaction) {
-        await interaction.reply(PONG);
+      name: "ping",
+      description: "Check that Ouro is awake",
+      async run(call) {
+        await call.reply(PONG);
       },
     },
   ],

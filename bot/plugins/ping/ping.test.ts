@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { runCommand } from "../../plugin-api/testing.ts";
 import ping, { PONG } from "./index.ts";
 
 describe("ping plugin", () => {
-  it("defines /ping", () => {
-    const json = ping.commands![0].data.toJSON() as { name: string; description: string };
-    expect(json.name).toBe("ping");
-    expect(json.description.length).toBeGreaterThan(0);
+  it("answers /ping with Pong!", async () => {
+    expect(await runCommand(ping, "ping")).toEqual([{ kind: "reply", message: PONG }]);
     expect(PONG).toBe("Pong!");
   });
 });

@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SlashCommandBuilder } from "discord.js";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
 import { startDiscord, type DiscordStandIn } from "../../../local/discord/index.ts";
 import { deployCommands } from "../../../bot/deploy-commands.ts";
-import { definePlugin } from "../../../bot/core/plugin.ts";
-import ping from "../../../bot/plugins/ping/index.ts";
+import { PING_SOURCE, pluginRoot } from "../../helpers/plugin-root.ts";
+
+const DANCE = `import { definePlugin } from "../../plugin-api/index.ts";\nexport default definePlugin({ name: "dance", description: "dances", commands: [{ name: "dance", description: "Dance", options: [{ name: "style", description: "How", type: "string", required: true, choices: [{ name: "waltz", value: "waltz" }] }], run() {} }] });\n`;
 
 let discord: DiscordStandIn;
 let dataDir: string;
@@ -25,17 +25,22 @@ afterAll(async () => {
 describe("deploy-commands", () => {
   it("registers only when the definitions changed", async () => {
     const base = { token: discord.botToken, api: discord.apiBase, dataDir, guildId: discord.guild.id };
-    const first = await deployCommands({ ...base, plugins: [ping] });
+    const withPing = pluginRoot({ ping: PING_SOURCE });
+    const first = await deployCommands({ ...base, pluginRoot: withPing });
     expect(first).toMatchObject({ registered: true, reason: "never registered from here" });
     expect(discord.driver.commands(discord.guild.id).map((c) => c.name).sort()).toEqual(
       ["changes", "export", "feature", "forget", "help", "ouro", "ping", "rollback", "status"],
     );
-    expect(await deployCommands({ ...base, plugins: [ping] })).toMatchObject({ registered: false, reason: "unchanged", hash: first.hash });
+    expect(await deployCommands({ ...base, pluginRoot: withPing })).toMatchObject({ registered: false, reason: "unchanged", hash: first.hash });
 
-    const dance = definePlugin({ name: "dance", description: "", commands: [{ data: new SlashCommandBuilder().setName("dance").setDescription("Dance"), execute: async () => {} }] });
-    const second = await deployCommands({ ...base, plugins: [ping, dance] });
+    const withDance = pluginRoot({ ping: PING_SOURCE, dance: DANCE });
+    const second = await deployCommands({ ...base, pluginRoot: withDance });
     expect(second).toMatchObject({ registered: true, reason: "definitions changed" });
-    expect(discord.driver.commands(discord.guild.id).map((c) => c.name)).toContain("dance");
+    // The plugin's options, as plain data in the plugin API, arrive as Discord's JSON.
+    expect(discord.driver.commands(discord.guild.id).find((c) => c.name === "dance")).toMatchObject({
+      description: "Dance",
+      options: [{ type: 3, name: "style", description: "How", required: true, choices: [{ name: "waltz", value: "waltz" }] }],
+    });
 
     // The application lost its commands elsewhere: the name check notices.
     await fetch(`${discord.apiBase}/v10/applications/${discord.applicationId}/guilds/${discord.guild.id}/commands`, {
@@ -43,7 +48,7 @@ describe("deploy-commands", () => {
       headers: { authorization: `Bot ${discord.botToken}`, "content-type": "application/json" },
       body: "[]",
     });
-    expect(await deployCommands({ ...base, plugins: [ping, dance] })).toMatchObject({ registered: true, reason: "the API holds a different set of commands" });
+    expect(await deployCommands({ ...base, pluginRoot: withDance })).toMatchObject({ registered: true, reason: "the API holds a different set of commands" });
   });
 
   it("runs as `npm run deploy-commands` from the environment, and says why it fails", async () => {

@@ -1,0 +1,81 @@
+// How the plugin host process is started: the command line that makes the sandbox.
+// - environment: built from nothing (no secret can be inherited, whatever the core holds);
+// - Node's permission model: reads of the plugin area, the plugin API, the host's entry and
+//   the allowed packages only; no writes, child processes, workers, addons, WASI or inspector;
+// - no code generation from strings (eval, new Function, X.constructor(src)), a heap limit
+//   (the built-ins are frozen by the entry itself: Node's --frozen-intrinsics breaks its loader);
+// - no network: a new user + network namespace (`unshare -rn`) with only a downed loopback.
+//   Node's permission model cannot deny sockets, so without unshare the host does not start,
+//   unless the operator sets OURO_PLUGIN_NETWORK=unisolated (development only, logged).
+import { spawnSync } from "node:child_process";
+import { existsSync, realpathSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The checkout (or release) whose bot/plugins the host runs. */
+export const BOT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+export const HOST_ENTRY = "bot/plugin-host/sandboxed/main.ts";
+
+export type NetworkMode = "isolated" | "unisolated";
+
+export interface LaunchOptions {
+  root?: string;
+  /** Packages plugin code may import (read access to node_modules/<name>/). */
+  packages?: readonly string[];
+  network?: NetworkMode;
+  /** V8 old-space limit of the host, in MiB. */
+  heapMb?: number;
+}
+
+export interface LaunchCommand {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+/** Packages plugin code may import by default (pure libraries). */
+export const DEFAULT_PACKAGES = ["zod"] as const;
+
+/** The environment the host gets: named values only, none of them secret. */
+export const HOST_ENV: Readonly<Record<string, string>> = Object.freeze({ TZ: "UTC", NODE_ENV: "production" });
+
+let unshareWorks: boolean | undefined;
+/** Whether this machine lets an unprivileged process make a user + network namespace. */
+export function canIsolateNetwork(): boolean {
+  unshareWorks ??= spawnSync("unshare", ["-rn", "true"], { stdio: "ignore", timeout: 5_000 }).status === 0;
+  return unshareWorks;
+}
+
+/** Both the path and where it really is (releases share node_modules through symlinks). */
+function readable(path: string): string[] {
+  if (!existsSync(path)) return [];
+  const real = realpathSync(path);
+  return real === path ? [path] : [path, real];
+}
+
+export function launchCommand(opts: LaunchOptions = {}): LaunchCommand {
+  const root = opts.root ?? BOT_ROOT;
+  const network = opts.network ?? "isolated";
+  if (network === "isolated" && !canIsolateNetwork()) {
+    throw new Error(
+      "the plugin host cannot be isolated from the network here: `unshare -rn` (a user and network namespace) is not available. " +
+        "Allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1), or for development only set OURO_PLUGIN_NETWORK=unisolated.",
+    );
+  }
+  const dirs = [join(root, "bot/plugins"), join(root, "bot/plugin-api"), join(root, "bot/plugin-host/sandboxed"), ...(opts.packages ?? DEFAULT_PACKAGES).map((p) => join(root, "node_modules", p))];
+  // Node finds a module's format in the nearest package.json: every one it looks at on the way
+  // up to the root must be readable (most do not exist), or the search stops short.
+  const manifests = new Set<string>();
+  for (const dir of dirs) for (let d = dir; d.startsWith(root) && d !== dirname(root); d = dirname(d)) manifests.add(join(d, "package.json"));
+  const reads = [...dirs.flatMap(readable).map((d) => `${d}/`), ...manifests];
+  const node = [
+    "--permission",
+    ...reads.map((r) => `--allow-fs-read=${r}`),
+    "--disallow-code-generation-from-strings",
+    `--max-old-space-size=${opts.heapMb ?? 128}`,
+    "--stack-size=984",
+    join(root, HOST_ENTRY),
+  ];
+  const env = { ...HOST_ENV };
+  return network === "isolated" ? { file: "unshare", args: ["-rn", process.execPath, ...node], env } : { file: process.execPath, args: node, env };
+}
