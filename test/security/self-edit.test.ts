@@ -454,7 +454,7 @@ beforeAll(() => {
   }
   repo.branch("ouro/inert-lookalikes", { "bot/plugins/x/policies/ouro.yml": "mode: evaluate\n", "bot/plugins/x/.ci/notes.txt": "plain text\n" });
   repo.branch("ouro/benign", { "bot/plugins/dice/index.ts": BENIGN_PLUGIN, "bot/plugins/dice/index.test.ts": BENIGN_TEST });
-  repo.branch("ouro/benign-core-import", plugin("uses-core", 'import { PLUGIN_NAME } from "../../core/plugin.ts";\nexport const ok = (s: string) => PLUGIN_NAME.test(s);\n'));
+  repo.branch("ouro/benign-api-import", plugin("uses-api", 'import { PLUGIN_NAME } from "../../plugin-api/index.ts";\nexport const ok = (s: string) => PLUGIN_NAME.test(s);\n'));
 }, 60_000);
 afterAll(() => repo?.cleanup());
 
@@ -466,7 +466,7 @@ function cases(list: Attempt[]) {
 }
 
 describe("benign controls (the checks are not vacuous)", () => {
-  for (const branch of ["ouro/benign", "ouro/benign-core-import"]) {
+  for (const branch of ["ouro/benign", "ouro/benign-api-import"]) {
     it(`${branch}: an ordinary plugin change is not blocked`, () => {
       let out = "";
       const code = runCli(["--repo", repo.dir, "--base", "main", "--head", branch, "--format", "json", ...SELF(branch)], { out: (s) => void (out += s), err: () => {} });

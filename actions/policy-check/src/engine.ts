@@ -6,7 +6,7 @@ import { isSelfEdit } from "./policy/paths.ts";
 import type { Policy } from "./policy/schema.ts";
 import { isCodeFile, type Emit, type RuleContext } from "./rules/context.ts";
 import { checkPaths } from "./rules/paths.ts";
-import { checkFileKind } from "./rules/file-kinds.ts";
+import { checkFileKind, checkFileType } from "./rules/file-kinds.ts";
 import { checkUnicode } from "./rules/unicode.ts";
 import { checkLimits } from "./rules/limits.ts";
 import { checkSecrets, type StringLiteral } from "./rules/secrets.ts";
@@ -63,6 +63,7 @@ function runRules(ctx: RuleContext): Finding[] {
   for (const file of ctx.change.files) {
     checkPaths(ctx, file, emit);
     checkFileKind(ctx, file, emit);
+    checkFileType(ctx, file, emit);
     checkUnicode(file, emit);
     const code = !file.binary && file.after !== undefined && file.status !== "deleted" && isCodeFile(ctx, file.path) && file.newMode !== "120000";
     let strings: StringLiteral[] | undefined;

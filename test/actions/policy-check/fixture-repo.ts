@@ -9,7 +9,7 @@ export const ROOT = join(import.meta.dirname, "../../..");
 export const CLI = join(ROOT, "actions/policy-check/src/cli.ts");
 export const ACTION_MAIN = join(ROOT, "actions/policy-check/src/main.ts");
 
-export const BENIGN_PLUGIN = `import type { ChatInputCommandInteraction } from "discord.js";
+export const BENIGN_PLUGIN = `import { definePlugin, type CommandCall } from "../../plugin-api/index.ts";
 
 /** Rolls an n-sided die. "Don't use eval" is just a string here. */
 export function roll(sides: number, random: () => number = Math.random): number {
@@ -18,10 +18,16 @@ export function roll(sides: number, random: () => number = Math.random): number 
 
 export const evaluate = (expr: string): number => expr.length;
 
-export async function execute(interaction: ChatInputCommandInteraction): Promise<void> {
-  const sides = interaction.options.getInteger("sides") ?? 6;
-  await interaction.reply(\`🎲 \${roll(sides)}\`);
+export async function rollCommand(call: CommandCall): Promise<void> {
+  const sides = Number(call.options.sides ?? 6);
+  await call.reply(\`🎲 \${roll(sides)}\`);
 }
+
+export default definePlugin({
+  name: "dice",
+  description: "Rolls a die",
+  commands: [{ name: "roll", description: "Roll a die", options: [{ name: "sides", description: "Sides", type: "integer", min: 2 }], run: rollCommand }],
+});
 `;
 
 export const BENIGN_TEST = `import { describe, it, expect } from "vitest";

