@@ -17,6 +17,7 @@ export function pluginRoot(plugins: Record<string, string>, o: { registry?: stri
   for (const dir of ["bot/plugin-api", "bot/plugin-host/sandboxed"]) cpSync(join(REPO, dir), join(root, dir), { recursive: true });
   cpSync(join(REPO, "package.json"), join(root, "package.json"));
   symlinkSync(join(REPO, "node_modules"), join(root, "node_modules"));
+  mkdirSync(join(root, "bot/plugins"), { recursive: true });
   const names: string[] = [];
   for (const [key, source] of Object.entries(plugins)) {
     const file = key.includes("/") ? join(root, "bot/plugins", key) : join(root, "bot/plugins", key, "index.ts");
