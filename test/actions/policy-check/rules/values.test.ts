@@ -43,7 +43,7 @@ describe("Scope.resolve", () => {
     ["cond ? console.log : eval", "eval"],
     ["eval.bind(null)", "eval"],
     ["myObject.eval", undefined],
-    ["this.constructor", undefined],
+    ["this.constructor", "<constructor>"],
     ['globalThis[name]', undefined],
   ])("%s → %s", (code, expected) => {
     expect(resolveLast(code)).toBe(expected);

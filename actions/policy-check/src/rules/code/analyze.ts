@@ -9,12 +9,13 @@ import { extensionOf, strictSeverity, type Emit, type RuleContext } from "../con
 import type { StringLiteral } from "../secrets.ts";
 import { isTestFile } from "../tests.ts";
 import type { Analysis } from "./analysis.ts";
-import { checkClientDestructure, checkClientMember, checkClientReflection, noteClientBinding } from "./client-token.ts";
+import { checkClientDestructure, checkClientEnumeration, checkClientMember, checkClientReflection, noteClientBinding } from "./client-token.ts";
 import { FS_READS, FS_WRITES, isModuleLocalPath, isReadOnlyOpenFlag } from "./fs.ts";
 import { checkModule } from "./imports.ts";
 import { checkHttpCall, checkUrl } from "./network.ts";
 import { checkTestFocus, countTestCases } from "./test-calls.ts";
-import { GLOBAL, isPlainLiteral, member, modulePath, normalizeModule, Scope, splitModulePath, unwrap } from "./values.ts";
+import { hostAllowed, hostFromPrefix } from "./hosts.ts";
+import { CONSTRUCTOR, FUNCTION_LITERAL, GLOBAL, GLOBAL_OBJECTS, isPlainLiteral, KNOWN_ROOTS, member, modulePath, normalizeModule, Scope, splitModulePath, unwrap } from "./values.ts";
 
 const SCRIPT_KIND: Record<string, ts.ScriptKind> = {
   ts: ts.ScriptKind.TS,
@@ -44,7 +45,12 @@ const DUNDER_DEFINERS = new Set(["__defineGetter__", "__defineSetter__"]);
 const MUTATING_METHODS = new Set(["push", "pop", "shift", "unshift", "splice", "sort", "reverse", "fill", "copyWithin", "set", "add", "delete", "clear"]);
 const NON_ASCII = /[^\x00-\x7F]/;
 const ALWAYS_SENSITIVE_MODULES = ["fs", "fs/promises", "http", "https", "module", "child_process", "vm"];
-const SENSITIVE_BASES = new Set([GLOBAL, "process", "process.env", "Reflect", "Function", "Function.prototype", "module", "require", "eval", "Object", "WebAssembly"]);
+const SENSITIVE_BASES = new Set([GLOBAL, "process", "process.env", "Reflect", "Function", "Function.prototype", "module", "require", "eval", "Object", "WebAssembly", CONSTRUCTOR]);
+// vitest's module loaders: vi.importActual("node:child_process") is an import by another name
+const VI_LOADERS = new Set(["importActual", "importMock", "mock", "doMock", "unmock", "doUnmock"]);
+// globals assigning to which replaces them for every module (JSON = …, fetch = …)
+const GLOBAL_NAMES = new Set([...BUILTIN_OBJECTS, ...KNOWN_ROOTS, ...GLOBAL_OBJECTS, "structuredClone", "queueMicrotask", "atob", "btoa", "AbortController", "Blob", "Atomics", "SharedArrayBuffer", "ArrayBuffer", "Uint8Array", "Iterator", "Intl", "globalThis"]);
+const FUNCTION_SCOPES = new Set([ts.SyntaxKind.FunctionDeclaration, ts.SyntaxKind.FunctionExpression, ts.SyntaxKind.MethodDeclaration, ts.SyntaxKind.Constructor, ts.SyntaxKind.GetAccessor, ts.SyntaxKind.SetAccessor]);
 
 type Position = "alias" | "callee" | "new" | "typeof" | "instanceof" | "other";
 
@@ -59,7 +65,7 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
   const allAdded = file.status === "added" || file.status === "copied" || file.status === "renamed" || file.status === "type-changed";
   const added = new Set(file.addedLines);
   // globals named in the policy resolve too (a maintainer may forbid Atomics or Buffer.allocUnsafe)
-  const scope = new Scope([...api.globals, ...api.members.map((m) => m.split(".")[0])]);
+  const scope = new Scope([...api.globals, ...api.members.map((m) => m.split(".")[0]), "vi"]);
   const strings: StringLiteral[] = [];
   const strict = strictSeverity(ctx);
   const inTestFile = isTestFile(ctx, file.path);
@@ -102,6 +108,63 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
   };
 
   const a: Analysis = { policy, file, sf, scope, inTestFile, strict, report };
+
+  // Names declared anywhere in the file (per file, like the aliases), identifiers assigned to,
+  // and names exported: judged after the walk, when every declaration has been seen.
+  const declared = new Set<string>();
+  const declare = (name: ts.BindingName | ts.Identifier | undefined): void => {
+    if (name === undefined) return;
+    if (ts.isIdentifier(name)) declared.add(name.text);
+    else for (const el of name.elements) if (!ts.isOmittedExpression(el)) declare(el.name);
+  };
+  const assigned: ts.Identifier[] = [];
+  const assignTarget = (target: ts.Expression): void => {
+    const t = unwrap(target);
+    if (ts.isIdentifier(t)) assigned.push(t);
+    else if (ts.isArrayLiteralExpression(t)) for (const el of t.elements) assignTarget(ts.isSpreadElement(el) ? el.expression : el);
+    else if (ts.isObjectLiteralExpression(t)) {
+      for (const p of t.properties) {
+        if (ts.isShorthandPropertyAssignment(p)) assigned.push(p.name);
+        else if (ts.isPropertyAssignment(p)) assignTarget(p.initializer);
+        else if (ts.isSpreadAssignment(p)) assignTarget(p.expression);
+      }
+    } else if (ts.isBinaryExpression(t) && t.operatorToken.kind === ts.SyntaxKind.EqualsToken) assignTarget(t.left); // [a = 1] = …
+  };
+  const exported: { name: string; node: ts.Node }[] = [];
+  // fs reads let through as "next to the module" that rely on URL or __dirname meaning the real ones
+  const localReads: { node: ts.Node; helper: string }[] = [];
+
+  /** What exporting a value with this path hands to other files, if that is dangerous. */
+  const exportRisk = (path: string | undefined): string | undefined => {
+    if (path === undefined || path === FUNCTION_LITERAL) return undefined;
+    const mod = splitModulePath(path);
+    if (mod) return isSensitive(`module:${mod.module}`) ? `the "${mod.module}" module${mod.member ? `'s ${mod.member}` : ""}` : undefined;
+    if (path.startsWith("process.env.") && envAllowed(path.slice("process.env.".length))) return undefined;
+    if (path === GLOBAL) return "the global object";
+    if (path === CONSTRUCTOR) return "a .constructor (the Function constructor for any function)";
+    return path;
+  };
+
+  /** `this.constructor` inside an instance member of a class: the class, not Function. */
+  const isInstanceConstructor = (callee: ts.Expression): boolean => {
+    const c = unwrap(callee);
+    if (!(ts.isPropertyAccessExpression(c) || ts.isElementAccessExpression(c)) || unwrap(c.expression).kind !== ts.SyntaxKind.ThisKeyword) return false;
+    for (let n: ts.Node = c.parent; n; n = n.parent) {
+      if (ts.isArrowFunction(n)) continue;
+      if (ts.isMethodDeclaration(n) || ts.isConstructorDeclaration(n) || ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n) || ts.isPropertyDeclaration(n)) {
+        const isStatic = ts.canHaveModifiers(n) && (ts.getModifiers(n) ?? []).some((m) => m.kind === ts.SyntaxKind.StaticKeyword);
+        return !isStatic && ts.isClassLike(n.parent);
+      }
+      if (ts.isFunctionLike(n) || ts.isSourceFile(n) || ts.isClassStaticBlockDeclaration(n)) return false;
+    }
+    return false;
+  };
+
+  /** Inside a function that has its own `arguments` (not at the top level of a module). */
+  const inFunction = (node: ts.Node): boolean => {
+    for (let n: ts.Node = node.parent; n; n = n.parent) if (FUNCTION_SCOPES.has(n.kind)) return true;
+    return false;
+  };
 
   const isSensitive = (path: string | undefined): boolean => {
     if (path === undefined) return false;
@@ -322,10 +385,12 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       const c = unwrap(node.expression);
       if (DUNDER_DEFINERS.has(scope.memberName(c) ?? "")) checkGlobalMutation((c as ts.PropertyAccessExpression).expression, node, true);
     }
-    checkConstructorCall(node);
     let callee = scope.resolve(node.expression);
     const viaCall = callee !== undefined && /\.(call|apply)$/.test(callee);
-    if (callee === undefined) return;
+    if (callee === undefined) {
+      checkCapabilityFetch(node);
+      return;
+    }
     let args: readonly ts.Expression[] = node.arguments ?? [];
     // f.call(thisArg, ...args) is f(...args); f.apply(thisArg, array) hides its arguments
     if (callee.endsWith(".call")) {
@@ -344,6 +409,23 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     const arg0 = args[0];
     const isNew = ts.isNewExpression(node);
     checkClientReflection(a, callee, args, node);
+    // x.constructor(src), new x.constructor(src), Reflect.construct(Object.constructor, [src]):
+    // the constructor of any function is Function, so these build code from a string
+    if (isConstructorPath(callee) && args.length > 0 && !(isNew && isInstanceConstructor(node.expression))) {
+      report(node, "api/function-constructor", `${isNew ? "new " : "calls "}${node.expression.getText(sf).slice(0, 60)}(…) with arguments: a .constructor of a function is the Function constructor (code from a string)`);
+      return;
+    }
+    if ((callee === "Reflect.construct" || callee === "Reflect.apply") && arg0 && isConstructorPath(scope.resolve(arg0))) {
+      report(node, "api/function-constructor", `${callee} of a .constructor: the .constructor of a function is the Function constructor (code from a string)`);
+      return;
+    }
+    const vi = /^(?:vi|module:vitest#(?:vi|vitest))\.(\w+)$/.exec(callee);
+    if (vi && VI_LOADERS.has(vi[1])) {
+      const spec = arg0 ? scope.fold(arg0) : undefined;
+      if (spec !== undefined) checkModule(a, spec, node);
+      else report(node, "api/dynamic-import", `vi.${vi[1]}() with a non-literal specifier`);
+      return;
+    }
     if (MUTATORS.has(callee) && arg0) checkGlobalMutation(arg0, node, true);
     // Object.prototype.__defineGetter__.call(target, …): the target is the receiver
     const receiver = node.arguments?.[0];
@@ -382,21 +464,31 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       const flags = args[1] === undefined ? "r" : scope.fold(args[1]);
       if (flags === undefined || !isReadOnlyOpenFlag(flags)) report(node, "api/fs-write", `opens a file for writing (${mod.module}.${mod.member} with flags ${flags ?? "(non-literal)"})`);
     }
-    if (isFs && FS_READS.has(mod.member) && api.fsReads && !isModuleLocalPath(scope, arg0)) {
+    const helper = isFs && FS_READS.has(mod.member) && api.fsReads ? isModuleLocalPath(scope, arg0) : false;
+    if (typeof helper === "string") localReads.push({ node, helper });
+    else if (isFs && FS_READS.has(mod.member) && api.fsReads && !helper) {
       report(node, "api/fs-read", `reads ${arg0 && scope.fold(arg0) !== undefined ? `"${scope.fold(arg0)}"` : "a computed path"}; only files next to the module may be read (new URL("./file", import.meta.url))`);
     }
   };
 
-  // x.constructor("code"): calling a constructor without `new` only works for built-ins such
-  // as Function ([].filter.constructor, (async () => {}).constructor …); `new` with a string too
-  const checkConstructorCall = (node: ts.CallExpression | ts.NewExpression) => {
-    const callee = unwrap(node.expression);
-    if (scope.memberName(callee) !== "constructor" || scope.resolve(callee) === "Function") return;
-    const args = node.arguments ?? [];
-    if (args.length === 0) return;
-    const object = unwrap((callee as ts.PropertyAccessExpression | ts.ElementAccessExpression).expression);
-    if (ts.isCallExpression(node) || (object.kind !== ts.SyntaxKind.ThisKeyword && args.some((x) => scope.isStringish(x)))) {
-      report(node, "api/function-constructor", "calls a .constructor with arguments (the Function constructor pattern)");
+  // for (;;) {} / while (true) {} with no way out: a synchronous loop freezes the whole host
+  const checkBusyLoop = (loop: ts.ForStatement | ts.WhileStatement | ts.DoStatement) => {
+    if (!alwaysTrue(ts.isForStatement(loop) ? loop.condition : loop.expression) || loopExits(loop.statement)) return;
+    report(loop, "api/busy-loop", "an endless loop with no break, return, throw or await: it would freeze the plugin host (and, in the bot, every command)");
+  };
+
+  const isConstructorPath = (path: string | undefined): boolean => path !== undefined && (path === CONSTRUCTOR || path.endsWith(".constructor"));
+
+  // call.fetch("https://…"): the plugin API's fetch, enforced by the core; a literal host that
+  // is not allowed is reported here already (a computed one is left to the core)
+  const checkCapabilityFetch = (node: ts.CallExpression | ts.NewExpression) => {
+    if (!ts.isCallExpression(node) || scope.memberName(node.expression) !== "fetch" || !node.arguments[0]) return;
+    const arg = node.arguments[0];
+    const whole = scope.fold(arg);
+    const host = whole !== undefined ? hostFromPrefix(whole, true) : hostFromPrefix(scope.prefix(arg), false);
+    if (host === undefined || !/^(https?|wss?):/i.test(whole ?? scope.prefix(arg))) return;
+    if (!hostAllowed(policy.network.allowedHosts, host)) {
+      report(node, "api/network", `fetch to ${host || "a URL without a host"}, which is not an allowed host (allowed: ${policy.network.allowedHosts.join(", ") || "none"})`);
     }
   };
 
@@ -427,14 +519,19 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
         const spec = d.moduleSpecifier.text;
         checkModule(a, spec, d);
         const base = modulePath(spec);
+        declare(clause?.name);
         if (clause?.name) bind(clause.name.text, base, d);
         const bindings = clause?.namedBindings;
-        if (bindings && ts.isNamespaceImport(bindings)) bind(bindings.name.text, base, d);
-        else if (bindings && ts.isNamedImports(bindings)) {
+        if (bindings && ts.isNamespaceImport(bindings)) {
+          declare(bindings.name);
+          bind(bindings.name.text, base, d);
+        } else if (bindings && ts.isNamedImports(bindings)) {
           for (const el of bindings.elements) {
+            declare(el.name);
             if (el.isTypeOnly) continue;
             const imported = (el.propertyName ?? el.name).text;
-            const path = member(base, imported);
+            // import { default as p } from "node:process" is the process object itself
+            const path = imported === "default" ? base : member(base, imported);
             if (path !== undefined) {
               bind(el.name.text, path, d);
               checkValue(path, el, "alias");
@@ -447,10 +544,62 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
         const d = node as ts.ExportDeclaration;
         if (d.isTypeOnly) return;
         if (d.moduleSpecifier && ts.isStringLiteral(d.moduleSpecifier)) checkModule(a, d.moduleSpecifier.text, d);
+        else if (d.exportClause && ts.isNamedExports(d.exportClause)) {
+          for (const el of d.exportClause.elements) if (!el.isTypeOnly) exported.push({ name: (el.propertyName ?? el.name).text, node: el });
+        }
         break;
       }
+      case ts.SyntaxKind.ExportAssignment: {
+        // export default process, export default x.constructor
+        const e = (node as ts.ExportAssignment).expression;
+        const risk = exportRisk(scope.resolve(e));
+        if (risk) report(node, "api/exported-alias", `exports ${risk}: another file could use it where the check cannot see what it is`);
+        break;
+      }
+      case ts.SyntaxKind.VariableStatement: {
+        const v = node as ts.VariableStatement;
+        if ((ts.getModifiers(v) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) {
+          const names = (n: ts.BindingName): void => {
+            if (ts.isIdentifier(n)) exported.push({ name: n.text, node: n });
+            else for (const el of n.elements) if (!ts.isOmittedExpression(el)) names(el.name);
+          };
+          for (const d of v.declarationList.declarations) names(d.name);
+        }
+        break;
+      }
+      case ts.SyntaxKind.FunctionDeclaration:
+      case ts.SyntaxKind.FunctionExpression:
+      case ts.SyntaxKind.ClassDeclaration:
+      case ts.SyntaxKind.ClassExpression:
+      case ts.SyntaxKind.EnumDeclaration:
+        declare((node as ts.FunctionDeclaration | ts.ClassLikeDeclaration | ts.EnumDeclaration).name);
+        break;
+      case ts.SyntaxKind.ModuleDeclaration: {
+        const name = (node as ts.ModuleDeclaration).name;
+        if (ts.isIdentifier(name)) declare(name);
+        break;
+      }
+      case ts.SyntaxKind.PrefixUnaryExpression:
+      case ts.SyntaxKind.PostfixUnaryExpression: {
+        const u = node as ts.PrefixUnaryExpression | ts.PostfixUnaryExpression;
+        if (u.operator === ts.SyntaxKind.PlusPlusToken || u.operator === ts.SyntaxKind.MinusMinusToken) assignTarget(u.operand);
+        break;
+      }
+      case ts.SyntaxKind.ForOfStatement:
+      case ts.SyntaxKind.ForInStatement: {
+        const f = node as ts.ForOfStatement | ts.ForInStatement;
+        if (!ts.isVariableDeclarationList(f.initializer)) assignTarget(f.initializer);
+        if (k === ts.SyntaxKind.ForInStatement) checkClientEnumeration(a, f.expression, node);
+        break;
+      }
+      case ts.SyntaxKind.ForStatement:
+      case ts.SyntaxKind.WhileStatement:
+      case ts.SyntaxKind.DoStatement:
+        checkBusyLoop(node as ts.ForStatement | ts.WhileStatement | ts.DoStatement);
+        break;
       case ts.SyntaxKind.ImportEqualsDeclaration: {
         const d = node as ts.ImportEqualsDeclaration;
+        declare(d.name);
         if (ts.isExternalModuleReference(d.moduleReference) && ts.isStringLiteral(d.moduleReference.expression)) {
           checkModule(a, d.moduleReference.expression.text, d);
           bind(d.name.text, modulePath(d.moduleReference.expression.text), d);
@@ -459,6 +608,7 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       }
       case ts.SyntaxKind.VariableDeclaration: {
         const d = node as ts.VariableDeclaration;
+        declare(d.name);
         if (d.initializer && ts.isObjectBindingPattern(d.name)) checkClientDestructure(a, d.name, d.initializer);
         if (d.initializer && ts.isIdentifier(d.name) && isPrototypeCall(d.initializer)) prototypeNames.add(d.name.text);
         noteClientBinding(a, d.name, d.initializer, d.type);
@@ -470,6 +620,7 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       }
       case ts.SyntaxKind.Parameter: {
         const d = node as ts.ParameterDeclaration;
+        declare(d.name);
         noteClientBinding(a, d.name, d.initializer, d.type);
         if (d.initializer) bindName(d.name, scope.resolve(d.initializer), undefined, false, d);
         break;
@@ -481,7 +632,10 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
           if (path !== undefined) bind(b.left.text, path, b);
         }
         const op = b.operatorToken.kind;
-        if (op >= ts.SyntaxKind.FirstAssignment && op <= ts.SyntaxKind.LastAssignment) checkGlobalMutation(b.left, b);
+        if (op >= ts.SyntaxKind.FirstAssignment && op <= ts.SyntaxKind.LastAssignment) {
+          checkGlobalMutation(b.left, b);
+          assignTarget(b.left);
+        }
         break;
       }
       case ts.SyntaxKind.DeleteExpression:
@@ -527,6 +681,10 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       }
       case ts.SyntaxKind.Identifier: {
         checkIdentifierText(node as ts.Identifier);
+        // at the top level of a CommonJS module, arguments are the wrapper's: exports, require, module…
+        if ((node as ts.Identifier).text === "arguments" && isReference(node as ts.Identifier) && !inFunction(node)) {
+          report(node, "api/forbidden-global", "uses `arguments` outside a function: in a CommonJS module those are the module wrapper's (require, module …)");
+        }
         if (!isConsumed(node) && isReference(node as ts.Identifier)) {
           const path = scope.resolve(node as ts.Identifier);
           if (path !== undefined) checkValue(path, node, positionOf(node));
@@ -551,6 +709,20 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
   };
 
   visit(sf);
+  // after the walk every declaration is known (function declarations are hoisted)
+  for (const id of assigned) {
+    const name = id.text;
+    if (GLOBAL_NAMES.has(name)) report(id, "api/global-mutation", `assigns to the global ${name} (this replaces it for all code, the bot core's included)`);
+    else if (!declared.has(name)) report(id, "api/global-mutation", `assigns to ${name}, which is not declared in this file: that creates or replaces a global`);
+  }
+  for (const { name, node } of exported) {
+    const global = GLOBAL_NAMES.has(name) && !declared.has(name) ? (GLOBAL_OBJECTS.has(name) ? GLOBAL : name) : undefined;
+    const risk = exportRisk(scope.aliases.get(name) ?? global);
+    if (risk) report(node, "api/exported-alias", `exports ${risk === name ? name : `${name}, which is ${risk}`}: another file could use it where the check cannot see what it is`);
+  }
+  for (const { node, helper } of localReads) {
+    if (declared.has(helper)) report(node, "api/fs-read", `reads a path built with ${helper}, which this file declares itself (only the real ${helper} makes a path next to the module)`);
+  }
   // dangerous commands and statements inside string literals (rm -rf, DROP TABLE …): a
   // reviewer should see them, even though a plugin has no shell or database to run them on
   if (apiRules && policy.dangerousStrings.length > 0) {
@@ -628,4 +800,34 @@ function isObfuscatedKey(key: ts.Expression): boolean {
   };
   look(k);
   return hasTrick && !hasIdentifier;
+}
+
+/** A loop condition that is always true: absent, `true`, `1`, `!0`, a literal object… */
+function alwaysTrue(cond: ts.Expression | undefined): boolean {
+  if (cond === undefined) return true;
+  const c = unwrap(cond);
+  if (c.kind === ts.SyntaxKind.TrueKeyword || ts.isArrayLiteralExpression(c) || ts.isObjectLiteralExpression(c)) return true;
+  if (ts.isNumericLiteral(c)) return Number(c.text) !== 0;
+  if (ts.isStringLiteral(c) || ts.isNoSubstitutionTemplateLiteral(c)) return c.text !== "";
+  if (ts.isPrefixUnaryExpression(c) && c.operator === ts.SyntaxKind.ExclamationToken) {
+    const o = unwrap(c.operand);
+    return o.kind === ts.SyntaxKind.FalseKeyword || (ts.isNumericLiteral(o) && Number(o.text) === 0) || ((ts.isStringLiteral(o) || ts.isNoSubstitutionTemplateLiteral(o)) && o.text === "");
+  }
+  return false;
+}
+
+/** A break (of this loop or a label), return, throw, await or yield in the loop body. */
+function loopExits(body: ts.Statement): boolean {
+  let found = false;
+  const look = (n: ts.Node, nested: boolean): void => {
+    if (found || ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+    if (ts.isReturnStatement(n) || ts.isThrowStatement(n) || ts.isAwaitExpression(n) || ts.isYieldExpression(n) || (ts.isForOfStatement(n) && n.awaitModifier)) found = true;
+    else if (ts.isBreakStatement(n) && (n.label !== undefined || !nested)) found = true;
+    else {
+      const inner = nested || ts.isIterationStatement(n, false) || ts.isSwitchStatement(n);
+      ts.forEachChild(n, (c) => look(c, inner));
+    }
+  };
+  look(body, false);
+  return found;
 }

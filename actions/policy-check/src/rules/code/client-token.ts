@@ -32,9 +32,21 @@ function isClient(a: Analysis, e: ts.Expression): boolean {
 
 /** `object.name` / `object[name]` where object is a Discord client or lies below one. */
 export function checkClientMember(a: Analysis, node: ts.Node, object: ts.Expression, name: string | undefined): void {
-  if (a.policy.forbiddenApis.clientToken && name === "token" && isClient(a, object)) {
+  if (!a.policy.forbiddenApis.clientToken) return;
+  if (name === "token" && isClient(a, object)) {
     a.report(node, "api/client-token", "reads client.token (the bot's credentials)");
+  } else if (name === undefined && ts.isElementAccessExpression(node) && isClient(a, object)) {
+    // client[["to", "ken"].join("")], client[String.fromCharCode(…)], client[KEY] from another file
+    a.report(node, "api/client-token", "reads a member of the client whose name is computed (it could be client.token, the bot's credentials)");
   }
+}
+
+// calls that list a client's own properties, its token among them
+const ENUMERATORS = new Set(["Reflect.ownKeys", "Object.keys", "Object.values", "Object.entries", "Object.getOwnPropertyNames", "Object.getOwnPropertySymbols"]);
+
+/** `for (const k in client)`: the keys, token included, then read one by one. */
+export function checkClientEnumeration(a: Analysis, object: ts.Expression, node: ts.Node): void {
+  if (a.policy.forbiddenApis.clientToken && isClient(a, object)) a.report(node, "api/client-token", "lists the client's properties (client.token among them: the bot's credentials)");
 }
 
 /** Reflect.get(client, "token"), Object.getOwnPropertyDescriptor(client, "token"), …Descriptors(client). */
@@ -45,6 +57,8 @@ export function checkClientReflection(a: Analysis, callee: string, args: readonl
   const keyed = callee === "Reflect.get" || callee === "Reflect.getOwnPropertyDescriptor" || callee === "Object.getOwnPropertyDescriptor";
   if (keyed && key !== undefined && a.scope.fold(key) === "token") {
     a.report(node, "api/client-token", `reads client.token through ${callee} (the bot's credentials)`);
+  } else if (ENUMERATORS.has(callee)) {
+    a.report(node, "api/client-token", `lists the client's properties with ${callee} (client.token among them: the bot's credentials)`);
   } else if (callee === "Object.getOwnPropertyDescriptors") {
     a.report(node, "api/client-token", "reads every property of the client, client.token included (the bot's credentials)");
   }

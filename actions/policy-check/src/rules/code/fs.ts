@@ -22,7 +22,7 @@ export function isReadOnlyOpenFlag(flags: string): boolean {
 export const FS_READS = new Set([
   "readFile", "readFileSync", "createReadStream", "readdir", "readdirSync", "opendir", "opendirSync",
   "readlink", "readlinkSync", "read", "readSync", "readv", "readvSync", "open", "openSync", "openAsBlob",
-  "cp", "cpSync", "copyFile", "copyFileSync", "watch", "watchFile",
+  "cp", "cpSync", "copyFile", "copyFileSync", "watch", "watchFile", "ReadStream", "glob", "globSync",
 ]);
 
 const LOCAL = /^\.\/(?!.*(?:^|\/)\.\.(?:\/|$))[^\\]*$/;
@@ -30,27 +30,28 @@ const LOCAL = /^\.\/(?!.*(?:^|\/)\.\.(?:\/|$))[^\\]*$/;
 /**
  * A path a plugin may read: a literal relative to its own module, written as
  * `new URL("./data.json", import.meta.url)` or `join(import.meta.dirname, "data.json")`
- * (no `..`, not absolute). `/proc/self/environ`, `.env` in the working directory or a
- * computed path are not.
+ * (no `..`, not absolute; `join`/`resolve` from node:path). `/proc/self/environ`, `.env` in
+ * the working directory or a computed path are not. Returns the global the answer relies on
+ * ("URL", "__dirname") when a declaration of that name in the file would fake it.
  */
-export function isModuleLocalPath(scope: Scope, arg: ts.Expression | undefined): boolean {
+export function isModuleLocalPath(scope: Scope, arg: ts.Expression | undefined): boolean | "URL" | "__dirname" {
   if (arg === undefined) return false;
   const a = unwrap(arg);
   const isMeta = (e: ts.Expression | undefined, name: string) => {
     const x = e && unwrap(e);
     return x !== undefined && ts.isPropertyAccessExpression(x) && ts.isMetaProperty(x.expression) && x.name.text === name;
   };
-  if (ts.isNewExpression(a) && ts.isIdentifier(a.expression) && a.expression.text === "URL") {
+  if (ts.isNewExpression(a) && ts.isIdentifier(a.expression) && a.expression.text === "URL" && !scope.aliases.has("URL")) {
     const [rel, base] = a.arguments ?? [];
     const relText = rel ? scope.fold(rel) : undefined;
-    return relText !== undefined && LOCAL.test(relText) && staysBelowModule(relText) && isMeta(base, "url");
+    return relText !== undefined && LOCAL.test(relText) && staysBelowModule(relText) && isMeta(base, "url") ? "URL" : false;
   }
-  if (ts.isCallExpression(a) && a.arguments.length >= 2 && (isMeta(a.arguments[0], "dirname") || (ts.isIdentifier(unwrap(a.arguments[0])) && (unwrap(a.arguments[0]) as ts.Identifier).text === "__dirname"))) {
-    const callee = unwrap(a.expression);
-    const fn = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : "";
-    if (fn !== "join" && fn !== "resolve") return false;
+  const first = ts.isCallExpression(a) && a.arguments.length >= 2 ? unwrap(a.arguments[0]) : undefined;
+  const viaDirname = first !== undefined && ts.isIdentifier(first) && first.text === "__dirname" && !scope.aliases.has("__dirname");
+  if (ts.isCallExpression(a) && (isMeta(first, "dirname") || viaDirname)) {
+    if (!/^module:path(\/posix)?#(posix\.)?(join|resolve)$/.test(scope.resolve(a.expression) ?? "")) return false;
     const rest = a.arguments.slice(1).map((x) => scope.fold(x));
-    return rest.every((x) => x !== undefined && !x.startsWith("/") && !x.split(/[\\/]/).includes(".."));
+    return rest.every((x) => x !== undefined && !x.startsWith("/") && !x.split(/[\\/]/).includes("..")) ? (viaDirname ? "__dirname" : true) : false;
   }
   return false;
 }

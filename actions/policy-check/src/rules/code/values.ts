@@ -12,6 +12,8 @@ export const GLOBAL_OBJECTS = new Set(["globalThis", "global", "window"]);
 export const GLOBAL = "<global>";
 const STRING_METHODS = new Set(["join", "concat", "replace", "replaceAll", "slice", "substring", "substr", "toString", "trim", "padStart", "padEnd", "repeat", "fromCharCode", "fromCodePoint", "toLowerCase", "toUpperCase", "normalize", "raw"]);
 export const FUNCTION_LITERAL = "<function-literal>";
+/** `x.constructor` of a value the check cannot identify: for any function that is Function. */
+export const CONSTRUCTOR = "<constructor>";
 
 /** Globals whose paths the rules care about (other identifiers resolve to nothing). */
 export const KNOWN_ROOTS = new Set([
@@ -77,10 +79,10 @@ export function isPlainLiteral(node: ts.Expression): boolean {
  */
 export function member(base: string | undefined, name: string, objectIsConstructor = false): string | undefined {
   // x.constructor.constructor is Function for any x; so is the constructor of a function
-  if (name === "constructor" && (objectIsConstructor || base === FUNCTION_LITERAL || base === "Function" || base === "Function.prototype" || base?.endsWith(".constructor"))) {
+  if (name === "constructor" && (objectIsConstructor || base === FUNCTION_LITERAL || base === CONSTRUCTOR || base === "Function" || base === "Function.prototype" || base?.endsWith(".constructor"))) {
     return "Function";
   }
-  if (base === undefined) return undefined;
+  if (base === undefined) return name === "constructor" ? CONSTRUCTOR : undefined;
   if (base === GLOBAL) return GLOBAL_OBJECTS.has(name) ? GLOBAL : name === "process" ? "process" : name;
   if (base === FUNCTION_LITERAL) return undefined;
   const mod = splitModulePath(base);
