@@ -1,8 +1,9 @@
 // Wires the app together: store, Probot (webhooks + installation Octokit with retries and
-// throttling), the engine and its worker, the bot API, one HTTP server. On start it
-// resumes whatever the store says was in flight.
+// throttling), the engine and its worker, and two HTTP listeners: the public one (webhooks,
+// /healthz) and the bot link (/bot/v1, loopback by default). On start it resumes whatever
+// the store says was in flight.
 import { createServer } from "node:http";
-import type { IncomingMessage, Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Socket } from "node:net";
 import { verify } from "@octokit/webhooks-methods";
@@ -12,6 +13,7 @@ import type { Logger } from "pino";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { API_PREFIX } from "../bot/app-link/protocol.ts";
 import { botApi } from "./bot-api/server.ts";
+import { isLoopback } from "./config.ts";
 import type { AppConfig } from "./config.ts";
 import { Engine } from "./engine.ts";
 import { reconcile, resume } from "./flow/reconcile.ts";
@@ -33,8 +35,12 @@ export interface StartOptions {
 }
 
 export interface RunningApp {
+  /** The public listener: GitHub webhooks and /healthz (nothing under /bot/v1). */
   url: string;
   port: number;
+  /** The bot link's own listener (`OURO_APP_URL` for the bot); `/bot/v1/…` lives only here. */
+  botLinkUrl: string;
+  botLinkPort: number;
   engine: Engine;
   store: Store;
   probot: Probot;
@@ -110,9 +116,9 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
   const webhooks = await createNodeMiddleware(ouroApp(engine), { probot, webhooksPath: config.webhookPath });
   const api = botApi(engine, config.appToken, log.child({ name: "bot-api" }));
 
+  // The public listener: only what GitHub (and a load balancer's health check) needs.
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
-    if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) return void api(req, res);
     if (req.method === "GET" && path === "/healthz") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true }));
       return;
@@ -128,20 +134,40 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
       },
       (e: Error) => res.writeHead(413, { "content-type": "application/json" }).end(JSON.stringify({ error: e.message })),
     );
-    res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
+    notFound(res);
+  });
+  // The bot link: its own address (loopback by default), never beside the public endpoint.
+  const linkServer: Server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) return void api(req, res);
+    notFound(res);
   });
   const sockets = new Set<Socket>();
-  server.on("connection", (s: Socket) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${config.host}:${port}`;
-  log.info(`Ouro app listening on ${url} (webhooks at ${config.webhookPath}, bot API at ${API_PREFIX})`);
+  const listen = async (srv: Server, port: number, host: string): Promise<number> => {
+    srv.on("connection", (s: Socket) => {
+      sockets.add(s);
+      s.on("close", () => sockets.delete(s));
+    });
+    await new Promise<void>((resolve, reject) => {
+      srv.once("error", reject);
+      srv.listen(port, host, () => resolve());
+    });
+    return (srv.address() as AddressInfo).port;
+  };
+  let port: number;
+  let botLinkPort: number;
+  try {
+    port = await listen(server, config.port, config.host);
+    botLinkPort = await listen(linkServer, config.botLink.port, config.botLink.host);
+  } catch (e) {
+    for (const srv of [server, linkServer]) if (srv.listening) await new Promise<void>((r) => srv.close(() => r()));
+    store.close();
+    throw e;
+  }
+  const url = `http://${hostForUrl(config.host)}:${port}`;
+  const botLinkUrl = `http://${hostForUrl(config.botLink.host)}:${botLinkPort}`;
+  log.info(`Ouro app listening on ${url} (webhooks at ${config.webhookPath}); bot link on ${botLinkUrl}${API_PREFIX}`);
+  if (!isLoopback(config.botLink.host)) log.warn(`the bot link listens on ${config.botLink.host}, not loopback: only OURO_APP_TOKEN guards it, so let only the bot's hosts reach it`);
 
   engine.track(resume(engine, log), "resume");
   const tick = setInterval(() => engine.track(reconcile(engine, log), "reconcile"), opts.tickMs ?? 30_000);
@@ -150,8 +176,12 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
     new Promise<void>((resolve) => {
       clearInterval(tick);
       engine.close();
-      server.close(() => resolve());
+      let open = 2;
+      const done = () => --open === 0 && resolve();
+      server.close(done);
+      linkServer.close(done);
       server.closeIdleConnections();
+      linkServer.closeIdleConnections();
       for (const s of sockets) s.destroy();
     });
 
@@ -159,6 +189,8 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
   return {
     url,
     port,
+    botLinkUrl,
+    botLinkPort,
     engine,
     store,
     probot,
@@ -182,6 +214,11 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
     },
   };
 }
+
+const notFound = (res: ServerResponse) => res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
+
+/** A host as it goes in a URL (IPv6 in brackets). */
+const hostForUrl = (host: string) => (host.includes(":") ? `[${host}]` : host);
 
 /**
  * Reads the body and checks `x-hub-signature-256` before Probot sees anything: a forged or

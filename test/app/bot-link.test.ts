@@ -1,5 +1,6 @@
 // The bot's own client (bot/app-link/http-client.ts) against the app's server side: every
 // endpoint of the protocol, errors shown as the app's message, the SSE stream and its resume.
+// The link has its own listener (loopback by default): the public webhook port never serves it.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { HttpAppLink } from "../../bot/app-link/http-client.ts";
 import { AppLinkError } from "../../bot/app-link/link.ts";
@@ -13,7 +14,7 @@ const admin = actor("1", "ada", ["Ouro Admin", "Ouro Maintainer"]);
 
 beforeAll(async () => {
   w = await startWorld();
-  link = new HttpAppLink({ url: w.app.url, token: TOKEN });
+  link = new HttpAppLink({ url: w.app.botLinkUrl, token: TOKEN });
 });
 afterAll(async () => {
   await link?.close();
@@ -46,7 +47,7 @@ it("stop/resume, votes, rollback refusal and error reports; errors carry the app
 
 it("a client that resumes with Last-Event-ID gets only what it missed", async () => {
   const last = w.app.store.progressAfter(0).at(-1)!.seq;
-  const resumed = new HttpAppLink({ url: w.app.url, token: TOKEN, lastEventId: String(last - 1) });
+  const resumed = new HttpAppLink({ url: w.app.botLinkUrl, token: TOKEN, lastEventId: String(last - 1) });
   const got: ProgressEvent[] = [];
   resumed.subscribe((e) => got.push(e));
   await resumed.connected;
@@ -54,4 +55,23 @@ it("a client that resumes with Last-Event-ID gets only what it missed", async ()
   await resumed.close();
   expect(got).toHaveLength(1);
   expect(got[0]).toEqual(JSON.parse(w.app.store.progressAfter(last - 1)[0].json));
+});
+
+it("the bot link is not on the public port: /bot/v1 answers 404 there, even with the right token; the link serves nothing else", async () => {
+  expect(w.app.botLinkPort).not.toBe(w.app.port);
+  expect(new URL(w.app.botLinkUrl).hostname).toBe("127.0.0.1");
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  for (const path of ["/bot/v1", "/bot/v1/status", "/bot/v1/changes", "/bot/v1/events", "/bot/v1/../bot/v1/status"]) {
+    const res = await fetch(`${w.app.url}${path}`, { headers: auth });
+    expect(res.status, path).toBe(404);
+    expect(await res.json()).toEqual({ error: "not found" });
+  }
+  const post = await fetch(`${w.app.url}/bot/v1/stop`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ by: actor("1", "ada", ["Ouro Admin"]) }) });
+  expect(post.status).toBe(404);
+  expect(w.app.engine.stopState().stopped).toBe(false); // nothing happened
+  expect((await fetch(`${w.app.botLinkUrl}/bot/v1/status`, { headers: auth })).status).toBe(200);
+  expect((await fetch(`${w.app.url}/healthz`)).status).toBe(200);
+  // and the link's listener carries neither webhooks nor anything else
+  expect((await fetch(`${w.app.botLinkUrl}${w.config.webhookPath}`, { method: "POST", body: "{}" })).status).toBe(404);
+  expect((await fetch(`${w.app.botLinkUrl}/healthz`)).status).toBe(404);
 });

