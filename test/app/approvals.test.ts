@@ -64,6 +64,13 @@ describe("approvals count only from users who may judge", () => {
     expect(change(id).state).toBe("merged");
     expect(w.app.store.auditOf(id).find((a) => a.event === "merged.auto")?.detail).toMatchObject({ approvals: 1 });
   });
+  it("a code owner of the changed paths counts, by the default branch's CODEOWNERS, whatever the role", async () => {
+    w.gh.driver.setPermission(REPO, "plugin-owner", "read"); // owns /bot/plugins/ in the fixture's CODEOWNERS
+    const other = await plugin("plugin that hums");
+    await w.check(change(other).headSha!, "success");
+    await approve("plugin-owner", other);
+    expect(await merged(other)).toBe(true);
+  });
   it("so does a maintainer's", async () => {
     const other = await plugin("plugin that waves");
     await w.check(change(other).headSha!, "success");
