@@ -1,10 +1,13 @@
 // `npm run bench -- bot`: interaction round trips through local/discord — Ouro's bot (the real
-// createBot: event module, plugin runner with deadline, metrics) against a bare discord.js
-// bot answering the same /ping on the same stand-in, in the same run, alternating rounds.
-// Then RSS of the Ouro bot idle, in its own process started like production (bot/main.ts).
+// createBot: event module, the sandboxed plugin host, metrics) against a bare discord.js bot
+// answering the same /ping on the same stand-in, in the same run, alternating rounds. /ping is
+// a plugin command (it crosses into the plugin host and back); /help, a core command answered
+// in the bot process, is measured beside it for the plugin path's own cost.
+// Then RSS of the Ouro bot idle (bot process + plugin host), started like production
+// (bot/main.ts), and the time from a hung plugin handler to the host answering again.
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -14,6 +17,8 @@ import { startDiscord, type DiscordStandIn } from "../local/discord/index.ts";
 import { createBot } from "../bot/create-bot.ts";
 import { deployCommands } from "../bot/deploy-commands.ts";
 import { createLogger } from "../bot/core/logger.ts";
+import { PluginHost } from "../bot/plugin-host/supervisor.ts";
+import { pluginRoot } from "../test/helpers/plugin-root.ts";
 import type { OuroAppLink } from "../bot/app-link/link.ts";
 import { figure, percentile, report } from "./report.ts";
 
@@ -98,11 +103,15 @@ interface Sample {
   cpuUs: number;
 }
 
-async function measure(discord: DiscordStandIn): Promise<Sample> {
+/** The command each measure sends, and how its answer is recognised. */
+const PING = { name: "ping", check: (r: { content: string; embeds?: unknown[] }) => r.content === "Pong!" };
+const HELP = { name: "help", check: (r: { content: string; embeds?: unknown[] }) => (r.embeds?.length ?? 0) > 0 };
+
+async function measure(discord: DiscordStandIn, command = PING): Promise<Sample> {
   const once = async () => {
     const t = performance.now();
-    const reply = await discord.driver.runCommand({ user: "alice", channel: "general", name: "ping" }).reply();
-    if (reply.content !== "Pong!") throw new Error(`unexpected reply ${JSON.stringify(reply.content)}`);
+    const reply = await discord.driver.runCommand({ user: "alice", channel: "general", name: command.name }).reply();
+    if (!command.check(reply)) throw new Error(`unexpected reply to /${command.name}: ${JSON.stringify(reply.content)}`);
     return performance.now() - t;
   };
   for (let i = 0; i < 30; i++) await once(); // warm-up (JIT, connection pools)
@@ -130,8 +139,47 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Starts bot/main.ts as production does and reads its RSS from /metrics once idle. */
-async function idleRss(discord: DiscordStandIn, dataDir: string): Promise<number> {
+/** Resident memory of a process's children (the plugin host), from /proc. */
+function childRss(pid: number): number {
+  let total = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").split(" ").filter(Boolean)) {
+      const kb = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${child}/status`, "utf8"));
+      total += kb ? Number(kb[1]) * 1024 : 0;
+    }
+  }
+  return total;
+}
+
+/**
+ * The time from a plugin handler that freezes its host (`for(;;){}`) passing its deadline to the
+ * host answering a call again: the watchdog's ping going unanswered, the kill, the restart.
+ */
+async function hangRecovery(): Promise<number> {
+  const source = `import { definePlugin } from "../../plugin-api/index.ts";\nexport default definePlugin({ name: "spin", description: "hangs", commands: [{ name: "spin", description: "x", run() { for (;;) {} } }, { name: "ok", description: "x", async run(call) { await call.reply("ok"); } }] });\n`;
+  const host = new PluginHost({ root: pluginRoot({ spin: source }), timeoutMs: 500, log: createLogger("silent") });
+  await host.start();
+  const input = (command: string) => ({ command, options: {}, user: { id: "1", name: "bench" }, channelId: "2", settings: {} });
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      const hung = await host.call("command", "spin", "spin", input("spin"), async () => undefined);
+      if (hung.ok || !hung.timeout) throw new Error("the hanging handler did not time out");
+      const t = performance.now();
+      for (;;) {
+        const r = await host.call("command", "spin", "ok", input("ok"), async () => undefined);
+        if (r.ok) break;
+      }
+      times.push(performance.now() - t);
+    }
+  } finally {
+    await host.stop();
+  }
+  return percentile(times, 50);
+}
+
+/** Starts bot/main.ts as production does and reads its RSS (and its plugin host's) once idle. */
+async function idleRss(discord: DiscordStandIn, dataDir: string): Promise<{ core: number; host: number }> {
   const port = await freePort();
   const child = spawn(process.execPath, [fileURLToPath(new URL("../bot/main.ts", import.meta.url))], {
     env: {
@@ -162,7 +210,9 @@ async function idleRss(discord: DiscordStandIn, dataDir: string): Promise<number
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const m = /^process_resident_memory_bytes (\d+)$/m.exec(text);
     if (!m) throw new Error("no process_resident_memory_bytes in /metrics");
-    return Number(m[1]);
+    const host = childRss(child.pid!);
+    if (host === 0) throw new Error("the bot process has no plugin host child");
+    return { core: Number(m[1]), host };
   } finally {
     child.kill("SIGTERM");
     await new Promise((r) => child.once("exit", r));
@@ -173,7 +223,7 @@ const discord = await startDiscord({ heartbeatIntervalMs: 41_250 });
 const dir = mkdtempSync(join(tmpdir(), "ouro-bench-bot-"));
 try {
   await deployCommands({ token: discord.botToken, api: discord.apiBase, guildId: discord.guild.id, dataDir: dir });
-  const results = { ouro: [] as Sample[], bare: [] as Sample[] };
+  const results = { ouro: [] as Sample[], bare: [] as Sample[], core: [] as Sample[] };
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, runner] of [
       ["bare", bareBot(discord)],
@@ -181,16 +231,20 @@ try {
     ] as const) {
       await runner.start();
       results[name].push(await measure(discord));
+      if (name === "ouro") results.core.push(await measure(discord, HELP));
       await runner.stop();
     }
   }
   const median = (xs: number[]) => percentile(xs, 50);
-  const p = (name: "ouro" | "bare", q: number) => median(results[name].map((r) => percentile(r.latencies, q)));
+  const p = (name: "ouro" | "bare" | "core", q: number) => median(results[name].map((r) => percentile(r.latencies, q)));
   const tput = (name: "ouro" | "bare") => median(results[name].map((r) => r.throughput));
   const pairedP50 = median(results.ouro.map((r, i) => percentile(r.latencies, 50) / percentile(results.bare[i].latencies, 50)));
   const pairedTput = median(results.ouro.map((r, i) => results.bare[i].throughput / r.throughput));
   const cpu = (name: "ouro" | "bare") => median(results[name].map((r) => r.cpuUs));
+  const pluginOverhead = median(results.ouro.map((r, i) => percentile(r.latencies, 50) - percentile(results.core[i].latencies, 50)));
   const rss = await idleRss(discord, join(dir, "rss"));
+  const recovery = await hangRecovery();
+  console.log(`bot: /ping is a plugin command (through the plugin host), /help a core one; plugin_command_overhead = p50(/ping) − p50(/help) per round`);
   console.log(`bot: ${SEQUENTIAL} sequential /ping round trips and ${CONCURRENT_TOTAL} with ${IN_FLIGHT} in flight, per bot per round, ${ROUNDS} alternating rounds (medians; ratios are medians of per-round pairs)`);
   report("bot", {
     interaction_p50: figure(p("ouro", 50), "ms", { target: 10, peer: p("bare", 50) }),
@@ -199,7 +253,11 @@ try {
     overhead: figure(pairedP50, "ratio", { target: 1.2 }),
     throughput_overhead: figure(pairedTput, "ratio", { target: 1.2 }),
     cpu_per_interaction: figure(cpu("ouro"), "µs", { peer: cpu("bare") }),
-    rss_idle: figure(rss / 1024 / 1024, "MB", { target: 150 }),
+    plugin_command_overhead: figure(pluginOverhead, "ms", { target: 2 }),
+    core_command_p50: figure(p("core", 50), "ms"),
+    rss_idle_core: figure(rss.core / 1024 / 1024, "MB", { target: 150 }),
+    rss_idle_with_plugin_host: figure((rss.core + rss.host) / 1024 / 1024, "MB", { target: 200 }),
+    hung_plugin_to_answering: figure(recovery, "ms", { target: 2000 }),
   });
 } finally {
   await discord.close();

@@ -1,5 +1,6 @@
 // createBot(config) → { client, start(), stop() }: the whole bot, in-process, so tests and
 // the benchmark run exactly what main.ts runs.
+import { join } from "node:path";
 import { Client, GatewayIntentBits, Partials, ShardClientUtil } from "discord.js";
 import type { BotConfig } from "./config.ts";
 import { loadSettings, resolveSettings, type BotSettings } from "./core/settings.ts";
@@ -84,6 +85,7 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
   const plugins = new Plugins({
     host: {
       root: opts.pluginRoot,
+      cacheDir: join(config.dataDir, "plugin-host"),
       network: config.pluginNetwork,
       timeoutMs: config.pluginTimeoutMs,
       hangMs: opts.pluginHangMs,

@@ -11,6 +11,7 @@
 //   POST /bot/v1/errors                  RuntimeErrorReport       → 202
 //   GET  /bot/v1/events  (text/event-stream; `Last-Event-ID` resumes) → `event: progress`, data ProgressEvent
 // Errors: non-2xx with { error: string } — the message is shown to the Discord user as is.
+import { RE2JS } from "re2js";
 import { z } from "zod";
 import { SETTING_KEYS, type BotSettings } from "../core/settings.ts";
 
@@ -45,7 +46,16 @@ const triggerPattern = z
     } catch {
       return false;
     }
-  }, "is not a valid regular expression");
+  }, "is not a valid regular expression")
+  // The bot core matches triggers with RE2 (linear time): refused here, not later in the agent.
+  .refine((v) => {
+    try {
+      RE2JS.compile(v, RE2JS.CASE_INSENSITIVE);
+      return true;
+    } catch {
+      return false;
+    }
+  }, "uses what RE2 cannot run (backreferences like \\1, lookahead or lookbehind)");
 
 export const recipeSchema = z.discriminatedUnion("kind", [
   z.object({

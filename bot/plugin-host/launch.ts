@@ -1,7 +1,8 @@
 // How the plugin host process is started: the command line that makes the sandbox.
 // - environment: built from nothing (no secret can be inherited, whatever the core holds);
-// - Node's permission model: reads of the plugin area, the plugin API, the host's entry and
-//   the allowed packages only; no writes, child processes, workers, addons, WASI or inspector;
+// - Node's permission model: reads of the mirror (the plugin area, the plugin API and the
+//   host's entry, types stripped: mirror.ts) and the allowed packages only; no writes, child
+//   processes, workers, addons, WASI or inspector;
 // - no code generation from strings (eval, new Function, X.constructor(src)), a heap limit
 //   (the built-ins are frozen by the entry itself: Node's --frozen-intrinsics breaks its loader);
 // - no network: a new user + network namespace (`unshare -rn`) with only a downed loopback.
@@ -9,12 +10,14 @@
 //   unless the operator sets OURO_PLUGIN_NETWORK=unisolated (development only, logged).
 import { spawnSync } from "node:child_process";
 import { existsSync, realpathSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { mirrorPlugins } from "./mirror.ts";
 import { fileURLToPath } from "node:url";
 
 /** The checkout (or release) whose bot/plugins the host runs. */
 export const BOT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
-export const HOST_ENTRY = "bot/plugin-host/sandboxed/main.ts";
+export const HOST_ENTRY = "bot/plugin-host/sandboxed/boot.mjs";
 
 export type NetworkMode = "isolated" | "unisolated";
 
@@ -25,6 +28,8 @@ export interface LaunchOptions {
   network?: NetworkMode;
   /** V8 old-space limit of the host, in MiB. */
   heapMb?: number;
+  /** Where the type-stripped copy of the plugin code is kept (default: the OS temp dir). */
+  cacheDir?: string;
 }
 
 export interface LaunchCommand {
@@ -62,19 +67,22 @@ export function launchCommand(opts: LaunchOptions = {}): LaunchCommand {
         "Allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1), or for development only set OURO_PLUGIN_NETWORK=unisolated.",
     );
   }
-  const dirs = [join(root, "bot/plugins"), join(root, "bot/plugin-api"), join(root, "bot/plugin-host/sandboxed"), ...(opts.packages ?? DEFAULT_PACKAGES).map((p) => join(root, "node_modules", p))];
+  const mirror = mirrorPlugins(root, opts.cacheDir ?? join(tmpdir(), "ouro-plugin-host"));
+  const packages = opts.packages ?? DEFAULT_PACKAGES;
+  const packageDirs = packages.flatMap((p) => readable(join(root, "node_modules", p)));
   // Node finds a module's format in the nearest package.json: every one it looks at on the way
-  // up to the root must be readable (most do not exist), or the search stops short.
+  // up must be readable (most do not exist), or the search stops short.
   const manifests = new Set<string>();
-  for (const dir of dirs) for (let d = dir; d.startsWith(root) && d !== dirname(root); d = dirname(d)) manifests.add(join(d, "package.json"));
-  const reads = [...dirs.flatMap(readable).map((d) => `${d}/`), ...manifests];
+  for (const dir of packageDirs) for (let d = dirname(dir); d !== dirname(d) && !manifests.has(join(d, "package.json")); d = dirname(d)) manifests.add(join(d, "package.json"));
+  const reads = [`${mirror}/`, ...packageDirs.map((d) => `${d}/`), ...manifests];
   const node = [
     "--permission",
     ...reads.map((r) => `--allow-fs-read=${r}`),
     "--disallow-code-generation-from-strings",
     `--max-old-space-size=${opts.heapMb ?? 128}`,
     "--stack-size=984",
-    join(root, HOST_ENTRY),
+    join(mirror, HOST_ENTRY),
+    JSON.stringify({ root, packages }),
   ];
   const env = { ...HOST_ENV };
   return network === "isolated" ? { file: "unshare", args: ["-rn", process.execPath, ...node], env } : { file: process.execPath, args: node, env };

@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { RE2JS } from "re2js";
 import { hostMessageSchema, manifestSchema, type CallKind, type CapabilityOp, type HostError, type HostMessage, type Manifest, type ManifestPlugin } from "./protocol.ts";
-import { launchCommand, type LaunchOptions } from "./launch.ts";
+import { launchCommand, type LaunchCommand, type LaunchOptions } from "./launch.ts";
 import type { Logger } from "../core/logger.ts";
 
 export type CallResult = { ok: true; value: unknown } | { ok: false; error: HostError; timeout: boolean };
@@ -118,6 +118,7 @@ export class PluginHost {
   private failuresInARow = 0;
   private restartTimer?: NodeJS.Timeout;
   private restartDone = true;
+  private command?: LaunchCommand;
 
   constructor(opts: PluginHostOptions) {
     this.opts = opts;
@@ -199,7 +200,8 @@ export class PluginHost {
       };
       let cmd;
       try {
-        cmd = launchCommand(this.opts);
+        // Once per supervisor: a release's plugin code does not change under it.
+        cmd = this.command ??= launchCommand(this.opts);
       } catch (err) {
         return settle(err as Error);
       }

@@ -118,6 +118,7 @@ describe("/feature", () => {
     expect(await run("add-command", { name: "Bad Name", description: "d", reply: "r" })).toMatch(/not valid: name: 2–32 lowercase letters/);
     expect(await run("add-responder", { name: "boom", trigger: "(a+)+$", reply: "r" })).toMatch(/not valid: trigger: nested quantifiers/);
     expect(await run("add-responder", { name: "boom", trigger: "([unclosed", reply: "r" })).toMatch(/not valid: trigger: is not a valid regular expression/);
+    expect(await run("add-responder", { name: "echo", trigger: "(a)\\1", reply: "r" })).toMatch(/not valid: trigger: uses what RE2 cannot run/);
     expect(await run("set-setting", { key: "tone", value: "rude" })).toMatch(/"rude" is not a valid value for tone/);
     expect(await run("set-setting", { key: "maxReplyLength", value: "5" })).toMatch(/"5" is not a valid value for maxReplyLength/);
     expect(h.app.requests).toHaveLength(before);

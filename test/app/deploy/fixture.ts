@@ -117,6 +117,8 @@ export function botEnv(discord: DiscordStandIn, botData: string): Record<string,
     DISCORD_TOKEN: discord.botToken,
     DISCORD_API: discord.apiBase,
     DISCORD_APPLICATION_ID: discord.applicationId,
+    // The guild whose roles count (the stand-in's seeded one).
+    OURO_ROLES_GUILD_ID: discord.guild.id,
     OURO_APP_URL: "http://127.0.0.1:9/",
     OURO_APP_TOKEN: "deploy-test-token-0123456789",
     OURO_ENCRYPTION_KEY: randomBytes(32).toString("hex"),
