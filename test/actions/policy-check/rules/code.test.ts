@@ -598,6 +598,8 @@ describe("defense in depth: the classes of issue 10", () => {
     ["client[key imported from another file]", `import { KEY } from "./keys.ts";\nexport const f = (i: any) => i.client[KEY];`, "api/client-token"],
     ["Reflect.ownKeys over the client", `export const f = (i: any) => Reflect.ownKeys(i.client).map((k) => i.client[k]);`, "api/client-token"],
     ["for-in over the client", `export const f = (client: any) => { const out = []; for (const k in client) out.push(client[k]); return out; };`, "api/client-token"],
+    ["new Client().token", `import { Client } from "discord.js";\nexport const t = () => new Client({ intents: [] }).token;`, "api/client-token"],
+    ["a new Client under a name", `import * as Discord from "discord.js";\nconst c = new Discord.Client({ intents: [] });\nexport const t = () => c.token;`, "api/client-token"],
     ["Object.entries of the client", `export const f = (i: any) => Object.entries(i.client);`, "api/client-token"],
     // process handles, a frozen thread, an endless loop
     ["process._getActiveHandles", `export const h = () => (process as any)._getActiveHandles();`, "api/forbidden-member"],

@@ -24,6 +24,8 @@ function isClient(a: Analysis, e: ts.Expression): boolean {
   let n = unwrap(e);
   for (;;) {
     if (ts.isIdentifier(n)) return n.text === "client" || (aliases.get(a)?.has(n.text) ?? false);
+    // new Client(…): discord.js reads the token from the environment (DISCORD_TOKEN)
+    if (ts.isNewExpression(n)) return /(^|\.)Client$/.test(unwrap(n.expression).getText(a.sf));
     if (a.scope.memberName(n) === "client") return true;
     if (ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n)) n = unwrap(n.expression);
     else return false;
