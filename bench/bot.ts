@@ -139,13 +139,13 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Resident memory of a process's children (the plugin host), from /proc. */
+/** Resident memory of all of a process's descendants (the plugin host and its launchers), from /proc. */
 function childRss(pid: number): number {
   let total = 0;
   for (const task of readdirSync(`/proc/${pid}/task`)) {
     for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").split(" ").filter(Boolean)) {
       const kb = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${child}/status`, "utf8"));
-      total += kb ? Number(kb[1]) * 1024 : 0;
+      total += (kb ? Number(kb[1]) * 1024 : 0) + childRss(Number(child));
     }
   }
   return total;
@@ -211,7 +211,7 @@ async function idleRss(discord: DiscordStandIn, dataDir: string): Promise<{ core
     const m = /^process_resident_memory_bytes (\d+)$/m.exec(text);
     if (!m) throw new Error("no process_resident_memory_bytes in /metrics");
     const host = childRss(child.pid!);
-    if (host === 0) throw new Error("the bot process has no plugin host child");
+    if (host < 10 * 1024 * 1024) throw new Error("the bot process has no plugin host child");
     return { core: Number(m[1]), host };
   } finally {
     child.kill("SIGTERM");

@@ -86,6 +86,8 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
     host: {
       root: opts.pluginRoot,
       cacheDir: join(config.dataDir, "plugin-host"),
+      packages: policy.imports.packages,
+      builtins: policy.imports.builtins,
       network: config.pluginNetwork,
       timeoutMs: config.pluginTimeoutMs,
       hangMs: opts.pluginHangMs,

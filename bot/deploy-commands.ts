@@ -9,6 +9,7 @@ import { commandDefinitions, definitionsHash } from "./commands/definitions.ts";
 import { readManifest } from "./plugin-host/supervisor.ts";
 import { coreCommands } from "./commands/index.ts";
 import { createLogger } from "./core/logger.ts";
+import { readPolicy } from "./permissions/capabilities.ts";
 
 export interface DeployOptions {
   token: string;
@@ -36,7 +37,15 @@ export async function deployCommands(o: DeployOptions): Promise<DeployResult> {
   const rest = new REST(o.api ? { api: o.api } : {}).setToken(o.token);
   const appId = o.applicationId ?? z.object({ id: z.string() }).parse(await rest.get(Routes.currentApplication())).id;
   const route = o.guildId ? Routes.applicationGuildCommands(appId, o.guildId) : Routes.applicationCommands(appId);
-  const manifest = await readManifest({ root: o.pluginRoot, network: o.pluginNetwork, log: createLogger(), reservedCommands: coreCommands().map((c) => c.data.name) });
+  const { imports } = readPolicy(o.pluginRoot);
+  const manifest = await readManifest({
+    root: o.pluginRoot,
+    network: o.pluginNetwork,
+    packages: imports.packages,
+    builtins: imports.builtins,
+    log: createLogger(),
+    reservedCommands: coreCommands().map((c) => c.data.name),
+  });
   const defs = commandDefinitions(manifest);
   const hash = definitionsHash(defs);
   const scope = o.guildId ? `guild:${o.guildId}` : "global";

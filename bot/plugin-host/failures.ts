@@ -17,6 +17,9 @@ interface FailureRecord {
 }
 
 const shouldReport = (count: number) => Number.isInteger(Math.log10(count));
+/** New fingerprints reported per plugin per hour: a plugin cannot flood the tracker with variants. */
+const NEW_REPORTS_PER_HOUR = 20;
+const HOUR = 3_600_000;
 
 export function fingerprint(plugin: string, kind: CallKind | "core", error: { name: string; message: string; stack?: string }): string {
   const message = error.message.replace(/\b[0-9a-f]{8,}\b/gi, "H").replace(/\d+/g, "N");
@@ -32,6 +35,7 @@ export class FailureLog {
   readonly failures = new Map<string, FailureRecord>();
   readonly errorCounts = new Map<string, number>();
   private opts: FailureLogOptions;
+  private fresh = new Map<string, { since: number; count: number }>();
 
   constructor(opts: FailureLogOptions = {}) {
     this.opts = opts;
@@ -52,7 +56,13 @@ export class FailureLog {
   private record(plugin: string, kind: CallKind | "core", error: { name: string; message: string; stack?: string }, timeout: boolean): string {
     const fp = fingerprint(plugin, kind, error);
     let rec = this.failures.get(fp);
-    if (!rec) this.failures.set(fp, (rec = { count: 0, firstSeen: new Date().toISOString() }));
+    if (!rec) {
+      const now = Date.now();
+      let quota = this.fresh.get(plugin);
+      if (!quota || now - quota.since > HOUR) this.fresh.set(plugin, (quota = { since: now, count: 0 }));
+      if (++quota.count > NEW_REPORTS_PER_HOUR) return fp; // counted in /metrics, not reported
+      this.failures.set(fp, (rec = { count: 0, firstSeen: new Date().toISOString() }));
+    }
     rec.count++;
     if (this.opts.report && shouldReport(rec.count)) {
       this.opts

@@ -5,9 +5,14 @@
 //   processes, workers, addons, WASI or inspector;
 // - no code generation from strings (eval, new Function, X.constructor(src)), a heap limit
 //   (the built-ins are frozen by the entry itself: Node's --frozen-intrinsics breaks its loader);
-// - no network: a new user + network namespace (`unshare -rn`) with only a downed loopback.
-//   Node's permission model cannot deny sockets, so without unshare the host does not start,
-//   unless the operator sets OURO_PLUGIN_NETWORK=unisolated (development only, logged).
+// - no network and no other processes: new user, network and PID namespaces (`unshare -rnp`):
+//   only a downed loopback, and the host is process 1 of its own tree, so it can signal
+//   neither the core nor anything else on the machine. Node's permission model cannot deny
+//   sockets, so without unshare the host does not start, unless the operator sets
+//   OURO_PLUGIN_NETWORK=unisolated (development only, logged);
+// - a data limit (RLIMIT_DATA 1 GiB: buffers outside the JS heap too) and no core dumps;
+// - only the allowed built-in modules and packages, no data: imports, no node:vm
+//   (sandboxed/boot.mjs, before any plugin code).
 import { spawnSync } from "node:child_process";
 import { existsSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,6 +30,8 @@ export interface LaunchOptions {
   root?: string;
   /** Packages plugin code may import (read access to node_modules/<name>/). */
   packages?: readonly string[];
+  /** Node built-in modules plugin code may import (the policy's imports.builtins). */
+  builtins?: readonly string[];
   network?: NetworkMode;
   /** V8 old-space limit of the host, in MiB. */
   heapMb?: number;
@@ -38,8 +45,14 @@ export interface LaunchCommand {
   env: Record<string, string>;
 }
 
-/** Packages plugin code may import by default (pure libraries). */
+/** Packages plugin code may import by default (pure libraries), as in the policy's defaults. */
 export const DEFAULT_PACKAGES = ["zod"] as const;
+/** Built-ins plugin code may import by default (pure modules), as in the policy's defaults. */
+export const DEFAULT_BUILTINS = ["assert", "buffer", "crypto", "querystring", "string_decoder", "url", "util"] as const;
+/** The host's data segment limit: the JS heap plus buffers, bounded. */
+const DATA_LIMIT_BYTES = 1024 * 1024 * 1024;
+/** The namespaces the host runs in; --kill-child: the host dies with its unshare parent. */
+const NAMESPACES = ["-rnp", "--fork", "--kill-child=SIGKILL"];
 
 /** The environment the host gets: named values only, none of them secret. */
 export const HOST_ENV: Readonly<Record<string, string>> = Object.freeze({ TZ: "UTC", NODE_ENV: "production" });
@@ -47,7 +60,7 @@ export const HOST_ENV: Readonly<Record<string, string>> = Object.freeze({ TZ: "U
 let unshareWorks: boolean | undefined;
 /** Whether this machine lets an unprivileged process make a user + network namespace. */
 export function canIsolateNetwork(): boolean {
-  unshareWorks ??= spawnSync("unshare", ["-rn", "true"], { stdio: "ignore", timeout: 5_000 }).status === 0;
+  unshareWorks ??= spawnSync("unshare", [...NAMESPACES, "true"], { stdio: "ignore", timeout: 5_000 }).status === 0;
   return unshareWorks;
 }
 
@@ -63,7 +76,7 @@ export function launchCommand(opts: LaunchOptions = {}): LaunchCommand {
   const network = opts.network ?? "isolated";
   if (network === "isolated" && !canIsolateNetwork()) {
     throw new Error(
-      "the plugin host cannot be isolated from the network here: `unshare -rn` (a user and network namespace) is not available. " +
+      "the plugin host cannot be isolated here: `unshare -rnp` (user, network and PID namespaces) is not available. " +
         "Allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1), or for development only set OURO_PLUGIN_NETWORK=unisolated.",
     );
   }
@@ -82,8 +95,11 @@ export function launchCommand(opts: LaunchOptions = {}): LaunchCommand {
     `--max-old-space-size=${opts.heapMb ?? 128}`,
     "--stack-size=984",
     join(mirror, HOST_ENTRY),
-    JSON.stringify({ root, packages }),
+    JSON.stringify({ root, packages, builtins: opts.builtins ?? DEFAULT_BUILTINS }),
   ];
   const env = { ...HOST_ENV };
-  return network === "isolated" ? { file: "unshare", args: ["-rn", process.execPath, ...node], env } : { file: process.execPath, args: node, env };
+  const limits = [`--data=${DATA_LIMIT_BYTES}`, "--core=0"];
+  return network === "isolated"
+    ? { file: "prlimit", args: [...limits, "unshare", ...NAMESPACES, process.execPath, ...node], env }
+    : { file: "prlimit", args: [...limits, process.execPath, ...node], env };
 }

@@ -56,6 +56,8 @@ interface InFlight {
 }
 
 const RE2_FLAGS: Record<string, number> = { i: RE2JS.CASE_INSENSITIVE, m: RE2JS.MULTILINE, s: RE2JS.DOTALL };
+const LOG_LINES = 100;
+const LOG_WINDOW_MS = 10_000;
 const REPLY_OPS: ReadonlySet<CapabilityOp> = new Set(["reply", "defer", "followUp", "edit"]);
 
 /** Commands, responders (with their triggers compiled for RE2) and tools, checked. Throws on a conflict. */
@@ -207,8 +209,21 @@ export class PluginHost {
       }
       const child = spawn(cmd.file, cmd.args, { env: cmd.env, stdio: ["ignore", "pipe", "pipe", "ipc"], serialization: "advanced" });
       this.child = child;
+      // What plugins print is logged, at most LOG_LINES lines per LOG_WINDOW_MS.
+      let window = 0;
+      let lines = 0;
+      let dropped = 0;
       const logLines = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
-        for (const line of chunk.toString("utf8").split("\n").filter(Boolean).slice(0, 20)) this.opts.log.info({ pluginHost: stream }, line.slice(0, 1000));
+        const now = Date.now();
+        if (now - window > LOG_WINDOW_MS) {
+          if (dropped) this.opts.log.warn({ pluginHost: stream }, `${dropped} lines of plugin output dropped`);
+          window = now;
+          lines = dropped = 0;
+        }
+        for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) {
+          if (++lines > LOG_LINES) dropped++;
+          else this.opts.log.info({ pluginHost: stream }, line.slice(0, 1000));
+        }
       };
       child.stdout!.on("data", logLines("stdout"));
       child.stderr!.on("data", logLines("stderr"));
@@ -217,6 +232,10 @@ export class PluginHost {
         const parsed = hostMessageSchema.safeParse(raw);
         if (!parsed.success) return this.violation(child, `a message that is not in the protocol (${parsed.error.issues[0]?.message})`);
         const m = parsed.data;
+        if (m.t === "ready" && this.child === child && this.isReady) {
+          // What the plugins define is read once, at load: a plugin cannot re-announce it.
+          return this.violation(child, "a second manifest");
+        }
         if (m.t === "ready") {
           try {
             const manifest = manifestSchema.parse(m.manifest);

@@ -27,7 +27,7 @@ beforeAll(async () => {
     {
       discordToken: discord.botToken,
       discordApi: discord.apiBase,
-      app: { url: world.app.url, token: TOKEN },
+      app: { url: world.app.botLinkUrl, token: TOKEN },
       dataDir,
       encryptionKey: randomBytes(32),
       health: { port: 0, host: "127.0.0.1" },

@@ -84,9 +84,12 @@ async function run(m: Extract<CoreMessage, { t: "call" }>): Promise<unknown> {
   return String(await tool.run(input.args, call));
 }
 
-process.on("message", (raw: unknown) => {
+function onMessage(raw: unknown): void {
   const m = raw as CoreMessage;
-  if (m.t === "ping") return send({ t: "pong", n: m.n });
+  if (m.t === "ping") {
+    send({ t: "pong", n: m.n });
+    return;
+  }
   if (m.t === "cap-result") {
     const p = pending.get(m.req);
     pending.delete(m.req);
@@ -105,7 +108,8 @@ process.on("message", (raw: unknown) => {
       (err) => send({ t: "done", call: m.call, ok: false, error: toError(err) }),
     );
   }
-});
+}
+process.on("message", onMessage);
 
 // A throw from a plugin's own timer leaves this process in an unknown state: report and
 // exit (the core restarts the host). A promise nobody awaited is reported and tolerated.
@@ -114,29 +118,83 @@ process.on("unhandledRejection", (err) => send({ t: "stray-error", error: toErro
 // The core going away (its IPC channel closed) ends the host.
 process.on("disconnect", () => process.exit(0));
 
+/** Globals Node itself changes after start-up: left as they are. */
+const LIVE_GLOBALS = new Set(["process", "global", "globalThis"]);
+
 /**
- * Freezes the built-ins before any plugin code runs, so one plugin cannot change
- * Object.prototype, JSON or Promise under the others (or under this file), and makes their
- * global names read-only (`JSON = …` fails).
+ * Freezes every built-in before any plugin code runs — the globals (lower-case ones too),
+ * everything reachable from them, and the intrinsics without a global name (iterator and
+ * generator prototypes, %TypedArray%…) — and makes the global names read-only, so one
+ * plugin cannot change what another plugin (or this file) runs on.
  */
 function harden(): void {
-  const names = Object.getOwnPropertyNames(globalThis).filter((n) => /^[A-Z]/.test(n) && n !== "SharedArrayBuffer");
   const seen = new Set<unknown>();
   const freeze = (value: unknown): void => {
     if ((typeof value !== "object" && typeof value !== "function") || value === null || seen.has(value)) return;
     seen.add(value);
     Object.freeze(value);
-    if (typeof value === "function") freeze((value as { prototype?: unknown }).prototype);
     freeze(Object.getPrototypeOf(value));
+    for (const key of Reflect.ownKeys(value)) {
+      const desc = Object.getOwnPropertyDescriptor(value, key);
+      if (!desc) continue;
+      if ("value" in desc) freeze(desc.value);
+      else {
+        freeze(desc.get);
+        freeze(desc.set);
+      }
+    }
   };
-  for (const name of names) {
+  // Samples whose prototypes are intrinsics without a global name.
+  const generator = function* () {
+    yield 0;
+  };
+  const asyncGenerator = async function* () {
+    yield 0;
+  };
+  const hidden = [
+    generator,
+    async function () {
+      await 0;
+    },
+    asyncGenerator,
+    generator(),
+    asyncGenerator(),
+    [][Symbol.iterator](),
+    new Map()[Symbol.iterator](),
+    new Set()[Symbol.iterator](),
+    ""[Symbol.iterator](),
+    /a/[Symbol.matchAll](""),
+    Object.getPrototypeOf(Uint8Array),
+  ];
+  for (const value of hidden) freeze(Object.getPrototypeOf(value));
+  for (const name of Reflect.ownKeys(globalThis)) {
+    if (typeof name === "string" && LIVE_GLOBALS.has(name)) continue;
     const desc = Object.getOwnPropertyDescriptor(globalThis, name);
-    if (!desc || !("value" in desc)) continue;
-    freeze(desc.value);
-    if (desc.configurable) Object.defineProperty(globalThis, name, { value: desc.value, writable: false, configurable: false, enumerable: desc.enumerable });
+    if (!desc) continue;
+    if ("value" in desc) {
+      freeze(desc.value);
+      if (desc.configurable) Object.defineProperty(globalThis, name, { value: desc.value, writable: false, configurable: false, enumerable: desc.enumerable });
+    } else if (desc.configurable) {
+      // A lazy global (fetch, crypto, navigator…): it stays lazy, but cannot be replaced.
+      Object.defineProperty(globalThis, name, { get: desc.get, set: undefined, configurable: false, enumerable: desc.enumerable });
+    }
   }
-  // The channel to the core: a plugin cannot wrap it to read or forge the others' messages.
+  // The channel to the core: a plugin cannot wrap it, nor listen in. Messages from the core go
+  // to this file's handler only; a plugin's own `process.on("message")` hears nothing, so it
+  // never learns another call's id.
   Object.defineProperty(process, "send", { value: process.send, writable: false, configurable: false });
+  const emit = process.emit;
+  Object.defineProperty(process, "emit", {
+    value: function (this: NodeJS.Process, event: string | symbol, ...args: unknown[]) {
+      if (event === "message") {
+        onMessage(args[0]);
+        return true;
+      }
+      return (emit as (...a: unknown[]) => boolean).call(this, event, ...args);
+    },
+    writable: false,
+    configurable: false,
+  });
 }
 
 try {

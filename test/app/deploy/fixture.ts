@@ -113,7 +113,7 @@ export function makeDeployFixture(): DeployFixture {
 export function botEnv(discord: DiscordStandIn, botData: string): Record<string, string> {
   return {
     PATH: process.env.PATH ?? "",
-    LOG_LEVEL: "error",
+    LOG_LEVEL: process.env.OURO_TEST_BOT_LOG ?? "error",
     DISCORD_TOKEN: discord.botToken,
     DISCORD_API: discord.apiBase,
     DISCORD_APPLICATION_ID: discord.applicationId,
