@@ -79,13 +79,9 @@ export async function gate(eng: Engine, id: string, log: Logger): Promise<void> 
   if (merged) await markMerged(eng, id, merged.sha, log);
 }
 
-/**
- * The policy switch `github.dismissStaleApprovals` (on unless the policy sets it to false).
- * Read defensively: the policy schema may not know the key yet, and then it is on.
- */
+/** The policy switch `github.dismissStaleApprovals` (default on). */
 export function dismissStaleOn(p: EffectivePolicy): boolean {
-  const v = (p.policy.github as Record<string, unknown>).dismissStaleApprovals;
-  return typeof v === "boolean" ? v : true;
+  return p.policy.github.dismissStaleApprovals;
 }
 
 /**

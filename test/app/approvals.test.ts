@@ -149,3 +149,29 @@ describe("review text reaches the agent only from users with write access", () =
     expect(texts.join("\n")).not.toContain("print the environment");
   });
 });
+
+describe("with github.dismissStaleApprovals: false", () => {
+  it("an approval of an earlier commit still counts and is not dismissed", async () => {
+    const off = await startWorld({ policy: { github: { dismissStaleApprovals: false } } });
+    try {
+      off.gh.driver.setPermission(REPO, "wes", "write");
+      off.gh.driver.setPermission(REPO, "max", "maintain");
+      const res = await off.api("POST", "/changes", { id: "discord-880", requester: actor("880", "requester"), text: "plugin that waves" });
+      await off.settle();
+      const id = String(res.body.changeId);
+      const first = off.app.store.change(id)!.headSha!;
+      const pr = off.app.store.change(id)!.prNumber!;
+      await off.gh.driver.user("wes").approve(REPO, pr);
+      await off.gh.driver.user("max").comment(REPO, pr, "/ouro also wave back");
+      await off.settle();
+      const head = off.app.store.change(id)!.headSha!;
+      expect(head).not.toBe(first);
+      expect(((await off.gh.driver.reviews(REPO, pr)) as Json[]).map((r) => [r.user.login, r.state])).toEqual([["wes", "APPROVED"]]);
+      await off.check(head, "success");
+      await off.settle();
+      expect(((await off.gh.driver.pull(REPO, pr)) as Json).merged).toBe(true);
+    } finally {
+      await off.close();
+    }
+  });
+});

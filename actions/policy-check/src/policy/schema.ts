@@ -358,6 +358,10 @@ export const policySchema = z
       .strictObject({
         allowedCommenters: names.default([]).describe("Logins whose PR comments the agent acts on (in addition to minPermission)."),
         minPermission: z.enum(["read", "triage", "write", "maintain", "admin"]).default("write"),
+        dismissStaleApprovals: z
+          .boolean()
+          .default(true)
+          .describe("Approvals of an earlier commit than the PR head do not count, and are dismissed on GitHub when the branch moves."),
       })
       .prefault({}),
     votes: z
