@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MessageFlags } from "discord.js";
 import { startHarness, type Harness } from "./harness.ts";
+import { deployCommands } from "../../bot/deploy-commands.ts";
 
 let h: Harness;
 beforeAll(async () => {
@@ -90,5 +91,20 @@ describe("core commands through the real discord.js client", () => {
     expect(metrics).toMatch(/ouro_bot_interactions_total\{command="rollback",outcome="denied"\} 1/);
     expect(metrics).toMatch(/ouro_bot_interaction_duration_seconds_count\{command="status"\} \d/);
     expect(metrics).toMatch(/^ouro_bot_app_stream_connected 1$/m);
+  });
+});
+
+describe("role checks are bound to the configured guild", () => {
+  it("a role of the same name in another guild grants nothing: roles count in the configured guild only", async () => {
+    // Anyone can create a server with a role named "admin" and invite the bot.
+    const other = h.discord.driver.createGuild({ guild: { name: "Elsewhere" }, users: [{ name: "mallory", roles: ["admin", "maintainer"] }] });
+    await deployCommands({ token: h.config.discordToken, api: h.config.discordApi, applicationId: h.config.applicationId, guildId: other.id, dataDir: h.dataDir });
+    const rollbacksBefore = h.app.rollbacks.length;
+    const inOther = (name: string, subcommand?: string, options?: Record<string, string>) =>
+      h.discord.driver.runCommand({ user: "mallory", guild: other.id, channel: "general", name, subcommand, options }).reply();
+    expect((await inOther("rollback", undefined, { change: "chg-1" })).content).toBe("⛔ You need the role **maintainer** or **admin** to roll back changes.");
+    expect((await inOther("ouro", "stop")).content).toBe("⛔ You need the role **admin** to stop or resume Ouro.");
+    expect(h.app.rollbacks).toHaveLength(rollbacksBefore);
+    expect(h.app.status.emergencyStop.stopped).toBe(false);
   });
 });
