@@ -209,20 +209,25 @@ export class PluginHost {
       }
       const child = spawn(cmd.file, cmd.args, { env: cmd.env, stdio: ["ignore", "pipe", "pipe", "ipc"], serialization: "advanced" });
       this.child = child;
-      // What plugins print is logged, at most LOG_LINES lines per LOG_WINDOW_MS.
-      let window = 0;
-      let lines = 0;
+      // What plugins print is logged, at most LOG_LINES lines in a burst, refilled at
+      // LOG_LINES per LOG_WINDOW_MS (a token bucket); what is dropped is counted in one line.
+      let tokens = LOG_LINES;
+      let last = Date.now();
       let dropped = 0;
       const logLines = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
         const now = Date.now();
-        if (now - window > LOG_WINDOW_MS) {
-          if (dropped) this.opts.log.warn({ pluginHost: stream }, `${dropped} lines of plugin output dropped`);
-          window = now;
-          lines = dropped = 0;
-        }
+        tokens = Math.min(LOG_LINES, tokens + ((now - last) * LOG_LINES) / LOG_WINDOW_MS);
+        last = now;
         for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) {
-          if (++lines > LOG_LINES) dropped++;
-          else this.opts.log.info({ pluginHost: stream }, line.slice(0, 1000));
+          if (tokens >= 1) {
+            tokens--;
+            this.opts.log.info({ pluginHost: stream }, line.slice(0, 1000));
+          } else if (dropped++ === 0) {
+            setTimeout(() => {
+              this.opts.log.warn({ pluginHostOutput: stream }, `${dropped} lines of plugin output dropped (more than ${LOG_LINES} in ${LOG_WINDOW_MS / 1000} s)`);
+              dropped = 0;
+            }, LOG_WINDOW_MS).unref();
+          }
         }
       };
       child.stdout!.on("data", logLines("stdout"));
