@@ -120,6 +120,11 @@ process.on("disconnect", () => process.exit(0));
 
 /** Globals Node itself changes after start-up: left as they are. */
 const LIVE_GLOBALS = new Set(["process", "global", "globalThis"]);
+/**
+ * Web networking globals (Node's undici): useless without a network, and loading them to
+ * freeze them costs the host a seventh of its memory. They are replaced, read-only.
+ */
+const NO_NETWORK = ["fetch", "WebSocket", "EventSource", "Request", "Response", "Headers", "FormData", "MessageEvent", "CloseEvent"];
 
 /**
  * Freezes every built-in before any plugin code runs — the globals (lower-case ones too),
@@ -129,18 +134,21 @@ const LIVE_GLOBALS = new Set(["process", "global", "globalThis"]);
  */
 function harden(): void {
   const seen = new Set<unknown>();
-  const freeze = (value: unknown): void => {
-    if ((typeof value !== "object" && typeof value !== "function") || value === null || seen.has(value)) return;
-    seen.add(value);
-    Object.freeze(value);
-    freeze(Object.getPrototypeOf(value));
-    for (const key of Reflect.ownKeys(value)) {
-      const desc = Object.getOwnPropertyDescriptor(value, key);
-      if (!desc) continue;
-      if ("value" in desc) freeze(desc.value);
-      else {
-        freeze(desc.get);
-        freeze(desc.set);
+  // An object and its prototype chain; a function's `prototype` too. Methods themselves are
+  // not walked: a frozen prototype already keeps them from being replaced (and walking every
+  // method costs the host a fifth of its memory).
+  const freeze = (value: unknown, depth = 0): void => {
+    for (let o = value; (typeof o === "object" || typeof o === "function") && o !== null && !seen.has(o); o = Object.getPrototypeOf(o)) {
+      seen.add(o);
+      Object.freeze(o);
+      const proto = Object.getOwnPropertyDescriptor(o, "prototype");
+      if (proto && "value" in proto) freeze(proto.value);
+      if (depth > 0 && typeof o === "object") {
+        // Namespaces (Intl, WebAssembly…): their constructors and objects, one level down.
+        for (const key of Reflect.ownKeys(o)) {
+          const desc = Object.getOwnPropertyDescriptor(o, key);
+          if (desc && "value" in desc) freeze(desc.value, depth - 1);
+        }
       }
     }
   };
@@ -167,12 +175,15 @@ function harden(): void {
     Object.getPrototypeOf(Uint8Array),
   ];
   for (const value of hidden) freeze(Object.getPrototypeOf(value));
+  const offline = () => Promise.reject(new Error("the plugin host has no network: use call.fetch (allowed hosts only)"));
+  for (const name of NO_NETWORK) delete (globalThis as Record<string, unknown>)[name];
+  for (const name of NO_NETWORK) Object.defineProperty(globalThis, name, { value: name === "fetch" ? Object.freeze(offline) : undefined, writable: false, configurable: false });
   for (const name of Reflect.ownKeys(globalThis)) {
-    if (typeof name === "string" && LIVE_GLOBALS.has(name)) continue;
+    if (typeof name === "string" && (LIVE_GLOBALS.has(name) || NO_NETWORK.includes(name))) continue;
     const desc = Object.getOwnPropertyDescriptor(globalThis, name);
     if (!desc) continue;
     if ("value" in desc) {
-      freeze(desc.value);
+      freeze(desc.value, 1);
       if (desc.configurable) Object.defineProperty(globalThis, name, { value: desc.value, writable: false, configurable: false, enumerable: desc.enumerable });
     } else if (desc.configurable) {
       // A lazy global (fetch, crypto, navigator…): it stays lazy, but cannot be replaced.

@@ -146,3 +146,32 @@ export default definePlugin({
     expect(await h.call("tool", "rr", "t", { args: {}, user: { id: "1", name: "a" }, channelId: "2", settings: {} }, recorder().handler)).toEqual({ ok: true, value: "undefined" });
   });
 });
+
+describe("the host's launch command", () => {
+  it("puts the host in namespaces of its own: no network even to loopback, no other process", async () => {
+    const { createServer } = await import("node:net");
+    const { spawn } = await import("node:child_process");
+    const { launchCommand } = await import("../../../bot/plugin-host/launch.ts");
+    const server = createServer((s) => s.end("reached")).listen(0, "127.0.0.1");
+    await new Promise((r) => server.once("listening", r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const cmd = launchCommand({ root: pluginRoot({}) });
+      // The same wrapper (limits, namespaces, environment) around a probe instead of the host:
+      // this layer alone, without the permission model and import limits in front of it.
+      const node = cmd.args.indexOf(process.execPath);
+      const probe = `const net = process.getBuiltinModule("node:net"); const s = net.connect(${port}, "127.0.0.1"); s.on("error", (e) => { console.log(JSON.stringify({ net: e.code, pid: process.pid, env: Object.keys(process.env) })); }); s.on("data", () => console.log("REACHED"));`;
+      const args = [...cmd.args.slice(0, node + 1), "-e", probe];
+      const out = await new Promise<string>((resolve) => {
+        const child = spawn(cmd.file, args, { env: cmd.env });
+        let text = "";
+        child.stdout.on("data", (d) => (text += d));
+        child.on("exit", () => resolve(text));
+      });
+      expect(cmd.file).toBe("prlimit");
+      expect(JSON.parse(out)).toEqual({ net: "ENETUNREACH", pid: 1, env: ["TZ", "NODE_ENV"] });
+    } finally {
+      server.close();
+    }
+  });
+});
