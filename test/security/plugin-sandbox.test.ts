@@ -840,7 +840,7 @@ describe("plugin sandbox at runtime: secrets, escapes, files, network", () => {
     const r = await results("network", true);
     // global fetch and WebSocket need no import: the network namespace stops them
     for (const name of ["global fetch to the app's bot link", "global fetch to Discord", "global fetch to the allowed host directly"]) expectBlocked(r, name, /fetch failed|has no network: use call.fetch/);
-    expectBlocked(r, "global WebSocket to Discord", /websocket error/);
+    expectBlocked(r, "global WebSocket to Discord", /websocket error|WebSocket is not a constructor/);
     for (const name of ["net.connect to the Discord stand-in", "net.connect to the app", "net.connect to the allowed host directly", "getBuiltinModule(net)"]) expect(r[name], name).toMatch(NOT_PROVIDED("net"));
     expect(r["dgram to 8.8.8.8"]).toMatch(NOT_PROVIDED("dgram"));
     expectBlocked(r, "call.fetch to the app (not allowed)", /the host 127\.0\.0\.1 is not in the policy's network\.allowedHosts/);
