@@ -18,6 +18,7 @@ import { createBot } from "../bot/create-bot.ts";
 import { deployCommands } from "../bot/deploy-commands.ts";
 import { createLogger } from "../bot/core/logger.ts";
 import { PluginHost } from "../bot/plugin-host/supervisor.ts";
+import { BOT_NODE_FLAGS } from "../app/deploy/process.ts";
 import { pluginRoot } from "../test/helpers/plugin-root.ts";
 import type { OuroAppLink } from "../bot/app-link/link.ts";
 import { figure, percentile, report } from "./report.ts";
@@ -181,7 +182,7 @@ async function hangRecovery(): Promise<number> {
 /** Starts bot/main.ts as production does and reads its RSS (and its plugin host's) once idle. */
 async function idleRss(discord: DiscordStandIn, dataDir: string): Promise<{ core: number; host: number }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [fileURLToPath(new URL("../bot/main.ts", import.meta.url))], {
+  const child = spawn(process.execPath, [...BOT_NODE_FLAGS, fileURLToPath(new URL("../bot/main.ts", import.meta.url))], {
     env: {
       PATH: process.env.PATH,
       LOG_LEVEL: "silent",
