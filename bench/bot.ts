@@ -242,10 +242,11 @@ try {
   const pairedP50 = median(results.ouro.map((r, i) => percentile(r.latencies, 50) / percentile(results.bare[i].latencies, 50)));
   const pairedTput = median(results.ouro.map((r, i) => results.bare[i].throughput / r.throughput));
   const cpu = (name: "ouro" | "bare") => median(results[name].map((r) => r.cpuUs));
+  const coreOverhead = median(results.core.map((r, i) => percentile(r.latencies, 50) / percentile(results.bare[i].latencies, 50)));
   const pluginOverhead = median(results.ouro.map((r, i) => percentile(r.latencies, 50) - percentile(results.core[i].latencies, 50)));
   const rss = await idleRss(discord, join(dir, "rss"));
   const recovery = await hangRecovery();
-  console.log(`bot: /ping is a plugin command (through the plugin host), /help a core one; plugin_command_overhead = p50(/ping) − p50(/help) per round`);
+  console.log(`bot: /ping is a plugin command (through the plugin host), /help a core one; plugin_command_overhead = p50(/ping) − p50(/help) per round; core_command_overhead = p50(/help) / p50(bare /ping)`);
   console.log(`bot: ${SEQUENTIAL} sequential /ping round trips and ${CONCURRENT_TOTAL} with ${IN_FLIGHT} in flight, per bot per round, ${ROUNDS} alternating rounds (medians; ratios are medians of per-round pairs)`);
   report("bot", {
     interaction_p50: figure(p("ouro", 50), "ms", { target: 10, peer: p("bare", 50) }),
@@ -254,6 +255,7 @@ try {
     overhead: figure(pairedP50, "ratio", { target: 1.2 }),
     throughput_overhead: figure(pairedTput, "ratio", { target: 1.2 }),
     cpu_per_interaction: figure(cpu("ouro"), "µs", { peer: cpu("bare") }),
+    core_command_overhead: figure(coreOverhead, "ratio", { target: 1.2 }),
     plugin_command_overhead: figure(pluginOverhead, "ms", { target: 2 }),
     core_command_p50: figure(p("core", 50), "ms"),
     rss_idle_core: figure(rss.core / 1024 / 1024, "MB", { target: 150 }),
