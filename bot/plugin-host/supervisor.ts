@@ -22,6 +22,8 @@ export type CapabilityHandler = (op: CapabilityOp, args: unknown[]) => Promise<u
 export interface PluginHostOptions extends LaunchOptions {
   /** A call's deadline. */
   timeoutMs: number;
+  /** A command's deadline once it has deferred its reply (default 30 s). */
+  deferredTimeoutMs?: number;
   /** How long an unanswered ping means a frozen host (default 1000 ms). */
   hangMs?: number;
   /** How often the host is pinged when idle (default 5000 ms). */
@@ -53,9 +55,12 @@ interface InFlight {
   plugin: string;
   capability: CapabilityHandler;
   finish(result: CallResult): void;
+  /** After a successful defer: the call may run up to `deferredTimeoutMs` from now. */
+  extend(): void;
 }
 
 const RE2_FLAGS: Record<string, number> = { i: RE2JS.CASE_INSENSITIVE, m: RE2JS.MULTILINE, s: RE2JS.DOTALL };
+const DEFERRED_TIMEOUT_MS = 30_000;
 const LOG_LINES = 100;
 const LOG_WINDOW_MS = 10_000;
 const REPLY_OPS: ReadonlySet<CapabilityOp> = new Set(["reply", "defer", "followUp", "edit"]);
@@ -158,11 +163,13 @@ export class PluginHost {
     }
     const id = randomBytes(16).toString("hex");
     return new Promise<CallResult>((resolve) => {
-      const timer = setTimeout(() => {
+      let limitMs = this.opts.timeoutMs;
+      const expire = () => {
         if (!this.inFlight.delete(id)) return;
-        resolve({ ok: false, timeout: true, error: { name: "PluginTimeoutError", message: `plugin "${plugin}" ${kind} "${name}" did not finish within ${this.opts.timeoutMs} ms` } });
+        resolve({ ok: false, timeout: true, error: { name: "PluginTimeoutError", message: `plugin "${plugin}" ${kind} "${name}" did not finish within ${limitMs} ms` } });
         void this.probe(`${kind} "${name}" of plugin "${plugin}" passed its deadline`);
-      }, Math.max(1, deadline - Date.now()));
+      };
+      let timer = setTimeout(expire, Math.max(1, deadline - Date.now()));
       this.inFlight.set(id, {
         kind,
         plugin,
@@ -171,6 +178,11 @@ export class PluginHost {
           clearTimeout(timer);
           this.inFlight.delete(id);
           resolve(result);
+        },
+        extend: () => {
+          clearTimeout(timer);
+          limitMs = this.opts.deferredTimeoutMs ?? DEFERRED_TIMEOUT_MS;
+          timer = setTimeout(expire, limitMs);
         },
       });
       this.child!.send({ t: "call", call: id, kind, plugin, name, input }, (err) => {
@@ -320,7 +332,11 @@ export class PluginHost {
       if (!call) return answer({ ok: false, error: "this call has ended (it passed its deadline or already finished)" });
       if (REPLY_OPS.has(m.op) && call.kind !== "command") return answer({ ok: false, error: `${m.op} is only available to commands` });
       call.capability(m.op, m.args).then(
-        (value) => answer({ ok: true, value }),
+        (value) => {
+          // Discord waits 15 minutes for a deferred answer: the call gets longer too.
+          if (m.op === "defer") call.extend();
+          answer({ ok: true, value });
+        },
         (err: Error) => answer({ ok: false, error: err.message }),
       );
     }

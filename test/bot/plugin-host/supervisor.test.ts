@@ -93,6 +93,24 @@ describe("plugin host supervisor", () => {
     expect(h.restarts).toBe(0);
   });
 
+  it("a command that defers gets the longer deadline; one that does not, the short one", async () => {
+    const wait = "await new Promise((r) => setTimeout(r, 1500));";
+    const h = host(
+      {
+        slow: plugin(
+          "slow",
+          `commands: [{ name: "deferred", description: "x", async run(call) { await call.defer(); ${wait} await call.edit("done"); } }, { name: "plain", description: "x", async run(call) { ${wait} await call.reply("late"); } }]`,
+        ),
+      },
+      { timeoutMs: 1000 },
+    );
+    await h.start();
+    const { calls, handler } = recorder();
+    expect(await h.call("command", "slow", "deferred", input("deferred"), handler)).toEqual({ ok: true, value: undefined });
+    expect(calls.map((c) => c.op)).toEqual(["defer", "edit"]);
+    expect(await h.call("command", "slow", "plain", input("plain"), recorder().handler)).toMatchObject({ ok: false, timeout: true });
+  });
+
   it("a crash from a plugin's own timer restarts the host; calls in flight fail clearly", async () => {
     const h = host({ bomb: plugin("bomb", `commands: [{ name: "later", description: "x", run: () => new Promise(() => { setTimeout(() => { throw new Error("from a timer"); }, 1); }) }]`) });
     const stray: string[] = [];
