@@ -2,6 +2,7 @@
 import { SlashCommandBuilder } from "discord.js";
 import type { CoreCommand } from "../core/command.ts";
 import { actorOf } from "../core/actor.ts";
+import { deferIfSlow } from "../core/defer-if-slow.ts";
 
 export const data = new SlashCommandBuilder()
   .setName("rollback")
@@ -13,10 +14,12 @@ export const command: CoreCommand = {
   capability: "rollback",
   async execute(interaction, ctx) {
     const id = interaction.options.getString("change", true);
-    const r = await ctx.appLink.rollback(id, actorOf(interaction, ctx.config.rolesGuildId));
-    await interaction.reply({
+    const r = await deferIfSlow(interaction, ctx.appLink.rollback(id, actorOf(interaction, ctx.config.rolesGuildId)));
+    const answer = {
       content: `↩️ Rolling back \`${r.changeId}\` (requested by <@${interaction.user.id}>).${r.revertPrUrl ? ` Revert PR: <${r.revertPrUrl}>` : ""}${r.message ? `\n${r.message}` : ""}`,
-      allowedMentions: { parse: [] },
-    });
+      allowedMentions: { parse: [] as const },
+    };
+    if (interaction.deferred) await interaction.editReply(answer);
+    else await interaction.reply(answer);
   },
 };

@@ -6,9 +6,8 @@ import type { BotContext } from "../core/context.ts";
 import type { Recipe } from "../app-link/protocol.ts";
 import { actorOf } from "../core/actor.ts";
 import { renderProgress } from "../progress/render.ts";
+import { deferIfSlow } from "../core/defer-if-slow.ts";
 
-/** After this long without an answer from the app, the interaction is deferred. */
-export const DEFER_AFTER_MS = 1000;
 
 export function describeRecipe(recipe: Recipe): string {
   switch (recipe.kind) {
@@ -34,13 +33,7 @@ export async function startFeatureRequest(
     recipe,
     origin: { guildId: interaction.guildId ?? undefined, channelId: interaction.channelId ?? "dm" },
   });
-  // Discord wants a first answer within 3 s: if the app is slow, show "thinking…" meanwhile.
-  submitting.catch(() => {});
-  let timer: NodeJS.Timeout | undefined;
-  const quick = await Promise.race([submitting.then(() => true, () => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), DEFER_AFTER_MS)))]);
-  clearTimeout(timer);
-  if (!quick) await interaction.deferReply();
-  const { changeId, trackingIssueUrl } = await submitting;
+  const { changeId, trackingIssueUrl } = await deferIfSlow(interaction, submitting);
   const title = text.length > 80 ? `${text.slice(0, 77)}…` : text;
   const announcement = [
     `📝 **Feature request** from <@${interaction.user.id}> — change \`${changeId}\``,

@@ -70,6 +70,21 @@ describe("core commands through the real discord.js client", () => {
     expect(bad.content).toBe("⚠️ no change chg-404");
   });
 
+  it("/rollback defers when the app is slow (Discord's 3 s), then shows the answer in the deferred reply", async () => {
+    let release!: () => void;
+    h.app.rollbackGate = new Promise((r) => (release = r));
+    try {
+      const handle = h.discord.driver.runCommand({ user: "mia", channel: "general", name: "rollback", options: { change: "chg-1" } });
+      const first = await handle.response(3000);
+      expect(first.callbackType).toBe(5); // DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
+      release();
+      const [edited] = await handle.edits(1, 4000);
+      expect(edited.content).toContain("Rolling back `chg-1`");
+    } finally {
+      h.app.rollbackGate = undefined;
+    }
+  });
+
   it("/ouro stop and resume: admins only", async () => {
     const denied = await run("mia", "ouro", "stop");
     expect(denied.content).toBe("⛔ You need the role **admin** to stop or resume Ouro.");

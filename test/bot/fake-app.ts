@@ -30,6 +30,8 @@ export interface FakeApp {
   failNextSubmit?: { status: number; error: string };
   /** Delay before answering POST /changes (a slow app). */
   submitDelayMs: number;
+  /** While set, POST …/rollback waits for this promise before answering (a slow app). */
+  rollbackGate?: Promise<void>;
   emit(event: Omit<ProgressEvent, "at"> & { at?: string }): void;
   /** Resolves when n event-stream clients are connected. */
   streamClients(n?: number): Promise<void>;
@@ -133,6 +135,7 @@ export async function startFakeApp(token = "test-app-token-0123456789"): Promise
       if (req.method === "POST" && rb) {
         const { by } = z.object({ by: actorSchema }).parse(await readJson(req));
         const changeId = decodeURIComponent(rb[1]);
+        await app.rollbackGate;
         if (!changes.has(changeId)) return send(res, 404, { error: `no change ${changeId}` });
         app.rollbacks.push({ changeId, by: by.discordId });
         return send(res, 200, { changeId, revertPrUrl: "https://github.com/ouro/ouro/pull/99" });

@@ -76,7 +76,7 @@ describe("merge → deployment → deploy hook → live", () => {
     const hello = world.w.app.store.recentChanges(20).find((c) => c.kind === "change" && c.state === "deployed")!;
     discord.driver.createRole({ name: "Ouro Maintainer" });
     discord.driver.addMember({ user: "admin", roles: ["Ouro Maintainer"] });
-    const reply = await discord.driver.runCommand({ user: "admin", channel: "general", name: "rollback", options: { change: hello.id }, timeoutMs: 10_000 }).reply();
+    const reply = await discord.driver.runCommand({ user: "admin", channel: "general", name: "rollback", options: { change: hello.id }, timeoutMs: 25_000 }).reply();
     expect(reply.content).toMatch(/Rolling back/);
     await world.w.settle();
     const revert = world.w.app.store.change(`revert-${hello.prNumber}`)!;
