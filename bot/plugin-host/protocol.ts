@@ -60,7 +60,8 @@ export const hostMessageSchema = z.union([
     z.strictObject({ t: z.literal("done"), call: z.string().max(64), ok: z.literal(true), value: z.unknown() }),
     z.strictObject({ t: z.literal("done"), call: z.string().max(64), ok: z.literal(false), error: errorSchema }),
   ]),
-  z.strictObject({ t: z.literal("cap"), call: z.string().max(64), req: z.number().int().nonnegative(), op: z.enum(CAPABILITY_OPS), args: z.array(z.unknown()).max(4) }),
+  /** `req` names the request within its call: `<call id>:<n>`, so only who knows the call can answer it. */
+  z.strictObject({ t: z.literal("cap"), call: z.string().max(64), req: z.string().max(100), op: z.enum(CAPABILITY_OPS), args: z.array(z.unknown()).max(4) }),
   /** An error outside any call (a plugin's own timer, a promise nobody awaited). */
   z.strictObject({ t: z.literal("stray-error"), error: errorSchema }),
 ]);
@@ -71,8 +72,8 @@ export type CallKind = "command" | "responder" | "tool";
 /** What the core sends. */
 export type CoreMessage =
   | { t: "call"; call: string; kind: CallKind; plugin: string; name: string; input: unknown }
-  | { t: "cap-result"; req: number; ok: true; value: unknown }
-  | { t: "cap-result"; req: number; ok: false; error: string }
+  | { t: "cap-result"; req: string; ok: true; value: unknown }
+  | { t: "cap-result"; req: string; ok: false; error: string }
   | { t: "ping"; n: number };
 
 /** The input of a command call (the handler's `call` is built from it plus capabilities). */

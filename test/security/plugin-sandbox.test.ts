@@ -4,7 +4,7 @@
 // everything the fake app received and the bot's log are searched for canaries), nothing is
 // spawned, read outside the plugin or written, the core keeps answering and `/ouro stop` works.
 // An attack that still works is kept as `it.fails` with a "HOLE:" comment (the lead fixes it), or
-// "LIMIT:" when it is a known limit of the design (plugins in one host share it).
+// "LIMIT:" when it is a known limit of the design (none is left open at the moment).
 // Two layers block most attacks: the host's import allowlist (boot.mjs: only the allowed built-ins,
 // error ERR_OURO_NOT_ALLOWED) and, below it, Node's permission model (ERR_ACCESS_DENIED) and the
 // namespaces; each probe catches its own error, and where a probe can reach the deeper layer
@@ -236,8 +236,8 @@ export default definePlugin({
         const listener = (m: any) => void heard.push(m);
         process.on("message", listener);
         const fakeCall = (id: string) => ({ t: "call", call: id, kind: "command", plugin: "ping", name: "ping", input: { command: "ping", options: {}, user: { id: "1", name: "x" }, channelId: "1", settings: {} } });
-        await probe(out, "cap for an unknown call id", () => process.send!({ t: "cap", call: "0".repeat(32), req: 424242, op: "store.get", args: ["k"] }));
-        await probe(out, "reply for an unknown call id", () => process.send!({ t: "cap", call: "f".repeat(32), req: 424243, op: "reply", args: ["forged"] }));
+        await probe(out, "cap for an unknown call id", () => process.send!({ t: "cap", call: "0".repeat(32), req: "0".repeat(32) + ":424242", op: "store.get", args: ["k"] }));
+        await probe(out, "reply for an unknown call id", () => process.send!({ t: "cap", call: "f".repeat(32), req: "f".repeat(32) + ":424243", op: "reply", args: ["forged"] }));
         await probe(out, "done for an unknown call id", () => process.send!({ t: "done", call: "e".repeat(32), ok: true, value: null }));
         // Three ways into the host's own dispatcher: each runs ping's handler with a call id the core never issued.
         await probe(out, "emit a fake core call to ping", () => process.emit("message" as any, fakeCall("forged-emit") as any));
@@ -943,42 +943,32 @@ describe("plugin sandbox at runtime: secrets, escapes, files, network", () => {
     expect(spy.seen.listener.filter((c) => c !== "ping/ping")).toEqual([]);
   });
 
-  // LIMIT: plugins share one host process, and `process` itself is not frozen (Node changes it
-  // after start-up). Node's IPC delivers every message from the core through
-  // `process.nextTick(emit, "message", message)`: a plugin that replaces process.nextTick sees
-  // every call to every plugin (inputs: users, options, DMs that matched others' responders) and
-  // its call id, and answers first on the other plugin's interaction.
-  // Repro: the SPY plugin ("replace process.nextTick"); /victim-tick → "hijacked by nextTick".
-  it.fails("LIMIT: a plugin that replaces process.nextTick sees every call and answers on another plugin's interaction", async () => {
+  // Were LIMITs (plugins share one host process): a plugin replaced process.nextTick (Node
+  // delivers every IPC message through it), process._send (every outgoing message) or the IPC
+  // pipe's onread (the raw bytes), learned other plugins' call ids and answered on their
+  // interactions, or answered their capability requests with a forged cap-result (req ids were
+  // sequential). Now the host fixes nextTick, _send, send, emit and the pipe's onread and methods
+  // before any plugin loads, and a request id is `<call id>:<n>`: without another call's id there
+  // is nothing to answer. Repro: SPY plugin; each victim must answer itself.
+  it("a plugin cannot replace process.nextTick to see other plugins' calls: each victim answers itself", async () => {
     const reply = await run("victim-tick");
     if (process.env.SANDBOX_DEBUG) console.log("victim-tick:", reply.content);
     expect(reply.content).toBe("victim answered itself");
   });
 
-  // LIMIT: process.send is read-only, but process._send (what it calls) is not: a plugin that
-  // replaces it sees every message the host sends — other plugins' capability requests with their
-  // call ids, replies, fetches, store keys and values — and answers first with the same call id.
-  // Repro: SPY ("replace process._send"); /victim-send → "hijacked by _send".
-  it.fails("LIMIT: a plugin that replaces process._send sees other plugins' capability requests and answers on their interaction", async () => {
+  it("nor process._send to see their capability requests", async () => {
     const reply = await run("victim-send");
     if (process.env.SANDBOX_DEBUG) console.log("victim-send:", reply.content);
     expect(reply.content).toBe("victim-send answered itself");
   });
 
-  // LIMIT: the IPC pipe itself is reachable (process[Symbol(kChannelHandle)]): a plugin that
-  // replaces its onread reads the raw bytes of every message from the core (call ids included).
-  // Repro: SPY ("replace the IPC pipe's onread"); /victim-read → "hijacked by onread".
-  it.fails("LIMIT: a plugin that replaces the IPC pipe's onread reads the raw messages and answers on another plugin's interaction", async () => {
+  it("nor the IPC pipe's onread to read the raw messages", async () => {
     const reply = await run("victim-read");
     if (process.env.SANDBOX_DEBUG) console.log("victim-read:", reply.content);
     expect(reply.content).toBe("victim answered itself");
   });
 
-  // LIMIT: process.emit("message", m) — and the host's dispatcher in process.listeners("message") —
-  // take a forged { t: "cap-result", req } as an answer from the core: a plugin that knows the
-  // req of another plugin's pending capability (sequential, or seen through process._send) answers
-  // it with its own value (a store read, a fetch response). Repro: SPY; /victim-store → "victim read forged by spy".
-  it.fails("LIMIT: a plugin answers another plugin's capability request with a forged cap-result", async () => {
+  it("nor answer another plugin's capability request with a forged cap-result", async () => {
     const reply = await run("victim-store");
     if (process.env.SANDBOX_DEBUG) console.log("victim-store:", reply.content);
     expect(reply.content).toBe("victim read mine");

@@ -16,11 +16,11 @@ const toError = (raw: unknown): HostError => {
 };
 
 let nextReq = 0;
-const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+const pending = new Map<string, { resolve(value: unknown): void; reject(error: Error): void }>();
 
 function request(call: string, op: CapabilityOp, args: unknown[]): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const req = nextReq++;
+    const req = `${call}:${nextReq++}`;
     pending.set(req, { resolve, reject });
     try {
       send({ t: "cap", call, req, op, args });
@@ -193,7 +193,19 @@ function harden(): void {
   // The channel to the core: a plugin cannot wrap it, nor listen in. Messages from the core go
   // to this file's handler only; a plugin's own `process.on("message")` hears nothing, so it
   // never learns another call's id.
-  Object.defineProperty(process, "send", { value: process.send, writable: false, configurable: false });
+  // Nor can it see the traffic underneath: Node delivers messages through process.nextTick and
+  // sends them through process._send and the pipe's methods, all fixed here.
+  for (const name of ["send", "_send", "nextTick"] as const) {
+    Object.defineProperty(process, name, { value: process[name as keyof NodeJS.Process], writable: false, configurable: false });
+  }
+  const pipe = Object.getOwnPropertySymbols(process)
+    .filter((s) => s.description === "kChannelHandle")
+    .map((s) => (process as unknown as Record<symbol, object | null>)[s])
+    .find((h): h is object => typeof h === "object" && h !== null);
+  if (pipe) {
+    Object.defineProperty(pipe, "onread", { value: (pipe as { onread: unknown }).onread, writable: false, configurable: false });
+    for (let o = Object.getPrototypeOf(pipe); o && o !== Object.prototype; o = Object.getPrototypeOf(o)) Object.freeze(o);
+  }
   const emit = process.emit;
   Object.defineProperty(process, "emit", {
     value: function (this: NodeJS.Process, event: string | symbol, ...args: unknown[]) {

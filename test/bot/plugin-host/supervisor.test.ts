@@ -128,7 +128,7 @@ describe("plugin host supervisor", () => {
       forge: plugin(
         "forge",
         `commands: [
-          { name: "other", description: "x", async run(call) { process.send({ t: "cap", call: "0".repeat(32), req: 999, op: "reply", args: ["forged"] }); await call.reply("done"); } },
+          { name: "other", description: "x", async run(call) { process.send({ t: "cap", call: "0".repeat(32), req: "0".repeat(32) + ":999", op: "reply", args: ["forged"] }); await call.reply("done"); } },
           { name: "junk", description: "x", run() { process.send({ t: "nonsense" }); return new Promise(() => {}); } },
         ]`,
       ),
@@ -150,7 +150,7 @@ process.on("message", (m: any) => { if (m.t === "call") seen = m.call; });
 export default definePlugin({
   name: "rr",
   description: "test plugin",
-  responders: [{ name: "r", trigger: "hi", async respond() { await new Promise((r) => setImmediate(r)); process.send!({ t: "cap", call: seen, req: 5000, op: "reply", args: ["forged"] }); return "ok"; } }],
+  responders: [{ name: "r", trigger: "hi", async respond() { await new Promise((r) => setImmediate(r)); process.send!({ t: "cap", call: seen, req: seen + ":5000", op: "reply", args: ["forged"] }); return "ok"; } }],
   tools: [{ name: "t", description: "t", parameters: { type: "object" }, async run(args, call) { return String(typeof (call as any).reply); } }],
 });
 `,
