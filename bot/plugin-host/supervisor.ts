@@ -5,8 +5,9 @@
 //   a host that does not answer within `hangMs` (a `for(;;){}`, an Atomics.wait) is killed;
 // - a heartbeat catches a host frozen outside any call; a crash or a kill restarts it,
 //   with a growing pause when it keeps dying; calls in flight fail with a clear error.
-// The host is untrusted: every message is parsed (protocol.ts); one that does not parse, or a
-// capability asked for a call that is not in flight, kills it.
+// The host is untrusted: every message is parsed (protocol.ts) and one that does not parse (or a
+// second manifest) kills it; a capability asked for a call that is not in flight, or of a kind
+// the call may not use, is refused.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { RE2JS } from "re2js";
@@ -31,7 +32,7 @@ export interface PluginHostOptions extends LaunchOptions {
   /** Names of core commands: a plugin cannot define them. */
   reservedCommands?: readonly string[];
   log: Logger;
-  /** A plugin failure outside any call, or the host dying. */
+  /** A plugin failure outside any call (a throw from its own timer, a promise nobody awaited). */
   onStrayError?: (error: HostError, plugin: string | undefined) => void;
   onRestart?: (reason: string) => void;
 }
