@@ -64,13 +64,6 @@ export function canIsolateNetwork(): boolean {
   return unshareWorks;
 }
 
-/** Both the path and where it really is (releases share node_modules through symlinks). */
-function readable(path: string): string[] {
-  if (!existsSync(path)) return [];
-  const real = realpathSync(path);
-  return real === path ? [path] : [path, real];
-}
-
 export function launchCommand(opts: LaunchOptions = {}): LaunchCommand {
   const root = opts.root ?? BOT_ROOT;
   const network = opts.network ?? "isolated";
@@ -82,12 +75,12 @@ export function launchCommand(opts: LaunchOptions = {}): LaunchCommand {
   }
   const mirror = mirrorPlugins(root, opts.cacheDir ?? join(tmpdir(), "ouro-plugin-host"));
   const packages = opts.packages ?? DEFAULT_PACKAGES;
-  const packageDirs = packages.flatMap((p) => readable(join(root, "node_modules", p)));
-  // Node finds a module's format in the nearest package.json: every one it looks at on the way
-  // up must be readable (most do not exist), or the search stops short.
-  const manifests = new Set<string>();
-  for (const dir of packageDirs) for (let d = dirname(dir); d !== dirname(d) && !manifests.has(join(d, "package.json")); d = dirname(d)) manifests.add(join(d, "package.json"));
-  const reads = [`${mirror}/`, ...packageDirs.map((d) => `${d}/`), ...manifests];
+  // Packages resolve from where node_modules really is: a release's node_modules is a symlink to
+  // the dependency cache, and under the permission model resolving through a link is refused.
+  const modules = existsSync(join(root, "node_modules")) ? realpathSync(join(root, "node_modules")) : join(root, "node_modules");
+  const packageDirs = packages.map((p) => join(modules, p)).filter((d) => existsSync(d));
+  // Node reads the package.json files on the way to a package (most do not exist).
+  const reads = [`${mirror}/`, ...packageDirs.map((d) => `${d}/`), join(modules, "package.json"), join(dirname(modules), "package.json")];
   const node = [
     "--permission",
     ...reads.map((r) => `--allow-fs-read=${r}`),
@@ -95,7 +88,7 @@ export function launchCommand(opts: LaunchOptions = {}): LaunchCommand {
     `--max-old-space-size=${opts.heapMb ?? 128}`,
     "--stack-size=984",
     join(mirror, HOST_ENTRY),
-    JSON.stringify({ root, packages, builtins: opts.builtins ?? DEFAULT_BUILTINS }),
+    JSON.stringify({ modules, packages, builtins: opts.builtins ?? DEFAULT_BUILTINS }),
   ];
   const env = { ...HOST_ENV };
   const limits = [`--data=${DATA_LIMIT_BYTES}`, "--core=0"];

@@ -2,21 +2,23 @@
 // - every .ts file the host loads is a mirror copy whose types the core already stripped
 //   (bot/plugin-host/mirror.ts): it is loaded as JavaScript, so Node's TypeScript stripper
 //   never starts in the sandbox;
-// - the allowed packages resolve from the checkout's node_modules (the mirror has none);
+// - the allowed packages resolve from the checkout's node_modules, at its real path (the mirror
+//   has none);
 // - imports are limited to files, the allowed packages and the allowed built-ins: no data:
 //   URLs, no node:vm (code from strings), no node:sqlite (which Node's permission model does
 //   not cover), no net/http (unix sockets); process.getBuiltinModule is filtered the same way.
-// argv[2]: { "root": the checkout, "packages": [...], "builtins": [...] }.
+// argv[2]: { "modules": the checkout's node_modules (real path), "packages": [...], "builtins": [...] }.
 import { builtinModules, registerHooks } from "node:module";
 import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-const { root, packages, builtins } = JSON.parse(process.argv[2] ?? "{}");
+const { modules, packages, builtins } = JSON.parse(process.argv[2] ?? "{}");
 const allowedPackages = new Set(Array.isArray(packages) ? packages : []);
 const allowedBuiltins = new Set(Array.isArray(builtins) ? builtins : []);
 const isBuiltin = (s) => s.startsWith("node:") || builtinModules.includes(s.split("/")[0]);
 const builtinAllowed = (s) => allowedBuiltins.has(s.replace(/^node:/, ""));
-const fromCheckout = pathToFileURL(`${root}/package.json`).href;
+const fromCheckout = pathToFileURL(`${dirname(modules)}/package.json`).href;
 
 const refuse = (what) => {
   const err = new Error(`the plugin host does not provide ${what}`);

@@ -58,6 +58,26 @@ describe("plugin host supervisor", () => {
     ]);
   });
 
+  it("an allowed package (zod) and an allowed built-in (node:crypto) load in the host; another package does not", async () => {
+    const h = host({
+      valid: `import { z } from "zod";
+import { randomInt } from "node:crypto";
+import { definePlugin } from "../../plugin-api/index.ts";
+const Sides = z.number().int().min(2);
+export default definePlugin({ name: "valid", description: "uses zod", commands: [{ name: "roll", description: "x", async run(call) { const n = Sides.parse(call.options.sides); await call.reply(String(randomInt(1, n + 1) <= n)); } }] });
+`,
+    });
+    await h.start();
+    const { calls, handler } = recorder();
+    expect(await h.call("command", "valid", "roll", input("roll", { sides: 6 }), handler)).toEqual({ ok: true, value: undefined });
+    expect(calls).toEqual([{ op: "reply", args: ["true"] }]);
+    const other = host({ bad: `import "discord.js";
+import { definePlugin } from "../../plugin-api/index.ts";
+export default definePlugin({ name: "bad", description: "x" });
+` });
+    await expect(other.start()).rejects.toThrow(/the plugins could not be loaded: .*discord\.js/);
+  });
+
   it("refuses plugins that shadow a core command or collide, naming them", async () => {
     await expect(host({ bad: plugin("bad", `commands: [{ name: "ouro", description: "x", run() {} }]`) }).start()).rejects.toThrow(/plugin "bad" defines \/ouro, which is a core command/);
     await expect(
