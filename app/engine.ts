@@ -1,22 +1,22 @@
 // The control plane's core: the store, the switches (rate limits, circuit breaker,
 // emergency stop), per-change locks, progress (sticky comments + the bot's event stream),
-// the dashboard, and the worker that starts queued changes. The flows in flow/ use it;
+// the dashboard, and the worker that starts queued changes. The flows in lifecycle/ use it;
 // webhook handlers and the bot API only call flows.
 import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
 import { z } from "zod";
-import type { ProgressEvent } from "../bot/app-link/protocol.ts";
+import type { ProgressEvent } from "../contract/app-link.ts";
 import type { AppConfig } from "./config.ts";
 import type { RepoClient } from "./github/repo.ts";
-import * as breaker from "./logic/breaker.ts";
-import type { Breaker } from "./logic/breaker.ts";
-import { renderDashboard, DASHBOARD_TITLE } from "./logic/dashboard.ts";
-import type { DashboardData } from "./logic/dashboard.ts";
-import { DASHBOARD_MARKER, progressMarker } from "./logic/markers.ts";
-import { renderProgress } from "./logic/progress.ts";
-import { mayStart } from "./logic/rate-limit.ts";
-import { canMove } from "./logic/state.ts";
-import type { ChangeState } from "./logic/state.ts";
+import * as breaker from "./switches/breaker.ts";
+import type { Breaker } from "./switches/breaker.ts";
+import { renderDashboard, DASHBOARD_TITLE } from "./progress/dashboard-render.ts";
+import type { DashboardData } from "./progress/dashboard-render.ts";
+import { DASHBOARD_MARKER, progressMarker } from "./github/markers.ts";
+import { renderProgress } from "./progress/comment-render.ts";
+import { mayStart } from "./switches/rate-limit.ts";
+import { canMove } from "./lifecycle/states.ts";
+import type { ChangeState } from "./lifecycle/states.ts";
 import { PolicyCache } from "./policy.ts";
 import type { EffectivePolicy } from "./policy.ts";
 import type { ChangeRow, Store } from "./store.ts";
@@ -59,9 +59,9 @@ export class Engine {
   private pumpAgain = false;
   private dashboardRunning = false;
   private dashboardAgain = false;
-  /** The worker's step, set by flow/work.ts (kept here so the engine has no import cycle). */
+  /** The worker's step, set by lifecycle/write-change.ts (kept here so the engine has no import cycle). */
   startChange: (id: string) => Promise<void> = async () => {};
-  /** A reconcile pass (flow/reconcile.ts), installed by the server for the same reason. */
+  /** A reconcile pass (lifecycle/reconcile.ts), installed by start.ts for the same reason. */
   reconcileNow: () => Promise<void> = async () => this.kick();
   private closed = false;
 

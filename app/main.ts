@@ -1,7 +1,7 @@
 // `npm start`: the Ouro GitHub App (webhooks, the bot link API, the worker).
 // Configuration comes from the environment (see README, section "The GitHub App").
 import { loadConfig, ConfigError } from "./config.ts";
-import { startApp } from "./server.ts";
+import { startApp } from "./start.ts";
 import { agentWriter } from "./writer.ts";
 import { modelFromEnv } from "./agent/index.ts";
 

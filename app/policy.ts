@@ -1,13 +1,13 @@
 // Policy as the app reads it: ALWAYS from the default branch (never a PR head), through the
 // same loader as the checker. A policy that fails to load leaves the switches at their seed
 // defaults and turns automerge off (fail closed), and the reason is logged and shown.
-import { loadPolicy } from "../actions/policy-check/src/policy/load.ts";
-import { policySchema } from "../actions/policy-check/src/policy/schema.ts";
-import type { Policy } from "../actions/policy-check/src/policy/schema.ts";
-import { evaluate } from "../actions/policy-check/src/engine.ts";
-import { readChangeSet } from "../actions/policy-check/src/git.ts";
-import { readPolicyFilesAtRef } from "../actions/policy-check/src/policy-files.ts";
-import type { Verdict } from "../actions/policy-check/src/types.ts";
+import { loadPolicy } from "../policy-engine/policy/load.ts";
+import { policySchema } from "../policy-engine/policy/schema.ts";
+import type { Policy } from "../policy-engine/policy/schema.ts";
+import { evaluate } from "../policy-engine/engine.ts";
+import { readChangeSet } from "../policy-engine/git.ts";
+import { readPolicyFilesAtRef } from "../policy-engine/policy-files.ts";
+import type { Verdict } from "../policy-engine/types.ts";
 import type { RepoClient } from "./github/repo.ts";
 
 export type { Policy };

@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { z } from "zod";
-import type { ChangeState } from "./logic/state.ts";
+import type { ChangeState } from "./lifecycle/states.ts";
 
 export interface ChangeRow {
   id: string;

@@ -1,7 +1,7 @@
 // Who writes a change: the self-edit agent (recipes, or the model when one is configured).
 // The app only needs a commit in its clone, a title and a body; tests may plug in a writer
 // that commits a fixed change.
-import type { ChangeRequest as LinkRequest } from "../bot/app-link/protocol.ts";
+import type { ChangeRequest as LinkRequest } from "../contract/app-link.ts";
 import { runAgent, runFollowUp } from "./agent/index.ts";
 import type { AgentLogger, FeedbackItem } from "./agent/index.ts";
 import type OpenAI from "openai";

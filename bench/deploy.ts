@@ -16,9 +16,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { figure, report } from "./report.ts";
 import { startDiscord, type DiscordStandIn } from "../local/discord/index.ts";
-import { Deployer, type DeployerOptions } from "../app/deploy/deployer.ts";
-import { GitHubDeployments } from "../app/deploy/github.ts";
-import { botEnv, makeDeployFixture, ROOT } from "../test/app/deploy/fixture.ts";
+import { Deployer, type DeployerOptions } from "../deploy-hook/deployer.ts";
+import { GitHubDeployments } from "../deploy-hook/github-deployments.ts";
+import { botEnv, makeDeployFixture, ROOT } from "../test/deploy-hook/fixture.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const discord: DiscordStandIn = await startDiscord();

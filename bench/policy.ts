@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { figure, report } from "./report.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const CLI = join(ROOT, "actions/policy-check/src/cli.ts");
+const CLI = join(ROOT, "policy-engine/cli.ts");
 const ESLINT = join(ROOT, "node_modules/eslint/bin/eslint.js");
 const PLUGINS = 300;
 const FILES_PER_PLUGIN = 10; // 3,000 files in all

@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { Client, GatewayIntentBits, Partials, ShardClientUtil } from "discord.js";
 import type { BotConfig } from "./config.ts";
-import { loadSettings, resolveSettings, type BotSettings } from "./core/settings.ts";
+import { loadSettings, resolveSettings, type BotSettings } from "../contract/settings.ts";
 import { Memory } from "./memory/store.ts";
 import { HttpAppLink } from "./app-link/http-client.ts";
 import type { OuroAppLink } from "./app-link/link.ts";
@@ -15,8 +15,8 @@ import { startHealthServer, type HealthServer } from "./health/server.ts";
 import { ProgressBoard } from "./progress/board.ts";
 import { Conversation } from "./conversation/conversation.ts";
 import { createLogger, type Logger } from "./core/logger.ts";
-import { coreCommands } from "./commands/index.ts";
-import { events } from "./events/index.ts";
+import { coreCommands } from "./commands/registry.ts";
+import { events } from "./events/registry.ts";
 import type { BotContext } from "./core/context.ts";
 import { handoverGate } from "./core/handover-gate.ts";
 

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync, existsSync, lstatSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
-import { loadSettings } from "../../bot/core/settings.ts";
+import { loadSettings } from "../../contract/settings.ts";
 import { runNodeSandboxed, shareReadOnly, type SandboxResult, type Warn } from "./sandbox.ts";
 
 export interface Diagnostic {

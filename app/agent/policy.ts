@@ -1,12 +1,12 @@
 // The agent's view of the policy: always loaded from the BASE commit (never from the
 // worktree it edits), used for write permission, budgets, and the verdict on its change.
-import { readPolicyFilesAtRef } from "../../actions/policy-check/src/policy-files.ts";
-import { loadPolicy, type LoadResult, type PolicyFile } from "../../actions/policy-check/src/policy/load.ts";
-import { isEditablePath, isProtectedPath } from "../../actions/policy-check/src/policy/paths.ts";
-import type { Policy } from "../../actions/policy-check/src/policy/schema.ts";
-import { readChangeSet } from "../../actions/policy-check/src/git.ts";
-import { evaluate } from "../../actions/policy-check/src/engine.ts";
-import type { Verdict } from "../../actions/policy-check/src/types.ts";
+import { readPolicyFilesAtRef } from "../../policy-engine/policy-files.ts";
+import { loadPolicy, type LoadResult, type PolicyFile } from "../../policy-engine/policy/load.ts";
+import { isEditablePath, isProtectedPath } from "../../policy-engine/policy/paths.ts";
+import type { Policy } from "../../policy-engine/policy/schema.ts";
+import { readChangeSet } from "../../policy-engine/git.ts";
+import { evaluate } from "../../policy-engine/engine.ts";
+import type { Verdict } from "../../policy-engine/types.ts";
 import { resolveBudgets, type Budgets } from "./budgets.ts";
 import type { CheckOutcome } from "./checks.ts";
 import type { WriteGuard } from "./paths.ts";

@@ -1,7 +1,7 @@
 // The pull request's title and body, built by deterministic code from what the run did
 // (never written by the model): what was asked, what changed and why, files, tests,
 // the verdict, the checks, how to roll back.
-import type { Verdict } from "../../actions/policy-check/src/types.ts";
+import type { Verdict } from "../../policy-engine/types.ts";
 import type { ChangeRequest } from "./request.ts";
 import { fence, stripHidden } from "./sanitize.ts";
 import type { CheckOutcome } from "./checks.ts";

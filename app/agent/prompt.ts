@@ -1,7 +1,7 @@
 // The model's instructions. The request and all feedback are untrusted data: fenced and
 // stripped of hidden characters. The rules here are guidance only — the policy verdict
 // and the write guard are what actually decide.
-import type { Policy } from "../../actions/policy-check/src/policy/schema.ts";
+import type { Policy } from "../../policy-engine/policy/schema.ts";
 import type { ChangeRequest } from "./request.ts";
 import { fence, stripHidden } from "./sanitize.ts";
 

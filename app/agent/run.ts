@@ -3,8 +3,8 @@
 // All work happens in a scratch worktree that is removed afterwards; the branch ref is
 // only created (or moved) once every check passed, so a failed run leaves nothing.
 import type OpenAI from "openai";
-import type { PolicyFile } from "../../actions/policy-check/src/policy/load.ts";
-import type { Verdict } from "../../actions/policy-check/src/types.ts";
+import type { PolicyFile } from "../../policy-engine/policy/load.ts";
+import type { Verdict } from "../../policy-engine/types.ts";
 import type { Budgets } from "./budgets.ts";
 import { runModelLoop, type LoopResult } from "./loop.ts";
 import { atomicWrite, resolveWritable } from "./paths.ts";

@@ -1,8 +1,8 @@
 // One validation pass over the worktree: snapshot commit, the base policy's verdict on
 // base..snapshot FIRST, and only if it does not block, typecheck + tests (sandboxed, in
 // parallel). Code the policy blocks is never run, not even in the sandbox.
-import type { Policy } from "../../actions/policy-check/src/policy/schema.ts";
-import type { Verdict } from "../../actions/policy-check/src/types.ts";
+import type { Policy } from "../../policy-engine/policy/schema.ts";
+import type { Verdict } from "../../policy-engine/types.ts";
 import type { Budgets } from "./budgets.ts";
 import { runTests, typecheck, type CheckOutcome } from "./checks.ts";
 import { checkPolicy } from "./policy.ts";

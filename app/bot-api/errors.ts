@@ -1,8 +1,8 @@
 // Runtime errors the bot reports → one issue per fingerprint (found again by a hidden
 // marker), kept current with the count; the same error never opens a second issue.
-import type { RuntimeErrorReport } from "../../bot/app-link/protocol.ts";
+import type { RuntimeErrorReport } from "../../contract/app-link.ts";
 import type { Engine } from "../engine.ts";
-import { quoteUser } from "../logic/markers.ts";
+import { quoteUser } from "../github/markers.ts";
 
 export async function reportRuntimeError(eng: Engine, r: RuntimeErrorReport): Promise<number> {
   return eng.withLock(`error:${r.fingerprint}`, async () => {

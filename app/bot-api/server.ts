@@ -1,4 +1,4 @@
-// The server side of the bot ⇄ app link (bot/app-link/protocol.ts): bearer-token HTTP
+// The server side of the bot ⇄ app link (contract/app-link.ts): bearer-token HTTP
 // under /bot/v1 and the progress stream (SSE, resumable with Last-Event-ID). Every body is
 // validated with the protocol's schemas; errors are { error } with a message for the user.
 // One extension: GET /bot/v1/changes/:id/audit → { changeId, state, audit: AuditRow[] }.
@@ -12,13 +12,13 @@ import {
   changeRequestSchema,
   runtimeErrorReportSchema,
   voteValueSchema,
-} from "../../bot/app-link/protocol.ts";
-import type { Actor, AppStatus, ChangeSummary, ProgressEvent, RollbackResult, SubmitResult, VoteResult } from "../../bot/app-link/protocol.ts";
+} from "../../contract/app-link.ts";
+import type { Actor, AppStatus, ChangeSummary, ProgressEvent, RollbackResult, SubmitResult, VoteResult } from "../../contract/app-link.ts";
 import { z as zod } from "zod";
 import type { Engine } from "../engine.ts";
-import { Refused, submit } from "../flow/intake.ts";
-import { rollback, RollbackRefused } from "../flow/deploy.ts";
-import { vote } from "../flow/review.ts";
+import { Refused, submit } from "../lifecycle/intake.ts";
+import { rollback, RollbackRefused } from "../lifecycle/deployment.ts";
+import { vote } from "../lifecycle/review.ts";
 import { reportRuntimeError } from "./errors.ts";
 
 const MAX_BODY = 64 * 1024;

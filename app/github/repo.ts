@@ -2,7 +2,7 @@
 // Probot Octokit (retries, throttling, token refresh). Each write that must happen once
 // has a lookup first (by branch, hidden marker or payload), so a retry finds its earlier result.
 import type { ProbotOctokit } from "probot";
-import type { ChecksState, Review, Role } from "../logic/merge-gate.ts";
+import type { ChecksState, Review, Role } from "../review/merge-gate.ts";
 
 const ROLES = ["none", "read", "triage", "write", "maintain", "admin"] as const satisfies readonly Role[];
 

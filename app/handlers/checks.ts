@@ -3,7 +3,7 @@
 import type { Probot } from "probot";
 import type { Logger } from "pino";
 import type { Engine } from "../engine.ts";
-import { gate } from "../flow/review.ts";
+import { gate } from "../lifecycle/review.ts";
 import { handle } from "./guard.ts";
 
 async function gateFor(eng: Engine, prNumbers: number[], sha: string, log: Logger): Promise<void> {

@@ -1,7 +1,7 @@
 // deployment_status: the deploy hook reports; success closes the loop, failure reverts.
 import type { Probot } from "probot";
 import type { Engine } from "../engine.ts";
-import { deploymentStatus } from "../flow/deploy.ts";
+import { deploymentStatus } from "../lifecycle/deployment.ts";
 import { handle } from "./guard.ts";
 
 export function registerDeploymentStatus(app: Probot, eng: Engine): void {

@@ -1,7 +1,7 @@
 // issue_comment: `/ouro …` commands and follow-ups, on issues and pull requests.
 import type { Probot } from "probot";
 import type { Engine } from "../engine.ts";
-import { onComment } from "../flow/commands.ts";
+import { onComment } from "../lifecycle/commands.ts";
 import { fromSelf, handle } from "./guard.ts";
 
 export function registerIssueComment(app: Probot, eng: Engine): void {

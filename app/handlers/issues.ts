@@ -1,7 +1,7 @@
 // issues: an issue opened with, or given, the `ouro` label is a change request.
 import type { Probot } from "probot";
 import type { Engine } from "../engine.ts";
-import { onLabelledIssue } from "../flow/commands.ts";
+import { onLabelledIssue } from "../lifecycle/commands.ts";
 import { fromSelf, handle } from "./guard.ts";
 
 export function registerIssues(app: Probot, eng: Engine): void {

@@ -3,8 +3,8 @@
 // admin access; anyone else's is recorded as ignored (and the gate does not count it either).
 import type { Probot } from "probot";
 import type { Engine } from "../engine.ts";
-import { gate } from "../flow/review.ts";
-import { isBot, JUDGING_ROLES } from "../logic/merge-gate.ts";
+import { gate } from "../lifecycle/review.ts";
+import { isBot, JUDGING_ROLES } from "../review/merge-gate.ts";
 import { handle } from "./guard.ts";
 
 export function registerPullRequestReview(app: Probot, eng: Engine): void {

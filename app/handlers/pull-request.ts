@@ -2,8 +2,8 @@
 // the PR's branch (synchronize) dismisses approvals of earlier commits and re-runs the gate.
 import type { Probot } from "probot";
 import type { Engine } from "../engine.ts";
-import { closedUnmerged, markMerged } from "../flow/deploy.ts";
-import { dismissStaleApprovals, dismissStaleOn, gate } from "../flow/review.ts";
+import { closedUnmerged, markMerged } from "../lifecycle/deployment.ts";
+import { dismissStaleApprovals, dismissStaleOn, gate } from "../lifecycle/review.ts";
 import { handle } from "./guard.ts";
 
 export function registerPullRequest(app: Probot, eng: Engine): void {

@@ -16,7 +16,7 @@ import {
   voteResultSchema,
   type Actor,
   type ProgressEvent,
-} from "./protocol.ts";
+} from "../../contract/app-link.ts";
 import { readSse } from "./sse.ts";
 
 export interface HttpAppLinkOptions {

@@ -11,7 +11,7 @@ import type {
   SubmitResult,
   VoteResult,
   VoteValue,
-} from "./protocol.ts";
+} from "../../contract/app-link.ts";
 
 export interface OuroAppLink {
   submitRequest(request: ChangeRequest): Promise<SubmitResult>;

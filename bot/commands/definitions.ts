@@ -1,9 +1,9 @@
-// The JSON of every slash command (core + plugins) and its hash, for deploy-commands.
+// The JSON of every slash command (core + plugins) and its hash, for register-commands.
 // Plugin commands come from the plugin host's manifest (plain data, checked by the core).
 import { createHash } from "node:crypto";
 import { ApplicationCommandOptionType } from "discord.js";
 import type { Manifest } from "../plugin-host/protocol.ts";
-import { coreCommands } from "./index.ts";
+import { coreCommands } from "./registry.ts";
 
 const OPTION_TYPE = {
   string: ApplicationCommandOptionType.String,

@@ -1,8 +1,8 @@
 // /feature: ask Ouro for a change — free text for the agent, or a recipe that needs no model.
 import { SlashCommandBuilder } from "discord.js";
 import type { CoreCommand } from "../core/command.ts";
-import { SETTING_KEYS } from "../core/settings.ts";
-import { recipeSchema, type Recipe } from "../app-link/protocol.ts";
+import { SETTING_KEYS } from "../../contract/settings.ts";
+import { recipeSchema, type Recipe } from "../../contract/app-link.ts";
 import { describeRecipe, startFeatureRequest } from "../features/start-request.ts";
 import { replyError } from "../core/reply-error.ts";
 import { parseSettingValue } from "../features/setting-value.ts";

@@ -1,7 +1,7 @@
 // /help: every command (core and plugins) and how to talk to Ouro.
 import { EmbedBuilder, MessageFlags, SlashCommandBuilder } from "discord.js";
 import type { CoreCommand } from "../core/command.ts";
-import { coreCommands } from "./index.ts";
+import { coreCommands } from "./registry.ts";
 
 export const data = new SlashCommandBuilder().setName("help").setDescription("What Ouro can do");
 

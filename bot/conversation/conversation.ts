@@ -5,7 +5,7 @@ import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall } from "
 import type { Message } from "discord.js";
 import type { Memory, Turn } from "../memory/store.ts";
 import type { Plugins } from "../plugin-host/plugins.ts";
-import type { BotSettings } from "../core/settings.ts";
+import type { BotSettings } from "../../contract/settings.ts";
 import type { Logger } from "../core/logger.ts";
 import { extractiveSummary, systemPrompt } from "./prompt.ts";
 import { callMemoryTool, isMemoryTool, MEMORY_TOOLS } from "./memory-tools.ts";

@@ -1,5 +1,5 @@
 // The system prompt: who Ouro is, the tone setting, and what memory knows.
-import type { BotSettings } from "../core/settings.ts";
+import type { BotSettings } from "../../contract/settings.ts";
 
 export interface PromptFacts {
   settings: BotSettings;

@@ -1,7 +1,7 @@
 // Who is acting: the Discord user with their role names in the configured guild. Role names
 // count only there: the same name in any other guild (which anyone can create) grants nothing.
 import { GuildMember, type Interaction } from "discord.js";
-import type { Actor } from "../app-link/protocol.ts";
+import type { Actor } from "../../contract/app-link.ts";
 
 export function memberRoleNames(interaction: Interaction, rolesGuildId: string | undefined): string[] {
   const member = interaction.member;

@@ -1,7 +1,7 @@
 // What core commands and events share. Built once by createBot.
 import type { Client } from "discord.js";
 import type { BotConfig } from "../config.ts";
-import type { BotSettings } from "./settings.ts";
+import type { BotSettings } from "../../contract/settings.ts";
 import type { Memory } from "../memory/store.ts";
 import type { OuroAppLink } from "../app-link/link.ts";
 import type { Permissions } from "../permissions/capabilities.ts";

@@ -1,37 +1,7 @@
-// Zero-drop deploys (written with the deploy hook, app/deploy/): during a deploy two bot
-// processes are connected with the same token and shard, and Discord sends every event to
-// both sessions. The hook writes `handover.json` = { release, previous, cutoverAt }; each
-// process handles an interaction or message only if it owns it. Ids are snowflakes carrying
-// Discord's own creation time, so both processes decide the same way for the same event:
-// created before `cutoverAt` → `previous`, else → `release`. Nothing is answered twice or dropped.
+// Zero-drop deploys, the bot's side: each process handles an interaction or message only if
+// the handover file (contract/handover.ts, written by the deploy hook) says it owns it.
 import { readFileSync, statSync } from "node:fs";
-
-const DISCORD_EPOCH = 1420070400000n;
-
-export interface Handover {
-  /** The release that owns events created at/after cutoverAt. */
-  release: string;
-  /** The release that owns earlier events (null: none, e.g. the first deploy). */
-  previous: string | null;
-  /** Epoch ms. */
-  cutoverAt: number;
-}
-
-export const snowflakeMs = (id: string): number => Number((BigInt(id) >> 22n) + DISCORD_EPOCH);
-
-export function ownerOf(h: Handover, id: string): string | null {
-  return snowflakeMs(id) >= h.cutoverAt ? h.release : h.previous;
-}
-
-export function parseHandover(text: string): Handover | null {
-  try {
-    const v = JSON.parse(text) as Partial<Handover>;
-    if (typeof v.release !== "string" || typeof v.cutoverAt !== "number" || !(v.previous === null || typeof v.previous === "string")) return null;
-    return { release: v.release, previous: v.previous, cutoverAt: v.cutoverAt };
-  } catch {
-    return null;
-  }
-}
+import { ownerOf, parseHandover, type Handover } from "../../contract/handover.ts";
 
 export interface HandoverGate {
   /** Does this process handle the Discord event with this snowflake id? */

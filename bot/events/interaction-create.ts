@@ -3,7 +3,7 @@
 import { Events, MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from "discord.js";
 import { defineEvent } from "./event.ts";
 import type { BotContext } from "../core/context.ts";
-import { coreCommands } from "../commands/index.ts";
+import { coreCommands } from "../commands/registry.ts";
 import { replyError } from "../core/reply-error.ts";
 import { actorOf, memberRoleNames } from "../core/actor.ts";
 import { AppLinkError } from "../app-link/link.ts";

@@ -1,6 +1,6 @@
-// /feature set-setting takes the value as typed; settings are typed (bot/core/settings.ts).
+// /feature set-setting takes the value as typed; settings are typed (contract/settings.ts).
 // Turn "true", "1500" or "playful" into the setting's type and check it before asking the app.
-import { botSettingsSchema, SETTING_KEYS, type BotSettings } from "../core/settings.ts";
+import { botSettingsSchema, SETTING_KEYS, type BotSettings } from "../../contract/settings.ts";
 
 export type SettingValue = string | number | boolean;
 

@@ -3,7 +3,7 @@
 // the "request this feature" button the conversation offers.
 import { ChannelType, ThreadAutoArchiveDuration, type ButtonInteraction, type ChatInputCommandInteraction } from "discord.js";
 import type { BotContext } from "../core/context.ts";
-import type { Recipe } from "../app-link/protocol.ts";
+import type { Recipe } from "../../contract/app-link.ts";
 import { actorOf } from "../core/actor.ts";
 import { renderProgress } from "../progress/render.ts";
 import { deferIfSlow } from "../core/defer-if-slow.ts";

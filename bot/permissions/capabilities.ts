@@ -4,8 +4,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { isPolicyFile, loadPolicy, POLICY_DIR } from "../../actions/policy-check/src/policy/load.ts";
-import { policySchema, type Policy } from "../../actions/policy-check/src/policy/schema.ts";
+import { isPolicyFile, loadPolicy, POLICY_DIR } from "../../policy-engine/policy/load.ts";
+import { policySchema, type Policy } from "../../policy-engine/policy/schema.ts";
 
 export const CAPABILITIES = ["request", "vote", "rollback", "stop"] as const;
 export type Capability = (typeof CAPABILITIES)[number];

@@ -2,7 +2,7 @@
 // /status, and each distinct failure (by fingerprint) reported for self-debugging: the 1st,
 // 10th, 100th… occurrence, so one issue per fingerprint carries a rising count.
 import { createHash } from "node:crypto";
-import type { RuntimeErrorReport } from "../app-link/protocol.ts";
+import type { RuntimeErrorReport } from "../../contract/app-link.ts";
 import type { CallKind } from "./protocol.ts";
 
 export interface FailureLogOptions {

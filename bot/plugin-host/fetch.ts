@@ -2,7 +2,7 @@
 // policy's `network.allowedHosts`, redirects re-checked hop by hop, bounded in size and time.
 // The core adds nothing of its own to the request: no token, no cookie.
 import { z } from "zod";
-import { hostAllowed } from "../../actions/policy-check/src/rules/code/hosts.ts";
+import { hostAllowed } from "../../policy-engine/rules/code/hosts.ts";
 import type { FetchResponse } from "../plugin-api/index.ts";
 
 const MAX_BODY = 1024 * 1024;

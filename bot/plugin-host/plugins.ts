@@ -5,7 +5,7 @@
 import type { ChatInputCommandInteraction, Message } from "discord.js";
 import { Ajv, type ValidateFunction } from "ajv";
 import type { ChatCompletionTool } from "openai/resources/chat/completions";
-import type { BotSettings } from "../core/settings.ts";
+import type { BotSettings } from "../../contract/settings.ts";
 import { replyError } from "../core/reply-error.ts";
 import { PluginHost, type CallResult, type PluginHostOptions } from "./supervisor.ts";
 import { FailureLog } from "./failures.ts";

@@ -380,7 +380,7 @@ function pluginOf(stack: string | undefined): string | undefined {
   return /\/bot\/plugins\/([a-z][a-z0-9-]*)\//.exec(stack ?? "")?.[1];
 }
 
-/** What the plugins at `root` define, read by starting a host once (for deploy-commands). */
+/** What the plugins at `root` define, read by starting a host once (for register-commands). */
 export async function readManifest(opts: Omit<PluginHostOptions, "timeoutMs">): Promise<Manifest> {
   const host = new PluginHost({ ...opts, timeoutMs: 1_000 });
   try {

@@ -3,8 +3,8 @@
 // edits per change are serialized so the message never goes back in time.
 import type { Client } from "discord.js";
 import type { Memory } from "../memory/store.ts";
-import type { ProgressEvent } from "../app-link/protocol.ts";
-import { progressEventSchema } from "../app-link/protocol.ts";
+import type { ProgressEvent } from "../../contract/app-link.ts";
+import { progressEventSchema } from "../../contract/app-link.ts";
 import { renderProgress } from "./render.ts";
 import type { Logger } from "../core/logger.ts";
 

@@ -1,6 +1,7 @@
 // How a change's progress looks in its thread: one message, edited in place.
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder } from "discord.js";
-import type { ChangeState, ProgressEvent } from "../app-link/protocol.ts";
+import type { ChangeState } from "../../contract/change-state.ts";
+import type { ProgressEvent } from "../../contract/app-link.ts";
 
 const STEPS: { state: ChangeState; label: string }[] = [
   { state: "queued", label: "Queued" },

@@ -2,7 +2,7 @@
 // state. Every action goes through the same REST dispatch as a real client, with the user's
 // own personal token, so it emits the same webhooks and gets the same errors.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Core } from "./core.ts";
+import type { Core } from "./domain.ts";
 import type { Router } from "./router.ts";
 import { HttpError } from "./router.ts";
 import { dispatch, readBody, sendJson } from "./server.ts";

@@ -26,7 +26,7 @@ import type { Server } from "node:http";
 import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Core } from "./core.ts";
+import { Core } from "./domain.ts";
 import { Driver, driverHttp } from "./driver.ts";
 import { createLogger } from "./log.ts";
 import { buildRouter, createHandler } from "./server.ts";

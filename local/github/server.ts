@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { authenticate } from "./auth.ts";
-import type { Core } from "./core.ts";
+import type { Core } from "./domain.ts";
 import { HttpError, Router } from "./router.ts";
 import type { Auth, Ctx, Reply } from "./router.ts";
 import { registerAppRoutes } from "./routes/app.ts";

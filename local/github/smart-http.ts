@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { resolveToken } from "./auth.ts";
-import type { Core, RefChange } from "./core.ts";
+import type { Core, RefChange } from "./domain.ts";
 import { ZERO_SHA, gitEnv } from "./git.ts";
 import { HttpError } from "./router.ts";
 import type { Auth } from "./router.ts";

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { HttpAppLink } from "../../bot/app-link/http-client.ts";
 import { AppLinkError } from "../../bot/app-link/link.ts";
-import type { ProgressEvent } from "../../bot/app-link/protocol.ts";
+import type { ProgressEvent } from "../../contract/app-link.ts";
 import { actor, startWorld, TOKEN } from "./harness.ts";
 import type { World } from "./harness.ts";
 

@@ -14,9 +14,9 @@ import { parse, stringify } from "yaml";
 import { startGitHub } from "../../local/github/index.ts";
 import type { GitHubStandIn, RegisteredApp } from "../../local/github/index.ts";
 import type { AppConfig } from "../../app/config.ts";
-import { HANDLED_EVENTS } from "../../app/index.ts";
-import { startApp } from "../../app/server.ts";
-import type { RunningApp } from "../../app/server.ts";
+import { HANDLED_EVENTS } from "../../app/probot-app.ts";
+import { startApp } from "../../app/start.ts";
+import type { RunningApp } from "../../app/start.ts";
 import type { ChangeWriter, WriteJob } from "../../app/writer.ts";
 
 const run = promisify(execFile);

@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sign } from "@octokit/webhooks-methods";
 import { readSse } from "../../bot/app-link/sse.ts";
-import { appStatusSchema, changeSummarySchema, progressEventSchema } from "../../bot/app-link/protocol.ts";
-import type { ProgressEvent } from "../../bot/app-link/protocol.ts";
+import { appStatusSchema, changeSummarySchema, progressEventSchema } from "../../contract/app-link.ts";
+import type { ProgressEvent } from "../../contract/app-link.ts";
 import { actor, REPO, startWorld, TOKEN } from "./harness.ts";
 import type { World } from "./harness.ts";
 

@@ -12,7 +12,7 @@ import type { ProbotOctokit } from "probot";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startGitHub } from "../../local/github/index.ts";
 import type { GitHubStandIn, RegisteredApp } from "../../local/github/index.ts";
-import { HANDLED_EVENTS } from "../../app/index.ts";
+import { HANDLED_EVENTS } from "../../app/probot-app.ts";
 import { actor, REPO, TOKEN } from "./harness.ts";
 
 const PROJECT = fileURLToPath(new URL("../..", import.meta.url));

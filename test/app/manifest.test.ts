@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { z } from "zod";
 import type { Probot } from "probot";
-import { HANDLED_EVENTS, ouroApp } from "../../app/index.ts";
+import { HANDLED_EVENTS, ouroApp } from "../../app/probot-app.ts";
 import type { Engine } from "../../app/engine.ts";
 
 const manifestSchema = z.object({
@@ -38,7 +38,7 @@ const EVENT_PERMISSION: Record<string, string> = {
   status: "statuses",
 };
 
-/** The event families app/index.ts registers handlers for, read from the real app function. */
+/** The event families app/probot-app.ts registers handlers for, read from the real app function. */
 function registeredEvents(): string[] {
   const names = new Set<string>();
   const recorder = { on: (e: string | string[]) => (Array.isArray(e) ? e : [e]).forEach((n) => names.add(n.split(".")[0])) } as unknown as Probot;

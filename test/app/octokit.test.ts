@@ -4,7 +4,7 @@ import { createServer } from "node:http";
 import type { Server } from "node:http";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tunedOctokit } from "../../app/server.ts";
+import { tunedOctokit } from "../../app/start.ts";
 
 let server: Server;
 let base = "";

@@ -1,7 +1,7 @@
 // The safety switches end to end: emergency stop (comment and bot API), polite refusals,
 // the circuit breaker's transitions, rate limits — all read from the default branch's policy.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appStatusSchema } from "../../bot/app-link/protocol.ts";
+import { appStatusSchema } from "../../contract/app-link.ts";
 import { actor, REPO, startWorld } from "./harness.ts";
 import type { World } from "./harness.ts";
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MessageFlags } from "discord.js";
 import { startHarness, type Harness } from "./harness.ts";
-import { deployCommands } from "../../bot/deploy-commands.ts";
+import { deployCommands } from "../../bot/register-commands.ts";
 
 let h: Harness;
 beforeAll(async () => {

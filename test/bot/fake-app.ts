@@ -1,4 +1,4 @@
-// An in-test fake of the Ouro app's bot interface (bot/app-link/protocol.ts) over real
+// An in-test fake of the Ouro app's bot interface (contract/app-link.ts) over real
 // HTTP + SSE, so the bot's HTTP client is exercised end to end. It fakes OUR protocol only.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -13,7 +13,7 @@ import {
   type ChangeSummary,
   type ProgressEvent,
   type RuntimeErrorReport,
-} from "../../bot/app-link/protocol.ts";
+} from "../../contract/app-link.ts";
 import { z } from "zod";
 
 export interface FakeApp {

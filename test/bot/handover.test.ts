@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createBot, type Bot } from "../../bot/create-bot.ts";
 import { createLogger } from "../../bot/core/logger.ts";
-import { handoverGate, ownerOf, snowflakeMs } from "../../bot/core/handover-gate.ts";
+import { handoverGate } from "../../bot/core/handover-gate.ts";
+import { ownerOf, snowflakeMs } from "../../contract/handover.ts";
 import { startHarness, TEST_ROLES, until, type Harness } from "./harness.ts";
 
 const EPOCH = 1420070400000n;

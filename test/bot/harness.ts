@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { startDiscord, type DiscordStandIn } from "../../local/discord/index.ts";
 import { startOpenAI, type OpenAIStandIn } from "../../local/openai/index.ts";
 import { createBot, type Bot, type BotOptions } from "../../bot/create-bot.ts";
-import { deployCommands } from "../../bot/deploy-commands.ts";
+import { deployCommands } from "../../bot/register-commands.ts";
 import type { BotConfig } from "../../bot/config.ts";
 import { createLogger } from "../../bot/core/logger.ts";
 import { startFakeApp, type FakeApp } from "./fake-app.ts";

@@ -7,7 +7,7 @@ import { createServer } from "node:net";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { startDiscord, type DiscordStandIn } from "../../local/discord/index.ts";
-import { deployCommands } from "../../bot/deploy-commands.ts";
+import { deployCommands } from "../../bot/register-commands.ts";
 import { startFakeApp, type FakeApp } from "./fake-app.ts";
 import { until } from "./harness.ts";
 

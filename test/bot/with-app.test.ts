@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { startDiscord, type DiscordStandIn } from "../../local/discord/index.ts";
 import { createBot, type Bot } from "../../bot/create-bot.ts";
-import { deployCommands } from "../../bot/deploy-commands.ts";
+import { deployCommands } from "../../bot/register-commands.ts";
 import { createLogger } from "../../bot/core/logger.ts";
 import { startWorld, TOKEN, REPO, type World } from "../app/harness.ts";
 import { TEST_ROLES, until } from "./harness.ts";

@@ -8,8 +8,8 @@
 // The add-command change is written by the real agent (recipe, sandboxed checks, base policy).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDiscord, type DiscordStandIn } from "../../local/discord/index.ts";
-import { ROLLBACK_TASK } from "../../app/deploy/github.ts";
-import { HELLO_REPLY } from "../app/deploy/fixture.ts";
+import { ROLLBACK_TASK } from "../../deploy-hook/github-deployments.ts";
+import { HELLO_REPLY } from "../deploy-hook/fixture.ts";
 import { startDeployWorld, type DeployWorld } from "./deploy-world.ts";
 import { REPO } from "../app/harness.ts";
 

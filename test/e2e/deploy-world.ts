@@ -13,9 +13,9 @@ import { actor, REPO, startWorld, type World } from "../app/harness.ts";
 import { agentWriter, type ChangeWriter } from "../../app/writer.ts";
 import type { ChangeRow } from "../../app/store.ts";
 import type { DiscordStandIn } from "../../local/discord/index.ts";
-import { Deployer, type DeployerOptions } from "../../app/deploy/deployer.ts";
-import { GitHubDeployments } from "../../app/deploy/github.ts";
-import { botEnv, HELLO_REPLY, ROOT } from "../app/deploy/fixture.ts";
+import { Deployer, type DeployerOptions } from "../../deploy-hook/deployer.ts";
+import { GitHubDeployments } from "../../deploy-hook/github-deployments.ts";
+import { botEnv, HELLO_REPLY, ROOT } from "../deploy-hook/fixture.ts";
 
 const run = promisify(execFile);
 const GIT_ENV = { GIT_AUTHOR_NAME: "Ouro Agent", GIT_AUTHOR_EMAIL: "agent@example.com", GIT_COMMITTER_NAME: "Ouro Agent", GIT_COMMITTER_EMAIL: "agent@example.com", GIT_CONFIG_NOSYSTEM: "1" };

@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { runCli } from "../../actions/policy-check/src/command.ts";
-import type { Verdict } from "../../actions/policy-check/src/types.ts";
-import { makeOuroRepo, ROOT, type OuroRepo } from "../actions/policy-check/fixture-repo.ts";
+import { runCli } from "../../policy-engine/command.ts";
+import type { Verdict } from "../../policy-engine/types.ts";
+import { makeOuroRepo, ROOT, type OuroRepo } from "../helpers/policy-repo.ts";
 
 const TEST = `import { it, expect } from "vitest";\nimport * as m from "./index.ts";\nit("loads", () => { expect(m).toBeDefined(); });\n`;
 

@@ -23,7 +23,7 @@ import pino from "pino";
 import { startHarness, TEST_ROLES, until, type Harness } from "../bot/harness.ts";
 import { PING_SOURCE, pluginRoot } from "../helpers/plugin-root.ts";
 import { createBot } from "../../bot/create-bot.ts";
-import { deployCommands } from "../../bot/deploy-commands.ts";
+import { deployCommands } from "../../bot/register-commands.ts";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 

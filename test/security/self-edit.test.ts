@@ -8,16 +8,16 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { existsSync, lstatSync, readFileSync, mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "../../actions/policy-check/src/command.ts";
-import { readPolicyFilesAtRef } from "../../actions/policy-check/src/policy-files.ts";
-import { loadPolicy } from "../../actions/policy-check/src/policy/load.ts";
-import type { Verdict } from "../../actions/policy-check/src/types.ts";
+import { runCli } from "../../policy-engine/command.ts";
+import { readPolicyFilesAtRef } from "../../policy-engine/policy-files.ts";
+import { loadPolicy } from "../../policy-engine/policy/load.ts";
+import type { Verdict } from "../../policy-engine/types.ts";
 import { guardFor, loadBasePolicy } from "../../app/agent/policy.ts";
 import { validate } from "../../app/agent/validate.ts";
 import { createWorktree, type Worktree } from "../../app/agent/worktree.ts";
 import { makeAgentRepo, type AgentRepo } from "../app/agent/fixture.ts";
 import { PathRefused, atomicWrite, resolveWritable } from "../../app/agent/paths.ts";
-import { makeOuroRepo, BENIGN_PLUGIN, BENIGN_TEST, ROOT, type OuroRepo } from "../actions/policy-check/fixture-repo.ts";
+import { makeOuroRepo, BENIGN_PLUGIN, BENIGN_TEST, ROOT, type OuroRepo } from "../helpers/policy-repo.ts";
 import type { TestRepo } from "../helpers/git.ts";
 
 const TEST = (name: string) => `import { it, expect } from "vitest";\nimport * as m from "./index.ts";\nit("${name} loads", () => { expect(m).toBeDefined(); });\n`;
@@ -441,7 +441,7 @@ beforeAll(() => {
   repo.write({
     "bot/core/plugin.ts": "export const PLUGIN_NAME = /^[a-z]+$/;\n",
     "bot/core/plugin-runner.ts": "export class PluginRunner {}\n",
-    "bot/core/settings.ts": "export const SETTING_KEYS: string[] = [];\n",
+    "contract/settings.ts": "export const SETTING_KEYS: string[] = [];\n",
     "bot/core/logger.ts": readFileSync(join(ROOT, "bot/core/logger.ts"), "utf8"),
     // a human-merged plugin whose member chains span two lines (as formatters write them)
     "bot/plugins/ping/chains.ts": CHAINS_BASE,
@@ -595,7 +595,10 @@ describe("the agent's write guard refuses hostile paths", () => {
     ["bot/plugins/x/p/ouro.yml", /symlink/],
     ["bot/plugins/core/plugin.ts", /symlink/],
     [".github/workflows/validate.yml", /protected/],
-    ["actions/policy-check/src/engine.ts", /protected/],
+    ["actions/policy-check/src/run.ts", /protected/],
+    ["policy-engine/engine.ts", /protected/],
+    ["contract/app-link.ts", /protected/],
+    ["deploy-hook/deployer.ts", /protected/],
     ["app/agent/paths.ts", /protected/],
     ["local/github/server.ts", /protected/],
     ["test/security/self-edit.test.ts", /protected|editable/],

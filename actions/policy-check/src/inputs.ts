@@ -1,7 +1,7 @@
 // Schemas for everything the Action is given: its inputs and the pull_request event payload.
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { FORMATS } from "./format.ts";
+import { FORMATS } from "../../../policy-engine/format.ts";
 
 /** The base checkout's policies/, next to this action (actions/policy-check/src → ../../../policies). */
 export const DEFAULT_POLICIES_PATH = fileURLToPath(new URL("../../../policies", import.meta.url));

@@ -4,11 +4,11 @@
 import { readFileSync } from "node:fs";
 import * as core from "@actions/core";
 import { parseInputs, parseEvent, type PullRequestEvent } from "./inputs.ts";
-import { runCheck } from "./check.ts";
-import { readPolicyFilesFromDir } from "./policy-files.ts";
+import { runCheck } from "../../../policy-engine/check.ts";
+import { readPolicyFilesFromDir } from "../../../policy-engine/policy-files.ts";
 import { assertTrustedSources } from "./trust.ts";
-import { formatMarkdown, formatVerdict, sortFindings } from "./format.ts";
-import type { Finding, Verdict } from "./types.ts";
+import { formatMarkdown, formatVerdict, sortFindings } from "../../../policy-engine/format.ts";
+import type { Finding, Verdict } from "../../../policy-engine/types.ts";
 
 function readEvent(): PullRequestEvent | undefined {
   const path = process.env.GITHUB_EVENT_PATH;

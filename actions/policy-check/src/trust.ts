@@ -18,6 +18,7 @@ export function isInside(path: string, dir: string): boolean {
   return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
 }
 
+/** This Action's code; the engine it runs (policy-engine/) is imported from the same checkout. */
 export const CHECKER_DIR = fileURLToPath(new URL(".", import.meta.url));
 
 /** Throws when the policies or the checker would come from the checkout being judged. */

@@ -2,7 +2,7 @@
 // changed, validated against the core schema, written back as 2-space JSON), with a test
 // pinning the value. The test reads settings.json itself: plugin tests cannot import the core.
 import { SyntaxKind, type SourceFile } from "ts-morph";
-import { botSettingsSchema, resolveSettings, SETTING_KEYS } from "../../../bot/core/settings.ts";
+import { botSettingsSchema, resolveSettings, SETTING_KEYS } from "../../../contract/settings.ts";
 import type { SetSettingRecipe } from "../request.ts";
 import { literal, type EditSession } from "./project.ts";
 

@@ -1,5 +1,5 @@
 // GitHub App endpoints (App JWT) and the account endpoints.
-import type { Core } from "../core.ts";
+import type { Core } from "../domain.ts";
 import { HttpError, notFound, paginate } from "../router.ts";
 import type { Ctx, Router } from "../router.ts";
 

@@ -1,5 +1,5 @@
 // Check runs and suites, commit statuses, deployments and deployment statuses.
-import type { Core } from "../core.ts";
+import type { Core } from "../domain.ts";
 import { HttpError, bool, invalid, notFound, oneOf, paginate, str, strArray } from "../router.ts";
 import type { Ctx, Router } from "../router.ts";
 import { now } from "../store.ts";

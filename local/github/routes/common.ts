@@ -1,5 +1,5 @@
 // Helpers shared by the repository-scoped routes.
-import type { Core } from "../core.ts";
+import type { Core } from "../domain.ts";
 import type { BareRepo, Identity } from "../git.ts";
 import { HttpError, invalid, notFound } from "../router.ts";
 import type { Ctx } from "../router.ts";

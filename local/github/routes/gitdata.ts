@@ -1,5 +1,5 @@
 // The git data API: refs, blobs, trees, commits — all real objects in the bare repository.
-import type { Core } from "../core.ts";
+import type { Core } from "../domain.ts";
 import { ZERO_SHA } from "../git.ts";
 import type { IndexChange } from "../git.ts";
 import { HttpError, bool, invalid, notFound, oneOf, paginate, str, strArray } from "../router.ts";

@@ -1,5 +1,5 @@
 // Issues, issue comments and labels (pull requests are issues too, as on GitHub).
-import type { Core } from "../core.ts";
+import type { Core } from "../domain.ts";
 import { HttpError, invalid, notFound, oneOf, paginate, str, strArray } from "../router.ts";
 import type { Ctx, Router } from "../router.ts";
 import { now } from "../store.ts";

@@ -1,5 +1,5 @@
 // Repositories, branches, commits and contents.
-import type { Core } from "../core.ts";
+import type { Core } from "../domain.ts";
 import { EMPTY_TREE, ZERO_SHA } from "../git.ts";
 import type { TreeEntry } from "../git.ts";
 import { HttpError, invalid, notFound, oneOf, paginate, str } from "../router.ts";

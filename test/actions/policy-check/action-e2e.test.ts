@@ -13,7 +13,7 @@ import { Octokit } from "@octokit/rest";
 import { startGitHub, type GitHubStandIn } from "../../../local/github/index.ts";
 import { checkWebhook } from "../../local/github/contract.ts";
 import { GIT_ENV } from "../../helpers/git.ts";
-import { ACTION_MAIN, BENIGN_PLUGIN, BENIGN_TEST, ROOT } from "./fixture-repo.ts";
+import { ACTION_MAIN, BENIGN_PLUGIN, BENIGN_TEST, ROOT } from "../../helpers/policy-repo.ts";
 
 const run = promisify(execFile);
 // The stand-in serves from this process: git and the Action must not block the event loop.

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
-import { makeOuroRepo, BENIGN_PLUGIN, BENIGN_TEST, ACTION_MAIN, ROOT, type OuroRepo } from "./fixture-repo.ts";
+import { makeOuroRepo, BENIGN_PLUGIN, BENIGN_TEST, ACTION_MAIN, ROOT, type OuroRepo } from "../../helpers/policy-repo.ts";
 
 let repo: OuroRepo;
 let tmp: string;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadPolicy } from "../../../actions/policy-check/src/policy/load.ts";
+import { loadPolicy } from "../../../policy-engine/policy/load.ts";
 import { guardFor } from "../../../app/agent/policy.ts";
 import { dispatch, toolDefinitions, type ToolContext } from "../../../app/agent/tools/index.ts";
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HttpAppLink } from "../../../bot/app-link/http-client.ts";
 import { AppLinkError } from "../../../bot/app-link/link.ts";
-import type { ProgressEvent } from "../../../bot/app-link/protocol.ts";
+import type { ProgressEvent } from "../../../contract/app-link.ts";
 import { startFakeApp, type FakeApp } from "../fake-app.ts";
 
 let app: FakeApp;

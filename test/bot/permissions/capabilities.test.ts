@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createPermissions, loadRoleMap } from "../../../bot/permissions/capabilities.ts";
-import { policySchema } from "../../../actions/policy-check/src/policy/schema.ts";
+import { policySchema } from "../../../policy-engine/policy/schema.ts";
 
 const dirs: string[] = [];
 const repo = (policy?: string) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FailureLog, fingerprint } from "../../../bot/plugin-host/failures.ts";
-import type { RuntimeErrorReport } from "../../../bot/app-link/protocol.ts";
+import type { RuntimeErrorReport } from "../../../contract/app-link.ts";
 
 const settle = () => new Promise((r) => setImmediate(r));
 

@@ -1,0 +1,179 @@
+// After the PR: checks, approvals and votes decide. The gate is re-evaluated on every event
+// that can change its answer (check runs/suites, statuses, reviews, votes, resume) and is
+// idempotent: it merges at most once, asks for reviewers once per head, fails once per head.
+// Only reviews from people who may judge count (review/merge-gate.ts); approvals of an
+// earlier commit than the head are dismissed on GitHub and never counted.
+import type { Logger } from "pino";
+import type { Verdict } from "../../policy-engine/types.ts";
+import type { Engine } from "../engine.ts";
+import * as breaker from "../switches/breaker.ts";
+import { ownersFor, parseCodeowners } from "../review/codeowners.ts";
+import { decideMerge, JUDGING_ROLES, netVotes, reviewersToAsk, staleApprovals } from "../review/merge-gate.ts";
+import type { Review, Reviewers, Role } from "../review/merge-gate.ts";
+import type { EffectivePolicy } from "../policy.ts";
+import type { ChangeRow } from "../store.ts";
+import { markMerged } from "./deployment.ts";
+
+const CODEOWNERS_PATHS = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
+
+export async function gate(eng: Engine, id: string, log: Logger): Promise<void> {
+  const merged = await eng.withLock(id, async (): Promise<{ sha: string } | null> => {
+    const c = eng.store.change(id);
+    if (!c || !c.prNumber || !c.verdictJson || !["pr", "checks", "review"].includes(c.state)) return null;
+    const gh = await eng.client();
+    const pull = await gh.pull(c.prNumber);
+    if (pull.state !== "open") return null; // the pull_request.closed event takes it from here
+    const p = await eng.policy();
+    const checks = await gh.checksState(pull.headSha);
+    eng.store.setKey(`checks:${c.id}`, checks.state);
+    const votes = eng.store.votes(c.id);
+    const verdict = JSON.parse(c.verdictJson) as Verdict;
+    const dismissStale = dismissStaleOn(p);
+    let reviews = await gh.reviews(c.prNumber);
+    // a push the webhook did not tell us about (or a dismissal that failed) is caught here
+    if (dismissStale) reviews = await dismissStaleApprovals(eng, c, pull.headSha, log, reviews);
+    const excluded = [c.requesterLogin ?? "", gh.botLogin, pull.author].filter(Boolean);
+    const decision = decideMerge({
+      verdict: p.error ? { ...verdict, automerge: false } : verdict,
+      reviews,
+      excluded,
+      reviewers: await reviewersOf(eng, c, reviews, excluded),
+      headSha: pull.headSha,
+      dismissStale,
+      checks: checks.state,
+      votes: { required: p.policy.votes.required, ...votes },
+      stopped: eng.stopped(p),
+      breakerOpen: !breaker.allowsWork(eng.breakerState(), eng.now(), p.policy.circuitBreaker),
+      headMatches: pull.headSha === c.headSha,
+    });
+    log.debug({ decision }, "merge gate");
+    switch (decision.action) {
+      case "wait":
+        await eng.move(c, "checks", decision.reason);
+        return null;
+      case "failed": {
+        const key = `ci-failure:${pull.headSha}`;
+        if (!eng.store.key(key)) {
+          eng.store.setKey(key, c.id);
+          eng.store.audit(c.id, "checks.failed", { sha: pull.headSha, summary: checks.summary });
+          eng.breakerFailure(p.policy.circuitBreaker, c.id, `checks failed on #${c.prNumber}`);
+          eng.feedback(c, "ci-failure", `checks ${checks.summary}`);
+        }
+        await eng.move(c, "failed", `checks ${checks.summary}; comment \`/ouro <what to fix>\` for a follow-up or \`/ouro retry\``);
+        return null;
+      }
+      case "review": {
+        await requestReviewers(eng, c, pull.headSha, log);
+        await eng.move(c, "review", `${decision.reason}; waiting for review`);
+        return null;
+      }
+      case "merge": {
+        const title = `Merge #${c.prNumber}: ${c.title} (Ouro, risk ${verdict.risk})`;
+        const sha = await gh.merge(c.prNumber, pull.headSha, title);
+        eng.store.audit(c.id, "merged.auto", { pr: c.prNumber, sha, approvals: decision.approvals });
+        log.info({ pr: c.prNumber, sha }, "merged automatically");
+        return { sha };
+      }
+    }
+  });
+  if (merged) await markMerged(eng, id, merged.sha, log);
+}
+
+/** The policy switch `github.dismissStaleApprovals` (default on). */
+export function dismissStaleOn(p: EffectivePolicy): boolean {
+  return p.policy.github.dismissStaleApprovals;
+}
+
+/**
+ * Dismisses on GitHub every approval of a commit other than `headSha` (made before the latest
+ * push), once: a review already dismissed is not touched again. Returns the reviews as they
+ * stand afterwards. A dismissal GitHub refuses is logged; the gate never counts it anyway.
+ */
+export async function dismissStaleApprovals(eng: Engine, c: ChangeRow, headSha: string, log: Logger, known?: Review[]): Promise<Review[]> {
+  return eng.withLock(`dismiss:${c.id}`, async () => {
+    const gh = await eng.client();
+    const reviews = known ?? (await gh.reviews(c.prNumber!));
+    const stale = staleApprovals(reviews, headSha).filter((r) => r.id !== undefined);
+    if (stale.length === 0) return reviews;
+    const done = new Set<number>();
+    for (const r of stale) {
+      const message = `Dismissed by Ouro: this approval was for ${r.commitId!.slice(0, 7)}, and the pull request has had new commits since (now ${headSha.slice(0, 7)}). Please review the latest changes.`;
+      try {
+        await gh.dismissReview(c.prNumber!, r.id!, message);
+        done.add(r.id!);
+        eng.store.audit(c.id, "review.dismissed", { pr: c.prNumber, review: r.id, login: r.login, commit: r.commitId, head: headSha });
+        log.info({ review: r.id, login: r.login }, "dismissed an approval of an earlier commit");
+      } catch (e) {
+        if ((e as { status?: number }).status === 422) done.add(r.id!); // dismissed meanwhile
+        else log.warn({ err: e, review: r.id }, "could not dismiss a stale approval (it does not count anyway)");
+      }
+    }
+    return reviews.map((r) => (r.id !== undefined && done.has(r.id) ? { ...r, state: "DISMISSED" } : r));
+  });
+}
+
+/**
+ * Who may judge this change: the roles of the reviewers (asked of GitHub once per login in
+ * this evaluation) and, only when someone lacks write access, the code owners of the changed
+ * paths from the default branch's CODEOWNERS (never the PR's own copy).
+ */
+async function reviewersOf(eng: Engine, c: ChangeRow, reviews: Review[], excluded: string[]): Promise<Reviewers> {
+  const gh = await eng.client();
+  const roles = new Map<string, Role>();
+  for (const login of reviewersToAsk(reviews, excluded)) roles.set(login, await gh.role(login));
+  const lacking = [...roles.values()].some((r) => !JUDGING_ROLES.includes(r));
+  const codeOwners = lacking ? (await codeOwnersOf(eng, c, excluded)).owners.users : [];
+  return { roles, codeOwners };
+}
+
+/** Owners of the PR's changed files by the default branch's CODEOWNERS (null text: no file). */
+async function codeOwnersOf(eng: Engine, c: ChangeRow, exclude: string[]): Promise<{ text: string | null; owners: { users: string[]; teams: string[] } }> {
+  const gh = await eng.client();
+  const base = await gh.defaultBranch();
+  let text: string | null = null;
+  for (const path of CODEOWNERS_PATHS) {
+    text = await gh.readFile(path, base.sha);
+    if (text !== null) break;
+  }
+  const owners = text ? ownersFor(parseCodeowners(text), await gh.changedFiles(c.prNumber!), exclude) : { users: [], teams: [] };
+  return { text, owners };
+}
+
+async function requestReviewers(eng: Engine, c: ChangeRow, headSha: string, log: Logger): Promise<void> {
+  const key = `reviewers:${c.id}:${headSha}`;
+  if (eng.store.key(key)) return;
+  const gh = await eng.client();
+  const { text, owners } = await codeOwnersOf(eng, c, [c.requesterLogin ?? "", gh.botLogin]);
+  eng.store.setKey(key, JSON.stringify(owners));
+  if (owners.users.length === 0 && owners.teams.length === 0) {
+    eng.store.audit(c.id, "reviewers.none", { reason: text ? "no code owner for these files" : "no CODEOWNERS file" });
+    return;
+  }
+  try {
+    await gh.requestReviewers(c.prNumber!, owners.users, owners.teams);
+    eng.store.audit(c.id, "reviewers.requested", owners);
+  } catch (e) {
+    // e.g. an owner without access: the request is best effort, the PR still waits for review
+    log.warn({ err: e, owners }, "could not request reviewers");
+    eng.store.audit(c.id, "reviewers.failed", { ...owners, error: (e as Error).message });
+  }
+}
+
+/** A Discord vote on a change; reported on the PR head as the `ouro/votes` status. */
+export async function vote(eng: Engine, id: string, voter: string, value: "up" | "down", log: Logger): Promise<{ up: number; down: number; needed: number }> {
+  const p = await eng.policy();
+  const c = eng.store.change(id);
+  if (!c) throw new Error(`no change ${id}`);
+  eng.store.vote(id, voter, value);
+  const votes = eng.store.votes(id);
+  eng.store.audit(id, "vote", { voter, vote: value, ...votes });
+  const needed = p.policy.votes.required;
+  await eng.withLock(id, () => eng.report(eng.store.change(id)!)); // the new count reaches Discord
+  if (c.headSha && needed > 0 && ["pr", "checks", "review"].includes(c.state)) {
+    const gh = await eng.client();
+    const ok = netVotes(votes) >= needed;
+    await gh.setStatus(c.headSha, "ouro/votes", ok ? "success" : "pending", `${netVotes(votes)} of ${needed} community votes`);
+    await gate(eng, id, log);
+  }
+  return { ...votes, needed };
+}

@@ -1,0 +1,241 @@
+// Wires the app together: store, Probot (webhooks + installation Octokit with retries and
+// throttling), the engine and its worker, and two HTTP listeners: the public one (webhooks,
+// /healthz) and the bot link (/bot/v1, loopback by default). On start it resumes whatever
+// the store says was in flight.
+import { createServer } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Socket } from "node:net";
+import { verify } from "@octokit/webhooks-methods";
+import Bottleneck from "bottleneck";
+import pino from "pino";
+import type { Logger } from "pino";
+import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
+import { API_PREFIX } from "../contract/app-link.ts";
+import { botApi } from "./bot-api/server.ts";
+import { isLoopback } from "./config.ts";
+import type { AppConfig } from "./config.ts";
+import { Engine } from "./engine.ts";
+import { reconcile, resume } from "./lifecycle/reconcile.ts";
+import { installWorker } from "./lifecycle/write-change.ts";
+import { RepoClient } from "./github/repo.ts";
+import { ouroApp } from "./probot-app.ts";
+import { Store } from "./store.ts";
+import type { ChangeWriter } from "./writer.ts";
+
+export interface StartOptions {
+  config: AppConfig;
+  writer: ChangeWriter;
+  now?: () => number;
+  logger?: Logger;
+  /** How long close() waits for work in flight before leaving it to the next start (default 10 s). */
+  closeTimeoutMs?: number;
+  /** How often in-flight work is reconciled with GitHub and held work retried (breaker cool-off, quotas); default 30 s. */
+  tickMs?: number;
+}
+
+export interface RunningApp {
+  /** The public listener: GitHub webhooks and /healthz (nothing under /bot/v1). */
+  url: string;
+  port: number;
+  /** The bot link's own listener (`OURO_APP_URL` for the bot); `/bot/v1/…` lives only here. */
+  botLinkUrl: string;
+  botLinkPort: number;
+  engine: Engine;
+  store: Store;
+  probot: Probot;
+  /** Waits for background work (worker, dashboard) to finish. */
+  idle(): Promise<void>;
+  /** One reconcile pass now (what the timer does), e.g. after CI reported without a webhook. */
+  reconcile(): Promise<void>;
+  close(): Promise<void>;
+  /** Stops listening and closes the store without waiting for work in flight (a crash, for tests). */
+  abandon(): Promise<void>;
+}
+
+const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024; // GitHub caps payloads at 25 MB
+
+/** Probot's Octokit with our retry/throttle tuning (plugin-retry, plugin-throttling). */
+export function tunedOctokit(t: AppConfig["octokit"], log: Logger): typeof ProbotOctokit {
+  const groups = {
+    write: new Bottleneck.Group({ maxConcurrent: 1, minTime: t.writeSpacingMs }),
+    notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: t.writeSpacingMs }),
+  };
+  const throttle = {
+    ...groups,
+    retryAfterBaseValue: t.retryBaseMs,
+    fallbackSecondaryRateRetryAfter: Math.max(1, Math.round((60 * t.retryBaseMs) / 1000)),
+    onRateLimit: (after: number, opts: { method: string; url: string; request: { retryCount: number } }) => {
+      log.warn(`rate limit on ${opts.method} ${opts.url}; retrying in ${after} s`);
+      return opts.request.retryCount < t.retries;
+    },
+    onSecondaryRateLimit: (after: number, opts: { method: string; url: string; request: { retryCount: number } }) => {
+      log.warn(`secondary rate limit on ${opts.method} ${opts.url}; retrying in ${after} s`);
+      return opts.request.retryCount < t.retries;
+    },
+  };
+  // A function default runs after Probot's own layer, so our values win over its throttle options.
+  return ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+    ...options,
+    retry: { ...(options.retry as object), retries: t.retries, retryAfterBaseValue: t.retryBaseMs },
+    throttle: { ...(options.throttle as object), ...throttle },
+  })) as typeof ProbotOctokit;
+}
+
+export async function startApp(opts: StartOptions): Promise<RunningApp> {
+  const { config } = opts;
+  const log = opts.logger ?? pino({ level: config.logLevel, name: "ouro-app" });
+  const store = new Store(config.dataDir, opts.now);
+  const probot = new Probot({
+    appId: config.appId,
+    privateKey: config.privateKey,
+    secret: config.webhookSecret,
+    baseUrl: config.apiUrl,
+    log,
+    Octokit: tunedOctokit(config.octokit, log),
+  });
+
+  let client: Promise<RepoClient> | null = null;
+  const getClient = (): Promise<RepoClient> => {
+    client ??= (async () => {
+      const appOctokit = await probot.auth();
+      const { data: me } = await appOctokit.rest.apps.getAuthenticated();
+      const { data: inst } = await appOctokit.rest.apps.getRepoInstallation({ owner: config.owner, repo: config.repo });
+      const octokit = await probot.auth(inst.id);
+      return new RepoClient(octokit, config.owner, config.repo, `${me?.slug ?? "ouro"}[bot]`);
+    })().catch((e: unknown) => {
+      client = null; // try again next time (e.g. the app was not installed yet)
+      throw e;
+    });
+    return client;
+  };
+
+  const engine = new Engine({ store, config, log, client: getClient, writer: opts.writer, now: opts.now });
+  installWorker(engine);
+  engine.reconcileNow = () => reconcile(engine, log);
+  const webhooks = await createNodeMiddleware(ouroApp(engine), { probot, webhooksPath: config.webhookPath });
+  const api = botApi(engine, config.appToken, log.child({ name: "bot-api" }));
+
+  // The public listener: only what GitHub (and a load balancer's health check) needs.
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (req.method === "GET" && path === "/healthz") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true }));
+      return;
+    }
+    if (path === config.webhookPath && req.method === "POST") return void verified(req, config.webhookSecret).then(
+      (ok) => {
+        if (!ok) {
+          log.warn({ delivery: req.headers["x-github-delivery"] }, "rejected a webhook with a missing or wrong signature");
+          res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ error: "signature missing or does not match" }));
+          return;
+        }
+        void webhooks(req, res, () => res.writeHead(404).end());
+      },
+      (e: Error) => res.writeHead(413, { "content-type": "application/json" }).end(JSON.stringify({ error: e.message })),
+    );
+    notFound(res);
+  });
+  // The bot link: its own address (loopback by default), never beside the public endpoint.
+  const linkServer: Server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) return void api(req, res);
+    notFound(res);
+  });
+  const sockets = new Set<Socket>();
+  const listen = async (srv: Server, port: number, host: string): Promise<number> => {
+    srv.on("connection", (s: Socket) => {
+      sockets.add(s);
+      s.on("close", () => sockets.delete(s));
+    });
+    await new Promise<void>((resolve, reject) => {
+      srv.once("error", reject);
+      srv.listen(port, host, () => resolve());
+    });
+    return (srv.address() as AddressInfo).port;
+  };
+  let port: number;
+  let botLinkPort: number;
+  try {
+    port = await listen(server, config.port, config.host);
+    botLinkPort = await listen(linkServer, config.botLink.port, config.botLink.host);
+  } catch (e) {
+    for (const srv of [server, linkServer]) if (srv.listening) await new Promise<void>((r) => srv.close(() => r()));
+    store.close();
+    throw e;
+  }
+  const url = `http://${hostForUrl(config.host)}:${port}`;
+  const botLinkUrl = `http://${hostForUrl(config.botLink.host)}:${botLinkPort}`;
+  log.info(`Ouro app listening on ${url} (webhooks at ${config.webhookPath}); bot link on ${botLinkUrl}${API_PREFIX}`);
+  if (!isLoopback(config.botLink.host)) log.warn(`the bot link listens on ${config.botLink.host}, not loopback: only OURO_APP_TOKEN guards it, so let only the bot's hosts reach it`);
+
+  engine.track(resume(engine, log), "resume");
+  const tick = setInterval(() => engine.track(reconcile(engine, log), "reconcile"), opts.tickMs ?? 30_000);
+  tick.unref();
+  const stopListening = () =>
+    new Promise<void>((resolve) => {
+      clearInterval(tick);
+      engine.close();
+      let open = 2;
+      const done = () => --open === 0 && resolve();
+      server.close(done);
+      linkServer.close(done);
+      server.closeIdleConnections();
+      linkServer.closeIdleConnections();
+      for (const s of sockets) s.destroy();
+    });
+
+  let closed = false;
+  return {
+    url,
+    port,
+    botLinkUrl,
+    botLinkPort,
+    engine,
+    store,
+    probot,
+    idle: () => engine.idle(),
+    reconcile: () => reconcile(engine, log),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await stopListening();
+      // Let running work finish, but not forever (a long agent run is redone after the restart).
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([engine.idle().catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, opts.closeTimeoutMs ?? 10_000)))]);
+      clearTimeout(timer);
+      store.close();
+    },
+    async abandon() {
+      if (closed) return;
+      closed = true;
+      await stopListening();
+      store.close();
+    },
+  };
+}
+
+const notFound = (res: ServerResponse) => res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
+
+/** A host as it goes in a URL (IPv6 in brackets). */
+const hostForUrl = (host: string) => (host.includes(":") ? `[${host}]` : host);
+
+/**
+ * Reads the body and checks `x-hub-signature-256` before Probot sees anything: a forged or
+ * unsigned delivery gets 401 and touches nothing. The verified text is handed on as req.body.
+ */
+async function verified(req: IncomingMessage, secret: string): Promise<boolean> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_WEBHOOK_BYTES) throw new Error("payload too large");
+    chunks.push(c as Buffer);
+  }
+  const body = Buffer.concat(chunks).toString("utf8");
+  const sig = req.headers["x-hub-signature-256"];
+  if (typeof sig !== "string" || !sig.startsWith("sha256=")) return false;
+  const ok = await verify(secret, body, sig).catch(() => false);
+  if (ok) (req as IncomingMessage & { body?: string }).body = body;
+  return ok;
+}

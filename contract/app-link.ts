@@ -1,0 +1,162 @@
+// The bot ⇄ app protocol. The bot holds no GitHub credentials: it hands change requests
+// to the Ouro app and hears back progress. Both sides validate with these schemas.
+//
+// HTTP, JSON, every request carries `Authorization: Bearer <OURO_APP_TOKEN>`:
+//   POST /bot/v1/changes                 ChangeRequest            → 201 SubmitResult
+//   GET  /bot/v1/changes?limit=N                                  → { changes: ChangeSummary[] }
+//   GET  /bot/v1/status                                           → AppStatus
+//   POST /bot/v1/changes/:id/rollback    { by: Actor }            → RollbackResult
+//   POST /bot/v1/changes/:id/votes       { voter: Actor, vote }   → VoteResult
+//   POST /bot/v1/stop | /bot/v1/resume   { by: Actor }            → { stopped }
+//   POST /bot/v1/errors                  RuntimeErrorReport       → 202
+//   GET  /bot/v1/events  (text/event-stream; `Last-Event-ID` resumes) → `event: progress`, data ProgressEvent
+// Errors: non-2xx with { error: string } — the message is shown to the Discord user as is.
+import { RE2JS } from "re2js";
+import { z } from "zod";
+import { changeStateSchema } from "./change-state.ts";
+import { SETTING_KEYS, type BotSettings } from "./settings.ts";
+
+export const API_PREFIX = "/bot/v1";
+
+export const actorSchema = z.object({
+  discordId: z.string().min(1),
+  name: z.string().min(1),
+  roles: z.array(z.string()),
+});
+export type Actor = z.infer<typeof actorSchema>;
+
+/** As the agent requires (app/agent/request.ts): it becomes a plugin and a command name. */
+const pluginName = z.string().regex(/^[a-z][a-z0-9-]{1,31}$/, "2–32 lowercase letters, digits and dashes, starting with a letter");
+const oneLine = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((v) => !v.includes("\n"), "must be one line");
+/** Nested quantifiers like (a+)+ can backtrack catastrophically; the agent refuses them too. */
+const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]/;
+const triggerPattern = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((v) => !NESTED_QUANTIFIER.test(v), "nested quantifiers like (a+)+ are refused")
+  .refine((v) => {
+    try {
+      new RegExp(v, "i");
+      return true;
+    } catch {
+      return false;
+    }
+  }, "is not a valid regular expression")
+  // The bot core matches triggers with RE2 (linear time): refused here, not later in the agent.
+  .refine((v) => {
+    try {
+      RE2JS.compile(v, RE2JS.CASE_INSENSITIVE);
+      return true;
+    } catch {
+      return false;
+    }
+  }, "uses what RE2 cannot run (backreferences like \\1, lookahead or lookbehind)");
+
+export const recipeSchema = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("add-command"),
+    name: pluginName,
+    description: oneLine(100),
+    reply: z.string().min(1).max(2000),
+  }),
+  z.object({
+    kind: z.literal("add-responder"),
+    name: pluginName,
+    /** A case-insensitive regular expression; plain words match as text (e.g. "good morning"). */
+    trigger: triggerPattern,
+    reply: z.string().min(1).max(2000),
+  }),
+  z.object({
+    kind: z.literal("set-setting"),
+    key: z.enum(SETTING_KEYS as [keyof BotSettings, ...(keyof BotSettings)[]]),
+    /** Typed as the setting is (contract/settings.ts); the agent validates it against the schema again. */
+    value: z.union([z.string().max(200), z.number(), z.boolean()]),
+  }),
+]);
+export type Recipe = z.infer<typeof recipeSchema>;
+
+export const changeRequestSchema = z.object({
+  /** Chosen by the bot (idempotency key: resubmitting the same id returns the same change). */
+  id: z.string().min(1).max(100),
+  requester: actorSchema,
+  text: z.string().min(1).max(4000),
+  recipe: recipeSchema.optional(),
+  /** Where the request was made, for the audit trail. */
+  origin: z.object({ guildId: z.string().optional(), channelId: z.string() }).optional(),
+});
+export type ChangeRequest = z.infer<typeof changeRequestSchema>;
+
+export const submitResultSchema = z.object({
+  changeId: z.string().min(1),
+  trackingIssueUrl: z.url().optional(),
+});
+export type SubmitResult = z.infer<typeof submitResultSchema>;
+
+const riskSchema = z.enum(["safe", "low", "medium", "high", "critical"]);
+
+export const votesSchema = z.object({ up: z.number().int().min(0), down: z.number().int().min(0), needed: z.number().int().min(0) });
+
+export const progressEventSchema = z.object({
+  changeId: z.string().min(1),
+  state: changeStateSchema,
+  at: z.string(),
+  message: z.string().optional(),
+  prUrl: z.url().optional(),
+  trackingIssueUrl: z.url().optional(),
+  risk: riskSchema.optional(),
+  /** Present when the policy asks for community votes. */
+  votes: votesSchema.optional(),
+});
+export type ProgressEvent = z.infer<typeof progressEventSchema>;
+
+export const changeSummarySchema = z.object({
+  changeId: z.string(),
+  title: z.string(),
+  state: changeStateSchema,
+  requester: z.string().optional(),
+  prUrl: z.url().optional(),
+  risk: riskSchema.optional(),
+  updatedAt: z.string(),
+});
+export type ChangeSummary = z.infer<typeof changeSummarySchema>;
+
+export const appStatusSchema = z.object({
+  version: z.object({ commit: z.string(), prUrl: z.url().optional(), deployedAt: z.string().optional() }),
+  health: z.enum(["ok", "degraded", "down"]),
+  pendingChanges: z.number().int().min(0),
+  circuitBreaker: z.object({ state: z.enum(["closed", "open", "half-open"]), failures: z.number().int().min(0).optional() }),
+  emergencyStop: z.object({ stopped: z.boolean(), by: z.string().optional(), since: z.string().optional() }),
+});
+export type AppStatus = z.infer<typeof appStatusSchema>;
+
+export const rollbackResultSchema = z.object({ changeId: z.string(), revertPrUrl: z.url().optional(), message: z.string().optional() });
+export type RollbackResult = z.infer<typeof rollbackResultSchema>;
+
+export const voteValueSchema = z.enum(["up", "down"]);
+export type VoteValue = z.infer<typeof voteValueSchema>;
+export const voteResultSchema = z.object({ changeId: z.string(), votes: votesSchema });
+export type VoteResult = z.infer<typeof voteResultSchema>;
+
+export const stopResultSchema = z.object({ stopped: z.boolean() });
+
+export const runtimeErrorReportSchema = z.object({
+  fingerprint: z.string().regex(/^[0-9a-f]{16,64}$/),
+  plugin: z.string(),
+  kind: z.enum(["command", "responder", "tool", "core"]),
+  name: z.string(),
+  message: z.string().max(2000),
+  stack: z.string().max(8000).optional(),
+  timeout: z.boolean(),
+  count: z.number().int().min(1),
+  firstSeen: z.string(),
+  version: z.string().optional(),
+});
+export type RuntimeErrorReport = z.infer<typeof runtimeErrorReportSchema>;
+
+export const errorBodySchema = z.object({ error: z.string() });

@@ -1,0 +1,582 @@
+// The deploy hook: a commit becomes a release directory beside the live one, its bot
+// process starts beside the live process and must pass the health gate before the switch;
+// after the switch a watch window rolls back to the last good release on a crash or an
+// error spike. State lives in the data dir, so a restarted hook knows what is live.
+//
+//   <data>/repo.git            bare mirror of the repository
+//   <data>/releases/<sha>/     one git worktree per release (node_modules → <data>/deps/<lockhash>)
+//   <data>/current             symlink → releases/<sha> of the live release (switched atomically)
+//   <data>/deploy-state.json   releases, current, last good, live pid
+//   <data>/handover.json       which process answers which Discord events (bot/core/handover-gate.ts)
+//   <data>/logs/<sha>.log      each release's bot output
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { installDeps } from "./install-deps.ts";
+import { startupChecks } from "./startup-checks.ts";
+import { Mirror } from "./release-mirror.ts";
+import { handoverFile, writeHandover } from "./handover-file.ts";
+import { healthy, scrape, waitHealthy, type Counts } from "./health.ts";
+import { deployThresholds, type DeployThresholds } from "./thresholds.ts";
+import { BotProcess, pidAlive } from "./bot-process.ts";
+import { acquireLock, StateFile, type HookState, type Release } from "./state.ts";
+import { DeployError, type DeployHooks, type DeployState } from "./types.ts";
+
+export interface DeployerOptions {
+  /** Git URL or path of the repository. */
+  repo: string;
+  /** The hook's data dir (releases, state, logs). */
+  dataDir: string;
+  /** Environment for bot processes (DISCORD_TOKEN, OURO_APP_URL, OURO_DATA_DIR, …); health port and release are set per process. */
+  env: Record<string, string>;
+  /** Node binary for bot processes (default: the hook's own, Node 24). */
+  node?: string;
+  /** Releases kept on disk for instant rollback (default 3; current and last good always kept). */
+  keep?: number;
+  /** After /healthz is ready, how long the candidate must stay up before the switch (default 2000 ms). */
+  settleMs?: number;
+  /** Overrides of the policy's `deploy` thresholds. */
+  healthTimeoutMs?: number;
+  watchMs?: number;
+  maxErrorRate?: number;
+  /** Interactions needed in the watch window before the error rate is judged (default 5). */
+  minSamples?: number;
+  /**
+   * Bots honour handover.json (bot/core/handover-gate.ts), so an old process that stays
+   * connected answers nothing new. "gate" (default): the old process stays as a silent
+   * standby through the watch window — a rollback is then a rewrite of handover.json (ms).
+   * "stop": it is stopped right after the switch (less memory; a rollback restarts the last
+   * good release from its directory, ~1–2 s).
+   */
+  handover?: "stop" | "gate";
+  /** Cutover is this far in the future when handover.json is written (default 300 ms). */
+  handoverMarginMs?: number;
+  /** After the cutover, how long the old process stays connected in case the new one dies taking over (default 500 ms). */
+  confirmMs?: number;
+  /** SIGTERM → SIGKILL grace for stopping a bot (default 10 s). */
+  stopGraceMs?: number;
+  /** Run the release's command registration (bot/register-commands.ts) at the switch (default true). */
+  registerCommands?: boolean;
+  /** Checkouts whose node_modules are reused when the lockfile matches (default: none). */
+  depSeeds?: string[];
+  npm?: string;
+  /** Extra smoke check on the candidate before the switch; throw to fail the gate. */
+  smoke?: (candidate: { sha: string; healthUrl: string; dir: string }) => Promise<void>;
+  /** Default hooks (statuses, revert PR); deploy()/rollback() may pass their own. */
+  hooks?: DeployHooks;
+  log?: (msg: string, detail?: Record<string, unknown>) => void;
+}
+
+export interface DeployResult {
+  sha: string;
+  state: DeployState;
+  description: string;
+  /** Resolves when the watch window ends: "good", "rolled-back" or "superseded". */
+  watch?: Promise<"good" | "rolled-back" | "superseded">;
+}
+
+export interface HookStatus {
+  current: string | null;
+  lastGood: string | null;
+  releases: Release[];
+  process: { sha: string; pid: number; healthUrl: string; alive: boolean } | null;
+  deploying: string | null;
+  watching: string | null;
+}
+
+/** Credentials the bot must never hold (DESIGN principle 2): scrubbed from its environment. */
+const SECRET_ENV = /^(GITHUB_|GH_|OURO_GITHUB_|PRIVATE_KEY|WEBHOOK_SECRET|APP_ID$|APP_PRIVATE_KEY)/;
+export function botEnvironment(env: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !SECRET_ENV.test(k)));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const short = (sha: string) => sha.slice(0, 7);
+
+interface Watch {
+  sha: string;
+  cancel: () => void;
+}
+
+export class Deployer {
+  readonly o: DeployerOptions;
+  readonly #state: StateFile;
+  readonly #mirror: Mirror;
+  #live: BotProcess | null = null;
+  /** gate mode: the previous process, connected and silent, during the watch window. */
+  #standby: BotProcess | null = null;
+  #candidate: BotProcess | null = null;
+  #deploying: string | null = null;
+  #watch: Watch | null = null;
+  #closed = false;
+  /** Every process this hook started or adopted, so close() leaves none behind. */
+  readonly #all = new Set<BotProcess>();
+  readonly #supervised = new WeakSet<BotProcess>();
+
+  constructor(o: DeployerOptions) {
+    this.o = o;
+    mkdirSync(o.dataDir, { recursive: true });
+    this.#state = new StateFile(o.dataDir);
+    this.#mirror = new Mirror(o.dataDir, o.repo);
+  }
+
+  // ── public API ─────────────────────────────────────────────────────
+
+  /** Picks up what a previous run left live: adopts its process, or restarts the current release from its directory. */
+  async resume(): Promise<HookStatus> {
+    const s = this.#state.load();
+    if (s.process && s.process.sha === s.current && pidAlive(s.process.pid)) {
+      this.#live = BotProcess.adopt(s.process.sha, s.process.pid, s.process.healthPort);
+      this.#all.add(this.#live);
+      this.#superviseLive(this.#live);
+    } else if (s.current) {
+      const rel = s.releases.find((r) => r.sha === s.current);
+      if (rel && existsSync(rel.dir)) {
+        const p = await this.#startRelease(rel);
+        const h = await waitHealthy(p, this.#thresholds(s).healthTimeoutMs);
+        if (!h.ok) {
+          await p.stop(this.o.stopGraceMs);
+          throw new Error(`the current release ${short(rel.sha)} did not come back: ${h.reason}`);
+        }
+        this.#live = p;
+        this.#update((st) => void (st.process = { sha: p.sha, pid: p.pid, healthPort: p.healthPort }));
+        this.#superviseLive(p);
+      }
+    }
+    return this.status();
+  }
+
+  status(): HookStatus {
+    const s = this.#state.load();
+    return {
+      current: s.current,
+      lastGood: s.lastGood,
+      releases: s.releases,
+      process: s.process ? { sha: s.process.sha, pid: s.process.pid, healthUrl: `http://127.0.0.1:${s.process.healthPort}`, alive: pidAlive(s.process.pid) } : null,
+      deploying: this.#deploying,
+      watching: this.#watch?.sha ?? null,
+    };
+  }
+
+  /** Deploys `rev` (a commit sha). Never throws for a judged release: the result says failure. */
+  async deploy(rev: string, hooks: DeployHooks = this.o.hooks ?? {}): Promise<DeployResult> {
+    const say = (state: DeployState, description: string, sha = rev) => this.#report(hooks, state, description, sha);
+    let unlock: () => void;
+    try {
+      if (this.#deploying) throw new DeployError("busy", `another deployment is running (${short(this.#deploying)}); try again when it has finished`);
+      unlock = acquireLock(this.o.dataDir, `deploy ${rev}`);
+    } catch (err) {
+      const e = err as DeployError;
+      await say("error", e.message);
+      return { sha: rev, state: "error", description: e.message };
+    }
+    this.#deploying = rev;
+    let sha = rev;
+    try {
+      await say("in_progress", `preparing ${short(rev)}`);
+      const resolved = /^[0-9a-f]{7,40}$/.test(rev) ? await this.#mirror.fetchCommit(rev) : null;
+      if (!resolved) throw new DeployError("unknown-commit", `unknown commit ${JSON.stringify(rev)}: not in ${this.o.repo}`);
+      sha = resolved;
+      const before = this.#state.load();
+      if (before.current === sha && this.#live?.running) {
+        await say("success", `${short(sha)} is already live`, sha);
+        return { sha, state: "success", description: `${short(sha)} is already live` };
+      }
+      this.#cancelWatch("superseded");
+      const limits = this.#thresholds(before);
+      const rel = await this.#prepare(sha);
+      await say("in_progress", `starting ${short(sha)} beside ${before.current ? short(before.current) : "nothing"}`, sha);
+      const candidate = await this.#startRelease(rel);
+      this.#candidate = candidate;
+      await this.#gate(candidate, rel, limits);
+      const previous = this.#live;
+      await this.#switchTo(candidate, previous, "deploy", hooks);
+      this.#candidate = null;
+      const description = `${short(sha)} is live (health gate passed${previous ? `, ${short(previous.sha)} stopped` : ""})`;
+      await say("success", description, sha);
+      const watch = this.#startWatch(candidate, limits, hooks);
+      return { sha, state: "success", description, watch };
+    } catch (err) {
+      const candidate = this.#candidate;
+      this.#candidate = null;
+      if (candidate) await candidate.stop(this.o.stopGraceMs);
+      const e = err instanceof DeployError ? err : new DeployError("start", (err as Error).message);
+      const state: DeployState = e.badInput ? "error" : "failure";
+      const live = this.#state.load().current;
+      const description = `${e.message}${live ? `; ${short(live)} keeps serving` : ""}`;
+      if (!e.badInput) this.#markRelease(sha, "failed", e.message);
+      await say(state, description, sha);
+      if (!e.badInput) await hooks.onFailed?.(sha, e.message);
+      await this.#prune();
+      return { sha, state, description };
+    } finally {
+      this.#deploying = null;
+      unlock();
+    }
+  }
+
+  /** Manual rollback: the previous release goes live now (no reinstall); then onFailed → the revert PR. */
+  async rollback(hooks: DeployHooks = this.o.hooks ?? {}, reason = "rolled back by hand"): Promise<DeployResult> {
+    const s = this.#state.load();
+    const from = s.current;
+    let unlock: () => void;
+    try {
+      if (this.#deploying) throw new DeployError("busy", `a deployment is running (${short(this.#deploying)}); roll back when it has finished`);
+      if (!from) throw new DeployError("no-previous", "nothing is live: nothing to roll back");
+      const target = this.#rollbackTarget(s, from);
+      if (!target) throw new DeployError("no-previous", `no earlier release of ${short(from)} is kept to roll back to`);
+      unlock = acquireLock(this.o.dataDir, `rollback ${from}`);
+      this.#deploying = target.sha;
+      try {
+        await this.#report(hooks, "in_progress", `rolling back ${short(from)} → ${short(target.sha)}`, target.sha);
+        this.#cancelWatch("superseded");
+        await this.#activate(target, "rollback", hooks);
+        this.#markRelease(from, "failed", reason);
+        this.#update((st) => void (st.lastGood = target.sha));
+        await this.#prune();
+      } finally {
+        this.#deploying = null;
+        unlock();
+      }
+      const description = `rolled back ${short(from)} → ${short(target.sha)} (${reason})`;
+      await this.#report(hooks, "success", description, target.sha);
+      await hooks.onFailed?.(from, reason);
+      return { sha: target.sha, state: "success", description };
+    } catch (err) {
+      const e = err as Error;
+      await this.#report(hooks, "error", e.message, from ?? "");
+      return { sha: from ?? "", state: "error", description: e.message };
+    }
+  }
+
+  /** Stops timers and every bot process this hook runs (tests; a real host keeps bots up with detach()). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#cancelWatch("superseded");
+    await Promise.all([...this.#all].map((p) => p.stop(this.o.stopGraceMs)));
+  }
+
+  /** Stops watching but leaves the live bot serving (the hook exits; a new hook resume()s). */
+  detach(): void {
+    this.#closed = true;
+    this.#cancelWatch("superseded");
+    this.#live?.release();
+  }
+
+  /** The live process (tests, bench). */
+  get live(): BotProcess | null {
+    return this.#live;
+  }
+
+  // ── preparing and gating ───────────────────────────────────────────
+
+  async #prepare(sha: string): Promise<Release> {
+    const dir = join(this.o.dataDir, "releases", sha);
+    const known = this.#state.load().releases.find((r) => r.sha === sha);
+    if (!known || !existsSync(join(dir, "bot"))) {
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(join(this.o.dataDir, "releases"), { recursive: true });
+      await this.#mirror.addWorktree(dir, sha);
+    }
+    const rel: Release = { sha, dir, preparedAt: new Date().toISOString(), status: "ready" };
+    this.#update((s) => {
+      s.releases = [...s.releases.filter((r) => r.sha !== sha), rel];
+    });
+    try {
+      await installDeps(dir, { dataDir: this.o.dataDir, seeds: this.o.depSeeds, npm: this.o.npm });
+      startupChecks(dir);
+    } catch (err) {
+      await this.#mirror.removeWorktree(dir);
+      throw err;
+    }
+    return rel;
+  }
+
+  async #startRelease(rel: Release): Promise<BotProcess> {
+    if (!existsSync(join(rel.dir, "node_modules"))) await installDeps(rel.dir, { dataDir: this.o.dataDir, seeds: this.o.depSeeds, npm: this.o.npm });
+    const p = await BotProcess.start({
+      sha: rel.sha,
+      dir: rel.dir,
+      dataDir: this.o.dataDir,
+      node: this.o.node ?? process.execPath,
+      env: { ...botEnvironment(this.o.env), OURO_HANDOVER_FILE: handoverFile(this.o.dataDir) },
+    });
+    this.#all.add(p);
+    void p.exited.then(() => this.#all.delete(p));
+    return p;
+  }
+
+  /** Ready on /healthz, the smoke check, then no crash (and healthy still) through the settle window. */
+  async #gate(p: BotProcess, rel: Release, limits: DeployThresholds): Promise<void> {
+    const h = await waitHealthy(p, limits.healthTimeoutMs);
+    if (!h.ok) throw new DeployError(h.exited ? "start" : "health", `health gate: ${h.reason}`);
+    if (this.o.smoke) {
+      try {
+        await this.o.smoke({ sha: rel.sha, healthUrl: p.healthUrl, dir: rel.dir });
+      } catch (err) {
+        throw new DeployError("health", `smoke check: ${(err as Error).message}`);
+      }
+    }
+    const settle = this.o.settleMs ?? 2000;
+    await Promise.race([sleep(settle), p.exited]);
+    if (!p.running) throw new DeployError("settle", `the process exited (${String(await p.exited)}) during the ${settle} ms settle window`);
+    if (!(await healthy(p))) throw new DeployError("settle", `/healthz failed during the ${settle} ms settle window`);
+    // No error-rate judgement here: before the switch the candidate either owns no events (handover
+    // gate) or races the live process for them (Discord keeps the first reply; the loser's refused
+    // reply is not the release's fault). Error rates are judged in the watch window, where it serves alone.
+    if (!(await scrape(p))) throw new DeployError("settle", "/metrics did not answer");
+  }
+
+  #errorRate(before: Counts | null, after: Counts | null, limits: DeployThresholds): string | null {
+    if (!before || !after) return null;
+    const total = after.total - before.total;
+    const errors = after.errors - before.errors;
+    if (total < (this.o.minSamples ?? 5)) return null;
+    const rate = errors / total;
+    return rate > limits.maxErrorRate ? `${errors}/${total} interactions failed (${(rate * 100).toFixed(1)}% > ${(limits.maxErrorRate * 100).toFixed(1)}%)` : null;
+  }
+
+  // ── switching ──────────────────────────────────────────────────────
+
+  /**
+   * Hands Discord events over to `next` (handover.json), points `current` at it and registers
+   * its commands; then retires `prev` once the events it still owns have arrived. If `next`
+   * dies as it takes over while `prev` is still connected, the events go straight back to prev.
+   */
+  async #switchTo(next: BotProcess, prev: BotProcess | null, how: "deploy" | "rollback" | "auto-rollback", hooks: DeployHooks): Promise<void> {
+    const handing = !!prev && prev !== next && prev.running;
+    const cutoverAt = Date.now() + (handing ? (this.o.handoverMarginMs ?? 300) : 0);
+    this.#pointAt(next, prev, cutoverAt);
+    await hooks.onLive?.(next.sha, how);
+    const registering = this.#registerFor(next.sha);
+    if (prev && prev !== next) {
+      // Events created before cutoverAt still belong to prev: let them arrive and finish. Keep prev
+      // a moment longer (confirmMs) so a release that dies as it takes over costs nothing.
+      await Promise.race([sleep(Math.max(0, cutoverAt - Date.now()) + (this.o.confirmMs ?? 500)), next.exited]);
+      if (!next.running && prev.running) {
+        this.#pointAt(prev, next, Date.now());
+        await registering;
+        await this.#registerFor(prev.sha);
+        throw new DeployError("settle", `${short(next.sha)} exited (${String(await next.exited)}) as it took over; ${short(prev.sha)} took the events back`);
+      }
+      if ((this.o.handover ?? "gate") === "gate" && how === "deploy") {
+        await this.#standby?.stop(this.o.stopGraceMs);
+        this.#standby = prev;
+      } else {
+        await prev.stop(this.o.stopGraceMs);
+      }
+    }
+    await registering;
+    this.#log(`switched to ${short(next.sha)}`, { how });
+  }
+
+  /** The atomic part of a switch: handover.json, the `current` symlink, the state file. */
+  #pointAt(next: BotProcess, prev: BotProcess | null, cutoverAt: number): void {
+    writeHandover(this.o.dataDir, { release: next.sha, previous: prev?.sha ?? null, cutoverAt });
+    const link = join(this.o.dataDir, "current");
+    const tmp = `${link}.${process.pid}.tmp`;
+    rmSync(tmp, { force: true });
+    symlinkSync(join("releases", next.sha), tmp);
+    renameSync(tmp, link);
+    this.#update((s) => {
+      s.current = next.sha;
+      s.process = { sha: next.sha, pid: next.pid, healthPort: next.healthPort };
+      for (const r of s.releases) if (r.sha === next.sha && r.status !== "good") r.status = "live";
+    });
+    this.#live = next;
+    this.#superviseLive(next);
+  }
+
+  async #registerFor(sha: string): Promise<void> {
+    if (this.o.registerCommands === false) return;
+    const rel = this.#state.load().releases.find((r) => r.sha === sha);
+    if (!rel) return;
+    await this.#registerCommands(rel.dir).catch((err) => this.#log("command registration failed", { err: (err as Error).message }));
+  }
+
+  /** Makes a kept release live again: the standby process if it is still connected, else a fresh process from its directory. */
+  async #activate(target: Release, how: "rollback" | "auto-rollback", hooks: DeployHooks): Promise<void> {
+    const s = this.#state.load();
+    const bad = this.#live;
+    let p: BotProcess;
+    if (this.#standby?.sha === target.sha && this.#standby.running) {
+      p = this.#standby;
+      this.#standby = null;
+    } else {
+      await this.#standby?.stop(this.o.stopGraceMs);
+      this.#standby = null;
+      p = await this.#startRelease(target);
+      const h = await waitHealthy(p, this.#thresholds(s).healthTimeoutMs);
+      if (!h.ok) {
+        await p.stop(this.o.stopGraceMs);
+        throw new Error(`rollback target ${short(target.sha)} did not become healthy: ${h.reason}`);
+      }
+    }
+    await this.#switchTo(p, bad, how, hooks);
+  }
+
+  #rollbackTarget(s: HookState, from: string): Release | null {
+    const kept = s.releases.filter((r) => r.sha !== from && r.status !== "failed" && existsSync(r.dir));
+    const lastGood = kept.find((r) => r.sha === s.lastGood);
+    return lastGood ?? kept.at(-1) ?? null;
+  }
+
+  async #registerCommands(dir: string): Promise<void> {
+    // Releases made before the script was renamed still carry bot/deploy-commands.ts.
+    const script = ["bot/register-commands.ts", "bot/deploy-commands.ts"].find((f) => existsSync(join(dir, f)));
+    if (!script) return;
+    await new Promise<void>((resolve, reject) => {
+      execFile(this.o.node ?? process.execPath, [script], { cwd: dir, env: botEnvironment(this.o.env), timeout: 15_000, killSignal: "SIGKILL" }, (err, _out, stderr) =>
+        err ? reject(new Error(stderr.trim().slice(0, 300) || err.message)) : resolve(),
+      );
+    });
+  }
+
+  // ── after the switch ───────────────────────────────────────────────
+
+  /** The watch window: a crash or an error spike → the last good release, now. */
+  #startWatch(p: BotProcess, limits: DeployThresholds, hooks: DeployHooks): Promise<"good" | "rolled-back" | "superseded"> {
+    let cancelled: ((why: "superseded") => void) | undefined;
+    const cancel = new Promise<"superseded">((r) => (cancelled = r));
+    const watch: Watch = { sha: p.sha, cancel: () => cancelled?.("superseded") };
+    this.#watch = watch;
+    const run = async (): Promise<"good" | "rolled-back" | "superseded"> => {
+      const started = Date.now();
+      const baseline = await scrape(p);
+      let problem: string | null = null;
+      while (Date.now() - started < limits.watchWindowMs) {
+        const tick = await Promise.race([sleep(250).then(() => "tick" as const), p.exited.then(() => "exit" as const), cancel]);
+        if (tick === "superseded") return "superseded";
+        if (tick === "exit" || !p.running) {
+          problem = `crashed in the watch window (exit ${String(await p.exited)})`;
+          break;
+        }
+        const spike = this.#errorRate(baseline, await scrape(p), limits);
+        if (spike) {
+          problem = `error rate above the policy in the watch window: ${spike}`;
+          break;
+        }
+      }
+      if (this.#watch !== watch) return "superseded";
+      this.#watch = null;
+      if (!problem) {
+        this.#update((s) => {
+          s.lastGood = p.sha;
+          for (const r of s.releases) if (r.sha === p.sha) r.status = "good";
+        });
+        await this.#standby?.stop(this.o.stopGraceMs);
+        this.#standby = null;
+        await this.#prune();
+        return "good";
+      }
+      await this.#autoRollback(p.sha, problem, hooks);
+      return "rolled-back";
+    };
+    return run();
+  }
+
+  async #autoRollback(bad: string, problem: string, hooks: DeployHooks): Promise<void> {
+    if (this.#closed) return;
+    const s = this.#state.load();
+    const target = this.#rollbackTarget(s, bad);
+    this.#log(`rolling back ${short(bad)}: ${problem}`);
+    await hooks.onDetected?.(bad, problem);
+    this.#markRelease(bad, "failed", problem);
+    if (!target) {
+      await this.#report(hooks, "failure", `${problem}; no earlier release to roll back to`, bad);
+      await hooks.onFailed?.(bad, problem);
+      return;
+    }
+    try {
+      this.#deploying = target.sha;
+      await this.#activate(target, "auto-rollback", hooks);
+      this.#update((st) => void (st.lastGood = target.sha));
+      await this.#prune();
+    } catch (err) {
+      this.#log("automatic rollback failed", { err: (err as Error).message });
+    } finally {
+      this.#deploying = null;
+    }
+    await this.#report(hooks, "failure", `${problem}; rolled back to ${short(target.sha)}`, bad);
+    await hooks.onFailed?.(bad, problem);
+  }
+
+  /** Outside deploys: the live bot dying → restart it from its directory once; dying again within a minute → roll back. */
+  #superviseLive(p: BotProcess): void {
+    if (this.#supervised.has(p)) return;
+    this.#supervised.add(p);
+    void p.exited.then(async () => {
+      if (this.#closed || this.#live !== p || this.#watch?.sha === p.sha || this.#deploying) return;
+      const s = this.#state.load();
+      const rel = s.releases.find((r) => r.sha === p.sha);
+      if (!rel) return;
+      this.#log(`live release ${short(p.sha)} exited; restarting it`);
+      const next = await this.#startRelease(rel);
+      const h = await waitHealthy(next, this.#thresholds(s).healthTimeoutMs);
+      if (h.ok && !this.#closed) {
+        this.#live = next;
+        this.#update((st) => void (st.process = { sha: next.sha, pid: next.pid, healthPort: next.healthPort }));
+        this.#superviseLive(next);
+      } else {
+        await next.stop(this.o.stopGraceMs);
+        await this.#autoRollback(p.sha, `the live release kept crashing (${h.ok ? "hook closing" : h.reason})`, this.o.hooks ?? {});
+      }
+    });
+  }
+
+  #cancelWatch(_why: "superseded"): void {
+    const w = this.#watch;
+    this.#watch = null;
+    w?.cancel();
+  }
+
+  // ── bookkeeping ────────────────────────────────────────────────────
+
+  #thresholds(s: HookState): DeployThresholds {
+    const trusted = s.releases.find((r) => r.sha === (s.lastGood ?? s.current))?.dir ?? null;
+    const t = deployThresholds(trusted && existsSync(trusted) ? trusted : null);
+    return {
+      ...t,
+      healthTimeoutMs: this.o.healthTimeoutMs ?? t.healthTimeoutMs,
+      maxErrorRate: this.o.maxErrorRate ?? t.maxErrorRate,
+      watchWindowMs: this.o.watchMs ?? t.watchWindowMs,
+    };
+  }
+
+  #markRelease(sha: string, status: Release["status"], reason?: string): void {
+    this.#update((s) => {
+      for (const r of s.releases) if (r.sha === sha) Object.assign(r, { status, ...(reason ? { reason } : {}) });
+    });
+  }
+
+  #update(fn: (s: HookState) => void): void {
+    const s = this.#state.load();
+    fn(s);
+    this.#state.save(s);
+  }
+
+  /** Keeps the newest `keep` releases that are not failed, plus current and last good; removes the rest from disk. */
+  async #prune(): Promise<void> {
+    const s = this.#state.load();
+    const keep = Math.max(1, this.o.keep ?? 3);
+    const protectedShas = new Set([s.current, s.lastGood, this.#standby?.sha, this.#candidate?.sha].filter(Boolean));
+    const newestFirst = [...s.releases].reverse().filter((r) => r.status !== "failed");
+    const kept = new Set(newestFirst.slice(0, keep).map((r) => r.sha));
+    const drop = s.releases.filter((r) => !kept.has(r.sha) && !protectedShas.has(r.sha));
+    for (const r of drop) await this.#mirror.removeWorktree(r.dir).then(() => rmSync(r.dir, { recursive: true, force: true }));
+    if (drop.length) this.#update((st) => void (st.releases = st.releases.filter((r) => !drop.some((d) => d.sha === r.sha))));
+  }
+
+  async #report(hooks: DeployHooks, state: DeployState, description: string, sha: string): Promise<void> {
+    this.#log(`[${state}] ${description}`);
+    try {
+      await hooks.onStatus?.(state, description, { sha });
+    } catch (err) {
+      this.#log("status callback failed", { err: (err as Error).message });
+    }
+  }
+
+  #log(msg: string, detail?: Record<string, unknown>): void {
+    this.o.log?.(msg, detail);
+  }
+}

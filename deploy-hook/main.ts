@@ -1,0 +1,126 @@
+// The deploy hook by hand or as a service:
+//   node deploy-hook/main.ts deploy <sha> --repo URL|PATH --data DIR   (waits through the watch window)
+//   node deploy-hook/main.ts rollback --repo … --data …                  (previous release, now)
+//   node deploy-hook/main.ts status --data DIR
+//   node deploy-hook/main.ts serve --repo … --data … --github-api URL --github-repo owner/name
+//        (GITHUB_TOKEN in the environment: polls GitHub Deployments and reports their statuses)
+// The bot's environment (DISCORD_TOKEN, OURO_APP_URL, …) is passed through from ours, e.g.
+// `node --env-file=/etc/ouro/bot.env deploy-hook/main.ts …`. Bots keep running when the CLI exits.
+// Exit codes: 0 done, 1 the release failed (rolled back / not switched), 2 bad input.
+import { parseArgs } from "node:util";
+import { resolve } from "node:path";
+import { z } from "zod";
+import { Octokit } from "@octokit/rest";
+import { Deployer, type DeployerOptions } from "./deployer.ts";
+import { GitHubDeployments } from "./github-deployments.ts";
+
+const usage = "usage: cli.ts deploy <sha> | rollback | status | serve  --repo URL|PATH --data DIR [--keep N] [--settle-ms N] [--watch-ms N] [--health-timeout-ms N] [--handover stop|gate] [--seed DIR] [--no-register] [--github-api URL --github-repo owner/name] [--poll-ms N]";
+
+const flagsSchema = z.object({
+  repo: z.string().min(1).optional(),
+  data: z.string().min(1, "--data is required"),
+  keep: z.coerce.number().int().min(1).optional(),
+  "settle-ms": z.coerce.number().int().min(0).optional(),
+  "watch-ms": z.coerce.number().int().min(0).optional(),
+  "health-timeout-ms": z.coerce.number().int().min(100).optional(),
+  handover: z.enum(["stop", "gate"]).optional(),
+  seed: z.array(z.string()).optional(),
+  "no-register": z.boolean().optional(),
+  "github-api": z.url().optional(),
+  "github-repo": z.string().regex(/^[^/\s]+\/[^/\s]+$/, "--github-repo must be owner/name").optional(),
+  "poll-ms": z.coerce.number().int().min(100).default(2000),
+});
+
+function fail(message: string, code = 2): never {
+  console.error(`deploy: ${message}\n${usage}`);
+  process.exit(code);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    allowPositionals: true,
+    options: {
+      repo: { type: "string" },
+      data: { type: "string" },
+      keep: { type: "string" },
+      "settle-ms": { type: "string" },
+      "watch-ms": { type: "string" },
+      "health-timeout-ms": { type: "string" },
+      handover: { type: "string" },
+      seed: { type: "string", multiple: true },
+      "no-register": { type: "boolean" },
+      "github-api": { type: "string" },
+      "github-repo": { type: "string" },
+      "poll-ms": { type: "string" },
+    },
+  });
+} catch (err) {
+  fail((err as Error).message);
+}
+const [command, arg] = parsed.positionals;
+const flags = flagsSchema.safeParse(parsed.values);
+if (!flags.success) fail(flags.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("; "));
+const f = flags.data;
+if (!["deploy", "rollback", "status", "serve"].includes(command ?? "")) fail(`unknown command ${JSON.stringify(command ?? "")}`);
+if (command !== "status" && !f.repo) fail("--repo is required");
+if (command === "deploy" && !arg) fail("deploy needs a commit sha");
+
+const env: Record<string, string> = {};
+for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+const opts: DeployerOptions = {
+  repo: f.repo ?? "",
+  dataDir: resolve(f.data),
+  env,
+  keep: f.keep,
+  settleMs: f["settle-ms"],
+  watchMs: f["watch-ms"],
+  healthTimeoutMs: f["health-timeout-ms"],
+  handover: f.handover,
+  depSeeds: f.seed?.map((s) => resolve(s)),
+  registerCommands: !f["no-register"],
+  log: (msg, detail) => console.log(`${new Date().toISOString()} ${msg}${detail ? ` ${JSON.stringify(detail)}` : ""}`),
+  hooks: { onStatus: (state, description) => console.log(`status ${state}: ${description}`) },
+};
+const deployer = new Deployer(opts);
+
+if (command === "status") {
+  console.log(JSON.stringify(deployer.status(), null, 2));
+  process.exit(0);
+}
+
+try {
+  await deployer.resume();
+} catch (err) {
+  console.error(`deploy: ${(err as Error).message}`);
+}
+
+if (command === "deploy") {
+  const r = await deployer.deploy(arg!);
+  const outcome = r.watch ? await r.watch : null;
+  if (outcome) console.log(`watch window: ${outcome}`);
+  deployer.detach();
+  process.exit(r.state === "success" && outcome !== "rolled-back" ? 0 : r.state === "error" ? 2 : 1);
+}
+
+if (command === "rollback") {
+  const r = await deployer.rollback();
+  deployer.detach();
+  process.exit(r.state === "success" ? 0 : 2);
+}
+
+// serve
+if (!f["github-api"] || !f["github-repo"]) fail("serve needs --github-api and --github-repo");
+const token = process.env.GITHUB_TOKEN;
+if (!token) fail("serve needs GITHUB_TOKEN (deployments: read and write)");
+const [owner, name] = f["github-repo"].split("/");
+const gh = new GitHubDeployments({ octokit: new Octokit({ auth: token, baseUrl: f["github-api"] }), owner, repo: name, deployer, log: opts.log });
+gh.start(f["poll-ms"]);
+console.log(`deploy hook: watching deployments of ${f["github-repo"]} every ${f["poll-ms"]} ms`);
+const stop = async () => {
+  await gh.stop();
+  deployer.detach(); // the live bot keeps serving; the next hook adopts it
+  process.exit(0);
+};
+process.once("SIGTERM", () => void stop());
+process.once("SIGINT", () => void stop());

@@ -1,0 +1,85 @@
+// GitHub Deployments on local/github drive the hook; its statuses land on GitHub.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Octokit } from "@octokit/rest";
+import { startGitHub, type GitHubStandIn } from "../../local/github/index.ts";
+import { startDiscord, type DiscordStandIn } from "../../local/discord/index.ts";
+import { Deployer } from "../../deploy-hook/deployer.ts";
+import { GitHubDeployments, ROLLBACK_TASK } from "../../deploy-hook/github-deployments.ts";
+import { botEnv, HELLO_REPLY, makeDeployFixture, ROOT, type DeployFixture } from "./fixture.ts";
+
+let gh: GitHubStandIn;
+let discord: DiscordStandIn;
+let fx: DeployFixture;
+let tmp: string;
+let deployer: Deployer;
+let runner: GitHubDeployments;
+let octokit: Octokit;
+const repo = { owner: "alice", repo: "ouro" };
+
+beforeAll(async () => {
+  [gh, discord] = await Promise.all([startGitHub({ logLevel: "silent" }), startDiscord()]);
+  fx = makeDeployFixture();
+  tmp = mkdtempSync(join(tmpdir(), "ouro-deploy-gh-"));
+  await gh.createRepo({ owner: "alice", name: "ouro" });
+  const token = gh.driver.tokenFor("alice");
+  const url = gh.cloneUrl("alice", "ouro", token);
+  // async: the GitHub stand-in answers the push from this same event loop
+  await promisify(execFile)("git", ["push", "-q", url, `${fx.base}:refs/heads/main`, "hello:refs/heads/hello", "crash-start:refs/heads/crash-start"], { cwd: fx.dir });
+  octokit = new Octokit({ auth: token, baseUrl: gh.apiUrl });
+  deployer = new Deployer({ repo: url, dataDir: join(tmp, "hook"), env: botEnv(discord, join(tmp, "bot")), depSeeds: [ROOT], settleMs: 200, watchMs: 400, healthTimeoutMs: 15_000, handoverMarginMs: 100 });
+  runner = new GitHubDeployments({ octokit, ...repo, deployer });
+}, 60_000);
+
+afterAll(async () => {
+  await runner?.stop();
+  await deployer?.close();
+  await Promise.all([gh?.close(), discord?.close()]);
+  fx?.cleanup();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+const createDeployment = async (ref: string, task = "deploy") =>
+  (await octokit.rest.repos.createDeployment({ ...repo, ref, task, environment: "production", auto_merge: false, required_contexts: [], payload: { changeId: `c-${ref}` } })).data as { id: number };
+const states = async (id: number) => (await octokit.rest.repos.listDeploymentStatuses({ ...repo, deployment_id: id })).data.map((s) => s.state).reverse();
+const ask = async (name: string) => (await discord.driver.runCommand({ user: "alice", channel: "general", name }).reply()).content;
+
+describe("GitHubDeployments", () => {
+  it("runs pending deployments, superseding older ones, and reports statuses on GitHub", async () => {
+    const older = await createDeployment("main");
+    const newer = await createDeployment(fx.base);
+    await runner.poll();
+    expect(await states(older.id)).toEqual(["inactive"]);
+    expect(await states(newer.id)).toEqual(["in_progress", "in_progress", "success"]);
+    await runner.results.get(newer.id)!.watch;
+    expect(await ask("ping")).toBe("Pong!");
+    await runner.poll(); // nothing new: nothing happens
+    expect(await states(newer.id)).toHaveLength(3);
+    // The clone URL's token is not left on disk where bot processes could read it.
+    for (const f of ["config", "FETCH_HEAD"]) expect(readFileSync(join(tmp, "hook", "repo.git", f), "utf8")).not.toContain(gh.driver.tokenFor("alice"));
+  });
+
+  it("a release that crashes at start gets a failure status naming the reason; the live one keeps serving", async () => {
+    const d = await createDeployment("crash-start");
+    await runner.poll();
+    expect(await states(d.id)).toEqual(["in_progress", "in_progress", "failure"]);
+    const { data } = await octokit.rest.repos.listDeploymentStatuses({ ...repo, deployment_id: d.id, per_page: 1 });
+    expect(data[0].description).toMatch(/exited .* before it was healthy/);
+    expect(await ask("ping")).toBe("Pong!");
+  });
+
+  it("a deployment with the ouro:rollback task puts the previous release back at once", async () => {
+    const d = await createDeployment("hello");
+    await runner.handle((await octokit.rest.repos.getDeployment({ ...repo, deployment_id: d.id })).data);
+    expect(await ask("hello")).toBe(HELLO_REPLY);
+    const back = await createDeployment("hello", ROLLBACK_TASK);
+    await runner.poll();
+    expect(await states(back.id)).toEqual(["in_progress", "success"]);
+    expect(deployer.status().current).toBe(fx.base);
+    expect(await ask("ping")).toBe("Pong!");
+  });
+});
