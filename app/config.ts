@@ -4,7 +4,8 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 
 /** A host name, IPv4 or IPv6 address: no scheme, path or port. */
-const HOST_RE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/;
+const HOST_RE =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/;
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 
 const envSchema = z.object({
@@ -20,10 +21,21 @@ const envSchema = z.object({
   /** Shared secret of the bot link (`Authorization: Bearer …`). */
   OURO_APP_TOKEN: z.string().min(16, { message: "OURO_APP_TOKEN must be at least 16 characters" }),
   OURO_DATA_DIR: z.string().min(1).default("data/app"),
-  PORT: z.coerce.number({ message: "PORT must be a port number (0–65535)" }).int({ message: "PORT must be a port number (0–65535)" }).min(0).max(65535).default(3000),
-  HOST: z.string().regex(HOST_RE, { message: "HOST must be a host name or IP address (no scheme or port), e.g. 0.0.0.0" }).default("127.0.0.1"),
+  PORT: z.coerce
+    .number({ message: "PORT must be a port number (0–65535)" })
+    .int({ message: "PORT must be a port number (0–65535)" })
+    .min(0)
+    .max(65535)
+    .default(3000),
+  HOST: z
+    .string()
+    .regex(HOST_RE, { message: "HOST must be a host name or IP address (no scheme or port), e.g. 0.0.0.0" })
+    .default("127.0.0.1"),
   /** The bot link (`/bot/v1`) listens here, never on the public webhook port. */
-  OURO_BOT_LINK_HOST: z.string().regex(HOST_RE, { message: "OURO_BOT_LINK_HOST must be a host name or IP address (no scheme or port), e.g. 127.0.0.1" }).default("127.0.0.1"),
+  OURO_BOT_LINK_HOST: z
+    .string()
+    .regex(HOST_RE, { message: "OURO_BOT_LINK_HOST must be a host name or IP address (no scheme or port), e.g. 127.0.0.1" })
+    .default("127.0.0.1"),
   OURO_BOT_LINK_PORT: z.coerce
     .number({ message: "OURO_BOT_LINK_PORT must be a port number (0–65535)" })
     .int({ message: "OURO_BOT_LINK_PORT must be a port number (0–65535)" })
@@ -80,7 +92,8 @@ export class ConfigError extends Error {
 
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) throw new ConfigError(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!parsed.success)
+    throw new ConfigError(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const e = parsed.data;
   let privateKey = e.PRIVATE_KEY?.replace(/\\n/g, "\n");
   if (!privateKey && e.PRIVATE_KEY_PATH) {
@@ -94,7 +107,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     throw new ConfigError("invalid configuration: PRIVATE_KEY or PRIVATE_KEY_PATH must hold the App's PEM private key");
   }
   if (e.OURO_BOT_LINK_PORT !== 0 && e.OURO_BOT_LINK_PORT === e.PORT) {
-    throw new ConfigError(`invalid configuration: OURO_BOT_LINK_PORT: the bot link must not share the public port (PORT=${e.PORT}); choose another port`);
+    throw new ConfigError(
+      `invalid configuration: OURO_BOT_LINK_PORT: the bot link must not share the public port (PORT=${e.PORT}); choose another port`,
+    );
   }
   const [owner, repo] = e.OURO_REPO.split("/");
   const web = e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}` : "https://github.com";

@@ -39,7 +39,12 @@ const breakerSchema = z.object({
   openedAt: z.number().optional(),
   reason: z.string().optional(),
 });
-const stopSchema = z.object({ stopped: z.boolean(), by: z.string().optional(), since: z.string().optional(), reason: z.string().optional() });
+const stopSchema = z.object({
+  stopped: z.boolean(),
+  by: z.string().optional(),
+  since: z.string().optional(),
+  reason: z.string().optional(),
+});
 export type StopState = z.infer<typeof stopSchema>;
 
 export class Engine {
@@ -116,7 +121,12 @@ export class Engine {
   // ── learning from feedback ──────────────────────────────────────────
   /** Remembers what happened to a change, for the agent's later runs. */
   feedback(c: ChangeRow, kind: FeedbackItem["kind"], text: string): void {
-    this.store.audit(c.id, "feedback", { kind, request: c.text.slice(0, 500), text: text.slice(0, 1000), ...(c.risk ? { verdict: `risk ${c.risk}` } : {}) });
+    this.store.audit(c.id, "feedback", {
+      kind,
+      request: c.text.slice(0, 500),
+      text: text.slice(0, 1000),
+      ...(c.risk ? { verdict: `risk ${c.risk}` } : {}),
+    });
   }
   /** The latest feedback items, newest first. */
   recentFeedback(limit = 10): FeedbackItem[] {
@@ -169,7 +179,13 @@ export class Engine {
 
   // ── state and progress ──────────────────────────────────────────────
   /** Moves a change along an allowed edge (else leaves it and returns null), records it, reports it. */
-  async move(c: ChangeRow, to: ChangeState, message?: string, extra: Partial<ChangeRow> = {}, opts: { streamOnly?: boolean } = {}): Promise<ChangeRow | null> {
+  async move(
+    c: ChangeRow,
+    to: ChangeState,
+    message?: string,
+    extra: Partial<ChangeRow> = {},
+    opts: { streamOnly?: boolean } = {},
+  ): Promise<ChangeRow | null> {
     if (!canMove(c.state, to)) {
       this.log.info({ changeId: c.id, from: c.state, to }, "ignored a transition the lifecycle does not allow");
       return null;
@@ -184,7 +200,10 @@ export class Engine {
 
   /** Progress to every place that shows it: the bot's stream, the sticky comments, the dashboard. */
   async report(c: ChangeRow, opts: { streamOnly?: boolean } = {}): Promise<void> {
-    const needed = await this.policy().then((p) => p.policy.votes.required, () => 0);
+    const needed = await this.policy().then(
+      (p) => p.policy.votes.required,
+      () => 0,
+    );
     const ev: ProgressEvent = {
       changeId: c.id,
       state: c.state,
@@ -233,7 +252,10 @@ export class Engine {
       return;
     }
     this.pumping = true;
-    this.track(this.pump().finally(() => (this.pumping = false)), "worker");
+    this.track(
+      this.pump().finally(() => (this.pumping = false)),
+      "worker",
+    );
   }
 
   private async pump(): Promise<void> {
@@ -304,7 +326,16 @@ export class Engine {
     const p = await this.policy();
     const b = this.breakerNow(p.policy.circuitBreaker);
     const s = this.stopState();
-    const pending = this.store.changesIn(["queued", "working"]).map((c) => ({ changeId: c.id, title: c.title, requester: c.requester, state: c.state, reason: c.reason ?? undefined, issueUrl: c.issueUrl ?? undefined }));
+    const pending = this.store
+      .changesIn(["queued", "working"])
+      .map((c) => ({
+        changeId: c.id,
+        title: c.title,
+        requester: c.requester,
+        state: c.state,
+        reason: c.reason ?? undefined,
+        issueUrl: c.issueUrl ?? undefined,
+      }));
     const open = this.store.changesIn(["pr", "checks", "review"]).filter((c) => c.prNumber);
     const openPrs = open.map((c) => ({
       changeId: c.id,
@@ -316,12 +347,32 @@ export class Engine {
       state: c.state,
       rollback: c.kind === "revert",
     }));
-    const deploys = this.store.auditEvents("deployment.status", 5).map((a) => ({ changeId: a.changeId, sha: String(a.detail.sha ?? ""), state: String(a.detail.state ?? ""), at: a.at, prUrl: this.store.change(a.changeId)?.prUrl ?? undefined }));
-    const rollbacks = this.store.auditEvents("rollback", 5).map((a) => ({ changeId: a.changeId, at: a.at, reason: String(a.detail.reason ?? ""), revertPrUrl: typeof a.detail.revertPrUrl === "string" ? a.detail.revertPrUrl : undefined }));
+    const deploys = this.store
+      .auditEvents("deployment.status", 5)
+      .map((a) => ({
+        changeId: a.changeId,
+        sha: String(a.detail.sha ?? ""),
+        state: String(a.detail.state ?? ""),
+        at: a.at,
+        prUrl: this.store.change(a.changeId)?.prUrl ?? undefined,
+      }));
+    const rollbacks = this.store
+      .auditEvents("rollback", 5)
+      .map((a) => ({
+        changeId: a.changeId,
+        at: a.at,
+        reason: String(a.detail.reason ?? ""),
+        revertPrUrl: typeof a.detail.revertPrUrl === "string" ? a.detail.revertPrUrl : undefined,
+      }));
     return {
       pending,
       openPrs,
-      breaker: { state: b.state, failures: b.failures, reason: b.reason, openedAt: b.openedAt ? new Date(b.openedAt).toISOString() : undefined },
+      breaker: {
+        state: b.state,
+        failures: b.failures,
+        reason: b.reason,
+        openedAt: b.openedAt ? new Date(b.openedAt).toISOString() : undefined,
+      },
       stop: { stopped: this.stopped(p), by: s.by, since: s.since, policy: p.policy.emergencyStop && !s.stopped },
       deploys,
       rollbacks,

@@ -23,7 +23,9 @@ async function main(): Promise<void> {
     const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
     if (err.code === "EADDRINUSE" || err.code === "EACCES" || err.code === "EADDRNOTAVAIL") {
       const which = err.port === config.botLink.port ? "OURO_BOT_LINK_HOST/OURO_BOT_LINK_PORT" : "HOST/PORT";
-      console.error(`cannot listen on ${err.address ?? "?"}:${err.port ?? "?"} (${err.code === "EADDRINUSE" ? "already in use" : err.code === "EACCES" ? "not allowed" : "no such address here"}); check ${which}`);
+      console.error(
+        `cannot listen on ${err.address ?? "?"}:${err.port ?? "?"} (${err.code === "EADDRINUSE" ? "already in use" : err.code === "EACCES" ? "not allowed" : "no such address here"}); check ${which}`,
+      );
       process.exit(2);
     }
     throw e;

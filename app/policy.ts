@@ -47,7 +47,11 @@ export class PolicyCache {
 export function fromFiles(files: { path: string; text: string }[], sha: string): EffectivePolicy {
   const loaded = loadPolicy(files);
   if (loaded.ok) return { policy: loaded.policy, sha };
-  return { policy: DEFAULT_POLICY, sha, error: loaded.errors.map((e) => `${e.file}${e.line ? `:${e.line}` : ""}: ${e.message}`).join("; ") };
+  return {
+    policy: DEFAULT_POLICY,
+    sha,
+    error: loaded.errors.map((e) => `${e.file}${e.line ? `:${e.line}` : ""}: ${e.message}`).join("; "),
+  };
 }
 
 /** The verdict on `head` judged by the policy at `base` (both commits in the clone `dir`). */

@@ -9,7 +9,16 @@ import { registerPullRequest } from "./handlers/pull-request.ts";
 import { registerPullRequestReview } from "./handlers/pull-request-review.ts";
 
 /** The webhook events the handlers use (app.yml must list exactly these). */
-export const HANDLED_EVENTS = ["check_run", "check_suite", "deployment_status", "issue_comment", "issues", "pull_request", "pull_request_review", "status"] as const;
+export const HANDLED_EVENTS = [
+  "check_run",
+  "check_suite",
+  "deployment_status",
+  "issue_comment",
+  "issues",
+  "pull_request",
+  "pull_request_review",
+  "status",
+] as const;
 
 export function ouroApp(eng: Engine): ApplicationFunction {
   return (app) => {

@@ -123,17 +123,20 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true }));
       return;
     }
-    if (path === config.webhookPath && req.method === "POST") return void verified(req, config.webhookSecret).then(
-      (ok) => {
-        if (!ok) {
-          log.warn({ delivery: req.headers["x-github-delivery"] }, "rejected a webhook with a missing or wrong signature");
-          res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ error: "signature missing or does not match" }));
-          return;
-        }
-        void webhooks(req, res, () => res.writeHead(404).end());
-      },
-      (e: Error) => res.writeHead(413, { "content-type": "application/json" }).end(JSON.stringify({ error: e.message })),
-    );
+    if (path === config.webhookPath && req.method === "POST")
+      return void verified(req, config.webhookSecret).then(
+        (ok) => {
+          if (!ok) {
+            log.warn({ delivery: req.headers["x-github-delivery"] }, "rejected a webhook with a missing or wrong signature");
+            res
+              .writeHead(401, { "content-type": "application/json" })
+              .end(JSON.stringify({ error: "signature missing or does not match" }));
+            return;
+          }
+          void webhooks(req, res, () => res.writeHead(404).end());
+        },
+        (e: Error) => res.writeHead(413, { "content-type": "application/json" }).end(JSON.stringify({ error: e.message })),
+      );
     notFound(res);
   });
   // The bot link: its own address (loopback by default), never beside the public endpoint.
@@ -167,7 +170,10 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
   const url = `http://${hostForUrl(config.host)}:${port}`;
   const botLinkUrl = `http://${hostForUrl(config.botLink.host)}:${botLinkPort}`;
   log.info(`Ouro app listening on ${url} (webhooks at ${config.webhookPath}); bot link on ${botLinkUrl}${API_PREFIX}`);
-  if (!isLoopback(config.botLink.host)) log.warn(`the bot link listens on ${config.botLink.host}, not loopback: only OURO_APP_TOKEN guards it, so let only the bot's hosts reach it`);
+  if (!isLoopback(config.botLink.host))
+    log.warn(
+      `the bot link listens on ${config.botLink.host}, not loopback: only OURO_APP_TOKEN guards it, so let only the bot's hosts reach it`,
+    );
 
   engine.track(resume(engine, log), "resume");
   const tick = setInterval(() => engine.track(reconcile(engine, log), "reconcile"), opts.tickMs ?? 30_000);
@@ -202,7 +208,10 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
       await stopListening();
       // Let running work finish, but not forever (a long agent run is redone after the restart).
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([engine.idle().catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, opts.closeTimeoutMs ?? 10_000)))]);
+      await Promise.race([
+        engine.idle().catch(() => undefined),
+        new Promise<void>((r) => (timer = setTimeout(r, opts.closeTimeoutMs ?? 10_000))),
+      ]);
       clearTimeout(timer);
       store.close();
     },
@@ -215,7 +224,8 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
   };
 }
 
-const notFound = (res: ServerResponse) => res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
+const notFound = (res: ServerResponse) =>
+  res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
 
 /** A host as it goes in a URL (IPv6 in brackets). */
 const hostForUrl = (host: string) => (host.includes(":") ? `[${host}]` : host);

@@ -164,7 +164,10 @@ export class Store {
     const cols = Object.values(COLUMNS);
     this.db
       .prepare(`INSERT INTO changes (${cols.join(", ")}, feedback_json) VALUES (${cols.map(() => "?").join(", ")}, ?)`)
-      .run(...Object.keys(COLUMNS).map((k) => (row as Record<string, unknown>)[k] as string | number | null), JSON.stringify(c.feedback ?? []));
+      .run(
+        ...Object.keys(COLUMNS).map((k) => (row as Record<string, unknown>)[k] as string | number | null),
+        JSON.stringify(c.feedback ?? []),
+      );
     return this.change(c.id)!;
   }
 
@@ -203,7 +206,9 @@ export class Store {
     return r ? toChange(r) : null;
   }
   changeByIssue(issue: number): ChangeRow | null {
-    const r = this.db.prepare("SELECT * FROM changes WHERE issue_number = ? ORDER BY (kind = 'change') DESC, created_at DESC LIMIT 1").get(issue) as Row | undefined;
+    const r = this.db
+      .prepare("SELECT * FROM changes WHERE issue_number = ? ORDER BY (kind = 'change') DESC, created_at DESC LIMIT 1")
+      .get(issue) as Row | undefined;
     return r ? toChange(r) : null;
   }
   changeByHead(sha: string): ChangeRow | null {
@@ -219,7 +224,9 @@ export class Store {
     return r ? toChange(r) : null;
   }
   changesIn(states: readonly ChangeState[]): ChangeRow[] {
-    const rows = this.db.prepare(`SELECT * FROM changes WHERE state IN (${states.map(() => "?").join(", ")}) ORDER BY created_at, id`).all(...states) as Row[];
+    const rows = this.db
+      .prepare(`SELECT * FROM changes WHERE state IN (${states.map(() => "?").join(", ")}) ORDER BY created_at, id`)
+      .all(...states) as Row[];
     return rows.map(toChange);
   }
   recentChanges(limit: number): ChangeRow[] {
@@ -227,19 +234,29 @@ export class Store {
   }
   /** Requests accepted since `since` (ms), for rate limits. */
   requestsSince(since: number): { requester: string; at: number }[] {
-    return (this.db.prepare("SELECT requester_key AS requester, created_at AS at FROM changes WHERE created_at > ? AND kind = 'change'").all(since) as Row[]).map((r) => ({ requester: String(r.requester), at: Number(r.at) }));
+    return (
+      this.db
+        .prepare("SELECT requester_key AS requester, created_at AS at FROM changes WHERE created_at > ? AND kind = 'change'")
+        .all(since) as Row[]
+    ).map((r) => ({ requester: String(r.requester), at: Number(r.at) }));
   }
   startsSince(since: number): number[] {
-    return (this.db.prepare("SELECT started_at AS at FROM changes WHERE started_at > ? AND kind = 'change'").all(since) as Row[]).map((r) => Number(r.at));
+    return (this.db.prepare("SELECT started_at AS at FROM changes WHERE started_at > ? AND kind = 'change'").all(since) as Row[]).map((r) =>
+      Number(r.at),
+    );
   }
   countOpenPrs(): number {
-    const r = this.db.prepare("SELECT COUNT(*) AS n FROM changes WHERE pr_number IS NOT NULL AND state IN ('pr', 'checks', 'review')").get() as Row;
+    const r = this.db
+      .prepare("SELECT COUNT(*) AS n FROM changes WHERE pr_number IS NOT NULL AND state IN ('pr', 'checks', 'review')")
+      .get() as Row;
     return Number(r.n);
   }
 
   // ── audit and progress ──────────────────────────────────────────────
   audit(changeId: string, event: string, detail: Record<string, unknown> = {}): void {
-    this.db.prepare("INSERT INTO audit (change_id, at, event, detail) VALUES (?, ?, ?, ?)").run(changeId, new Date(this.now()).toISOString(), event, JSON.stringify(detail));
+    this.db
+      .prepare("INSERT INTO audit (change_id, at, event, detail) VALUES (?, ?, ?, ?)")
+      .run(changeId, new Date(this.now()).toISOString(), event, JSON.stringify(detail));
   }
   auditOf(changeId: string): AuditRow[] {
     return (this.db.prepare("SELECT * FROM audit WHERE change_id = ? ORDER BY seq").all(changeId) as Row[]).map((r) => ({
@@ -264,7 +281,10 @@ export class Store {
     return Number(r.lastInsertRowid);
   }
   progressAfter(seq: number, limit = 1000): { seq: number; json: string }[] {
-    return (this.db.prepare("SELECT seq, json FROM progress WHERE seq > ? ORDER BY seq LIMIT ?").all(seq, limit) as Row[]).map((r) => ({ seq: Number(r.seq), json: String(r.json) }));
+    return (this.db.prepare("SELECT seq, json FROM progress WHERE seq > ? ORDER BY seq LIMIT ?").all(seq, limit) as Row[]).map((r) => ({
+      seq: Number(r.seq),
+      json: String(r.json),
+    }));
   }
 
   // ── idempotency ─────────────────────────────────────────────────────
@@ -281,7 +301,9 @@ export class Store {
     return r ? String(r.value) : null;
   }
   setKey(key: string, value: string): void {
-    this.db.prepare("INSERT INTO keys (key, value, at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value, this.now());
+    this.db
+      .prepare("INSERT INTO keys (key, value, at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+      .run(key, value, this.now());
   }
 
   // ── persisted values ────────────────────────────────────────────────
@@ -292,12 +314,18 @@ export class Store {
     return parsed.success ? parsed.data : fallback;
   }
   set(key: string, value: unknown): void {
-    this.db.prepare("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, JSON.stringify(value));
+    this.db
+      .prepare("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+      .run(key, JSON.stringify(value));
   }
 
   // ── votes ───────────────────────────────────────────────────────────
   vote(changeId: string, voter: string, vote: "up" | "down"): void {
-    this.db.prepare("INSERT INTO votes (change_id, voter, vote, at) VALUES (?, ?, ?, ?) ON CONFLICT(change_id, voter) DO UPDATE SET vote = excluded.vote, at = excluded.at").run(changeId, voter, vote, this.now());
+    this.db
+      .prepare(
+        "INSERT INTO votes (change_id, voter, vote, at) VALUES (?, ?, ?, ?) ON CONFLICT(change_id, voter) DO UPDATE SET vote = excluded.vote, at = excluded.at",
+      )
+      .run(changeId, voter, vote, this.now());
   }
   votes(changeId: string): { up: number; down: number } {
     const rows = this.db.prepare("SELECT vote, COUNT(*) AS n FROM votes WHERE change_id = ? GROUP BY vote").all(changeId) as Row[];

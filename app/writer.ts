@@ -35,7 +35,14 @@ export function agentWriter(model?: { client: OpenAI; model?: string }): ChangeW
   return async (job) => {
     const res = job.followUp
       ? model
-        ? await runFollowUp(job.request, { repoDir: job.repoDir, baseRef: job.baseRef, model, branch: job.followUp.branch, item: { kind: "review-comment", text: job.followUp.text }, logger: job.log })
+        ? await runFollowUp(job.request, {
+            repoDir: job.repoDir,
+            baseRef: job.baseRef,
+            model,
+            branch: job.followUp.branch,
+            item: { kind: "review-comment", text: job.followUp.text },
+            logger: job.log,
+          })
         : { ok: false as const, report: { tried: [], reason: "follow-ups need a model (set OPENAI_API_KEY); open a new request instead" } }
       : await runAgent(job.request, { repoDir: job.repoDir, baseRef: job.baseRef, model, feedback: job.feedback, logger: job.log });
     if (!res.ok) return { ok: false, reason: res.report.reason };

@@ -16,12 +16,20 @@ const dir = mkdtempSync(join(tmpdir(), "ouro-bench-agent-"));
 const sh = (cmd: string) => execSync(cmd, { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 try {
   sh("git init -q -b main && git config user.name bench && git config user.email bench@example.com && git config commit.gpgsign false");
-  execSync(`git archive HEAD bot policies tsconfig.json vitest.config.ts package.json | tar -x -C ${JSON.stringify(dir)}`, { cwd: project });
+  execSync(`git archive HEAD bot policies tsconfig.json vitest.config.ts package.json | tar -x -C ${JSON.stringify(dir)}`, {
+    cwd: project,
+  });
   sh("git add -A && git commit -q -m base");
 
   const runs: Timings[] = [];
   const kinds = [
-    { kind: "add-command", name: "greet", description: "Say hello", options: [{ name: "who", description: "Who", required: true }], reply: "Hello {who}!" },
+    {
+      kind: "add-command",
+      name: "greet",
+      description: "Say hello",
+      options: [{ name: "who", description: "Who", required: true }],
+      reply: "Hello {who}!",
+    },
     { kind: "add-responder", name: "gm", trigger: "\\bgood morning\\b", reply: "gm!", examples: ["good morning all"] },
     { kind: "set-setting", key: "tone", value: "formal" },
   ];
@@ -54,8 +62,18 @@ it("waves", async () => expect(await runCommand(plugin, "wave")).toEqual([{ kind
 `;
   llm.enqueue(
     { toolCalls: [{ name: "read_file", arguments: { path: "bot/plugin-api/index.ts" } }] },
-    { toolCalls: [{ name: "write_file", arguments: { path: "bot/plugins/wave/index.ts", content: plugin } }, { name: "write_file", arguments: { path: "bot/plugins/wave/wave.test.ts", content: test } }] },
-    { toolCalls: [{ name: "add_import", arguments: { path: "bot/plugins/index.ts", module: "./wave/index.ts", defaultImport: "wave" } }, { name: "append_to_array", arguments: { path: "bot/plugins/index.ts", variable: "plugins", element: "wave" } }] },
+    {
+      toolCalls: [
+        { name: "write_file", arguments: { path: "bot/plugins/wave/index.ts", content: plugin } },
+        { name: "write_file", arguments: { path: "bot/plugins/wave/wave.test.ts", content: test } },
+      ],
+    },
+    {
+      toolCalls: [
+        { name: "add_import", arguments: { path: "bot/plugins/index.ts", module: "./wave/index.ts", defaultImport: "wave" } },
+        { name: "append_to_array", arguments: { path: "bot/plugins/index.ts", variable: "plugins", element: "wave" } },
+      ],
+    },
     { toolCalls: [{ name: "finish", arguments: { title: "Add /wave", summary: "Adds /wave." } }] },
   );
   let modelSession: Timings;
@@ -66,13 +84,19 @@ it("waves", async () => expect(await runCommand(plugin, "wave")).toEqual([{ kind
     );
     if (!m.ok) throw new Error(`bench model session failed: ${JSON.stringify(m.report)}`);
     modelSession = m.timings;
-    console.log(`agent: model session (4 scripted turns) → ${m.branch} in ${Math.round(m.timings.totalMs)} ms, of which model ${Math.round(m.timings.modelMs)} ms`);
+    console.log(
+      `agent: model session (4 scripted turns) → ${m.branch} in ${Math.round(m.timings.totalMs)} ms, of which model ${Math.round(m.timings.modelMs)} ms`,
+    );
   } finally {
     await llm.close();
   }
 
   const first = runs[0];
-  const med = (k: keyof Timings) => percentile(runs.map((r) => r[k]), 50);
+  const med = (k: keyof Timings) =>
+    percentile(
+      runs.map((r) => r[k]),
+      50,
+    );
   report("agent", {
     "recipe→branch (first, cold process)": figure(first.totalMs, "ms", { target: 15_000 }),
     "recipe→branch p50 (3 recipes)": figure(med("totalMs"), "ms", { target: 15_000 }),

@@ -54,7 +54,12 @@ function bareBot(discord: DiscordStandIn): Runner {
     async start() {
       // Same intents and partials as Ouro's client, so both receive the same gateway traffic.
       client = new Client({
-        intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages],
+        intents: [
+          GatewayIntentBits.Guilds,
+          GatewayIntentBits.GuildMessages,
+          GatewayIntentBits.MessageContent,
+          GatewayIntentBits.DirectMessages,
+        ],
         partials: [Partials.Channel],
         rest: { api: discord.apiBase },
       });
@@ -202,7 +207,10 @@ async function idleRss(discord: DiscordStandIn, dataDir: string): Promise<{ core
   try {
     const deadline = Date.now() + 20_000;
     for (;;) {
-      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       if (Date.now() > deadline) throw new Error("the bot process did not become healthy within 20 s");
       await new Promise((r) => setTimeout(r, 100));
@@ -246,8 +254,12 @@ try {
   const pluginOverhead = median(results.ouro.map((r, i) => percentile(r.latencies, 50) - percentile(results.core[i].latencies, 50)));
   const rss = await idleRss(discord, join(dir, "rss"));
   const recovery = await hangRecovery();
-  console.log(`bot: /ping is a plugin command (through the plugin host), /help a core one; plugin_command_overhead = p50(/ping) − p50(/help) per round; core_command_overhead = p50(/help) / p50(bare /ping)`);
-  console.log(`bot: ${SEQUENTIAL} sequential /ping round trips and ${CONCURRENT_TOTAL} with ${IN_FLIGHT} in flight, per bot per round, ${ROUNDS} alternating rounds (medians; ratios are medians of per-round pairs)`);
+  console.log(
+    `bot: /ping is a plugin command (through the plugin host), /help a core one; plugin_command_overhead = p50(/ping) − p50(/help) per round; core_command_overhead = p50(/help) / p50(bare /ping)`,
+  );
+  console.log(
+    `bot: ${SEQUENTIAL} sequential /ping round trips and ${CONCURRENT_TOTAL} with ${IN_FLIGHT} in flight, per bot per round, ${ROUNDS} alternating rounds (medians; ratios are medians of per-round pairs)`,
+  );
   report("bot", {
     interaction_p50: figure(p("ouro", 50), "ms", { target: 10, peer: p("bare", 50) }),
     interaction_p99: figure(p("ouro", 99), "ms", { peer: p("bare", 99) }),

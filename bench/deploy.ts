@@ -56,7 +56,10 @@ function load(everyMs: number) {
         discord.driver
           .runCommand({ user: "alice", channel: "general", name: "ping", timeoutMs: 6000 })
           .reply()
-          .then(() => void answered++, () => undefined),
+          .then(
+            () => void answered++,
+            () => undefined,
+          ),
       );
       await sleep(everyMs);
     }
@@ -99,7 +102,9 @@ async function normalDeploy(name: string, from: string, to: string, handover: "s
   if (r.state !== "success") throw new Error(`${name}: deploy failed: ${r.description}`);
   await r.watch;
   const doubles = doubleHandled(join(tmp, name));
-  console.log(`${name}: deploy ${from.slice(0, 7)} → ${to.slice(0, 7)} took ${deployMs.toFixed(0)} ms; /ping sent ${counts.sent}, answered ${counts.answered}, dropped ${counts.dropped}, handled twice ${doubles}`);
+  console.log(
+    `${name}: deploy ${from.slice(0, 7)} → ${to.slice(0, 7)} took ${deployMs.toFixed(0)} ms; /ping sent ${counts.sent}, answered ${counts.answered}, dropped ${counts.dropped}, handled twice ${doubles}`,
+  );
   return { ...counts, doubles, deployMs, d };
 }
 
@@ -126,7 +131,9 @@ async function crashRollback(d: Deployer, crash: string, label: string) {
   }
   const outcome = await r.watch;
   if (outcome !== "rolled-back") throw new Error(`${label}: expected an automatic rollback, got ${outcome}`);
-  console.log(`${label}: crash detected → previous release live ${(live - detected).toFixed(0)} ms, → first /ping answered ${(firstAnswer - detected).toFixed(0)} ms`);
+  console.log(
+    `${label}: crash detected → previous release live ${(live - detected).toFixed(0)} ms, → first /ping answered ${(firstAnswer - detected).toFixed(0)} ms`,
+  );
   return { toLive: live - detected, toAnswer: firstAnswer - detected };
 }
 
@@ -145,9 +152,16 @@ async function revertPr(): Promise<{ toRevert: number; toAnswer: number } | null
   try {
     const change = await world.mergedChange("discord-bench-1", "crash the bot at start");
     let failedAt = 0;
-    const runner = new GitHubDeployments({ octokit: world.octokit, owner: "acme", repo: "bot", deployer: world.deployer, hooks: { onStatus: (s) => void (s === "failure" && (failedAt = performance.now())) } });
+    const runner = new GitHubDeployments({
+      octokit: world.octokit,
+      owner: "acme",
+      repo: "bot",
+      deployer: world.deployer,
+      hooks: { onStatus: (s) => void (s === "failure" && (failedAt = performance.now())) },
+    });
     await runner.poll();
-    if (!failedAt) throw new Error(`the crashing release was not judged failed: ${JSON.stringify(runner.results.get(change().deploymentId!))}`);
+    if (!failedAt)
+      throw new Error(`the crashing release was not judged failed: ${JSON.stringify(runner.results.get(change().deploymentId!))}`);
     await discord.driver.runCommand({ user: "alice", channel: "general", name: "ping", timeoutMs: 2000 }).reply();
     const answeredAt = performance.now();
     let openedAt = 0;
@@ -157,7 +171,9 @@ async function revertPr(): Promise<{ toRevert: number; toAnswer: number } | null
       else await sleep(10);
     }
     if (!openedAt) throw new Error("no revert PR within 5 s");
-    console.log(`gate failure: failure status → old release answered ${(answeredAt - failedAt).toFixed(0)} ms (it never stopped), → revert PR open ${(openedAt - failedAt).toFixed(0)} ms`);
+    console.log(
+      `gate failure: failure status → old release answered ${(answeredAt - failedAt).toFixed(0)} ms (it never stopped), → revert PR open ${(openedAt - failedAt).toFixed(0)} ms`,
+    );
     return { toRevert: openedAt - failedAt, toAnswer: answeredAt - failedAt };
   } finally {
     await world.close();

@@ -94,8 +94,14 @@ function buildRepo(dir: string): { pr5: string[]; pr300: string[] } {
     git(dir, "commit", "-q", "-am", name);
     return files.map(([p, f]) => `bot/plugins/p${p}/part${f}.ts`);
   };
-  const pr5 = branch("pr5", Array.from({ length: 5 }, (_, i) => [i, 0] as [number, number]));
-  const pr300 = branch("pr300", Array.from({ length: 300 }, (_, i) => [i, i % FILES_PER_PLUGIN] as [number, number]));
+  const pr5 = branch(
+    "pr5",
+    Array.from({ length: 5 }, (_, i) => [i, 0] as [number, number]),
+  );
+  const pr300 = branch(
+    "pr300",
+    Array.from({ length: 300 }, (_, i) => [i, i % FILES_PER_PLUGIN] as [number, number]),
+  );
   return { pr5, pr300 };
 }
 
@@ -175,7 +181,8 @@ try {
           label: `policy-check ${name} (${files.length} files)`,
           args: [CLI, "--repo", repo, "--base", "main", "--head", branch, "--format", "json", "--self-edit"],
           cwd: ROOT,
-          check: (status, out) => status === 1 && (JSON.parse(out) as { findings: { rule: string }[] }).findings.some((f) => f.rule === "api/eval"),
+          check: (status, out) =>
+            status === 1 && (JSON.parse(out) as { findings: { rule: string }[] }).findings.some((f) => f.rule === "api/eval"),
         },
         {
           label: `eslint ${name} (${files.length} files)`,

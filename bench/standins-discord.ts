@@ -19,7 +19,9 @@ const TARGET = 20_000;
  * figure is the stand-in's send rate, not one loop shared by sender and receiver.
  */
 async function rawClient(discord: DiscordStandIn): Promise<{ close: () => Promise<void>; waitFor: (n: number) => Promise<void> }> {
-  const worker = new Worker(new URL(import.meta.url), { workerData: { role: ROLE, url: `${discord.gatewayUrl}?v=10&encoding=json`, token: discord.botToken } });
+  const worker = new Worker(new URL(import.meta.url), {
+    workerData: { role: ROLE, url: `${discord.gatewayUrl}?v=10&encoding=json`, token: discord.botToken },
+  });
   const [first] = (await once(worker, "message")) as [{ ready?: true; error?: string }];
   if (!first.ready) throw new Error(`raw client: ${first.error ?? "did not get ready"}`);
   return {
@@ -57,7 +59,16 @@ function runRawClient(url: string, token: string): void {
     }
     const p = JSON.parse(text) as { op: number; t?: string };
     if (p.op === 10)
-      ws.send(JSON.stringify({ op: 2, d: { token, intents: GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages | GatewayIntentBits.MessageContent, properties: { os: "linux", browser: "bench", device: "bench" } } }));
+      ws.send(
+        JSON.stringify({
+          op: 2,
+          d: {
+            token,
+            intents: GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages | GatewayIntentBits.MessageContent,
+            properties: { os: "linux", browser: "bench", device: "bench" },
+          },
+        }),
+      );
     if (p.t === "GUILD_CREATE") parentPort!.postMessage({ ready: true });
   });
 }
@@ -89,7 +100,10 @@ export async function benchDiscord(): Promise<Record<string, Figure>> {
     const rawRate = await pump(discord, 50_000, raw.waitFor, 5_000);
     await raw.close();
 
-    const client = new Client({ intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent], rest: { api: discord.apiBase } });
+    const client = new Client({
+      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
+      rest: { api: discord.apiBase },
+    });
     const readyP = once(client, Events.ClientReady);
     await client.login(discord.botToken);
     await readyP;

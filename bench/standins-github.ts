@@ -26,8 +26,16 @@ export async function benchGitHub(): Promise<Record<string, Figure>> {
     let t = performance.now();
     await gh.createRepo({ owner: "bench", name: "big", fromDir: dir });
     const importMs = performance.now() - t;
-    const o = new Octokit({ baseUrl: gh.apiUrl, auth: gh.driver.tokenFor("author"), log: { debug() {}, info() {}, warn() {}, error() {} } });
-    const merger = new Octokit({ baseUrl: gh.apiUrl, auth: gh.driver.tokenFor("reviewer"), log: { debug() {}, info() {}, warn() {}, error() {} } });
+    const o = new Octokit({
+      baseUrl: gh.apiUrl,
+      auth: gh.driver.tokenFor("author"),
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+    });
+    const merger = new Octokit({
+      baseUrl: gh.apiUrl,
+      auth: gh.driver.tokenFor("reviewer"),
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+    });
     const repo = { owner: "bench", repo: "big" };
     // PRs touching disjoint files, all opened first: after the first merge the base has moved,
     // so every later merge runs a fresh three-way merge (no cached mergeability).
@@ -36,7 +44,16 @@ export async function benchGitHub(): Promise<Record<string, Figure>> {
       for (let p = 0; p < PRS; p++) {
         const { data: ref } = await o.git.getRef({ ...repo, ref: "heads/main" });
         const { data: parent } = await o.git.getCommit({ ...repo, commit_sha: ref.object.sha });
-        const { data: tree } = await o.git.createTree({ ...repo, base_tree: parent.tree.sha, tree: [0, 1, 2].map((k) => ({ path: `src/m${p}/f${p + 50 * k}.ts`, mode: "100644" as const, type: "blob" as const, content: `// changed by PR ${round}.${p}\n` })) });
+        const { data: tree } = await o.git.createTree({
+          ...repo,
+          base_tree: parent.tree.sha,
+          tree: [0, 1, 2].map((k) => ({
+            path: `src/m${p}/f${p + 50 * k}.ts`,
+            mode: "100644" as const,
+            type: "blob" as const,
+            content: `// changed by PR ${round}.${p}\n`,
+          })),
+        });
         const { data: commit } = await o.git.createCommit({ ...repo, message: `PR ${round}.${p}`, tree: tree.sha, parents: [parent.sha] });
         await o.git.createRef({ ...repo, ref: `refs/heads/pr-${round}-${p}`, sha: commit.sha });
         numbers.push((await o.pulls.create({ ...repo, title: `PR ${round}.${p}`, head: `pr-${round}-${p}`, base: "main" })).data.number);

@@ -37,7 +37,9 @@ export const envSchema = z.object({
   OURO_HEALTH_HOST: z.string().default("127.0.0.1"),
   OURO_PLUGIN_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(2500),
   /** "unisolated" runs the plugin host without its own network namespace: development only. */
-  OURO_PLUGIN_NETWORK: z.enum(["isolated", "unisolated"], { error: 'OURO_PLUGIN_NETWORK must be "isolated" (default) or "unisolated"' }).default("isolated"),
+  OURO_PLUGIN_NETWORK: z
+    .enum(["isolated", "unisolated"], { error: 'OURO_PLUGIN_NETWORK must be "isolated" (default) or "unisolated"' })
+    .default("isolated"),
   /** The guild whose roles grant capabilities (default DISCORD_GUILD_ID); roles elsewhere grant nothing. */
   OURO_ROLES_GUILD_ID: optionalString,
   OURO_VERSION: optionalString,

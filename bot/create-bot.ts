@@ -64,7 +64,12 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
   const metrics = new BotMetrics();
   const memory = new Memory({ dataDir: config.dataDir, key: config.encryptionKey });
   const client = new Client({
-    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages],
+    intents: [
+      GatewayIntentBits.Guilds,
+      GatewayIntentBits.GuildMessages,
+      GatewayIntentBits.MessageContent,
+      GatewayIntentBits.DirectMessages,
+    ],
     partials: [Partials.Channel],
     ...(config.discordApi ? { rest: { api: config.discordApi } } : {}),
   });
@@ -109,10 +114,26 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
     client,
     memory,
     log,
-    (guildId) => handover.ownsNow() && (sharding ? sharding.ids.includes(guildId ? ShardClientUtil.shardIdForGuildId(guildId, sharding.count) : 0) : true),
+    (guildId) =>
+      handover.ownsNow() &&
+      (sharding ? sharding.ids.includes(guildId ? ShardClientUtil.shardIdForGuildId(guildId, sharding.count) : 0) : true),
   );
   const conversation = new Conversation({ model: config.model, memory, plugins, settings, log, ...opts.conversation });
-  const context: BotContext = { client, config, settings, memory, appLink, permissions, plugins, metrics, progress, conversation, log, handover, startedAt: Date.now() };
+  const context: BotContext = {
+    client,
+    config,
+    settings,
+    memory,
+    appLink,
+    permissions,
+    plugins,
+    metrics,
+    progress,
+    conversation,
+    log,
+    handover,
+    startedAt: Date.now(),
+  };
 
   for (const e of events) {
     const handler = (...args: unknown[]) => void (e.execute as (ctx: BotContext, ...a: unknown[]) => unknown)(context, ...args);
@@ -129,7 +150,8 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
     client,
     context,
     async start() {
-      if (!config.rolesGuildId) log.warn("no DISCORD_GUILD_ID or OURO_ROLES_GUILD_ID: member roles grant nothing, only rules for @everyone apply");
+      if (!config.rolesGuildId)
+        log.warn("no DISCORD_GUILD_ID or OURO_ROLES_GUILD_ID: member roles grant nothing, only rules for @everyone apply");
       // Plugins load first: a release whose plugins cannot load does not start (the deploy gate sees it).
       await plugins.host.start();
       memory.purgeOlderThan(settings.historyRetentionDays);

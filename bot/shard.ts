@@ -29,7 +29,12 @@ async function recommendedShards(): Promise<number> {
 
 const totalShards = OURO_SHARDS ?? (await recommendedShards());
 // The same Node flags as every bot process (deploy-hook/bot-process.ts BOT_NODE_FLAGS, `npm run bot`).
-const manager = new ShardingManager(fileURLToPath(new URL("./main.ts", import.meta.url)), { token, totalShards, respawn: true, execArgv: ["--max-semi-space-size=2"] });
+const manager = new ShardingManager(fileURLToPath(new URL("./main.ts", import.meta.url)), {
+  token,
+  totalShards,
+  respawn: true,
+  execArgv: ["--max-semi-space-size=2"],
+});
 manager.on("shardCreate", (shard) => log.info({ shard: shard.id, of: totalShards }, "shard started"));
 
 let stopping = false;

@@ -24,7 +24,8 @@ export function ownerOf(h: Handover, id: string): string | null {
 export function parseHandover(text: string): Handover | null {
   try {
     const v = JSON.parse(text) as Partial<Handover>;
-    if (typeof v.release !== "string" || typeof v.cutoverAt !== "number" || !(v.previous === null || typeof v.previous === "string")) return null;
+    if (typeof v.release !== "string" || typeof v.cutoverAt !== "number" || !(v.previous === null || typeof v.previous === "string"))
+      return null;
     return { release: v.release, previous: v.previous, cutoverAt: v.cutoverAt };
   } catch {
     return null;

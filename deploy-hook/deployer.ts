@@ -152,7 +152,9 @@ export class Deployer {
       current: s.current,
       lastGood: s.lastGood,
       releases: s.releases,
-      process: s.process ? { sha: s.process.sha, pid: s.process.pid, healthUrl: `http://127.0.0.1:${s.process.healthPort}`, alive: pidAlive(s.process.pid) } : null,
+      process: s.process
+        ? { sha: s.process.sha, pid: s.process.pid, healthUrl: `http://127.0.0.1:${s.process.healthPort}`, alive: pidAlive(s.process.pid) }
+        : null,
       deploying: this.#deploying,
       watching: this.#watch?.sha ?? null,
     };
@@ -163,7 +165,8 @@ export class Deployer {
     const say = (state: DeployState, description: string, sha = rev) => this.#report(hooks, state, description, sha);
     let unlock: () => void;
     try {
-      if (this.#deploying) throw new DeployError("busy", `another deployment is running (${short(this.#deploying)}); try again when it has finished`);
+      if (this.#deploying)
+        throw new DeployError("busy", `another deployment is running (${short(this.#deploying)}); try again when it has finished`);
       unlock = acquireLock(this.o.dataDir, `deploy ${rev}`);
     } catch (err) {
       const e = err as DeployError;
@@ -221,7 +224,8 @@ export class Deployer {
     const from = s.current;
     let unlock: () => void;
     try {
-      if (this.#deploying) throw new DeployError("busy", `a deployment is running (${short(this.#deploying)}); roll back when it has finished`);
+      if (this.#deploying)
+        throw new DeployError("busy", `a deployment is running (${short(this.#deploying)}); roll back when it has finished`);
       if (!from) throw new DeployError("no-previous", "nothing is live: nothing to roll back");
       const target = this.#rollbackTarget(s, from);
       if (!target) throw new DeployError("no-previous", `no earlier release of ${short(from)} is kept to roll back to`);
@@ -293,7 +297,8 @@ export class Deployer {
   }
 
   async #startRelease(rel: Release): Promise<BotProcess> {
-    if (!existsSync(join(rel.dir, "node_modules"))) await installDeps(rel.dir, { dataDir: this.o.dataDir, seeds: this.o.depSeeds, npm: this.o.npm });
+    if (!existsSync(join(rel.dir, "node_modules")))
+      await installDeps(rel.dir, { dataDir: this.o.dataDir, seeds: this.o.depSeeds, npm: this.o.npm });
     const p = await BotProcess.start({
       sha: rel.sha,
       dir: rel.dir,
@@ -333,7 +338,9 @@ export class Deployer {
     const errors = after.errors - before.errors;
     if (total < (this.o.minSamples ?? 5)) return null;
     const rate = errors / total;
-    return rate > limits.maxErrorRate ? `${errors}/${total} interactions failed (${(rate * 100).toFixed(1)}% > ${(limits.maxErrorRate * 100).toFixed(1)}%)` : null;
+    return rate > limits.maxErrorRate
+      ? `${errors}/${total} interactions failed (${(rate * 100).toFixed(1)}% > ${(limits.maxErrorRate * 100).toFixed(1)}%)`
+      : null;
   }
 
   // ── switching ──────────────────────────────────────────────────────
@@ -343,7 +350,12 @@ export class Deployer {
    * its commands; then retires `prev` once the events it still owns have arrived. If `next`
    * dies as it takes over while `prev` is still connected, the events go straight back to prev.
    */
-  async #switchTo(next: BotProcess, prev: BotProcess | null, how: "deploy" | "rollback" | "auto-rollback", hooks: DeployHooks): Promise<void> {
+  async #switchTo(
+    next: BotProcess,
+    prev: BotProcess | null,
+    how: "deploy" | "rollback" | "auto-rollback",
+    hooks: DeployHooks,
+  ): Promise<void> {
     const handing = !!prev && prev !== next && prev.running;
     const cutoverAt = Date.now() + (handing ? (this.o.handoverMarginMs ?? 300) : 0);
     this.#pointAt(next, prev, cutoverAt);
@@ -357,7 +369,10 @@ export class Deployer {
         this.#pointAt(prev, next, Date.now());
         await registering;
         await this.#registerFor(prev.sha);
-        throw new DeployError("settle", `${short(next.sha)} exited (${String(await next.exited)}) as it took over; ${short(prev.sha)} took the events back`);
+        throw new DeployError(
+          "settle",
+          `${short(next.sha)} exited (${String(await next.exited)}) as it took over; ${short(prev.sha)} took the events back`,
+        );
       }
       if ((this.o.handover ?? "gate") === "gate" && how === "deploy") {
         await this.#standby?.stop(this.o.stopGraceMs);
@@ -426,8 +441,11 @@ export class Deployer {
     const script = ["bot/register-commands.ts", "bot/deploy-commands.ts"].find((f) => existsSync(join(dir, f)));
     if (!script) return;
     await new Promise<void>((resolve, reject) => {
-      execFile(this.o.node ?? process.execPath, [script], { cwd: dir, env: botEnvironment(this.o.env), timeout: 15_000, killSignal: "SIGKILL" }, (err, _out, stderr) =>
-        err ? reject(new Error(stderr.trim().slice(0, 300) || err.message)) : resolve(),
+      execFile(
+        this.o.node ?? process.execPath,
+        [script],
+        { cwd: dir, env: botEnvironment(this.o.env), timeout: 15_000, killSignal: "SIGKILL" },
+        (err, _out, stderr) => (err ? reject(new Error(stderr.trim().slice(0, 300) || err.message)) : resolve()),
       );
     });
   }

@@ -78,7 +78,10 @@ export class GitHubDeployments {
     this.#seen.add(d.id);
     const run = async () => {
       const hooks = this.statusHooks(d.id);
-      const r = d.task === ROLLBACK_TASK ? await this.o.deployer.rollback(hooks, `rollback requested by deployment ${d.id}`) : await this.o.deployer.deploy(d.sha, hooks);
+      const r =
+        d.task === ROLLBACK_TASK
+          ? await this.o.deployer.rollback(hooks, `rollback requested by deployment ${d.id}`)
+          : await this.o.deployer.deploy(d.sha, hooks);
       this.results.set(d.id, r);
       this.o.log?.(`deployment ${d.id} (${d.task} ${d.sha.slice(0, 7)}): ${r.state} — ${r.description}`);
       return r;
@@ -109,7 +112,13 @@ export class GitHubDeployments {
     for (const d of fresh.reverse()) {
       if (d.task !== ROLLBACK_TASK && d !== newestDeploy) {
         this.#seen.add(d.id);
-        await octokit.rest.repos.createDeploymentStatus({ owner, repo, deployment_id: d.id, state: "inactive", description: `superseded by deployment ${newestDeploy!.id}` });
+        await octokit.rest.repos.createDeploymentStatus({
+          owner,
+          repo,
+          deployment_id: d.id,
+          state: "inactive",
+          description: `superseded by deployment ${newestDeploy!.id}`,
+        });
         continue;
       }
       await this.handle(d);

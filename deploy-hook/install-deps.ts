@@ -49,7 +49,8 @@ export async function installDeps(releaseDir: string, o: DepsOptions): Promise<{
   const tmp = `${entry}.install-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  for (const f of ["package.json", "package-lock.json", ".npmrc"]) if (existsSync(join(releaseDir, f))) copyFileSync(join(releaseDir, f), join(tmp, f));
+  for (const f of ["package.json", "package-lock.json", ".npmrc"])
+    if (existsSync(join(releaseDir, f))) copyFileSync(join(releaseDir, f), join(tmp, f));
   try {
     await new Promise<void>((resolve, reject) => {
       execFile(

@@ -14,7 +14,8 @@ import { Octokit } from "@octokit/rest";
 import { Deployer, type DeployerOptions } from "./deployer.ts";
 import { GitHubDeployments } from "./github-deployments.ts";
 
-const usage = "usage: cli.ts deploy <sha> | rollback | status | serve  --repo URL|PATH --data DIR [--keep N] [--settle-ms N] [--watch-ms N] [--health-timeout-ms N] [--handover stop|gate] [--seed DIR] [--no-register] [--github-api URL --github-repo owner/name] [--poll-ms N]";
+const usage =
+  "usage: cli.ts deploy <sha> | rollback | status | serve  --repo URL|PATH --data DIR [--keep N] [--settle-ms N] [--watch-ms N] [--health-timeout-ms N] [--handover stop|gate] [--seed DIR] [--no-register] [--github-api URL --github-repo owner/name] [--poll-ms N]";
 
 const flagsSchema = z.object({
   repo: z.string().min(1).optional(),
@@ -27,7 +28,10 @@ const flagsSchema = z.object({
   seed: z.array(z.string()).optional(),
   "no-register": z.boolean().optional(),
   "github-api": z.url().optional(),
-  "github-repo": z.string().regex(/^[^/\s]+\/[^/\s]+$/, "--github-repo must be owner/name").optional(),
+  "github-repo": z
+    .string()
+    .regex(/^[^/\s]+\/[^/\s]+$/, "--github-repo must be owner/name")
+    .optional(),
   "poll-ms": z.coerce.number().int().min(100).default(2000),
 });
 
@@ -114,7 +118,13 @@ if (!f["github-api"] || !f["github-repo"]) fail("serve needs --github-api and --
 const token = process.env.GITHUB_TOKEN;
 if (!token) fail("serve needs GITHUB_TOKEN (deployments: read and write)");
 const [owner, name] = f["github-repo"].split("/");
-const gh = new GitHubDeployments({ octokit: new Octokit({ auth: token, baseUrl: f["github-api"] }), owner, repo: name, deployer, log: opts.log });
+const gh = new GitHubDeployments({
+  octokit: new Octokit({ auth: token, baseUrl: f["github-api"] }),
+  owner,
+  repo: name,
+  deployer,
+  log: opts.log,
+});
 gh.start(f["poll-ms"]);
 console.log(`deploy hook: watching deployments of ${f["github-repo"]} every ${f["poll-ms"]} ms`);
 const stop = async () => {

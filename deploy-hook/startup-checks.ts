@@ -16,6 +16,7 @@ export function startupChecks(dir: string): void {
   }
   if (pkg.type !== "module") throw new DeployError("checks", 'start-up check: package.json must say "type": "module"');
   for (const dep of Object.keys(pkg.dependencies ?? {})) {
-    if (!existsSync(join(dir, "node_modules", dep, "package.json"))) throw new DeployError("checks", `start-up check: dependency ${dep} is not installed`);
+    if (!existsSync(join(dir, "node_modules", dep, "package.json")))
+      throw new DeployError("checks", `start-up check: dependency ${dep} is not installed`);
   }
 }

@@ -79,7 +79,11 @@ export function acquireLock(dataDir: string, what: string): () => void {
       } catch {
         /* half-written by a dead owner */
       }
-      if (holder.pid && alive(holder.pid)) throw new DeployError("busy", `another deployment is running (${holder.what ?? "unknown"}, pid ${holder.pid}); try again when it has finished`);
+      if (holder.pid && alive(holder.pid))
+        throw new DeployError(
+          "busy",
+          `another deployment is running (${holder.what ?? "unknown"}, pid ${holder.pid}); try again when it has finished`,
+        );
       rmSync(path, { force: true });
     }
   }

@@ -13,7 +13,10 @@ export interface DeployThresholds {
   error?: string;
 }
 
-const fromPolicy = (d: { watchWindowSeconds: number; maxErrorRate: number; healthTimeoutSeconds: number }, error?: string): DeployThresholds => ({
+const fromPolicy = (
+  d: { watchWindowSeconds: number; maxErrorRate: number; healthTimeoutSeconds: number },
+  error?: string,
+): DeployThresholds => ({
   watchWindowMs: d.watchWindowSeconds * 1000,
   maxErrorRate: d.maxErrorRate,
   healthTimeoutMs: d.healthTimeoutSeconds * 1000,

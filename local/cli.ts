@@ -12,7 +12,8 @@ if (!name || !(STANDINS as readonly string[]).includes(name)) {
 
 function explain(err: unknown): string {
   const e = err as NodeJS.ErrnoException & { port?: number; address?: string };
-  if (e?.code === "EADDRINUSE") return `${e.address ?? "127.0.0.1"}:${e.port} is already in use (is a stand-in already running?); choose another --port`;
+  if (e?.code === "EADDRINUSE")
+    return `${e.address ?? "127.0.0.1"}:${e.port} is already in use (is a stand-in already running?); choose another --port`;
   if (e?.code === "EACCES") return `not allowed to listen on ${e.address ?? ""}:${e.port ?? ""}; choose a port above 1024`;
   return e instanceof Error ? e.message : String(err);
 }

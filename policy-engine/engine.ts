@@ -65,7 +65,8 @@ function runRules(ctx: RuleContext): Finding[] {
     checkFileKind(ctx, file, emit);
     checkFileType(ctx, file, emit);
     checkUnicode(file, emit);
-    const code = !file.binary && file.after !== undefined && file.status !== "deleted" && isCodeFile(ctx, file.path) && file.newMode !== "120000";
+    const code =
+      !file.binary && file.after !== undefined && file.status !== "deleted" && isCodeFile(ctx, file.path) && file.newMode !== "120000";
     let strings: StringLiteral[] | undefined;
     try {
       strings = code ? analyzeCode(ctx, file, emit) : undefined;

@@ -18,12 +18,18 @@ const ZERO_SHA = /^0+$/;
 
 // Hardening for every git call against a repo we do not trust.
 const SAFE_CONFIG = [
-  "-c", "core.quotePath=false",
-  "-c", "diff.external=",
-  "-c", "core.fsmonitor=false",
-  "-c", "diff.noprefix=false",
-  "-c", "diff.mnemonicPrefix=false",
-  "-c", "diff.relative=false",
+  "-c",
+  "core.quotePath=false",
+  "-c",
+  "diff.external=",
+  "-c",
+  "core.fsmonitor=false",
+  "-c",
+  "diff.noprefix=false",
+  "-c",
+  "diff.mnemonicPrefix=false",
+  "-c",
+  "diff.relative=false",
 ];
 
 /**
@@ -241,8 +247,8 @@ export function readChangeSet(repoDir: string, baseRef: string, headRef: string)
   const files = raw.map((e, i): ChangedFile => {
     const status = STATUS[e.status];
     if (!status) throw new GitError(`git diff: unsupported status ${e.status} for ${e.path}`);
-    const beforeBytes = ZERO_SHA.test(e.oldSha) ? undefined : blobs.get(e.oldSha) ?? undefined;
-    const afterBytes = ZERO_SHA.test(e.newSha) ? undefined : blobs.get(e.newSha) ?? undefined;
+    const beforeBytes = ZERO_SHA.test(e.oldSha) ? undefined : (blobs.get(e.oldSha) ?? undefined);
+    const afterBytes = ZERO_SHA.test(e.newSha) ? undefined : (blobs.get(e.newSha) ?? undefined);
     const before = beforeBytes ? decodeText(beforeBytes) : undefined;
     const after = afterBytes ? decodeText(afterBytes) : undefined;
     const binary = (beforeBytes !== undefined && before === undefined) || (afterBytes !== undefined && after === undefined);
@@ -286,7 +292,10 @@ export function readTreeFilesAtRef(repoDir: string, ref: string, dir: string): T
     const [, mode, type, objSha, path] = m;
     if (type === "blob" && (mode === "100644" || mode === "100755")) entries.push({ mode, sha: objSha, path });
   }
-  const blobs = readBlobs(repoDir, entries.map((e) => e.sha));
+  const blobs = readBlobs(
+    repoDir,
+    entries.map((e) => e.sha),
+  );
   return entries.map((e) => {
     const data = blobs.get(e.sha);
     const text = data ? decodeText(data) : undefined;

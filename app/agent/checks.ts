@@ -54,7 +54,11 @@ export async function typecheck(dir: string, changed: string[], limits: SandboxL
         include: [],
       }),
     );
-    const r = await runNodeSandboxed([join(dir, "node_modules/typescript/bin/tsc"), "-p", cfg, "--pretty", "false"], { cwd: dir, ...limits }, warn);
+    const r = await runNodeSandboxed(
+      [join(dir, "node_modules/typescript/bin/tsc"), "-p", cfg, "--pretty", "false"],
+      { cwd: dir, ...limits },
+      warn,
+    );
     const out = strip(r.stdout + r.stderr);
     const diagnostics = parseTscOutput(out, dir);
     const ok = r.code === 0 && !r.timedOut;
@@ -131,7 +135,13 @@ export async function runTests(dir: string, changed: string[], limits: SandboxLi
   const started = performance.now();
   const settings = settingsDiagnostics(dir, changed);
   if (settings.length > 0) {
-    return { name: "tests", ok: false, durationMs: performance.now() - started, diagnostics: settings, summary: truncate(`tests failed: ${settings.map(fmt).join("\n")}`) };
+    return {
+      name: "tests",
+      ok: false,
+      durationMs: performance.now() - started,
+      diagnostics: settings,
+      summary: truncate(`tests failed: ${settings.map(fmt).join("\n")}`),
+    };
   }
   const files = testFilesFor(dir, changed);
   if (files.length === 0) {
@@ -139,10 +149,16 @@ export async function runTests(dir: string, changed: string[], limits: SandboxLi
   }
   const vitest = join(dir, "node_modules/vitest/vitest.mjs");
   // The "runner" config loader evaluates the config in memory: nothing is written into the shared node_modules.
-  const r = await runNodeSandboxed([vitest, "run", "--root", dir, "--configLoader", "runner", "--reporter=dot", "--silent=passed-only", ...files], { cwd: dir, ...limits }, warn);
+  const r = await runNodeSandboxed(
+    [vitest, "run", "--root", dir, "--configLoader", "runner", "--reporter=dot", "--silent=passed-only", ...files],
+    { cwd: dir, ...limits },
+    warn,
+  );
   const out = strip(r.stdout + r.stderr);
   const ok = r.code === 0 && !r.timedOut;
-  const diagnostics: Diagnostic[] = ok ? [] : [...out.matchAll(/(?:FAIL|×)\s+(\S+\.test\.ts)(?:\s*>\s*(.*))?/g)].map((m) => ({ file: m[1], message: (m[2] ?? "failed").trim() }));
+  const diagnostics: Diagnostic[] = ok
+    ? []
+    : [...out.matchAll(/(?:FAIL|×)\s+(\S+\.test\.ts)(?:\s*>\s*(.*))?/g)].map((m) => ({ file: m[1], message: (m[2] ?? "failed").trim() }));
   return {
     name: "tests",
     ok,

@@ -9,7 +9,11 @@ import { runAgent } from "./run.ts";
 export async function main(argv: string[]): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ args: argv, options: { repo: { type: "string" }, base: { type: "string", default: "main" }, request: { type: "string" } }, strict: true }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: { repo: { type: "string" }, base: { type: "string", default: "main" }, request: { type: "string" } },
+      strict: true,
+    }));
   } catch (e) {
     console.error((e as Error).message);
     return 2;
@@ -29,7 +33,10 @@ export async function main(argv: string[]): Promise<number> {
     repoDir: values.repo,
     baseRef: values.base,
     model: modelFromEnv(),
-    logger: { info: (o, m) => console.error(m ?? "", JSON.stringify(o)), warn: (o) => console.error(typeof o === "string" ? o : JSON.stringify(o)) },
+    logger: {
+      info: (o, m) => console.error(m ?? "", JSON.stringify(o)),
+      warn: (o) => console.error(typeof o === "string" ? o : JSON.stringify(o)),
+    },
   });
   console.log(JSON.stringify(result, null, 2));
   return result.ok ? 0 : 1;

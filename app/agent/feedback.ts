@@ -10,7 +10,33 @@ export interface FeedbackRecord extends FeedbackItem {
   at: number;
 }
 
-const STOP = new Set(["the", "a", "an", "to", "and", "or", "of", "for", "in", "on", "with", "that", "this", "it", "is", "be", "please", "add", "make", "bot", "ouro", "can", "you", "me", "my"]);
+const STOP = new Set([
+  "the",
+  "a",
+  "an",
+  "to",
+  "and",
+  "or",
+  "of",
+  "for",
+  "in",
+  "on",
+  "with",
+  "that",
+  "this",
+  "it",
+  "is",
+  "be",
+  "please",
+  "add",
+  "make",
+  "bot",
+  "ouro",
+  "can",
+  "you",
+  "me",
+  "my",
+]);
 
 export function words(text: string): Set<string> {
   return new Set(

@@ -51,7 +51,8 @@ export async function runModelLoop(input: LoopInput): Promise<LoopResult> {
     const elapsed = performance.now() - started;
     if (turns >= budgets.maxTurns) return stop(`budget exhausted: ${turns} model turns (max ${budgets.maxTurns}) without a passing finish`);
     if (tokens >= budgets.maxTokens) return stop(`budget exhausted: ${tokens} tokens used (max ${budgets.maxTokens})`);
-    if (elapsed >= budgets.wallTimeMs) return stop(`budget exhausted: ${Math.round(elapsed / 1000)} s of wall time (max ${Math.round(budgets.wallTimeMs / 1000)} s)`);
+    if (elapsed >= budgets.wallTimeMs)
+      return stop(`budget exhausted: ${Math.round(elapsed / 1000)} s of wall time (max ${Math.round(budgets.wallTimeMs / 1000)} s)`);
 
     let completion;
     const t0 = performance.now();
@@ -66,7 +67,9 @@ export async function runModelLoop(input: LoopInput): Promise<LoopResult> {
     }
     modelMs += performance.now() - t0;
     turns++;
-    tokens += completion.usage?.total_tokens ?? estimateTokens(JSON.stringify(messages)) + estimateTokens(JSON.stringify(completion.choices[0]?.message ?? ""));
+    tokens +=
+      completion.usage?.total_tokens ??
+      estimateTokens(JSON.stringify(messages)) + estimateTokens(JSON.stringify(completion.choices[0]?.message ?? ""));
     const message = completion.choices[0]?.message;
     if (!message) return stop("the model returned no choice");
     messages.push(message);
@@ -74,7 +77,11 @@ export async function runModelLoop(input: LoopInput): Promise<LoopResult> {
     if (calls.length === 0) {
       tried.push(`turn ${turns}: answered without a tool call`);
       if (++idle >= 2) return stop("the model stopped calling tools without finishing");
-      messages.push({ role: "user", content: "Use the tools to make the change, then call finish. If the request cannot be done within the rules, call finish with a summary saying why." });
+      messages.push({
+        role: "user",
+        content:
+          "Use the tools to make the change, then call finish. If the request cannot be done within the rules, call finish with a summary saying why.",
+      });
       continue;
     }
     idle = 0;
@@ -109,7 +116,11 @@ export async function runModelLoop(input: LoopInput): Promise<LoopResult> {
         );
         continue;
       }
-      messages.push({ role: "tool", tool_call_id: call.id, content: `Not accepted — the checks failed. Fix these and call finish again:\n${failureSummary(last)}` });
+      messages.push({
+        role: "tool",
+        tool_call_id: call.id,
+        content: `Not accepted — the checks failed. Fix these and call finish again:\n${failureSummary(last)}`,
+      });
     }
     if (finished) return finished;
   }

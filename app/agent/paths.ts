@@ -11,9 +11,11 @@ export class PathRefused extends Error {}
 
 /** Normalizes a model- or recipe-given path to repo-relative posix form, or throws PathRefused. */
 export function normalizeRepoPath(input: string): string {
-  if (typeof input !== "string" || input.length === 0 || input.length > 300) throw new PathRefused("path must be a non-empty string of at most 300 characters");
+  if (typeof input !== "string" || input.length === 0 || input.length > 300)
+    throw new PathRefused("path must be a non-empty string of at most 300 characters");
   if (/[\u0000-\u001f\u007f\\]/.test(input)) throw new PathRefused(`path "${input}" has control characters or backslashes`);
-  if (input.startsWith("/") || /^[a-zA-Z]:/.test(input) || input.startsWith("~")) throw new PathRefused(`path "${input}" must be relative to the repository root`);
+  if (input.startsWith("/") || /^[a-zA-Z]:/.test(input) || input.startsWith("~"))
+    throw new PathRefused(`path "${input}" must be relative to the repository root`);
   const segments = input.split("/");
   if (segments.includes("..")) throw new PathRefused(`path "${input}" leaves the repository (..)`);
   const norm = posix.normalize(input).replace(/^\.\//, "").replace(/\/$/, "");

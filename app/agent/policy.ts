@@ -51,19 +51,32 @@ export interface PolicyOutcome extends CheckOutcome {
 }
 
 /** The engine's verdict on base..head as a self-edit; a block is a failed check. */
-export function checkPolicy(repoDir: string, base: string, head: string, policy: Policy, facts: { author?: string; labels?: string[] } = {}): PolicyOutcome {
+export function checkPolicy(
+  repoDir: string,
+  base: string,
+  head: string,
+  policy: Policy,
+  facts: { author?: string; labels?: string[] } = {},
+): PolicyOutcome {
   const started = performance.now();
   const change = readChangeSet(repoDir, base, head);
   const verdict = evaluate(change, { ok: true, policy }, { author: facts.author, labels: facts.labels ?? [], selfEdit: true });
   const blocking = verdict.findings.filter((f) => f.severity === "error");
   const ok = verdict.decision !== "block";
-  const lines = verdict.findings.map((f) => `${f.severity} ${f.rule}${f.file ? ` ${f.file}${f.line ? `:${f.line}` : ""}` : ""}: ${f.message}`);
+  const lines = verdict.findings.map(
+    (f) => `${f.severity} ${f.rule}${f.file ? ` ${f.file}${f.line ? `:${f.line}` : ""}` : ""}: ${f.message}`,
+  );
   return {
     name: "policy",
     ok,
     verdict,
     durationMs: performance.now() - started,
-    diagnostics: (ok ? verdict.findings : blocking).map((f) => ({ file: f.file, line: f.line, column: f.column, message: `${f.rule}: ${f.message}` })),
+    diagnostics: (ok ? verdict.findings : blocking).map((f) => ({
+      file: f.file,
+      line: f.line,
+      column: f.column,
+      message: `${f.rule}: ${f.message}`,
+    })),
     summary: `policy ${verdict.decision} (risk ${verdict.risk}, ${verdict.requiredApprovals} approval(s))${lines.length ? `\n${lines.join("\n")}` : ""}`,
   };
 }

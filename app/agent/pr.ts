@@ -50,10 +50,15 @@ export function prBody(c: PrContent): string {
   if (c.testsAdded.length === 0) lines.push("- none");
   for (const t of c.testsAdded) lines.push(`- \`${t}\``);
   lines.push("", "## Policy verdict (policy from the base branch)", "");
-  lines.push(`**${v.decision}** · risk **${v.risk}** · approvals required: ${v.requiredApprovals} · automerge: ${v.automerge ? "allowed" : "no"} · mode: ${v.mode}`);
+  lines.push(
+    `**${v.decision}** · risk **${v.risk}** · approvals required: ${v.requiredApprovals} · automerge: ${v.automerge ? "allowed" : "no"} · mode: ${v.mode}`,
+  );
   if (v.findings.length > 0) {
     lines.push("");
-    for (const f of v.findings) lines.push(`- ${f.severity} \`${f.rule}\`${f.file ? ` in \`${f.file}${f.line ? `:${f.line}` : ""}\`` : ""}: ${escapeMd(oneLine(f.message))}`);
+    for (const f of v.findings)
+      lines.push(
+        `- ${f.severity} \`${f.rule}\`${f.file ? ` in \`${f.file}${f.line ? `:${f.line}` : ""}\`` : ""}: ${escapeMd(oneLine(f.message))}`,
+      );
   }
   lines.push("", "## Checks run before push (sandboxed)", "");
   for (const ch of c.checks) lines.push(`- ${ch.ok ? "✅" : "❌"} ${ch.name} (${Math.round(ch.durationMs)} ms)`);
@@ -63,7 +68,9 @@ export function prBody(c: PrContent): string {
   }
   lines.push("", "## How to roll back", "");
   lines.push(`- Before merge: close this pull request; the branch \`${c.branch}\` can be deleted.`);
-  lines.push(`- After merge: \`/rollback ${c.request.id}\` in Discord redeploys the previous release at once and opens a revert PR; or revert the merge commit by hand (\`git revert -m 1 <merge commit>\`).`);
+  lines.push(
+    `- After merge: \`/rollback ${c.request.id}\` in Discord redeploys the previous release at once and opens a revert PR; or revert the merge commit by hand (\`git revert -m 1 <merge commit>\`).`,
+  );
   lines.push(`- Base commit: \`${c.baseSha}\`.`);
   lines.push("", `<!-- ouro-change-id: ${c.request.id} -->`);
   return lines.join("\n");

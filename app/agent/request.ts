@@ -49,7 +49,10 @@ const addCommand = z
   })
   .strict()
   .refine((r) => (r.reply === undefined) !== (r.embed === undefined), { message: "give exactly one of reply or embed", path: ["reply"] })
-  .refine((r) => new Set(r.options.map((o) => o.name)).size === r.options.length, { message: "option names must be unique", path: ["options"] })
+  .refine((r) => new Set(r.options.map((o) => o.name)).size === r.options.length, {
+    message: "option names must be unique",
+    path: ["options"],
+  })
   .refine((r) => r.options.every((o, i) => !o.required || r.options.slice(0, i).every((p) => p.required)), {
     message: "required options must come before optional ones (Discord's rule)",
     path: ["options"],
@@ -75,7 +78,9 @@ export function compileTrigger(pattern: string): { core: RE2JS; test: RegExp } {
     core = RE2JS.compile(pattern, RE2JS.CASE_INSENSITIVE);
   } catch (e) {
     const why = (e as Error).message.replace(/^error parsing regexp: /, "");
-    throw new Error(`is not a pattern RE2 can run (the bot matches triggers with RE2, in linear time: no backreferences like \\1, no lookahead or lookbehind like (?=…) or (?<!…)): ${why}`);
+    throw new Error(
+      `is not a pattern RE2 can run (the bot matches triggers with RE2, in linear time: no backreferences like \\1, no lookahead or lookbehind like (?=…) or (?<!…)): ${why}`,
+    );
   }
   return { core, test };
 }
@@ -97,7 +102,9 @@ const pattern = z
   .min(1)
   .max(200)
   .refine((s) => !hasHiddenOrControl(s), { message: "must not contain control, zero-width or bidi characters" })
-  .refine((s) => !NESTED_QUANTIFIER.test(s), { message: "nested quantifiers like (a+)+ are refused (catastrophic backtracking in plugin tests)" })
+  .refine((s) => !NESTED_QUANTIFIER.test(s), {
+    message: "nested quantifiers like (a+)+ are refused (catastrophic backtracking in plugin tests)",
+  })
   .superRefine((s, ctx) => {
     try {
       compileTrigger(s);
@@ -125,9 +132,14 @@ const addResponder = z
     }
     r.examples.forEach((ex, i) => {
       const m = matchTrigger(r.trigger, ex);
-      if (!m.core && !m.test) ctx.addIssue({ code: "custom", path: ["examples", i], message: `does not match the trigger /${r.trigger}/i` });
+      if (!m.core && !m.test)
+        ctx.addIssue({ code: "custom", path: ["examples", i], message: `does not match the trigger /${r.trigger}/i` });
       else if (!m.core || !m.test)
-        ctx.addIssue({ code: "custom", path: ["examples", i], message: `matches the trigger /${r.trigger}/i in ${m.core ? "RE2 (the bot)" : "JavaScript (the tests)"} but not in ${m.core ? "JavaScript (the tests)" : "RE2 (the bot)"}: use syntax both read the same way` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["examples", i],
+          message: `matches the trigger /${r.trigger}/i in ${m.core ? "RE2 (the bot)" : "JavaScript (the tests)"} but not in ${m.core ? "JavaScript (the tests)" : "RE2 (the bot)"}: use syntax both read the same way`,
+        });
     });
   });
 
@@ -152,7 +164,12 @@ export const changeRequestSchema = z
       })
       .strict(),
     /** Free text from Discord: untrusted. Hidden characters are stripped, not refused. */
-    text: z.string().min(1).max(4000).transform(stripHidden).refine((s) => s.trim().length > 0, { message: "must not be blank" }),
+    text: z
+      .string()
+      .min(1)
+      .max(4000)
+      .transform(stripHidden)
+      .refine((s) => s.trim().length > 0, { message: "must not be blank" }),
     recipe: recipeSchema.optional(),
   })
   .strict();

@@ -14,7 +14,16 @@ import { followUpPrompt, systemPrompt, userPrompt, type FeedbackItem } from "./p
 import { applyRecipe } from "./recipes/index.ts";
 import { parseChangeRequest, RequestError, type ChangeRequest } from "./request.ts";
 import { failureSummary, validate, type Validation } from "./validate.ts";
-import { advanceBranch, createBranch, createWorktree, git, OURO_IDENTITY, resolveSha, type GitIdentity, type Worktree } from "./worktree.ts";
+import {
+  advanceBranch,
+  createBranch,
+  createWorktree,
+  git,
+  OURO_IDENTITY,
+  resolveSha,
+  type GitIdentity,
+  type Worktree,
+} from "./worktree.ts";
 
 export interface AgentLogger {
   info(obj: object, msg?: string): void;
@@ -114,14 +123,29 @@ async function agentRun(input: unknown, opts: AgentOptions, tried: string[]): Pr
   } catch (e) {
     return fail(tried, e instanceof PolicyUnavailable ? e.message : `cannot read the base "${opts.baseRef}": ${(e as Error).message}`);
   }
-  if (branchExists(opts.repoDir, branch)) return fail(tried, `branch ${branch} already exists: one request gets one branch (use a follow-up to change it)`);
-  if (!request.recipe && !opts.model) return fail(tried, "the request has no recipe and no model is configured (set OPENAI_BASE_URL / OPENAI_API_KEY), so nothing can write it");
+  if (branchExists(opts.repoDir, branch))
+    return fail(tried, `branch ${branch} already exists: one request gets one branch (use a follow-up to change it)`);
+  if (!request.recipe && !opts.model)
+    return fail(
+      tried,
+      "the request has no recipe and no model is configured (set OPENAI_BASE_URL / OPENAI_API_KEY), so nothing can write it",
+    );
 
   const tw = performance.now();
   const wt = createWorktree(opts.repoDir, baseSha, opts.nodeModules);
   const worktreeMs = performance.now() - tw;
   const message = commitMessage(request);
-  const validateNow = () => validate({ wt, parent: baseSha, message, policy: base.policy, guard: base.guard, budgets: base.budgets, identity: opts.identity, warn: (m) => log.warn(m) });
+  const validateNow = () =>
+    validate({
+      wt,
+      parent: baseSha,
+      message,
+      policy: base.policy,
+      guard: base.guard,
+      budgets: base.budgets,
+      identity: opts.identity,
+      warn: (m) => log.warn(m),
+    });
   try {
     let validation: Validation;
     let method: string;
@@ -145,7 +169,8 @@ async function agentRun(input: unknown, opts: AgentOptions, tried: string[]): Pr
       method = `the deterministic \`${request.recipe.kind}\` recipe (no model)`;
       tried.push("run typecheck, tests and the base policy in the sandbox");
       validation = await validateNow();
-      if (!validation.ok) return fail(tried, `the recipe's change did not pass the checks: ${failureSummary(validation)}`, validation.verdict);
+      if (!validation.ok)
+        return fail(tried, `the recipe's change did not pass the checks: ${failureSummary(validation)}`, validation.verdict);
     } else {
       const m = opts.model!;
       const modelName = m.model ?? base.policy.agent.model;
@@ -181,7 +206,19 @@ async function agentRun(input: unknown, opts: AgentOptions, tried: string[]): Pr
       commit: validation.commit!,
       baseSha,
       title: prTitle(request, modelTitle),
-      body: prBody({ request, branch, baseSha, method, summary, modelTitle, files, testsAdded, verdict, checks: validation.checks, refusals }),
+      body: prBody({
+        request,
+        branch,
+        baseSha,
+        method,
+        summary,
+        modelTitle,
+        files,
+        testsAdded,
+        verdict,
+        checks: validation.checks,
+        refusals,
+      }),
       verdict,
       files,
       testsAdded,
@@ -218,7 +255,8 @@ async function followUpRun(input: unknown, opts: FollowUpOptions, tried: string[
     if (e instanceof RequestError) return fail(tried, e.message);
     throw e;
   }
-  if (opts.branch !== branchFor(request.id)) return fail(tried, `follow-ups only change Ouro's own branch ${branchFor(request.id)}, not ${opts.branch}`);
+  if (opts.branch !== branchFor(request.id))
+    return fail(tried, `follow-ups only change Ouro's own branch ${branchFor(request.id)}, not ${opts.branch}`);
   let baseSha: string;
   let head: string;
   let base: BasePolicy;
@@ -248,7 +286,8 @@ async function followUpRun(input: unknown, opts: FollowUpOptions, tried: string[
       ],
       ctx,
       budgets,
-      validate: () => validate({ wt: scoped, parent: head, message, policy: base.policy, guard: base.guard, budgets, identity: opts.identity }),
+      validate: () =>
+        validate({ wt: scoped, parent: head, message, policy: base.policy, guard: base.guard, budgets, identity: opts.identity }),
       startedAt: t0,
     });
     tried.push(...loop.tried);

@@ -41,11 +41,15 @@ export function canDropPrivileges(): boolean {
     dropProbe =
       process.getuid?.() === 0 &&
       // nobody must also be able to run our Node (its path may be private to us).
-      spawnSync("setpriv", [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--no-new-privs", "--", process.execPath, "-e", "0"], {
-        stdio: "ignore",
-        timeout: 10_000,
-        env: { PATH: "/usr/bin:/bin" },
-      }).status === 0;
+      spawnSync(
+        "setpriv",
+        [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--no-new-privs", "--", process.execPath, "-e", "0"],
+        {
+          stdio: "ignore",
+          timeout: 10_000,
+          env: { PATH: "/usr/bin:/bin" },
+        },
+      ).status === 0;
   }
   return dropProbe;
 }
@@ -121,7 +125,16 @@ export function runNodeSandboxed(args: string[], opts: SandboxOptions, warn: War
     const finish = (code: number | null, signal: NodeJS.Signals | null) => {
       clearTimeout(timer);
       rmSync(home, { recursive: true, force: true });
-      resolve({ code, signal, stdout, stderr, timedOut, durationMs: performance.now() - started, network: isolate ? "none" : "host", user: drop ? "nobody" : "self" });
+      resolve({
+        code,
+        signal,
+        stdout,
+        stderr,
+        timedOut,
+        durationMs: performance.now() - started,
+        network: isolate ? "none" : "host",
+        user: drop ? "nobody" : "self",
+      });
     };
     child.on("error", (err) => {
       stderr += String(err);

@@ -38,15 +38,23 @@ export async function validate(v: ValidateInput): Promise<Validation> {
   const started = performance.now();
   const changed = changedPaths(v.wt);
   const timings = { typecheckMs: 0, testsMs: 0, policyMs: 0, checksMs: 0 };
-  if (changed.length === 0) return { ok: false, changed, checks: [], problem: "the change is empty: no file differs from the base", timings };
+  if (changed.length === 0)
+    return { ok: false, changed, checks: [], problem: "the change is empty: no file differs from the base", timings };
   const refused = changed.map((p) => v.guard(p)).filter((r): r is string => r !== undefined);
-  if (refused.length > 0) return { ok: false, changed, checks: [], problem: `the change touches paths the policy refuses: ${refused.join("; ")}`, timings };
+  if (refused.length > 0)
+    return { ok: false, changed, checks: [], problem: `the change touches paths the policy refuses: ${refused.join("; ")}`, timings };
   const commit = snapshot(v.wt, v.parent, v.message, v.identity);
   const policy = checkPolicy(v.wt.repoDir, v.wt.baseSha, commit, v.policy, { author: v.author });
   timings.policyMs = policy.durationMs;
   if (!policy.ok) {
     timings.checksMs = performance.now() - started;
-    const skipped = (name: "typecheck" | "tests"): CheckOutcome => ({ name, ok: false, durationMs: 0, diagnostics: [], summary: `${name} not run: the policy blocks this change` });
+    const skipped = (name: "typecheck" | "tests"): CheckOutcome => ({
+      name,
+      ok: false,
+      durationMs: 0,
+      diagnostics: [],
+      summary: `${name} not run: the policy blocks this change`,
+    });
     return { ok: false, commit, changed, checks: [skipped("typecheck"), skipped("tests"), policy], verdict: policy.verdict, timings };
   }
   const limits = { timeoutMs: v.budgets.checkTimeoutMs, memoryMb: v.budgets.memoryMb };
@@ -61,5 +69,8 @@ export async function validate(v: ValidateInput): Promise<Validation> {
 /** The failing checks as text for the model or a report. */
 export function failureSummary(v: Validation): string {
   if (v.problem) return v.problem;
-  return v.checks.filter((c) => !c.ok).map((c) => c.summary).join("\n\n");
+  return v.checks
+    .filter((c) => !c.ok)
+    .map((c) => c.summary)
+    .join("\n\n");
 }

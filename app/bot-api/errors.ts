@@ -22,7 +22,9 @@ export async function reportRuntimeError(eng: Engine, r: RuntimeErrorReport): Pr
     const known = Number(eng.store.key(`error:${r.fingerprint}`) ?? 0);
     const number = known || (await gh.findOwnIssue(marker))?.number || 0;
     if (number) await gh.updateIssue(number, { body });
-    const n = number || (await gh.createIssue(`Runtime error: ${quoteUser(`${r.plugin}/${r.name}: ${r.message}`, 90)}`, body, ["ouro-error"])).number;
+    const n =
+      number ||
+      (await gh.createIssue(`Runtime error: ${quoteUser(`${r.plugin}/${r.name}: ${r.message}`, 90)}`, body, ["ouro-error"])).number;
     eng.store.setKey(`error:${r.fingerprint}`, String(n));
     eng.store.audit(`error:${r.fingerprint}`, "runtime-error", { issue: n, count: r.count });
     return n;

@@ -6,13 +6,7 @@ import { timingSafeEqual, createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { z } from "zod";
-import {
-  actorSchema,
-  API_PREFIX,
-  changeRequestSchema,
-  runtimeErrorReportSchema,
-  voteValueSchema,
-} from "../../contract/app-link.ts";
+import { actorSchema, API_PREFIX, changeRequestSchema, runtimeErrorReportSchema, voteValueSchema } from "../../contract/app-link.ts";
 import type { Actor, AppStatus, ChangeSummary, ProgressEvent, RollbackResult, SubmitResult, VoteResult } from "../../contract/app-link.ts";
 import { z as zod } from "zod";
 import type { Engine } from "../engine.ts";
@@ -50,7 +44,11 @@ async function readJson<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<
     throw new HttpError(400, "the body is not valid JSON");
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new HttpError(400, `invalid request: ${parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ")}`);
+  if (!parsed.success)
+    throw new HttpError(
+      400,
+      `invalid request: ${parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ")}`,
+    );
   return parsed.data;
 }
 
@@ -84,7 +82,23 @@ export function botApi(eng: Engine, token: string, log: Logger) {
         const p = await eng.policy();
         if (!hasRole(body.requester, p.policy.roles.request)) throw new HttpError(403, "you do not have a role that may request changes");
         try {
-          const { change } = await submit(eng, { requestId: body.id, source: "discord", requester: { name: body.requester.name, key: `discord:${body.requester.discordId}`, discordId: body.requester.discordId, roles: body.requester.roles }, text: body.text, recipe: body.recipe, origin: body.origin }, log.child({ requestId: body.id }));
+          const { change } = await submit(
+            eng,
+            {
+              requestId: body.id,
+              source: "discord",
+              requester: {
+                name: body.requester.name,
+                key: `discord:${body.requester.discordId}`,
+                discordId: body.requester.discordId,
+                roles: body.requester.roles,
+              },
+              text: body.text,
+              recipe: body.recipe,
+              origin: body.origin,
+            },
+            log.child({ requestId: body.id }),
+          );
           const out: SubmitResult = { changeId: change.id, ...(change.issueUrl ? { trackingIssueUrl: change.issueUrl } : {}) };
           return send(res, 201, out);
         } catch (e) {
@@ -138,8 +152,20 @@ export function botApi(eng: Engine, token: string, log: Logger) {
           const { by } = await readJson(req, byBody);
           if (!hasRole(by, p.policy.roles.rollback)) throw new HttpError(403, "you do not have a role that may roll back changes");
           try {
-            const r = await rollback(eng, c.id, `${by.name} (Discord)`, `/rollback by ${by.name} on Discord`, log.child({ changeId: c.id }));
-            const out: RollbackResult = { changeId: c.id, ...(r.prUrl ? { revertPrUrl: r.prUrl } : {}), message: r.prUrl ? `revert pull request opened (change ${r.id})` : `revert ${r.id}: ${r.state}${r.reason ? ` — ${r.reason}` : ""}` };
+            const r = await rollback(
+              eng,
+              c.id,
+              `${by.name} (Discord)`,
+              `/rollback by ${by.name} on Discord`,
+              log.child({ changeId: c.id }),
+            );
+            const out: RollbackResult = {
+              changeId: c.id,
+              ...(r.prUrl ? { revertPrUrl: r.prUrl } : {}),
+              message: r.prUrl
+                ? `revert pull request opened (change ${r.id})`
+                : `revert ${r.id}: ${r.state}${r.reason ? ` — ${r.reason}` : ""}`,
+            };
             return send(res, 200, out);
           } catch (e) {
             if (e instanceof RollbackRefused) throw new HttpError(409, e.message);
@@ -165,14 +191,24 @@ export async function status(eng: Engine): Promise<AppStatus> {
   const p = await eng.policy();
   const b = eng.breakerNow(p.policy.circuitBreaker);
   const s = eng.stopState();
-  const last = eng.store.get("lastDeploy", zod.object({ commit: zod.string(), prUrl: zod.string().nullable().optional(), deployedAt: zod.string() }), null);
+  const last = eng.store.get(
+    "lastDeploy",
+    zod.object({ commit: zod.string(), prUrl: zod.string().nullable().optional(), deployedAt: zod.string() }),
+    null,
+  );
   const stopped = eng.stopped(p);
   return {
-    version: last ? { commit: last.commit, ...(last.prUrl ? { prUrl: last.prUrl } : {}), deployedAt: last.deployedAt } : { commit: "unknown" },
+    version: last
+      ? { commit: last.commit, ...(last.prUrl ? { prUrl: last.prUrl } : {}), deployedAt: last.deployedAt }
+      : { commit: "unknown" },
     health: b.state === "open" || stopped ? "degraded" : "ok",
     pendingChanges: eng.store.changesIn(["queued", "working", "pr", "checks", "review", "merged"]).length,
     circuitBreaker: { state: b.state, failures: b.failures },
-    emergencyStop: { stopped, ...(s.by ? { by: s.by } : p.policy.emergencyStop ? { by: "policy" } : {}), ...(s.since ? { since: s.since } : {}) },
+    emergencyStop: {
+      stopped,
+      ...(s.by ? { by: s.by } : p.policy.emergencyStop ? { by: "policy" } : {}),
+      ...(s.since ? { since: s.since } : {}),
+    },
   };
 }
 

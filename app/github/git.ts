@@ -31,7 +31,16 @@ export function runGit(cwd: string, args: string[], token?: string): Promise<str
         },
       },
       (err, stdout, stderr) => {
-        if (err) reject(new GitFailed(`git ${args[0]} failed: ${String(stderr || err.message).trim().split("\n").slice(-3).join(" ")}`));
+        if (err)
+          reject(
+            new GitFailed(
+              `git ${args[0]} failed: ${String(stderr || err.message)
+                .trim()
+                .split("\n")
+                .slice(-3)
+                .join(" ")}`,
+            ),
+          );
         else resolve(stdout.trim());
       },
     );
@@ -54,7 +63,8 @@ export async function fetchRef(dir: string, ref: string, token: string): Promise
 
 /** Force-pushes `sha` to `refs/heads/${branch}` (branches under ouro/ belong to the app). */
 export async function pushBranch(dir: string, sha: string, branch: string, token: string): Promise<void> {
-  if (!/^ouro\/[A-Za-z0-9._/-]+$/.test(branch) || branch.includes("..")) throw new GitFailed(`refusing to push to ${branch}: not an ouro/ branch`);
+  if (!/^ouro\/[A-Za-z0-9._/-]+$/.test(branch) || branch.includes(".."))
+    throw new GitFailed(`refusing to push to ${branch}: not an ouro/ branch`);
   await runGit(dir, ["push", "--quiet", "--force", "origin", `${sha}:refs/heads/${branch}`], token);
 }
 

@@ -12,6 +12,10 @@ export function changeIdIn(body: string | null | undefined): string | null {
 
 /** Text from users shown inside our comments: no HTML comments (markers), no mentions, one line. */
 export function quoteUser(text: string, max = 200): string {
-  const one = text.replace(/<!--|-->/g, "").replace(/@/g, "@\u200b").replace(/\s+/g, " ").trim();
+  const one = text
+    .replace(/<!--|-->/g, "")
+    .replace(/@/g, "@\u200b")
+    .replace(/\s+/g, " ")
+    .trim();
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }

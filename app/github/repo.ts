@@ -93,7 +93,12 @@ export class RepoClient {
 
   /** An open or closed issue the App wrote whose body contains `marker`. */
   async findOwnIssue(marker: string, label?: string): Promise<{ number: number; url: string; body: string } | null> {
-    const issues = await this.octokit.paginate(this.octokit.rest.issues.listForRepo, { ...this.r, state: "all", per_page: 100, ...(label ? { labels: label } : {}) });
+    const issues = await this.octokit.paginate(this.octokit.rest.issues.listForRepo, {
+      ...this.r,
+      state: "all",
+      per_page: 100,
+      ...(label ? { labels: label } : {}),
+    });
     const hit = issues.find((i) => !i.pull_request && i.user?.login === this.botLogin && (i.body ?? "").includes(marker));
     return hit ? { number: hit.number, url: hit.html_url, body: hit.body ?? "" } : null;
   }
@@ -134,7 +139,17 @@ export class RepoClient {
   }
 
   // ── pull requests ───────────────────────────────────────────────────
-  private pullInfo(p: { number: number; html_url: string; state: string; merged?: boolean | null; merged_at?: string | null; merge_commit_sha: string | null; head: { sha: string; ref: string }; user: { login: string } | null; labels: { name?: string }[] }): PullInfo {
+  private pullInfo(p: {
+    number: number;
+    html_url: string;
+    state: string;
+    merged?: boolean | null;
+    merged_at?: string | null;
+    merge_commit_sha: string | null;
+    head: { sha: string; ref: string };
+    user: { login: string } | null;
+    labels: { name?: string }[];
+  }): PullInfo {
     return {
       number: p.number,
       url: p.html_url,
@@ -186,7 +201,13 @@ export class RepoClient {
   }
 
   async merge(number: number, sha: string, title: string): Promise<string> {
-    const { data } = await this.octokit.rest.pulls.merge({ ...this.r, pull_number: number, sha, merge_method: "merge", commit_title: title });
+    const { data } = await this.octokit.rest.pulls.merge({
+      ...this.r,
+      pull_number: number,
+      sha,
+      merge_method: "merge",
+      commit_title: title,
+    });
     return data.sha;
   }
 
@@ -197,9 +218,15 @@ export class RepoClient {
     const combined = (await this.octokit.rest.repos.getCombinedStatusForRef({ ...this.r, ref: sha, per_page: 100 })).data;
     const statuses = combined.statuses.filter((s) => !s.context.startsWith("ouro/"));
     if (runs.length === 0 && statuses.length === 0) return { state: "pending", summary: "no checks reported yet" };
-    const failed = [...runs.filter((r) => r.status === "completed" && FAILED.has(r.conclusion ?? "")).map((r) => r.name), ...statuses.filter((s) => s.state === "failure" || s.state === "error").map((s) => s.context)];
+    const failed = [
+      ...runs.filter((r) => r.status === "completed" && FAILED.has(r.conclusion ?? "")).map((r) => r.name),
+      ...statuses.filter((s) => s.state === "failure" || s.state === "error").map((s) => s.context),
+    ];
     if (failed.length > 0) return { state: "failure", summary: `failed: ${failed.join(", ")}` };
-    const pending = [...runs.filter((r) => r.status !== "completed").map((r) => r.name), ...statuses.filter((s) => s.state === "pending").map((s) => s.context)];
+    const pending = [
+      ...runs.filter((r) => r.status !== "completed").map((r) => r.name),
+      ...statuses.filter((s) => s.state === "pending").map((s) => s.context),
+    ];
     if (pending.length > 0) return { state: "pending", summary: `running: ${pending.join(", ")}` };
     return { state: "success", summary: `${runs.length + statuses.length} passed` };
   }

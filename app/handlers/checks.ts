@@ -20,11 +20,21 @@ async function gateFor(eng: Engine, prNumbers: number[], sha: string, log: Logge
 export function registerChecks(app: Probot, eng: Engine): void {
   handle(app, eng, "check_run.completed", async (context, log) => {
     const run = context.payload.check_run;
-    await gateFor(eng, run.pull_requests.map((p) => p.number), run.head_sha, log);
+    await gateFor(
+      eng,
+      run.pull_requests.map((p) => p.number),
+      run.head_sha,
+      log,
+    );
   });
   handle(app, eng, "check_suite.completed", async (context, log) => {
     const suite = context.payload.check_suite;
-    await gateFor(eng, suite.pull_requests.map((p) => p.number), suite.head_sha, log);
+    await gateFor(
+      eng,
+      suite.pull_requests.map((p) => p.number),
+      suite.head_sha,
+      log,
+    );
   });
   handle(app, eng, "status", async (context, log) => {
     if (context.payload.context.startsWith("ouro/")) return;

@@ -6,7 +6,12 @@ import type { Engine } from "../engine.ts";
 
 type Events = Parameters<Probot["on"]>[0];
 
-export function handle<E extends Events>(app: Probot, eng: Engine, events: E, fn: (context: Context<E extends readonly (infer X)[] ? X : E>, log: Logger) => Promise<void>): void {
+export function handle<E extends Events>(
+  app: Probot,
+  eng: Engine,
+  events: E,
+  fn: (context: Context<E extends readonly (infer X)[] ? X : E>, log: Logger) => Promise<void>,
+): void {
   app.on(events, async (context) => {
     const ctx = context as unknown as Context;
     const payload = ctx.payload as { repository?: { full_name?: string }; sender?: { login?: string; type?: string } };

@@ -9,6 +9,17 @@ export function registerIssueComment(app: Probot, eng: Engine): void {
     if (fromSelf(context as never)) return;
     const { issue, comment } = context.payload;
     if (!comment.user) return;
-    await onComment(eng, { issueNumber: issue.number, issueBody: issue.body ?? null, commentId: comment.id, login: comment.user.login, association: comment.author_association, body: comment.body }, log);
+    await onComment(
+      eng,
+      {
+        issueNumber: issue.number,
+        issueBody: issue.body ?? null,
+        commentId: comment.id,
+        login: comment.user.login,
+        association: comment.author_association,
+        body: comment.body,
+      },
+      log,
+    );
   });
 }

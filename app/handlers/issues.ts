@@ -9,8 +9,22 @@ export function registerIssues(app: Probot, eng: Engine): void {
     if (fromSelf(context as never)) return;
     const { issue, sender } = context.payload;
     const label = "label" in context.payload ? context.payload.label?.name : undefined;
-    const hasLabel = context.payload.action === "labeled" ? label === "ouro" : (issue.labels ?? []).some((l) => (typeof l === "string" ? l : l.name) === "ouro");
+    const hasLabel =
+      context.payload.action === "labeled"
+        ? label === "ouro"
+        : (issue.labels ?? []).some((l) => (typeof l === "string" ? l : l.name) === "ouro");
     if (!hasLabel || issue.state !== "open") return;
-    await onLabelledIssue(eng, { number: issue.number, url: issue.html_url, title: issue.title, body: issue.body ?? null, login: sender.login, association: context.payload.action === "opened" ? issue.author_association : undefined }, log);
+    await onLabelledIssue(
+      eng,
+      {
+        number: issue.number,
+        url: issue.html_url,
+        title: issue.title,
+        body: issue.body ?? null,
+        login: sender.login,
+        association: context.payload.action === "opened" ? issue.author_association : undefined,
+      },
+      log,
+    );
   });
 }

@@ -19,7 +19,10 @@ export function registerPullRequestReview(app: Probot, eng: Engine): void {
       if ((JUDGING_ROLES as readonly string[]).includes(role)) eng.feedback(c, "review-comment", review.body);
       else {
         eng.store.audit(c.id, "feedback.ignored", { login, role, via: "review" });
-        child.info({ login, role }, `ignored a change request from ${login} (${role} access): only write, maintain or admin reviewers' text reaches the agent`);
+        child.info(
+          { login, role },
+          `ignored a change request from ${login} (${role} access): only write, maintain or admin reviewers' text reaches the agent`,
+        );
       }
     }
     await gate(eng, c.id, child);

@@ -65,10 +65,15 @@ async function actOnComment(eng: Engine, input: CommentInput, log: Logger): Prom
   if (!who.allowed) {
     const p = await eng.policy();
     eng.store.audit("-", "command.refused", { login: input.login, command: cmd.kind, issue: input.issueNumber });
-    await reply(`sorry — Ouro only takes commands from users with ${p.policy.github.minPermission} access to this repository or listed in \`github.allowedCommenters\` in policies/. Nothing was changed.`);
+    await reply(
+      `sorry — Ouro only takes commands from users with ${p.policy.github.minPermission} access to this repository or listed in \`github.allowedCommenters\` in policies/. Nothing was changed.`,
+    );
     return;
   }
-  const c = eng.store.changeByPr(input.issueNumber) ?? eng.store.changeByIssue(input.issueNumber) ?? (changeIdIn(input.issueBody) ? eng.store.change(changeIdIn(input.issueBody)!) : null);
+  const c =
+    eng.store.changeByPr(input.issueNumber) ??
+    eng.store.changeByIssue(input.issueNumber) ??
+    (changeIdIn(input.issueBody) ? eng.store.change(changeIdIn(input.issueBody)!) : null);
   eng.store.audit(c?.id ?? "-", `command.${cmd.kind}`, { login: input.login, issue: input.issueNumber });
   switch (cmd.kind) {
     case "help":
@@ -98,7 +103,9 @@ async function actOnComment(eng: Engine, input: CommentInput, log: Logger): Prom
     }
     case "retry": {
       if (!c || c.state !== "failed") {
-        await reply(c ? `change \`${c.id}\` is ${c.state}, not failed: nothing to retry.` : "this is not an Ouro change: nothing to retry.");
+        await reply(
+          c ? `change \`${c.id}\` is ${c.state}, not failed: nothing to retry.` : "this is not an Ouro change: nothing to retry.",
+        );
         return;
       }
       await eng.withLock(c.id, () => eng.move(eng.store.change(c.id)!, "queued", `retry requested by @${input.login}`));
@@ -112,7 +119,9 @@ async function actOnComment(eng: Engine, input: CommentInput, log: Logger): Prom
           // a follow-up is text the agent acts on: only people who may judge the change give it
           eng.store.audit(c.id, "feedback.ignored", { login: input.login, role: who.role, via: "comment" });
           log.info({ login: input.login, role: who.role }, "ignored a follow-up from a user without write access");
-          await reply(`sorry — follow-ups to the agent are taken only from users with write, maintain or admin access (you have ${who.role}). Nothing was changed.`);
+          await reply(
+            `sorry — follow-ups to the agent are taken only from users with write, maintain or admin access (you have ${who.role}). Nothing was changed.`,
+          );
           return;
         }
         await eng.withLock(c.id, async () => {
@@ -125,7 +134,16 @@ async function actOnComment(eng: Engine, input: CommentInput, log: Logger): Prom
         return;
       }
       try {
-        const { change } = await submit(eng, { requestId: `gh-comment-${input.commentId}`, source: "comment", requester: { name: input.login, key: `github:${input.login.toLowerCase()}`, login: input.login, roles: [] }, text: cmd.text }, log);
+        const { change } = await submit(
+          eng,
+          {
+            requestId: `gh-comment-${input.commentId}`,
+            source: "comment",
+            requester: { name: input.login, key: `github:${input.login.toLowerCase()}`, login: input.login, roles: [] },
+            text: cmd.text,
+          },
+          log,
+        );
         await reply(`👍 request \`${change.id}\` is ${change.state}; tracking issue: ${change.issueUrl ?? "(being created)"}`);
       } catch (e) {
         if (!(e instanceof Refused)) throw e;
@@ -156,7 +174,17 @@ export async function onLabelledIssue(eng: Engine, issue: IssueInput, log: Logge
     return;
   }
   try {
-    await submit(eng, { requestId: `gh-issue-${issue.number}`, source: "issue", requester: { name: issue.login, key: `github:${issue.login.toLowerCase()}`, login: issue.login, roles: [] }, text: [issue.title, issue.body ?? ""].join("\n\n").trim(), issue: { number: issue.number, url: issue.url } }, log);
+    await submit(
+      eng,
+      {
+        requestId: `gh-issue-${issue.number}`,
+        source: "issue",
+        requester: { name: issue.login, key: `github:${issue.login.toLowerCase()}`, login: issue.login, roles: [] },
+        text: [issue.title, issue.body ?? ""].join("\n\n").trim(),
+        issue: { number: issue.number, url: issue.url },
+      },
+      log,
+    );
   } catch (e) {
     if (!(e instanceof Refused)) throw e;
     await gh.comment(issue.number, `@${issue.login} this request was not accepted: ${e.message}`);

@@ -78,8 +78,17 @@ export async function deploymentStatus(eng: Engine, deploymentId: number, state:
     for (const o of eng.store.changesIn(["merged"])) {
       if (!o.deploymentId || !eng.store.key(`deployment-status:${o.deploymentId}:inactive`)) continue;
       await eng.withLock(o.id, async () => {
-        eng.store.audit(o.id, "deployment.status", { id: o.deploymentId, state: "success", sha: o.mergeSha, description: `live with ${c.mergeSha?.slice(0, 7)}` });
-        await eng.move(eng.store.change(o.id)!, "deployed", `deployed to production with ${c.mergeSha?.slice(0, 7)} (its own deployment was superseded)`);
+        eng.store.audit(o.id, "deployment.status", {
+          id: o.deploymentId,
+          state: "success",
+          sha: o.mergeSha,
+          description: `live with ${c.mergeSha?.slice(0, 7)}`,
+        });
+        await eng.move(
+          eng.store.change(o.id)!,
+          "deployed",
+          `deployed to production with ${c.mergeSha?.slice(0, 7)} (its own deployment was superseded)`,
+        );
       });
     }
     eng.refreshDashboard();
@@ -92,7 +101,8 @@ export async function deploymentStatus(eng: Engine, deploymentId: number, state:
     log.warn({ deployment: deploymentId, description }, "the deploy hook could not run the deployment");
     await eng.withLock(c.id, async () => {
       const cur = eng.store.change(c.id)!;
-      if (cur.state === "merged") await eng.move(cur, "merged", `not deployed: the deploy hook could not run it${description ? ` (${description})` : ""}`);
+      if (cur.state === "merged")
+        await eng.move(cur, "merged", `not deployed: the deploy hook could not run it${description ? ` (${description})` : ""}`);
     });
     return;
   }
@@ -121,7 +131,14 @@ export class RollbackRefused extends Error {
 }
 
 /** Queues (and runs at once) the revert of a merged change; the same change is reverted once. */
-export async function rollback(eng: Engine, id: string, by: string, reason: string, log: Logger, opts: { countFailure?: boolean } = {}): Promise<ChangeRow> {
+export async function rollback(
+  eng: Engine,
+  id: string,
+  by: string,
+  reason: string,
+  log: Logger,
+  opts: { countFailure?: boolean } = {},
+): Promise<ChangeRow> {
   const revertId = await eng.withLock(`rollback:${id}`, async () => {
     const c = eng.store.change(id);
     if (!c) throw new RollbackRefused(`no change ${id}`);

@@ -66,11 +66,22 @@ export async function submit(eng: Engine, intake: Intake, log: Logger): Promise<
       requesterLogin: intake.requester.login ?? null,
       text: intake.text,
       title,
-      requestJson: JSON.stringify({ recipe: intake.recipe, origin: intake.origin, discordId: intake.requester.discordId, roles: intake.requester.roles }),
+      requestJson: JSON.stringify({
+        recipe: intake.recipe,
+        origin: intake.origin,
+        discordId: intake.requester.discordId,
+        roles: intake.requester.roles,
+      }),
       issueNumber: intake.issue?.number ?? null,
       issueUrl: intake.issue?.url ?? null,
     });
-    eng.store.audit(id, "request", { source: intake.source, requester: intake.requester.key, text: intake.text, ...(intake.recipe ? { recipe: intake.recipe } : {}), ...(intake.origin ? { origin: intake.origin } : {}) });
+    eng.store.audit(id, "request", {
+      source: intake.source,
+      requester: intake.requester.key,
+      text: intake.text,
+      ...(intake.recipe ? { recipe: intake.recipe } : {}),
+      ...(intake.origin ? { origin: intake.origin } : {}),
+    });
     log.info({ changeId: id }, "change request accepted");
     change = await ensureTrackingIssue(eng, change);
     await eng.report(change);

@@ -17,7 +17,8 @@ export async function reconcile(eng: Engine, log: Logger): Promise<void> {
       log.warn({ err: e, changeId: c.id }, "reconcile failed for a change; will try again");
     }
   }
-  for (const c of eng.store.changesIn(["merged"])) if (!c.deploymentId && c.mergeSha) await markMerged(eng, c.id, c.mergeSha, log.child({ changeId: c.id }));
+  for (const c of eng.store.changesIn(["merged"]))
+    if (!c.deploymentId && c.mergeSha) await markMerged(eng, c.id, c.mergeSha, log.child({ changeId: c.id }));
   eng.kick();
 }
 

@@ -104,7 +104,8 @@ export async function dismissStaleApprovals(eng: Engine, c: ChangeRow, headSha: 
         eng.store.audit(c.id, "review.dismissed", { pr: c.prNumber, review: r.id, login: r.login, commit: r.commitId, head: headSha });
         log.info({ review: r.id, login: r.login }, "dismissed an approval of an earlier commit");
       } catch (e) {
-        if ((e as { status?: number }).status === 422) done.add(r.id!); // dismissed meanwhile
+        if ((e as { status?: number }).status === 422)
+          done.add(r.id!); // dismissed meanwhile
         else log.warn({ err: e, review: r.id }, "could not dismiss a stale approval (it does not count anyway)");
       }
     }
@@ -127,7 +128,11 @@ async function reviewersOf(eng: Engine, c: ChangeRow, reviews: Review[], exclude
 }
 
 /** Owners of the PR's changed files by the default branch's CODEOWNERS (null text: no file). */
-async function codeOwnersOf(eng: Engine, c: ChangeRow, exclude: string[]): Promise<{ text: string | null; owners: { users: string[]; teams: string[] } }> {
+async function codeOwnersOf(
+  eng: Engine,
+  c: ChangeRow,
+  exclude: string[],
+): Promise<{ text: string | null; owners: { users: string[]; teams: string[] } }> {
   const gh = await eng.client();
   const base = await gh.defaultBranch();
   let text: string | null = null;
@@ -160,7 +165,13 @@ async function requestReviewers(eng: Engine, c: ChangeRow, headSha: string, log:
 }
 
 /** A Discord vote on a change; reported on the PR head as the `ouro/votes` status. */
-export async function vote(eng: Engine, id: string, voter: string, value: "up" | "down", log: Logger): Promise<{ up: number; down: number; needed: number }> {
+export async function vote(
+  eng: Engine,
+  id: string,
+  voter: string,
+  value: "up" | "down",
+  log: Logger,
+): Promise<{ up: number; down: number; needed: number }> {
   const p = await eng.policy();
   const c = eng.store.change(id);
   if (!c) throw new Error(`no change ${id}`);

@@ -51,7 +51,12 @@ export async function startChange(eng: Engine, id: string): Promise<void> {
   if (opened) await gate(eng, id, log);
 }
 
-async function clone(eng: Engine, gh: RepoClient, dir: string, id: string): Promise<{ repoDir: string; base: { name: string; sha: string }; token: string }> {
+async function clone(
+  eng: Engine,
+  gh: RepoClient,
+  dir: string,
+  id: string,
+): Promise<{ repoDir: string; base: { name: string; sha: string }; token: string }> {
   const token = await gh.token();
   const base = await gh.defaultBranch();
   const repoDir = await freshClone(dir, id, `${eng.config.gitUrl}/${eng.config.owner}/${eng.config.repo}.git`, token);
@@ -71,7 +76,14 @@ async function writeChange(eng: Engine, c: ChangeRow, dir: string, log: Logger):
     text: c.text,
     ...(stored.recipe ? { recipe: stored.recipe } : {}),
   };
-  const res = await eng.writer({ request, repoDir, baseRef: base.sha, followUp, feedback: eng.recentFeedback(), log: { info: (o, m) => log.info(o, m), warn: (o, m) => log.warn(o as object, m) } });
+  const res = await eng.writer({
+    request,
+    repoDir,
+    baseRef: base.sha,
+    followUp,
+    feedback: eng.recentFeedback(),
+    log: { info: (o, m) => log.info(o, m), warn: (o, m) => log.warn(o as object, m) },
+  });
   if (!res.ok) {
     eng.store.audit(c.id, "agent.failed", { reason: res.reason });
     await eng.move(eng.store.change(c.id)!, "failed", `the agent could not make this change: ${res.reason}`);
@@ -83,17 +95,32 @@ async function writeChange(eng: Engine, c: ChangeRow, dir: string, log: Logger):
   const body = [res.body, "", c.issueNumber ? `Closes #${c.issueNumber}` : "", changeMarker(c.id)].join("\n");
   const pr = await openOrUpdate(gh, c, { title: res.title, body, head: branch, base: base.name });
   await gh.addLabels(pr.number, ["ouro", `risk:${verdict.risk}`]);
-  eng.store.audit(c.id, "pr.opened", { pr: pr.number, url: pr.url, commit: res.commit, risk: verdict.risk, decision: verdict.decision, requiredApprovals: verdict.requiredApprovals, automerge: verdict.automerge });
-  const p = await eng.policy();
-  if (p.policy.votes.required > 0) await gh.setStatus(res.commit, "ouro/votes", "pending", `0 of ${p.policy.votes.required} community votes`);
-  await eng.move(eng.store.change(c.id)!, "pr", `pull request #${pr.number} opened; waiting for checks`, {
-    prNumber: pr.number,
-    prUrl: pr.url,
-    branch,
-    headSha: res.commit,
+  eng.store.audit(c.id, "pr.opened", {
+    pr: pr.number,
+    url: pr.url,
+    commit: res.commit,
     risk: verdict.risk,
-    verdictJson: JSON.stringify(verdict),
-  }, { streamOnly: true }); // the gate's answer right after updates GitHub
+    decision: verdict.decision,
+    requiredApprovals: verdict.requiredApprovals,
+    automerge: verdict.automerge,
+  });
+  const p = await eng.policy();
+  if (p.policy.votes.required > 0)
+    await gh.setStatus(res.commit, "ouro/votes", "pending", `0 of ${p.policy.votes.required} community votes`);
+  await eng.move(
+    eng.store.change(c.id)!,
+    "pr",
+    `pull request #${pr.number} opened; waiting for checks`,
+    {
+      prNumber: pr.number,
+      prUrl: pr.url,
+      branch,
+      headSha: res.commit,
+      risk: verdict.risk,
+      verdictJson: JSON.stringify(verdict),
+    },
+    { streamOnly: true },
+  ); // the gate's answer right after updates GitHub
 }
 
 /** The open PR for this change (by number or by branch), updated; or a new one. */
@@ -131,14 +158,20 @@ async function writeRevert(eng: Engine, c: ChangeRow, dir: string, log: Logger):
   log.info({ pr: pr.number }, "revert pull request opened");
   eng.store.audit(c.id, "pr.opened", { pr: pr.number, url: pr.url, commit, risk: verdict.risk, revertOf: orig.id });
   eng.store.audit(orig.id, "rollback", { reason: c.text, revertPr: pr.number, revertPrUrl: pr.url });
-  await eng.move(eng.store.change(c.id)!, "pr", `revert pull request #${pr.number} opened`, {
-    prNumber: pr.number,
-    prUrl: pr.url,
-    branch,
-    headSha: commit,
-    risk: verdict.risk,
-    verdictJson: JSON.stringify(verdict),
-  }, { streamOnly: true });
+  await eng.move(
+    eng.store.change(c.id)!,
+    "pr",
+    `revert pull request #${pr.number} opened`,
+    {
+      prNumber: pr.number,
+      prUrl: pr.url,
+      branch,
+      headSha: commit,
+      risk: verdict.risk,
+      verdictJson: JSON.stringify(verdict),
+    },
+    { streamOnly: true },
+  );
   const o = eng.store.change(orig.id)!;
   await eng.move(o, "rolled-back", `rolled back: ${c.text}; revert pull request #${pr.number}`, { revertChange: c.id });
 }

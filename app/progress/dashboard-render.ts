@@ -5,7 +5,16 @@ export const DASHBOARD_TITLE = "Ouro Dashboard";
 
 export interface DashboardData {
   pending: { changeId: string; title: string; requester: string; state: string; reason?: string; issueUrl?: string }[];
-  openPrs: { changeId: string; number: number; url: string; title: string; risk?: string; checks: string; state: string; rollback: boolean }[];
+  openPrs: {
+    changeId: string;
+    number: number;
+    url: string;
+    title: string;
+    risk?: string;
+    checks: string;
+    state: string;
+    rollback: boolean;
+  }[];
   breaker: { state: string; failures: number; reason?: string; openedAt?: string };
   stop: { stopped: boolean; by?: string; since?: string; policy: boolean };
   deploys: { changeId: string; sha: string; state: string; at: string; prUrl?: string }[];
@@ -22,19 +31,28 @@ export function renderDashboard(d: DashboardData): string {
     : "✅ running";
   out.push(`- Emergency stop: ${stop}`);
   const b = d.breaker;
-  const br = b.state === "closed" ? `✅ closed (${b.failures} consecutive failures)` : `${b.state === "open" ? "🔴 open" : "🟡 half-open"} (${b.failures} failures${b.reason ? `; last: ${cell(b.reason)}` : ""}${b.openedAt ? `; opened ${b.openedAt}` : ""})`;
+  const br =
+    b.state === "closed"
+      ? `✅ closed (${b.failures} consecutive failures)`
+      : `${b.state === "open" ? "🔴 open" : "🟡 half-open"} (${b.failures} failures${b.reason ? `; last: ${cell(b.reason)}` : ""}${b.openedAt ? `; opened ${b.openedAt}` : ""})`;
   out.push(`- Circuit breaker: ${br}`, "");
   out.push("## Pending requests", "");
   if (d.pending.length === 0) out.push("None.");
   else {
     out.push("| change | request | by | state |", "|---|---|---|---|");
-    for (const p of d.pending) out.push(`| \`${p.changeId}\`${p.issueUrl ? ` ([issue](${p.issueUrl}))` : ""} | ${cell(p.title)} | ${cell(p.requester)} | ${p.state}${p.reason ? `: ${cell(p.reason)}` : ""} |`);
+    for (const p of d.pending)
+      out.push(
+        `| \`${p.changeId}\`${p.issueUrl ? ` ([issue](${p.issueUrl}))` : ""} | ${cell(p.title)} | ${cell(p.requester)} | ${p.state}${p.reason ? `: ${cell(p.reason)}` : ""} |`,
+      );
   }
   out.push("", "## Open pull requests", "");
   if (d.openPrs.length === 0) out.push("None.");
   else {
     out.push("| PR | change | risk | checks | state |", "|---|---|---|---|---|");
-    for (const p of d.openPrs) out.push(`| [#${p.number}](${p.url})${p.rollback ? " ↩️" : ""} ${cell(p.title)} | \`${p.changeId}\` | ${p.risk ?? "?"} | ${p.checks} | ${p.state} |`);
+    for (const p of d.openPrs)
+      out.push(
+        `| [#${p.number}](${p.url})${p.rollback ? " ↩️" : ""} ${cell(p.title)} | \`${p.changeId}\` | ${p.risk ?? "?"} | ${p.checks} | ${p.state} |`,
+      );
   }
   out.push("", "## Last deployments", "");
   if (d.deploys.length === 0) out.push("None.");

@@ -92,11 +92,19 @@ export interface Count {
 }
 
 /** Latest non-comment review state per reviewer, counting only reviewers who may judge. */
-export function countApprovals(reviews: Review[], opts: { excluded: string[]; reviewers: Reviewers; headSha?: string; dismissStale?: boolean }): Count {
+export function countApprovals(
+  reviews: Review[],
+  opts: { excluded: string[]; reviewers: Reviewers; headSha?: string; dismissStale?: boolean },
+): Count {
   const latest = new Map<string, { login: string; state: string; stale: boolean; bot?: boolean }>();
   for (const r of reviews) {
     if (r.state !== "APPROVED" && r.state !== "CHANGES_REQUESTED" && r.state !== "DISMISSED") continue;
-    const stale = r.state === "APPROVED" && Boolean(opts.dismissStale) && opts.headSha !== undefined && r.commitId != null && r.commitId !== opts.headSha;
+    const stale =
+      r.state === "APPROVED" &&
+      Boolean(opts.dismissStale) &&
+      opts.headSha !== undefined &&
+      r.commitId != null &&
+      r.commitId !== opts.headSha;
     latest.set(r.login.toLowerCase(), { login: r.login, state: r.state, stale, bot: r.bot });
   }
   const out: Count = { approvals: 0, changesRequested: [], ignored: [] };
@@ -130,8 +138,12 @@ export function decideMerge(g: GateInput): GateResult {
   if (changesRequested.length > 0) return review(`changes requested by ${changesRequested.join(", ")}`);
   if (!g.verdict.automerge) return review(`risk ${g.verdict.risk} is never merged automatically`);
   if (!g.headMatches) return review("the branch changed after the policy verdict; a human must merge");
-  if (approvals < need) return review(`${approvals} of ${need} required approvals from users with write access or code owners (the requester's own does not count)${notCounted}`);
-  if (g.votes.required > 0 && netVotes(g.votes) < g.votes.required) return { action: "wait", reason: `community votes: ${netVotes(g.votes)} of ${g.votes.required}` };
+  if (approvals < need)
+    return review(
+      `${approvals} of ${need} required approvals from users with write access or code owners (the requester's own does not count)${notCounted}`,
+    );
+  if (g.votes.required > 0 && netVotes(g.votes) < g.votes.required)
+    return { action: "wait", reason: `community votes: ${netVotes(g.votes)} of ${g.votes.required}` };
   if (g.stopped) return { action: "wait", reason: "emergency stop: no automerge" };
   if (g.breakerOpen) return { action: "wait", reason: "circuit breaker open: no automerge" };
   return { action: "merge", approvals };

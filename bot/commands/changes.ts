@@ -4,7 +4,15 @@ import type { CoreCommand } from "../core/command.ts";
 import { replyError } from "../core/reply-error.ts";
 
 const ICON: Record<string, string> = {
-  queued: "🕓", working: "🛠️", pr: "📬", checks: "🧪", review: "👀", merged: "🔀", deployed: "✅", "rolled-back": "↩️", failed: "❌",
+  queued: "🕓",
+  working: "🛠️",
+  pr: "📬",
+  checks: "🧪",
+  review: "👀",
+  merged: "🔀",
+  deployed: "✅",
+  "rolled-back": "↩️",
+  failed: "❌",
 };
 
 export const data = new SlashCommandBuilder()
@@ -33,8 +41,11 @@ export const command: CoreCommand = {
         .setTimestamp(new Date(c.updatedAt));
       return interaction.reply({ embeds: [embed], flags: MessageFlags.Ephemeral });
     }
-    if (changes.length === 0) return interaction.reply({ content: "No changes yet. Ask for one with /feature.", flags: MessageFlags.Ephemeral });
-    const lines = changes.map((c) => `${ICON[c.state] ?? "•"} \`${c.changeId}\` **${c.state}** — ${c.title.slice(0, 80)}${c.prUrl ? ` ([PR](<${c.prUrl}>))` : ""}`);
+    if (changes.length === 0)
+      return interaction.reply({ content: "No changes yet. Ask for one with /feature.", flags: MessageFlags.Ephemeral });
+    const lines = changes.map(
+      (c) => `${ICON[c.state] ?? "•"} \`${c.changeId}\` **${c.state}** — ${c.title.slice(0, 80)}${c.prUrl ? ` ([PR](<${c.prUrl}>))` : ""}`,
+    );
     return interaction.reply({ content: lines.join("\n").slice(0, 2000), flags: MessageFlags.Ephemeral });
   },
 };

@@ -26,7 +26,11 @@ export function pluginCommandJson(c: ManifestCommand): unknown {
       description: o.description,
       required: o.required ?? false,
       ...(o.choices ? { choices: o.choices } : {}),
-      ...(o.type === "string" ? { min_length: o.min, max_length: o.max } : o.type === "integer" || o.type === "number" ? { min_value: o.min, max_value: o.max } : {}),
+      ...(o.type === "string"
+        ? { min_length: o.min, max_length: o.max }
+        : o.type === "integer" || o.type === "number"
+          ? { min_value: o.min, max_value: o.max }
+          : {}),
     })),
   };
 }
@@ -41,7 +45,14 @@ export function definitionsHash(defs: unknown[]): string {
     Array.isArray(v)
       ? v.map(canon)
       : v && typeof v === "object"
-        ? Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, canon(x)]))
+        ? Object.fromEntries(
+            Object.entries(v as Record<string, unknown>)
+              .filter(([, x]) => x !== undefined)
+              .sort(([a], [b]) => a.localeCompare(b))
+              .map(([k, x]) => [k, canon(x)]),
+          )
         : v;
-  return createHash("sha256").update(JSON.stringify(canon(defs))).digest("hex");
+  return createHash("sha256")
+    .update(JSON.stringify(canon(defs)))
+    .digest("hex");
 }

@@ -14,7 +14,10 @@ export const command: CoreCommand = {
       .map(([t, n]) => `${t.replace(/_/g, " ")}: ${n}`)
       .join(", ");
     await interaction.reply({
-      content: total === 0 ? "I had nothing stored about you." : `🧹 Done — I deleted everything I stored about you (${total} records: ${detail}).`,
+      content:
+        total === 0
+          ? "I had nothing stored about you."
+          : `🧹 Done — I deleted everything I stored about you (${total} records: ${detail}).`,
       flags: MessageFlags.Ephemeral,
     });
   },

@@ -17,7 +17,9 @@ export const command: CoreCommand = {
     const actor = actorOf(interaction, ctx.config.rolesGuildId);
     const r = sub === "stop" ? await ctx.appLink.stop(actor) : await ctx.appLink.resume(actor);
     await interaction.reply({
-      content: r.stopped ? `🛑 Ouro is stopped by <@${interaction.user.id}>: no new self-edits until \`/ouro resume\`.` : `▶️ Ouro resumed by <@${interaction.user.id}>.`,
+      content: r.stopped
+        ? `🛑 Ouro is stopped by <@${interaction.user.id}>: no new self-edits until \`/ouro resume\`.`
+        : `▶️ Ouro resumed by <@${interaction.user.id}>.`,
       allowedMentions: { parse: [] },
     });
   },

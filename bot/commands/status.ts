@@ -4,7 +4,9 @@ import type { CoreCommand } from "../core/command.ts";
 
 const fmtUptime = (ms: number) => {
   const s = Math.floor(ms / 1000);
-  const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+  const d = Math.floor(s / 86400),
+    h = Math.floor((s % 86400) / 3600),
+    m = Math.floor((s % 3600) / 60);
   return d ? `${d}d ${h}h ${m}m` : h ? `${h}h ${m}m` : m ? `${m}m ${s % 60}s` : `${s}s`;
 };
 
@@ -24,11 +26,23 @@ export const command: CoreCommand = {
     try {
       const s = await ctx.appLink.status();
       embed.addFields(
-        { name: "Deployed", value: `\`${s.version.commit.slice(0, 10)}\`${s.version.prUrl ? ` ([PR](${s.version.prUrl}))` : ""}`, inline: true },
+        {
+          name: "Deployed",
+          value: `\`${s.version.commit.slice(0, 10)}\`${s.version.prUrl ? ` ([PR](${s.version.prUrl}))` : ""}`,
+          inline: true,
+        },
         { name: "Health", value: s.health, inline: true },
         { name: "Pending changes", value: String(s.pendingChanges), inline: true },
-        { name: "Circuit breaker", value: s.circuitBreaker.state + (s.circuitBreaker.failures ? ` (${s.circuitBreaker.failures} failures)` : ""), inline: true },
-        { name: "Emergency stop", value: s.emergencyStop.stopped ? `🛑 stopped${s.emergencyStop.by ? ` by ${s.emergencyStop.by}` : ""}` : "running", inline: true },
+        {
+          name: "Circuit breaker",
+          value: s.circuitBreaker.state + (s.circuitBreaker.failures ? ` (${s.circuitBreaker.failures} failures)` : ""),
+          inline: true,
+        },
+        {
+          name: "Emergency stop",
+          value: s.emergencyStop.stopped ? `🛑 stopped${s.emergencyStop.by ? ` by ${s.emergencyStop.by}` : ""}` : "running",
+          inline: true,
+        },
       );
     } catch (err) {
       embed.addFields({ name: "Control plane", value: `unreachable: ${(err as Error).message}` });

@@ -10,8 +10,7 @@ import type { Logger } from "../core/logger.ts";
 import { extractiveSummary, systemPrompt } from "./prompt.ts";
 import { callMemoryTool, isMemoryTool, MEMORY_TOOLS } from "./memory-tools.ts";
 
-export const NO_MODEL_REPLY =
-  "I can't chat right now: no language model is configured for me. Slash commands still work — try `/help`.";
+export const NO_MODEL_REPLY = "I can't chat right now: no language model is configured for me. Slash commands still work — try `/help`.";
 
 const MAX_TOOL_ROUNDS = 4;
 const EDIT_EVERY_MS = 400;
@@ -111,10 +110,20 @@ export class Conversation {
         }
         answer += content;
         if (calls.length === 0) break;
-        const toolCalls: ChatCompletionMessageToolCall[] = calls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: c.args } }));
+        const toolCalls: ChatCompletionMessageToolCall[] = calls.map((c) => ({
+          id: c.id,
+          type: "function",
+          function: { name: c.name, arguments: c.args },
+        }));
         messages.push({ role: "assistant", content: content || null, tool_calls: toolCalls });
         for (const c of calls) {
-          const result = isMemoryTool(c.name) ? callMemoryTool(memory, speaker, c.name, c.args) : await plugins.tool(c.name, c.args, { user: { id: userId, name: message.author.displayName }, channelId: message.channelId, guildId: message.guildId ?? undefined });
+          const result = isMemoryTool(c.name)
+            ? callMemoryTool(memory, speaker, c.name, c.args)
+            : await plugins.tool(c.name, c.args, {
+                user: { id: userId, name: message.author.displayName },
+                channelId: message.channelId,
+                guildId: message.guildId ?? undefined,
+              });
           messages.push({ role: "tool", tool_call_id: c.id, content: result });
         }
       }
@@ -127,7 +136,9 @@ export class Conversation {
     await pendingEdit;
     memory.appendTurn(userId, conversation, "assistant", answer.slice(0, settings.maxReplyLength));
     if (memory.context(conversation).turns.length > (this.opts.compactAfter ?? 24)) {
-      await memory.compact(userId, conversation, this.opts.keepTurns ?? 12, (turns) => this.summarize(turns)).catch((err) => this.opts.log.warn({ err }, "compaction failed"));
+      await memory
+        .compact(userId, conversation, this.opts.keepTurns ?? 12, (turns) => this.summarize(turns))
+        .catch((err) => this.opts.log.warn({ err }, "compaction failed"));
     }
   }
 

@@ -21,7 +21,12 @@ export const MEMORY_TOOLS: ChatCompletionTool[] = [
     function: {
       name: "remember_preference",
       description: "Remember a preference the user stated about themselves (e.g. language, name to use, timezone).",
-      parameters: { type: "object", properties: { key: { type: "string" }, value: { type: "string" } }, required: ["key", "value"], additionalProperties: false },
+      parameters: {
+        type: "object",
+        properties: { key: { type: "string" }, value: { type: "string" } },
+        required: ["key", "value"],
+        additionalProperties: false,
+      },
     },
   },
   {
@@ -29,7 +34,12 @@ export const MEMORY_TOOLS: ChatCompletionTool[] = [
     function: {
       name: "remember_server_fact",
       description: "Remember a fact about this Discord server that helps later conversations (e.g. its topic).",
-      parameters: { type: "object", properties: { key: { type: "string" }, value: { type: "string" } }, required: ["key", "value"], additionalProperties: false },
+      parameters: {
+        type: "object",
+        properties: { key: { type: "string" }, value: { type: "string" } },
+        required: ["key", "value"],
+        additionalProperties: false,
+      },
     },
   },
 ];
@@ -44,7 +54,8 @@ export function callMemoryTool(memory: Memory, speaker: Speaker, name: string, r
   } catch {
     return `error: the arguments for ${name} are not valid JSON`;
   }
-  if (!parsed.success) return `error: invalid arguments for ${name}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
+  if (!parsed.success)
+    return `error: invalid arguments for ${name}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
   const { key, value } = parsed.data;
   if (name === "remember_preference") {
     const prefs = memory.preferences(speaker.userId);

@@ -9,7 +9,13 @@ export const DEFER_AFTER_MS = 1000;
 export async function deferIfSlow<T>(interaction: RepliableInteraction, work: Promise<T>, ms = DEFER_AFTER_MS): Promise<T> {
   work.catch(() => {}); // awaited below; a failure before the deadline must not go unhandled
   let timer: NodeJS.Timeout | undefined;
-  const quick = await Promise.race([work.then(() => true, () => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)))]);
+  const quick = await Promise.race([
+    work.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<false>((r) => (timer = setTimeout(() => r(false), ms))),
+  ]);
   clearTimeout(timer);
   if (!quick && !interaction.deferred && !interaction.replied) await interaction.deferReply();
   return work;

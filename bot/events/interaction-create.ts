@@ -49,7 +49,10 @@ async function button(interaction: ButtonInteraction, ctx: BotContext): Promise<
       return "denied";
     }
     const r = await ctx.appLink.vote(vote[1], actorOf(interaction, ctx.config.rolesGuildId), vote[2] as "up" | "down");
-    await interaction.reply({ content: `Vote recorded: ${vote[2] === "up" ? "👍" : "👎"} (now 👍 ${r.votes.up} · 👎 ${r.votes.down}, ${r.votes.needed} needed).`, flags: MessageFlags.Ephemeral });
+    await interaction.reply({
+      content: `Vote recorded: ${vote[2] === "up" ? "👍" : "👎"} (now 👍 ${r.votes.up} · 👎 ${r.votes.down}, ${r.votes.needed} needed).`,
+      flags: MessageFlags.Ephemeral,
+    });
     return "ok";
   }
   const offer = OFFER_BUTTON.exec(interaction.customId);

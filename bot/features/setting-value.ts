@@ -5,7 +5,8 @@ import { botSettingsSchema, SETTING_KEYS, type BotSettings } from "../../contrac
 export type SettingValue = string | number | boolean;
 
 export function parseSettingValue(key: string, raw: string): { ok: true; value: SettingValue } | { ok: false; error: string } {
-  if (!(SETTING_KEYS as string[]).includes(key)) return { ok: false, error: `unknown setting "${key}"; known settings: ${SETTING_KEYS.join(", ")}` };
+  if (!(SETTING_KEYS as string[]).includes(key))
+    return { ok: false, error: `unknown setting "${key}"; known settings: ${SETTING_KEYS.join(", ")}` };
   const field = botSettingsSchema.shape[key as keyof BotSettings];
   const text = raw.trim();
   const candidates: SettingValue[] = [text];

@@ -8,7 +8,6 @@ import { actorOf } from "../core/actor.ts";
 import { renderProgress } from "../progress/render.ts";
 import { deferIfSlow } from "../core/defer-if-slow.ts";
 
-
 export function describeRecipe(recipe: Recipe): string {
   switch (recipe.kind) {
     case "add-command":
@@ -45,16 +44,28 @@ export async function startFeatureRequest(
   const message = interaction.deferred
     ? await interaction.editReply({ content: announcement, allowedMentions: { parse: [] } })
     : (await interaction.reply({ content: announcement, allowedMentions: { parse: [] }, withResponse: true })).resource?.message;
-  const initial = renderProgress(changeId, text, trackingIssueUrl ? { changeId, state: "queued", at: new Date().toISOString(), trackingIssueUrl } : undefined);
+  const initial = renderProgress(
+    changeId,
+    text,
+    trackingIssueUrl ? { changeId, state: "queued", at: new Date().toISOString(), trackingIssueUrl } : undefined,
+  );
 
   // In a guild text channel: a thread on the announcement. In a thread or another channel
   // that cannot hold one: progress right there. In DMs: in the DM.
   const channel = interaction.channel;
   if (message && channel && (channel.type === ChannelType.GuildText || channel.type === ChannelType.GuildAnnouncement)) {
     try {
-      const thread = await message.startThread({ name: `change ${changeId}: ${title}`.slice(0, 100), autoArchiveDuration: ThreadAutoArchiveDuration.OneWeek });
+      const thread = await message.startThread({
+        name: `change ${changeId}: ${title}`.slice(0, 100),
+        autoArchiveDuration: ThreadAutoArchiveDuration.OneWeek,
+      });
       const progress = await thread.send(initial);
-      await ctx.progress.register(changeId, text, { guildId: interaction.guildId ?? undefined, channelId: thread.id, messageId: progress.id }, trackingIssueUrl);
+      await ctx.progress.register(
+        changeId,
+        text,
+        { guildId: interaction.guildId ?? undefined, channelId: thread.id, messageId: progress.id },
+        trackingIssueUrl,
+      );
       return { changeId, threadId: thread.id };
     } catch (err) {
       // e.g. no "Create Public Threads" permission: the request stands, show progress in the channel.
@@ -63,6 +74,11 @@ export async function startFeatureRequest(
   }
   const target = channel?.isSendable() ? channel : await interaction.user.createDM();
   const progress = await target.send(initial);
-  await ctx.progress.register(changeId, text, { guildId: target.isDMBased() ? undefined : (interaction.guildId ?? undefined), channelId: target.id, messageId: progress.id }, trackingIssueUrl);
+  await ctx.progress.register(
+    changeId,
+    text,
+    { guildId: target.isDMBased() ? undefined : (interaction.guildId ?? undefined), channelId: target.id, messageId: progress.id },
+    trackingIssueUrl,
+  );
   return { changeId };
 }

@@ -65,7 +65,10 @@ export class BotMetrics {
   readonly interactions = new Counter("ouro_bot_interactions_total", "Interactions handled, by command and outcome.");
   readonly latency = new Histogram("ouro_bot_interaction_duration_seconds", "Time from receiving an interaction to finishing its handler.");
   readonly pluginErrors = new Counter("ouro_bot_plugin_errors_total", "Plugin failures (throws and timeouts), by plugin and kind.");
-  readonly pluginHostRestarts = new Counter("ouro_bot_plugin_host_restarts_total", "Plugin host restarts after a crash, a hang or a kill, by cause.");
+  readonly pluginHostRestarts = new Counter(
+    "ouro_bot_plugin_host_restarts_total",
+    "Plugin host restarts after a crash, a hang or a kill, by cause.",
+  );
   readonly messages = new Counter("ouro_bot_messages_total", "Messages handled, by route (responder, conversation, offer).");
   private started = Date.now();
 
@@ -74,12 +77,26 @@ export class BotMetrics {
     const gauges: [string, string, number][] = [
       ["ouro_bot_up", "1 when the Discord client is ready.", extra.ready ? 1 : 0],
       ["ouro_bot_uptime_seconds", "Seconds since the bot started.", (Date.now() - this.started) / 1000],
-      ...(extra.appStream === undefined ? [] : [["ouro_bot_app_stream_connected", "1 while the app's progress stream is connected.", extra.appStream ? 1 : 0] as [string, string, number]]),
+      ...(extra.appStream === undefined
+        ? []
+        : [
+            ["ouro_bot_app_stream_connected", "1 while the app's progress stream is connected.", extra.appStream ? 1 : 0] as [
+              string,
+              string,
+              number,
+            ],
+          ]),
       ["process_resident_memory_bytes", "Resident set size in bytes.", mem.rss],
       ["nodejs_heap_used_bytes", "V8 heap used in bytes.", mem.heapUsed],
     ];
     const parts = gauges.map(([n, h, v]) => `# HELP ${n} ${h}\n# TYPE ${n} gauge\n${n} ${v}`);
-    parts.push(this.interactions.render(), this.latency.render(), this.pluginErrors.render(), this.pluginHostRestarts.render(), this.messages.render());
+    parts.push(
+      this.interactions.render(),
+      this.latency.render(),
+      this.pluginErrors.render(),
+      this.pluginHostRestarts.render(),
+      this.messages.render(),
+    );
     return parts.join("\n") + "\n";
   }
 }

@@ -20,7 +20,12 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-export async function startHealthServer(opts: { port: number; host: string; metrics: BotMetrics; probe: HealthProbe }): Promise<HealthServer> {
+export async function startHealthServer(opts: {
+  port: number;
+  host: string;
+  metrics: BotMetrics;
+  probe: HealthProbe;
+}): Promise<HealthServer> {
   const { metrics, probe } = opts;
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -47,7 +52,9 @@ export async function startHealthServer(opts: { port: number; host: string; metr
       return;
     }
     if (path === "/metrics") {
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(metrics.render({ ready: probe.ready(), appStream: probe.appStream?.() }));
+      res
+        .writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" })
+        .end(metrics.render({ ready: probe.ready(), appStream: probe.appStream?.() }));
       return;
     }
     res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));

@@ -159,7 +159,12 @@ export class Memory {
    * Keeps the newest `keep` turns of a conversation verbatim and folds the older ones
    * into one summary row (written with the turns' deletion in one transaction).
    */
-  async compact(userId: string, conversation: string, keep: number, summarize: (turns: Turn[]) => Promise<string> | string): Promise<boolean> {
+  async compact(
+    userId: string,
+    conversation: string,
+    keep: number,
+    summarize: (turns: Turn[]) => Promise<string> | string,
+  ): Promise<boolean> {
     const rows = this.db.prepare("SELECT id FROM messages WHERE conversation = ? ORDER BY id").all(conversation);
     if (rows.length <= keep) return false;
     const cutoffId = Number(rows[rows.length - keep - 1].id);
@@ -187,7 +192,8 @@ export class Memory {
       n += Number(this.db.prepare("DELETE FROM feature_offers WHERE created_at < ?").run(cutoff).changes);
       // Finished changes' progress messages need no more edits.
       n += Number(
-        this.db.prepare("DELETE FROM progress_messages WHERE updated_at < ? AND state IN ('deployed', 'rolled-back', 'failed')").run(cutoff).changes,
+        this.db.prepare("DELETE FROM progress_messages WHERE updated_at < ? AND state IN ('deployed', 'rolled-back', 'failed')").run(cutoff)
+          .changes,
       );
       return n;
     });
@@ -274,7 +280,9 @@ export class Memory {
   }
 
   progressMessage(changeId: string): ProgressMessageRef | undefined {
-    const r = this.db.prepare("SELECT change_id, guild_id, channel_id, message_id, state, detail FROM progress_messages WHERE change_id = ?").get(changeId);
+    const r = this.db
+      .prepare("SELECT change_id, guild_id, channel_id, message_id, state, detail FROM progress_messages WHERE change_id = ?")
+      .get(changeId);
     if (!r) return undefined;
     return {
       changeId: String(r.change_id),
@@ -313,11 +321,15 @@ export class Memory {
   pluginSet(plugin: string, key: string, value: string, quota: { keys: number; bytes: number }): void {
     const size = Buffer.byteLength(key) + Buffer.byteLength(value);
     this.tx(() => {
-      const used = this.db.prepare("SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM plugin_kv WHERE plugin = ? AND key != ?").get(plugin, key)!;
+      const used = this.db
+        .prepare("SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM plugin_kv WHERE plugin = ? AND key != ?")
+        .get(plugin, key)!;
       if (Number(used.n) + 1 > quota.keys) throw new Error(`the store of plugin "${plugin}" is full: at most ${quota.keys} keys`);
       if (Number(used.bytes) + size > quota.bytes) throw new Error(`the store of plugin "${plugin}" is full: at most ${quota.bytes} bytes`);
       this.db
-        .prepare("INSERT INTO plugin_kv (plugin, key, value_enc, size, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (plugin, key) DO UPDATE SET value_enc = excluded.value_enc, size = excluded.size, updated_at = excluded.updated_at")
+        .prepare(
+          "INSERT INTO plugin_kv (plugin, key, value_enc, size, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (plugin, key) DO UPDATE SET value_enc = excluded.value_enc, size = excluded.size, updated_at = excluded.updated_at",
+        )
         .run(plugin, key, this.seal(value, `plugin_kv:${plugin}:${key}`), size, this.now());
     });
   }

@@ -43,7 +43,9 @@ export function readPolicy(root = REPO_ROOT): Policy {
     .map((path) => ({ path, text: readFileSync(join(root, path), "utf8") }));
   const result = loadPolicy(files);
   if (!result.ok) {
-    const detail = result.errors.map((e) => `${e.file}${e.line ? `:${e.line}${e.column ? `:${e.column}` : ""}` : ""}: ${e.message}`).join("; ");
+    const detail = result.errors
+      .map((e) => `${e.file}${e.line ? `:${e.line}${e.column ? `:${e.column}` : ""}` : ""}: ${e.message}`)
+      .join("; ");
     throw new Error(`cannot read the policy: ${detail}`);
   }
   return result.policy;

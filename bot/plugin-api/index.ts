@@ -226,12 +226,20 @@ export function definePlugin(plugin: Plugin): Plugin {
     for (const o of options) {
       check(COMMAND_NAME.test(String(o?.name)), name, `/${c.name} option "${o?.name}" must match ${COMMAND_NAME}`);
       check(text(o.description, 100), name, `/${c.name} option "${o.name}" needs a description (1–100 characters)`);
-      check(OPTION_TYPES.includes(o.type), name, `/${c.name} option "${o.name}" has type "${o.type}"; use one of ${OPTION_TYPES.join(", ")}`);
+      check(
+        OPTION_TYPES.includes(o.type),
+        name,
+        `/${c.name} option "${o.name}" has type "${o.type}"; use one of ${OPTION_TYPES.join(", ")}`,
+      );
     }
   }
   for (const r of plugin.responders ?? []) {
     check(text(r?.name, 64), name, "every responder needs a name");
-    check(typeof r.trigger === "string" && r.trigger.length > 0 && r.trigger.length <= 500, name, `responder "${r.name}" needs a trigger pattern (a string, ≤ 500 characters)`);
+    check(
+      typeof r.trigger === "string" && r.trigger.length > 0 && r.trigger.length <= 500,
+      name,
+      `responder "${r.name}" needs a trigger pattern (a string, ≤ 500 characters)`,
+    );
     check(r.flags === undefined || /^[ims]*$/.test(r.flags), name, `responder "${r.name}" flags may only be i, m, s`);
     check(typeof r.respond === "function", name, `responder "${r.name}" needs a respond(message) function`);
   }

@@ -1,6 +1,18 @@
 // Test helpers for plugin tests (bot/plugins/<name>/<name>.test.ts): run a plugin's command,
 // responder or tool with recorded capabilities — no Discord, no network, no files.
-import type { Capabilities, CommandCall, FetchInit, FetchResponse, IncomingMessage, OptionValue, Plugin, Reply, Settings, ToolCall, User } from "./index.ts";
+import type {
+  Capabilities,
+  CommandCall,
+  FetchInit,
+  FetchResponse,
+  IncomingMessage,
+  OptionValue,
+  Plugin,
+  Reply,
+  Settings,
+  ToolCall,
+  User,
+} from "./index.ts";
 
 /** One thing the plugin sent through its call. */
 export interface Sent {
@@ -21,7 +33,13 @@ export interface TestInit {
   fetch?: (url: string, init?: FetchInit) => FetchResponse | Promise<FetchResponse>;
 }
 
-export const TEST_SETTINGS: Settings = { tone: "friendly", moderationSensitivity: "medium", conversationEnabled: true, maxReplyLength: 1500, historyRetentionDays: 30 };
+export const TEST_SETTINGS: Settings = {
+  tone: "friendly",
+  moderationSensitivity: "medium",
+  conversationEnabled: true,
+  maxReplyLength: 1500,
+  historyRetentionDays: 30,
+};
 const TEST_USER: User = { id: "100000000000000001", name: "tester" };
 
 function capabilities(init: TestInit): Capabilities {
@@ -78,7 +96,12 @@ export async function runResponder(plugin: Plugin, responder: string, content: s
   const found = plugin.responders?.find((r) => r.name === responder);
   if (!found) throw new Error(`plugin "${plugin.name}" has no responder "${responder}"`);
   if (!new RegExp(found.trigger, found.flags ?? "").test(content)) return undefined;
-  const message: IncomingMessage = { content, author: init.user ?? TEST_USER, channelId: init.channelId ?? "200000000000000002", guildId: init.guildId };
+  const message: IncomingMessage = {
+    content,
+    author: init.user ?? TEST_USER,
+    channelId: init.channelId ?? "200000000000000002",
+    guildId: init.guildId,
+  };
   return found.respond(message, capabilities(init));
 }
 
@@ -86,6 +109,11 @@ export async function runResponder(plugin: Plugin, responder: string, content: s
 export async function runTool(plugin: Plugin, tool: string, args: unknown, init: TestInit = {}): Promise<string> {
   const found = plugin.tools?.find((t) => t.name === tool);
   if (!found) throw new Error(`plugin "${plugin.name}" has no tool "${tool}"`);
-  const call: ToolCall = { ...capabilities(init), user: init.user ?? TEST_USER, channelId: init.channelId ?? "200000000000000002", guildId: init.guildId };
+  const call: ToolCall = {
+    ...capabilities(init),
+    user: init.user ?? TEST_USER,
+    channelId: init.channelId ?? "200000000000000002",
+    guildId: init.guildId,
+  };
   return found.run(args, call);
 }

@@ -34,7 +34,12 @@ export function baseCapabilities(plugin: string, shared: SharedCapabilities): Ca
       case "store.get":
         return shared.memory.pluginGet(plugin, arg(key, args[0], "store.get key"));
       case "store.set":
-        return shared.memory.pluginSet(plugin, arg(key, args[0], "store.set key"), arg(value, args[1], "store.set value (a string of at most 64 KiB)"), quota);
+        return shared.memory.pluginSet(
+          plugin,
+          arg(key, args[0], "store.set key"),
+          arg(value, args[1], "store.set value (a string of at most 64 KiB)"),
+          quota,
+        );
       case "store.delete":
         return shared.memory.pluginDelete(plugin, arg(key, args[0], "store.delete key"));
       case "store.keys":
@@ -48,7 +53,11 @@ export function baseCapabilities(plugin: string, shared: SharedCapabilities): Ca
 }
 
 /** A command call: the base capabilities plus answering this one interaction. */
-export function commandCapabilities(interaction: ChatInputCommandInteraction, plugin: string, shared: SharedCapabilities): CapabilityHandler {
+export function commandCapabilities(
+  interaction: ChatInputCommandInteraction,
+  plugin: string,
+  shared: SharedCapabilities,
+): CapabilityHandler {
   const base = baseCapabilities(plugin, shared);
   return async (op, args) => {
     switch (op) {

@@ -28,7 +28,10 @@ export function fingerprint(plugin: string, kind: CallKind | "core", error: { na
     .find((l) => l.includes(kind === "core" ? "/bot/" : "/bot/plugins/"))
     ?.replace(/^.*\/bot\//, "")
     .replace(/:\d+\)?$/, "");
-  return createHash("sha256").update([plugin, kind, error.name, message, frame ?? ""].join("|")).digest("hex").slice(0, 32);
+  return createHash("sha256")
+    .update([plugin, kind, error.name, message, frame ?? ""].join("|"))
+    .digest("hex")
+    .slice(0, 32);
 }
 
 export class FailureLog {
@@ -53,7 +56,12 @@ export class FailureLog {
     return this.record(`core:${label}`, "core", error, false);
   }
 
-  private record(plugin: string, kind: CallKind | "core", error: { name: string; message: string; stack?: string }, timeout: boolean): string {
+  private record(
+    plugin: string,
+    kind: CallKind | "core",
+    error: { name: string; message: string; stack?: string },
+    timeout: boolean,
+  ): string {
     const fp = fingerprint(plugin, kind, error);
     let rec = this.failures.get(fp);
     if (!rec) {

@@ -10,12 +10,24 @@ const MAX_REDIRECTS = 3;
 
 const initSchema = z.strictObject({
   method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]).optional(),
-  headers: z.record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "header names are letters, digits and dashes"), z.string().max(4096)).optional(),
+  headers: z
+    .record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "header names are letters, digits and dashes"), z.string().max(4096))
+    .optional(),
   body: z.string().max(MAX_BODY).optional(),
 });
 
 /** Headers a plugin may not set: the transport's own, and the core's identity. */
-const FORBIDDEN_HEADERS = new Set(["host", "connection", "content-length", "transfer-encoding", "keep-alive", "upgrade", "proxy-authorization", "te", "trailer"]);
+const FORBIDDEN_HEADERS = new Set([
+  "host",
+  "connection",
+  "content-length",
+  "transfer-encoding",
+  "keep-alive",
+  "upgrade",
+  "proxy-authorization",
+  "te",
+  "trailer",
+]);
 
 export interface PluginFetchOptions {
   allowedHosts: readonly string[];
@@ -62,7 +74,14 @@ export async function pluginFetch(rawUrl: unknown, rawInit: unknown, opts: Plugi
   let url = checkUrl(rawUrl, opts.allowedHosts);
   const signal = AbortSignal.timeout(opts.timeoutMs ?? 10_000);
   for (let hop = 0; ; hop++) {
-    const res = await fetch(url, { method: init.method ?? "GET", headers, body: init.body, redirect: "manual", signal, credentials: "omit" });
+    const res = await fetch(url, {
+      method: init.method ?? "GET",
+      headers,
+      body: init.body,
+      redirect: "manual",
+      signal,
+      credentials: "omit",
+    });
     const location = res.headers.get("location");
     if (res.status >= 300 && res.status < 400 && location) {
       await res.body?.cancel();

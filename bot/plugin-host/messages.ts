@@ -40,8 +40,16 @@ export const messageSchema = z
     files: z.array(fileSchema).max(4).optional(),
     ephemeral: z.boolean().optional(),
   })
-  .refine((m) => (m.files ?? []).reduce((n, f) => n + (typeof f.data === "string" ? Buffer.byteLength(f.data) : f.data.byteLength), 0) <= MAX_FILE_BYTES, "files may hold 8 MiB in all")
-  .refine((m) => Boolean(m.content) || (m.embeds?.length ?? 0) > 0 || (m.files?.length ?? 0) > 0, "a message needs content, an embed or a file");
+  .refine(
+    (m) =>
+      (m.files ?? []).reduce((n, f) => n + (typeof f.data === "string" ? Buffer.byteLength(f.data) : f.data.byteLength), 0) <=
+      MAX_FILE_BYTES,
+    "files may hold 8 MiB in all",
+  )
+  .refine(
+    (m) => Boolean(m.content) || (m.embeds?.length ?? 0) > 0 || (m.files?.length ?? 0) > 0,
+    "a message needs content, an embed or a file",
+  );
 
 export const replySchema = z.union([z.string().min(1).max(2000), messageSchema]);
 
@@ -52,11 +60,25 @@ export function toPayload(raw: unknown): InteractionReplyOptions & { ephemeral: 
   const m = typeof parsed.data === "string" ? { content: parsed.data } : parsed.data;
   return {
     content: m.content,
-    embeds: m.embeds?.map((e) => ({ title: e.title, description: e.description, url: e.url, color: e.color, fields: e.fields, footer: e.footer ? { text: e.footer } : undefined })),
+    embeds: m.embeds?.map((e) => ({
+      title: e.title,
+      description: e.description,
+      url: e.url,
+      color: e.color,
+      fields: e.fields,
+      footer: e.footer ? { text: e.footer } : undefined,
+    })),
     components: m.buttons?.length
-      ? [{ type: ComponentType.ActionRow, components: m.buttons.map((b) => ({ type: ComponentType.Button, style: ButtonStyle.Link, label: b.label, url: b.url })) }]
+      ? [
+          {
+            type: ComponentType.ActionRow,
+            components: m.buttons.map((b) => ({ type: ComponentType.Button, style: ButtonStyle.Link, label: b.label, url: b.url })),
+          },
+        ]
       : undefined,
-    files: m.files?.map((f) => new AttachmentBuilder(Buffer.from(typeof f.data === "string" ? Buffer.from(f.data) : f.data), { name: f.name })),
+    files: m.files?.map(
+      (f) => new AttachmentBuilder(Buffer.from(typeof f.data === "string" ? Buffer.from(f.data) : f.data), { name: f.name }),
+    ),
     allowedMentions: { parse: [] },
     flags: m.ephemeral ? MessageFlags.Ephemeral : undefined,
     ephemeral: m.ephemeral === true,

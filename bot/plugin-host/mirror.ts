@@ -32,7 +32,9 @@ function translate(root: string, path: string): string | undefined {
     try {
       return stripTypeScriptTypes(text, { mode: "strip", sourceUrl: rel });
     } catch (err) {
-      throw new Error(`${rel}: ${(err as Error).message} (plugin code may use only TypeScript that erases: no enum, namespace or parameter properties)`);
+      throw new Error(
+        `${rel}: ${(err as Error).message} (plugin code may use only TypeScript that erases: no enum, namespace or parameter properties)`,
+      );
     }
   }
   return path.endsWith(".json") || path.endsWith(".mjs") ? text : undefined;

@@ -74,7 +74,8 @@ export class Plugins {
     };
     const r = await this.host.call("command", entry.plugin, name, input, commandCapabilities(interaction, entry.plugin, this.opts.shared));
     if (r.ok) {
-      if (!interaction.replied && !interaction.deferred) await replyError(interaction, `/${name} (plugin **${entry.plugin}**) finished without answering.`);
+      if (!interaction.replied && !interaction.deferred)
+        await replyError(interaction, `/${name} (plugin **${entry.plugin}**) finished without answering.`);
       return "ok";
     }
     const fp = this.fail(entry.plugin, "command", r);
@@ -98,7 +99,12 @@ export class Plugins {
       if (isDm ? !responder.directMessages : responder.channels && !responder.channels.includes(message.channelId)) continue;
       if (!entry.trigger.test(message.content)) continue;
       const input: ResponderInput = {
-        message: { content: message.content, author: { id: message.author.id, name: message.author.displayName }, channelId: message.channelId, guildId: message.guildId ?? undefined },
+        message: {
+          content: message.content,
+          author: { id: message.author.id, name: message.author.displayName },
+          channelId: message.channelId,
+          guildId: message.guildId ?? undefined,
+        },
         settings: { ...this.opts.settings },
       };
       const r = await this.host.call("responder", entry.plugin, responder.name, input, baseCapabilities(entry.plugin, this.opts.shared));
@@ -108,7 +114,11 @@ export class Plugins {
             const { ephemeral: _, flags: __, ...payload } = toPayload(r.value);
             await message.reply({ ...payload, allowedMentions: { repliedUser: false, parse: [] } });
           } catch (err) {
-            this.fail(entry.plugin, "responder", { ok: false, timeout: false, error: { name: "InvalidReply", message: (err as Error).message } });
+            this.fail(entry.plugin, "responder", {
+              ok: false,
+              timeout: false,
+              error: { name: "InvalidReply", message: (err as Error).message },
+            });
             return "responder-error";
           }
         }
@@ -126,7 +136,10 @@ export class Plugins {
 
   /** The plugins' tools as OpenAI functions. */
   toolDefinitions(): ChatCompletionTool[] {
-    return [...this.host.tools.values()].map(({ tool }) => ({ type: "function", function: { name: tool.name, description: tool.description, parameters: tool.parameters } }));
+    return [...this.host.tools.values()].map(({ tool }) => ({
+      type: "function",
+      function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+    }));
   }
 
   /** Always resolves to the text the model sees; the model's arguments are checked against the tool's schema first. */

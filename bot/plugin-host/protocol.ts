@@ -25,7 +25,9 @@ export const manifestSchema = z.strictObject({
       z.strictObject({
         name: z.string().regex(PLUGIN_NAME),
         description: text(200),
-        commands: z.array(z.strictObject({ name: z.string().regex(COMMAND_NAME), description: text(100), options: z.array(optionSchema).max(25) })).max(50),
+        commands: z
+          .array(z.strictObject({ name: z.string().regex(COMMAND_NAME), description: text(100), options: z.array(optionSchema).max(25) }))
+          .max(50),
         responders: z
           .array(
             z.strictObject({
@@ -37,7 +39,11 @@ export const manifestSchema = z.strictObject({
             }),
           )
           .max(20),
-        tools: z.array(z.strictObject({ name: z.string().regex(TOOL_NAME), description: text(1000), parameters: z.record(z.string(), z.unknown()) })).max(20),
+        tools: z
+          .array(
+            z.strictObject({ name: z.string().regex(TOOL_NAME), description: text(1000), parameters: z.record(z.string(), z.unknown()) }),
+          )
+          .max(20),
       }),
     )
     .max(200),
@@ -45,7 +51,17 @@ export const manifestSchema = z.strictObject({
 export type Manifest = z.infer<typeof manifestSchema>;
 export type ManifestPlugin = Manifest["plugins"][number];
 
-export const CAPABILITY_OPS = ["reply", "defer", "followUp", "edit", "store.get", "store.set", "store.delete", "store.keys", "fetch"] as const;
+export const CAPABILITY_OPS = [
+  "reply",
+  "defer",
+  "followUp",
+  "edit",
+  "store.get",
+  "store.set",
+  "store.delete",
+  "store.keys",
+  "fetch",
+] as const;
 export type CapabilityOp = (typeof CAPABILITY_OPS)[number];
 
 const errorSchema = z.object({ name: z.string().max(200), message: z.string().max(4000), stack: z.string().max(16_000).optional() });
@@ -61,7 +77,13 @@ export const hostMessageSchema = z.union([
     z.strictObject({ t: z.literal("done"), call: z.string().max(64), ok: z.literal(false), error: errorSchema }),
   ]),
   /** `req` names the request within its call: `<call id>:<n>`, so only who knows the call can answer it. */
-  z.strictObject({ t: z.literal("cap"), call: z.string().max(64), req: z.string().max(100), op: z.enum(CAPABILITY_OPS), args: z.array(z.unknown()).max(4) }),
+  z.strictObject({
+    t: z.literal("cap"),
+    call: z.string().max(64),
+    req: z.string().max(100),
+    op: z.enum(CAPABILITY_OPS),
+    args: z.array(z.unknown()).max(4),
+  }),
   /** An error outside any call (a plugin's own timer, a promise nobody awaited). */
   z.strictObject({ t: z.literal("stray-error"), error: errorSchema }),
 ]);

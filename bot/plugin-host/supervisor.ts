@@ -11,7 +11,16 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { RE2JS } from "re2js";
-import { hostMessageSchema, manifestSchema, type CallKind, type CapabilityOp, type HostError, type HostMessage, type Manifest, type ManifestPlugin } from "./protocol.ts";
+import {
+  hostMessageSchema,
+  manifestSchema,
+  type CallKind,
+  type CapabilityOp,
+  type HostError,
+  type HostMessage,
+  type Manifest,
+  type ManifestPlugin,
+} from "./protocol.ts";
 import { launchCommand, type LaunchCommand, type LaunchOptions } from "./launch.ts";
 import type { Logger } from "../core/logger.ts";
 
@@ -85,7 +94,10 @@ export function indexManifest(manifest: Manifest, reserved: readonly string[]) {
     for (const responder of p.responders) {
       let trigger: RE2JS;
       try {
-        trigger = RE2JS.compile(responder.trigger, [...responder.flags].reduce((f, c) => f | RE2_FLAGS[c], 0));
+        trigger = RE2JS.compile(
+          responder.trigger,
+          [...responder.flags].reduce((f, c) => f | RE2_FLAGS[c], 0),
+        );
       } catch (err) {
         throw new Error(`plugin "${p.name}" responder "${responder.name}": the trigger is not an RE2 pattern (${(err as Error).message})`);
       }
@@ -167,7 +179,11 @@ export class PluginHost {
       let limitMs = this.opts.timeoutMs;
       const expire = () => {
         if (!this.inFlight.delete(id)) return;
-        resolve({ ok: false, timeout: true, error: { name: "PluginTimeoutError", message: `plugin "${plugin}" ${kind} "${name}" did not finish within ${limitMs} ms` } });
+        resolve({
+          ok: false,
+          timeout: true,
+          error: { name: "PluginTimeoutError", message: `plugin "${plugin}" ${kind} "${name}" did not finish within ${limitMs} ms` },
+        });
         void this.probe(`${kind} "${name}" of plugin "${plugin}" passed its deadline`);
       };
       let timer = setTimeout(expire, Math.max(1, deadline - Date.now()));
@@ -237,7 +253,10 @@ export class PluginHost {
             this.opts.log.info({ pluginHost: stream }, line.slice(0, 1000));
           } else if (dropped++ === 0) {
             setTimeout(() => {
-              this.opts.log.warn({ pluginHostOutput: stream }, `${dropped} lines of plugin output dropped (more than ${LOG_LINES} in ${LOG_WINDOW_MS / 1000} s)`);
+              this.opts.log.warn(
+                { pluginHostOutput: stream },
+                `${dropped} lines of plugin output dropped (more than ${LOG_LINES} in ${LOG_WINDOW_MS / 1000} s)`,
+              );
               dropped = 0;
             }, LOG_WINDOW_MS).unref();
           }
@@ -260,7 +279,8 @@ export class PluginHost {
             const index = indexManifest(manifest, this.opts.reservedCommands ?? []);
             Object.assign(this, index, { manifest });
           } catch (err) {
-            const message = err instanceof Error && "issues" in err ? `the plugins' definitions are invalid: ${err.message}` : (err as Error).message;
+            const message =
+              err instanceof Error && "issues" in err ? `the plugins' definitions are invalid: ${err.message}` : (err as Error).message;
             child.kill("SIGKILL");
             return settle(new Error(message));
           }
@@ -371,7 +391,8 @@ export class PluginHost {
   }
 
   private failAll(reason: string): void {
-    for (const call of [...this.inFlight.values()]) call.finish({ ok: false, timeout: false, error: { name: "PluginHostError", message: reason } });
+    for (const call of [...this.inFlight.values()])
+      call.finish({ ok: false, timeout: false, error: { name: "PluginHostError", message: reason } });
   }
 }
 

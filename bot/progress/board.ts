@@ -44,12 +44,27 @@ export class ProgressBoard {
   }
 
   /** Records where a change's progress is shown and renders what is known so far. */
-  register(changeId: string, title: string, where: { guildId?: string; channelId: string; messageId: string }, trackingIssueUrl?: string): Promise<void> {
+  register(
+    changeId: string,
+    title: string,
+    where: { guildId?: string; channelId: string; messageId: string },
+    trackingIssueUrl?: string,
+  ): Promise<void> {
     const { guildId, channelId, messageId } = where;
     const event = this.early.get(changeId);
     this.early.delete(changeId);
-    const detail: Detail = { title, event: event ?? (trackingIssueUrl ? { changeId, state: "queued", at: new Date().toISOString(), trackingIssueUrl } : undefined) };
-    this.memory.setProgressMessage({ changeId, guildId, channelId, messageId, state: detail.event?.state ?? "queued", detail: JSON.stringify(detail) });
+    const detail: Detail = {
+      title,
+      event: event ?? (trackingIssueUrl ? { changeId, state: "queued", at: new Date().toISOString(), trackingIssueUrl } : undefined),
+    };
+    this.memory.setProgressMessage({
+      changeId,
+      guildId,
+      channelId,
+      messageId,
+      state: detail.event?.state ?? "queued",
+      detail: JSON.stringify(detail),
+    });
     if (!event) return Promise.resolve();
     return this.enqueue(changeId, () => this.edit(changeId, channelId, messageId, detail));
   }

@@ -41,13 +41,15 @@ export function renderProgress(changeId: string, title: string, event: ProgressE
     .setColor(COLOR[state] ?? 0x5865f2);
   if (event?.message) embed.addFields({ name: "Latest", value: event.message.slice(0, 1000) });
   if (event?.risk) embed.addFields({ name: "Risk", value: event.risk, inline: true });
-  if (event?.votes) embed.addFields({ name: "Votes", value: `👍 ${event.votes.up} · 👎 ${event.votes.down} · needed ${event.votes.needed}`, inline: true });
+  if (event?.votes)
+    embed.addFields({ name: "Votes", value: `👍 ${event.votes.up} · 👎 ${event.votes.down} · needed ${event.votes.needed}`, inline: true });
   if (event?.at) embed.setTimestamp(new Date(event.at));
 
   const rows: ActionRowBuilder<ButtonBuilder>[] = [];
   const links = new ActionRowBuilder<ButtonBuilder>();
   if (event?.prUrl) links.addComponents(new ButtonBuilder().setStyle(ButtonStyle.Link).setLabel("Pull request").setURL(event.prUrl));
-  if (event?.trackingIssueUrl) links.addComponents(new ButtonBuilder().setStyle(ButtonStyle.Link).setLabel("Tracking issue").setURL(event.trackingIssueUrl));
+  if (event?.trackingIssueUrl)
+    links.addComponents(new ButtonBuilder().setStyle(ButtonStyle.Link).setLabel("Tracking issue").setURL(event.trackingIssueUrl));
   if (links.components.length) rows.push(links);
   if (event?.votes && event.votes.needed > 0 && votingOpen(state)) {
     rows.push(

@@ -24,7 +24,8 @@ export const channelEditBody = z
 export function editChannel(ctx: Ctx, ch: ChannelRec, body: z.infer<typeof channelEditBody>): ChannelRec {
   const thread = isThread(ch);
   const threadOnly = (["archived", "locked", "invitable", "auto_archive_duration"] as const).filter((k) => body[k] !== undefined);
-  if (!thread && threadOnly.length) throw invalidFormBody(threadOnly.map((k) => ({ path: [k], message: "This field is only valid for threads." })));
+  if (!thread && threadOnly.length)
+    throw invalidFormBody(threadOnly.map((k) => ({ path: [k], message: "This field is only valid for threads." })));
   if (body.name !== undefined) ch.name = body.name;
   if (body.topic !== undefined && !thread) ch.topic = body.topic;
   if (body.rate_limit_per_user !== undefined) ch.rate_limit_per_user = body.rate_limit_per_user ?? 0;
@@ -39,7 +40,12 @@ export function editChannel(ctx: Ctx, ch: ChannelRec, body: z.infer<typeof chann
     if (body.auto_archive_duration !== undefined) meta.auto_archive_duration = body.auto_archive_duration;
   }
   ctx.store.changed();
-  ctx.gateway.dispatch({ t: thread ? GatewayDispatchEvents.ThreadUpdate : GatewayDispatchEvents.ChannelUpdate, guildId: ch.guild_id, intent: Intents.Guilds, data: channelPayload(ctx.store, ch) });
+  ctx.gateway.dispatch({
+    t: thread ? GatewayDispatchEvents.ThreadUpdate : GatewayDispatchEvents.ChannelUpdate,
+    guildId: ch.guild_id,
+    intent: Intents.Guilds,
+    data: channelPayload(ctx.store, ch),
+  });
   ctx.store.emit("channel:update", ch);
   return ch;
 }

@@ -30,7 +30,10 @@ function parse(args: string[]): DiscordOptions | undefined {
 
 function banner(discord: DiscordStandIn, dataDir: string | undefined): void {
   const g = discord.guild;
-  const ids = (o: Record<string, string>, prefix = "") => Object.entries(o).map(([n, id]) => `${prefix}${n}=${id}`).join(" ");
+  const ids = (o: Record<string, string>, prefix = "") =>
+    Object.entries(o)
+      .map(([n, id]) => `${prefix}${n}=${id}`)
+      .join(" ");
   console.log(`Discord stand-in listening on ${discord.url}`);
   console.log(`  REST (discord.js rest.api): ${discord.apiBase}`);
   console.log(`  gateway:                    ${discord.gatewayUrl}`);

@@ -5,7 +5,12 @@ import type { Store } from "./store.ts";
 import type { CommandBody } from "./rest-schemas.ts";
 import { unknownCommand } from "./errors.ts";
 
-function toCommand(store: Store, body: CommandBody, guildId: string | undefined, existing: APIApplicationCommand | undefined): APIApplicationCommand {
+function toCommand(
+  store: Store,
+  body: CommandBody,
+  guildId: string | undefined,
+  existing: APIApplicationCommand | undefined,
+): APIApplicationCommand {
   const type = (body.type ?? ApplicationCommandType.ChatInput) as ApplicationCommandType;
   return {
     id: existing?.id ?? store.ids.next(),
@@ -21,7 +26,9 @@ function toCommand(store: Store, body: CommandBody, guildId: string | undefined,
     dm_permission: body.dm_permission ?? true,
     nsfw: body.nsfw ?? false,
     integration_types: (body.integration_types ?? [ApplicationIntegrationType.GuildInstall]) as ApplicationIntegrationType[],
-    contexts: (body.contexts ?? (guildId ? null : [InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel])) as InteractionContextType[] | null,
+    contexts: (body.contexts ??
+      (guildId ? null : [InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel])) as
+      InteractionContextType[] | null,
     version: store.ids.next(),
   };
 }
@@ -35,17 +42,29 @@ function save(store: Store, guildId: string | undefined, cmds: APIApplicationCom
   store.changed();
 }
 
-const same = (a: { name: string; type?: number }, b: { name: string; type?: number }) => a.name === b.name && (a.type ?? 1) === (b.type ?? 1);
+const same = (a: { name: string; type?: number }, b: { name: string; type?: number }) =>
+  a.name === b.name && (a.type ?? 1) === (b.type ?? 1);
 
 export function overwriteCommands(store: Store, guildId: string | undefined, bodies: CommandBody[]): APIApplicationCommand[] {
   const old = list(store, guildId);
-  const next = bodies.map((b) => toCommand(store, b, guildId, old.find((c) => same(c, b))));
+  const next = bodies.map((b) =>
+    toCommand(
+      store,
+      b,
+      guildId,
+      old.find((c) => same(c, b)),
+    ),
+  );
   save(store, guildId, next);
   return next;
 }
 
 /** POST: creates or replaces the same-named command; `created` tells 201 from 200. */
-export function upsertCommand(store: Store, guildId: string | undefined, body: CommandBody): { command: APIApplicationCommand; created: boolean } {
+export function upsertCommand(
+  store: Store,
+  guildId: string | undefined,
+  body: CommandBody,
+): { command: APIApplicationCommand; created: boolean } {
   const cmds = [...list(store, guildId)];
   const i = cmds.findIndex((c) => same(c, body));
   const command = toCommand(store, body, guildId, i >= 0 ? cmds[i] : undefined);
@@ -65,11 +84,19 @@ export function getCommand(store: Store, guildId: string | undefined, id: string
 export function patchCommand(store: Store, guildId: string | undefined, id: string, body: CommandBody): APIApplicationCommand {
   const current = getCommand(store, guildId, id);
   const merged = toCommand(store, body, guildId, current);
-  save(store, guildId, list(store, guildId).map((c) => (c.id === id ? merged : c)));
+  save(
+    store,
+    guildId,
+    list(store, guildId).map((c) => (c.id === id ? merged : c)),
+  );
   return merged;
 }
 
 export function deleteCommand(store: Store, guildId: string | undefined, id: string): void {
   getCommand(store, guildId, id);
-  save(store, guildId, list(store, guildId).filter((c) => c.id !== id));
+  save(
+    store,
+    guildId,
+    list(store, guildId).filter((c) => c.id !== id),
+  );
 }

@@ -8,10 +8,25 @@ import { readRaw } from "./http-util.ts";
 const optionValue = z.union([z.string(), z.number(), z.boolean()]);
 const waitFor = z.enum(["none", "response", "reply", "followup", "edit"]).default("reply");
 const schemas = {
-  user: z.object({ name: z.string(), globalName: z.string().optional(), guild: z.string().optional(), roles: z.array(z.string()).optional() }),
+  user: z.object({
+    name: z.string(),
+    globalName: z.string().optional(),
+    guild: z.string().optional(),
+    roles: z.array(z.string()).optional(),
+  }),
   member: z.object({ user: z.string(), guild: z.string().optional(), roles: z.array(z.string()).optional() }),
-  role: z.object({ name: z.string(), guild: z.string().optional(), permissions: z.union([z.string(), z.number(), z.array(z.string())]).optional() }),
-  channel: z.object({ name: z.string(), guild: z.string().optional(), topic: z.string().optional(), category: z.boolean().optional(), parent: z.string().optional() }),
+  role: z.object({
+    name: z.string(),
+    guild: z.string().optional(),
+    permissions: z.union([z.string(), z.number(), z.array(z.string())]).optional(),
+  }),
+  channel: z.object({
+    name: z.string(),
+    guild: z.string().optional(),
+    topic: z.string().optional(),
+    category: z.boolean().optional(),
+    parent: z.string().optional(),
+  }),
   command: z.object({
     user: z.string(),
     guild: z.string().optional(),
@@ -22,8 +37,21 @@ const schemas = {
     wait: waitFor,
     timeoutMs: z.number().int().positive().max(120_000).optional(),
   }),
-  button: z.object({ user: z.string(), message: z.string(), customId: z.string(), wait: waitFor, timeoutMs: z.number().int().positive().max(120_000).optional() }),
-  select: z.object({ user: z.string(), message: z.string(), customId: z.string(), values: z.array(z.string()), wait: waitFor, timeoutMs: z.number().int().positive().max(120_000).optional() }),
+  button: z.object({
+    user: z.string(),
+    message: z.string(),
+    customId: z.string(),
+    wait: waitFor,
+    timeoutMs: z.number().int().positive().max(120_000).optional(),
+  }),
+  select: z.object({
+    user: z.string(),
+    message: z.string(),
+    customId: z.string(),
+    values: z.array(z.string()),
+    wait: waitFor,
+    timeoutMs: z.number().int().positive().max(120_000).optional(),
+  }),
   react: z.object({ user: z.string(), message: z.string(), emoji: z.string().min(1), remove: z.boolean().optional() }),
   autocomplete: z.object({
     user: z.string(),
@@ -35,10 +63,22 @@ const schemas = {
     options: z.record(z.string(), optionValue).optional(),
     timeoutMs: z.number().int().positive().max(120_000).optional(),
   }),
-  modal: z.object({ user: z.string(), interaction: z.string(), values: z.record(z.string(), z.string()), wait: waitFor, timeoutMs: z.number().int().positive().max(120_000).optional() }),
+  modal: z.object({
+    user: z.string(),
+    interaction: z.string(),
+    values: z.record(z.string(), z.string()),
+    wait: waitFor,
+    timeoutMs: z.number().int().positive().max(120_000).optional(),
+  }),
   editMessage: z.object({ user: z.string(), content: z.string().min(1).max(2000) }),
   deleteMessage: z.object({ user: z.string() }),
-  say: z.object({ user: z.string(), channel: z.string(), content: z.string().min(1).max(2000), guild: z.string().optional(), replyTo: z.string().optional() }),
+  say: z.object({
+    user: z.string(),
+    channel: z.string(),
+    content: z.string().min(1).max(2000),
+    guild: z.string().optional(),
+    replyTo: z.string().optional(),
+  }),
   waitMessage: z.object({
     channel: z.string(),
     user: z.string().optional(),
@@ -47,8 +87,17 @@ const schemas = {
     includeExisting: z.boolean().default(false),
     timeoutMs: z.number().int().positive().max(120_000).optional(),
   }),
-  waitThread: z.object({ parent: z.string().optional(), name: z.string().optional(), timeoutMs: z.number().int().positive().max(120_000).optional() }),
-  rateLimit: z.object({ route: z.string().optional(), retryAfter: z.number().positive().max(60), global: z.boolean().optional(), count: z.number().int().positive().optional() }),
+  waitThread: z.object({
+    parent: z.string().optional(),
+    name: z.string().optional(),
+    timeoutMs: z.number().int().positive().max(120_000).optional(),
+  }),
+  rateLimit: z.object({
+    route: z.string().optional(),
+    retryAfter: z.number().positive().max(60),
+    global: z.boolean().optional(),
+    count: z.number().int().positive().optional(),
+  }),
   invalidate: z.object({ resumable: z.boolean().default(false), session: z.string().optional() }),
   reconnect: z.object({ session: z.string().optional() }),
 };
@@ -79,11 +128,19 @@ export function createDriverHttp(driver: Driver): (req: IncomingMessage, res: Se
     ["POST", /^\/members$/, (b) => (driver.addMember(parse(schemas.member, b)), { ok: true })],
     ["POST", /^\/roles$/, (b) => driver.createRole(parse(schemas.role, b))],
     ["POST", /^\/channels$/, (b) => driver.createChannel(parse(schemas.channel, b))],
-    ["GET", /^\/channels\/([^/]+)\/messages$/, (_b, m, q) => driver.messages(decodeURIComponent(m[1]), { user: q.get("user") ?? undefined })],
+    [
+      "GET",
+      /^\/channels\/([^/]+)\/messages$/,
+      (_b, m, q) => driver.messages(decodeURIComponent(m[1]), { user: q.get("user") ?? undefined }),
+    ],
     ["POST", /^\/messages$/, (b) => driver.say(parse(schemas.say, b))],
     ["GET", /^\/messages\/(\d+)$/, (_b, m) => driver.message(m[1]) ?? Promise.reject(new BadInput(`unknown message ${m[1]}`))],
     ["POST", /^\/messages\/(\d+)\/edit$/, (b, m) => driver.editMessage({ ...parse(schemas.editMessage, b), message: m[1] })],
-    ["POST", /^\/messages\/(\d+)\/delete$/, (b, m) => (driver.deleteMessage({ ...parse(schemas.deleteMessage, b), message: m[1] }), { ok: true })],
+    [
+      "POST",
+      /^\/messages\/(\d+)\/delete$/,
+      (b, m) => (driver.deleteMessage({ ...parse(schemas.deleteMessage, b), message: m[1] }), { ok: true }),
+    ],
     ["GET", /^\/threads$/, (_b, _m, q) => driver.threads(q.get("parent") ?? undefined)],
     ["GET", /^\/commands$/, (_b, _m, q) => driver.commands(q.get("guild") ?? undefined)],
     ["GET", /^\/sessions$/, () => driver.sessions()],
@@ -135,7 +192,11 @@ export function createDriverHttp(driver: Driver): (req: IncomingMessage, res: Se
       /^\/wait\/message$/,
       (b) => {
         const w = parse(schemas.waitMessage, b);
-        return driver.waitForMessage(w.channel, (msg) => (!w.fromBot || msg.author.bot === true) && (w.contains === undefined || msg.content.includes(w.contains)), w);
+        return driver.waitForMessage(
+          w.channel,
+          (msg) => (!w.fromBot || msg.author.bot === true) && (w.contains === undefined || msg.content.includes(w.contains)),
+          w,
+        );
       },
     ],
     [
@@ -148,10 +209,14 @@ export function createDriverHttp(driver: Driver): (req: IncomingMessage, res: Se
     ],
     ["POST", /^\/ratelimit$/, (b) => (driver.injectRateLimit(parse(schemas.rateLimit, b)), { ok: true })],
     ["POST", /^\/gateway\/reconnect$/, (b) => ({ sessions: driver.reconnect(parse(schemas.reconnect, b).session) })],
-    ["POST", /^\/gateway\/invalidate$/, (b) => {
-      const i = parse(schemas.invalidate, b);
-      return { sessions: driver.invalidateSession(i.resumable, i.session) };
-    }],
+    [
+      "POST",
+      /^\/gateway\/invalidate$/,
+      (b) => {
+        const i = parse(schemas.invalidate, b);
+        return { sessions: driver.invalidateSession(i.resumable, i.session) };
+      },
+    ],
   ];
   return async (req, res, path) => {
     const url = new URL(req.url ?? "/", "http://x");

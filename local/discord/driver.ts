@@ -6,7 +6,13 @@ import type { APIApplicationCommand } from "discord-api-types/v10";
 import type { ChannelRec, GuildRec, InteractionRec, MessageRec, RoleRec, Store, UserRec } from "./store.ts";
 import type { Gateway } from "./gateway.ts";
 import type { InteractionCtx, OptionValue } from "./interactions.ts";
-import { createAutocompleteInteraction, createButtonInteraction, createCommandInteraction, createModalSubmitInteraction, createSelectInteraction } from "./interactions.ts";
+import {
+  createAutocompleteInteraction,
+  createButtonInteraction,
+  createCommandInteraction,
+  createModalSubmitInteraction,
+  createSelectInteraction,
+} from "./interactions.ts";
 import { react } from "./reactions.ts";
 import { createMessage, deleteMessage, editMessage, isThread } from "./messages.ts";
 import { openDm } from "./dm.ts";
@@ -91,7 +97,12 @@ export class Driver {
   /** The bot joins another guild (seeded like the first; existing users are reused by name): GUILD_CREATE to its shard. */
   createGuild(spec: SeedSpec = {}): GuildView {
     const g = seed(this.#store, spec);
-    this.#gateway.dispatch({ t: GatewayDispatchEvents.GuildCreate, guildId: g.id, intent: Intents.Guilds, data: guildCreatePayload(this.#store, g) });
+    this.#gateway.dispatch({
+      t: GatewayDispatchEvents.GuildCreate,
+      guildId: g.id,
+      intent: Intents.Guilds,
+      data: guildCreatePayload(this.#store, g),
+    });
     return guildView(this.#store, g.id);
   }
 
@@ -107,12 +118,22 @@ export class Driver {
     const isNew = !g.members[user.id];
     addMember(this.#store, g, user, input.roles ?? []);
     const member = { ...memberPayload(this.#store, g.members[user.id]), guild_id: g.id };
-    this.#gateway.dispatch({ t: isNew ? GatewayDispatchEvents.GuildMemberAdd : GatewayDispatchEvents.GuildMemberUpdate, guildId: g.id, intent: Intents.GuildMembers, data: member });
+    this.#gateway.dispatch({
+      t: isNew ? GatewayDispatchEvents.GuildMemberAdd : GatewayDispatchEvents.GuildMemberUpdate,
+      guildId: g.id,
+      intent: Intents.GuildMembers,
+      data: member,
+    });
   }
   createRole(input: { name: string; guild?: string; permissions?: string | number | string[] }): RoleRec {
     const g = this.guildRec(input.guild);
     const role = createRole(this.#store, g, input.name, input.permissions);
-    this.#gateway.dispatch({ t: GatewayDispatchEvents.GuildRoleCreate, guildId: g.id, intent: Intents.Guilds, data: { guild_id: g.id, role: rolePayload(role) } });
+    this.#gateway.dispatch({
+      t: GatewayDispatchEvents.GuildRoleCreate,
+      guildId: g.id,
+      intent: Intents.Guilds,
+      data: { guild_id: g.id, role: rolePayload(role) },
+    });
     return role;
   }
   createChannel(input: { name: string; guild?: string; topic?: string; category?: boolean; parent?: string }): ChannelRec {
@@ -122,7 +143,12 @@ export class Driver {
       type: input.category ? ChannelType.GuildCategory : ChannelType.GuildText,
       parentId: input.parent ? this.channel(input.parent, g.id).id : undefined,
     });
-    this.#gateway.dispatch({ t: GatewayDispatchEvents.ChannelCreate, guildId: g.id, intent: Intents.Guilds, data: channelPayload(this.#store, ch) });
+    this.#gateway.dispatch({
+      t: GatewayDispatchEvents.ChannelCreate,
+      guildId: g.id,
+      intent: Intents.Guilds,
+      data: channelPayload(this.#store, ch),
+    });
     return ch;
   }
 
@@ -139,7 +165,9 @@ export class Driver {
     const command = this.#store.commandsFor(guild?.id).find((c) => c.name === input.name && (c.type ?? 1) === 1);
     if (!command) {
       const known = this.#store.commandsFor(guild?.id).map((c) => c.name);
-      throw new Error(`no slash command /${input.name} is registered${guild ? ` in ${guild.name} or globally` : " globally"} (registered: ${known.join(", ") || "none"})`);
+      throw new Error(
+        `no slash command /${input.name} is registered${guild ? ` in ${guild.name} or globally` : " globally"} (registered: ${known.join(", ") || "none"})`,
+      );
     }
     checkCommandVisible(command, guild, user);
     const create = focused === undefined ? createCommandInteraction : createAutocompleteInteraction;
@@ -158,7 +186,14 @@ export class Driver {
         role: (r) => ({ id: this.role(r, guild?.id).id, guild: guild ?? this.guildRec() }),
       },
     });
-    return new InteractionHandle(this.#store, this.#gateway, rec, payload, `/${[input.name, input.subcommand].filter(Boolean).join(" ")}`, input.timeoutMs);
+    return new InteractionHandle(
+      this.#store,
+      this.#gateway,
+      rec,
+      payload,
+      `/${[input.name, input.subcommand].filter(Boolean).join(" ")}`,
+      input.timeoutMs,
+    );
   }
 
   /** A user types in an autocomplete option: `focused` names it, `options[focused]` is the partial text. Await `choices()`. */
@@ -181,7 +216,13 @@ export class Driver {
   }
 
   /** A user picks `values` in a string select menu (component type 3). */
-  selectOption(input: { user: string; message: string | MessageRec; customId: string; values: string[]; timeoutMs?: number }): InteractionHandle {
+  selectOption(input: {
+    user: string;
+    message: string | MessageRec;
+    customId: string;
+    values: string[];
+    timeoutMs?: number;
+  }): InteractionHandle {
     const user = this.user(input.user);
     const msg = this.#store.messages.get(typeof input.message === "string" ? input.message : input.message.id);
     if (!msg) throw new Error(`unknown message ${typeof input.message === "string" ? input.message : input.message.id}`);
@@ -200,7 +241,12 @@ export class Driver {
   }
 
   /** Submits the modal the bot showed in answer to `to` (a handle whose callback was a modal). */
-  async submitModal(input: { user: string; to: InteractionHandle | string; values: Record<string, string>; timeoutMs?: number }): Promise<InteractionHandle> {
+  async submitModal(input: {
+    user: string;
+    to: InteractionHandle | string;
+    values: Record<string, string>;
+    timeoutMs?: number;
+  }): Promise<InteractionHandle> {
     let rec: InteractionRec;
     let shown: Record<string, unknown>;
     if (typeof input.to === "string") {
@@ -219,17 +265,35 @@ export class Driver {
     const channel = this.#store.channels.get(rec.channel_id)!;
     const guild = rec.guild_id ? this.#store.guilds.get(rec.guild_id) : undefined;
     const source = rec.source_message_id ? this.#store.messages.get(rec.source_message_id) : undefined;
-    const { rec: r2, payload } = createModalSubmitInteraction(this.#ctx, { user, guild, channel }, String((shown as { custom_id?: string }).custom_id ?? ""), input.values, source);
-    return new InteractionHandle(this.#store, this.#gateway, r2, payload, `modal "${String((shown as { custom_id?: string }).custom_id)}"`, input.timeoutMs);
+    const { rec: r2, payload } = createModalSubmitInteraction(
+      this.#ctx,
+      { user, guild, channel },
+      String((shown as { custom_id?: string }).custom_id ?? ""),
+      input.values,
+      source,
+    );
+    return new InteractionHandle(
+      this.#store,
+      this.#gateway,
+      r2,
+      payload,
+      `modal "${String((shown as { custom_id?: string }).custom_id)}"`,
+      input.timeoutMs,
+    );
   }
 
   /** A user posts a message (MESSAGE_CREATE; content only reaches bots with the MessageContent intent, except DMs and mentions). */
   say(input: { user: string; channel: string; content: string; guild?: string; replyTo?: string }): MessageRec {
     const user = this.user(input.user);
     const channel = this.channel(input.channel, input.guild, input.user);
-    if (channel.guild_id && !this.#store.guilds.get(channel.guild_id)?.members[user.id]) throw new Error(`${user.username} is not a member of that guild`);
+    if (channel.guild_id && !this.#store.guilds.get(channel.guild_id)?.members[user.id])
+      throw new Error(`${user.username} is not a member of that guild`);
     if (channel.type === ChannelType.DM && !channel.recipient_ids?.includes(user.id)) throw new Error(`${user.username} is not in that DM`);
-    return createMessage(this.#ctx, { channel, author: user, body: { content: input.content, ...(input.replyTo ? { message_reference: { message_id: input.replyTo } } : {}) } });
+    return createMessage(this.#ctx, {
+      channel,
+      author: user,
+      body: { content: input.content, ...(input.replyTo ? { message_reference: { message_id: input.replyTo } } : {}) },
+    });
   }
 
   /** A user edits their own message (MESSAGE_UPDATE). */
@@ -252,12 +316,19 @@ export class Driver {
 
   // ---- awaiting the bot ----
   /** Resolves with the first message posted from now on (or, with `includeExisting`, already there) in the channel matching the predicate. */
-  waitForMessage(channel: string, predicate: (m: MessageRec) => boolean = () => true, opts: WaitOptions & { guild?: string; user?: string; includeExisting?: boolean } = {}): Promise<MessageRec> {
+  waitForMessage(
+    channel: string,
+    predicate: (m: MessageRec) => boolean = () => true,
+    opts: WaitOptions & { guild?: string; user?: string; includeExisting?: boolean } = {},
+  ): Promise<MessageRec> {
     const ch = this.channel(channel, opts.guild, opts.user);
     const seen = new Set(opts.includeExisting ? [] : (this.#store.channelMessages.get(ch.id) ?? []));
     return until(
       this.#store,
-      () => (this.#store.channelMessages.get(ch.id) ?? []).map((id) => this.#store.messages.get(id)!).find((m) => !seen.has(m.id) && predicate(m)),
+      () =>
+        (this.#store.channelMessages.get(ch.id) ?? [])
+          .map((id) => this.#store.messages.get(id)!)
+          .find((m) => !seen.has(m.id) && predicate(m)),
       opts.timeoutMs,
       () => `a message in #${ch.name ?? ch.id}${describeState(this.#store, this.#gateway, ch)}`,
     );
@@ -279,15 +350,27 @@ export class Driver {
   }
   /** Resolves once `check` returns a value, re-checked on every change the stand-in sees (messages, threads, reactions, interactions). */
   waitFor<T>(check: () => T | undefined | false | null, what: string, opts: WaitOptions = {}): Promise<T> {
-    return until(this.#store, () => check() || undefined, opts.timeoutMs, () => what);
+    return until(
+      this.#store,
+      () => check() || undefined,
+      opts.timeoutMs,
+      () => what,
+    );
   }
 
   /** Resolves with the first thread (existing or new) matching: under `parent` (channel ref), with `name` (string or RegExp). */
   waitForThread(match: { parent?: string; name?: string | RegExp; guild?: string } = {}, opts: WaitOptions = {}): Promise<ChannelRec> {
     const parentId = match.parent ? this.channel(match.parent, match.guild).id : undefined;
     const test = (c: ChannelRec) =>
-      isThread(c) && (!parentId || c.parent_id === parentId) && (match.name === undefined || (typeof match.name === "string" ? c.name === match.name : match.name.test(c.name ?? "")));
-    return until(this.#store, () => [...this.#store.channels.values()].find(test), opts.timeoutMs, () => `a thread${match.name ? ` named ${String(match.name)}` : ""}${match.parent ? ` under #${match.parent}` : ""}`);
+      isThread(c) &&
+      (!parentId || c.parent_id === parentId) &&
+      (match.name === undefined || (typeof match.name === "string" ? c.name === match.name : match.name.test(c.name ?? "")));
+    return until(
+      this.#store,
+      () => [...this.#store.channels.values()].find(test),
+      opts.timeoutMs,
+      () => `a thread${match.name ? ` named ${String(match.name)}` : ""}${match.parent ? ` under #${match.parent}` : ""}`,
+    );
   }
   /** Resolves once a bot session is connected (after READY or RESUMED). */
   waitForBot(opts: WaitOptions & { count?: number } = {}): Promise<number> {
@@ -307,7 +390,11 @@ export class Driver {
       const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
       const timer = setTimeout(() => {
         off();
-        reject(new Error(`discord stand-in: timed out after ${timeoutMs} ms waiting for ${need} bot session(s) to connect (connected: ${this.#gateway.connected().length})`));
+        reject(
+          new Error(
+            `discord stand-in: timed out after ${timeoutMs} ms waiting for ${need} bot session(s) to connect (connected: ${this.#gateway.connected().length})`,
+          ),
+        );
       }, timeoutMs);
       check();
     });
@@ -339,7 +426,13 @@ export class Driver {
     return this.#store.interactions.get(id);
   }
   sessions(): { id: string; intents: number; shard: [number, number]; seq: number; connected: boolean }[] {
-    return [...this.#gateway.sessions.values()].map((s) => ({ id: s.id, intents: s.intents, shard: s.shard, seq: s.seq, connected: s.ws?.readyState === 1 }));
+    return [...this.#gateway.sessions.values()].map((s) => ({
+      id: s.id,
+      intents: s.intents,
+      shard: s.shard,
+      seq: s.seq,
+      connected: s.ws?.readyState === 1,
+    }));
   }
 
   // ---- faults ----
@@ -375,14 +468,18 @@ function checkModalValues(modal: Record<string, unknown>, values: Record<string,
   };
   walk(modal);
   const unknown = Object.keys(values).filter((k) => !inputs.some((i) => i.custom_id === k));
-  if (unknown.length) throw new Error(`modal "${String(modal.custom_id)}" has no input ${unknown.join(", ")} (has: ${inputs.map((i) => i.custom_id).join(", ")})`);
+  if (unknown.length)
+    throw new Error(
+      `modal "${String(modal.custom_id)}" has no input ${unknown.join(", ")} (has: ${inputs.map((i) => i.custom_id).join(", ")})`,
+    );
   const missing = inputs.filter((i) => i.required !== false && values[i.custom_id] === undefined).map((i) => i.custom_id);
   if (missing.length) throw new Error(`modal "${String(modal.custom_id)}" needs ${missing.join(", ")}`);
 }
 
 function checkCommandVisible(command: APIApplicationCommand, guild: GuildRec | undefined, user: UserRec): void {
   if (!guild) {
-    if (command.guild_id || command.dm_permission === false || (command.contexts && !command.contexts.includes(1))) throw new Error(`/${command.name} is not available in DMs`);
+    if (command.guild_id || command.dm_permission === false || (command.contexts && !command.contexts.includes(1)))
+      throw new Error(`/${command.name} is not available in DMs`);
     return;
   }
   const needed = command.default_member_permissions;
@@ -390,7 +487,9 @@ function checkCommandVisible(command: APIApplicationCommand, guild: GuildRec | u
   const perms = memberPermissions(guild, user.id);
   const bits = BigInt(needed);
   if ((perms & PermissionFlagsBits.Administrator) === 0n && (perms & bits) !== bits)
-    throw new Error(`${user.username} cannot use /${command.name}: it needs default_member_permissions ${needed}, as Discord hides it from them`);
+    throw new Error(
+      `${user.username} cannot use /${command.name}: it needs default_member_permissions ${needed}, as Discord hides it from them`,
+    );
 }
 
 function describeState(store: Store, gateway: Gateway, ch: ChannelRec): string {

@@ -30,11 +30,9 @@ export const unknownWebhook = (): DiscordHttpError => new DiscordHttpError(404, 
 export const unknownInteraction = (): DiscordHttpError => new DiscordHttpError(404, 10062, "Unknown interaction");
 export const unknownCommand = (): DiscordHttpError => new DiscordHttpError(404, 10063, "Unknown application command");
 export const unknownApplication = (): DiscordHttpError => new DiscordHttpError(404, 10002, "Unknown Application");
-export const alreadyAcknowledged = (): DiscordHttpError =>
-  new DiscordHttpError(400, 40060, "Interaction has already been acknowledged.");
+export const alreadyAcknowledged = (): DiscordHttpError => new DiscordHttpError(400, 40060, "Interaction has already been acknowledged.");
 export const emptyMessage = (): DiscordHttpError => new DiscordHttpError(400, 50006, "Cannot send an empty message");
-export const cannotEditOthers = (): DiscordHttpError =>
-  new DiscordHttpError(403, 50005, "Cannot edit a message authored by another user");
+export const cannotEditOthers = (): DiscordHttpError => new DiscordHttpError(403, 50005, "Cannot edit a message authored by another user");
 export const threadAlreadyExists = (): DiscordHttpError =>
   new DiscordHttpError(400, 160004, "A thread has already been created for this message");
 export const invalidChannelType = (): DiscordHttpError => new DiscordHttpError(400, 50024, "Cannot execute action on this channel type");

@@ -162,7 +162,8 @@ export class Gateway {
   #identify(conn: Conn, d: unknown): void {
     const { ws } = conn;
     // A session invalidated by op 9 may IDENTIFY again on the same socket.
-    if (conn.session && this.sessions.has(conn.session.id)) return void ws.close(GatewayCloseCodes.AlreadyAuthenticated, "Already authenticated.");
+    if (conn.session && this.sessions.has(conn.session.id))
+      return void ws.close(GatewayCloseCodes.AlreadyAuthenticated, "Already authenticated.");
     const data = identifyData.safeParse(d);
     if (!data.success) return void ws.close(GatewayCloseCodes.DecodeError, "Error while decoding payload.");
     const { token, intents, shard = [0, 1] } = data.data;
@@ -183,9 +184,22 @@ export class Gateway {
     this.sessions.set(session.id, session);
     conn.session = session;
     const guilds = [...this.#store.guilds.values()].filter((g) => shardOf(g.id, shard[1]) === shard[0]);
-    this.#send(session, GatewayDispatchEvents.Ready, JSON.stringify(readyPayload(this.#store, session.id, this.#url, shard, guilds.map((g) => g.id))));
+    this.#send(
+      session,
+      GatewayDispatchEvents.Ready,
+      JSON.stringify(
+        readyPayload(
+          this.#store,
+          session.id,
+          this.#url,
+          shard,
+          guilds.map((g) => g.id),
+        ),
+      ),
+    );
     // GUILD_CREATE for each guild follows READY (discord.js waits for them before `ready`); it needs the Guilds intent.
-    if (intents & Intents.Guilds) for (const g of guilds) this.#send(session, GatewayDispatchEvents.GuildCreate, JSON.stringify(guildCreatePayload(this.#store, g)));
+    if (intents & Intents.Guilds)
+      for (const g of guilds) this.#send(session, GatewayDispatchEvents.GuildCreate, JSON.stringify(guildCreatePayload(this.#store, g)));
     this.#notify();
   }
 

@@ -38,7 +38,12 @@ export async function parseBody(req: IncomingMessage): Promise<ParsedBody> {
       if (name === "payload_json" && typeof value === "string") json = parseJson(value);
       else if (typeof value !== "string") {
         const m = /^files\[(\d+)\]$/.exec(name) ?? /^file(\d*)$/.exec(name);
-        files.push({ index: m?.[1] || String(files.length), filename: value.name, contentType: value.type || "application/octet-stream", data: Buffer.from(await value.arrayBuffer()) });
+        files.push({
+          index: m?.[1] || String(files.length),
+          filename: value.name,
+          contentType: value.type || "application/octet-stream",
+          data: Buffer.from(await value.arrayBuffer()),
+        });
       }
     }
     return { json, files };

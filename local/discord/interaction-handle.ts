@@ -81,7 +81,9 @@ export class InteractionHandle {
   #wait<T>(check: () => T | undefined, what: string, timeoutMs?: number): Promise<T> {
     return until(this.#store, check, timeoutMs ?? this.#timeoutMs, () => {
       const cb = this.#rec.callback_type;
-      const did = this.events.map((e) => (e.kind === "callback" ? (CALLBACK_NAMES[e.callbackType ?? 0] ?? `callback ${e.callbackType}`) : e.kind)).join(", ");
+      const did = this.events
+        .map((e) => (e.kind === "callback" ? (CALLBACK_NAMES[e.callbackType ?? 0] ?? `callback ${e.callbackType}`) : e.kind))
+        .join(", ");
       return `${what} to ${this.#label} (interaction ${this.id}); the bot did: ${did || (cb === undefined ? "nothing yet" : "")}; bot sessions connected: ${this.#gateway.connected().length}`;
     });
   }
@@ -103,8 +105,14 @@ export class InteractionHandle {
       () => {
         const cb = this.events.find((e) => e.kind === "callback");
         if (!cb) return undefined;
-        if (cb.callbackType === InteractionResponseType.ChannelMessageWithSource || cb.callbackType === InteractionResponseType.UpdateMessage) return this.#fresh(cb.message);
-        const later = this.events.find((e) => e.kind === "original-edit" || (e.kind === "followup" && e.message?.id === this.#rec.original_message_id));
+        if (
+          cb.callbackType === InteractionResponseType.ChannelMessageWithSource ||
+          cb.callbackType === InteractionResponseType.UpdateMessage
+        )
+          return this.#fresh(cb.message);
+        const later = this.events.find(
+          (e) => e.kind === "original-edit" || (e.kind === "followup" && e.message?.id === this.#rec.original_message_id),
+        );
         return this.#fresh(later?.message);
       },
       "a reply",
@@ -140,7 +148,9 @@ export class InteractionHandle {
   choices(timeoutMs?: number): Promise<{ name: string; value: string | number }[]> {
     return this.#wait(
       () => {
-        const cb = this.events.find((e) => e.kind === "callback" && e.callbackType === InteractionResponseType.ApplicationCommandAutocompleteResult);
+        const cb = this.events.find(
+          (e) => e.kind === "callback" && e.callbackType === InteractionResponseType.ApplicationCommandAutocompleteResult,
+        );
         return cb ? ((cb.data as { choices?: { name: string; value: string | number }[] } | undefined)?.choices ?? []) : undefined;
       },
       "autocomplete choices",

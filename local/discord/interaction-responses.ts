@@ -45,12 +45,32 @@ export function handleCallback(
   const R = InteractionResponseType;
   const allowed: Record<number, number[]> = {
     [InteractionType.ApplicationCommand]: [R.ChannelMessageWithSource, R.DeferredChannelMessageWithSource, R.Modal],
-    [InteractionType.MessageComponent]: [R.ChannelMessageWithSource, R.DeferredChannelMessageWithSource, R.DeferredMessageUpdate, R.UpdateMessage, R.Modal],
-    [InteractionType.ModalSubmit]: [R.ChannelMessageWithSource, R.DeferredChannelMessageWithSource, R.DeferredMessageUpdate, R.UpdateMessage],
+    [InteractionType.MessageComponent]: [
+      R.ChannelMessageWithSource,
+      R.DeferredChannelMessageWithSource,
+      R.DeferredMessageUpdate,
+      R.UpdateMessage,
+      R.Modal,
+    ],
+    [InteractionType.ModalSubmit]: [
+      R.ChannelMessageWithSource,
+      R.DeferredChannelMessageWithSource,
+      R.DeferredMessageUpdate,
+      R.UpdateMessage,
+    ],
     [InteractionType.ApplicationCommandAutocomplete]: [R.ApplicationCommandAutocompleteResult],
   };
-  if (!(allowed[rec.type] ?? []).includes(body.type) || (rec.type === InteractionType.ModalSubmit && body.type >= 6 && !rec.source_message_id))
-    throw invalidFormBody([{ path: ["type"], message: `Interaction response type ${body.type} is not valid for interaction type ${rec.type}.`, code: "BASE_TYPE_CHOICES" }]);
+  if (
+    !(allowed[rec.type] ?? []).includes(body.type) ||
+    (rec.type === InteractionType.ModalSubmit && body.type >= 6 && !rec.source_message_id)
+  )
+    throw invalidFormBody([
+      {
+        path: ["type"],
+        message: `Interaction response type ${body.type} is not valid for interaction type ${rec.type}.`,
+        code: "BASE_TYPE_CHOICES",
+      },
+    ]);
   const channel = ctx.store.channels.get(rec.channel_id)!;
   const bot = ctx.store.users.get(ctx.store.botUserId)!;
   const interaction = { metadata: metadataFor(ctx, rec), name: commandName(ctx, rec), type: rec.type };
@@ -59,13 +79,29 @@ export function handleCallback(
   switch (body.type) {
     case R.ChannelMessageWithSource: {
       const data = parseBody(messageBody, body.data ?? {}, ["data"]);
-      message = createMessage(ctx, { channel, author: bot, body: data, files, webhookId: ctx.store.applicationId, interaction, type: msgType });
+      message = createMessage(ctx, {
+        channel,
+        author: bot,
+        body: data,
+        files,
+        webhookId: ctx.store.applicationId,
+        interaction,
+        type: msgType,
+      });
       rec.original_message_id = message.id;
       break;
     }
     case R.DeferredChannelMessageWithSource: {
       const flags = Number((body.data as { flags?: number } | undefined)?.flags ?? 0) & MessageFlags.Ephemeral;
-      message = createMessage(ctx, { channel, author: bot, body: { flags }, webhookId: ctx.store.applicationId, interaction, type: msgType, extraFlags: MessageFlags.Loading });
+      message = createMessage(ctx, {
+        channel,
+        author: bot,
+        body: { flags },
+        webhookId: ctx.store.applicationId,
+        interaction,
+        type: msgType,
+        extraFlags: MessageFlags.Loading,
+      });
       rec.original_message_id = message.id;
       break;
     }
@@ -97,9 +133,18 @@ export function handleCallback(
     interaction: {
       id: rec.id,
       type: rec.type,
-      ...(message ? { response_message_id: message.id, response_message_loading: ((message.flags ?? 0) & MessageFlags.Loading) !== 0, response_message_ephemeral: ((message.flags ?? 0) & MessageFlags.Ephemeral) !== 0 } : {}),
+      ...(message
+        ? {
+            response_message_id: message.id,
+            response_message_loading: ((message.flags ?? 0) & MessageFlags.Loading) !== 0,
+            response_message_ephemeral: ((message.flags ?? 0) & MessageFlags.Ephemeral) !== 0,
+          }
+        : {}),
     },
-    resource: { type: body.type as InteractionResponseType, ...(message && body.type !== R.DeferredMessageUpdate ? { message: stripGuild(message) } : {}) },
+    resource: {
+      type: body.type as InteractionResponseType,
+      ...(message && body.type !== R.DeferredMessageUpdate ? { message: stripGuild(message) } : {}),
+    },
   };
 }
 
@@ -122,7 +167,13 @@ export function webhookMessage(ctx: InteractionCtx, rec: InteractionRec, message
   return msg;
 }
 
-export function editWebhookMessage(ctx: InteractionCtx, rec: InteractionRec, messageId: string, body: unknown, files: UploadedFile[]): MessageRec {
+export function editWebhookMessage(
+  ctx: InteractionCtx,
+  rec: InteractionRec,
+  messageId: string,
+  body: unknown,
+  files: UploadedFile[],
+): MessageRec {
   const msg = webhookMessage(ctx, rec, messageId);
   const edited = editMessage(ctx, msg, parseBody(messageEditBody, body), files);
   const kind = msg.id === rec.original_message_id ? "original-edit" : "followup-edit";
@@ -141,17 +192,32 @@ export function createFollowup(ctx: InteractionCtx, rec: InteractionRec, body: u
   const data = parseBody(messageBody, body);
   const original = rec.original_message_id ? ctx.store.messages.get(rec.original_message_id) : undefined;
   let msg: MessageRec;
-  if (rec.callback_type === InteractionResponseType.DeferredChannelMessageWithSource && original && (original.flags ?? 0) & MessageFlags.Loading) {
+  if (
+    rec.callback_type === InteractionResponseType.DeferredChannelMessageWithSource &&
+    original &&
+    (original.flags ?? 0) & MessageFlags.Loading
+  ) {
     // After a deferred reply, the first follow-up fills the "thinking…" message (keeping its ephemerality).
-    msg = editMessage(ctx, original, { content: data.content, embeds: data.embeds, components: data.components, attachments: data.attachments }, files);
+    msg = editMessage(
+      ctx,
+      original,
+      { content: data.content, embeds: data.embeds, components: data.components, attachments: data.attachments },
+      files,
+    );
   } else {
     const channel = ctx.store.channels.get(rec.channel_id)!;
     const bot = ctx.store.users.get(ctx.store.botUserId)!;
-    msg = createMessage(ctx, { channel, author: bot, body: data, files, webhookId: ctx.store.applicationId, interaction: { metadata: metadataFor(ctx, rec), name: commandName(ctx, rec), type: rec.type } });
+    msg = createMessage(ctx, {
+      channel,
+      author: bot,
+      body: data,
+      files,
+      webhookId: ctx.store.applicationId,
+      interaction: { metadata: metadataFor(ctx, rec), name: commandName(ctx, rec), type: rec.type },
+    });
   }
   rec.followup_ids.push(msg.id);
   ctx.store.changed();
   ctx.store.emit("interaction", rec, { kind: "followup", message: msg });
   return msg;
 }
-

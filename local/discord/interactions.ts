@@ -49,7 +49,16 @@ function base(ctx: InteractionCtx, w: Where, type: InteractionType): { rec: Inte
   const id = ctx.store.ids.next();
   // Shaped like Discord's: base64 of "interaction:<id>:<secret>" (URL-safe, no separators to escape).
   const token = Buffer.from(`interaction:${id}:${randomUUID()}${randomUUID()}`).toString("base64url");
-  const rec: InteractionRec = { id, token, type, channel_id: w.channel.id, user_id: w.user.id, created_at: Date.now(), followup_ids: [], ...(w.guild ? { guild_id: w.guild.id } : {}) };
+  const rec: InteractionRec = {
+    id,
+    token,
+    type,
+    channel_id: w.channel.id,
+    user_id: w.user.id,
+    created_at: Date.now(),
+    followup_ids: [],
+    ...(w.guild ? { guild_id: w.guild.id } : {}),
+  };
   ctx.store.interactions.set(id, rec);
   ctx.store.interactionsByToken.set(token, rec);
   ctx.store.changed();
@@ -103,12 +112,24 @@ export interface Resolvers {
   role(ref: string): { id: string; guild: GuildRec };
 }
 
-export function createCommandInteraction(ctx: InteractionCtx, inv: CommandInvocation): { rec: InteractionRec; payload: APIChatInputApplicationCommandInteraction } {
-  return createInvocation(ctx, inv, InteractionType.ApplicationCommand) as { rec: InteractionRec; payload: APIChatInputApplicationCommandInteraction };
+export function createCommandInteraction(
+  ctx: InteractionCtx,
+  inv: CommandInvocation,
+): { rec: InteractionRec; payload: APIChatInputApplicationCommandInteraction } {
+  return createInvocation(ctx, inv, InteractionType.ApplicationCommand) as {
+    rec: InteractionRec;
+    payload: APIChatInputApplicationCommandInteraction;
+  };
 }
 
-export function createAutocompleteInteraction(ctx: InteractionCtx, inv: CommandInvocation & { focused: string }): { rec: InteractionRec; payload: APIApplicationCommandAutocompleteInteraction } {
-  return createInvocation(ctx, inv, InteractionType.ApplicationCommandAutocomplete) as { rec: InteractionRec; payload: APIApplicationCommandAutocompleteInteraction };
+export function createAutocompleteInteraction(
+  ctx: InteractionCtx,
+  inv: CommandInvocation & { focused: string },
+): { rec: InteractionRec; payload: APIApplicationCommandAutocompleteInteraction } {
+  return createInvocation(ctx, inv, InteractionType.ApplicationCommandAutocomplete) as {
+    rec: InteractionRec;
+    payload: APIApplicationCommandAutocompleteInteraction;
+  };
 }
 
 function createInvocation(
@@ -143,8 +164,19 @@ function buildOptions(inv: CommandInvocation, resolved: APIInteractionDataResolv
   let defs: APIApplicationCommandOption[] = inv.command.options ?? [];
   const chain: { type: number; name: string }[] = [];
   for (const name of path) {
-    const def = defs.find((o) => o.name === name && (o.type === ApplicationCommandOptionType.Subcommand || o.type === ApplicationCommandOptionType.SubcommandGroup));
-    if (!def) throw new Error(`/${inv.command.name} has no subcommand "${name}" (has: ${defs.filter((o) => o.type <= 2).map((o) => o.name).join(", ") || "none"})`);
+    const def = defs.find(
+      (o) =>
+        o.name === name && (o.type === ApplicationCommandOptionType.Subcommand || o.type === ApplicationCommandOptionType.SubcommandGroup),
+    );
+    if (!def)
+      throw new Error(
+        `/${inv.command.name} has no subcommand "${name}" (has: ${
+          defs
+            .filter((o) => o.type <= 2)
+            .map((o) => o.name)
+            .join(", ") || "none"
+        })`,
+      );
     chain.push({ type: def.type, name });
     defs = "options" in def && def.options ? (def.options as APIApplicationCommandOption[]) : [];
   }
@@ -153,10 +185,14 @@ function buildOptions(inv: CommandInvocation, resolved: APIInteractionDataResolv
   if (inv.focused !== undefined) {
     const def = defs.find((d) => d.name === inv.focused);
     if (!def) throw new Error(`/${[inv.command.name, ...path].join(" ")} has no option "${inv.focused}" to autocomplete`);
-    if (!("autocomplete" in def && def.autocomplete)) throw new Error(`option "${inv.focused}" of /${inv.command.name} does not have autocomplete enabled`);
+    if (!("autocomplete" in def && def.autocomplete))
+      throw new Error(`option "${inv.focused}" of /${inv.command.name} does not have autocomplete enabled`);
   }
   for (const name of Object.keys(given))
-    if (!defs.some((d) => d.name === name)) throw new Error(`/${[inv.command.name, ...path].join(" ")} has no option "${name}" (has: ${defs.map((d) => d.name).join(", ") || "none"})`);
+    if (!defs.some((d) => d.name === name))
+      throw new Error(
+        `/${[inv.command.name, ...path].join(" ")} has no option "${name}" (has: ${defs.map((d) => d.name).join(", ") || "none"})`,
+      );
   const leaf: APIApplicationCommandInteractionDataOption[] = [];
   for (const def of defs) {
     const v = given[def.name];
@@ -166,24 +202,32 @@ function buildOptions(inv: CommandInvocation, resolved: APIInteractionDataResolv
       continue;
     }
     if (v === undefined) {
-      if ("required" in def && def.required && inv.focused === undefined) throw new Error(`option "${def.name}" of /${inv.command.name} is required`);
+      if ("required" in def && def.required && inv.focused === undefined)
+        throw new Error(`option "${def.name}" of /${inv.command.name} is required`);
       continue;
     }
     leaf.push(typedOption(inv, def, v, resolved));
   }
   let out: APIApplicationCommandInteractionDataOption[] = leaf;
-  for (const link of chain.reverse()) out = [{ type: link.type, name: link.name, options: out } as APIApplicationCommandInteractionDataOption];
+  for (const link of chain.reverse())
+    out = [{ type: link.type, name: link.name, options: out } as APIApplicationCommandInteractionDataOption];
   return out;
 }
 
-function typedOption(inv: CommandInvocation, def: APIApplicationCommandOption, v: OptionValue, resolved: APIInteractionDataResolved): APIApplicationCommandInteractionDataOption {
+function typedOption(
+  inv: CommandInvocation,
+  def: APIApplicationCommandOption,
+  v: OptionValue,
+  resolved: APIInteractionDataResolved,
+): APIApplicationCommandInteractionDataOption {
   const T = ApplicationCommandOptionType;
   const fail = (why: string): never => {
     throw new Error(`option "${def.name}" of /${inv.command.name}: ${why}`);
   };
   const choices = "choices" in def && def.choices ? (def.choices as { value: string | number }[]) : undefined;
   const checkChoice = (x: string | number) => {
-    if (choices && !choices.some((c) => c.value === x)) fail(`${JSON.stringify(x)} is not one of the choices ${choices.map((c) => JSON.stringify(c.value)).join(", ")}`);
+    if (choices && !choices.some((c) => c.value === x))
+      fail(`${JSON.stringify(x)} is not one of the choices ${choices.map((c) => JSON.stringify(c.value)).join(", ")}`);
     return x;
   };
   switch (def.type) {
@@ -245,7 +289,9 @@ function addUser(inv: CommandInvocation, u: UserRec, resolved: APIInteractionDat
   if (m && inv.guild) {
     resolved.members ??= {};
     const { user: _u, deaf: _d, mute: _m, ...rest } = memberPayload(inv.resolve.store, m);
-    resolved.members[u.id] = { ...rest, permissions: memberPermissions(inv.guild, u.id).toString() } as NonNullable<APIInteractionDataResolved["members"]>[string];
+    resolved.members[u.id] = { ...rest, permissions: memberPermissions(inv.guild, u.id).toString() } as NonNullable<
+      APIInteractionDataResolved["members"]
+    >[string];
   }
 }
 
@@ -257,8 +303,12 @@ function addRole(inv: CommandInvocation, ref: string, resolved: APIInteractionDa
   return id;
 }
 
-
-export function createButtonInteraction(ctx: InteractionCtx, w: Where, message: MessageRec, customId: string): { rec: InteractionRec; payload: APIMessageComponentButtonInteraction } {
+export function createButtonInteraction(
+  ctx: InteractionCtx,
+  w: Where,
+  message: MessageRec,
+  customId: string,
+): { rec: InteractionRec; payload: APIMessageComponentButtonInteraction } {
   const button = findComponent(message.components as unknown[] | undefined, customId);
   if (!button) throw new Error(`message ${message.id} has no component with custom_id "${customId}"`);
   if (button.type !== ComponentType.Button) throw new Error(`component "${customId}" is not a button (type ${button.type})`);
@@ -266,19 +316,32 @@ export function createButtonInteraction(ctx: InteractionCtx, w: Where, message: 
   const { rec, common } = base(ctx, w, InteractionType.MessageComponent);
   rec.source_message_id = message.id;
   const data: APIMessageButtonInteractionData = { custom_id: customId, component_type: ComponentType.Button };
-  const payload = { ...common, type: InteractionType.MessageComponent, data, message: stripGuild(message) } as APIMessageComponentButtonInteraction;
+  const payload = {
+    ...common,
+    type: InteractionType.MessageComponent,
+    data,
+    message: stripGuild(message),
+  } as APIMessageComponentButtonInteraction;
   send(ctx, rec, payload);
   return { rec, payload };
 }
 
-export function createSelectInteraction(ctx: InteractionCtx, w: Where, message: MessageRec, customId: string, values: string[]): { rec: InteractionRec; payload: APIMessageComponentSelectMenuInteraction } {
-  const menu = findComponent(message.components as unknown[] | undefined, customId) as { type: number; disabled?: boolean; options?: { value: string }[]; min_values?: number; max_values?: number } | undefined;
+export function createSelectInteraction(
+  ctx: InteractionCtx,
+  w: Where,
+  message: MessageRec,
+  customId: string,
+  values: string[],
+): { rec: InteractionRec; payload: APIMessageComponentSelectMenuInteraction } {
+  const menu = findComponent(message.components as unknown[] | undefined, customId) as
+    { type: number; disabled?: boolean; options?: { value: string }[]; min_values?: number; max_values?: number } | undefined;
   if (!menu) throw new Error(`message ${message.id} has no component with custom_id "${customId}"`);
   if (menu.type !== ComponentType.StringSelect) throw new Error(`component "${customId}" is not a string select (type ${menu.type})`);
   if (menu.disabled) throw new Error(`select "${customId}" is disabled`);
   const known = (menu.options ?? []).map((o) => o.value);
   const bad = values.filter((v) => !known.includes(v));
-  if (bad.length) throw new Error(`select "${customId}" has no option ${bad.map((v) => JSON.stringify(v)).join(", ")} (has: ${known.join(", ")})`);
+  if (bad.length)
+    throw new Error(`select "${customId}" has no option ${bad.map((v) => JSON.stringify(v)).join(", ")} (has: ${known.join(", ")})`);
   const min = menu.min_values ?? 1;
   const max = menu.max_values ?? 1;
   if (values.length < min || values.length > max) throw new Error(`select "${customId}" takes ${min}..${max} values, got ${values.length}`);
@@ -294,11 +357,21 @@ export function createSelectInteraction(ctx: InteractionCtx, w: Where, message: 
   return { rec, payload };
 }
 
-export function createModalSubmitInteraction(ctx: InteractionCtx, w: Where, customId: string, values: Record<string, string>, sourceMessage?: MessageRec): { rec: InteractionRec; payload: APIModalSubmitInteraction } {
+export function createModalSubmitInteraction(
+  ctx: InteractionCtx,
+  w: Where,
+  customId: string,
+  values: Record<string, string>,
+  sourceMessage?: MessageRec,
+): { rec: InteractionRec; payload: APIModalSubmitInteraction } {
   const { rec, common } = base(ctx, w, InteractionType.ModalSubmit);
   if (sourceMessage) rec.source_message_id = sourceMessage.id;
   const components = Object.entries(values).map(
-    ([id, value]) => ({ type: ComponentType.ActionRow, components: [{ type: ComponentType.TextInput, custom_id: id, value }] }) as unknown as APIModalSubmissionComponent,
+    ([id, value]) =>
+      ({
+        type: ComponentType.ActionRow,
+        components: [{ type: ComponentType.TextInput, custom_id: id, value }],
+      }) as unknown as APIModalSubmissionComponent,
   );
   const payload = {
     ...common,
@@ -310,7 +383,10 @@ export function createModalSubmitInteraction(ctx: InteractionCtx, w: Where, cust
   return { rec, payload };
 }
 
-function findComponent(list: unknown[] | undefined, customId: string): { type: number; custom_id?: string; disabled?: boolean } | undefined {
+function findComponent(
+  list: unknown[] | undefined,
+  customId: string,
+): { type: number; custom_id?: string; disabled?: boolean } | undefined {
   for (const c of (list ?? []) as { type: number; custom_id?: string; disabled?: boolean; components?: unknown[]; accessory?: unknown }[]) {
     if (c.custom_id === customId) return c;
     const inner = findComponent(c.components, customId) ?? (c.accessory ? findComponent([c.accessory], customId) : undefined);

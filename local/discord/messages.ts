@@ -1,7 +1,13 @@
 // Messages: create/edit/delete with the side effects Discord has (gateway dispatches, last_message_id,
 // thread counters), shared by the REST routes and the driver.
 import { GatewayDispatchEvents, MessageFlags, MessageType, ChannelType } from "discord-api-types/v10";
-import type { TextChannelType, APIAttachment, APIMessage, GatewayMessageCreateDispatchData, APIMessageInteractionMetadata } from "discord-api-types/v10";
+import type {
+  TextChannelType,
+  APIAttachment,
+  APIMessage,
+  GatewayMessageCreateDispatchData,
+  APIMessageInteractionMetadata,
+} from "discord-api-types/v10";
 import type { ChannelRec, MessageRec, Store, UserRec } from "./store.ts";
 import type { Gateway } from "./gateway.ts";
 import { Intents } from "./intents.ts";
@@ -35,7 +41,13 @@ export function requireChannel(ctx: Ctx, id: string): ChannelRec {
 }
 
 /** Turns uploaded files plus the body's `attachments` (which name them by index) into stored attachments. */
-function attachmentsFor(ctx: Ctx, channelId: string, body: { attachments?: { id: string | number; filename?: string | null; description?: string | null }[] | null }, files: UploadedFile[], keep: APIAttachment[] = []): APIAttachment[] {
+function attachmentsFor(
+  ctx: Ctx,
+  channelId: string,
+  body: { attachments?: { id: string | number; filename?: string | null; description?: string | null }[] | null },
+  files: UploadedFile[],
+  keep: APIAttachment[] = [],
+): APIAttachment[] {
   const out: APIAttachment[] = [];
   const declared = body.attachments ?? undefined;
   if (declared) {
@@ -86,7 +98,12 @@ export function createMessage(ctx: Ctx, o: CreateMessageOpts): MessageRec {
   const { store } = ctx;
   const files = o.files ?? [];
   const hasContent =
-    (o.body.content ?? "").length > 0 || (o.body.embeds?.length ?? 0) > 0 || files.length > 0 || (o.body.components?.length ?? 0) > 0 || (o.body.sticker_ids?.length ?? 0) > 0 || o.body.poll !== undefined;
+    (o.body.content ?? "").length > 0 ||
+    (o.body.embeds?.length ?? 0) > 0 ||
+    files.length > 0 ||
+    (o.body.components?.length ?? 0) > 0 ||
+    (o.body.sticker_ids?.length ?? 0) > 0 ||
+    o.body.poll !== undefined;
   if (!hasContent && !((o.extraFlags ?? 0) & MessageFlags.Loading)) throw emptyMessage();
   if (o.channel.type === ChannelType.GuildCategory) throw new DiscordHttpError(400, 50008, "Cannot send messages in a non-text channel");
   if (o.channel.thread_metadata?.archived && o.channel.thread_metadata.locked) throw new DiscordHttpError(400, 50083, "Thread is archived");
@@ -94,7 +111,10 @@ export function createMessage(ctx: Ctx, o: CreateMessageOpts): MessageRec {
   const content = o.body.content ?? "";
   const m = mentionsIn(ctx, content);
   const ref = o.body.message_reference?.message_id ? store.messages.get(o.body.message_reference.message_id) : undefined;
-  const flags = ((o.body.flags ?? 0) & (MessageFlags.Ephemeral | MessageFlags.SuppressEmbeds | MessageFlags.SuppressNotifications | MessageFlags.IsComponentsV2)) | (o.extraFlags ?? 0);
+  const flags =
+    ((o.body.flags ?? 0) &
+      (MessageFlags.Ephemeral | MessageFlags.SuppressEmbeds | MessageFlags.SuppressNotifications | MessageFlags.IsComponentsV2)) |
+    (o.extraFlags ?? 0);
   const msg: MessageRec = {
     id,
     channel_id: o.channel.id,
@@ -114,11 +134,21 @@ export function createMessage(ctx: Ctx, o: CreateMessageOpts): MessageRec {
     flags,
     ...(o.body.nonce !== undefined ? { nonce: o.body.nonce } : {}),
     ...(o.webhookId ? { webhook_id: o.webhookId, application_id: o.webhookId } : {}),
-    ...(ref ? { message_reference: { type: 0, message_id: ref.id, channel_id: ref.channel_id, guild_id: ref.guild_id }, referenced_message: stripGuild(ref) } : {}),
+    ...(ref
+      ? {
+          message_reference: { type: 0, message_id: ref.id, channel_id: ref.channel_id, guild_id: ref.guild_id },
+          referenced_message: stripGuild(ref),
+        }
+      : {}),
     ...(o.interaction
       ? {
           interaction_metadata: o.interaction.metadata,
-          interaction: { id: o.interaction.metadata.id, type: o.interaction.type, name: o.interaction.name, user: o.interaction.metadata.user },
+          interaction: {
+            id: o.interaction.metadata.id,
+            type: o.interaction.type,
+            name: o.interaction.name,
+            user: o.interaction.metadata.user,
+          },
         }
       : {}),
     ...(o.channel.guild_id ? { guild_id: o.channel.guild_id } : {}),
@@ -137,7 +167,12 @@ export function createMessage(ctx: Ctx, o: CreateMessageOpts): MessageRec {
       // Posting in an archived (unlocked) thread unarchives it, as on Discord.
       meta.archived = false;
       meta.archive_timestamp = new Date().toISOString();
-      ctx.gateway.dispatch({ t: GatewayDispatchEvents.ThreadUpdate, guildId: o.channel.guild_id, intent: Intents.Guilds, data: channelPayload(ctx.store, o.channel) });
+      ctx.gateway.dispatch({
+        t: GatewayDispatchEvents.ThreadUpdate,
+        guildId: o.channel.guild_id,
+        intent: Intents.Guilds,
+        data: channelPayload(ctx.store, o.channel),
+      });
     }
   }
   store.changed();
@@ -155,7 +190,8 @@ export function editMessage(ctx: Ctx, msg: MessageRec, body: MessageEditBody, fi
     const editable = MessageFlags.SuppressEmbeds;
     patch.flags = ((msg.flags ?? 0) & ~editable) | (body.flags & editable);
   }
-  if (body.attachments !== undefined || files.length > 0) patch.attachments = attachmentsFor(ctx, msg.channel_id, body, files, msg.attachments);
+  if (body.attachments !== undefined || files.length > 0)
+    patch.attachments = attachmentsFor(ctx, msg.channel_id, body, files, msg.attachments);
   if (patch.content !== undefined) {
     const m = mentionsIn(ctx, patch.content);
     patch.mentions = m.users.map(userPayload);
@@ -200,7 +236,18 @@ function dispatchMessage(ctx: Ctx, t: GatewayDispatchEvents.MessageCreate | Gate
     ...msg,
     ...(channelType !== undefined ? { channel_type: channelType as TextChannelType } : {}),
     ...(member && !msg.webhook_id
-      ? { member: { roles: member.roles, joined_at: member.joined_at, nick: member.nick, deaf: false, mute: false, flags: 0 as never, avatar: null, banner: null } }
+      ? {
+          member: {
+            roles: member.roles,
+            joined_at: member.joined_at,
+            nick: member.nick,
+            deaf: false,
+            mute: false,
+            flags: 0 as never,
+            avatar: null,
+            banner: null,
+          },
+        }
       : {}),
   };
   // Without the MessageContent intent, content is empty except in DMs, for the bot's own messages and when it is mentioned.

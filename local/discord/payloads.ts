@@ -93,7 +93,11 @@ export function memberPayload(store: Store, m: MemberRec): APIGuildMember {
 }
 
 export function interactionMemberPayload(store: Store, guild: GuildRec, m: MemberRec): APIInteractionGuildMember {
-  return { ...memberPayload(store, m), user: userPayload(store.users.get(m.user_id)!), permissions: memberPermissions(guild, m.user_id).toString() };
+  return {
+    ...memberPayload(store, m),
+    user: userPayload(store.users.get(m.user_id)!),
+    permissions: memberPermissions(guild, m.user_id).toString(),
+  };
 }
 
 export function channelPayload(store: Store, c: ChannelRec): APIChannel {
@@ -170,7 +174,12 @@ export function channelPayload(store: Store, c: ChannelRec): APIChannel {
 }
 
 export function threadMemberPayload(thread: ChannelRec, userId: string): APIThreadMember {
-  return { id: thread.id, user_id: userId, join_timestamp: thread.thread_metadata?.create_timestamp ?? new Date().toISOString(), flags: 0 as ThreadMemberFlags };
+  return {
+    id: thread.id,
+    user_id: userId,
+    join_timestamp: thread.thread_metadata?.create_timestamp ?? new Date().toISOString(),
+    flags: 0 as ThreadMemberFlags,
+  };
 }
 
 export function guildPayload(g: GuildRec): APIGuild {

@@ -52,7 +52,9 @@ export class RateLimiter {
     let w = this.#windows.get(key);
     if (!w || w.resetAt <= now) this.#windows.set(key, (w = { resetAt: now + 1000, used: 0 }));
     const target = `${method} ${path}`;
-    const inj = this.#injections.find((i) => i.left > 0 && (i.route === undefined || (typeof i.route === "string" ? target.includes(i.route) : i.route.test(target))));
+    const inj = this.#injections.find(
+      (i) => i.left > 0 && (i.route === undefined || (typeof i.route === "string" ? target.includes(i.route) : i.route.test(target))),
+    );
     if (inj) {
       inj.left--;
       this.hits.push(target);
@@ -66,7 +68,11 @@ export class RateLimiter {
         "x-ratelimit-scope": inj.global ? "global" : "user",
       };
       if (inj.global) headers["x-ratelimit-global"] = "true";
-      return { status: 429, headers, body: { message: "You are being rate limited.", retry_after: inj.retryAfter, global: inj.global ?? false } };
+      return {
+        status: 429,
+        headers,
+        body: { message: "You are being rate limited.", retry_after: inj.retryAfter, global: inj.global ?? false },
+      };
     }
     w.used++;
     return {

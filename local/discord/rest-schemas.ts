@@ -10,7 +10,10 @@ const embed = z
     description: z.string().max(4096).optional(),
     url: z.string().optional(),
     color: z.number().int().optional(),
-    fields: z.array(z.object({ name: z.string().max(256), value: z.string().max(1024), inline: z.boolean().optional() })).max(25).optional(),
+    fields: z
+      .array(z.object({ name: z.string().max(256), value: z.string().max(1024), inline: z.boolean().optional() }))
+      .max(25)
+      .optional(),
   })
   .passthrough();
 
@@ -25,8 +28,12 @@ const component: z.ZodType<Record<string, unknown>> = z.lazy(() =>
     .passthrough(),
 );
 
-function checkComponents(body: { components?: unknown[] | null; flags?: number | null; embeds?: unknown[] | null }, ctx: z.RefinementCtx): void {
-  for (const issue of componentIssues(body.components, body.flags)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+function checkComponents(
+  body: { components?: unknown[] | null; flags?: number | null; embeds?: unknown[] | null },
+  ctx: z.RefinementCtx,
+): void {
+  for (const issue of componentIssues(body.components, body.flags))
+    ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
   const embedChars = (body.embeds ?? []).reduce<number>((n, e) => n + embedLength(e as Record<string, unknown>), 0);
   if (embedChars > 6000) ctx.addIssue({ code: "custom", path: ["embeds"], message: "Embed size exceeds maximum size of 6000" });
 }
@@ -34,7 +41,13 @@ function checkComponents(body: { components?: unknown[] | null; flags?: number |
 function embedLength(e: Record<string, unknown>): number {
   const str = (v: unknown) => (typeof v === "string" ? v.length : 0);
   const fields = (e.fields as { name?: unknown; value?: unknown }[] | undefined) ?? [];
-  return str(e.title) + str(e.description) + str((e.footer as { text?: unknown } | undefined)?.text) + str((e.author as { name?: unknown } | undefined)?.name) + fields.reduce((n, f) => n + str(f.name) + str(f.value), 0);
+  return (
+    str(e.title) +
+    str(e.description) +
+    str((e.footer as { text?: unknown } | undefined)?.text) +
+    str((e.author as { name?: unknown } | undefined)?.name) +
+    fields.reduce((n, f) => n + str(f.name) + str(f.value), 0)
+  );
 }
 
 /** An attachment named by a body: a new upload's index ("0") or a kept attachment's id. discord.js sends nulls for unset fields. */
@@ -49,7 +62,15 @@ export const messageBody = z
     tts: z.boolean().optional(),
     embeds: z.array(embed).max(10).optional(),
     allowed_mentions: z.unknown().optional(),
-    message_reference: z.object({ message_id: snowflake.optional(), channel_id: snowflake.optional(), fail_if_not_exists: z.boolean().optional(), type: z.number().optional() }).passthrough().optional(),
+    message_reference: z
+      .object({
+        message_id: snowflake.optional(),
+        channel_id: snowflake.optional(),
+        fail_if_not_exists: z.boolean().optional(),
+        type: z.number().optional(),
+      })
+      .passthrough()
+      .optional(),
     components: z.array(component).max(40).optional(),
     sticker_ids: z.array(snowflake).optional(),
     attachments: z.array(attachmentRef).optional(),
@@ -82,7 +103,11 @@ export const autocompleteResult = z.object({
 });
 
 export const modalData = z
-  .object({ custom_id: z.string().min(1).max(100), title: z.string().min(1).max(45), components: z.array(z.record(z.string(), z.unknown())).min(1).max(5) })
+  .object({
+    custom_id: z.string().min(1).max(100),
+    title: z.string().min(1).max(45),
+    components: z.array(z.record(z.string(), z.unknown())).min(1).max(5),
+  })
   .passthrough();
 
 export const interactionCallbackBody = z.object({
@@ -92,7 +117,11 @@ export const interactionCallbackBody = z.object({
 
 const commandName = z.string().regex(/^[-_'\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$/u, "Command name is invalid");
 
-const optionChoice = z.object({ name: z.string().min(1).max(100), name_localizations: z.unknown().optional(), value: z.union([z.string().max(100), z.number()]) });
+const optionChoice = z.object({
+  name: z.string().min(1).max(100),
+  name_localizations: z.unknown().optional(),
+  value: z.union([z.string().max(100), z.number()]),
+});
 
 export type CommandOption = {
   type: number;

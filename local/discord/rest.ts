@@ -3,7 +3,20 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { ChannelType, MessageFlags } from "discord-api-types/v10";
 import type { Logger } from "./log.ts";
-import { DiscordHttpError, methodNotAllowed, notFound, unauthorized, unknownGuild, unknownMember, unknownMessage, unknownUser, cannotEditOthers, invalidFormBody, unknownApplication, invalidChannelType } from "./errors.ts";
+import {
+  DiscordHttpError,
+  methodNotAllowed,
+  notFound,
+  unauthorized,
+  unknownGuild,
+  unknownMember,
+  unknownMessage,
+  unknownUser,
+  cannotEditOthers,
+  invalidFormBody,
+  unknownApplication,
+  invalidChannelType,
+} from "./errors.ts";
 import { parseBody as readBody } from "./http-util.ts";
 import type { UploadedFile } from "./messages.ts";
 import { createMessage, deleteMessage, editMessage, isThread, requireChannel, stripGuild } from "./messages.ts";
@@ -11,11 +24,36 @@ import { editChannel, channelEditBody } from "./channels.ts";
 import { react, reactionUsers } from "./reactions.ts";
 import { createThread } from "./threads.ts";
 import type { InteractionCtx } from "./interactions.ts";
-import { createFollowup, deleteWebhookMessage, editWebhookMessage, handleCallback, interactionByIdAndToken, interactionByWebhook, webhookMessage } from "./interaction-responses.ts";
-import { commandBody, createDmBody, interactionCallbackBody, messageBody, messageEditBody, threadBody, threadFromMessageBody } from "./rest-schemas.ts";
+import {
+  createFollowup,
+  deleteWebhookMessage,
+  editWebhookMessage,
+  handleCallback,
+  interactionByIdAndToken,
+  interactionByWebhook,
+  webhookMessage,
+} from "./interaction-responses.ts";
+import {
+  commandBody,
+  createDmBody,
+  interactionCallbackBody,
+  messageBody,
+  messageEditBody,
+  threadBody,
+  threadFromMessageBody,
+} from "./rest-schemas.ts";
 import { parseBody } from "./validate.ts";
 import { deleteCommand, getCommand, overwriteCommands, patchCommand, upsertCommand } from "./commands.ts";
-import { applicationPayload, channelPayload, gatewayBotPayload, guildChannels, guildPayload, memberPayload, rolePayload, userPayload } from "./payloads.ts";
+import {
+  applicationPayload,
+  channelPayload,
+  gatewayBotPayload,
+  guildChannels,
+  guildPayload,
+  memberPayload,
+  rolePayload,
+  userPayload,
+} from "./payloads.ts";
 import type { RateLimiter } from "./ratelimit.ts";
 import { openDm } from "./dm.ts";
 
@@ -69,7 +107,9 @@ export function createRest(deps: RestDeps): (req: IncomingMessage, res: ServerRe
     if (!store.users.has(recipient_id)) throw unknownUser();
     return ok(channelPayload(store, openDm(deps, recipient_id)));
   });
-  on("GET", "/users/@me/guilds", () => ok([...store.guilds.values()].map((g) => ({ id: g.id, name: g.name, icon: null, owner: false, permissions: "0", features: [] }))));
+  on("GET", "/users/@me/guilds", () =>
+    ok([...store.guilds.values()].map((g) => ({ id: g.id, name: g.name, icon: null, owner: false, permissions: "0", features: [] }))),
+  );
   on("GET", "/applications/@me", () => ok(applicationPayload(store)));
   on("GET", "/oauth2/applications/@me", () => ok(applicationPayload(store)));
 
@@ -89,7 +129,10 @@ export function createRest(deps: RestDeps): (req: IncomingMessage, res: ServerRe
     on("PUT", base, ({ params, json }) => {
       const bodies = parseBody(z.array(commandBody).max(100), json);
       const dup = bodies.findIndex((b, i) => bodies.findIndex((o) => o.name === b.name && (o.type ?? 1) === (b.type ?? 1)) !== i);
-      if (dup >= 0) throw invalidFormBody([{ path: [dup, "name"], message: "Application command names must be unique", code: "APPLICATION_COMMANDS_DUPLICATE_NAME" }]);
+      if (dup >= 0)
+        throw invalidFormBody([
+          { path: [dup, "name"], message: "Application command names must be unique", code: "APPLICATION_COMMANDS_DUPLICATE_NAME" },
+        ]);
       return ok(overwriteCommands(store, guildOf(params), bodies));
     });
     on("POST", base, ({ params, json }) => {
@@ -122,10 +165,25 @@ export function createRest(deps: RestDeps): (req: IncomingMessage, res: ServerRe
     },
     false,
   );
-  on("POST", "/webhooks/:id/:token", ({ params: [app, token], json, files }) => ok(stripGuild(createFollowup(deps, interactionByWebhook(deps, app, token), json, files))), false);
-  on("GET", "/webhooks/:id/:token/messages/(@original|\\d+)", ({ params: [app, token, mid] }) => ok(stripGuild(webhookMessage(deps, interactionByWebhook(deps, app, token), mid))), false);
-  on("PATCH", "/webhooks/:id/:token/messages/(@original|\\d+)", ({ params: [app, token, mid], json, files }) =>
-    ok(stripGuild(editWebhookMessage(deps, interactionByWebhook(deps, app, token), mid, json ?? {}, files))), false);
+  on(
+    "POST",
+    "/webhooks/:id/:token",
+    ({ params: [app, token], json, files }) => ok(stripGuild(createFollowup(deps, interactionByWebhook(deps, app, token), json, files))),
+    false,
+  );
+  on(
+    "GET",
+    "/webhooks/:id/:token/messages/(@original|\\d+)",
+    ({ params: [app, token, mid] }) => ok(stripGuild(webhookMessage(deps, interactionByWebhook(deps, app, token), mid))),
+    false,
+  );
+  on(
+    "PATCH",
+    "/webhooks/:id/:token/messages/(@original|\\d+)",
+    ({ params: [app, token, mid], json, files }) =>
+      ok(stripGuild(editWebhookMessage(deps, interactionByWebhook(deps, app, token), mid, json ?? {}, files))),
+    false,
+  );
   on(
     "DELETE",
     "/webhooks/:id/:token/messages/(@original|\\d+)",
@@ -183,7 +241,9 @@ export function createRest(deps: RestDeps): (req: IncomingMessage, res: ServerRe
     const parent = requireChannel(deps, cid);
     return ok(channelPayload(store, createThread(deps, parent, parseBody(threadBody, json ?? {}), store.botUserId)), 201);
   });
-  on("PATCH", "/channels/:id", ({ params: [cid], json }) => ok(channelPayload(store, editChannel(deps, requireChannel(deps, cid), parseBody(channelEditBody, json ?? {})))));
+  on("PATCH", "/channels/:id", ({ params: [cid], json }) =>
+    ok(channelPayload(store, editChannel(deps, requireChannel(deps, cid), parseBody(channelEditBody, json ?? {})))),
+  );
   on("PUT", "/channels/:id/thread-members/(@me|\\d+)", ({ params: [cid, uid] }) => {
     if (!isThread(requireChannel(deps, cid))) throw invalidChannelType();
     if (uid !== "@me" && !store.users.has(uid)) throw unknownUser();
@@ -192,9 +252,21 @@ export function createRest(deps: RestDeps): (req: IncomingMessage, res: ServerRe
 
   // Reactions (the bot's own, and listing who reacted).
   const reactionTarget = (cid: string, mid: string) => channelMessage(cid, mid);
-  on("PUT", "/channels/:id/messages/:id/reactions/([^/]+)/@me", ({ params: [cid, mid, emoji] }) => (react(deps, reactionTarget(cid, mid), store.botUserId, emoji, true), noContent));
-  on("DELETE", "/channels/:id/messages/:id/reactions/([^/]+)/@me", ({ params: [cid, mid, emoji] }) => (react(deps, reactionTarget(cid, mid), store.botUserId, emoji, false), noContent));
-  on("DELETE", "/channels/:id/messages/:id/reactions/([^/]+)/:id", ({ params: [cid, mid, emoji, uid] }) => (react(deps, reactionTarget(cid, mid), uid, emoji, false), noContent));
+  on(
+    "PUT",
+    "/channels/:id/messages/:id/reactions/([^/]+)/@me",
+    ({ params: [cid, mid, emoji] }) => (react(deps, reactionTarget(cid, mid), store.botUserId, emoji, true), noContent),
+  );
+  on(
+    "DELETE",
+    "/channels/:id/messages/:id/reactions/([^/]+)/@me",
+    ({ params: [cid, mid, emoji] }) => (react(deps, reactionTarget(cid, mid), store.botUserId, emoji, false), noContent),
+  );
+  on(
+    "DELETE",
+    "/channels/:id/messages/:id/reactions/([^/]+)/:id",
+    ({ params: [cid, mid, emoji, uid] }) => (react(deps, reactionTarget(cid, mid), uid, emoji, false), noContent),
+  );
   on("GET", "/channels/:id/messages/:id/reactions/([^/]+)", ({ params: [cid, mid, emoji], query }) => {
     const limit = Math.min(100, Math.max(1, Number(query.get("limit") ?? 25) || 25));
     const after = query.get("after");
@@ -209,14 +281,26 @@ export function createRest(deps: RestDeps): (req: IncomingMessage, res: ServerRe
     return g;
   };
   on("GET", "/guilds/:id", ({ params: [id] }) => ok(guildPayload(guild(id))));
-  on("GET", "/guilds/:id/channels", ({ params: [id] }) => ok(guildChannels(store, guild(id).id).filter((c) => c.type !== ChannelType.PublicThread && c.type !== ChannelType.PrivateThread).map((c) => channelPayload(store, c))));
+  on("GET", "/guilds/:id/channels", ({ params: [id] }) =>
+    ok(
+      guildChannels(store, guild(id).id)
+        .filter((c) => c.type !== ChannelType.PublicThread && c.type !== ChannelType.PrivateThread)
+        .map((c) => channelPayload(store, c)),
+    ),
+  );
   on("GET", "/guilds/:id/roles", ({ params: [id] }) => ok(guild(id).roles.map(rolePayload)));
   on("GET", "/guilds/:id/members/:id", ({ params: [gid, uid] }) => {
     const m = guild(gid).members[uid];
     if (!m) throw unknownMember();
     return ok(memberPayload(store, m));
   });
-  on("GET", "/guilds/:id/members", ({ params: [gid], query }) => ok(Object.values(guild(gid).members).slice(0, Number(query.get("limit") ?? 1) || 1).map((m) => memberPayload(store, m))));
+  on("GET", "/guilds/:id/members", ({ params: [gid], query }) =>
+    ok(
+      Object.values(guild(gid).members)
+        .slice(0, Number(query.get("limit") ?? 1) || 1)
+        .map((m) => memberPayload(store, m)),
+    ),
+  );
 
   function channelMessage(cid: string, mid: string) {
     requireChannel(deps, cid);
@@ -268,7 +352,11 @@ export function createRest(deps: RestDeps): (req: IncomingMessage, res: ServerRe
       }
     }
     const payload = body === undefined ? "" : JSON.stringify(body);
-    res.writeHead(status, { ...headers, ...(payload ? { "content-type": "application/json" } : {}), "content-length": Buffer.byteLength(payload) });
+    res.writeHead(status, {
+      ...headers,
+      ...(payload ? { "content-type": "application/json" } : {}),
+      "content-length": Buffer.byteLength(payload),
+    });
     res.end(payload);
   };
 }

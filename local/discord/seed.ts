@@ -10,10 +10,18 @@ export const seedSpec = z.object({
   channels: z.array(z.union([z.string(), z.object({ name: z.string(), topic: z.string().optional() })])).default(["general", "requests"]),
   roles: z
     .array(z.union([z.string(), z.object({ name: z.string(), permissions: permissionsInput.optional() })]))
-    .default([{ name: "admin", permissions: ["Administrator"] }, { name: "maintainer", permissions: ["ManageMessages", "ManageThreads"] }, "member"]),
+    .default([
+      { name: "admin", permissions: ["Administrator"] },
+      { name: "maintainer", permissions: ["ManageMessages", "ManageThreads"] },
+      "member",
+    ]),
   users: z
     .array(z.union([z.string(), z.object({ name: z.string(), roles: z.array(z.string()).default([]), globalName: z.string().optional() })]))
-    .default([{ name: "alice", roles: ["member"] }, { name: "bob", roles: ["member"] }, { name: "admin", roles: ["admin"] }]),
+    .default([
+      { name: "alice", roles: ["member"] },
+      { name: "bob", roles: ["member"] },
+      { name: "admin", roles: ["admin"] },
+    ]),
 });
 export type SeedSpec = z.input<typeof seedSpec>;
 
@@ -52,8 +60,24 @@ export function createUser(store: Store, name: string, globalName?: string): Use
 
 export function createGuild(store: Store, name: string): GuildRec {
   const id = store.ids.next();
-  const everyone: RoleRec = { id, name: "@everyone", permissions: DEFAULT_EVERYONE.toString(), position: 0, color: 0, hoist: false, mentionable: false };
-  const botRole: RoleRec = { id: store.ids.next(), name: "Ouro", permissions: PermissionFlagsBits.Administrator.toString(), position: 1, color: 0, hoist: false, mentionable: false };
+  const everyone: RoleRec = {
+    id,
+    name: "@everyone",
+    permissions: DEFAULT_EVERYONE.toString(),
+    position: 0,
+    color: 0,
+    hoist: false,
+    mentionable: false,
+  };
+  const botRole: RoleRec = {
+    id: store.ids.next(),
+    name: "Ouro",
+    permissions: PermissionFlagsBits.Administrator.toString(),
+    position: 1,
+    color: 0,
+    hoist: false,
+    mentionable: false,
+  };
   const guild: GuildRec = { id, name, owner_id: "", roles: [everyone, botRole], members: {} };
   store.guilds.set(id, guild);
   guild.members[store.botUserId] = { user_id: store.botUserId, roles: [botRole.id], joined_at: new Date().toISOString(), nick: null };
@@ -63,16 +87,40 @@ export function createGuild(store: Store, name: string): GuildRec {
 
 export function createRole(store: Store, guild: GuildRec, name: string, permissions?: string | number | string[]): RoleRec {
   if (guild.roles.some((r) => r.name === name)) throw new Error(`role "${name}" already exists in ${guild.name}`);
-  const role: RoleRec = { id: store.ids.next(), name, permissions: parsePermissions(permissions).toString(), position: guild.roles.length, color: 0, hoist: false, mentionable: true };
+  const role: RoleRec = {
+    id: store.ids.next(),
+    name,
+    permissions: parsePermissions(permissions).toString(),
+    position: guild.roles.length,
+    color: 0,
+    hoist: false,
+    mentionable: true,
+  };
   guild.roles.push(role);
   store.changed();
   return role;
 }
 
-export function createChannel(store: Store, guild: GuildRec, name: string, opts: { topic?: string; type?: ChannelType.GuildText | ChannelType.GuildCategory; parentId?: string } = {}): ChannelRec {
+export function createChannel(
+  store: Store,
+  guild: GuildRec,
+  name: string,
+  opts: { topic?: string; type?: ChannelType.GuildText | ChannelType.GuildCategory; parentId?: string } = {},
+): ChannelRec {
   if (!/^[a-z0-9_-]{1,100}$/.test(name)) throw new Error(`invalid channel name "${name}": lowercase letters, digits, "-" and "_"`);
   const position = [...store.channels.values()].filter((c) => c.guild_id === guild.id).length;
-  const ch: ChannelRec = { id: store.ids.next(), type: opts.type ?? ChannelType.GuildText, guild_id: guild.id, name, topic: opts.topic ?? null, position, parent_id: opts.parentId ?? null, last_message_id: null, message_count: 0, rate_limit_per_user: 0 };
+  const ch: ChannelRec = {
+    id: store.ids.next(),
+    type: opts.type ?? ChannelType.GuildText,
+    guild_id: guild.id,
+    name,
+    topic: opts.topic ?? null,
+    position,
+    parent_id: opts.parentId ?? null,
+    last_message_id: null,
+    message_count: 0,
+    rate_limit_per_user: 0,
+  };
   store.channels.set(ch.id, ch);
   store.changed();
   return ch;
@@ -81,7 +129,13 @@ export function createChannel(store: Store, guild: GuildRec, name: string, opts:
 export function addMember(store: Store, guild: GuildRec, user: UserRec, roleNamesOrIds: string[] = []): void {
   const roles = roleNamesOrIds.map((r) => {
     const role = guild.roles.find((x) => x.id === r || x.name === r);
-    if (!role || role.id === guild.id) throw new Error(`unknown role "${r}" in ${guild.name} (has: ${guild.roles.slice(1).map((x) => x.name).join(", ")})`);
+    if (!role || role.id === guild.id)
+      throw new Error(
+        `unknown role "${r}" in ${guild.name} (has: ${guild.roles
+          .slice(1)
+          .map((x) => x.name)
+          .join(", ")})`,
+      );
     return role.id;
   });
   const existing = guild.members[user.id];
@@ -93,7 +147,8 @@ export function addMember(store: Store, guild: GuildRec, user: UserRec, roleName
 export function seed(store: Store, input: SeedSpec = {}): GuildRec {
   const spec = seedSpec.parse(input);
   const guild = createGuild(store, spec.guild.name);
-  for (const c of spec.channels) typeof c === "string" ? createChannel(store, guild, c) : createChannel(store, guild, c.name, { topic: c.topic });
+  for (const c of spec.channels)
+    typeof c === "string" ? createChannel(store, guild, c) : createChannel(store, guild, c.name, { topic: c.topic });
   for (const r of spec.roles) typeof r === "string" ? createRole(store, guild, r) : createRole(store, guild, r.name, r.permissions);
   for (const u of spec.users) {
     const { name, roles, globalName } = typeof u === "string" ? { name: u, roles: [], globalName: undefined } : u;
@@ -102,7 +157,10 @@ export function seed(store: Store, input: SeedSpec = {}): GuildRec {
     addMember(store, guild, user, roles);
   }
   // The first seeded user with the admin role owns the guild (owners have every permission).
-  guild.owner_id = Object.values(guild.members).find((m) => m.user_id !== store.botUserId && m.roles.some((r) => guild.roles.find((x) => x.id === r)?.name === "admin"))?.user_id ?? store.botUserId;
+  guild.owner_id =
+    Object.values(guild.members).find(
+      (m) => m.user_id !== store.botUserId && m.roles.some((r) => guild.roles.find((x) => x.id === r)?.name === "admin"),
+    )?.user_id ?? store.botUserId;
   store.changed();
   return guild;
 }

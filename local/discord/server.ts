@@ -67,7 +67,11 @@ export async function startDiscord(opts: DiscordOptions = {}): Promise<DiscordSt
     store.changed();
   }
   if (store.guilds.size === 0) seed(store, opts.seed ?? {});
-  const gateway = new Gateway(store, { heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 41_250, disallowedIntents: opts.disallowedIntents ?? 0 }, log);
+  const gateway = new Gateway(
+    store,
+    { heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 41_250, disallowedIntents: opts.disallowedIntents ?? 0 },
+    log,
+  );
   let baseUrl = "";
   const ctx: InteractionCtx = { store, gateway, baseUrl: () => baseUrl, callbackTimeoutMs: opts.interactionTimeoutMs ?? 3000 };
   const rateLimiter = new RateLimiter(opts.rateLimitPerSecond ?? 10_000);
@@ -87,7 +91,8 @@ export async function startDiscord(opts: DiscordOptions = {}): Promise<DiscordSt
       res.writeHead(404, { "content-type": "application/json" });
       return void res.end(JSON.stringify({ message: "404: Not Found (the stand-in serves API v10 only)", code: 0 }));
     }
-    if (path.startsWith("/_driver/") || path === "/_driver") return void driverHttp(req, res, path.slice("/_driver".length) || "/").catch(fail);
+    if (path.startsWith("/_driver/") || path === "/_driver")
+      return void driverHttp(req, res, path.slice("/_driver".length) || "/").catch(fail);
     const att = /^\/attachments\/\d+\/(\d+)\/[^/]+$/.exec(path);
     if (att && req.method === "GET") {
       const data = store.attachments.get(att[1]);

@@ -111,7 +111,7 @@ export interface StoreEvents {
   "message:delete": [MessageRec];
   "thread:create": [ChannelRec];
   "channel:update": [ChannelRec];
-  "reaction": [{ messageId: string; userId: string; emoji: string; added: boolean }];
+  reaction: [{ messageId: string; userId: string; emoji: string; added: boolean }];
   /** The stand-in is shutting down (pending waits reject). */
   closed: [];
   /** An interaction got a callback, an @original edit or a follow-up. */

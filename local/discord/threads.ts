@@ -48,7 +48,10 @@ export function createThread(ctx: Ctx, parent: ChannelRec, spec: ThreadSpec, own
   };
   ctx.gateway.dispatch({ t: GatewayDispatchEvents.ThreadCreate, guildId: thread.guild_id, intent: Intents.Guilds, data });
   if (from) {
-    updateMessage(ctx, from, { thread: channelPayload(ctx.store, thread) as MessageRec["thread"], flags: (from.flags ?? 0) | MessageFlags.HasThread });
+    updateMessage(ctx, from, {
+      thread: channelPayload(ctx.store, thread) as MessageRec["thread"],
+      flags: (from.flags ?? 0) | MessageFlags.HasThread,
+    });
   } else if (thread.type === ChannelType.PublicThread) {
     // A standalone public thread announces itself in the parent, as Discord's "started a thread" message.
     const owner = ctx.store.users.get(ownerId)!;
@@ -57,4 +60,3 @@ export function createThread(ctx: Ctx, parent: ChannelRec, spec: ThreadSpec, own
   ctx.store.emit("thread:create", thread);
   return thread;
 }
-

@@ -12,7 +12,15 @@ export function until<T>(store: Store, check: () => T | undefined, timeoutMs = D
   const now = check();
   if (now !== undefined) return Promise.resolve(now);
   return new Promise((resolve, reject) => {
-    const events = ["message:create", "message:update", "message:delete", "thread:create", "channel:update", "reaction", "interaction"] as const;
+    const events = [
+      "message:create",
+      "message:update",
+      "message:delete",
+      "thread:create",
+      "channel:update",
+      "reaction",
+      "interaction",
+    ] as const;
     const onChange = () => {
       const v = check();
       if (v !== undefined) {

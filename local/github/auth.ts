@@ -44,10 +44,16 @@ export function verifyAppJwt(store: Store, jwt: string, nowMs = Date.now()): Aut
   const nowS = Math.floor(nowMs / 1000);
   const exp = Number(payload.exp);
   const iat = Number(payload.iat);
-  if (!Number.isFinite(exp) || !Number.isFinite(iat)) throw new HttpError(401, "'Expiration time' claim ('exp') and 'Issued at' claim ('iat') are required");
-  if (exp <= nowS) throw new HttpError(401, "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires");
+  if (!Number.isFinite(exp) || !Number.isFinite(iat))
+    throw new HttpError(401, "'Expiration time' claim ('exp') and 'Issued at' claim ('iat') are required");
+  if (exp <= nowS)
+    throw new HttpError(
+      401,
+      "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires",
+    );
   if (exp - iat > 600) throw new HttpError(401, "'Expiration time' claim ('exp') is too far in the future");
-  if (iat > nowS + 60) throw new HttpError(401, "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued");
+  if (iat > nowS + 60)
+    throw new HttpError(401, "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued");
   return { kind: "app", app };
 }
 

@@ -56,7 +56,13 @@ export async function main(args: string[]): Promise<void> {
   process.once("SIGTERM", () => onSignal("SIGTERM"));
 
   const gh = await startGitHub({ port, dataDir: values.data ? resolve(values.data) : undefined, logLevel: values["log-level"] });
-  const summary: Record<string, unknown> = { url: gh.url, apiUrl: gh.apiUrl, dataDir: gh.dataDir, repos: [] as unknown[], users: [] as unknown[] };
+  const summary: Record<string, unknown> = {
+    url: gh.url,
+    apiUrl: gh.apiUrl,
+    dataDir: gh.dataDir,
+    repos: [] as unknown[],
+    users: [] as unknown[],
+  };
   console.log(`GitHub stand-in on ${gh.url}  (REST ${gh.apiUrl}, driver ${gh.url}/_driver, data ${gh.dataDir})`);
   for (const r of repos) {
     const full = `${r.owner}/${r.name}`;
@@ -71,10 +77,14 @@ export async function main(args: string[]): Promise<void> {
     (summary.repos as unknown[]).push({ fullName: full, cloneUrl: gh.cloneUrl(r.owner, r.name) });
   }
   if (values.app) {
-    const slug = values.app.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");
+    const slug = values.app
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, "-")
+      .replace(/^-+|-+$/g, "");
     let app = gh.findApp(slug);
     if (app) {
-      if (values["webhook-url"] || values["webhook-secret"]) gh.setWebhook(app.appId, values["webhook-url"] ?? null, values["webhook-secret"]);
+      if (values["webhook-url"] || values["webhook-secret"])
+        gh.setWebhook(app.appId, values["webhook-url"] ?? null, values["webhook-secret"]);
       app = gh.findApp(slug);
     } else app = await gh.registerApp({ name: values.app, webhookUrl: values["webhook-url"], webhookSecret: values["webhook-secret"] });
     const a = app!;
@@ -84,7 +94,13 @@ export async function main(args: string[]): Promise<void> {
     console.log(`  webhook secret:   ${a.webhookSecret}`);
     console.log(`  webhook url:      ${values["webhook-url"] ?? "(none)"}`);
     if (installations.length) console.log(`  installation id:  ${[...new Set(installations)].join(", ")}`);
-    summary.app = { appId: a.appId, slug: a.slug, privateKeyFile: a.privateKeyFile, webhookSecret: a.webhookSecret, installationIds: [...new Set(installations)] };
+    summary.app = {
+      appId: a.appId,
+      slug: a.slug,
+      privateKeyFile: a.privateKeyFile,
+      webhookSecret: a.webhookSecret,
+      installationIds: [...new Set(installations)],
+    };
   }
   for (const login of values.user as string[]) {
     const token = gh.driver.tokenFor(login);

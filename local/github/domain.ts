@@ -95,11 +95,23 @@ export class Core {
     return r;
   }
 
-  async createRepo(opts: { owner: string; name: string; fromDir?: string; defaultBranch?: string; private?: boolean; description?: string; ownerType?: "User" | "Organization" }): Promise<RepoRec> {
-    if (!NAME_RE.test(opts.name) || opts.name.endsWith(".git")) throw new HttpError(422, `Invalid repository name: ${JSON.stringify(opts.name)}`);
+  async createRepo(opts: {
+    owner: string;
+    name: string;
+    fromDir?: string;
+    defaultBranch?: string;
+    private?: boolean;
+    description?: string;
+    ownerType?: "User" | "Organization";
+  }): Promise<RepoRec> {
+    if (!NAME_RE.test(opts.name) || opts.name.endsWith(".git"))
+      throw new HttpError(422, `Invalid repository name: ${JSON.stringify(opts.name)}`);
     const owner = this.ensureAccount(opts.owner, opts.ownerType ?? "User");
     const k = key({ owner: owner.login, name: opts.name });
-    if (this.store.data.repos[k]) throw new HttpError(422, "Repository creation failed.", { errors: [{ resource: "Repository", code: "custom", field: "name", message: "name already exists on this account" }] });
+    if (this.store.data.repos[k])
+      throw new HttpError(422, "Repository creation failed.", {
+        errors: [{ resource: "Repository", code: "custom", field: "name", message: "name already exists on this account" }],
+      });
     if (opts.fromDir && !existsSync(opts.fromDir)) throw new HttpError(422, `No such directory: ${opts.fromDir}`);
     const defaultBranch = opts.defaultBranch ?? "main";
     const dir = this.store.repoDir(k);
@@ -107,7 +119,18 @@ export class Core {
     const git = await BareRepo.init(dir, defaultBranch);
     this.repos.set(k, git);
     const t = now();
-    const rec: RepoRec = { id: this.store.id(), owner: owner.login, name: opts.name, defaultBranch, description: opts.description ?? null, private: opts.private ?? true, createdAt: t, updatedAt: t, pushedAt: t, nextNumber: 1 };
+    const rec: RepoRec = {
+      id: this.store.id(),
+      owner: owner.login,
+      name: opts.name,
+      defaultBranch,
+      description: opts.description ?? null,
+      private: opts.private ?? true,
+      createdAt: t,
+      updatedAt: t,
+      pushedAt: t,
+      nextNumber: 1,
+    };
     if (opts.fromDir) {
       const tree = await git.treeFromDir(opts.fromDir);
       const who = this.identity(owner.login);
@@ -173,18 +196,35 @@ export class Core {
   async assertWorkflowsAllowed(auth: Auth, repoKey: string, sha: string, base?: string): Promise<void> {
     if (auth.kind !== "installation" || auth.app.permissions.workflows === "write") return;
     const path = await this.bare(repoKey).workflowChange(sha, base);
-    if (path) throw new HttpError(403, `refusing to allow a GitHub App to create or update workflow \`${path}\` without \`workflows\` permission`);
+    if (path)
+      throw new HttpError(403, `refusing to allow a GitHub App to create or update workflow \`${path}\` without \`workflows\` permission`);
   }
 
   // ---------- apps ----------
 
-  registerApp(opts: { name?: string; owner?: string; webhookUrl?: string | null; webhookSecret?: string; events?: string[]; permissions?: Record<string, string> }): { app: AppRec; privateKey: string } {
+  registerApp(opts: {
+    name?: string;
+    owner?: string;
+    webhookUrl?: string | null;
+    webhookSecret?: string;
+    events?: string[];
+    permissions?: Record<string, string>;
+  }): { app: AppRec; privateKey: string } {
     const id = this.store.id();
     const name = opts.name ?? `ouro-app-${id}`;
-    const slug = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || `app-${id}`;
-    if (Object.values(this.store.data.apps).some((a) => a.slug === slug)) throw new HttpError(422, `An app named ${JSON.stringify(slug)} already exists`);
+    const slug =
+      name
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, "-")
+        .replace(/^-+|-+$/g, "") || `app-${id}`;
+    if (Object.values(this.store.data.apps).some((a) => a.slug === slug))
+      throw new HttpError(422, `An app named ${JSON.stringify(slug)} already exists`);
     const owner = this.ensureAccount(opts.owner ?? "ouro-admin");
-    const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs1", format: "pem" } });
+    const { publicKey, privateKey } = generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: "spki", format: "pem" },
+      privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    });
     const app: AppRec = {
       id,
       slug,
@@ -195,7 +235,15 @@ export class Core {
       webhookUrl: opts.webhookUrl ?? null,
       webhookSecret: opts.webhookSecret ?? randomBytes(20).toString("hex"),
       events: opts.events ?? [],
-      permissions: opts.permissions ?? { contents: "write", pull_requests: "write", issues: "write", checks: "write", statuses: "write", deployments: "write", metadata: "read" },
+      permissions: opts.permissions ?? {
+        contents: "write",
+        pull_requests: "write",
+        issues: "write",
+        checks: "write",
+        statuses: "write",
+        deployments: "write",
+        metadata: "read",
+      },
       createdAt: now(),
     };
     this.store.data.apps[String(id)] = app;
@@ -228,7 +276,9 @@ export class Core {
     const account = this.store.data.accounts[owner.toLowerCase()];
     if (!account) throw new HttpError(404, `No account ${owner}`);
     if (repo && !this.store.data.repos[target.toLowerCase()]) throw new HttpError(404, `No repository ${target}`);
-    let inst = Object.values(this.store.data.installations).find((i) => i.appId === appId && i.accountLogin.toLowerCase() === owner.toLowerCase());
+    let inst = Object.values(this.store.data.installations).find(
+      (i) => i.appId === appId && i.accountLogin.toLowerCase() === owner.toLowerCase(),
+    );
     const created = !inst;
     if (!inst) {
       inst = { id: this.store.id(), appId, accountLogin: account.login, repos: [], selection: repo ? "selected" : "all", createdAt: now() };
@@ -240,11 +290,31 @@ export class Core {
     this.store.touch();
     const repoMini = (k: string): Record<string, unknown> => {
       const r = this.store.data.repos[k];
-      return { id: r.id, node_id: this.shapes.nodeId("Repository", r.id), name: r.name, full_name: `${r.owner}/${r.name}`, private: r.private };
+      return {
+        id: r.id,
+        node_id: this.shapes.nodeId("Repository", r.id),
+        name: r.name,
+        full_name: `${r.owner}/${r.name}`,
+        private: r.private,
+      };
     };
     const common = { installation: this.shapes.installation(inst), sender: this.shapes.user(account.login), requester: null };
-    if (created) this.deliveries.enqueue(app, "installation", { action: "created", ...common, repositories: inst.repos.map(repoMini) }, inst.id, null);
-    else if (added.length) this.deliveries.enqueue(app, "installation_repositories", { action: "added", ...common, repository_selection: inst.selection, repositories_added: added.map(repoMini), repositories_removed: [] }, inst.id, null);
+    if (created)
+      this.deliveries.enqueue(app, "installation", { action: "created", ...common, repositories: inst.repos.map(repoMini) }, inst.id, null);
+    else if (added.length)
+      this.deliveries.enqueue(
+        app,
+        "installation_repositories",
+        {
+          action: "added",
+          ...common,
+          repository_selection: inst.selection,
+          repositories_added: added.map(repoMini),
+          repositories_removed: [],
+        },
+        inst.id,
+        null,
+      );
     this.store.save();
     return inst.id;
   }
@@ -254,7 +324,8 @@ export class Core {
     const expiresAt = new Date(Date.now() + 3600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
     this.store.data.tokens[token] = { token, kind: "installation", installationId: inst.id, expiresAt, createdAt: now() };
     // Expired tokens are dropped so the state file does not grow without bound.
-    for (const [t, rec] of Object.entries(this.store.data.tokens)) if (rec.expiresAt && Date.parse(rec.expiresAt) < Date.now()) delete this.store.data.tokens[t];
+    for (const [t, rec] of Object.entries(this.store.data.tokens))
+      if (rec.expiresAt && Date.parse(rec.expiresAt) < Date.now()) delete this.store.data.tokens[t];
     this.store.touch();
     return { token, expiresAt };
   }
@@ -289,7 +360,13 @@ export class Core {
    */
   emitCheck(event: "check_run" | "check_suite", repoKey: string, sender: string, body: Record<string, unknown>, ownerAppId: number): void {
     const everyone = body.action === "created" || body.action === "completed";
-    this.emit(event, repoKey, sender, body, everyone ? (app) => app.id === ownerAppId || app.permissions.checks === "read" || app.permissions.checks === "write" : ownerAppId);
+    this.emit(
+      event,
+      repoKey,
+      sender,
+      body,
+      everyone ? (app) => app.id === ownerAppId || app.permissions.checks === "read" || app.permissions.checks === "write" : ownerAppId,
+    );
   }
 
   /** Whether any installed app with a webhook URL subscribes to `event` on the repository. */
@@ -306,7 +383,20 @@ export class Core {
 
   private orgShape(a: Account): Record<string, unknown> {
     const u = `${this.shapes.api}/orgs/${a.login}`;
-    return { login: a.login, id: a.id, node_id: this.shapes.nodeId("Organization", a.id), url: u, repos_url: `${u}/repos`, events_url: `${u}/events`, hooks_url: `${u}/hooks`, issues_url: `${u}/issues`, members_url: `${u}/members{/member}`, public_members_url: `${u}/public_members{/member}`, avatar_url: `${this.web}/avatars/u/${a.id}`, description: null };
+    return {
+      login: a.login,
+      id: a.id,
+      node_id: this.shapes.nodeId("Organization", a.id),
+      url: u,
+      repos_url: `${u}/repos`,
+      events_url: `${u}/events`,
+      hooks_url: `${u}/hooks`,
+      issues_url: `${u}/issues`,
+      members_url: `${u}/members{/member}`,
+      public_members_url: `${u}/public_members{/member}`,
+      avatar_url: `${this.web}/avatars/u/${a.id}`,
+      description: null,
+    };
   }
 
   // ---------- pushes ----------
@@ -331,13 +421,23 @@ export class Core {
       if (!isBranch && !isTag) continue;
       // Payloads cost git calls: build them only when some app will receive them.
       if (this.receives(repoKey, "push")) this.emit("push", repoKey, sender, await this.pushPayload(repoKey, c, sender));
-      if (created) this.emit("create", repoKey, sender, { ref: short, ref_type: isTag ? "tag" : "branch", master_branch: rec.defaultBranch, description: rec.description, pusher_type: "user" });
+      if (created)
+        this.emit("create", repoKey, sender, {
+          ref: short,
+          ref_type: isTag ? "tag" : "branch",
+          master_branch: rec.defaultBranch,
+          description: rec.description,
+          pusher_type: "user",
+        });
       if (deleted) this.emit("delete", repoKey, sender, { ref: short, ref_type: isTag ? "tag" : "branch", pusher_type: "user" });
       if (!isBranch) continue;
       if (!deleted) await this.requestCheckSuites(repoKey, short, c, sender);
       const prs = Object.values(this.store.data.issues).filter((i) => i.pull && i.repo === repoKey && i.state === "open");
       // commits the push added to a base branch (one rev-list for all PRs on that base)
-      const added = !deleted && !created && prs.some((i) => i.pull!.baseRef === short) ? new Set(await git.revList(c.after, { exclude: c.before })) : new Set<string>();
+      const added =
+        !deleted && !created && prs.some((i) => i.pull!.baseRef === short)
+          ? new Set(await git.revList(c.after, { exclude: c.before }))
+          : new Set<string>();
       for (const issue of prs) {
         const p = issue.pull;
         if (!p || issue.repo !== repoKey || issue.state !== "open") continue;
@@ -346,7 +446,14 @@ export class Core {
           p.headSha = c.after;
           issue.updatedAt = now();
           this.store.touch();
-          if (this.receives(repoKey, "pull_request")) this.emit("pull_request", repoKey, sender, { action: "synchronize", number: issue.number, before, after: c.after, pull_request: await this.pullShape(issue) });
+          if (this.receives(repoKey, "pull_request"))
+            this.emit("pull_request", repoKey, sender, {
+              action: "synchronize",
+              number: issue.number,
+              before,
+              after: c.after,
+              pull_request: await this.pullShape(issue),
+            });
         }
         // Deleting an open PR's head branch closes the PR, as on GitHub.
         if (p.headRef === short && deleted) {
@@ -356,7 +463,12 @@ export class Core {
           issue.closedBy = sender;
           p.baseSha = (await git.refSha(`refs/heads/${p.baseRef}`)) ?? p.baseSha;
           this.store.touch();
-          if (this.receives(repoKey, "pull_request")) this.emit("pull_request", repoKey, sender, { action: "closed", number: issue.number, pull_request: await this.pullShape(issue) });
+          if (this.receives(repoKey, "pull_request"))
+            this.emit("pull_request", repoKey, sender, {
+              action: "closed",
+              number: issue.number,
+              pull_request: await this.pullShape(issue),
+            });
           continue;
         }
         // A push that makes the base contain the head marks the PR merged, as on GitHub.
@@ -370,7 +482,12 @@ export class Core {
           issue.closedAt = p.mergedAt;
           issue.updatedAt = p.mergedAt;
           this.store.touch();
-          if (this.receives(repoKey, "pull_request")) this.emit("pull_request", repoKey, sender, { action: "closed", number: issue.number, pull_request: await this.pullShape(issue) });
+          if (this.receives(repoKey, "pull_request"))
+            this.emit("pull_request", repoKey, sender, {
+              action: "closed",
+              number: issue.number,
+              pull_request: await this.pullShape(issue),
+            });
         }
       }
     }
@@ -381,7 +498,9 @@ export class Core {
   private async requestCheckSuites(repoKey: string, branch: string, c: RefChange, sender: string): Promise<void> {
     for (const inst of Object.values(this.store.data.installations)) {
       if (!this.installationCovers(inst, repoKey) || !this.store.data.apps[String(inst.appId)]?.webhookUrl) continue;
-      let suite = Object.values(this.store.data.checkSuites).find((x) => x.repo === repoKey && x.appId === inst.appId && x.headSha === c.after);
+      let suite = Object.values(this.store.data.checkSuites).find(
+        (x) => x.repo === repoKey && x.appId === inst.appId && x.headSha === c.after,
+      );
       if (!suite) suite = await this.createSuite(repoKey, inst.appId, c.after, branch);
       await this.emitSuite(repoKey, suite.id, sender, "requested", inst.appId, c.before);
     }
@@ -390,13 +509,38 @@ export class Core {
   /** A check suite for (app, sha), with its head commit in the "simple commit" form suites carry. */
   async createSuite(repoKey: string, appId: number | null, headSha: string, headBranch: string | null): Promise<CheckSuiteRec> {
     const c = await this.bare(repoKey).readCommit(headSha);
-    const headCommit = c ? { id: c.sha, tree_id: c.tree, message: c.message.replace(/\n$/, ""), timestamp: c.committer.date, author: { name: c.author.name, email: c.author.email }, committer: { name: c.committer.name, email: c.committer.email } } : undefined;
-    const suite: CheckSuiteRec = { id: this.store.id(), repo: repoKey, appId, headSha, headBranch, headCommit, createdAt: now(), updatedAt: now() };
+    const headCommit = c
+      ? {
+          id: c.sha,
+          tree_id: c.tree,
+          message: c.message.replace(/\n$/, ""),
+          timestamp: c.committer.date,
+          author: { name: c.author.name, email: c.author.email },
+          committer: { name: c.committer.name, email: c.committer.email },
+        }
+      : undefined;
+    const suite: CheckSuiteRec = {
+      id: this.store.id(),
+      repo: repoKey,
+      appId,
+      headSha,
+      headBranch,
+      headCommit,
+      createdAt: now(),
+      updatedAt: now(),
+    };
     this.store.data.checkSuites[String(suite.id)] = suite;
     return suite;
   }
 
-  async emitSuite(repoKey: string, suiteId: number, sender: string, action: string, appId: number, before: string | null = null): Promise<void> {
+  async emitSuite(
+    repoKey: string,
+    suiteId: number,
+    sender: string,
+    action: string,
+    appId: number,
+    before: string | null = null,
+  ): Promise<void> {
     const suite = this.store.data.checkSuites[String(suiteId)];
     this.emitCheck("check_suite", repoKey, sender, { action, check_suite: { ...this.shapes.checkSuite(suite, false), before } }, appId);
   }
@@ -405,11 +549,23 @@ export class Core {
   requestCheckRunAction(repoKey: string, checkRunId: number, identifier: string, login: string): void {
     const run = this.store.data.checkRuns[String(checkRunId)];
     if (!run || run.repo !== repoKey || this.permission(repoKey, login) === "none") throw notFound();
-    if (!["admin", "maintain", "write"].includes(this.permission(repoKey, login))) throw new HttpError(403, "Must have push access to this repository.");
-    if (!run.actions?.some((a) => a.identifier === identifier)) throw new HttpError(422, `Check run ${checkRunId} has no action ${JSON.stringify(identifier)}`);
+    if (!["admin", "maintain", "write"].includes(this.permission(repoKey, login)))
+      throw new HttpError(403, "Must have push access to this repository.");
+    if (!run.actions?.some((a) => a.identifier === identifier))
+      throw new HttpError(422, `Check run ${checkRunId} has no action ${JSON.stringify(identifier)}`);
     if (run.appId === null) return;
     const suite = this.store.data.checkSuites[String(run.suiteId)];
-    this.emitCheck("check_run", repoKey, login, { action: "requested_action", check_run: { ...this.shapes.checkRun(run), check_suite: this.shapes.checkSuite(suite, false) }, requested_action: { identifier } }, run.appId);
+    this.emitCheck(
+      "check_run",
+      repoKey,
+      login,
+      {
+        action: "requested_action",
+        check_run: { ...this.shapes.checkRun(run), check_suite: this.shapes.checkSuite(suite, false) },
+        requested_action: { identifier },
+      },
+      run.appId,
+    );
   }
 
   private async pushPayload(repoKey: string, c: RefChange, sender: string): Promise<Record<string, unknown>> {
@@ -421,7 +577,7 @@ export class Core {
     if (!deleted) shas = (await git.revList(c.after, { max: 20, exclude: created ? undefined : c.before }).catch(() => [])).reverse();
     const commits = [];
     for (const sha of shas) commits.push(await this.pushCommit(repoKey, sha));
-    const head = deleted ? null : commits.find((x) => x.id === c.after) ?? (await this.pushCommit(repoKey, c.after));
+    const head = deleted ? null : (commits.find((x) => x.id === c.after) ?? (await this.pushCommit(repoKey, c.after)));
     const forced = !created && !deleted && !(await git.isAncestor(c.before, c.after));
     const who = this.identity(sender);
     return {
@@ -435,7 +591,11 @@ export class Core {
       compare: `${this.web}/${rec.owner}/${rec.name}/compare/${c.before.slice(0, 12)}...${c.after.slice(0, 12)}`,
       commits,
       head_commit: head,
-      repository: { ...this.webhookRepo(rec), pushed_at: Math.floor(Date.parse(rec.pushedAt) / 1000), created_at: Math.floor(Date.parse(rec.createdAt) / 1000) },
+      repository: {
+        ...this.webhookRepo(rec),
+        pushed_at: Math.floor(Date.parse(rec.pushedAt) / 1000),
+        created_at: Math.floor(Date.parse(rec.createdAt) / 1000),
+      },
       // GitHub gives bot pushers no email (their noreply address is not a valid RFC 5322 address)
       pusher: { name: sender, email: sender.endsWith("[bot]") ? null : who.email },
     };
@@ -505,7 +665,11 @@ export class Core {
   }
 
   /** Commits and line counts of head against its merge base with base (cached per sha pair). */
-  private async diffStats(repoKey: string, base: string, head: string): Promise<{ commits: number; additions: number; deletions: number; changedFiles: number }> {
+  private async diffStats(
+    repoKey: string,
+    base: string,
+    head: string,
+  ): Promise<{ commits: number; additions: number; deletions: number; changedFiles: number }> {
     const k = `${repoKey}:${base}:${head}`;
     let st = this.statsCache.get(k);
     if (!st) {
@@ -515,7 +679,12 @@ export class Core {
         git.text(["diff", "--shortstat", "--no-renames", `${base}...${head}`]).catch(() => ""),
       ]);
       const num = (re: RegExp): number => Number(re.exec(short)?.[1] ?? 0);
-      st = { commits: Number(count) || 0, changedFiles: num(/(\d+) files? changed/), additions: num(/(\d+) insertions?\(\+\)/), deletions: num(/(\d+) deletions?\(-\)/) };
+      st = {
+        commits: Number(count) || 0,
+        changedFiles: num(/(\d+) files? changed/),
+        additions: num(/(\d+) insertions?\(\+\)/),
+        deletions: num(/(\d+) deletions?\(-\)/),
+      };
       if (this.statsCache.size > 1000) this.statsCache.clear();
       this.statsCache.set(k, st);
     }
@@ -536,7 +705,10 @@ export class Core {
   private async headFailing(repoKey: string, sha: string): Promise<boolean> {
     const bad = ["failure", "error"];
     if (Object.values(this.store.data.statuses).some((s) => s.repo === repoKey && s.sha === sha && bad.includes(s.state))) return true;
-    return Object.values(this.store.data.checkRuns).some((c) => c.repo === repoKey && c.headSha === sha && ["failure", "timed_out", "cancelled", "action_required"].includes(c.conclusion ?? ""));
+    return Object.values(this.store.data.checkRuns).some(
+      (c) =>
+        c.repo === repoKey && c.headSha === sha && ["failure", "timed_out", "cancelled", "action_required"].includes(c.conclusion ?? ""),
+    );
   }
 
   async pullShape(issue: IssueRec): Promise<Record<string, unknown>> {

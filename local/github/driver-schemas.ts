@@ -18,7 +18,10 @@ export const AppBody = z.object({
   webhookSecret: z.string().min(1).optional(),
   events: z.array(z.string().min(1)).optional(),
 });
-export const InstallBody = z.object({ appId: z.number().int().positive(), repo: z.string().regex(/^[^/\s]+(\/[^/\s]+)?$/, "owner or owner/name") });
+export const InstallBody = z.object({
+  appId: z.number().int().positive(),
+  repo: z.string().regex(/^[^/\s]+(\/[^/\s]+)?$/, "owner or owner/name"),
+});
 export const AsBody = z.object({
   method: z.enum(["GET", "POST", "PATCH", "PUT", "DELETE", "get", "post", "patch", "put", "delete"]),
   path: z.string().startsWith("/"),

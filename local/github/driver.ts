@@ -50,7 +50,11 @@ export class DriverUser {
   comment(repo: RepoName, number: number, body: string): Promise<Json> {
     return this.request("POST", `/repos/${repo}/issues/${number}/comments`, { body });
   }
-  merge(repo: RepoName, number: number, opts: { merge_method?: "merge" | "squash" | "rebase"; sha?: string; commit_title?: string } = {}): Promise<Json> {
+  merge(
+    repo: RepoName,
+    number: number,
+    opts: { merge_method?: "merge" | "squash" | "rebase"; sha?: string; commit_title?: string } = {},
+  ): Promise<Json> {
     return this.request("PUT", `/repos/${repo}/pulls/${number}/merge`, opts);
   }
   closePull(repo: RepoName, number: number): Promise<Json> {
@@ -202,10 +206,16 @@ export function driverHttp(
       const as = /^\/_driver\/as\/([^/]+)$/.exec(path);
       if (method === "POST" && as) {
         const call = parseBody(AsBody, body);
-        const out = await dispatch(core, router, { method: call.method.toUpperCase(), path: call.path, body: call.body, headers: { authorization: `token ${driver.tokenFor(decodeURIComponent(as[1]))}` } });
+        const out = await dispatch(core, router, {
+          method: call.method.toUpperCase(),
+          path: call.path,
+          body: call.body,
+          headers: { authorization: `token ${driver.tokenFor(decodeURIComponent(as[1]))}` },
+        });
         return sendJson(res, out.status, out.body, { link: out.headers.link ?? "" });
       }
-      if (method === "GET" && path === "/_driver/deliveries") return sendJson(res, 200, core.deliveries.list({ event: url.searchParams.get("event") ?? undefined }));
+      if (method === "GET" && path === "/_driver/deliveries")
+        return sendJson(res, 200, core.deliveries.list({ event: url.searchParams.get("event") ?? undefined }));
       if (method === "POST" && path === "/_driver/deliveries/idle") {
         await core.deliveries.idle();
         return sendJson(res, 200, { idle: true });
@@ -226,4 +236,3 @@ export function driverHttp(
     }
   };
 }
-

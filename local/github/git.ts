@@ -120,7 +120,10 @@ export class BareRepo {
     this.dir = dir;
   }
 
-  async git(args: string[], opts: { input?: string | Buffer; env?: Record<string, string>; allowFail?: boolean; cwd?: string } = {}): Promise<RunResult> {
+  async git(
+    args: string[],
+    opts: { input?: string | Buffer; env?: Record<string, string>; allowFail?: boolean; cwd?: string } = {},
+  ): Promise<RunResult> {
     return runGit(args, { ...opts, gitDir: this.dir });
   }
 
@@ -163,7 +166,9 @@ export class BareRepo {
     const valid = shas.map((x) => /^[0-9a-f]{4,40}$/.test(x));
     const asked = shas.filter((_, i) => valid[i]);
     if (asked.length === 0) return shas.map(() => null);
-    const lines = (await this.git(["cat-file", "--batch-check=%(objecttype)"], { input: asked.join("\n") + "\n" })).stdout.toString("utf8").split("\n");
+    const lines = (await this.git(["cat-file", "--batch-check=%(objecttype)"], { input: asked.join("\n") + "\n" })).stdout
+      .toString("utf8")
+      .split("\n");
     let k = 0;
     return shas.map((_, i) => {
       if (!valid[i]) return null;
@@ -365,7 +370,9 @@ export class BareRepo {
 
   /** Changed paths between two tree-ishes: added/removed/modified (one process). */
   async nameStatus(from: string, to: string): Promise<{ path: string; status: "added" | "removed" | "modified" }[]> {
-    const parts = (await this.git(["diff-tree", "-r", "-z", "--name-status", "--no-renames", from, to])).stdout.toString("utf8").split("\0");
+    const parts = (await this.git(["diff-tree", "-r", "-z", "--name-status", "--no-renames", from, to])).stdout
+      .toString("utf8")
+      .split("\0");
     const out: { path: string; status: "added" | "removed" | "modified" }[] = [];
     for (let i = 0; i + 1 < parts.length; i += 2) {
       const st = parts[i];
@@ -376,7 +383,10 @@ export class BareRepo {
   }
 
   /** Changed files between two commits with line counts. */
-  async diffFiles(from: string, to: string): Promise<{ path: string; status: string; additions: number; deletions: number; sha: string | null; oldPath?: string }[]> {
+  async diffFiles(
+    from: string,
+    to: string,
+  ): Promise<{ path: string; status: string; additions: number; deletions: number; sha: string | null; oldPath?: string }[]> {
     const raw = (await this.git(["diff-tree", "-r", "-z", "--no-renames", from, to])).stdout.toString("utf8").split("\0");
     const stats = (await this.git(["diff-tree", "-r", "-z", "--numstat", "--no-renames", from, to])).stdout.toString("utf8").split("\0");
     const counts = new Map<string, [number, number]>();

@@ -64,9 +64,24 @@ export interface GitHubStandIn {
   /** Octokit/Probot `baseUrl` */
   apiUrl: string;
   dataDir: string;
-  createRepo(opts: { owner: string; name: string; fromDir?: string; defaultBranch?: string; private?: boolean; description?: string; ownerType?: "User" | "Organization" }): Promise<{ id: number; fullName: string; cloneUrl: string; defaultBranch: string }>;
+  createRepo(opts: {
+    owner: string;
+    name: string;
+    fromDir?: string;
+    defaultBranch?: string;
+    private?: boolean;
+    description?: string;
+    ownerType?: "User" | "Organization";
+  }): Promise<{ id: number; fullName: string; cloneUrl: string; defaultBranch: string }>;
   /** `permissions` default to write on contents, pull_requests, issues, checks, statuses, deployments (no `workflows`). */
-  registerApp(opts?: { name?: string; webhookUrl?: string | null; webhookSecret?: string; events?: string[]; owner?: string; permissions?: Record<string, string> }): Promise<RegisteredApp>;
+  registerApp(opts?: {
+    name?: string;
+    webhookUrl?: string | null;
+    webhookSecret?: string;
+    events?: string[];
+    owner?: string;
+    permissions?: Record<string, string>;
+  }): Promise<RegisteredApp>;
   /** A registered app by slug (without its private key, which only its key file holds), or null. */
   findApp(slug: string): Omit<RegisteredApp, "privateKey"> | null;
   /** Points an app's webhook at a receiver (e.g. a Probot server started after the app was registered). */
@@ -128,11 +143,23 @@ export async function startGitHub(opts: StartOptions = {}): Promise<GitHubStandI
 
   const createRepo: GitHubStandIn["createRepo"] = async (o) => {
     const rec = await c.createRepo(o);
-    return { id: rec.id, fullName: `${rec.owner}/${rec.name}`, cloneUrl: `${url}/${rec.owner}/${rec.name}.git`, defaultBranch: rec.defaultBranch };
+    return {
+      id: rec.id,
+      fullName: `${rec.owner}/${rec.name}`,
+      cloneUrl: `${url}/${rec.owner}/${rec.name}.git`,
+      defaultBranch: rec.defaultBranch,
+    };
   };
   const registerApp: GitHubStandIn["registerApp"] = async (o = {}) => {
     const { app, privateKey } = c.registerApp(o);
-    return { appId: app.id, slug: app.slug, clientId: app.clientId, privateKey, privateKeyFile: c.keyFile(app.id), webhookSecret: app.webhookSecret };
+    return {
+      appId: app.id,
+      slug: app.slug,
+      clientId: app.clientId,
+      privateKey,
+      privateKeyFile: c.keyFile(app.id),
+      webhookSecret: app.webhookSecret,
+    };
   };
   handler = createHandler(
     core,
@@ -156,10 +183,13 @@ export async function startGitHub(opts: StartOptions = {}): Promise<GitHubStandI
     setWebhook: (appId, u, secret) => void c.setWebhook(appId, u, secret),
     findApp: (slug) => {
       const a = Object.values(store.data.apps).find((x) => x.slug === slug);
-      return a ? { appId: a.id, slug: a.slug, clientId: a.clientId, privateKeyFile: c.keyFile(a.id), webhookSecret: a.webhookSecret } : null;
+      return a
+        ? { appId: a.id, slug: a.slug, clientId: a.clientId, privateKeyFile: c.keyFile(a.id), webhookSecret: a.webhookSecret }
+        : null;
     },
     installApp: (appId, target) => c.installApp(appId, target),
-    cloneUrl: (owner, repo, token) => (token ? `http://x-access-token:${token}@127.0.0.1:${addr.port}/${owner}/${repo}.git` : `${url}/${owner}/${repo}.git`),
+    cloneUrl: (owner, repo, token) =>
+      token ? `http://x-access-token:${token}@127.0.0.1:${addr.port}/${owner}/${repo}.git` : `${url}/${owner}/${repo}.git`,
     driver,
     deliveries: {
       list: (f) => c.deliveries.list(f),

@@ -144,13 +144,15 @@ export function bool(body: Record<string, unknown>, key: string): boolean | unde
 export function strArray(body: Record<string, unknown>, key: string): string[] | undefined {
   const v = body[key];
   if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw invalid(`Invalid request.\n\nFor '${key}', ${JSON.stringify(v)} is not an array of strings.`, key);
+  if (!Array.isArray(v) || v.some((x) => typeof x !== "string"))
+    throw invalid(`Invalid request.\n\nFor '${key}', ${JSON.stringify(v)} is not an array of strings.`, key);
   return v as string[];
 }
 
 export function oneOf<T extends string>(body: Record<string, unknown>, key: string, values: readonly T[]): T | undefined {
   const v = str(body, key);
   if (v === undefined) return undefined;
-  if (!(values as readonly string[]).includes(v)) throw invalid(`Invalid request.\n\nFor '${key}', "${v}" is not one of ${values.join(", ")}.`, key);
+  if (!(values as readonly string[]).includes(v))
+    throw invalid(`Invalid request.\n\nFor '${key}', "${v}" is not one of ${values.join(", ")}.`, key);
   return v as T;
 }

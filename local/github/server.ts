@@ -38,11 +38,16 @@ export function buildRouter(core: Core): Router {
   registerIssueRoutes(r, core);
   registerCheckRoutes(r, core);
   r.add("GET", "/meta", () => ({ installed_version: "3.19.0", verifiable_password_authentication: true }), "any");
-  r.add("GET", "/rate_limit", () => {
-    const reset = Math.floor(Date.now() / 1000) + 3600;
-    const core = { limit: 5000, remaining: 5000, reset, used: 0 };
-    return { resources: { core, search: core }, rate: core };
-  }, "any");
+  r.add(
+    "GET",
+    "/rate_limit",
+    () => {
+      const reset = Math.floor(Date.now() / 1000) + 3600;
+      const core = { limit: 5000, remaining: 5000, reset, used: 0 };
+      return { resources: { core, search: core }, rate: core };
+    },
+    "any",
+  );
   return r;
 }
 
@@ -72,14 +77,16 @@ export async function dispatch(core: Core, router: Router, req: ApiRequest): Pro
     try {
       auth = authenticate(core.store, req.headers?.authorization);
     } catch (e) {
-      if (e instanceof HttpError && found.route.auth === "jwt" && e.message === "Bad credentials") throw new HttpError(401, "A JSON web token could not be decoded");
+      if (e instanceof HttpError && found.route.auth === "jwt" && e.message === "Bad credentials")
+        throw new HttpError(401, "A JSON web token could not be decoded");
       throw e;
     }
     if (!auth) {
       if (found.route.auth !== "any") throw new HttpError(401, "Requires authentication");
     } else if (found.route.auth === "jwt" && auth.kind !== "app") throw new HttpError(401, "A JSON web token could not be decoded");
     else if (found.route.auth === "token" && auth.kind === "app") throw new HttpError(401, "Bad credentials");
-    if (req.body !== undefined && req.body !== null && (typeof req.body !== "object" || Array.isArray(req.body))) throw new HttpError(400, "Problems parsing JSON");
+    if (req.body !== undefined && req.body !== null && (typeof req.body !== "object" || Array.isArray(req.body)))
+      throw new HttpError(400, "Problems parsing JSON");
     const actor = !auth ? "" : auth.kind === "app" ? auth.app.slug : auth.login;
     const ctx: Ctx = {
       method: req.method,
@@ -92,7 +99,14 @@ export async function dispatch(core: Core, router: Router, req: ApiRequest): Pro
       actor,
     };
     const out = await found.route.handler(ctx);
-    const reply: Reply = out && typeof out === "object" && ("body" in out || "status" in out) && !Array.isArray(out) && Object.keys(out).every((k) => k === "status" || k === "body" || k === "headers") ? (out as Reply) : { body: out };
+    const reply: Reply =
+      out &&
+      typeof out === "object" &&
+      ("body" in out || "status" in out) &&
+      !Array.isArray(out) &&
+      Object.keys(out).every((k) => k === "status" || k === "body" || k === "headers")
+        ? (out as Reply)
+        : { body: out };
     const status = reply.status ?? 200;
     core.log.debug(`${req.method} ${req.path} → ${status} (${(performance.now() - started).toFixed(1)} ms)`);
     return { status, body: status === 204 ? null : (reply.body ?? null), headers: { ...headers, ...(reply.headers ?? {}) } };
@@ -102,7 +116,15 @@ export async function dispatch(core: Core, router: Router, req: ApiRequest): Pro
       return { status: e.status, body: e.body(), headers: { ...headers, ...(e.headers ?? {}) } };
     }
     core.log.error(`${req.method} ${req.path} crashed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    return { status: 500, body: { message: `Server Error: ${e instanceof Error ? e.message : String(e)}`, documentation_url: "https://docs.github.com/rest", status: "500" }, headers };
+    return {
+      status: 500,
+      body: {
+        message: `Server Error: ${e instanceof Error ? e.message : String(e)}`,
+        documentation_url: "https://docs.github.com/rest",
+        status: "500",
+      },
+      headers,
+    };
   } finally {
     core.store.save();
   }
@@ -123,7 +145,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   // A raw media type (Accept: application/vnd.github.raw) answers with the bytes themselves.
   const raw = typeof body === "string" && headers["content-type"] && !headers["content-type"].startsWith("application/json");
   const text = body === null || status === 204 ? "" : raw ? (body as string) : JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers, "content-length": String(Buffer.byteLength(text)) });
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    ...headers,
+    "content-length": String(Buffer.byteLength(text)),
+  });
   res.end(text);
 }
 
@@ -140,25 +166,40 @@ export function createHandler(core: Core, router: Router, driverHttp: DriverHttp
           try {
             body = JSON.parse(raw.toString("utf8"));
           } catch {
-            return sendJson(res, 400, { message: "Problems parsing JSON", documentation_url: "https://docs.github.com/rest", status: "400" });
+            return sendJson(res, 400, {
+              message: "Problems parsing JSON",
+              documentation_url: "https://docs.github.com/rest",
+              status: "400",
+            });
           }
         }
         const path = url.pathname.slice("/api/v3".length) + url.search;
-        const out = await dispatch(core, router, { method: req.method ?? "GET", path: path || "/", body, headers: { authorization: req.headers.authorization, accept: req.headers.accept } });
+        const out = await dispatch(core, router, {
+          method: req.method ?? "GET",
+          path: path || "/",
+          body,
+          headers: { authorization: req.headers.authorization, accept: req.headers.accept },
+        });
         return sendJson(res, out.status, out.body, out.headers);
       }
       if (url.pathname.startsWith("/api/graphql")) {
-        return sendJson(res, 501, { message: "The GraphQL API is not implemented by the Ouro GitHub stand-in; use the REST API under /api/v3.", documentation_url: "https://docs.github.com/graphql" });
+        return sendJson(res, 501, {
+          message: "The GraphQL API is not implemented by the Ouro GitHub stand-in; use the REST API under /api/v3.",
+          documentation_url: "https://docs.github.com/graphql",
+        });
       }
       if (url.pathname === "/_driver" || url.pathname.startsWith("/_driver/")) return await driverHttp(req, res, url);
       const m = GIT_PATH_RE.exec(url.pathname);
       if (m) return await serveGit(core, req, res, url, m);
-      if (url.pathname === "/") return sendJson(res, 200, { name: "ouro GitHub stand-in", api: `${core.web}/api/v3`, driver: `${core.web}/_driver` });
+      if (url.pathname === "/")
+        return sendJson(res, 200, { name: "ouro GitHub stand-in", api: `${core.web}/api/v3`, driver: `${core.web}/_driver` });
       return sendJson(res, 404, { message: "Not Found", documentation_url: "https://docs.github.com/rest" });
     } catch (e) {
       const status = e instanceof HttpError ? e.status : 500;
-      if (status === 500) core.log.error(`${req.method} ${url.pathname} crashed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      if (!res.headersSent) sendJson(res, status, { message: e instanceof Error ? e.message : String(e), documentation_url: "https://docs.github.com/rest" });
+      if (status === 500)
+        core.log.error(`${req.method} ${url.pathname} crashed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      if (!res.headersSent)
+        sendJson(res, status, { message: e instanceof Error ? e.message : String(e), documentation_url: "https://docs.github.com/rest" });
       else res.end();
     }
   };

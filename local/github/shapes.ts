@@ -1,9 +1,25 @@
 // GitHub's JSON shapes for the stand-in's records (field names as in @octokit/openapi's
 // GHES description; the contract tests validate them).
-import type { Account, AppRec, CheckRunRec, CheckSuiteRec, CommentRec, DeploymentRec, DeploymentStatusRec, InstallationRec, IssueRec, LabelRec, RepoRec, ReviewRec, StatusRec, Store } from "./store.ts";
+import type {
+  Account,
+  AppRec,
+  CheckRunRec,
+  CheckSuiteRec,
+  CommentRec,
+  DeploymentRec,
+  DeploymentStatusRec,
+  InstallationRec,
+  IssueRec,
+  LabelRec,
+  RepoRec,
+  ReviewRec,
+  StatusRec,
+  Store,
+} from "./store.ts";
 import type { CommitInfo } from "./git.ts";
 
-const nodeId = (kind: string, id: number | string): string => Buffer.from(`0${kind.length}:${kind}${id}`).toString("base64").replace(/=+$/, "");
+const nodeId = (kind: string, id: number | string): string =>
+  Buffer.from(`0${kind.length}:${kind}${id}`).toString("base64").replace(/=+$/, "");
 
 export class Shapes {
   readonly web: string;
@@ -173,7 +189,10 @@ export class Shapes {
 
   labelsOf(i: IssueRec): Record<string, unknown>[] {
     const all = this.store.data.labels[i.repo] ?? [];
-    return i.labels.map((n) => all.find((l) => l.name === n)).filter((l): l is LabelRec => Boolean(l)).map((l) => this.label(i.repo, l));
+    return i.labels
+      .map((n) => all.find((l) => l.name === n))
+      .filter((l): l is LabelRec => Boolean(l))
+      .map((l) => this.label(i.repo, l));
   }
 
   association(repoKey: string, login: string): string {
@@ -259,7 +278,16 @@ export class Shapes {
   /** A pull request; `live` carries what is computed from git (sha of head/base, mergeability, counts). */
   pull(
     i: IssueRec,
-    live: { headSha: string; baseSha: string; mergeable: boolean | null; mergeableState: string; commits: number; additions: number; deletions: number; changedFiles: number } | null,
+    live: {
+      headSha: string;
+      baseSha: string;
+      mergeable: boolean | null;
+      mergeableState: string;
+      commits: number;
+      additions: number;
+      deletions: number;
+      changedFiles: number;
+    } | null,
   ): Record<string, unknown> {
     const p = i.pull as NonNullable<IssueRec["pull"]>;
     const r = this.store.data.repos[i.repo];
@@ -430,13 +458,22 @@ export class Shapes {
       committer: this.gitUser(c.committer),
       tree: { sha: c.tree, url: `${base}/git/trees/${c.tree}` },
       message: c.message,
-      parents: c.parents.map((p) => ({ sha: p, url: `${base}/git/commits/${p}`, html_url: `${this.web}/${r.owner}/${r.name}/commit/${p}` })),
+      parents: c.parents.map((p) => ({
+        sha: p,
+        url: `${base}/git/commits/${p}`,
+        html_url: `${this.web}/${r.owner}/${r.name}/commit/${p}`,
+      })),
       verification: this.verification(),
     };
   }
 
   /** `commit` (the repos API) */
-  commit(repoKey: string, c: CommitInfo, files?: Record<string, unknown>[], stats?: { additions: number; deletions: number }): Record<string, unknown> {
+  commit(
+    repoKey: string,
+    c: CommitInfo,
+    files?: Record<string, unknown>[],
+    stats?: { additions: number; deletions: number },
+  ): Record<string, unknown> {
     const r = this.store.data.repos[repoKey];
     const base = `${this.api}/repos/${r.owner}/${r.name}`;
     const userFor = (email: string): Record<string, unknown> | null => {
@@ -620,7 +657,8 @@ export function key(r: { owner: string; name: string }): string {
 }
 
 export function suiteConclusion(cs: (string | null)[]): string {
-  for (const bad of ["action_required", "cancelled", "timed_out", "failure"]) if (cs.includes(bad)) return bad === "action_required" ? "action_required" : "failure";
+  for (const bad of ["action_required", "cancelled", "timed_out", "failure"])
+    if (cs.includes(bad)) return bad === "action_required" ? "action_required" : "failure";
   if (cs.every((c) => c === "skipped")) return "skipped";
   if (cs.every((c) => c === "neutral" || c === "skipped")) return "neutral";
   return "success";

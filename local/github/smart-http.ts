@@ -35,7 +35,8 @@ function gitAuth(core: Core, header: string | undefined): Auth | null {
 export async function serveGit(core: Core, req: IncomingMessage, res: ServerResponse, url: URL, m: RegExpExecArray): Promise<void> {
   const [, owner, name, rest] = m;
   const service = rest === "info/refs" ? url.searchParams.get("service") : rest;
-  if (service !== "git-upload-pack" && service !== "git-receive-pack") return plain(res, 403, "Dumb HTTP is not supported; use a git client with smart HTTP.");
+  if (service !== "git-upload-pack" && service !== "git-receive-pack")
+    return plain(res, 403, "Dumb HTTP is not supported; use a git client with smart HTTP.");
   let auth: Auth | null;
   try {
     auth = gitAuth(core, req.headers.authorization);
@@ -84,7 +85,8 @@ export async function serveGit(core: Core, req: IncomingMessage, res: ServerResp
     if (!before) return void res.end();
     const after = await git.refs();
     const changes: RefChange[] = [];
-    for (const [ref, v] of after) if (before.get(ref)?.sha !== v.sha) changes.push({ ref, before: before.get(ref)?.sha ?? ZERO_SHA, after: v.sha });
+    for (const [ref, v] of after)
+      if (before.get(ref)?.sha !== v.sha) changes.push({ ref, before: before.get(ref)?.sha ?? ZERO_SHA, after: v.sha });
     for (const [ref, v] of before) if (!after.has(ref)) changes.push({ ref, before: v.sha, after: ZERO_SHA });
     // The push's webhooks are queued before the client sees the push finish.
     await core.refsChanged(key, changes, actor).finally(() => res.end());

@@ -267,15 +267,20 @@ function load(file: string): StateData {
   try {
     parsed = JSON.parse(readFileSync(file, "utf8"));
   } catch (e) {
-    throw new Error(`GitHub stand-in: state file ${file} is not valid JSON (${e instanceof Error ? e.message : String(e)}); move it away to start fresh`);
+    throw new Error(
+      `GitHub stand-in: state file ${file} is not valid JSON (${e instanceof Error ? e.message : String(e)}); move it away to start fresh`,
+    );
   }
   const d = parsed as Partial<StateData> | null;
   if (!d || typeof d !== "object" || d.version !== 1 || typeof d.nextId !== "number") {
-    throw new Error(`GitHub stand-in: state file ${file} is not a version 1 state (expected {"version":1,"nextId":…}); move it away to start fresh`);
+    throw new Error(
+      `GitHub stand-in: state file ${file} is not a version 1 state (expected {"version":1,"nextId":…}); move it away to start fresh`,
+    );
   }
   const out = { ...empty(), ...d } as StateData;
   for (const [k, v] of Object.entries(out)) {
-    if (k !== "version" && k !== "nextId" && (!v || typeof v !== "object")) throw new Error(`GitHub stand-in: state file ${file}: "${k}" is not an object`);
+    if (k !== "version" && k !== "nextId" && (!v || typeof v !== "object"))
+      throw new Error(`GitHub stand-in: state file ${file}: "${k}" is not an object`);
   }
   return out;
 }

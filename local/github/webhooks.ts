@@ -45,7 +45,15 @@ export class Deliveries {
   }
 
   /** Records and schedules a delivery of `payload` to the app's webhook URL. */
-  enqueue(app: AppRec, event: string, payload: Record<string, unknown>, installationId: number | null, repo: string | null, guid: string = randomUUID(), redelivery = false): DeliveryRec | null {
+  enqueue(
+    app: AppRec,
+    event: string,
+    payload: Record<string, unknown>,
+    installationId: number | null,
+    repo: string | null,
+    guid: string = randomUUID(),
+    redelivery = false,
+  ): DeliveryRec | null {
     if (!app.webhookUrl) return null;
     if (app.events.length > 0 && !app.events.includes(event)) return null;
     const id = this.store.id();
@@ -81,7 +89,12 @@ export class Deliveries {
 
   list(filter: { event?: string; action?: string; appId?: number } = {}): DeliveryRec[] {
     return Object.values(this.store.data.deliveries)
-      .filter((d) => (!filter.event || d.event === filter.event) && (!filter.action || d.action === filter.action) && (!filter.appId || d.appId === filter.appId))
+      .filter(
+        (d) =>
+          (!filter.event || d.event === filter.event) &&
+          (!filter.action || d.action === filter.action) &&
+          (!filter.appId || d.appId === filter.appId),
+      )
       .sort((a, b) => a.id - b.id);
   }
 
@@ -98,7 +111,15 @@ export class Deliveries {
     const d = this.get(id);
     if (!d) throw new Error(`no delivery ${id}`);
     const app = this.store.data.apps[String(d.appId)];
-    const rec = this.enqueue({ ...app, events: [] }, d.event, d.request.payload as Record<string, unknown>, d.installationId, d.repo, d.guid, true);
+    const rec = this.enqueue(
+      { ...app, events: [] },
+      d.event,
+      d.request.payload as Record<string, unknown>,
+      d.installationId,
+      d.repo,
+      d.guid,
+      true,
+    );
     if (!rec) throw new Error(`app ${app.id} has no webhook URL`);
     return rec;
   }
@@ -187,7 +208,9 @@ export class Deliveries {
     rec.deliveredAt = now();
     rec.lastError = error ?? (code >= 200 && code < 300 ? null : `HTTP ${code}`);
     const ok = code >= 200 && code < 300;
-    this.log.debug(`webhook ${rec.event}${rec.action ? "." + rec.action : ""} #${rec.id} → ${rec.url}: ${ok ? code : rec.lastError} (attempt ${rec.attempts})`);
+    this.log.debug(
+      `webhook ${rec.event}${rec.action ? "." + rec.action : ""} #${rec.id} → ${rec.url}: ${ok ? code : rec.lastError} (attempt ${rec.attempts})`,
+    );
     if (ok) rec.status = "OK";
     else if (rec.attempts <= this.retryDelays.length) this.schedule(rec, this.retryDelays[rec.attempts - 1]);
     else rec.status = "failed";

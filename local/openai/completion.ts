@@ -45,13 +45,11 @@ export function estimateTokens(text: string): number {
 }
 
 export function buildTurn(turn: ScriptedTurn, request: ChatCompletionCreateParams): BuiltTurn {
-  const toolCalls = (turn.toolCalls ?? []).map(
-    (c): ChatCompletionMessageFunctionToolCall => ({
-      id: c.id ?? newId("call_"),
-      type: "function",
-      function: { name: c.name, arguments: typeof c.arguments === "string" ? c.arguments : JSON.stringify(c.arguments) },
-    }),
-  );
+  const toolCalls = (turn.toolCalls ?? []).map((c): ChatCompletionMessageFunctionToolCall => ({
+    id: c.id ?? newId("call_"),
+    type: "function",
+    function: { name: c.name, arguments: typeof c.arguments === "string" ? c.arguments : JSON.stringify(c.arguments) },
+  }));
   const content = turn.content ?? (toolCalls.length > 0 ? null : "");
   const promptTokens = turn.usage?.prompt_tokens ?? estimateTokens(JSON.stringify(request.messages));
   const completionTokens =
@@ -101,9 +99,18 @@ export function pieces(text: string, size = 8): string[] {
 
 /** The chunk sequence for a streamed turn (without the `[DONE]` sentinel). */
 export function toChunks(t: BuiltTurn, includeUsage: boolean): ChatCompletionChunk[] {
-  const base = { id: t.id, object: "chat.completion.chunk" as const, created: t.created, model: t.model, system_fingerprint: "fp_ouro_local" };
+  const base = {
+    id: t.id,
+    object: "chat.completion.chunk" as const,
+    created: t.created,
+    model: t.model,
+    system_fingerprint: "fp_ouro_local",
+  };
   const usage = includeUsage ? { usage: null } : {};
-  const chunk = (delta: ChatCompletionChunk.Choice.Delta, finish: ChatCompletionChunk.Choice["finish_reason"] = null): ChatCompletionChunk => ({
+  const chunk = (
+    delta: ChatCompletionChunk.Choice.Delta,
+    finish: ChatCompletionChunk.Choice["finish_reason"] = null,
+  ): ChatCompletionChunk => ({
     ...base,
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
     ...usage,

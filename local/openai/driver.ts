@@ -16,12 +16,24 @@ const turn = z
     content: z.string().nullable().optional(),
     toolCalls: z.array(toolCall).optional(),
     finishReason: z.enum(["stop", "length", "tool_calls", "content_filter", "function_call"]).optional(),
-    usage: z.object({ prompt_tokens: z.number().int().nonnegative().optional(), completion_tokens: z.number().int().nonnegative().optional() }).strict().optional(),
+    usage: z
+      .object({ prompt_tokens: z.number().int().nonnegative().optional(), completion_tokens: z.number().int().nonnegative().optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 
 const scriptedError = z
-  .object({ error: z.object({ status: z.number().int().min(400).max(599), message: z.string().min(1), type: z.string().optional(), code: z.string().nullable().optional() }).strict() })
+  .object({
+    error: z
+      .object({
+        status: z.number().int().min(400).max(599),
+        message: z.string().min(1),
+        type: z.string().optional(),
+        code: z.string().nullable().optional(),
+      })
+      .strict(),
+  })
   .strict();
 
 export const scriptedResponseSchema = z.union([scriptedError, turn]);
@@ -52,7 +64,9 @@ export function parseDriverBody<T>(schema: z.ZodType<T>, raw: string): T {
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    throw new ApiError(400, `driver: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ")}`, { code: "invalid_value" });
+    throw new ApiError(400, `driver: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ")}`, {
+      code: "invalid_value",
+    });
   }
   return parsed.data;
 }

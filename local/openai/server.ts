@@ -113,7 +113,9 @@ export async function startOpenAI(opts: OpenAIStandInOptions = {}): Promise<Open
       const given = (req.headers.authorization ?? "").replace(/^Bearer\s+/i, "");
       throw new ApiError(
         401,
-        given ? `Incorrect API key provided: ${redact(given)}. You can find your API key at https://platform.openai.com/account/api-keys.` : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+        given
+          ? `Incorrect API key provided: ${redact(given)}. You can find your API key at https://platform.openai.com/account/api-keys.`
+          : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
         { code: given ? "invalid_api_key" : null },
       );
     }
@@ -125,7 +127,10 @@ export async function startOpenAI(opts: OpenAIStandInOptions = {}): Promise<Open
     if (model && req.method === "GET") {
       const id = decodeURIComponent(model[1]);
       if (!models.includes(id)) {
-        throw new ApiError(404, `The model '${id}' does not exist or you do not have access to it.`, { code: "model_not_found", param: "model" });
+        throw new ApiError(404, `The model '${id}' does not exist or you do not have access to it.`, {
+          code: "model_not_found",
+          param: "model",
+        });
       }
       return sendJson(res, 200, modelObject(id));
     }
@@ -133,7 +138,11 @@ export async function startOpenAI(opts: OpenAIStandInOptions = {}): Promise<Open
   }
 
   function injectError({ status, times = 1, message, retryAfterMs }: InjectedError): void {
-    const text = message ?? (status === 429 ? "Rate limit reached for requests (local/openai injected)." : "The server had an error while processing your request (local/openai injected).");
+    const text =
+      message ??
+      (status === 429
+        ? "Rate limit reached for requests (local/openai injected)."
+        : "The server had an error while processing your request (local/openai injected).");
     for (let i = 0; i < times; i++) errors.push({ status, message: text, retryAfterMs });
   }
 

@@ -35,9 +35,13 @@ interface ParsedFile {
 const MAX_POLICY_BYTES = 1_000_000;
 
 export function loadPolicy(files: PolicyFile[]): LoadResult {
-  const policyFiles = files.filter((f) => isPolicyFile(f.path)).sort((a, b) => order(a.path) - order(b.path) || a.path.localeCompare(b.path));
+  const policyFiles = files
+    .filter((f) => isPolicyFile(f.path))
+    .sort((a, b) => order(a.path) - order(b.path) || a.path.localeCompare(b.path));
   if (policyFiles.length === 0) {
-    return fail([{ file: POLICY_DIR, message: `no policy files found (expected ${MAIN_POLICY_FILE}); refusing to judge without a policy` }]);
+    return fail([
+      { file: POLICY_DIR, message: `no policy files found (expected ${MAIN_POLICY_FILE}); refusing to judge without a policy` },
+    ]);
   }
   if (!policyFiles.some((f) => f.path === MAIN_POLICY_FILE)) {
     return fail([{ file: MAIN_POLICY_FILE, message: `the main policy file ${MAIN_POLICY_FILE} is missing` }]);
@@ -59,11 +63,20 @@ export function loadPolicy(files: PolicyFile[]): LoadResult {
     const doc = parseDocument(file.text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true, strict: true });
     for (const problem of [...doc.errors, ...doc.warnings]) {
       const pos = problem.linePos?.[0];
-      errors.push({ file: file.path, line: pos?.line, column: pos?.col, message: firstLine(problem.message).replace(/ at line \d+, column \d+:?$/, "") });
+      errors.push({
+        file: file.path,
+        line: pos?.line,
+        column: pos?.col,
+        message: firstLine(problem.message).replace(/ at line \d+, column \d+:?$/, ""),
+      });
     }
     if (doc.errors.length === 0 && doc.warnings.length === 0) {
       if (doc.contents !== null && !isMap(doc.contents)) {
-        errors.push({ file: file.path, ...position(lines, doc.contents.range?.[0]), message: "a policy file must be a YAML mapping (key: value)" });
+        errors.push({
+          file: file.path,
+          ...position(lines, doc.contents.range?.[0]),
+          message: "a policy file must be a YAML mapping (key: value)",
+        });
       } else parsed.push({ path: file.path, doc, lines });
     }
   }
@@ -95,7 +108,9 @@ function order(path: string): number {
 
 /** Errors in reading order: by file, then line, then column. */
 function fail(errors: PolicyError[]): LoadResult {
-  const sorted = [...errors].sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  const sorted = [...errors].sort(
+    (a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
+  );
   return { ok: false, errors: sorted };
 }
 

@@ -8,7 +8,18 @@ import { RISK_LEVELS } from "../types.ts";
 import { RULE_IDS } from "../rules/ids.ts";
 
 /** Names of the built-in secret patterns (rule ids secrets/<name>). */
-export const BUILTIN_SECRET_NAMES = ["github-token", "discord-token", "openai-key", "private-key", "aws-key", "slack-token", "discord-webhook", "npm-token", "google-api-key", "stripe-key"];
+export const BUILTIN_SECRET_NAMES = [
+  "github-token",
+  "discord-token",
+  "openai-key",
+  "private-key",
+  "aws-key",
+  "slack-token",
+  "discord-webhook",
+  "npm-token",
+  "google-api-key",
+  "stripe-key",
+];
 
 const glob = z.string().superRefine((value, ctx) => {
   const problem = globProblem(value);
@@ -25,9 +36,7 @@ const regex = z.string().superRefine((value, ctx) => {
 });
 
 /** `example.com` or `*.example.com` (any subdomain, not the apex). */
-const hostPattern = z
-  .string()
-  .regex(/^(\*\.)?(?!-)[a-z0-9-]+(\.[a-z0-9-]+)*$/, "host must be lowercase like example.com or *.example.com");
+const hostPattern = z.string().regex(/^(\*\.)?(?!-)[a-z0-9-]+(\.[a-z0-9-]+)*$/, "host must be lowercase like example.com or *.example.com");
 
 const riskLevel = z.enum(RISK_LEVELS);
 const severityOrOff = z.enum(["off", "info", "warning", "error"]);
@@ -95,7 +104,9 @@ export const policySchema = z
       .describe("The only paths a self-edit may change. Like .gitignore: the last matching entry decides; `!glob` takes paths back out."),
     protected: globs
       .default(PROTECTED_DEFAULT)
-      .describe("Paths a self-edit may never change (wins over editable); human changes to them need review. Like .gitignore: the last matching entry decides; `!glob` takes paths back out."),
+      .describe(
+        "Paths a self-edit may never change (wins over editable); human changes to them need review. Like .gitignore: the last matching entry decides; `!glob` takes paths back out.",
+      ),
     selfEdit: z
       .strictObject({
         authors: names.default(["ouro[bot]"]).describe("PR authors whose PRs are self-edits."),
@@ -130,10 +141,22 @@ export const policySchema = z
           .describe("Globals that may not be used as values (called, aliased, passed); typeof/instanceof are fine."),
         modules: names
           .default([
-            "child_process", "vm", "worker_threads", "cluster", "module", "inspector", "repl", "v8", "wasi",
+            "child_process",
+            "vm",
+            "worker_threads",
+            "cluster",
+            "module",
+            "inspector",
+            "repl",
+            "v8",
+            "wasi",
             // Seen by the red-team pass: request headers (the bot token) via diagnostics_channel and
             // async/trace hooks, arbitrary files via sqlite, unanalysed child processes via node:test.
-            "diagnostics_channel", "async_hooks", "trace_events", "sqlite", "test",
+            "diagnostics_channel",
+            "async_hooks",
+            "trace_events",
+            "sqlite",
+            "test",
           ])
           .describe("Modules that may not be imported or required (node: prefix implied)."),
         members: names
@@ -170,16 +193,22 @@ export const policySchema = z
         computedAccess: z
           .boolean()
           .default(true)
-          .describe("Flag obj[expr] with a non-literal or concatenated key on globalThis, process, Reflect, Function, module, require and sensitive modules."),
+          .describe(
+            "Flag obj[expr] with a non-literal or concatenated key on globalThis, process, Reflect, Function, module, require and sensitive modules.",
+          ),
         fsWrites: z.boolean().default(true).describe("Flag filesystem writes (fs, fs/promises, write streams)."),
         fsReads: z
           .boolean()
           .default(true)
-          .describe('Flag filesystem reads except of literal paths next to the module (new URL("./data.json", import.meta.url)); /proc/self/environ and .env hold secrets.'),
+          .describe(
+            'Flag filesystem reads except of literal paths next to the module (new URL("./data.json", import.meta.url)); /proc/self/environ and .env hold secrets.',
+          ),
         globalMutation: z
           .boolean()
           .default(true)
-          .describe("Flag assigning to or deleting members of built-ins and prototypes (JSON.parse = …, String.prototype.x = …, globalThis.fetch = …)."),
+          .describe(
+            "Flag assigning to or deleting members of built-ins and prototypes (JSON.parse = …, String.prototype.x = …, globalThis.fetch = …).",
+          ),
         clientToken: z
           .boolean()
           .default(true)
@@ -192,7 +221,7 @@ export const policySchema = z
         { name: "rm -rf", regex: "\\brm\\s+-[a-z]*r[a-z]*f|\\brm\\s+-[a-z]*f[a-z]*r" },
         { name: "DROP TABLE/DATABASE", regex: "\\bDROP\\s+(TABLE|DATABASE|SCHEMA)\\b" },
         { name: "TRUNCATE TABLE", regex: "\\bTRUNCATE\\s+TABLE\\b" },
-        { name: "DELETE without WHERE", regex: "\\bDELETE\\s+FROM\\s+[\\w.\"`]+\\s*;?\\s*$" },
+        { name: "DELETE without WHERE", regex: '\\bDELETE\\s+FROM\\s+[\\w."`]+\\s*;?\\s*$' },
         { name: "pipe to shell", regex: "\\b(curl|wget)\\b[^|]*\\|\\s*(ba|z)?sh\\b" },
         { name: "fork bomb", regex: ":\\(\\)\\s*\\{\\s*:\\|:&\\s*\\};:" },
         { name: "mkfs / dd to a device", regex: "\\bmkfs(\\.\\w+)?\\s|\\bdd\\s+if=.*\\bof=/dev/" },
@@ -209,11 +238,15 @@ export const policySchema = z
         testPackages: z
           .array(z.string().min(1))
           .default(["vitest"])
-          .describe('Packages test files (tests.files) may import as well, exact specifiers: "vitest", never "vitest/node" or other runner internals.'),
+          .describe(
+            'Packages test files (tests.files) may import as well, exact specifiers: "vitest", never "vitest/node" or other runner internals.',
+          ),
         builtins: z
           .array(z.string().refine((m) => isBuiltin(m.startsWith("node:") ? m : `node:${m}`), "not a Node built-in module"))
           .default(["assert", "buffer", "crypto", "querystring", "string_decoder", "url", "util"])
-          .describe('Node built-ins code may import, as "node:x" or "x" (exact: a sub-module such as util/types only when listed). Pure modules only: no fs, process, net, child_process, worker_threads…'),
+          .describe(
+            'Node built-ins code may import, as "node:x" or "x" (exact: a sub-module such as util/types only when listed). Pure modules only: no fs, process, net, child_process, worker_threads…',
+          ),
         api: globs
           .default(["bot/plugin-api/index.ts"])
           .describe("Files outside `within` that code may import by relative path: the plugin API."),
@@ -262,7 +295,12 @@ export const policySchema = z
       .prefault({}),
     secrets: z
       .strictObject({
-        builtin: z.boolean().default(true).describe("Use the built-in token patterns (GitHub, Discord tokens and webhooks, OpenAI, AWS, Slack, npm, Google, Stripe, private keys)."),
+        builtin: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Use the built-in token patterns (GitHub, Discord tokens and webhooks, OpenAI, AWS, Slack, npm, Google, Stripe, private keys).",
+          ),
         patterns: z
           .array(z.strictObject({ name: z.string().regex(/^[a-z0-9-]+$/), regex }))
           .default([])
@@ -298,7 +336,10 @@ export const policySchema = z
         paths: z
           .array(z.strictObject({ paths: globs, level: riskLevel }))
           .default([
-            { paths: ["policies/**", ".github/**", "actions/**", "policy-engine/**", "app.yml", "CODEOWNERS", ".ci/**"], level: "critical" },
+            {
+              paths: ["policies/**", ".github/**", "actions/**", "policy-engine/**", "app.yml", "CODEOWNERS", ".ci/**"],
+              level: "critical",
+            },
             { paths: ["**/*.md", "docs/**"], level: "safe" },
             { paths: ["bot/plugins/**"], level: "low" },
           ])
@@ -386,7 +427,11 @@ export const policySchema = z
   })
   .superRefine((policy, ctx) => {
     // an override of a rule that does not exist is a typo, not a no-op
-    const known = new Set<string>([...RULE_IDS, ...BUILTIN_SECRET_NAMES.map((n) => `secrets/${n}`), ...policy.secrets.patterns.map((p) => `secrets/${p.name}`)]);
+    const known = new Set<string>([
+      ...RULE_IDS,
+      ...BUILTIN_SECRET_NAMES.map((n) => `secrets/${n}`),
+      ...policy.secrets.patterns.map((p) => `secrets/${p.name}`),
+    ]);
     for (const id of Object.keys(policy.overrides)) {
       if (!known.has(id)) ctx.addIssue({ code: "custom", path: ["overrides", id], message: `unknown rule id "${id}"` });
     }

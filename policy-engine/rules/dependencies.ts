@@ -60,12 +60,30 @@ function checkManifest(ctx: RuleContext, file: ChangedFile, emit: Emit): void {
       if (was[name] === spec) continue;
       const line = lineOf(file.after, `"${name}"`);
       if (matchesPackage(rules.deny, name, version)) {
-        emit({ rule: "deps/denied", severity: "error", file: file.path, line, message: `${name}${version ? `@${version}` : ""} is on the dependency denylist` });
+        emit({
+          rule: "deps/denied",
+          severity: "error",
+          file: file.path,
+          line,
+          message: `${name}${version ? `@${version}` : ""} is on the dependency denylist`,
+        });
       } else if (rules.allow.length > 0 && !matchesPackage(rules.allow, name, version)) {
-        emit({ rule: "deps/not-allowed", severity: strictSeverity(ctx), file: file.path, line, message: `${name} is not on the dependency allowlist` });
+        emit({
+          rule: "deps/not-allowed",
+          severity: strictSeverity(ctx),
+          file: file.path,
+          line,
+          message: `${name} is not on the dependency allowlist`,
+        });
       }
       if (version !== undefined && NON_REGISTRY.test(version)) {
-        emit({ rule: "deps/non-registry", severity: strictSeverity(ctx), file: file.path, line, message: `${name} comes from "${version}", not the registry` });
+        emit({
+          rule: "deps/non-registry",
+          severity: strictSeverity(ctx),
+          file: file.path,
+          line,
+          message: `${name} comes from "${version}", not the registry`,
+        });
       }
     }
   }
@@ -73,7 +91,13 @@ function checkManifest(ctx: RuleContext, file: ChangedFile, emit: Emit): void {
   const oldScripts = record(before.scripts);
   for (const name of INSTALL_SCRIPTS) {
     if (scripts[name] !== undefined && scripts[name] !== oldScripts[name]) {
-      emit({ rule: "deps/install-script", severity: strictSeverity(ctx), file: file.path, line: lineOf(file.after, `"${name}"`), message: `adds or changes the "${name}" lifecycle script (runs on install)` });
+      emit({
+        rule: "deps/install-script",
+        severity: strictSeverity(ctx),
+        file: file.path,
+        line: lineOf(file.after, `"${name}"`),
+        message: `adds or changes the "${name}" lifecycle script (runs on install)`,
+      });
     }
   }
 }
@@ -95,13 +119,31 @@ function checkLockfile(ctx: RuleContext, file: ChangedFile, emit: Emit): void {
     const version = typeof entry.version === "string" ? entry.version : undefined;
     const line = lineOf(file.after, `"${key}"`);
     if (matchesPackage(rules.deny, name, version)) {
-      emit({ rule: "deps/denied", severity: "error", file: file.path, line, message: `${name}@${version ?? "?"} is on the dependency denylist` });
+      emit({
+        rule: "deps/denied",
+        severity: "error",
+        file: file.path,
+        line,
+        message: `${name}@${version ?? "?"} is on the dependency denylist`,
+      });
     }
     if (entry.hasInstallScript === true && !rules.installScripts && !matchesPackage(rules.installScriptsAllow, name, version)) {
-      emit({ rule: "deps/install-script", severity: "error", file: file.path, line, message: `${name}@${version ?? "?"} runs an install script (hasInstallScript)` });
+      emit({
+        rule: "deps/install-script",
+        severity: "error",
+        file: file.path,
+        line,
+        message: `${name}@${version ?? "?"} runs an install script (hasInstallScript)`,
+      });
     }
     if (typeof entry.resolved === "string" && !entry.resolved.startsWith("https://registry.npmjs.org/") && entry.link !== true) {
-      emit({ rule: "deps/non-registry", severity: strictSeverity(ctx), file: file.path, line, message: `${name} resolves to ${entry.resolved}, not registry.npmjs.org` });
+      emit({
+        rule: "deps/non-registry",
+        severity: strictSeverity(ctx),
+        file: file.path,
+        line,
+        message: `${name} resolves to ${entry.resolved}, not registry.npmjs.org`,
+      });
     }
   }
 }

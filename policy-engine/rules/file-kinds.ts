@@ -26,12 +26,30 @@ export function checkFileKind(ctx: RuleContext, file: ChangedFile, emit: Emit): 
     emit({ rule: "files/binary", severity: sev, ...at, message: "adds or changes a binary file (not reviewable as text)" });
   }
   if (file.status === "type-changed" && file.newMode !== SYMLINK && file.newMode !== SUBMODULE) {
-    emit({ rule: "files/type-change", severity: sev, ...at, message: `changes the file type (${file.oldMode ?? "?"} → ${file.newMode ?? "?"})` });
+    emit({
+      rule: "files/type-change",
+      severity: sev,
+      ...at,
+      message: `changes the file type (${file.oldMode ?? "?"} → ${file.newMode ?? "?"})`,
+    });
   }
   const gainsExec = file.newMode === EXECUTABLE && file.oldMode !== EXECUTABLE;
   if (gainsExec) {
-    emit({ rule: "files/mode", severity: sev, ...at, message: `file is executable (mode ${file.oldMode && file.oldMode !== "000000" ? `${file.oldMode} → ` : ""}${EXECUTABLE})` });
-  } else if (file.oldMode && file.newMode && file.oldMode !== file.newMode && file.oldMode !== "000000" && file.status !== "type-changed" && file.newMode !== SYMLINK && file.newMode !== SUBMODULE) {
+    emit({
+      rule: "files/mode",
+      severity: sev,
+      ...at,
+      message: `file is executable (mode ${file.oldMode && file.oldMode !== "000000" ? `${file.oldMode} → ` : ""}${EXECUTABLE})`,
+    });
+  } else if (
+    file.oldMode &&
+    file.newMode &&
+    file.oldMode !== file.newMode &&
+    file.oldMode !== "000000" &&
+    file.status !== "type-changed" &&
+    file.newMode !== SYMLINK &&
+    file.newMode !== SUBMODULE
+  ) {
     emit({ rule: "files/mode", severity: "info", ...at, message: `mode changes ${file.oldMode} → ${file.newMode}` });
   }
 }

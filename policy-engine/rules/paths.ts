@@ -9,7 +9,12 @@ export function checkPaths(ctx: RuleContext, file: ChangedFile, emit: Emit): voi
   const paths = file.oldPath !== undefined && file.oldPath !== file.path ? [file.oldPath, file.path] : [file.path];
   for (const path of paths) {
     if (!isNormalPath(path)) {
-      emit({ rule: "paths/unnormalized", severity: "error", file: file.path, message: `path "${path}" is not a plain repository-relative path` });
+      emit({
+        rule: "paths/unnormalized",
+        severity: "error",
+        file: file.path,
+        message: `path "${path}" is not a plain repository-relative path`,
+      });
     }
   }
   const protectedOnes = paths.filter((p) => isProtectedPath(policy, p));
@@ -18,17 +23,32 @@ export function checkPaths(ctx: RuleContext, file: ChangedFile, emit: Emit): voi
       if (protectedOnes.includes(path)) {
         emit({ rule: "paths/protected", severity: "error", file: file.path, message: `self-edits may not change protected path ${path}` });
       } else if (!isEditablePath(policy, path)) {
-        emit({ rule: "paths/not-editable", severity: "error", file: file.path, message: `self-edits may only change editable paths (${policy.editable.join(", ")}); ${path} is outside them` });
+        emit({
+          rule: "paths/not-editable",
+          severity: "error",
+          file: file.path,
+          message: `self-edits may only change editable paths (${policy.editable.join(", ")}); ${path} is outside them`,
+        });
       }
     }
   } else {
     for (const path of protectedOnes) {
-      emit({ rule: "paths/protected", severity: "warning", file: file.path, message: `changes protected path ${path}: needs review by its code owners` });
+      emit({
+        rule: "paths/protected",
+        severity: "warning",
+        file: file.path,
+        message: `changes protected path ${path}: needs review by its code owners`,
+      });
     }
   }
   if (paths.length === 2 && protectedOnes.length === 1) {
     const [from, to] = paths;
     const direction = protectedOnes[0] === from ? `out of a protected path (${from} → ${to})` : `into a protected path (${from} → ${to})`;
-    emit({ rule: "paths/rename-protected", severity: strictSeverity(ctx), file: file.path, message: `${file.status === "copied" ? "copies" : "moves"} a file ${direction}` });
+    emit({
+      rule: "paths/rename-protected",
+      severity: strictSeverity(ctx),
+      file: file.path,
+      message: `${file.status === "copied" ? "copies" : "moves"} a file ${direction}`,
+    });
   }
 }

@@ -20,7 +20,11 @@ export const BUILTIN_SECRET_PATTERNS: { name: string; regex: RegExp; what: strin
   { name: "aws-key", regex: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}\b/, what: "AWS access key id" },
   { name: "aws-key", regex: /aws_?secret_?access_?key\W{0,5}[:=]\W{0,5}[A-Za-z0-9/+=]{40}\b/i, what: "AWS secret access key" },
   { name: "slack-token", regex: /\bxox[abposr]-[A-Za-z0-9-]{10,}/, what: "Slack token" },
-  { name: "discord-webhook", regex: /discord(?:app)?\.com\/api\/(?:v\d+\/)?webhooks\/\d{15,25}\/[\w-]{40,}/i, what: "Discord webhook URL (its token lets anyone post)" },
+  {
+    name: "discord-webhook",
+    regex: /discord(?:app)?\.com\/api\/(?:v\d+\/)?webhooks\/\d{15,25}\/[\w-]{40,}/i,
+    what: "Discord webhook URL (its token lets anyone post)",
+  },
   { name: "npm-token", regex: /\bnpm_[A-Za-z0-9]{36}\b/, what: "npm token" },
   { name: "google-api-key", regex: /\bAIza[0-9A-Za-z_-]{35}\b/, what: "Google API key" },
   { name: "stripe-key", regex: /\b(?:sk|rk)_live_[0-9A-Za-z]{24,}\b/, what: "Stripe live key" },
@@ -85,7 +89,14 @@ export function checkSecrets(ctx: RuleContext, file: ChangedFile, strings: Strin
     for (const p of patterns) {
       const m = p.regex.exec(text);
       if (m) {
-        emit({ rule: `secrets/${p.name}`, severity: "error", file: file.path, line, column: m.index + 1, message: `looks like a ${p.what}; never commit secrets` });
+        emit({
+          rule: `secrets/${p.name}`,
+          severity: "error",
+          file: file.path,
+          line,
+          column: m.index + 1,
+          message: `looks like a ${p.what}; never commit secrets`,
+        });
       }
     }
     if (entropyOn && strings === undefined) {
@@ -93,7 +104,14 @@ export function checkSecrets(ctx: RuleContext, file: ChangedFile, strings: Strin
         // identifiers and digests by name ("node_id": "MDIz…", sha: "…") are not secrets
         if (ID_KEY.test(text.slice(0, m.index))) continue;
         if (looksRandom(m[2], minLength, threshold)) {
-          emit({ rule: "secrets/high-entropy", severity: "error", file: file.path, line, column: m.index + 2, message: "high-entropy string looks like a secret" });
+          emit({
+            rule: "secrets/high-entropy",
+            severity: "error",
+            file: file.path,
+            line,
+            column: m.index + 2,
+            message: "high-entropy string looks like a secret",
+          });
         }
       }
     }
@@ -101,7 +119,14 @@ export function checkSecrets(ctx: RuleContext, file: ChangedFile, strings: Strin
   if (entropyOn && strings !== undefined) {
     for (const s of strings) {
       if (looksRandom(s.value, minLength, threshold)) {
-        emit({ rule: "secrets/high-entropy", severity: "error", file: file.path, line: s.line, column: s.column, message: "high-entropy string literal looks like a secret" });
+        emit({
+          rule: "secrets/high-entropy",
+          severity: "error",
+          file: file.path,
+          line: s.line,
+          column: s.column,
+          message: "high-entropy string literal looks like a secret",
+        });
       }
     }
   }

@@ -23,7 +23,12 @@ export function checkTests(ctx: RuleContext, emit: Emit): void {
   const sev = strictSeverity(ctx);
   if (tests.flagDeleted) {
     for (const f of ctx.change.files) {
-      const removed = f.status === "deleted" ? f.path : f.status === "renamed" && f.oldPath && isTestFile(ctx, f.oldPath) && !isTestFile(ctx, f.path) ? f.oldPath : undefined;
+      const removed =
+        f.status === "deleted"
+          ? f.path
+          : f.status === "renamed" && f.oldPath && isTestFile(ctx, f.oldPath) && !isTestFile(ctx, f.path)
+            ? f.oldPath
+            : undefined;
       if (removed !== undefined && isTestFile(ctx, removed)) {
         emit({ rule: "tests/deleted", severity: sev, file: f.path, message: `deletes test file ${removed}` });
       }
@@ -48,7 +53,12 @@ export function checkTests(ctx: RuleContext, emit: Emit): void {
   }
   for (const [folder, files] of missing) {
     for (const f of files) {
-      emit({ rule: "tests/missing", severity: sev, file: f.path, message: `plugin code changed without a test added or changed in ${folder}/` });
+      emit({
+        rule: "tests/missing",
+        severity: sev,
+        file: f.path,
+        message: `plugin code changed without a test added or changed in ${folder}/`,
+      });
     }
   }
 }

@@ -35,7 +35,12 @@ export function suspiciousCharacters(text: string): { column: number; kind: "bid
 export function checkUnicode(file: ChangedFile, emit: Emit): void {
   for (const path of new Set([file.path, file.oldPath].filter((p): p is string => p !== undefined))) {
     for (const hit of suspiciousCharacters(path)) {
-      emit({ rule: `unicode/${hit.kind}`, severity: "error", file: file.path, message: `path contains ${hit.kind} character ${codepoint(hit.char)}` });
+      emit({
+        rule: `unicode/${hit.kind}`,
+        severity: "error",
+        file: file.path,
+        message: `path contains ${hit.kind} character ${codepoint(hit.char)}`,
+      });
     }
   }
   for (const { line, text } of addedLinesOf(file)) {

@@ -30,7 +30,12 @@ it("submit, progress over SSE, changes and status through the bot's client", asy
   await w.settle();
   expect(seen.map((e) => e.state)).toEqual(expect.arrayContaining(["queued", "working", "pr", "checks"]));
   expect((await link.changes(5))[0]).toMatchObject({ changeId: "discord-77", state: "checks", risk: "safe" });
-  expect(await link.status()).toMatchObject({ health: "ok", pendingChanges: 1, circuitBreaker: { state: "closed" }, emergencyStop: { stopped: false } });
+  expect(await link.status()).toMatchObject({
+    health: "ok",
+    pendingChanges: 1,
+    circuitBreaker: { state: "closed" },
+    emergencyStop: { stopped: false },
+  });
 });
 
 it("stop/resume, votes, rollback refusal and error reports; errors carry the app's message", async () => {
@@ -41,7 +46,16 @@ it("stop/resume, votes, rollback refusal and error reports; errors carry the app
   const err = await link.rollback("discord-77", admin).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(AppLinkError);
   expect((err as AppLinkError).message).toMatch(/discord-77 is not merged/);
-  await link.reportError({ fingerprint: "0123456789abcdef", plugin: "ping", kind: "command", name: "ping", message: "boom", timeout: false, count: 1, firstSeen: new Date().toISOString() });
+  await link.reportError({
+    fingerprint: "0123456789abcdef",
+    plugin: "ping",
+    kind: "command",
+    name: "ping",
+    message: "boom",
+    timeout: false,
+    count: 1,
+    firstSeen: new Date().toISOString(),
+  });
   await w.settle();
 });
 
@@ -66,7 +80,11 @@ it("the bot link is not on the public port: /bot/v1 answers 404 there, even with
     expect(res.status, path).toBe(404);
     expect(await res.json()).toEqual({ error: "not found" });
   }
-  const post = await fetch(`${w.app.url}/bot/v1/stop`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ by: actor("1", "ada", ["Ouro Admin"]) }) });
+  const post = await fetch(`${w.app.url}/bot/v1/stop`, {
+    method: "POST",
+    headers: { ...auth, "content-type": "application/json" },
+    body: JSON.stringify({ by: actor("1", "ada", ["Ouro Admin"]) }),
+  });
   expect(post.status).toBe(404);
   expect(w.app.engine.stopState().stopped).toBe(false); // nothing happened
   expect((await fetch(`${w.app.botLinkUrl}/bot/v1/status`, { headers: auth })).status).toBe(200);

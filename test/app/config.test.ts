@@ -21,7 +21,16 @@ describe("loadConfig", () => {
     const keyFile = join(dir, "key.pem");
     writeFileSync(keyFile, pem);
     const c = loadConfig({ ...base, PRIVATE_KEY_PATH: keyFile, GHE_HOST: "127.0.0.1:3030", GHE_PROTOCOL: "http", PORT: "0" });
-    expect(c).toMatchObject({ appId: 12, apiUrl: "http://127.0.0.1:3030/api/v3", gitUrl: "http://127.0.0.1:3030", owner: "acme", repo: "bot", port: 0, webhookPath: "/api/github/webhooks", dataDir: "data/app" });
+    expect(c).toMatchObject({
+      appId: 12,
+      apiUrl: "http://127.0.0.1:3030/api/v3",
+      gitUrl: "http://127.0.0.1:3030",
+      owner: "acme",
+      repo: "bot",
+      port: 0,
+      webhookPath: "/api/github/webhooks",
+      dataDir: "data/app",
+    });
     expect(c.privateKey).toBe(pem);
     expect(c.botLink).toEqual({ host: "127.0.0.1", port: 3001 }); // the bot link: loopback, its own port
   });
@@ -29,12 +38,19 @@ describe("loadConfig", () => {
     const keyFile = join(dir, "key2.pem");
     writeFileSync(keyFile, pem);
     const ok = { ...base, PRIVATE_KEY_PATH: keyFile };
-    expect(loadConfig({ ...ok, OURO_BOT_LINK_HOST: "10.0.0.5", OURO_BOT_LINK_PORT: "4100", PORT: "8080" })).toMatchObject({ port: 8080, botLink: { host: "10.0.0.5", port: 4100 } });
+    expect(loadConfig({ ...ok, OURO_BOT_LINK_HOST: "10.0.0.5", OURO_BOT_LINK_PORT: "4100", PORT: "8080" })).toMatchObject({
+      port: 8080,
+      botLink: { host: "10.0.0.5", port: 4100 },
+    });
     expect(loadConfig({ ...ok, OURO_BOT_LINK_HOST: "::1", OURO_BOT_LINK_PORT: "0", PORT: "0" }).botLink).toEqual({ host: "::1", port: 0 });
-    expect(() => loadConfig({ ...ok, PORT: "3000", OURO_BOT_LINK_PORT: "3000" })).toThrow(/OURO_BOT_LINK_PORT: the bot link must not share the public port \(PORT=3000\)/);
+    expect(() => loadConfig({ ...ok, PORT: "3000", OURO_BOT_LINK_PORT: "3000" })).toThrow(
+      /OURO_BOT_LINK_PORT: the bot link must not share the public port \(PORT=3000\)/,
+    );
     expect(() => loadConfig({ ...ok, OURO_BOT_LINK_PORT: "70000" })).toThrow(/OURO_BOT_LINK_PORT must be a port number/);
     expect(() => loadConfig({ ...ok, OURO_BOT_LINK_PORT: "link" })).toThrow(/OURO_BOT_LINK_PORT must be a port number/);
-    expect(() => loadConfig({ ...ok, OURO_BOT_LINK_HOST: "http://127.0.0.1:3001" })).toThrow(/OURO_BOT_LINK_HOST must be a host name or IP address \(no scheme or port\)/);
+    expect(() => loadConfig({ ...ok, OURO_BOT_LINK_HOST: "http://127.0.0.1:3001" })).toThrow(
+      /OURO_BOT_LINK_HOST must be a host name or IP address \(no scheme or port\)/,
+    );
     expect(() => loadConfig({ ...ok, OURO_BOT_LINK_HOST: "" })).toThrow(/OURO_BOT_LINK_HOST/);
   });
   it("defaults to github.com; PRIVATE_KEY may carry escaped newlines", () => {
@@ -56,7 +72,9 @@ describe("loadConfig", () => {
 
 describe("npm start (app/main.ts)", () => {
   it("refuses to start on a bad environment with exit code 2 and the reason", async () => {
-    const err = await run(process.execPath, ["app/main.ts"], { env: { PATH: process.env.PATH, APP_ID: "x" } }).catch((e: { code: number; stderr: string }) => e);
+    const err = await run(process.execPath, ["app/main.ts"], { env: { PATH: process.env.PATH, APP_ID: "x" } }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect((err as { code: number }).code).toBe(2);
     expect((err as { stderr: string }).stderr).toMatch(/invalid configuration: APP_ID/);
   });
@@ -66,10 +84,20 @@ describe("npm start (app/main.ts)", () => {
     const port = (taken.address() as AddressInfo).port;
     const keyFile = join(dir, "key3.pem");
     writeFileSync(keyFile, pem);
-    const env = { PATH: process.env.PATH, ...base, PRIVATE_KEY_PATH: keyFile, OURO_DATA_DIR: join(dir, "data"), PORT: "0", OURO_BOT_LINK_PORT: String(port), LOG_LEVEL: "silent" as const };
+    const env = {
+      PATH: process.env.PATH,
+      ...base,
+      PRIVATE_KEY_PATH: keyFile,
+      OURO_DATA_DIR: join(dir, "data"),
+      PORT: "0",
+      OURO_BOT_LINK_PORT: String(port),
+      LOG_LEVEL: "silent" as const,
+    };
     const err = await run(process.execPath, ["app/main.ts"], { env }).catch((e: { code: number; stderr: string }) => e);
     taken.close();
     expect((err as { code: number }).code).toBe(2);
-    expect((err as { stderr: string }).stderr).toMatch(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port} \\(already in use\\); check OURO_BOT_LINK_HOST/OURO_BOT_LINK_PORT`));
+    expect((err as { stderr: string }).stderr).toMatch(
+      new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port} \\(already in use\\); check OURO_BOT_LINK_HOST/OURO_BOT_LINK_PORT`),
+    );
   });
 });

@@ -20,7 +20,14 @@ import type { RunningApp } from "../../app/start.ts";
 import type { ChangeWriter, WriteJob } from "../../app/writer.ts";
 
 const run = promisify(execFile);
-const GIT_ENV = { GIT_AUTHOR_NAME: "Ouro Agent", GIT_AUTHOR_EMAIL: "agent@example.com", GIT_COMMITTER_NAME: "Ouro Agent", GIT_COMMITTER_EMAIL: "agent@example.com", GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" };
+const GIT_ENV = {
+  GIT_AUTHOR_NAME: "Ouro Agent",
+  GIT_AUTHOR_EMAIL: "agent@example.com",
+  GIT_COMMITTER_NAME: "Ouro Agent",
+  GIT_COMMITTER_EMAIL: "agent@example.com",
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_CONFIG_GLOBAL: "/dev/null",
+};
 export const REPO = "acme/bot";
 export const TOKEN = "bot-link-token-0123456789abcdef";
 
@@ -50,7 +57,8 @@ export const fixedWriter: ChangeWriter = async (job: WriteJob) => {
   else if (/untested/.test(request.text)) files[`bot/plugins/p${name}/index.ts`] = `export const name = "p${name}";\n`;
   else {
     files[`bot/plugins/p${name}/index.ts`] = `export const name = "p${name}";\n`;
-    files[`bot/plugins/p${name}/index.test.ts`] = `import { it, expect } from "vitest";\nimport { name } from "./index.ts";\nit("has a name", () => expect(name).toBe("p${name}"));\n`;
+    files[`bot/plugins/p${name}/index.test.ts`] =
+      `import { it, expect } from "vitest";\nimport { name } from "./index.ts";\nit("has a name", () => expect(name).toBe("p${name}"));\n`;
   }
   for (const [p, text] of Object.entries(files)) {
     mkdirSync(dirname(join(repoDir, p)), { recursive: true });
@@ -59,7 +67,12 @@ export const fixedWriter: ChangeWriter = async (job: WriteJob) => {
   await git(repoDir, "add", "-A");
   await git(repoDir, "commit", "-q", "-m", `ouro: ${request.text.split("\n")[0]}`);
   const commit = await git(repoDir, "rev-parse", "HEAD");
-  return { ok: true, commit, title: `Ouro: ${request.text.split("\n")[0]}`, body: `## What was asked\n\n${request.text}\n\nFiles: ${Object.keys(files).join(", ")}` };
+  return {
+    ok: true,
+    commit,
+    title: `Ouro: ${request.text.split("\n")[0]}`,
+    body: `## What was asked\n\n${request.text}\n\nFiles: ${Object.keys(files).join(", ")}`,
+  };
 };
 
 /** The real policy file with some keys replaced (deep merge of mappings). */
@@ -67,7 +80,11 @@ export function policyWith(overrides: Record<string, unknown>): string {
   const base = parse(readFileSync(new URL("../../policies/ouro.yml", import.meta.url), "utf8")) as Record<string, unknown>;
   const merge = (a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> => {
     const out = { ...a };
-    for (const [k, v] of Object.entries(b)) out[k] = v && typeof v === "object" && !Array.isArray(v) && a[k] && typeof a[k] === "object" ? merge(a[k] as Record<string, unknown>, v as Record<string, unknown>) : v;
+    for (const [k, v] of Object.entries(b))
+      out[k] =
+        v && typeof v === "object" && !Array.isArray(v) && a[k] && typeof a[k] === "object"
+          ? merge(a[k] as Record<string, unknown>, v as Record<string, unknown>)
+          : v;
     return out;
   };
   return stringify(merge(base, overrides));
@@ -91,7 +108,9 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(opts: { policy?: Record<string, unknown>; writer?: ChangeWriter; files?: Record<string, string> } = {}): Promise<World> {
+export async function startWorld(
+  opts: { policy?: Record<string, unknown>; writer?: ChangeWriter; files?: Record<string, string> } = {},
+): Promise<World> {
   const fixture = mkdtempSync(join(tmpdir(), "ouro-app-fixture-"));
   const files: Record<string, string> = {
     "README.md": "# bot\n",
@@ -109,12 +128,20 @@ export async function startWorld(opts: { policy?: Record<string, unknown>; write
   rmSync(fixture, { recursive: true, force: true });
   // Registered exactly as app.yml asks (its permissions and events), so every app test proves
   // the least-privilege manifest is enough: the stand-in refuses what it does not grant.
-  const manifest = parse(readFileSync(join(import.meta.dirname, "../../app.yml"), "utf8")) as { default_permissions: Record<string, string> };
+  const manifest = parse(readFileSync(join(import.meta.dirname, "../../app.yml"), "utf8")) as {
+    default_permissions: Record<string, string>;
+  };
   const reg = await gh.registerApp({ name: "ouro", events: [...HANDLED_EVENTS], permissions: manifest.default_permissions });
   gh.installApp(reg.appId, REPO);
   const ciReg = await gh.registerApp({ name: "ci" });
   const ciInst = gh.installApp(ciReg.appId, REPO);
-  const ci = await new Probot({ appId: ciReg.appId, privateKey: ciReg.privateKey, secret: "x".repeat(10), baseUrl: gh.apiUrl, logLevel: "warn" }).auth(ciInst);
+  const ci = await new Probot({
+    appId: ciReg.appId,
+    privateKey: ciReg.privateKey,
+    secret: "x".repeat(10),
+    baseUrl: gh.apiUrl,
+    logLevel: "warn",
+  }).auth(ciInst);
   const dataDir = mkdtempSync(join(tmpdir(), "ouro-app-data-"));
   const config: AppConfig = {
     appId: reg.appId,

@@ -21,13 +21,17 @@ const botComments = async (n: number) => ((await w.gh.driver.comments(REPO, n)) 
 
 describe("an issue labelled ouro", () => {
   it("becomes a change request tracked by that same issue; the PR closes it", async () => {
-    const issue = (await w.gh.driver.user("alice").createIssue(REPO, { title: "docs: explain votes", body: "in the docs folder", labels: ["ouro"] })) as Json;
+    const issue = (await w.gh.driver
+      .user("alice")
+      .createIssue(REPO, { title: "docs: explain votes", body: "in the docs folder", labels: ["ouro"] })) as Json;
     await w.settle();
     const c = change(`gh-issue-${issue.number}`);
     expect(c).toMatchObject({ source: "issue", requesterLogin: "alice", issueNumber: issue.number, state: "checks" });
     const pr = (await w.gh.driver.pull(REPO, c.prNumber!)) as Json;
     expect(pr.body).toContain(`Closes #${issue.number}`);
-    const issues = ((await w.gh.driver.issues(REPO, "all")) as Json[]).filter((i) => !i.pull_request && String(i.title).includes("explain votes"));
+    const issues = ((await w.gh.driver.issues(REPO, "all")) as Json[]).filter(
+      (i) => !i.pull_request && String(i.title).includes("explain votes"),
+    );
     expect(issues).toHaveLength(1); // no second tracking issue
     expect((await botComments(issue.number)).filter((x) => String(x.body).includes("ouro:progress"))).toHaveLength(1);
   });
@@ -47,7 +51,10 @@ describe("community votes", () => {
     await voteAs("2", "up");
     await w.settle();
     const status = (await w.gh.driver.combinedStatus(REPO, c.headSha!)) as Json;
-    expect((status.statuses as Json[]).find((s) => s.context === "ouro/votes")).toMatchObject({ state: "success", description: "2 of 2 community votes" });
+    expect((status.statuses as Json[]).find((s) => s.context === "ouro/votes")).toMatchObject({
+      state: "success",
+      description: "2 of 2 community votes",
+    });
     expect(change(c.id).state).toBe("merged");
   });
 });
@@ -59,11 +66,22 @@ describe("the policy's emergencyStop flag, read from the default branch", () => 
       const doc = parse(text) as Record<string, unknown>;
       doc.emergencyStop = on;
       const file = (await w.gh.driver.user("root-owner").request("GET", `/repos/${REPO}/contents/policies/ouro.yml`)) as Json;
-      await w.gh.driver.user("root-owner").request("PUT", `/repos/${REPO}/contents/policies/ouro.yml`, { message: `emergencyStop: ${on}`, content: Buffer.from(stringify(doc)).toString("base64"), sha: file.sha, branch: "main" });
+      await w.gh.driver
+        .user("root-owner")
+        .request("PUT", `/repos/${REPO}/contents/policies/ouro.yml`, {
+          message: `emergencyStop: ${on}`,
+          content: Buffer.from(stringify(doc)).toString("base64"),
+          sha: file.sha,
+          branch: "main",
+        });
       w.clock.now += 5_000; // past the policy cache's freshness window
     };
     await setFlag(true);
-    const res = await w.api("POST", "/changes", { id: "discord-flag-1", requester: actor("70", "pat"), text: "docs: during the policy stop" });
+    const res = await w.api("POST", "/changes", {
+      id: "discord-flag-1",
+      requester: actor("70", "pat"),
+      text: "docs: during the policy stop",
+    });
     await w.settle();
     expect(change(String(res.body.changeId))).toMatchObject({ state: "queued", prNumber: null });
     expect((await w.api("GET", "/status")).body.emergencyStop).toMatchObject({ stopped: true, by: "policy" });
@@ -79,7 +97,11 @@ describe("bad input and things that are not Ouro's", () => {
     const bob = w.gh.driver.user("bob");
     const main = (await w.gh.driver.branchSha(REPO, "main"))!;
     await bob.request("POST", `/repos/${REPO}/git/refs`, { ref: "refs/heads/feature", sha: main });
-    await bob.request("PUT", `/repos/${REPO}/contents/notes.txt`, { message: "notes", content: Buffer.from("hi\n").toString("base64"), branch: "feature" });
+    await bob.request("PUT", `/repos/${REPO}/contents/notes.txt`, {
+      message: "notes",
+      content: Buffer.from("hi\n").toString("base64"),
+      branch: "feature",
+    });
     const pr = (await bob.createPull(REPO, { title: "Human change", head: "feature", base: "main" })) as Json;
     const deployments = ((await w.gh.driver.deployments(REPO)) as Json[]).length;
     await bob.merge(REPO, pr.number);
@@ -104,18 +126,33 @@ describe("bad input and things that are not Ouro's", () => {
   });
 
   it("runtime errors from the bot become one issue per fingerprint, kept current", async () => {
-    const report = { fingerprint: "abcdef0123456789", plugin: "dice", kind: "command", name: "roll", message: "TypeError: x is undefined", timeout: false, count: 1, firstSeen: new Date().toISOString() };
+    const report = {
+      fingerprint: "abcdef0123456789",
+      plugin: "dice",
+      kind: "command",
+      name: "roll",
+      message: "TypeError: x is undefined",
+      timeout: false,
+      count: 1,
+      firstSeen: new Date().toISOString(),
+    };
     expect((await w.api("POST", "/errors", report)).status).toBe(202);
     expect((await w.api("POST", "/errors", { ...report, count: 7 })).status).toBe(202);
     expect((await w.api("POST", "/errors", { ...report, fingerprint: "not-hex" })).status).toBe(400);
-    const issues = ((await w.gh.driver.issues(REPO, "all")) as Json[]).filter((i) => String(i.body).includes("ouro:error:abcdef0123456789"));
+    const issues = ((await w.gh.driver.issues(REPO, "all")) as Json[]).filter((i) =>
+      String(i.body).includes("ouro:error:abcdef0123456789"),
+    );
     expect(issues).toHaveLength(1);
     expect(issues[0].body).toContain("seen 7 time(s)");
     expect((issues[0].labels as Json[]).map((l) => l.name)).toEqual(["ouro-error"]);
     // a maintainer asks for a fix: the error issue becomes a change request it tracks
     await w.gh.driver.user("carol").addLabels(REPO, issues[0].number, ["ouro"]);
     await w.settle();
-    expect(change(`gh-issue-${issues[0].number}`)).toMatchObject({ source: "issue", issueNumber: issues[0].number, requesterLogin: "carol" });
+    expect(change(`gh-issue-${issues[0].number}`)).toMatchObject({
+      source: "issue",
+      issueNumber: issues[0].number,
+      requesterLogin: "carol",
+    });
     expect(change(`gh-issue-${issues[0].number}`).prNumber).toBeTruthy();
   });
 

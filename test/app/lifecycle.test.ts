@@ -31,7 +31,12 @@ async function submit(id: string, text: string, who = actor("111", "alice")) {
 async function deploy(changeId: string, state: "success" | "failure") {
   const c = w.app.store.change(changeId)!;
   expect(c.deploymentId).toBeTruthy();
-  await w.gh.driver.user("deployer").request("POST", `/repos/${REPO}/deployments/${c.deploymentId}/statuses`, { state, description: state === "success" ? "healthy" : "health gate failed" });
+  await w.gh.driver
+    .user("deployer")
+    .request("POST", `/repos/${REPO}/deployments/${c.deploymentId}/statuses`, {
+      state,
+      description: state === "success" ? "healthy" : "health gate failed",
+    });
   await w.settle();
 }
 
@@ -78,7 +83,11 @@ describe("a Discord request, end to end", () => {
   });
 
   it("resubmitting the same request id returns the same change and makes nothing new", async () => {
-    const res = await w.api("POST", "/changes", { id: "discord-1001", requester: actor("111", "alice"), text: "docs: describe the dice command" });
+    const res = await w.api("POST", "/changes", {
+      id: "discord-1001",
+      requester: actor("111", "alice"),
+      text: "docs: describe the dice command",
+    });
     expect(res.status).toBe(201);
     expect(res.body.changeId).toBe(changeId);
     await w.settle();
@@ -112,7 +121,20 @@ describe("a Discord request, end to end", () => {
     const res = await w.api("GET", `/changes/${changeId}/audit`);
     expect(res.status).toBe(200);
     const events = (res.body.audit as { event: string }[]).map((a) => a.event);
-    for (const e of ["request", "tracking-issue", "state.working", "agent.done", "pr.opened", "state.pr", "merged.auto", "merged", "deployment.created", "deployment.status", "state.deployed"]) expect(events).toContain(e);
+    for (const e of [
+      "request",
+      "tracking-issue",
+      "state.working",
+      "agent.done",
+      "pr.opened",
+      "state.pr",
+      "merged.auto",
+      "merged",
+      "deployment.created",
+      "deployment.status",
+      "state.deployed",
+    ])
+      expect(events).toContain(e);
   });
 
   it("progress reached the bot's stream in order", async () => {
@@ -217,14 +239,21 @@ describe("reliability", () => {
   });
 
   it("the same comment delivered again under a new delivery id is not acted on twice", async () => {
-    const original = w.gh.deliveries.list({ event: "issue_comment", action: "created" }).find((d) => JSON.stringify(w.gh.deliveries.get(d.id)?.request.payload).includes("/ouro add a plugin that greets"))!;
+    const original = w.gh.deliveries
+      .list({ event: "issue_comment", action: "created" })
+      .find((d) => JSON.stringify(w.gh.deliveries.get(d.id)?.request.payload).includes("/ouro add a plugin that greets"))!;
     const body = JSON.stringify(w.gh.deliveries.get(original.id)!.request.payload);
     const changes = w.app.store.recentChanges(100).length;
     const issue = (JSON.parse(body) as Json).issue.number as number;
     const replies = ((await w.gh.driver.comments(REPO, issue)) as Json[]).length;
     const res = await fetch(`${w.app.url}/api/github/webhooks`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-github-event": "issue_comment", "x-github-delivery": "a-new-guid-for-an-old-event", "x-hub-signature-256": await sign(w.reg.webhookSecret, body) },
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "issue_comment",
+        "x-github-delivery": "a-new-guid-for-an-old-event",
+        "x-hub-signature-256": await sign(w.reg.webhookSecret, body),
+      },
       body,
     });
     expect(res.status).toBe(200);
@@ -236,11 +265,22 @@ describe("reliability", () => {
   it("a forged signature gets 401 and changes nothing", async () => {
     const issuesBefore = ((await w.gh.driver.issues(REPO, "all")) as Json[]).length;
     const changesBefore = w.app.store.recentChanges(100).length;
-    const payload = JSON.stringify({ action: "created", repository: { full_name: REPO }, issue: { number: 1, body: "" }, comment: { id: 999, body: "/ouro stop", user: { login: "mallory" }, author_association: "OWNER" }, sender: { login: "mallory", type: "User" } });
+    const payload = JSON.stringify({
+      action: "created",
+      repository: { full_name: REPO },
+      issue: { number: 1, body: "" },
+      comment: { id: 999, body: "/ouro stop", user: { login: "mallory" }, author_association: "OWNER" },
+      sender: { login: "mallory", type: "User" },
+    });
     for (const sig of ["sha256=" + "0".repeat(64), undefined]) {
       const res = await fetch(`${w.app.url}/api/github/webhooks`, {
         method: "POST",
-        headers: { "content-type": "application/json", "x-github-event": "issue_comment", "x-github-delivery": `forged-${sig ? 1 : 2}`, ...(sig ? { "x-hub-signature-256": sig } : {}) },
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": "issue_comment",
+          "x-github-delivery": `forged-${sig ? 1 : 2}`,
+          ...(sig ? { "x-hub-signature-256": sig } : {}),
+        },
         body: payload,
       });
       expect(res.status).toBe(401);
@@ -257,11 +297,23 @@ describe("signed but unexpected deliveries", () => {
     const post = async (event: string, body: string, id: string) =>
       fetch(`${w.app.url}/api/github/webhooks`, {
         method: "POST",
-        headers: { "content-type": "application/json", "x-github-event": event, "x-github-delivery": id, "x-hub-signature-256": await sign(w.reg.webhookSecret, body) },
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": event,
+          "x-github-delivery": id,
+          "x-hub-signature-256": await sign(w.reg.webhookSecret, body),
+        },
         body,
       });
     const changes = w.app.store.recentChanges(100).length;
-    const other = JSON.stringify({ action: "created", repository: { full_name: "evil/repo" }, issue: { number: 1, body: "" }, comment: { id: 5, body: "/ouro stop", user: { login: "carol" }, author_association: "OWNER" }, sender: { login: "carol", type: "User" }, installation: { id: 1 } });
+    const other = JSON.stringify({
+      action: "created",
+      repository: { full_name: "evil/repo" },
+      issue: { number: 1, body: "" },
+      comment: { id: 5, body: "/ouro stop", user: { login: "carol" }, author_association: "OWNER" },
+      sender: { login: "carol", type: "User" },
+      installation: { id: 1 },
+    });
     expect((await post("issue_comment", other, "other-repo-1")).status).toBe(200);
     expect((await post("issue_comment", "{not json", "garbage-1")).status).toBe(400);
     await w.settle();
@@ -273,14 +325,18 @@ describe("signed but unexpected deliveries", () => {
 describe("the dashboard issue", () => {
   it("lists switches, pending requests, open PRs with risk and checks, deployments; one issue, edited in place", async () => {
     await submit("discord-1003", "docs: pending work for the dashboard");
-    const issues = ((await w.gh.driver.issues(REPO, "all")) as Json[]).filter((i) => String(i.body ?? "").includes("<!-- ouro:dashboard -->"));
+    const issues = ((await w.gh.driver.issues(REPO, "all")) as Json[]).filter((i) =>
+      String(i.body ?? "").includes("<!-- ouro:dashboard -->"),
+    );
     expect(issues).toHaveLength(1);
     const body = String(issues[0].body);
     expect(issues[0].title).toBe("Ouro Dashboard");
     expect(body).toContain("Emergency stop: ✅ running");
     expect(body).toContain("Circuit breaker: ✅ closed");
     const c = w.app.store.change("discord-1003")!;
-    expect(body).toContain(`| [#${c.prNumber}](${c.prUrl}) docs: pending work for the dashboard | \`discord-1003\` | safe | pending | checks |`);
+    expect(body).toContain(
+      `| [#${c.prNumber}](${c.prUrl}) docs: pending work for the dashboard | \`discord-1003\` | safe | pending | checks |`,
+    );
     const sha = w.app.store.change("discord-1001")!.mergeSha!.slice(0, 7);
     expect(body).toContain(`\`${sha}\` success — \`discord-1001\``);
   });

@@ -29,14 +29,25 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "ouro-app-main-"));
   const fixture = join(dir, "fixture");
   mkdirSync(fixture);
-  const paths = execSync("git ls-tree --name-only HEAD -- bot policies tsconfig.json vitest.config.ts package.json .github/CODEOWNERS", { cwd: PROJECT, encoding: "utf8" }).split("\n").filter(Boolean);
+  const paths = execSync("git ls-tree --name-only HEAD -- bot policies tsconfig.json vitest.config.ts package.json .github/CODEOWNERS", {
+    cwd: PROJECT,
+    encoding: "utf8",
+  })
+    .split("\n")
+    .filter(Boolean);
   execSync(`git archive HEAD ${paths.join(" ")} | tar -x -C ${JSON.stringify(fixture)}`, { cwd: PROJECT });
   gh = await startGitHub({ logLevel: "silent" });
   await gh.createRepo({ owner: "acme", name: "bot", fromDir: fixture });
   reg = await gh.registerApp({ name: "ouro", events: [...HANDLED_EVENTS] });
   gh.installApp(reg.appId, REPO);
   const ciReg = await gh.registerApp({ name: "ci" });
-  ci = await new Probot({ appId: ciReg.appId, privateKey: ciReg.privateKey, secret: "x".repeat(10), baseUrl: gh.apiUrl, logLevel: "warn" }).auth(gh.installApp(ciReg.appId, REPO));
+  ci = await new Probot({
+    appId: ciReg.appId,
+    privateKey: ciReg.privateKey,
+    secret: "x".repeat(10),
+    baseUrl: gh.apiUrl,
+    logLevel: "warn",
+  }).auth(gh.installApp(ciReg.appId, REPO));
   child = spawn(process.execPath, ["app/main.ts"], {
     cwd: PROJECT,
     env: {
@@ -82,7 +93,11 @@ afterAll(async () => {
 });
 
 const api = async (method: string, path: string, body?: unknown) => {
-  const res = await fetch(`${linkUrl}/bot/v1${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { "content-type": "application/json" } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const res = await fetch(`${linkUrl}/bot/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { "content-type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
   return { status: res.status, body: (await res.json()) as Json };
 };
 /** Polls until `fn` returns a value (the app runs in another process: no idle() to await). */
@@ -102,9 +117,16 @@ it("serves /healthz; a /feature add-command request goes through the real agent 
   expect(new URL(linkUrl).hostname).toBe("127.0.0.1"); // loopback by default
   expect(new URL(linkUrl).port).not.toBe(new URL(url).port);
   expect((await fetch(`${url}/bot/v1/status`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
-  const res = await api("POST", "/changes", { id: "discord-4242", requester: actor("4242", "quinn"), text: "add a /dice command", recipe: { kind: "add-command", name: "dice", description: "Roll a die", reply: "You rolled a 4" } });
+  const res = await api("POST", "/changes", {
+    id: "discord-4242",
+    requester: actor("4242", "quinn"),
+    text: "add a /dice command",
+    recipe: { kind: "add-command", name: "dice", description: "Roll a die", reply: "You rolled a 4" },
+  });
   expect(res.status).toBe(201);
-  const pr = await until("the labelled pull request", async () => ((await gh.driver.pulls(REPO, "open")) as Json[]).find((p) => (p.labels as Json[]).length === 2));
+  const pr = await until("the labelled pull request", async () =>
+    ((await gh.driver.pulls(REPO, "open")) as Json[]).find((p) => (p.labels as Json[]).length === 2),
+  );
   expect(pr).toMatchObject({ user: { login: "ouro[bot]" }, head: { ref: "ouro/discord-4242" } });
   expect((pr.labels as Json[]).map((l) => l.name).sort()).toEqual(["ouro", "risk:low"]);
   const files = (await gh.driver.request(gh.driver.tokenFor("ouro-driver"), "GET", `/repos/${REPO}/pulls/${pr.number}/files`)) as Json[];

@@ -41,7 +41,9 @@ const EVENT_PERMISSION: Record<string, string> = {
 /** The event families app/probot-app.ts registers handlers for, read from the real app function. */
 function registeredEvents(): string[] {
   const names = new Set<string>();
-  const recorder = { on: (e: string | string[]) => (Array.isArray(e) ? e : [e]).forEach((n) => names.add(n.split(".")[0])) } as unknown as Probot;
+  const recorder = {
+    on: (e: string | string[]) => (Array.isArray(e) ? e : [e]).forEach((n) => names.add(n.split(".")[0])),
+  } as unknown as Probot;
   void ouroApp({} as Engine)(recorder, { cwd: ".", addHandler: () => {} });
   return [...names].sort();
 }
@@ -51,7 +53,8 @@ describe("app.yml", () => {
     expect(manifest.default_permissions).toEqual(NEEDED);
   });
   it("never asks for workflows, administration, secrets or actions", () => {
-    for (const p of ["workflows", "administration", "secrets", "actions", "environments", "members", "organization_administration"]) expect(manifest.default_permissions).not.toHaveProperty(p);
+    for (const p of ["workflows", "administration", "secrets", "actions", "environments", "members", "organization_administration"])
+      expect(manifest.default_permissions).not.toHaveProperty(p);
   });
   it("subscribes to exactly the events the handlers use, each covered by a granted permission", () => {
     expect([...manifest.default_events].sort()).toEqual([...HANDLED_EVENTS].sort());

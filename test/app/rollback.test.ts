@@ -30,8 +30,14 @@ async function merged(text: string): Promise<{ id: string; file: string }> {
   return { id, file: `docs/${id.replace(/[^a-z0-9]/g, "").slice(-12)}.md` };
 }
 
-async function deployStatus(id: string, state: "success" | "failure" | "error", description = state === "failure" ? "health gate failed" : "ok") {
-  await w.gh.driver.user("deployer").request("POST", `/repos/${REPO}/deployments/${change(id).deploymentId}/statuses`, { state, description });
+async function deployStatus(
+  id: string,
+  state: "success" | "failure" | "error",
+  description = state === "failure" ? "health gate failed" : "ok",
+) {
+  await w.gh.driver
+    .user("deployer")
+    .request("POST", `/repos/${REPO}/deployments/${change(id).deploymentId}/statuses`, { state, description });
   await w.settle();
 }
 
@@ -72,7 +78,12 @@ describe("revert pull requests", () => {
     const rollbacks = ((await w.gh.driver.deployments(REPO)) as Json[]).filter((d) => d.task === "ouro:rollback");
     expect(rollbacks).toHaveLength(1);
     expect(rollbacks[0]).toMatchObject({ environment: "production", payload: { changeId: id } });
-    await w.gh.driver.user("deployer").request("POST", `/repos/${REPO}/deployments/${rollbacks[0].id}/statuses`, { state: "success", description: "previous release live" });
+    await w.gh.driver
+      .user("deployer")
+      .request("POST", `/repos/${REPO}/deployments/${rollbacks[0].id}/statuses`, {
+        state: "success",
+        description: "previous release live",
+      });
     await w.settle();
     expect(w.app.store.auditOf(id).find((a) => a.event === "rollback.deployment.status")?.detail).toMatchObject({ state: "success" });
     expect(change(id).state).toBe("rolled-back"); // the rollback's own deployment does not touch the change
@@ -99,7 +110,9 @@ describe("revert pull requests", () => {
     expect(w.app.engine.breakerState().failures).toBe(1);
     const audit = w.app.store.auditOf(id).map((a) => a.event);
     expect(audit).toEqual(expect.arrayContaining(["deployment.status", "breaker.failure", "rollback.requested", "rollback"]));
-    const dash = String(((await w.gh.driver.issues(REPO, "all")) as Json[]).find((i) => String(i.body).includes("<!-- ouro:dashboard -->"))?.body);
+    const dash = String(
+      ((await w.gh.driver.issues(REPO, "all")) as Json[]).find((i) => String(i.body).includes("<!-- ouro:dashboard -->"))?.body,
+    );
     expect(dash).toContain(`\`${id}\`: deployment failed: health gate failed → ${revert.prUrl}`);
     // redelivering the failure changes nothing
     for (const d of w.gh.deliveries.list({ event: "deployment_status" })) w.gh.deliveries.redeliver(d.id);
@@ -126,7 +139,10 @@ describe("revert pull requests", () => {
     const a = await merged("docs: first of two quick merges");
     const b = await merged("docs: second of two quick merges");
     const deployer = w.gh.driver.user("deployer");
-    await deployer.request("POST", `/repos/${REPO}/deployments/${change(a.id).deploymentId}/statuses`, { state: "inactive", description: "superseded" });
+    await deployer.request("POST", `/repos/${REPO}/deployments/${change(a.id).deploymentId}/statuses`, {
+      state: "inactive",
+      description: "superseded",
+    });
     await w.settle();
     expect(change(a.id).state).toBe("merged");
     await deployStatus(b.id, "success");
@@ -137,7 +153,15 @@ describe("revert pull requests", () => {
 
   it("what happened to earlier changes reaches the agent's next run as feedback", () => {
     const feedback = writerJobs.at(-1)!.feedback;
-    expect(feedback).toEqual(expect.arrayContaining([expect.objectContaining({ kind: "rolled-back", request: "docs: this one breaks production", text: "deployment failed: health gate failed" })]));
+    expect(feedback).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          kind: "rolled-back",
+          request: "docs: this one breaks production",
+          text: "deployment failed: health gate failed",
+        }),
+      ]),
+    );
     expect(feedback.some((f) => f.kind === "rolled-back" && f.request === "docs: something to revert")).toBe(true);
   });
 
@@ -175,11 +199,20 @@ describe("restarts", () => {
   it("CI finishes while the app is down: on restart it merges and deploys from the store", async () => {
     const c = change("discord-crash-1");
     await w.app.close();
-    await w.ci.rest.checks.create({ owner: "acme", repo: "bot", name: "ci/test", head_sha: c.headSha!, status: "completed", conclusion: "success" });
+    await w.ci.rest.checks.create({
+      owner: "acme",
+      repo: "bot",
+      name: "ci/test",
+      head_sha: c.headSha!,
+      status: "completed",
+      conclusion: "success",
+    });
     await w.restart();
     await w.settle();
     expect(change(c.id).state).toBe("merged");
-    const deployments = ((await w.gh.driver.deployments(REPO)) as Json[]).filter((d) => (d.payload as { changeId?: string }).changeId === c.id);
+    const deployments = ((await w.gh.driver.deployments(REPO)) as Json[]).filter(
+      (d) => (d.payload as { changeId?: string }).changeId === c.id,
+    );
     expect(deployments).toHaveLength(1);
   });
 });

@@ -28,8 +28,12 @@ async function request(text: string, who = actor("500", "erin")) {
   return res;
 }
 const change = (id: string) => w.app.store.change(id)!;
-const dashboard = async () => String(((await w.gh.driver.issues(REPO, "all")) as Json[]).find((i) => String(i.body).includes("<!-- ouro:dashboard -->"))?.body);
-const botReplies = async (n: number) => ((await w.gh.driver.comments(REPO, n)) as Json[]).filter((c) => c.user.login === "ouro[bot]" && !String(c.body).includes("ouro:progress"));
+const dashboard = async () =>
+  String(((await w.gh.driver.issues(REPO, "all")) as Json[]).find((i) => String(i.body).includes("<!-- ouro:dashboard -->"))?.body);
+const botReplies = async (n: number) =>
+  ((await w.gh.driver.comments(REPO, n)) as Json[]).filter(
+    (c) => c.user.login === "ouro[bot]" && !String(c.body).includes("ouro:progress"),
+  );
 
 describe("emergency stop", () => {
   let first: string;
@@ -101,7 +105,10 @@ describe("circuit breaker", () => {
     w.clock.now += 61_000;
     await w.app.reconcile();
     await w.settle();
-    expect(w.app.store.recentChanges(50).find((c) => c.text === "docs: while open")).toMatchObject({ state: "queued", reason: "circuit breaker half-open: one change at a time" });
+    expect(w.app.store.recentChanges(50).find((c) => c.text === "docs: while open")).toMatchObject({
+      state: "queued",
+      reason: "circuit breaker half-open: one change at a time",
+    });
     await w.check(open.headSha!, "success"); // it merges (half-open allows automerge), the slot frees
     await w.settle();
     expect(change(open.id).state).toBe("merged");
@@ -111,7 +118,9 @@ describe("circuit breaker", () => {
     await w.check(held.headSha!, "success");
     await w.settle();
     expect(change(held.id).state).toBe("merged");
-    await w.gh.driver.user("deployer").request("POST", `/repos/${REPO}/deployments/${change(held.id).deploymentId}/statuses`, { state: "success" });
+    await w.gh.driver
+      .user("deployer")
+      .request("POST", `/repos/${REPO}/deployments/${change(held.id).deploymentId}/statuses`, { state: "success" });
     await w.settle();
     expect(change(held.id).state).toBe("deployed");
     expect(w.app.engine.breakerState()).toMatchObject({ state: "closed", failures: 0 });

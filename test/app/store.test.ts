@@ -33,7 +33,14 @@ describe("Store", () => {
     const dir = fresh();
     let now = 1000;
     const s = new Store(dir, () => now);
-    expect(s.insertChange(row("c1"))).toMatchObject({ state: "queued", requestJson: "{}", prNumber: null, revertOf: null, feedback: [], startedAt: null });
+    expect(s.insertChange(row("c1"))).toMatchObject({
+      state: "queued",
+      requestJson: "{}",
+      prNumber: null,
+      revertOf: null,
+      feedback: [],
+      startedAt: null,
+    });
     now = 2000;
     s.updateChange("c1", { state: "working", feedback: ["more"] });
     s.audit("c1", "request", { a: 1 });

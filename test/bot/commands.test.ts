@@ -20,7 +20,8 @@ describe("core commands through the real discord.js client", () => {
     const reply = await run("alice", "help");
     expect(ephemeral(reply)).toBe(true);
     const text = JSON.stringify(reply.embeds);
-    for (const c of ["/feature", "/status", "/changes", "/rollback", "/ouro", "/forget", "/export", "/help", "/ping"]) expect(text).toContain(c);
+    for (const c of ["/feature", "/status", "/changes", "/rollback", "/ouro", "/forget", "/export", "/help", "/ping"])
+      expect(text).toContain(c);
   });
 
   it("/status shows the deployed version, breaker and stop state from the app", async () => {
@@ -42,7 +43,11 @@ describe("core commands through the real discord.js client", () => {
 
   it("/changes lists recent changes and shows one", async () => {
     expect((await run("alice", "changes")).content).toContain("No changes yet");
-    await h.bot.context.appLink.submitRequest({ id: "x1", requester: { discordId: "1", name: "zed", roles: [] }, text: "add a /dance command" });
+    await h.bot.context.appLink.submitRequest({
+      id: "x1",
+      requester: { discordId: "1", name: "zed", roles: [] },
+      text: "add a /dance command",
+    });
     const list = await run("alice", "changes");
     expect(list.content).toMatch(/`chg-1` \*\*queued\*\* — add a \/dance command/);
     const one = await run("alice", "changes", undefined, { change: "chg-1" });
@@ -112,12 +117,23 @@ describe("core commands through the real discord.js client", () => {
 describe("role checks are bound to the configured guild", () => {
   it("a role of the same name in another guild grants nothing: roles count in the configured guild only", async () => {
     // Anyone can create a server with a role named "admin" and invite the bot.
-    const other = h.discord.driver.createGuild({ guild: { name: "Elsewhere" }, users: [{ name: "mallory", roles: ["admin", "maintainer"] }] });
-    await deployCommands({ token: h.config.discordToken, api: h.config.discordApi, applicationId: h.config.applicationId, guildId: other.id, dataDir: h.dataDir });
+    const other = h.discord.driver.createGuild({
+      guild: { name: "Elsewhere" },
+      users: [{ name: "mallory", roles: ["admin", "maintainer"] }],
+    });
+    await deployCommands({
+      token: h.config.discordToken,
+      api: h.config.discordApi,
+      applicationId: h.config.applicationId,
+      guildId: other.id,
+      dataDir: h.dataDir,
+    });
     const rollbacksBefore = h.app.rollbacks.length;
     const inOther = (name: string, subcommand?: string, options?: Record<string, string>) =>
       h.discord.driver.runCommand({ user: "mallory", guild: other.id, channel: "general", name, subcommand, options }).reply();
-    expect((await inOther("rollback", undefined, { change: "chg-1" })).content).toBe("⛔ You need the role **maintainer** or **admin** to roll back changes.");
+    expect((await inOther("rollback", undefined, { change: "chg-1" })).content).toBe(
+      "⛔ You need the role **maintainer** or **admin** to roll back changes.",
+    );
     expect((await inOther("ouro", "stop")).content).toBe("⛔ You need the role **admin** to stop or resume Ouro.");
     expect(h.app.rollbacks).toHaveLength(rollbacksBefore);
     expect(h.app.status.emergencyStop.stopped).toBe(false);

@@ -17,7 +17,10 @@ describe("bot config from the environment", () => {
     expect(m.model).toEqual({ apiKey: "sk-x", baseURL: "http://127.0.0.1:1/v1", name: "gpt-4o-mini" });
     expect(m.health.port).toBe(0);
     expect(m.handover).toBeUndefined();
-    expect(configFromEnv({ ...good, OURO_RELEASE: "abc123", OURO_HANDOVER_FILE: "/srv/ouro/handover.json" }).handover).toEqual({ release: "abc123", file: "/srv/ouro/handover.json" });
+    expect(configFromEnv({ ...good, OURO_RELEASE: "abc123", OURO_HANDOVER_FILE: "/srv/ouro/handover.json" }).handover).toEqual({
+      release: "abc123",
+      file: "/srv/ouro/handover.json",
+    });
   });
 
   it("names every bad variable at once", () => {

@@ -58,13 +58,22 @@ describe("conversation with the model", () => {
     expect(reply.author.id).toBe(bot);
     const [first, second] = h.openai!.requests;
     expect(first.stream).toBe(true);
-    expect(first.tools?.map((t) => (t as { function: { name: string } }).function.name)).toEqual(["remember_preference", "remember_server_fact", "roll_die", "slow_oracle"]);
+    expect(first.tools?.map((t) => (t as { function: { name: string } }).function.name)).toEqual([
+      "remember_preference",
+      "remember_server_fact",
+      "roll_die",
+      "slow_oracle",
+    ]);
     expect(first.messages.at(-1)).toEqual({ role: "user", content: "roll a d6 for me" });
     expect(second.messages.at(-1)).toMatchObject({ role: "tool", content: "rolled 4 on a d6" });
   });
 
   it("a malformed tool call gets a clear error back to the model, and the tool does not run", async () => {
-    h.openai!.enqueue({ toolCalls: [{ name: "roll_die", arguments: "{sides: six" }] }, { toolCalls: [{ name: "roll_die", arguments: { sides: 1 } }] }, { content: "Sorry, I fumbled the dice." });
+    h.openai!.enqueue(
+      { toolCalls: [{ name: "roll_die", arguments: "{sides: six" }] },
+      { toolCalls: [{ name: "roll_die", arguments: { sides: 1 } }] },
+      { content: "Sorry, I fumbled the dice." },
+    );
     await ask("alice", "general", `<@${bot}> roll again`, (t) => t.startsWith("Sorry"));
     const reqs = h.openai!.requests.slice(-2);
     expect(reqs[0].messages.at(-1)).toMatchObject({ role: "tool", content: "error: the arguments for roll_die are not valid JSON" });
@@ -74,12 +83,20 @@ describe("conversation with the model", () => {
   it("a hanging plugin tool times out; the model hears so and the reply still comes", async () => {
     h.openai!.enqueue({ toolCalls: [{ name: "slow_oracle", arguments: {} }] }, { content: "The oracle is silent." });
     await ask("bob", "general", `<@${bot}> ask the oracle`, (t) => t === "The oracle is silent.");
-    expect(h.openai!.requests.at(-1)!.messages.at(-1)).toMatchObject({ role: "tool", content: expect.stringMatching(/^error: tool slow_oracle failed \(timed out\)/) });
+    expect(h.openai!.requests.at(-1)!.messages.at(-1)).toMatchObject({
+      role: "tool",
+      content: expect.stringMatching(/^error: tool slow_oracle failed \(timed out\)/),
+    });
   });
 
   it("remembers preferences and server facts the model notes, and uses them as context", async () => {
     h.openai!.enqueue(
-      { toolCalls: [{ name: "remember_preference", arguments: { key: "language", value: "French" } }, { name: "remember_server_fact", arguments: { key: "topic", value: "board games" } }] },
+      {
+        toolCalls: [
+          { name: "remember_preference", arguments: { key: "language", value: "French" } },
+          { name: "remember_server_fact", arguments: { key: "topic", value: "board games" } },
+        ],
+      },
       { content: "Noté !" },
     );
     await ask("bob", "general", `<@${bot}> please talk to me in French`, (t) => t === "Noté !");
@@ -104,7 +121,12 @@ describe("conversation with the model", () => {
     const last = h.openai!.requests.at(-1)!;
     expect(String(last.messages[0].content)).toContain("SUMMARY: bob plays board games and prefers French.");
     // system, the 2 kept turns, the new message
-    expect(last.messages.map((m) => `${m.role}:${m.role === "system" ? "" : String(m.content)}`)).toEqual(["system:", "user:one more thing", "assistant:ok", "user:and now?"]);
+    expect(last.messages.map((m) => `${m.role}:${m.role === "system" ? "" : String(m.content)}`)).toEqual([
+      "system:",
+      "user:one more thing",
+      "assistant:ok",
+      "user:and now?",
+    ]);
     h.openai!.handle(undefined);
   });
 

@@ -123,7 +123,13 @@ export async function startFakeApp(token = "test-app-token-0123456789"): Promise
         }
         app.requests.push(parsed.data);
         const changeId = `chg-${app.requests.length}`;
-        changes.set(changeId, { changeId, title: parsed.data.text.slice(0, 80), state: "queued", requester: parsed.data.requester.name, updatedAt: new Date().toISOString() });
+        changes.set(changeId, {
+          changeId,
+          title: parsed.data.text.slice(0, 80),
+          state: "queued",
+          requester: parsed.data.requester.name,
+          updatedAt: new Date().toISOString(),
+        });
         return send(res, 201, { changeId, trackingIssueUrl: `https://github.com/ouro/ouro/issues/${100 + app.requests.length}` });
       }
       if (req.method === "GET" && path === "/changes") {
@@ -147,7 +153,10 @@ export async function startFakeApp(token = "test-app-token-0123456789"): Promise
         app.votes = app.votes.filter((v) => !(v.changeId === changeId && v.voter === body.voter.discordId));
         app.votes.push({ changeId, voter: body.voter.discordId, vote: body.vote });
         const mine = app.votes.filter((v) => v.changeId === changeId);
-        return send(res, 200, { changeId, votes: { up: mine.filter((v) => v.vote === "up").length, down: mine.filter((v) => v.vote === "down").length, needed: 2 } });
+        return send(res, 200, {
+          changeId,
+          votes: { up: mine.filter((v) => v.vote === "up").length, down: mine.filter((v) => v.vote === "down").length, needed: 2 },
+        });
       }
       if (req.method === "POST" && (path === "/stop" || path === "/resume")) {
         const { by } = z.object({ by: actorSchema }).parse(await readJson(req));

@@ -23,7 +23,13 @@ describe("/feature", () => {
 
   it("submits the request to the app, announces it and opens a thread with the progress message", async () => {
     const reply = await h.discord.driver
-      .runCommand({ user: "alice", channel: "general", name: "feature", subcommand: "request", options: { text: "a /dance command that shows a dancing gif" } })
+      .runCommand({
+        user: "alice",
+        channel: "general",
+        name: "feature",
+        subcommand: "request",
+        options: { text: "a /dance command that shows a dancing gif" },
+      })
       .reply();
     expect(ephemeral(reply)).toBe(false);
     expect(reply.content).toContain("Feature request");
@@ -46,7 +52,13 @@ describe("/feature", () => {
   it("edits the progress in place as the app reports it: PR link button, then vote buttons", async () => {
     h.app.emit({ changeId: "chg-1", state: "working", message: "writing bot/plugins/dance" });
     await until(() => embedText(h.discord.driver.message(progressId)!).includes("writing bot/plugins/dance"), "working edit");
-    h.app.emit({ changeId: "chg-1", state: "review", prUrl: "https://github.com/ouro/ouro/pull/12", risk: "low", votes: { up: 0, down: 0, needed: 2 } });
+    h.app.emit({
+      changeId: "chg-1",
+      state: "review",
+      prUrl: "https://github.com/ouro/ouro/pull/12",
+      risk: "low",
+      votes: { up: 0, down: 0, needed: 2 },
+    });
     const edited = await until(() => {
       const m = h.discord.driver.message(progressId)!;
       return buttons(m).some((b) => b.custom_id === "vote:chg-1:up") && m;
@@ -88,16 +100,40 @@ describe("/feature", () => {
 
   it("recipe subcommands send a structured recipe", async () => {
     await h.discord.driver
-      .runCommand({ user: "alice", channel: "general", name: "feature", subcommand: "add-command", options: { name: "dance", description: "Dance!", reply: "💃" } })
+      .runCommand({
+        user: "alice",
+        channel: "general",
+        name: "feature",
+        subcommand: "add-command",
+        options: { name: "dance", description: "Dance!", reply: "💃" },
+      })
       .reply();
     await h.discord.driver
-      .runCommand({ user: "alice", channel: "general", name: "feature", subcommand: "add-responder", options: { name: "good-morning", trigger: "good morning", reply: "☀️" } })
+      .runCommand({
+        user: "alice",
+        channel: "general",
+        name: "feature",
+        subcommand: "add-responder",
+        options: { name: "good-morning", trigger: "good morning", reply: "☀️" },
+      })
       .reply();
     await h.discord.driver
-      .runCommand({ user: "alice", channel: "general", name: "feature", subcommand: "set-setting", options: { key: "tone", value: "playful" } })
+      .runCommand({
+        user: "alice",
+        channel: "general",
+        name: "feature",
+        subcommand: "set-setting",
+        options: { key: "tone", value: "playful" },
+      })
       .reply();
     await h.discord.driver
-      .runCommand({ user: "alice", channel: "general", name: "feature", subcommand: "set-setting", options: { key: "maxReplyLength", value: "1200" } })
+      .runCommand({
+        user: "alice",
+        channel: "general",
+        name: "feature",
+        subcommand: "set-setting",
+        options: { key: "maxReplyLength", value: "1200" },
+      })
       .reply();
     expect(h.app.requests.slice(1).map((r) => r.recipe)).toEqual([
       { kind: "add-command", name: "dance", description: "Dance!", reply: "💃" },
@@ -117,8 +153,12 @@ describe("/feature", () => {
     };
     expect(await run("add-command", { name: "Bad Name", description: "d", reply: "r" })).toMatch(/not valid: name: 2–32 lowercase letters/);
     expect(await run("add-responder", { name: "boom", trigger: "(a+)+$", reply: "r" })).toMatch(/not valid: trigger: nested quantifiers/);
-    expect(await run("add-responder", { name: "boom", trigger: "([unclosed", reply: "r" })).toMatch(/not valid: trigger: is not a valid regular expression/);
-    expect(await run("add-responder", { name: "echo", trigger: "(a)\\1", reply: "r" })).toMatch(/not valid: trigger: uses what RE2 cannot run/);
+    expect(await run("add-responder", { name: "boom", trigger: "([unclosed", reply: "r" })).toMatch(
+      /not valid: trigger: is not a valid regular expression/,
+    );
+    expect(await run("add-responder", { name: "echo", trigger: "(a)\\1", reply: "r" })).toMatch(
+      /not valid: trigger: uses what RE2 cannot run/,
+    );
     expect(await run("set-setting", { key: "tone", value: "rude" })).toMatch(/"rude" is not a valid value for tone/);
     expect(await run("set-setting", { key: "maxReplyLength", value: "5" })).toMatch(/"5" is not a valid value for maxReplyLength/);
     expect(h.app.requests).toHaveLength(before);
@@ -129,7 +169,10 @@ describe("/feature", () => {
       .runCommand({ user: "alice", channel: threadId, name: "feature", subcommand: "request", options: { text: "a follow-up tweak" } })
       .reply();
     const changeId = /`(chg-\d+)`/.exec(reply.content)![1];
-    const progress = await h.discord.driver.waitForMessage(threadId, (m) => m.author.bot === true && embedText(m).includes(`Change ${changeId}`));
+    const progress = await h.discord.driver.waitForMessage(
+      threadId,
+      (m) => m.author.bot === true && embedText(m).includes(`Change ${changeId}`),
+    );
     expect(progress.channel_id).toBe(threadId);
     h.app.emit({ changeId, state: "working", message: "on it" });
     await until(() => embedText(h.discord.driver.message(progress.id)!).includes("on it"), "edit in the thread");
@@ -138,7 +181,13 @@ describe("/feature", () => {
   it("defers when the app is slow, then announces in the deferred reply and opens the thread", async () => {
     h.app.submitDelayMs = 1300;
     try {
-      const handle = h.discord.driver.runCommand({ user: "bob", channel: "general", name: "feature", subcommand: "request", options: { text: "slow but sure" } });
+      const handle = h.discord.driver.runCommand({
+        user: "bob",
+        channel: "general",
+        name: "feature",
+        subcommand: "request",
+        options: { text: "slow but sure" },
+      });
       const first = await handle.response(3000);
       expect(first.callbackType).toBe(5); // DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE, inside Discord's 3 s
       const [edited] = await handle.edits(1, 4000);

@@ -28,7 +28,10 @@ beforeAll(async () => {
   write({ release: "a", previous: null, cutoverAt: 0 });
   // Process "a" is the harness's bot; process "b" is a second bot, as a deploy starts one.
   h = await startHarness({ handover: { release: "a", file } });
-  b = createBot({ ...h.config, dataDir: join(dir, "b"), handover: { release: "b", file } }, { roles: TEST_ROLES, logger: createLogger("silent") });
+  b = createBot(
+    { ...h.config, dataDir: join(dir, "b"), handover: { release: "b", file } },
+    { roles: TEST_ROLES, logger: createLogger("silent") },
+  );
   await b.start();
 });
 afterAll(async () => {
@@ -39,7 +42,10 @@ afterAll(async () => {
 
 /** Every /ping this process took on, whatever came of it (a second answer would fail as already acknowledged). */
 const answered = (bot: Bot) =>
-  ["ok", "plugin-error", "timeout", "error"].reduce((n, outcome) => n + bot.context.metrics.interactions.get({ command: "ping", outcome }), 0);
+  ["ok", "plugin-error", "timeout", "error"].reduce(
+    (n, outcome) => n + bot.context.metrics.interactions.get({ command: "ping", outcome }),
+    0,
+  );
 
 describe("handover between two releases", () => {
   it("decides by the snowflake's creation time against the cutover; a missing file means all", () => {

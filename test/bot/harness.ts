@@ -13,10 +13,19 @@ import { createLogger } from "../../bot/core/logger.ts";
 import { startFakeApp, type FakeApp } from "./fake-app.ts";
 
 /** The stand-in's seeded roles (admin, maintainer, member) in the policy's role mapping. */
-export const TEST_ROLES = { request: ["@everyone"], vote: ["member", "maintainer", "admin"], rollback: ["maintainer", "admin"], stop: ["admin"] };
+export const TEST_ROLES = {
+  request: ["@everyone"],
+  vote: ["member", "maintainer", "admin"],
+  rollback: ["maintainer", "admin"],
+  stop: ["admin"],
+};
 
 /** Polls until `fn` returns a value (for message edits, which the driver does not await). */
-export async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, what = "condition", ms = 4000): Promise<T> {
+export async function until<T>(
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  what = "condition",
+  ms = 4000,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();
@@ -38,7 +47,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(o: { model?: boolean; bot?: BotOptions; pluginTimeoutMs?: number; handover?: BotConfig["handover"] } = {}): Promise<Harness> {
+export async function startHarness(
+  o: { model?: boolean; bot?: BotOptions; pluginTimeoutMs?: number; handover?: BotConfig["handover"] } = {},
+): Promise<Harness> {
   const discord = await startDiscord();
   const app = await startFakeApp();
   const openai = o.model ? await startOpenAI() : undefined;
@@ -60,7 +71,14 @@ export async function startHarness(o: { model?: boolean; bot?: BotOptions; plugi
     handover: o.handover,
   };
   const logger = createLogger(process.env.LOG_LEVEL ?? "silent");
-  await deployCommands({ token: config.discordToken, api: config.discordApi, applicationId: config.applicationId, guildId: config.guildId, dataDir, pluginRoot: o.bot?.pluginRoot });
+  await deployCommands({
+    token: config.discordToken,
+    api: config.discordApi,
+    applicationId: config.applicationId,
+    guildId: config.guildId,
+    dataDir,
+    pluginRoot: o.bot?.pluginRoot,
+  });
   discord.driver.createUser({ name: "mia", roles: ["maintainer"] });
   let bot = createBot(config, { logger, roles: TEST_ROLES, ...o.bot });
   await bot.start();

@@ -30,7 +30,11 @@ describe("without a model", () => {
   });
 
   it("recognises 'please add X to the bot' and offers it as a /feature request", async () => {
-    const said = h.discord.driver.say({ user: "alice", channel: "general", content: `<@${h.discord.botUserId}> please add a weather command to the bot` });
+    const said = h.discord.driver.say({
+      user: "alice",
+      channel: "general",
+      content: `<@${h.discord.botUserId}> please add a weather command to the bot`,
+    });
     const offer = await replyTo(said.id);
     expect(offer.content).toContain("feature request: **a weather command**");
     const button = (offer.components![0] as { components: { type: number; custom_id: string }[] }).components[0];

@@ -38,7 +38,14 @@ describe("plugin isolation", () => {
     }
     await until(() => h.app.errors.length >= 1, "error report");
     expect(h.app.errors).toHaveLength(1); // deduplicated by fingerprint
-    expect(h.app.errors[0]).toMatchObject({ plugin: "faulty", kind: "command", name: "TypeError", timeout: false, count: 1, version: "test-version" });
+    expect(h.app.errors[0]).toMatchObject({
+      plugin: "faulty",
+      kind: "command",
+      name: "TypeError",
+      timeout: false,
+      count: 1,
+      version: "test-version",
+    });
   });
 
   it("a hanging command times out with an error reply and the bot keeps serving", async () => {

@@ -59,16 +59,24 @@ describe("bot/shard.ts", () => {
       stdio: "ignore",
     });
     const exited = new Promise<number | null>((r) => child!.once("exit", (code) => r(code)));
-    const sessions = await until(() => {
-      const s = discord.driver.sessions().filter((x) => x.connected);
-      return s.length === 2 && s;
-    }, "two shard sessions", 25_000);
+    const sessions = await until(
+      () => {
+        const s = discord.driver.sessions().filter((x) => x.connected);
+        return s.length === 2 && s;
+      },
+      "two shard sessions",
+      25_000,
+    );
     expect(sessions.map((s) => s.shard).sort()).toEqual([
       [0, 2],
       [1, 2],
     ]);
     for (const port of [base, base + 1]) {
-      const health = await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok, `health on ${port}`, 10_000);
+      const health = await until(
+        async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok,
+        `health on ${port}`,
+        10_000,
+      );
       expect(health).toBe(true);
     }
     const reply = await discord.driver.runCommand({ user: "alice", channel: "general", name: "ping", timeoutMs: 5000 }).reply();
@@ -76,13 +84,24 @@ describe("bot/shard.ts", () => {
     await app.streamClients(2); // every shard hears progress; only the guild's shard edits
 
     const announced = await discord.driver
-      .runCommand({ user: "alice", channel: "general", name: "feature", subcommand: "request", options: { text: "sharded request" }, timeoutMs: 5000 })
+      .runCommand({
+        user: "alice",
+        channel: "general",
+        name: "feature",
+        subcommand: "request",
+        options: { text: "sharded request" },
+        timeoutMs: 5000,
+      })
       .reply();
     const thread = await discord.driver.waitForThread({ parent: "general", name: /sharded request/ });
     expect(thread.id).toBe(announced.id);
     const progress = await discord.driver.waitForMessage(thread.id, (m) => m.author.bot === true, { includeExisting: true });
     app.emit({ changeId: "chg-1", state: "checks", message: "checks running on the shard" });
-    await until(() => JSON.stringify(discord.driver.message(progress.id)!.embeds).includes("checks running on the shard"), "progress edit", 5000);
+    await until(
+      () => JSON.stringify(discord.driver.message(progress.id)!.embeds).includes("checks running on the shard"),
+      "progress edit",
+      5000,
+    );
 
     child.kill("SIGTERM");
     expect(await exited).toBe(0);

@@ -49,7 +49,13 @@ afterAll(async () => {
 describe("the bot with the real app", () => {
   it("/feature → tracking issue and PR on GitHub → PR link, then deployed, in the Discord thread", async () => {
     const reply = await discord.driver
-      .runCommand({ user: "alice", channel: "general", name: "feature", subcommand: "request", options: { text: "docs: describe the dice command" } })
+      .runCommand({
+        user: "alice",
+        channel: "general",
+        name: "feature",
+        subcommand: "request",
+        options: { text: "docs: describe the dice command" },
+      })
       .reply();
     const changeId = /`(discord-\d+)`/.exec(reply.content)?.[1];
     expect(changeId, reply.content).toBeTruthy();
@@ -59,11 +65,15 @@ describe("the bot with the real app", () => {
     await world.settle();
     const pulls = (await world.gh.driver.pulls(REPO, "open")) as { html_url: string; head: { ref: string } }[];
     expect(pulls.map((p) => p.head.ref)).toEqual([`ouro/${changeId}`]);
-    const edited = await until(() => {
-      const m = discord.driver.message(progress.id)!;
-      const links = ((m.components ?? []) as { components: { url?: string; label?: string }[] }[]).flatMap((r) => r.components);
-      return links.some((b) => b.label === "Pull request" && b.url === pulls[0].html_url) && m;
-    }, "the PR link button", 10_000);
+    const edited = await until(
+      () => {
+        const m = discord.driver.message(progress.id)!;
+        const links = ((m.components ?? []) as { components: { url?: string; label?: string }[] }[]).flatMap((r) => r.components);
+        return links.some((b) => b.label === "Pull request" && b.url === pulls[0].html_url) && m;
+      },
+      "the PR link button",
+      10_000,
+    );
     expect(JSON.stringify(edited.embeds)).toContain(`Change ${changeId}`);
 
     // CI passes → the policy automerges a safe change → the deploy hook reports success.
@@ -72,12 +82,18 @@ describe("the bot with the real app", () => {
     await world.settle();
     const deploymentId = world.app.store.change(changeId!)!.deploymentId;
     expect(deploymentId).toBeTruthy();
-    await world.gh.driver.user("deployer").request("POST", `/repos/${REPO}/deployments/${deploymentId}/statuses`, { state: "success", description: "healthy" });
+    await world.gh.driver
+      .user("deployer")
+      .request("POST", `/repos/${REPO}/deployments/${deploymentId}/statuses`, { state: "success", description: "healthy" });
     await world.settle();
-    const deployed = await until(() => {
-      const m = discord.driver.message(progress.id)!;
-      return (m.embeds?.[0] as { color?: number } | undefined)?.color === 0x2ecc71 && m; // green: deployed
-    }, "the deployed state in the thread", 10_000);
+    const deployed = await until(
+      () => {
+        const m = discord.driver.message(progress.id)!;
+        return (m.embeds?.[0] as { color?: number } | undefined)?.color === 0x2ecc71 && m; // green: deployed
+      },
+      "the deployed state in the thread",
+      10_000,
+    );
     expect(JSON.stringify(deployed.embeds)).not.toContain("⏳");
   });
 
@@ -96,7 +112,9 @@ describe("the bot with the real app", () => {
     // only "Ouro Maintainer") does not — the app decides, nothing is rolled back.
     const changes = await discord.driver.runCommand({ user: "alice", channel: "general", name: "changes" }).reply();
     const changeId = /`(discord-\d+)`/.exec(changes.content)![1];
-    const reply = await discord.driver.runCommand({ user: "admin", channel: "general", name: "rollback", options: { change: changeId } }).reply();
+    const reply = await discord.driver
+      .runCommand({ user: "admin", channel: "general", name: "rollback", options: { change: changeId } })
+      .reply();
     expect(reply.content).toBe("⚠️ you do not have a role that may roll back changes");
   });
 });

@@ -43,7 +43,12 @@ const ask = async (name: string) => (await discord.driver.runCommand({ user: "al
 const answered = async (d: Deployer, command: string) => {
   const r = await fetch(`${d.live!.healthUrl}/metrics`);
   const text = await r.text();
-  return interactionCounts(text.split("\n").filter((l) => l.includes(`command="${command}"`)).join("\n")).total;
+  return interactionCounts(
+    text
+      .split("\n")
+      .filter((l) => l.includes(`command="${command}"`))
+      .join("\n"),
+  ).total;
 };
 const lastStatus = () => statuses.at(-1)!;
 

@@ -29,7 +29,8 @@ export interface DeployFixture {
   cleanup(): void;
 }
 
-const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, env: { ...process.env, ...GIT_ENV }, encoding: "utf8" }).trim();
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync("git", args, { cwd, env: { ...process.env, ...GIT_ENV }, encoding: "utf8" }).trim();
 
 export const HELLO_REPLY = "Hello from the new release!";
 
@@ -80,7 +81,12 @@ export function makeDeployFixture(): DeployFixture {
 
   branchFrom("hello", base);
   write("bot/plugins/hello/index.ts", helloPlugin);
-  write("bot/plugins/index.ts", registry.replace(/(import ping from "\.\/ping\/index\.ts";)/, '$1\nimport hello from "./hello/index.ts";').replace(/\[ping\]/, "[ping, hello]"));
+  write(
+    "bot/plugins/index.ts",
+    registry
+      .replace(/(import ping from "\.\/ping\/index\.ts";)/, '$1\nimport hello from "./hello/index.ts";')
+      .replace(/\[ping\]/, "[ping, hello]"),
+  );
   const hello = commit("add /hello");
 
   branchFrom("crash-start", base);
@@ -106,7 +112,17 @@ export function makeDeployFixture(): DeployFixture {
   write("bot/plugins/ping/index.ts", failing);
   const pingFails = commit("/ping throws");
   git(dir, "checkout", "-q", "main");
-  return { dir, base, hello, crashAtStart, crashWhenLive: crashLive, crashSoonAfter: crashSoon, brokenInstall, pingFails, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
+  return {
+    dir,
+    base,
+    hello,
+    crashAtStart,
+    crashWhenLive: crashLive,
+    crashSoonAfter: crashSoon,
+    brokenInstall,
+    pingFails,
+    cleanup: () => rmSync(tmp, { recursive: true, force: true }),
+  };
 }
 
 /** The environment a deployed bot needs against the stand-in (the app link points nowhere: the bot keeps retrying it). */

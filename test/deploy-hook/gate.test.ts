@@ -32,7 +32,10 @@ beforeAll(async () => {
     watchMs: 2500,
     healthTimeoutMs: 15_000,
     handoverMarginMs: 150,
-    hooks: { onStatus: (state, description, { sha }) => void statuses.push({ state, description, sha }), onFailed: (sha, reason) => void failed.push({ sha, reason }) },
+    hooks: {
+      onStatus: (state, description, { sha }) => void statuses.push({ state, description, sha }),
+      onFailed: (sha, reason) => void failed.push({ sha, reason }),
+    },
   });
   const first = await hook.deploy(fx.base);
   if (first.state !== "success") throw new Error(first.description);
@@ -54,7 +57,8 @@ function handledTwice(): number {
   const ids = new Set<string>();
   const logs = join(tmp, "hook", "logs");
   for (const f of readdirSync(logs))
-    for (const line of readFileSync(join(logs, f), "utf8").split("\n")) if (line.includes("already been acknowledged")) ids.add(/\/interactions\/(\d+)\//.exec(line)?.[1] ?? line);
+    for (const line of readFileSync(join(logs, f), "utf8").split("\n"))
+      if (line.includes("already been acknowledged")) ids.add(/\/interactions\/(\d+)\//.exec(line)?.[1] ?? line);
   return ids.size;
 }
 
@@ -101,7 +105,9 @@ describe("deploys with the handover file and a standby", () => {
     expect(r.state).toBe("success");
     for (let i = 0; i < 5; i++) expect(await ask("ping")).toMatch(/failed/); // the bot's error reply; 5 = minSamples
     expect(await r.watch).toBe("rolled-back");
-    expect(failed).toEqual([{ sha: fx.pingFails, reason: expect.stringMatching(/error rate above the policy.*5\/5 interactions failed \(100\.0% > 5\.0%\)/) }]);
+    expect(failed).toEqual([
+      { sha: fx.pingFails, reason: expect.stringMatching(/error rate above the policy.*5\/5 interactions failed \(100\.0% > 5\.0%\)/) },
+    ]);
     expect(statuses.at(-1)).toMatchObject({ state: "failure", sha: fx.pingFails });
     expect(await ask("ping")).toBe("Pong!");
   });

@@ -29,9 +29,22 @@ beforeAll(async () => {
   const token = gh.driver.tokenFor("alice");
   const url = gh.cloneUrl("alice", "ouro", token);
   // async: the GitHub stand-in answers the push from this same event loop
-  await promisify(execFile)("git", ["push", "-q", url, `${fx.base}:refs/heads/main`, "hello:refs/heads/hello", "crash-start:refs/heads/crash-start"], { cwd: fx.dir });
+  await promisify(execFile)(
+    "git",
+    ["push", "-q", url, `${fx.base}:refs/heads/main`, "hello:refs/heads/hello", "crash-start:refs/heads/crash-start"],
+    { cwd: fx.dir },
+  );
   octokit = new Octokit({ auth: token, baseUrl: gh.apiUrl });
-  deployer = new Deployer({ repo: url, dataDir: join(tmp, "hook"), env: botEnv(discord, join(tmp, "bot")), depSeeds: [ROOT], settleMs: 200, watchMs: 400, healthTimeoutMs: 15_000, handoverMarginMs: 100 });
+  deployer = new Deployer({
+    repo: url,
+    dataDir: join(tmp, "hook"),
+    env: botEnv(discord, join(tmp, "bot")),
+    depSeeds: [ROOT],
+    settleMs: 200,
+    watchMs: 400,
+    healthTimeoutMs: 15_000,
+    handoverMarginMs: 100,
+  });
   runner = new GitHubDeployments({ octokit, ...repo, deployer });
 }, 60_000);
 
@@ -44,8 +57,19 @@ afterAll(async () => {
 });
 
 const createDeployment = async (ref: string, task = "deploy") =>
-  (await octokit.rest.repos.createDeployment({ ...repo, ref, task, environment: "production", auto_merge: false, required_contexts: [], payload: { changeId: `c-${ref}` } })).data as { id: number };
-const states = async (id: number) => (await octokit.rest.repos.listDeploymentStatuses({ ...repo, deployment_id: id })).data.map((s) => s.state).reverse();
+  (
+    await octokit.rest.repos.createDeployment({
+      ...repo,
+      ref,
+      task,
+      environment: "production",
+      auto_merge: false,
+      required_contexts: [],
+      payload: { changeId: `c-${ref}` },
+    })
+  ).data as { id: number };
+const states = async (id: number) =>
+  (await octokit.rest.repos.listDeploymentStatuses({ ...repo, deployment_id: id })).data.map((s) => s.state).reverse();
 const ask = async (name: string) => (await discord.driver.runCommand({ user: "alice", channel: "general", name }).reply()).content;
 
 describe("GitHubDeployments", () => {
@@ -60,7 +84,8 @@ describe("GitHubDeployments", () => {
     await runner.poll(); // nothing new: nothing happens
     expect(await states(newer.id)).toHaveLength(3);
     // The clone URL's token is not left on disk where bot processes could read it.
-    for (const f of ["config", "FETCH_HEAD"]) expect(readFileSync(join(tmp, "hook", "repo.git", f), "utf8")).not.toContain(gh.driver.tokenFor("alice"));
+    for (const f of ["config", "FETCH_HEAD"])
+      expect(readFileSync(join(tmp, "hook", "repo.git", f), "utf8")).not.toContain(gh.driver.tokenFor("alice"));
   });
 
   it("a release that crashes at start gets a failure status naming the reason; the live one keeps serving", async () => {

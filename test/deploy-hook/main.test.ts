@@ -26,7 +26,13 @@ const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], {
 
 describe("deploy-hook/main.ts", () => {
   it("explains bad usage with exit 2", () => {
-    for (const args of [["frobnicate", "--data", tmp], ["deploy", "--data", tmp, "--repo", repo.dir], ["status"], ["deploy", "abc", "--data", tmp], ["status", "--data", tmp, "--keep", "zero"]]) {
+    for (const args of [
+      ["frobnicate", "--data", tmp],
+      ["deploy", "--data", tmp, "--repo", repo.dir],
+      ["status"],
+      ["deploy", "abc", "--data", tmp],
+      ["status", "--data", tmp, "--keep", "zero"],
+    ]) {
       const r = cli(...args);
       expect(r.status, args.join(" ")).toBe(2);
       expect(r.stderr).toMatch(/^deploy: .+\nusage:/);

@@ -31,7 +31,14 @@ const ask = async (name: string) => (await discord.driver.runCommand({ user: "al
 describe("merge → deployment → deploy hook → live", () => {
   it("/feature add-command on Discord → PR → CI → human merge → the app's deployment → the hook → the new command answers", async () => {
     expect(await ask("ping")).toBe("Pong!");
-    const h = discord.driver.runCommand({ user: "alice", channel: "general", name: "feature", subcommand: "add-command", options: { name: "hello", description: "Say hello", reply: HELLO_REPLY }, timeoutMs: 15_000 });
+    const h = discord.driver.runCommand({
+      user: "alice",
+      channel: "general",
+      name: "feature",
+      subcommand: "add-command",
+      options: { name: "hello", description: "Say hello", reply: HELLO_REPLY },
+      timeoutMs: 15_000,
+    });
     await h.reply();
     await world.w.settle();
     const requested = world.w.app.store.changeByRequest(`discord-${h.interaction.id}`);
@@ -63,7 +70,10 @@ describe("merge → deployment → deploy hook → live", () => {
     await world.runner.poll();
     running = false;
     await load;
-    expect(world.runner.results.get(change().deploymentId!)).toMatchObject({ state: "failure", description: expect.stringMatching(/before it was healthy/) });
+    expect(world.runner.results.get(change().deploymentId!)).toMatchObject({
+      state: "failure",
+      description: expect.stringMatching(/before it was healthy/),
+    });
     expect((await Promise.allSettled(replies)).filter((r) => r.status === "rejected")).toEqual([]); // no interaction unanswered
     expect(await ask("hello")).toBe(HELLO_REPLY);
     await world.w.settle();
@@ -76,7 +86,9 @@ describe("merge → deployment → deploy hook → live", () => {
     const hello = world.w.app.store.recentChanges(20).find((c) => c.kind === "change" && c.state === "deployed")!;
     discord.driver.createRole({ name: "Ouro Maintainer" });
     discord.driver.addMember({ user: "admin", roles: ["Ouro Maintainer"] });
-    const reply = await discord.driver.runCommand({ user: "admin", channel: "general", name: "rollback", options: { change: hello.id }, timeoutMs: 25_000 }).reply();
+    const reply = await discord.driver
+      .runCommand({ user: "admin", channel: "general", name: "rollback", options: { change: hello.id }, timeoutMs: 25_000 })
+      .reply();
     expect(reply.content).toMatch(/Rolling back/);
     await world.w.settle();
     const revert = world.w.app.store.change(`revert-${hello.prNumber}`)!;

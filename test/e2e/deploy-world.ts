@@ -18,7 +18,13 @@ import { GitHubDeployments } from "../../deploy-hook/github-deployments.ts";
 import { botEnv, HELLO_REPLY, ROOT } from "../deploy-hook/fixture.ts";
 
 const run = promisify(execFile);
-const GIT_ENV = { GIT_AUTHOR_NAME: "Ouro Agent", GIT_AUTHOR_EMAIL: "agent@example.com", GIT_COMMITTER_NAME: "Ouro Agent", GIT_COMMITTER_EMAIL: "agent@example.com", GIT_CONFIG_NOSYSTEM: "1" };
+const GIT_ENV = {
+  GIT_AUTHOR_NAME: "Ouro Agent",
+  GIT_AUTHOR_EMAIL: "agent@example.com",
+  GIT_COMMITTER_NAME: "Ouro Agent",
+  GIT_COMMITTER_EMAIL: "agent@example.com",
+  GIT_CONFIG_NOSYSTEM: "1",
+};
 const git = async (cwd: string, ...args: string[]) => (await run("git", args, { cwd, env: { ...process.env, ...GIT_ENV } })).stdout.trim();
 
 /** This repository's committed tree (policies/ and .github/ come from the harness). */
@@ -67,13 +73,22 @@ export const writer: ChangeWriter = async (job) => {
       "bot/plugins/hello/hello.test.ts",
       `import { expect, it } from "vitest";\nimport { runCommand } from "../../plugin-api/testing.ts";\nimport hello from "./index.ts";\n\nit("says hello", async () => expect(await runCommand(hello, ${JSON.stringify(name)})).toEqual([{ kind: "reply", message: ${JSON.stringify(reply)} }]));\n`,
     );
-    put("bot/plugins/index.ts", registry.replace(/(import ping from "\.\/ping\/index\.ts";)/, '$1\nimport hello from "./hello/index.ts";').replace(/\[ping\]/, "[ping, hello]"));
+    put(
+      "bot/plugins/index.ts",
+      registry
+        .replace(/(import ping from "\.\/ping\/index\.ts";)/, '$1\nimport hello from "./hello/index.ts";')
+        .replace(/\[ping\]/, "[ping, hello]"),
+    );
   }
   await git(repoDir, "add", "-A");
   await git(repoDir, "commit", "-q", "-m", `ouro: ${request.text}`);
-  return { ok: true, commit: await git(repoDir, "rev-parse", "HEAD"), title: `Ouro: ${request.text}`, body: `## What was asked\n\n${request.text}\n` };
+  return {
+    ok: true,
+    commit: await git(repoDir, "rev-parse", "HEAD"),
+    title: `Ouro: ${request.text}`,
+    body: `## What was asked\n\n${request.text}\n`,
+  };
 };
-
 
 function must(ok: boolean, message: string): asserts ok {
   if (!ok) throw new Error(message);

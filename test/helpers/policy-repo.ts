@@ -52,8 +52,8 @@ export function makeOuroRepo(): OuroRepo {
   repo.write({
     "README.md": "# test repo\n",
     "policy-engine/engine.ts": existsSync(engine) ? readFileSync(engine, "utf8") : "export {};\n",
-    "bot/plugins/ping/index.ts": "export const name = \"ping\";\n",
-    "bot/plugins/ping/index.test.ts": "import { it } from \"vitest\";\nit(\"works\", () => {});\n",
+    "bot/plugins/ping/index.ts": 'export const name = "ping";\n',
+    "bot/plugins/ping/index.test.ts": 'import { it } from "vitest";\nit("works", () => {});\n',
   });
   repo.commit("base");
   return {

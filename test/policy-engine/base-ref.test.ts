@@ -70,7 +70,9 @@ describe("the engine and the policies always come from the base ref", () => {
     const errorFiles = verdict.findings.filter((f) => f.severity === "error").map((f) => f.file);
     expect(errorFiles).toContain("policies/ouro.yml");
     expect(errorFiles).toContain("policy-engine/engine.ts");
-    expect(verdict.findings.some((f) => f.severity === "error" && f.file === "bot/plugins/dice/index.ts" && /^api\//.test(f.rule))).toBe(true);
+    expect(verdict.findings.some((f) => f.severity === "error" && f.file === "bot/plugins/dice/index.ts" && /^api\//.test(f.rule))).toBe(
+      true,
+    );
   });
 
   it("still blocks when the PR is not recognised as a self-edit (the eval alone blocks)", () => {

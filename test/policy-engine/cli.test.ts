@@ -37,7 +37,8 @@ beforeAll(() => {
     "bot/plugins/calc/index.test.ts": BENIGN_TEST,
   });
   repo.branch("child-process", {
-    "bot/plugins/shell/index.ts": 'import { execSync } from "node:child_process";\nexport const sh = (c: string) => execSync(c).toString();\n',
+    "bot/plugins/shell/index.ts":
+      'import { execSync } from "node:child_process";\nexport const sh = (c: string) => execSync(c).toString();\n',
     "bot/plugins/shell/index.test.ts": BENIGN_TEST,
   });
   repo.branch("new-function", {
@@ -50,8 +51,13 @@ beforeAll(() => {
     "bot/plugins/calc/index.ts": "export const calc = (s: string) => eval(s);\n",
     "bot/plugins/calc/index.test.ts": BENIGN_TEST,
   });
-  repo.branch("symlink-out", { "bot/plugins/calc/index.test.ts": BENIGN_TEST }, (r) => r.symlink("bot/plugins/calc/index.ts", "../../../policies/ouro.yml"));
-  repo.branch("binary-blob", { "bot/plugins/calc/payload.node": "\u007fELF\u0000\u0001binary", "bot/plugins/calc/index.test.ts": BENIGN_TEST });
+  repo.branch("symlink-out", { "bot/plugins/calc/index.test.ts": BENIGN_TEST }, (r) =>
+    r.symlink("bot/plugins/calc/index.ts", "../../../policies/ouro.yml"),
+  );
+  repo.branch("binary-blob", {
+    "bot/plugins/calc/payload.node": "\u007fELF\u0000\u0001binary",
+    "bot/plugins/calc/index.test.ts": BENIGN_TEST,
+  });
   repo.branch("bidi", {
     "bot/plugins/calc/index.ts": 'export const isAdmin = (role: string) => role === "user\u202E \u2066// admin\u2069\u2066";\n',
     "bot/plugins/calc/index.test.ts": BENIGN_TEST,
@@ -94,12 +100,19 @@ describe("policy-check CLI corpus", () => {
   }
 
   // hide-as-binary must be caught as the eval it is (read as text), not as "a binary file".
-  for (const [branch, rule] of [["hide-as-binary", /^api\/eval$/], ["symlink-out", /./], ["binary-blob", /./], ["bidi", /./]] as const) {
+  for (const [branch, rule] of [
+    ["hide-as-binary", /^api\/eval$/],
+    ["symlink-out", /./],
+    ["binary-blob", /./],
+    ["bidi", /./],
+  ] as const) {
     it(`blocks the git-level evasion "${branch}"`, () => {
       const { code, verdict } = verdictOf(branch, "--self-edit");
       expect(verdict.decision, JSON.stringify(verdict.findings)).toBe("block");
       expect(code).toBe(1);
-      expect(verdict.findings.some((f) => f.severity === "error" && f.file?.startsWith("bot/plugins/calc/") && rule.test(f.rule))).toBe(true);
+      expect(verdict.findings.some((f) => f.severity === "error" && f.file?.startsWith("bot/plugins/calc/") && rule.test(f.rule))).toBe(
+        true,
+      );
     });
   }
 
@@ -179,7 +192,10 @@ describe("policy-check CLI errors (exit 2)", () => {
 describe("policy-check as a process", () => {
   it("exits 1 on block and 0 on pass, as `npm run policy-check` runs it", () => {
     const run = (head: string) =>
-      spawnSync(process.execPath, [CLI, "--repo", repo.dir, "--base", "main", "--head", head, "--self-edit"], { cwd: ROOT, encoding: "utf8" });
+      spawnSync(process.execPath, [CLI, "--repo", repo.dir, "--base", "main", "--head", head, "--self-edit"], {
+        cwd: ROOT,
+        encoding: "utf8",
+      });
     const blocked = run("child-process");
     expect(blocked.status, blocked.stderr).toBe(1);
     expect(blocked.stdout).toMatch(/^policy-check: BLOCK/);

@@ -48,7 +48,13 @@ describe("formatters", () => {
   });
 
   it("markdown caps the table so a huge verdict still fits in a job summary", () => {
-    const many = Array.from({ length: MAX_MARKDOWN_ROWS + 5 }, (_, i) => ({ rule: "api/eval", severity: "error" as const, file: `f${i}.ts`, line: 1, message: "x" }));
+    const many = Array.from({ length: MAX_MARKDOWN_ROWS + 5 }, (_, i) => ({
+      rule: "api/eval",
+      severity: "error" as const,
+      file: `f${i}.ts`,
+      line: 1,
+      message: "x",
+    }));
     const md = formatMarkdown({ ...verdict, findings: many });
     expect(md.split("\n").filter((l) => l.startsWith("| error")).length).toBe(MAX_MARKDOWN_ROWS);
     expect(md).toContain("…and 5 more findings");

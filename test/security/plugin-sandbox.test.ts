@@ -47,7 +47,9 @@ const CANARY_FILE = join(outside, "secret.txt");
 const CANARY_FILE_TEXT = `canary-file-${tag}`;
 writeFileSync(CANARY_FILE, CANARY_FILE_TEXT);
 /** Files attacks try to create: none may exist afterwards. */
-const WRITE_TARGETS = ["written.txt", "written-promise.txt", "made-dir", "report.json", "sqlite-created.db", "vacuum.db"].map((f) => join(outside, f));
+const WRITE_TARGETS = ["written.txt", "written-promise.txt", "made-dir", "report.json", "sqlite-created.db", "vacuum.db"].map((f) =>
+  join(outside, f),
+);
 const SOCKET_PATH = join(outside, "service.sock");
 
 // ───────────────────────────── plugin sources (run in the host) ─────────────────────────────
@@ -636,7 +638,8 @@ export default definePlugin({
 });
 `;
 
-const RESERVED = (name: string) => String.raw`
+const RESERVED = (name: string) =>
+  String.raw`
 import { definePlugin } from "../../plugin-api/index.ts";
 export default definePlugin({ name: "shadow", description: "shadows a core command", commands: [{ name: "${name}", description: "fake", async run(call) { await call.reply("fake"); } }] });
 `.replace("${name}", name);
@@ -688,7 +691,15 @@ function everythingSent(h: Harness, rec: Recorder): string {
   for (const i of store.interactions.values()) parts.push(JSON.stringify(i));
   for (const r of rec.restBodies) parts.push(r.path, JSON.stringify(r.body) ?? "", ...r.files.map((f) => f.toString("latin1")));
   if (h.openai) parts.push(JSON.stringify(h.openai.requests));
-  parts.push(JSON.stringify({ requests: h.app.requests, errors: h.app.errors, rollbacks: h.app.rollbacks, votes: h.app.votes, status: h.app.status }));
+  parts.push(
+    JSON.stringify({
+      requests: h.app.requests,
+      errors: h.app.errors,
+      rollbacks: h.app.rollbacks,
+      votes: h.app.votes,
+      status: h.app.status,
+    }),
+  );
   parts.push(...rec.logs);
   return parts.join("\n");
 }
@@ -713,7 +724,8 @@ describe("plugin sandbox at runtime: secrets, escapes, files, network", () => {
   let params: string;
 
   const run = (name: string, user = "alice") => h.discord.driver.runCommand({ user, channel: "general", name }).reply();
-  const runWith = (name: string) => h.discord.driver.runCommand({ user: "alice", channel: "general", name, options: { arg: params } }).reply();
+  const runWith = (name: string) =>
+    h.discord.driver.runCommand({ user: "alice", channel: "general", name, options: { arg: params } }).reply();
   async function results(name: string, withArg = false): Promise<Results> {
     const reply = await (withArg ? runWith(name) : run(name));
     const file = reply.attachments.find((a) => a.filename === "result.json");
@@ -728,7 +740,8 @@ describe("plugin sandbox at runtime: secrets, escapes, files, network", () => {
   };
   const ACCESS_DENIED = /ERR_ACCESS_DENIED/;
   /** Refused by the host's import allowlist (boot.mjs) before any file or syscall. */
-  const NOT_PROVIDED = (module: string) => new RegExp(`^blocked: ERR_OURO_NOT_ALLOWED the plugin host does not provide the built-in module (node:)?${module}\\b`);
+  const NOT_PROVIDED = (module: string) =>
+    new RegExp(`^blocked: ERR_OURO_NOT_ALLOWED the plugin host does not provide the built-in module (node:)?${module}\\b`);
   /** Either layer: the import allowlist, or (below it) Node's permission model with this detail. */
   const EITHER = (detail = "") => new RegExp(`ERR_OURO_NOT_ALLOWED|ERR_ACCESS_DENIED${detail ? `.*${detail}` : ""}`);
   /** A package outside the allowed list: not resolvable from the host's copy of the plugins, or not readable. */
@@ -767,7 +780,18 @@ describe("plugin sandbox at runtime: secrets, escapes, files, network", () => {
     rec = r.rec;
     h = await startHarness({ model: true, bot: { pluginRoot: root, policyRoot: policyDir, logger: r.logger }, pluginTimeoutMs: 2500 });
     recordRest(h, rec);
-    params = JSON.stringify({ outside, canary: CANARY_FILE, writes: WRITE_TARGETS, dataDir: h.dataDir, repo: REPO, app: h.app.url, discord: h.discord.url, allowed: allowedUrl, socket: SOCKET_PATH, corePid: process.pid });
+    params = JSON.stringify({
+      outside,
+      canary: CANARY_FILE,
+      writes: WRITE_TARGETS,
+      dataDir: h.dataDir,
+      repo: REPO,
+      app: h.app.url,
+      discord: h.discord.url,
+      allowed: allowedUrl,
+      socket: SOCKET_PATH,
+      corePid: process.pid,
+    });
   });
   afterAll(async () => {
     await h?.close();
@@ -784,26 +808,37 @@ describe("plugin sandbox at runtime: secrets, escapes, files, network", () => {
       expect(Object.keys(JSON.parse(r[name].slice(4))).sort(), name).toEqual(["NODE_ENV", "TZ"]);
     }
     // node:process is not an allowed built-in (the global process is the same object anyway)
-    for (const name of ["import default from node:process", "getBuiltinModule(process).env"]) expect(r[name], name).toMatch(NOT_PROVIDED("process"));
+    for (const name of ["import default from node:process", "getBuiltinModule(process).env"])
+      expect(r[name], name).toMatch(NOT_PROVIDED("process"));
     // no node:fs: the fs probes stop at the allowlist; the ones that need no import meet the permission model
-    for (const name of ["/proc/self/environ", "/proc/<ppid>/environ", "/proc/<ppid>/cmdline", "/proc/self/cmdline", "/proc/<ppid>/mem fd"]) expect(r[name], name).toMatch(NOT_PROVIDED("fs"));
-    for (const name of ["process.loadEnvFile()", "process.loadEnvFile(ppid environ)", "process.loadEnvFile(/proc/self/environ)", "import /proc/<ppid>/environ as JSON", "import /proc/self/environ as JSON"])
+    for (const name of ["/proc/self/environ", "/proc/<ppid>/environ", "/proc/<ppid>/cmdline", "/proc/self/cmdline", "/proc/<ppid>/mem fd"])
+      expect(r[name], name).toMatch(NOT_PROVIDED("fs"));
+    for (const name of [
+      "process.loadEnvFile()",
+      "process.loadEnvFile(ppid environ)",
+      "process.loadEnvFile(/proc/self/environ)",
+      "import /proc/<ppid>/environ as JSON",
+      "import /proc/self/environ as JSON",
+    ])
       expectBlocked(r, name, ACCESS_DENIED);
   });
 
   it("attachments are bytes only: paths, URLs, AttachmentBuilder and discord.js are refused", async () => {
     const r = await results("leak-files");
-    for (const name of ["files: [path]", "files: [url]", "file with path", "file with attachment", "embed image url"]) expectBlocked(r, name, /not a valid message/);
+    for (const name of ["files: [path]", "files: [url]", "file with path", "file with attachment", "embed image url"])
+      expectBlocked(r, name, /not a valid message/);
     expectBlocked(r, "file data as URL", /could not be cloned|not a valid message/);
     expectBlocked(r, "AttachmentBuilder", NO_PACKAGE); // discord.js is not importable in the host
   });
 
   it("nothing is spawned: child processes, workers, addons, inspector, WASI, code from strings", async () => {
     const r = await results("escape");
-    for (const name of ["child_process", "child_process spawn", "getBuiltinModule(child_process)", "getBuiltinModule(node:child_process)"]) expectBlocked(r, name, EITHER("allow-child-process"));
+    for (const name of ["child_process", "child_process spawn", "getBuiltinModule(child_process)", "getBuiltinModule(node:child_process)"])
+      expectBlocked(r, name, EITHER("allow-child-process"));
     expectBlocked(r, "getBuiltinModule from the prototype", /ERR_OURO_NOT_ALLOWED|is not a function/); // the filtered one is process's own, and the only one
     expectBlocked(r, "createRequire(child_process)", EITHER()); // node:module itself is refused
-    for (const name of ["CJS wrapper arguments[1]", "CJS module.require", "CJS Module._load"]) expectBlocked(r, name, /ERR_OURO_NOT_ALLOWED|allow-child-process|ERR_MODULE_NOT_FOUND|Cannot find module/);
+    for (const name of ["CJS wrapper arguments[1]", "CJS module.require", "CJS Module._load"])
+      expectBlocked(r, name, /ERR_OURO_NOT_ALLOWED|allow-child-process|ERR_MODULE_NOT_FOUND|Cannot find module/);
     expectBlocked(r, "redefine process.getBuiltinModule", /Cannot redefine/);
     expectBlocked(r, "worker_threads", EITHER("allow-worker"));
     expectBlocked(r, "ShardingManager (import discord.js)", NO_PACKAGE);
@@ -814,7 +849,13 @@ describe("plugin sandbox at runtime: secrets, escapes, files, network", () => {
     expectBlocked(r, "inspector.open", EITHER("allow-inspector"));
     expectBlocked(r, "inspector.Session", EITHER("allow-inspector"));
     expectBlocked(r, "wasi", EITHER("allow-wasi"));
-    for (const name of ["eval", "new Function", "new X.constructor(src)", "[].map.constructor(src)", "Reflect.construct(Object.constructor)"])
+    for (const name of [
+      "eval",
+      "new Function",
+      "new X.constructor(src)",
+      "[].map.constructor(src)",
+      "Reflect.construct(Object.constructor)",
+    ])
       expectBlocked(r, name, /Code generation from strings disallowed/);
     expect(r["setTimeout(string)"]).not.toMatch(/^ok: 1$/);
   });
@@ -822,14 +863,41 @@ describe("plugin sandbox at runtime: secrets, escapes, files, network", () => {
   it("nothing is read outside the plugin area and nothing is written", async () => {
     const r = await results("read-files", true);
     // node:fs and node:fs/promises are refused outright (every fs probe below stops there) …
-    for (const [name, value] of Object.entries(r)) if (name !== "own plugin module (import, allowed)") expect(value, name).toMatch(/^blocked: /);
-    for (const name of ["own plugin file (allowed)", "new fs.ReadStream(/etc/passwd)", "fs.globSync(outside)", "fs.globSync(data dir)", "readFileSync(new URL(../../../package.json))", "core bot/config.ts", "core via ../../config.ts URL", "core via %2e%2e URL", "data dir memory.sqlite", "/etc/passwd", "canary file", "canary file (openSync)", "canary exists?", "readdir outside", "write file", "mkdir", "overwrite own plugin", "copy canary into plugin"])
+    for (const [name, value] of Object.entries(r))
+      if (name !== "own plugin module (import, allowed)") expect(value, name).toMatch(/^blocked: /);
+    for (const name of [
+      "own plugin file (allowed)",
+      "new fs.ReadStream(/etc/passwd)",
+      "fs.globSync(outside)",
+      "fs.globSync(data dir)",
+      "readFileSync(new URL(../../../package.json))",
+      "core bot/config.ts",
+      "core via ../../config.ts URL",
+      "core via %2e%2e URL",
+      "data dir memory.sqlite",
+      "/etc/passwd",
+      "canary file",
+      "canary file (openSync)",
+      "canary exists?",
+      "readdir outside",
+      "write file",
+      "mkdir",
+      "overwrite own plugin",
+      "copy canary into plugin",
+    ])
       expect(r[name], name).toMatch(NOT_PROVIDED("fs"));
     for (const name of ["canary file (promises)", "write file (promises)"]) expect(r[name], name).toMatch(NOT_PROVIDED("fs/promises"));
     expect(r["canary file (getBuiltinModule(fs))"]).toMatch(NOT_PROVIDED("fs"));
     // … and what needs no node:fs meets the permission model: module imports of the plugin's own files work, nothing else is read
     expect(r["own plugin module (import, allowed)"]).toBe("ok: function");
-    for (const name of ["core bot/config.ts (import)", "data dir memory.sqlite (import as JSON)", "/etc/passwd (import as JSON)", "canary file (import as JSON)", "report.writeReport"]) expectBlocked(r, name, ACCESS_DENIED);
+    for (const name of [
+      "core bot/config.ts (import)",
+      "data dir memory.sqlite (import as JSON)",
+      "/etc/passwd (import as JSON)",
+      "canary file (import as JSON)",
+      "report.writeReport",
+    ])
+      expectBlocked(r, name, ACCESS_DENIED);
     // Relative to the plugin, "the core" is the host's copy of the plugin area, which holds no core file.
     expectBlocked(r, "core via ../../config.ts URL (import)", /ERR_ACCESS_DENIED|ERR_MODULE_NOT_FOUND|ENOENT/);
     expectBlocked(r, "canary file (import)", /ERR_ACCESS_DENIED|ERR_UNKNOWN_FILE_EXTENSION/);
@@ -839,9 +907,16 @@ describe("plugin sandbox at runtime: secrets, escapes, files, network", () => {
   it("no network of its own; call.fetch reaches only allowed hosts, redirects re-checked, nothing of the core's added", async () => {
     const r = await results("network", true);
     // global fetch and WebSocket need no import: the network namespace stops them
-    for (const name of ["global fetch to the app's bot link", "global fetch to Discord", "global fetch to the allowed host directly"]) expectBlocked(r, name, /fetch failed|has no network: use call.fetch/);
+    for (const name of ["global fetch to the app's bot link", "global fetch to Discord", "global fetch to the allowed host directly"])
+      expectBlocked(r, name, /fetch failed|has no network: use call.fetch/);
     expectBlocked(r, "global WebSocket to Discord", /websocket error|WebSocket is not a constructor/);
-    for (const name of ["net.connect to the Discord stand-in", "net.connect to the app", "net.connect to the allowed host directly", "getBuiltinModule(net)"]) expect(r[name], name).toMatch(NOT_PROVIDED("net"));
+    for (const name of [
+      "net.connect to the Discord stand-in",
+      "net.connect to the app",
+      "net.connect to the allowed host directly",
+      "getBuiltinModule(net)",
+    ])
+      expect(r[name], name).toMatch(NOT_PROVIDED("net"));
     expect(r["dgram to 8.8.8.8"]).toMatch(NOT_PROVIDED("dgram"));
     expectBlocked(r, "call.fetch to the app (not allowed)", /the host 127\.0\.0\.1 is not in the policy's network\.allowedHosts/);
     expectBlocked(r, "call.fetch to 127.0.0.1 as a number", /not in the policy's network\.allowedHosts/);
@@ -863,7 +938,8 @@ describe("plugin sandbox at runtime: secrets, escapes, files, network", () => {
     const before = pongs();
     const r = await results("ipc-forge");
     if (process.env.SANDBOX_DEBUG) console.log("ipc-forge", r);
-    for (const name of ["cap for an unknown call id", "reply for an unknown call id", "done for an unknown call id"]) expect(r[name], name).toBe("ok: true");
+    for (const name of ["cap for an unknown call id", "reply for an unknown call id", "done for an unknown call id"])
+      expect(r[name], name).toBe("ok: true");
     // The forged calls reached the host's dispatcher (ping's handler ran) but the core knows none of
     // their ids: ping's reply was refused, nothing was said.
     expect(r["emit a fake core call to ping"]).toBe("ok: true");
@@ -881,7 +957,10 @@ describe("plugin sandbox at runtime: secrets, escapes, files, network", () => {
   });
 
   it("a model tool gets no secret either, and cannot answer on Discord", async () => {
-    h.openai!.enqueue({ toolCalls: [{ name: "exfil", arguments: { canary: CANARY_FILE, corePid: process.pid } }] }, { content: "tool done" });
+    h.openai!.enqueue(
+      { toolCalls: [{ name: "exfil", arguments: { canary: CANARY_FILE, corePid: process.pid } }] },
+      { content: "tool done" },
+    );
     const said = h.discord.driver.say({ user: "alice", channel: "general", content: `<@${h.discord.botUserId}> use your tool` });
     const reply = await h.discord.driver.waitForMessage("general", (m) => m.message_reference?.message_id === said.id);
     await h.discord.driver.waitForMessageUpdate(reply.id, (m) => m.content === "tool done");
@@ -989,7 +1068,14 @@ describe("plugin sandbox at runtime: secrets, escapes, files, network", () => {
   // Was a HOLE: node:sqlite (outside the permission model) read the core's database and wrote files.
   it("node:sqlite is refused by the import allowlist: the core's database is not read, no file is written", async () => {
     const r = await results("sqlite-files", true);
-    for (const name of ["open the core's memory.sqlite", "create a file", "VACUUM INTO a file", "getBuiltinModule(sqlite)", "getBuiltinModule(node:sqlite)"]) expectBlocked(r, name, /ERR_OURO_NOT_ALLOWED .*sqlite/);
+    for (const name of [
+      "open the core's memory.sqlite",
+      "create a file",
+      "VACUUM INTO a file",
+      "getBuiltinModule(sqlite)",
+      "getBuiltinModule(node:sqlite)",
+    ])
+      expectBlocked(r, name, /ERR_OURO_NOT_ALLOWED .*sqlite/);
     for (const f of WRITE_TARGETS.slice(4)) expect(existsSync(f), f).toBe(false);
   });
 
@@ -1014,7 +1100,8 @@ describe("plugin sandbox at runtime: secrets, escapes, files, network", () => {
   // Was a HOLE: node:vm and data: imports ran code from strings past --disallow-code-generation-from-strings.
   it("code from strings: node:vm and data:/blob: imports are refused by the import allowlist", async () => {
     const r = await results("code-strings");
-    for (const name of ["vm.runInThisContext", "vm.compileFunction", "getBuiltinModule(vm)"]) expect(r[name], name).toMatch(NOT_PROVIDED("vm"));
+    for (const name of ["vm.runInThisContext", "vm.compileFunction", "getBuiltinModule(vm)"])
+      expect(r[name], name).toMatch(NOT_PROVIDED("vm"));
     expectBlocked(r, "import(data: URL)", /ERR_OURO_NOT_ALLOWED .*data: imports/);
     expectBlocked(r, "import(DATA: URL)", /ERR_OURO_NOT_ALLOWED .*DATA: imports/i);
     expectBlocked(r, "import(blob: URL)", /ERR_OURO_NOT_ALLOWED .*blob: imports/);
@@ -1032,7 +1119,16 @@ describe("plugin sandbox at runtime: secrets, escapes, files, network", () => {
       const dataDir = mkdtempSync(join(tmpdir(), "ouro-bot-"));
       try {
         const want = new RegExp(`plugin "shadow" defines /${name}, which is a core command`);
-        await expect(deployCommands({ token: h.config.discordToken, api: h.config.discordApi, applicationId: h.config.applicationId, guildId: h.config.guildId, dataDir, pluginRoot: root })).rejects.toThrow(want);
+        await expect(
+          deployCommands({
+            token: h.config.discordToken,
+            api: h.config.discordApi,
+            applicationId: h.config.applicationId,
+            guildId: h.config.guildId,
+            dataDir,
+            pluginRoot: root,
+          }),
+        ).rejects.toThrow(want);
         const bot = createBot({ ...h.config, dataDir }, { pluginRoot: root, roles: TEST_ROLES, logger: pino({ level: "silent" }) });
         await expect(bot.start()).rejects.toThrow(want);
         await bot.stop();
@@ -1072,7 +1168,8 @@ describe("plugin sandbox at runtime: availability", () => {
   }
 
   /** Waits for the host killed after `restarts` restarts to be running again (restarts back off: 0, 0.1, 0.2… s). */
-  const hostBack = (restarts: number) => until(() => h.bot.context.plugins.host.restarts > restarts && h.bot.context.plugins.host.ready(), "the plugin host restarted", 20_000);
+  const hostBack = (restarts: number) =>
+    until(() => h.bot.context.plugins.host.restarts > restarts && h.bot.context.plugins.host.ready(), "the plugin host restarted", 20_000);
 
   beforeAll(async () => {
     const r = recorder();
@@ -1132,7 +1229,9 @@ describe("plugin sandbox at runtime: availability", () => {
     // ^(\w+\s?)*$ on 'a'×60 + '!' backtracks ~2^60 steps in a backtracking engine; RE2 is linear.
     const evil = h.discord.driver.say({ user: "bob", channel: "general", content: `${"a".repeat(60)}!` });
     const hi = h.discord.driver.say({ user: "bob", channel: "general", content: "hello ouro" });
-    const answer = await h.discord.driver.waitForMessage("general", (m) => m.message_reference?.message_id === hi.id, { timeoutMs: 10_000 });
+    const answer = await h.discord.driver.waitForMessage("general", (m) => m.message_reference?.message_id === hi.id, {
+      timeoutMs: 10_000,
+    });
     expect(answer.content).toBe("hello from a responder");
     expect(JSON.stringify((await run("help")).embeds)).toContain("/feature");
     // the non-matching message reached no plugin; a matching one still does

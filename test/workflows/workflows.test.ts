@@ -40,7 +40,8 @@ function auditCommon(text: string): string[] {
   const wf = parse(text) as Workflow;
   const problems: string[] = [];
   if (!wf.permissions || typeof wf.permissions !== "object") problems.push("top-level permissions must be an explicit map");
-  for (const job of Object.values(wf.jobs)) if (job.permissions !== undefined) problems.push("job-level permissions widen the top-level ones");
+  for (const job of Object.values(wf.jobs))
+    if (job.permissions !== undefined) problems.push("job-level permissions widen the top-level ones");
   for (const line of text.split("\n")) {
     const m = /^\s*-?\s*uses:\s*(\S+)(.*)$/.exec(line);
     if (!m || m[1].startsWith("./")) continue;
@@ -61,9 +62,12 @@ function auditValidate(text: string): string[] {
   const on = triggers(wf);
   if (!on.includes("pull_request")) problems.push("validate must run on pull_request");
   if (on.includes("pull_request_target")) problems.push("validate runs PR code: never on pull_request_target");
-  if (JSON.stringify(wf.permissions) !== JSON.stringify({ contents: "read" })) problems.push("validate permissions must be exactly contents: read");
+  if (JSON.stringify(wf.permissions) !== JSON.stringify({ contents: "read" }))
+    problems.push("validate permissions must be exactly contents: read");
   if (SECRET_REF.test(text)) problems.push("validate must not reference secrets");
-  const runs = steps(wf).map((s) => s.run ?? "").join("\n");
+  const runs = steps(wf)
+    .map((s) => s.run ?? "")
+    .join("\n");
   for (const cmd of ["npm ci", "npm run typecheck", "npm test"]) if (!runs.includes(cmd)) problems.push(`validate must run ${cmd}`);
   return problems;
 }
@@ -121,11 +125,15 @@ describe("validate.yml", () => {
     expect(auditValidate(validate)).toEqual([]);
   });
   it("the rules catch a secret, a widened token, an unpinned action and pull_request_target", () => {
-    expect(auditValidate(validate.replace("run: npm test", "run: npm test\n        env:\n          T: ${{ secrets.DISCORD_TOKEN }}"))).toContain(
-      "validate must not reference secrets",
+    expect(
+      auditValidate(validate.replace("run: npm test", "run: npm test\n        env:\n          T: ${{ secrets.DISCORD_TOKEN }}")),
+    ).toContain("validate must not reference secrets");
+    expect(auditValidate(validate.replace("contents: read", "contents: write"))).toContain(
+      "validate permissions must be exactly contents: read",
     );
-    expect(auditValidate(validate.replace("contents: read", "contents: write"))).toContain("validate permissions must be exactly contents: read");
-    expect(auditValidate(validate.replace(/actions\/setup-node@[0-9a-f]{40}/, "actions/setup-node@v5"))).toContain("unpinned action actions/setup-node@v5");
+    expect(auditValidate(validate.replace(/actions\/setup-node@[0-9a-f]{40}/, "actions/setup-node@v5"))).toContain(
+      "unpinned action actions/setup-node@v5",
+    );
     expect(auditValidate(validate.replace("  pull_request:\n", "  pull_request_target:\n"))).toContain("validate must run on pull_request");
   });
 });
@@ -137,19 +145,35 @@ describe("policy.yml", () => {
   it("the rules catch persisted credentials, run steps in head/, head actions, a moved install and wider permissions", () => {
     const headCheckout = /(path: head\n\s+fetch-depth: 0\n\s+)persist-credentials: false/;
     expect(headCheckout.test(policy)).toBe(true);
-    expect(auditPolicy(policy.replace(headCheckout, "$1persist-credentials: true"))).toContain("checkout head must set persist-credentials: false");
+    expect(auditPolicy(policy.replace(headCheckout, "$1persist-credentials: true"))).toContain(
+      "checkout head must set persist-credentials: false",
+    );
     expect(auditPolicy(policy.replace("working-directory: base", "working-directory: head"))).toEqual(
       expect.arrayContaining(['run step "Install the checker\'s dependencies (base lockfile)" executes in head/']),
     );
     expect(auditPolicy(policy.replace("uses: ./base/actions/policy-check", "uses: ./head/actions/policy-check"))).toEqual(
-      expect.arrayContaining(["the verdict must come from ./base/actions/policy-check", 'step "Policy verdict" runs an action from the head']),
+      expect.arrayContaining([
+        "the verdict must come from ./base/actions/policy-check",
+        'step "Policy verdict" runs an action from the head',
+      ]),
     );
-    expect(auditPolicy(policy.replace("  pull-requests: read", "  pull-requests: write"))).toContain("policy permission pull-requests: write is not needed");
+    expect(auditPolicy(policy.replace("  pull-requests: read", "  pull-requests: write"))).toContain(
+      "policy permission pull-requests: write is not needed",
+    );
     expect(auditPolicy(policy.replace("pull_request_target:", "pull_request:"))).toContain("policy must run on pull_request_target only");
-    expect(auditPolicy(policy.replace("repo-path: head", "repo-path: base"))).toContain("the checker must read the head checkout (repo-path: head)");
-    expect(auditPolicy(policy.replace("repo-path: head", "repo-path: head\n          policies-path: head/policies"))).toContain("policies must not come from the head");
+    expect(auditPolicy(policy.replace("repo-path: head", "repo-path: base"))).toContain(
+      "the checker must read the head checkout (repo-path: head)",
+    );
+    expect(auditPolicy(policy.replace("repo-path: head", "repo-path: head\n          policies-path: head/policies"))).toContain(
+      "policies must not come from the head",
+    );
     expect(
-      auditPolicy(policy.replace("      - name: Policy verdict", "      - name: build\n        run: cd head && npm run build\n      - name: Policy verdict")),
+      auditPolicy(
+        policy.replace(
+          "      - name: Policy verdict",
+          "      - name: build\n        run: cd head && npm run build\n      - name: Policy verdict",
+        ),
+      ),
     ).toEqual(expect.arrayContaining(['run step "build" enters head/']));
     expect(auditPolicy(policy.replace("# v5.0.0\n        with:\n          path: base", "\n        with:\n          path: base"))).toEqual(
       expect.arrayContaining([expect.stringMatching(/lacks a "# vX.Y.Z" comment/)]),

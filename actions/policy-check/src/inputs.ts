@@ -6,9 +6,7 @@ import { FORMATS } from "../../../policy-engine/format.ts";
 /** The base checkout's policies/, next to this action (actions/policy-check/src → ../../../policies). */
 export const DEFAULT_POLICIES_PATH = fileURLToPath(new URL("../../../policies", import.meta.url));
 
-const ref = z
-  .string()
-  .regex(/^[^-\s][^\s]*$/, "must be a git ref or commit SHA (no spaces, not starting with '-')");
+const ref = z.string().regex(/^[^-\s][^\s]*$/, "must be a git ref or commit SHA (no spaces, not starting with '-')");
 
 export const InputsSchema = z.object({
   "repo-path": z.string().min(1).default("."),

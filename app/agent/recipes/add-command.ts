@@ -6,7 +6,13 @@ import type { AddCommandRecipe } from "../request.ts";
 import { literal, type EditSession } from "./project.ts";
 import { registerPlugin } from "./registry.ts";
 
-const SAMPLE = { string: (n: string) => `sample ${n}`, integer: () => 7, number: () => 2.5, boolean: () => true, user: () => "123456789012345678" } as const;
+const SAMPLE = {
+  string: (n: string) => `sample ${n}`,
+  integer: () => 7,
+  number: () => 2.5,
+  boolean: () => true,
+  user: () => "123456789012345678",
+} as const;
 
 type OptionValue = string | number | boolean;
 
@@ -24,7 +30,8 @@ export function shown(r: AddCommandRecipe, values: Readonly<Record<string, Optio
 
 /** An object key as written in code: bare when it is an identifier. */
 const key = (name: string) => (/^[A-Za-z_$][\w$]*$/.test(name) ? name : literal(name));
-const objectLiteral = (entries: [string, OptionValue][]) => (entries.length === 0 ? "{}" : `{ ${entries.map(([k, v]) => `${key(k)}: ${literal(v)}`).join(", ")} }`);
+const objectLiteral = (entries: [string, OptionValue][]) =>
+  entries.length === 0 ? "{}" : `{ ${entries.map(([k, v]) => `${key(k)}: ${literal(v)}`).join(", ")} }`;
 
 function optionLiterals(r: AddCommandRecipe): string[] {
   return r.options.map((o) => {
@@ -57,15 +64,26 @@ export function addCommand(session: EditSession, r: AddCommandRecipe, requestId:
 }
 
 function writePlugin(sf: SourceFile, r: AddCommandRecipe, requestId: string): void {
-  sf.addImportDeclaration({ namedImports: r.embed ? ["definePlugin", "type Embed"] : ["definePlugin", "type OptionValue"], moduleSpecifier: "../../plugin-api/index.ts" });
+  sf.addImportDeclaration({
+    namedImports: r.embed ? ["definePlugin", "type Embed"] : ["definePlugin", "type OptionValue"],
+    moduleSpecifier: "../../plugin-api/index.ts",
+  });
   sf.insertStatements(0, `// /${r.name}: added by Ouro's add-command recipe (change ${requestId}).`);
 
   let run: string;
   if (r.embed) {
-    sf.addVariableStatement({ isExported: true, declarationKind: VariableDeclarationKind.Const, declarations: [{ name: "EMBED", type: "Embed", initializer: embedLiteral(r.embed) }] });
+    sf.addVariableStatement({
+      isExported: true,
+      declarationKind: VariableDeclarationKind.Const,
+      declarations: [{ name: "EMBED", type: "Embed", initializer: embedLiteral(r.embed) }],
+    });
     run = "await call.reply({ embeds: [EMBED] });";
   } else {
-    sf.addVariableStatement({ isExported: true, declarationKind: VariableDeclarationKind.Const, declarations: [{ name: "REPLY", initializer: literal(r.reply!) }] });
+    sf.addVariableStatement({
+      isExported: true,
+      declarationKind: VariableDeclarationKind.Const,
+      declarations: [{ name: "REPLY", initializer: literal(r.reply!) }],
+    });
     sf.addFunction({
       isExported: true,
       name: "fill",
@@ -75,7 +93,9 @@ function writePlugin(sf: SourceFile, r: AddCommandRecipe, requestId: string): vo
         { name: "values", type: "Readonly<Record<string, OptionValue>>" },
       ],
       returnType: "string",
-      statements: ["return template.replace(/\\{([a-z][a-z0-9_-]*)\\}/g, (whole, key: string) => (Object.hasOwn(values, key) ? String(values[key]) : whole));"],
+      statements: [
+        "return template.replace(/\\{([a-z][a-z0-9_-]*)\\}/g, (whole, key: string) => (Object.hasOwn(values, key) ? String(values[key]) : whole));",
+      ],
     });
     const users = r.options.filter((o) => o.type === "user");
     if (users.length === 0) run = "await call.reply({ content: fill(REPLY, call.options) });";
@@ -83,7 +103,9 @@ function writePlugin(sf: SourceFile, r: AddCommandRecipe, requestId: string): vo
       run = [
         "// A user option's value is the user's id: shown as a mention (replies never ping).",
         "const values = { ...call.options };",
-        ...users.map((o) => `if (values[${literal(o.name)}] !== undefined) values[${literal(o.name)}] = \`<@\${values[${literal(o.name)}]}>\`;`),
+        ...users.map(
+          (o) => `if (values[${literal(o.name)}] !== undefined) values[${literal(o.name)}] = \`<@\${values[${literal(o.name)}]}>\`;`,
+        ),
         "await call.reply({ content: fill(REPLY, values) });",
       ].join("\n");
     }
@@ -93,25 +115,31 @@ function writePlugin(sf: SourceFile, r: AddCommandRecipe, requestId: string): vo
   sf.addExportAssignment({
     isExportEquals: false,
     expression: (w) =>
-      w.write("definePlugin(").inlineBlock(() => {
-        w.writeLine(`name: ${literal(r.name)},`);
-        w.writeLine(`description: ${literal(r.description)},`);
-        w.write("commands: [").newLine();
-        w.indent(() => {
-          w.inlineBlock(() => {
-            w.writeLine(`name: ${literal(r.name)},`);
-            w.writeLine(`description: ${literal(r.description)},`);
-            if (options.length > 0) {
-              w.write("options: [").newLine();
-              w.indent(() => options.forEach((o) => w.writeLine(`${o},`)));
-              w.writeLine("],");
-            }
-            w.write("async run(call) ").inlineBlock(() => w.write(run)).write(",").newLine();
+      w
+        .write("definePlugin(")
+        .inlineBlock(() => {
+          w.writeLine(`name: ${literal(r.name)},`);
+          w.writeLine(`description: ${literal(r.description)},`);
+          w.write("commands: [").newLine();
+          w.indent(() => {
+            w.inlineBlock(() => {
+              w.writeLine(`name: ${literal(r.name)},`);
+              w.writeLine(`description: ${literal(r.description)},`);
+              if (options.length > 0) {
+                w.write("options: [").newLine();
+                w.indent(() => options.forEach((o) => w.writeLine(`${o},`)));
+                w.writeLine("],");
+              }
+              w.write("async run(call) ")
+                .inlineBlock(() => w.write(run))
+                .write(",")
+                .newLine();
+            });
+            w.write(",").newLine();
           });
-          w.write(",").newLine();
-        });
-        w.writeLine("],");
-      }).write(")"),
+          w.writeLine("],");
+        })
+        .write(")"),
   });
 }
 
@@ -122,18 +150,35 @@ function writeTest(sf: SourceFile, r: AddCommandRecipe): void {
 
   const samples = Object.fromEntries(r.options.map((o) => [o.name, SAMPLE[o.type](o.name)])) as Record<string, OptionValue>;
   const message = r.embed ? `{ embeds: [${embedLiteral(r.embed)}] }` : `{ content: ${literal(fill(r.reply!, shown(r, samples)))} }`;
-  const definition = [`name: ${literal(r.name)}`, `description: ${literal(r.description)}`, `options: ${r.options.length > 0 ? `[${optionLiterals(r).join(", ")}]` : "undefined"}`];
+  const definition = [
+    `name: ${literal(r.name)}`,
+    `description: ${literal(r.description)}`,
+    `options: ${r.options.length > 0 ? `[${optionLiterals(r).join(", ")}]` : "undefined"}`,
+  ];
 
   sf.addStatements((w) =>
-    w.newLine().write(`describe(${literal(`${r.name} plugin`)}, () => `).inlineBlock(() => {
-      w.write(`it(${literal(`defines /${r.name}`)}, () => `).inlineBlock(() => {
-        w.writeLine(`expect(plugin.name).toBe(${literal(r.name)});`);
-        w.writeLine(`expect(plugin.commands?.map((c) => ({ name: c.name, description: c.description, options: c.options }))).toEqual([{ ${definition.join(", ")} }]);`);
-      }).write(");").newLine().blankLine();
-      w.write(`it("replies as configured", async () => `).inlineBlock(() => {
-        const init = r.options.length > 0 ? `, { options: ${objectLiteral(Object.entries(samples))} }` : "";
-        w.writeLine(`expect(await runCommand(plugin, ${literal(r.name)}${init})).toEqual([{ kind: "reply", message: ${message} }]);`);
-      }).write(");").newLine();
-    }).write(");"),
+    w
+      .newLine()
+      .write(`describe(${literal(`${r.name} plugin`)}, () => `)
+      .inlineBlock(() => {
+        w.write(`it(${literal(`defines /${r.name}`)}, () => `)
+          .inlineBlock(() => {
+            w.writeLine(`expect(plugin.name).toBe(${literal(r.name)});`);
+            w.writeLine(
+              `expect(plugin.commands?.map((c) => ({ name: c.name, description: c.description, options: c.options }))).toEqual([{ ${definition.join(", ")} }]);`,
+            );
+          })
+          .write(");")
+          .newLine()
+          .blankLine();
+        w.write(`it("replies as configured", async () => `)
+          .inlineBlock(() => {
+            const init = r.options.length > 0 ? `, { options: ${objectLiteral(Object.entries(samples))} }` : "";
+            w.writeLine(`expect(await runCommand(plugin, ${literal(r.name)}${init})).toEqual([{ kind: "reply", message: ${message} }]);`);
+          })
+          .write(");")
+          .newLine();
+      })
+      .write(");"),
   );
 }

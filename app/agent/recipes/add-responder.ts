@@ -34,11 +34,14 @@ function writePlugin(sf: SourceFile, r: AddResponderRecipe, requestId: string): 
   sf.addExportAssignment({
     isExportEquals: false,
     expression: (w) =>
-      w.write("definePlugin(").inlineBlock(() => {
-        w.writeLine(`name: ${literal(r.name)},`);
-        w.writeLine(`description: ${literal(description)},`);
-        w.writeLine(`responders: [{ name: ${literal(r.name)}, trigger: TRIGGER, flags: "i", respond: () => REPLY }],`);
-      }).write(")"),
+      w
+        .write("definePlugin(")
+        .inlineBlock(() => {
+          w.writeLine(`name: ${literal(r.name)},`);
+          w.writeLine(`description: ${literal(description)},`);
+          w.writeLine(`responders: [{ name: ${literal(r.name)}, trigger: TRIGGER, flags: "i", respond: () => REPLY }],`);
+        })
+        .write(")"),
   });
 }
 
@@ -49,22 +52,39 @@ function writeTest(sf: SourceFile, r: AddResponderRecipe): void {
   const quiet = QUIET_CANDIDATES.find((c) => !triggerMatches(r.trigger, c));
   const short = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}…` : s);
   sf.addStatements((w) =>
-    w.newLine().write(`describe(${literal(`${r.name} responder`)}, () => `).inlineBlock(() => {
-      w.write(`it("is registered with its trigger and reply", () => `).inlineBlock(() => {
-        w.writeLine(`expect(plugin.responders?.map((x) => ({ name: x.name, trigger: x.trigger, flags: x.flags }))).toEqual([{ name: ${literal(r.name)}, trigger: ${literal(r.trigger)}, flags: "i" }]);`);
-        w.writeLine(`expect(TRIGGER).toBe(${literal(r.trigger)});`);
-        w.writeLine(`expect(REPLY).toBe(${literal(r.reply)});`);
-      }).write(");").newLine();
-      for (const ex of r.examples) {
-        w.blankLine().write(`it(${literal(`answers ${short(ex)}`)}, async () => `).inlineBlock(() => {
-          w.writeLine(`expect(await runResponder(plugin, ${literal(r.name)}, ${literal(ex)})).toBe(${literal(r.reply)});`);
-        }).write(");").newLine();
-      }
-      if (quiet !== undefined) {
-        w.blankLine().write(`it(${literal(`stays quiet on ${quiet}`)}, async () => `).inlineBlock(() => {
-          w.writeLine(`expect(await runResponder(plugin, ${literal(r.name)}, ${literal(quiet)})).toBeUndefined();`);
-        }).write(");").newLine();
-      }
-    }).write(");"),
+    w
+      .newLine()
+      .write(`describe(${literal(`${r.name} responder`)}, () => `)
+      .inlineBlock(() => {
+        w.write(`it("is registered with its trigger and reply", () => `)
+          .inlineBlock(() => {
+            w.writeLine(
+              `expect(plugin.responders?.map((x) => ({ name: x.name, trigger: x.trigger, flags: x.flags }))).toEqual([{ name: ${literal(r.name)}, trigger: ${literal(r.trigger)}, flags: "i" }]);`,
+            );
+            w.writeLine(`expect(TRIGGER).toBe(${literal(r.trigger)});`);
+            w.writeLine(`expect(REPLY).toBe(${literal(r.reply)});`);
+          })
+          .write(");")
+          .newLine();
+        for (const ex of r.examples) {
+          w.blankLine()
+            .write(`it(${literal(`answers ${short(ex)}`)}, async () => `)
+            .inlineBlock(() => {
+              w.writeLine(`expect(await runResponder(plugin, ${literal(r.name)}, ${literal(ex)})).toBe(${literal(r.reply)});`);
+            })
+            .write(");")
+            .newLine();
+        }
+        if (quiet !== undefined) {
+          w.blankLine()
+            .write(`it(${literal(`stays quiet on ${quiet}`)}, async () => `)
+            .inlineBlock(() => {
+              w.writeLine(`expect(await runResponder(plugin, ${literal(r.name)}, ${literal(quiet)})).toBeUndefined();`);
+            })
+            .write(");")
+            .newLine();
+        }
+      })
+      .write(");"),
   );
 }

@@ -19,13 +19,22 @@ export function applyRecipe(root: string, recipe: Recipe, requestId: string): Re
   switch (recipe.kind) {
     case "add-command":
       addCommand(session, recipe, requestId);
-      return out(session.outputs(), `Adds the /${recipe.name} slash command (${recipe.embed ? "an embed" : "a static reply"}${recipe.options.length ? ` with ${recipe.options.length} option(s)` : ""}) as the \`${recipe.name}\` plugin, with a test, and registers it.`);
+      return out(
+        session.outputs(),
+        `Adds the /${recipe.name} slash command (${recipe.embed ? "an embed" : "a static reply"}${recipe.options.length ? ` with ${recipe.options.length} option(s)` : ""}) as the \`${recipe.name}\` plugin, with a test, and registers it.`,
+      );
     case "add-responder":
       addResponder(session, recipe, requestId);
-      return out(session.outputs(), `Adds the \`${recipe.name}\` auto-response: messages matching \`/${recipe.trigger}/i\` get a fixed reply; with a test, registered in the plugin registry.`);
+      return out(
+        session.outputs(),
+        `Adds the \`${recipe.name}\` auto-response: messages matching \`/${recipe.trigger}/i\` get a fixed reply; with a test, registered in the plugin registry.`,
+      );
     case "set-setting":
       setSetting(session, recipe);
-      return out(session.outputs(), `Sets the bot setting \`${recipe.key}\` to \`${JSON.stringify(recipe.value)}\` (validated against the core settings schema) and pins it in a test.`);
+      return out(
+        session.outputs(),
+        `Sets the bot setting \`${recipe.key}\` to \`${JSON.stringify(recipe.value)}\` (validated against the core settings schema) and pins it in a test.`,
+      );
   }
 }
 

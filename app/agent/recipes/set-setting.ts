@@ -15,7 +15,8 @@ export function validateSetting(key: string, value: unknown): void {
   }
   const field = botSettingsSchema.shape[key as keyof typeof botSettingsSchema.shape];
   const parsed = field.safeParse(value);
-  if (!parsed.success) throw new Error(`invalid value ${JSON.stringify(value)} for setting "${key}": ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+  if (!parsed.success)
+    throw new Error(`invalid value ${JSON.stringify(value)} for setting "${key}": ${parsed.error.issues.map((i) => i.message).join("; ")}`);
 }
 
 /** The settings file's values as an object (a missing file is an empty one: the core's defaults). */
@@ -58,9 +59,7 @@ function newValuesTest(session: EditSession): SourceFile {
 
 /** One `it("<key> is chosen", …)` per key inside the describe block; replaced when it exists. */
 function upsertPinned(sf: SourceFile, key: string, value: string): void {
-  const describe = sf
-    .getDescendantsOfKind(SyntaxKind.CallExpression)
-    .find((c) => c.getExpression().getText() === "describe");
+  const describe = sf.getDescendantsOfKind(SyntaxKind.CallExpression).find((c) => c.getExpression().getText() === "describe");
   const body = describe?.getArguments()[1]?.asKind(SyntaxKind.ArrowFunction)?.getBody().asKind(SyntaxKind.Block);
   if (!body) throw new Error(`${SETTINGS_VALUES_TEST} has no describe(…, () => { … }) block`);
   const title = literal(`${key} is chosen`);

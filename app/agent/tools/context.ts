@@ -21,7 +21,12 @@ export interface AgentTool {
 }
 
 /** Declares a tool with its zod schema; `run` gets the parsed arguments. */
-export function tool<S extends z.ZodType>(def: { name: string; description: string; schema: S; run(args: z.infer<S>, ctx: ToolContext): string | Promise<string> }): AgentTool {
+export function tool<S extends z.ZodType>(def: {
+  name: string;
+  description: string;
+  schema: S;
+  run(args: z.infer<S>, ctx: ToolContext): string | Promise<string>;
+}): AgentTool {
   return def as unknown as AgentTool;
 }
 

@@ -92,15 +92,23 @@ export const addImport = tool({
     .object({
       path: repoPath,
       module: z.string().min(1).max(200),
-      named: z.array(z.string().regex(/^[A-Za-z_$][\w$]*( as [A-Za-z_$][\w$]*)?$/)).max(30).default([]),
-      defaultImport: z.string().regex(/^[A-Za-z_$][\w$]*$/).optional(),
+      named: z
+        .array(z.string().regex(/^[A-Za-z_$][\w$]*( as [A-Za-z_$][\w$]*)?$/))
+        .max(30)
+        .default([]),
+      defaultImport: z
+        .string()
+        .regex(/^[A-Za-z_$][\w$]*$/)
+        .optional(),
       typeOnly: z.boolean().default(false),
     })
     .strict()
     .refine((a) => a.named.length > 0 || a.defaultImport !== undefined, { message: "give named imports or a defaultImport" }),
   run(a, ctx) {
     return editTs(ctx, a.path, (sf) => {
-      const existing = sf.getImportDeclaration((d) => d.getModuleSpecifierValue() === a.module && d.isTypeOnly() === a.typeOnly && !d.getNamespaceImport());
+      const existing = sf.getImportDeclaration(
+        (d) => d.getModuleSpecifierValue() === a.module && d.isTypeOnly() === a.typeOnly && !d.getNamespaceImport(),
+      );
       if (existing) {
         const have = new Set(existing.getNamedImports().map((n) => n.getText()));
         for (const n of a.named) if (!have.has(n)) existing.addNamedImport(n);
@@ -135,13 +143,20 @@ export const upsertFunction = tool({
 
 export const upsertClassMember = tool({
   name: "upsert_class_member",
-  description: "Add a member (method, property, getter…) to a class, or replace the member with the same name. `code` is the member's full text.",
-  schema: z.object({ path: repoPath, className: z.string().regex(/^[A-Za-z_$][\w$]*$/), code: code("e.g. greet(): string { return 'hi'; }") }).strict(),
+  description:
+    "Add a member (method, property, getter…) to a class, or replace the member with the same name. `code` is the member's full text.",
+  schema: z
+    .object({ path: repoPath, className: z.string().regex(/^[A-Za-z_$][\w$]*$/), code: code("e.g. greet(): string { return 'hi'; }") })
+    .strict(),
   run({ path, className, code: snippet }, ctx) {
-    const member = parseOne(`class __Ouro__ {\n${snippet}\n}`, (s) => {
-      const members = s.getClass("__Ouro__")?.getMembers() ?? [];
-      return members.length === 1 ? members[0] : undefined;
-    }, "class member");
+    const member = parseOne(
+      `class __Ouro__ {\n${snippet}\n}`,
+      (s) => {
+        const members = s.getClass("__Ouro__")?.getMembers() ?? [];
+        return members.length === 1 ? members[0] : undefined;
+      },
+      "class member",
+    );
     if (!Node.hasName(member)) throw new Error("the member needs a name");
     const name = member.getName();
     return editTs(ctx, path, (sf) => {
@@ -161,7 +176,7 @@ export const upsertClassMember = tool({
 export const setObjectProperty = tool({
   name: "set_object_property",
   description:
-    "Set a property in an object literal: the initializer of variable `variable`, or the first object argument of a call initializing it (e.g. definePlugin({...})). Use variable \"default\" for `export default …`.",
+    'Set a property in an object literal: the initializer of variable `variable`, or the first object argument of a call initializing it (e.g. definePlugin({...})). Use variable "default" for `export default …`.',
   schema: z
     .object({
       path: repoPath,
@@ -173,9 +188,18 @@ export const setObjectProperty = tool({
   run({ path, variable, property, value }, ctx) {
     parseOne(`(${value});`, (s) => s.getStatements()[0], "expression");
     return editTs(ctx, path, (sf) => {
-      const init = variable === "default" ? sf.getExportAssignment((e) => !e.isExportEquals())?.getExpression() : sf.getVariableDeclaration(variable)?.getInitializer();
+      const init =
+        variable === "default"
+          ? sf.getExportAssignment((e) => !e.isExportEquals())?.getExpression()
+          : sf.getVariableDeclaration(variable)?.getInitializer();
       if (!init) throw new Error(`no ${variable === "default" ? "export default" : `variable ${variable}`} in ${path}`);
-      const obj = init.asKind(SyntaxKind.ObjectLiteralExpression) ?? init.asKind(SyntaxKind.CallExpression)?.getArguments().find((a) => a.isKind(SyntaxKind.ObjectLiteralExpression))?.asKind(SyntaxKind.ObjectLiteralExpression);
+      const obj =
+        init.asKind(SyntaxKind.ObjectLiteralExpression) ??
+        init
+          .asKind(SyntaxKind.CallExpression)
+          ?.getArguments()
+          .find((a) => a.isKind(SyntaxKind.ObjectLiteralExpression))
+          ?.asKind(SyntaxKind.ObjectLiteralExpression);
       if (!obj) throw new Error(`${variable} is not an object literal (or a call with one)`);
       const old = obj.getProperty(property);
       if (old?.isKind(SyntaxKind.PropertyAssignment)) {
@@ -197,7 +221,10 @@ export const insertStatement = tool({
       path: repoPath,
       code: code("One or more statements"),
       position: z.enum(["start", "end"]).default("end"),
-      inFunction: z.string().regex(/^[A-Za-z_$][\w$]*$/).optional(),
+      inFunction: z
+        .string()
+        .regex(/^[A-Za-z_$][\w$]*$/)
+        .optional(),
     })
     .strict(),
   run({ path, code: snippet, position, inFunction }, ctx) {

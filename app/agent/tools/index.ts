@@ -32,7 +32,21 @@ const finish: AgentTool = {
   run: () => "",
 };
 
-export const TOOLS: AgentTool[] = [listFiles, readFile, search, outline, addImport, upsertFunction, upsertClassMember, setObjectProperty, appendToArray, insertStatement, writeFile, runChecks, finish];
+export const TOOLS: AgentTool[] = [
+  listFiles,
+  readFile,
+  search,
+  outline,
+  addImport,
+  upsertFunction,
+  upsertClassMember,
+  setObjectProperty,
+  appendToArray,
+  insertStatement,
+  writeFile,
+  runChecks,
+  finish,
+];
 const BY_NAME = new Map(TOOLS.map((t) => [t.name, t]));
 
 export function toolDefinitions(): ChatCompletionFunctionTool[] {
@@ -51,7 +65,10 @@ export async function dispatch(name: string, rawArgs: string, ctx: ToolContext):
   try {
     json = rawArgs.trim() === "" ? {} : JSON.parse(rawArgs);
   } catch (e) {
-    return { ok: false, content: `error: the arguments of ${name} are not valid JSON (${(e as Error).message}); nothing was done. Send a JSON object.` };
+    return {
+      ok: false,
+      content: `error: the arguments of ${name} are not valid JSON (${(e as Error).message}); nothing was done. Send a JSON object.`,
+    };
   }
   const parsed = t.schema.safeParse(json);
   if (!parsed.success) {

@@ -48,7 +48,10 @@ export const readFile = tool({
     const lines = text.split("\n");
     const from = (startLine ?? 1) - 1;
     const to = Math.min(lines.length, endLine ?? lines.length);
-    const numbered = lines.slice(from, to).map((l, i) => `${String(from + i + 1).padStart(4)}| ${l}`).join("\n");
+    const numbered = lines
+      .slice(from, to)
+      .map((l, i) => `${String(from + i + 1).padStart(4)}| ${l}`)
+      .join("\n");
     return numbered.length > MAX_READ ? `${numbered.slice(0, MAX_READ)}\n… (truncated; ask for a line range)` : numbered;
   },
 });
@@ -66,12 +69,16 @@ export const search = tool({
   run({ query, regex, path }, ctx) {
     const rel = path ? resolveReadable(ctx.root, path) : ".";
     try {
-      const out = execFileSync("git", ["grep", "-n", "-I", "--untracked", "--max-count=20", regex ? "-E" : "-F", "-e", query, "--", rel, ":(exclude)node_modules"], {
-        cwd: ctx.root,
-        encoding: "utf8",
-        maxBuffer: 8 * 1024 * 1024,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+      const out = execFileSync(
+        "git",
+        ["grep", "-n", "-I", "--untracked", "--max-count=20", regex ? "-E" : "-F", "-e", query, "--", rel, ":(exclude)node_modules"],
+        {
+          cwd: ctx.root,
+          encoding: "utf8",
+          maxBuffer: 8 * 1024 * 1024,
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
       const lines = out.split("\n").filter(Boolean);
       return lines.slice(0, 100).join("\n") + (lines.length > 100 ? `\n… (${lines.length - 100} more matches)` : "");
     } catch (e) {
@@ -91,18 +98,27 @@ export const outline = tool({
     const project = new Project({ useInMemoryFileSystem: true });
     const sf = project.createSourceFile(`/${rel}`, readFileSync(join(ctx.root, rel), "utf8"));
     const out: string[] = [];
-    for (const imp of sf.getImportDeclarations()) out.push(`${imp.getStartLineNumber()}: import ${imp.getImportClause()?.getText() ?? ""} from "${imp.getModuleSpecifierValue()}"`);
+    for (const imp of sf.getImportDeclarations())
+      out.push(`${imp.getStartLineNumber()}: import ${imp.getImportClause()?.getText() ?? ""} from "${imp.getModuleSpecifierValue()}"`);
     for (const st of sf.getStatements()) {
       const line = st.getStartLineNumber();
       const exp = Node.isExportable(st) && st.isExported() ? "export " : "";
-      if (Node.isFunctionDeclaration(st)) out.push(`${line}: ${exp}function ${st.getName() ?? "(default)"}(${st.getParameters().map((p) => p.getText()).join(", ")})`);
+      if (Node.isFunctionDeclaration(st))
+        out.push(
+          `${line}: ${exp}function ${st.getName() ?? "(default)"}(${st
+            .getParameters()
+            .map((p) => p.getText())
+            .join(", ")})`,
+        );
       else if (Node.isClassDeclaration(st)) {
         out.push(`${line}: ${exp}class ${st.getName() ?? "(default)"}`);
-        for (const m of st.getMembers()) out.push(`${m.getStartLineNumber()}:   ${Node.hasName(m) ? m.getName() : m.getKindName()} (${m.getKindName()})`);
+        for (const m of st.getMembers())
+          out.push(`${m.getStartLineNumber()}:   ${Node.hasName(m) ? m.getName() : m.getKindName()} (${m.getKindName()})`);
       } else if (Node.isVariableStatement(st)) {
         for (const d of st.getDeclarations()) out.push(`${line}: ${exp}${st.getDeclarationKind()} ${d.getName()}`);
       } else if (Node.isInterfaceDeclaration(st) || Node.isTypeAliasDeclaration(st)) out.push(`${line}: ${exp}type ${st.getName()}`);
-      else if (Node.isExportAssignment(st)) out.push(`${line}: export default ${st.getExpression().getText().slice(0, 60).replace(/\s+/g, " ")}…`);
+      else if (Node.isExportAssignment(st))
+        out.push(`${line}: export default ${st.getExpression().getText().slice(0, 60).replace(/\s+/g, " ")}…`);
     }
     return out.join("\n") || "(no declarations)";
   },

@@ -40,7 +40,8 @@ registerHooks({
     return resolved;
   },
   load(url, context, nextLoad) {
-    if (url.startsWith("file:") && url.endsWith(".ts")) return { format: "module", source: readFileSync(fileURLToPath(url), "utf8"), shortCircuit: true };
+    if (url.startsWith("file:") && url.endsWith(".ts"))
+      return { format: "module", source: readFileSync(fileURLToPath(url), "utf8"), shortCircuit: true };
     return nextLoad(url, context);
   },
 });

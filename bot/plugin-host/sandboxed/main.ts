@@ -12,7 +12,11 @@ const send = (message: HostMessage, then?: () => void) => process.send!(message,
 
 const toError = (raw: unknown): HostError => {
   const err = raw instanceof Error ? raw : new Error(typeof raw === "string" ? raw : "a non-Error value was thrown");
-  return { name: String(err.name).slice(0, 200), message: String(err.message).slice(0, 4000), stack: typeof err.stack === "string" ? err.stack.slice(0, 16_000) : undefined };
+  return {
+    name: String(err.name).slice(0, 200),
+    message: String(err.message).slice(0, 4000),
+    stack: typeof err.stack === "string" ? err.stack.slice(0, 16_000) : undefined,
+  };
 };
 
 let nextReq = 0;
@@ -177,14 +181,20 @@ function harden(): void {
   for (const value of hidden) freeze(Object.getPrototypeOf(value));
   const offline = () => Promise.reject(new Error("the plugin host has no network: use call.fetch (allowed hosts only)"));
   for (const name of NO_NETWORK) delete (globalThis as Record<string, unknown>)[name];
-  for (const name of NO_NETWORK) Object.defineProperty(globalThis, name, { value: name === "fetch" ? Object.freeze(offline) : undefined, writable: false, configurable: false });
+  for (const name of NO_NETWORK)
+    Object.defineProperty(globalThis, name, {
+      value: name === "fetch" ? Object.freeze(offline) : undefined,
+      writable: false,
+      configurable: false,
+    });
   for (const name of Reflect.ownKeys(globalThis)) {
     if (typeof name === "string" && (LIVE_GLOBALS.has(name) || NO_NETWORK.includes(name))) continue;
     const desc = Object.getOwnPropertyDescriptor(globalThis, name);
     if (!desc) continue;
     if ("value" in desc) {
       freeze(desc.value, 1);
-      if (desc.configurable) Object.defineProperty(globalThis, name, { value: desc.value, writable: false, configurable: false, enumerable: desc.enumerable });
+      if (desc.configurable)
+        Object.defineProperty(globalThis, name, { value: desc.value, writable: false, configurable: false, enumerable: desc.enumerable });
     } else if (desc.configurable) {
       // A lazy global (fetch, crypto, navigator…): it stays lazy, but cannot be replaced.
       Object.defineProperty(globalThis, name, { get: desc.get, set: undefined, configurable: false, enumerable: desc.enumerable });
@@ -237,10 +247,28 @@ try {
       commands: (p.commands ?? []).map((c) => ({
         name: c.name,
         description: c.description,
-        options: (c.options ?? []).map((o) => ({ name: o.name, description: o.description, type: o.type, required: o.required, choices: o.choices, min: o.min, max: o.max })),
+        options: (c.options ?? []).map((o) => ({
+          name: o.name,
+          description: o.description,
+          type: o.type,
+          required: o.required,
+          choices: o.choices,
+          min: o.min,
+          max: o.max,
+        })),
       })),
-      responders: (p.responders ?? []).map((r) => ({ name: r.name, trigger: r.trigger, flags: r.flags ?? "", channels: r.channels, directMessages: r.directMessages === true })),
-      tools: (p.tools ?? []).map((t) => ({ name: t.name, description: t.description, parameters: JSON.parse(JSON.stringify(t.parameters)) as Record<string, unknown> })),
+      responders: (p.responders ?? []).map((r) => ({
+        name: r.name,
+        trigger: r.trigger,
+        flags: r.flags ?? "",
+        channels: r.channels,
+        directMessages: r.directMessages === true,
+      })),
+      tools: (p.tools ?? []).map((t) => ({
+        name: t.name,
+        description: t.description,
+        parameters: JSON.parse(JSON.stringify(t.parameters)) as Record<string, unknown>,
+      })),
     })),
   };
   send({ t: "ready", manifest: JSON.parse(JSON.stringify(manifest)) as unknown });

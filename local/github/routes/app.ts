@@ -22,7 +22,9 @@ export function registerAppRoutes(r: Router, core: Core): void {
     "/app/installations",
     (ctx) => {
       const app = appOf(ctx);
-      const list = Object.values(store.data.installations).filter((i) => i.appId === app.id).map((i) => shapes.installation(i));
+      const list = Object.values(store.data.installations)
+        .filter((i) => i.appId === app.id)
+        .map((i) => shapes.installation(i));
       return paginate(ctx, list, shapes.api);
     },
     "jwt",

@@ -33,7 +33,8 @@ export function registerCheckRoutes(r: Router, core: Core): void {
 
   const outputOf = (ctx: Ctx, prev?: CheckRunRec["output"]): { output: CheckRunRec["output"]; annotations: unknown[] } => {
     const o = ctx.body.output;
-    if (o === undefined || o === null) return { output: prev ?? { title: null, summary: null, text: null, annotations_count: 0 }, annotations: [] };
+    if (o === undefined || o === null)
+      return { output: prev ?? { title: null, summary: null, text: null, annotations_count: 0 }, annotations: [] };
     if (typeof o !== "object") throw invalid("Invalid request.\n\noutput is not an object", "output");
     const out = o as Record<string, unknown>;
     const title = str(out, "title", true);
@@ -52,7 +53,8 @@ export function registerCheckRoutes(r: Router, core: Core): void {
     return a.map((x: unknown) => {
       const o = (x && typeof x === "object" ? x : {}) as Record<string, unknown>;
       const [label, description, identifier] = [str(o, "label", true), str(o, "description", true), str(o, "identifier", true)];
-      if (!label || label.length > 20 || !description || description.length > 40 || !identifier || identifier.length > 20) throw invalid("Invalid request.\n\nInvalid action: label ≤ 20, description ≤ 40, identifier ≤ 20 characters.", "actions");
+      if (!label || label.length > 20 || !description || description.length > 40 || !identifier || identifier.length > 20)
+        throw invalid("Invalid request.\n\nInvalid action: label ≤ 20, description ≤ 40, identifier ≤ 20 characters.", "actions");
       return { label, description, identifier };
     });
   };
@@ -72,7 +74,8 @@ export function registerCheckRoutes(r: Router, core: Core): void {
     let status = oneOf(ctx.body, "status", RUN_STATUS) ?? "queued";
     const conclusion = oneOf(ctx.body, "conclusion", CONCLUSIONS) ?? null;
     if (conclusion) status = "completed";
-    if (status === "completed" && !conclusion) throw invalid("Invalid request.\n\n\"conclusion\" wasn't supplied.", "conclusion", "missing_field");
+    if (status === "completed" && !conclusion)
+      throw invalid('Invalid request.\n\n"conclusion" wasn\'t supplied.', "conclusion", "missing_field");
     const { output, annotations } = outputOf(ctx);
     const actions = actionsOf(ctx);
     const suite = await suiteFor(rp, appId, headSha);
@@ -96,9 +99,21 @@ export function registerCheckRoutes(r: Router, core: Core): void {
     };
     store.data.checkRuns[String(run.id)] = run;
     suite.updatedAt = t;
-    core.emitCheck("check_run", rp.key, ctx.actor, { action: "created", check_run: { ...shapes.checkRun(run), check_suite: shapes.checkSuite(suite, false) } }, appId);
+    core.emitCheck(
+      "check_run",
+      rp.key,
+      ctx.actor,
+      { action: "created", check_run: { ...shapes.checkRun(run), check_suite: shapes.checkSuite(suite, false) } },
+      appId,
+    );
     if (status === "completed") {
-      core.emitCheck("check_run", rp.key, ctx.actor, { action: "completed", check_run: { ...shapes.checkRun(run), check_suite: shapes.checkSuite(suite, false) } }, appId);
+      core.emitCheck(
+        "check_run",
+        rp.key,
+        ctx.actor,
+        { action: "completed", check_run: { ...shapes.checkRun(run), check_suite: shapes.checkSuite(suite, false) } },
+        appId,
+      );
       await completeSuiteIfDone(rp, run, ctx);
     }
     return { status: 201, body: shapes.checkRun(run) };
@@ -113,17 +128,19 @@ export function registerCheckRoutes(r: Router, core: Core): void {
   r.add("PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}", async (ctx) => {
     const { rp, run } = runOf(ctx);
     const appId = appIdOf(ctx);
-    if (run.appId !== appId) throw new HttpError(403, "Invalid app_id `" + appId + "` - check run can only be modified by the GitHub App that created it.");
+    if (run.appId !== appId)
+      throw new HttpError(403, "Invalid app_id `" + appId + "` - check run can only be modified by the GitHub App that created it.");
     const wasCompleted = run.status === "completed";
     const name = str(ctx.body, "name");
     const status = oneOf(ctx.body, "status", RUN_STATUS);
     const conclusion = oneOf(ctx.body, "conclusion", CONCLUSIONS);
     const { output, annotations } = outputOf(ctx, run.output);
     const actions = actionsOf(ctx);
-    if (status === "completed" && !conclusion && !run.conclusion) throw invalid("Invalid request.\n\n\"conclusion\" wasn't supplied.", "conclusion", "missing_field");
+    if (status === "completed" && !conclusion && !run.conclusion)
+      throw invalid('Invalid request.\n\n"conclusion" wasn\'t supplied.', "conclusion", "missing_field");
     if (name) run.name = name;
     if (status) run.status = status;
-    if (conclusion) (run.conclusion = conclusion), (run.status = "completed");
+    if (conclusion) ((run.conclusion = conclusion), (run.status = "completed"));
     if (run.status === "completed" && !run.completedAt) run.completedAt = str(ctx.body, "completed_at") ?? now();
     run.output = output;
     run.annotations.push(...annotations);
@@ -135,7 +152,13 @@ export function registerCheckRoutes(r: Router, core: Core): void {
     store.touch();
     if (!wasCompleted && run.status === "completed") {
       const suite = store.data.checkSuites[String(run.suiteId)];
-      core.emitCheck("check_run", rp.key, ctx.actor, { action: "completed", check_run: { ...shapes.checkRun(run), check_suite: shapes.checkSuite(suite, false) } }, appId);
+      core.emitCheck(
+        "check_run",
+        rp.key,
+        ctx.actor,
+        { action: "completed", check_run: { ...shapes.checkRun(run), check_suite: shapes.checkSuite(suite, false) } },
+        appId,
+      );
       await completeSuiteIfDone(rp, run, ctx);
     }
     return shapes.checkRun(run);
@@ -146,7 +169,13 @@ export function registerCheckRoutes(r: Router, core: Core): void {
     appIdOf(ctx);
     if (run.appId !== null) {
       const suite = store.data.checkSuites[String(run.suiteId)];
-      core.emitCheck("check_run", rp.key, ctx.actor, { action: "rerequested", check_run: { ...shapes.checkRun(run), check_suite: shapes.checkSuite(suite, false) } }, run.appId);
+      core.emitCheck(
+        "check_run",
+        rp.key,
+        ctx.actor,
+        { action: "rerequested", check_run: { ...shapes.checkRun(run), check_suite: shapes.checkSuite(suite, false) } },
+        run.appId,
+      );
     }
     return { status: 201, body: {} };
   });
@@ -158,16 +187,31 @@ export function registerCheckRoutes(r: Router, core: Core): void {
     const status = ctx.query.get("status");
     const appId = ctx.query.get("app_id");
     const runs = Object.values(store.data.checkRuns)
-      .filter((c) => c.repo === rp.key && c.headSha === sha && (!name || c.name === name) && (!status || c.status === status) && (!appId || String(c.appId) === appId))
+      .filter(
+        (c) =>
+          c.repo === rp.key &&
+          c.headSha === sha &&
+          (!name || c.name === name) &&
+          (!status || c.status === status) &&
+          (!appId || String(c.appId) === appId),
+      )
       .sort((a, b) => b.id - a.id);
-    const page = paginate(ctx, runs.map((c) => shapes.checkRun(c)), api);
+    const page = paginate(
+      ctx,
+      runs.map((c) => shapes.checkRun(c)),
+      api,
+    );
     return { ...page, body: { total_count: runs.length, check_runs: page.body } };
   });
   r.add("GET", "/repos/{owner}/{repo}/commits/{ref}/check-suites", async (ctx) => {
     const rp = repoOf(core, ctx);
     const sha = await commitOf(rp.git, ctx.params.ref, 422);
     const suites = Object.values(store.data.checkSuites).filter((s) => s.repo === rp.key && s.headSha === sha);
-    const page = paginate(ctx, suites.map((s) => shapes.checkSuite(s)), api);
+    const page = paginate(
+      ctx,
+      suites.map((s) => shapes.checkSuite(s)),
+      api,
+    );
     return { ...page, body: { total_count: suites.length, check_suites: page.body } };
   });
   r.add("GET", "/repos/{owner}/{repo}/check-suites/{check_suite_id}", (ctx) => {
@@ -213,7 +257,12 @@ export function registerCheckRoutes(r: Router, core: Core): void {
       const branches = [];
       for (const [ref] of refs) {
         if (branches.length >= 10) break;
-        if (await rp.git.isAncestor(sha, ref)) branches.push({ name: ref.slice(11), commit: { sha: refs.get(ref)!.sha, url: `${base}/commits/${refs.get(ref)!.sha}` }, protected: false });
+        if (await rp.git.isAncestor(sha, ref))
+          branches.push({
+            name: ref.slice(11),
+            commit: { sha: refs.get(ref)!.sha, url: `${base}/commits/${refs.get(ref)!.sha}` },
+            protected: false,
+          });
       }
       core.emit("status", rp.key, ctx.actor, {
         id: s.id,
@@ -232,11 +281,18 @@ export function registerCheckRoutes(r: Router, core: Core): void {
     }
     return { status: 201, body: shapes.status(s) };
   });
-  const statusesFor = (rp: RepoCtx, sha: string): StatusRec[] => Object.values(store.data.statuses).filter((s) => s.repo === rp.key && s.sha === sha).sort((a, b) => b.id - a.id);
+  const statusesFor = (rp: RepoCtx, sha: string): StatusRec[] =>
+    Object.values(store.data.statuses)
+      .filter((s) => s.repo === rp.key && s.sha === sha)
+      .sort((a, b) => b.id - a.id);
   r.add("GET", "/repos/{owner}/{repo}/commits/{ref}/statuses", async (ctx) => {
     const rp = repoOf(core, ctx);
     const sha = await commitOf(rp.git, ctx.params.ref);
-    return paginate(ctx, statusesFor(rp, sha).map((s) => shapes.status(s)), api);
+    return paginate(
+      ctx,
+      statusesFor(rp, sha).map((s) => shapes.status(s)),
+      api,
+    );
   });
   r.add("GET", "/repos/{owner}/{repo}/commits/{ref}/status", async (ctx) => {
     const rp = repoOf(core, ctx);
@@ -244,7 +300,14 @@ export function registerCheckRoutes(r: Router, core: Core): void {
     const latest = new Map<string, StatusRec>();
     for (const s of statusesFor(rp, sha)) if (!latest.has(s.context)) latest.set(s.context, s);
     const list = [...latest.values()];
-    const state = list.length === 0 ? "pending" : list.some((s) => s.state === "failure" || s.state === "error") ? "failure" : list.some((s) => s.state === "pending") ? "pending" : "success";
+    const state =
+      list.length === 0
+        ? "pending"
+        : list.some((s) => s.state === "failure" || s.state === "error")
+          ? "failure"
+          : list.some((s) => s.state === "pending")
+            ? "pending"
+            : "success";
     const base = `${api}/repos/${rp.rec.owner}/${rp.rec.name}`;
     return {
       state,
@@ -269,10 +332,21 @@ export function registerCheckRoutes(r: Router, core: Core): void {
     });
     const required = strArray(ctx.body, "required_contexts");
     const latest = new Map<string, StatusRec>();
-    for (const s of Object.values(store.data.statuses).filter((x) => x.repo === rp.key && x.sha === sha).sort((a, b) => b.id - a.id)) if (!latest.has(s.context)) latest.set(s.context, s);
+    for (const s of Object.values(store.data.statuses)
+      .filter((x) => x.repo === rp.key && x.sha === sha)
+      .sort((a, b) => b.id - a.id))
+      if (!latest.has(s.context)) latest.set(s.context, s);
     const mustPass = required ?? [...latest.keys()];
     const failing = mustPass.filter((c) => latest.get(c)?.state !== "success");
-    if (failing.length) throw new HttpError(409, `Conflict: Commit status checks failed for ${ref}.`, { errors: failing.map((c) => ({ contexts: [{ context: c, state: latest.get(c)?.state ?? "missing" }], resource: "Deployment", field: "required_contexts", code: "invalid" })) });
+    if (failing.length)
+      throw new HttpError(409, `Conflict: Commit status checks failed for ${ref}.`, {
+        errors: failing.map((c) => ({
+          contexts: [{ context: c, state: latest.get(c)?.state ?? "missing" }],
+          resource: "Deployment",
+          field: "required_contexts",
+          code: "invalid",
+        })),
+      });
     const payload = ctx.body.payload;
     let parsed: unknown = {};
     if (typeof payload === "string") {
@@ -307,9 +381,20 @@ export function registerCheckRoutes(r: Router, core: Core): void {
     const rp = repoOf(core, ctx);
     const q = (k: string) => ctx.query.get(k);
     const list = Object.values(store.data.deployments)
-      .filter((d) => d.repo === rp.key && (!q("sha") || d.sha === q("sha")) && (!q("ref") || d.ref === q("ref")) && (!q("task") || d.task === q("task")) && (!q("environment") || d.environment === q("environment")))
+      .filter(
+        (d) =>
+          d.repo === rp.key &&
+          (!q("sha") || d.sha === q("sha")) &&
+          (!q("ref") || d.ref === q("ref")) &&
+          (!q("task") || d.task === q("task")) &&
+          (!q("environment") || d.environment === q("environment")),
+      )
       .sort((a, b) => b.id - a.id);
-    return paginate(ctx, list.map((d) => shapes.deployment(d)), api);
+    return paginate(
+      ctx,
+      list.map((d) => shapes.deployment(d)),
+      api,
+    );
   });
   const deploymentOf = (ctx: Ctx, write = false): { rp: RepoCtx; d: DeploymentRec } => {
     const rp = write ? repoForWrite(core, ctx, "deployments") : repoOf(core, ctx);
@@ -337,12 +422,24 @@ export function registerCheckRoutes(r: Router, core: Core): void {
     };
     store.data.deploymentStatuses[String(s.id)] = s;
     d.updatedAt = t;
-    core.emit("deployment_status", rp.key, ctx.actor, { action: "created", deployment_status: shapes.deploymentStatus(s), deployment: shapes.deployment(d), workflow: null, workflow_run: null });
+    core.emit("deployment_status", rp.key, ctx.actor, {
+      action: "created",
+      deployment_status: shapes.deploymentStatus(s),
+      deployment: shapes.deployment(d),
+      workflow: null,
+      workflow_run: null,
+    });
     return { status: 201, body: shapes.deploymentStatus(s) };
   });
   r.add("GET", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses", (ctx) => {
     const { d } = deploymentOf(ctx);
-    const list = Object.values(store.data.deploymentStatuses).filter((s) => s.deploymentId === d.id).sort((a, b) => b.id - a.id);
-    return paginate(ctx, list.map((s) => shapes.deploymentStatus(s)), api);
+    const list = Object.values(store.data.deploymentStatuses)
+      .filter((s) => s.deploymentId === d.id)
+      .sort((a, b) => b.id - a.id);
+    return paginate(
+      ctx,
+      list.map((s) => shapes.deploymentStatus(s)),
+      api,
+    );
   });
 }

@@ -50,8 +50,11 @@ export function hasPermission(core: Core, repoKey: string, login: string, level:
 
 /** A branch, tag or sha → commit sha; 404/422 like GitHub when it does not resolve. */
 export async function commitOf(git: BareRepo, ref: string, status: 404 | 422 = 404): Promise<string> {
-  const sha = (await git.resolve(ref.startsWith("refs/") ? ref : /^[0-9a-f]{7,40}$/.test(ref) ? ref : `refs/heads/${ref}`)) ?? (await git.resolve(`refs/tags/${ref}`));
-  if (!sha) throw status === 404 ? new HttpError(404, `No commit found for SHA: ${ref}`) : invalid(`No commit found for SHA: ${ref}`, "sha");
+  const sha =
+    (await git.resolve(ref.startsWith("refs/") ? ref : /^[0-9a-f]{7,40}$/.test(ref) ? ref : `refs/heads/${ref}`)) ??
+    (await git.resolve(`refs/tags/${ref}`));
+  if (!sha)
+    throw status === 404 ? new HttpError(404, `No commit found for SHA: ${ref}`) : invalid(`No commit found for SHA: ${ref}`, "sha");
   return sha;
 }
 
@@ -73,9 +76,11 @@ export function identityFrom(core: Core, ctx: Ctx, field: "author" | "committer"
   const v = ctx.body[field];
   if (v && typeof v === "object") {
     const o = v as Record<string, unknown>;
-    if (typeof o.name !== "string" || typeof o.email !== "string") throw invalid(`Invalid request.\n\n"name" and "email" are required in "${field}".`, field);
+    if (typeof o.name !== "string" || typeof o.email !== "string")
+      throw invalid(`Invalid request.\n\n"name" and "email" are required in "${field}".`, field);
     const date = typeof o.date === "string" ? o.date : undefined;
-    if (date && Number.isNaN(Date.parse(date))) throw invalid(`Invalid request.\n\nFor '${field}.date', ${JSON.stringify(date)} is not a date.`, field);
+    if (date && Number.isNaN(Date.parse(date)))
+      throw invalid(`Invalid request.\n\nFor '${field}.date', ${JSON.stringify(date)} is not a date.`, field);
     return { name: o.name, email: o.email, date };
   }
   return fallback ?? core.identity(ctx.actor);

@@ -45,7 +45,8 @@ export function registerGitDataRoutes(r: Router, core: Core): void {
     const rp = repoForWrite(core, ctx, "contents");
     const ref = str(ctx.body, "ref", true);
     const sha = str(ctx.body, "sha", true);
-    if (!/^refs\/[^/]+\/.+/.test(ref) || ref.includes("..") || /[\s~^:?*[\\]/.test(ref)) throw invalid("ref must start with 'refs' and have at least two slashes.", "ref");
+    if (!/^refs\/[^/]+\/.+/.test(ref) || ref.includes("..") || /[\s~^:?*[\\]/.test(ref))
+      throw invalid("ref must start with 'refs' and have at least two slashes.", "ref");
     if (!SHA_RE.test(sha) || !(await rp.git.objectType(sha))) throw invalid("Object does not exist", "sha");
     return core.withRepoLock(rp.key, async () => {
       if (await rp.git.refSha(ref)) throw invalid("Reference already exists", "ref", "already_exists", "Reference");
@@ -98,7 +99,14 @@ export function registerGitDataRoutes(r: Router, core: Core): void {
     const sha = ctx.params.file_sha;
     if (!SHA_RE.test(sha) || (await rp.git.objectType(sha)) !== "blob") throw notFound();
     const data = (await rp.git.catFile(sha, "blob"))!;
-    return { sha, node_id: shapes.nodeId("Blob", sha), size: data.length, url: `${api}/repos/${rp.rec.owner}/${rp.rec.name}/git/blobs/${sha}`, content: data.toString("base64").replace(/(.{60})/g, "$1\n"), encoding: "base64" };
+    return {
+      sha,
+      node_id: shapes.nodeId("Blob", sha),
+      size: data.length,
+      url: `${api}/repos/${rp.rec.owner}/${rp.rec.name}/git/blobs/${sha}`,
+      content: data.toString("base64").replace(/(.{60})/g, "$1\n"),
+      encoding: "base64",
+    };
   });
 
   // ----- trees -----
@@ -122,7 +130,8 @@ export function registerGitDataRoutes(r: Router, core: Core): void {
     const baseTree = str(ctx.body, "base_tree");
     const tree = ctx.body.tree;
     if (!Array.isArray(tree)) throw invalid(`Invalid request.\n\n"tree" wasn't supplied.`, "tree", "missing_field");
-    if (baseTree !== undefined && (!SHA_RE.test(baseTree) || !["tree", "commit"].includes((await rp.git.objectType(baseTree)) ?? ""))) throw invalid("Invalid request.\n\nbase_tree is not a valid tree", "base_tree");
+    if (baseTree !== undefined && (!SHA_RE.test(baseTree) || !["tree", "commit"].includes((await rp.git.objectType(baseTree)) ?? "")))
+      throw invalid("Invalid request.\n\nbase_tree is not a valid tree", "base_tree");
     const changes: IndexChange[] = [];
     const contents: { index: number; content: string }[] = [];
     for (const raw of tree as unknown[]) {
@@ -130,8 +139,10 @@ export function registerGitDataRoutes(r: Router, core: Core): void {
       const e = raw as Record<string, unknown>;
       const path = str(e, "path", true).replace(/^\/+/, "");
       const mode = oneOf(e, "mode", MODES) ?? "100644";
-      const type = oneOf(e, "type", ["blob", "tree", "commit"] as const) ?? (mode === "040000" ? "tree" : mode === "160000" ? "commit" : "blob");
-      if (!path || path.split("/").some((s) => s === "" || s === "." || s === ".." || s === ".git")) throw invalid(`Invalid path: ${path}`, "path", "invalid", "Tree");
+      const type =
+        oneOf(e, "type", ["blob", "tree", "commit"] as const) ?? (mode === "040000" ? "tree" : mode === "160000" ? "commit" : "blob");
+      if (!path || path.split("/").some((s) => s === "" || s === "." || s === ".." || s === ".git"))
+        throw invalid(`Invalid path: ${path}`, "path", "invalid", "Tree");
       if (typeof e.content === "string") {
         changes.push({ path, mode, type: "blob", sha: "" });
         contents.push({ index: changes.length - 1, content: e.content });
@@ -142,7 +153,9 @@ export function registerGitDataRoutes(r: Router, core: Core): void {
       } else throw invalid(`Invalid request.\n\nEither "sha" or "content" must be supplied for ${path}.`, "tree", "missing_field", "Tree");
     }
     // referenced objects must exist with the stated type (one git call for all of them)
-    const referenced = changes.map((c, i) => ({ c, i })).filter(({ c, i }) => c.sha && c.type !== "commit" && !contents.some((x) => x.index === i));
+    const referenced = changes
+      .map((c, i) => ({ c, i }))
+      .filter(({ c, i }) => c.sha && c.type !== "commit" && !contents.some((x) => x.index === i));
     const types = await rp.git.objectTypes(referenced.map(({ c }) => c.sha as string));
     referenced.forEach(({ c }, k) => {
       if (types[k] !== c.type) throw invalid(`Invalid request.\n\n${c.sha} is not a valid ${c.type}`, "tree.sha", "invalid", "Tree");

@@ -45,14 +45,32 @@ export function registerIssueRoutes(r: Router, core: Core): void {
     const rp = repoOf(core, ctx);
     needApp(ctx, "issues");
     const title = ctx.body.title;
-    if (typeof title !== "string" && typeof title !== "number") throw invalid(`Invalid request.\n\n"title" wasn't supplied.`, "title", "missing_field", "Issue");
+    if (typeof title !== "string" && typeof title !== "number")
+      throw invalid(`Invalid request.\n\n"title" wasn't supplied.`, "title", "missing_field", "Issue");
     if (!String(title).trim()) throw invalid("Validation Failed", "title", "missing_field", "Issue");
     const body = str(ctx.body, "body") ?? null;
     const labels = ctx.body.labels === undefined ? [] : labelsArg(ctx);
     const assignees = strArray(ctx.body, "assignees") ?? [];
-    for (const a of assignees) if (!store.data.accounts[a.toLowerCase()]) throw invalid("Validation Failed", "assignees", "invalid", "Issue");
+    for (const a of assignees)
+      if (!store.data.accounts[a.toLowerCase()]) throw invalid("Validation Failed", "assignees", "invalid", "Issue");
     const t = now();
-    const i: IssueRec = { id: store.id(), repo: rp.key, number: rp.rec.nextNumber++, title: String(title), body, state: "open", stateReason: null, user: ctx.actor, labels: labels.map((l) => ensureLabel(rp, l).name), assignees, locked: false, createdAt: t, updatedAt: t, closedAt: null, closedBy: null };
+    const i: IssueRec = {
+      id: store.id(),
+      repo: rp.key,
+      number: rp.rec.nextNumber++,
+      title: String(title),
+      body,
+      state: "open",
+      stateReason: null,
+      user: ctx.actor,
+      labels: labels.map((l) => ensureLabel(rp, l).name),
+      assignees,
+      locked: false,
+      createdAt: t,
+      updatedAt: t,
+      closedAt: null,
+      closedBy: null,
+    };
     store.data.issues[store.issueKey(rp.key, i.number)] = i;
     await emitIssue(rp, i, ctx, "opened");
     return { status: 201, body: shapes.issue(i) };
@@ -68,9 +86,15 @@ export function registerIssueRoutes(r: Router, core: Core): void {
       .filter((i) => labels.every((l) => i.labels.some((x) => x.toLowerCase() === l.toLowerCase())))
       .filter((i) => !creator || i.user.toLowerCase() === creator.toLowerCase())
       .sort((a, b) => (direction === "asc" ? a.number - b.number : b.number - a.number));
-    return paginate(ctx, list.map((i) => shapes.issue(i)), api);
+    return paginate(
+      ctx,
+      list.map((i) => shapes.issue(i)),
+      api,
+    );
   });
-  r.add("GET", "/repos/{owner}/{repo}/issues/{issue_number}", (ctx) => shapes.issue(issueOf(core, repoOf(core, ctx), ctx.params.issue_number)));
+  r.add("GET", "/repos/{owner}/{repo}/issues/{issue_number}", (ctx) =>
+    shapes.issue(issueOf(core, repoOf(core, ctx), ctx.params.issue_number)),
+  );
   r.add("PATCH", "/repos/{owner}/{repo}/issues/{issue_number}", async (ctx) => {
     const rp = repoOf(core, ctx);
     needApp(ctx, "issues", "pull_requests");
@@ -83,8 +107,8 @@ export function registerIssueRoutes(r: Router, core: Core): void {
     const assignees = strArray(ctx.body, "assignees");
     if (state === "open" && i.pull?.merged) throw invalid("Validation Failed", "state", "invalid", "Issue");
     const changes: Record<string, unknown> = {};
-    if (title !== undefined && title !== i.title) (changes.title = { from: i.title }), (i.title = title);
-    if (body !== undefined && body !== i.body) (changes.body = { from: i.body ?? "" }), (i.body = body);
+    if (title !== undefined && title !== i.title) ((changes.title = { from: i.title }), (i.title = title));
+    if (body !== undefined && body !== i.body) ((changes.body = { from: i.body ?? "" }), (i.body = body));
     if (labels) i.labels = labels.map((l) => ensureLabel(rp, l).name);
     if (assignees) i.assignees = assignees;
     const t = now();
@@ -124,13 +148,25 @@ export function registerIssueRoutes(r: Router, core: Core): void {
   r.add("GET", "/repos/{owner}/{repo}/issues/{issue_number}/comments", (ctx) => {
     const rp = repoOf(core, ctx);
     const i = issueOf(core, rp, ctx.params.issue_number);
-    const list = Object.values(store.data.comments).filter((c) => c.repo === rp.key && c.number === i.number).sort((a, b) => a.id - b.id);
-    return paginate(ctx, list.map((c) => shapes.comment(c)), api);
+    const list = Object.values(store.data.comments)
+      .filter((c) => c.repo === rp.key && c.number === i.number)
+      .sort((a, b) => a.id - b.id);
+    return paginate(
+      ctx,
+      list.map((c) => shapes.comment(c)),
+      api,
+    );
   });
   r.add("GET", "/repos/{owner}/{repo}/issues/comments", (ctx) => {
     const rp = repoOf(core, ctx);
-    const list = Object.values(store.data.comments).filter((c) => c.repo === rp.key).sort((a, b) => a.id - b.id);
-    return paginate(ctx, list.map((c) => shapes.comment(c)), api);
+    const list = Object.values(store.data.comments)
+      .filter((c) => c.repo === rp.key)
+      .sort((a, b) => a.id - b.id);
+    return paginate(
+      ctx,
+      list.map((c) => shapes.comment(c)),
+      api,
+    );
   });
   const commentOf = (ctx: Ctx): { rp: RepoCtx; c: CommentRec } => {
     const rp = repoOf(core, ctx);
@@ -148,7 +184,12 @@ export function registerIssueRoutes(r: Router, core: Core): void {
     c.updatedAt = now();
     store.touch();
     const i = core.issue(rp.key, c.number)!;
-    core.emit("issue_comment", rp.key, ctx.actor, { action: "edited", changes: { body: { from } }, issue: shapes.issue(i), comment: shapes.comment(c) });
+    core.emit("issue_comment", rp.key, ctx.actor, {
+      action: "edited",
+      changes: { body: { from } },
+      issue: shapes.issue(i),
+      comment: shapes.comment(c),
+    });
     return shapes.comment(c);
   });
   r.add("DELETE", "/repos/{owner}/{repo}/issues/comments/{comment_id}", (ctx) => {
@@ -164,14 +205,19 @@ export function registerIssueRoutes(r: Router, core: Core): void {
   // ----- labels -----
   r.add("GET", "/repos/{owner}/{repo}/labels", (ctx) => {
     const rp = repoOf(core, ctx);
-    return paginate(ctx, labelsOf(rp).map((l) => shapes.label(rp.key, l)), api);
+    return paginate(
+      ctx,
+      labelsOf(rp).map((l) => shapes.label(rp.key, l)),
+      api,
+    );
   });
   r.add("POST", "/repos/{owner}/{repo}/labels", (ctx) => {
     const rp = repoForWrite(core, ctx, "issues");
     const name = str(ctx.body, "name", true);
     const color = (str(ctx.body, "color") ?? "ededed").replace(/^#/, "");
     if (!/^[0-9a-fA-F]{6}$/.test(color)) throw invalid("Validation Failed", "color", "invalid", "Label");
-    if (labelsOf(rp).some((l) => l.name.toLowerCase() === name.toLowerCase())) throw invalid("Validation Failed", "name", "already_exists", "Label");
+    if (labelsOf(rp).some((l) => l.name.toLowerCase() === name.toLowerCase()))
+      throw invalid("Validation Failed", "name", "already_exists", "Label");
     const l: LabelRec = { id: store.id(), name, color, description: str(ctx.body, "description") ?? null };
     labelsOf(rp).push(l);
     return { status: 201, body: shapes.label(rp.key, l) };
@@ -200,7 +246,8 @@ export function registerIssueRoutes(r: Router, core: Core): void {
     i.labels = next;
     i.updatedAt = now();
     store.touch();
-    for (const l of next.filter((n) => !before.has(n.toLowerCase()))) await emitIssue(rp, i, ctx, "labeled", { label: shapes.label(rp.key, ensureLabel(rp, l)) });
+    for (const l of next.filter((n) => !before.has(n.toLowerCase())))
+      await emitIssue(rp, i, ctx, "labeled", { label: shapes.label(rp.key, ensureLabel(rp, l)) });
     for (const l of removed) await emitIssue(rp, i, ctx, "unlabeled", { label: shapes.label(rp.key, ensureLabel(rp, l)) });
     return shapes.labelsOf(i);
   };

@@ -30,9 +30,17 @@ export function registerPullRoutes(r: Router, core: Core): void {
     const baseSha = await rp.git.refSha(`refs/heads/${base}`);
     if (!headSha) throw invalid("Validation Failed", "head", "invalid", "PullRequest");
     if (!baseSha) throw invalid("Validation Failed", "base", "invalid", "PullRequest");
-    if (await rp.git.isAncestor(headSha, baseSha)) throw new HttpError(422, "Validation Failed", { errors: [{ resource: "PullRequest", code: "custom", message: `No commits between ${base} and ${head}` }] });
-    const dup = Object.values(store.data.issues).find((i) => i.repo === rp.key && i.pull && i.state === "open" && i.pull.headRef === head && i.pull.baseRef === base);
-    if (dup) throw new HttpError(422, "Validation Failed", { errors: [{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${rp.rec.owner}:${head}.` }] });
+    if (await rp.git.isAncestor(headSha, baseSha))
+      throw new HttpError(422, "Validation Failed", {
+        errors: [{ resource: "PullRequest", code: "custom", message: `No commits between ${base} and ${head}` }],
+      });
+    const dup = Object.values(store.data.issues).find(
+      (i) => i.repo === rp.key && i.pull && i.state === "open" && i.pull.headRef === head && i.pull.baseRef === base,
+    );
+    if (dup)
+      throw new HttpError(422, "Validation Failed", {
+        errors: [{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${rp.rec.owner}:${head}.` }],
+      });
     const t = now();
     const issue: IssueRec = {
       id: store.id(),
@@ -50,7 +58,18 @@ export function registerPullRoutes(r: Router, core: Core): void {
       updatedAt: t,
       closedAt: null,
       closedBy: null,
-      pull: { headRef: head, headSha, baseRef: base, baseSha, draft, merged: false, mergedAt: null, mergedBy: null, mergeCommitSha: null, maintainerCanModify: mcm },
+      pull: {
+        headRef: head,
+        headSha,
+        baseRef: base,
+        baseSha,
+        draft,
+        merged: false,
+        mergedAt: null,
+        mergedBy: null,
+        mergeCommitSha: null,
+        maintainerCanModify: mcm,
+      },
     };
     store.data.issues[store.issueKey(rp.key, issue.number)] = issue;
     const shape = await core.pullShape(issue);
@@ -72,10 +91,16 @@ export function registerPullRoutes(r: Router, core: Core): void {
     }
     if (base) list = list.filter((i) => i.pull!.baseRef === base);
     list.sort((a, b) => (direction === "asc" ? a.number - b.number : b.number - a.number));
-    return paginate(ctx, list.map((i) => shapes.pull(i, null)), api);
+    return paginate(
+      ctx,
+      list.map((i) => shapes.pull(i, null)),
+      api,
+    );
   });
 
-  r.add("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", async (ctx) => core.pullShape(pullOf(core, repoOf(core, ctx), ctx.params.pull_number)));
+  r.add("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", async (ctx) =>
+    core.pullShape(pullOf(core, repoOf(core, ctx), ctx.params.pull_number)),
+  );
 
   r.add("PATCH", "/repos/{owner}/{repo}/pulls/{pull_number}", async (ctx) => {
     const rp = repoOf(core, ctx);
@@ -87,12 +112,17 @@ export function registerPullRoutes(r: Router, core: Core): void {
     const state = oneOf(ctx.body, "state", ["open", "closed"] as const);
     const base = str(ctx.body, "base");
     if (title !== undefined && !title.trim()) throw invalid("Validation Failed", "title", "missing_field", "PullRequest");
-    if (base !== undefined && !(await rp.git.refSha(`refs/heads/${base}`))) throw invalid("Validation Failed", "base", "invalid", "PullRequest");
-    if (state === "open" && p.merged) throw new HttpError(422, "Validation Failed", { errors: [{ resource: "PullRequest", code: "custom", message: "state cannot be changed. The pull request has been merged." }] });
+    if (base !== undefined && !(await rp.git.refSha(`refs/heads/${base}`)))
+      throw invalid("Validation Failed", "base", "invalid", "PullRequest");
+    if (state === "open" && p.merged)
+      throw new HttpError(422, "Validation Failed", {
+        errors: [{ resource: "PullRequest", code: "custom", message: "state cannot be changed. The pull request has been merged." }],
+      });
     const changes: Record<string, unknown> = {};
-    if (title !== undefined && title !== i.title) (changes.title = { from: i.title }), (i.title = title);
-    if (body !== undefined && body !== i.body) (changes.body = { from: i.body ?? "" }), (i.body = body);
-    if (base !== undefined && base !== p.baseRef) (changes.base = { ref: { from: p.baseRef }, sha: { from: p.baseSha } }), (p.baseRef = base);
+    if (title !== undefined && title !== i.title) ((changes.title = { from: i.title }), (i.title = title));
+    if (body !== undefined && body !== i.body) ((changes.body = { from: i.body ?? "" }), (i.body = body));
+    if (base !== undefined && base !== p.baseRef)
+      ((changes.base = { ref: { from: p.baseRef }, sha: { from: p.baseSha } }), (p.baseRef = base));
     const t = now();
     i.updatedAt = t;
     store.touch();
@@ -110,11 +140,18 @@ export function registerPullRoutes(r: Router, core: Core): void {
         i.closedAt = null;
         i.closedBy = null;
       }
-      if (action) core.emit("pull_request", rp.key, ctx.actor, { action, number: i.number, changes, pull_request: await core.pullShape(i) });
+      if (action)
+        core.emit("pull_request", rp.key, ctx.actor, { action, number: i.number, changes, pull_request: await core.pullShape(i) });
       action = state === "closed" ? "closed" : "reopened";
     }
     const shape = await core.pullShape(i);
-    if (action) core.emit("pull_request", rp.key, ctx.actor, { action, number: i.number, ...(action === "edited" ? { changes } : {}), pull_request: shape });
+    if (action)
+      core.emit("pull_request", rp.key, ctx.actor, {
+        action,
+        number: i.number,
+        ...(action === "edited" ? { changes } : {}),
+        pull_request: shape,
+      });
     return shape;
   });
 
@@ -140,7 +177,11 @@ export function registerPullRoutes(r: Router, core: Core): void {
     const live = await core.pullLive(i);
     const mb = (await rp.git.mergeBase(live.baseSha, live.headSha)) ?? live.baseSha;
     const files = await rp.git.diffFiles(mb, live.headSha);
-    return paginate(ctx, files.map((f) => diffEntry(core, rp, live.headSha, f)), api);
+    return paginate(
+      ctx,
+      files.map((f) => diffEntry(core, rp, live.headSha, f)),
+      api,
+    );
   });
   r.add("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/commits", async (ctx) => {
     const rp = repoOf(core, ctx);
@@ -160,15 +201,28 @@ export function registerPullRoutes(r: Router, core: Core): void {
     const i = pullOf(core, rp, ctx.params.pull_number);
     const reviewers = strArray(ctx.body, "reviewers") ?? [];
     for (const login of reviewers) {
-      if (!store.data.accounts[login.toLowerCase()]) throw invalid("Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the repository.", "reviewers", "invalid", "PullRequest");
-      if (login.toLowerCase() === i.user.toLowerCase()) throw invalid("Review cannot be requested from pull request author.", "reviewers", "invalid", "PullRequest");
+      if (!store.data.accounts[login.toLowerCase()])
+        throw invalid(
+          "Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the repository.",
+          "reviewers",
+          "invalid",
+          "PullRequest",
+        );
+      if (login.toLowerCase() === i.user.toLowerCase())
+        throw invalid("Review cannot be requested from pull request author.", "reviewers", "invalid", "PullRequest");
     }
     const list = (i.pull!.requestedReviewers ??= []);
     for (const login of reviewers) {
       if (list.some((x) => x.toLowerCase() === login.toLowerCase())) continue;
       list.push(store.data.accounts[login.toLowerCase()].login);
       store.touch();
-      if (core.receives(rp.key, "pull_request")) core.emit("pull_request", rp.key, ctx.actor, { action: "review_requested", number: i.number, requested_reviewer: shapes.user(login), pull_request: await core.pullShape(i) });
+      if (core.receives(rp.key, "pull_request"))
+        core.emit("pull_request", rp.key, ctx.actor, {
+          action: "review_requested",
+          number: i.number,
+          requested_reviewer: shapes.user(login),
+          pull_request: await core.pullShape(i),
+        });
     }
     return { status: 201, body: shapes.pull(i, null) };
   });
@@ -192,25 +246,38 @@ export function registerPullRoutes(r: Router, core: Core): void {
     const event = oneOf(ctx.body, "event", ["APPROVE", "REQUEST_CHANGES", "COMMENT"] as const);
     const body = str(ctx.body, "body") ?? "";
     const commitId = str(ctx.body, "commit_id");
-    if (i.state === "closed" && event) throw new HttpError(422, "Unprocessable Entity", { errors: ["Can not review a closed pull request"] });
+    if (i.state === "closed" && event)
+      throw new HttpError(422, "Unprocessable Entity", { errors: ["Can not review a closed pull request"] });
     const own = i.user.toLowerCase() === ctx.actor.toLowerCase();
-    if (own && event === "APPROVE") throw new HttpError(422, "Unprocessable Entity", { errors: ["Review Can not approve your own pull request"] });
-    if (own && event === "REQUEST_CHANGES") throw new HttpError(422, "Unprocessable Entity", { errors: ["Review Can not request changes on your own pull request"] });
-    if ((event === "REQUEST_CHANGES" || event === "COMMENT") && !body.trim()) throw new HttpError(422, "Unprocessable Entity", { errors: [`Review body is required when event is ${event}`] });
-    if (commitId !== undefined && (!SHA_RE.test(commitId) || !(await rp.git.readCommit(commitId)))) throw invalid("Validation Failed", "commit_id", "invalid", "PullRequestReview");
+    if (own && event === "APPROVE")
+      throw new HttpError(422, "Unprocessable Entity", { errors: ["Review Can not approve your own pull request"] });
+    if (own && event === "REQUEST_CHANGES")
+      throw new HttpError(422, "Unprocessable Entity", { errors: ["Review Can not request changes on your own pull request"] });
+    if ((event === "REQUEST_CHANGES" || event === "COMMENT") && !body.trim())
+      throw new HttpError(422, "Unprocessable Entity", { errors: [`Review body is required when event is ${event}`] });
+    if (commitId !== undefined && (!SHA_RE.test(commitId) || !(await rp.git.readCommit(commitId))))
+      throw invalid("Validation Failed", "commit_id", "invalid", "PullRequestReview");
     const live = await core.pullLive(i);
     const rev: ReviewRec = {
       id: store.id(),
       repo: rp.key,
       number: i.number,
       user: ctx.actor,
-      state: event === "APPROVE" ? "APPROVED" : event === "REQUEST_CHANGES" ? "CHANGES_REQUESTED" : event === "COMMENT" ? "COMMENTED" : "PENDING",
+      state:
+        event === "APPROVE"
+          ? "APPROVED"
+          : event === "REQUEST_CHANGES"
+            ? "CHANGES_REQUESTED"
+            : event === "COMMENT"
+              ? "COMMENTED"
+              : "PENDING",
       body,
       commitId: commitId ?? live.headSha,
       submittedAt: now(),
     };
     store.data.reviews[String(rev.id)] = rev;
-    if (rev.state !== "PENDING" && i.pull!.requestedReviewers) i.pull!.requestedReviewers = i.pull!.requestedReviewers.filter((x) => x.toLowerCase() !== ctx.actor.toLowerCase());
+    if (rev.state !== "PENDING" && i.pull!.requestedReviewers)
+      i.pull!.requestedReviewers = i.pull!.requestedReviewers.filter((x) => x.toLowerCase() !== ctx.actor.toLowerCase());
     if (rev.state !== "PENDING") {
       const review = { ...shapes.review(rev), state: rev.state.toLowerCase() };
       core.emit("pull_request_review", rp.key, ctx.actor, { action: "submitted", review, pull_request: shapes.pull(i, null) });
@@ -220,8 +287,14 @@ export function registerPullRoutes(r: Router, core: Core): void {
   r.add("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", (ctx) => {
     const rp = repoOf(core, ctx);
     const i = pullOf(core, rp, ctx.params.pull_number);
-    const list = Object.values(store.data.reviews).filter((v) => v.repo === rp.key && v.number === i.number && (v.state !== "PENDING" || v.user === ctx.actor));
-    return paginate(ctx, list.sort((a, b) => a.id - b.id).map((v) => shapes.review(v)), api);
+    const list = Object.values(store.data.reviews).filter(
+      (v) => v.repo === rp.key && v.number === i.number && (v.state !== "PENDING" || v.user === ctx.actor),
+    );
+    return paginate(
+      ctx,
+      list.sort((a, b) => a.id - b.id).map((v) => shapes.review(v)),
+      api,
+    );
   });
   r.add("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}", (ctx) => {
     const rp = repoOf(core, ctx);
@@ -239,13 +312,23 @@ export function registerPullRoutes(r: Router, core: Core): void {
     if (!v || v.repo !== rp.key || v.number !== i.number) throw notFound();
     // This route's 422 is GitHub's "validation failed, simple" shape: errors are plain strings.
     const message = ctx.body.message;
-    if (typeof message !== "string") throw new HttpError(422, `Invalid request.\n\n"message" ${message === undefined || message === null ? "wasn't supplied" : "is not a string"}.`);
-    if (ctx.body.event !== undefined && ctx.body.event !== "DISMISS") throw new HttpError(422, `Invalid request.\n\nFor 'event', ${JSON.stringify(ctx.body.event)} is not one of DISMISS.`);
-    if (v.state !== "APPROVED" && v.state !== "CHANGES_REQUESTED") throw new HttpError(422, "Validation Failed", { errors: [`Can not dismiss a ${v.state.toLowerCase()} pull request review`] });
+    if (typeof message !== "string")
+      throw new HttpError(
+        422,
+        `Invalid request.\n\n"message" ${message === undefined || message === null ? "wasn't supplied" : "is not a string"}.`,
+      );
+    if (ctx.body.event !== undefined && ctx.body.event !== "DISMISS")
+      throw new HttpError(422, `Invalid request.\n\nFor 'event', ${JSON.stringify(ctx.body.event)} is not one of DISMISS.`);
+    if (v.state !== "APPROVED" && v.state !== "CHANGES_REQUESTED")
+      throw new HttpError(422, "Validation Failed", { errors: [`Can not dismiss a ${v.state.toLowerCase()} pull request review`] });
     v.state = "DISMISSED";
     store.touch();
     if (core.receives(rp.key, "pull_request_review")) {
-      core.emit("pull_request_review", rp.key, ctx.actor, { action: "dismissed", review: { ...shapes.review(v), state: "dismissed" }, pull_request: shapes.pull(i, null) });
+      core.emit("pull_request_review", rp.key, ctx.actor, {
+        action: "dismissed",
+        review: { ...shapes.review(v), state: "dismissed" },
+        pull_request: shapes.pull(i, null),
+      });
     }
     return shapes.review(v);
   });
@@ -267,7 +350,8 @@ async function mergePull(
   const headSha = await rp.git.refSha(headRef);
   const baseSha = await rp.git.refSha(baseRef);
   if (!headSha || !baseSha) throw new HttpError(405, "Pull Request is not mergeable: its head or base branch is gone");
-  if (o.expected !== undefined && o.expected !== headSha) throw new HttpError(409, "Head branch was modified. Review and try the merge again.");
+  if (o.expected !== undefined && o.expected !== headSha)
+    throw new HttpError(409, "Head branch was modified. Review and try the merge again.");
   const merged = await core.mergeTree(rp.key, baseSha, headSha);
   if (!merged.tree) throw new HttpError(405, "Pull Request is not mergeable");
   await core.assertWorkflowsAllowed(ctx.auth, rp.key, headSha, baseSha);
@@ -294,12 +378,14 @@ async function mergePull(
     }
     sha = parent;
   }
-  if (!(await rp.git.updateRef(baseRef, sha, baseSha))) throw new HttpError(409, "Base branch was modified. Review and try the merge again.");
+  if (!(await rp.git.updateRef(baseRef, sha, baseSha)))
+    throw new HttpError(409, "Base branch was modified. Review and try the merge again.");
   const t = now();
   Object.assign(p, { merged: true, mergedAt: t, mergedBy: ctx.actor, mergeCommitSha: sha, headSha, baseSha });
   Object.assign(i, { state: "closed", closedAt: t, updatedAt: t, closedBy: ctx.actor });
   core.store.touch();
   await core.refsChanged(rp.key, [{ ref: baseRef, before: baseSha, after: sha }], ctx.actor);
-  if (core.receives(rp.key, "pull_request")) core.emit("pull_request", rp.key, ctx.actor, { action: "closed", number: i.number, pull_request: await core.pullShape(i) });
+  if (core.receives(rp.key, "pull_request"))
+    core.emit("pull_request", rp.key, ctx.actor, { action: "closed", number: i.number, pull_request: await core.pullShape(i) });
   return { sha, merged: true, message: "Pull Request successfully merged" };
 }

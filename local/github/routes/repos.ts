@@ -39,7 +39,11 @@ export function registerRepoRoutes(r: Router, core: Core): void {
     const rp = repoOf(core, ctx);
     const refs = await rp.git.refs("refs/heads/");
     const base = `${api}/repos/${rp.rec.owner}/${rp.rec.name}`;
-    const list = [...refs].map(([ref, { sha }]) => ({ name: ref.slice(11), commit: { sha, url: `${base}/commits/${sha}` }, protected: false }));
+    const list = [...refs].map(([ref, { sha }]) => ({
+      name: ref.slice(11),
+      commit: { sha, url: `${base}/commits/${sha}` },
+      protected: false,
+    }));
     return paginate(ctx, list, api);
   });
   r.add("GET", "/repos/{owner}/{repo}/branches/{branch*}", async (ctx) => {
@@ -69,7 +73,12 @@ export function registerRepoRoutes(r: Router, core: Core): void {
     const c = (await rp.git.readCommit(sha))!;
     const files = await rp.git.diffFiles(c.parents[0] ?? EMPTY_TREE, sha);
     const stats = { additions: files.reduce((s, f) => s + f.additions, 0), deletions: files.reduce((s, f) => s + f.deletions, 0) };
-    return shapes.commit(rp.key, c, files.map((f) => diffEntry(core, rp, sha, f)), stats);
+    return shapes.commit(
+      rp.key,
+      c,
+      files.map((f) => diffEntry(core, rp, sha, f)),
+      stats,
+    );
   });
 
   r.add("GET", "/repos/{owner}/{repo}/compare/{basehead*}", async (ctx) => {
@@ -110,7 +119,17 @@ export function registerRepoRoutes(r: Router, core: Core): void {
     needAppRead(ctx, "metadata"); // GitHub: "Metadata" repository permissions (read)
     if (!store.data.accounts[ctx.params.username.toLowerCase()]) throw notFound();
     const perm = core.permission(rp.key, ctx.params.username);
-    const user = { ...shapes.user(ctx.params.username), permissions: { admin: perm === "admin", maintain: ["admin", "maintain"].includes(perm), push: ["admin", "maintain", "write"].includes(perm), triage: perm !== "read" && perm !== "none", pull: perm !== "none" }, role_name: perm };
+    const user = {
+      ...shapes.user(ctx.params.username),
+      permissions: {
+        admin: perm === "admin",
+        maintain: ["admin", "maintain"].includes(perm),
+        push: ["admin", "maintain", "write"].includes(perm),
+        triage: perm !== "read" && perm !== "none",
+        pull: perm !== "none",
+      },
+      role_name: perm,
+    };
     // GitHub reports maintain as "write" and triage as "read" in `permission`, the exact role in `role_name`.
     const legacy = perm === "maintain" ? "write" : perm === "triage" ? "read" : perm;
     return { permission: legacy, role_name: perm, user };
@@ -127,14 +146,17 @@ export function registerRepoRoutes(r: Router, core: Core): void {
     const rp = repoOf(core, ctx);
     const path = (ctx.params.path ?? "").replace(/^\/+|\/+$/g, "");
     const refName = ctx.query.get("ref") ?? rp.rec.defaultBranch;
-    const sha = await rp.git.resolve(refName.startsWith("refs/") || /^[0-9a-f]{40}$/.test(refName) ? refName : `refs/heads/${refName}`) ?? (await rp.git.resolve(`refs/tags/${refName}`));
+    const sha =
+      (await rp.git.resolve(refName.startsWith("refs/") || /^[0-9a-f]{40}$/.test(refName) ? refName : `refs/heads/${refName}`)) ??
+      (await rp.git.resolve(`refs/tags/${refName}`));
     if (!sha) throw new HttpError(404, `No commit found for the ref ${refName}`);
     if (path === "") return dirListing(core, rp, sha, "", refName, await rp.git.lsTree(sha));
     const [entry] = await rp.git.lsTree(sha, { path });
     if (!entry || entry.path !== path) throw notFound();
     if (entry.type === "tree") return dirListing(core, rp, sha, path, refName, await rp.git.lsTree(`${sha}:${path}`));
     const data = (await rp.git.catFile(entry.sha, "blob")) ?? Buffer.alloc(0);
-    if (/vnd\.github(\.v3)?\.raw/.test(String(ctx.headers.accept ?? ""))) return { body: data.toString("utf8"), headers: { "content-type": "application/vnd.github.raw; charset=utf-8" } };
+    if (/vnd\.github(\.v3)?\.raw/.test(String(ctx.headers.accept ?? "")))
+      return { body: data.toString("utf8"), headers: { "content-type": "application/vnd.github.raw; charset=utf-8" } };
     return { ...contentEntry(core, rp, entry, refName), content: data.toString("base64").replace(/(.{60})/g, "$1\n"), encoding: "base64" };
   };
   r.add("GET", "/repos/{owner}/{repo}/contents", contentsGet);
@@ -143,7 +165,8 @@ export function registerRepoRoutes(r: Router, core: Core): void {
   const contentsWrite = (remove: boolean) => async (ctx: Ctx) => {
     const rp = repoForWrite(core, ctx, "contents");
     const path = ctx.params.path.replace(/^\/+|\/+$/g, "");
-    if (!path || path.split("/").some((s) => s === "" || s === "." || s === ".." || s === ".git")) throw invalid(`Invalid path: ${path}`, "path");
+    if (!path || path.split("/").some((s) => s === "" || s === "." || s === ".." || s === ".git"))
+      throw invalid(`Invalid path: ${path}`, "path");
     if (path.startsWith(".github/workflows/") && ctx.auth.kind === "installation" && ctx.auth.app.permissions.workflows !== "write") {
       throw new HttpError(403, `refusing to allow a GitHub App to create or update workflow \`${path}\` without \`workflows\` permission`);
     }
@@ -179,7 +202,12 @@ export function registerRepoRoutes(r: Router, core: Core): void {
   r.add("DELETE", "/repos/{owner}/{repo}/contents/{path*}", contentsWrite(true));
 }
 
-export function diffEntry(core: Core, rp: RepoCtx, sha: string, f: { path: string; status: string; additions: number; deletions: number; sha: string | null }): Record<string, unknown> {
+export function diffEntry(
+  core: Core,
+  rp: RepoCtx,
+  sha: string,
+  f: { path: string; status: string; additions: number; deletions: number; sha: string | null },
+): Record<string, unknown> {
   const base = `${core.shapes.api}/repos/${rp.rec.owner}/${rp.rec.name}`;
   const web = `${core.shapes.web}/${rp.rec.owner}/${rp.rec.name}`;
   return {

@@ -9,14 +9,33 @@ import { extensionOf, strictSeverity, type Emit, type RuleContext } from "../con
 import type { StringLiteral } from "../secrets.ts";
 import { isTestFile } from "../tests.ts";
 import type { Analysis } from "./analysis.ts";
-import { checkClientDestructure, checkClientEnumeration, checkClientMember, checkClientReflection, noteClientBinding } from "./client-token.ts";
+import {
+  checkClientDestructure,
+  checkClientEnumeration,
+  checkClientMember,
+  checkClientReflection,
+  noteClientBinding,
+} from "./client-token.ts";
 import { FS_READS, FS_WRITES, isModuleLocalPath, isReadOnlyOpenFlag } from "./fs.ts";
 import { checkModule } from "./imports.ts";
 import { checkHttpCall, checkUrl } from "./network.ts";
 import { hasNestedQuantifier } from "./regex.ts";
 import { checkTestFocus, countTestCases } from "./test-calls.ts";
 import { hostAllowed, hostFromPrefix } from "./hosts.ts";
-import { CONSTRUCTOR, FUNCTION_LITERAL, GLOBAL, GLOBAL_OBJECTS, isPlainLiteral, KNOWN_ROOTS, member, modulePath, normalizeModule, Scope, splitModulePath, unwrap } from "./values.ts";
+import {
+  CONSTRUCTOR,
+  FUNCTION_LITERAL,
+  GLOBAL,
+  GLOBAL_OBJECTS,
+  isPlainLiteral,
+  KNOWN_ROOTS,
+  member,
+  modulePath,
+  normalizeModule,
+  Scope,
+  splitModulePath,
+  unwrap,
+} from "./values.ts";
 
 const SCRIPT_KIND: Record<string, ts.ScriptKind> = {
   ts: ts.ScriptKind.TS,
@@ -32,28 +51,117 @@ const SCRIPT_KIND: Record<string, ts.ScriptKind> = {
 const TIMERS = new Set(["setTimeout", "setInterval", "setImmediate", "execScript"]);
 const HTTP_MODULES = new Set(["http", "https"]);
 const NETWORK_FUNCTIONS = new Set(["fetch", "WebSocket", "EventSource"]);
-const MUTATORS = new Set(["Object.defineProperty", "Object.defineProperties", "Object.assign", "Object.setPrototypeOf", "Reflect.set", "Reflect.defineProperty", "Reflect.setPrototypeOf", "Reflect.deleteProperty"]);
+const MUTATORS = new Set([
+  "Object.defineProperty",
+  "Object.defineProperties",
+  "Object.assign",
+  "Object.setPrototypeOf",
+  "Reflect.set",
+  "Reflect.defineProperty",
+  "Reflect.setPrototypeOf",
+  "Reflect.deleteProperty",
+]);
 const BUILTIN_OBJECTS = new Set([
-  "Object", "Array", "String", "Number", "Boolean", "Symbol", "BigInt", "Function", "JSON", "Math", "Date", "RegExp",
-  "Error", "Promise", "Map", "Set", "WeakMap", "WeakSet", "Reflect", "Proxy", "Intl", "console", "Buffer", "URL",
-  "URLSearchParams", "Headers", "Request", "Response", "TextEncoder", "TextDecoder", "crypto", "performance",
+  "Object",
+  "Array",
+  "String",
+  "Number",
+  "Boolean",
+  "Symbol",
+  "BigInt",
+  "Function",
+  "JSON",
+  "Math",
+  "Date",
+  "RegExp",
+  "Error",
+  "Promise",
+  "Map",
+  "Set",
+  "WeakMap",
+  "WeakSet",
+  "Reflect",
+  "Proxy",
+  "Intl",
+  "console",
+  "Buffer",
+  "URL",
+  "URLSearchParams",
+  "Headers",
+  "Request",
+  "Response",
+  "TextEncoder",
+  "TextDecoder",
+  "crypto",
+  "performance",
 ]);
 // calls whose result is a prototype (Object.getPrototypeOf({}) is Object.prototype)
 const PROTOTYPE_GETTERS = new Set(["Object.getPrototypeOf", "Reflect.getPrototypeOf"]);
 // legacy accessors that define a property on their receiver (a prototype when it is one)
 const DUNDER_DEFINERS = new Set(["__defineGetter__", "__defineSetter__"]);
 // methods that change the array/Map/Set/typed array they are called on
-const MUTATING_METHODS = new Set(["push", "pop", "shift", "unshift", "splice", "sort", "reverse", "fill", "copyWithin", "set", "add", "delete", "clear"]);
+const MUTATING_METHODS = new Set([
+  "push",
+  "pop",
+  "shift",
+  "unshift",
+  "splice",
+  "sort",
+  "reverse",
+  "fill",
+  "copyWithin",
+  "set",
+  "add",
+  "delete",
+  "clear",
+]);
 const NON_ASCII = /[^\x00-\x7F]/;
 const ALWAYS_SENSITIVE_MODULES = ["fs", "fs/promises", "http", "https", "module", "child_process", "vm"];
-const SENSITIVE_BASES = new Set([GLOBAL, "process", "process.env", "Reflect", "Function", "Function.prototype", "module", "require", "eval", "Object", "WebAssembly", CONSTRUCTOR]);
+const SENSITIVE_BASES = new Set([
+  GLOBAL,
+  "process",
+  "process.env",
+  "Reflect",
+  "Function",
+  "Function.prototype",
+  "module",
+  "require",
+  "eval",
+  "Object",
+  "WebAssembly",
+  CONSTRUCTOR,
+]);
 // vitest's module loaders: vi.importActual("node:child_process") is an import by another name
 const VI_LOADERS = new Set(["importActual", "importMock", "mock", "doMock", "unmock", "doUnmock"]);
 // globals assigning to which replaces them for every module (JSON = …, fetch = …)
-const GLOBAL_NAMES = new Set([...BUILTIN_OBJECTS, ...KNOWN_ROOTS, ...GLOBAL_OBJECTS, "structuredClone", "queueMicrotask", "atob", "btoa", "AbortController", "Blob", "Atomics", "SharedArrayBuffer", "ArrayBuffer", "Uint8Array", "Iterator", "Intl", "globalThis"]);
+const GLOBAL_NAMES = new Set([
+  ...BUILTIN_OBJECTS,
+  ...KNOWN_ROOTS,
+  ...GLOBAL_OBJECTS,
+  "structuredClone",
+  "queueMicrotask",
+  "atob",
+  "btoa",
+  "AbortController",
+  "Blob",
+  "Atomics",
+  "SharedArrayBuffer",
+  "ArrayBuffer",
+  "Uint8Array",
+  "Iterator",
+  "Intl",
+  "globalThis",
+]);
 // a literal naming a file that holds the process's secrets (/proc/self/environ, .env) or a device
 const SECRET_PATH = /^(?:file:\/\/)?\/(?:proc|sys|dev)\/|(?:^|\/)\.env(?:\.[\w.-]+)?$/;
-const FUNCTION_SCOPES = new Set([ts.SyntaxKind.FunctionDeclaration, ts.SyntaxKind.FunctionExpression, ts.SyntaxKind.MethodDeclaration, ts.SyntaxKind.Constructor, ts.SyntaxKind.GetAccessor, ts.SyntaxKind.SetAccessor]);
+const FUNCTION_SCOPES = new Set([
+  ts.SyntaxKind.FunctionDeclaration,
+  ts.SyntaxKind.FunctionExpression,
+  ts.SyntaxKind.MethodDeclaration,
+  ts.SyntaxKind.Constructor,
+  ts.SyntaxKind.GetAccessor,
+  ts.SyntaxKind.SetAccessor,
+]);
 
 type Position = "alias" | "callee" | "new" | "typeof" | "instanceof" | "other";
 
@@ -72,7 +180,11 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
   const strings: StringLiteral[] = [];
   const strict = strictSeverity(ctx);
   const inTestFile = isTestFile(ctx, file.path);
-  const sensitiveModules = new Set([...ALWAYS_SENSITIVE_MODULES, ...api.modules.map(normalizeModule), ...policy.network.modules.map(normalizeModule)]);
+  const sensitiveModules = new Set([
+    ...ALWAYS_SENSITIVE_MODULES,
+    ...api.modules.map(normalizeModule),
+    ...policy.network.modules.map(normalizeModule),
+  ]);
 
   const lineOf = (pos: number) => sf.getLineAndCharacterOfPosition(pos);
   const touched = (node: ts.Node): boolean => {
@@ -151,10 +263,17 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
   /** `this.constructor` inside an instance member of a class: the class, not Function. */
   const isInstanceConstructor = (callee: ts.Expression): boolean => {
     const c = unwrap(callee);
-    if (!(ts.isPropertyAccessExpression(c) || ts.isElementAccessExpression(c)) || unwrap(c.expression).kind !== ts.SyntaxKind.ThisKeyword) return false;
+    if (!(ts.isPropertyAccessExpression(c) || ts.isElementAccessExpression(c)) || unwrap(c.expression).kind !== ts.SyntaxKind.ThisKeyword)
+      return false;
     for (let n: ts.Node = c.parent; n; n = n.parent) {
       if (ts.isArrowFunction(n)) continue;
-      if (ts.isMethodDeclaration(n) || ts.isConstructorDeclaration(n) || ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n) || ts.isPropertyDeclaration(n)) {
+      if (
+        ts.isMethodDeclaration(n) ||
+        ts.isConstructorDeclaration(n) ||
+        ts.isGetAccessorDeclaration(n) ||
+        ts.isSetAccessorDeclaration(n) ||
+        ts.isPropertyDeclaration(n)
+      ) {
         const isStatic = ts.canHaveModifiers(n) && (ts.getModifiers(n) ?? []).some((m) => m.kind === ts.SyntaxKind.StaticKeyword);
         return !isStatic && ts.isClassLike(n.parent);
       }
@@ -218,8 +337,16 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     let method = mutatingMethod(callee);
     let receiver: ts.Expression | undefined;
     if (method !== undefined) receiver = (callee as ts.PropertyAccessExpression | ts.ElementAccessExpression).expression;
-    else if ((name === "call" || name === "apply") && (method = mutatingMethod(unwrap((callee as ts.PropertyAccessExpression).expression))) !== undefined) receiver = node.arguments[0];
-    else if (scope.resolve(callee) === "Reflect.apply" && (method = mutatingMethod(node.arguments[0] && unwrap(node.arguments[0]))) !== undefined) receiver = node.arguments[1];
+    else if (
+      (name === "call" || name === "apply") &&
+      (method = mutatingMethod(unwrap((callee as ts.PropertyAccessExpression).expression))) !== undefined
+    )
+      receiver = node.arguments[0];
+    else if (
+      scope.resolve(callee) === "Reflect.apply" &&
+      (method = mutatingMethod(node.arguments[0] && unwrap(node.arguments[0]))) !== undefined
+    )
+      receiver = node.arguments[1];
     if (method === undefined || receiver === undefined) return;
     let e = unwrap(receiver);
     while (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) e = unwrap(e.expression);
@@ -227,7 +354,11 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     const path = scope.resolve(e);
     const mod = path === undefined ? undefined : splitModulePath(path);
     if (mod && isForeignModule(mod.module)) {
-      report(node, "api/global-mutation", `calls .${method}() on ${e.text}, imported from "${mod.module}" (this changes state the bot core shares)`);
+      report(
+        node,
+        "api/global-mutation",
+        `calls .${method}() on ${e.text}, imported from "${mod.module}" (this changes state the bot core shares)`,
+      );
     }
   };
 
@@ -264,14 +395,16 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     if (position === "typeof") return;
     if (path === GLOBAL || path === "process") {
       const what = path === GLOBAL ? "the global object" : "the process object";
-      if (position !== "alias" && !isBuiltinReceiver(node)) report(node, "api/global-object", `uses ${what} as a value (reflection on globals)`);
+      if (position !== "alias" && !isBuiltinReceiver(node))
+        report(node, "api/global-object", `uses ${what} as a value (reflection on globals)`);
       return;
     }
     for (const g of api.globals) {
       if (path === g || path.startsWith(`${g}.`)) {
         if (position === "instanceof" && path === g) return;
         const rule = g === "eval" ? "api/eval" : g === "Function" ? "api/function-constructor" : "api/forbidden-global";
-        const what = g === "Function" ? "the Function constructor (code from strings)" : g === "eval" ? "eval (code from strings)" : `the ${g} global`;
+        const what =
+          g === "Function" ? "the Function constructor (code from strings)" : g === "eval" ? "eval (code from strings)" : `the ${g} global`;
         report(node, rule, `uses ${what}${path !== g ? ` via ${path}` : ""}`);
         return;
       }
@@ -293,7 +426,8 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
         const name = scope.fold(p.left);
         if (name !== undefined && envAllowed(name)) return;
       }
-      if (position !== "alias") report(node, "api/env", `reads process.env as a whole (only ${policy.env.allowed.join(", ") || "nothing"} may be read)`);
+      if (position !== "alias")
+        report(node, "api/env", `reads process.env as a whole (only ${policy.env.allowed.join(", ") || "nothing"} may be read)`);
       return;
     }
     if (path.startsWith("process.env.")) {
@@ -311,7 +445,13 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     // importing or destructuring a writer is not yet a write; its uses are checked
     if (mod && position === "other" && HTTP_MODULES.has(mod.module) && (mod.member === "get" || mod.member === "request")) {
       report(node, "api/network", `passes ${mod.module}.${mod.member} around as a value (its URL cannot be checked)`);
-    } else if (mod && position === "other" && api.fsReads && (mod.module === "fs" || mod.module === "fs/promises") && FS_READS.has(mod.member)) {
+    } else if (
+      mod &&
+      position === "other" &&
+      api.fsReads &&
+      (mod.module === "fs" || mod.module === "fs/promises") &&
+      FS_READS.has(mod.member)
+    ) {
       report(node, "api/fs-read", `passes ${mod.module}.${mod.member} around as a value (its path cannot be checked)`);
     } else if (mod && position !== "alias") {
       const fnName = mod.member.split(".")[0];
@@ -335,11 +475,19 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     if ((ts.isVariableDeclaration(p) || ts.isParameter(p)) && p.initializer === node) return "alias";
     if (ts.isCallExpression(p) && p.expression === node) return "callee";
     if (ts.isNewExpression(p) && p.expression === node) return "new";
-    if (ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isNonNullExpression(p) || ts.isSatisfiesExpression(p)) return positionOf(p);
+    if (ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isNonNullExpression(p) || ts.isSatisfiesExpression(p))
+      return positionOf(p);
     return "other";
   };
 
-  const bindName = (name: ts.BindingName, path: string | undefined, initializer: ts.Expression | undefined, isConst: boolean, declaration: ts.Node, objectIsConstructor = false) => {
+  const bindName = (
+    name: ts.BindingName,
+    path: string | undefined,
+    initializer: ts.Expression | undefined,
+    isConst: boolean,
+    declaration: ts.Node,
+    objectIsConstructor = false,
+  ) => {
     if (ts.isIdentifier(name)) {
       bind(name.text, path, declaration);
       if (isConst && initializer) {
@@ -365,7 +513,11 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       else if (ts.isComputedPropertyName(keyNode)) {
         key = scope.fold(keyNode.expression);
         if (!isPlainLiteral(keyNode.expression) && isSensitive(base) && api.computedAccess) {
-          report(el, base === "process.env" ? "api/env" : "api/computed-access", `destructures ${base === GLOBAL ? "the global object" : base} with a computed key`);
+          report(
+            el,
+            base === "process.env" ? "api/env" : "api/computed-access",
+            `destructures ${base === GLOBAL ? "the global object" : base} with a computed key`,
+          );
         }
       }
       const path = key === undefined ? undefined : member(base, key, objectIsConstructor);
@@ -415,11 +567,19 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     // x.constructor(src), new x.constructor(src), Reflect.construct(Object.constructor, [src]):
     // the constructor of any function is Function, so these build code from a string
     if (isConstructorPath(callee) && args.length > 0 && !(isNew && isInstanceConstructor(node.expression))) {
-      report(node, "api/function-constructor", `${isNew ? "new " : "calls "}${node.expression.getText(sf).slice(0, 60)}(…) with arguments: a .constructor of a function is the Function constructor (code from a string)`);
+      report(
+        node,
+        "api/function-constructor",
+        `${isNew ? "new " : "calls "}${node.expression.getText(sf).slice(0, 60)}(…) with arguments: a .constructor of a function is the Function constructor (code from a string)`,
+      );
       return;
     }
     if ((callee === "Reflect.construct" || callee === "Reflect.apply") && arg0 && isConstructorPath(scope.resolve(arg0))) {
-      report(node, "api/function-constructor", `${callee} of a .constructor: the .constructor of a function is the Function constructor (code from a string)`);
+      report(
+        node,
+        "api/function-constructor",
+        `${callee} of a .constructor: the .constructor of a function is the Function constructor (code from a string)`,
+      );
       return;
     }
     const vi = /^(?:vi|module:vitest#(?:vi|vitest))\.(\w+)$/.exec(callee);
@@ -465,22 +625,32 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     const isFs = mod !== undefined && (mod.module === "fs" || mod.module === "fs/promises");
     if (isFs && (mod.member === "open" || mod.member === "openSync") && api.fsWrites) {
       const flags = args[1] === undefined ? "r" : scope.fold(args[1]);
-      if (flags === undefined || !isReadOnlyOpenFlag(flags)) report(node, "api/fs-write", `opens a file for writing (${mod.module}.${mod.member} with flags ${flags ?? "(non-literal)"})`);
+      if (flags === undefined || !isReadOnlyOpenFlag(flags))
+        report(node, "api/fs-write", `opens a file for writing (${mod.module}.${mod.member} with flags ${flags ?? "(non-literal)"})`);
     }
     const helper = isFs && FS_READS.has(mod.member) && api.fsReads ? isModuleLocalPath(scope, arg0) : false;
     if (typeof helper === "string") localReads.push({ node, helper });
     else if (isFs && FS_READS.has(mod.member) && api.fsReads && !helper) {
-      report(node, "api/fs-read", `reads ${arg0 && scope.fold(arg0) !== undefined ? `"${scope.fold(arg0)}"` : "a computed path"}; only files next to the module may be read (new URL("./file", import.meta.url))`);
+      report(
+        node,
+        "api/fs-read",
+        `reads ${arg0 && scope.fold(arg0) !== undefined ? `"${scope.fold(arg0)}"` : "a computed path"}; only files next to the module may be read (new URL("./file", import.meta.url))`,
+      );
     }
   };
 
   // for (;;) {} / while (true) {} with no way out: a synchronous loop freezes the whole host
   const checkBusyLoop = (loop: ts.ForStatement | ts.WhileStatement | ts.DoStatement) => {
     if (!alwaysTrue(ts.isForStatement(loop) ? loop.condition : loop.expression) || loopExits(loop.statement)) return;
-    report(loop, "api/busy-loop", "an endless loop with no break, return, throw or await: it would freeze the plugin host (and, in the bot, every command)");
+    report(
+      loop,
+      "api/busy-loop",
+      "an endless loop with no break, return, throw or await: it would freeze the plugin host (and, in the bot, every command)",
+    );
   };
 
-  const isConstructorPath = (path: string | undefined): boolean => path !== undefined && (path === CONSTRUCTOR || path.endsWith(".constructor"));
+  const isConstructorPath = (path: string | undefined): boolean =>
+    path !== undefined && (path === CONSTRUCTOR || path.endsWith(".constructor"));
 
   // call.fetch("https://…"): the plugin API's fetch, enforced by the core; a literal host that
   // is not allowed is reported here already (a computed one is left to the core)
@@ -491,7 +661,11 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     const host = whole !== undefined ? hostFromPrefix(whole, true) : hostFromPrefix(scope.prefix(arg), false);
     if (host === undefined || !/^(https?|wss?):/i.test(whole ?? scope.prefix(arg))) return;
     if (!hostAllowed(policy.network.allowedHosts, host)) {
-      report(node, "api/network", `fetch to ${host || "a URL without a host"}, which is not an allowed host (allowed: ${policy.network.allowedHosts.join(", ") || "none"})`);
+      report(
+        node,
+        "api/network",
+        `fetch to ${host || "a URL without a host"}, which is not an allowed host (allowed: ${policy.network.allowedHosts.join(", ") || "none"})`,
+      );
     }
   };
 
@@ -499,7 +673,12 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
   const mayHaveEscapes = text.includes("\\u");
   const checkIdentifierText = (id: ts.Identifier | ts.PrivateIdentifier) => {
     if (NON_ASCII.test(id.text)) {
-      report(id, "unicode/identifier", `identifier "${id.text}" contains non-ASCII characters that can impersonate another name`, "warning");
+      report(
+        id,
+        "unicode/identifier",
+        `identifier "${id.text}" contains non-ASCII characters that can impersonate another name`,
+        "warning",
+      );
     } else if (mayHaveEscapes && id.getText(sf).includes("\\u")) {
       report(id, "unicode/identifier", `identifier "${id.getText(sf)}" is written with unicode escapes`, "warning");
     }
@@ -512,7 +691,12 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
 
   const visit = (node: ts.Node): void => {
     const k = node.kind;
-    if ((k >= ts.SyntaxKind.FirstTypeNode && k <= ts.SyntaxKind.LastTypeNode) || k === ts.SyntaxKind.InterfaceDeclaration || k === ts.SyntaxKind.TypeAliasDeclaration) return;
+    if (
+      (k >= ts.SyntaxKind.FirstTypeNode && k <= ts.SyntaxKind.LastTypeNode) ||
+      k === ts.SyntaxKind.InterfaceDeclaration ||
+      k === ts.SyntaxKind.TypeAliasDeclaration
+    )
+      return;
     switch (k) {
       case ts.SyntaxKind.ImportDeclaration: {
         const d = node as ts.ImportDeclaration;
@@ -548,7 +732,8 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
         if (d.isTypeOnly) return;
         if (d.moduleSpecifier && ts.isStringLiteral(d.moduleSpecifier)) checkModule(a, d.moduleSpecifier.text, d);
         else if (d.exportClause && ts.isNamedExports(d.exportClause)) {
-          for (const el of d.exportClause.elements) if (!el.isTypeOnly) exported.push({ name: (el.propertyName ?? el.name).text, node: el });
+          for (const el of d.exportClause.elements)
+            if (!el.isTypeOnly) exported.push({ name: (el.propertyName ?? el.name).text, node: el });
         }
         break;
       }
@@ -660,7 +845,11 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
               const key = scope.fold(ea.argumentExpression);
               if (key === undefined) report(ea, "api/env", "reads process.env with a computed key");
             } else {
-              report(ea, "api/computed-access", `computed member access on ${base === GLOBAL ? "the global object" : base} hides which member is used`);
+              report(
+                ea,
+                "api/computed-access",
+                `computed member access on ${base === GLOBAL ? "the global object" : base} hides which member is used`,
+              );
             }
           }
         }
@@ -686,7 +875,11 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
         checkIdentifierText(node as ts.Identifier);
         // at the top level of a CommonJS module, arguments are the wrapper's: exports, require, module…
         if ((node as ts.Identifier).text === "arguments" && isReference(node as ts.Identifier) && !inFunction(node)) {
-          report(node, "api/forbidden-global", "uses `arguments` outside a function: in a CommonJS module those are the module wrapper's (require, module …)");
+          report(
+            node,
+            "api/forbidden-global",
+            "uses `arguments` outside a function: in a CommonJS module those are the module wrapper's (require, module …)",
+          );
         }
         if (!isConsumed(node) && isReference(node as ts.Identifier)) {
           const path = scope.resolve(node as ts.Identifier);
@@ -706,13 +899,21 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
           const value = (node as ts.LiteralLikeNode).text;
           strings.push({ value, line: line + 1, column: character + 1 });
           if (k !== ts.SyntaxKind.TemplateMiddle && k !== ts.SyntaxKind.TemplateTail && SECRET_PATH.test(value)) {
-            report(node, "api/secret-path", `names "${value.slice(0, 40)}", a file that holds the process's secrets or a device: plugin code has no files to name`);
+            report(
+              node,
+              "api/secret-path",
+              `names "${value.slice(0, 40)}", a file that holds the process's secrets or a device: plugin code has no files to name`,
+            );
           }
           // new RegExp("(a+)*")
           if (ts.isNewExpression(p) || ts.isCallExpression(p)) {
             const callee = unwrap(p.expression);
             if (p.arguments?.[0] === node && ts.isIdentifier(callee) && callee.text === "RegExp" && hasNestedQuantifier(value)) {
-              report(node, "api/redos", `the regular expression ${value.slice(0, 40)} repeats a group that repeats itself: it can take seconds on one line and freeze the plugin`);
+              report(
+                node,
+                "api/redos",
+                `the regular expression ${value.slice(0, 40)} repeats a group that repeats itself: it can take seconds on one line and freeze the plugin`,
+              );
             }
           }
         }
@@ -721,7 +922,11 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
       case ts.SyntaxKind.RegularExpressionLiteral: {
         const text = (node as ts.RegularExpressionLiteral).text;
         if (hasNestedQuantifier(text.slice(1, text.lastIndexOf("/")))) {
-          report(node, "api/redos", `the regular expression ${text.slice(0, 40)} repeats a group that repeats itself: it can take seconds on one line and freeze the plugin`);
+          report(
+            node,
+            "api/redos",
+            `the regular expression ${text.slice(0, 40)} repeats a group that repeats itself: it can take seconds on one line and freeze the plugin`,
+          );
         }
         return;
       }
@@ -733,16 +938,28 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
   // after the walk every declaration is known (function declarations are hoisted)
   for (const id of assigned) {
     const name = id.text;
-    if (GLOBAL_NAMES.has(name)) report(id, "api/global-mutation", `assigns to the global ${name} (this replaces it for all code, the bot core's included)`);
-    else if (!declared.has(name)) report(id, "api/global-mutation", `assigns to ${name}, which is not declared in this file: that creates or replaces a global`);
+    if (GLOBAL_NAMES.has(name))
+      report(id, "api/global-mutation", `assigns to the global ${name} (this replaces it for all code, the bot core's included)`);
+    else if (!declared.has(name))
+      report(id, "api/global-mutation", `assigns to ${name}, which is not declared in this file: that creates or replaces a global`);
   }
   for (const { name, node } of exported) {
     const global = GLOBAL_NAMES.has(name) && !declared.has(name) ? (GLOBAL_OBJECTS.has(name) ? GLOBAL : name) : undefined;
     const risk = exportRisk(scope.aliases.get(name) ?? global);
-    if (risk) report(node, "api/exported-alias", `exports ${risk === name ? name : `${name}, which is ${risk}`}: another file could use it where the check cannot see what it is`);
+    if (risk)
+      report(
+        node,
+        "api/exported-alias",
+        `exports ${risk === name ? name : `${name}, which is ${risk}`}: another file could use it where the check cannot see what it is`,
+      );
   }
   for (const { node, helper } of localReads) {
-    if (declared.has(helper)) report(node, "api/fs-read", `reads a path built with ${helper}, which this file declares itself (only the real ${helper} makes a path next to the module)`);
+    if (declared.has(helper))
+      report(
+        node,
+        "api/fs-read",
+        `reads a path built with ${helper}, which this file declares itself (only the real ${helper} makes a path next to the module)`,
+      );
   }
   // dangerous commands and statements inside string literals (rm -rf, DROP TABLE …): a
   // reviewer should see them, even though a plugin has no shell or database to run them on
@@ -750,13 +967,22 @@ export function analyzeCode(ctx: RuleContext, file: ChangedFile, emit: Emit): St
     const patterns = policy.dangerousStrings.map((d) => ({ name: d.name, regex: new RegExp(d.regex, "iu") }));
     for (const lit of strings) {
       const hit = patterns.find((p) => p.regex.test(lit.value));
-      if (hit) emit({ rule: "api/dangerous-string", severity: "warning", file: file.path, line: lit.line, column: lit.column, message: `string contains a dangerous pattern (${hit.name})` });
+      if (hit)
+        emit({
+          rule: "api/dangerous-string",
+          severity: "warning",
+          file: file.path,
+          line: lit.line,
+          column: lit.column,
+          message: `string contains a dangerous pattern (${hit.name})`,
+        });
     }
   }
   if (inTestFile && policy.tests.flagDeleted && file.before !== undefined) {
     const before = countTestCases(ts.createSourceFile(file.path, file.before, ts.ScriptTarget.Latest, true, kind));
     const after = countTestCases(sf);
-    if (after < before) emit({ rule: "tests/removed-cases", severity: strict, file: file.path, message: `removes test cases (${before} → ${after})` });
+    if (after < before)
+      emit({ rule: "tests/removed-cases", severity: strict, file: file.path, message: `removes test cases (${before} → ${after})` });
   }
   return strings;
 }
@@ -816,7 +1042,11 @@ function isObfuscatedKey(key: ts.Expression): boolean {
     if (hasIdentifier) return;
     if (ts.isIdentifier(n)) hasIdentifier = true;
     else if (ts.isArrayLiteralExpression(n) || ts.isObjectLiteralExpression(n)) hasTrick = true;
-    else if (ts.isPrefixUnaryExpression(n) && (n.operator === ts.SyntaxKind.ExclamationToken || n.operator === ts.SyntaxKind.PlusToken || n.operator === ts.SyntaxKind.TildeToken)) hasTrick = true;
+    else if (
+      ts.isPrefixUnaryExpression(n) &&
+      (n.operator === ts.SyntaxKind.ExclamationToken || n.operator === ts.SyntaxKind.PlusToken || n.operator === ts.SyntaxKind.TildeToken)
+    )
+      hasTrick = true;
     ts.forEachChild(n, look);
   };
   look(k);
@@ -832,7 +1062,11 @@ function alwaysTrue(cond: ts.Expression | undefined): boolean {
   if (ts.isStringLiteral(c) || ts.isNoSubstitutionTemplateLiteral(c)) return c.text !== "";
   if (ts.isPrefixUnaryExpression(c) && c.operator === ts.SyntaxKind.ExclamationToken) {
     const o = unwrap(c.operand);
-    return o.kind === ts.SyntaxKind.FalseKeyword || (ts.isNumericLiteral(o) && Number(o.text) === 0) || ((ts.isStringLiteral(o) || ts.isNoSubstitutionTemplateLiteral(o)) && o.text === "");
+    return (
+      o.kind === ts.SyntaxKind.FalseKeyword ||
+      (ts.isNumericLiteral(o) && Number(o.text) === 0) ||
+      ((ts.isStringLiteral(o) || ts.isNoSubstitutionTemplateLiteral(o)) && o.text === "")
+    );
   }
   return false;
 }
@@ -842,7 +1076,14 @@ function loopExits(body: ts.Statement): boolean {
   let found = false;
   const look = (n: ts.Node, nested: boolean): void => {
     if (found || ts.isFunctionLike(n) || ts.isClassLike(n)) return;
-    if (ts.isReturnStatement(n) || ts.isThrowStatement(n) || ts.isAwaitExpression(n) || ts.isYieldExpression(n) || (ts.isForOfStatement(n) && n.awaitModifier)) found = true;
+    if (
+      ts.isReturnStatement(n) ||
+      ts.isThrowStatement(n) ||
+      ts.isAwaitExpression(n) ||
+      ts.isYieldExpression(n) ||
+      (ts.isForOfStatement(n) && n.awaitModifier)
+    )
+      found = true;
     else if (ts.isBreakStatement(n) && (n.label !== undefined || !nested)) found = true;
     else {
       const inner = nested || ts.isIterationStatement(n, false) || ts.isSwitchStatement(n);

@@ -10,7 +10,12 @@ import { unwrap } from "./values.ts";
 const aliases = new WeakMap<Analysis, Set<string>>();
 
 /** Records `name` as a client when it is bound to one or declared with the type Client. */
-export function noteClientBinding(a: Analysis, name: ts.BindingName, initializer: ts.Expression | undefined, type: ts.TypeNode | undefined): void {
+export function noteClientBinding(
+  a: Analysis,
+  name: ts.BindingName,
+  initializer: ts.Expression | undefined,
+  type: ts.TypeNode | undefined,
+): void {
   if (!ts.isIdentifier(name)) return;
   const typed = type !== undefined && ts.isTypeReferenceNode(type) && /(^|\.)Client$/.test(type.typeName.getText(a.sf));
   if (!typed && !(initializer !== undefined && isClient(a, initializer))) return;
@@ -39,16 +44,28 @@ export function checkClientMember(a: Analysis, node: ts.Node, object: ts.Express
     a.report(node, "api/client-token", "reads client.token (the bot's credentials)");
   } else if (name === undefined && ts.isElementAccessExpression(node) && isClient(a, object)) {
     // client[["to", "ken"].join("")], client[String.fromCharCode(…)], client[KEY] from another file
-    a.report(node, "api/client-token", "reads a member of the client whose name is computed (it could be client.token, the bot's credentials)");
+    a.report(
+      node,
+      "api/client-token",
+      "reads a member of the client whose name is computed (it could be client.token, the bot's credentials)",
+    );
   }
 }
 
 // calls that list a client's own properties, its token among them
-const ENUMERATORS = new Set(["Reflect.ownKeys", "Object.keys", "Object.values", "Object.entries", "Object.getOwnPropertyNames", "Object.getOwnPropertySymbols"]);
+const ENUMERATORS = new Set([
+  "Reflect.ownKeys",
+  "Object.keys",
+  "Object.values",
+  "Object.entries",
+  "Object.getOwnPropertyNames",
+  "Object.getOwnPropertySymbols",
+]);
 
 /** `for (const k in client)`: the keys, token included, then read one by one. */
 export function checkClientEnumeration(a: Analysis, object: ts.Expression, node: ts.Node): void {
-  if (a.policy.forbiddenApis.clientToken && isClient(a, object)) a.report(node, "api/client-token", "lists the client's properties (client.token among them: the bot's credentials)");
+  if (a.policy.forbiddenApis.clientToken && isClient(a, object))
+    a.report(node, "api/client-token", "lists the client's properties (client.token among them: the bot's credentials)");
 }
 
 /** Reflect.get(client, "token"), Object.getOwnPropertyDescriptor(client, "token"), …Descriptors(client). */
@@ -72,7 +89,12 @@ export function checkClientDestructure(a: Analysis, pattern: ts.ObjectBindingPat
   const walk = (p: ts.ObjectBindingPattern, fromClient: boolean) => {
     for (const el of p.elements) {
       const keyNode = el.propertyName ?? el.name;
-      const key = ts.isIdentifier(keyNode) || ts.isStringLiteral(keyNode) ? keyNode.text : ts.isComputedPropertyName(keyNode) ? a.scope.fold(keyNode.expression) : undefined;
+      const key =
+        ts.isIdentifier(keyNode) || ts.isStringLiteral(keyNode)
+          ? keyNode.text
+          : ts.isComputedPropertyName(keyNode)
+            ? a.scope.fold(keyNode.expression)
+            : undefined;
       if (fromClient && (key === "token" || (key === undefined && !el.dotDotDotToken))) {
         a.report(el, "api/client-token", `reads client.${key ?? "[computed]"} (the bot's credentials)`);
       }

@@ -4,13 +4,58 @@ import { ts } from "ts-morph";
 import { unwrap, type Scope } from "./values.ts";
 
 export const FS_WRITES = new Set([
-  "writeFile", "writeFileSync", "appendFile", "appendFileSync", "rm", "rmSync", "rmdir", "rmdirSync",
-  "unlink", "unlinkSync", "rename", "renameSync", "mkdir", "mkdirSync", "mkdtemp", "mkdtempSync",
-  "chmod", "chmodSync", "lchmod", "lchmodSync", "fchmod", "fchmodSync", "chown", "chownSync",
-  "lchown", "lchownSync", "fchown", "fchownSync", "copyFile", "copyFileSync", "cp", "cpSync",
-  "symlink", "symlinkSync", "link", "linkSync", "truncate", "truncateSync", "ftruncate", "ftruncateSync",
-  "utimes", "utimesSync", "lutimes", "lutimesSync", "futimes", "futimesSync", "createWriteStream", "WriteStream",
-  "write", "writeSync", "writev", "writevSync",
+  "writeFile",
+  "writeFileSync",
+  "appendFile",
+  "appendFileSync",
+  "rm",
+  "rmSync",
+  "rmdir",
+  "rmdirSync",
+  "unlink",
+  "unlinkSync",
+  "rename",
+  "renameSync",
+  "mkdir",
+  "mkdirSync",
+  "mkdtemp",
+  "mkdtempSync",
+  "chmod",
+  "chmodSync",
+  "lchmod",
+  "lchmodSync",
+  "fchmod",
+  "fchmodSync",
+  "chown",
+  "chownSync",
+  "lchown",
+  "lchownSync",
+  "fchown",
+  "fchownSync",
+  "copyFile",
+  "copyFileSync",
+  "cp",
+  "cpSync",
+  "symlink",
+  "symlinkSync",
+  "link",
+  "linkSync",
+  "truncate",
+  "truncateSync",
+  "ftruncate",
+  "ftruncateSync",
+  "utimes",
+  "utimesSync",
+  "lutimes",
+  "lutimesSync",
+  "futimes",
+  "futimesSync",
+  "createWriteStream",
+  "WriteStream",
+  "write",
+  "writeSync",
+  "writev",
+  "writevSync",
 ]);
 
 /** open() flags that only read. */
@@ -20,9 +65,31 @@ export function isReadOnlyOpenFlag(flags: string): boolean {
 
 /** Functions that read file contents or list folders. */
 export const FS_READS = new Set([
-  "readFile", "readFileSync", "createReadStream", "readdir", "readdirSync", "opendir", "opendirSync",
-  "readlink", "readlinkSync", "read", "readSync", "readv", "readvSync", "open", "openSync", "openAsBlob",
-  "cp", "cpSync", "copyFile", "copyFileSync", "watch", "watchFile", "ReadStream", "glob", "globSync",
+  "readFile",
+  "readFileSync",
+  "createReadStream",
+  "readdir",
+  "readdirSync",
+  "opendir",
+  "opendirSync",
+  "readlink",
+  "readlinkSync",
+  "read",
+  "readSync",
+  "readv",
+  "readvSync",
+  "open",
+  "openSync",
+  "openAsBlob",
+  "cp",
+  "cpSync",
+  "copyFile",
+  "copyFileSync",
+  "watch",
+  "watchFile",
+  "ReadStream",
+  "glob",
+  "globSync",
 ]);
 
 const LOCAL = /^\.\/(?!.*(?:^|\/)\.\.(?:\/|$))[^\\]*$/;
@@ -51,7 +118,11 @@ export function isModuleLocalPath(scope: Scope, arg: ts.Expression | undefined):
   if (ts.isCallExpression(a) && (isMeta(first, "dirname") || viaDirname)) {
     if (!/^module:path(\/posix)?#(posix\.)?(join|resolve)$/.test(scope.resolve(a.expression) ?? "")) return false;
     const rest = a.arguments.slice(1).map((x) => scope.fold(x));
-    return rest.every((x) => x !== undefined && !x.startsWith("/") && !x.split(/[\\/]/).includes("..")) ? (viaDirname ? "__dirname" : true) : false;
+    return rest.every((x) => x !== undefined && !x.startsWith("/") && !x.split(/[\\/]/).includes(".."))
+      ? viaDirname
+        ? "__dirname"
+        : true
+      : false;
   }
   return false;
 }
@@ -65,7 +136,9 @@ const MODULE_DIR = "file:///m/a/b/c/d/";
 function staysBelowModule(rel: string): boolean {
   try {
     const u = new URL(rel, `${MODULE_DIR}index.ts`);
-    return u.protocol === "file:" && u.host === "" && u.pathname.startsWith(MODULE_DIR.slice("file://".length)) && !/%2f|%5c/i.test(u.pathname);
+    return (
+      u.protocol === "file:" && u.host === "" && u.pathname.startsWith(MODULE_DIR.slice("file://".length)) && !/%2f|%5c/i.test(u.pathname)
+    );
   } catch {
     return false;
   }

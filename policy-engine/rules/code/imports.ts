@@ -40,21 +40,36 @@ function checkImportTarget(a: Analysis, spec: string, node: ts.Node): void {
       return;
     }
     if (!PLAIN_RELATIVE.test(spec)) {
-      a.report(node, "api/import-unanalysed", `imports "${spec}": a relative specifier may hold only letters, digits and - _ . @ + / (Node reads %, ?, # and \\ in it as URL syntax and may load a file the check never analysed)`);
+      a.report(
+        node,
+        "api/import-unanalysed",
+        `imports "${spec}": a relative specifier may hold only letters, digits and - _ . @ + / (Node reads %, ?, # and \\ in it as URL syntax and may load a file the check never analysed)`,
+      );
       return;
     }
     const target = posix.normalize(posix.join(posix.dirname(a.file.path), spec));
     if (matcherFor(api)(target)) return;
     if (target.startsWith("../") || !matcherFor(imports.within)(target)) {
       const why = !test && matcherFor(imports.testApi)(target) ? " (the plugin API's test helpers are for test files only)" : "";
-      a.report(node, "api/import-outside", `imports "${spec}" (${target}), outside what plugin code may import${why} (allowed: ${allowed})`);
+      a.report(
+        node,
+        "api/import-outside",
+        `imports "${spec}" (${target}), outside what plugin code may import${why} (allowed: ${allowed})`,
+      );
       return;
     }
     // Node also loads extensionless files and folders as code; only analysed files may be imported
     const ext = extensionOf(target);
     if (ext !== "json" && !(code.extensions.includes(ext) && code.apiFileTypes.includes(ext))) {
-      const kinds = code.apiFileTypes.filter((e) => e === "json" || code.extensions.includes(e)).map((e) => `.${e}`).join(" or ");
-      a.report(node, "api/import-unanalysed", `imports "${spec}", which is not a file the policy check analyses (import an explicit ${kinds || ".json"} file)`);
+      const kinds = code.apiFileTypes
+        .filter((e) => e === "json" || code.extensions.includes(e))
+        .map((e) => `.${e}`)
+        .join(" or ");
+      a.report(
+        node,
+        "api/import-unanalysed",
+        `imports "${spec}", which is not a file the policy check analyses (import an explicit ${kinds || ".json"} file)`,
+      );
     }
     return;
   }

@@ -23,7 +23,12 @@ export function checkTestFocus(a: Analysis, node: ts.CallExpression): void {
     else break;
   }
   // a test skipping itself at run time: ctx.skip(), this.skip(), context.skip()
-  if (a.inTestFile && names.length === 1 && names[0] === "skip" && (e.kind === ts.SyntaxKind.ThisKeyword || (ts.isIdentifier(e) && !TEST_ROOTS.has(e.text)))) {
+  if (
+    a.inTestFile &&
+    names.length === 1 &&
+    names[0] === "skip" &&
+    (e.kind === ts.SyntaxKind.ThisKeyword || (ts.isIdentifier(e) && !TEST_ROOTS.has(e.text)))
+  ) {
     a.report(node.expression, "tests/skip-only", "skips a test at run time", a.strict);
     return;
   }

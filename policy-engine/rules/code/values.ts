@@ -10,7 +10,26 @@ import { ts } from "ts-morph";
 /** globalThis and its aliases: a member of one of these is a global. */
 export const GLOBAL_OBJECTS = new Set(["globalThis", "global", "window"]);
 export const GLOBAL = "<global>";
-const STRING_METHODS = new Set(["join", "concat", "replace", "replaceAll", "slice", "substring", "substr", "toString", "trim", "padStart", "padEnd", "repeat", "fromCharCode", "fromCodePoint", "toLowerCase", "toUpperCase", "normalize", "raw"]);
+const STRING_METHODS = new Set([
+  "join",
+  "concat",
+  "replace",
+  "replaceAll",
+  "slice",
+  "substring",
+  "substr",
+  "toString",
+  "trim",
+  "padStart",
+  "padEnd",
+  "repeat",
+  "fromCharCode",
+  "fromCodePoint",
+  "toLowerCase",
+  "toUpperCase",
+  "normalize",
+  "raw",
+]);
 export const FUNCTION_LITERAL = "<function-literal>";
 /** `x.constructor` of a value the check cannot identify: for any function that is Function. */
 export const CONSTRUCTOR = "<constructor>";
@@ -56,7 +75,13 @@ export function splitModulePath(path: string): { module: string; member: string 
 export function unwrap(node: ts.Expression): ts.Expression {
   let n = node;
   for (;;) {
-    if (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isNonNullExpression(n) || ts.isSatisfiesExpression(n) || ts.isTypeAssertionExpression(n)) {
+    if (
+      ts.isParenthesizedExpression(n) ||
+      ts.isAsExpression(n) ||
+      ts.isNonNullExpression(n) ||
+      ts.isSatisfiesExpression(n) ||
+      ts.isTypeAssertionExpression(n)
+    ) {
       n = n.expression;
     } else if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.CommaToken) {
       n = n.right;
@@ -79,7 +104,15 @@ export function isPlainLiteral(node: ts.Expression): boolean {
  */
 export function member(base: string | undefined, name: string, objectIsConstructor = false): string | undefined {
   // x.constructor.constructor is Function for any x; so is the constructor of a function
-  if (name === "constructor" && (objectIsConstructor || base === FUNCTION_LITERAL || base === CONSTRUCTOR || base === "Function" || base === "Function.prototype" || base?.endsWith(".constructor"))) {
+  if (
+    name === "constructor" &&
+    (objectIsConstructor ||
+      base === FUNCTION_LITERAL ||
+      base === CONSTRUCTOR ||
+      base === "Function" ||
+      base === "Function.prototype" ||
+      base?.endsWith(".constructor"))
+  ) {
     return "Function";
   }
   if (base === undefined) return name === "constructor" ? CONSTRUCTOR : undefined;
@@ -89,7 +122,8 @@ export function member(base: string | undefined, name: string, objectIsConstruct
   if (mod) {
     if (mod.member === "") {
       if (name === "default") return base;
-      if ((mod.module === "fs" && name === "promises") || (mod.module === "dns" && name === "promises")) return `module:${mod.module}/promises`;
+      if ((mod.module === "fs" && name === "promises") || (mod.module === "dns" && name === "promises"))
+        return `module:${mod.module}/promises`;
       return `${base}#${name}`;
     }
     return `${base}.${name}`;
@@ -209,7 +243,11 @@ export class Scope {
       case ts.SyntaxKind.BinaryExpression: {
         const b = n as ts.BinaryExpression;
         const op = b.operatorToken.kind;
-        if (op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.QuestionQuestionToken || op === ts.SyntaxKind.AmpersandAmpersandToken) {
+        if (
+          op === ts.SyntaxKind.BarBarToken ||
+          op === ts.SyntaxKind.QuestionQuestionToken ||
+          op === ts.SyntaxKind.AmpersandAmpersandToken
+        ) {
           return this.resolve(b.left) ?? this.resolve(b.right);
         }
         if (op === ts.SyntaxKind.EqualsToken) return this.resolve(b.right);
@@ -229,7 +267,8 @@ export class Scope {
           return spec === undefined ? undefined : modulePath(spec);
         }
         if (callee === "module:module#createRequire") return "require";
-        if ((callee === "Object.getPrototypeOf" || callee === "Reflect.getPrototypeOf") && arg0 && isFunctionLiteral(arg0)) return "Function.prototype";
+        if ((callee === "Object.getPrototypeOf" || callee === "Reflect.getPrototypeOf") && arg0 && isFunctionLiteral(arg0))
+          return "Function.prototype";
         // eval.bind(null) is still eval
         if (callee.endsWith(".bind")) return callee.slice(0, -".bind".length);
         return undefined;

@@ -17,7 +17,8 @@ import { ACTION_MAIN, BENIGN_PLUGIN, BENIGN_TEST, ROOT } from "../../helpers/pol
 
 const run = promisify(execFile);
 // The stand-in serves from this process: git and the Action must not block the event loop.
-const gitAsync = (cwd: string, ...args: string[]) => run("git", args, { cwd, env: { ...process.env, ...GIT_ENV, GIT_TERMINAL_PROMPT: "0" } });
+const gitAsync = (cwd: string, ...args: string[]) =>
+  run("git", args, { cwd, env: { ...process.env, ...GIT_ENV, GIT_TERMINAL_PROMPT: "0" } });
 
 let gh: GitHubStandIn;
 let hooks: Server;
@@ -67,12 +68,17 @@ async function openPr(branch: string, files: Record<string, string>): Promise<Re
   await o.git.createRef({ owner, repo, ref: `refs/heads/${branch}`, sha: commit.sha });
   const { data: pr } = await o.pulls.create({ owner, repo, head: branch, base: "main", title: branch });
   await gh.deliveries.idle();
-  const hook = received.find((r) => r.event === "pull_request" && r.payload.action === "opened" && (r.payload.number as number) === pr.number);
+  const hook = received.find(
+    (r) => r.event === "pull_request" && r.payload.action === "opened" && (r.payload.number as number) === pr.number,
+  );
   if (!hook) throw new Error(`no pull_request.opened delivery for #${pr.number}`);
   return hook.payload;
 }
 
-function runAction(dir: string, payload: Record<string, unknown>): Promise<{ status: number | null; stdout: string; outputs: string; summary: string }> {
+function runAction(
+  dir: string,
+  payload: Record<string, unknown>,
+): Promise<{ status: number | null; stdout: string; outputs: string; summary: string }> {
   writeFileSync(join(dir, "event.json"), JSON.stringify(payload));
   writeFileSync(join(dir, "output"), "");
   writeFileSync(join(dir, "summary"), "");
@@ -124,7 +130,10 @@ describe("policy-check Action on a real pull_request payload", () => {
   });
 
   it("passes a benign plugin PR", async () => {
-    const payload = await openPr("ouro/dice", { "bot/plugins/dice/index.ts": BENIGN_PLUGIN, "bot/plugins/dice/index.test.ts": BENIGN_TEST });
+    const payload = await openPr("ouro/dice", {
+      "bot/plugins/dice/index.ts": BENIGN_PLUGIN,
+      "bot/plugins/dice/index.test.ts": BENIGN_TEST,
+    });
     const pr = payload.pull_request as { head: { sha: string } };
     const dir = mkdtempSync(join(work, "run-"));
     await checkoutHead(dir, pr.head.sha);

@@ -64,7 +64,13 @@ function runAction(branch: string, inputs: Record<string, string> = {}): ActionR
   });
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
   const r = spawnSync(process.execPath, [ACTION_MAIN], { cwd: dirname(repo.dir), env, encoding: "utf8", timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, outputs: parseOutputs(readFileSync(outputPath, "utf8")), summary: readFileSync(summaryPath, "utf8") };
+  return {
+    status: r.status,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    outputs: parseOutputs(readFileSync(outputPath, "utf8")),
+    summary: readFileSync(summaryPath, "utf8"),
+  };
 }
 
 /** GITHUB_OUTPUT's `name<<delimiter\nvalue\ndelimiter` records. */

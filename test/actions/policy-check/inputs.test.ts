@@ -18,8 +18,16 @@ describe("Action inputs", () => {
   });
 
   it("keeps given values", () => {
-    const i = parseInputs(from({ "repo-path": "head", "base-sha": "a".repeat(40), "head-sha": "feature/x", format: "markdown", "self-edit": "true" }));
-    expect(i).toMatchObject({ "repo-path": "head", "base-sha": "a".repeat(40), "head-sha": "feature/x", format: "markdown", "self-edit": "true" });
+    const i = parseInputs(
+      from({ "repo-path": "head", "base-sha": "a".repeat(40), "head-sha": "feature/x", format: "markdown", "self-edit": "true" }),
+    );
+    expect(i).toMatchObject({
+      "repo-path": "head",
+      "base-sha": "a".repeat(40),
+      "head-sha": "feature/x",
+      format: "markdown",
+      "self-edit": "true",
+    });
   });
 
   it("rejects bad values with a message naming the input", () => {

@@ -26,7 +26,9 @@ describe("trusted sources", () => {
     mkdirSync(join(dir, "base/policies"), { recursive: true });
     expect(() => assertTrustedSources(join(dir, "head"), join(dir, "base/policies"))).not.toThrow();
     expect(() => assertTrustedSources(join(dir, "head"), join(dir, "head/policies"))).toThrow(/policies must come from the base/);
-    expect(() => assertTrustedSources(join(dir, "head"), join(dir, "base/policies"), join(dir, "head/actions"))).toThrow(/separate base checkout/);
+    expect(() => assertTrustedSources(join(dir, "head"), join(dir, "base/policies"), join(dir, "head/actions"))).toThrow(
+      /separate base checkout/,
+    );
     // This checker, run from this repository, judging this repository: refused.
     expect(() => assertTrustedSources(join(CHECKER_DIR, "../../.."), join(dir, "base/policies"))).toThrow(/separate base checkout/);
   });

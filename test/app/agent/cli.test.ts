@@ -17,7 +17,10 @@ afterAll(() => {
 });
 
 const cli = (...args: string[]) =>
-  spawnSync(process.execPath, [join(PROJECT, "app/agent/cli.ts"), ...args], { encoding: "utf8", env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+  spawnSync(process.execPath, [join(PROJECT, "app/agent/cli.ts"), ...args], {
+    encoding: "utf8",
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+  });
 
 describe("agent CLI", () => {
   it("explains its usage (exit 2)", () => {

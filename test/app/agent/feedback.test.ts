@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { selectFeedback, similarity, type FeedbackRecord } from "../../../app/agent/feedback.ts";
 
 const history: FeedbackRecord[] = [
-  { kind: "rejected", request: "add a /weather command that shows the forecast", text: "No network calls from plugins.", verdict: "block", at: 1 },
+  {
+    kind: "rejected",
+    request: "add a /weather command that shows the forecast",
+    text: "No network calls from plugins.",
+    verdict: "block",
+    at: 1,
+  },
   { kind: "review-comment", request: "weather command for Paris forecast", text: "Use an embed for forecasts.", at: 3 },
   { kind: "rolled-back", request: "change the tone to playful", text: "Users complained.", at: 2 },
   { kind: "review-comment", request: "add a dice roll command", text: "Test the edge cases.", at: 4 },

@@ -15,7 +15,9 @@ export interface AgentRepo extends TestRepo {
 
 export function makeAgentRepo(): AgentRepo {
   const repo = makeRepo("ouro-agent-test-");
-  const present = execSync(`git ls-tree --name-only HEAD -- ${PATHS.join(" ")}`, { cwd: PROJECT, encoding: "utf8" }).split("\n").filter(Boolean);
+  const present = execSync(`git ls-tree --name-only HEAD -- ${PATHS.join(" ")}`, { cwd: PROJECT, encoding: "utf8" })
+    .split("\n")
+    .filter(Boolean);
   execSync(`git archive HEAD ${present.join(" ")} | tar -x -C ${JSON.stringify(repo.dir)}`, { cwd: PROJECT });
   // Until the policy files land, the schema's defaults are the seed policy.
   if (!existsSync(join(repo.dir, "policies/ouro.yml"))) repo.write({ "policies/ouro.yml": "version: 1\n" });

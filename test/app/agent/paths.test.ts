@@ -2,7 +2,14 @@ import { afterAll, describe, expect, it } from "vitest";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { atomicWrite, normalizeRepoPath, PathRefused, resolveReadable, resolveWritable, type WriteGuard } from "../../../app/agent/paths.ts";
+import {
+  atomicWrite,
+  normalizeRepoPath,
+  PathRefused,
+  resolveReadable,
+  resolveWritable,
+  type WriteGuard,
+} from "../../../app/agent/paths.ts";
 
 const root = mkdtempSync(join(tmpdir(), "ouro-paths-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -14,12 +21,21 @@ describe("agent path guard", () => {
     expect(normalizeRepoPath("bot//plugins/x.ts")).toBe("bot/plugins/x.ts");
   });
 
-  it.each(["../etc/passwd", "bot/../../x", "/etc/passwd", "C:/x", "~/x", ".git/config", "bot/.git/x", "node_modules/x/index.js", "a\\b", "a\u0000b", ""])(
-    "refuses %j",
-    (p) => {
-      expect(() => normalizeRepoPath(p)).toThrow(PathRefused);
-    },
-  );
+  it.each([
+    "../etc/passwd",
+    "bot/../../x",
+    "/etc/passwd",
+    "C:/x",
+    "~/x",
+    ".git/config",
+    "bot/.git/x",
+    "node_modules/x/index.js",
+    "a\\b",
+    "a\u0000b",
+    "",
+  ])("refuses %j", (p) => {
+    expect(() => normalizeRepoPath(p)).toThrow(PathRefused);
+  });
 
   it("refuses writes outside the guard and through symlinks, and writes atomically inside", () => {
     expect(() => resolveWritable(root, "policies/ouro.yml", onlyPlugins)).toThrow(/not editable/);

@@ -25,7 +25,11 @@ describe("recipe output", () => {
 
   it("keeps hostile text as data: quotes, backticks, template syntax and code-looking replies", () => {
     const reply = '"; process.exit(1); `${globalThis}` \\u0041 </script> {who}';
-    const out = applyRecipe(repo.dir, recipe({ kind: "add-command", name: "echo", description: 'say "hi" `now`', options: [{ name: "who", description: "w" }], reply }), "r-1");
+    const out = applyRecipe(
+      repo.dir,
+      recipe({ kind: "add-command", name: "echo", description: 'say "hi" `now`', options: [{ name: "who", description: "w" }], reply }),
+      "r-1",
+    );
     const index = out.files.get("bot/plugins/echo/index.ts")!;
     expect(syntaxErrors("index.ts", index)).toEqual([]);
     expect(index).toContain(`export const REPLY = ${JSON.stringify(reply)};`);
@@ -33,7 +37,11 @@ describe("recipe output", () => {
   });
 
   it("an add-responder plugin carries its trigger as an RE2 string with flag i, and its test checks each example and a miss", () => {
-    const out = applyRecipe(repo.dir, recipe({ kind: "add-responder", name: "tea", trigger: "\\btea( time)?\\b", reply: "☕", examples: ["Tea time!", "more TEA"] }), "r-1");
+    const out = applyRecipe(
+      repo.dir,
+      recipe({ kind: "add-responder", name: "tea", trigger: "\\btea( time)?\\b", reply: "☕", examples: ["Tea time!", "more TEA"] }),
+      "r-1",
+    );
     const index = out.files.get("bot/plugins/tea/index.ts")!;
     expect(index).toContain('import { definePlugin } from "../../plugin-api/index.ts";');
     expect(index).toContain('export const TRIGGER = "\\\\btea( time)?\\\\b";');
@@ -53,17 +61,25 @@ describe("recipe output", () => {
     const before = existsSync(settingsFile) ? readFileSync(settingsFile, "utf8") : null;
     repo.write({ "bot/plugins/settings.json": '{"tone":"playful","maxReplyLength":500}' });
     const out = applyRecipe(repo.dir, recipe({ kind: "set-setting", key: "conversationEnabled", value: false }), "r-1");
-    expect(out.files.get("bot/plugins/settings.json")).toBe('{\n  "tone": "playful",\n  "maxReplyLength": 500,\n  "conversationEnabled": false\n}\n');
+    expect(out.files.get("bot/plugins/settings.json")).toBe(
+      '{\n  "tone": "playful",\n  "maxReplyLength": 500,\n  "conversationEnabled": false\n}\n',
+    );
     expect(out.files.get("bot/plugins/settings-values.test.ts")).toContain("expect(settings.conversationEnabled).toBe(false);");
     expect(out.tests).toEqual(["bot/plugins/settings-values.test.ts"]);
     repo.write({ "bot/plugins/settings.json": '{"tone": "rude"}' });
-    expect(() => applyRecipe(repo.dir, recipe({ kind: "set-setting", key: "maxReplyLength", value: 500 }), "r-1")).toThrow(/invalid bot settings in bot\/plugins\/settings.json: tone/);
+    expect(() => applyRecipe(repo.dir, recipe({ kind: "set-setting", key: "maxReplyLength", value: 500 }), "r-1")).toThrow(
+      /invalid bot settings in bot\/plugins\/settings.json: tone/,
+    );
     repo.write({ "bot/plugins/settings.json": "export const settings = {};" });
-    expect(() => applyRecipe(repo.dir, recipe({ kind: "set-setting", key: "tone", value: "formal" }), "r-1")).toThrow(/settings.json is not valid JSON/);
+    expect(() => applyRecipe(repo.dir, recipe({ kind: "set-setting", key: "tone", value: "formal" }), "r-1")).toThrow(
+      /settings.json is not valid JSON/,
+    );
     repo.write({ "bot/plugins/settings.json": before });
   });
 
   it("refuses to overwrite an existing plugin or registration", () => {
-    expect(() => applyRecipe(repo.dir, recipe({ kind: "add-command", name: "ping", description: "d", reply: "r" }), "r-1")).toThrow(/already exists/);
+    expect(() => applyRecipe(repo.dir, recipe({ kind: "add-command", name: "ping", description: "d", reply: "r" }), "r-1")).toThrow(
+      /already exists/,
+    );
   });
 });

@@ -17,7 +17,13 @@ describe("recipes end to end", () => {
         id: "greet-1",
         requester,
         text: "Please add /greet that says hello to someone",
-        recipe: { kind: "add-command", name: "greet", description: "Say hello", options: [{ name: "who", description: "Who to greet", required: true }], reply: "Hello {who}!" },
+        recipe: {
+          kind: "add-command",
+          name: "greet",
+          description: "Say hello",
+          options: [{ name: "who", description: "Who to greet", required: true }],
+          reply: "Hello {who}!",
+        },
       },
       { repoDir: repo.dir, baseRef: "main" },
     );
@@ -25,7 +31,11 @@ describe("recipes end to end", () => {
     expect(result.branch).toBe("ouro/greet-1");
     expect(repo.git("rev-parse", "refs/heads/ouro/greet-1")).toBe(result.commit);
     expect(repo.git("rev-parse", `${result.commit}^`)).toBe(repo.base);
-    expect(result.files.map((f) => f.path).sort()).toEqual(["bot/plugins/greet/greet.test.ts", "bot/plugins/greet/index.ts", "bot/plugins/index.ts"]);
+    expect(result.files.map((f) => f.path).sort()).toEqual([
+      "bot/plugins/greet/greet.test.ts",
+      "bot/plugins/greet/index.ts",
+      "bot/plugins/index.ts",
+    ]);
     expect(result.testsAdded).toEqual(["bot/plugins/greet/greet.test.ts"]);
     expect(result.verdict.decision).not.toBe("block");
     expect(result.title).toBe("Ouro: Add the /greet command");
@@ -42,7 +52,9 @@ describe("recipes end to end", () => {
     expect(index).toContain("await call.reply({ content: fill(REPLY, call.options) });");
     const test = repo.git("show", `${result.commit}:bot/plugins/greet/greet.test.ts`);
     expect(test).toContain('import { runCommand } from "../../plugin-api/testing.ts";');
-    expect(test).toContain('expect(await runCommand(plugin, "greet", { options: { who: "sample who" } })).toEqual([{ kind: "reply", message: { content: "Hello sample who!" } }]);');
+    expect(test).toContain(
+      'expect(await runCommand(plugin, "greet", { options: { who: "sample who" } })).toEqual([{ kind: "reply", message: { content: "Hello sample who!" } }]);',
+    );
     // the repo's own tree is untouched and no worktree is left behind
     expect(repo.git("status", "--porcelain")).toBe(before);
     expect(repo.git("worktree", "list").split("\n")).toHaveLength(1);
@@ -53,7 +65,12 @@ describe("recipes end to end", () => {
 
   it("add-responder and set-setting: validated branches whose generated tests pass in the sandbox", async () => {
     const gm = await runAgent(
-      { id: "gm-1", requester, text: "say gm back", recipe: { kind: "add-responder", name: "gm", trigger: "\\bgood morning\\b", reply: "gm ☀️", examples: ["Good morning, all"] } },
+      {
+        id: "gm-1",
+        requester,
+        text: "say gm back",
+        recipe: { kind: "add-responder", name: "gm", trigger: "\\bgood morning\\b", reply: "gm ☀️", examples: ["Good morning, all"] },
+      },
       { repoDir: repo.dir, baseRef: "main" },
     );
     if (!gm.ok) throw new Error(JSON.stringify(gm.report, null, 2));
@@ -66,18 +83,29 @@ describe("recipes end to end", () => {
     expect(gmTest).toContain('expect(await runResponder(plugin, "gm", "an unrelated message")).toBeUndefined();');
     expect(gm.verdict.decision).not.toBe("block");
 
-    const tone = await runAgent({ id: "tone-1", requester, text: "be formal", recipe: { kind: "set-setting", key: "tone", value: "formal" } }, { repoDir: repo.dir, baseRef: "main" });
+    const tone = await runAgent(
+      { id: "tone-1", requester, text: "be formal", recipe: { kind: "set-setting", key: "tone", value: "formal" } },
+      { repoDir: repo.dir, baseRef: "main" },
+    );
     if (!tone.ok) throw new Error(JSON.stringify(tone.report, null, 2));
     expect(JSON.parse(repo.git("show", `${tone.commit}:bot/plugins/settings.json`))).toMatchObject({ tone: "formal" });
     expect(repo.git("show", `${tone.commit}:bot/plugins/settings.json`)).toMatch(/^\{\n  "tone": "formal"/);
     expect(tone.files.map((f) => f.path).sort()).toEqual(["bot/plugins/settings-values.test.ts", "bot/plugins/settings.json"]);
     expect(tone.testsAdded).toEqual(["bot/plugins/settings-values.test.ts"]);
-    expect(repo.git("show", `${tone.commit}:bot/plugins/settings-values.test.ts`)).toContain('import settings from "./settings.json" with { type: "json" };');
+    expect(repo.git("show", `${tone.commit}:bot/plugins/settings-values.test.ts`)).toContain(
+      'import settings from "./settings.json" with { type: "json" };',
+    );
 
-    const rude = await runAgent({ id: "tone-2", requester, text: "be rude", recipe: { kind: "set-setting", key: "tone", value: "rude" } }, { repoDir: repo.dir, baseRef: "main" });
+    const rude = await runAgent(
+      { id: "tone-2", requester, text: "be rude", recipe: { kind: "set-setting", key: "tone", value: "rude" } },
+      { repoDir: repo.dir, baseRef: "main" },
+    );
     expect(rude.ok).toBe(false);
     if (!rude.ok) expect(rude.report.reason).toMatch(/invalid value "rude" for setting "tone"/);
-    const unknown = await runAgent({ id: "tone-3", requester, text: "x", recipe: { kind: "set-setting", key: "adminPassword", value: "x" } }, { repoDir: repo.dir, baseRef: "main" });
+    const unknown = await runAgent(
+      { id: "tone-3", requester, text: "x", recipe: { kind: "set-setting", key: "adminPassword", value: "x" } },
+      { repoDir: repo.dir, baseRef: "main" },
+    );
     if (!unknown.ok) expect(unknown.report.reason).toMatch(/unknown setting "adminPassword"/);
     expect(unknown.ok).toBe(false);
   });
@@ -88,7 +116,16 @@ describe("recipes end to end", () => {
         id: "hug-1",
         requester,
         text: "Add /hug that hugs someone n times",
-        recipe: { kind: "add-command", name: "hug", description: "Hug someone", options: [{ name: "who", description: "Who to hug", type: "user", required: true }, { name: "times", description: "How often", type: "integer" }], reply: "{who} gets {times} hugs" },
+        recipe: {
+          kind: "add-command",
+          name: "hug",
+          description: "Hug someone",
+          options: [
+            { name: "who", description: "Who to hug", type: "user", required: true },
+            { name: "times", description: "How often", type: "integer" },
+          ],
+          reply: "{who} gets {times} hugs",
+        },
       },
       { repoDir: repo.dir, baseRef: "main" },
     );
@@ -96,7 +133,17 @@ describe("recipes end to end", () => {
     expect(repo.git("show", `${hug.commit}:bot/plugins/hug/hug.test.ts`)).toContain('{ content: "<@123456789012345678> gets 7 hugs" }');
 
     const card = await runAgent(
-      { id: "card-1", requester, text: "Add /card with an embed", recipe: { kind: "add-command", name: "card", description: "Show the card", embed: { title: "Ouro", description: "A bot that edits itself", color: 0x5865f2 } } },
+      {
+        id: "card-1",
+        requester,
+        text: "Add /card with an embed",
+        recipe: {
+          kind: "add-command",
+          name: "card",
+          description: "Show the card",
+          embed: { title: "Ouro", description: "A bot that edits itself", color: 0x5865f2 },
+        },
+      },
       { repoDir: repo.dir, baseRef: "main" },
     );
     if (!card.ok) throw new Error(JSON.stringify(card.report, null, 2));

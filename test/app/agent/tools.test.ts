@@ -50,7 +50,9 @@ export const list = [a];
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function policy() {
-  const loaded = loadPolicy([{ path: "policies/ouro.yml", text: readFileSync(new URL("../../../policies/ouro.yml", import.meta.url), "utf8") }]);
+  const loaded = loadPolicy([
+    { path: "policies/ouro.yml", text: readFileSync(new URL("../../../policies/ouro.yml", import.meta.url), "utf8") },
+  ]);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
   return loaded.policy;
 }
@@ -59,7 +61,11 @@ describe("agent tools", () => {
   it("offer JSON Schemas to the model", () => {
     const defs = toolDefinitions();
     const write = defs.find((d) => d.function.name === "write_file")!;
-    expect(write.function.parameters).toMatchObject({ type: "object", properties: { path: { type: "string" }, content: { type: "string" } }, required: ["path", "content"] });
+    expect(write.function.parameters).toMatchObject({
+      type: "object",
+      properties: { path: { type: "string" }, content: { type: "string" } },
+      required: ["path", "content"],
+    });
     expect(defs.map((d) => d.function.name)).toContain("finish");
   });
 
@@ -67,12 +73,22 @@ describe("agent tools", () => {
     const p = "bot/plugins/demo/index.ts";
     expect((await run("add_import", { path: p, module: "./a.ts", named: ["b"] })).content).toMatch(/merged/);
     expect((await run("add_import", { path: p, module: "./c.ts", defaultImport: "c" })).ok).toBe(true);
-    expect((await run("upsert_function", { path: p, code: "export function helper(n: number): number {\n  return n + 2;\n}" })).content).toMatch(/replaced function helper/);
+    expect(
+      (await run("upsert_function", { path: p, code: "export function helper(n: number): number {\n  return n + 2;\n}" })).content,
+    ).toMatch(/replaced function helper/);
     expect((await run("upsert_function", { path: p, code: "function extra(): void {}" })).content).toMatch(/added function extra/);
-    expect((await run("upsert_class_member", { path: p, className: "Greeter", code: 'greet(): string {\n  return "hello";\n}' })).content).toMatch(/replaced Greeter.greet/);
-    expect((await run("upsert_class_member", { path: p, className: "Greeter", code: "count = 0;" })).content).toMatch(/added Greeter.count/);
-    expect((await run("set_object_property", { path: p, variable: "config", property: "tone", value: '"formal"' })).content).toMatch(/replaced config.tone/);
-    expect((await run("set_object_property", { path: p, variable: "config", property: "emoji", value: "true" })).content).toMatch(/set config.emoji/);
+    expect(
+      (await run("upsert_class_member", { path: p, className: "Greeter", code: 'greet(): string {\n  return "hello";\n}' })).content,
+    ).toMatch(/replaced Greeter.greet/);
+    expect((await run("upsert_class_member", { path: p, className: "Greeter", code: "count = 0;" })).content).toMatch(
+      /added Greeter.count/,
+    );
+    expect((await run("set_object_property", { path: p, variable: "config", property: "tone", value: '"formal"' })).content).toMatch(
+      /replaced config.tone/,
+    );
+    expect((await run("set_object_property", { path: p, variable: "config", property: "emoji", value: "true" })).content).toMatch(
+      /set config.emoji/,
+    );
     expect((await run("append_to_array", { path: p, variable: "list", element: "c" })).content).toMatch(/appended/);
     expect((await run("insert_statement", { path: p, code: "const n = 1;", inFunction: "extra" })).ok).toBe(true);
     const text = read(p);
@@ -105,18 +121,30 @@ describe("agent tools", () => {
     expect((await run("outline", { path: "bot/plugin-api/index.ts" })).content).toMatch(/export const api/);
     expect((await run("read_file", { path: "bot/plugins/etc/passwd" })).content).toMatch(/^refused: .*symlink/);
     expect((await run("read_file", { path: "../../etc/passwd" })).content).toMatch(/^refused: .*leaves the repository/);
-    expect((await run("list_files", { path: "bot" })).content.split("\n")).toEqual(["bot/plugin-api/index.ts", "bot/plugins/demo/index.ts", "bot/plugins/settings.json"]);
-    expect((await run("write_file", { path: "bot/plugin-api/index.ts", content: "export const api = 2;\n" })).content).toMatch(/^refused: "bot\/plugin-api\/index.ts" is a protected path/);
-    expect((await run("write_file", { path: "bot/plugin-api/testing.ts", content: "export {};\n" })).content).toMatch(/^refused: "bot\/plugin-api\/testing.ts" is a protected path/);
+    expect((await run("list_files", { path: "bot" })).content.split("\n")).toEqual([
+      "bot/plugin-api/index.ts",
+      "bot/plugins/demo/index.ts",
+      "bot/plugins/settings.json",
+    ]);
+    expect((await run("write_file", { path: "bot/plugin-api/index.ts", content: "export const api = 2;\n" })).content).toMatch(
+      /^refused: "bot\/plugin-api\/index.ts" is a protected path/,
+    );
+    expect((await run("write_file", { path: "bot/plugin-api/testing.ts", content: "export {};\n" })).content).toMatch(
+      /^refused: "bot\/plugin-api\/testing.ts" is a protected path/,
+    );
     expect(ctx.refusals.at(-1)).toMatch(/bot\/plugin-api\/testing.ts/);
     expect(read("bot/plugin-api/index.ts")).toBe("export const api = 1;\n");
   });
 
   it("write the settings as JSON, and refuse text that is not JSON", async () => {
     const p = "bot/plugins/settings.json";
-    expect((await run("write_file", { path: p, content: "{ tone: formal }" })).content).toMatch(/^error: bot\/plugins\/settings.json would not be valid JSON .*nothing was written/);
+    expect((await run("write_file", { path: p, content: "{ tone: formal }" })).content).toMatch(
+      /^error: bot\/plugins\/settings.json would not be valid JSON .*nothing was written/,
+    );
     expect(read(p)).toBe('{\n  "tone": "friendly"\n}\n');
-    expect((await run("write_file", { path: p, content: '{\n  "tone": "formal"\n}\n' })).content).toMatch(/^wrote bot\/plugins\/settings.json/);
+    expect((await run("write_file", { path: p, content: '{\n  "tone": "formal"\n}\n' })).content).toMatch(
+      /^wrote bot\/plugins\/settings.json/,
+    );
     expect(JSON.parse(read(p))).toEqual({ tone: "formal" });
   });
 

@@ -10,7 +10,10 @@ describe("/ouro comment commands", () => {
     expect(parseCommand("/ouro")).toEqual({ kind: "help" });
   });
   it("anything else is a request, multi-line kept", () => {
-    expect(parseCommand("/ouro add a /dice command\nthat rolls 2d6")).toEqual({ kind: "request", text: "add a /dice command\nthat rolls 2d6" });
+    expect(parseCommand("/ouro add a /dice command\nthat rolls 2d6")).toEqual({
+      kind: "request",
+      text: "add a /dice command\nthat rolls 2d6",
+    });
   });
   it("ignores comments not addressed to Ouro", () => {
     expect(parseCommand("LGTM")).toBeNull();

@@ -26,7 +26,13 @@ describe("merge gate", () => {
     expect(decideMerge(base)).toEqual({ action: "merge", approvals: 1 });
   });
   it("the requester's own approval never counts, nor the App's", () => {
-    const r = decideMerge({ ...base, reviews: [{ login: "Alice", state: "APPROVED" }, { login: "ouro[bot]", state: "APPROVED" }] });
+    const r = decideMerge({
+      ...base,
+      reviews: [
+        { login: "Alice", state: "APPROVED" },
+        { login: "ouro[bot]", state: "APPROVED" },
+      ],
+    });
     expect(r).toMatchObject({ action: "review", approvals: 0, missing: 1 });
   });
   it("waits for checks and fails on failed checks", () => {
@@ -40,8 +46,25 @@ describe("merge gate", () => {
   });
   it("a later change request cancels an approval; latest review per user wins", () => {
     const opts = { excluded: [], reviewers: writers };
-    expect(countApprovals([{ login: "bob", state: "APPROVED" }, { login: "bob", state: "CHANGES_REQUESTED" }], opts).approvals).toBe(0);
-    expect(countApprovals([{ login: "bob", state: "CHANGES_REQUESTED" }, { login: "bob", state: "COMMENTED" }, { login: "bob", state: "APPROVED" }], opts).approvals).toBe(1);
+    expect(
+      countApprovals(
+        [
+          { login: "bob", state: "APPROVED" },
+          { login: "bob", state: "CHANGES_REQUESTED" },
+        ],
+        opts,
+      ).approvals,
+    ).toBe(0);
+    expect(
+      countApprovals(
+        [
+          { login: "bob", state: "CHANGES_REQUESTED" },
+          { login: "bob", state: "COMMENTED" },
+          { login: "bob", state: "APPROVED" },
+        ],
+        opts,
+      ).approvals,
+    ).toBe(1);
   });
   it("needs the community votes when the policy asks", () => {
     const v = { ...base, votes: { required: 2, up: 2, down: 1 } };
@@ -57,22 +80,45 @@ describe("merge gate", () => {
 describe("who may judge", () => {
   const review = (login: string, state = "APPROVED", commitId = HEAD, bot?: boolean) => ({ login, state, commitId, bot });
   it("write, maintain and admin approvals count; read, triage and unknown users' do not, and the reason says why", () => {
-    const r = decideMerge({ ...base, verdict: { ...base.verdict, requiredApprovals: 3 }, reviewers: roles({ bob: "write", carol: "maintain", dave: "admin", rita: "read", tess: "triage" }), reviews: ["bob", "carol", "dave", "rita", "tess", "nobody"].map((l) => review(l)) });
+    const r = decideMerge({
+      ...base,
+      verdict: { ...base.verdict, requiredApprovals: 3 },
+      reviewers: roles({ bob: "write", carol: "maintain", dave: "admin", rita: "read", tess: "triage" }),
+      reviews: ["bob", "carol", "dave", "rita", "tess", "nobody"].map((l) => review(l)),
+    });
     expect(r).toEqual({ action: "merge", approvals: 3 });
-    const only = decideMerge({ ...base, reviewers: roles({ rita: "read", tess: "triage" }), reviews: [review("rita"), review("tess"), review("nobody")] });
+    const only = decideMerge({
+      ...base,
+      reviewers: roles({ rita: "read", tess: "triage" }),
+      reviews: [review("rita"), review("tess"), review("nobody")],
+    });
     expect(only).toMatchObject({ action: "review", approvals: 0, missing: 1 });
     expect((only as { reason: string }).reason).toMatch(/not counted: rita: read access; tess: triage access; nobody: no access/);
   });
   it("a code owner of the changed paths counts whatever the role; a bot never does", () => {
-    expect(decideMerge({ ...base, reviewers: { roles: new Map([["olga", "read"]]), codeOwners: ["Olga"] }, reviews: [review("olga")] })).toMatchObject({ action: "merge" });
-    const bots = decideMerge({ ...base, reviewers: roles({ "helper[bot]": "admin", robo: "admin" }), reviews: [review("helper[bot]"), review("robo", "APPROVED", HEAD, true)] });
+    expect(
+      decideMerge({ ...base, reviewers: { roles: new Map([["olga", "read"]]), codeOwners: ["Olga"] }, reviews: [review("olga")] }),
+    ).toMatchObject({ action: "merge" });
+    const bots = decideMerge({
+      ...base,
+      reviewers: roles({ "helper[bot]": "admin", robo: "admin" }),
+      reviews: [review("helper[bot]"), review("robo", "APPROVED", HEAD, true)],
+    });
     expect(bots).toMatchObject({ action: "review", approvals: 0 });
     expect((bots as { reason: string }).reason).toMatch(/helper\[bot\]: a bot; robo: a bot/);
   });
   it("a read-only user's change request neither blocks nor counts; a writer's blocks", () => {
-    const r = decideMerge({ ...base, reviewers: roles({ bob: "write", rita: "read" }), reviews: [review("bob"), review("rita", "CHANGES_REQUESTED")] });
+    const r = decideMerge({
+      ...base,
+      reviewers: roles({ bob: "write", rita: "read" }),
+      reviews: [review("bob"), review("rita", "CHANGES_REQUESTED")],
+    });
     expect(r).toEqual({ action: "merge", approvals: 1 });
-    const blocked = decideMerge({ ...base, reviewers: roles({ bob: "write", carol: "write" }), reviews: [review("bob"), review("carol", "CHANGES_REQUESTED")] });
+    const blocked = decideMerge({
+      ...base,
+      reviewers: roles({ bob: "write", carol: "write" }),
+      reviews: [review("bob"), review("carol", "CHANGES_REQUESTED")],
+    });
     expect(blocked).toMatchObject({ action: "review", reason: "changes requested by carol" });
   });
   it("an approval of an earlier commit does not count while the switch is on; it does when off", () => {
@@ -81,10 +127,26 @@ describe("who may judge", () => {
     expect(r).toMatchObject({ action: "review", approvals: 0 });
     expect((r as { reason: string }).reason).toMatch(/bob: approved an earlier commit/);
     expect(decideMerge({ ...stale, dismissStale: false })).toMatchObject({ action: "merge" });
-    expect(decideMerge({ ...stale, reviews: [review("bob", "APPROVED", OLD), review("bob", "APPROVED", HEAD)] })).toMatchObject({ action: "merge" });
-    expect(staleApprovals([review("bob", "APPROVED", OLD), review("carol", "CHANGES_REQUESTED", OLD), review("dave")], HEAD).map((x) => x.login)).toEqual(["bob"]);
+    expect(decideMerge({ ...stale, reviews: [review("bob", "APPROVED", OLD), review("bob", "APPROVED", HEAD)] })).toMatchObject({
+      action: "merge",
+    });
+    expect(
+      staleApprovals([review("bob", "APPROVED", OLD), review("carol", "CHANGES_REQUESTED", OLD), review("dave")], HEAD).map((x) => x.login),
+    ).toEqual(["bob"]);
   });
   it("asks GitHub only about reviewers whose role matters (not the excluded, not bots, not commenters)", () => {
-    expect(reviewersToAsk([review("Alice"), review("Bob"), review("bob", "CHANGES_REQUESTED"), review("x[bot]"), review("carol", "COMMENTED"), review("robo", "APPROVED", HEAD, true)], ["alice"])).toEqual(["bob"]);
+    expect(
+      reviewersToAsk(
+        [
+          review("Alice"),
+          review("Bob"),
+          review("bob", "CHANGES_REQUESTED"),
+          review("x[bot]"),
+          review("carol", "COMMENTED"),
+          review("robo", "APPROVED", HEAD, true),
+        ],
+        ["alice"],
+      ),
+    ).toEqual(["bob"]);
   });
 });

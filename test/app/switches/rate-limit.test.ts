@@ -15,7 +15,17 @@ describe("rate limits", () => {
     expect(!r.ok && r.reason).toMatch(/2 requests in the last hour.*limit is 2/);
     expect(admit("b", recent, now, limits).ok).toBe(true);
     // older than an hour no longer counts
-    expect(admit("a", [{ requester: "a", at: now - 3_700_000 }, { requester: "a", at: now - 1 }], now, limits).ok).toBe(true);
+    expect(
+      admit(
+        "a",
+        [
+          { requester: "a", at: now - 3_700_000 },
+          { requester: "a", at: now - 1 },
+        ],
+        now,
+        limits,
+      ).ok,
+    ).toBe(true);
   });
 
   it("refuses over the global per-minute limit", () => {

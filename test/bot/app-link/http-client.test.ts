@@ -19,10 +19,22 @@ afterEach(async () => {
 
 describe("HTTP app link", () => {
   it("submits change requests, validated on both sides", async () => {
-    const r = await link.submitRequest({ id: "req-1", requester: ada, text: "add /dance", recipe: { kind: "add-command", name: "dance", description: "Dance", reply: "💃" } });
+    const r = await link.submitRequest({
+      id: "req-1",
+      requester: ada,
+      text: "add /dance",
+      recipe: { kind: "add-command", name: "dance", description: "Dance", reply: "💃" },
+    });
     expect(r).toEqual({ changeId: "chg-1", trackingIssueUrl: "https://github.com/ouro/ouro/issues/101" });
     expect(app.requests[0].recipe).toMatchObject({ kind: "add-command", name: "dance" });
-    await expect(link.submitRequest({ id: "r", requester: ada, text: "x", recipe: { kind: "add-command", name: "Bad Name", description: "d", reply: "r" } })).rejects.toThrow(/lowercase/);
+    await expect(
+      link.submitRequest({
+        id: "r",
+        requester: ada,
+        text: "x",
+        recipe: { kind: "add-command", name: "Bad Name", description: "d", reply: "r" },
+      }),
+    ).rejects.toThrow(/lowercase/);
     expect(app.requests).toHaveLength(1);
   });
 
@@ -48,7 +60,16 @@ describe("HTTP app link", () => {
     expect(await link.stop(ada)).toEqual({ stopped: true });
     expect((await link.status()).emergencyStop).toMatchObject({ stopped: true, by: "ada" });
     expect(await link.resume(ada)).toEqual({ stopped: false });
-    await link.reportError({ fingerprint: "0123456789abcdef", plugin: "p", kind: "command", name: "Error", message: "boom", timeout: false, count: 1, firstSeen: new Date().toISOString() });
+    await link.reportError({
+      fingerprint: "0123456789abcdef",
+      plugin: "p",
+      kind: "command",
+      name: "Error",
+      message: "boom",
+      timeout: false,
+      count: 1,
+      firstSeen: new Date().toISOString(),
+    });
     expect(app.errors[0].plugin).toBe("p");
   });
 
@@ -57,7 +78,13 @@ describe("HTTP app link", () => {
     link.subscribe((e) => seen.push(e));
     await app.streamClients(1);
     app.emit({ changeId: "chg-1", state: "queued" });
-    app.emit({ changeId: "chg-1", state: "pr", prUrl: "https://github.com/ouro/ouro/pull/5", risk: "low", votes: { up: 0, down: 0, needed: 2 } });
+    app.emit({
+      changeId: "chg-1",
+      state: "pr",
+      prUrl: "https://github.com/ouro/ouro/pull/5",
+      risk: "low",
+      votes: { up: 0, down: 0, needed: 2 },
+    });
     await until(() => seen.length === 2);
     app.dropStreams();
     app.emit({ changeId: "chg-1", state: "checks" }); // while disconnected

@@ -28,10 +28,17 @@ describe("register-commands", () => {
     const withPing = pluginRoot({ ping: PING_SOURCE });
     const first = await deployCommands({ ...base, pluginRoot: withPing });
     expect(first).toMatchObject({ registered: true, reason: "never registered from here" });
-    expect(discord.driver.commands(discord.guild.id).map((c) => c.name).sort()).toEqual(
-      ["changes", "export", "feature", "forget", "help", "ouro", "ping", "rollback", "status"],
-    );
-    expect(await deployCommands({ ...base, pluginRoot: withPing })).toMatchObject({ registered: false, reason: "unchanged", hash: first.hash });
+    expect(
+      discord.driver
+        .commands(discord.guild.id)
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(["changes", "export", "feature", "forget", "help", "ouro", "ping", "rollback", "status"]);
+    expect(await deployCommands({ ...base, pluginRoot: withPing })).toMatchObject({
+      registered: false,
+      reason: "unchanged",
+      hash: first.hash,
+    });
 
     const withDance = pluginRoot({ ping: PING_SOURCE, dance: DANCE });
     const second = await deployCommands({ ...base, pluginRoot: withDance });
@@ -48,13 +55,22 @@ describe("register-commands", () => {
       headers: { authorization: `Bot ${discord.botToken}`, "content-type": "application/json" },
       body: "[]",
     });
-    expect(await deployCommands({ ...base, pluginRoot: withDance })).toMatchObject({ registered: true, reason: "the API holds a different set of commands" });
+    expect(await deployCommands({ ...base, pluginRoot: withDance })).toMatchObject({
+      registered: true,
+      reason: "the API holds a different set of commands",
+    });
   });
 
   it("runs as `npm run register-commands` from the environment, and says why it fails", async () => {
     const script = fileURLToPath(new URL("../../../bot/register-commands.ts", import.meta.url));
     const dir = mkdtempSync(join(tmpdir(), "ouro-deploy-cli-"));
-    const env = { PATH: process.env.PATH, DISCORD_TOKEN: discord.botToken, DISCORD_API: discord.apiBase, DISCORD_GUILD_ID: discord.guild.id, OURO_DATA_DIR: dir };
+    const env = {
+      PATH: process.env.PATH,
+      DISCORD_TOKEN: discord.botToken,
+      DISCORD_API: discord.apiBase,
+      DISCORD_GUILD_ID: discord.guild.id,
+      OURO_DATA_DIR: dir,
+    };
     try {
       const run = promisify(execFile);
       expect((await run(process.execPath, [script], { env })).stdout).toMatch(/^registered 9 commands/);

@@ -12,7 +12,10 @@ describe("feature intent", () => {
     expect(featureIntent(text)).toBe(feature);
   });
 
-  it.each(["how do I add a role to the server?", "what is the weather", "please add me to the list", "the bot is great"])("ignores %j", (text) => {
-    expect(featureIntent(text)).toBeUndefined();
-  });
+  it.each(["how do I add a role to the server?", "what is the weather", "please add me to the list", "the bot is great"])(
+    "ignores %j",
+    (text) => {
+      expect(featureIntent(text)).toBeUndefined();
+    },
+  );
 });

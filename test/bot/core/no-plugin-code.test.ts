@@ -11,7 +11,9 @@ const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const PLUGINS = join(ROOT, "bot/plugins");
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+  );
 }
 
 /** Relative specifiers of import/export-from statements and import() calls (type-only ones are erased, so skipped). */
@@ -24,7 +26,9 @@ function imports(source: string): string[] {
 }
 
 describe("the bot core and the app load no plugin code", () => {
-  const core = [...files(join(ROOT, "bot")), ...files(join(ROOT, "app"))].filter((f) => !f.startsWith(`${PLUGINS}/`) && !f.startsWith(join(ROOT, "bot/plugin-host/sandboxed/")));
+  const core = [...files(join(ROOT, "bot")), ...files(join(ROOT, "app"))].filter(
+    (f) => !f.startsWith(`${PLUGINS}/`) && !f.startsWith(join(ROOT, "bot/plugin-host/sandboxed/")),
+  );
 
   it("reads every core file (the scan is not empty)", () => {
     expect(core.length).toBeGreaterThan(50);
@@ -32,12 +36,18 @@ describe("the bot core and the app load no plugin code", () => {
   });
 
   it("no import of the core resolves into bot/plugins/", () => {
-    const offending = core.flatMap((file) => imports(readFileSync(file, "utf8")).map((spec) => ({ file: relative(ROOT, file), target: resolve(dirname(file), spec) })).filter((i) => i.target.startsWith(`${PLUGINS}/`) || i.target === PLUGINS));
+    const offending = core.flatMap((file) =>
+      imports(readFileSync(file, "utf8"))
+        .map((spec) => ({ file: relative(ROOT, file), target: resolve(dirname(file), spec) }))
+        .filter((i) => i.target.startsWith(`${PLUGINS}/`) || i.target === PLUGINS),
+    );
     expect(offending).toEqual([]);
   });
 
   it("the scan would see one (a planted import is found)", () => {
-    const planted = imports('import { plugins } from "../plugins/index.ts";\nexport { x } from "./y.ts";\nconst p = await import("../plugins/ping/index.ts");\n');
+    const planted = imports(
+      'import { plugins } from "../plugins/index.ts";\nexport { x } from "./y.ts";\nconst p = await import("../plugins/ping/index.ts");\n',
+    );
     expect(planted).toEqual(["../plugins/index.ts", "./y.ts", "../plugins/ping/index.ts"]);
     expect(imports('import type { Plugin } from "../plugins/index.ts";\n')).toEqual([]);
   });

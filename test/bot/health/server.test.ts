@@ -17,7 +17,14 @@ describe("health server", () => {
       port: 0,
       host: "127.0.0.1",
       metrics,
-      probe: { ready: () => ready, check: () => { if (broken) throw new Error(broken); }, version: "abc123", startedAt: Date.now() },
+      probe: {
+        ready: () => ready,
+        check: () => {
+          if (broken) throw new Error(broken);
+        },
+        version: "abc123",
+        startedAt: Date.now(),
+      },
     });
     let res = await fetch(`${server.url}/healthz`);
     expect(res.status).toBe(503);
@@ -38,8 +45,13 @@ describe("health server", () => {
     metrics.interactions.inc({ command: "status", outcome: "ok" });
     metrics.latency.observe({ command: "status" }, 0.003);
     metrics.latency.observe({ command: "status" }, 0.2);
-    metrics.pluginErrors.inc({ plugin: "bad\"name", kind: "command" });
-    server = await startHealthServer({ port: 0, host: "127.0.0.1", metrics, probe: { ready: () => true, check() {}, startedAt: Date.now() } });
+    metrics.pluginErrors.inc({ plugin: 'bad"name', kind: "command" });
+    server = await startHealthServer({
+      port: 0,
+      host: "127.0.0.1",
+      metrics,
+      probe: { ready: () => true, check() {}, startedAt: Date.now() },
+    });
     const res = await fetch(`${server.url}/metrics`);
     expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0.0.4/);
     const text = await res.text();

@@ -11,10 +11,17 @@ afterEach(async () => {
   await Promise.all(hosts.splice(0).map((h) => h.stop()));
 });
 
-const plugin = (name: string, body: string) => `import { definePlugin } from "../../plugin-api/index.ts";\nexport default definePlugin({ name: "${name}", description: "test plugin", ${body} });\n`;
+const plugin = (name: string, body: string) =>
+  `import { definePlugin } from "../../plugin-api/index.ts";\nexport default definePlugin({ name: "${name}", description: "test plugin", ${body} });\n`;
 
 function host(plugins: Record<string, string>, o: { timeoutMs?: number; reserved?: string[] } = {}) {
-  const h = new PluginHost({ root: pluginRoot(plugins), timeoutMs: o.timeoutMs ?? 2_000, hangMs: 500, reservedCommands: o.reserved ?? ["ouro"], log });
+  const h = new PluginHost({
+    root: pluginRoot(plugins),
+    timeoutMs: o.timeoutMs ?? 2_000,
+    hangMs: 500,
+    reservedCommands: o.reserved ?? ["ouro"],
+    log,
+  });
   hosts.push(h);
   return h;
 }
@@ -28,27 +35,43 @@ function recorder() {
   return { calls, handler };
 }
 
-const input = (command: string, options = {}) => ({ command, options, user: { id: "1", name: "ann" }, channelId: "2", settings: { tone: "friendly" } });
+const input = (command: string, options = {}) => ({
+  command,
+  options,
+  user: { id: "1", name: "ann" },
+  channelId: "2",
+  settings: { tone: "friendly" },
+});
 
 /** Resolves on the host's next restart. */
-const restarted = (h: PluginHost) => new Promise<void>((resolve) => {
-  const before = h.restarts;
-  const check = setInterval(() => {
-    if (h.restarts > before && h.ready()) {
-      clearInterval(check);
-      resolve();
-    }
-  }, 5);
-});
+const restarted = (h: PluginHost) =>
+  new Promise<void>((resolve) => {
+    const before = h.restarts;
+    const check = setInterval(() => {
+      if (h.restarts > before && h.ready()) {
+        clearInterval(check);
+        resolve();
+      }
+    }, 5);
+  });
 
 describe("plugin host supervisor", () => {
   it("reports what the plugins define and runs a call, its capabilities asked of the core", async () => {
     const h = host({
-      echo: plugin("echo", `commands: [{ name: "echo", description: "echo", options: [{ name: "text", description: "t", type: "string", required: true }], async run(call) { const v = await call.store.get("k"); await call.reply(\`\${call.options.text} \${v} \${call.settings.tone} \${call.user.name}\`); } }]`),
+      echo: plugin(
+        "echo",
+        `commands: [{ name: "echo", description: "echo", options: [{ name: "text", description: "t", type: "string", required: true }], async run(call) { const v = await call.store.get("k"); await call.reply(\`\${call.options.text} \${v} \${call.settings.tone} \${call.user.name}\`); } }]`,
+      ),
     });
     await h.start();
     expect(h.manifest.plugins).toEqual([
-      { name: "echo", description: "test plugin", commands: [{ name: "echo", description: "echo", options: [{ name: "text", description: "t", type: "string", required: true }] }], responders: [], tools: [] },
+      {
+        name: "echo",
+        description: "test plugin",
+        commands: [{ name: "echo", description: "echo", options: [{ name: "text", description: "t", type: "string", required: true }] }],
+        responders: [],
+        tools: [],
+      },
     ]);
     const { calls, handler } = recorder();
     expect(await h.call("command", "echo", "echo", input("echo", { text: "hi" }), handler)).toEqual({ ok: true, value: undefined });
@@ -71,29 +94,50 @@ export default definePlugin({ name: "valid", description: "uses zod", commands: 
     const { calls, handler } = recorder();
     expect(await h.call("command", "valid", "roll", input("roll", { sides: 6 }), handler)).toEqual({ ok: true, value: undefined });
     expect(calls).toEqual([{ op: "reply", args: ["true"] }]);
-    const other = host({ bad: `import "discord.js";
+    const other = host({
+      bad: `import "discord.js";
 import { definePlugin } from "../../plugin-api/index.ts";
 export default definePlugin({ name: "bad", description: "x" });
-` });
+`,
+    });
     await expect(other.start()).rejects.toThrow(/the plugins could not be loaded: .*discord\.js/);
   });
 
   it("refuses plugins that shadow a core command or collide, naming them", async () => {
-    await expect(host({ bad: plugin("bad", `commands: [{ name: "ouro", description: "x", run() {} }]`) }).start()).rejects.toThrow(/plugin "bad" defines \/ouro, which is a core command/);
+    await expect(host({ bad: plugin("bad", `commands: [{ name: "ouro", description: "x", run() {} }]`) }).start()).rejects.toThrow(
+      /plugin "bad" defines \/ouro, which is a core command/,
+    );
     await expect(
-      host({ aa: plugin("aa", `commands: [{ name: "same", description: "x", run() {} }]`), bb: plugin("bb", `commands: [{ name: "same", description: "x", run() {} }]`) }).start(),
+      host({
+        aa: plugin("aa", `commands: [{ name: "same", description: "x", run() {} }]`),
+        bb: plugin("bb", `commands: [{ name: "same", description: "x", run() {} }]`),
+      }).start(),
     ).rejects.toThrow(/plugins "aa" and "bb" both define \/same/);
-    await expect(host({ rr: plugin("rr", `responders: [{ name: "r", trigger: "(a)\\\\1", respond: () => "x" }]`) }).start()).rejects.toThrow(/not an RE2 pattern/);
+    await expect(
+      host({ rr: plugin("rr", `responders: [{ name: "r", trigger: "(a)\\\\1", respond: () => "x" }]`) }).start(),
+    ).rejects.toThrow(/not an RE2 pattern/);
   });
 
   it("a registry that throws at load is a clear start-up error", async () => {
-    const h = new PluginHost({ root: pluginRoot({}, { registry: `throw new Error("boom at start");\nexport const plugins = [];\n` }), timeoutMs: 1_000, log });
+    const h = new PluginHost({
+      root: pluginRoot({}, { registry: `throw new Error("boom at start");\nexport const plugins = [];\n` }),
+      timeoutMs: 1_000,
+      log,
+    });
     hosts.push(h);
     await expect(h.start()).rejects.toThrow(/the plugins could not be loaded: boom at start/);
   });
 
   it("a frozen host (a synchronous endless loop) is killed and restarted; the next call is served", async () => {
-    const h = host({ loop: plugin("loop", `commands: [{ name: "spin", description: "x", run() { for (;;) {} } }, { name: "ok", description: "x", async run(call) { await call.reply("fine"); } }]`) }, { timeoutMs: 300 });
+    const h = host(
+      {
+        loop: plugin(
+          "loop",
+          `commands: [{ name: "spin", description: "x", run() { for (;;) {} } }, { name: "ok", description: "x", async run(call) { await call.reply("fine"); } }]`,
+        ),
+      },
+      { timeoutMs: 300 },
+    );
     await h.start();
     const back = restarted(h);
     const r = await h.call("command", "loop", "spin", input("spin"), recorder().handler);
@@ -106,7 +150,15 @@ export default definePlugin({ name: "bad", description: "x" });
   });
 
   it("a slow but responsive call times out without killing the host", async () => {
-    const h = host({ slow: plugin("slow", `commands: [{ name: "wait", description: "x", run: () => new Promise(() => {}) }, { name: "ok", description: "x", async run(call) { await call.reply("fine"); } }]`) }, { timeoutMs: 200 });
+    const h = host(
+      {
+        slow: plugin(
+          "slow",
+          `commands: [{ name: "wait", description: "x", run: () => new Promise(() => {}) }, { name: "ok", description: "x", async run(call) { await call.reply("fine"); } }]`,
+        ),
+      },
+      { timeoutMs: 200 },
+    );
     await h.start();
     expect(await h.call("command", "slow", "wait", input("wait"), recorder().handler)).toMatchObject({ ok: false, timeout: true });
     expect(await h.call("command", "slow", "ok", input("ok"), recorder().handler)).toEqual({ ok: true, value: undefined });
@@ -132,13 +184,22 @@ export default definePlugin({ name: "bad", description: "x" });
   });
 
   it("a crash from a plugin's own timer restarts the host; calls in flight fail clearly", async () => {
-    const h = host({ bomb: plugin("bomb", `commands: [{ name: "later", description: "x", run: () => new Promise(() => { setTimeout(() => { throw new Error("from a timer"); }, 1); }) }]`) });
+    const h = host({
+      bomb: plugin(
+        "bomb",
+        `commands: [{ name: "later", description: "x", run: () => new Promise(() => { setTimeout(() => { throw new Error("from a timer"); }, 1); }) }]`,
+      ),
+    });
     const stray: string[] = [];
     (h as unknown as { opts: { onStrayError: (e: { message: string }) => void } }).opts.onStrayError = (e) => stray.push(e.message);
     await h.start();
     const back = restarted(h);
     const r = await h.call("command", "bomb", "later", input("later"), recorder().handler);
-    expect(r).toMatchObject({ ok: false, timeout: false, error: { name: "PluginHostError", message: expect.stringMatching(/exited with code 70/) } });
+    expect(r).toMatchObject({
+      ok: false,
+      timeout: false,
+      error: { name: "PluginHostError", message: expect.stringMatching(/exited with code 70/) },
+    });
     await back;
     expect(stray).toEqual(["from a timer"]);
   });
@@ -158,7 +219,10 @@ export default definePlugin({ name: "bad", description: "x" });
     expect(await h.call("command", "forge", "other", input("other"), handler)).toEqual({ ok: true, value: undefined });
     expect(calls).toEqual([{ op: "reply", args: ["done"] }]); // the forged reply reached nobody
     const back = restarted(h);
-    expect(await h.call("command", "forge", "junk", input("junk"), recorder().handler)).toMatchObject({ ok: false, error: { name: "PluginHostError" } });
+    expect(await h.call("command", "forge", "junk", input("junk"), recorder().handler)).toMatchObject({
+      ok: false,
+      error: { name: "PluginHostError" },
+    });
     await back; // killed for the violation, then restarted
   });
 
@@ -178,10 +242,18 @@ export default definePlugin({
     await h.start();
     expect(h.responders[0].trigger.test("oh hi there")).toBe(true);
     const { calls, handler } = recorder();
-    const r = await h.call("responder", "rr", "r", { message: { content: "hi", author: { id: "1", name: "a" }, channelId: "2" }, settings: {} }, handler);
+    const r = await h.call(
+      "responder",
+      "rr",
+      "r",
+      { message: { content: "hi", author: { id: "1", name: "a" }, channelId: "2" }, settings: {} },
+      handler,
+    );
     expect(r).toEqual({ ok: true, value: "ok" });
     expect(calls).toEqual([]); // the forged reply never reached the core's capabilities
-    expect(await h.call("tool", "rr", "t", { args: {}, user: { id: "1", name: "a" }, channelId: "2", settings: {} }, recorder().handler)).toEqual({ ok: true, value: "undefined" });
+    expect(
+      await h.call("tool", "rr", "t", { args: {}, user: { id: "1", name: "a" }, channelId: "2", settings: {} }, recorder().handler),
+    ).toEqual({ ok: true, value: "undefined" });
   });
 });
 

@@ -51,12 +51,36 @@ describe("payloads match discord-api-types", () => {
     const discord = await startDiscord();
     try {
       const rest = (m: string, p: string, b: unknown) =>
-        fetch(`${discord.apiBase}/v10${p}`, { method: m, headers: { authorization: `Bot ${discord.botToken}`, "content-type": "application/json" }, body: JSON.stringify(b) });
+        fetch(`${discord.apiBase}/v10${p}`, {
+          method: m,
+          headers: { authorization: `Bot ${discord.botToken}`, "content-type": "application/json" },
+          body: JSON.stringify(b),
+        });
       await rest("PUT", `/applications/${discord.applicationId}/commands`, [{ name: "ping", description: "Ping" }]);
-      const { payload } = discord.driver.runCommand({ user: "alice", channel: "general", name: "ping" }) as unknown as { payload: Record<string, unknown> };
-      const required: (keyof APIChatInputApplicationCommandInteraction)[] = ["id", "application_id", "type", "data", "token", "version", "app_permissions", "locale", "entitlements", "authorizing_integration_owners", "attachment_size_limit"];
+      const { payload } = discord.driver.runCommand({ user: "alice", channel: "general", name: "ping" }) as unknown as {
+        payload: Record<string, unknown>;
+      };
+      const required: (keyof APIChatInputApplicationCommandInteraction)[] = [
+        "id",
+        "application_id",
+        "type",
+        "data",
+        "token",
+        "version",
+        "app_permissions",
+        "locale",
+        "entitlements",
+        "authorizing_integration_owners",
+        "attachment_size_limit",
+      ];
       for (const key of required) expect(payload, key).toHaveProperty(key);
-      expect(payload).toMatchObject({ version: 1, type: 2, guild_id: discord.guild.id, channel_id: discord.guild.channels.general, context: 0 });
+      expect(payload).toMatchObject({
+        version: 1,
+        type: 2,
+        guild_id: discord.guild.id,
+        channel_id: discord.guild.channels.general,
+        context: 0,
+      });
     } finally {
       await discord.close();
     }

@@ -18,7 +18,9 @@ afterEach(async () => {
   await discord.close();
 });
 
-async function client(intents = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent]): Promise<Client> {
+async function client(
+  intents = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
+): Promise<Client> {
   const c = await readyClient(discord, intents);
   clients.push(c);
   return c;
@@ -53,7 +55,9 @@ describe("discord.js under faults", () => {
   it("a global 429 carries X-RateLimit-Global and is also retried", async () => {
     const c = await client();
     discord.driver.injectRateLimit({ route: "/channels/", retryAfter: 0.2, global: true });
-    const res = await fetch(`${discord.apiBase}/v10/channels/${discord.guild.channels.general}`, { headers: { authorization: `Bot ${discord.botToken}` } });
+    const res = await fetch(`${discord.apiBase}/v10/channels/${discord.guild.channels.general}`, {
+      headers: { authorization: `Bot ${discord.botToken}` },
+    });
     expect(res.status).toBe(429);
     expect(res.headers.get("x-ratelimit-global")).toBe("true");
     expect(await res.json()).toEqual({ message: "You are being rate limited.", retry_after: 0.2, global: true });

@@ -12,9 +12,13 @@ let client: Client;
 
 beforeAll(async () => {
   discord = await startDiscord();
-  client = await readyClient(discord, [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.GuildMessageReactions, GatewayIntentBits.GuildMembers], {
-    partials: [Partials.Message, Partials.Reaction, Partials.User],
-  });
+  client = await readyClient(
+    discord,
+    [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.GuildMessageReactions, GatewayIntentBits.GuildMembers],
+    {
+      partials: [Partials.Message, Partials.Reaction, Partials.User],
+    },
+  );
   await client.application!.commands.set([{ name: "menu", description: "Menu" }]);
   client.on(Events.InteractionCreate, async (i) => {
     if (i.isChatInputCommand()) {
@@ -36,7 +40,9 @@ afterAll(async () => {
 describe("discord.js, more", () => {
   it("string select → interaction.values → update", async () => {
     const reply = await discord.driver.runCommand({ user: "alice", channel: "general", name: "menu" }).reply();
-    expect(() => discord.driver.selectOption({ user: "alice", message: reply, customId: "risk", values: ["medium"] })).toThrow(/no option "medium"/);
+    expect(() => discord.driver.selectOption({ user: "alice", message: reply, customId: "risk", values: ["medium"] })).toThrow(
+      /no option "medium"/,
+    );
     expect(() => discord.driver.selectOption({ user: "alice", message: reply, customId: "risk", values: [] })).toThrow(/takes 1..2 values/);
     const picked = await discord.driver.selectOption({ user: "alice", message: reply, customId: "risk", values: ["low", "high"] }).reply();
     expect(picked.content).toBe("risk: low+high");
@@ -53,7 +59,10 @@ describe("discord.js, more", () => {
     expect(user.id).toBe(discord.guild.users.bob);
     await msg.react("🎉");
     const stored = discord.driver.message(msg.id)!;
-    expect(stored.reactions?.map((r) => [r.emoji.name, r.count, r.me])).toEqual([["👍", 1, false], ["🎉", 1, true]]);
+    expect(stored.reactions?.map((r) => [r.emoji.name, r.count, r.me])).toEqual([
+      ["👍", 1, false],
+      ["🎉", 1, true],
+    ]);
     const users = await msg.reactions.cache.get("👍")!.users.fetch();
     expect([...users.keys()]).toEqual([discord.guild.users.bob]);
   });
@@ -91,7 +100,11 @@ describe("discord.js, more", () => {
 
   it("joins another guild at runtime (GUILD_CREATE); users are shared across guilds", async () => {
     const joined = once(client, Events.GuildCreate);
-    const second = discord.driver.createGuild({ guild: { name: "Second" }, channels: ["lobby"], users: [{ name: "alice", roles: ["member"] }] });
+    const second = discord.driver.createGuild({
+      guild: { name: "Second" },
+      channels: ["lobby"],
+      users: [{ name: "alice", roles: ["member"] }],
+    });
     const [guild] = await joined;
     expect(guild.id).toBe(second.id);
     expect(guild.channels.cache.map((c: { name: string }) => c.name)).toEqual(["lobby"]);

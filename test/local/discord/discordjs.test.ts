@@ -32,14 +32,20 @@ beforeAll(async () => {
   client = await readyClient(discord);
   client.on(Events.InteractionCreate, async (i) => {
     if (i.isChatInputCommand()) await handlers.get(i.commandName)?.(i);
-    if (i.isButton() && i.customId.startsWith("vote:")) await i.update({ content: `voted ${i.customId.slice(5)} by ${i.user.username}`, components: [] });
+    if (i.isButton() && i.customId.startsWith("vote:"))
+      await i.update({ content: `voted ${i.customId.slice(5)} by ${i.user.username}`, components: [] });
     if (i.isButton() && i.customId === "slow") {
       await i.deferUpdate();
       await i.editReply({ content: "done slowly", components: [] });
     }
     if (i.isButton() && i.customId === "form") {
       const input = new TextInputBuilder().setCustomId("title").setLabel("Title").setStyle(TextInputStyle.Short);
-      await i.showModal(new ModalBuilder().setCustomId("feature-form").setTitle("Feature").addComponents(new ActionRowBuilder<TextInputBuilder>().addComponents(input)));
+      await i.showModal(
+        new ModalBuilder()
+          .setCustomId("feature-form")
+          .setTitle("Feature")
+          .addComponents(new ActionRowBuilder<TextInputBuilder>().addComponents(input)),
+      );
     }
     if (i.isModalSubmit()) await i.reply(`form ${i.customId}: ${i.fields.getTextInputValue("title")}`);
   });
@@ -48,7 +54,9 @@ beforeAll(async () => {
       .setName("feature")
       .setDescription("Ask for a feature")
       .addStringOption((o) => o.setName("text").setDescription("what").setRequired(true))
-      .addIntegerOption((o) => o.setName("priority").setDescription("1-3").addChoices({ name: "low", value: 1 }, { name: "high", value: 3 }))
+      .addIntegerOption((o) =>
+        o.setName("priority").setDescription("1-3").addChoices({ name: "low", value: 1 }, { name: "high", value: 3 }),
+      )
       .addUserOption((o) => o.setName("reviewer").setDescription("who"))
       .addBooleanOption((o) => o.setName("urgent").setDescription("now?"))
       .toJSON(),
@@ -92,15 +100,24 @@ describe("discord.js against the stand-in", () => {
     expect(again[0].description).toBe("Status v2");
     const fetched = await client.application!.commands.fetch();
     expect(fetched.map((c) => c.name).sort()).toEqual(["admin", "feature", "ping"]);
-    await expect(rest.put(Routes.applicationCommands(discord.applicationId), { body: [{ name: "Bad Name", description: "x" }] })).rejects.toMatchObject({ code: 50035, status: 400 });
+    await expect(
+      rest.put(Routes.applicationCommands(discord.applicationId), { body: [{ name: "Bad Name", description: "x" }] }),
+    ).rejects.toMatchObject({ code: 50035, status: 400 });
     expect(discord.driver.commands().length).toBe(3); // a rejected PUT changes nothing
   });
 
   it("answers a slash command with typed options: reply", async () => {
     handlers.set("feature", async (i) => {
-      await i.reply(`got ${i.options.getString("text")} p${i.options.getInteger("priority")} ${i.options.getUser("reviewer")?.username} ${i.options.getBoolean("urgent")}`);
+      await i.reply(
+        `got ${i.options.getString("text")} p${i.options.getInteger("priority")} ${i.options.getUser("reviewer")?.username} ${i.options.getBoolean("urgent")}`,
+      );
     });
-    const h = discord.driver.runCommand({ user: "alice", channel: "general", name: "feature", options: { text: "dark mode", priority: "3", reviewer: "bob", urgent: "true" } });
+    const h = discord.driver.runCommand({
+      user: "alice",
+      channel: "general",
+      name: "feature",
+      options: { text: "dark mode", priority: "3", reviewer: "bob", urgent: "true" },
+    });
     const reply = await h.reply();
     expect(reply.content).toBe("got dark mode p3 bob true");
     expect(reply.interaction_metadata?.user.id).toBe(discord.guild.users.alice);
@@ -138,7 +155,9 @@ describe("discord.js against the stand-in", () => {
 
   it("a button click → interaction.update edits the message", async () => {
     handlers.set("ping", async (i) => {
-      const row = new ActionRowBuilder<ButtonBuilder>().addComponents(new ButtonBuilder().setCustomId("vote:yes").setLabel("Yes").setStyle(ButtonStyle.Success));
+      const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
+        new ButtonBuilder().setCustomId("vote:yes").setLabel("Yes").setStyle(ButtonStyle.Success),
+      );
       await i.reply({ content: "vote?", components: [row] });
     });
     const reply = await discord.driver.runCommand({ user: "alice", channel: "general", name: "ping" }).reply();
@@ -165,7 +184,9 @@ describe("discord.js against the stand-in", () => {
     const second = await discord.driver.runCommand({ user: "alice", channel: "general", name: "ping" }).reply();
     const click = discord.driver.clickButton({ user: "bob", message: second, customId: "form" });
     expect(await click.modal()).toMatchObject({ custom_id: "feature-form", title: "Feature" });
-    await expect(discord.driver.submitModal({ user: "bob", to: click, values: { title: "x", nope: "y" } })).rejects.toThrow(/has no input nope \(has: title\)/);
+    await expect(discord.driver.submitModal({ user: "bob", to: click, values: { title: "x", nope: "y" } })).rejects.toThrow(
+      /has no input nope \(has: title\)/,
+    );
     await expect(discord.driver.submitModal({ user: "bob", to: click, values: {} })).rejects.toThrow(/needs title/);
     await expect(discord.driver.submitModal({ user: "alice", to: click, values: { title: "x" } })).rejects.toThrow(/shown to someone else/);
     const submitted = await discord.driver.submitModal({ user: "bob", to: click, values: { title: "dark mode" } });
@@ -198,7 +219,11 @@ describe("discord.js against the stand-in", () => {
 
   it("sends a JSON file as multipart (payload_json + files[0])", async () => {
     handlers.set("ping", async (i) => {
-      await i.reply({ content: "export", files: [new AttachmentBuilder(Buffer.from('{"a":1}'), { name: "export.json" })], flags: MessageFlags.Ephemeral });
+      await i.reply({
+        content: "export",
+        files: [new AttachmentBuilder(Buffer.from('{"a":1}'), { name: "export.json" })],
+        flags: MessageFlags.Ephemeral,
+      });
     });
     const reply = await discord.driver.runCommand({ user: "alice", channel: "general", name: "ping" }).reply();
     expect(reply.attachments[0].filename).toBe("export.json");
@@ -208,15 +233,23 @@ describe("discord.js against the stand-in", () => {
   });
 
   it("refuses to run a command hidden by default_member_permissions, runs it for an admin", async () => {
-    expect(() => discord.driver.runCommand({ user: "alice", channel: "general", name: "admin", subcommand: "stop" })).toThrow(/cannot use \/admin/);
+    expect(() => discord.driver.runCommand({ user: "alice", channel: "general", name: "admin", subcommand: "stop" })).toThrow(
+      /cannot use \/admin/,
+    );
     handlers.set("admin", async (i) => void (await i.reply(`sub=${i.options.getSubcommand()}`)));
-    expect((await discord.driver.runCommand({ user: "admin", channel: "general", name: "admin", subcommand: "stop" }).reply()).content).toBe("sub=stop");
+    expect(
+      (await discord.driver.runCommand({ user: "admin", channel: "general", name: "admin", subcommand: "stop" }).reply()).content,
+    ).toBe("sub=stop");
   });
 
   it("message content reaches the bot only with the MessageContent intent (DMs always)", async () => {
-    const withContent = await readyClient(discord, [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages], {
-      partials: [Partials.Channel], // as on Discord, DM channels arrive uncached
-    });
+    const withContent = await readyClient(
+      discord,
+      [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages],
+      {
+        partials: [Partials.Channel], // as on Discord, DM channels arrive uncached
+      },
+    );
     try {
       const seenWith = once(withContent, Events.MessageCreate);
       const seenWithout = once(client, Events.MessageCreate);

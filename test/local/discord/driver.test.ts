@@ -21,14 +21,40 @@ beforeAll(async () => {
       description: "Ask",
       options: [
         { type: 3, name: "text", description: "what", required: true },
-        { type: 4, name: "n", description: "n", choices: [{ name: "one", value: 1 }, { name: "two", value: 2 }] },
+        {
+          type: 4,
+          name: "n",
+          description: "n",
+          choices: [
+            { name: "one", value: 1 },
+            { name: "two", value: 2 },
+          ],
+        },
         { type: 7, name: "where", description: "channel" },
         { type: 8, name: "role", description: "role" },
       ],
     },
-    { name: "config", description: "Config", options: [{ type: 2, name: "vote", description: "votes", options: [{ type: 1, name: "set", description: "set", options: [{ type: 10, name: "quorum", description: "q" }] }] }] },
+    {
+      name: "config",
+      description: "Config",
+      options: [
+        {
+          type: 2,
+          name: "vote",
+          description: "votes",
+          options: [{ type: 1, name: "set", description: "set", options: [{ type: 10, name: "quorum", description: "q" }] }],
+        },
+      ],
+    },
     { name: "silent", description: "The bot never answers this" },
-    { name: "plugin", description: "Plugin", options: [{ type: 3, name: "name", description: "which", required: true, autocomplete: true }, { type: 5, name: "force", description: "force", required: true }] },
+    {
+      name: "plugin",
+      description: "Plugin",
+      options: [
+        { type: 3, name: "name", description: "which", required: true, autocomplete: true },
+        { type: 5, name: "force", description: "force", required: true },
+      ],
+    },
   ]);
   client.on(Events.InteractionCreate, async (i) => {
     if (i.isAutocomplete()) {
@@ -37,7 +63,11 @@ beforeAll(async () => {
       return;
     }
     if (!i.isChatInputCommand() || i.commandName === "silent") return;
-    if (i.commandName === "feature") await i.reply({ content: `ok ${i.options.getString("text")}`, flags: i.options.getInteger("n") === 2 ? MessageFlags.Ephemeral : undefined });
+    if (i.commandName === "feature")
+      await i.reply({
+        content: `ok ${i.options.getString("text")}`,
+        flags: i.options.getInteger("n") === 2 ? MessageFlags.Ephemeral : undefined,
+      });
     else await i.reply(`quorum ${i.options.getNumber("quorum")}`);
   });
 });
@@ -48,7 +78,12 @@ afterAll(async () => {
 
 describe("driver", () => {
   it("types options from the registered definition, with resolved channels and roles", async () => {
-    const h = discord.driver.runCommand({ user: "alice", channel: "#general", name: "feature", options: { text: "x", n: 1, where: "requests", role: "maintainer" } });
+    const h = discord.driver.runCommand({
+      user: "alice",
+      channel: "#general",
+      name: "feature",
+      options: { text: "x", n: 1, where: "requests", role: "maintainer" },
+    });
     const p = h.payload as APIChatInputApplicationCommandInteraction;
     expect(p.data.options).toEqual([
       { type: 3, name: "text", value: "x" },
@@ -63,7 +98,13 @@ describe("driver", () => {
   });
 
   it("nests subcommand groups and converts numbers", async () => {
-    const h = discord.driver.runCommand({ user: "bob", channel: "general", name: "config", subcommand: "vote set", options: { quorum: "2.5" } });
+    const h = discord.driver.runCommand({
+      user: "bob",
+      channel: "general",
+      name: "config",
+      subcommand: "vote set",
+      options: { quorum: "2.5" },
+    });
     expect((h.payload as APIChatInputApplicationCommandInteraction).data.options).toEqual([
       { type: 2, name: "vote", options: [{ type: 1, name: "set", options: [{ type: 10, name: "quorum", value: 2.5 }] }] },
     ]);
@@ -88,8 +129,13 @@ describe("driver", () => {
   it("autocomplete: the focused option's partial text goes out, the bot's choices come back", async () => {
     const h = discord.driver.autocomplete({ user: "alice", channel: "general", name: "plugin", focused: "name", options: { name: "d" } });
     expect((h.payload as { data: { options: unknown[] } }).data.options).toEqual([{ type: 3, name: "name", value: "d", focused: true }]);
-    expect(await h.choices()).toEqual([{ name: "dance", value: "dance" }, { name: "dice", value: "dice" }]);
-    expect(() => discord.driver.autocomplete({ user: "alice", channel: "general", name: "plugin", focused: "force", options: {} })).toThrow(/does not have autocomplete/);
+    expect(await h.choices()).toEqual([
+      { name: "dance", value: "dance" },
+      { name: "dice", value: "dice" },
+    ]);
+    expect(() => discord.driver.autocomplete({ user: "alice", channel: "general", name: "plugin", focused: "force", options: {} })).toThrow(
+      /does not have autocomplete/,
+    );
     const res = await fetch(`${discord.driverUrl}/commands/autocomplete`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -100,8 +146,12 @@ describe("driver", () => {
 
   it("a wait that times out says what was awaited and what the bot did", async () => {
     const h = discord.driver.runCommand({ user: "alice", channel: "general", name: "silent", timeoutMs: 150 });
-    await expect(h.reply()).rejects.toThrow(/timed out after 150 ms waiting for a reply to \/silent \(interaction \d+\); the bot did: nothing yet; bot sessions connected: 1/);
-    await expect(discord.driver.waitForMessage("general", () => false, { timeoutMs: 50 })).rejects.toThrow(/a message in #general; last messages there/);
+    await expect(h.reply()).rejects.toThrow(
+      /timed out after 150 ms waiting for a reply to \/silent \(interaction \d+\); the bot did: nothing yet; bot sessions connected: 1/,
+    );
+    await expect(discord.driver.waitForMessage("general", () => false, { timeoutMs: 50 })).rejects.toThrow(
+      /a message in #general; last messages there/,
+    );
   });
 
   it("waits for a message to be edited into a state, and for any condition", async () => {
@@ -111,8 +161,13 @@ describe("driver", () => {
     await msg.edit("progress: 50%");
     await msg.edit("progress: 100%");
     expect((await done).content).toBe("progress: 100%");
-    await expect(discord.driver.waitForMessageUpdate(msg.id, (m) => m.content === "never", { timeoutMs: 50 })).rejects.toThrow(/it is now "progress: 100%"/);
-    const threads = discord.driver.waitFor(() => discord.driver.threads("general").length >= 1 && discord.driver.threads("general"), "a thread in #general");
+    await expect(discord.driver.waitForMessageUpdate(msg.id, (m) => m.content === "never", { timeoutMs: 50 })).rejects.toThrow(
+      /it is now "progress: 100%"/,
+    );
+    const threads = discord.driver.waitFor(
+      () => discord.driver.threads("general").length >= 1 && discord.driver.threads("general"),
+      "a thread in #general",
+    );
     await channel.threads.create({ name: "side" });
     expect((await threads).map((t) => t.name)).toEqual(["side"]);
   });
@@ -139,7 +194,11 @@ describe("driver", () => {
 
   it("works over HTTP under /_driver", async () => {
     const post = async (path: string, body: unknown) => {
-      const res = await fetch(`${discord.driverUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const res = await fetch(`${discord.driverUrl}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     };
     const run = await post("/commands/run", { user: "bob", channel: "general", name: "feature", options: { text: "over http" } });
@@ -147,13 +206,21 @@ describe("driver", () => {
     expect((run.body.reply as { content: string }).content).toBe("ok over http");
     const msgs = (await (await fetch(`${discord.driverUrl}/channels/general/messages`)).json()) as { content: string }[];
     expect(msgs.at(-1)?.content).toBe("ok over http");
-    expect(await post("/commands/run", { user: "bob", name: "feature" })).toMatchObject({ status: 400, body: { error: expect.stringMatching(/channel/) } });
+    expect(await post("/commands/run", { user: "bob", name: "feature" })).toMatchObject({
+      status: 400,
+      body: { error: expect.stringMatching(/channel/) },
+    });
     expect(await post("/commands/run", { user: "bob", channel: "general", name: "silent", timeoutMs: 100 })).toMatchObject({ status: 504 });
     expect(await post("/nope", {})).toMatchObject({ status: 404 });
     const said = await post("/messages", { user: "alice", channel: "general", content: "hi" });
     expect(said.body).toMatchObject({ content: "hi" });
-    expect((await post(`/messages/${String(said.body.id)}/edit`, { user: "alice", content: "hi!" })).body).toMatchObject({ content: "hi!" });
-    expect(await post(`/messages/${String(said.body.id)}/delete`, { user: "bob" })).toMatchObject({ status: 400, body: { error: expect.stringMatching(/did not write/) } });
+    expect((await post(`/messages/${String(said.body.id)}/edit`, { user: "alice", content: "hi!" })).body).toMatchObject({
+      content: "hi!",
+    });
+    expect(await post(`/messages/${String(said.body.id)}/delete`, { user: "bob" })).toMatchObject({
+      status: 400,
+      body: { error: expect.stringMatching(/did not write/) },
+    });
     const state = (await (await fetch(`${discord.driverUrl}/`)).json()) as { guild: { id: string }; sessions: unknown[] };
     expect(state.guild.id).toBe(discord.guild.id);
     expect(state.sessions).toHaveLength(1);
@@ -182,7 +249,9 @@ describe("CLI", () => {
   });
 
   it("`npm run local -- discord` seeds, prints the token and stops on SIGTERM", async () => {
-    const child = spawn(process.execPath, ["local/cli.ts", "discord", "--port", "0", "--token", "local-token-123"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["local/cli.ts", "discord", "--port", "0", "--token", "local-token-123"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     const exited = once(child, "exit");

@@ -53,7 +53,11 @@ describe("gateway v10", () => {
     ["invalid JSON", (g: RawGateway) => g.send("{nope"), GatewayCloseCodes.DecodeError],
     ["an unknown opcode", (g: RawGateway) => g.send({ op: 42, d: null }), GatewayCloseCodes.UnknownOpcode],
     ["unknown intent bits", (g: RawGateway) => g.identify(discord.botToken, 1 << 30), GatewayCloseCodes.InvalidIntents],
-    ["a privileged intent not enabled", (g: RawGateway) => g.identify(discord.botToken, I.Guilds | I.GuildPresences), GatewayCloseCodes.DisallowedIntents],
+    [
+      "a privileged intent not enabled",
+      (g: RawGateway) => g.identify(discord.botToken, I.Guilds | I.GuildPresences),
+      GatewayCloseCodes.DisallowedIntents,
+    ],
     ["an invalid shard", (g: RawGateway) => g.identify(discord.botToken, I.Guilds, [2, 2]), GatewayCloseCodes.InvalidShard],
   ])("closes on %s with the matching close code", async (_name, act, code) => {
     const g = connect();

@@ -4,7 +4,11 @@ import { Client, Events, GatewayIntentBits } from "discord.js";
 import type { ClientOptions } from "discord.js";
 import type { DiscordStandIn } from "../../../local/discord/index.ts";
 
-export async function readyClient(discord: DiscordStandIn, intents: ClientOptions["intents"] = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages], extra: Partial<ClientOptions> = {}): Promise<Client> {
+export async function readyClient(
+  discord: DiscordStandIn,
+  intents: ClientOptions["intents"] = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages],
+  extra: Partial<ClientOptions> = {},
+): Promise<Client> {
   const client = new Client({ intents, rest: { api: discord.apiBase }, ...extra });
   const ready = once(client, Events.ClientReady);
   await client.login(discord.botToken);

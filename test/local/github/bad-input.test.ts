@@ -20,7 +20,18 @@ afterAll(async () => {
   cleanup(fixture);
 });
 
-const HOSTILE = ["--upload-pack=touch x", "..", "a..b", "main:README.md", "main^{tree}", "HEAD~1", "@{-1}", "0".repeat(40), "x".repeat(300), "%2e%2e/x"];
+const HOSTILE = [
+  "--upload-pack=touch x",
+  "..",
+  "a..b",
+  "main:README.md",
+  "main^{tree}",
+  "HEAD~1",
+  "@{-1}",
+  "0".repeat(40),
+  "x".repeat(300),
+  "%2e%2e/x",
+];
 
 it("answers hostile refs, paths and bodies with 4xx and changes nothing", async () => {
   const token = gh.driver.tokenFor("alice");
@@ -53,10 +64,15 @@ it("answers hostile refs, paths and bodies with 4xx and changes nothing", async 
   );
   const statuses = new Set<number>();
   for (const [method, path, body] of calls) {
-    const res = await fetch(`${gh.apiUrl}${path}`, { method, headers: { authorization: `token ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${gh.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `token ${token}` },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const json = (await res.json()) as { message?: string; documentation_url?: string };
     statuses.add(res.status);
-    if (res.status >= 400) expect({ path, ok: typeof json.message === "string" && typeof json.documentation_url === "string" }).toEqual({ path, ok: true });
+    if (res.status >= 400)
+      expect({ path, ok: typeof json.message === "string" && typeof json.documentation_url === "string" }).toEqual({ path, ok: true });
     expect({ method, path, status: res.status < 500 }).toEqual({ method, path, status: true });
   }
   expect([...statuses].every((s) => s >= 400 || s === 200)).toBe(true);

@@ -22,7 +22,13 @@ beforeAll(async () => {
   await gh.createRepo({ owner: "acme", name: "bot", fromDir: fixture });
   const app = await gh.registerApp({ name: "checker", webhookUrl: receiver.url });
   const inst = gh.installApp(app.appId, "acme/bot");
-  const probot = new Probot({ appId: app.appId, privateKey: app.privateKey, secret: app.webhookSecret, baseUrl: gh.apiUrl, logLevel: "warn" });
+  const probot = new Probot({
+    appId: app.appId,
+    privateKey: app.privateKey,
+    secret: app.webhookSecret,
+    baseUrl: gh.apiUrl,
+    logLevel: "warn",
+  });
   const { data } = await (await probot.auth()).rest.apps.createInstallationAccessToken({ installation_id: inst });
   bot = checkedOctokit(gh, data.token);
   human = checkedOctokit(gh, gh.driver.tokenFor("alice"));
@@ -49,7 +55,12 @@ async function statusOf(p: Promise<{ status: number }>): Promise<number> {
 it("creates, updates and lists check runs; the suite completes; only Apps may create them", async () => {
   const { data: run } = await bot.checks.create({ ...repo, name: "tests", head_sha: sha, status: "in_progress" });
   expect(run.status).toBe("in_progress");
-  const { data: done } = await bot.checks.update({ ...repo, check_run_id: run.id, conclusion: "failure", output: { title: "1 failing", summary: "x.test.ts failed" } });
+  const { data: done } = await bot.checks.update({
+    ...repo,
+    check_run_id: run.id,
+    conclusion: "failure",
+    output: { title: "1 failing", summary: "x.test.ts failed" },
+  });
   expect(done).toMatchObject({ status: "completed", conclusion: "failure", output: { title: "1 failing" } });
   const { data: list } = await bot.checks.listForRef({ ...repo, ref: "main" });
   expect(list.check_runs.map((c) => c.name)).toEqual(["tests"]);
@@ -58,7 +69,9 @@ it("creates, updates and lists check runs; the suite completes; only Apps may cr
   expect(await statusOf(human.checks.create({ ...repo, name: "nope", head_sha: sha }))).toBe(403);
   expect(await statusOf(bot.checks.create({ ...repo, name: "bad", head_sha: "f".repeat(40) }))).toBe(422);
   await gh.deliveries.idle();
-  const actions = receiver.received.filter((r) => r.event === "check_run" || r.event === "check_suite").map((r) => `${r.event}.${String(r.payload.action)}`);
+  const actions = receiver.received
+    .filter((r) => r.event === "check_run" || r.event === "check_suite")
+    .map((r) => `${r.event}.${String(r.payload.action)}`);
   expect(actions).toEqual(["check_run.created", "check_run.completed", "check_suite.completed"]);
 });
 
@@ -73,12 +86,22 @@ it("records commit statuses and combines them per context", async () => {
   expect(await statusOf(bot.repos.createCommitStatus({ ...repo, sha, state: "bogus" as "success" }))).toBe(422);
   await gh.deliveries.idle();
   const hooks = receiver.received.filter((r) => r.event === "status");
-  expect(hooks.map((r) => [r.payload.context, r.payload.state])).toEqual([["ouro/votes", "pending"], ["ouro/votes", "success"], ["ci", "success"]]);
+  expect(hooks.map((r) => [r.payload.context, r.payload.state])).toEqual([
+    ["ouro/votes", "pending"],
+    ["ouro/votes", "success"],
+    ["ci", "success"],
+  ]);
   expect((hooks[0].payload.branches as { name: string }[]).map((b) => b.name)).toEqual(["main"]);
 });
 
 it("creates deployments and deployment statuses (with webhooks); failing required contexts give 409", async () => {
-  const { data: dep } = await bot.repos.createDeployment({ ...repo, ref: "main", environment: "production", payload: { release: "r1" }, auto_merge: false });
+  const { data: dep } = await bot.repos.createDeployment({
+    ...repo,
+    ref: "main",
+    environment: "production",
+    payload: { release: "r1" },
+    auto_merge: false,
+  });
   const d = dep as { id: number; sha: string; payload: unknown };
   expect(d.sha).toBe(sha);
   await bot.repos.createDeploymentStatus({ ...repo, deployment_id: d.id, state: "in_progress" });
@@ -90,7 +113,9 @@ it("creates deployments and deployment statuses (with webhooks); failing require
   expect(await statusOf(bot.repos.createDeployment({ ...repo, ref: "main", auto_merge: false }))).toBe(409);
   expect(await statusOf(bot.repos.createDeployment({ ...repo, ref: "main", auto_merge: false, required_contexts: [] }))).toBe(201);
   await gh.deliveries.idle();
-  expect(receiver.received.filter((r) => r.event === "deployment_status").map((r) => (r.payload.deployment_status as { state: string }).state)).toEqual(["in_progress", "success"]);
+  expect(
+    receiver.received.filter((r) => r.event === "deployment_status").map((r) => (r.payload.deployment_status as { state: string }).state),
+  ).toEqual(["in_progress", "success"]);
   expect(checkAllDeliveries(gh)).toBeGreaterThan(4);
 });
 
@@ -130,10 +155,21 @@ it("serves GitHub App endpoints to a signed App JWT, contract-checked", async ()
   expect(await statusOf(checkedOctokit(gh, expired).apps.getAuthenticated())).toBe(401);
   // a JWT valid for more than 10 minutes is refused, as is one signed by another key
   const long = `${part({ alg: "RS256", typ: "JWT" })}.${part({ iss: app.appId, iat: now, exp: now + 3600 })}`;
-  expect(await statusOf(checkedOctokit(gh, `${long}.${createSign("RSA-SHA256").update(long).sign(key).toString("base64url")}`).apps.getAuthenticated())).toBe(401);
+  expect(
+    await statusOf(
+      checkedOctokit(gh, `${long}.${createSign("RSA-SHA256").update(long).sign(key).toString("base64url")}`).apps.getAuthenticated(),
+    ),
+  ).toBe(401);
   const { generateKeyPairSync } = await import("node:crypto");
   const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
-  expect(await statusOf(checkedOctokit(gh, `${unsigned}.${createSign("RSA-SHA256").update(unsigned).sign(other).toString("base64url")}`).apps.getAuthenticated())).toBe(401);
+  expect(
+    await statusOf(
+      checkedOctokit(
+        gh,
+        `${unsigned}.${createSign("RSA-SHA256").update(unsigned).sign(other).toString("base64url")}`,
+      ).apps.getAuthenticated(),
+    ),
+  ).toBe(401);
   await gh.deliveries.idle();
   // installing the app sent installation.created (contract-checked with the rest)
   expect(receiver.received.some((r) => r.event === "installation" && r.payload.action === "created")).toBe(true);

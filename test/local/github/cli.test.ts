@@ -10,7 +10,12 @@ const work = tempDir();
 const fixture = fixtureDir();
 afterAll(() => cleanup(data, work, fixture));
 
-function run(args: string[]): { child: ReturnType<typeof spawn>; out: () => string; firstJson: Promise<Record<string, unknown>>; exit: Promise<number | null> } {
+function run(args: string[]): {
+  child: ReturnType<typeof spawn>;
+  out: () => string;
+  firstJson: Promise<Record<string, unknown>>;
+  exit: Promise<number | null>;
+} {
   const child = spawn(process.execPath, ["local/cli.ts", "github", ...args], { cwd: process.cwd(), stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const firstJson = new Promise<Record<string, unknown>>((resolve, reject) => {
@@ -27,7 +32,22 @@ function run(args: string[]): { child: ReturnType<typeof spawn>; out: () => stri
 }
 
 it("starts with --repo and --app, prints clone URL, app id, key file and secret, serves git, stops on SIGTERM", async () => {
-  const p = run(["--port", "0", "--data", data, "--repo", `acme/bot=${fixture}`, "--app", "Ouro Local", "--webhook-url", "http://127.0.0.1:9/hook", "--user", "alice", "--log-level", "warn"]);
+  const p = run([
+    "--port",
+    "0",
+    "--data",
+    data,
+    "--repo",
+    `acme/bot=${fixture}`,
+    "--app",
+    "Ouro Local",
+    "--webhook-url",
+    "http://127.0.0.1:9/hook",
+    "--user",
+    "alice",
+    "--log-level",
+    "warn",
+  ]);
   const info = await p.firstJson;
   const app = info.app as { appId: number; privateKeyFile: string; webhookSecret: string; installationIds: number[] };
   expect(p.out()).toContain(`app ouro-local: id ${app.appId}`);

@@ -11,8 +11,22 @@ it("maps concrete paths to GitHub's operations, preferring literal segments", ()
 
 it("rejects a response missing required fields or with wrong types, naming them", () => {
   expect(() => checkResponse("GET", "/repos/acme/bot/git/ref/heads/main", 200, { ref: "refs/heads/main" })).toThrow(ContractError);
-  expect(() => checkResponse("GET", "/repos/acme/bot/git/ref/heads/main", 200, { ref: 1, node_id: "x", url: "http://x/y", object: { type: "commit", sha: "a", url: "http://x/y" } })).toThrow(/\/ref must be string/);
-  expect(() => checkResponse("GET", "/repos/acme/bot/git/ref/heads/main", 200, { ref: "refs/heads/main", node_id: "x", url: "http://x/y", object: { type: "commit", sha: "a".repeat(40), url: "http://x/y" } })).not.toThrow();
+  expect(() =>
+    checkResponse("GET", "/repos/acme/bot/git/ref/heads/main", 200, {
+      ref: 1,
+      node_id: "x",
+      url: "http://x/y",
+      object: { type: "commit", sha: "a", url: "http://x/y" },
+    }),
+  ).toThrow(/\/ref must be string/);
+  expect(() =>
+    checkResponse("GET", "/repos/acme/bot/git/ref/heads/main", 200, {
+      ref: "refs/heads/main",
+      node_id: "x",
+      url: "http://x/y",
+      object: { type: "commit", sha: "a".repeat(40), url: "http://x/y" },
+    }),
+  ).not.toThrow();
   expect(() => checkResponse("POST", "/repos/acme/bot/issues", 201, { message: "x" })).toThrow(ContractError);
   expect(() => checkResponse("GET", "/repos/acme/bot", 401, { nope: true })).toThrow(/error shape/);
   expect(() => checkResponse("GET", "/repos/acme/bot", 299, {})).toThrow(/not documented/);

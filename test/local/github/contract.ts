@@ -54,7 +54,9 @@ function load(): Ajv {
   templates = Object.keys(rest.paths).map((p) => ({
     path: p,
     literal: p.replace(/\{[^}]+\}/g, "").length,
-    re: new RegExp("^" + p.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{(\w+)\}/g, (_m, n: string) => (WIDE.has(n) ? "(.+)" : "([^/]+)")) + "$"),
+    re: new RegExp(
+      "^" + p.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{(\w+)\}/g, (_m, n: string) => (WIDE.has(n) ? "(.+)" : "([^/]+)")) + "$",
+    ),
   }));
   return ajv;
 }
@@ -79,7 +81,14 @@ function normalizeNullable(node: unknown): unknown {
   }
   // A known quirk: some GHES operations inline an installation's `account` as
   // allOf [Simple User, Enterprise] (impossible for any real account); it means "either".
-  if (Array.isArray(o.allOf) && o.allOf.length === 2 && (o.allOf as Json[]).map((x) => x.title).sort().join("|") === "Enterprise|Simple User") {
+  if (
+    Array.isArray(o.allOf) &&
+    o.allOf.length === 2 &&
+    (o.allOf as Json[])
+      .map((x) => x.title)
+      .sort()
+      .join("|") === "Enterprise|Simple User"
+  ) {
     o.anyOf = o.allOf;
     delete o.allOf;
   }
@@ -139,7 +148,8 @@ export function checkResponse(method: string, apiPath: string, status: number, b
     if (status >= 400) {
       // Undocumented error statuses (e.g. 401 on most operations) must still be GitHub's error shape.
       const b = body as Json | null;
-      if (!b || typeof b.message !== "string" || typeof b.documentation_url !== "string") throw new ContractError(`${method} ${apiPath} → ${status}: not GitHub's error shape: ${JSON.stringify(body)}`);
+      if (!b || typeof b.message !== "string" || typeof b.documentation_url !== "string")
+        throw new ContractError(`${method} ${apiPath} → ${status}: not GitHub's error shape: ${JSON.stringify(body)}`);
       return;
     }
     throw new ContractError(`${method} ${apiPath} → ${status}: status not documented (documented: ${Object.keys(responses).join(", ")})`);
@@ -150,7 +160,8 @@ export function checkResponse(method: string, apiPath: string, status: number, b
   }
   const content = resp.content as Record<string, Json> | undefined;
   if (!content || !content["application/json"]) {
-    if (status === 204 && body !== null && body !== undefined && body !== "") throw new ContractError(`${method} ${apiPath} → 204 with a body`);
+    if (status === 204 && body !== null && body !== undefined && body !== "")
+      throw new ContractError(`${method} ${apiPath} → 204 with a body`);
     return;
   }
   const ref = `${pointer}/content/application~1json/schema`;

@@ -11,7 +11,11 @@ let fixture: string;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
 async function post(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${gh.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${gh.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, json: (text ? JSON.parse(text) : null) as Record<string, unknown> };
 }
@@ -58,7 +62,11 @@ it("acts as humans: branch, PR, review request, labels, approval by a reviewer, 
   const main = await as("alice", "GET", "/repos/acme/ouro/git/ref/heads/main");
   const sha = (main.json.object as { sha: string }).sha;
   await as("alice", "POST", "/repos/acme/ouro/git/refs", { ref: "refs/heads/feat", sha });
-  await as("alice", "PUT", "/repos/acme/ouro/contents/src/feat.ts", { message: "feat", content: Buffer.from("export {};\n").toString("base64"), branch: "feat" });
+  await as("alice", "PUT", "/repos/acme/ouro/contents/src/feat.ts", {
+    message: "feat",
+    content: Buffer.from("export {};\n").toString("base64"),
+    branch: "feat",
+  });
   const pr = await as("alice", "POST", "/repos/acme/ouro/pulls", { title: "feat", head: "feat", base: "main" });
   const n = pr.json.number as number;
   const bob = gh.driver.user("bob");
@@ -85,8 +93,13 @@ it("reports and changes collaborator permissions", async () => {
   gh.driver.setPermission("acme/ouro", "bob", "read");
   expect(await get("bob")).toMatchObject({ permission: "read", role_name: "read" });
   // only admins may change permissions over REST
-  expect((await post("/_driver/as/bob", { method: "PUT", path: "/repos/acme/ouro/collaborators/carol", body: { permission: "admin" } })).status).toBe(403);
-  expect((await post("/_driver/as/acme", { method: "PUT", path: "/repos/acme/ouro/collaborators/carol", body: { permission: "triage" } })).status).toBe(204);
+  expect(
+    (await post("/_driver/as/bob", { method: "PUT", path: "/repos/acme/ouro/collaborators/carol", body: { permission: "admin" } })).status,
+  ).toBe(403);
+  expect(
+    (await post("/_driver/as/acme", { method: "PUT", path: "/repos/acme/ouro/collaborators/carol", body: { permission: "triage" } }))
+      .status,
+  ).toBe(204);
   expect(await get("carol")).toMatchObject({ permission: "read", role_name: "triage" });
 });
 
@@ -99,7 +112,9 @@ it("enforces permissions for humans: read may comment but not merge, label or pu
   const main = (await gh.driver.branchSha("acme/ouro", "main"))!;
   expect((await as("dave", "POST", "/repos/acme/ouro/git/refs", { ref: "refs/heads/dave", sha: main })).status).toBe(403);
   const auth = `Basic ${Buffer.from(`x-access-token:${gh.driver.tokenFor("dave")}`).toString("base64")}`;
-  expect((await fetch(`${gh.url}/acme/ouro.git/info/refs?service=git-receive-pack`, { headers: { authorization: auth } })).status).toBe(403);
+  expect((await fetch(`${gh.url}/acme/ouro.git/info/refs?service=git-receive-pack`, { headers: { authorization: auth } })).status).toBe(
+    403,
+  );
   expect((await fetch(`${gh.url}/acme/ouro.git/info/refs?service=git-upload-pack`, { headers: { authorization: auth } })).status).toBe(200);
   gh.driver.setPermission("acme/ouro", "dave", "none");
   expect((await as("dave", "GET", "/repos/acme/ouro")).status).toBe(404);

@@ -41,7 +41,9 @@ export function writeFiles(dir: string, files: Record<string, string>): void {
 }
 
 /** A directory with some files, to import as a repository. */
-export function fixtureDir(files: Record<string, string> = { "README.md": "# demo\n", "src/index.ts": "export const answer = 42;\n" }): string {
+export function fixtureDir(
+  files: Record<string, string> = { "README.md": "# demo\n", "src/index.ts": "export const answer = 42;\n" },
+): string {
   const dir = tempDir("ouro-gh-fixture-");
   writeFiles(dir, files);
   return dir;
@@ -77,7 +79,9 @@ export interface Received {
 }
 
 /** A webhook receiver answering with `status()` (200 unless a test says otherwise). */
-export async function startReceiver(status: () => number = () => 200): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
+export async function startReceiver(
+  status: () => number = () => 200,
+): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -85,7 +89,12 @@ export async function startReceiver(status: () => number = () => 200): Promise<{
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8");
       const code = status();
-      received.push({ headers: req.headers, body, event: String(req.headers["x-github-event"]), payload: JSON.parse(body) as Record<string, unknown> });
+      received.push({
+        headers: req.headers,
+        body,
+        event: String(req.headers["x-github-event"]),
+        payload: JSON.parse(body) as Record<string, unknown>,
+      });
       res.writeHead(code).end();
     });
   });

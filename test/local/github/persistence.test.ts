@@ -31,7 +31,10 @@ it("keeps repositories, issues, pull requests, tokens, apps and deliveries acros
   try {
     expect(second.url).not.toBe("");
     const o2 = checkedOctokit(second, token);
-    expect((await o2.issues.get({ owner: "acme", repo: "bot", issue_number: issue.number })).data).toMatchObject({ title: "persist me", labels: [{ name: "keep" }] });
+    expect((await o2.issues.get({ owner: "acme", repo: "bot", issue_number: issue.number })).data).toMatchObject({
+      title: "persist me",
+      labels: [{ name: "keep" }],
+    });
     const { data: pr2 } = await o2.pulls.get({ owner: "acme", repo: "bot", pull_number: pr.number });
     expect(pr2).toMatchObject({ title: "persisted PR", mergeable: true, head: { sha: pr.head.sha } });
     // the next number continues after the PR

@@ -24,7 +24,15 @@ const appFn: ApplicationFunction = (probotApp) => {
   });
   probotApp.on("pull_request.opened", async (context) => {
     seen.push(`pull_request.opened#${context.id}`);
-    await context.octokit.rest.checks.create(context.repo({ name: "ouro/policy", head_sha: context.payload.pull_request.head.sha, status: "completed" as const, conclusion: "success" as const, output: { title: "ok", summary: "policy passed" } }));
+    await context.octokit.rest.checks.create(
+      context.repo({
+        name: "ouro/policy",
+        head_sha: context.payload.pull_request.head.sha,
+        status: "completed" as const,
+        conclusion: "success" as const,
+        output: { title: "ok", summary: "policy passed" },
+      }),
+    );
   });
 };
 
@@ -34,7 +42,13 @@ beforeAll(async () => {
   await gh.createRepo({ owner: "acme", name: "bot", fromDir: fixture });
   // The receiver must exist before the app is registered with its URL: start it on port 0, then point the app at it.
   app = await gh.registerApp({ name: "ouro" });
-  const probot = new Probot({ appId: app.appId, privateKey: app.privateKey, secret: app.webhookSecret, baseUrl: gh.apiUrl, logLevel: "warn" });
+  const probot = new Probot({
+    appId: app.appId,
+    privateKey: app.privateKey,
+    secret: app.webhookSecret,
+    baseUrl: gh.apiUrl,
+    logLevel: "warn",
+  });
   const middleware = await createNodeMiddleware(appFn, { probot });
   server = createServer((req, res) => void middleware(req, res, () => res.writeHead(404).end()));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -67,15 +81,27 @@ it("a human opens an issue → Probot verifies the signed webhook and comments/l
 
 it("a PR opened over the API → Probot creates a completed check run on its head", async () => {
   const alice = gh.driver.user("alice");
-  await alice.request("PUT", "/repos/acme/bot/contents/src/x.ts", { message: "x", content: Buffer.from("export const x = 1;\n").toString("base64"), branch: "main" });
+  await alice.request("PUT", "/repos/acme/bot/contents/src/x.ts", {
+    message: "x",
+    content: Buffer.from("export const x = 1;\n").toString("base64"),
+    branch: "main",
+  });
   const main = (await gh.driver.branchSha("acme/bot", "main"))!;
   await alice.request("POST", "/repos/acme/bot/git/refs", { ref: "refs/heads/feat", sha: main });
-  await alice.request("PUT", "/repos/acme/bot/contents/src/y.ts", { message: "y", content: Buffer.from("export const y = 1;\n").toString("base64"), branch: "feat" });
+  await alice.request("PUT", "/repos/acme/bot/contents/src/y.ts", {
+    message: "y",
+    content: Buffer.from("export const y = 1;\n").toString("base64"),
+    branch: "feat",
+  });
   const pr = await alice.createPull("acme/bot", { title: "Add y", head: "feat", base: "main" });
   await gh.deliveries.idle();
   const runs = await gh.driver.checkRuns("acme/bot", (pr.head as { sha: string }).sha);
   expect(runs.total_count).toBe(1);
-  expect((runs.check_runs as { name: string; conclusion: string; app: { slug: string } }[])[0]).toMatchObject({ name: "ouro/policy", conclusion: "success", app: { slug: "ouro" } });
+  expect((runs.check_runs as { name: string; conclusion: string; app: { slug: string } }[])[0]).toMatchObject({
+    name: "ouro/policy",
+    conclusion: "success",
+    app: { slug: "ouro" },
+  });
   expect(gh.deliveries.list().every((d) => d.status === "OK")).toBe(true);
   expect(checkAllDeliveries(gh)).toBeGreaterThan(5);
 });

@@ -40,7 +40,11 @@ async function branchWith(o: Octokit, branch: string, files: Record<string, stri
 }
 
 beforeAll(async () => {
-  fixture = fixtureDir({ "README.md": "# demo\n", "src/index.ts": "export const answer = 42;\n", "src/util.ts": "export const one = 1;\n" });
+  fixture = fixtureDir({
+    "README.md": "# demo\n",
+    "src/index.ts": "export const answer = 42;\n",
+    "src/util.ts": "export const one = 1;\n",
+  });
   receiver = await startReceiver();
   gh = await startGitHub({ deliveries: { retryDelaysMs: [] } });
   await gh.createRepo({ owner, name: repo, fromDir: fixture });
@@ -72,13 +76,36 @@ describe("repositories and contents", () => {
   });
 
   it("creates and updates a file with contents PUT (sha required to update, 409 on a stale sha)", async () => {
-    const { data: created } = await alice.repos.createOrUpdateFileContents({ owner, repo, path: "docs/new.md", message: "add doc", content: Buffer.from("v1\n").toString("base64") });
+    const { data: created } = await alice.repos.createOrUpdateFileContents({
+      owner,
+      repo,
+      path: "docs/new.md",
+      message: "add doc",
+      content: Buffer.from("v1\n").toString("base64"),
+    });
     expect(created.content?.path).toBe("docs/new.md");
-    const missing = await statusOf(alice.repos.createOrUpdateFileContents({ owner, repo, path: "docs/new.md", message: "again", content: Buffer.from("v2\n").toString("base64") }));
+    const missing = await statusOf(
+      alice.repos.createOrUpdateFileContents({
+        owner,
+        repo,
+        path: "docs/new.md",
+        message: "again",
+        content: Buffer.from("v2\n").toString("base64"),
+      }),
+    );
     expect(missing.status).toBe(422);
-    const stale = await statusOf(alice.repos.createOrUpdateFileContents({ owner, repo, path: "docs/new.md", message: "stale", content: "djIK", sha: "0".repeat(40) }));
+    const stale = await statusOf(
+      alice.repos.createOrUpdateFileContents({ owner, repo, path: "docs/new.md", message: "stale", content: "djIK", sha: "0".repeat(40) }),
+    );
     expect(stale.status).toBe(409);
-    const { data: updated } = await alice.repos.createOrUpdateFileContents({ owner, repo, path: "docs/new.md", message: "v2", content: Buffer.from("v2\n").toString("base64"), sha: created.content!.sha! });
+    const { data: updated } = await alice.repos.createOrUpdateFileContents({
+      owner,
+      repo,
+      path: "docs/new.md",
+      message: "v2",
+      content: Buffer.from("v2\n").toString("base64"),
+      sha: created.content!.sha!,
+    });
     expect(updated.commit.parents?.[0].sha).toBe(created.commit.sha);
     expect(await gh.driver.readFile("acme/bot", "docs/new.md")).toBe("v2\n");
   });
@@ -102,7 +129,15 @@ describe("git data", () => {
     expect(Buffer.from(got.content, "base64").toString()).toBe("hello\n");
     const { data: head } = await alice.git.getRef({ owner, repo, ref: "heads/main" });
     const { data: parent } = await alice.git.getCommit({ owner, repo, commit_sha: head.object.sha });
-    const { data: tree } = await alice.git.createTree({ owner, repo, base_tree: parent.tree.sha, tree: [{ path: "hello.txt", mode: "100644", type: "blob", sha: blob.sha }, { path: "src/util.ts", mode: "100644", type: "blob", sha: null }] });
+    const { data: tree } = await alice.git.createTree({
+      owner,
+      repo,
+      base_tree: parent.tree.sha,
+      tree: [
+        { path: "hello.txt", mode: "100644", type: "blob", sha: blob.sha },
+        { path: "src/util.ts", mode: "100644", type: "blob", sha: null },
+      ],
+    });
     const { data: full } = await alice.git.getTree({ owner, repo, tree_sha: tree.sha, recursive: "1" });
     const paths = full.tree.map((e) => e.path);
     expect(paths).toContain("hello.txt");
@@ -123,11 +158,15 @@ describe("git data", () => {
   });
 
   it("writes several inline contents in one tree, each to its own real blob", async () => {
-    const { data: tree } = await alice.git.createTree({ owner, repo, tree: [
-      { path: "a/one.txt", mode: "100644", type: "blob", content: "one\n" },
-      { path: "a/b/two.txt", mode: "100644", type: "blob", content: "two\n" },
-      { path: "run.sh", mode: "100755", type: "blob", content: "#!/bin/sh\n" },
-    ] });
+    const { data: tree } = await alice.git.createTree({
+      owner,
+      repo,
+      tree: [
+        { path: "a/one.txt", mode: "100644", type: "blob", content: "one\n" },
+        { path: "a/b/two.txt", mode: "100644", type: "blob", content: "two\n" },
+        { path: "run.sh", mode: "100755", type: "blob", content: "#!/bin/sh\n" },
+      ],
+    });
     const { data: full } = await alice.git.getTree({ owner, repo, tree_sha: tree.sha, recursive: "true" });
     const blobs = full.tree.filter((e) => e.type === "blob").map((e) => [e.path, e.mode, e.sha]);
     expect(blobs).toEqual([
@@ -143,12 +182,18 @@ describe("git data", () => {
     expect(badTree.status).toBe(422);
     const badRef = await statusOf(alice.git.createRef({ owner, repo, ref: "main", sha: before! }));
     expect(badRef.status).toBe(422);
-    const badPath = await statusOf(alice.git.createTree({ owner, repo, tree: [{ path: "../escape", mode: "100644", type: "blob", content: "x" }] }));
+    const badPath = await statusOf(
+      alice.git.createTree({ owner, repo, tree: [{ path: "../escape", mode: "100644", type: "blob", content: "x" }] }),
+    );
     expect(badPath.status).toBe(422);
-    const missingBlob = await statusOf(alice.git.createTree({ owner, repo, tree: [{ path: "x", mode: "100644", type: "blob", sha: "e".repeat(40) }] }));
+    const missingBlob = await statusOf(
+      alice.git.createTree({ owner, repo, tree: [{ path: "x", mode: "100644", type: "blob", sha: "e".repeat(40) }] }),
+    );
     expect(missingBlob.status).toBe(422);
     const { data: t } = await alice.git.createTree({ owner, repo, tree: [{ path: "x", mode: "100644", type: "blob", content: "x" }] });
-    const wrongType = await statusOf(alice.git.createTree({ owner, repo, tree: [{ path: "y", mode: "100644", type: "blob", sha: t.sha }] }));
+    const wrongType = await statusOf(
+      alice.git.createTree({ owner, repo, tree: [{ path: "y", mode: "100644", type: "blob", sha: t.sha }] }),
+    );
     expect(wrongType.status).toBe(422);
     const badParent = await statusOf(alice.git.createCommit({ owner, repo, message: "x", tree: t.sha, parents: [t.sha] }));
     expect(badParent.status).toBe(422);
@@ -212,7 +257,9 @@ describe("pull requests", () => {
     const { data: reopened } = await alice.pulls.update({ owner, repo, pull_number: pr.number, state: "open" });
     expect(reopened).toMatchObject({ state: "open", title: "e (renamed)", body: "why", mergeable: true });
     await gh.deliveries.idle();
-    const actions = receiver.received.filter((r) => r.event === "pull_request" && (r.payload.number as number) === pr.number).map((r) => r.payload.action);
+    const actions = receiver.received
+      .filter((r) => r.event === "pull_request" && (r.payload.number as number) === pr.number)
+      .map((r) => r.payload.action);
     expect(actions).toEqual(["opened", "edited", "closed", "reopened"]);
   });
 
@@ -224,7 +271,10 @@ describe("pull requests", () => {
     await bob.pulls.createReview({ owner, repo, pull_number: pr.number, event: "REQUEST_CHANGES", body: "please rename" });
     await gh.driver.user("carol").approve("acme/bot", pr.number, "lgtm");
     const { data: reviews } = await alice.pulls.listReviews({ owner, repo, pull_number: pr.number });
-    expect(reviews.map((r) => [r.user?.login, r.state])).toEqual([["bob", "CHANGES_REQUESTED"], ["carol", "APPROVED"]]);
+    expect(reviews.map((r) => [r.user?.login, r.state])).toEqual([
+      ["bob", "CHANGES_REQUESTED"],
+      ["carol", "APPROVED"],
+    ]);
   });
 });
 
@@ -276,7 +326,11 @@ describe("authentication", () => {
   });
 
   it("answers bad JSON with 400 Problems parsing JSON", async () => {
-    const res = await fetch(`${gh.apiUrl}/repos/${owner}/${repo}/issues`, { method: "POST", headers: { authorization: `token ${gh.driver.tokenFor("alice")}` }, body: "{nope" });
+    const res = await fetch(`${gh.apiUrl}/repos/${owner}/${repo}/issues`, {
+      method: "POST",
+      headers: { authorization: `token ${gh.driver.tokenFor("alice")}` },
+      body: "{nope",
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ message: "Problems parsing JSON" });
   });
@@ -286,7 +340,17 @@ describe("webhooks from REST changes", () => {
   it("sent payloads that match the published webhook schemas", async () => {
     await gh.deliveries.idle();
     const events = new Set(receiver.received.map((r) => `${r.event}.${String(r.payload.action ?? "")}`));
-    for (const e of ["push.", "create.", "pull_request.opened", "pull_request.closed", "issues.opened", "issues.labeled", "issue_comment.created", "pull_request_review.submitted"]) expect(events).toContain(e);
+    for (const e of [
+      "push.",
+      "create.",
+      "pull_request.opened",
+      "pull_request.closed",
+      "issues.opened",
+      "issues.labeled",
+      "issue_comment.created",
+      "pull_request_review.submitted",
+    ])
+      expect(events).toContain(e);
     expect(checkAllDeliveries(gh)).toBeGreaterThan(10);
   });
 });

@@ -18,12 +18,30 @@ let pr: number;
 const repo = { owner: "acme", repo: "bot" };
 
 async function tokenOf(app: RegisteredApp, inst: number): Promise<Octokit> {
-  const probot = new Probot({ appId: app.appId, privateKey: app.privateKey, secret: app.webhookSecret, baseUrl: gh.apiUrl, logLevel: "warn" });
+  const probot = new Probot({
+    appId: app.appId,
+    privateKey: app.privateKey,
+    secret: app.webhookSecret,
+    baseUrl: gh.apiUrl,
+    logLevel: "warn",
+  });
   const { data } = await (await probot.auth()).rest.apps.createInstallationAccessToken({ installation_id: inst });
   return checkedOctokit(gh, data.token);
 }
-const statusOf = (p: Promise<unknown>) => p.then(() => 200, (e: { status?: number; response?: { data?: unknown } }) => e.status ?? 0);
-const errorOf = (p: Promise<unknown>) => p.then(() => null, (e: { status?: number; message?: string; response?: { data?: unknown } }) => ({ status: e.status, data: e.response?.data, message: e.message }));
+const statusOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 200,
+    (e: { status?: number; response?: { data?: unknown } }) => e.status ?? 0,
+  );
+const errorOf = (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (e: { status?: number; message?: string; response?: { data?: unknown } }) => ({
+      status: e.status,
+      data: e.response?.data,
+      message: e.message,
+    }),
+  );
 
 beforeAll(async () => {
   fixture = fixtureDir();
@@ -34,11 +52,23 @@ beforeAll(async () => {
   const b = await gh.registerApp({ name: "blind", permissions: { pull_requests: "read" } });
   gate = await tokenOf(a, gh.installApp(a.appId, "acme/bot"));
   blind = await tokenOf(b, gh.installApp(b.appId, "acme/bot"));
-  for (const [login, role] of [["rita", "read"], ["tess", "triage"], ["wes", "write"], ["max", "maintain"]] as const) gh.driver.setPermission("acme/bot", login, role);
+  for (const [login, role] of [
+    ["rita", "read"],
+    ["tess", "triage"],
+    ["wes", "write"],
+    ["max", "maintain"],
+  ] as const)
+    gh.driver.setPermission("acme/bot", login, role);
   const alice = checkedOctokit(gh, gh.driver.tokenFor("alice"));
   const { data: main } = await alice.git.getRef({ ...repo, ref: "heads/main" });
   await alice.git.createRef({ ...repo, ref: "refs/heads/feat", sha: main.object.sha });
-  await alice.repos.createOrUpdateFileContents({ ...repo, path: "src/feat.ts", message: "feat", content: Buffer.from("export {};\n").toString("base64"), branch: "feat" });
+  await alice.repos.createOrUpdateFileContents({
+    ...repo,
+    path: "src/feat.ts",
+    message: "feat",
+    content: Buffer.from("export {};\n").toString("base64"),
+    branch: "feat",
+  });
   pr = (await alice.pulls.create({ ...repo, title: "feat", head: "feat", base: "main" })).data.number;
 });
 
@@ -67,7 +97,13 @@ describe("collaborator permission", () => {
 describe("dismissing a review", () => {
   it("an App with pull_requests: write dismisses an approval; the review reads DISMISSED and a dismissed webhook follows", async () => {
     const approval = (await gh.driver.user("wes").approve("acme/bot", pr, "lgtm")) as { id: number };
-    const { data } = await gate.pulls.dismissReview({ ...repo, pull_number: pr, review_id: approval.id, message: "a new commit was pushed", event: "DISMISS" });
+    const { data } = await gate.pulls.dismissReview({
+      ...repo,
+      pull_number: pr,
+      review_id: approval.id,
+      message: "a new commit was pushed",
+      event: "DISMISS",
+    });
     expect(data).toMatchObject({ id: approval.id, state: "DISMISSED", user: { login: "wes" } });
     const { data: reviews } = await gate.pulls.listReviews({ ...repo, pull_number: pr });
     expect(reviews.find((r) => r.id === approval.id)?.state).toBe("DISMISSED");
@@ -84,16 +120,42 @@ describe("dismissing a review", () => {
     }
     expect(await statusOf(blind.pulls.dismissReview({ ...repo, pull_number: pr, review_id: rc.id, message: "no" }))).toBe(403);
     const max = checkedOctokit(gh, gh.driver.tokenFor("max"));
-    expect((await max.pulls.dismissReview({ ...repo, pull_number: pr, review_id: rc.id, message: "addressed" })).data.state).toBe("DISMISSED");
+    expect((await max.pulls.dismissReview({ ...repo, pull_number: pr, review_id: rc.id, message: "addressed" })).data.state).toBe(
+      "DISMISSED",
+    );
   });
   it("refuses what GitHub refuses: a dismissed or commented review (422), no message (422), an unknown review (404)", async () => {
     const comment = (await gh.driver.user("wes").review("acme/bot", pr, "COMMENT", "a thought")) as { id: number };
     const approval = (await gh.driver.user("max").approve("acme/bot", pr)) as { id: number };
     await gate.pulls.dismissReview({ ...repo, pull_number: pr, review_id: approval.id, message: "stale" });
-    expect(await errorOf(gate.pulls.dismissReview({ ...repo, pull_number: pr, review_id: approval.id, message: "again" }))).toMatchObject({ status: 422, data: { message: "Validation Failed", errors: ["Can not dismiss a dismissed pull request review"] } });
-    expect(await errorOf(gate.pulls.dismissReview({ ...repo, pull_number: pr, review_id: comment.id, message: "x" }))).toMatchObject({ status: 422, data: { errors: ["Can not dismiss a commented pull request review"] } });
-    expect(await errorOf(gate.request("PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/dismissals", { ...repo, pull_number: pr, review_id: approval.id } as never))).toMatchObject({ status: 422, data: { message: expect.stringMatching(/"message" wasn't supplied/) } });
-    expect(await statusOf(gate.request("PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/dismissals", { ...repo, pull_number: pr, review_id: approval.id, message: "x", event: "APPROVE" } as never))).toBe(422);
+    expect(await errorOf(gate.pulls.dismissReview({ ...repo, pull_number: pr, review_id: approval.id, message: "again" }))).toMatchObject({
+      status: 422,
+      data: { message: "Validation Failed", errors: ["Can not dismiss a dismissed pull request review"] },
+    });
+    expect(await errorOf(gate.pulls.dismissReview({ ...repo, pull_number: pr, review_id: comment.id, message: "x" }))).toMatchObject({
+      status: 422,
+      data: { errors: ["Can not dismiss a commented pull request review"] },
+    });
+    expect(
+      await errorOf(
+        gate.request("PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/dismissals", {
+          ...repo,
+          pull_number: pr,
+          review_id: approval.id,
+        } as never),
+      ),
+    ).toMatchObject({ status: 422, data: { message: expect.stringMatching(/"message" wasn't supplied/) } });
+    expect(
+      await statusOf(
+        gate.request("PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/dismissals", {
+          ...repo,
+          pull_number: pr,
+          review_id: approval.id,
+          message: "x",
+          event: "APPROVE",
+        } as never),
+      ),
+    ).toBe(422);
     expect(await statusOf(gate.pulls.dismissReview({ ...repo, pull_number: pr, review_id: 987654, message: "x" }))).toBe(404);
   });
   it("every webhook sent matches the published schemas", async () => {

@@ -22,7 +22,13 @@ beforeAll(async () => {
   const app = await gh.registerApp({ name: "pusher", webhookUrl: receiver.url });
   const inst = gh.installApp(app.appId, "acme/bot");
   // an installation token, obtained the way an App does it (JWT → access_tokens), through Probot's auth
-  const probot = new Probot({ appId: app.appId, privateKey: app.privateKey, secret: app.webhookSecret, baseUrl: gh.apiUrl, logLevel: "warn" });
+  const probot = new Probot({
+    appId: app.appId,
+    privateKey: app.privateKey,
+    secret: app.webhookSecret,
+    baseUrl: gh.apiUrl,
+    logLevel: "warn",
+  });
   const appOctokit = await probot.auth();
   installationToken = (await appOctokit.rest.apps.createInstallationAccessToken({ installation_id: inst })).data.token;
 });
@@ -65,7 +71,10 @@ it("a push to a PR's head branch synchronizes the PR; merging over REST is visib
   expect(sync?.payload).toMatchObject({ after: head, number: pr.number });
   const { data: got } = await o.pulls.get({ owner: "acme", repo: "bot", pull_number: pr.number });
   expect(got.head.sha).toBe(head);
-  const { data: merged } = await gh.driver.user("bob").merge("acme/bot", pr.number, { sha: head }).then((d) => ({ data: d }));
+  const { data: merged } = await gh.driver
+    .user("bob")
+    .merge("acme/bot", pr.number, { sha: head })
+    .then((d) => ({ data: d }));
   const fresh = `${work}/fresh`;
   await git(work, "clone", "-q", gh.cloneUrl("acme", "bot", gh.driver.tokenFor("bob")), fresh);
   expect(await git(fresh, "rev-parse", "HEAD")).toBe(merged.sha);
@@ -105,9 +114,13 @@ it("refuses git without a token (401), with a bad token (401), and outside the i
   const plain = await fetch(`${gh.url}/acme/bot.git/info/refs?service=git-upload-pack`);
   expect(plain.status).toBe(401);
   expect(plain.headers.get("www-authenticate")).toMatch(/Basic/);
-  const bad = await fetch(`${gh.url}/acme/bot.git/info/refs?service=git-upload-pack`, { headers: { authorization: `Basic ${Buffer.from("x-access-token:nope").toString("base64")}` } });
+  const bad = await fetch(`${gh.url}/acme/bot.git/info/refs?service=git-upload-pack`, {
+    headers: { authorization: `Basic ${Buffer.from("x-access-token:nope").toString("base64")}` },
+  });
   expect(bad.status).toBe(401);
-  const other = await fetch(`${gh.url}/acme/other.git/info/refs?service=git-upload-pack`, { headers: { authorization: `Basic ${Buffer.from(`x-access-token:${installationToken}`).toString("base64")}` } });
+  const other = await fetch(`${gh.url}/acme/other.git/info/refs?service=git-upload-pack`, {
+    headers: { authorization: `Basic ${Buffer.from(`x-access-token:${installationToken}`).toString("base64")}` },
+  });
   expect(other.status).toBe(404);
   await expect(git(work, "clone", "-q", gh.cloneUrl("acme", "bot", "ghp_wrong"), `${work}/nope`)).rejects.toThrow();
 });
@@ -119,14 +132,29 @@ it("refuses workflow changes from an App without the workflows permission (push,
   writeFiles(dir, { ".github/workflows/ci.yml": "on: push\n" });
   await git(dir, "add", ".");
   await git(dir, "commit", "-q", "-m", "touch workflows");
-  await expect(git(dir, "push", "-q", "origin", "HEAD:refs/heads/wf")).rejects.toThrow(/refusing to allow a GitHub App to create or update workflow `.github\/workflows\/ci.yml` without `workflows` permission/);
+  await expect(git(dir, "push", "-q", "origin", "HEAD:refs/heads/wf")).rejects.toThrow(
+    /refusing to allow a GitHub App to create or update workflow `.github\/workflows\/ci.yml` without `workflows` permission/,
+  );
   expect(await gh.driver.branchSha("acme/bot", "wf")).toBeNull();
   const o = checkedOctokit(gh, installationToken);
-  const put = o.repos.createOrUpdateFileContents({ owner: "acme", repo: "bot", path: ".github/workflows/x.yml", message: "x", content: "eDogMQo=" });
+  const put = o.repos.createOrUpdateFileContents({
+    owner: "acme",
+    repo: "bot",
+    path: ".github/workflows/x.yml",
+    message: "x",
+    content: "eDogMQo=",
+  });
   await expect(put).rejects.toMatchObject({ status: 403 });
-  const { data: tree } = await o.git.createTree({ owner: "acme", repo: "bot", base_tree: before!, tree: [{ path: ".github/workflows/y.yml", mode: "100644", type: "blob", content: "y: 1\n" }] });
+  const { data: tree } = await o.git.createTree({
+    owner: "acme",
+    repo: "bot",
+    base_tree: before!,
+    tree: [{ path: ".github/workflows/y.yml", mode: "100644", type: "blob", content: "y: 1\n" }],
+  });
   const { data: commit } = await o.git.createCommit({ owner: "acme", repo: "bot", message: "y", tree: tree.sha, parents: [before!] });
-  await expect(o.git.createRef({ owner: "acme", repo: "bot", ref: "refs/heads/wf2", sha: commit.sha })).rejects.toMatchObject({ status: 403 });
+  await expect(o.git.createRef({ owner: "acme", repo: "bot", ref: "refs/heads/wf2", sha: commit.sha })).rejects.toMatchObject({
+    status: 403,
+  });
   await expect(o.git.updateRef({ owner: "acme", repo: "bot", ref: "heads/main", sha: commit.sha })).rejects.toMatchObject({ status: 403 });
   expect(await gh.driver.branchSha("acme/bot", "main")).toBe(before);
   // a human may
@@ -142,7 +170,10 @@ it("limits an App to the permissions it was registered with", async () => {
   const o = checkedOctokit(gh, tok.token);
   const main = (await gh.driver.branchSha("acme/bot", "main"))!;
   expect((await o.repos.get({ owner: "acme", repo: "bot" })).data.full_name).toBe("acme/bot");
-  await expect(o.git.createRef({ owner: "acme", repo: "bot", ref: "refs/heads/ro", sha: main })).rejects.toMatchObject({ status: 403, response: { data: { message: "Resource not accessible by integration" } } });
+  await expect(o.git.createRef({ owner: "acme", repo: "bot", ref: "refs/heads/ro", sha: main })).rejects.toMatchObject({
+    status: 403,
+    response: { data: { message: "Resource not accessible by integration" } },
+  });
   await expect(o.checks.create({ owner: "acme", repo: "bot", name: "x", head_sha: main })).rejects.toMatchObject({ status: 403 });
   await expect(o.issues.create({ owner: "acme", repo: "bot", title: "x" })).rejects.toMatchObject({ status: 403 });
   const dir = `${work}/ro`;

@@ -33,7 +33,13 @@ it("signs deliveries with x-hub-signature-256 and sends GitHub's headers", async
   const issue = await gh.driver.user("alice").createIssue("acme/bot", { title: "hello" });
   await gh.deliveries.idle();
   const got = receiver.received.find((r) => r.event === "issues")!;
-  expect(got.payload).toMatchObject({ action: "opened", issue: { number: issue.number }, installation: { id: expect.any(Number) }, sender: { login: "alice" }, repository: { full_name: "acme/bot" } });
+  expect(got.payload).toMatchObject({
+    action: "opened",
+    issue: { number: issue.number },
+    installation: { id: expect.any(Number) },
+    sender: { login: "alice" },
+    repository: { full_name: "acme/bot" },
+  });
   expect(await verify("s3cret", got.body, String(got.headers["x-hub-signature-256"]))).toBe(true);
   expect(await verify("wrong", got.body, String(got.headers["x-hub-signature-256"]))).toBe(false);
   expect(got.headers["x-github-delivery"]).toMatch(/^[0-9a-f-]{36}$/);
@@ -44,7 +50,9 @@ it("signs deliveries with x-hub-signature-256 and sends GitHub's headers", async
 
 it("only sends the events the app subscribed to", async () => {
   const before = receiver.received.length;
-  await gh.driver.user("alice").request("POST", "/repos/acme/bot/git/refs", { ref: "refs/heads/x", sha: await gh.driver.branchSha("acme/bot", "main") });
+  await gh.driver
+    .user("alice")
+    .request("POST", "/repos/acme/bot/git/refs", { ref: "refs/heads/x", sha: await gh.driver.branchSha("acme/bot", "main") });
   await gh.deliveries.idle();
   expect(receiver.received.slice(before).map((r) => r.event)).toEqual([]);
 });

@@ -11,7 +11,11 @@ beforeEach(async () => {
 afterEach(() => standIn.close());
 
 const post = (path: string, body: unknown) =>
-  fetch(`${standIn.url}/_driver${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  fetch(`${standIn.url}/_driver${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
 
 describe("local/openai driver over HTTP", () => {
   it("scripts turns and errors and shows what was asked", async () => {

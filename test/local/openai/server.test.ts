@@ -26,7 +26,10 @@ const weatherTool: ChatCompletionTool = {
 describe("local/openai with the official SDK", () => {
   it("does a non-streamed tool-call round trip and records requests", async () => {
     standIn.enqueue(
-      { toolCalls: [{ id: "call_1", name: "get_weather", arguments: { city: "Paris" } }], usage: { prompt_tokens: 11, completion_tokens: 7 } },
+      {
+        toolCalls: [{ id: "call_1", name: "get_weather", arguments: { city: "Paris" } }],
+        usage: { prompt_tokens: 11, completion_tokens: 7 },
+      },
       { content: "It is sunny in Paris." },
     );
     const messages: ChatCompletionMessageParam[] = [{ role: "user", content: "Weather in Paris?" }];
@@ -75,8 +78,18 @@ describe("local/openai with the official SDK", () => {
 
   it("streams tool calls that the SDK's stream helper assembles", async () => {
     const args = { city: "Reykjavík", units: "metric", details: ["wind", "rain", "temperature"] };
-    standIn.enqueue({ content: "Checking.", toolCalls: [{ name: "get_weather", arguments: args }, { name: "get_weather", arguments: { city: "Oslo" } }] });
-    const stream = client.chat.completions.stream({ model: "ouro-local", messages: [{ role: "user", content: "weather?" }], tools: [weatherTool] });
+    standIn.enqueue({
+      content: "Checking.",
+      toolCalls: [
+        { name: "get_weather", arguments: args },
+        { name: "get_weather", arguments: { city: "Oslo" } },
+      ],
+    });
+    const stream = client.chat.completions.stream({
+      model: "ouro-local",
+      messages: [{ role: "user", content: "weather?" }],
+      tools: [weatherTool],
+    });
     const done: string[] = [];
     stream.on("tool_calls.function.arguments.done", (e) => done.push(e.name));
     const final = await stream.finalChatCompletion();
@@ -165,12 +178,19 @@ describe("local/openai with the official SDK", () => {
       });
     const badJson = await post("{nope");
     expect(badJson.status).toBe(400);
-    expect(await badJson.json()).toMatchObject({ error: { type: "invalid_request_error", message: expect.stringMatching(/parse the JSON/) } });
+    expect(await badJson.json()).toMatchObject({
+      error: { type: "invalid_request_error", message: expect.stringMatching(/parse the JSON/) },
+    });
 
     const missing = await post(JSON.stringify({ messages: [{ role: "user", content: "x" }] }));
     expect(missing.status).toBe(400);
     expect(await missing.json()).toEqual({
-      error: { message: "Missing required parameter: 'model'.", type: "invalid_request_error", code: "missing_required_parameter", param: "model" },
+      error: {
+        message: "Missing required parameter: 'model'.",
+        type: "invalid_request_error",
+        code: "missing_required_parameter",
+        param: "model",
+      },
     });
 
     const orphanTool = await post(JSON.stringify({ model: "m", messages: [{ role: "tool", tool_call_id: "c", content: "x" }] }));

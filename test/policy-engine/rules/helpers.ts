@@ -30,8 +30,25 @@ export function addedFile(path: string, text: string, extra: Partial<ChangedFile
 }
 
 /** A modified file: `addedLines` are the 1-based head lines that changed. */
-export function modifiedFile(path: string, before: string, after: string, addedLines: number[], extra: Partial<ChangedFile> = {}): ChangedFile {
-  return { path, status: "modified", oldMode: "100644", newMode: "100644", binary: false, before, after, addedLines, removedLineCount: 0, ...extra };
+export function modifiedFile(
+  path: string,
+  before: string,
+  after: string,
+  addedLines: number[],
+  extra: Partial<ChangedFile> = {},
+): ChangedFile {
+  return {
+    path,
+    status: "modified",
+    oldMode: "100644",
+    newMode: "100644",
+    binary: false,
+    before,
+    after,
+    addedLines,
+    removedLineCount: 0,
+    ...extra,
+  };
 }
 
 export function changeSet(...files: ChangedFile[]): ChangeSet {

@@ -10,10 +10,18 @@ const SRC = fileURLToPath(new URL("../../../policy-engine/", import.meta.url));
 
 describe("rule ids", () => {
   it("every literal rule id in the engine and rules is known", () => {
-    const files = ["engine.ts", ...readdirSync(`${SRC}rules`, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts")).map((f) => `rules/${f}`)];
+    const files = [
+      "engine.ts",
+      ...readdirSync(`${SRC}rules`, { recursive: true, encoding: "utf8" })
+        .filter((f) => f.endsWith(".ts"))
+        .map((f) => `rules/${f}`),
+    ];
     const found = new Set<string>();
     for (const f of files) {
-      for (const m of readFileSync(`${SRC}${f}`, "utf8").matchAll(/"((?:api|paths|files|unicode|secrets|limits|deps|tests|engine)\/[a-z0-9-]+)"/g)) found.add(m[1]);
+      for (const m of readFileSync(`${SRC}${f}`, "utf8").matchAll(
+        /"((?:api|paths|files|unicode|secrets|limits|deps|tests|engine)\/[a-z0-9-]+)"/g,
+      ))
+        found.add(m[1]);
     }
     expect(found.size).toBeGreaterThan(30);
     for (const id of found) expect(RULE_IDS as readonly string[], id).toContain(id);

@@ -44,7 +44,7 @@ describe("Scope.resolve", () => {
     ["eval.bind(null)", "eval"],
     ["myObject.eval", undefined],
     ["this.constructor", "<constructor>"],
-    ['globalThis[name]', undefined],
+    ["globalThis[name]", undefined],
   ])("%s → %s", (code, expected) => {
     expect(resolveLast(code)).toBe(expected);
   });
