@@ -1,4 +1,6 @@
-// The deploy hook by hand or as a service:
+// The deploy hook's entry, by hand or as a service. The hook is its own process on the bot's
+// host: deployer.ts (releases, gate, switch, watch, rollback), github-deployments.ts (GitHub
+// Deployments in, statuses out), handover-file.ts (contract/handover.ts, read by every bot).
 //   node deploy-hook/main.ts deploy <sha> --repo URL|PATH --data DIR   (waits through the watch window)
 //   node deploy-hook/main.ts rollback --repo … --data …                  (previous release, now)
 //   node deploy-hook/main.ts status --data DIR
