@@ -12,7 +12,7 @@ import pino from "pino";
 import type { Logger } from "pino";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { API_PREFIX } from "../contract/app-link.ts";
-import { botApi } from "./bot-api/server.ts";
+import { botApi } from "./bot-api/router.ts";
 import { isLoopback } from "./config.ts";
 import type { AppConfig } from "./config.ts";
 import { Engine } from "./engine.ts";

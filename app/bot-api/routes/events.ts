@@ -1,0 +1,26 @@
+// GET /events: progress as server-sent events; `Last-Event-ID` replays what the bot missed.
+import type { ProgressEvent } from "../../../contract/app-link.ts";
+import type { Answer, Call } from "../route.ts";
+
+export function progressStream({ eng, req, res }: Call<undefined>): Answer {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+  res.write(": ouro progress stream\n\n");
+  let last = Number(req.headers["last-event-id"] ?? 0) || 0;
+  const write = (seq: number, ev: ProgressEvent) => {
+    if (seq <= last) return;
+    last = seq;
+    res.write(`id: ${seq}\nevent: progress\ndata: ${JSON.stringify(ev)}\n\n`);
+  };
+  for (const row of eng.store.progressAfter(last)) write(row.seq, JSON.parse(row.json) as ProgressEvent);
+  const onProgress = (seq: number, ev: ProgressEvent) => write(seq, ev);
+  eng.events.on("progress", onProgress);
+  const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
+  keepAlive.unref();
+  const done = () => {
+    clearInterval(keepAlive);
+    eng.events.off("progress", onProgress);
+  };
+  req.on("close", done);
+  res.on("close", done);
+  return "streaming";
+}
