@@ -11,10 +11,13 @@
 //   POST /bot/v1/errors                  RuntimeErrorReport       → 202
 //   GET  /bot/v1/events  (text/event-stream; `Last-Event-ID` resumes) → `event: progress`, data ProgressEvent
 // Errors: non-2xx with { error: string } — the message is shown to the Discord user as is.
-import { RE2JS } from "re2js";
 import { z } from "zod";
+import { originSchema } from "./change-request.ts";
 import { changeStateSchema } from "./change-state.ts";
-import { SETTING_KEYS, type BotSettings } from "./settings.ts";
+import { recipeSchema } from "./recipe.ts";
+
+/** The recipe on the wire is the one recipe schema (contract/recipe.ts). */
+export { recipeSchema, type Recipe } from "./recipe.ts";
 
 export const API_PREFIX = "/bot/v1";
 
@@ -25,62 +28,11 @@ export const actorSchema = z.object({
 });
 export type Actor = z.infer<typeof actorSchema>;
 
-/** As the agent requires (app/agent/request.ts): it becomes a plugin and a command name. */
-const pluginName = z.string().regex(/^[a-z][a-z0-9-]{1,31}$/, "2–32 lowercase letters, digits and dashes, starting with a letter");
-const oneLine = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    .refine((v) => !v.includes("\n"), "must be one line");
-/** Nested quantifiers like (a+)+ can backtrack catastrophically; the agent refuses them too. */
-const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]/;
-const triggerPattern = z
-  .string()
-  .min(1)
-  .max(200)
-  .refine((v) => !NESTED_QUANTIFIER.test(v), "nested quantifiers like (a+)+ are refused")
-  .refine((v) => {
-    try {
-      new RegExp(v, "i");
-      return true;
-    } catch {
-      return false;
-    }
-  }, "is not a valid regular expression")
-  // The bot core matches triggers with RE2 (linear time): refused here, not later in the agent.
-  .refine((v) => {
-    try {
-      RE2JS.compile(v, RE2JS.CASE_INSENSITIVE);
-      return true;
-    } catch {
-      return false;
-    }
-  }, "uses what RE2 cannot run (backreferences like \\1, lookahead or lookbehind)");
-
-export const recipeSchema = z.discriminatedUnion("kind", [
-  z.object({
-    kind: z.literal("add-command"),
-    name: pluginName,
-    description: oneLine(100),
-    reply: z.string().min(1).max(2000),
-  }),
-  z.object({
-    kind: z.literal("add-responder"),
-    name: pluginName,
-    /** A case-insensitive regular expression; plain words match as text (e.g. "good morning"). */
-    trigger: triggerPattern,
-    reply: z.string().min(1).max(2000),
-  }),
-  z.object({
-    kind: z.literal("set-setting"),
-    key: z.enum(SETTING_KEYS as [keyof BotSettings, ...(keyof BotSettings)[]]),
-    /** Typed as the setting is (contract/settings.ts); the agent validates it against the schema again. */
-    value: z.union([z.string().max(200), z.number(), z.boolean()]),
-  }),
-]);
-export type Recipe = z.infer<typeof recipeSchema>;
-
+/**
+ * What the bot submits. The app turns it into the one change request it stores and the agent
+ * works from (contract/change-request.ts): the requester becomes `{ source: "discord", … }`
+ * and the change id is derived from this request id. The recipe is that same recipe schema.
+ */
 export const changeRequestSchema = z.object({
   /** Chosen by the bot (idempotency key: resubmitting the same id returns the same change). */
   id: z.string().min(1).max(100),
@@ -88,9 +40,11 @@ export const changeRequestSchema = z.object({
   text: z.string().min(1).max(4000),
   recipe: recipeSchema.optional(),
   /** Where the request was made, for the audit trail. */
-  origin: z.object({ guildId: z.string().optional(), channelId: z.string() }).optional(),
+  origin: originSchema.optional(),
 });
+/** The wire form (the app's own is contract/change-request.ts `ChangeRequest`). */
 export type ChangeRequest = z.infer<typeof changeRequestSchema>;
+export type ChangeRequestInput = z.input<typeof changeRequestSchema>;
 
 export const submitResultSchema = z.object({
   changeId: z.string().min(1),

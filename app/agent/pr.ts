@@ -1,8 +1,9 @@
-// The pull request's title and body, built by deterministic code from what the run did
-// (never written by the model): what was asked, what changed and why, files, tests,
-// the verdict, the checks, how to roll back.
+// The pull request's body, built by deterministic code from what the run did (never written
+// by the model): what was asked, what changed and why, files, tests, the verdict, the
+// checks, how to roll back, and the change's marker. The title is contract/change-request.ts
+// `prTitle`, the same one the app uses.
 import type { Verdict } from "../../policy-engine/types.ts";
-import type { ChangeRequest } from "./request.ts";
+import { changeMarker, requestedWhere, type ChangeRequest } from "../../contract/change-request.ts";
 import { fence, stripHidden } from "./sanitize.ts";
 import type { CheckOutcome } from "./checks.ts";
 
@@ -22,24 +23,14 @@ export interface PrContent {
   refusals: string[];
 }
 
-export function prTitle(request: ChangeRequest, modelTitle?: string): string {
-  const r = request.recipe;
-  let title: string;
-  if (r?.kind === "add-command") title = `Add the /${r.name} command`;
-  else if (r?.kind === "add-responder") title = `Add the "${r.name}" auto-response`;
-  else if (r?.kind === "set-setting") title = `Set ${r.key} to ${JSON.stringify(r.value)}`;
-  else title = oneLine(modelTitle ?? "") || oneLine(request.text);
-  title = title.length > 72 ? `${title.slice(0, 71)}…` : title;
-  return `Ouro: ${title}`;
-}
-
-const oneLine = (s: string) => stripHidden(s).replace(/\s+/g, " ").trim();
-
 export function prBody(c: PrContent): string {
   const v = c.verdict;
   const lines: string[] = [];
   lines.push("## What was asked", "");
-  lines.push(`Requested by **${escapeMd(oneLine(c.request.requester.name))}** on Discord (change \`${c.request.id}\`).`, "");
+  lines.push(
+    `Requested by **${escapeMd(oneLine(c.request.requester.name))}** ${requestedWhere(c.request.requester)} (change \`${c.request.id}\`).`,
+    "",
+  );
   lines.push(fence("Request", c.request.text), "");
   lines.push("## What changed and why", "");
   lines.push(`Made by: ${c.method}.`, "");
@@ -72,9 +63,11 @@ export function prBody(c: PrContent): string {
     `- After merge: \`/rollback ${c.request.id}\` in Discord redeploys the previous release at once and opens a revert PR; or revert the merge commit by hand (\`git revert -m 1 <merge commit>\`).`,
   );
   lines.push(`- Base commit: \`${c.baseSha}\`.`);
-  lines.push("", `<!-- ouro-change-id: ${c.request.id} -->`);
+  lines.push("", changeMarker(c.request.id));
   return lines.join("\n");
 }
+
+const oneLine = (s: string) => stripHidden(s).replace(/\s+/g, " ").trim();
 
 function escapeMd(s: string): string {
   return s.replace(/([\\`*_{}[\]<>()#+!|~])/g, "\\$1").replace(/@/g, "@\u200b");

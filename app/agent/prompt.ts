@@ -2,7 +2,7 @@
 // stripped of hidden characters. The rules here are guidance only — the policy verdict
 // and the write guard are what actually decide.
 import type { Policy } from "../../policy-engine/policy/schema.ts";
-import type { ChangeRequest } from "./request.ts";
+import { requestedWhere, type ChangeRequest } from "../../contract/change-request.ts";
 import { fence, stripHidden } from "./sanitize.ts";
 
 export interface FeedbackItem {
@@ -33,7 +33,7 @@ export function systemPrompt(policy: Policy): string {
 
 export function userPrompt(request: ChangeRequest, feedback: FeedbackItem[] = []): string {
   const parts = [
-    `Change request ${request.id} from ${stripHidden(request.requester.name)} (Discord roles: ${request.requester.roles.map(stripHidden).join(", ") || "none"}).`,
+    `Change request ${request.id} from ${stripHidden(request.requester.name)} ${requestedWhere(request.requester)}${request.requester.source === "discord" ? ` (Discord roles: ${request.requester.roles.map(stripHidden).join(", ") || "none"})` : ""}.`,
     "",
     fence("The request", request.text),
   ];

@@ -9,10 +9,11 @@ import type { Budgets } from "./budgets.ts";
 import { runModelLoop, type LoopResult } from "./loop.ts";
 import { atomicWrite, resolveWritable } from "./paths.ts";
 import { loadBasePolicy, PolicyUnavailable, type BasePolicy } from "./policy.ts";
-import { prBody, prTitle } from "./pr.ts";
+import { prBody } from "./pr.ts";
 import { followUpPrompt, systemPrompt, userPrompt, type FeedbackItem } from "./prompt.ts";
 import { applyRecipe } from "./recipes/index.ts";
-import { parseChangeRequest, RequestError, type ChangeRequest } from "./request.ts";
+import { parseChangeRequest, RequestError } from "./request.ts";
+import { branchFor, changeTitle, prTitle, requesterKey, type ChangeRequest } from "../../contract/change-request.ts";
 import { failureSummary, validate, type Validation } from "./validate.ts";
 import {
   advanceBranch,
@@ -84,10 +85,6 @@ export interface FailureReport {
 export type AgentResult = AgentSuccess | { ok: false; report: FailureReport };
 
 const quiet: AgentLogger = { info() {}, warn() {} };
-
-export function branchFor(id: string): string {
-  return `ouro/${id}`;
-}
 
 export async function runAgent(input: unknown, opts: AgentOptions): Promise<AgentResult> {
   const tried: string[] = ["validate the request"];
@@ -331,7 +328,7 @@ function fail(tried: string[], reason: string, verdict?: Verdict, refusals?: str
 }
 
 function commitMessage(r: ChangeRequest): string {
-  return `${prTitle(r).replace(/^Ouro: /, "")}\n\nChange-Id: ${r.id}\nRequested-By: discord:${r.requester.discordId}`;
+  return `${changeTitle(r)}\n\nChange-Id: ${r.id}\nRequested-By: ${requesterKey(r.requester)}`;
 }
 
 function branchExists(repoDir: string, branch: string): boolean {

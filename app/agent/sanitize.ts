@@ -1,19 +1,9 @@
 // Untrusted text (a Discord user's request, review comments) is data, never instructions:
-// hidden and direction-changing characters are removed before it reaches a prompt or a file.
+// hidden and direction-changing characters are removed (contract/untrusted-text.ts) before it
+// reaches a prompt or a file, and it is fenced so it cannot pose as instructions.
+import { stripHidden } from "../../contract/untrusted-text.ts";
 
-/** Bidi controls, zero-width and other invisible format characters. */
-const HIDDEN = /[\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF\u00AD\u180E\u061C]/g;
-/** C0/C1 control characters except tab and newline. */
-const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
-
-export function stripHidden(text: string): string {
-  return text.normalize("NFC").replace(HIDDEN, "").replace(CONTROL, "");
-}
-
-/** True when the text holds anything `stripHidden` would remove (for strict fields). */
-export function hasHiddenOrControl(text: string): boolean {
-  return new RegExp(HIDDEN.source).test(text) || new RegExp(CONTROL.source).test(text);
-}
+export { hasHiddenOrControl, stripHidden } from "../../contract/untrusted-text.ts";
 
 /**
  * Fences untrusted text for a prompt: a fence longer than any backtick run inside,

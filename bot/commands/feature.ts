@@ -1,8 +1,9 @@
 // /feature: ask Ouro for a change — free text for the agent, or a recipe that needs no model.
 import { SlashCommandBuilder } from "discord.js";
+import { z } from "zod";
 import type { CoreCommand } from "../core/command.ts";
 import { SETTING_KEYS } from "../../contract/settings.ts";
-import { recipeSchema, type Recipe } from "../../contract/app-link.ts";
+import { recipeSchema, type Recipe } from "../../contract/recipe.ts";
 import { describeRecipe, startFeatureRequest } from "../features/start-request.ts";
 import { replyError } from "../core/reply-error.ts";
 import { parseSettingValue } from "../features/setting-value.ts";
@@ -57,8 +58,7 @@ export const command: CoreCommand = {
       const key = o.getString("key", true);
       const value = parseSettingValue(key, o.getString("value", true));
       if (!value.ok) return replyError(interaction, `That set-setting request is not valid: ${value.error}`);
-      const recipe: Recipe = { kind: "set-setting", key: key as Extract<Recipe, { kind: "set-setting" }>["key"], value: value.value };
-      return startFeatureRequest(interaction, ctx, describeRecipe(recipe), recipe);
+      return submitRecipe({ kind: "set-setting", key, value: value.value });
     }
     const raw =
       sub === "add-command"
@@ -66,12 +66,14 @@ export const command: CoreCommand = {
         : sub === "add-responder"
           ? { kind: sub, name: o.getString("name", true), trigger: o.getString("trigger", true), reply: o.getString("reply", true) }
           : { kind: sub };
-    const parsed = recipeSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return replyError(interaction, `That ${sub} request is not valid: ${issue.path.join(".")}: ${issue.message}`);
+    return submitRecipe(raw);
+
+    /** Validated with the one recipe schema (contract/recipe.ts) before anything is sent. */
+    async function submitRecipe(raw: unknown) {
+      const parsed = recipeSchema.safeParse(raw);
+      if (!parsed.success) return replyError(interaction, `That ${sub} request is not valid:\n${z.prettifyError(parsed.error)}`);
+      const recipe: Recipe = parsed.data;
+      return startFeatureRequest(interaction, ctx, describeRecipe(recipe), recipe);
     }
-    const recipe: Recipe = parsed.data;
-    return startFeatureRequest(interaction, ctx, describeRecipe(recipe), recipe);
   },
 };

@@ -3,7 +3,7 @@
 // the "request this feature" button the conversation offers.
 import { ChannelType, ThreadAutoArchiveDuration, type ButtonInteraction, type ChatInputCommandInteraction } from "discord.js";
 import type { BotContext } from "../core/context.ts";
-import type { Recipe } from "../../contract/app-link.ts";
+import type { Recipe } from "../../contract/recipe.ts";
 import { actorOf } from "../core/actor.ts";
 import { renderProgress } from "../progress/render.ts";
 import { deferIfSlow } from "../core/defer-if-slow.ts";
@@ -11,11 +11,11 @@ import { deferIfSlow } from "../core/defer-if-slow.ts";
 export function describeRecipe(recipe: Recipe): string {
   switch (recipe.kind) {
     case "add-command":
-      return `Add a /${recipe.name} command (“${recipe.description}”) that replies: ${recipe.reply}`;
+      return `Add a /${recipe.name} command (“${recipe.description}”) that replies: ${recipe.reply ?? `an embed titled “${recipe.embed?.title}”`}`;
     case "add-responder":
       return `Add an auto-response “${recipe.name}”: when a message contains “${recipe.trigger}”, reply: ${recipe.reply}`;
     case "set-setting":
-      return `Set the bot setting ${recipe.key} to ${recipe.value}`;
+      return `Set the bot setting ${recipe.key} to ${String(recipe.value)}`;
   }
 }
 

@@ -12,7 +12,7 @@ afterAll(async () => {
 });
 
 const ephemeral = (m: { flags?: number }) => ((m.flags ?? 0) & MessageFlags.Ephemeral) !== 0;
-type Button = { type: number; style: number; custom_id?: string; url?: string; label?: string };
+type Button = { type: ComponentType; style: number; custom_id?: string; url?: string; label?: string };
 const buttons = (m: MessageRec): Button[] =>
   ((m.components ?? []) as { components: Button[] }[]).flatMap((row) => row.components).filter((c) => c.type === ComponentType.Button);
 const embedText = (m: MessageRec) => JSON.stringify(m.embeds ?? []);
@@ -136,8 +136,8 @@ describe("/feature", () => {
       })
       .reply();
     expect(h.app.requests.slice(1).map((r) => r.recipe)).toEqual([
-      { kind: "add-command", name: "dance", description: "Dance!", reply: "💃" },
-      { kind: "add-responder", name: "good-morning", trigger: "good morning", reply: "☀️" },
+      { kind: "add-command", name: "dance", description: "Dance!", reply: "💃", options: [] }, // the recipe schema's defaults applied
+      { kind: "add-responder", name: "good-morning", trigger: "good morning", reply: "☀️", examples: [] },
       { kind: "set-setting", key: "tone", value: "playful" },
       { kind: "set-setting", key: "maxReplyLength", value: 1200 }, // typed as the setting is
     ]);
@@ -151,13 +151,17 @@ describe("/feature", () => {
       expect(ephemeral(reply)).toBe(true);
       return reply.content;
     };
-    expect(await run("add-command", { name: "Bad Name", description: "d", reply: "r" })).toMatch(/not valid: name: 2–32 lowercase letters/);
-    expect(await run("add-responder", { name: "boom", trigger: "(a+)+$", reply: "r" })).toMatch(/not valid: trigger: nested quantifiers/);
+    expect(await run("add-command", { name: "Bad Name", description: "d", reply: "r" })).toMatch(
+      /not valid:\n✖ must be 2–32 lowercase letters.*\n {2}→ at name/,
+    );
+    expect(await run("add-responder", { name: "boom", trigger: "(a+)+$", reply: "r" })).toMatch(
+      /not valid:\n✖ nested quantifiers.*\n {2}→ at trigger/,
+    );
     expect(await run("add-responder", { name: "boom", trigger: "([unclosed", reply: "r" })).toMatch(
-      /not valid: trigger: is not a valid regular expression/,
+      /not valid:\n✖ is not a valid regular expression.*\n {2}→ at trigger/,
     );
     expect(await run("add-responder", { name: "echo", trigger: "(a)\\1", reply: "r" })).toMatch(
-      /not valid: trigger: uses what RE2 cannot run/,
+      /not valid:\n✖ is not a pattern RE2 can run \(.*no backreferences.*\n {2}→ at trigger/,
     );
     expect(await run("set-setting", { key: "tone", value: "rude" })).toMatch(/"rude" is not a valid value for tone/);
     expect(await run("set-setting", { key: "maxReplyLength", value: "5" })).toMatch(/"5" is not a valid value for maxReplyLength/);

@@ -2,7 +2,7 @@
 // as a plugin folder with its vitest test, registered in the plugin registry. The plugin
 // uses only the plugin API (bot/plugin-api/index.ts): options as data, a reply through `call`.
 import { VariableDeclarationKind, type SourceFile } from "ts-morph";
-import type { AddCommandRecipe } from "../request.ts";
+import type { AddCommandRecipe } from "../../../contract/recipe.ts";
 import { literal, type EditSession } from "./project.ts";
 import { registerPlugin } from "./registry.ts";
 

@@ -2,7 +2,7 @@
 // The trigger is an RE2 pattern string (the request schema has checked that RE2 runs it):
 // the core matches it in linear time and only matching messages reach the plugin.
 import { VariableDeclarationKind, type SourceFile } from "ts-morph";
-import { triggerMatches, type AddResponderRecipe } from "../request.ts";
+import { triggerMatches, type AddResponderRecipe } from "../../../contract/recipe.ts";
 import { literal, type EditSession } from "./project.ts";
 import { registerPlugin } from "./registry.ts";
 

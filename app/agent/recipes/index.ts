@@ -1,6 +1,6 @@
 // Deterministic recipes: the common requests need no model. Each returns the files it
 // produced; the caller writes them all at once (or none).
-import type { Recipe } from "../request.ts";
+import type { Recipe } from "../../../contract/recipe.ts";
 import { addCommand } from "./add-command.ts";
 import { addResponder } from "./add-responder.ts";
 import { editSession } from "./project.ts";

@@ -3,7 +3,7 @@
 // pinning the value. The test reads settings.json itself: plugin tests cannot import the core.
 import { SyntaxKind, type SourceFile } from "ts-morph";
 import { botSettingsSchema, resolveSettings, SETTING_KEYS } from "../../../contract/settings.ts";
-import type { SetSettingRecipe } from "../request.ts";
+import type { SetSettingRecipe } from "../../../contract/recipe.ts";
 import { literal, type EditSession } from "./project.ts";
 
 export const SETTINGS_FILE = "bot/plugins/settings.json";
@@ -26,7 +26,7 @@ export function readSettingsJson(session: EditSession): Record<string, unknown> 
   try {
     values = JSON.parse(session.readText(SETTINGS_FILE));
   } catch (e) {
-    throw new Error(`${SETTINGS_FILE} is not valid JSON (${(e as Error).message}); fix it by hand first`);
+    throw new Error(`${SETTINGS_FILE} is not valid JSON (${(e as Error).message}); fix it by hand first`, { cause: e });
   }
   if (typeof values !== "object" || values === null || Array.isArray(values)) throw new Error(`${SETTINGS_FILE} must hold a JSON object`);
   return values as Record<string, unknown>;

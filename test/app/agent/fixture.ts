@@ -25,4 +25,4 @@ export function makeAgentRepo(): AgentRepo {
   return { ...repo, base };
 }
 
-export const requester = { discordId: "123456789012345678", name: "Ada", roles: ["Member"] };
+export const requester = { source: "discord" as const, id: "123456789012345678", name: "Ada", roles: ["Member"] };

@@ -89,7 +89,7 @@ describe("recipes end to end", () => {
     );
     if (!tone.ok) throw new Error(JSON.stringify(tone.report, null, 2));
     expect(JSON.parse(repo.git("show", `${tone.commit}:bot/plugins/settings.json`))).toMatchObject({ tone: "formal" });
-    expect(repo.git("show", `${tone.commit}:bot/plugins/settings.json`)).toMatch(/^\{\n  "tone": "formal"/);
+    expect(repo.git("show", `${tone.commit}:bot/plugins/settings.json`)).toMatch(/^\{\n {2}"tone": "formal"/);
     expect(tone.files.map((f) => f.path).sort()).toEqual(["bot/plugins/settings-values.test.ts", "bot/plugins/settings.json"]);
     expect(tone.testsAdded).toEqual(["bot/plugins/settings-values.test.ts"]);
     expect(repo.git("show", `${tone.commit}:bot/plugins/settings-values.test.ts`)).toContain(
@@ -170,8 +170,8 @@ describe("recipes end to end", () => {
     );
     expect(r.ok).toBe(false);
     if (!r.ok) {
-      expect(r.report.reason).toMatch(/recipe\.name: must match/);
-      expect(r.report.reason).toMatch(/recipe\.description: must not contain control, zero-width or bidi/);
+      expect(r.report.reason).toMatch(/must be 2–32 lowercase letters.*\n {2}→ at recipe\.name\n/);
+      expect(r.report.reason).toMatch(/must not contain control, zero-width or bidi.*\n {2}→ at recipe\.description/);
     }
     expect(repo.git("for-each-ref")).toBe(refs);
   });

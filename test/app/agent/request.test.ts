@@ -2,13 +2,22 @@ import { describe, expect, it } from "vitest";
 import { parseChangeRequest, RequestError } from "../../../app/agent/request.ts";
 import { fence, stripHidden } from "../../../app/agent/sanitize.ts";
 
-const requester = { discordId: "42", name: "Ada", roles: [] };
+const requester = { source: "discord", id: "42", name: "Ada", roles: [] };
 
+/** The request's problems as `field: message` lines, read back from the error's text (z.prettifyError). */
 function issues(input: unknown): string[] {
   try {
     parseChangeRequest(input);
   } catch (e) {
-    if (e instanceof RequestError) return e.issues;
+    if (e instanceof RequestError) {
+      expect(e.message).toMatch(/^invalid change request:\n✖ /);
+      const out: string[] = [];
+      for (const line of e.message.split("\n").slice(1)) {
+        if (line.startsWith("✖ ")) out.push(`(request): ${line.slice(2)}`);
+        else if (line.startsWith("  → at ")) out[out.length - 1] = out[out.length - 1].replace("(request)", line.slice("  → at ".length));
+      }
+      return out;
+    }
     throw e;
   }
   return [];
@@ -39,12 +48,12 @@ describe("change requests", () => {
   it("names every bad field", () => {
     const found = issues({
       id: "A B",
-      requester: { discordId: "x", name: "", roles: [] },
+      requester: { source: "discord", id: "x", name: "", roles: [] },
       text: "",
       recipe: { kind: "add-command", name: "1x", description: "", reply: "r", embed: { title: "t" } },
     });
     const text = found.join("\n");
-    for (const field of ["id", "requester.discordId", "requester.name", "text", "recipe.name", "recipe.description"])
+    for (const field of ["id", "requester.id", "requester.name", "text", "recipe.name", "recipe.description"])
       expect(text).toContain(`${field}:`);
     expect(
       issues({
@@ -74,7 +83,7 @@ describe("change requests", () => {
         text: "t",
         recipe: { kind: "add-responder", name: "xy", trigger: "^hello", reply: "r", examples: ["bye"] },
       }).join(),
-    ).toMatch(/examples\.0: does not match/);
+    ).toMatch(/examples\[0\]: does not match/);
     // the bot matches triggers with RE2 (linear time): what it cannot run is refused up front
     for (const trigger of ["(a)\\1", "foo(?=bar)", "foo(?!bar)", "(?<=a)b", "(?<!a)b"]) {
       expect(
@@ -90,7 +99,7 @@ describe("change requests", () => {
         text: "t",
         recipe: { kind: "add-responder", name: "xy", trigger: "^[[:digit:]]+$", reply: "r", examples: ["123"] },
       }).join(),
-    ).toMatch(/examples\.0: matches the trigger .* in RE2 \(the bot\) but not in JavaScript/);
+    ).toMatch(/examples\[0\]: matches the trigger .* in RE2 \(the bot\) but not in JavaScript/);
     expect(
       issues({
         id: "x1",
