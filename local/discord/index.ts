@@ -35,7 +35,7 @@
  *   (with the gateway events Discord would send).
  * - `runCommand` types options from the registered definition (integers, booleans, users/channels/roles
  *   by name → ids + `resolved`), refuses unknown/missing options and commands hidden by `default_member_permissions`.
- * - Every await times out (default 5 s, `timeoutMs` per call) with an error saying what the bot did instead.
+ * - Every await times out (default 15 s, `timeoutMs` per call) with an error saying what the bot did instead.
  * - As on Discord: the initial callback must come within 3 s (`interactionTimeoutMs`); message content without
  *   the MessageContent intent is empty except DMs, mentions of the bot and its own messages; ephemeral
  *   messages are not dispatched nor listed; a thread started from a message has the message's id.

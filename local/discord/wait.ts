@@ -1,7 +1,11 @@
 // Event-driven waiting on the stand-in's state, with a timeout whose error says what was awaited.
 import type { Store } from "./store.ts";
 
-export const DEFAULT_TIMEOUT_MS = 5000;
+/**
+ * How long a wait lasts by default. It only bounds a failure (a wait ends at the change it
+ * waits for), so it is generous: a loaded machine must not turn a slow answer into a failure.
+ */
+export const DEFAULT_TIMEOUT_MS = 15_000;
 
 export interface WaitOptions {
   timeoutMs?: number;

@@ -230,11 +230,10 @@ describe("driver", () => {
 describe("closing", () => {
   it("rejects pending waits at once when the stand-in closes", async () => {
     const other = await startDiscord();
-    const waiting = other.driver.waitForMessage("general", () => true, { timeoutMs: 20_000 });
-    const t0 = Date.now();
+    // The wait's own timeout is past the test's: only the close can end it (its message says so).
+    const waiting = other.driver.waitForMessage("general", () => true, { timeoutMs: 60_000 });
     await other.close();
     await expect(waiting).rejects.toThrow(/closed while waiting for a message in #general/);
-    expect(Date.now() - t0).toBeLessThan(1000);
   });
 });
 

@@ -34,8 +34,8 @@ export class RawGateway {
     this.ws.send(typeof payload === "string" ? payload : JSON.stringify(payload));
   }
 
-  /** Resolves with the first frame (from `from` on) matching, or rejects after `ms`. */
-  async next(match: (f: Frame) => boolean, ms = 2000, from = 0): Promise<Frame> {
+  /** Resolves with the first frame (from `from` on) matching, or rejects after `ms` (a bound for failures only). */
+  async next(match: (f: Frame) => boolean, ms = 10_000, from = 0): Promise<Frame> {
     const deadline = Date.now() + ms;
     for (;;) {
       const f = this.frames.slice(from).find(match);
