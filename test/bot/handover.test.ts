@@ -8,7 +8,7 @@ import { createBot, type Bot } from "../../bot/create-bot.ts";
 import { createLogger } from "../../bot/core/logger.ts";
 import { handoverGate } from "../../bot/core/handover-gate.ts";
 import { ownerOf, snowflakeMs } from "../../contract/handover.ts";
-import { startHarness, TEST_ROLES, until, type Harness } from "./harness.ts";
+import { startHarness, TEST_PLUGIN_HANG_MS, TEST_ROLES, until, type Harness } from "./harness.ts";
 
 const EPOCH = 1420070400000n;
 const idAt = (ms: number) => ((BigInt(ms) - EPOCH) << 22n).toString();
@@ -30,7 +30,7 @@ beforeAll(async () => {
   h = await startHarness({ handover: { release: "a", file } });
   b = createBot(
     { ...h.config, dataDir: join(dir, "b"), handover: { release: "b", file } },
-    { roles: TEST_ROLES, logger: createLogger("silent") },
+    { roles: TEST_ROLES, logger: createLogger("silent"), pluginHangMs: TEST_PLUGIN_HANG_MS },
   );
   await b.start();
 });

@@ -20,11 +20,15 @@ export const TEST_ROLES = {
   stop: ["admin"],
 };
 
-/** Polls until `fn` returns a value (for message edits, which the driver does not await). */
+/**
+ * Polls until `fn` returns a value (for message edits, which the driver does not await).
+ * The budget only bounds a failure: it returns as soon as the condition holds, so it is
+ * generous enough for a loaded machine.
+ */
 export async function until<T>(
   fn: () => T | undefined | false | Promise<T | undefined | false>,
   what = "condition",
-  ms = 4000,
+  ms = 15_000,
 ): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
@@ -47,6 +51,18 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/**
+ * A plugin call's deadline in tests: long enough for a call that answers, even on a loaded
+ * machine (it crosses two processes and the stand-in), short enough that a command that
+ * hangs still gets its error reply inside Discord's 3 s (the stand-in enforces that window).
+ */
+export const TEST_PLUGIN_TIMEOUT_MS = 1500;
+/**
+ * The plugin host watchdog in tests: a host that is only slow to answer a ping (a loaded
+ * machine) must not be killed; tests of a frozen host set `pluginHangMs` themselves.
+ */
+export const TEST_PLUGIN_HANG_MS = 5000;
+
 export async function startHarness(
   o: { model?: boolean; bot?: BotOptions; pluginTimeoutMs?: number; handover?: BotConfig["handover"] } = {},
 ): Promise<Harness> {
@@ -64,7 +80,7 @@ export async function startHarness(
     dataDir,
     encryptionKey: randomBytes(32),
     health: { port: 0, host: "127.0.0.1" },
-    pluginTimeoutMs: o.pluginTimeoutMs ?? 300,
+    pluginTimeoutMs: o.pluginTimeoutMs ?? TEST_PLUGIN_TIMEOUT_MS,
     pluginNetwork: "isolated",
     rolesGuildId: discord.guild.id,
     version: "test-version",
@@ -80,7 +96,8 @@ export async function startHarness(
     pluginRoot: o.bot?.pluginRoot,
   });
   discord.driver.createUser({ name: "mia", roles: ["maintainer"] });
-  let bot = createBot(config, { logger, roles: TEST_ROLES, ...o.bot });
+  const botOptions: BotOptions = { logger, roles: TEST_ROLES, pluginHangMs: TEST_PLUGIN_HANG_MS, ...o.bot };
+  let bot = createBot(config, botOptions);
   await bot.start();
   await app.streamClients(1);
   const h: Harness = {
@@ -93,7 +110,7 @@ export async function startHarness(
     async restart(opts, whileDown) {
       await bot.stop();
       await whileDown?.();
-      bot = createBot(config, { logger, roles: TEST_ROLES, ...o.bot, ...opts });
+      bot = createBot(config, { ...botOptions, ...opts });
       await bot.start();
       h.bot = bot;
       return bot;

@@ -79,7 +79,7 @@ describe("bot/shard.ts", () => {
       );
       expect(health).toBe(true);
     }
-    const reply = await discord.driver.runCommand({ user: "alice", channel: "general", name: "ping", timeoutMs: 5000 }).reply();
+    const reply = await discord.driver.runCommand({ user: "alice", channel: "general", name: "ping" }).reply();
     expect(reply.content).toBe("Pong!");
     await app.streamClients(2); // every shard hears progress; only the guild's shard edits
 
@@ -90,21 +90,16 @@ describe("bot/shard.ts", () => {
         name: "feature",
         subcommand: "request",
         options: { text: "sharded request" },
-        timeoutMs: 5000,
       })
       .reply();
     const thread = await discord.driver.waitForThread({ parent: "general", name: /sharded request/ });
     expect(thread.id).toBe(announced.id);
     const progress = await discord.driver.waitForMessage(thread.id, (m) => m.author.bot === true, { includeExisting: true });
     app.emit({ changeId: "chg-1", state: "checks", message: "checks running on the shard" });
-    await until(
-      () => JSON.stringify(discord.driver.message(progress.id)!.embeds).includes("checks running on the shard"),
-      "progress edit",
-      5000,
-    );
+    await until(() => JSON.stringify(discord.driver.message(progress.id)!.embeds).includes("checks running on the shard"), "progress edit");
 
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
-    await until(() => discord.driver.sessions().filter((x) => x.connected).length === 0, "sessions closed", 5000);
+    await until(() => discord.driver.sessions().filter((x) => x.connected).length === 0, "sessions closed");
   });
 });

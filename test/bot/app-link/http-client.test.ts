@@ -10,7 +10,7 @@ const ada = { discordId: "1", name: "ada", roles: ["Members"] };
 
 beforeEach(async () => {
   app = await startFakeApp();
-  link = new HttpAppLink({ url: app.url, token: app.token, requestTimeoutMs: 2000 });
+  link = new HttpAppLink({ url: app.url, token: app.token });
 });
 afterEach(async () => {
   await link.close();
@@ -96,7 +96,8 @@ describe("HTTP app link", () => {
   });
 });
 
-async function until(cond: () => boolean, ms = 3000) {
+/** Polls until `cond` holds; the budget only bounds a failure. */
+async function until(cond: () => boolean, ms = 15_000) {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error("condition not met in time");
