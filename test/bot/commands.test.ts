@@ -80,12 +80,13 @@ describe("core commands through the real discord.js client", () => {
     h.app.rollbackGate = new Promise((r) => (release = r));
     try {
       const handle = h.discord.driver.runCommand({ user: "mia", channel: "general", name: "rollback", options: { change: "chg-1" } });
-      const first = await handle.response(3000);
-      expect(first.callbackType).toBe(5); // DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
+      const first = await handle.response();
+      expect(first.callbackType).toBe(5); // DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE (the stand-in refuses it after Discord's 3 s)
       release();
-      const [edited] = await handle.edits(1, 4000);
+      const [edited] = await handle.edits(1);
       expect(edited.content).toContain("Rolling back `chg-1`");
     } finally {
+      release();
       h.app.rollbackGate = undefined;
     }
   });

@@ -28,8 +28,8 @@ export interface FakeApp {
   status: AppStatus;
   /** Next POST /changes answers with this error instead (once). */
   failNextSubmit?: { status: number; error: string };
-  /** Delay before answering POST /changes (a slow app). */
-  submitDelayMs: number;
+  /** While set, POST /changes waits for this promise before answering (a slow app). */
+  submitGate?: Promise<void>;
   /** While set, POST …/rollback waits for this promise before answering (a slow app). */
   rollbackGate?: Promise<void>;
   emit(event: Omit<ProgressEvent, "at"> & { at?: string }): void;
@@ -52,7 +52,6 @@ export async function startFakeApp(token = "test-app-token-0123456789"): Promise
     rollbacks: [],
     votes: [],
     eventStreamRequests: [],
-    submitDelayMs: 0,
     status: {
       version: { commit: "abc1234def", prUrl: "https://github.com/ouro/ouro/pull/7", deployedAt: new Date().toISOString() },
       health: "ok",
@@ -115,7 +114,7 @@ export async function startFakeApp(token = "test-app-token-0123456789"): Promise
       if (req.method === "POST" && path === "/changes") {
         const parsed = changeRequestSchema.safeParse(await readJson(req));
         if (!parsed.success) return send(res, 400, { error: `bad change request: ${parsed.error.issues[0].message}` });
-        if (app.submitDelayMs) await new Promise((r) => setTimeout(r, app.submitDelayMs));
+        await app.submitGate;
         if (app.failNextSubmit) {
           const f = app.failNextSubmit;
           app.failNextSubmit = undefined;

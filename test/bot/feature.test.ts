@@ -183,7 +183,9 @@ describe("/feature", () => {
   });
 
   it("defers when the app is slow, then announces in the deferred reply and opens the thread", async () => {
-    h.app.submitDelayMs = 1300;
+    // The app answers only once the bot has deferred: slow for as long as it takes, on any machine.
+    let release!: () => void;
+    h.app.submitGate = new Promise((r) => (release = r));
     try {
       const handle = h.discord.driver.runCommand({
         user: "bob",
@@ -192,13 +194,15 @@ describe("/feature", () => {
         subcommand: "request",
         options: { text: "slow but sure" },
       });
-      const first = await handle.response(3000);
-      expect(first.callbackType).toBe(5); // DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE, inside Discord's 3 s
-      const [edited] = await handle.edits(1, 4000);
+      const first = await handle.response();
+      expect(first.callbackType).toBe(5); // DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE (the stand-in refuses it after Discord's 3 s)
+      release();
+      const [edited] = await handle.edits(1);
       expect(edited.content).toContain("slow but sure");
       await h.discord.driver.waitForThread({ parent: "general", name: /slow but sure/ });
     } finally {
-      h.app.submitDelayMs = 0;
+      release();
+      h.app.submitGate = undefined;
     }
   });
 
