@@ -14,11 +14,16 @@ afterEach(async () => {
 const plugin = (name: string, body: string) =>
   `import { definePlugin } from "../../plugin-api/index.ts";\nexport default definePlugin({ name: "${name}", description: "test plugin", ${body} });\n`;
 
-function host(plugins: Record<string, string>, o: { timeoutMs?: number; reserved?: string[] } = {}) {
+/**
+ * A host on `plugins`. By default a call's deadline and the ping watchdog are generous: a call
+ * that answers, or a host that is only slow (a loaded machine), must not look hung or frozen.
+ * Tests of a deadline or of a frozen host set them.
+ */
+function host(plugins: Record<string, string>, o: { timeoutMs?: number; hangMs?: number; reserved?: string[] } = {}) {
   const h = new PluginHost({
     root: pluginRoot(plugins),
-    timeoutMs: o.timeoutMs ?? 2_000,
-    hangMs: 500,
+    timeoutMs: o.timeoutMs ?? 10_000,
+    hangMs: o.hangMs ?? 5_000,
     reservedCommands: o.reserved ?? ["ouro"],
     log,
   });
@@ -136,7 +141,8 @@ export default definePlugin({ name: "bad", description: "x" });
           `commands: [{ name: "spin", description: "x", run() { for (;;) {} } }, { name: "ok", description: "x", async run(call) { await call.reply("fine"); } }]`,
         ),
       },
-      { timeoutMs: 300 },
+      // The deadline also bounds the "ok" call after the restart: room for a loaded machine.
+      { timeoutMs: 1500, hangMs: 1000 },
     );
     await h.start();
     const back = restarted(h);
@@ -157,7 +163,8 @@ export default definePlugin({ name: "bad", description: "x" });
           `commands: [{ name: "wait", description: "x", run: () => new Promise(() => {}) }, { name: "ok", description: "x", async run(call) { await call.reply("fine"); } }]`,
         ),
       },
-      { timeoutMs: 200 },
+      // The watchdog keeps its generous default: a responsive host answers the ping, however slowly.
+      { timeoutMs: 1500 },
     );
     await h.start();
     expect(await h.call("command", "slow", "wait", input("wait"), recorder().handler)).toMatchObject({ ok: false, timeout: true });
@@ -166,7 +173,9 @@ export default definePlugin({ name: "bad", description: "x" });
   });
 
   it("a command that defers gets the longer deadline; one that does not, the short one", async () => {
-    const wait = "await new Promise((r) => setTimeout(r, 1500));";
+    // Each waits past the short deadline, which starts before the host even sees the call:
+    // an ordering, whatever the machine's speed; the defer has the whole deadline to arrive.
+    const wait = "await new Promise((r) => setTimeout(r, 2000));";
     const h = host(
       {
         slow: plugin(
@@ -174,7 +183,7 @@ export default definePlugin({ name: "bad", description: "x" });
           `commands: [{ name: "deferred", description: "x", async run(call) { await call.defer(); ${wait} await call.edit("done"); } }, { name: "plain", description: "x", async run(call) { ${wait} await call.reply("late"); } }]`,
         ),
       },
-      { timeoutMs: 1000 },
+      { timeoutMs: 1500 },
     );
     await h.start();
     const { calls, handler } = recorder();
