@@ -40,6 +40,13 @@ describe("recipes end to end", () => {
     expect(result.verdict.decision).not.toBe("block");
     expect(result.title).toBe("Ouro: Add the /greet command");
     expect(result.body).toContain("## How to roll back");
+    // a Discord request says so, carries the one change marker, and its trailer names the Discord user
+    expect(result.body).toContain("Requested by **Ada** on Discord (change `greet-1`).");
+    expect(result.body.split("<!-- ouro:").length - 1).toBe(1);
+    expect(result.body).toContain("<!-- ouro:change:greet-1 -->");
+    expect(repo.git("log", "-1", "--format=%B", result.commit)).toContain(
+      "Add the /greet command\n\nChange-Id: greet-1\nRequested-By: discord:123456789012345678",
+    );
     expect(result.body).toContain("bot/plugins/greet/greet.test.ts");
     const registry = repo.git("show", `${result.commit}:bot/plugins/index.ts`);
     expect(registry).toContain('import greet from "./greet/index.ts";');
@@ -83,11 +90,25 @@ describe("recipes end to end", () => {
     expect(gmTest).toContain('expect(await runResponder(plugin, "gm", "an unrelated message")).toBeUndefined();');
     expect(gm.verdict.decision).not.toBe("block");
 
+    // asked on GitHub (an issue labelled ouro): no made-up Discord id anywhere
     const tone = await runAgent(
-      { id: "tone-1", requester, text: "be formal", recipe: { kind: "set-setting", key: "tone", value: "formal" } },
+      {
+        id: "tone-1",
+        requester: { source: "github", id: "Octo-Cat", name: "Octo-Cat", login: "Octo-Cat", roles: [] },
+        text: "be formal",
+        recipe: { kind: "set-setting", key: "tone", value: "formal" },
+      },
       { repoDir: repo.dir, baseRef: "main" },
     );
     if (!tone.ok) throw new Error(JSON.stringify(tone.report, null, 2));
+    expect(tone.title).toBe('Ouro: Set tone to "formal"');
+    expect(tone.body).toContain("Requested by **Octo-Cat** on GitHub (@Octo-Cat) (change `tone-1`).");
+    expect(tone.body).not.toMatch(/on Discord|ouro-change-id/);
+    expect(tone.body.split("<!-- ouro:").length - 1).toBe(1);
+    expect(tone.body).toContain("<!-- ouro:change:tone-1 -->");
+    const message = repo.git("log", "-1", "--format=%B", tone.commit);
+    expect(message).toContain("Requested-By: github:octo-cat");
+    expect(message).not.toContain("discord:");
     expect(JSON.parse(repo.git("show", `${tone.commit}:bot/plugins/settings.json`))).toMatchObject({ tone: "formal" });
     expect(repo.git("show", `${tone.commit}:bot/plugins/settings.json`)).toMatch(/^\{\n {2}"tone": "formal"/);
     expect(tone.files.map((f) => f.path).sort()).toEqual(["bot/plugins/settings-values.test.ts", "bot/plugins/settings.json"]);
