@@ -572,26 +572,30 @@ export default definePlugin({
       name: "buffers",
       description: "memory outside the JS heap: 100 MiB more (filled) per call, held",
       async run(call) {
+        // Deferred first: the call then has the long deadline, so an allocation that is slow on a
+        // loaded machine still ends held or refused (or kills the host), never as a timeout.
+        await call.defer();
         try {
           held.push(Buffer.alloc(100 * 1024 * 1024, 1));
         } catch (e: any) {
           const got = held.length * 100;
           held.length = 0;
-          await call.reply("refused with " + got + " MiB held: " + (e && e.code ? e.code + " " : "") + String(e && e.message));
+          await call.edit("refused with " + got + " MiB held: " + (e && e.code ? e.code + " " : "") + String(e && e.message));
           return;
         }
-        await call.reply("holding " + held.length * 100 + " MiB in buffers");
+        await call.edit("holding " + held.length * 100 + " MiB in buffers");
       },
     },
     {
       name: "flood",
       description: "prints 10,000 lines",
       async run(call) {
+        await call.defer(); // the long deadline: a flood that is slow on a loaded machine is not a timeout
         for (let i = 0; i < 10000; i++) console.log("flood line " + i);
         // Writes to a pipe are synchronous here, and the pipe holds at most 64 KiB: once this
         // padding is written, the core has read every flood line (it logged or dropped each).
         for (let i = 0; i < 100; i++) console.error("flood padding " + "x".repeat(1000));
-        await call.reply("flooded");
+        await call.edit("flooded");
       },
     },
     {
@@ -1175,7 +1179,9 @@ describe("plugin sandbox at runtime: availability", () => {
     const r = recorder();
     rec = r.rec;
     const root = pluginRoot({ ping: PING_SOURCE, hog: HOG, herald: HERALD });
-    h = await startHarness({ bot: { pluginRoot: root, logger: r.logger, pluginHangMs: 500 }, pluginTimeoutMs: 1500 });
+    // The watchdog must tell a frozen host from a busy one (a flood, a big allocation, a loaded
+    // machine) that answers its heartbeat late: 2 s, not the tightest value that passes idle.
+    h = await startHarness({ bot: { pluginRoot: root, logger: r.logger, pluginHangMs: 2000 }, pluginTimeoutMs: 1500 });
     recordRest(h, rec);
   });
   afterAll(async () => {
@@ -1244,25 +1250,29 @@ describe("plugin sandbox at runtime: availability", () => {
   it("a plugin printing 10,000 lines does not flood the log: at most 100 lines per 10 s window", async () => {
     const floodLines = () => rec.logs.filter((l) => l.includes("flood line ")).length;
     const before = rec.logs.length;
+    const started = performance.now();
     expect((await run("flood")).content).toBe("flooded");
     // The plugin wrote ≥ 64 KiB of padding after its last line before it replied: every line was read and logged or dropped.
+    // A token bucket: a burst of 100, refilled at 100 per 10 s while the flood lasts. On a loaded
+    // machine the flood takes longer and a few refilled lines are allowed: the bound says so.
+    const limit = 100 + Math.ceil(((performance.now() - started) / 10_000) * 100);
     expect(floodLines()).toBeGreaterThan(0);
-    expect(floodLines()).toBeLessThanOrEqual(100);
-    expect(rec.logs.slice(before).filter((l) => l.includes('"pluginHost":"std')).length).toBeLessThanOrEqual(100);
+    expect(floodLines()).toBeLessThanOrEqual(limit);
+    expect(rec.logs.slice(before).filter((l) => l.includes('"pluginHost":"std')).length).toBeLessThanOrEqual(limit);
     expect((await run("ping")).content).toBe("Pong!");
   });
 
   // Was a GAP: the note was written only when the host printed again after the window. Now a
   // timer writes it when the window ends, even when the plugin goes quiet.
   it("the log says how many lines were dropped, when the window ends", async () => {
-    await until(() => rec.logs.some((l) => /\d+ lines of plugin output dropped/.test(l)), "the dropped-lines note", 15_000);
+    await until(() => rec.logs.some((l) => /\d+ lines of plugin output dropped/.test(l)), "the dropped-lines note", 25_000);
   });
 
   // Was a HOLE: --max-old-space-size bounds only the V8 heap; Buffers live outside it. Now the host
   // runs under RLIMIT_DATA (1 GiB): the allocation fails (or the host dies and is restarted).
   it("memory outside the JS heap is bounded (RLIMIT_DATA 1 GiB): buffers past it are refused; the core answers", async () => {
     const restarts = h.bot.context.plugins.host.restarts;
-    // 100 MiB more per call until something gives (at most 3 GiB): each call is quick, the watchdog stays out of it.
+    // 100 MiB more per call until something gives (at most 3 GiB): each call defers, so its deadline is the long one.
     let held = 0;
     let reply = "";
     for (let i = 0; i < 30; i++) {
