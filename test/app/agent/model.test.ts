@@ -188,7 +188,8 @@ describe("agent model mode", () => {
       startedAt: performance.now() - 2500,
     });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.reason).toMatch(/budget exhausted: 3 s of wall time \(max 1 s\)/);
+    // ≥ 3 s: the run started 2.5 s ago, plus however long a loaded machine took to get here.
+    if (!r.ok) expect(r.reason).toMatch(/budget exhausted: ([3-9]|\d{2,}) s of wall time \(max 1 s\)/);
     expect(llm.requests).toHaveLength(0);
   });
 
