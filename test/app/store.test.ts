@@ -1,10 +1,14 @@
-// The app's sqlite store: survives reopening, claims deliveries once, rolls back on error.
+// The app's sqlite store: survives reopening, claims deliveries once, rolls back on error,
+// reads stored JSON back through its schemas (including rows written before the whole
+// change request was kept), and opens a data directory an earlier version created.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { afterEach, describe, expect, it } from "vitest";
-import { z } from "zod";
-import { Store, type NewChange } from "../../app/store.ts";
+import { DATABASE_FILE } from "../../app/store/database.ts";
+import type { NewChange } from "../../app/store/changes.ts";
+import { Store } from "../../app/store/store.ts";
 
 const dirs: string[] = [];
 const fresh = () => {
@@ -28,46 +32,68 @@ const row = (id: string): NewChange => ({
   title: "t",
 });
 
+const VERDICT = { decision: "pass", risk: "safe", requiredApprovals: 0, automerge: true, mode: "enforce", findings: [] } as const;
+
 describe("Store", () => {
   it("keeps changes, audit, keys, votes and values across a reopen", () => {
     const dir = fresh();
     let now = 1000;
     const s = new Store(dir, () => now);
-    expect(s.insertChange(row("c1"))).toMatchObject({
+    expect(s.changes.insert(row("c1"))).toMatchObject({
       state: "queued",
-      requestJson: "{}",
+      request: null,
+      verdict: null,
       prNumber: null,
       revertOf: null,
-      feedback: [],
+      followUps: [],
       startedAt: null,
     });
     now = 2000;
-    s.updateChange("c1", { state: "working", feedback: ["more"] });
-    s.audit("c1", "request", { a: 1 });
-    s.setKey("k", "v");
-    s.vote("c1", "u1", "up");
-    s.vote("c1", "u1", "down"); // a voter changes their mind: still one vote
-    s.vote("c1", "u2", "up");
-    s.set("breaker", { state: "open" });
+    s.changes.update("c1", { state: "working", verdict: VERDICT });
+    s.changes.addFollowUp("c1", "more");
+    s.audit.record("c1", "request", { a: 1 });
+    s.keys.setStickyCommentId("c1", 7, 42);
+    s.votes.cast("c1", "u1", "up");
+    s.votes.cast("c1", "u1", "down"); // a voter changes their mind: still one vote
+    s.votes.cast("c1", "u2", "up");
+    s.values.saveBreaker({ state: "open", failures: 5, successes: 0, openedAt: 1500 });
     s.close();
     const t = new Store(dir);
-    expect(t.change("c1")).toMatchObject({ state: "working", feedback: ["more"], createdAt: 1000, updatedAt: 2000 });
-    expect(t.changeByRequest("req-c1")?.id).toBe("c1");
-    expect(t.auditOf("c1")).toMatchObject([{ event: "request", detail: { a: 1 } }]);
-    expect(t.key("k")).toBe("v");
-    expect(t.votes("c1")).toEqual({ up: 1, down: 1 });
-    expect(t.get("breaker", z.object({ state: z.string() }), { state: "closed" })).toEqual({ state: "open" });
-    expect(t.get("breaker", z.object({ state: z.number() }), { state: 0 })).toEqual({ state: 0 }); // malformed → the fallback
-    expect(t.requestsSince(0)).toEqual([{ requester: "discord:1", at: 1000 }]);
+    expect(t.changes.byId("c1")).toMatchObject({
+      state: "working",
+      followUps: ["more"],
+      createdAt: 1000,
+      updatedAt: 2000,
+      // what the gate needs of the verdict, read back through its schema
+      verdict: { decision: "pass", risk: "safe", requiredApprovals: 0, automerge: true },
+    });
+    expect(t.changes.byRequest("req-c1")?.id).toBe("c1");
+    expect(t.audit.of("c1")).toMatchObject([{ event: "request", detail: { a: 1 } }]);
+    expect(t.keys.stickyCommentId("c1", 7)).toBe(42);
+    expect(t.keys.stickyCommentId("c1", 8)).toBeNull();
+    expect(t.votes.count("c1")).toEqual({ up: 1, down: 1 });
+    expect(t.values.breaker()).toMatchObject({ state: "open", failures: 5 });
+    expect(t.changes.requestsSince(0)).toEqual([{ requester: "discord:1", at: 1000 }]);
     t.close();
+  });
+
+  it("a malformed persisted value or verdict reads as its default, never as a cast", () => {
+    const dir = fresh();
+    const s = new Store(dir);
+    s.changes.insert(row("c1"));
+    s.db.prepare("INSERT INTO kv (key, value) VALUES ('breaker', ?)").run(JSON.stringify({ state: "sideways" }));
+    s.db.prepare("UPDATE changes SET verdict_json = ? WHERE id = 'c1'").run(JSON.stringify({ risk: "enormous" }));
+    expect(s.values.breaker()).toEqual({ state: "closed", failures: 0, successes: 0 });
+    expect(s.changes.byId("c1")?.verdict).toBeNull();
+    s.close();
   });
 
   it("claims a delivery id once; a released claim can be claimed again", () => {
     const s = new Store(fresh());
-    expect(s.claimDelivery("d1", "issues")).toBe(true);
-    expect(s.claimDelivery("d1", "issues")).toBe(false);
-    s.releaseDelivery("d1");
-    expect(s.claimDelivery("d1", "issues")).toBe(true);
+    expect(s.deliveries.claim("d1", "issues")).toBe(true);
+    expect(s.deliveries.claim("d1", "issues")).toBe(false);
+    s.deliveries.release("d1");
+    expect(s.deliveries.claim("d1", "issues")).toBe(true);
     s.close();
   });
 
@@ -75,14 +101,59 @@ describe("Store", () => {
     const s = new Store(fresh());
     expect(() =>
       s.tx(() => {
-        s.insertChange(row("c2"));
+        s.changes.insert(row("c2"));
         throw new Error("boom");
       }),
     ).toThrow("boom");
-    expect(s.change("c2")).toBeNull();
-    s.insertChange(row("c3"));
-    expect(() => s.insertChange({ ...row("c4"), requestId: "req-c3" })).toThrow(/UNIQUE/);
-    expect(() => s.updateChange("c3", { nope: 1 } as never)).toThrow(/unknown change field/);
+    expect(s.changes.byId("c2")).toBeNull();
+    s.changes.insert(row("c3"));
+    expect(() => s.changes.insert({ ...row("c4"), requestId: "req-c3" })).toThrow(/UNIQUE/);
+    expect(() => s.changes.update("c3", { nope: 1 } as never)).toThrow(/unknown change field/);
+    s.close();
+  });
+
+  it("keeps the whole change request and reads it back through its schema", () => {
+    const s = new Store(fresh());
+    const request = {
+      id: "c5",
+      requester: { source: "github" as const, id: "alice", name: "alice", login: "alice", roles: [] },
+      text: "add a docs page",
+    };
+    s.changes.insert({ ...row("c5"), source: "issue", request });
+    expect(s.changes.byId("c5")?.request).toEqual(request);
+    s.close();
+  });
+
+  it("opens a data directory an earlier version wrote, legacy request JSON included", () => {
+    const dir = fresh();
+    // The tables exactly as the first version created them, with one row of each kind.
+    const old = new DatabaseSync(join(dir, DATABASE_FILE));
+    old.exec(`CREATE TABLE changes (
+  id TEXT PRIMARY KEY, request_id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, source TEXT NOT NULL,
+  requester TEXT NOT NULL, requester_key TEXT NOT NULL, requester_login TEXT, text TEXT NOT NULL, title TEXT NOT NULL,
+  request_json TEXT NOT NULL, state TEXT NOT NULL, reason TEXT, issue_number INTEGER, issue_url TEXT, pr_number INTEGER, pr_url TEXT, branch TEXT,
+  head_sha TEXT, merge_sha TEXT, risk TEXT, verdict_json TEXT, deployment_id INTEGER, revert_of TEXT, revert_change TEXT,
+  feedback_json TEXT NOT NULL DEFAULT '[]', created_at INTEGER NOT NULL, started_at INTEGER, updated_at INTEGER NOT NULL);
+CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
+    const insert = old.prepare(
+      "INSERT INTO changes (id, request_id, kind, source, requester, requester_key, requester_login, text, title, request_json, state, created_at, updated_at) VALUES (?, ?, 'change', ?, ?, ?, ?, 'add /hello', 'Add /hello', ?, 'queued', 1, 1)",
+    );
+    const recipe = { kind: "add-command", name: "hello", description: "Say hello", reply: "hi" };
+    insert.run("d1", "discord-1", "discord", "Ann", "discord:123", null, JSON.stringify({ recipe, discordId: "123", roles: ["dev"] }));
+    insert.run("g1", "gh-issue-4", "issue", "bob", "github:bob", "bob", JSON.stringify({ roles: [] }));
+    old.prepare("INSERT INTO kv (key, value) VALUES ('stop', ?)").run(JSON.stringify({ stopped: true, by: "carol" }));
+    old.close();
+
+    const s = new Store(dir);
+    expect(s.changes.byId("d1")?.request).toMatchObject({
+      id: "d1",
+      requester: { source: "discord", id: "123", name: "Ann", roles: ["dev"] },
+      text: "add /hello",
+      recipe: { kind: "add-command", name: "hello" },
+    });
+    expect(s.changes.byId("g1")?.request).toMatchObject({ requester: { source: "github", id: "bob", login: "bob" } });
+    expect(s.values.stop()).toMatchObject({ stopped: true, by: "carol" });
+    expect(s.audit.of("d1")).toEqual([]); // the tables it lacked were added
     s.close();
   });
 });

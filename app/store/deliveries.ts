@@ -1,0 +1,23 @@
+// Webhook deliveries already processed, by GitHub's `x-github-delivery` id: a redelivery is
+// acknowledged and ignored; a delivery whose handler failed is released so a retry runs it.
+import type { DatabaseSync } from "node:sqlite";
+
+export class Deliveries {
+  readonly #db: DatabaseSync;
+  readonly #now: () => number;
+
+  constructor(db: DatabaseSync, now: () => number) {
+    this.#db = db;
+    this.#now = now;
+  }
+
+  /** Records a delivery id; false when it was already recorded (a redelivery). */
+  claim(id: string, event: string): boolean {
+    const r = this.#db.prepare("INSERT OR IGNORE INTO deliveries (id, event, at) VALUES (?, ?, ?)").run(id, event, this.#now());
+    return r.changes === 1;
+  }
+
+  release(id: string): void {
+    this.#db.prepare("DELETE FROM deliveries WHERE id = ?").run(id);
+  }
+}

@@ -1,0 +1,80 @@
+// Small values the app keeps across restarts (the `kv` table): the circuit breaker, the
+// emergency stop and the last deployment. Each is read back through its schema; a missing
+// or malformed value reads as its default.
+import type { DatabaseSync } from "node:sqlite";
+import { z } from "zod";
+import { CLOSED } from "../switches/breaker.ts";
+import type { Breaker } from "../switches/breaker.ts";
+import type { Row } from "./database.ts";
+
+const breakerSchema = z.object({
+  state: z.enum(["closed", "open", "half-open"]),
+  failures: z.number(),
+  successes: z.number(),
+  openedAt: z.number().optional(),
+  reason: z.string().optional(),
+});
+
+const stopSchema = z.object({
+  stopped: z.boolean(),
+  by: z.string().optional(),
+  since: z.string().optional(),
+  reason: z.string().optional(),
+});
+export type StopState = z.infer<typeof stopSchema>;
+
+const lastDeploySchema = z.object({
+  commit: z.string(),
+  prUrl: z.string().nullable().optional(),
+  deployedAt: z.string(),
+  changeId: z.string().optional(),
+});
+export type LastDeploy = z.infer<typeof lastDeploySchema>;
+
+export class PersistedValues {
+  readonly #db: DatabaseSync;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  /** The breaker as last recorded (switches/circuit-breaker.ts reads it as of now). */
+  breaker(): Breaker {
+    return this.#get("breaker", breakerSchema, CLOSED);
+  }
+  saveBreaker(b: Breaker): void {
+    this.#set("breaker", b);
+  }
+
+  /** The persisted emergency stop (the policy flag is separate). */
+  stop(): StopState {
+    return this.#get("stop", stopSchema, { stopped: false });
+  }
+  saveStop(s: StopState): void {
+    this.#set("stop", s);
+  }
+
+  /** The change last deployed successfully (null before the first). */
+  lastDeploy(): LastDeploy | null {
+    return this.#get("lastDeploy", lastDeploySchema.nullable(), null);
+  }
+  saveLastDeploy(d: LastDeploy): void {
+    this.#set("lastDeploy", d);
+  }
+
+  #get<T>(key: string, schema: z.ZodType<T>, fallback: T): T {
+    const r = this.#db.prepare("SELECT value FROM kv WHERE key = ?").get(key) as Row | undefined;
+    if (!r) return fallback;
+    try {
+      const parsed = schema.safeParse(JSON.parse(String(r.value)));
+      return parsed.success ? parsed.data : fallback;
+    } catch {
+      return fallback;
+    }
+  }
+  #set(key: string, value: unknown): void {
+    this.#db
+      .prepare("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+      .run(key, JSON.stringify(value));
+  }
+}
