@@ -1,12 +1,14 @@
 // runAgent: change request → validated branch `ouro/<id>` (or a clear failure report).
 // runFollowUp: a review comment or CI failure → new commits on the same branch.
+// Both are one `run` (request, base policy, worktree, checks, result) given a plan that says
+// what differs: where the commit goes, the budgets, how it is written and how it lands.
 // All work happens in a scratch worktree that is removed afterwards; the branch ref is
 // only created (or moved) once every check passed, so a failed run leaves nothing.
 import type OpenAI from "openai";
 import type { PolicyFile } from "../../policy-engine/policy/load.ts";
 import type { Verdict } from "../../policy-engine/types.ts";
 import type { Budgets } from "./budgets.ts";
-import { runModelLoop, type LoopResult } from "./loop.ts";
+import { runModelLoop } from "./loop.ts";
 import { atomicWrite, resolveWritable } from "./paths.ts";
 import { loadBasePolicy, PolicyUnavailable, type BasePolicy } from "./policy.ts";
 import { prBody } from "./pr.ts";
@@ -14,6 +16,7 @@ import { followUpPrompt, systemPrompt, userPrompt, type FeedbackItem } from "./p
 import { applyRecipe } from "./recipes/index.ts";
 import { parseChangeRequest, RequestError } from "./request.ts";
 import { branchFor, changeTitle, prTitle, requesterKey, type ChangeRequest } from "../../contract/change-request.ts";
+import type { Recipe } from "../../contract/recipe.ts";
 import { failureSummary, validate, type Validation } from "./validate.ts";
 import {
   advanceBranch,
@@ -87,146 +90,32 @@ export type AgentResult = AgentSuccess | { ok: false; report: FailureReport };
 const quiet: AgentLogger = { info() {}, warn() {} };
 
 export async function runAgent(input: unknown, opts: AgentOptions): Promise<AgentResult> {
-  const tried: string[] = ["validate the request"];
-  return guarded(tried, () => agentRun(input, opts, tried));
-}
-
-/** Anything unexpected (git, disk) becomes a report, never a crash of the caller's loop. */
-async function guarded(tried: string[], fn: () => Promise<AgentResult>): Promise<AgentResult> {
-  try {
-    return await fn();
-  } catch (e) {
-    return fail(tried, `internal error, nothing was pushed: ${(e as Error).message}`);
-  }
-}
-
-async function agentRun(input: unknown, opts: AgentOptions, tried: string[]): Promise<AgentResult> {
-  const t0 = performance.now();
-  const log = opts.logger ?? quiet;
-  let request: ChangeRequest;
-  try {
-    request = parseChangeRequest(input);
-  } catch (e) {
-    if (e instanceof RequestError) return fail(tried, e.message);
-    throw e;
-  }
-  const branch = branchFor(request.id);
-  let baseSha: string;
-  let base: BasePolicy;
-  try {
-    baseSha = resolveSha(opts.repoDir, opts.baseRef);
-    tried.push(`load the policy from the base ${baseSha.slice(0, 12)}`);
-    base = loadBasePolicy(opts.repoDir, baseSha, opts.policyFiles, opts.budgets);
-  } catch (e) {
-    return fail(tried, e instanceof PolicyUnavailable ? e.message : `cannot read the base "${opts.baseRef}": ${(e as Error).message}`);
-  }
-  if (branchExists(opts.repoDir, branch))
-    return fail(tried, `branch ${branch} already exists: one request gets one branch (use a follow-up to change it)`);
-  if (!request.recipe && !opts.model)
-    return fail(
-      tried,
-      "the request has no recipe and no model is configured (set OPENAI_BASE_URL / OPENAI_API_KEY), so nothing can write it",
-    );
-
-  const tw = performance.now();
-  const wt = createWorktree(opts.repoDir, baseSha, opts.nodeModules);
-  const worktreeMs = performance.now() - tw;
-  const message = commitMessage(request);
-  const validateNow = () =>
-    validate({
-      wt,
-      parent: baseSha,
-      message,
-      policy: base.policy,
-      guard: base.guard,
-      budgets: base.budgets,
-      identity: opts.identity,
-      warn: (m) => log.warn(m),
-    });
-  try {
-    let validation: Validation;
-    let method: string;
-    let summary: string;
-    let modelTitle: string | undefined;
-    let refusals: string[] = [];
-    let editMs = 0;
-    let modelMs = 0;
-    if (request.recipe) {
-      tried.push(`apply the ${request.recipe.kind} recipe`);
-      const te = performance.now();
-      try {
-        const out = applyRecipe(wt.dir, request.recipe, request.id);
-        const rels = [...out.files.keys()].map((p) => resolveWritable(wt.dir, p, base.guard));
-        for (const rel of rels) atomicWrite(wt.dir, rel, out.files.get(rel)!);
-        summary = out.summary;
-      } catch (e) {
-        return fail(tried, `the ${request.recipe.kind} recipe could not be applied: ${(e as Error).message}`);
-      }
-      editMs = performance.now() - te;
-      method = `the deterministic \`${request.recipe.kind}\` recipe (no model)`;
-      tried.push("run typecheck, tests and the base policy in the sandbox");
-      validation = await validateNow();
-      if (!validation.ok)
-        return fail(tried, `the recipe's change did not pass the checks: ${failureSummary(validation)}`, validation.verdict);
-    } else {
-      const m = opts.model!;
-      const modelName = m.model ?? base.policy.agent.model;
-      tried.push(`run the model ${modelName} with tools`);
-      const ctx = { root: wt.dir, guard: base.guard, refusals, written: new Set<string>() };
-      const loop: LoopResult = await runModelLoop({
-        model: { client: m.client, model: modelName },
-        messages: [
-          { role: "system", content: systemPrompt(base.policy) },
-          { role: "user", content: userPrompt(request, opts.feedback) },
-        ],
-        ctx,
-        budgets: base.budgets,
-        validate: validateNow,
-        startedAt: t0,
-      });
-      refusals = ctx.refusals;
-      tried.push(...loop.tried);
-      modelMs = loop.modelMs;
-      if (!loop.ok) return fail(tried, loop.reason, loop.validation?.verdict, refusals);
-      validation = loop.validation;
-      summary = loop.finish.summary;
-      modelTitle = loop.finish.title;
-      method = `model \`${modelName}\` with tools (${loop.turns} turns, ${loop.tokens} tokens)`;
-    }
-    createBranch(opts.repoDir, branch, validation.commit!);
-    const files = fileStatuses(opts.repoDir, baseSha, validation.commit!);
-    const testsAdded = files.filter((f) => f.status !== "deleted" && /\.test\.ts$/.test(f.path)).map((f) => f.path);
-    const verdict = validation.verdict!;
-    const result: AgentSuccess = {
-      ok: true,
+  return run(input, opts, (request, base) => {
+    const branch = branchFor(request.id);
+    if (branchExists(opts.repoDir, branch))
+      return `branch ${branch} already exists: one request gets one branch (use a follow-up to change it)`;
+    const { recipe } = request;
+    const model = opts.model;
+    let write: Plan["write"];
+    if (recipe) write = (s) => writeRecipe(s, recipe);
+    else if (model)
+      write = (s) => {
+        const modelName = model.model ?? s.base.policy.agent.model;
+        s.tried.push(`run the model ${modelName} with tools`);
+        const method = (loop: { turns: number; tokens: number }) =>
+          `model \`${modelName}\` with tools (${loop.turns} turns, ${loop.tokens} tokens)`;
+        return writeWithModel(s, { client: model.client, model: modelName }, userPrompt(request, opts.feedback), method);
+      };
+    else return "the request has no recipe and no model is configured (set OPENAI_BASE_URL / OPENAI_API_KEY), so nothing can write it";
+    return {
       branch,
-      commit: validation.commit!,
-      baseSha,
-      title: prTitle(request, modelTitle),
-      body: prBody({
-        request,
-        branch,
-        baseSha,
-        method,
-        summary,
-        modelTitle,
-        files,
-        testsAdded,
-        verdict,
-        checks: validation.checks,
-        refusals,
-      }),
-      verdict,
-      files,
-      testsAdded,
-      refusals,
-      timings: { worktreeMs, editMs, ...validation.timings, modelMs, totalMs: performance.now() - t0 },
+      parent: base.sha,
+      budgets: base.budgets,
+      message: commitMessage(request),
+      write,
+      land: (commit) => createBranch(opts.repoDir, branch, commit),
     };
-    log.info({ id: request.id, branch, commit: result.commit, decision: verdict.decision, risk: verdict.risk }, "agent: branch ready");
-    return result;
-  } finally {
-    wt.remove();
-  }
+  });
 }
 
 export interface FollowUpOptions extends Omit<AgentOptions, "model"> {
@@ -239,12 +128,101 @@ export interface FollowUpOptions extends Omit<AgentOptions, "model"> {
 
 /** A bounded follow-up round on an existing branch: new commits on the same branch, or a report. */
 export async function runFollowUp(input: unknown, opts: FollowUpOptions): Promise<AgentResult> {
-  const tried: string[] = ["validate the request"];
-  return guarded(tried, () => followUpRun(input, opts, tried));
+  return run(input, opts, (request, base) => {
+    const { branch, item } = opts;
+    if (branch !== branchFor(request.id)) return `follow-ups only change Ouro's own branch ${branchFor(request.id)}, not ${branch}`;
+    let head: string;
+    try {
+      head = resolveSha(opts.repoDir, `refs/heads/${branch}`);
+    } catch (e) {
+      return `cannot read the branch ${branch}: ${(e as Error).message}`;
+    }
+    const budgets = { ...base.budgets, maxTurns: Math.min(base.budgets.maxTurns, base.budgets.followUpTurns) };
+    return {
+      branch,
+      parent: head,
+      budgets,
+      message: `${commitMessage(request)}\n\nFollow-up: ${item.kind}`,
+      write: (s) => {
+        const modelName = opts.model.model ?? s.base.policy.agent.model;
+        s.tried.push(`follow-up on ${branch} (${item.kind}) with the model ${modelName}`);
+        const method = (loop: { turns: number }) => `model \`${modelName}\` with tools, follow-up on a ${item.kind} (${loop.turns} turns)`;
+        return writeWithModel(s, { client: opts.model.client, model: modelName }, followUpPrompt(request, item, branch), method);
+      },
+      land: (commit) => {
+        if (sameTree(opts.repoDir, commit, head)) return "the follow-up changed nothing on the branch";
+        advanceBranch(opts.repoDir, branch, commit, head);
+      },
+    };
+  });
 }
 
-async function followUpRun(input: unknown, opts: FollowUpOptions, tried: string[]): Promise<AgentResult> {
+/** The base a run starts from: its commit and the policy, budgets and write guard read there. */
+interface Base extends BasePolicy {
+  sha: string;
+}
+
+/** What differs between a first run and a follow-up; everything else is `run`. */
+interface Plan {
+  /** The branch the result lands on. */
+  branch: string;
+  /** The commit the change goes on top of: the base, or the branch's head for a follow-up. */
+  parent: string;
+  budgets: Budgets;
+  message: string;
+  /** Edits the worktree and validates the result (or reports why not). */
+  write(s: Session): Promise<Written | Failure>;
+  /** Points the branch at the validated commit; a string is why it was not. */
+  land(commit: string): string | void;
+}
+
+/** One run's working state, handed to `Plan.write`. */
+interface Session {
+  request: ChangeRequest;
+  base: Base;
+  wt: Worktree;
+  budgets: Budgets;
+  tried: string[];
+  startedAt: number;
+  validate(): Promise<Validation>;
+}
+
+/** A change written and validated (the checks may still have failed: `run` decides). */
+interface Written {
+  validation: Validation;
+  /** How it was made, for the PR body. */
+  method: string;
+  summary: string;
+  modelTitle?: string;
+  refusals: string[];
+  editMs: number;
+  modelMs: number;
+}
+
+type Failure = { ok: false; report: FailureReport };
+
+/**
+ * The one run: validate the request, read the base and its policy, let the plan refuse
+ * early, write in a scratch worktree, land the branch, and assemble the result. Anything
+ * unexpected (git, disk) becomes a report, never a crash of the caller's loop.
+ */
+async function run(input: unknown, opts: AgentOptions, plan: (request: ChangeRequest, base: Base) => Plan | string): Promise<AgentResult> {
+  const tried: string[] = ["validate the request"];
+  try {
+    return await runPlanned(input, opts, plan, tried);
+  } catch (e) {
+    return fail(tried, `internal error, nothing was pushed: ${(e as Error).message}`);
+  }
+}
+
+async function runPlanned(
+  input: unknown,
+  opts: AgentOptions,
+  makePlan: (request: ChangeRequest, base: Base) => Plan | string,
+  tried: string[],
+): Promise<AgentResult> {
   const t0 = performance.now();
+  const log = opts.logger ?? quiet;
   let request: ChangeRequest;
   try {
     request = parseChangeRequest(input);
@@ -252,78 +230,141 @@ async function followUpRun(input: unknown, opts: FollowUpOptions, tried: string[
     if (e instanceof RequestError) return fail(tried, e.message);
     throw e;
   }
-  if (opts.branch !== branchFor(request.id))
-    return fail(tried, `follow-ups only change Ouro's own branch ${branchFor(request.id)}, not ${opts.branch}`);
-  let baseSha: string;
-  let head: string;
-  let base: BasePolicy;
+  let base: Base;
   try {
-    baseSha = resolveSha(opts.repoDir, opts.baseRef);
-    head = resolveSha(opts.repoDir, `refs/heads/${opts.branch}`);
-    base = loadBasePolicy(opts.repoDir, baseSha, opts.policyFiles, opts.budgets);
+    const sha = resolveSha(opts.repoDir, opts.baseRef);
+    tried.push(`load the policy from the base ${sha.slice(0, 12)}`);
+    base = { sha, ...loadBasePolicy(opts.repoDir, sha, opts.policyFiles, opts.budgets) };
   } catch (e) {
-    return fail(tried, e instanceof PolicyUnavailable ? e.message : `cannot read the base or the branch: ${(e as Error).message}`);
+    return fail(tried, e instanceof PolicyUnavailable ? e.message : `cannot read the base "${opts.baseRef}": ${(e as Error).message}`);
   }
-  const budgets = { ...base.budgets, maxTurns: Math.min(base.budgets.maxTurns, base.budgets.followUpTurns) };
+  const plan = makePlan(request, base);
+  if (typeof plan === "string") return fail(tried, plan);
+
   const tw = performance.now();
-  const wt: Worktree = createWorktree(opts.repoDir, head, opts.nodeModules);
-  // Checks judge the whole PR (base..new), the commit goes on top of the branch head.
-  const scoped: Worktree = { ...wt, baseSha };
+  const checkout = createWorktree(opts.repoDir, plan.parent, opts.nodeModules);
+  // Checks judge the whole change (base..new); the commit goes on top of the plan's parent.
+  const wt: Worktree = { ...checkout, baseSha: base.sha };
   const worktreeMs = performance.now() - tw;
   try {
-    const modelName = opts.model.model ?? base.policy.agent.model;
-    const message = `${commitMessage(request)}\n\nFollow-up: ${opts.item.kind}`;
-    const ctx = { root: wt.dir, guard: base.guard, refusals: [] as string[], written: new Set<string>() };
-    tried.push(`follow-up on ${opts.branch} (${opts.item.kind}) with the model ${modelName}`);
-    const loop = await runModelLoop({
-      model: { client: opts.model.client, model: modelName },
-      messages: [
-        { role: "system", content: systemPrompt(base.policy) },
-        { role: "user", content: followUpPrompt(request, opts.item, opts.branch) },
-      ],
-      ctx,
-      budgets,
-      validate: () =>
-        validate({ wt: scoped, parent: head, message, policy: base.policy, guard: base.guard, budgets, identity: opts.identity }),
+    const written = await plan.write({
+      request,
+      base,
+      wt,
+      budgets: plan.budgets,
+      tried,
       startedAt: t0,
+      validate: () =>
+        validate({
+          wt,
+          parent: plan.parent,
+          message: plan.message,
+          policy: base.policy,
+          guard: base.guard,
+          budgets: plan.budgets,
+          identity: opts.identity,
+          warn: (m) => log.warn(m),
+        }),
     });
-    tried.push(...loop.tried);
-    if (!loop.ok) return fail(tried, loop.reason, loop.validation?.verdict, ctx.refusals);
-    const v = loop.validation;
-    if (sameTree(opts.repoDir, v.commit!, head)) return fail(tried, "the follow-up changed nothing on the branch", v.verdict, ctx.refusals);
-    advanceBranch(opts.repoDir, opts.branch, v.commit!, head);
-    const files = fileStatuses(opts.repoDir, baseSha, v.commit!);
+    if ("report" in written) return written;
+    const { validation, refusals } = written;
+    const commit = validation.commit!;
+    const verdict = validation.verdict!;
+    const refused = plan.land(commit);
+    if (refused) return fail(tried, refused, verdict, refusals);
+    const files = fileStatuses(opts.repoDir, base.sha, commit);
     const testsAdded = files.filter((f) => f.status !== "deleted" && /\.test\.ts$/.test(f.path)).map((f) => f.path);
-    return {
+    const result: AgentSuccess = {
       ok: true,
-      branch: opts.branch,
-      commit: v.commit!,
-      baseSha,
-      title: prTitle(request, loop.finish.title),
+      branch: plan.branch,
+      commit,
+      baseSha: base.sha,
+      title: prTitle(request, written.modelTitle),
       body: prBody({
         request,
-        branch: opts.branch,
-        baseSha,
-        method: `model \`${modelName}\` with tools, follow-up on a ${opts.item.kind} (${loop.turns} turns)`,
-        summary: loop.finish.summary,
+        branch: plan.branch,
+        baseSha: base.sha,
+        method: written.method,
+        summary: written.summary,
         files,
         testsAdded,
-        verdict: v.verdict!,
-        checks: v.checks,
-        refusals: ctx.refusals,
+        verdict,
+        checks: validation.checks,
+        refusals,
       }),
-      verdict: v.verdict!,
+      verdict,
       files,
       testsAdded,
-      refusals: ctx.refusals,
-      timings: { worktreeMs, editMs: 0, ...v.timings, modelMs: loop.modelMs, totalMs: performance.now() - t0 },
+      refusals,
+      timings: {
+        worktreeMs,
+        editMs: written.editMs,
+        ...validation.timings,
+        modelMs: written.modelMs,
+        totalMs: performance.now() - t0,
+      },
     };
+    log.info({ id: request.id, branch: plan.branch, commit, decision: verdict.decision, risk: verdict.risk }, "agent: branch ready");
+    return result;
   } finally {
-    wt.remove();
+    checkout.remove();
   }
 }
 
-function fail(tried: string[], reason: string, verdict?: Verdict, refusals?: string[]): AgentResult {
+/** A recipe: deterministic edits (through the write guard), then the checks once. */
+async function writeRecipe(s: Session, recipe: Recipe): Promise<Written | Failure> {
+  s.tried.push(`apply the ${recipe.kind} recipe`);
+  const te = performance.now();
+  let summary: string;
+  try {
+    const out = applyRecipe(s.wt.dir, recipe, s.request.id);
+    const rels = [...out.files.keys()].map((p) => resolveWritable(s.wt.dir, p, s.base.guard));
+    for (const rel of rels) atomicWrite(s.wt.dir, rel, out.files.get(rel)!);
+    summary = out.summary;
+  } catch (e) {
+    return fail(s.tried, `the ${recipe.kind} recipe could not be applied: ${(e as Error).message}`);
+  }
+  const editMs = performance.now() - te;
+  s.tried.push("run typecheck, tests and the base policy in the sandbox");
+  const validation = await s.validate();
+  if (!validation.ok)
+    return fail(s.tried, `the recipe's change did not pass the checks: ${failureSummary(validation)}`, validation.verdict);
+  return { validation, method: `the deterministic \`${recipe.kind}\` recipe (no model)`, summary, refusals: [], editMs, modelMs: 0 };
+}
+
+/** The model's tool loop within the plan's budgets, until its finish passes the checks. */
+async function writeWithModel(
+  s: Session,
+  model: { client: OpenAI; model: string },
+  prompt: string,
+  method: (loop: { turns: number; tokens: number }) => string,
+): Promise<Written | Failure> {
+  const ctx = { root: s.wt.dir, guard: s.base.guard, refusals: [] as string[], written: new Set<string>() };
+  const loop = await runModelLoop({
+    model,
+    messages: [
+      { role: "system", content: systemPrompt(s.base.policy) },
+      { role: "user", content: prompt },
+    ],
+    ctx,
+    budgets: s.budgets,
+    validate: s.validate,
+    startedAt: s.startedAt,
+  });
+  s.tried.push(...loop.tried);
+  if (!loop.ok) return fail(s.tried, loop.reason, loop.validation?.verdict, ctx.refusals);
+  return {
+    validation: loop.validation,
+    method: method(loop),
+    summary: loop.finish.summary,
+    modelTitle: loop.finish.title,
+    refusals: ctx.refusals,
+    editMs: 0,
+    modelMs: loop.modelMs,
+  };
+}
+
+function fail(tried: string[], reason: string, verdict?: Verdict, refusals?: string[]): Failure {
   return { ok: false, report: { tried, reason, ...(verdict ? { verdict } : {}), ...(refusals && refusals.length ? { refusals } : {}) } };
 }
 
