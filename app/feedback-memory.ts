@@ -1,0 +1,26 @@
+// Learning from feedback: what happened to a change (a reviewer's change request, a rejected
+// PR, failed checks, a rollback) is remembered in the audit log, and the latest items are
+// handed to the agent with later requests.
+import type { FeedbackItem } from "./agent/index.ts";
+import type { AppContext } from "./context.ts";
+import type { ChangeRow } from "./store/changes.ts";
+
+/** Remembers what happened to a change, for the agent's later runs. */
+export function rememberFeedback(ctx: AppContext, c: ChangeRow, kind: FeedbackItem["kind"], text: string): void {
+  ctx.store.audit.record(c.id, "feedback", {
+    kind,
+    request: c.text.slice(0, 500),
+    text: text.slice(0, 1000),
+    ...(c.risk ? { verdict: `risk ${c.risk}` } : {}),
+  });
+}
+
+/** The latest feedback items, newest first. */
+export function recentFeedback(ctx: AppContext, limit = 10): FeedbackItem[] {
+  return ctx.store.audit.latestFeedback(limit).map((f) => ({
+    kind: f.kind,
+    request: f.request,
+    text: f.text,
+    ...(f.verdict !== undefined ? { verdict: f.verdict } : {}),
+  }));
+}
