@@ -74,8 +74,7 @@ export interface BotConfig {
 export function configFromEnv(env: Record<string, string | undefined>): BotConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("\n  ");
-    throw new Error(`invalid bot configuration:\n  ${detail}`);
+    throw new Error(`invalid bot configuration:\n${z.prettifyError(parsed.error)}`);
   }
   const e = parsed.data;
   return {

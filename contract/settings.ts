@@ -30,8 +30,7 @@ export const SETTING_KEYS = Object.keys(botSettingsSchema.shape) as (keyof BotSe
 export function resolveSettings(overrides: unknown): BotSettings {
   const parsed = botSettingsSchema.safeParse(overrides ?? {});
   if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
-    throw new Error(`invalid bot settings in bot/plugins/settings.json: ${detail}`);
+    throw new Error(`invalid bot settings in bot/plugins/settings.json:\n${z.prettifyError(parsed.error)}`);
   }
   return parsed.data;
 }
@@ -49,7 +48,7 @@ export function loadSettings(file = SETTINGS_FILE): BotSettings {
   try {
     values = JSON.parse(text);
   } catch (err) {
-    throw new Error(`invalid bot settings in bot/plugins/settings.json: not JSON (${(err as Error).message})`);
+    throw new Error(`invalid bot settings in bot/plugins/settings.json: not JSON (${(err as Error).message})`, { cause: err });
   }
   return resolveSettings(values);
 }

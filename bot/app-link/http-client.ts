@@ -34,8 +34,7 @@ export interface HttpAppLinkOptions {
 function checked<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value);
   if (!r.success) {
-    const detail = r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
-    throw new AppLinkError(`invalid ${what}: ${detail}`);
+    throw new AppLinkError(`invalid ${what}:\n${z.prettifyError(r.error)}`);
   }
   return r.data;
 }
@@ -89,7 +88,7 @@ export class HttpAppLink implements OuroAppLink {
       throw new AppLinkError(e.success ? e.data.error : `the Ouro app answered HTTP ${res.status}`, res.status);
     }
     const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new AppLinkError(`the Ouro app sent an unexpected answer: ${parsed.error.issues[0]?.message}`, res.status);
+    if (!parsed.success) throw new AppLinkError(`the Ouro app sent an unexpected answer:\n${z.prettifyError(parsed.error)}`, res.status);
     return parsed.data;
   }
 

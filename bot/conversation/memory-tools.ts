@@ -54,8 +54,7 @@ export function callMemoryTool(memory: Memory, speaker: Speaker, name: string, r
   } catch {
     return `error: the arguments for ${name} are not valid JSON`;
   }
-  if (!parsed.success)
-    return `error: invalid arguments for ${name}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
+  if (!parsed.success) return `error: invalid arguments for ${name}:\n${z.prettifyError(parsed.error)}`;
   const { key, value } = parsed.data;
   if (name === "remember_preference") {
     const prefs = memory.preferences(speaker.userId);

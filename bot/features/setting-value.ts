@@ -1,5 +1,6 @@
 // /feature set-setting takes the value as typed; settings are typed (contract/settings.ts).
 // Turn "true", "1500" or "playful" into the setting's type and check it before asking the app.
+import { z } from "zod";
 import { botSettingsSchema, SETTING_KEYS, type BotSettings } from "../../contract/settings.ts";
 
 export type SettingValue = string | number | boolean;
@@ -16,7 +17,7 @@ export function parseSettingValue(key: string, raw: string): { ok: true; value: 
   for (const value of candidates) {
     const r = field.safeParse(value);
     if (r.success) return { ok: true, value: r.data as SettingValue };
-    lastError = r.error.issues.map((i) => i.message).join("; ");
+    lastError = z.prettifyError(r.error);
   }
-  return { ok: false, error: `"${raw}" is not a valid value for ${key}: ${lastError}` };
+  return { ok: false, error: `"${raw}" is not a valid value for ${key}:\n${lastError}` };
 }

@@ -2,6 +2,7 @@
 // changed, validated against the core schema, written back as 2-space JSON), with a test
 // pinning the value. The test reads settings.json itself: plugin tests cannot import the core.
 import { SyntaxKind, type SourceFile } from "ts-morph";
+import { z } from "zod";
 import { botSettingsSchema, resolveSettings, SETTING_KEYS } from "../../../contract/settings.ts";
 import type { SetSettingRecipe } from "../../../contract/recipe.ts";
 import { literal, type EditSession } from "./project.ts";
@@ -15,8 +16,7 @@ export function validateSetting(key: string, value: unknown): void {
   }
   const field = botSettingsSchema.shape[key as keyof typeof botSettingsSchema.shape];
   const parsed = field.safeParse(value);
-  if (!parsed.success)
-    throw new Error(`invalid value ${JSON.stringify(value)} for setting "${key}": ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+  if (!parsed.success) throw new Error(`invalid value ${JSON.stringify(value)} for setting "${key}":\n${z.prettifyError(parsed.error)}`);
 }
 
 /** The settings file's values as an object (a missing file is an empty one: the core's defaults). */

@@ -72,8 +72,7 @@ export async function dispatch(name: string, rawArgs: string, ctx: ToolContext):
   }
   const parsed = t.schema.safeParse(json);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(arguments)"}: ${i.message}`).join("; ");
-    return { ok: false, content: `error: invalid arguments for ${name}: ${issues}; nothing was done.` };
+    return { ok: false, content: `error: invalid arguments for ${name}; nothing was done:\n${z.prettifyError(parsed.error)}` };
   }
   if (name === "finish") return { ok: true, content: "", finish: parsed.data as FinishArgs };
   try {

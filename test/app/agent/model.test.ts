@@ -144,7 +144,7 @@ describe("agent model mode", () => {
     );
     if (!r.ok) throw new Error(JSON.stringify(r.report, null, 2));
     expect(toolMessages(2).at(-1)).toMatch(
-      /Not accepted — the checks failed[\s\S]*bot\/plugins\/settings.json invalid bot settings in bot\/plugins\/settings.json: tone/,
+      /Not accepted — the checks failed[\s\S]*bot\/plugins\/settings.json invalid bot settings in bot\/plugins\/settings.json:\n✖ [^\n]*\n {2}→ at tone/,
     );
     expect(r.files.map((f) => f.path)).toEqual(["bot/plugins/settings.json"]);
     expect(JSON.parse(repo.git("show", `${r.commit}:bot/plugins/settings.json`))).toEqual({ tone: "formal" });
@@ -225,7 +225,7 @@ describe("agent model mode", () => {
     if (!r.ok) throw new Error(JSON.stringify(r.report, null, 2));
     const [badJson, badArgs, badCode, unknown] = toolMessages(1);
     expect(badJson).toMatch(/^error: the arguments of write_file are not valid JSON/);
-    expect(badArgs).toMatch(/^error: invalid arguments for read_file: .*path/);
+    expect(badArgs).toMatch(/^error: invalid arguments for read_file; nothing was done:\n[\s\S]*✖ [^\n]*\n {2}→ at path/);
     expect(badCode).toMatch(/^error: the function declaration does not parse/);
     expect(unknown).toMatch(/^error: there is no tool "no_such_tool"/);
     expect(r.files.map((f) => f.path)).not.toContain("bot/plugins/x/index.ts");

@@ -68,7 +68,7 @@ describe("recipe output", () => {
     expect(out.tests).toEqual(["bot/plugins/settings-values.test.ts"]);
     repo.write({ "bot/plugins/settings.json": '{"tone": "rude"}' });
     expect(() => applyRecipe(repo.dir, recipe({ kind: "set-setting", key: "maxReplyLength", value: 500 }), "r-1")).toThrow(
-      /invalid bot settings in bot\/plugins\/settings.json: tone/,
+      /invalid bot settings in bot\/plugins\/settings.json:\n✖ [^\n]*\n {2}→ at tone/,
     );
     repo.write({ "bot/plugins/settings.json": "export const settings = {};" });
     expect(() => applyRecipe(repo.dir, recipe({ kind: "set-setting", key: "tone", value: "formal" }), "r-1")).toThrow(
