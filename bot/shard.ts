@@ -16,7 +16,7 @@ const env = z
   })
   .safeParse(process.env);
 if (!env.success) {
-  log.fatal(`invalid shard configuration: ${env.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  log.fatal(`invalid shard configuration: ${z.prettifyError(env.error).replace(/\n/g, " ")}`);
   process.exit(2);
 }
 const { DISCORD_TOKEN: token, DISCORD_API: api, OURO_SHARDS } = env.data;

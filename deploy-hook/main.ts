@@ -66,7 +66,7 @@ try {
 }
 const [command, arg] = parsed.positionals;
 const flags = flagsSchema.safeParse(parsed.values);
-if (!flags.success) fail(flags.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("; "));
+if (!flags.success) fail(`invalid flags: ${z.prettifyError(flags.error).replace(/\n/g, " ")}`);
 const f = flags.data;
 if (!["deploy", "rollback", "status", "serve"].includes(command ?? "")) fail(`unknown command ${JSON.stringify(command ?? "")}`);
 if (command !== "status" && !f.repo) fail("--repo is required");

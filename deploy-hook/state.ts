@@ -43,7 +43,7 @@ export class StateFile {
       return emptyState();
     }
     const parsed = stateSchema.safeParse(JSON.parse(text));
-    if (!parsed.success) throw new Error(`${this.path} is not a valid deploy state: ${parsed.error.issues[0]?.message}`);
+    if (!parsed.success) throw new Error(`${this.path} is not a valid deploy state: ${z.prettifyError(parsed.error).replace(/\n/g, " ")}`);
     return parsed.data;
   }
   save(state: HookState): void {

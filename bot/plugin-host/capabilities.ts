@@ -22,7 +22,7 @@ const value = z.string().max(64 * 1024);
 
 function arg<T>(schema: z.ZodType<T>, raw: unknown, what: string): T {
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new Error(`${what}: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+  if (!parsed.success) throw new Error(`${what}: ${z.prettifyError(parsed.error).replace(/\n/g, " ")}`);
   return parsed.data;
 }
 

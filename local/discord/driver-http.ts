@@ -106,7 +106,7 @@ class BadInput extends Error {}
 
 function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const r = schema.safeParse(body ?? {});
-  if (!r.success) throw new BadInput(r.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
+  if (!r.success) throw new BadInput(z.prettifyError(r.error).replace(/\n/g, " "));
   return r.data;
 }
 

@@ -32,5 +32,5 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body);
   if (r.success) return r.data;
   const errors = r.error.issues.map((i) => ({ field: i.path.join(".") || "(body)", code: i.code, message: i.message }));
-  throw new HttpError(422, `Invalid driver request: ${errors.map((e) => `${e.field}: ${e.message}`).join("; ")}`, { errors });
+  throw new HttpError(422, `Invalid driver request: ${z.prettifyError(r.error).replace(/\n/g, " ")}`, { errors });
 }

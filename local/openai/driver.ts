@@ -64,7 +64,7 @@ export function parseDriverBody<T>(schema: z.ZodType<T>, raw: string): T {
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    throw new ApiError(400, `driver: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ")}`, {
+    throw new ApiError(400, `driver: ${z.prettifyError(parsed.error).replace(/\n/g, " ")}`, {
       code: "invalid_value",
     });
   }
