@@ -84,7 +84,7 @@ if (import.meta.main) {
     })
     .safeParse(process.env);
   if (!env.success) {
-    console.error(`register-commands: ${env.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    console.error(`register-commands: invalid environment\n${z.prettifyError(env.error)}`);
     process.exit(2);
   }
   const e = env.data;

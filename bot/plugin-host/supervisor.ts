@@ -11,6 +11,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { RE2JS } from "re2js";
+import { z } from "zod";
 import {
   hostMessageSchema,
   manifestSchema,
@@ -267,7 +268,8 @@ export class PluginHost {
       child.on("error", (err) => settle(new Error(`the plugin host could not start: ${err.message}`)));
       child.on("message", (raw) => {
         const parsed = hostMessageSchema.safeParse(raw);
-        if (!parsed.success) return this.violation(child, `a message that is not in the protocol (${parsed.error.issues[0]?.message})`);
+        if (!parsed.success)
+          return this.violation(child, `a message that is not in the protocol (${z.prettifyError(parsed.error).replace(/\n/g, " ")})`);
         const m = parsed.data;
         if (m.t === "ready" && this.child === child && this.isReady) {
           // What the plugins define is read once, at load: a plugin cannot re-announce it.
@@ -280,7 +282,9 @@ export class PluginHost {
             Object.assign(this, index, { manifest });
           } catch (err) {
             const message =
-              err instanceof Error && "issues" in err ? `the plugins' definitions are invalid: ${err.message}` : (err as Error).message;
+              err instanceof z.ZodError
+                ? `the plugins' definitions are invalid: ${z.prettifyError(err).replace(/\n/g, " ")}`
+                : (err as Error).message;
             child.kill("SIGKILL");
             return settle(new Error(message));
           }
