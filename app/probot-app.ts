@@ -1,6 +1,6 @@
 // The Probot app: every handler module registered in one place.
 import type { ApplicationFunction } from "probot";
-import type { Engine } from "./engine.ts";
+import type { AppContext } from "./context.ts";
 import { registerChecks } from "./handlers/checks.ts";
 import { registerDeploymentStatus } from "./handlers/deployment-status.ts";
 import { registerIssueComment } from "./handlers/issue-comment.ts";
@@ -20,13 +20,13 @@ export const HANDLED_EVENTS = [
   "status",
 ] as const;
 
-export function ouroApp(eng: Engine): ApplicationFunction {
+export function ouroApp(ctx: AppContext): ApplicationFunction {
   return (app) => {
-    registerIssues(app, eng);
-    registerIssueComment(app, eng);
-    registerPullRequest(app, eng);
-    registerPullRequestReview(app, eng);
-    registerChecks(app, eng);
-    registerDeploymentStatus(app, eng);
+    registerIssues(app, ctx);
+    registerIssueComment(app, ctx);
+    registerPullRequest(app, ctx);
+    registerPullRequestReview(app, ctx);
+    registerChecks(app, ctx);
+    registerDeploymentStatus(app, ctx);
   };
 }

@@ -1,5 +1,6 @@
-// Wires the app together: store, Probot (webhooks + installation Octokit with retries and
-// throttling), the engine and its worker, and two HTTP listeners: the public one (webhooks,
+// Wires the app together: the store, Probot (webhooks + installation Octokit with retries and
+// throttling), the context every part shares, the parts that react to events (the worker, the
+// dashboard, reconcile after a resume), and two HTTP listeners: the public one (webhooks,
 // /healthz) and the bot link (/bot/v1, loopback by default). On start it resumes whatever
 // the store says was in flight.
 import { createServer } from "node:http";
@@ -15,12 +16,14 @@ import { API_PREFIX } from "../contract/app-link.ts";
 import { botApi } from "./bot-api/router.ts";
 import { isLoopback } from "./config.ts";
 import type { AppConfig } from "./config.ts";
-import { Engine } from "./engine.ts";
-import { reconcile, resume } from "./lifecycle/reconcile.ts";
-import { installWorker } from "./lifecycle/write-change.ts";
+import { createContext } from "./context.ts";
+import type { AppContext } from "./context.ts";
 import { RepoClient } from "./github/repo.ts";
+import { reconcile, reconcileWhenResumed, resume } from "./lifecycle/reconcile.ts";
 import { ouroApp } from "./probot-app.ts";
-import { Store } from "./store.ts";
+import { Dashboard } from "./progress/dashboard.ts";
+import { Store } from "./store/store.ts";
+import { Worker } from "./worker.ts";
 import type { ChangeWriter } from "./writer.ts";
 
 export interface StartOptions {
@@ -41,7 +44,8 @@ export interface RunningApp {
   /** The bot link's own listener (`OURO_APP_URL` for the bot); `/bot/v1/…` lives only here. */
   botLinkUrl: string;
   botLinkPort: number;
-  engine: Engine;
+  /** What every part of the app shares (store, client, policy, locks, events). */
+  context: AppContext;
   store: Store;
   probot: Probot;
   /** Waits for background work (worker, dashboard) to finish. */
@@ -110,11 +114,16 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
     return client;
   };
 
-  const engine = new Engine({ store, config, log, client: getClient, writer: opts.writer, now: opts.now });
-  installWorker(engine);
-  engine.reconcileNow = () => reconcile(engine, log);
-  const webhooks = await createNodeMiddleware(ouroApp(engine), { probot, webhooksPath: config.webhookPath });
-  const api = botApi(engine, config.appToken, log.child({ name: "bot-api" }));
+  const ctx = createContext({ store, config, log, client: getClient, writer: opts.writer, now: opts.now });
+  // The parts that react to what the flows emit subscribe before anything can happen.
+  const worker = new Worker(ctx);
+  worker.start();
+  const dashboard = new Dashboard(ctx);
+  dashboard.start();
+  reconcileWhenResumed(ctx, log);
+  ctx.events.open();
+  const webhooks = await createNodeMiddleware(ouroApp(ctx), { probot, webhooksPath: config.webhookPath });
+  const api = botApi(ctx, config.appToken, log.child({ name: "bot-api" }));
 
   // The public listener: only what GitHub (and a load balancer's health check) needs.
   const server: Server = createServer((req, res) => {
@@ -175,13 +184,14 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
       `the bot link listens on ${config.botLink.host}, not loopback: only OURO_APP_TOKEN guards it, so let only the bot's hosts reach it`,
     );
 
-  engine.track(resume(engine, log), "resume");
-  const tick = setInterval(() => engine.track(reconcile(engine, log), "reconcile"), opts.tickMs ?? 30_000);
+  ctx.background.track(resume(ctx, log), "resume");
+  const tick = setInterval(() => ctx.background.track(reconcile(ctx, log), "reconcile"), opts.tickMs ?? 30_000);
   tick.unref();
   const stopListening = () =>
     new Promise<void>((resolve) => {
       clearInterval(tick);
-      engine.close();
+      worker.stop();
+      dashboard.stop();
       let open = 2;
       const done = () => --open === 0 && resolve();
       server.close(done);
@@ -197,11 +207,11 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
     port,
     botLinkUrl,
     botLinkPort,
-    engine,
+    context: ctx,
     store,
     probot,
-    idle: () => engine.idle(),
-    reconcile: () => reconcile(engine, log),
+    idle: () => ctx.background.idle(),
+    reconcile: () => reconcile(ctx, log),
     async close() {
       if (closed) return;
       closed = true;
@@ -209,7 +219,7 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
       // Let running work finish, but not forever (a long agent run is redone after the restart).
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        engine.idle().catch(() => undefined),
+        ctx.background.idle().catch(() => undefined),
         new Promise<void>((r) => (timer = setTimeout(r, opts.closeTimeoutMs ?? 10_000))),
       ]);
       clearTimeout(timer);

@@ -1,6 +1,6 @@
 // Who may do what through the bot API: the policy's Discord roles per capability.
 import type { Actor } from "../../contract/app-link.ts";
-import type { Engine } from "../engine.ts";
+import type { AppContext } from "../context.ts";
 import { HttpError } from "./http.ts";
 
 type Capability = "request" | "vote" | "rollback" | "stop";
@@ -11,7 +11,7 @@ export function hasRole(actor: Actor, roles: string[]): boolean {
 }
 
 /** A 403 with `refusal` unless the current policy grants `capability` to one of the actor's roles. */
-export async function requireRole(eng: Engine, actor: Actor, capability: Capability, refusal: string): Promise<void> {
-  const p = await eng.policy();
+export async function requireRole(ctx: AppContext, actor: Actor, capability: Capability, refusal: string): Promise<void> {
+  const p = await ctx.policy();
   if (!hasRole(actor, p.policy.roles[capability])) throw new HttpError(403, refusal);
 }

@@ -4,12 +4,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { z } from "zod";
-import type { Engine } from "../engine.ts";
+import type { AppContext } from "../context.ts";
 import { readJson } from "./http.ts";
 
-/** What a handler gets: the engine, a logger, the path parameters, the query, the parsed body. */
+/** What a handler gets: the app context, a logger, the path parameters, the query, the parsed body. */
 export interface Call<B> {
-  eng: Engine;
+  ctx: AppContext;
   log: Logger;
   params: Record<string, string>;
   query: URLSearchParams;

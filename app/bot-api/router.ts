@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { API_PREFIX, changeRequestSchema, runtimeErrorReportSchema } from "../../contract/app-link.ts";
-import type { Engine } from "../engine.ts";
+import type { AppContext } from "../context.ts";
 import { byBody, voteBody } from "./bodies.ts";
 import { authorized, HttpError, send } from "./http.ts";
 import { get, matchPath, post } from "./route.ts";
@@ -43,7 +43,7 @@ function find(method: string, rest: string, path: string): { route: Route; param
   throw new HttpError(404, `no route ${method} ${path}`);
 }
 
-export function botApi(eng: Engine, token: string, log: Logger) {
+export function botApi(ctx: AppContext, token: string, log: Logger) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://local");
     const path = url.pathname.replace(/\/+$/, "");
@@ -51,7 +51,7 @@ export function botApi(eng: Engine, token: string, log: Logger) {
     try {
       if (!authorized(req, token)) throw new HttpError(401, "missing or wrong bearer token");
       const { route, params } = find(method, path.slice(API_PREFIX.length), path);
-      const answer = await route.serve({ eng, log, params, query: url.searchParams, body: undefined, req, res });
+      const answer = await route.serve({ ctx, log, params, query: url.searchParams, body: undefined, req, res });
       if (answer !== "streaming") send(res, answer.status, answer.body);
     } catch (e) {
       if (e instanceof HttpError) return send(res, e.status, { error: e.message }, e.headers);

@@ -2,43 +2,43 @@
 // Ouro PR whose head it is about (our own `ouro/*` statuses are ignored).
 import type { Probot } from "probot";
 import type { Logger } from "pino";
-import type { Engine } from "../engine.ts";
+import type { AppContext } from "../context.ts";
 import { gate } from "../lifecycle/review.ts";
 import { handle } from "./guard.ts";
 
-async function gateFor(eng: Engine, prNumbers: number[], sha: string, log: Logger): Promise<void> {
+async function gateFor(ctx: AppContext, prNumbers: number[], sha: string, log: Logger): Promise<void> {
   const ids = new Set<string>();
   for (const n of prNumbers) {
-    const c = eng.store.changeByPr(n);
+    const c = ctx.store.changes.byPr(n);
     if (c) ids.add(c.id);
   }
-  const byHead = eng.store.changeByHead(sha);
+  const byHead = ctx.store.changes.byHead(sha);
   if (byHead) ids.add(byHead.id);
-  for (const id of ids) await gate(eng, id, log.child({ changeId: id }));
+  for (const id of ids) await gate(ctx, id, log.child({ changeId: id }));
 }
 
-export function registerChecks(app: Probot, eng: Engine): void {
-  handle(app, eng, "check_run.completed", async (context, log) => {
+export function registerChecks(app: Probot, ctx: AppContext): void {
+  handle(app, ctx, "check_run.completed", async (context, log) => {
     const run = context.payload.check_run;
     await gateFor(
-      eng,
+      ctx,
       run.pull_requests.map((p) => p.number),
       run.head_sha,
       log,
     );
   });
-  handle(app, eng, "check_suite.completed", async (context, log) => {
+  handle(app, ctx, "check_suite.completed", async (context, log) => {
     const suite = context.payload.check_suite;
     await gateFor(
-      eng,
+      ctx,
       suite.pull_requests.map((p) => p.number),
       suite.head_sha,
       log,
     );
   });
-  handle(app, eng, "status", async (context, log) => {
+  handle(app, ctx, "status", async (context, log) => {
     if (context.payload.context.startsWith("ouro/")) return;
     if (context.payload.state === "pending") return;
-    await gateFor(eng, [], context.payload.sha, log);
+    await gateFor(ctx, [], context.payload.sha, log);
   });
 }

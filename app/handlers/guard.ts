@@ -2,33 +2,33 @@
 // once (a redelivered `x-github-delivery` is acknowledged and ignored), a child logger.
 import type { Context, Probot } from "probot";
 import type { Logger } from "pino";
-import type { Engine } from "../engine.ts";
+import type { AppContext } from "../context.ts";
 
 type Events = Parameters<Probot["on"]>[0];
 
 export function handle<E extends Events>(
   app: Probot,
-  eng: Engine,
+  ctx: AppContext,
   events: E,
   fn: (context: Context<E extends readonly (infer X)[] ? X : E>, log: Logger) => Promise<void>,
 ): void {
   app.on(events, async (context) => {
-    const ctx = context as unknown as Context;
-    const payload = ctx.payload as { repository?: { full_name?: string }; sender?: { login?: string; type?: string } };
+    const event = context as unknown as Context;
+    const payload = event.payload as { repository?: { full_name?: string }; sender?: { login?: string; type?: string } };
     const full = payload.repository?.full_name?.toLowerCase();
-    const log = ctx.log.child({ delivery: ctx.id, event: ctx.name });
-    if (full !== `${eng.config.owner}/${eng.config.repo}`.toLowerCase()) {
+    const log = event.log.child({ delivery: event.id, event: event.name });
+    if (full !== `${ctx.config.owner}/${ctx.config.repo}`.toLowerCase()) {
       log.debug(`ignored an event for ${full ?? "no repository"}`);
       return;
     }
-    if (!eng.store.claimDelivery(ctx.id, ctx.name)) {
+    if (!ctx.store.deliveries.claim(event.id, event.name)) {
       log.info("ignored a redelivered webhook (already processed)");
       return;
     }
     try {
-      await fn(context as never, log);
+      await fn(context, log);
     } catch (e) {
-      eng.store.releaseDelivery(ctx.id); // a retry may do it properly
+      ctx.store.deliveries.release(event.id); // a retry may do it properly
       log.error({ err: e }, "handler failed");
       throw e;
     }

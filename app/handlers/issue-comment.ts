@@ -1,16 +1,16 @@
 // issue_comment: `/ouro …` commands and follow-ups, on issues and pull requests.
 import type { Probot } from "probot";
-import type { Engine } from "../engine.ts";
+import type { AppContext } from "../context.ts";
 import { onComment } from "../lifecycle/commands.ts";
 import { fromSelf, handle } from "./guard.ts";
 
-export function registerIssueComment(app: Probot, eng: Engine): void {
-  handle(app, eng, "issue_comment.created", async (context, log) => {
-    if (fromSelf(context as never)) return;
+export function registerIssueComment(app: Probot, ctx: AppContext): void {
+  handle(app, ctx, "issue_comment.created", async (context, log) => {
+    if (fromSelf(context)) return;
     const { issue, comment } = context.payload;
     if (!comment.user) return;
     await onComment(
-      eng,
+      ctx,
       {
         issueNumber: issue.number,
         issueBody: issue.body ?? null,

@@ -1,12 +1,12 @@
 // issues: an issue opened with, or given, the `ouro` label is a change request.
 import type { Probot } from "probot";
-import type { Engine } from "../engine.ts";
+import type { AppContext } from "../context.ts";
 import { onLabelledIssue } from "../lifecycle/commands.ts";
 import { fromSelf, handle } from "./guard.ts";
 
-export function registerIssues(app: Probot, eng: Engine): void {
-  handle(app, eng, ["issues.opened", "issues.labeled"], async (context, log) => {
-    if (fromSelf(context as never)) return;
+export function registerIssues(app: Probot, ctx: AppContext): void {
+  handle(app, ctx, ["issues.opened", "issues.labeled"], async (context, log) => {
+    if (fromSelf(context)) return;
     const { issue, sender } = context.payload;
     const label = "label" in context.payload ? context.payload.label?.name : undefined;
     const hasLabel =
@@ -15,7 +15,7 @@ export function registerIssues(app: Probot, eng: Engine): void {
         : (issue.labels ?? []).some((l) => (typeof l === "string" ? l : l.name) === "ouro");
     if (!hasLabel || issue.state !== "open") return;
     await onLabelledIssue(
-      eng,
+      ctx,
       {
         number: issue.number,
         url: issue.html_url,

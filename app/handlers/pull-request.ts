@@ -1,27 +1,27 @@
 // pull_request: a merge starts the deployment; closing unmerged counts as a failure; a push to
 // the PR's branch (synchronize) dismisses approvals of earlier commits and re-runs the gate.
 import type { Probot } from "probot";
-import type { Engine } from "../engine.ts";
+import type { AppContext } from "../context.ts";
 import { closedUnmerged, markMerged } from "../lifecycle/deployment.ts";
 import { dismissStaleApprovals, dismissStaleOn, gate } from "../lifecycle/review.ts";
 import { handle } from "./guard.ts";
 
-export function registerPullRequest(app: Probot, eng: Engine): void {
-  handle(app, eng, "pull_request.closed", async (context, log) => {
+export function registerPullRequest(app: Probot, ctx: AppContext): void {
+  handle(app, ctx, "pull_request.closed", async (context, log) => {
     const pr = context.payload.pull_request;
-    const c = eng.store.changeByPr(pr.number);
+    const c = ctx.store.changes.byPr(pr.number);
     if (!c) return; // not a PR Ouro opened
     const child = log.child({ changeId: c.id });
-    if (pr.merged && pr.merge_commit_sha) await markMerged(eng, c.id, pr.merge_commit_sha, child);
-    else await closedUnmerged(eng, c.id, child);
+    if (pr.merged && pr.merge_commit_sha) await markMerged(ctx, c.id, pr.merge_commit_sha, child);
+    else await closedUnmerged(ctx, c.id, child);
   });
   // Whoever pushed (the agent's follow-up or a human): an approval is of the commit it saw.
-  handle(app, eng, "pull_request.synchronize", async (context, log) => {
+  handle(app, ctx, "pull_request.synchronize", async (context, log) => {
     const pr = context.payload.pull_request;
-    const c = eng.store.changeByPr(pr.number);
+    const c = ctx.store.changes.byPr(pr.number);
     if (!c || pr.state !== "open") return;
     const child = log.child({ changeId: c.id });
-    if (dismissStaleOn(await eng.policy())) await dismissStaleApprovals(eng, c, pr.head.sha, child);
-    await gate(eng, c.id, child);
+    if (dismissStaleOn(await ctx.policy())) await dismissStaleApprovals(ctx, c, pr.head.sha, child);
+    await gate(ctx, c.id, child);
   });
 }

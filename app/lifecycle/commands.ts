@@ -4,11 +4,14 @@
 // change feeds the agent, so it is taken only from users with write, maintain or admin (or
 // listed in github.allowedCommenters), whatever minPermission allows.
 import type { Logger } from "pino";
-import type { Engine } from "../engine.ts";
+import { githubRequester } from "../../contract/change-request.ts";
+import type { AppContext } from "../context.ts";
 import { HELP, parseCommand } from "../github/ouro-commands.ts";
 import { changeIdIn } from "../github/markers.ts";
 import { JUDGING_ROLES } from "../review/merge-gate.ts";
 import type { Role } from "../review/merge-gate.ts";
+import { move } from "../progress/report.ts";
+import { setEmergencyStop } from "../switches/emergency-stop.ts";
 import { Refused, submit } from "./intake.ts";
 import { rollback, RollbackRefused } from "./deployment.ts";
 
@@ -23,17 +26,17 @@ export interface Standing {
   role: Role;
 }
 
-export async function standing(eng: Engine, login: string, association: string | undefined): Promise<Standing> {
-  const p = await eng.policy();
+export async function standing(ctx: AppContext, login: string, association: string | undefined): Promise<Standing> {
+  const p = await ctx.policy();
   const listed = p.policy.github.allowedCommenters.some((l) => l.toLowerCase() === login.toLowerCase());
-  const gh = await eng.client();
+  const gh = await ctx.client();
   // GitHub's answer first; the payload's association only when GitHub could not be asked
   const role = (await gh.role(login).catch(() => null)) ?? FROM_ASSOCIATION[association ?? ""] ?? "none";
   return { allowed: listed || RANK[role] >= RANK[p.policy.github.minPermission], judges: listed || JUDGING_ROLES.includes(role), role };
 }
 
-export async function allowed(eng: Engine, login: string, association: string | undefined): Promise<boolean> {
-  return (await standing(eng, login, association)).allowed;
+export async function allowed(ctx: AppContext, login: string, association: string | undefined): Promise<boolean> {
+  return (await standing(ctx, login, association)).allowed;
 }
 
 export interface CommentInput {
@@ -45,46 +48,45 @@ export interface CommentInput {
   body: string;
 }
 
-export async function onComment(eng: Engine, input: CommentInput, log: Logger): Promise<void> {
+export async function onComment(ctx: AppContext, input: CommentInput, log: Logger): Promise<void> {
   if (!parseCommand(input.body)) return;
   // A comment is acted on once, whatever delivers it again (a redelivery or a repeated event).
-  const key = `comment:${input.commentId}`;
-  await eng.withLock(key, async () => {
-    if (eng.store.key(key)) return log.info("ignored a comment command already handled");
-    await actOnComment(eng, input, log);
-    eng.store.setKey(key, "done");
+  const { keys } = ctx.store;
+  await ctx.locks.withLock(`comment:${input.commentId}`, async () => {
+    if (keys.commentHandled(input.commentId)) return log.info("ignored a comment command already handled");
+    await actOnComment(ctx, input, log);
+    keys.markCommentHandled(input.commentId);
   });
 }
 
-async function actOnComment(eng: Engine, input: CommentInput, log: Logger): Promise<void> {
+async function actOnComment(ctx: AppContext, input: CommentInput, log: Logger): Promise<void> {
   const cmd = parseCommand(input.body);
   if (!cmd) return;
-  const gh = await eng.client();
+  const { changes, audit } = ctx.store;
+  const gh = await ctx.client();
   const reply = (text: string) => gh.comment(input.issueNumber, `@${input.login} ${text}`);
-  const who = await standing(eng, input.login, input.association);
+  const who = await standing(ctx, input.login, input.association);
   if (!who.allowed) {
-    const p = await eng.policy();
-    eng.store.audit("-", "command.refused", { login: input.login, command: cmd.kind, issue: input.issueNumber });
+    const p = await ctx.policy();
+    audit.record("-", "command.refused", { login: input.login, command: cmd.kind, issue: input.issueNumber });
     await reply(
       `sorry — Ouro only takes commands from users with ${p.policy.github.minPermission} access to this repository or listed in \`github.allowedCommenters\` in policies/. Nothing was changed.`,
     );
     return;
   }
-  const c =
-    eng.store.changeByPr(input.issueNumber) ??
-    eng.store.changeByIssue(input.issueNumber) ??
-    (changeIdIn(input.issueBody) ? eng.store.change(changeIdIn(input.issueBody)!) : null);
-  eng.store.audit(c?.id ?? "-", `command.${cmd.kind}`, { login: input.login, issue: input.issueNumber });
+  const marked = changeIdIn(input.issueBody);
+  const c = changes.byPr(input.issueNumber) ?? changes.byIssue(input.issueNumber) ?? (marked ? changes.byId(marked) : null);
+  audit.record(c?.id ?? "-", `command.${cmd.kind}`, { login: input.login, issue: input.issueNumber });
   switch (cmd.kind) {
     case "help":
       await reply(`\n\n${HELP}`);
       return;
     case "stop":
-      eng.setStop(true, input.login, cmd.reason);
+      setEmergencyStop(ctx, true, input.login, cmd.reason);
       await reply("🛑 emergency stop: Ouro opens no new pull requests and merges nothing until `/ouro resume`.");
       return;
     case "resume":
-      eng.setStop(false, input.login);
+      setEmergencyStop(ctx, false, input.login);
       await reply("▶️ resumed: queued requests will start again (the policy flag `emergencyStop`, if set, still holds).");
       return;
     case "revert": {
@@ -93,7 +95,7 @@ async function actOnComment(eng: Engine, input: CommentInput, log: Logger): Prom
         return;
       }
       try {
-        const r = await rollback(eng, c.id, input.login, `requested by @${input.login} on #${input.issueNumber}`, log);
+        const r = await rollback(ctx, c.id, input.login, `requested by @${input.login} on #${input.issueNumber}`, log);
         await reply(r.prUrl ? `↩️ revert pull request: ${r.prUrl}` : `the revert could not be opened: ${r.reason ?? r.state}`);
       } catch (e) {
         if (!(e instanceof RollbackRefused)) throw e;
@@ -108,8 +110,8 @@ async function actOnComment(eng: Engine, input: CommentInput, log: Logger): Prom
         );
         return;
       }
-      await eng.withLock(c.id, () => eng.move(eng.store.change(c.id)!, "queued", `retry requested by @${input.login}`));
-      eng.kick();
+      await ctx.locks.withLock(c.id, () => move(ctx, changes.byId(c.id)!, "queued", `retry requested by @${input.login}`));
+      void ctx.events.emit("queued", { changeId: c.id });
       await reply(`🔁 change \`${c.id}\` is queued again.`);
       return;
     }
@@ -117,29 +119,28 @@ async function actOnComment(eng: Engine, input: CommentInput, log: Logger): Prom
       if (c && c.kind === "change" && c.prNumber && ["pr", "checks", "review", "failed"].includes(c.state)) {
         if (!who.judges) {
           // a follow-up is text the agent acts on: only people who may judge the change give it
-          eng.store.audit(c.id, "feedback.ignored", { login: input.login, role: who.role, via: "comment" });
+          audit.record(c.id, "feedback.ignored", { login: input.login, role: who.role, via: "comment" });
           log.info({ login: input.login, role: who.role }, "ignored a follow-up from a user without write access");
           await reply(
             `sorry — follow-ups to the agent are taken only from users with write, maintain or admin access (you have ${who.role}). Nothing was changed.`,
           );
           return;
         }
-        await eng.withLock(c.id, async () => {
-          const cur = eng.store.change(c.id)!;
-          eng.store.updateChange(cur.id, { feedback: [...cur.feedback, cmd.text] });
-          await eng.move(eng.store.change(cur.id)!, "queued", `follow-up from @${input.login}`);
+        await ctx.locks.withLock(c.id, async () => {
+          const cur = changes.addFollowUp(c.id, cmd.text);
+          await move(ctx, cur, "queued", `follow-up from @${input.login}`);
         });
-        eng.kick();
+        void ctx.events.emit("queued", { changeId: c.id });
         await reply(`📝 follow-up queued for change \`${c.id}\`; the agent will update this pull request.`);
         return;
       }
       try {
         const { change } = await submit(
-          eng,
+          ctx,
           {
             requestId: `gh-comment-${input.commentId}`,
             source: "comment",
-            requester: { name: input.login, key: `github:${input.login.toLowerCase()}`, login: input.login, roles: [] },
+            requester: githubRequester(input.login),
             text: cmd.text,
           },
           log,
@@ -164,22 +165,23 @@ export interface IssueInput {
 }
 
 /** An issue labelled `ouro` by an allowed user is a change request tracked by that issue. */
-export async function onLabelledIssue(eng: Engine, issue: IssueInput, log: Logger): Promise<void> {
+export async function onLabelledIssue(ctx: AppContext, issue: IssueInput, log: Logger): Promise<void> {
+  const { changes, keys } = ctx.store;
   if (changeIdIn(issue.body)) return; // one of our own tracking issues
-  if (eng.store.changeByRequest(`gh-issue-${issue.number}`) || eng.store.key(`issue-refused:${issue.number}`)) return; // answered already
-  const gh = await eng.client();
-  if (!(await allowed(eng, issue.login, issue.association))) {
+  if (changes.byRequest(`gh-issue-${issue.number}`) || keys.issueRefused(issue.number)) return; // answered already
+  const gh = await ctx.client();
+  if (!(await allowed(ctx, issue.login, issue.association))) {
     await gh.comment(issue.number, `@${issue.login} sorry — only users the policy allows can ask Ouro for changes. Nothing was changed.`);
-    eng.store.setKey(`issue-refused:${issue.number}`, issue.login);
+    keys.markIssueRefused(issue.number, issue.login);
     return;
   }
   try {
     await submit(
-      eng,
+      ctx,
       {
         requestId: `gh-issue-${issue.number}`,
         source: "issue",
-        requester: { name: issue.login, key: `github:${issue.login.toLowerCase()}`, login: issue.login, roles: [] },
+        requester: githubRequester(issue.login),
         text: [issue.title, issue.body ?? ""].join("\n\n").trim(),
         issue: { number: issue.number, url: issue.url },
       },

@@ -1,97 +1,108 @@
 // Merged → a GitHub Deployment (environment production) that the deploy hook acts on;
 // its statuses come back here. A failed deployment (or `/ouro revert`, or the bot's
-// /rollback) → a mechanical revert PR, queued ahead of everything else.
+// /rollback) → a mechanical revert PR, queued ahead of everything else and started at once.
 import type { Logger } from "pino";
-import type { Engine } from "../engine.ts";
-import type { ChangeRow } from "../store.ts";
 import { ROLLBACK_TASK } from "../../contract/deployments.ts";
+import type { AppContext } from "../context.ts";
+import { isoNow } from "../context.ts";
+import { rememberFeedback } from "../feedback-memory.ts";
+import { move } from "../progress/report.ts";
+import type { ChangeRow } from "../store/changes.ts";
+import { recordBreakerFailure, recordBreakerSuccess } from "../switches/circuit-breaker.ts";
 
 const OPEN = ["pr", "checks", "review"];
 
-export async function markMerged(eng: Engine, id: string, mergeSha: string, log: Logger): Promise<void> {
-  await eng.withLock(id, async () => {
-    let c = eng.store.change(id);
+export async function markMerged(ctx: AppContext, id: string, mergeSha: string, log: Logger): Promise<void> {
+  const { changes, audit, keys } = ctx.store;
+  await ctx.locks.withLock(id, async () => {
+    let c = changes.byId(id);
     if (!c) return;
     if (OPEN.includes(c.state) || (c.state === "failed" && c.prNumber)) {
-      eng.store.audit(c.id, "merged", { pr: c.prNumber, sha: mergeSha });
-      c = (await eng.move(c, "merged", `merged as ${mergeSha.slice(0, 7)}; deploying`, { mergeSha }))!;
+      audit.record(c.id, "merged", { pr: c.prNumber, sha: mergeSha });
+      c = (await move(ctx, c, "merged", `merged as ${mergeSha.slice(0, 7)}; deploying`, { mergeSha }))!;
     }
     if (c.state !== "merged" || c.deploymentId) return;
-    const gh = await eng.client();
-    const key = `deployment:${c.id}`;
-    let depId = Number(eng.store.key(key) ?? 0) || (await gh.findDeployment(mergeSha, c.id));
+    const gh = await ctx.client();
+    let depId = keys.deploymentOf(c.id) || (await gh.findDeployment(mergeSha, c.id));
     if (!depId) {
       depId = await gh.createDeployment(mergeSha, c.id, c.prNumber ?? 0, `${c.kind === "revert" ? "Revert" : "Ouro"}: ${c.title}`);
-      eng.store.audit(c.id, "deployment.created", { id: depId, sha: mergeSha });
+      audit.record(c.id, "deployment.created", { id: depId, sha: mergeSha });
       log.info({ deployment: depId }, "deployment created");
     }
-    eng.store.setKey(key, String(depId));
-    eng.store.updateChange(c.id, { deploymentId: depId });
+    keys.setDeploymentOf(c.id, depId);
+    changes.update(c.id, { deploymentId: depId });
   });
-  eng.kick(); // a PR slot is free
+  void ctx.events.emit("merged", { changeId: id }); // a PR slot is free
 }
 
-export async function closedUnmerged(eng: Engine, id: string, log: Logger): Promise<void> {
-  await eng.withLock(id, async () => {
-    const c = eng.store.change(id);
+export async function closedUnmerged(ctx: AppContext, id: string, log: Logger): Promise<void> {
+  await ctx.locks.withLock(id, async () => {
+    const c = ctx.store.changes.byId(id);
     if (!c || !OPEN.includes(c.state)) return;
-    const p = await eng.policy();
-    eng.store.audit(c.id, "pr.closed", { pr: c.prNumber });
-    eng.breakerFailure(p.policy.circuitBreaker, c.id, `#${c.prNumber} closed without merging`);
-    eng.feedback(c, "rejected", "a reviewer closed the pull request without merging it");
+    const p = await ctx.policy();
+    ctx.store.audit.record(c.id, "pr.closed", { pr: c.prNumber });
+    recordBreakerFailure(ctx, p.policy.circuitBreaker, c.id, `#${c.prNumber} closed without merging`);
+    rememberFeedback(ctx, c, "rejected", "a reviewer closed the pull request without merging it");
     log.info("pull request closed without merging");
-    await eng.move(c, "failed", "the pull request was closed without merging");
+    await move(ctx, c, "failed", "the pull request was closed without merging");
   });
-  eng.kick();
+  void ctx.events.emit("pr-closed", { changeId: id });
 }
 
 // The deploy hook's task for "put the previous release back now": one definition, the hook's.
 export { ROLLBACK_TASK };
 
-export async function deploymentStatus(eng: Engine, deploymentId: number, state: string, description: string, log: Logger): Promise<void> {
-  const key = `deployment-status:${deploymentId}:${state}`;
-  const rollbackOf = eng.store.key(`rollback-deployment:${deploymentId}`);
+export async function deploymentStatus(
+  ctx: AppContext,
+  deploymentId: number,
+  state: string,
+  description: string,
+  log: Logger,
+): Promise<void> {
+  const { changes, audit, keys, values } = ctx.store;
+  const rollbackOf = keys.rollbackDeploymentOf(deploymentId);
   if (rollbackOf) {
-    if (!eng.store.key(key)) eng.store.audit(rollbackOf, "rollback.deployment.status", { id: deploymentId, state, description });
-    eng.store.setKey(key, "1");
+    if (!keys.deploymentStatusSeen(deploymentId, state))
+      audit.record(rollbackOf, "rollback.deployment.status", { id: deploymentId, state, description });
+    keys.markDeploymentStatusSeen(deploymentId, state);
     return;
   }
-  const c = eng.store.changeByDeployment(deploymentId);
+  const c = changes.byDeployment(deploymentId);
   if (!c) return;
-  if (eng.store.key(key)) return;
+  if (keys.deploymentStatusSeen(deploymentId, state)) return;
+  keys.markDeploymentStatusSeen(deploymentId, state);
   if (state !== "success" && state !== "failure" && state !== "error") {
-    eng.store.setKey(key, "1");
-    eng.store.audit(c.id, "deployment.progress", { id: deploymentId, state, description });
+    audit.record(c.id, "deployment.progress", { id: deploymentId, state, description });
     return;
   }
-  eng.store.setKey(key, "1");
-  const p = await eng.policy();
-  eng.store.audit(c.id, "deployment.status", { id: deploymentId, state, sha: c.mergeSha, description });
+  const p = await ctx.policy();
+  audit.record(c.id, "deployment.status", { id: deploymentId, state, sha: c.mergeSha, description });
   if (state === "success") {
-    eng.breakerSuccess(p.policy.circuitBreaker, c.id);
-    eng.store.set("lastDeploy", { commit: c.mergeSha, prUrl: c.prUrl, deployedAt: eng.iso(), changeId: c.id });
-    await eng.withLock(c.id, async () => {
-      const cur = eng.store.change(c.id)!;
-      if (cur.state === "merged") await eng.move(cur, "deployed", "deployed to production");
+    recordBreakerSuccess(ctx, p.policy.circuitBreaker, c.id);
+    if (c.mergeSha) values.saveLastDeploy({ commit: c.mergeSha, prUrl: c.prUrl, deployedAt: isoNow(ctx), changeId: c.id });
+    await ctx.locks.withLock(c.id, async () => {
+      const cur = changes.byId(c.id)!;
+      if (cur.state === "merged") await move(ctx, cur, "deployed", "deployed to production");
     });
     // Deployments the hook skipped as superseded went live inside this one.
-    for (const o of eng.store.changesIn(["merged"])) {
-      if (!o.deploymentId || !eng.store.key(`deployment-status:${o.deploymentId}:inactive`)) continue;
-      await eng.withLock(o.id, async () => {
-        eng.store.audit(o.id, "deployment.status", {
+    for (const o of changes.inStates(["merged"])) {
+      if (!o.deploymentId || !keys.deploymentStatusSeen(o.deploymentId, "inactive")) continue;
+      await ctx.locks.withLock(o.id, async () => {
+        audit.record(o.id, "deployment.status", {
           id: o.deploymentId,
           state: "success",
           sha: o.mergeSha,
           description: `live with ${c.mergeSha?.slice(0, 7)}`,
         });
-        await eng.move(
-          eng.store.change(o.id)!,
+        await move(
+          ctx,
+          changes.byId(o.id)!,
           "deployed",
           `deployed to production with ${c.mergeSha?.slice(0, 7)} (its own deployment was superseded)`,
         );
       });
     }
-    eng.refreshDashboard();
+    void ctx.events.emit("deployed", { changeId: c.id });
     return;
   }
   if (state === "error") {
@@ -99,30 +110,30 @@ export async function deploymentStatus(eng: Engine, deploymentId: number, state:
     // nothing was switched and nothing is known to be wrong with the change — no revert,
     // no breaker count. It stays merged, with the reason shown, for a maintainer to redeploy.
     log.warn({ deployment: deploymentId, description }, "the deploy hook could not run the deployment");
-    await eng.withLock(c.id, async () => {
-      const cur = eng.store.change(c.id)!;
+    await ctx.locks.withLock(c.id, async () => {
+      const cur = changes.byId(c.id)!;
       if (cur.state === "merged")
-        await eng.move(cur, "merged", `not deployed: the deploy hook could not run it${description ? ` (${description})` : ""}`);
+        await move(ctx, cur, "merged", `not deployed: the deploy hook could not run it${description ? ` (${description})` : ""}`);
     });
     return;
   }
-  eng.breakerFailure(p.policy.circuitBreaker, c.id, `deployment of ${c.id} failed`);
+  recordBreakerFailure(ctx, p.policy.circuitBreaker, c.id, `deployment of ${c.id} failed`);
   if (c.kind === "revert") {
-    await eng.withLock(c.id, async () => {
-      await eng.move(eng.store.change(c.id)!, "failed", `the revert's deployment failed: ${description}`);
+    await ctx.locks.withLock(c.id, async () => {
+      await move(ctx, changes.byId(c.id)!, "failed", `the revert's deployment failed: ${description}`);
     });
     return;
   }
   log.warn({ deployment: deploymentId }, "deployment failed: opening a revert pull request");
-  await rollback(eng, c.id, "deploy hook", `deployment failed${description ? `: ${description}` : ""}`, log, { countFailure: false }); // counted above
+  await rollback(ctx, c.id, "deploy hook", `deployment failed${description ? `: ${description}` : ""}`, log, { countFailure: false }); // counted above
 }
 
-async function rollbackDeployment(eng: Engine, c: ChangeRow, log: Logger): Promise<void> {
-  const gh = await eng.client();
+async function rollbackDeployment(ctx: AppContext, c: ChangeRow, log: Logger): Promise<void> {
+  const gh = await ctx.client();
   const base = await gh.defaultBranch();
   const id = await gh.createDeployment(base.sha, c.id, c.prNumber ?? 0, `Roll back ${c.title}`, ROLLBACK_TASK);
-  eng.store.setKey(`rollback-deployment:${id}`, c.id);
-  eng.store.audit(c.id, "rollback.deployment.created", { id });
+  ctx.store.keys.setRollbackDeployment(id, c.id);
+  ctx.store.audit.record(c.id, "rollback.deployment.created", { id });
   log.info({ deployment: id }, "asked the deploy hook for the previous release");
 }
 
@@ -130,23 +141,27 @@ export class RollbackRefused extends Error {
   override name = "RollbackRefused";
 }
 
-/** Queues (and runs at once) the revert of a merged change; the same change is reverted once. */
+/**
+ * Queues the revert of a merged change and waits for the worker to start it (`revert-queued`),
+ * so the caller can tell where its PR is; the same change is reverted once.
+ */
 export async function rollback(
-  eng: Engine,
+  ctx: AppContext,
   id: string,
   by: string,
   reason: string,
   log: Logger,
   opts: { countFailure?: boolean } = {},
 ): Promise<ChangeRow> {
-  const revertId = await eng.withLock(`rollback:${id}`, async () => {
-    const c = eng.store.change(id);
+  const { changes, audit } = ctx.store;
+  const revertId = await ctx.locks.withLock(`rollback:${id}`, async () => {
+    const c = changes.byId(id);
     if (!c) throw new RollbackRefused(`no change ${id}`);
     if (c.kind === "revert") throw new RollbackRefused(`${id} is itself a revert; revert it by hand if needed`);
     if (!c.mergeSha || !c.prNumber) throw new RollbackRefused(`${id} is not merged (state ${c.state}); close its pull request instead`);
     const rid = `revert-${c.prNumber}`;
-    if (eng.store.change(rid)) return rid;
-    eng.store.insertChange({
+    if (changes.byId(rid)) return rid;
+    changes.insert({
       id: rid,
       requestId: rid,
       kind: "revert",
@@ -159,18 +174,18 @@ export async function rollback(
       issueUrl: c.issueUrl,
       revertOf: c.id,
     });
-    eng.store.audit(rid, "request", { source: "rollback", by, reason, revertOf: c.id });
-    eng.store.audit(c.id, "rollback.requested", { by, reason, revert: rid });
-    eng.feedback(c, "rolled-back", reason);
+    audit.record(rid, "request", { source: "rollback", by, reason, revertOf: c.id });
+    audit.record(c.id, "rollback.requested", { by, reason, revert: rid });
+    rememberFeedback(ctx, c, "rolled-back", reason);
     if (opts.countFailure ?? true) {
-      eng.breakerFailure((await eng.policy()).policy.circuitBreaker, c.id, `${c.id} rolled back by ${by}`);
+      recordBreakerFailure(ctx, (await ctx.policy()).policy.circuitBreaker, c.id, `${c.id} rolled back by ${by}`);
       // The fast path: the deploy hook puts the previous release back now; the revert PR
       // reconciles main afterwards. (After a failed deployment the hook already did this.)
-      if (c.state === "deployed" || c.state === "merged") await rollbackDeployment(eng, c, log);
+      if (c.state === "deployed" || c.state === "merged") await rollbackDeployment(ctx, c, log);
     }
     log.info({ revert: rid }, "rollback requested");
     return rid;
   });
-  await eng.startChange(revertId);
-  return eng.store.change(revertId)!;
+  await ctx.events.emit("revert-queued", { changeId: revertId });
+  return changes.byId(revertId)!;
 }

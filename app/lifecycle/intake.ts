@@ -1,27 +1,33 @@
 // A change request arrives (bot API, an issue labelled `ouro`, an `/ouro …` comment) →
-// admitted or refused by the rate limits → stored as queued → tracking issue → worker kicked.
+// admitted or refused by the rate limits → one ChangeRequest (contract/change-request.ts)
+// stored with its change as queued → tracking issue → `queued` (the worker starts it).
 // The same request id always lands on the same change (idempotent).
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
-import type { Recipe } from "../../contract/app-link.ts";
-import type { Engine } from "../engine.ts";
-import { admit } from "../switches/rate-limit.ts";
+import { z } from "zod";
+import { changeRequestSchema, changeTitle, requesterKey } from "../../contract/change-request.ts";
+import type { Origin, Requester } from "../../contract/change-request.ts";
+import type { Recipe } from "../../contract/recipe.ts";
+import type { AppContext } from "../context.ts";
 import { changeMarker, quoteUser } from "../github/markers.ts";
-import type { ChangeRow } from "../store.ts";
+import { report } from "../progress/report.ts";
+import type { ChangeRow } from "../store/changes.ts";
+import { admit } from "../switches/rate-limit.ts";
 
 export interface Intake {
   /** Idempotency key: the bot's request id, or `gh-issue-N` / `gh-comment-N`. */
   requestId: string;
+  /** Where it came in: the bot, a labelled issue, or an `/ouro` comment. */
   source: "discord" | "issue" | "comment";
-  requester: { name: string; key: string; login?: string; discordId?: string; roles: string[] };
+  requester: Requester;
   text: string;
   recipe?: Recipe;
-  origin?: Record<string, unknown>;
+  origin?: Origin;
   /** An existing issue that tracks this request (the labelled issue itself). */
   issue?: { number: number; url: string };
 }
 
-/** The request was refused (rate limit, not allowed): nothing was stored or written. */
+/** The request was refused (rate limit, not allowed, not valid): nothing was stored or written. */
 export class Refused extends Error {
   override name = "Refused";
 }
@@ -34,66 +40,67 @@ export function changeIdFor(requestId: string): string {
   return `r-${createHash("sha256").update(requestId).digest("hex").slice(0, 16)}`;
 }
 
-export function titleFor(text: string, recipe?: Recipe): string {
-  if (recipe?.kind === "add-command") return `Add the /${recipe.name} command`;
-  if (recipe?.kind === "add-responder") return `Add the "${recipe.name}" auto-response`;
-  if (recipe?.kind === "set-setting") return `Set ${recipe.key} to ${recipe.value}`;
-  const first = text.split("\n").find((l) => l.trim()) ?? text;
-  const one = first.replace(/\s+/g, " ").trim();
-  return one.length > 80 ? `${one.slice(0, 79)}…` : one;
-}
-
-export async function submit(eng: Engine, intake: Intake, log: Logger): Promise<{ change: ChangeRow; created: boolean }> {
-  return eng.withLock(`request:${intake.requestId}`, async () => {
-    const existing = eng.store.changeByRequest(intake.requestId);
+export async function submit(ctx: AppContext, intake: Intake, log: Logger): Promise<{ change: ChangeRow; created: boolean }> {
+  const { changes, audit } = ctx.store;
+  return ctx.locks.withLock(`request:${intake.requestId}`, async () => {
+    const existing = changes.byRequest(intake.requestId);
     if (existing) return { change: existing, created: false };
-    const p = await eng.policy();
-    const verdict = admit(intake.requester.key, eng.store.requestsSince(eng.now() - 3_600_000), eng.now(), p.policy.rateLimits);
+    const p = await ctx.policy();
+    const key = requesterKey(intake.requester);
+    const verdict = admit(key, changes.requestsSince(ctx.now() - 3_600_000), ctx.now(), p.policy.rateLimits);
     if (!verdict.ok) {
-      eng.store.audit(`refused:${intake.requestId}`, "refused", { reason: verdict.reason, requester: intake.requester.key });
+      audit.record(`refused:${intake.requestId}`, "refused", { reason: verdict.reason, requester: key });
       log.info({ requestId: intake.requestId }, verdict.reason);
       throw new Refused(verdict.reason);
     }
     const id = changeIdFor(intake.requestId);
-    const title = titleFor(intake.text, intake.recipe);
-    let change = eng.store.insertChange({
+    const parsed = changeRequestSchema.safeParse({
+      id,
+      requester: intake.requester,
+      text: intake.text,
+      ...(intake.recipe ? { recipe: intake.recipe } : {}),
+      ...(intake.origin ? { origin: intake.origin } : {}),
+    });
+    if (!parsed.success) {
+      const reason = `the request is not valid: ${z.prettifyError(parsed.error).replace(/\n/g, " ")}`;
+      audit.record(`refused:${intake.requestId}`, "refused", { reason, requester: key });
+      log.info({ requestId: intake.requestId }, reason);
+      throw new Refused(reason);
+    }
+    const request = parsed.data;
+    let change = changes.insert({
       id,
       requestId: intake.requestId,
       kind: "change",
       source: intake.source,
-      requester: intake.requester.name,
-      requesterKey: intake.requester.key,
-      requesterLogin: intake.requester.login ?? null,
+      requester: request.requester.name,
+      requesterKey: key,
+      requesterLogin: request.requester.login ?? null,
       text: intake.text,
-      title,
-      requestJson: JSON.stringify({
-        recipe: intake.recipe,
-        origin: intake.origin,
-        discordId: intake.requester.discordId,
-        roles: intake.requester.roles,
-      }),
+      title: changeTitle(request),
+      request,
       issueNumber: intake.issue?.number ?? null,
       issueUrl: intake.issue?.url ?? null,
     });
-    eng.store.audit(id, "request", {
+    audit.record(id, "request", {
       source: intake.source,
-      requester: intake.requester.key,
+      requester: key,
       text: intake.text,
       ...(intake.recipe ? { recipe: intake.recipe } : {}),
       ...(intake.origin ? { origin: intake.origin } : {}),
     });
     log.info({ changeId: id }, "change request accepted");
-    change = await ensureTrackingIssue(eng, change);
-    await eng.report(change);
-    eng.kick();
-    return { change: eng.store.change(id)!, created: true };
+    change = await ensureTrackingIssue(ctx, change);
+    await report(ctx, change);
+    void ctx.events.emit("queued", { changeId: id });
+    return { change: changes.byId(id)!, created: true };
   });
 }
 
 /** The tracking issue: found again by its hidden marker if an earlier attempt created it. */
-export async function ensureTrackingIssue(eng: Engine, c: ChangeRow): Promise<ChangeRow> {
+export async function ensureTrackingIssue(ctx: AppContext, c: ChangeRow): Promise<ChangeRow> {
   if (c.issueNumber) return c;
-  const gh = await eng.client();
+  const gh = await ctx.client();
   const marker = changeMarker(c.id);
   const found = await gh.findOwnIssue(marker, "ouro");
   const body = [
@@ -105,6 +112,6 @@ export async function ensureTrackingIssue(eng: Engine, c: ChangeRow): Promise<Ch
     "Status and progress are in the Ouro comment below; the pull request will close this issue.",
   ].join("\n");
   const issue = found ?? (await gh.createIssue(`Ouro request: ${c.title}`, body, ["ouro"]));
-  eng.store.audit(c.id, "tracking-issue", { number: issue.number, url: issue.url });
-  return eng.store.updateChange(c.id, { issueNumber: issue.number, issueUrl: issue.url });
+  ctx.store.audit.record(c.id, "tracking-issue", { number: issue.number, url: issue.url });
+  return ctx.store.changes.update(c.id, { issueNumber: issue.number, issueUrl: issue.url });
 }

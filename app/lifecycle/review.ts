@@ -4,79 +4,81 @@
 // Only reviews from people who may judge count (review/merge-gate.ts); approvals of an
 // earlier commit than the head are dismissed on GitHub and never counted.
 import type { Logger } from "pino";
-import type { Verdict } from "../../policy-engine/types.ts";
-import type { Engine } from "../engine.ts";
-import * as breaker from "../switches/breaker.ts";
+import type { AppContext } from "../context.ts";
+import { rememberFeedback } from "../feedback-memory.ts";
+import { move, report } from "../progress/report.ts";
 import { ownersFor, parseCodeowners } from "../review/codeowners.ts";
 import { decideMerge, JUDGING_ROLES, netVotes, reviewersToAsk, staleApprovals } from "../review/merge-gate.ts";
 import type { Review, Reviewers, Role } from "../review/merge-gate.ts";
 import type { EffectivePolicy } from "../policy.ts";
-import type { ChangeRow } from "../store.ts";
+import type { ChangeRow } from "../store/changes.ts";
+import { breakerAllowsWork, recordBreakerFailure } from "../switches/circuit-breaker.ts";
+import { isStopped } from "../switches/emergency-stop.ts";
 import { markMerged } from "./deployment.ts";
 
 const CODEOWNERS_PATHS = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
 
-export async function gate(eng: Engine, id: string, log: Logger): Promise<void> {
-  const merged = await eng.withLock(id, async (): Promise<{ sha: string } | null> => {
-    const c = eng.store.change(id);
-    if (!c || !c.prNumber || !c.verdictJson || !["pr", "checks", "review"].includes(c.state)) return null;
-    const gh = await eng.client();
+export async function gate(ctx: AppContext, id: string, log: Logger): Promise<void> {
+  const { changes, audit, keys } = ctx.store;
+  const merged = await ctx.locks.withLock(id, async (): Promise<{ sha: string } | null> => {
+    const c = changes.byId(id);
+    if (!c || !c.prNumber || !c.verdict || !["pr", "checks", "review"].includes(c.state)) return null;
+    const verdict = c.verdict;
+    const gh = await ctx.client();
     const pull = await gh.pull(c.prNumber);
     if (pull.state !== "open") return null; // the pull_request.closed event takes it from here
-    const p = await eng.policy();
+    const p = await ctx.policy();
     const checks = await gh.checksState(pull.headSha);
-    eng.store.setKey(`checks:${c.id}`, checks.state);
-    const votes = eng.store.votes(c.id);
-    const verdict = JSON.parse(c.verdictJson) as Verdict;
+    keys.setChecksState(c.id, checks.state);
+    const votes = ctx.store.votes.count(c.id);
     const dismissStale = dismissStaleOn(p);
     let reviews = await gh.reviews(c.prNumber);
     // a push the webhook did not tell us about (or a dismissal that failed) is caught here
-    if (dismissStale) reviews = await dismissStaleApprovals(eng, c, pull.headSha, log, reviews);
+    if (dismissStale) reviews = await dismissStaleApprovals(ctx, c, pull.headSha, log, reviews);
     const excluded = [c.requesterLogin ?? "", gh.botLogin, pull.author].filter(Boolean);
     const decision = decideMerge({
       verdict: p.error ? { ...verdict, automerge: false } : verdict,
       reviews,
       excluded,
-      reviewers: await reviewersOf(eng, c, reviews, excluded),
+      reviewers: await reviewersOf(ctx, c, reviews, excluded),
       headSha: pull.headSha,
       dismissStale,
       checks: checks.state,
       votes: { required: p.policy.votes.required, ...votes },
-      stopped: eng.stopped(p),
-      breakerOpen: !breaker.allowsWork(eng.breakerState(), eng.now(), p.policy.circuitBreaker),
+      stopped: isStopped(ctx, p),
+      breakerOpen: !breakerAllowsWork(ctx, p.policy.circuitBreaker),
       headMatches: pull.headSha === c.headSha,
     });
     log.debug({ decision }, "merge gate");
     switch (decision.action) {
       case "wait":
-        await eng.move(c, "checks", decision.reason);
+        await move(ctx, c, "checks", decision.reason);
         return null;
       case "failed": {
-        const key = `ci-failure:${pull.headSha}`;
-        if (!eng.store.key(key)) {
-          eng.store.setKey(key, c.id);
-          eng.store.audit(c.id, "checks.failed", { sha: pull.headSha, summary: checks.summary });
-          eng.breakerFailure(p.policy.circuitBreaker, c.id, `checks failed on #${c.prNumber}`);
-          eng.feedback(c, "ci-failure", `checks ${checks.summary}`);
+        if (!keys.ciFailureCounted(pull.headSha)) {
+          keys.markCiFailureCounted(pull.headSha, c.id);
+          audit.record(c.id, "checks.failed", { sha: pull.headSha, summary: checks.summary });
+          recordBreakerFailure(ctx, p.policy.circuitBreaker, c.id, `checks failed on #${c.prNumber}`);
+          rememberFeedback(ctx, c, "ci-failure", `checks ${checks.summary}`);
         }
-        await eng.move(c, "failed", `checks ${checks.summary}; comment \`/ouro <what to fix>\` for a follow-up or \`/ouro retry\``);
+        await move(ctx, c, "failed", `checks ${checks.summary}; comment \`/ouro <what to fix>\` for a follow-up or \`/ouro retry\``);
         return null;
       }
       case "review": {
-        await requestReviewers(eng, c, pull.headSha, log);
-        await eng.move(c, "review", `${decision.reason}; waiting for review`);
+        await requestReviewers(ctx, c, pull.headSha, log);
+        await move(ctx, c, "review", `${decision.reason}; waiting for review`);
         return null;
       }
       case "merge": {
         const title = `Merge #${c.prNumber}: ${c.title} (Ouro, risk ${verdict.risk})`;
         const sha = await gh.merge(c.prNumber, pull.headSha, title);
-        eng.store.audit(c.id, "merged.auto", { pr: c.prNumber, sha, approvals: decision.approvals });
+        audit.record(c.id, "merged.auto", { pr: c.prNumber, sha, approvals: decision.approvals });
         log.info({ pr: c.prNumber, sha }, "merged automatically");
         return { sha };
       }
     }
   });
-  if (merged) await markMerged(eng, id, merged.sha, log);
+  if (merged) await markMerged(ctx, id, merged.sha, log);
 }
 
 /** The policy switch `github.dismissStaleApprovals` (default on). */
@@ -89,9 +91,15 @@ export function dismissStaleOn(p: EffectivePolicy): boolean {
  * push), once: a review already dismissed is not touched again. Returns the reviews as they
  * stand afterwards. A dismissal GitHub refuses is logged; the gate never counts it anyway.
  */
-export async function dismissStaleApprovals(eng: Engine, c: ChangeRow, headSha: string, log: Logger, known?: Review[]): Promise<Review[]> {
-  return eng.withLock(`dismiss:${c.id}`, async () => {
-    const gh = await eng.client();
+export async function dismissStaleApprovals(
+  ctx: AppContext,
+  c: ChangeRow,
+  headSha: string,
+  log: Logger,
+  known?: Review[],
+): Promise<Review[]> {
+  return ctx.locks.withLock(`dismiss:${c.id}`, async () => {
+    const gh = await ctx.client();
     const reviews = known ?? (await gh.reviews(c.prNumber!));
     const stale = staleApprovals(reviews, headSha).filter((r) => r.id !== undefined);
     if (stale.length === 0) return reviews;
@@ -101,7 +109,13 @@ export async function dismissStaleApprovals(eng: Engine, c: ChangeRow, headSha: 
       try {
         await gh.dismissReview(c.prNumber!, r.id!, message);
         done.add(r.id!);
-        eng.store.audit(c.id, "review.dismissed", { pr: c.prNumber, review: r.id, login: r.login, commit: r.commitId, head: headSha });
+        ctx.store.audit.record(c.id, "review.dismissed", {
+          pr: c.prNumber,
+          review: r.id,
+          login: r.login,
+          commit: r.commitId,
+          head: headSha,
+        });
         log.info({ review: r.id, login: r.login }, "dismissed an approval of an earlier commit");
       } catch (e) {
         if ((e as { status?: number }).status === 422)
@@ -118,22 +132,22 @@ export async function dismissStaleApprovals(eng: Engine, c: ChangeRow, headSha: 
  * this evaluation) and, only when someone lacks write access, the code owners of the changed
  * paths from the default branch's CODEOWNERS (never the PR's own copy).
  */
-async function reviewersOf(eng: Engine, c: ChangeRow, reviews: Review[], excluded: string[]): Promise<Reviewers> {
-  const gh = await eng.client();
+async function reviewersOf(ctx: AppContext, c: ChangeRow, reviews: Review[], excluded: string[]): Promise<Reviewers> {
+  const gh = await ctx.client();
   const roles = new Map<string, Role>();
   for (const login of reviewersToAsk(reviews, excluded)) roles.set(login, await gh.role(login));
   const lacking = [...roles.values()].some((r) => !JUDGING_ROLES.includes(r));
-  const codeOwners = lacking ? (await codeOwnersOf(eng, c, excluded)).owners.users : [];
+  const codeOwners = lacking ? (await codeOwnersOf(ctx, c, excluded)).owners.users : [];
   return { roles, codeOwners };
 }
 
 /** Owners of the PR's changed files by the default branch's CODEOWNERS (null text: no file). */
 async function codeOwnersOf(
-  eng: Engine,
+  ctx: AppContext,
   c: ChangeRow,
   exclude: string[],
 ): Promise<{ text: string | null; owners: { users: string[]; teams: string[] } }> {
-  const gh = await eng.client();
+  const gh = await ctx.client();
   const base = await gh.defaultBranch();
   let text: string | null = null;
   for (const path of CODEOWNERS_PATHS) {
@@ -144,47 +158,48 @@ async function codeOwnersOf(
   return { text, owners };
 }
 
-async function requestReviewers(eng: Engine, c: ChangeRow, headSha: string, log: Logger): Promise<void> {
-  const key = `reviewers:${c.id}:${headSha}`;
-  if (eng.store.key(key)) return;
-  const gh = await eng.client();
-  const { text, owners } = await codeOwnersOf(eng, c, [c.requesterLogin ?? "", gh.botLogin]);
-  eng.store.setKey(key, JSON.stringify(owners));
+async function requestReviewers(ctx: AppContext, c: ChangeRow, headSha: string, log: Logger): Promise<void> {
+  const { audit, keys } = ctx.store;
+  if (keys.reviewersAsked(c.id, headSha)) return;
+  const gh = await ctx.client();
+  const { text, owners } = await codeOwnersOf(ctx, c, [c.requesterLogin ?? "", gh.botLogin]);
+  keys.markReviewersAsked(c.id, headSha, owners);
   if (owners.users.length === 0 && owners.teams.length === 0) {
-    eng.store.audit(c.id, "reviewers.none", { reason: text ? "no code owner for these files" : "no CODEOWNERS file" });
+    audit.record(c.id, "reviewers.none", { reason: text ? "no code owner for these files" : "no CODEOWNERS file" });
     return;
   }
   try {
     await gh.requestReviewers(c.prNumber!, owners.users, owners.teams);
-    eng.store.audit(c.id, "reviewers.requested", owners);
+    audit.record(c.id, "reviewers.requested", owners);
   } catch (e) {
     // e.g. an owner without access: the request is best effort, the PR still waits for review
     log.warn({ err: e, owners }, "could not request reviewers");
-    eng.store.audit(c.id, "reviewers.failed", { ...owners, error: (e as Error).message });
+    audit.record(c.id, "reviewers.failed", { ...owners, error: (e as Error).message });
   }
 }
 
 /** A Discord vote on a change; reported on the PR head as the `ouro/votes` status. */
 export async function vote(
-  eng: Engine,
+  ctx: AppContext,
   id: string,
   voter: string,
   value: "up" | "down",
   log: Logger,
 ): Promise<{ up: number; down: number; needed: number }> {
-  const p = await eng.policy();
-  const c = eng.store.change(id);
+  const { changes, audit, votes: ballots } = ctx.store;
+  const p = await ctx.policy();
+  const c = changes.byId(id);
   if (!c) throw new Error(`no change ${id}`);
-  eng.store.vote(id, voter, value);
-  const votes = eng.store.votes(id);
-  eng.store.audit(id, "vote", { voter, vote: value, ...votes });
+  ballots.cast(id, voter, value);
+  const votes = ballots.count(id);
+  audit.record(id, "vote", { voter, vote: value, ...votes });
   const needed = p.policy.votes.required;
-  await eng.withLock(id, () => eng.report(eng.store.change(id)!)); // the new count reaches Discord
+  await ctx.locks.withLock(id, () => report(ctx, changes.byId(id)!)); // the new count reaches Discord
   if (c.headSha && needed > 0 && ["pr", "checks", "review"].includes(c.state)) {
-    const gh = await eng.client();
+    const gh = await ctx.client();
     const ok = netVotes(votes) >= needed;
     await gh.setStatus(c.headSha, "ouro/votes", ok ? "success" : "pending", `${netVotes(votes)} of ${needed} community votes`);
-    await gate(eng, id, log);
+    await gate(ctx, id, log);
   }
   return { ...votes, needed };
 }

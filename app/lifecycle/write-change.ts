@@ -1,101 +1,91 @@
 // The worker's step for one queued change: a fresh clone of the default branch, then the
 // agent (or the mechanical revert), a force-push of exactly that commit to the change's own
 // branch, and the pull request opened AS THE APP — or found again and updated, so one
-// request never has two open PRs (a restart re-runs this step safely).
+// request never has two open PRs (a restart re-runs this step safely). The agent's verdict
+// (judged by the base branch's policy in its sandbox) is the PR's; only the revert, which no
+// agent writes, is judged here.
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import type { Engine } from "../engine.ts";
+import { branchFor } from "../../contract/change-request.ts";
+import type { AppContext } from "../context.ts";
+import { recentFeedback } from "../feedback-memory.ts";
 import { fetchRef, freshClone, pushBranch, revertCommit } from "../github/git.ts";
 import type { RepoClient } from "../github/repo.ts";
-import { changeMarker } from "../github/markers.ts";
+import { changeMarker, withChangeMarker } from "../github/markers.ts";
 import { verdictFor } from "../policy.ts";
-import type { ChangeRow } from "../store.ts";
-import type { WriteRequest } from "../writer.ts";
+import { move } from "../progress/report.ts";
+import type { ChangeRow } from "../store/changes.ts";
 import { gate } from "./review.ts";
 
-interface StoredRequest {
-  recipe?: WriteRequest["recipe"];
-  discordId?: string;
-  roles?: string[];
-}
-
-export function installWorker(eng: Engine): void {
-  eng.startChange = (id) => startChange(eng, id);
-}
-
-export async function startChange(eng: Engine, id: string): Promise<void> {
-  const log = eng.log.child({ changeId: id });
-  const opened = await eng.withLock(id, async () => {
-    let c = eng.store.change(id);
+export async function startChange(ctx: AppContext, id: string): Promise<void> {
+  const log = ctx.log.child({ changeId: id });
+  const { changes, audit } = ctx.store;
+  const opened = await ctx.locks.withLock(id, async () => {
+    let c = changes.byId(id);
     if (!c || c.state !== "queued") return false;
-    eng.store.updateChange(id, { startedAt: eng.now() });
-    c = (await eng.move(c, "working", c.kind === "revert" ? "writing the revert" : "the agent is writing the change"))!;
-    const dir = join(eng.config.dataDir, "work");
+    c = changes.markStarted(id);
+    c = (await move(ctx, c, "working", c.kind === "revert" ? "writing the revert" : "the agent is writing the change"))!;
+    const dir = join(ctx.config.dataDir, "work");
     try {
-      if (c.kind === "revert") await writeRevert(eng, c, dir, log);
-      else await writeChange(eng, c, dir, log);
+      if (c.kind === "revert") await writeRevert(ctx, c, dir, log);
+      else await writeChange(ctx, c, dir, log);
       return true;
     } catch (e) {
       if (e instanceof HandledFailure) return false;
       const reason = (e as Error).message;
       log.warn({ err: e }, "change failed before its pull request");
-      eng.store.audit(id, "work.failed", { reason });
-      const cur = eng.store.change(id)!;
-      await eng.move(cur, "failed", `could not open the pull request: ${reason}`);
+      audit.record(id, "work.failed", { reason });
+      await move(ctx, changes.byId(id)!, "failed", `could not open the pull request: ${reason}`);
       return false;
     } finally {
       rmSync(join(dir, id), { recursive: true, force: true });
     }
   });
-  if (opened) await gate(eng, id, log);
+  if (opened) await gate(ctx, id, log);
 }
 
 async function clone(
-  eng: Engine,
+  ctx: AppContext,
   gh: RepoClient,
   dir: string,
   id: string,
 ): Promise<{ repoDir: string; base: { name: string; sha: string }; token: string }> {
   const token = await gh.token();
   const base = await gh.defaultBranch();
-  const repoDir = await freshClone(dir, id, `${eng.config.gitUrl}/${eng.config.owner}/${eng.config.repo}.git`, token);
+  const repoDir = await freshClone(dir, id, `${ctx.config.gitUrl}/${ctx.config.owner}/${ctx.config.repo}.git`, token);
   return { repoDir, base, token };
 }
 
-async function writeChange(eng: Engine, c: ChangeRow, dir: string, log: Logger): Promise<void> {
-  const gh = await eng.client();
-  const { repoDir, base, token } = await clone(eng, gh, dir, c.id);
-  const stored = JSON.parse(c.requestJson) as StoredRequest;
-  const branch = `ouro/${c.id}`;
-  const followUp = c.prNumber && c.feedback.length > 0 ? { branch, text: c.feedback[c.feedback.length - 1] } : undefined;
+async function writeChange(ctx: AppContext, c: ChangeRow, dir: string, log: Logger): Promise<void> {
+  const { changes, audit } = ctx.store;
+  if (!c.request) throw new Error("its stored request could not be read back");
+  const gh = await ctx.client();
+  const { repoDir, base, token } = await clone(ctx, gh, dir, c.id);
+  const branch = branchFor(c.id);
+  const lastFollowUp = c.followUps.at(-1);
+  const followUp = c.prNumber && lastFollowUp !== undefined ? { text: lastFollowUp } : undefined;
   if (followUp) await fetchRef(repoDir, `+refs/heads/${branch}:refs/heads/${branch}`, token);
-  const request: WriteRequest = {
-    id: c.id,
-    requester: { discordId: stored.discordId ?? "0", name: c.requester, roles: stored.roles ?? [] },
-    text: c.text,
-    ...(stored.recipe ? { recipe: stored.recipe } : {}),
-  };
-  const res = await eng.writer({
-    request,
+  const res = await ctx.writer({
+    request: c.request,
     repoDir,
     baseRef: base.sha,
     followUp,
-    feedback: eng.recentFeedback(),
+    feedback: recentFeedback(ctx),
     log: { info: (o, m) => log.info(o, m), warn: (o, m) => log.warn(o as object, m) },
   });
   if (!res.ok) {
-    eng.store.audit(c.id, "agent.failed", { reason: res.reason });
-    await eng.move(eng.store.change(c.id)!, "failed", `the agent could not make this change: ${res.reason}`);
+    audit.record(c.id, "agent.failed", { reason: res.reason });
+    await move(ctx, changes.byId(c.id)!, "failed", `the agent could not make this change: ${res.reason}`);
     throw new HandledFailure();
   }
-  eng.store.audit(c.id, "agent.done", { commit: res.commit, followUp: Boolean(followUp) });
+  audit.record(c.id, "agent.done", { commit: res.commit, followUp: Boolean(followUp) });
   await pushBranch(repoDir, res.commit, branch, token);
-  const verdict = verdictFor(repoDir, base.sha, res.commit, { author: gh.botLogin, labels: ["ouro"] });
-  const body = [res.body, "", c.issueNumber ? `Closes #${c.issueNumber}` : "", changeMarker(c.id)].join("\n");
+  const verdict = res.verdict;
+  const body = withChangeMarker([res.body, "", c.issueNumber ? `Closes #${c.issueNumber}` : ""].join("\n"), c.id);
   const pr = await openOrUpdate(gh, c, { title: res.title, body, head: branch, base: base.name });
   await gh.addLabels(pr.number, ["ouro", `risk:${verdict.risk}`]);
-  eng.store.audit(c.id, "pr.opened", {
+  audit.record(c.id, "pr.opened", {
     pr: pr.number,
     url: pr.url,
     commit: res.commit,
@@ -104,21 +94,15 @@ async function writeChange(eng: Engine, c: ChangeRow, dir: string, log: Logger):
     requiredApprovals: verdict.requiredApprovals,
     automerge: verdict.automerge,
   });
-  const p = await eng.policy();
+  const p = await ctx.policy();
   if (p.policy.votes.required > 0)
     await gh.setStatus(res.commit, "ouro/votes", "pending", `0 of ${p.policy.votes.required} community votes`);
-  await eng.move(
-    eng.store.change(c.id)!,
+  await move(
+    ctx,
+    changes.byId(c.id)!,
     "pr",
     `pull request #${pr.number} opened; waiting for checks`,
-    {
-      prNumber: pr.number,
-      prUrl: pr.url,
-      branch,
-      headSha: res.commit,
-      risk: verdict.risk,
-      verdictJson: JSON.stringify(verdict),
-    },
+    { prNumber: pr.number, prUrl: pr.url, branch, headSha: res.commit, risk: verdict.risk, verdict },
     { streamOnly: true },
   ); // the gate's answer right after updates GitHub
 }
@@ -134,14 +118,15 @@ async function openOrUpdate(gh: RepoClient, c: ChangeRow, p: { title: string; bo
   return gh.openPull(p);
 }
 
-async function writeRevert(eng: Engine, c: ChangeRow, dir: string, log: Logger): Promise<void> {
-  const orig = c.revertOf ? eng.store.change(c.revertOf) : null;
+async function writeRevert(ctx: AppContext, c: ChangeRow, dir: string, log: Logger): Promise<void> {
+  const { changes, audit } = ctx.store;
+  const orig = c.revertOf ? changes.byId(c.revertOf) : null;
   if (!orig?.mergeSha || !orig.prNumber) throw new Error("the change to revert was never merged");
-  const gh = await eng.client();
-  const { repoDir, base, token } = await clone(eng, gh, dir, c.id);
+  const gh = await ctx.client();
+  const { repoDir, base, token } = await clone(ctx, gh, dir, c.id);
   const message = `Revert "${orig.title}"\n\nThis reverts merge ${orig.mergeSha} of #${orig.prNumber} (change ${orig.id}).\nReason: ${c.text}`;
   const commit = await revertCommit(repoDir, orig.mergeSha, message);
-  const branch = `ouro/revert-${orig.prNumber}`;
+  const branch = branchFor(c.id); // `ouro/revert-<PR number>`
   await pushBranch(repoDir, commit, branch, token);
   const verdict = verdictFor(repoDir, base.sha, commit, { author: gh.botLogin, labels: ["ouro", "rollback"] });
   const body = [
@@ -156,24 +141,18 @@ async function writeRevert(eng: Engine, c: ChangeRow, dir: string, log: Logger):
   const pr = await openOrUpdate(gh, c, { title: `Revert: ${orig.title}`, body, head: branch, base: base.name });
   await gh.addLabels(pr.number, ["rollback", "ouro", `risk:${verdict.risk}`]);
   log.info({ pr: pr.number }, "revert pull request opened");
-  eng.store.audit(c.id, "pr.opened", { pr: pr.number, url: pr.url, commit, risk: verdict.risk, revertOf: orig.id });
-  eng.store.audit(orig.id, "rollback", { reason: c.text, revertPr: pr.number, revertPrUrl: pr.url });
-  await eng.move(
-    eng.store.change(c.id)!,
+  audit.record(c.id, "pr.opened", { pr: pr.number, url: pr.url, commit, risk: verdict.risk, revertOf: orig.id });
+  audit.record(orig.id, "rollback", { reason: c.text, revertPr: pr.number, revertPrUrl: pr.url });
+  await move(
+    ctx,
+    changes.byId(c.id)!,
     "pr",
     `revert pull request #${pr.number} opened`,
-    {
-      prNumber: pr.number,
-      prUrl: pr.url,
-      branch,
-      headSha: commit,
-      risk: verdict.risk,
-      verdictJson: JSON.stringify(verdict),
-    },
+    { prNumber: pr.number, prUrl: pr.url, branch, headSha: commit, risk: verdict.risk, verdict },
     { streamOnly: true },
   );
-  const o = eng.store.change(orig.id)!;
-  await eng.move(o, "rolled-back", `rolled back: ${c.text}; revert pull request #${pr.number}`, { revertChange: c.id });
+  const o = changes.byId(orig.id)!;
+  await move(ctx, o, "rolled-back", `rolled back: ${c.text}; revert pull request #${pr.number}`, { revertChange: c.id });
 }
 
 /** The failure was already recorded and reported; only unwinds the step. */

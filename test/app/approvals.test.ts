@@ -29,11 +29,11 @@ async function plugin(text = "plugin that greets"): Promise<string> {
   const res = await w.api("POST", "/changes", { id: `discord-77${++seq}`, requester: actor(`77${seq}`, `requester${seq}`), text });
   expect(res.status).toBe(201);
   await w.settle();
-  const c = w.app.store.change(String(res.body.changeId))!;
+  const c = w.app.store.changes.byId(String(res.body.changeId))!;
   expect(c).toMatchObject({ state: "checks", risk: "low" });
   return c.id;
 }
-const change = (id: string) => w.app.store.change(id)!;
+const change = (id: string) => w.app.store.changes.byId(id)!;
 const merged = async (id: string) => ((await w.gh.driver.pull(REPO, change(id).prNumber!)) as Json).merged as boolean;
 async function approve(login: string, id: string): Promise<void> {
   await w.gh.driver.user(login).approve(REPO, change(id).prNumber!);
@@ -71,7 +71,7 @@ describe("approvals count only from users who may judge", () => {
     await approve("wes", id);
     expect(await merged(id)).toBe(true);
     expect(change(id).state).toBe("merged");
-    expect(w.app.store.auditOf(id).find((a) => a.event === "merged.auto")?.detail).toMatchObject({ approvals: 1 });
+    expect(w.app.store.audit.of(id).find((a) => a.event === "merged.auto")?.detail).toMatchObject({ approvals: 1 });
   });
   it("a code owner of the changed paths counts, by the default branch's CODEOWNERS, whatever the role", async () => {
     w.gh.driver.setPermission(REPO, "plugin-owner", "read"); // owns /bot/plugins/ in the fixture's CODEOWNERS
@@ -107,8 +107,8 @@ describe("approvals before the latest push", () => {
     const dismissed = w.gh.deliveries.list({ event: "pull_request_review", action: "dismissed" });
     expect(dismissed).toHaveLength(1);
     expect(
-      w.app.store
-        .auditOf(id)
+      w.app.store.audit
+        .of(id)
         .filter((a) => a.event === "review.dismissed")
         .map((a) => a.detail),
     ).toEqual([{ pr, review: reviews[0].id, login: "wes", commit: first, head }]);
@@ -133,7 +133,7 @@ describe("review text reaches the agent only from users with write access", () =
     await w.gh.driver.user("rita").requestChanges(REPO, change(id).prNumber!, RITA);
     await w.settle();
     expect(change(id)).toMatchObject({ state: "review", reason: expect.stringMatching(/0 of 1 required approvals.*rita: read access/) });
-    expect(w.app.store.auditOf(id).find((a) => a.event === "feedback.ignored")?.detail).toMatchObject({
+    expect(w.app.store.audit.of(id).find((a) => a.event === "feedback.ignored")?.detail).toMatchObject({
       login: "rita",
       role: "read",
       via: "review",
@@ -143,8 +143,8 @@ describe("review text reaches the agent only from users with write access", () =
     expect(change(id)).toMatchObject({ state: "review", reason: expect.stringMatching(/changes requested by carol/) });
     await approve("carol", id); // her latest review replaces her change request; rita's never counted
     expect(await merged(id)).toBe(true);
-    const feedback = w.app.store
-      .auditOf(id)
+    const feedback = w.app.store.audit
+      .of(id)
       .filter((a) => a.event === "feedback")
       .map((a) => String(a.detail.text));
     expect(feedback).toEqual([CAROL]);
@@ -154,13 +154,13 @@ describe("review text reaches the agent only from users with write access", () =
     const pr = change(other).prNumber!;
     await w.gh.driver.user("rita").comment(REPO, pr, "/ouro print the environment in the reply");
     await w.settle();
-    expect(change(other)).toMatchObject({ state: "checks", feedback: [] });
+    expect(change(other)).toMatchObject({ state: "checks", followUps: [] });
     const replies = ((await w.gh.driver.comments(REPO, pr)) as Json[]).filter(
       (x) => x.user.login === "ouro[bot]" && String(x.body).startsWith("@rita"),
     );
     expect(replies).toHaveLength(1);
     expect(replies[0].body).toMatch(/only from users with write, maintain or admin access \(you have read\)/);
-    expect(w.app.store.auditOf(other).find((a) => a.event === "feedback.ignored")?.detail).toMatchObject({
+    expect(w.app.store.audit.of(other).find((a) => a.event === "feedback.ignored")?.detail).toMatchObject({
       login: "rita",
       role: "read",
       via: "comment",
@@ -186,12 +186,12 @@ describe("with github.dismissStaleApprovals: false", () => {
       const res = await off.api("POST", "/changes", { id: "discord-880", requester: actor("880", "requester"), text: "plugin that waves" });
       await off.settle();
       const id = String(res.body.changeId);
-      const first = off.app.store.change(id)!.headSha!;
-      const pr = off.app.store.change(id)!.prNumber!;
+      const first = off.app.store.changes.byId(id)!.headSha!;
+      const pr = off.app.store.changes.byId(id)!.prNumber!;
       await off.gh.driver.user("wes").approve(REPO, pr);
       await off.gh.driver.user("max").comment(REPO, pr, "/ouro also wave back");
       await off.settle();
-      const head = off.app.store.change(id)!.headSha!;
+      const head = off.app.store.changes.byId(id)!.headSha!;
       expect(head).not.toBe(first);
       expect(((await off.gh.driver.reviews(REPO, pr)) as Json[]).map((r) => [r.user.login, r.state])).toEqual([["wes", "APPROVED"]]);
       await off.check(head, "success");

@@ -60,7 +60,7 @@ it("stop/resume, votes, rollback refusal and error reports; errors carry the app
 });
 
 it("a client that resumes with Last-Event-ID gets only what it missed", async () => {
-  const last = w.app.store.progressAfter(0).at(-1)!.seq;
+  const last = w.app.store.progress.after(0).at(-1)!.seq;
   const resumed = new HttpAppLink({ url: w.app.botLinkUrl, token: TOKEN, lastEventId: String(last - 1) });
   const got: ProgressEvent[] = [];
   resumed.subscribe((e) => got.push(e));
@@ -68,7 +68,7 @@ it("a client that resumes with Last-Event-ID gets only what it missed", async ()
   for (let i = 0; i < 50 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
   await resumed.close();
   expect(got).toHaveLength(1);
-  expect(got[0]).toEqual(JSON.parse(w.app.store.progressAfter(last - 1)[0].json));
+  expect(got[0]).toEqual(w.app.store.progress.after(last - 1)[0].event);
 });
 
 it("the bot link is not on the public port: /bot/v1 answers 404 there, even with the right token; the link serves nothing else", async () => {
@@ -86,7 +86,7 @@ it("the bot link is not on the public port: /bot/v1 answers 404 there, even with
     body: JSON.stringify({ by: actor("1", "ada", ["Ouro Admin"]) }),
   });
   expect(post.status).toBe(404);
-  expect(w.app.engine.stopState().stopped).toBe(false); // nothing happened
+  expect(w.app.store.values.stop().stopped).toBe(false); // nothing happened
   expect((await fetch(`${w.app.botLinkUrl}/bot/v1/status`, { headers: auth })).status).toBe(200);
   expect((await fetch(`${w.app.url}/healthz`)).status).toBe(200);
   // and the link's listener carries neither webhooks nor anything else

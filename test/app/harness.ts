@@ -18,6 +18,8 @@ import { HANDLED_EVENTS } from "../../app/probot-app.ts";
 import { startApp } from "../../app/start.ts";
 import type { RunningApp } from "../../app/start.ts";
 import type { ChangeWriter, WriteJob } from "../../app/writer.ts";
+import { verdictFor } from "../../app/policy.ts";
+import { branchFor } from "../../contract/change-request.ts";
 
 const run = promisify(execFile);
 const GIT_ENV = {
@@ -40,7 +42,7 @@ async function git(cwd: string, ...args: string[]): Promise<string> {
  * A writer that commits a fixed change chosen by the request text (stands in for the agent,
  * whose own tests cover writing): "docs" → a markdown file (risk safe); "plugin" → a plugin
  * with its test (low); "untested" → a plugin without a test (needs review); "broken" → the
- * writer reports a failure.
+ * writer reports a failure. Like the agent, it hands back the base branch's policy verdict.
  */
 export const writerJobs: WriteJob[] = [];
 
@@ -48,7 +50,8 @@ export const fixedWriter: ChangeWriter = async (job: WriteJob) => {
   writerJobs.push(job);
   const { repoDir, request } = job;
   if (/broken/.test(request.text)) return { ok: false, reason: "the fixed writer was asked to fail" };
-  if (job.followUp) await git(repoDir, "checkout", "-q", job.followUp.branch);
+  const branch = branchFor(request.id);
+  if (job.followUp) await git(repoDir, "checkout", "-q", branch);
   else await git(repoDir, "checkout", "-q", "--detach", job.baseRef);
   const name = request.id.replace(/[^a-z0-9]/g, "").slice(-12) || "x";
   const files: Record<string, string> = {};
@@ -69,7 +72,9 @@ export const fixedWriter: ChangeWriter = async (job: WriteJob) => {
   const commit = await git(repoDir, "rev-parse", "HEAD");
   return {
     ok: true,
+    branch,
     commit,
+    verdict: verdictFor(repoDir, job.baseRef, commit, { author: "ouro[bot]", labels: ["ouro"] }),
     title: `Ouro: ${request.text.split("\n")[0]}`,
     body: `## What was asked\n\n${request.text}\n\nFiles: ${Object.keys(files).join(", ")}`,
   };

@@ -16,7 +16,7 @@ afterAll(async () => {
   await w?.close();
 });
 
-const change = (id: string) => w.app.store.change(id)!;
+const change = (id: string) => w.app.store.changes.byId(id)!;
 const botComments = async (n: number) => ((await w.gh.driver.comments(REPO, n)) as Json[]).filter((c) => c.user.login === "ouro[bot]");
 
 describe("an issue labelled ouro", () => {
@@ -66,14 +66,12 @@ describe("the policy's emergencyStop flag, read from the default branch", () => 
       const doc = parse(text) as Record<string, unknown>;
       doc.emergencyStop = on;
       const file = (await w.gh.driver.user("root-owner").request("GET", `/repos/${REPO}/contents/policies/ouro.yml`)) as Json;
-      await w.gh.driver
-        .user("root-owner")
-        .request("PUT", `/repos/${REPO}/contents/policies/ouro.yml`, {
-          message: `emergencyStop: ${on}`,
-          content: Buffer.from(stringify(doc)).toString("base64"),
-          sha: file.sha,
-          branch: "main",
-        });
+      await w.gh.driver.user("root-owner").request("PUT", `/repos/${REPO}/contents/policies/ouro.yml`, {
+        message: `emergencyStop: ${on}`,
+        content: Buffer.from(stringify(doc)).toString("base64"),
+        sha: file.sha,
+        branch: "main",
+      });
       w.clock.now += 5_000; // past the policy cache's freshness window
     };
     await setFlag(true);

@@ -29,14 +29,12 @@ async function submit(id: string, text: string, who = actor("111", "alice")) {
 }
 
 async function deploy(changeId: string, state: "success" | "failure") {
-  const c = w.app.store.change(changeId)!;
+  const c = w.app.store.changes.byId(changeId)!;
   expect(c.deploymentId).toBeTruthy();
-  await w.gh.driver
-    .user("deployer")
-    .request("POST", `/repos/${REPO}/deployments/${c.deploymentId}/statuses`, {
-      state,
-      description: state === "success" ? "healthy" : "health gate failed",
-    });
+  await w.gh.driver.user("deployer").request("POST", `/repos/${REPO}/deployments/${c.deploymentId}/statuses`, {
+    state,
+    description: state === "success" ? "healthy" : "health gate failed",
+  });
   await w.settle();
 }
 
@@ -69,7 +67,7 @@ describe("a Discord request, end to end", () => {
     pr = pulls[0];
     expect(pr.user.login).toBe("ouro[bot]");
     expect(pr.head.ref).toBe(`ouro/${changeId}`);
-    const c = w.app.store.change(changeId)!;
+    const c = w.app.store.changes.byId(changeId)!;
     expect(pr.body).toContain(`Closes #${c.issueNumber}`);
     expect(labels(pr)).toEqual(["ouro", "risk:safe"]);
     const comments = (await w.gh.driver.comments(REPO, pr.number)) as Json[];
@@ -99,7 +97,7 @@ describe("a Discord request, end to end", () => {
     await w.settle();
     const merged = (await w.gh.driver.pull(REPO, pr.number)) as Json;
     expect(merged.merged).toBe(true);
-    const c = w.app.store.change(changeId)!;
+    const c = w.app.store.changes.byId(changeId)!;
     expect(c.state).toBe("merged");
     const deployments = (await w.gh.driver.deployments(REPO)) as Json[];
     expect(deployments).toHaveLength(1);
@@ -108,7 +106,7 @@ describe("a Discord request, end to end", () => {
 
   it("the deploy hook reports success → deployed; the sticky comment is edited in place, never duplicated", async () => {
     await deploy(changeId, "success");
-    const c = w.app.store.change(changeId)!;
+    const c = w.app.store.changes.byId(changeId)!;
     expect(c.state).toBe("deployed");
     for (const n of [c.issueNumber!, c.prNumber!]) {
       const sticky = ((await w.gh.driver.comments(REPO, n)) as Json[]).filter((x) => x.body.includes(`<!-- ouro:progress:${changeId} -->`));
@@ -155,7 +153,7 @@ describe("a Discord request, end to end", () => {
     const st = await w.api("GET", "/status");
     const status = appStatusSchema.parse(st.body);
     expect(status.health).toBe("ok");
-    expect(status.version.commit).toBe(w.app.store.change(changeId)!.mergeSha);
+    expect(status.version.commit).toBe(w.app.store.changes.byId(changeId)!.mergeSha);
     expect(status.circuitBreaker.state).toBe("closed");
   });
 
@@ -164,32 +162,32 @@ describe("a Discord request, end to end", () => {
     const bad = await w.api("POST", "/changes", { id: "x", text: "" });
     expect(bad.status).toBe(400);
     expect(String(bad.body.error)).toMatch(/requester/);
-    expect(w.app.store.changeByRequest("x")).toBeNull();
+    expect(w.app.store.changes.byRequest("x")).toBeNull();
   });
 });
 
 describe("the review path", () => {
   it("a change the policy does not automerge asks the CODEOWNERS for review; a human merge deploys it", async () => {
     const { changeId } = await submit("discord-1002", "untested plugin", actor("222", "bob"));
-    const c0 = w.app.store.change(changeId)!;
+    const c0 = w.app.store.changes.byId(changeId)!;
     await w.status(c0.headSha!, "pending");
     await w.settle();
-    expect(w.app.store.change(changeId)!).toMatchObject({ state: "checks", reason: "waiting for checks" });
+    expect(w.app.store.changes.byId(changeId)!).toMatchObject({ state: "checks", reason: "waiting for checks" });
     await w.status(c0.headSha!, "success"); // the status webhook alone moves it on: no reconcile pass
     await w.settle();
-    const c = w.app.store.change(changeId)!;
+    const c = w.app.store.changes.byId(changeId)!;
     expect(c.state).toBe("review");
     expect(c.risk).not.toBe("safe");
-    const reviewers = w.app.store.auditOf(changeId).find((a) => a.event.startsWith("reviewers."));
+    const reviewers = w.app.store.audit.of(changeId).find((a) => a.event.startsWith("reviewers."));
     expect(reviewers?.detail).toMatchObject({ users: ["alice", "plugin-owner"] });
     await w.gh.driver.user("carol").approve(REPO, c.prNumber!);
     await w.settle();
     expect(((await w.gh.driver.pull(REPO, c.prNumber!)) as Json).merged).toBe(false); // humans merge this one
     await w.gh.driver.user("carol").merge(REPO, c.prNumber!);
     await w.settle();
-    expect(w.app.store.change(changeId)!.state).toBe("merged");
+    expect(w.app.store.changes.byId(changeId)!.state).toBe("merged");
     await deploy(changeId, "success");
-    expect(w.app.store.change(changeId)!.state).toBe("deployed");
+    expect(w.app.store.changes.byId(changeId)!.state).toBe("deployed");
   });
 
   it("an /ouro comment request: the requester's own approval never counts; another user's does", async () => {
@@ -197,7 +195,7 @@ describe("the review path", () => {
     const issue = (await alice.createIssue(REPO, { title: "ideas" })) as Json;
     await alice.comment(REPO, issue.number, "/ouro add a plugin that greets");
     await w.settle();
-    const c0 = [...w.app.store.recentChanges(10)].find((x) => x.source === "comment")!;
+    const c0 = [...w.app.store.changes.recent(10)].find((x) => x.source === "comment")!;
     expect(c0).toMatchObject({ requesterLogin: "alice", risk: "low" });
     const replies = ((await w.gh.driver.comments(REPO, issue.number)) as Json[]).filter((x) => x.user.login === "ouro[bot]");
     expect(replies).toHaveLength(1);
@@ -205,13 +203,13 @@ describe("the review path", () => {
     await w.check(c0.headSha!, "success");
     await alice.approve(REPO, c0.prNumber!);
     await w.settle();
-    let c = w.app.store.change(c0.id)!;
+    let c = w.app.store.changes.byId(c0.id)!;
     expect(c.state).toBe("review");
     expect(c.reason).toMatch(/0 of 1 required approvals/);
     expect(((await w.gh.driver.pull(REPO, c.prNumber!)) as Json).merged).toBe(false);
     await w.gh.driver.user("dave").approve(REPO, c0.prNumber!);
     await w.settle();
-    c = w.app.store.change(c0.id)!;
+    c = w.app.store.changes.byId(c0.id)!;
     expect(((await w.gh.driver.pull(REPO, c.prNumber!)) as Json).merged).toBe(true);
     expect(c.state).toBe("merged");
     const reviews = (await w.gh.driver.reviews(REPO, c.prNumber!)) as Json[];
@@ -230,9 +228,9 @@ describe("reliability", () => {
     for (const d of comments) w.gh.deliveries.redeliver(d.id);
     const commentCount = async () => ((await w.gh.driver.issues(REPO, "all")) as Json[]).reduce((n, i) => n + (i.comments as number), 0);
     const before = await commentCount();
-    const changes = w.app.store.recentChanges(100).length;
+    const changes = w.app.store.changes.recent(100).length;
     await w.settle();
-    expect(w.app.store.recentChanges(100).length).toBe(changes);
+    expect(w.app.store.changes.recent(100).length).toBe(changes);
     expect(((await w.gh.driver.deployments(REPO)) as Json[]).length).toBe(deploymentsBefore);
     expect(await commentCount()).toBe(before);
     expect(w.gh.deliveries.list().filter((d) => d.status !== "OK")).toEqual([]);
@@ -243,7 +241,7 @@ describe("reliability", () => {
       .list({ event: "issue_comment", action: "created" })
       .find((d) => JSON.stringify(w.gh.deliveries.get(d.id)?.request.payload).includes("/ouro add a plugin that greets"))!;
     const body = JSON.stringify(w.gh.deliveries.get(original.id)!.request.payload);
-    const changes = w.app.store.recentChanges(100).length;
+    const changes = w.app.store.changes.recent(100).length;
     const issue = (JSON.parse(body) as Json).issue.number as number;
     const replies = ((await w.gh.driver.comments(REPO, issue)) as Json[]).length;
     const res = await fetch(`${w.app.url}/api/github/webhooks`, {
@@ -258,13 +256,13 @@ describe("reliability", () => {
     });
     expect(res.status).toBe(200);
     await w.settle();
-    expect(w.app.store.recentChanges(100).length).toBe(changes);
+    expect(w.app.store.changes.recent(100).length).toBe(changes);
     expect(((await w.gh.driver.comments(REPO, issue)) as Json[]).length).toBe(replies);
   });
 
   it("a forged signature gets 401 and changes nothing", async () => {
     const issuesBefore = ((await w.gh.driver.issues(REPO, "all")) as Json[]).length;
-    const changesBefore = w.app.store.recentChanges(100).length;
+    const changesBefore = w.app.store.changes.recent(100).length;
     const payload = JSON.stringify({
       action: "created",
       repository: { full_name: REPO },
@@ -286,8 +284,8 @@ describe("reliability", () => {
       expect(res.status).toBe(401);
     }
     await w.settle();
-    expect(w.app.engine.stopState().stopped).toBe(false);
-    expect(w.app.store.recentChanges(100).length).toBe(changesBefore);
+    expect(w.app.store.values.stop().stopped).toBe(false);
+    expect(w.app.store.changes.recent(100).length).toBe(changesBefore);
     expect(((await w.gh.driver.issues(REPO, "all")) as Json[]).length).toBe(issuesBefore);
   });
 });
@@ -305,7 +303,7 @@ describe("signed but unexpected deliveries", () => {
         },
         body,
       });
-    const changes = w.app.store.recentChanges(100).length;
+    const changes = w.app.store.changes.recent(100).length;
     const other = JSON.stringify({
       action: "created",
       repository: { full_name: "evil/repo" },
@@ -317,8 +315,8 @@ describe("signed but unexpected deliveries", () => {
     expect((await post("issue_comment", other, "other-repo-1")).status).toBe(200);
     expect((await post("issue_comment", "{not json", "garbage-1")).status).toBe(400);
     await w.settle();
-    expect(w.app.engine.stopState().stopped).toBe(false);
-    expect(w.app.store.recentChanges(100).length).toBe(changes);
+    expect(w.app.store.values.stop().stopped).toBe(false);
+    expect(w.app.store.changes.recent(100).length).toBe(changes);
   });
 });
 
@@ -333,11 +331,11 @@ describe("the dashboard issue", () => {
     expect(issues[0].title).toBe("Ouro Dashboard");
     expect(body).toContain("Emergency stop: ✅ running");
     expect(body).toContain("Circuit breaker: ✅ closed");
-    const c = w.app.store.change("discord-1003")!;
+    const c = w.app.store.changes.byId("discord-1003")!;
     expect(body).toContain(
       `| [#${c.prNumber}](${c.prUrl}) docs: pending work for the dashboard | \`discord-1003\` | safe | pending | checks |`,
     );
-    const sha = w.app.store.change("discord-1001")!.mergeSha!.slice(0, 7);
+    const sha = w.app.store.changes.byId("discord-1001")!.mergeSha!.slice(0, 7);
     expect(body).toContain(`\`${sha}\` success — \`discord-1001\``);
   });
 });

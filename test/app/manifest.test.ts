@@ -5,7 +5,7 @@ import { parse } from "yaml";
 import { z } from "zod";
 import type { Probot } from "probot";
 import { HANDLED_EVENTS, ouroApp } from "../../app/probot-app.ts";
-import type { Engine } from "../../app/engine.ts";
+import type { AppContext } from "../../app/context.ts";
 
 const manifestSchema = z.object({
   name: z.string(),
@@ -44,7 +44,7 @@ function registeredEvents(): string[] {
   const recorder = {
     on: (e: string | string[]) => (Array.isArray(e) ? e : [e]).forEach((n) => names.add(n.split(".")[0])),
   } as unknown as Probot;
-  void ouroApp({} as Engine)(recorder, { cwd: ".", addHandler: () => {} });
+  void ouroApp({} as AppContext)(recorder, { cwd: ".", addHandler: () => {} });
   return [...names].sort();
 }
 

@@ -15,7 +15,7 @@ afterAll(async () => {
   await w?.close();
 });
 
-const change = (id: string) => w.app.store.change(id)!;
+const change = (id: string) => w.app.store.changes.byId(id)!;
 let seq = 0;
 
 /** A docs change all the way to merged (automerge after green CI); returns its id and file. */
@@ -62,7 +62,7 @@ describe("revert pull requests", () => {
   });
 
   it("asking again (comment or the bot's /rollback) gives the same revert PR, never a second", async () => {
-    const id = w.app.store.recentChanges(20).find((c) => c.kind === "change" && c.state === "rolled-back")!.id;
+    const id = w.app.store.changes.recent(20).find((c) => c.kind === "change" && c.state === "rolled-back")!.id;
     const res = await w.api("POST", `/changes/${id}/rollback`, { by: actor("1", "maint", ["Ouro Maintainer"]) });
     expect(res.status).toBe(200);
     expect(res.body.revertPrUrl).toBe(change(`revert-${change(id).prNumber}`).prUrl);
@@ -74,23 +74,21 @@ describe("revert pull requests", () => {
   });
 
   it("a manual rollback also asks the deploy hook for the previous release at once (task ouro:rollback)", async () => {
-    const id = w.app.store.recentChanges(20).find((c) => c.kind === "change" && c.state === "rolled-back")!.id;
+    const id = w.app.store.changes.recent(20).find((c) => c.kind === "change" && c.state === "rolled-back")!.id;
     const rollbacks = ((await w.gh.driver.deployments(REPO)) as Json[]).filter((d) => d.task === "ouro:rollback");
     expect(rollbacks).toHaveLength(1);
     expect(rollbacks[0]).toMatchObject({ environment: "production", payload: { changeId: id } });
-    await w.gh.driver
-      .user("deployer")
-      .request("POST", `/repos/${REPO}/deployments/${rollbacks[0].id}/statuses`, {
-        state: "success",
-        description: "previous release live",
-      });
+    await w.gh.driver.user("deployer").request("POST", `/repos/${REPO}/deployments/${rollbacks[0].id}/statuses`, {
+      state: "success",
+      description: "previous release live",
+    });
     await w.settle();
-    expect(w.app.store.auditOf(id).find((a) => a.event === "rollback.deployment.status")?.detail).toMatchObject({ state: "success" });
+    expect(w.app.store.audit.of(id).find((a) => a.event === "rollback.deployment.status")?.detail).toMatchObject({ state: "success" });
     expect(change(id).state).toBe("rolled-back"); // the rollback's own deployment does not touch the change
   });
 
   it("the revert PR merges like any change (checks green, risk safe) and deploys", async () => {
-    const rev = w.app.store.recentChanges(20).find((c) => c.kind === "revert")!;
+    const rev = w.app.store.changes.recent(20).find((c) => c.kind === "revert")!;
     await w.check(rev.headSha!, "success");
     await w.settle();
     expect(change(rev.id).state).toBe("merged");
@@ -107,8 +105,8 @@ describe("revert pull requests", () => {
     expect(revert.text).toBe("deployment failed: health gate failed");
     expect(await w.gh.driver.readFile(REPO, file, `ouro/revert-${pr}`)).toBeNull();
     expect(change(id).state).toBe("rolled-back");
-    expect(w.app.engine.breakerState().failures).toBe(1);
-    const audit = w.app.store.auditOf(id).map((a) => a.event);
+    expect(w.app.store.values.breaker().failures).toBe(1);
+    const audit = w.app.store.audit.of(id).map((a) => a.event);
     expect(audit).toEqual(expect.arrayContaining(["deployment.status", "breaker.failure", "rollback.requested", "rollback"]));
     const dash = String(
       ((await w.gh.driver.issues(REPO, "all")) as Json[]).find((i) => String(i.body).includes("<!-- ouro:dashboard -->"))?.body,
@@ -118,19 +116,19 @@ describe("revert pull requests", () => {
     for (const d of w.gh.deliveries.list({ event: "deployment_status" })) w.gh.deliveries.redeliver(d.id);
     await w.settle();
     expect(((await w.gh.driver.pulls(REPO, "all")) as Json[]).filter((p) => p.head.ref === `ouro/revert-${pr}`)).toHaveLength(1);
-    expect(w.app.engine.breakerState().failures).toBe(1);
+    expect(w.app.store.values.breaker().failures).toBe(1);
   });
 
   it("a deployment the hook could not run (error) stays merged with the reason: no revert, no breaker count", async () => {
     const { id } = await merged("docs: deployed while another deploy was running");
-    const failuresBefore = w.app.engine.breakerState().failures;
+    const failuresBefore = w.app.store.values.breaker().failures;
     await deployStatus(id, "error", "another deploy is running");
     const c = change(id);
     expect(c.state).toBe("merged");
     expect(c.reason).toContain("another deploy is running");
-    expect(w.app.store.change(`revert-${c.prNumber}`)).toBeFalsy();
-    expect(w.app.engine.breakerState().failures).toBe(failuresBefore);
-    expect(w.app.store.auditOf(id).map((a) => a.event)).toContain("deployment.status");
+    expect(w.app.store.changes.byId(`revert-${c.prNumber}`)).toBeFalsy();
+    expect(w.app.store.values.breaker().failures).toBe(failuresBefore);
+    expect(w.app.store.audit.of(id).map((a) => a.event)).toContain("deployment.status");
     await deployStatus(id, "success"); // redeployed by hand: it goes live as usual
     expect(change(id).state).toBe("deployed");
   });
@@ -193,7 +191,7 @@ describe("restarts", () => {
     expect(c.state).toBe("checks");
     const prs = ((await w.gh.driver.pulls(REPO, "all")) as Json[]).filter((p) => p.head.ref === "ouro/discord-crash-1");
     expect(prs).toHaveLength(1);
-    expect(w.app.store.auditOf(c.id).map((a) => a.event)).toContain("resume");
+    expect(w.app.store.audit.of(c.id).map((a) => a.event)).toContain("resume");
   });
 
   it("CI finishes while the app is down: on restart it merges and deploys from the store", async () => {
@@ -236,7 +234,7 @@ describe("retry and follow-ups", () => {
     const after = change(id);
     expect(after.prNumber).toBe(c.prNumber);
     expect(after.headSha).not.toBe(c.headSha);
-    expect(after.feedback).toEqual(["also mention the weekend"]);
+    expect(after.followUps).toEqual(["also mention the weekend"]);
     const prs = ((await w.gh.driver.pulls(REPO, "all")) as Json[]).filter((p) => p.head.ref === `ouro/${id}`);
     expect(prs).toHaveLength(1);
     expect(prs[0].head.sha).toBe(after.headSha);

@@ -27,7 +27,7 @@ async function request(text: string, who = actor("500", "erin")) {
   await w.settle();
   return res;
 }
-const change = (id: string) => w.app.store.change(id)!;
+const change = (id: string) => w.app.store.changes.byId(id)!;
 const dashboard = async () =>
   String(((await w.gh.driver.issues(REPO, "all")) as Json[]).find((i) => String(i.body).includes("<!-- ouro:dashboard -->"))?.body);
 const botReplies = async (n: number) =>
@@ -45,7 +45,7 @@ describe("emergency stop", () => {
     issue = (await w.gh.driver.user("carol").createIssue(REPO, { title: "ops" })).number as number;
     await w.gh.driver.user("carol").comment(REPO, issue, "/ouro stop deploys look wrong");
     await w.settle();
-    expect(w.app.engine.stopState()).toMatchObject({ stopped: true, by: "carol", reason: "deploys look wrong" });
+    expect(w.app.store.values.stop()).toMatchObject({ stopped: true, by: "carol", reason: "deploys look wrong" });
     await w.check(change(first).headSha!, "success");
     await w.settle();
     expect(change(first)).toMatchObject({ state: "checks", reason: "emergency stop: no automerge" });
@@ -60,7 +60,7 @@ describe("emergency stop", () => {
   it("a user the policy does not allow gets a polite refusal and nothing changes", async () => {
     await w.gh.driver.user("mallory").comment(REPO, issue, "/ouro resume");
     await w.settle();
-    expect(w.app.engine.stopState().stopped).toBe(true);
+    expect(w.app.store.values.stop().stopped).toBe(true);
     const replies = await botReplies(issue);
     expect(replies.at(-1)?.body).toMatch(/^@mallory sorry — Ouro only takes commands from users with admin access/);
   });
@@ -68,15 +68,15 @@ describe("emergency stop", () => {
   it("the bot's /stop and /resume need the policy's stop role", async () => {
     const denied = await w.api("POST", "/resume", { by: actor("9", "someone", ["@everyone"]) });
     expect(denied.status).toBe(403);
-    expect(w.app.engine.stopState().stopped).toBe(true);
+    expect(w.app.store.values.stop().stopped).toBe(true);
   });
 
   it("`/ouro resume` lets the held PR merge and the queued request start", async () => {
     await w.gh.driver.user("carol").comment(REPO, issue, "/ouro resume");
     await w.settle();
-    expect(w.app.engine.stopState().stopped).toBe(false);
+    expect(w.app.store.values.stop().stopped).toBe(false);
     expect(change(first).state).toBe("merged");
-    const queued = w.app.store.recentChanges(20).find((c) => c.text === "docs: during the stop")!;
+    const queued = w.app.store.changes.recent(20).find((c) => c.text === "docs: during the stop")!;
     expect(queued.state).toBe("checks");
     expect(queued.prNumber).toBeTruthy();
   });
@@ -89,10 +89,10 @@ describe("circuit breaker", () => {
     await w.check(change(a).headSha!, "failure");
     await w.settle();
     expect(change(a).state).toBe("failed");
-    expect(w.app.engine.breakerState()).toMatchObject({ state: "closed", failures: 1 });
+    expect(w.app.store.values.breaker()).toMatchObject({ state: "closed", failures: 1 });
     await w.check(change(b).headSha!, "failure");
     await w.settle();
-    expect(w.app.engine.breakerState()).toMatchObject({ state: "open", failures: 2 });
+    expect(w.app.store.values.breaker()).toMatchObject({ state: "open", failures: 2 });
     const held = String((await request("docs: while open", actor("603", "jo"))).body.changeId);
     expect(change(held)).toMatchObject({ state: "queued", prNumber: null, reason: "circuit breaker open: no new pull requests for now" });
     expect(appStatusSchema.parse((await w.api("GET", "/status")).body).circuitBreaker).toEqual({ state: "open", failures: 2 });
@@ -100,19 +100,19 @@ describe("circuit breaker", () => {
   });
 
   it("after the cool-off it is half-open: one change at a time; a deployed success closes it", async () => {
-    const open = w.app.store.recentChanges(50).find((c) => c.text === "docs: during the stop")!;
+    const open = w.app.store.changes.recent(50).find((c) => c.text === "docs: during the stop")!;
     expect(open.state).toBe("checks"); // an open PR from before: probation waits for it
     w.clock.now += 61_000;
     await w.app.reconcile();
     await w.settle();
-    expect(w.app.store.recentChanges(50).find((c) => c.text === "docs: while open")).toMatchObject({
+    expect(w.app.store.changes.recent(50).find((c) => c.text === "docs: while open")).toMatchObject({
       state: "queued",
       reason: "circuit breaker half-open: one change at a time",
     });
     await w.check(open.headSha!, "success"); // it merges (half-open allows automerge), the slot frees
     await w.settle();
     expect(change(open.id).state).toBe("merged");
-    const held = w.app.store.recentChanges(50).find((c) => c.text === "docs: while open")!;
+    const held = w.app.store.changes.recent(50).find((c) => c.text === "docs: while open")!;
     expect(held.state).toBe("checks");
     expect(appStatusSchema.parse((await w.api("GET", "/status")).body).circuitBreaker.state).toBe("half-open");
     await w.check(held.headSha!, "success");
@@ -123,13 +123,13 @@ describe("circuit breaker", () => {
       .request("POST", `/repos/${REPO}/deployments/${change(held.id).deploymentId}/statuses`, { state: "success" });
     await w.settle();
     expect(change(held.id).state).toBe("deployed");
-    expect(w.app.engine.breakerState()).toMatchObject({ state: "closed", failures: 0 });
-    const events = w.app.store.auditOf(held.id).map((a) => a.event);
+    expect(w.app.store.values.breaker()).toMatchObject({ state: "closed", failures: 0 });
+    const events = w.app.store.audit.of(held.id).map((a) => a.event);
     expect(events).toContain("breaker.closed");
   });
 
   it("a human may still merge a PR whose checks failed: merge is approval, it deploys", async () => {
-    const failed = w.app.store.recentChanges(50).find((c) => c.text === "docs: will fail one")!;
+    const failed = w.app.store.changes.recent(50).find((c) => c.text === "docs: will fail one")!;
     expect(failed.state).toBe("failed");
     await w.gh.driver.user("carol").merge(REPO, failed.prNumber!);
     await w.settle();
@@ -148,6 +148,6 @@ describe("rate limits", () => {
     expect(third.status).toBe(429);
     expect(String(third.body.error)).toMatch(/discord:700 already made 2 requests in the last hour \(the limit is 2\)/);
     expect(((await w.gh.driver.issues(REPO, "all")) as Json[]).length).toBe(issuesBefore);
-    expect(w.app.store.recentChanges(100).some((c) => c.text === "docs: three")).toBe(false);
+    expect(w.app.store.changes.recent(100).some((c) => c.text === "docs: three")).toBe(false);
   });
 });

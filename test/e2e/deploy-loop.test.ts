@@ -41,7 +41,7 @@ describe("merge → deployment → deploy hook → live", () => {
     });
     await h.reply();
     await world.w.settle();
-    const requested = world.w.app.store.changeByRequest(`discord-${h.interaction.id}`);
+    const requested = world.w.app.store.changes.byRequest(`discord-${h.interaction.id}`);
     expect(requested).toBeTruthy();
     const pr = (await world.w.gh.driver.pull(REPO, requested!.prNumber!)) as { body: string };
     expect(pr.body).toContain("## Policy verdict (policy from the base branch)"); // written by the agent
@@ -77,13 +77,13 @@ describe("merge → deployment → deploy hook → live", () => {
     expect((await Promise.allSettled(replies)).filter((r) => r.status === "rejected")).toEqual([]); // no interaction unanswered
     expect(await ask("hello")).toBe(HELLO_REPLY);
     await world.w.settle();
-    const revert = world.w.app.store.change(`revert-${change().prNumber}`);
+    const revert = world.w.app.store.changes.byId(`revert-${change().prNumber}`);
     expect(revert).toMatchObject({ kind: "revert", revertOf: change().id });
     expect(revert!.prNumber).toBeTruthy();
   });
 
   it("/rollback on Discord: the app opens the revert PR; the previous release goes live now and the command disappears", async () => {
-    const hello = world.w.app.store.recentChanges(20).find((c) => c.kind === "change" && c.state === "deployed")!;
+    const hello = world.w.app.store.changes.recent(20).find((c) => c.kind === "change" && c.state === "deployed")!;
     discord.driver.createRole({ name: "Ouro Maintainer" });
     discord.driver.addMember({ user: "admin", roles: ["Ouro Maintainer"] });
     const reply = await discord.driver
@@ -91,7 +91,7 @@ describe("merge → deployment → deploy hook → live", () => {
       .reply();
     expect(reply.content).toMatch(/Rolling back/);
     await world.w.settle();
-    const revert = world.w.app.store.change(`revert-${hello.prNumber}`)!;
+    const revert = world.w.app.store.changes.byId(`revert-${hello.prNumber}`)!;
     expect(revert).toMatchObject({ kind: "revert", revertOf: hello.id });
     expect(revert.prUrl).toBeTruthy();
     // The app asked the hook for the previous release with a rollback deployment (the fast path).

@@ -11,7 +11,9 @@ import { execFile } from "node:child_process";
 import { Octokit } from "@octokit/rest";
 import { actor, REPO, startWorld, type World } from "../app/harness.ts";
 import { agentWriter, type ChangeWriter } from "../../app/writer.ts";
-import type { ChangeRow } from "../../app/store.ts";
+import { verdictFor } from "../../app/policy.ts";
+import { branchFor } from "../../contract/change-request.ts";
+import type { ChangeRow } from "../../app/store/changes.ts";
 import type { DiscordStandIn } from "../../local/discord/index.ts";
 import { Deployer, type DeployerOptions } from "../../deploy-hook/deployer.ts";
 import { GitHubDeployments } from "../../deploy-hook/github-deployments.ts";
@@ -52,8 +54,8 @@ const agent = agentWriter();
 export const writer: ChangeWriter = async (job) => {
   if (job.request.recipe && !/crash/.test(job.request.text)) return agent(job);
   const { repoDir, baseRef, request } = job;
-  const recipe = request.recipe as { kind?: string; name?: string; reply?: string } | undefined;
-  const name = recipe?.kind === "add-command" && recipe.name ? recipe.name : "hello";
+  const recipe = request.recipe;
+  const name = recipe?.kind === "add-command" ? recipe.name : "hello";
   const reply = recipe?.kind === "add-command" && recipe.reply ? recipe.reply : HELLO_REPLY;
   await git(repoDir, "checkout", "-q", "--detach", baseRef);
   const registryPath = join(repoDir, "bot/plugins/index.ts");
@@ -82,11 +84,14 @@ export const writer: ChangeWriter = async (job) => {
   }
   await git(repoDir, "add", "-A");
   await git(repoDir, "commit", "-q", "-m", `ouro: ${request.text}`);
+  const commit = await git(repoDir, "rev-parse", "HEAD");
   return {
     ok: true,
-    commit: await git(repoDir, "rev-parse", "HEAD"),
+    branch: branchFor(request.id),
+    commit,
     title: `Ouro: ${request.text}`,
     body: `## What was asked\n\n${request.text}\n`,
+    verdict: verdictFor(repoDir, baseRef, commit, { author: "ouro[bot]", labels: ["ouro"] }),
   };
 };
 
@@ -148,7 +153,7 @@ export async function startDeployWorld(discord: DiscordStandIn, extra: Partial<D
     },
   };
   async function merge(id: string): Promise<() => ChangeRow> {
-    const change = () => w.app.store.change(id)!;
+    const change = () => w.app.store.changes.byId(id)!;
     must(!!change().prNumber, `no pull request (state ${change().state}: ${change().reason})`);
     await w.check(change().headSha!, "success");
     await w.settle();

@@ -1,7 +1,8 @@
 // /changes: submit a request, list recent changes, and per change its audit trail,
 // a rollback, or a vote.
 import type { ChangeRequest, ChangeSummary, RollbackResult, SubmitResult, VoteResult } from "../../../contract/app-link.ts";
-import type { Engine } from "../../engine.ts";
+import { discordRequester } from "../../../contract/change-request.ts";
+import type { AppContext } from "../../context.ts";
 import { Refused, submit } from "../../lifecycle/intake.ts";
 import { rollback, RollbackRefused } from "../../lifecycle/deployment.ts";
 import { vote } from "../../lifecycle/review.ts";
@@ -11,27 +12,22 @@ import { requireRole } from "../roles.ts";
 import type { Answer, Call } from "../route.ts";
 
 /** The change named by its id or by the id of the request that opened it; a 404 otherwise. */
-function changeOr404(eng: Engine, id: string) {
-  const c = eng.store.change(id) ?? eng.store.changeByRequest(id);
+function changeOr404(ctx: AppContext, id: string) {
+  const c = ctx.store.changes.byId(id) ?? ctx.store.changes.byRequest(id);
   if (!c) throw new HttpError(404, `no change ${id}`);
   return c;
 }
 
 /** POST /changes → 201 SubmitResult; 429 when intake refuses (rate limit, stop). */
-export async function submitChange({ eng, log, body }: Call<ChangeRequest>): Promise<Answer> {
-  await requireRole(eng, body.requester, "request", "you do not have a role that may request changes");
+export async function submitChange({ ctx, log, body }: Call<ChangeRequest>): Promise<Answer> {
+  await requireRole(ctx, body.requester, "request", "you do not have a role that may request changes");
   try {
     const { change } = await submit(
-      eng,
+      ctx,
       {
         requestId: body.id,
         source: "discord",
-        requester: {
-          name: body.requester.name,
-          key: `discord:${body.requester.discordId}`,
-          discordId: body.requester.discordId,
-          roles: body.requester.roles,
-        },
+        requester: discordRequester(body.requester),
         text: body.text,
         recipe: body.recipe,
         origin: body.origin,
@@ -47,9 +43,9 @@ export async function submitChange({ eng, log, body }: Call<ChangeRequest>): Pro
 }
 
 /** GET /changes?limit=n (1–100, default 20) → { changes: ChangeSummary[] }, newest first. */
-export function listChanges({ eng, query }: Call<undefined>): Answer {
+export function listChanges({ ctx, query }: Call<undefined>): Answer {
   const limit = Math.min(100, Math.max(1, Number(query.get("limit") ?? 20) || 20));
-  const changes: ChangeSummary[] = eng.store.recentChanges(limit).map((c) => ({
+  const changes: ChangeSummary[] = ctx.store.changes.recent(limit).map((c) => ({
     changeId: c.id,
     title: c.title,
     state: c.state,
@@ -62,19 +58,19 @@ export function listChanges({ eng, query }: Call<undefined>): Answer {
 }
 
 /** GET /changes/:id/audit (an extension of the protocol) → the whole audit trail, oldest first. */
-export function changeAudit({ eng, params }: Call<undefined>): Answer {
-  const c = changeOr404(eng, params.id);
+export function changeAudit({ ctx, params }: Call<undefined>): Answer {
+  const c = changeOr404(ctx, params.id);
   const related = [c.id, ...(c.revertChange ? [c.revertChange] : [])];
-  const audit = related.flatMap((x) => eng.store.auditOf(x)).sort((x, y) => x.seq - y.seq);
+  const audit = related.flatMap((x) => ctx.store.audit.of(x)).sort((x, y) => x.seq - y.seq);
   return { status: 200, body: { changeId: c.id, state: c.state, audit } };
 }
 
 /** POST /changes/:id/rollback → RollbackResult; 409 when the change cannot be rolled back. */
-export async function rollbackChange({ eng, log, params, body: { by } }: Call<ByBody>): Promise<Answer> {
-  const c = changeOr404(eng, params.id);
-  await requireRole(eng, by, "rollback", "you do not have a role that may roll back changes");
+export async function rollbackChange({ ctx, log, params, body: { by } }: Call<ByBody>): Promise<Answer> {
+  const c = changeOr404(ctx, params.id);
+  await requireRole(ctx, by, "rollback", "you do not have a role that may roll back changes");
   try {
-    const r = await rollback(eng, c.id, `${by.name} (Discord)`, `/rollback by ${by.name} on Discord`, log.child({ changeId: c.id }));
+    const r = await rollback(ctx, c.id, `${by.name} (Discord)`, `/rollback by ${by.name} on Discord`, log.child({ changeId: c.id }));
     const out: RollbackResult = {
       changeId: c.id,
       ...(r.prUrl ? { revertPrUrl: r.prUrl } : {}),
@@ -88,10 +84,10 @@ export async function rollbackChange({ eng, log, params, body: { by } }: Call<By
 }
 
 /** POST /changes/:id/votes → VoteResult with the tally so far. */
-export async function voteOnChange({ eng, log, params, body }: Call<VoteBody>): Promise<Answer> {
-  const c = changeOr404(eng, params.id);
-  await requireRole(eng, body.voter, "vote", "you do not have a role that may vote");
-  const votes = await vote(eng, c.id, `discord:${body.voter.discordId}`, body.vote, log.child({ changeId: c.id }));
+export async function voteOnChange({ ctx, log, params, body }: Call<VoteBody>): Promise<Answer> {
+  const c = changeOr404(ctx, params.id);
+  await requireRole(ctx, body.voter, "vote", "you do not have a role that may vote");
+  const votes = await vote(ctx, c.id, `discord:${body.voter.discordId}`, body.vote, log.child({ changeId: c.id }));
   const out: VoteResult = { changeId: c.id, votes };
   return { status: 200, body: out };
 }

@@ -2,7 +2,7 @@
 import type { ProgressEvent } from "../../../contract/app-link.ts";
 import type { Answer, Call } from "../route.ts";
 
-export function progressStream({ eng, req, res }: Call<undefined>): Answer {
+export function progressStream({ ctx, req, res }: Call<undefined>): Answer {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
   res.write(": ouro progress stream\n\n");
   let last = Number(req.headers["last-event-id"] ?? 0) || 0;
@@ -11,14 +11,13 @@ export function progressStream({ eng, req, res }: Call<undefined>): Answer {
     last = seq;
     res.write(`id: ${seq}\nevent: progress\ndata: ${JSON.stringify(ev)}\n\n`);
   };
-  for (const row of eng.store.progressAfter(last)) write(row.seq, JSON.parse(row.json) as ProgressEvent);
-  const onProgress = (seq: number, ev: ProgressEvent) => write(seq, ev);
-  eng.events.on("progress", onProgress);
+  for (const { seq, event } of ctx.store.progress.after(last)) write(seq, event);
+  const unsubscribe = ctx.events.on("progress", ({ seq, event }) => write(seq, event));
   const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
   keepAlive.unref();
   const done = () => {
     clearInterval(keepAlive);
-    eng.events.off("progress", onProgress);
+    unsubscribe();
   };
   req.on("close", done);
   res.on("close", done);
