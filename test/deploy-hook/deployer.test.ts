@@ -1,14 +1,14 @@
 // The deploy hook on real processes: real git releases of this repository, the real bot
 // started from each release, real local/discord answering slash commands.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startDiscord, type DiscordStandIn } from "../../local/discord/index.ts";
 import { Deployer, type DeployerOptions } from "../../deploy-hook/deployer.ts";
 import type { DeployHooks, DeployState } from "../../deploy-hook/types.ts";
 import { interactionCounts } from "../../deploy-hook/health.ts";
-import { botEnv, HELLO_REPLY, makeDeployFixture, ROOT, type DeployFixture } from "./fixture.ts";
+import { botEnv, CRASH_CUE, HELLO_REPLY, makeDeployFixture, ROOT, type DeployFixture } from "./fixture.ts";
 
 let discord: DiscordStandIn;
 let fx: DeployFixture;
@@ -29,9 +29,12 @@ function options(): DeployerOptions {
     env: botEnv(discord, join(tmp, "bot-data")),
     depSeeds: [ROOT],
     settleMs: 300,
-    healthTimeoutMs: 15_000,
+    healthTimeoutMs: 60_000, // bounds a failure only: a bot that starts answers as soon as it is up
     watchMs: 2500,
     handoverMarginMs: 150,
+    // A release that dies as it takes over must be seen dying inside this window, however
+    // loaded the machine (the default 500 ms leaves little room for a slow process exit).
+    confirmMs: 1500,
     keep: 2,
     handover: "stop", // the old process goes at the switch (gate.test.ts covers the standby)
     hooks,
@@ -58,7 +61,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), "ouro-deploy-"));
   dataDir = join(tmp, "hook");
   hook = new Deployer(options());
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await hook?.close();
@@ -67,7 +70,8 @@ afterAll(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-describe("Deployer", () => {
+// Each test starts real bot processes: minutes on a loaded machine, not a tight race.
+describe("Deployer", { timeout: 180_000 }, () => {
   it("refuses an unknown commit with a clear error status and changes nothing", async () => {
     const r = await hook.deploy("0123456789abcdef0123456789abcdef01234567");
     expect(r.state).toBe("error");
@@ -97,7 +101,7 @@ describe("Deployer", () => {
     expect(old.running).toBe(false);
     expect(hook.live!.sha).toBe(fx.hello);
     expect(await ask("hello")).toBe(HELLO_REPLY);
-    await expect.poll(() => answered(hook, "hello")).toBe(1); // counted just after the reply
+    await expect.poll(() => answered(hook, "hello"), { timeout: 15_000 }).toBe(1); // counted just after the reply
     expect(await r.watch).toBe("good");
     expect(hook.status().lastGood).toBe(fx.hello);
   });
@@ -161,17 +165,24 @@ describe("Deployer", () => {
   it("rolls back automatically when the new release crashes in the watch window", async () => {
     failed.length = 0;
     statuses.length = 0;
-    const r = await hook.deploy(fx.crashSoonAfter);
+    const r = await hook.deploy(fx.crashOnCue);
     expect(r.state).toBe("success");
-    expect(await r.watch).toBe("rolled-back");
+    // Live and watched now: the release crashes when cued, not after a fixed delay.
+    const cue = join(tmp, "bot-data", CRASH_CUE);
+    writeFileSync(cue, "");
+    try {
+      expect(await r.watch).toBe("rolled-back");
+    } finally {
+      rmSync(cue, { force: true });
+    }
     expect(hook.live!.sha).toBe(fx.base);
     expect(hook.live!.running).toBe(true);
-    expect(failed).toEqual([{ sha: fx.crashSoonAfter, reason: expect.stringMatching(/crashed in the watch window/) }]);
-    expect(lastStatus()).toMatchObject({ state: "failure", sha: fx.crashSoonAfter, description: expect.stringMatching(/rolled back to/) });
+    expect(failed).toEqual([{ sha: fx.crashOnCue, reason: expect.stringMatching(/crashed in the watch window/) }]);
+    expect(lastStatus()).toMatchObject({ state: "failure", sha: fx.crashOnCue, description: expect.stringMatching(/rolled back to/) });
     expect(await ask("ping")).toBe("Pong!");
     // A failed release is not kept for rollback.
-    expect(hook.status().releases.map((x) => x.sha)).not.toContain(fx.crashSoonAfter);
-    expect(existsSync(join(dataDir, "releases", fx.crashSoonAfter))).toBe(false);
+    expect(hook.status().releases.map((x) => x.sha)).not.toContain(fx.crashOnCue);
+    expect(existsSync(join(dataDir, "releases", fx.crashOnCue))).toBe(false);
   });
 
   it("keeps at most K releases besides the live and last good ones", async () => {

@@ -20,8 +20,13 @@ export interface DeployFixture {
   crashAtStart: string;
   /** Starts fine, exits as soon as the handover makes it the live release (code in the bot's entry: plugins cannot exit the bot). */
   crashWhenLive: string;
-  /** Starts fine, exits 1.5 s after becoming the live release (inside the watch window). */
+  /** Starts fine, exits 1.5 s after becoming the live release (inside the watch window; the bench uses it). */
   crashSoonAfter: string;
+  /**
+   * Starts fine, exits once it is the live release and the test has cued it (CRASH_CUE in its
+   * data dir): a crash inside the watch window on any machine, whatever the switch took.
+   */
+  crashOnCue: string;
   /** A lockfile npm cannot read: the install fails. */
   brokenInstall: string;
   /** /ping throws: every /ping gets the bot's error reply (an error rate of 100%). */
@@ -49,6 +54,19 @@ export default definePlugin({
     },
   ],
 });
+`;
+
+/** The file that makes the `crashOnCue` release exit, in the bot's OURO_DATA_DIR. */
+export const CRASH_CUE = "crash-now";
+
+const crashOnCue = `import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+setInterval(() => {
+  try {
+    const h = JSON.parse(readFileSync(String(process.env.OURO_HANDOVER_FILE), "utf8"));
+    if (h.release === process.env.OURO_RELEASE && existsSync(join(String(process.env.OURO_DATA_DIR), ${JSON.stringify(CRASH_CUE)}))) process.exit(7);
+  } catch {}
+}, 20).unref();
 `;
 
 const crashWhenLive = (afterMs: number) => `import { readFileSync } from "node:fs";
@@ -100,6 +118,8 @@ export function makeDeployFixture(): DeployFixture {
   const crashLive = commit("crash once live");
   write("bot/crash-when-live.ts", crashWhenLive(1500));
   const crashSoon = commit("crash 1.5 s after going live");
+  write("bot/crash-when-live.ts", crashOnCue);
+  const crashCued = commit("crash once live and cued");
 
   branchFrom("broken-install", base);
   write("package-lock.json", "{ this is not json");
@@ -119,6 +139,7 @@ export function makeDeployFixture(): DeployFixture {
     crashAtStart,
     crashWhenLive: crashLive,
     crashSoonAfter: crashSoon,
+    crashOnCue: crashCued,
     brokenInstall,
     pingFails,
     cleanup: () => rmSync(tmp, { recursive: true, force: true }),

@@ -42,11 +42,11 @@ beforeAll(async () => {
     depSeeds: [ROOT],
     settleMs: 200,
     watchMs: 400,
-    healthTimeoutMs: 15_000,
+    healthTimeoutMs: 60_000, // bounds a failure only: a bot that starts answers as soon as it is up
     handoverMarginMs: 100,
   });
   runner = new GitHubDeployments({ octokit, ...repo, deployer });
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await runner?.stop();
@@ -70,9 +70,15 @@ const createDeployment = async (ref: string, task = "deploy") =>
   ).data as { id: number };
 const states = async (id: number) =>
   (await octokit.rest.repos.listDeploymentStatuses({ ...repo, deployment_id: id })).data.map((s) => s.state).reverse();
+/** The statuses' descriptions, for a failure message that says why. */
+const why = async (id: number) =>
+  (await octokit.rest.repos.listDeploymentStatuses({ ...repo, deployment_id: id })).data
+    .map((s) => `${s.state}: ${s.description}`)
+    .join("; ");
 const ask = async (name: string) => (await discord.driver.runCommand({ user: "alice", channel: "general", name }).reply()).content;
 
-describe("GitHubDeployments", () => {
+// Each test starts real bot processes: minutes on a loaded machine, not a tight race.
+describe("GitHubDeployments", { timeout: 180_000 }, () => {
   it("runs pending deployments, superseding older ones, and reports statuses on GitHub", async () => {
     const older = await createDeployment("main");
     const newer = await createDeployment(fx.base);
@@ -103,7 +109,7 @@ describe("GitHubDeployments", () => {
     expect(await ask("hello")).toBe(HELLO_REPLY);
     const back = await createDeployment("hello", ROLLBACK_TASK);
     await runner.poll();
-    expect(await states(back.id)).toEqual(["in_progress", "success"]);
+    expect(await states(back.id), await why(back.id)).toEqual(["in_progress", "success"]);
     expect(deployer.status().current).toBe(fx.base);
     expect(await ask("ping")).toBe("Pong!");
   });

@@ -22,9 +22,11 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
   repo.cleanup();
 });
-const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 20_000 });
+// A bound for failures only: on a loaded machine starting the CLI alone can take many seconds.
+const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 60_000 });
 
-describe("deploy-hook/main.ts", () => {
+// Every test starts the CLI (and the last one a bot): minutes on a loaded machine, not a tight race.
+describe("deploy-hook/main.ts", { timeout: 180_000 }, () => {
   it("explains bad usage with exit 2", () => {
     for (const args of [
       ["frobnicate", "--data", tmp],
@@ -64,7 +66,21 @@ describe("deploy-hook/main.ts", () => {
     let pid: number | undefined;
     try {
       const env = { ...process.env, ...botEnv(discord, join(tmp, "by-hand-bot")) };
-      const common = ["--repo", fx.dir, "--data", data, "--seed", ROOT, "--settle-ms", "200", "--watch-ms", "500"];
+      // The policy's health timeout (10 s) is for a production host; a loaded test machine can take longer to start a bot.
+      const common = [
+        "--repo",
+        fx.dir,
+        "--data",
+        data,
+        "--seed",
+        ROOT,
+        "--settle-ms",
+        "200",
+        "--watch-ms",
+        "500",
+        "--health-timeout-ms",
+        "60000",
+      ];
       const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
         const child = spawn(process.execPath, [CLI, "deploy", fx.base, ...common], { env });
         let out = "";
