@@ -80,7 +80,7 @@ describe("the bot with the real app", () => {
     const pr = (await world.gh.driver.pulls(REPO, "open"))[0] as { head: { sha: string } };
     await world.check(pr.head.sha, "success");
     await world.settle();
-    const deploymentId = world.app.store.change(changeId!)!.deploymentId;
+    const deploymentId = world.app.store.changes.byId(changeId!)!.deploymentId;
     expect(deploymentId).toBeTruthy();
     await world.gh.driver
       .user("deployer")
