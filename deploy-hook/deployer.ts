@@ -444,7 +444,9 @@ export class Deployer {
       execFile(
         this.o.node ?? process.execPath,
         [script],
-        { cwd: dir, env: botEnvironment(this.o.env), timeout: 15_000, killSignal: "SIGKILL" },
+        // Generous: it starts a plugin host to read the manifest, on a host busy with a deploy; past
+        // this the release keeps its old command list, so a slow start must not be taken for a hang.
+        { cwd: dir, env: botEnvironment(this.o.env), timeout: 60_000, killSignal: "SIGKILL" },
         (err, _out, stderr) => (err ? reject(new Error(stderr.trim().slice(0, 300) || err.message)) : resolve()),
       );
     });

@@ -4,6 +4,15 @@ import type { BotProcess } from "./bot-process.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * How long one /healthz or /metrics request may take. The gate judges whether the process
+ * answers, not how fast: a bot that has just started on a busy host (a deploy runs beside the
+ * live release) can take over a second to answer, and a single slow answer must not fail a
+ * deploy or blind the watch window's error-rate check. A process that does not answer at all
+ * is still caught.
+ */
+export const PROBE_TIMEOUT_MS = 5000;
+
 export type HealthResult = { ok: true; ms: number } | { ok: false; reason: string; exited: boolean };
 
 /** Polls /healthz until 200, the process exits, or `timeoutMs` passes. */
@@ -13,7 +22,7 @@ export async function waitHealthy(p: BotProcess, timeoutMs: number, everyMs = 50
   while (Date.now() - started < timeoutMs) {
     if (!p.running) return { ok: false, reason: `the process exited (${String(await p.exited)}) before it was healthy`, exited: true };
     try {
-      const r = await fetch(`${p.healthUrl}/healthz`, { signal: AbortSignal.timeout(1000) });
+      const r = await fetch(`${p.healthUrl}/healthz`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
       if (r.ok) return { ok: true, ms: Date.now() - started };
       last = `/healthz answered ${r.status}: ${(await r.text()).slice(0, 200)}`;
     } catch (err) {
@@ -27,7 +36,7 @@ export async function waitHealthy(p: BotProcess, timeoutMs: number, everyMs = 50
 export async function healthy(p: BotProcess): Promise<boolean> {
   if (!p.running) return false;
   try {
-    return (await fetch(`${p.healthUrl}/healthz`, { signal: AbortSignal.timeout(1000) })).ok;
+    return (await fetch(`${p.healthUrl}/healthz`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) })).ok;
   } catch {
     return false;
   }
@@ -58,7 +67,7 @@ export function interactionCounts(text: string): Counts {
 
 export async function scrape(p: BotProcess): Promise<Counts | null> {
   try {
-    const r = await fetch(`${p.healthUrl}/metrics`, { signal: AbortSignal.timeout(1000) });
+    const r = await fetch(`${p.healthUrl}/metrics`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
     return r.ok ? interactionCounts(await r.text()) : null;
   } catch {
     return null;
