@@ -99,7 +99,7 @@ function checkImportTarget(a: Analysis, spec: string, node: ts.Node): void {
 }
 
 function isDotSegment(seg: string): boolean {
-  let decoded = seg;
+  let decoded: string;
   try {
     decoded = decodeURIComponent(seg);
   } catch {
