@@ -6,29 +6,48 @@ import { ts } from "ts-morph";
 import type { Analysis } from "./analysis.ts";
 import { unwrap } from "./values.ts";
 
-// per file: other names a client goes by (const c = interaction.client; (bot: Client) => …)
-const aliases = new WeakMap<Analysis, Set<string>>();
+// visitors (see walk.ts)
+
+/** const c = interaction.client, (bot: Client) => …: other names a client goes by. */
+export function noteClientDeclaration(a: Analysis, d: ts.VariableDeclaration | ts.ParameterDeclaration): void {
+  noteClientBinding(a, d.name, d.initializer, d.type);
+}
+
+/** const { token } = client */
+export function checkClientDestructuring(a: Analysis, d: ts.VariableDeclaration): void {
+  if (d.initializer && ts.isObjectBindingPattern(d.name)) checkClientDestructure(a, d.name, d.initializer);
+}
+
+/** client.token */
+export function checkClientProperty(a: Analysis, pa: ts.PropertyAccessExpression): void {
+  checkClientMember(a, pa, pa.expression, pa.name.text);
+}
+
+/** client["tok" + "en"], client[key] */
+export function checkClientElement(a: Analysis, ea: ts.ElementAccessExpression): void {
+  checkClientMember(a, ea, ea.expression, a.scope.fold(ea.argumentExpression));
+}
+
+/** for (const k in client) */
+export function checkClientForIn(a: Analysis, f: ts.ForInStatement): void {
+  checkClientEnumeration(a, f.expression, f);
+}
+
+// checks
 
 /** Records `name` as a client when it is bound to one or declared with the type Client. */
-export function noteClientBinding(
-  a: Analysis,
-  name: ts.BindingName,
-  initializer: ts.Expression | undefined,
-  type: ts.TypeNode | undefined,
-): void {
+function noteClientBinding(a: Analysis, name: ts.BindingName, initializer: ts.Expression | undefined, type: ts.TypeNode | undefined): void {
   if (!ts.isIdentifier(name)) return;
   const typed = type !== undefined && ts.isTypeReferenceNode(type) && /(^|\.)Client$/.test(type.typeName.getText(a.sf));
   if (!typed && !(initializer !== undefined && isClient(a, initializer))) return;
-  let names = aliases.get(a);
-  if (!names) aliases.set(a, (names = new Set()));
-  names.add(name.text);
+  a.clientNames.add(name.text);
 }
 
 /** `client`, `x.client`, or anything reached from one (client.ws._ws.options). */
 function isClient(a: Analysis, e: ts.Expression): boolean {
   let n = unwrap(e);
   for (;;) {
-    if (ts.isIdentifier(n)) return n.text === "client" || (aliases.get(a)?.has(n.text) ?? false);
+    if (ts.isIdentifier(n)) return n.text === "client" || a.clientNames.has(n.text);
     // new Client(…): discord.js reads the token from the environment (DISCORD_TOKEN)
     if (ts.isNewExpression(n)) return /(^|\.)Client$/.test(unwrap(n.expression).getText(a.sf));
     if (a.scope.memberName(n) === "client") return true;
@@ -38,7 +57,7 @@ function isClient(a: Analysis, e: ts.Expression): boolean {
 }
 
 /** `object.name` / `object[name]` where object is a Discord client or lies below one. */
-export function checkClientMember(a: Analysis, node: ts.Node, object: ts.Expression, name: string | undefined): void {
+function checkClientMember(a: Analysis, node: ts.Node, object: ts.Expression, name: string | undefined): void {
   if (!a.policy.forbiddenApis.clientToken) return;
   if (name === "token" && isClient(a, object)) {
     a.report(node, "api/client-token", "reads client.token (the bot's credentials)");
@@ -63,7 +82,7 @@ const ENUMERATORS = new Set([
 ]);
 
 /** `for (const k in client)`: the keys, token included, then read one by one. */
-export function checkClientEnumeration(a: Analysis, object: ts.Expression, node: ts.Node): void {
+function checkClientEnumeration(a: Analysis, object: ts.Expression, node: ts.Node): void {
   if (a.policy.forbiddenApis.clientToken && isClient(a, object))
     a.report(node, "api/client-token", "lists the client's properties (client.token among them: the bot's credentials)");
 }
@@ -84,7 +103,7 @@ export function checkClientReflection(a: Analysis, callee: string, args: readonl
 }
 
 /** `const { token } = client`, `const { client: { token } } = interaction`, computed keys. */
-export function checkClientDestructure(a: Analysis, pattern: ts.ObjectBindingPattern, initializer: ts.Expression): void {
+function checkClientDestructure(a: Analysis, pattern: ts.ObjectBindingPattern, initializer: ts.Expression): void {
   if (!a.policy.forbiddenApis.clientToken) return;
   const walk = (p: ts.ObjectBindingPattern, fromClient: boolean) => {
     for (const el of p.elements) {

@@ -1,7 +1,8 @@
 // Filesystem rules: functions that write, change or remove (fs and fs/promises share
 // names), and reads, which plugin code may only do on literal paths next to the module.
 import { ts } from "ts-morph";
-import { unwrap, type Scope } from "./values.ts";
+import type { Analysis } from "./analysis.ts";
+import { splitModulePath, unwrap, type Scope } from "./values.ts";
 
 export const FS_WRITES = new Set([
   "writeFile",
@@ -92,6 +93,41 @@ export const FS_READS = new Set([
   "globSync",
 ]);
 
+/** A call of an fs function (resolved `callee`, `.call`/`.apply` taken off): opens for writing, reads. */
+export function checkFsCall(a: Analysis, node: ts.CallExpression | ts.NewExpression, callee: string, args: readonly ts.Expression[]): void {
+  const { api, scope } = a;
+  const mod = splitModulePath(callee);
+  if (mod === undefined || (mod.module !== "fs" && mod.module !== "fs/promises")) return;
+  if ((mod.member === "open" || mod.member === "openSync") && api.fsWrites) {
+    const flags = args[1] === undefined ? "r" : scope.fold(args[1]);
+    if (flags === undefined || !isReadOnlyOpenFlag(flags))
+      a.report(node, "api/fs-write", `opens a file for writing (${mod.module}.${mod.member} with flags ${flags ?? "(non-literal)"})`);
+  }
+  if (!FS_READS.has(mod.member) || !api.fsReads) return;
+  const arg0 = args[0];
+  const helper = isModuleLocalPath(scope, arg0);
+  if (typeof helper === "string") a.localReads.push({ node, helper });
+  else if (!helper) {
+    a.report(
+      node,
+      "api/fs-read",
+      `reads ${arg0 && scope.fold(arg0) !== undefined ? `"${scope.fold(arg0)}"` : "a computed path"}; only files next to the module may be read (new URL("./file", import.meta.url))`,
+    );
+  }
+}
+
+/** After the walk: a read "next to the module" is one only if URL or __dirname is the real one. */
+export function judgeLocalReads(a: Analysis): void {
+  for (const { node, helper } of a.localReads) {
+    if (a.declared.has(helper))
+      a.report(
+        node,
+        "api/fs-read",
+        `reads a path built with ${helper}, which this file declares itself (only the real ${helper} makes a path next to the module)`,
+      );
+  }
+}
+
 const LOCAL = /^\.\/(?!.*(?:^|\/)\.\.(?:\/|$))[^\\]*$/;
 
 /**
@@ -101,7 +137,7 @@ const LOCAL = /^\.\/(?!.*(?:^|\/)\.\.(?:\/|$))[^\\]*$/;
  * the working directory or a computed path are not. Returns the global the answer relies on
  * ("URL", "__dirname") when a declaration of that name in the file would fake it.
  */
-export function isModuleLocalPath(scope: Scope, arg: ts.Expression | undefined): boolean | "URL" | "__dirname" {
+function isModuleLocalPath(scope: Scope, arg: ts.Expression | undefined): boolean | "URL" | "__dirname" {
   if (arg === undefined) return false;
   const a = unwrap(arg);
   const isMeta = (e: ts.Expression | undefined, name: string) => {

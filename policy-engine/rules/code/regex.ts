@@ -1,6 +1,9 @@
 // Regular expressions that backtrack exponentially: a group holding an unbounded quantifier,
 // itself repeated — /^(\w+\s?)*$/ takes seconds on a short non-matching line and freezes
 // whatever runs it. (Responder triggers are RE2, run by the core; this is plugin code's own.)
+import { ts } from "ts-morph";
+import type { Analysis } from "./analysis.ts";
+import { unwrap } from "./values.ts";
 
 /** Star height above one: `(a+)*`, `(\w+\s?)+`, `((ab)*c){2,}`. */
 export function hasNestedQuantifier(pattern: string): boolean {
@@ -39,4 +42,35 @@ export function hasNestedQuantifier(pattern: string): boolean {
     closed = undefined;
   }
   return false;
+}
+
+// visitors (see walk.ts)
+
+/** A regular expression literal such as /(a+)*$/ */
+export function checkRegExpLiteral(a: Analysis, node: ts.RegularExpressionLiteral): void {
+  const text = node.text;
+  if (hasNestedQuantifier(text.slice(1, text.lastIndexOf("/")))) reportReDoS(a, node, text);
+}
+
+/** new RegExp("(a+)*"), RegExp("(a+)*") on a changed line. */
+export function checkRegExpArgument(a: Analysis, node: ts.LiteralLikeNode): void {
+  const p = node.parent;
+  if (!ts.isNewExpression(p) && !ts.isCallExpression(p)) return;
+  const callee = unwrap(p.expression);
+  if (
+    p.arguments?.[0] === (node as ts.Node) &&
+    ts.isIdentifier(callee) &&
+    callee.text === "RegExp" &&
+    a.touched(node) &&
+    hasNestedQuantifier(node.text)
+  )
+    reportReDoS(a, node, node.text);
+}
+
+function reportReDoS(a: Analysis, node: ts.Node, pattern: string): void {
+  a.report(
+    node,
+    "api/redos",
+    `the regular expression ${pattern.slice(0, 40)} repeats a group that repeats itself: it can take seconds on one line and freeze the plugin`,
+  );
 }

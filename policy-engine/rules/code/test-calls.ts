@@ -2,6 +2,7 @@
 // ctx.skip()/this.skip() in test files, and test files that lose cases.
 import { ts } from "ts-morph";
 import type { Analysis } from "./analysis.ts";
+import { parseCode } from "./parse.ts";
 import { unwrap } from "./values.ts";
 
 const TEST_ROOTS = new Set(["describe", "it", "test", "suite", "bench", "context"]);
@@ -54,4 +55,19 @@ export function countTestCases(sf: ts.SourceFile): number {
   };
   visit(sf);
   return n;
+}
+
+/** After the walk: a test file whose change leaves fewer test cases than it had. */
+export function judgeRemovedCases(a: Analysis): void {
+  const { file } = a;
+  if (!a.inTestFile || !a.policy.tests.flagDeleted || file.before === undefined) return;
+  const before = countTestCases(parseCode(file.path, file.before));
+  const after = countTestCases(a.sf);
+  if (after < before)
+    a.emitFinding({
+      rule: "tests/removed-cases",
+      severity: a.strict,
+      file: file.path,
+      message: `removes test cases (${before} → ${after})`,
+    });
 }
