@@ -1,4 +1,4 @@
-// The bot's side of protocol.ts over HTTP with a bearer token. Progress arrives on one
+// The bot's side of contract/app-link.ts over HTTP with a bearer token. Progress arrives on one
 // long-lived SSE stream that reconnects with backoff and resumes from Last-Event-ID.
 import { z } from "zod";
 import { AppLinkError, type OuroAppLink } from "./link.ts";

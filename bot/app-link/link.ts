@@ -1,5 +1,5 @@
 // What the bot needs from the Ouro app. The HTTP client (http-client.ts) is the real
-// implementation; anything else speaking protocol.ts over HTTP works with it.
+// implementation; anything else speaking contract/app-link.ts over HTTP works with it.
 import type {
   Actor,
   AppStatus,
