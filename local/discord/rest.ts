@@ -318,7 +318,7 @@ export function createRest(deps: RestDeps): (req: IncomingMessage, res: ServerRe
     }
     const method = req.method ?? "GET";
     const url = new URL(req.url ?? "/", "http://x");
-    let status = 500;
+    let status: number;
     let body: unknown;
     let headers: Record<string, string> = {};
     try {

@@ -147,9 +147,14 @@ export function addMember(store: Store, guild: GuildRec, user: UserRec, roleName
 export function seed(store: Store, input: SeedSpec = {}): GuildRec {
   const spec = seedSpec.parse(input);
   const guild = createGuild(store, spec.guild.name);
-  for (const c of spec.channels)
-    typeof c === "string" ? createChannel(store, guild, c) : createChannel(store, guild, c.name, { topic: c.topic });
-  for (const r of spec.roles) typeof r === "string" ? createRole(store, guild, r) : createRole(store, guild, r.name, r.permissions);
+  for (const c of spec.channels) {
+    if (typeof c === "string") createChannel(store, guild, c);
+    else createChannel(store, guild, c.name, { topic: c.topic });
+  }
+  for (const r of spec.roles) {
+    if (typeof r === "string") createRole(store, guild, r);
+    else createRole(store, guild, r.name, r.permissions);
+  }
   for (const u of spec.users) {
     const { name, roles, globalName } = typeof u === "string" ? { name: u, roles: [], globalName: undefined } : u;
     // Users are global on Discord: a second guild reuses them by name.

@@ -212,7 +212,9 @@ export class Store extends EventEmitter<StoreEvents> {
     try {
       json = JSON.parse(readFileSync(file, "utf8"));
     } catch (err) {
-      throw new Error(`discord stand-in: ${file} is not valid JSON (${(err as Error).message}); move it away to start fresh`);
+      throw new Error(`discord stand-in: ${file} is not valid JSON (${(err as Error).message}); move it away to start fresh`, {
+        cause: err,
+      });
     }
     const parsed = stateSchema.safeParse(json);
     if (!parsed.success) throw new Error(`discord stand-in: ${file} is not a valid state file: ${parsed.error.message}`);

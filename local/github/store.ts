@@ -269,6 +269,7 @@ function load(file: string): StateData {
   } catch (e) {
     throw new Error(
       `GitHub stand-in: state file ${file} is not valid JSON (${e instanceof Error ? e.message : String(e)}); move it away to start fresh`,
+      { cause: e },
     );
   }
   const d = parsed as Partial<StateData> | null;

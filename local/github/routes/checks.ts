@@ -140,7 +140,10 @@ export function registerCheckRoutes(r: Router, core: Core): void {
       throw invalid('Invalid request.\n\n"conclusion" wasn\'t supplied.', "conclusion", "missing_field");
     if (name) run.name = name;
     if (status) run.status = status;
-    if (conclusion) ((run.conclusion = conclusion), (run.status = "completed"));
+    if (conclusion) {
+      run.conclusion = conclusion;
+      run.status = "completed";
+    }
     if (run.status === "completed" && !run.completedAt) run.completedAt = str(ctx.body, "completed_at") ?? now();
     run.output = output;
     run.annotations.push(...annotations);

@@ -107,8 +107,14 @@ export function registerIssueRoutes(r: Router, core: Core): void {
     const assignees = strArray(ctx.body, "assignees");
     if (state === "open" && i.pull?.merged) throw invalid("Validation Failed", "state", "invalid", "Issue");
     const changes: Record<string, unknown> = {};
-    if (title !== undefined && title !== i.title) ((changes.title = { from: i.title }), (i.title = title));
-    if (body !== undefined && body !== i.body) ((changes.body = { from: i.body ?? "" }), (i.body = body));
+    if (title !== undefined && title !== i.title) {
+      changes.title = { from: i.title };
+      i.title = title;
+    }
+    if (body !== undefined && body !== i.body) {
+      changes.body = { from: i.body ?? "" };
+      i.body = body;
+    }
     if (labels) i.labels = labels.map((l) => ensureLabel(rp, l).name);
     if (assignees) i.assignees = assignees;
     const t = now();

@@ -119,10 +119,18 @@ export function registerPullRoutes(r: Router, core: Core): void {
         errors: [{ resource: "PullRequest", code: "custom", message: "state cannot be changed. The pull request has been merged." }],
       });
     const changes: Record<string, unknown> = {};
-    if (title !== undefined && title !== i.title) ((changes.title = { from: i.title }), (i.title = title));
-    if (body !== undefined && body !== i.body) ((changes.body = { from: i.body ?? "" }), (i.body = body));
-    if (base !== undefined && base !== p.baseRef)
-      ((changes.base = { ref: { from: p.baseRef }, sha: { from: p.baseSha } }), (p.baseRef = base));
+    if (title !== undefined && title !== i.title) {
+      changes.title = { from: i.title };
+      i.title = title;
+    }
+    if (body !== undefined && body !== i.body) {
+      changes.body = { from: i.body ?? "" };
+      i.body = body;
+    }
+    if (base !== undefined && base !== p.baseRef) {
+      changes.base = { ref: { from: p.baseRef }, sha: { from: p.baseSha } };
+      p.baseRef = base;
+    }
     const t = now();
     i.updatedAt = t;
     store.touch();

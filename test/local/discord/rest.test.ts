@@ -4,6 +4,11 @@ import type { RESTGetAPIGatewayBotResult, RESTPostAPIInteractionCallbackWithResp
 import { startDiscord } from "../../../local/discord/index.ts";
 import type { DiscordStandIn } from "../../../local/discord/index.ts";
 
+/** Discord's "Invalid Form Body" errors: nested by field name or index down to `_errors`. */
+interface ErrorTree {
+  [key: string]: ErrorTree;
+}
+
 let discord: DiscordStandIn;
 let api: (method: string, path: string, body?: unknown, auth?: boolean) => Promise<{ status: number; body: unknown; headers: Headers }>;
 
@@ -71,7 +76,7 @@ describe("REST v10", () => {
       components: [{ type: 1, components: [button("a"), button("a")] }],
     });
     expect(dup).toMatchObject({ status: 400, body: { code: 50035 } });
-    expect((dup.body as { errors: Record<string, any> }).errors.components[0].components[1].custom_id._errors[0].message).toBe(
+    expect((dup.body as { errors: ErrorTree }).errors.components[0].components[1].custom_id._errors[0].message).toBe(
       "Component custom id cannot be duplicated",
     );
     const badRow = await api("POST", `/channels/${general()}/messages`, {
@@ -91,7 +96,7 @@ describe("REST v10", () => {
       ],
     });
     expect(badRow).toMatchObject({ status: 400, body: { code: 50035 } });
-    const row = (badRow.body as { errors: Record<string, any> }).errors.components[0].components;
+    const row = (badRow.body as { errors: ErrorTree }).errors.components[0].components;
     expect(row._errors[0].message).toBe("Must be between 1 and 5 in length.");
     expect(Object.keys(row[0]).sort()).toEqual(["custom_id", "url"]);
     const tooBig = await api("POST", `/channels/${general()}/messages`, {
