@@ -50,7 +50,7 @@ export async function deployCommands(o: DeployOptions): Promise<DeployResult> {
   const hash = definitionsHash(defs);
   const scope = o.guildId ? `guild:${o.guildId}` : "global";
   const stateFile = join(o.dataDir, "commands-hash.json");
-  let state: Record<string, string> = {};
+  let state: Record<string, string>;
   try {
     state = stateSchema.parse(JSON.parse(readFileSync(stateFile, "utf8")));
   } catch {

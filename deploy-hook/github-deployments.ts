@@ -133,9 +133,9 @@ export class GitHubDeployments {
       } catch (err) {
         this.o.log?.("polling deployments failed", { err: (err as Error).message });
       }
-      if (this.#timer) this.#timer = setTimeout(tick, intervalMs);
+      if (this.#timer) this.#timer = setTimeout(() => void tick(), intervalMs);
     };
-    this.#timer = setTimeout(tick, 0);
+    this.#timer = setTimeout(() => void tick(), 0);
   }
 
   async stop(): Promise<void> {

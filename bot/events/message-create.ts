@@ -2,7 +2,6 @@
 // DMs go to the conversation (or become a feature offer when they ask for a bot feature).
 import { Events, type Message } from "discord.js";
 import { defineEvent } from "./event.ts";
-import type { BotContext } from "../core/context.ts";
 import { featureIntent } from "../conversation/feature-intent.ts";
 import { offerFeature } from "../conversation/offer.ts";
 

@@ -34,6 +34,7 @@ function translate(root: string, path: string): string | undefined {
     } catch (err) {
       throw new Error(
         `${rel}: ${(err as Error).message} (plugin code may use only TypeScript that erases: no enum, namespace or parameter properties)`,
+        { cause: err },
       );
     }
   }

@@ -100,7 +100,9 @@ export function indexManifest(manifest: Manifest, reserved: readonly string[]) {
           [...responder.flags].reduce((f, c) => f | RE2_FLAGS[c], 0),
         );
       } catch (err) {
-        throw new Error(`plugin "${p.name}" responder "${responder.name}": the trigger is not an RE2 pattern (${(err as Error).message})`);
+        throw new Error(`plugin "${p.name}" responder "${responder.name}": the trigger is not an RE2 pattern (${(err as Error).message})`, {
+          cause: err,
+        });
       }
       responders.push({ plugin: p.name, responder, trigger });
     }

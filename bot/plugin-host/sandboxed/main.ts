@@ -97,7 +97,10 @@ function onMessage(raw: unknown): void {
   if (m.t === "cap-result") {
     const p = pending.get(m.req);
     pending.delete(m.req);
-    if (p) m.ok ? p.resolve(m.value) : p.reject(new Error(m.error));
+    if (p) {
+      if (m.ok) p.resolve(m.value);
+      else p.reject(new Error(m.error));
+    }
     return;
   }
   if (m.t === "call") {
@@ -165,9 +168,7 @@ function harden(): void {
   };
   const hidden = [
     generator,
-    async function () {
-      await 0;
-    },
+    async function () {},
     asyncGenerator,
     generator(),
     asyncGenerator(),
