@@ -7,8 +7,10 @@ import { addedLinesOf, type Emit } from "./context.ts";
 const BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/gu;
 // zero-width and invisible: ZWSP, ZWNJ, ZWJ, word joiner & invisible operators, BOM, soft hyphen,
 // Mongolian vowel separator, Hangul fillers, combining grapheme joiner, tag characters, VS17-256
-const INVISIBLE = /[\u200B-\u200D\u2060-\u2064\uFEFF\u00AD\u180E\u3164\u115F\u1160\uFFA0\u034F\u{E0000}-\u{E007F}\u{E0100}-\u{E01EF}]/gu;
-const PICTOGRAPHIC = /\p{Extended_Pictographic}|[\u{1F3FB}-\u{1F3FF}\uFE0F]/u;
+// (the combining ones outside the class, so nobody reads it as matching a sequence)
+const INVISIBLE =
+  /[\u200B-\u200D\u2060-\u2064\uFEFF\u00AD\u180E\u3164\u115F\uFFA0\u{E0000}-\u{E007F}]|\u1160|\u034F|[\u{E0100}-\u{E01EF}]/gu;
+const PICTOGRAPHIC = /\p{Extended_Pictographic}|[\u{1F3FB}-\u{1F3FF}]|\uFE0F/u;
 
 function codepoint(ch: string): string {
   return `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
