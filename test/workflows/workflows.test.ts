@@ -24,7 +24,7 @@ interface Workflow {
 
 // ${{ secrets.X }}, secrets['X'], or `secrets: inherit` for a called workflow.
 const SECRET_REF = /\bsecrets\.[A-Za-z_]|\bsecrets\s*\[|secrets:\s*inherit/;
-const PIN = /^[\w.-]+\/[\w.\/-]+@[0-9a-f]{40}$/;
+const PIN = /^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/;
 
 function triggers(wf: Workflow): string[] {
   if (typeof wf.on === "string") return [wf.on];
