@@ -22,7 +22,14 @@ import { readSse } from "./sse.ts";
 export interface HttpAppLinkOptions {
   url: string;
   token: string;
+  /** How long a request may take (default 10 s). */
   requestTimeoutMs?: number;
+  /**
+   * How long a submit or a rollback may take (default 60 s): the bot defers those interactions
+   * while it waits (Discord then allows 15 minutes), and the app does real work for them (an
+   * issue, a revert PR), which a busy host does slowly.
+   */
+  deferredRequestTimeoutMs?: number;
   /** Called with stream problems (bad events, reconnects), for the bot's log. */
   onWarning?: (message: string) => void;
   /** Where the event stream resumes after a restart, and a hook to store it as it advances. */
@@ -43,6 +50,7 @@ export class HttpAppLink implements OuroAppLink {
   private base: string;
   private token: string;
   private timeoutMs: number;
+  private deferredTimeoutMs: number;
   private listeners = new Set<(e: ProgressEvent) => void>();
   private stream?: AbortController;
   private lastEventId?: string;
@@ -58,20 +66,21 @@ export class HttpAppLink implements OuroAppLink {
     this.base = opts.url.replace(/\/+$/, "") + API_PREFIX;
     this.token = opts.token;
     this.timeoutMs = opts.requestTimeoutMs ?? 10_000;
+    this.deferredTimeoutMs = opts.deferredRequestTimeoutMs ?? 60_000;
     this.warn = opts.onWarning ?? (() => {});
     this.lastEventId = opts.lastEventId;
     this.onEventId = opts.onEventId;
     this.connected = new Promise((r) => (this.markConnected = r));
   }
 
-  private async call<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+  private async call<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown, timeoutMs = this.timeoutMs): Promise<T> {
     let res: Response;
     try {
       res = await fetch(this.base + path, {
         method,
         headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
       throw new AppLinkError(`the Ouro app is unreachable (${(err as Error).message})`);
@@ -93,7 +102,13 @@ export class HttpAppLink implements OuroAppLink {
   }
 
   async submitRequest(request: z.input<typeof changeRequestSchema>) {
-    return this.call("POST", "/changes", submitResultSchema, checked(changeRequestSchema, request, "change request"));
+    return this.call(
+      "POST",
+      "/changes",
+      submitResultSchema,
+      checked(changeRequestSchema, request, "change request"),
+      this.deferredTimeoutMs,
+    );
   }
   status() {
     return this.call("GET", "/status", appStatusSchema);
@@ -103,7 +118,7 @@ export class HttpAppLink implements OuroAppLink {
     return r.changes;
   }
   rollback(changeId: string, by: Actor) {
-    return this.call("POST", `/changes/${encodeURIComponent(changeId)}/rollback`, rollbackResultSchema, { by });
+    return this.call("POST", `/changes/${encodeURIComponent(changeId)}/rollback`, rollbackResultSchema, { by }, this.deferredTimeoutMs);
   }
   vote(changeId: string, voter: Actor, vote: "up" | "down") {
     return this.call("POST", `/changes/${encodeURIComponent(changeId)}/votes`, voteResultSchema, { voter, vote });
