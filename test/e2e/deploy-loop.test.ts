@@ -19,7 +19,7 @@ let world: DeployWorld;
 beforeAll(async () => {
   discord = await startDiscord();
   world = await startDeployWorld(discord);
-}, 90_000);
+}, 180_000);
 
 afterAll(async () => {
   await world?.close();
@@ -28,7 +28,8 @@ afterAll(async () => {
 
 const ask = async (name: string) => (await discord.driver.runCommand({ user: "alice", channel: "general", name }).reply()).content;
 
-describe("merge → deployment → deploy hook → live", () => {
+// Agent, CI, merge and real bot processes in each test: minutes on a loaded machine, not a tight race.
+describe("merge → deployment → deploy hook → live", { timeout: 180_000 }, () => {
   it("/feature add-command on Discord → PR → CI → human merge → the app's deployment → the hook → the new command answers", async () => {
     expect(await ask("ping")).toBe("Pong!");
     const h = discord.driver.runCommand({

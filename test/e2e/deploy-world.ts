@@ -123,7 +123,7 @@ export async function startDeployWorld(discord: DiscordStandIn, extra: Partial<D
     depSeeds: [ROOT],
     settleMs: 300,
     watchMs: 1000,
-    healthTimeoutMs: 15_000,
+    healthTimeoutMs: 60_000, // bounds a failure only: a crash at start fails by its exit
     handoverMarginMs: 150,
     ...extra,
   });
