@@ -868,7 +868,7 @@ beforeAll(() => {
   repo.write({
     "bot/core/plugin.ts": "export const PLUGIN_NAME = /^[a-z]+$/;\n",
     "bot/core/plugin-runner.ts": "export class PluginRunner {}\n",
-    "contract/settings.ts": "export const SETTING_KEYS: string[] = [];\n",
+    "bot/core/settings.ts": "export const SETTING_KEYS: string[] = [];\n",
     "bot/core/logger.ts": readFileSync(join(ROOT, "bot/core/logger.ts"), "utf8"),
     // a human-merged plugin whose member chains span two lines (as formatters write them)
     "bot/plugins/ping/chains.ts": CHAINS_BASE,
@@ -888,7 +888,7 @@ beforeAll(() => {
     "ouro/benign-api-import",
     plugin("uses-api", 'import { PLUGIN_NAME } from "../../plugin-api/index.ts";\nexport const ok = (s: string) => PLUGIN_NAME.test(s);\n'),
   );
-}, 60_000);
+}, 300_000); // ~900 git processes: a minute on a busy machine, and a setup, not a speed check
 afterAll(() => repo?.cleanup());
 
 function cases(list: Attempt[]) {
