@@ -35,7 +35,7 @@ try {
   ];
   for (const [i, recipe] of kinds.entries()) {
     const r = await runAgent(
-      { id: `bench-${i}`, requester: { discordId: "1", name: "bench", roles: [] }, text: "bench request", recipe },
+      { id: `bench-${i}`, requester: { source: "discord", id: "1", name: "bench", roles: [] }, text: "bench request", recipe },
       { repoDir: dir, baseRef: "main", logger: { info() {}, warn: (m) => console.warn(String(m)) } },
     );
     if (!r.ok) throw new Error(`bench run ${recipe.kind} failed: ${JSON.stringify(r.report)}`);
@@ -79,7 +79,7 @@ it("waves", async () => expect(await runCommand(plugin, "wave")).toEqual([{ kind
   let modelSession: Timings;
   try {
     const m = await runAgent(
-      { id: "bench-model", requester: { discordId: "1", name: "bench", roles: [] }, text: "add /wave" },
+      { id: "bench-model", requester: { source: "discord", id: "1", name: "bench", roles: [] }, text: "add /wave" },
       { repoDir: dir, baseRef: "main", model: { client: new OpenAI({ baseURL: llm.baseURL, apiKey: llm.apiKey }), model: "ouro-local" } },
     );
     if (!m.ok) throw new Error(`bench model session failed: ${JSON.stringify(m.report)}`);
