@@ -45,7 +45,7 @@ function commit(ctx: ToolContext, rel: string, text: string): string {
     try {
       JSON.parse(text);
     } catch (e) {
-      throw new Error(`refused: ${rel} would not be valid JSON (${(e as Error).message}), nothing was written`);
+      throw new Error(`refused: ${rel} would not be valid JSON (${(e as Error).message}), nothing was written`, { cause: e });
     }
   }
   atomicWrite(ctx.root, rel, text);
