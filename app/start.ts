@@ -19,7 +19,7 @@ import type { AppConfig } from "./config.ts";
 import { createContext } from "./context.ts";
 import type { AppContext } from "./context.ts";
 import { RepoClient } from "./github/repo.ts";
-import { reconcile, reconcileWhenResumed, resume } from "./lifecycle/reconcile.ts";
+import { reconcile, reconcileWhenStopLifted, resume } from "./lifecycle/reconcile.ts";
 import { ouroApp } from "./probot-app.ts";
 import { Dashboard } from "./progress/dashboard.ts";
 import { Store } from "./store/store.ts";
@@ -120,7 +120,7 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
   worker.start();
   const dashboard = new Dashboard(ctx);
   dashboard.start();
-  reconcileWhenResumed(ctx, log);
+  reconcileWhenStopLifted(ctx, log);
   ctx.events.open();
   const webhooks = await createNodeMiddleware(ouroApp(ctx), { probot, webhooksPath: config.webhookPath });
   const api = botApi(ctx, config.appToken, log.child({ name: "bot-api" }));

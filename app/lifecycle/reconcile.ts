@@ -36,6 +36,6 @@ export async function resume(ctx: AppContext, log: Logger): Promise<void> {
 }
 
 /** Lifting the emergency stop reconciles at once: held merges and queued work go on. */
-export function reconcileWhenResumed(ctx: AppContext, log: Logger): void {
+export function reconcileWhenStopLifted(ctx: AppContext, log: Logger): void {
   ctx.events.on("switches-changed", ({ stopped }) => (stopped ? undefined : reconcile(ctx, log)));
 }
