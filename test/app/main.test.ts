@@ -142,7 +142,7 @@ it("serves /healthz; a /feature add-command request goes through the real agent 
   await until("deployed", async () => (await stateOf("discord-4242"))?.state === "deployed");
   const status = await api("GET", "/status");
   expect(status.body).toMatchObject({ health: "ok", version: { commit: dep.sha } });
-});
+}, 180_000); // the real app process, agent and sandboxed checks: 50 s beside two CPU hogs
 
 it("a request the agent cannot write (no recipe, no model) fails cleanly with the agent's reason", async () => {
   const res = await api("POST", "/changes", { id: "discord-43", requester: actor("43", "rui"), text: "make the bot friendlier" });
