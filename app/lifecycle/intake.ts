@@ -30,6 +30,12 @@ export interface Intake {
 /** The request was refused (rate limit, not allowed, not valid): nothing was stored or written. */
 export class Refused extends Error {
   override name = "Refused";
+  /** `invalid`: the request itself is wrong (a 400 for the bot); `limit`: a quota said no (a 429). */
+  readonly why: "invalid" | "limit";
+  constructor(message: string, why: "invalid" | "limit" = "limit") {
+    super(message);
+    this.why = why;
+  }
 }
 
 const SAFE_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
@@ -45,14 +51,7 @@ export async function submit(ctx: AppContext, intake: Intake, log: Logger): Prom
   return ctx.locks.withLock(`request:${intake.requestId}`, async () => {
     const existing = changes.byRequest(intake.requestId);
     if (existing) return { change: existing, created: false };
-    const p = await ctx.policy();
-    const key = requesterKey(intake.requester);
-    const verdict = admit(key, changes.requestsSince(ctx.now() - 3_600_000), ctx.now(), p.policy.rateLimits);
-    if (!verdict.ok) {
-      audit.record(`refused:${intake.requestId}`, "refused", { reason: verdict.reason, requester: key });
-      log.info({ requestId: intake.requestId }, verdict.reason);
-      throw new Refused(verdict.reason);
-    }
+    // Validated before the quotas: a wrong request is told what is wrong, and never counts.
     const id = changeIdFor(intake.requestId);
     const parsed = changeRequestSchema.safeParse({
       id,
@@ -63,9 +62,17 @@ export async function submit(ctx: AppContext, intake: Intake, log: Logger): Prom
     });
     if (!parsed.success) {
       const reason = `the request is not valid: ${z.prettifyError(parsed.error).replace(/\n/g, " ")}`;
-      audit.record(`refused:${intake.requestId}`, "refused", { reason, requester: key });
+      audit.record(`refused:${intake.requestId}`, "refused", { reason, requester: requesterKey(intake.requester) });
       log.info({ requestId: intake.requestId }, reason);
-      throw new Refused(reason);
+      throw new Refused(reason, "invalid");
+    }
+    const p = await ctx.policy();
+    const key = requesterKey(intake.requester);
+    const verdict = admit(key, changes.requestsSince(ctx.now() - 3_600_000), ctx.now(), p.policy.rateLimits);
+    if (!verdict.ok) {
+      audit.record(`refused:${intake.requestId}`, "refused", { reason: verdict.reason, requester: key });
+      log.info({ requestId: intake.requestId }, verdict.reason);
+      throw new Refused(verdict.reason);
     }
     const request = parsed.data;
     let change = changes.insert({

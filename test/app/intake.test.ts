@@ -160,5 +160,17 @@ describe("bad input and things that are not Ouro's", () => {
     const bad = await w.api("POST", "/changes/gh-issue-1/votes", { voter: actor("1", "a"), vote: "sideways" });
     expect(bad.status).toBe(400);
     expect(String(bad.body.error)).toMatch(/vote/);
+    const wrongMethod = await w.api("DELETE", "/changes");
+    expect(wrongMethod.status).toBe(405);
+  });
+
+  it("a request the change-request schema refuses is a 400 with the reason; nothing is stored or opened", async () => {
+    const issuesBefore = ((await w.gh.driver.issues(REPO)) as Json[]).length;
+    // Zero-width characters only: the wire accepts the text, the change request strips them and finds it blank.
+    const res = await w.api("POST", "/changes", { id: "discord-blank-1", requester: actor("7", "mallory"), text: "\u200b\u200b" });
+    expect(res.status).toBe(400);
+    expect(String(res.body.error)).toMatch(/not valid.*blank/);
+    expect(w.app.store.changes.byRequest("discord-blank-1")).toBeNull();
+    expect(((await w.gh.driver.issues(REPO)) as Json[]).length).toBe(issuesBefore);
   });
 });

@@ -18,7 +18,7 @@ function changeOr404(ctx: AppContext, id: string) {
   return c;
 }
 
-/** POST /changes → 201 SubmitResult; 429 when intake refuses (rate limit, stop). */
+/** POST /changes → 201 SubmitResult; 400 for a request that is not valid; 429 when a quota refuses it. */
 export async function submitChange({ ctx, log, body }: Call<ChangeRequest>): Promise<Answer> {
   await requireRole(ctx, body.requester, "request", "you do not have a role that may request changes");
   try {
@@ -37,7 +37,7 @@ export async function submitChange({ ctx, log, body }: Call<ChangeRequest>): Pro
     const out: SubmitResult = { changeId: change.id, ...(change.issueUrl ? { trackingIssueUrl: change.issueUrl } : {}) };
     return { status: 201, body: out };
   } catch (e) {
-    if (e instanceof Refused) throw new HttpError(429, e.message);
+    if (e instanceof Refused) throw new HttpError(e.why === "invalid" ? 400 : 429, e.message);
     throw e;
   }
 }
