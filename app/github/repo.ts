@@ -246,6 +246,16 @@ export class RepoClient {
     return hit ? hit.id : null;
   }
 
+  /** A deployment's statuses, newest first (what the deploy hook reported). */
+  async deploymentStatuses(id: number): Promise<{ id: number; state: string; description: string }[]> {
+    const list = await this.octokit.paginate(this.octokit.rest.repos.listDeploymentStatuses, {
+      ...this.r,
+      deployment_id: id,
+      per_page: 100,
+    });
+    return list.map((s) => ({ id: s.id, state: s.state, description: s.description ?? "" }));
+  }
+
   async createDeployment(sha: string, changeId: string, pr: number, description: string, task = "deploy"): Promise<number> {
     const { data } = await this.octokit.rest.repos.createDeployment({
       ...this.r,

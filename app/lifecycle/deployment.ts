@@ -59,49 +59,44 @@ export async function deploymentStatus(
   description: string,
   log: Logger,
 ): Promise<void> {
+  // One status is acted on once (webhook, redelivery and reconcile may all bring it), and
+  // marked seen only after its effects: a crash in between acts on it again after the
+  // restart, and every effect below is safe to repeat (moves, the revert by its key).
+  await ctx.locks.withLock(`deployment:${deploymentId}`, async () => {
+    const { keys } = ctx.store;
+    if (keys.deploymentStatusSeen(deploymentId, state)) return;
+    await actOnStatus(ctx, deploymentId, state, description, log);
+    keys.markDeploymentStatusSeen(deploymentId, state);
+  });
+}
+
+async function actOnStatus(ctx: AppContext, deploymentId: number, state: string, description: string, log: Logger): Promise<void> {
   const { changes, audit, keys, values } = ctx.store;
   const rollbackOf = keys.rollbackDeploymentOf(deploymentId);
   if (rollbackOf) {
-    if (!keys.deploymentStatusSeen(deploymentId, state))
-      audit.record(rollbackOf, "rollback.deployment.status", { id: deploymentId, state, description });
-    keys.markDeploymentStatusSeen(deploymentId, state);
+    audit.record(rollbackOf, "rollback.deployment.status", { id: deploymentId, state, description });
     return;
   }
   const c = changes.byDeployment(deploymentId);
   if (!c) return;
-  if (keys.deploymentStatusSeen(deploymentId, state)) return;
-  keys.markDeploymentStatusSeen(deploymentId, state);
   if (state !== "success" && state !== "failure" && state !== "error") {
     audit.record(c.id, "deployment.progress", { id: deploymentId, state, description });
     return;
   }
   const p = await ctx.policy();
-  audit.record(c.id, "deployment.status", { id: deploymentId, state, sha: c.mergeSha, description });
   if (state === "success") {
-    recordBreakerSuccess(ctx, p.policy.circuitBreaker, c.id);
-    if (c.mergeSha) values.saveLastDeploy({ commit: c.mergeSha, prUrl: c.prUrl, deployedAt: isoNow(ctx), changeId: c.id });
+    recordOnce(ctx, deploymentId, state, () => {
+      audit.record(c.id, "deployment.status", { id: deploymentId, state, sha: c.mergeSha, description });
+      recordBreakerSuccess(ctx, p.policy.circuitBreaker, c.id);
+      if (c.mergeSha) values.saveLastDeploy({ commit: c.mergeSha, prUrl: c.prUrl, deployedAt: isoNow(ctx), changeId: c.id });
+    });
     await ctx.locks.withLock(c.id, async () => {
       const cur = changes.byId(c.id)!;
       if (cur.state === "merged") await move(ctx, cur, "deployed", "deployed to production");
     });
     // Deployments the hook skipped as superseded went live inside this one.
-    for (const o of changes.inStates(["merged"])) {
-      if (!o.deploymentId || !keys.deploymentStatusSeen(o.deploymentId, "inactive")) continue;
-      await ctx.locks.withLock(o.id, async () => {
-        audit.record(o.id, "deployment.status", {
-          id: o.deploymentId,
-          state: "success",
-          sha: o.mergeSha,
-          description: `live with ${c.mergeSha?.slice(0, 7)}`,
-        });
-        await move(
-          ctx,
-          changes.byId(o.id)!,
-          "deployed",
-          `deployed to production with ${c.mergeSha?.slice(0, 7)} (its own deployment was superseded)`,
-        );
-      });
-    }
+    for (const o of changes.inStates(["merged"]))
+      if (o.deploymentId && keys.deploymentStatusSeen(o.deploymentId, "inactive")) await supersededLive(ctx, o, c);
     void ctx.events.emit("deployed", { changeId: c.id });
     return;
   }
@@ -109,6 +104,7 @@ export async function deploymentStatus(
     // The hook could not run this deployment (unknown commit, another deploy running, …):
     // nothing was switched and nothing is known to be wrong with the change — no revert,
     // no breaker count. It stays merged, with the reason shown, for a maintainer to redeploy.
+    audit.record(c.id, "deployment.status", { id: deploymentId, state, sha: c.mergeSha, description });
     log.warn({ deployment: deploymentId, description }, "the deploy hook could not run the deployment");
     await ctx.locks.withLock(c.id, async () => {
       const cur = changes.byId(c.id)!;
@@ -117,7 +113,10 @@ export async function deploymentStatus(
     });
     return;
   }
-  recordBreakerFailure(ctx, p.policy.circuitBreaker, c.id, `deployment of ${c.id} failed`);
+  recordOnce(ctx, deploymentId, state, () => {
+    audit.record(c.id, "deployment.status", { id: deploymentId, state, sha: c.mergeSha, description });
+    recordBreakerFailure(ctx, p.policy.circuitBreaker, c.id, `deployment of ${c.id} failed`);
+  });
   if (c.kind === "revert") {
     await ctx.locks.withLock(c.id, async () => {
       await move(ctx, changes.byId(c.id)!, "failed", `the revert's deployment failed: ${description}`);
@@ -126,6 +125,50 @@ export async function deploymentStatus(
   }
   log.warn({ deployment: deploymentId }, "deployment failed: opening a revert pull request");
   await rollback(ctx, c.id, "deploy hook", `deployment failed${description ? `: ${description}` : ""}`, log, { countFailure: false }); // counted above
+}
+
+/** The store writes for one status, in one transaction, once (a repeat after a crash skips them). */
+function recordOnce(ctx: AppContext, deploymentId: number, state: string, fn: () => void): void {
+  const { keys } = ctx.store;
+  ctx.store.tx(() => {
+    if (keys.deploymentStatusSeen(deploymentId, `${state}:recorded`)) return;
+    fn();
+    keys.markDeploymentStatusSeen(deploymentId, `${state}:recorded`);
+  });
+}
+
+/**
+ * A deployment's statuses read back from GitHub, oldest first, and each acted on as if its
+ * webhook had come (those already acted on are skipped): a status the app missed while it
+ * was down, or whose delivery failed, is not lost. A deployment the hook skipped as
+ * superseded (`inactive`) is live once a later deployment has succeeded.
+ */
+export async function catchUpDeployment(ctx: AppContext, deploymentId: number, log: Logger): Promise<void> {
+  const gh = await ctx.client();
+  const statuses = (await gh.deploymentStatuses(deploymentId)).reverse();
+  for (const s of statuses) await deploymentStatus(ctx, deploymentId, s.state, s.description, log);
+  const { changes, keys, values } = ctx.store;
+  const c = changes.byDeployment(deploymentId);
+  if (c?.state !== "merged" || !keys.deploymentStatusSeen(deploymentId, "inactive")) return;
+  const last = values.lastDeploy();
+  const live = last?.changeId ? changes.byId(last.changeId) : null;
+  if (live?.deploymentId && live.deploymentId > deploymentId) await supersededLive(ctx, c, live);
+}
+
+/** `o`'s own deployment was skipped as superseded; it went live inside `live`'s. */
+async function supersededLive(ctx: AppContext, o: ChangeRow, live: ChangeRow): Promise<void> {
+  const { changes, audit } = ctx.store;
+  await ctx.locks.withLock(o.id, async () => {
+    const cur = changes.byId(o.id)!;
+    if (cur.state !== "merged") return;
+    audit.record(o.id, "deployment.status", {
+      id: o.deploymentId,
+      state: "success",
+      sha: o.mergeSha,
+      description: `live with ${live.mergeSha?.slice(0, 7)}`,
+    });
+    await move(ctx, cur, "deployed", `deployed to production with ${live.mergeSha?.slice(0, 7)} (its own deployment was superseded)`);
+  });
 }
 
 async function rollbackDeployment(ctx: AppContext, c: ChangeRow, log: Logger): Promise<void> {

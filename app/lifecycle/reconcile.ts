@@ -3,8 +3,8 @@
 // is not sent every check run; deliveries fail); this makes the outcome the same.
 import type { Logger } from "pino";
 import type { AppContext } from "../context.ts";
-import { move } from "../progress/report.ts";
-import { markMerged } from "./deployment.ts";
+import { move, progressStale, showProgress } from "../progress/report.ts";
+import { catchUpDeployment, markMerged } from "./deployment.ts";
 import { gate } from "./review.ts";
 
 export async function reconcile(ctx: AppContext, log: Logger): Promise<void> {
@@ -19,8 +19,16 @@ export async function reconcile(ctx: AppContext, log: Logger): Promise<void> {
       log.warn({ err: e, changeId: c.id }, "reconcile failed for a change; will try again");
     }
   }
-  for (const c of changes.inStates(["merged"]))
-    if (!c.deploymentId && c.mergeSha) await markMerged(ctx, c.id, c.mergeSha, log.child({ changeId: c.id }));
+  for (const c of changes.inStates(["merged"])) {
+    try {
+      if (!c.deploymentId && c.mergeSha) await markMerged(ctx, c.id, c.mergeSha, log.child({ changeId: c.id }));
+      else if (c.deploymentId) await catchUpDeployment(ctx, c.deploymentId, log.child({ changeId: c.id }));
+    } catch (e) {
+      log.warn({ err: e, changeId: c.id }, "reconcile failed for a deployment; will try again");
+    }
+  }
+  // Sticky comments a crash (or a failed call) left behind the store are written again.
+  for (const c of changes.recent(50)) if (progressStale(ctx, c)) await showProgress(ctx, c);
   void ctx.events.emit("reconciled", {});
 }
 

@@ -31,18 +31,30 @@ export async function move(
   }
   const same = c.state === to && (message ?? null) === c.reason && Object.keys(extra).length === 0;
   if (same) return c;
-  const next = ctx.store.changes.update(c.id, { ...extra, state: to, reason: message ?? null });
-  if (c.state !== to) ctx.store.audit.record(c.id, `state.${to}`, { from: c.state, ...(message ? { message } : {}) });
-  await report(ctx, next, opts);
+  // The new state, its audit entry and its progress event are one write: a crash leaves all or none.
+  const needed = await votesNeeded(ctx);
+  const { next, seq, event } = ctx.store.tx(() => {
+    const next = ctx.store.changes.update(c.id, { ...extra, state: to, reason: message ?? null });
+    if (c.state !== to) ctx.store.audit.record(c.id, `state.${to}`, { from: c.state, ...(message ? { message } : {}) });
+    return { next, ...appendProgress(ctx, next, needed) };
+  });
+  await announce(ctx, next, seq, event, opts);
   return next;
 }
 
 /** Progress to every place that shows it: the bot's stream, the sticky comments, then `reported`. */
 export async function report(ctx: AppContext, c: ChangeRow, opts: ReportOptions = {}): Promise<void> {
-  const needed = await ctx.policy().then(
+  const { seq, event } = appendProgress(ctx, c, await votesNeeded(ctx));
+  await announce(ctx, c, seq, event, opts);
+}
+
+const votesNeeded = (ctx: AppContext): Promise<number> =>
+  ctx.policy().then(
     (p) => p.policy.votes.required,
     () => 0,
   );
+
+function appendProgress(ctx: AppContext, c: ChangeRow, needed: number): { seq: number; event: ProgressEvent } {
   const event: ProgressEvent = {
     changeId: c.id,
     state: c.state,
@@ -53,9 +65,26 @@ export async function report(ctx: AppContext, c: ChangeRow, opts: ReportOptions 
     ...(c.risk ? { risk: c.risk as ProgressEvent["risk"] } : {}),
     ...(needed > 0 && c.kind === "change" ? { votes: { ...ctx.store.votes.count(c.id), needed } } : {}),
   };
-  const seq = ctx.store.progress.append(event);
+  return { seq: ctx.store.progress.append(event), event };
+}
+
+async function announce(ctx: AppContext, c: ChangeRow, seq: number, event: ProgressEvent, opts: ReportOptions): Promise<void> {
   void ctx.events.emit("progress", { seq, event });
   if (opts.streamOnly) return;
+  await showProgress(ctx, c);
+  void ctx.events.emit("reported", { changeId: c.id });
+}
+
+/** What the sticky comments show of a change, as one comparable string. */
+const shownAs = (c: ChangeRow) => `${c.state}|${c.reason ?? ""}|${c.prUrl ?? ""}`;
+
+/** The sticky comments show an older step than the store (a crash or a failed call between). */
+export function progressStale(ctx: AppContext, c: ChangeRow): boolean {
+  return Boolean(c.issueNumber || c.prNumber) && ctx.store.keys.shownProgress(c.id) !== shownAs(c);
+}
+
+/** The sticky progress comments on the tracking issue and the PR, written to match the store. */
+export async function showProgress(ctx: AppContext, c: ChangeRow): Promise<void> {
   try {
     const gh = await ctx.client();
     const body = renderProgress({
@@ -74,9 +103,9 @@ export async function report(ctx: AppContext, c: ChangeRow, opts: ReportOptions 
       const id = await gh.upsertSticky(thread, progressMarker(c.id), body, known);
       if (id !== known) ctx.store.keys.setStickyCommentId(c.id, thread, id);
     }
+    ctx.store.keys.setShownProgress(c.id, shownAs(c));
   } catch (e) {
-    // progress on GitHub is best effort: the state is already stored and the next step rewrites it
+    // best effort here: the state is already stored, and reconcile rewrites a stale comment
     ctx.log.warn({ err: e, changeId: c.id }, "could not update the progress comment");
   }
-  void ctx.events.emit("reported", { changeId: c.id });
 }

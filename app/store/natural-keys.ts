@@ -84,6 +84,13 @@ export class NaturalKeys {
   setStickyCommentId(changeId: string, thread: number, commentId: number): void {
     this.#set(`sticky:${changeId}:${thread}`, String(commentId));
   }
+  /** What the sticky comments of a change last showed (see progress/report.ts). */
+  shownProgress(changeId: string): string | null {
+    return this.#get(`shown:${changeId}`);
+  }
+  setShownProgress(changeId: string, shown: string): void {
+    this.#set(`shown:${changeId}`, shown);
+  }
   dashboardIssue(): number | null {
     return this.#number("dashboard:issue");
   }

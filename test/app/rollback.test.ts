@@ -215,6 +215,44 @@ describe("restarts", () => {
   });
 });
 
+describe("deployment statuses missed while the app is down", () => {
+  /** The deploy hook reports while no app listens; the delivery fails and is not retried. */
+  async function statusWhileDown(id: string, state: "success" | "failure", description: string) {
+    const deployment = change(id).deploymentId;
+    await w.app.close();
+    await w.gh.driver.user("deployer").request("POST", `/repos/${REPO}/deployments/${deployment}/statuses`, { state, description });
+    await w.gh.deliveries.idle().catch(() => undefined);
+    await w.restart();
+    await w.settle();
+  }
+
+  it("a success reported while the app is down: after restart the change is deployed, once", async () => {
+    const { id } = await merged("docs: deployed while the app was down");
+    await statusWhileDown(id, "success", "live");
+    expect(change(id).state).toBe("deployed");
+    expect(w.app.store.values.lastDeploy()?.changeId).toBe(id);
+    await w.app.reconcile();
+    await w.settle();
+    const statuses = w.app.store.audit.of(id).filter((a) => a.event === "deployment.status");
+    expect(statuses).toHaveLength(1);
+  });
+
+  it("a failure reported while the app is down: after restart the revert PR opens and the breaker counts it, once", async () => {
+    const { id } = await merged("docs: failed while the app was down");
+    await statusWhileDown(id, "failure", "health gate failed");
+    const pr = change(id).prNumber!;
+    expect(change(id).state).toBe("rolled-back");
+    expect(change(`revert-${pr}`).prNumber).toBeTruthy();
+    const counted = () => w.app.store.audit.of(id).filter((a) => a.event === "breaker.failure").length;
+    expect(counted()).toBe(1);
+    await w.app.reconcile();
+    await w.settle();
+    expect(counted()).toBe(1);
+    const reverts = ((await w.gh.driver.pulls(REPO, "all")) as Json[]).filter((p) => p.head.ref === `ouro/revert-${pr}`);
+    expect(reverts).toHaveLength(1);
+  });
+});
+
 describe("retry and follow-ups", () => {
   it("a failed change is retried with `/ouro retry`; a follow-up on its PR updates the same PR", async () => {
     const res = await w.api("POST", "/changes", { id: "discord-retry-1", requester: actor("950", "oz"), text: "docs: broken at first" });
