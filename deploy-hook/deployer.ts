@@ -1,7 +1,9 @@
 // The deploy hook: a commit becomes a release directory beside the live one, its bot
 // process starts beside the live process and must pass the health gate before the switch;
 // after the switch a watch window rolls back to the last good release on a crash or an
-// error spike. State lives in the data dir, so a restarted hook knows what is live.
+// error spike; outside deploys a live bot that dies is restarted, and one that dies again
+// within the crash-loop window is rolled back too. State lives in the data dir, so a
+// restarted hook knows what is live.
 //
 //   <data>/repo.git            bare mirror of the repository
 //   <data>/releases/<sha>/     one git worktree per release (node_modules → <data>/deps/<lockhash>)
@@ -12,6 +14,7 @@
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as pause } from "node:timers/promises";
 import { installDeps } from "./install-deps.ts";
 import { startupChecks } from "./startup-checks.ts";
 import { Mirror } from "./release-mirror.ts";
@@ -41,6 +44,11 @@ export interface DeployerOptions {
   maxErrorRate?: number;
   /** Interactions needed in the watch window before the error rate is judged (default 5). */
   minSamples?: number;
+  /**
+   * Outside deploys, a live bot that dies is restarted; dying again within this long of its
+   * previous death or restart is a crash loop → the last good release (default 60 000 ms).
+   */
+  crashLoopMs?: number;
   /**
    * Bots honour handover.json (bot/core/handover-gate.ts), so an old process that stays
    * connected answers nothing new. "gate" (default): the old process stays as a silent
@@ -98,6 +106,21 @@ interface Watch {
   cancel: () => void;
 }
 
+/** The live release's last death or restart outside deploys (one release at a time: reset at every switch). */
+interface Crashes {
+  sha: string;
+  /** When it last died or was last restarted healthy, whichever was later. */
+  since: number;
+  /** The current pause before a restart when there is nothing to roll back to (0: none yet). */
+  backoffMs: number;
+  /** The crash loop was reported (a failure status) since the release last stayed up. */
+  reported: boolean;
+}
+
+/** The longest pause between restarts of a crash-looping release with nothing to roll back to. */
+const MAX_BACKOFF_MS = 60_000;
+const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+
 export class Deployer {
   readonly o: DeployerOptions;
   readonly #state: StateFile;
@@ -109,9 +132,14 @@ export class Deployer {
   #deploying: string | null = null;
   #watch: Watch | null = null;
   #closed = false;
+  /** Aborted by close()/detach(): ends a crash loop's pause before a restart. */
+  readonly #closing = new AbortController();
   /** Every process this hook started or adopted, so close() leaves none behind. */
   readonly #all = new Set<BotProcess>();
   readonly #supervised = new WeakSet<BotProcess>();
+  #crashes: Crashes | null = null;
+  /** The hooks of the deploy that put each release live: a crash loop later is reported on its deployment. */
+  readonly #deployHooks = new Map<string, DeployHooks>();
 
   constructor(o: DeployerOptions) {
     this.o = o;
@@ -195,6 +223,7 @@ export class Deployer {
       const previous = this.#live;
       await this.#switchTo(candidate, previous, "deploy", hooks);
       this.#candidate = null;
+      this.#deployHooks.set(sha, hooks);
       const description = `${short(sha)} is live (health gate passed${previous ? `, ${short(previous.sha)} stopped` : ""})`;
       await say("success", description, sha);
       const watch = this.#startWatch(candidate, limits, hooks);
@@ -256,6 +285,7 @@ export class Deployer {
   /** Stops timers and every bot process this hook runs (tests; a real host keeps bots up with detach()). */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#closing.abort();
     this.#cancelWatch("superseded");
     await Promise.all([...this.#all].map((p) => p.stop(this.o.stopGraceMs)));
   }
@@ -263,6 +293,7 @@ export class Deployer {
   /** Stops watching but leaves the live bot serving (the hook exits; a new hook resume()s). */
   detach(): void {
     this.#closed = true;
+    this.#closing.abort();
     this.#cancelWatch("superseded");
     this.#live?.release();
   }
@@ -398,6 +429,7 @@ export class Deployer {
       s.process = { sha: next.sha, pid: next.pid, healthPort: next.healthPort };
       for (const r of s.releases) if (r.sha === next.sha && r.status !== "good") r.status = "live";
     });
+    this.#crashes = null;
     this.#live = next;
     this.#superviseLive(next);
   }
@@ -521,27 +553,82 @@ export class Deployer {
     await hooks.onFailed?.(bad, problem);
   }
 
-  /** Outside deploys: the live bot dying → restart it from its directory once; dying again within a minute → roll back. */
+  /** Outside deploys and watch windows, the live bot dying is handled by #recover. */
   #superviseLive(p: BotProcess): void {
     if (this.#supervised.has(p)) return;
     this.#supervised.add(p);
-    void p.exited.then(async () => {
-      if (this.#closed || this.#live !== p || this.#watch?.sha === p.sha || this.#deploying) return;
+    void p.exited.then(() => this.#recover(p));
+  }
+
+  /**
+   * The live bot died outside a deploy: restart it from its directory. Dying again within
+   * `crashLoopMs` of its previous death or restart (or a restart that never becomes healthy)
+   * is a crash loop → the last good release, reported as a failure on the release's
+   * deployment. With nothing to roll back to it is reported once and restarted after a
+   * doubling pause, until it stays up for a window.
+   */
+  async #recover(dead: BotProcess): Promise<void> {
+    const windowMs = this.o.crashLoopMs ?? 60_000;
+    const sha = dead.sha;
+    const hooks = this.#deployHooks.get(sha) ?? this.o.hooks ?? {};
+    let why = `exit ${String(await dead.exited)}`;
+    let restartFailed = false;
+    for (;;) {
+      if (this.#closed || this.#live !== dead || this.#watch?.sha === sha || this.#deploying) return;
+      const now = Date.now();
+      const last = this.#crashes?.sha === sha ? this.#crashes : null;
+      if (!last || (!restartFailed && now - last.since >= windowMs)) {
+        this.#crashes = { sha, since: now, backoffMs: 0, reported: false };
+        this.#log(`live release ${short(sha)} exited (${why}); restarting it`);
+      } else {
+        const problem = restartFailed
+          ? `crash loop: ${why}`
+          : `crash loop: died again ${seconds(now - last.since)} after its last death or restart (${why}; window ${seconds(windowMs)})`;
+        if (this.#rollbackTarget(this.#state.load(), sha)) return this.#autoRollback(sha, problem, hooks);
+        if (!last.reported) {
+          last.reported = true;
+          await this.#autoRollback(sha, problem, hooks); // nothing to roll back to: reports the failure only
+        }
+        last.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(1000, last.backoffMs * 2));
+        last.since = now;
+        this.#log(`CRASH LOOP: ${short(sha)} ${problem}; nothing to roll back to — restarting it in ${seconds(last.backoffMs)}`, {
+          sha,
+          backoffMs: last.backoffMs,
+        });
+        await pause(last.backoffMs, undefined, { signal: this.#closing.signal }).catch(() => undefined);
+        // A deploy that started meanwhile reads the live process after its gate: a restart is no race.
+        if (this.#closed || this.#live !== dead) return;
+      }
       const s = this.#state.load();
-      const rel = s.releases.find((r) => r.sha === p.sha);
-      if (!rel) return;
-      this.#log(`live release ${short(p.sha)} exited; restarting it`);
-      const next = await this.#startRelease(rel);
+      const rel = s.releases.find((r) => r.sha === sha);
+      if (!rel || !existsSync(rel.dir)) {
+        this.#log(`live release ${short(sha)} exited and its directory is gone: nothing to restart`);
+        return;
+      }
+      let next: BotProcess;
+      try {
+        next = await this.#startRelease(rel);
+      } catch (err) {
+        why = `the restart failed: ${(err as Error).message}`;
+        restartFailed = true;
+        continue;
+      }
       const h = await waitHealthy(next, this.#thresholds(s).healthTimeoutMs);
-      if (h.ok && !this.#closed) {
+      if (this.#closed || this.#live !== dead) {
+        await next.stop(this.o.stopGraceMs);
+        return;
+      }
+      if (h.ok) {
         this.#live = next;
         this.#update((st) => void (st.process = { sha: next.sha, pid: next.pid, healthPort: next.healthPort }));
+        if (this.#crashes?.sha === sha) this.#crashes.since = Date.now();
         this.#superviseLive(next);
-      } else {
-        await next.stop(this.o.stopGraceMs);
-        await this.#autoRollback(p.sha, `the live release kept crashing (${h.ok ? "hook closing" : h.reason})`, this.o.hooks ?? {});
+        return;
       }
-    });
+      await next.stop(this.o.stopGraceMs);
+      why = `the restart did not become healthy: ${h.reason}`;
+      restartFailed = true;
+    }
   }
 
   #cancelWatch(_why: "superseded"): void {
@@ -583,7 +670,10 @@ export class Deployer {
     const newestFirst = [...s.releases].reverse().filter((r) => r.status !== "failed");
     const kept = new Set(newestFirst.slice(0, keep).map((r) => r.sha));
     const drop = s.releases.filter((r) => !kept.has(r.sha) && !protectedShas.has(r.sha));
-    for (const r of drop) await this.#mirror.removeWorktree(r.dir).then(() => rmSync(r.dir, { recursive: true, force: true }));
+    for (const r of drop) {
+      await this.#mirror.removeWorktree(r.dir).then(() => rmSync(r.dir, { recursive: true, force: true }));
+      this.#deployHooks.delete(r.sha);
+    }
     if (drop.length) this.#update((st) => void (st.releases = st.releases.filter((r) => !drop.some((d) => d.sha === r.sha))));
   }
 

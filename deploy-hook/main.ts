@@ -17,7 +17,7 @@ import { Deployer, type DeployerOptions } from "./deployer.ts";
 import { GitHubDeployments } from "./github-deployments.ts";
 
 const usage =
-  "usage: cli.ts deploy <sha> | rollback | status | serve  --repo URL|PATH --data DIR [--keep N] [--settle-ms N] [--watch-ms N] [--health-timeout-ms N] [--handover stop|gate] [--seed DIR] [--no-register] [--github-api URL --github-repo owner/name] [--poll-ms N]";
+  "usage: cli.ts deploy <sha> | rollback | status | serve  --repo URL|PATH --data DIR [--keep N] [--settle-ms N] [--watch-ms N] [--health-timeout-ms N] [--crash-loop-ms N] [--handover stop|gate] [--seed DIR] [--no-register] [--github-api URL --github-repo owner/name] [--poll-ms N]";
 
 const flagsSchema = z.object({
   repo: z.string().min(1).optional(),
@@ -26,6 +26,7 @@ const flagsSchema = z.object({
   "settle-ms": z.coerce.number().int().min(0).optional(),
   "watch-ms": z.coerce.number().int().min(0).optional(),
   "health-timeout-ms": z.coerce.number().int().min(100).optional(),
+  "crash-loop-ms": z.coerce.number().int().min(0).optional(),
   handover: z.enum(["stop", "gate"]).optional(),
   seed: z.array(z.string()).optional(),
   "no-register": z.boolean().optional(),
@@ -53,6 +54,7 @@ try {
       "settle-ms": { type: "string" },
       "watch-ms": { type: "string" },
       "health-timeout-ms": { type: "string" },
+      "crash-loop-ms": { type: "string" },
       handover: { type: "string" },
       seed: { type: "string", multiple: true },
       "no-register": { type: "boolean" },
@@ -82,6 +84,7 @@ const opts: DeployerOptions = {
   settleMs: f["settle-ms"],
   watchMs: f["watch-ms"],
   healthTimeoutMs: f["health-timeout-ms"],
+  crashLoopMs: f["crash-loop-ms"],
   handover: f.handover,
   depSeeds: f.seed?.map((s) => resolve(s)),
   registerCommands: !f["no-register"],
