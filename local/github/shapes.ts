@@ -6,6 +6,7 @@ import type {
   CheckRunRec,
   CheckSuiteRec,
   CommentRec,
+  DeliveryRec,
   DeploymentRec,
   DeploymentStatusRec,
   InstallationRec,
@@ -407,6 +408,35 @@ export class Shapes {
       updated_at: a.createdAt,
       permissions: a.permissions,
       events: a.events,
+    };
+  }
+
+  /**
+   * A webhook delivery as `GET /app/hook/deliveries` lists it: `status` in GitHub's words
+   * ("OK", "Invalid HTTP Response: 503", "failed to connect to host", "timed out").
+   */
+  hookDelivery(d: DeliveryRec): Record<string, unknown> {
+    const status =
+      d.status === "OK"
+        ? "OK"
+        : d.statusCode > 0
+          ? `Invalid HTTP Response: ${d.statusCode}`
+          : /timed out/.test(d.lastError ?? "")
+            ? "timed out"
+            : "failed to connect to host";
+    return {
+      id: d.id,
+      guid: d.guid,
+      delivered_at: d.deliveredAt ?? d.createdAt,
+      redelivery: d.redelivery,
+      duration: d.durationMs / 1000,
+      status,
+      status_code: d.statusCode,
+      event: d.event,
+      action: d.action,
+      installation_id: d.installationId,
+      repository_id: d.repo ? (this.store.data.repos[d.repo]?.id ?? null) : null,
+      throttled_at: null,
     };
   }
 

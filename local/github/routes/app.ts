@@ -1,7 +1,10 @@
-// GitHub App endpoints (App JWT) and the account endpoints.
+// GitHub App endpoints (App JWT) and the account endpoints, including the App webhook's
+// delivery log and redelivery (`/app/hook/deliveries…`), which apps use to handle failed
+// deliveries since GitHub does not redeliver them by itself.
 import type { Core } from "../domain.ts";
-import { HttpError, notFound, paginate } from "../router.ts";
-import type { Ctx, Router } from "../router.ts";
+import { HttpError, invalid, notFound, paginate } from "../router.ts";
+import type { Ctx, Reply, Router } from "../router.ts";
+import type { DeliveryRec } from "../store.ts";
 
 export function registerAppRoutes(r: Router, core: Core): void {
   const { store, shapes } = core;
@@ -50,6 +53,68 @@ export function registerAppRoutes(r: Router, core: Core): void {
       const inst = Object.values(store.data.installations).find((i) => i.appId === app.id && core.installationCovers(i, k));
       if (!inst || !store.data.repos[k]) throw notFound();
       return shapes.installation(inst);
+    },
+    "jwt",
+  );
+  // The delivery log: newest first, paged by `cursor` (GitHub's `v1_…` form) in `Link`.
+  // A delivery shows once it has an outcome (the stand-in's own retries still running hide it).
+  r.add(
+    "GET",
+    "/app/hook/deliveries",
+    (ctx): Reply => {
+      const app = appOf(ctx);
+      const perPage = Math.min(100, Math.max(1, Number(ctx.query.get("per_page") ?? 30) || 30));
+      const cursor = ctx.query.get("cursor");
+      const from = cursor === null ? Infinity : Number(/^v1_(\d+)$/.exec(cursor)?.[1] ?? NaN);
+      if (Number.isNaN(from)) throw new HttpError(400, "Invalid cursor");
+      const status = ctx.query.get("status");
+      if (status !== null && status !== "success" && status !== "failure") throw invalid(`"${status}" is not a valid status`, "status");
+      const inRange = (d: DeliveryRec) =>
+        status === null || (status === "success" ? d.statusCode >= 200 && d.statusCode < 400 : d.statusCode >= 400 && d.statusCode < 600);
+      const all = core.deliveries
+        .list({ appId: app.id })
+        .filter((d) => d.status !== "pending" && d.id <= from && inRange(d))
+        .reverse();
+      const page = all.slice(0, perPage);
+      const headers: Record<string, string> = {};
+      if (all.length > perPage) {
+        const q = new URLSearchParams(ctx.query);
+        q.set("per_page", String(perPage));
+        q.set("cursor", `v1_${all[perPage].id}`);
+        headers.link = `<${shapes.api}${ctx.path}?${q}>; rel="next"`;
+      }
+      return { body: page.map((d) => shapes.hookDelivery(d)), headers };
+    },
+    "jwt",
+  );
+  const deliveryOf = (ctx: Ctx) => {
+    const app = appOf(ctx);
+    const d = core.deliveries.get(Number(ctx.params.delivery_id));
+    if (!d || d.appId !== app.id || d.status === "pending") throw notFound();
+    return { app, d };
+  };
+  r.add(
+    "GET",
+    "/app/hook/deliveries/{delivery_id}",
+    (ctx) => {
+      const { d } = deliveryOf(ctx);
+      return {
+        ...shapes.hookDelivery(d),
+        url: d.url,
+        request: d.request,
+        response: { headers: null, payload: null },
+      };
+    },
+    "jwt",
+  );
+  r.add(
+    "POST",
+    "/app/hook/deliveries/{delivery_id}/attempts",
+    (ctx): Reply => {
+      const { app, d } = deliveryOf(ctx);
+      if (!app.webhookUrl) throw invalid("The App's webhook has no URL to deliver to", "url");
+      core.deliveries.redeliver(d.id);
+      return { status: 202, body: {} };
     },
     "jwt",
   );
