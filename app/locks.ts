@@ -1,7 +1,7 @@
 // Two things every part of the app shares: per-key locks (one piece of work at a time on a
 // change id, "dashboard", a request id, …) and the background work in flight (the worker,
 // the dashboard, event listeners), which tests and shutdown wait for and whose failures are
-// logged instead of lost.
+// logged instead of lost, and what /healthz asks of it (how long each kind has been running).
 import type { Logger } from "pino";
 
 export class Locks {
@@ -23,6 +23,8 @@ export class Locks {
 
 export class BackgroundWork {
   readonly #inflight = new Set<Promise<unknown>>();
+  /** What each piece of work in flight is, and since when (Date.now()). */
+  readonly #started = new Map<Promise<unknown>, { what: string; at: number }>();
   readonly #log: Logger;
 
   constructor(log: Logger) {
@@ -33,7 +35,18 @@ export class BackgroundWork {
   track(p: Promise<unknown>, what: string): void {
     const t = p.catch((e: unknown) => this.#log.error({ err: e }, `background ${what} failed`));
     this.#inflight.add(t);
-    void t.finally(() => this.#inflight.delete(t));
+    this.#started.set(t, { what, at: Date.now() });
+    void t.finally(() => {
+      this.#inflight.delete(t);
+      this.#started.delete(t);
+    });
+  }
+
+  /** When the oldest work called `what` still running started (Date.now() time), or null. */
+  runningSince(what: string): number | null {
+    let oldest: number | null = null;
+    for (const s of this.#started.values()) if (s.what === what && (oldest === null || s.at < oldest)) oldest = s.at;
+    return oldest;
   }
 
   /** Resolves once no background work is running (work started meanwhile is waited for too). */

@@ -1,8 +1,11 @@
 // Wires the app together: the store, Probot (webhooks + installation Octokit with retries and
 // throttling), the context every part shares, the parts that react to events (the worker, the
 // dashboard, reconcile after a resume), and two HTTP listeners: the public one (webhooks,
-// /healthz) and the bot link (/bot/v1, loopback by default). On start it resumes whatever
-// the store says was in flight.
+// /healthz) and the bot link (/bot/v1, loopback by default). Once the store can be written
+// (at start, or when it can again) it resumes whatever the store says was in flight and asks
+// GitHub to redeliver the webhooks that failed. While the store cannot be written, /healthz
+// says why (503), and webhooks and bot requests that would write get 503 instead of a
+// half-done answer; the emergency stop still applies (in memory) at once.
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -18,10 +21,15 @@ import { isLoopback } from "./config.ts";
 import type { AppConfig } from "./config.ts";
 import { createContext } from "./context.ts";
 import type { AppContext } from "./context.ts";
+import { DEFAULT_REDELIVERY, Redeliverer } from "./github/redeliver.ts";
+import type { RedeliveryOptions, Sweep } from "./github/redeliver.ts";
 import { RepoClient } from "./github/repo.ts";
+import { DEFAULT_HEALTH, Health } from "./health.ts";
+import type { HealthOptions, HealthReport } from "./health.ts";
 import { reconcile, reconcileWhenStopLifted, resume } from "./lifecycle/reconcile.ts";
 import { ouroApp } from "./probot-app.ts";
 import { Dashboard } from "./progress/dashboard.ts";
+import { isUnwritable } from "./store/database.ts";
 import { Store } from "./store/store.ts";
 import { Worker } from "./worker.ts";
 import type { ChangeWriter } from "./writer.ts";
@@ -35,6 +43,10 @@ export interface StartOptions {
   closeTimeoutMs?: number;
   /** How often in-flight work is reconciled with GitHub and held work retried (breaker cool-off, quotas); default 30 s. */
   tickMs?: number;
+  /** How often the store is probed, and when the worker counts as stuck (health.ts). */
+  health?: Partial<HealthOptions>;
+  /** How often, how far back and how many times failed webhooks are asked for again (github/redeliver.ts). */
+  redelivery?: Partial<RedeliveryOptions>;
 }
 
 export interface RunningApp {
@@ -52,6 +64,10 @@ export interface RunningApp {
   idle(): Promise<void>;
   /** One reconcile pass now (what the timer does), e.g. after CI reported without a webhook. */
   reconcile(): Promise<void>;
+  /** What /healthz answers (probing the store first when it last could not be written). */
+  health(): HealthReport;
+  /** One look for failed webhook deliveries now (what the timer does), asking for their redelivery. */
+  redeliverFailed(): Promise<Sweep>;
   close(): Promise<void>;
   /** Stops listening and closes the store without waiting for work in flight (a crash, for tests). */
   abandon(): Promise<void>;
@@ -125,11 +141,39 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
   const webhooks = await createNodeMiddleware(ouroApp(ctx), { probot, webhooksPath: config.webhookPath });
   const api = botApi(ctx, config.appToken, log.child({ name: "bot-api" }));
 
+  const redeliverer = new Redeliverer(() => probot.auth(), log.child({ name: "redelivery" }), {
+    ...DEFAULT_REDELIVERY,
+    ...opts.redelivery,
+  });
+  // Resumed once, when the store can first be written; after that, writable again = reconcile.
+  let resumed = false;
+  const health = new Health(ctx, { ...DEFAULT_HEALTH, ...opts.health }, () => {
+    ctx.background.track(resumed ? reconcile(ctx, log) : resume(ctx, log), resumed ? "reconcile" : "resume");
+    resumed = true;
+    redeliverer.soon(ctx.background);
+  });
+  // A handler that failed because the store cannot be written: find out now, not at the next probe.
+  probot.onError((e) => {
+    if (isUnwritable(e) || e.errors.some(isUnwritable)) health.probe();
+  });
+  /** 503 with the reason when the store cannot be written (the request did nothing). */
+  const refuseUnwritable = (res: ServerResponse, what: string): void => {
+    res
+      .writeHead(503, { "content-type": "application/json", "retry-after": String(Math.ceil(health.probeMs / 1000)) })
+      .end(
+        JSON.stringify({
+          error: `the Ouro app cannot take ${what} now: ${ctx.store.unwritable ?? "the store cannot be written"}; nothing was done, try again once /healthz is ok`,
+        }),
+      );
+  };
+
   // The public listener: only what GitHub (and a load balancer's health check) needs.
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method === "GET" && path === "/healthz") {
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true }));
+      health.storeWritable(); // a failed probe is asked again first
+      const report = { ...health.report(), webhooks: { givenUp: redeliverer.givenUp } };
+      res.writeHead(report.ok ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(report));
       return;
     }
     if (path === config.webhookPath && req.method === "POST")
@@ -142,6 +186,8 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
               .end(JSON.stringify({ error: "signature missing or does not match" }));
             return;
           }
+          // GitHub keeps the failed delivery; it is asked for again once the store can be written.
+          if (!health.storeWritable()) return refuseUnwritable(res, "webhooks");
           void webhooks(req, res, () => res.writeHead(404).end());
         },
         (e: Error) => res.writeHead(413, { "content-type": "application/json" }).end(JSON.stringify({ error: e.message })),
@@ -149,9 +195,14 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
     notFound(res);
   });
   // The bot link: its own address (loopback by default), never beside the public endpoint.
+  // Reads and the emergency stop (held in memory at once) are served whatever the store can do.
   const linkServer: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
-    if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) return void api(req, res);
+    if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) {
+      const writes = req.method !== "GET" && req.method !== "HEAD" && !STOP_PATHS.has(path.slice(API_PREFIX.length).replace(/\/+$/, ""));
+      if (writes && !health.storeWritable()) return refuseUnwritable(res, "requests that write");
+      return void api(req, res);
+    }
     notFound(res);
   });
   const sockets = new Set<Socket>();
@@ -178,18 +229,30 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
   }
   const url = `http://${hostForUrl(config.host)}:${port}`;
   const botLinkUrl = `http://${hostForUrl(config.botLink.host)}:${botLinkPort}`;
-  log.info(`Ouro app listening on ${url} (webhooks at ${config.webhookPath}); bot link on ${botLinkUrl}${API_PREFIX}`);
+  // The first probe before saying anything: resumes the work in flight if the store can be written.
+  const writable = health.start();
+  log.info(
+    `Ouro app listening on ${url} (webhooks at ${config.webhookPath}); bot link on ${botLinkUrl}${API_PREFIX}` +
+      (writable ? "" : ` — but ${ctx.store.unwritable ?? "the store cannot be written"}: /healthz answers 503 until it can`),
+  );
   if (!isLoopback(config.botLink.host))
     log.warn(
       `the bot link listens on ${config.botLink.host}, not loopback: only OURO_APP_TOKEN guards it, so let only the bot's hosts reach it`,
     );
 
-  ctx.background.track(resume(ctx, log), "resume");
-  const tick = setInterval(() => ctx.background.track(reconcile(ctx, log), "reconcile"), opts.tickMs ?? 30_000);
+  const tick = setInterval(() => {
+    if (health.storeWritable()) ctx.background.track(reconcile(ctx, log), "reconcile");
+  }, opts.tickMs ?? 30_000);
   tick.unref();
+  const lookTimer = setInterval(() => {
+    if (health.storeWritable()) redeliverer.soon(ctx.background);
+  }, redeliverer.everyMs);
+  lookTimer.unref();
   const stopListening = () =>
     new Promise<void>((resolve) => {
       clearInterval(tick);
+      clearInterval(lookTimer);
+      health.stop();
       worker.stop();
       dashboard.stop();
       let open = 2;
@@ -212,6 +275,11 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
     probot,
     idle: () => ctx.background.idle(),
     reconcile: () => reconcile(ctx, log),
+    health() {
+      health.storeWritable();
+      return health.report();
+    },
+    redeliverFailed: () => redeliverer.sweep(),
     async close() {
       if (closed) return;
       closed = true;
@@ -233,6 +301,9 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
     },
   };
 }
+
+/** Bot link paths served while the store cannot be written: the stop is held in memory at once. */
+const STOP_PATHS = new Set(["/stop", "/resume"]);
 
 const notFound = (res: ServerResponse) =>
   res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));

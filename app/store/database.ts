@@ -1,6 +1,7 @@
 // The app's sqlite database (node:sqlite) under the data directory: the file name and the
 // tables are those every earlier version wrote, so an existing data directory opens as it
-// is. Migrations run in order, once each, counted in `PRAGMA user_version`.
+// is. Migrations run in order, once each, counted in `PRAGMA user_version`. Also what tells
+// "the file cannot be written now" (read-only, immutable, full, locked) from other errors.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -36,10 +37,47 @@ export type Row = Record<string, unknown>;
 /** Opens (creating if needed) the database in `dataDir` and brings its schema up to date. */
 export function openDatabase(dataDir: string): DatabaseSync {
   mkdirSync(dataDir, { recursive: true });
-  const db = new DatabaseSync(join(dataDir, DATABASE_FILE));
-  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
-  migrate(db);
+  const db = new DatabaseSync(databaseFile(dataDir));
+  try {
+    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+    migrate(db);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
   return db;
+}
+
+export const databaseFile = (dataDir: string): string => join(dataDir, DATABASE_FILE);
+
+/**
+ * SQLite's primary result codes that mean the file cannot be written now, whatever the
+ * statement: PERM, BUSY (locked past busy_timeout), READONLY (a connection SQLite opened
+ * read-only because the file was not writable stays so), IOERR, FULL, CANTOPEN.
+ */
+const UNWRITABLE: Record<number, string> = {
+  3: "SQLITE_PERM",
+  5: "SQLITE_BUSY",
+  8: "SQLITE_READONLY",
+  10: "SQLITE_IOERR",
+  13: "SQLITE_FULL",
+  14: "SQLITE_CANTOPEN",
+};
+
+const sqliteCode = (e: unknown): number | null =>
+  e instanceof Error && "errcode" in e && typeof e.errcode === "number" ? e.errcode & 0xff : null;
+
+/** Whether `e` says the database file cannot be written now (as opposed to a wrong statement). */
+export function isUnwritable(e: unknown): boolean {
+  const code = sqliteCode(e);
+  return code !== null && code in UNWRITABLE;
+}
+
+/** `e` in plain words with SQLite's code name, e.g. "attempt to write a readonly database (SQLITE_READONLY)". */
+export function describeStoreError(e: unknown): string {
+  const code = sqliteCode(e);
+  const message = e instanceof Error ? e.message : String(e);
+  return code !== null && code in UNWRITABLE ? `${message} (${UNWRITABLE[code]})` : message;
 }
 
 function migrate(db: DatabaseSync): void {
@@ -60,7 +98,9 @@ export function inTransaction<T>(db: DatabaseSync, fn: () => T): T {
     db.exec("COMMIT");
     return out;
   } catch (e) {
-    db.exec("ROLLBACK");
+    // A failed COMMIT may already have ended the transaction: roll back only what is open,
+    // so the error that counts is the one thrown.
+    if (db.isTransaction) db.exec("ROLLBACK");
     throw e;
   }
 }

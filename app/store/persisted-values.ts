@@ -1,6 +1,7 @@
 // Small values the app keeps across restarts (the `kv` table): the circuit breaker, the
 // emergency stop and the last deployment. Each is read back through its schema; a missing
-// or malformed value reads as its default.
+// or malformed value reads as its default. The emergency stop is also held in memory the
+// moment it is set, so it is in force even while the store cannot be written.
 import type { DatabaseSync } from "node:sqlite";
 import { z } from "zod";
 import { CLOSED } from "../switches/breaker.ts";
@@ -33,6 +34,8 @@ export type LastDeploy = z.infer<typeof lastDeploySchema>;
 
 export class PersistedValues {
   readonly #db: DatabaseSync;
+  /** The stop last set in this process (in force whether or not it could be written yet). */
+  #stop: StopState | null = null;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
@@ -46,9 +49,16 @@ export class PersistedValues {
     this.#set("breaker", b);
   }
 
-  /** The persisted emergency stop (the policy flag is separate). */
+  /**
+   * The emergency stop in force (the policy flag is separate): the one last set in this
+   * process, else the persisted one.
+   */
   stop(): StopState {
-    return this.#get("stop", stopSchema, { stopped: false });
+    return this.#stop ?? this.#get("stop", stopSchema, { stopped: false });
+  }
+  /** Puts `s` in force at once, in memory; saveStop writes it (switches/emergency-stop.ts does both). */
+  holdStop(s: StopState): void {
+    this.#stop = s;
   }
   saveStop(s: StopState): void {
     this.#set("stop", s);

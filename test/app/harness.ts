@@ -16,7 +16,7 @@ import type { GitHubStandIn, RegisteredApp } from "../../local/github/index.ts";
 import type { AppConfig } from "../../app/config.ts";
 import { HANDLED_EVENTS } from "../../app/probot-app.ts";
 import { startApp } from "../../app/start.ts";
-import type { RunningApp } from "../../app/start.ts";
+import type { RunningApp, StartOptions } from "../../app/start.ts";
 import type { ChangeWriter, WriteJob } from "../../app/writer.ts";
 import { verdictFor } from "../../app/policy.ts";
 import { branchFor } from "../../contract/change-request.ts";
@@ -114,7 +114,13 @@ export interface World {
 }
 
 export async function startWorld(
-  opts: { policy?: Record<string, unknown>; writer?: ChangeWriter; files?: Record<string, string> } = {},
+  opts: {
+    policy?: Record<string, unknown>;
+    writer?: ChangeWriter;
+    files?: Record<string, string>;
+    /** Health probing and redelivery of failed webhooks, as startApp takes them. */
+    start?: Pick<StartOptions, "health" | "redelivery">;
+  } = {},
 ): Promise<World> {
   const fixture = mkdtempSync(join(tmpdir(), "ouro-app-fixture-"));
   const files: Record<string, string> = {
@@ -169,7 +175,7 @@ export async function startWorld(
   const logger = pino({ level: process.env.OURO_TEST_LOG ?? "silent" });
   const launch = async (writer: ChangeWriter) => {
     // The timer's reconcile is run explicitly by the tests (w.app.reconcile()), never by surprise.
-    const app = await startApp({ config, writer, now: () => clock.now, logger, tickMs: 3_600_000 });
+    const app = await startApp({ config, writer, now: () => clock.now, logger, tickMs: 3_600_000, ...opts.start });
     gh.setWebhook(reg.appId, `${app.url}${config.webhookPath}`);
     return app;
   };
