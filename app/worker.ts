@@ -1,8 +1,11 @@
 // The worker: starts queued changes that the switches allow, one at a time, oldest first
 // (reverts first, and never held). It reacts to events — a change queued, a PR merged or
 // closed, a reconcile pass ended — and starts a queued revert at once. What holds a change
-// (emergency stop, circuit breaker, quotas) is written on it as its reason.
+// (emergency stop, circuit breaker, quotas) is written on it as its reason. A change from the
+// bot whose answer has not been written yet is not started (lifecycle/answers.ts), and no
+// change starts without its tracking issue (made now if a crash kept intake from it).
 import type { AppContext } from "./context.ts";
+import { trackingIssue } from "./lifecycle/intake.ts";
 import { startChange } from "./lifecycle/write-change.ts";
 import { move } from "./progress/report.ts";
 import type { ChangeRow } from "./store/changes.ts";
@@ -61,6 +64,7 @@ export class Worker {
         if (this.#stopped) return;
         const next = await this.#nextRunnable();
         if (!next) break;
+        await trackingIssue(this.#ctx, next); // so that its PR says `Closes #N`
         await startChange(this.#ctx, next);
       }
     } while (this.#pumpAgain);
@@ -69,7 +73,7 @@ export class Worker {
   async #nextRunnable(): Promise<string | null> {
     const ctx = this.#ctx;
     const { changes } = ctx.store;
-    const queued = changes.inStates(["queued"]);
+    const queued = changes.inStates(["queued"]).filter((c) => c.answeredAt !== null);
     if (queued.length === 0) return null;
     const revert = queued.find((c) => c.kind === "revert");
     if (revert) return revert.id; // reverts reduce risk: no quota, switch or breaker holds them

@@ -2,7 +2,7 @@
 // to the Ouro app and hears back progress. Both sides validate with these schemas.
 //
 // HTTP, JSON, every request carries `Authorization: Bearer <OURO_APP_TOKEN>`:
-//   POST /bot/v1/changes                 ChangeRequest            → 201 SubmitResult
+//   POST /bot/v1/changes                 ChangeRequest            → 201 SubmitResult (200: joined an open change)
 //   GET  /bot/v1/changes?limit=N                                  → { changes: ChangeSummary[] }
 //   GET  /bot/v1/status                                           → AppStatus
 //   POST /bot/v1/changes/:id/rollback    { by: Actor }            → RollbackResult
@@ -11,6 +11,11 @@
 //   POST /bot/v1/errors                  RuntimeErrorReport       → 202
 //   GET  /bot/v1/events  (text/event-stream; `Last-Event-ID` resumes) → `event: progress`, data ProgressEvent
 // Errors: non-2xx with { error: string } — the message is shown to the Discord user as is.
+// A submit is idempotent by its id and takes effect only once its answer was written: the bot
+// retries it with the same id on transport failures and 5xx (a retry gets the same change and
+// tracking issue); a request the bot gave up on is cancelled by the app, and its id then gets a
+// 409 saying so. 409 also refuses a request for a plugin or setting an open change is already
+// changing differently (the message links that change).
 import { z } from "zod";
 import { originSchema } from "./change-request.ts";
 import { changeStateSchema } from "./change-state.ts";
@@ -49,6 +54,11 @@ export type ChangeRequestInput = z.input<typeof changeRequestSchema>;
 export const submitResultSchema = z.object({
   changeId: z.string().min(1),
   trackingIssueUrl: z.url().optional(),
+  /**
+   * True when the request asked for the same as a change already open (the same requester's
+   * same words, or the same recipe from anyone) and joined it: `changeId` is that change.
+   */
+  joined: z.boolean().optional(),
 });
 export type SubmitResult = z.infer<typeof submitResultSchema>;
 

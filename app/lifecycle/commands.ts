@@ -12,6 +12,7 @@ import { JUDGING_ROLES } from "../review/merge-gate.ts";
 import type { Role } from "../review/merge-gate.ts";
 import { move } from "../progress/report.ts";
 import { setEmergencyStop } from "../switches/emergency-stop.ts";
+import { CANCELLED_REASON, isCancelled } from "./answers.ts";
 import { Refused, submit } from "./intake.ts";
 import { rollback, RollbackRefused } from "./deployment.ts";
 
@@ -110,6 +111,11 @@ async function actOnComment(ctx: AppContext, input: CommentInput, log: Logger): 
         );
         return;
       }
+      if (isCancelled(c)) {
+        // its requester was told it failed: it stays cancelled, a new request makes it again
+        await reply(`change \`${c.id}\` was ${CANCELLED_REASON}; it is not retried. Ask again with a new request.`);
+        return;
+      }
       await ctx.locks.withLock(c.id, () => move(ctx, changes.byId(c.id)!, "queued", `retry requested by @${input.login}`));
       void ctx.events.emit("queued", { changeId: c.id });
       await reply(`🔁 change \`${c.id}\` is queued again.`);
@@ -135,7 +141,7 @@ async function actOnComment(ctx: AppContext, input: CommentInput, log: Logger): 
         return;
       }
       try {
-        const { change } = await submit(
+        const { change, joined } = await submit(
           ctx,
           {
             requestId: `gh-comment-${input.commentId}`,
@@ -145,7 +151,11 @@ async function actOnComment(ctx: AppContext, input: CommentInput, log: Logger): 
           },
           log,
         );
-        await reply(`👍 request \`${change.id}\` is ${change.state}; tracking issue: ${change.issueUrl ?? "(being created)"}`);
+        await reply(
+          joined
+            ? `👍 this asks for the same as change \`${change.id}\`, already ${change.state}: follow it on ${change.issueUrl ?? "its tracking issue"}.`
+            : `👍 request \`${change.id}\` is ${change.state}; tracking issue: ${change.issueUrl ?? "(being created)"}`,
+        );
       } catch (e) {
         if (!(e instanceof Refused)) throw e;
         await reply(`your request was not accepted: ${e.message}`);
@@ -176,7 +186,7 @@ export async function onLabelledIssue(ctx: AppContext, issue: IssueInput, log: L
     return;
   }
   try {
-    await submit(
+    const { change, joined } = await submit(
       ctx,
       {
         requestId: `gh-issue-${issue.number}`,
@@ -187,6 +197,11 @@ export async function onLabelledIssue(ctx: AppContext, issue: IssueInput, log: L
       },
       log,
     );
+    if (joined && change.issueNumber !== issue.number)
+      await gh.comment(
+        issue.number,
+        `@${issue.login} this asks for the same as change \`${change.id}\`, already ${change.state}: it is tracked in #${change.issueNumber ?? "?"}, follow it there.`,
+      );
   } catch (e) {
     if (!(e instanceof Refused)) throw e;
     await gh.comment(issue.number, `@${issue.login} this request was not accepted: ${e.message}`);

@@ -4,11 +4,13 @@
 import type { Logger } from "pino";
 import type { AppContext } from "../context.ts";
 import { move, progressStale, showProgress } from "../progress/report.ts";
+import { cancelUnanswered } from "./answers.ts";
 import { catchUpDeployment, markMerged } from "./deployment.ts";
 import { gate } from "./review.ts";
 
 export async function reconcile(ctx: AppContext, log: Logger): Promise<void> {
   const { changes } = ctx.store;
+  await cancelUnanswered(ctx, log); // requests from the bot whose answer never reached it
   for (const c of changes.inStates(["pr", "checks", "review"])) {
     try {
       const gh = await ctx.client();

@@ -49,6 +49,16 @@ export interface ChangeRow {
   revertChange: string | null;
   /** Follow-up requests from reviewers, oldest first (the agent acts on the last one). */
   followUps: string[];
+  /**
+   * When the requester was told the change was accepted. Null for a request from the bot whose
+   * answer has not been written yet: the worker does not start it, and one left unanswered
+   * too long is cancelled (lifecycle/answers.ts). Everything else is answered when stored.
+   */
+  answeredAt: number | null;
+  /** What the change changes (`plugin:<name>`, `setting:<key>`, or one requester's text), for overlaps. */
+  targetKey: string | null;
+  /** The base commits the agent redid this change on after its PR conflicted (lifecycle/conflicts.ts). */
+  redoBases: string[];
   createdAt: number;
   startedAt: number | null;
   updatedAt: number;
@@ -60,10 +70,11 @@ type Writable = Omit<ChangeRow, "verdict"> & { verdict: Verdict | StoredVerdict 
 /** What a new change must say; what its lifecycle fills in later may be given or starts empty. */
 type GivenFields = "id" | "requestId" | "kind" | "source" | "requester" | "requesterKey" | "text" | "title";
 type Timestamps = "createdAt" | "updatedAt" | "startedAt";
+/** `answeredAt` defaults to now (answered when stored); a bot request gives null. */
 export type NewChange = Pick<ChangeRow, GivenFields> & Partial<Omit<Writable, Timestamps>>;
 export type ChangePatch = Partial<Omit<Writable, "id" | "createdAt">>;
 
-const LIFECYCLE_START: Omit<Writable, GivenFields | Timestamps> = {
+const LIFECYCLE_START: Omit<Writable, GivenFields | Timestamps | "answeredAt"> = {
   requesterLogin: null,
   request: null,
   state: "queued",
@@ -81,10 +92,12 @@ const LIFECYCLE_START: Omit<Writable, GivenFields | Timestamps> = {
   revertOf: null,
   revertChange: null,
   followUps: [],
+  targetKey: null,
+  redoBases: [],
 };
 
 /** Plain columns: stored and read as they are. */
-const PLAIN: Record<keyof Omit<ChangeRow, "request" | "verdict" | "followUps">, string> = {
+const PLAIN: Record<keyof Omit<ChangeRow, JsonField>, string> = {
   id: "id",
   requestId: "request_id",
   kind: "kind",
@@ -107,12 +120,20 @@ const PLAIN: Record<keyof Omit<ChangeRow, "request" | "verdict" | "followUps">, 
   deploymentId: "deployment_id",
   revertOf: "revert_of",
   revertChange: "revert_change",
+  answeredAt: "answered_at",
+  targetKey: "target_key",
   createdAt: "created_at",
   startedAt: "started_at",
   updatedAt: "updated_at",
 };
 /** JSON columns. */
-const JSON_COLUMNS = { request: "request_json", verdict: "verdict_json", followUps: "feedback_json" } as const;
+const JSON_COLUMNS = {
+  request: "request_json",
+  verdict: "verdict_json",
+  followUps: "feedback_json",
+  redoBases: "redo_bases_json",
+} as const;
+type JsonField = keyof typeof JSON_COLUMNS;
 
 type SqlValue = string | number | null;
 
@@ -128,7 +149,7 @@ function column(field: string, value: unknown): [string, SqlValue] {
   return [col, value as SqlValue];
 }
 
-const followUpsSchema = z.array(z.string());
+const stringsSchema = z.array(z.string());
 
 /** A JSON column's value (undefined when missing or not JSON). */
 function jsonOf(text: unknown): unknown {
@@ -149,12 +170,13 @@ function parsed<T>(text: unknown, schema: z.ZodType<T>, fallback: T): T {
 function toChange(r: Row): ChangeRow {
   const out: Record<string, unknown> = {};
   for (const [k, col] of Object.entries(PLAIN)) out[k] = r[col] ?? null;
-  const plain = out as Omit<ChangeRow, "request" | "verdict" | "followUps">;
+  const plain = out as Omit<ChangeRow, JsonField>;
   return {
     ...plain,
     request: readStoredRequest(jsonOf(r.request_json), plain),
     verdict: parsed(r.verdict_json, storedVerdictSchema.nullable(), null),
-    followUps: parsed(r.feedback_json, followUpsSchema, []),
+    followUps: parsed(r.feedback_json, stringsSchema, []),
+    redoBases: parsed(r.redo_bases_json, stringsSchema, []),
   };
 }
 
@@ -169,7 +191,7 @@ export class Changes {
 
   insert(c: NewChange): ChangeRow {
     const now = this.#now();
-    const row: Writable = { ...LIFECYCLE_START, ...c, createdAt: now, updatedAt: now, startedAt: null };
+    const row: Writable = { ...LIFECYCLE_START, answeredAt: now, ...c, createdAt: now, updatedAt: now, startedAt: null };
     const cols = Object.entries(row).map(([k, v]) => column(k, v));
     this.#db
       .prepare(`INSERT INTO changes (${cols.map(([col]) => col).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`)
@@ -198,11 +220,52 @@ export class Changes {
     return this.update(id, { followUps: [...c.followUps, text] });
   }
 
+  /**
+   * The requester was told: answered now (false when it already was, or the change failed
+   * meanwhile — a cancelled change stays unanswered).
+   */
+  markAnswered(id: string): boolean {
+    const now = this.#now();
+    const r = this.#db
+      .prepare("UPDATE changes SET answered_at = ?, updated_at = ? WHERE id = ? AND answered_at IS NULL AND state != 'failed'")
+      .run(now, now, id);
+    return Number(r.changes) > 0;
+  }
+
+  /** Another request (`requestId`) joined this open change: it names the change from now on. */
+  recordJoin(requestId: string, changeId: string): void {
+    this.#db
+      .prepare("INSERT INTO joined_requests (request_id, change_id, at) VALUES (?, ?, ?) ON CONFLICT(request_id) DO NOTHING")
+      .run(requestId, changeId, this.#now());
+  }
+
   byId(id: string): ChangeRow | null {
     return this.#one("SELECT * FROM changes WHERE id = ?", id);
   }
+  /** The change this request opened, or the open change it joined. */
   byRequest(requestId: string): ChangeRow | null {
-    return this.#one("SELECT * FROM changes WHERE request_id = ?", requestId);
+    return (
+      this.#one("SELECT * FROM changes WHERE request_id = ?", requestId) ??
+      this.#one("SELECT c.* FROM changes c JOIN joined_requests j ON j.change_id = c.id WHERE j.request_id = ?", requestId)
+    );
+  }
+  /** Whether this request id joined another request's change (rather than opening its own). */
+  joined(requestId: string): boolean {
+    return this.#db.prepare("SELECT 1 FROM joined_requests WHERE request_id = ?").get(requestId) !== undefined;
+  }
+  /** The changes with this target in one of these states, oldest first. */
+  withTarget(targetKey: string, states: readonly ChangeState[]): ChangeRow[] {
+    const rows = this.#db
+      .prepare(`SELECT * FROM changes WHERE target_key = ? AND state IN (${states.map(() => "?").join(", ")}) ORDER BY created_at, id`)
+      .all(targetKey, ...states) as Row[];
+    return rows.map(toChange);
+  }
+  /** Queued changes still waiting for their answer, stored at or before `before` (ms). */
+  unanswered(before: number): ChangeRow[] {
+    const rows = this.#db
+      .prepare("SELECT * FROM changes WHERE state = 'queued' AND answered_at IS NULL AND created_at <= ? ORDER BY created_at, id")
+      .all(before) as Row[];
+    return rows.map(toChange);
   }
   byPr(pr: number): ChangeRow | null {
     return this.#one("SELECT * FROM changes WHERE pr_number = ? ORDER BY created_at DESC LIMIT 1", pr);
@@ -228,11 +291,13 @@ export class Changes {
   recent(limit: number): ChangeRow[] {
     return (this.#db.prepare("SELECT * FROM changes ORDER BY updated_at DESC, created_at DESC LIMIT ?").all(limit) as Row[]).map(toChange);
   }
-  /** Requests accepted since `since` (ms), for rate limits. */
+  /** Requests accepted since `since` (ms), for rate limits (one cancelled unanswered does not count). */
   requestsSince(since: number): { requester: string; at: number }[] {
     return (
       this.#db
-        .prepare("SELECT requester_key AS requester, created_at AS at FROM changes WHERE created_at > ? AND kind = 'change'")
+        .prepare(
+          "SELECT requester_key AS requester, created_at AS at FROM changes WHERE created_at > ? AND kind = 'change' AND NOT (state = 'failed' AND answered_at IS NULL)",
+        )
         .all(since) as Row[]
     ).map((r) => ({ requester: String(r.requester), at: Number(r.at) }));
   }

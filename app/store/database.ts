@@ -29,6 +29,19 @@ CREATE TABLE IF NOT EXISTS keys (key TEXT PRIMARY KEY, value TEXT NOT NULL, at I
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS votes (change_id TEXT NOT NULL, voter TEXT NOT NULL, vote TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (change_id, voter));
 `,
+  // 2: a change from the bot waits for its answer (answered_at null until the 201 was written;
+  //    changes stored before were all answered); target_key names what a change changes (a
+  //    plugin, a setting, or one requester's text) so overlapping requests meet; redo_bases_json
+  //    lists the base commits the agent redid a conflicting PR on; joined_requests maps a
+  //    request that joined an open change to that change (a retry finds it again).
+  `
+ALTER TABLE changes ADD COLUMN answered_at INTEGER;
+UPDATE changes SET answered_at = created_at;
+ALTER TABLE changes ADD COLUMN target_key TEXT;
+ALTER TABLE changes ADD COLUMN redo_bases_json TEXT NOT NULL DEFAULT '[]';
+CREATE INDEX IF NOT EXISTS changes_target ON changes(target_key);
+CREATE TABLE IF NOT EXISTS joined_requests (request_id TEXT PRIMARY KEY, change_id TEXT NOT NULL, at INTEGER NOT NULL);
+`,
 ];
 
 /** A row as node:sqlite returns it. */

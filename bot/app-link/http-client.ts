@@ -1,5 +1,8 @@
 // The bot's side of contract/app-link.ts over HTTP with a bearer token. Progress arrives on one
-// long-lived SSE stream that reconnects with backoff and resumes from Last-Event-ID.
+// long-lived SSE stream that reconnects with backoff and resumes from Last-Event-ID. A submit
+// is retried with the same request id (the app's idempotency key) while the app cannot be
+// reached or answers 5xx — it restarts in seconds — within the submit's budget; only the final
+// failure reaches the user, and the app cancels a request whose answer never arrived.
 import { z } from "zod";
 import { AppLinkError, type OuroAppLink } from "./link.ts";
 import {
@@ -30,12 +33,18 @@ export interface HttpAppLinkOptions {
    * issue, a revert PR), which a busy host does slowly.
    */
   deferredRequestTimeoutMs?: number;
-  /** Called with stream problems (bad events, reconnects), for the bot's log. */
+  /** The first wait before a submit is retried (default 250 ms); it doubles, up to 5 s. */
+  retryBaseMs?: number;
+  /** Called with stream problems (bad events, reconnects) and submit retries, for the bot's log. */
   onWarning?: (message: string) => void;
   /** Where the event stream resumes after a restart, and a hook to store it as it advances. */
   lastEventId?: string;
   onEventId?: (id: string) => void;
 }
+
+/** Failures worth another try: no answer at all (status unknown), or the app or a proxy failing. */
+const TRANSIENT_STATUS = new Set([500, 502, 503, 504]);
+const transient = (e: AppLinkError) => e.status === undefined || TRANSIENT_STATUS.has(e.status);
 
 /** Validates what the bot is about to send; a bad value is the bot's bug, named clearly. */
 function checked<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -51,6 +60,7 @@ export class HttpAppLink implements OuroAppLink {
   private token: string;
   private timeoutMs: number;
   private deferredTimeoutMs: number;
+  private retryBaseMs: number;
   private listeners = new Set<(e: ProgressEvent) => void>();
   private stream?: AbortController;
   private lastEventId?: string;
@@ -67,6 +77,7 @@ export class HttpAppLink implements OuroAppLink {
     this.token = opts.token;
     this.timeoutMs = opts.requestTimeoutMs ?? 10_000;
     this.deferredTimeoutMs = opts.deferredRequestTimeoutMs ?? 60_000;
+    this.retryBaseMs = opts.retryBaseMs ?? 250;
     this.warn = opts.onWarning ?? (() => {});
     this.lastEventId = opts.lastEventId;
     this.onEventId = opts.onEventId;
@@ -85,7 +96,12 @@ export class HttpAppLink implements OuroAppLink {
     } catch (err) {
       throw new AppLinkError(`the Ouro app is unreachable (${(err as Error).message})`);
     }
-    const text = await res.text();
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      throw new AppLinkError(`the Ouro app's answer was cut off (${(err as Error).message})`); // status unknown: worth a retry
+    }
     let json: unknown;
     try {
       json = text === "" ? {} : JSON.parse(text);
@@ -102,13 +118,30 @@ export class HttpAppLink implements OuroAppLink {
   }
 
   async submitRequest(request: z.input<typeof changeRequestSchema>) {
-    return this.call(
-      "POST",
-      "/changes",
-      submitResultSchema,
-      checked(changeRequestSchema, request, "change request"),
-      this.deferredTimeoutMs,
-    );
+    const body = checked(changeRequestSchema, request, "change request");
+    return this.retrying("submit", this.deferredTimeoutMs, (left) => this.call("POST", "/changes", submitResultSchema, body, left));
+  }
+
+  /**
+   * Runs `attempt` (given the time left) again after a transient failure — the app unreachable,
+   * the connection dropped, an attempt timed out, or a 5xx — with backoff, until `budgetMs` is
+   * spent; any other answer (2xx, 4xx) is final at once.
+   */
+  private async retrying<T>(what: string, budgetMs: number, attempt: (leftMs: number) => Promise<T>): Promise<T> {
+    const end = Date.now() + budgetMs;
+    let delay = this.retryBaseMs;
+    for (let tries = 1; ; tries++) {
+      try {
+        return await attempt(Math.max(1, end - Date.now()));
+      } catch (err) {
+        if (!(err instanceof AppLinkError) || !transient(err)) throw err;
+        if (end - Date.now() <= delay)
+          throw new AppLinkError(tries > 1 ? `${err.message} (tried ${tries} times)` : err.message, err.status);
+        this.warn(`${what}: ${err.message}; trying again in ${delay} ms`);
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 5_000);
+      }
+    }
   }
   status() {
     return this.call("GET", "/status", appStatusSchema);

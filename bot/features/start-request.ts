@@ -1,6 +1,8 @@
 // One change request from Discord: ask the app, announce it in the channel, open a thread
 // on the announcement and put the live progress message in it. Used by /feature and by
-// the "request this feature" button the conversation offers.
+// the "request this feature" button the conversation offers. A request that joined a change
+// already open (the app found it asks for the same) points at that change's progress message
+// when this bot shows one, instead of a second thread that would take its updates away.
 import { ChannelType, ThreadAutoArchiveDuration, type ButtonInteraction, type ChatInputCommandInteraction } from "discord.js";
 import type { BotContext } from "../core/context.ts";
 import type { Recipe } from "../../contract/recipe.ts";
@@ -32,18 +34,33 @@ export async function startFeatureRequest(
     recipe,
     origin: { guildId: interaction.guildId ?? undefined, channelId: interaction.channelId ?? "dm" },
   });
-  const { changeId, trackingIssueUrl } = await deferIfSlow(interaction, submitting);
+  const { changeId, trackingIssueUrl, joined } = await deferIfSlow(interaction, submitting);
+  const answer = (content: string) =>
+    interaction.deferred
+      ? interaction.editReply({ content, allowedMentions: { parse: [] } })
+      : interaction.reply({ content, allowedMentions: { parse: [] }, withResponse: true }).then((r) => r.resource?.message);
+  const shown = joined ? ctx.memory.progressMessage(changeId) : undefined;
+  if (shown) {
+    const link = `https://discord.com/channels/${shown.guildId ?? "@me"}/${shown.channelId}/${shown.messageId}`;
+    await answer(
+      [
+        `🔁 <@${interaction.user.id}>, this asks for the same as change \`${changeId}\`, already under way: follow it there — ${link}`,
+        trackingIssueUrl ? `Tracking issue: <${trackingIssueUrl}>` : "",
+      ]
+        .filter(Boolean)
+        .join("\n"),
+    );
+    return { changeId };
+  }
   const title = text.length > 80 ? `${text.slice(0, 77)}…` : text;
   const announcement = [
-    `📝 **Feature request** from <@${interaction.user.id}> — change \`${changeId}\``,
+    `📝 **Feature request** from <@${interaction.user.id}> — change \`${changeId}\`${joined ? " (the same as a request already open: this joins it)" : ""}`,
     `> ${text.replace(/\n/g, "\n> ").slice(0, 1500)}`,
     trackingIssueUrl ? `Tracking issue: <${trackingIssueUrl}>` : "",
   ]
     .filter(Boolean)
     .join("\n");
-  const message = interaction.deferred
-    ? await interaction.editReply({ content: announcement, allowedMentions: { parse: [] } })
-    : (await interaction.reply({ content: announcement, allowedMentions: { parse: [] }, withResponse: true })).resource?.message;
+  const message = await answer(announcement);
   const initial = renderProgress(
     changeId,
     text,

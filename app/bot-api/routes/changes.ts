@@ -3,6 +3,7 @@
 import type { ChangeRequest, ChangeSummary, RollbackResult, SubmitResult, VoteResult } from "../../../contract/app-link.ts";
 import { discordRequester } from "../../../contract/change-request.ts";
 import type { AppContext } from "../../context.ts";
+import { answered } from "../../lifecycle/answers.ts";
 import { Refused, submit } from "../../lifecycle/intake.ts";
 import { rollback, RollbackRefused } from "../../lifecycle/deployment.ts";
 import { vote } from "../../lifecycle/review.ts";
@@ -11,6 +12,8 @@ import { HttpError } from "../http.ts";
 import { requireRole } from "../roles.ts";
 import type { Answer, Call } from "../route.ts";
 
+const REFUSED_STATUS: Record<Refused["why"], number> = { invalid: 400, conflict: 409, limit: 429 };
+
 /** The change named by its id or by the id of the request that opened it; a 404 otherwise. */
 function changeOr404(ctx: AppContext, id: string) {
   const c = ctx.store.changes.byId(id) ?? ctx.store.changes.byRequest(id);
@@ -18,11 +21,17 @@ function changeOr404(ctx: AppContext, id: string) {
   return c;
 }
 
-/** POST /changes → 201 SubmitResult; 400 for a request that is not valid; 429 when a quota refuses it. */
-export async function submitChange({ ctx, log, body }: Call<ChangeRequest>): Promise<Answer> {
+/**
+ * POST /changes → 201 SubmitResult (200 with `joined` when it joined another request's open
+ * change); 400 for a request that is not valid; 409 when it overlaps an open change or was
+ * cancelled; 429 when a quota refuses it. The change starts only once this answer has been
+ * written to the bot (the response's `finish`): an answer lost on the way leaves it waiting
+ * for the bot's retry, and cancelled if none comes (lifecycle/answers.ts).
+ */
+export async function submitChange({ ctx, log, body, res }: Call<ChangeRequest>): Promise<Answer> {
   await requireRole(ctx, body.requester, "request", "you do not have a role that may request changes");
   try {
-    const { change } = await submit(
+    const { change, joined } = await submit(
       ctx,
       {
         requestId: body.id,
@@ -34,10 +43,21 @@ export async function submitChange({ ctx, log, body }: Call<ChangeRequest>): Pro
       },
       log.child({ requestId: body.id }),
     );
-    const out: SubmitResult = { changeId: change.id, ...(change.issueUrl ? { trackingIssueUrl: change.issueUrl } : {}) };
-    return { status: 201, body: out };
+    res.once("finish", () => {
+      try {
+        answered(ctx, change.id, `bot link, request ${body.id}`);
+      } catch (e) {
+        log.warn({ err: e, changeId: change.id }, "could not mark a change answered; the bot's retry will"); // e.g. the store closed meanwhile
+      }
+    });
+    const out: SubmitResult = {
+      changeId: change.id,
+      ...(change.issueUrl ? { trackingIssueUrl: change.issueUrl } : {}),
+      ...(joined ? { joined } : {}),
+    };
+    return { status: joined ? 200 : 201, body: out };
   } catch (e) {
-    if (e instanceof Refused) throw new HttpError(e.why === "invalid" ? 400 : 429, e.message);
+    if (e instanceof Refused) throw new HttpError(REFUSED_STATUS[e.why], e.message);
     throw e;
   }
 }

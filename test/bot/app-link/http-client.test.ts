@@ -49,6 +49,27 @@ describe("HTTP app link", () => {
     expect(err.message).toMatch(/unreachable/);
   });
 
+  it("retries a submit the app answered with a 5xx, with the same request id; 4xx answers are final at once", async () => {
+    const warnings: string[] = [];
+    const patient = new HttpAppLink({ url: app.url, token: app.token, retryBaseMs: 10, onWarning: (m) => warnings.push(m) });
+    app.failNextSubmit = { status: 503, error: "the Ouro app is restarting" };
+    const r = await patient.submitRequest({ id: "req-5", requester: ada, text: "add /dance" });
+    expect(r.changeId).toBe("chg-1");
+    expect(app.requests.map((q) => q.id)).toEqual(["req-5"]); // the 503 stored nothing; the retry did
+    expect(warnings).toEqual(["submit: the Ouro app is restarting; trying again in 10 ms"]);
+    app.failNextSubmit = { status: 429, error: "slow down" };
+    await expect(patient.submitRequest({ id: "req-6", requester: ada, text: "x" })).rejects.toMatchObject({ status: 429 });
+    expect(warnings).toHaveLength(1);
+    await patient.close();
+  });
+
+  it("gives up on an unreachable app when the submit's budget is spent, saying how often it tried", async () => {
+    const gone = new HttpAppLink({ url: "http://127.0.0.1:1", token: app.token, deferredRequestTimeoutMs: 300, retryBaseMs: 20 });
+    const err = await gone.submitRequest({ id: "req-7", requester: ada, text: "x" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppLinkError);
+    expect((err as Error).message).toMatch(/unreachable .*\(tried \d+ times\)$/);
+  });
+
   it("status, changes, rollback, votes, stop/resume and error reports", async () => {
     expect((await link.status()).emergencyStop.stopped).toBe(false);
     await link.submitRequest({ id: "a", requester: ada, text: "first" });
