@@ -18,6 +18,11 @@ export interface PullInfo {
   headRef: string;
   author: string;
   labels: string[];
+  /**
+   * Whether the PR merges cleanly into its base: false when another merge made it conflict
+   * (`mergeable_state: "dirty"`); null while GitHub has not computed it, and in lists.
+   */
+  mergeable: boolean | null;
 }
 
 const FAILED = new Set(["failure", "timed_out", "cancelled", "action_required", "startup_failure", "stale"]);
@@ -149,6 +154,7 @@ export class RepoClient {
     head: { sha: string; ref: string };
     user: { login: string } | null;
     labels: { name?: string }[];
+    mergeable?: boolean | null;
   }): PullInfo {
     return {
       number: p.number,
@@ -160,6 +166,7 @@ export class RepoClient {
       headRef: p.head.ref,
       author: p.user?.login ?? "",
       labels: p.labels.map((l) => l.name ?? ""),
+      mergeable: p.mergeable ?? null,
     };
   }
 
@@ -179,6 +186,11 @@ export class RepoClient {
 
   async updatePull(number: number, patch: { title?: string; body?: string }): Promise<void> {
     await this.octokit.rest.pulls.update({ ...this.r, pull_number: number, ...patch });
+  }
+
+  /** Closes a PR without merging it (say why in a comment first). */
+  async closePull(number: number): Promise<void> {
+    await this.octokit.rest.pulls.update({ ...this.r, pull_number: number, state: "closed" });
   }
 
   async reviews(number: number): Promise<Review[]> {

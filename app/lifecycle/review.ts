@@ -2,7 +2,8 @@
 // that can change its answer (check runs/suites, statuses, reviews, votes, resume) and is
 // idempotent: it merges at most once, asks for reviewers once per head, fails once per head.
 // Only reviews from people who may judge count (review/merge-gate.ts); approvals of an
-// earlier commit than the head are dismissed on GitHub and never counted.
+// earlier commit than the head are dismissed on GitHub and never counted. A PR another merge
+// made conflict is redone or closed (lifecycle/conflicts.ts).
 import type { Logger } from "pino";
 import type { AppContext } from "../context.ts";
 import { rememberFeedback } from "../feedback-memory.ts";
@@ -14,6 +15,7 @@ import type { EffectivePolicy } from "../policy.ts";
 import type { ChangeRow } from "../store/changes.ts";
 import { breakerAllowsWork, recordBreakerFailure } from "../switches/circuit-breaker.ts";
 import { isStopped } from "../switches/emergency-stop.ts";
+import { onConflict } from "./conflicts.ts";
 import { markMerged } from "./deployment.ts";
 
 const CODEOWNERS_PATHS = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
@@ -27,6 +29,10 @@ export async function gate(ctx: AppContext, id: string, log: Logger): Promise<vo
     const gh = await ctx.client();
     const pull = await gh.pull(c.prNumber);
     if (pull.state !== "open") return null; // the pull_request.closed event takes it from here
+    if (pull.mergeable === false) {
+      await onConflict(ctx, c, pull, log); // another merge made it conflict: redo it, or close it saying why
+      return null;
+    }
     const p = await ctx.policy();
     const checks = await gh.checksState(pull.headSha);
     keys.setChecksState(c.id, checks.state);
