@@ -40,8 +40,8 @@ export class Redeliverer {
   readonly #appOctokit: () => Promise<ProbotOctokit>;
   readonly #log: Logger;
   readonly #opts: RedeliveryOptions;
-  /** Per event: how often the app asked for it again, and when it last did. */
-  readonly #asked = new Map<string, { count: number; at: number }>();
+  /** Per event: how often the app asked for it again, when it last did, and the newest delivery then. */
+  readonly #asked = new Map<string, { count: number; at: number; after: number }>();
   readonly #givenUp = new Set<string>();
   #lastLookAt: number | null = null;
   #looking = false;
@@ -101,15 +101,15 @@ export class Redeliverer {
     }
     const failed = [...byGuid.values()]
       .filter((ds) => !ds.some((d) => d.status === "OK"))
-      .map((ds) => ds.sort((a, b) => Date.parse(a.delivered_at) - Date.parse(b.delivered_at) || a.id - b.id))
-      .sort((a, b) => Date.parse(a[0].delivered_at) - Date.parse(b[0].delivered_at) || a[0].id - b[0].id);
+      .map((ds) => ds.sort((a, b) => a.id - b.id)) // ids grow with time
+      .sort((a, b) => a[0].id - b[0].id); // the oldest event first
     const out: Sweep = { seen, redelivered: [], gaveUp: [] };
     for (const ds of failed) {
       const latest = ds[ds.length - 1];
       const { guid, event } = latest;
       const label = latest.action ? `${event}.${latest.action}` : event;
       const asked = this.#asked.get(guid);
-      if (asked && asked.at > Date.parse(latest.delivered_at) && startedAt - asked.at < PENDING_MS) continue; // asked; not delivered yet
+      if (asked && latest.id <= asked.after && startedAt - asked.at < PENDING_MS) continue; // asked; not delivered yet
       const times = Math.max(asked?.count ?? 0, ds.filter((d) => d.redelivery).length);
       if (times >= this.#opts.maxAttempts) {
         if (!this.#givenUp.has(guid)) {
@@ -124,7 +124,7 @@ export class Redeliverer {
       }
       try {
         await octokit.rest.apps.redeliverWebhookDelivery({ delivery_id: latest.id });
-        this.#asked.set(guid, { count: times + 1, at: Date.now() });
+        this.#asked.set(guid, { count: times + 1, at: Date.now(), after: latest.id });
         out.redelivered.push({ id: latest.id, guid, event: label });
         this.#log.info(
           { guid, deliveryId: latest.id, event: label, status: latest.status },

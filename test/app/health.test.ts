@@ -164,3 +164,31 @@ it("a worker pass that runs far longer than a change can take, with nothing movi
   expect(w.app.store.changes.byId("discord-702")?.state).toBe("checks");
   expect(await healthzBecomes(200)).toMatchObject({ ok: true, worker: { stuck: false } });
 });
+
+it("a webhook that keeps failing is asked for again at most 5 times, then given up with the reason, not silently", async () => {
+  await restartUnwritable();
+  await w.gh.driver.user("carol").comment(REPO, issue, "/ouro stop once more");
+  await w.gh.deliveries.idle();
+  const failed = w.gh.deliveries.list({ event: "issue_comment" }).at(-1)!;
+  expect(failed).toMatchObject({ status: "failed", statusCode: 503 });
+  // what the timer does (it waits for a writable store; asking now, each redelivery fails again;
+  // other events that reached the app while it was down or read-only are asked for too)
+  for (let i = 0; i < 5; i++) {
+    const look = await w.app.redeliverFailed();
+    expect(look.redelivered.map((d) => d.guid)).toContain(failed.guid);
+    await w.gh.deliveries.idle();
+  }
+  const tries = w.gh.deliveries.list({ event: "issue_comment" }).filter((d) => d.guid === failed.guid);
+  expect(tries.map((d) => [d.redelivery, d.status])).toEqual([[false, "failed"], ...Array(5).fill([true, "failed"])]);
+  const last = await w.app.redeliverFailed();
+  expect(last.redelivered.map((d) => d.guid)).not.toContain(failed.guid);
+  expect(last.gaveUp).toContainEqual({ guid: failed.guid, event: "issue_comment.created", status: "Invalid HTTP Response: 503" });
+  expect((await w.app.redeliverFailed()).gaveUp.map((g) => g.guid)).not.toContain(failed.guid); // said once
+  expect((await healthz()).body.webhooks.givenUp).toContain(failed.guid);
+
+  makeWritable();
+  await healthzBecomes(200);
+  await w.settle();
+  expect(w.gh.deliveries.list({ event: "issue_comment" }).filter((d) => d.guid === failed.guid)).toHaveLength(6);
+  expect(w.app.store.values.stop().stopped).toBe(false);
+});
