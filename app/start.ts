@@ -65,7 +65,7 @@ export interface RunningApp {
   /** One reconcile pass now (what the timer does), e.g. after CI reported without a webhook. */
   reconcile(): Promise<void>;
   /** What /healthz answers (probing the store first when it last could not be written). */
-  health(): HealthReport;
+  health(): HealthReport & { webhooks: { givenUp: string[] } };
   /** One look for failed webhook deliveries now (what the timer does), asking for their redelivery. */
   redeliverFailed(): Promise<Sweep>;
   close(): Promise<void>;
@@ -156,23 +156,25 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
   probot.onError((e) => {
     if (isUnwritable(e) || e.errors.some(isUnwritable)) health.probe();
   });
+  /** The body of /healthz; a failed probe is asked again first. */
+  const healthz = () => {
+    health.storeWritable();
+    return { ...health.report(), webhooks: { givenUp: redeliverer.givenUp } };
+  };
   /** 503 with the reason when the store cannot be written (the request did nothing). */
   const refuseUnwritable = (res: ServerResponse, what: string): void => {
-    res
-      .writeHead(503, { "content-type": "application/json", "retry-after": String(Math.ceil(health.probeMs / 1000)) })
-      .end(
-        JSON.stringify({
-          error: `the Ouro app cannot take ${what} now: ${ctx.store.unwritable ?? "the store cannot be written"}; nothing was done, try again once /healthz is ok`,
-        }),
-      );
+    res.writeHead(503, { "content-type": "application/json", "retry-after": String(Math.ceil(health.probeMs / 1000)) }).end(
+      JSON.stringify({
+        error: `the Ouro app cannot take ${what} now: ${ctx.store.unwritable ?? "the store cannot be written"}; nothing was done, try again once /healthz is ok`,
+      }),
+    );
   };
 
   // The public listener: only what GitHub (and a load balancer's health check) needs.
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method === "GET" && path === "/healthz") {
-      health.storeWritable(); // a failed probe is asked again first
-      const report = { ...health.report(), webhooks: { givenUp: redeliverer.givenUp } };
+      const report = healthz();
       res.writeHead(report.ok ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(report));
       return;
     }
@@ -275,10 +277,7 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
     probot,
     idle: () => ctx.background.idle(),
     reconcile: () => reconcile(ctx, log),
-    health() {
-      health.storeWritable();
-      return health.report();
-    },
+    health: healthz,
     redeliverFailed: () => redeliverer.sweep(),
     async close() {
       if (closed) return;
