@@ -24,6 +24,8 @@ export async function markMerged(ctx: AppContext, id: string, mergeSha: string, 
     if (c.state !== "merged" || c.deploymentId) return;
     const gh = await ctx.client();
     let depId = keys.deploymentOf(c.id) || (await gh.findDeployment(mergeSha, c.id));
+    if (depId && !ctx.store.audit.of(c.id).some((a) => a.event === "deployment.created"))
+      audit.record(c.id, "deployment.created", { id: depId, sha: mergeSha, foundAgain: true }); // made before a crash
     if (!depId) {
       depId = await gh.createDeployment(mergeSha, c.id, c.prNumber ?? 0, `${c.kind === "revert" ? "Revert" : "Ouro"}: ${c.title}`);
       audit.record(c.id, "deployment.created", { id: depId, sha: mergeSha });
@@ -65,23 +67,24 @@ export async function deploymentStatus(
   await ctx.locks.withLock(`deployment:${deploymentId}`, async () => {
     const { keys } = ctx.store;
     if (keys.deploymentStatusSeen(deploymentId, state)) return;
-    await actOnStatus(ctx, deploymentId, state, description, log);
-    keys.markDeploymentStatusSeen(deploymentId, state);
+    // A deployment not (yet) known as ours is left unmarked: reconcile finds it again later.
+    if (await actOnStatus(ctx, deploymentId, state, description, log)) keys.markDeploymentStatusSeen(deploymentId, state);
   });
 }
 
-async function actOnStatus(ctx: AppContext, deploymentId: number, state: string, description: string, log: Logger): Promise<void> {
+/** Acts on one status; false when the deployment is none of the app's (or not known yet). */
+async function actOnStatus(ctx: AppContext, deploymentId: number, state: string, description: string, log: Logger): Promise<boolean> {
   const { changes, audit, keys, values } = ctx.store;
   const rollbackOf = keys.rollbackDeploymentOf(deploymentId);
   if (rollbackOf) {
     audit.record(rollbackOf, "rollback.deployment.status", { id: deploymentId, state, description });
-    return;
+    return true;
   }
   const c = changes.byDeployment(deploymentId);
-  if (!c) return;
+  if (!c) return false;
   if (state !== "success" && state !== "failure" && state !== "error") {
     audit.record(c.id, "deployment.progress", { id: deploymentId, state, description });
-    return;
+    return true;
   }
   const p = await ctx.policy();
   if (state === "success") {
@@ -98,7 +101,7 @@ async function actOnStatus(ctx: AppContext, deploymentId: number, state: string,
     for (const o of changes.inStates(["merged"]))
       if (o.deploymentId && keys.deploymentStatusSeen(o.deploymentId, "inactive")) await supersededLive(ctx, o, c);
     void ctx.events.emit("deployed", { changeId: c.id });
-    return;
+    return true;
   }
   if (state === "error") {
     // The hook could not run this deployment (unknown commit, another deploy running, …):
@@ -111,7 +114,7 @@ async function actOnStatus(ctx: AppContext, deploymentId: number, state: string,
       if (cur.state === "merged")
         await move(ctx, cur, "merged", `not deployed: the deploy hook could not run it${description ? ` (${description})` : ""}`);
     });
-    return;
+    return true;
   }
   recordOnce(ctx, deploymentId, state, () => {
     audit.record(c.id, "deployment.status", { id: deploymentId, state, sha: c.mergeSha, description });
@@ -121,10 +124,11 @@ async function actOnStatus(ctx: AppContext, deploymentId: number, state: string,
     await ctx.locks.withLock(c.id, async () => {
       await move(ctx, changes.byId(c.id)!, "failed", `the revert's deployment failed: ${description}`);
     });
-    return;
+    return true;
   }
   log.warn({ deployment: deploymentId }, "deployment failed: opening a revert pull request");
   await rollback(ctx, c.id, "deploy hook", `deployment failed${description ? `: ${description}` : ""}`, log, { countFailure: false }); // counted above
+  return true;
 }
 
 /** The store writes for one status, in one transaction, once (a repeat after a crash skips them). */

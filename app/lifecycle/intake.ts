@@ -106,28 +106,31 @@ export async function submit(ctx: AppContext, intake: Intake, log: Logger): Prom
       // A request from the bot waits for its answer (the bot link marks it answered once the
       // answer is written); one from GitHub is answered here, by the issue or the reply.
       const fromBot = intake.source === "discord";
-      changes.insert({
-        id,
-        requestId: intake.requestId,
-        kind: "change",
-        source: intake.source,
-        requester: request.requester.name,
-        requesterKey: key,
-        requesterLogin: request.requester.login ?? null,
-        text: intake.text,
-        title: changeTitle(request),
-        request,
-        issueNumber: intake.issue?.number ?? null,
-        issueUrl: intake.issue?.url ?? null,
-        targetKey: target.key,
-        ...(fromBot ? { answeredAt: null } : {}),
-      });
-      audit.record(id, "request", {
-        source: intake.source,
-        requester: key,
-        text: intake.text,
-        ...(intake.recipe ? { recipe: intake.recipe } : {}),
-        ...(intake.origin ? { origin: intake.origin } : {}),
+      // The change and its first audit entry are one write: a crash leaves both or neither.
+      ctx.store.tx(() => {
+        changes.insert({
+          id,
+          requestId: intake.requestId,
+          kind: "change",
+          source: intake.source,
+          requester: request.requester.name,
+          requesterKey: key,
+          requesterLogin: request.requester.login ?? null,
+          text: intake.text,
+          title: changeTitle(request),
+          request,
+          issueNumber: intake.issue?.number ?? null,
+          issueUrl: intake.issue?.url ?? null,
+          targetKey: target.key,
+          ...(fromBot ? { answeredAt: null } : {}),
+        });
+        audit.record(id, "request", {
+          source: intake.source,
+          requester: key,
+          text: intake.text,
+          ...(intake.recipe ? { recipe: intake.recipe } : {}),
+          ...(intake.origin ? { origin: intake.origin } : {}),
+        });
       });
       log.info({ changeId: id }, "change request accepted");
       const change = await trackingIssue(ctx, id);
