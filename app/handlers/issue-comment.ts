@@ -18,6 +18,7 @@ export function registerIssueComment(app: Probot, ctx: AppContext): void {
         login: comment.user.login,
         association: comment.author_association,
         body: comment.body,
+        createdAt: comment.created_at,
       },
       log,
     );

@@ -11,7 +11,7 @@ import { changeIdIn } from "../github/markers.ts";
 import { JUDGING_ROLES } from "../review/merge-gate.ts";
 import type { Role } from "../review/merge-gate.ts";
 import { move } from "../progress/report.ts";
-import { setEmergencyStop } from "../switches/emergency-stop.ts";
+import { overruledAt, setEmergencyStop } from "../switches/emergency-stop.ts";
 import { CANCELLED_REASON, isCancelled } from "./answers.ts";
 import { Refused, submit } from "./intake.ts";
 import { rollback, RollbackRefused } from "./deployment.ts";
@@ -47,6 +47,8 @@ export interface CommentInput {
   login: string;
   association?: string;
   body: string;
+  /** When the comment was written (GitHub's `created_at`): a stop or resume is ordered by it. */
+  createdAt?: string;
 }
 
 export async function onComment(ctx: AppContext, input: CommentInput, log: Logger): Promise<void> {
@@ -78,16 +80,22 @@ async function actOnComment(ctx: AppContext, input: CommentInput, log: Logger): 
   const marked = changeIdIn(input.issueBody);
   const c = changes.byPr(input.issueNumber) ?? changes.byIssue(input.issueNumber) ?? (marked ? changes.byId(marked) : null);
   audit.record(c?.id ?? "-", `command.${cmd.kind}`, { login: input.login, issue: input.issueNumber });
+  // A late or redelivered stop/resume never overrules a newer one.
+  const newer = cmd.kind === "stop" || cmd.kind === "resume" ? overruledAt(ctx, input.createdAt) : null;
+  if (newer) {
+    await reply(`this \`/ouro ${cmd.kind}\` was not applied: a later stop or resume (${newer}) already holds.`);
+    return;
+  }
   switch (cmd.kind) {
     case "help":
       await reply(`\n\n${HELP}`);
       return;
     case "stop":
-      setEmergencyStop(ctx, true, input.login, cmd.reason);
+      setEmergencyStop(ctx, true, input.login, cmd.reason, input.createdAt);
       await reply("🛑 emergency stop: Ouro opens no new pull requests and merges nothing until `/ouro resume`.");
       return;
     case "resume":
-      setEmergencyStop(ctx, false, input.login);
+      setEmergencyStop(ctx, false, input.login, undefined, input.createdAt);
       await reply("▶️ resumed: queued requests will start again (the policy flag `emergencyStop`, if set, still holds).");
       return;
     case "revert": {

@@ -21,6 +21,8 @@ const stopSchema = z.object({
   by: z.string().optional(),
   since: z.string().optional(),
   reason: z.string().optional(),
+  /** When the switch was last set or lifted (a stop or resume older than this changes nothing). */
+  changedAt: z.string().optional(),
 });
 export type StopState = z.infer<typeof stopSchema>;
 

@@ -18,8 +18,19 @@ export function isStopped(ctx: AppContext, p: EffectivePolicy): boolean {
   return ctx.store.values.stop().stopped || p.policy.emergencyStop;
 }
 
-export function setEmergencyStop(ctx: AppContext, stopped: boolean, by: string, reason?: string): StopState {
-  const s: StopState = stopped ? { stopped: true, by, since: isoNow(ctx), ...(reason ? { reason } : {}) } : { stopped: false };
+/**
+ * A `/ouro stop` or `/ouro resume` given at `at` that a later one already overrules (a
+ * redelivered or late comment): the switch keeps its newer state. Returns when that was set.
+ */
+export function overruledAt(ctx: AppContext, at: string | undefined): string | null {
+  const changed = ctx.store.values.stop().changedAt;
+  return at && changed && Date.parse(changed) > Date.parse(at) ? changed : null;
+}
+
+export function setEmergencyStop(ctx: AppContext, stopped: boolean, by: string, reason?: string, at = isoNow(ctx)): StopState {
+  const s: StopState = stopped
+    ? { stopped: true, by, since: at, changedAt: at, ...(reason ? { reason } : {}) }
+    : { stopped: false, changedAt: at };
   const { store } = ctx;
   store.values.holdStop(s);
   const what = `the emergency ${stopped ? "stop" : "resume"} by ${by}`;

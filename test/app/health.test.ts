@@ -91,7 +91,8 @@ it("on an unwritable store: /healthz 503 with the reason, writes refused clearly
   expect(refused.body.error).toMatch(
     /cannot take requests that write now: the store cannot be written: attempt to write a readonly database/,
   );
-  expect((await w.api("GET", "/status")).status).toBe(200); // reads are still served
+  const status = await w.api("GET", "/status");
+  expect(status).toMatchObject({ status: 200, body: { health: "down" } }); // reads are still served, and say the app is down
 
   await w.gh.driver.user("carol").comment(REPO, issue, "/ouro stop the disk went read-only");
   await w.gh.deliveries.idle();

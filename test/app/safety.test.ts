@@ -2,6 +2,7 @@
 // the circuit breaker's transitions, rate limits — all read from the default branch's policy.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appStatusSchema } from "../../contract/app-link.ts";
+import { onComment } from "../../app/lifecycle/commands.ts";
 import { actor, REPO, startWorld } from "./harness.ts";
 import type { World } from "./harness.ts";
 
@@ -79,6 +80,18 @@ describe("emergency stop", () => {
     const queued = w.app.store.changes.recent(20).find((c) => c.text === "docs: during the stop")!;
     expect(queued.state).toBe("checks");
     expect(queued.prNumber).toBeTruthy();
+  });
+
+  it("a stop written before the resume but delivered after it (a redelivery) does not overrule it", async () => {
+    const resumedAt = w.app.store.values.stop().changedAt!;
+    const late = { id: 9_000_001, at: new Date(Date.parse(resumedAt) - 60_000).toISOString() };
+    await onComment(
+      w.app.context,
+      { issueNumber: issue, issueBody: null, commentId: late.id, login: "carol", body: "/ouro stop from a minute ago", createdAt: late.at },
+      w.app.context.log,
+    );
+    expect(w.app.store.values.stop()).toMatchObject({ stopped: false, changedAt: resumedAt });
+    expect((await botReplies(issue)).at(-1)?.body).toMatch(/was not applied: a later stop or resume .* already holds/);
   });
 });
 

@@ -20,7 +20,8 @@ export async function status(ctx: AppContext): Promise<AppStatus> {
     version: last
       ? { commit: last.commit, ...(last.prUrl ? { prUrl: last.prUrl } : {}), deployedAt: last.deployedAt }
       : { commit: "unknown" },
-    health: b.state === "open" || stopped ? "degraded" : "ok",
+    // A store that cannot be written takes no work: the bot's /status says so, like /healthz.
+    health: ctx.store.unwritable ? "down" : b.state === "open" || stopped ? "degraded" : "ok",
     pendingChanges: ctx.store.changes.inStates(["queued", "working", "pr", "checks", "review", "merged"]).length,
     circuitBreaker: { state: b.state, failures: b.failures },
     emergencyStop: {
