@@ -9,7 +9,7 @@ let w: World;
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 beforeAll(async () => {
-  w = await startWorld({ policy: { rateLimits: { maxOpenPrs: 10, burst: { edits: 50, windowSeconds: 300 } } } });
+  w = await startWorld({ policy: { rateLimits: { maxOpenPrs: 10, perRequesterPerHour: 50, burst: { edits: 50, windowSeconds: 300 } } } });
 });
 afterAll(async () => {
   await w?.close();
