@@ -1,5 +1,6 @@
 // What every handler does first: only our repository, never our own echoes, each delivery
-// once (a redelivered `x-github-delivery` is acknowledged and ignored), a child logger.
+// once (a redelivered `x-github-delivery` already processed is acknowledged and ignored), a
+// child logger.
 import type { Context, Probot } from "probot";
 import type { Logger } from "pino";
 import type { AppContext } from "../context.ts";
@@ -21,17 +22,22 @@ export function handle<E extends Events>(
       log.debug(`ignored an event for ${full ?? "no repository"}`);
       return;
     }
-    if (!ctx.store.deliveries.claim(event.id, event.name)) {
-      log.info("ignored a redelivered webhook (already processed)");
-      return;
-    }
-    try {
-      await fn(context, log);
-    } catch (e) {
-      ctx.store.deliveries.release(event.id); // a retry may do it properly
-      log.error({ err: e }, "handler failed");
-      throw e;
-    }
+    // Recorded only once the handler has finished: a delivery cut short by a crash, a failure
+    // or an unwritable store runs again when redelivered (every handler is idempotent by its
+    // natural keys); the lock keeps two copies arriving at once from running side by side.
+    await ctx.locks.withLock(`delivery:${event.id}`, async () => {
+      if (ctx.store.deliveries.processed(event.id)) {
+        log.info("ignored a redelivered webhook (already processed)");
+        return;
+      }
+      try {
+        await fn(context, log);
+      } catch (e) {
+        log.error({ err: e }, "handler failed");
+        throw e;
+      }
+      ctx.store.deliveries.claim(event.id, event.name);
+    });
   });
 }
 

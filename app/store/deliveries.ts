@@ -1,5 +1,6 @@
 // Webhook deliveries already processed, by GitHub's `x-github-delivery` id: a redelivery is
-// acknowledged and ignored; a delivery whose handler failed is released so a retry runs it.
+// acknowledged and ignored. A delivery is recorded once its handler has finished, so one
+// whose handler failed or was cut short by a crash runs again when it is redelivered.
 import type { DatabaseSync } from "node:sqlite";
 
 export class Deliveries {
@@ -9,6 +10,10 @@ export class Deliveries {
   constructor(db: DatabaseSync, now: () => number) {
     this.#db = db;
     this.#now = now;
+  }
+
+  processed(id: string): boolean {
+    return this.#db.prepare("SELECT 1 FROM deliveries WHERE id = ?").get(id) !== undefined;
   }
 
   /** Records a delivery id; false when it was already recorded (a redelivery). */
