@@ -24,7 +24,9 @@ export async function reconcile(ctx: AppContext, log: Logger): Promise<void> {
   for (const c of changes.inStates(["merged"])) {
     try {
       if (!c.deploymentId && c.mergeSha) await markMerged(ctx, c.id, c.mergeSha, log.child({ changeId: c.id }));
-      else if (c.deploymentId) await catchUpDeployment(ctx, c.deploymentId, log.child({ changeId: c.id }));
+      // A deployment found again (made before a crash) may already have its statuses.
+      const deploymentId = changes.byId(c.id)?.deploymentId;
+      if (deploymentId) await catchUpDeployment(ctx, deploymentId, log.child({ changeId: c.id }));
     } catch (e) {
       log.warn({ err: e, changeId: c.id }, "reconcile failed for a deployment; will try again");
     }

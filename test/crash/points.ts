@@ -4,8 +4,13 @@
 // writes the deploy flow does not make (its second push, PR, merge, deployment, …).
 import type { CrashPoint, Outcome } from "./world.ts";
 
-/** Not part of a change's life: the dashboard (rewritten from the store on every change) and the store's health probe. */
-const notLifecycle = (label: string) => label.endsWith("[dashboard]") || label.endsWith(" heartbeat");
+/**
+ * Not part of a change's life: the dashboard (rewritten from the store on every change), the
+ * store's health probe, and asking GitHub to redeliver failed webhooks (recovery itself, made
+ * when an earlier run left failed deliveries behind).
+ */
+const notLifecycle = (label: string) =>
+  label.endsWith("[dashboard]") || label.endsWith(" heartbeat") || label.includes("app/hook/deliveries");
 
 export function pointsOf(deploy: Outcome, revert?: Outcome): { deploy: CrashPoint[]; revert: CrashPoint[] } {
   const occurrences = (labels: string[]) => {

@@ -316,7 +316,9 @@ export async function startCrashWorld(): Promise<CrashWorld> {
       };
       if (opts.timer) await pollUntil(settled, 180_000);
       else await settleUntil(app, settled);
-      const audit = app.store.audit.of(id);
+      // The change, or its revert when the crash came after the revert was queued.
+      const revertId = `revert-${app.store.changes.byId(id)?.prNumber}`;
+      const audit = [...app.store.audit.of(id), ...app.store.audit.of(revertId)].sort((a, b) => a.seq - b.seq);
       const moved = audit.find((a) => Date.parse(a.at) >= restartedAt);
       const broken = await invariants(app, flow, id, told);
       return {
