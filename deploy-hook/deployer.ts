@@ -2,7 +2,9 @@
 // process starts beside the live process and must pass the health gate before the switch;
 // after the switch a watch window rolls back to the last good release on a crash or an
 // error spike; outside deploys a live bot that dies is restarted, and one that dies again
-// within the crash-loop window is rolled back too. State lives in the data dir, so a
+// within the crash-loop window is rolled back too. A rollback target that does not come up
+// is reported as such and the next older release tried; with none left, nothing is serving
+// and the hook retries with backoff until something is. State lives in the data dir, so a
 // restarted hook knows what is live.
 //
 //   <data>/repo.git            bare mirror of the repository
@@ -79,9 +81,14 @@ export interface DeployResult {
   sha: string;
   state: DeployState;
   description: string;
-  /** Resolves when the watch window ends: "good", "rolled-back" or "superseded". */
-  watch?: Promise<"good" | "rolled-back" | "superseded">;
+  /**
+   * Resolves when the watch window ends: "good", "rolled-back", "superseded", or
+   * "rollback-failed" (judged bad, but no earlier release came up: see the failure status).
+   */
+  watch?: Promise<WatchOutcome>;
 }
+
+export type WatchOutcome = "good" | "rolled-back" | "rollback-failed" | "superseded";
 
 export interface HookStatus {
   current: string | null;
@@ -113,7 +120,7 @@ interface Crashes {
   since: number;
   /** The current pause before a restart when there is nothing to roll back to (0: none yet). */
   backoffMs: number;
-  /** The crash loop was reported (a failure status) since the release last stayed up. */
+  /** The crash loop was reported (a failure status, after a rollback attempt) since the release last stayed up. */
   reported: boolean;
 }
 
@@ -137,6 +144,8 @@ export class Deployer {
   /** Every process this hook started or adopted, so close() leaves none behind. */
   readonly #all = new Set<BotProcess>();
   readonly #supervised = new WeakSet<BotProcess>();
+  /** Dead live processes a #recover loop is handling (restarting, rolling back, backing off). */
+  readonly #recovering = new WeakSet<BotProcess>();
   #crashes: Crashes | null = null;
   /** The hooks of the deploy that put each release live: a crash loop later is reported on its deployment. */
   readonly #deployHooks = new Map<string, DeployHooks>();
@@ -234,8 +243,7 @@ export class Deployer {
       if (candidate) await candidate.stop(this.o.stopGraceMs);
       const e = err instanceof DeployError ? err : new DeployError("start", (err as Error).message);
       const state: DeployState = e.badInput ? "error" : "failure";
-      const live = this.#state.load().current;
-      const description = `${e.message}${live ? `; ${short(live)} keeps serving` : ""}`;
+      const description = `${e.message}${this.#serving()}`;
       if (!e.badInput) this.#markRelease(sha, "failed", e.message);
       await say(state, description, sha);
       if (!e.badInput) await hooks.onFailed?.(sha, e.message);
@@ -244,6 +252,7 @@ export class Deployer {
     } finally {
       this.#deploying = null;
       unlock();
+      this.#resumeSupervision();
     }
   }
 
@@ -263,13 +272,20 @@ export class Deployer {
       try {
         await this.#report(hooks, "in_progress", `rolling back ${short(from)} → ${short(target.sha)}`, target.sha);
         this.#cancelWatch("superseded");
-        await this.#activate(target, "rollback", hooks);
+        try {
+          await this.#activate(target, "rollback", hooks);
+        } catch (err) {
+          throw new Error(`rollback target ${short(target.sha)} did not come up: ${(err as Error).message}${this.#serving()}`, {
+            cause: err,
+          });
+        }
         this.#markRelease(from, "failed", reason);
         this.#update((st) => void (st.lastGood = target.sha));
         await this.#prune();
       } finally {
         this.#deploying = null;
         unlock();
+        this.#resumeSupervision();
       }
       const description = `rolled back ${short(from)} → ${short(target.sha)} (${reason})`;
       await this.#report(hooks, "success", description, target.sha);
@@ -456,16 +472,20 @@ export class Deployer {
       const h = await waitHealthy(p, this.#thresholds(s).healthTimeoutMs);
       if (!h.ok) {
         await p.stop(this.o.stopGraceMs);
-        throw new Error(`rollback target ${short(target.sha)} did not become healthy: ${h.reason}`);
+        throw new Error(h.reason);
       }
     }
     await this.#switchTo(p, bad, how, hooks);
   }
 
+  /** The kept releases to roll `from` back to, in order: the last good one, then the others not failed, newest first. */
+  #rollbackTargets(s: HookState, from: string): Release[] {
+    const kept = s.releases.filter((r) => r.sha !== from && r.status !== "failed" && existsSync(r.dir)).reverse();
+    return [...kept.filter((r) => r.sha === s.lastGood), ...kept.filter((r) => r.sha !== s.lastGood)];
+  }
+
   #rollbackTarget(s: HookState, from: string): Release | null {
-    const kept = s.releases.filter((r) => r.sha !== from && r.status !== "failed" && existsSync(r.dir));
-    const lastGood = kept.find((r) => r.sha === s.lastGood);
-    return lastGood ?? kept.at(-1) ?? null;
+    return this.#rollbackTargets(s, from)[0] ?? null;
   }
 
   async #registerCommands(dir: string): Promise<void> {
@@ -486,13 +506,13 @@ export class Deployer {
 
   // ── after the switch ───────────────────────────────────────────────
 
-  /** The watch window: a crash or an error spike → the last good release, now. */
-  #startWatch(p: BotProcess, limits: DeployThresholds, hooks: DeployHooks): Promise<"good" | "rolled-back" | "superseded"> {
+  /** The watch window: a crash or an error spike → the last good release (or the next older one that comes up), now. */
+  #startWatch(p: BotProcess, limits: DeployThresholds, hooks: DeployHooks): Promise<WatchOutcome> {
     let cancelled: ((why: "superseded") => void) | undefined;
     const cancel = new Promise<"superseded">((r) => (cancelled = r));
     const watch: Watch = { sha: p.sha, cancel: () => cancelled?.("superseded") };
     this.#watch = watch;
-    const run = async (): Promise<"good" | "rolled-back" | "superseded"> => {
+    const run = async (): Promise<WatchOutcome> => {
       const started = Date.now();
       const baseline = await scrape(p);
       let problem: string | null = null;
@@ -521,36 +541,85 @@ export class Deployer {
         await this.#prune();
         return "good";
       }
-      await this.#autoRollback(p.sha, problem, hooks);
-      return "rolled-back";
+      if (await this.#autoRollback(p.sha, problem, hooks)) return "rolled-back";
+      // No earlier release came up: `p` stays live. Still running (an error spike), it keeps
+      // serving, supervised; dead, nothing serves, and #recover retries with backoff.
+      if (!p.running && this.#live === p && !this.#closed) {
+        this.#crashes = { sha: p.sha, since: Date.now(), backoffMs: 0, reported: true };
+        void this.#recover(p, problem);
+      }
+      return "rollback-failed";
     };
     return run();
   }
 
-  async #autoRollback(bad: string, problem: string, hooks: DeployHooks): Promise<void> {
-    if (this.#closed) return;
-    const s = this.#state.load();
-    const target = this.#rollbackTarget(s, bad);
+  /**
+   * The live release `bad` was judged bad after its switch (watch window, crash loop): the
+   * last good release goes live, else the next older one that comes up (#putBack), and `bad`
+   * gets a `failure` status saying which — or that none came up and what serves now (nothing,
+   * when `bad` is dead: logged loudly; the caller retries). True when another release is live.
+   */
+  async #autoRollback(bad: string, problem: string, hooks: DeployHooks): Promise<boolean> {
+    if (this.#closed) return false;
     this.#log(`rolling back ${short(bad)}: ${problem}`);
     await hooks.onDetected?.(bad, problem);
     this.#markRelease(bad, "failed", problem);
-    if (!target) {
-      await this.#report(hooks, "failure", `${problem}; no earlier release to roll back to`, bad);
-      await hooks.onFailed?.(bad, problem);
-      return;
+    const candidates = this.#rollbackTargets(this.#state.load(), bad).length;
+    const failures: string[] = [];
+    const target = await this.#putBack(bad, hooks, failures);
+    let outcome: string;
+    if (target) outcome = `rolled back to ${short(target.sha)}`;
+    else {
+      const none =
+        candidates === 0
+          ? "no earlier release to roll back to; "
+          : failures.length < candidates
+            ? "rollback abandoned (the hook is closing); "
+            : "";
+      const serving = this.#live?.running ? `${short(this.#live.sha)} keeps serving` : "nothing is serving";
+      const next =
+        this.#closed || this.#live?.running ? "" : failures.length ? " (retrying with backoff)" : " (restarting it with backoff)";
+      outcome = `${none}${serving}${next}`;
+      if (!this.#live?.running) this.#log(`NOTHING IS SERVING: ${short(bad)} ${problem}; ${[...failures, outcome].join("; ")}`, { bad });
     }
-    try {
-      this.#deploying = target.sha;
-      await this.#activate(target, "auto-rollback", hooks);
-      this.#update((st) => void (st.lastGood = target.sha));
-      await this.#prune();
-    } catch (err) {
-      this.#log("automatic rollback failed", { err: (err as Error).message });
-    } finally {
-      this.#deploying = null;
-    }
-    await this.#report(hooks, "failure", `${problem}; rolled back to ${short(target.sha)}`, bad);
+    await this.#report(hooks, "failure", [problem, ...failures, outcome].join("; "), bad);
     await hooks.onFailed?.(bad, problem);
+    return target !== null;
+  }
+
+  /**
+   * Puts the first kept release other than `bad` that comes up live (#rollbackTargets: the
+   * last good one, then the next older…), supervised; each that does not come up is logged
+   * loudly and described in `failures`. Null when none came up (or there is none).
+   */
+  async #putBack(bad: string, hooks: DeployHooks, failures: string[]): Promise<Release | null> {
+    for (const target of this.#rollbackTargets(this.#state.load(), bad)) {
+      if (this.#closed) return null;
+      this.#deploying = target.sha;
+      try {
+        await this.#activate(target, "auto-rollback", hooks);
+      } catch (err) {
+        this.#deploying = null;
+        const reason = (err as Error).message;
+        failures.push(`rollback to ${short(target.sha)} failed too: ${reason}`);
+        this.#log(`ROLLBACK FAILED: ${short(target.sha)} did not come up in place of ${short(bad)}: ${reason}`, {
+          bad,
+          target: target.sha,
+        });
+        continue;
+      }
+      try {
+        this.#update((st) => void (st.lastGood = target.sha));
+        await this.#prune();
+      } catch (err) {
+        this.#log(`rolled back to ${short(target.sha)}, but recording it failed`, { err: (err as Error).message });
+      } finally {
+        this.#deploying = null;
+      }
+      this.#resumeSupervision(); // it died as it took over, while #deploying kept its supervisor back
+      return target;
+    }
+    return null;
   }
 
   /** Outside deploys and watch windows, the live bot dying is handled by #recover. */
@@ -561,48 +630,80 @@ export class Deployer {
   }
 
   /**
+   * A live bot that died while a deploy or rollback ran was left alone (its supervisor stands
+   * back then): if it is still the live one and nothing else handles it, recover it now.
+   */
+  #resumeSupervision(): void {
+    const live = this.#live;
+    if (live && !live.running && !this.#closed && !this.#recovering.has(live)) void this.#recover(live);
+  }
+
+  /**
    * The live bot died outside a deploy: restart it from its directory. Dying again within
    * `crashLoopMs` of its previous death or restart (or a restart that never becomes healthy)
-   * is a crash loop → the last good release, reported as a failure on the release's
-   * deployment. With nothing to roll back to it is reported once and restarted after a
-   * doubling pause, until it stays up for a window.
+   * is a crash loop → #autoRollback, reported as a failure on the release's deployment.
+   * When no earlier release comes up (or there is none), nothing is serving: after a pause
+   * doubling from 1 s to 60 s the kept releases are tried again, then the release itself is
+   * restarted, until one stays up. `judged`: the watch window already judged `dead` and its
+   * rollback failed — go straight to the pauses.
    */
-  async #recover(dead: BotProcess): Promise<void> {
+  async #recover(dead: BotProcess, judged?: string): Promise<void> {
+    if (this.#recovering.has(dead)) return;
+    this.#recovering.add(dead);
+    try {
+      await this.#recoverLoop(dead, judged);
+    } finally {
+      this.#recovering.delete(dead);
+    }
+  }
+
+  async #recoverLoop(dead: BotProcess, judged?: string): Promise<void> {
     const windowMs = this.o.crashLoopMs ?? 60_000;
     const sha = dead.sha;
     const hooks = this.#deployHooks.get(sha) ?? this.o.hooks ?? {};
     let why = `exit ${String(await dead.exited)}`;
-    let restartFailed = false;
+    /** Once this death is a crash loop: what is wrong (the failure status's first part). */
+    let crashLoop = judged ?? null;
     for (;;) {
       if (this.#closed || this.#live !== dead || this.#watch?.sha === sha || this.#deploying) return;
       const now = Date.now();
       const last = this.#crashes?.sha === sha ? this.#crashes : null;
-      if (!last || (!restartFailed && now - last.since >= windowMs)) {
+      if (!crashLoop && (!last || now - last.since >= windowMs)) {
         this.#crashes = { sha, since: now, backoffMs: 0, reported: false };
         this.#log(`live release ${short(sha)} exited (${why}); restarting it`);
       } else {
-        const problem = restartFailed
-          ? `crash loop: ${why}`
-          : `crash loop: died again ${seconds(now - last.since)} after its last death or restart (${why}; window ${seconds(windowMs)})`;
-        if (this.#rollbackTarget(this.#state.load(), sha)) return this.#autoRollback(sha, problem, hooks);
-        if (!last.reported) {
-          last.reported = true;
-          await this.#autoRollback(sha, problem, hooks); // nothing to roll back to: reports the failure only
+        const rec = last ?? (this.#crashes = { sha, since: now, backoffMs: 0, reported: false });
+        crashLoop ??= `crash loop: died again ${seconds(now - rec.since)} after its last death or restart (${why}; window ${seconds(windowMs)})`;
+        if (!rec.reported) {
+          rec.reported = true;
+          if (await this.#autoRollback(sha, crashLoop, hooks)) return;
+          if (this.#closed || this.#live !== dead) return;
         }
-        last.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(1000, last.backoffMs * 2));
-        last.since = now;
-        this.#log(`CRASH LOOP: ${short(sha)} ${problem}; nothing to roll back to — restarting it in ${seconds(last.backoffMs)}`, {
+        // Nothing is serving: no earlier release, or none came up. Pause, retry them, restart this one.
+        rec.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(1000, rec.backoffMs * 2));
+        rec.since = now;
+        const retry = this.#rollbackTarget(this.#state.load(), sha) ? "retrying the rollback, else " : "";
+        this.#log(`CRASH LOOP: ${short(sha)} ${crashLoop}; nothing is serving — ${retry}restarting it in ${seconds(rec.backoffMs)}`, {
           sha,
-          backoffMs: last.backoffMs,
+          backoffMs: rec.backoffMs,
         });
-        await pause(last.backoffMs, undefined, { signal: this.#closing.signal }).catch(() => undefined);
-        // A deploy that started meanwhile reads the live process after its gate: a restart is no race.
+        await pause(rec.backoffMs, undefined, { signal: this.#closing.signal }).catch(() => undefined);
+        // A deploy that started meanwhile reads the live process after its gate: a restart is no race (a rollback would be).
         if (this.#closed || this.#live !== dead) return;
+        if (retry && !this.#deploying) {
+          const failures: string[] = [];
+          const back = await this.#putBack(sha, hooks, failures);
+          if (back) {
+            await this.#report(hooks, "failure", `${crashLoop}; rolled back to ${short(back.sha)} (on a retry)`, sha);
+            return;
+          }
+          if (this.#closed || this.#live !== dead) return;
+        }
       }
       const s = this.#state.load();
       const rel = s.releases.find((r) => r.sha === sha);
       if (!rel || !existsSync(rel.dir)) {
-        this.#log(`live release ${short(sha)} exited and its directory is gone: nothing to restart`);
+        this.#log(`NOTHING IS SERVING: live release ${short(sha)} exited and its directory is gone: nothing to restart`);
         return;
       }
       let next: BotProcess;
@@ -610,7 +711,7 @@ export class Deployer {
         next = await this.#startRelease(rel);
       } catch (err) {
         why = `the restart failed: ${(err as Error).message}`;
-        restartFailed = true;
+        crashLoop = `crash loop: ${why}`;
         continue;
       }
       const h = await waitHealthy(next, this.#thresholds(s).healthTimeoutMs);
@@ -627,8 +728,17 @@ export class Deployer {
       }
       await next.stop(this.o.stopGraceMs);
       why = `the restart did not become healthy: ${h.reason}`;
-      restartFailed = true;
+      crashLoop = `crash loop: ${why}`;
     }
+  }
+
+  /** What serves now, for a failure description: "; <sha> keeps serving", or that nothing is ("" when nothing ever was). */
+  #serving(): string {
+    const live = this.#live;
+    if (live?.running) return `; ${short(live.sha)} keeps serving`;
+    if (live) return `; nothing is serving (${short(live.sha)} is down${this.#closed ? "" : ": restarting it"})`;
+    const current = this.#state.load().current;
+    return current ? `; nothing is serving (${short(current)} is not running)` : "";
   }
 
   #cancelWatch(_why: "superseded"): void {

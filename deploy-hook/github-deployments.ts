@@ -36,6 +36,19 @@ export interface GitHubDeploymentsOptions {
   log?: (msg: string, detail?: Record<string, unknown>) => void;
 }
 
+/** GitHub's limit on a deployment status description. */
+const MAX_DESCRIPTION = 140;
+
+/**
+ * A description cut to GitHub's 140 characters in the middle, not at the end: the end says
+ * how it ended ("rolled back to …", "nothing is serving"), the start what went wrong.
+ */
+export function fitDescription(text: string, max = MAX_DESCRIPTION): string {
+  if (text.length <= max) return text;
+  const head = Math.ceil((max - 1) / 2);
+  return `${text.slice(0, head)}…${text.slice(text.length - (max - 1 - head))}`;
+}
+
 export class GitHubDeployments {
   readonly o: GitHubDeploymentsOptions;
   #queue: Promise<unknown> = Promise.resolve();
@@ -59,7 +72,7 @@ export class GitHubDeployments {
           repo,
           deployment_id: deploymentId,
           state,
-          description: description.slice(0, 140),
+          description: fitDescription(description),
           ...(state === "success" ? { auto_inactive: true } : {}),
         });
         await extra.onStatus?.(state, description, ctx);

@@ -109,7 +109,8 @@ if (command === "deploy") {
   const outcome = r.watch ? await r.watch : null;
   if (outcome) console.log(`watch window: ${outcome}`);
   deployer.detach();
-  process.exit(r.state === "success" && outcome !== "rolled-back" ? 0 : r.state === "error" ? 2 : 1);
+  const judgedBad = outcome === "rolled-back" || outcome === "rollback-failed";
+  process.exit(r.state === "success" && !judgedBad ? 0 : r.state === "error" ? 2 : 1);
 }
 
 if (command === "rollback") {

@@ -13,7 +13,7 @@ export interface DeployHooks {
    * failure in its breaker. Not called for bad input (unknown commit, busy): nothing to revert.
    */
   onFailed?(sha: string, reason: string): void | Promise<void>;
-  /** The watch window (or the supervisor) found the live release bad; the rollback starts now. */
+  /** The watch window (or the supervisor) found the live release bad; the rollback starts now (its outcome: the `failure` status). */
   onDetected?(sha: string, problem: string): void | Promise<void>;
   /** A release went live or the live one was rolled back (for the Discord thread/dashboard). */
   onLive?(sha: string, how: "deploy" | "rollback" | "auto-rollback"): void | Promise<void>;

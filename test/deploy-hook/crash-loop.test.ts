@@ -139,7 +139,13 @@ describe("Deployer: a live release that keeps dying", { timeout: 240_000 }, () =
     expect(await ask("ping")).toBe("Pong!");
     const failures = () => fallback.statuses.filter((s) => s.state === "failure");
     expect(failures()).toEqual([
-      { state: "failure", sha: fx.base, description: expect.stringMatching(/^crash loop: .*; no earlier release to roll back to$/) },
+      {
+        state: "failure",
+        sha: fx.base,
+        description: expect.stringMatching(
+          /^crash loop: .*; no earlier release to roll back to; nothing is serving \(restarting it with backoff\)$/,
+        ),
+      },
     ]);
     expect(fallback.failed).toEqual([{ sha: fx.base, reason: expect.stringMatching(/^crash loop/) }]);
 

@@ -27,6 +27,11 @@ export interface DeployFixture {
    * data dir): a crash inside the watch window on any machine, whatever the switch took.
    */
   crashOnCue: string;
+  /**
+   * base, except that a process started while NO_START_CUE exists in its data dir exits at
+   * start: a release that was good and no longer comes up (a rollback target that fails).
+   */
+  noStartOnCue: string;
   /** A lockfile npm cannot read: the install fails. */
   brokenInstall: string;
   /** /ping throws: every /ping gets the bot's error reply (an error rate of 100%). */
@@ -67,6 +72,17 @@ setInterval(() => {
     if (h.release === process.env.OURO_RELEASE && existsSync(join(String(process.env.OURO_DATA_DIR), ${JSON.stringify(CRASH_CUE)}))) process.exit(7);
   } catch {}
 }, 20).unref();
+`;
+
+/** The file that makes the `noStartOnCue` release exit at start, in the bot's OURO_DATA_DIR. */
+export const NO_START_CUE = "no-start";
+
+const noStartOnCue = `import { existsSync } from "node:fs";
+import { join } from "node:path";
+if (existsSync(join(String(process.env.OURO_DATA_DIR), ${JSON.stringify(NO_START_CUE)}))) {
+  console.error("no-start cue: exiting at start");
+  process.exit(3);
+}
 `;
 
 const crashWhenLive = (afterMs: number) => `import { readFileSync } from "node:fs";
@@ -121,6 +137,11 @@ export function makeDeployFixture(): DeployFixture {
   write("bot/crash-when-live.ts", crashOnCue);
   const crashCued = commit("crash once live and cued");
 
+  branchFrom("no-start-on-cue", base);
+  write("bot/main.ts", `import "./no-start-on-cue.ts";\n${main}`);
+  write("bot/no-start-on-cue.ts", noStartOnCue);
+  const noStart = commit("exit at start when cued");
+
   branchFrom("broken-install", base);
   write("package-lock.json", "{ this is not json");
   const brokenInstall = commit("break the lockfile");
@@ -140,6 +161,7 @@ export function makeDeployFixture(): DeployFixture {
     crashWhenLive: crashLive,
     crashSoonAfter: crashSoon,
     crashOnCue: crashCued,
+    noStartOnCue: noStart,
     brokenInstall,
     pingFails,
     cleanup: () => rmSync(tmp, { recursive: true, force: true }),

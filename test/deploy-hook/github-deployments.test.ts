@@ -9,7 +9,7 @@ import { Octokit } from "@octokit/rest";
 import { startGitHub, type GitHubStandIn } from "../../local/github/index.ts";
 import { startDiscord, type DiscordStandIn } from "../../local/discord/index.ts";
 import { Deployer } from "../../deploy-hook/deployer.ts";
-import { GitHubDeployments, ROLLBACK_TASK } from "../../deploy-hook/github-deployments.ts";
+import { fitDescription, GitHubDeployments, ROLLBACK_TASK } from "../../deploy-hook/github-deployments.ts";
 import { botEnv, HELLO_REPLY, makeDeployFixture, ROOT, type DeployFixture } from "./fixture.ts";
 
 let gh: GitHubStandIn;
@@ -112,5 +112,15 @@ describe("GitHubDeployments", { timeout: 180_000 }, () => {
     expect(await states(back.id), await why(back.id)).toEqual(["in_progress", "success"]);
     expect(deployer.status().current).toBe(fx.base);
     expect(await ask("ping")).toBe("Pong!");
+  });
+});
+
+describe("fitDescription", () => {
+  it("keeps a short description and cuts a long one in the middle to 140 characters", () => {
+    expect(fitDescription("rolled back")).toBe("rolled back");
+    const long = `${"a".repeat(100)}; ${"b".repeat(100)}; nothing is serving`;
+    const cut = fitDescription(long);
+    expect(cut).toHaveLength(140);
+    expect(cut).toMatch(/^a{70}…b+; nothing is serving$/);
   });
 });
