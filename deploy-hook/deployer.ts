@@ -5,12 +5,12 @@
 // within the crash-loop window is rolled back too. A rollback target that does not come up
 // is reported as such and the next older release tried; with none left, nothing is serving
 // and the hook retries with backoff until something is. State lives in the data dir, so a
-// restarted hook knows what is live.
+// restarted hook knows what is live (and which deployment to report its trouble on).
 //
 //   <data>/repo.git            bare mirror of the repository
 //   <data>/releases/<sha>/     one git worktree per release (node_modules → <data>/deps/<lockhash>)
 //   <data>/current             symlink → releases/<sha> of the live release (switched atomically)
-//   <data>/deploy-state.json   releases, current, last good, live pid
+//   <data>/deploy-state.json   releases (with the deployment that put each live), current, last good, live pid
 //   <data>/handover.json       which process answers which Discord events (bot/core/handover-gate.ts)
 //   <data>/logs/<sha>.log      each release's bot output
 import { execFile } from "node:child_process";
@@ -74,6 +74,13 @@ export interface DeployerOptions {
   smoke?: (candidate: { sha: string; healthUrl: string; dir: string }) => Promise<void>;
   /** Default hooks (statuses, revert PR); deploy()/rollback() may pass their own. */
   hooks?: DeployHooks;
+  /**
+   * Hooks reporting on a GitHub deployment by id (GitHubDeployments.statusHooks): how a
+   * restarted hook reports a crash loop of the live release on the deployment that put it
+   * live (stored with the release), where this run's hooks for it are not known. Null or
+   * absent: the default hooks.
+   */
+  deploymentHooks?: (deploymentId: number) => DeployHooks | null;
   log?: (msg: string, detail?: Record<string, unknown>) => void;
 }
 
@@ -147,7 +154,10 @@ export class Deployer {
   /** Dead live processes a #recover loop is handling (restarting, rolling back, backing off). */
   readonly #recovering = new WeakSet<BotProcess>();
   #crashes: Crashes | null = null;
-  /** The hooks of the deploy that put each release live: a crash loop later is reported on its deployment. */
+  /**
+   * The hooks of the deploy that put each release live in this run: a crash loop later is
+   * reported on its deployment (after a restart of the hook: by the id in the state file).
+   */
   readonly #deployHooks = new Map<string, DeployHooks>();
 
   constructor(o: DeployerOptions) {
@@ -405,7 +415,7 @@ export class Deployer {
   ): Promise<void> {
     const handing = !!prev && prev !== next && prev.running;
     const cutoverAt = Date.now() + (handing ? (this.o.handoverMarginMs ?? 300) : 0);
-    this.#pointAt(next, prev, cutoverAt);
+    this.#pointAt(next, prev, cutoverAt, how === "deploy" ? hooks : null);
     await hooks.onLive?.(next.sha, how);
     const registering = this.#registerFor(next.sha);
     if (prev && prev !== next) {
@@ -432,8 +442,11 @@ export class Deployer {
     this.#log(`switched to ${short(next.sha)}`, { how });
   }
 
-  /** The atomic part of a switch: handover.json, the `current` symlink, the state file. */
-  #pointAt(next: BotProcess, prev: BotProcess | null, cutoverAt: number): void {
+  /**
+   * The atomic part of a switch: handover.json, the `current` symlink, the state file (with
+   * the deployment, if any, of the deploy that puts `next` live: `deployedBy`).
+   */
+  #pointAt(next: BotProcess, prev: BotProcess | null, cutoverAt: number, deployedBy: DeployHooks | null = null): void {
     writeHandover(this.o.dataDir, { release: next.sha, previous: prev?.sha ?? null, cutoverAt });
     const link = join(this.o.dataDir, "current");
     const tmp = `${link}.${process.pid}.tmp`;
@@ -443,7 +456,11 @@ export class Deployer {
     this.#update((s) => {
       s.current = next.sha;
       s.process = { sha: next.sha, pid: next.pid, healthPort: next.healthPort };
-      for (const r of s.releases) if (r.sha === next.sha && r.status !== "good") r.status = "live";
+      for (const r of s.releases) {
+        if (r.sha !== next.sha) continue;
+        if (r.status !== "good") r.status = "live";
+        if (deployedBy) r.deploymentId = deployedBy.deploymentId; // a deploy without a deployment clears an older one
+      }
     });
     this.#crashes = null;
     this.#live = next;
@@ -660,7 +677,7 @@ export class Deployer {
   async #recoverLoop(dead: BotProcess, judged?: string): Promise<void> {
     const windowMs = this.o.crashLoopMs ?? 60_000;
     const sha = dead.sha;
-    const hooks = this.#deployHooks.get(sha) ?? this.o.hooks ?? {};
+    const hooks = this.#hooksFor(sha);
     let why = `exit ${String(await dead.exited)}`;
     /** Once this death is a crash loop: what is wrong (the failure status's first part). */
     let crashLoop = judged ?? null;
@@ -730,6 +747,18 @@ export class Deployer {
       why = `the restart did not become healthy: ${h.reason}`;
       crashLoop = `crash loop: ${why}`;
     }
+  }
+
+  /**
+   * Where trouble with a live release is reported: the hooks of the deploy that put it live
+   * (this run's, or after a restart of the hook the deployment stored with the release),
+   * else the default hooks.
+   */
+  #hooksFor(sha: string): DeployHooks {
+    const ours = this.#deployHooks.get(sha);
+    if (ours) return ours;
+    const id = this.#state.load().releases.find((r) => r.sha === sha)?.deploymentId;
+    return (id !== undefined ? this.o.deploymentHooks?.(id) : null) ?? this.o.hooks ?? {};
   }
 
   /** What serves now, for a failure description: "; <sha> keeps serving", or that nothing is ("" when nothing ever was). */

@@ -2,8 +2,10 @@
 // production) when a change merges; the hook runs it and reports deployment statuses
 // (in_progress → success | failure | error). A `failure` status is what makes the app open
 // the revert PR (app/lifecycle/deployment.ts); a failure after success (the watch window rolled
-// back) is a second status on the same deployment. A deployment with task `ouro:rollback`
-// asks for the previous release now (the fast path of /rollback and `/ouro revert`).
+// back) is a second status on the same deployment, and so is a later crash loop of the
+// release — after a restart of the hook too (statusHooks as the Deployer's deploymentHooks).
+// A deployment with task `ouro:rollback` asks for the previous release now (the fast path
+// of /rollback and `/ouro revert`).
 //
 // Two ways in: `poll()` (the hook as its own service: a token with deployments
 // read/write, no webhook receiver) or `handle(deployment)` from a `deployment.created`
@@ -61,11 +63,16 @@ export class GitHubDeployments {
     this.o = o;
   }
 
-  /** Hooks that turn the Deployer's statuses into deployment statuses on `deploymentId`. */
+  /**
+   * Hooks that turn the Deployer's statuses into deployment statuses on `deploymentId`. Also
+   * the Deployer's `deploymentHooks`: a restarted hook reports a live release's crash loop on
+   * the deployment that put it live (the id is stored with the release).
+   */
   statusHooks(deploymentId: number): DeployHooks {
     const { octokit, owner, repo } = this.o;
     const extra = this.o.hooks ?? {};
     return {
+      deploymentId,
       onStatus: async (state: DeployState, description: string, ctx) => {
         await octokit.rest.repos.createDeploymentStatus({
           owner,

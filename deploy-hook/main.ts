@@ -5,7 +5,8 @@
 //   node deploy-hook/main.ts rollback --repo … --data …                  (previous release, now)
 //   node deploy-hook/main.ts status --data DIR
 //   node deploy-hook/main.ts serve --repo … --data … --github-api URL --github-repo owner/name
-//        (GITHUB_TOKEN in the environment: polls GitHub Deployments and reports their statuses)
+//        (GITHUB_TOKEN in the environment: polls GitHub Deployments and reports their statuses,
+//        and a live release's later crash loop on the deployment that put it live)
 // The bot's environment (DISCORD_TOKEN, OURO_APP_URL, …) is passed through from ours, e.g.
 // `node --env-file=/etc/ouro/bot.env deploy-hook/main.ts …`. Bots keep running when the CLI exits.
 // Exit codes: 0 done, 1 the release failed (rolled back / not switched), 2 bad input.
@@ -74,6 +75,11 @@ if (!["deploy", "rollback", "status", "serve"].includes(command ?? "")) fail(`un
 if (command !== "status" && !f.repo) fail("--repo is required");
 if (command === "deploy" && !arg) fail("deploy needs a commit sha");
 
+if (command === "serve" && (!f["github-api"] || !f["github-repo"])) fail("serve needs --github-api and --github-repo");
+const token = process.env.GITHUB_TOKEN;
+if (command === "serve" && !token) fail("serve needs GITHUB_TOKEN (deployments: read and write)");
+
+let gh: GitHubDeployments | null = null;
 const env: Record<string, string> = {};
 for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
 const opts: DeployerOptions = {
@@ -90,8 +96,21 @@ const opts: DeployerOptions = {
   registerCommands: !f["no-register"],
   log: (msg, detail) => console.log(`${new Date().toISOString()} ${msg}${detail ? ` ${JSON.stringify(detail)}` : ""}`),
   hooks: { onStatus: (state, description) => console.log(`status ${state}: ${description}`) },
+  // serve: a crash loop of a release some deployment put live (before a restart of this
+  // hook, too) gets its failure status on that deployment.
+  deploymentHooks: (id) => gh?.statusHooks(id) ?? null,
 };
 const deployer = new Deployer(opts);
+if (command === "serve") {
+  const [owner, name] = f["github-repo"]!.split("/");
+  gh = new GitHubDeployments({
+    octokit: new Octokit({ auth: token, baseUrl: f["github-api"] }),
+    owner,
+    repo: name,
+    deployer,
+    log: opts.log,
+  });
+}
 
 if (command === "status") {
   console.log(JSON.stringify(deployer.status(), null, 2));
@@ -120,21 +139,10 @@ if (command === "rollback") {
 }
 
 // serve
-if (!f["github-api"] || !f["github-repo"]) fail("serve needs --github-api and --github-repo");
-const token = process.env.GITHUB_TOKEN;
-if (!token) fail("serve needs GITHUB_TOKEN (deployments: read and write)");
-const [owner, name] = f["github-repo"].split("/");
-const gh = new GitHubDeployments({
-  octokit: new Octokit({ auth: token, baseUrl: f["github-api"] }),
-  owner,
-  repo: name,
-  deployer,
-  log: opts.log,
-});
-gh.start(f["poll-ms"]);
+gh!.start(f["poll-ms"]);
 console.log(`deploy hook: watching deployments of ${f["github-repo"]} every ${f["poll-ms"]} ms`);
 const stop = async () => {
-  await gh.stop();
+  await gh!.stop();
   deployer.detach(); // the live bot keeps serving; the next hook adopts it
   process.exit(0);
 };

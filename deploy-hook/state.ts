@@ -1,6 +1,7 @@
 // What the hook knows, persisted in `<data>/deploy-state.json` (zod-checked, written with
-// tmp + rename) so a restarted hook knows what is live, what was last good and which
-// process serves it. A lock file keeps two hooks (e.g. the CLI and the service) apart.
+// tmp + rename) so a restarted hook knows what is live, what was last good, which process
+// serves it and which deployment put each release live. A lock file keeps two hooks (e.g.
+// the CLI and the service) apart.
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
@@ -13,6 +14,11 @@ export const releaseSchema = z.object({
   /** ready: prepared, never live · live: serving now · good: passed a watch window · failed: judged bad. */
   status: z.enum(["ready", "live", "good", "failed"]),
   reason: z.string().optional(),
+  /**
+   * The GitHub deployment whose deploy put this release live (DeployHooks.deploymentId): a
+   * restarted hook reports the release's later crash loop there, not only to its log.
+   */
+  deploymentId: z.number().int().optional(),
 });
 export type Release = z.infer<typeof releaseSchema>;
 

@@ -5,6 +5,12 @@
 export type DeployState = "in_progress" | "success" | "failure" | "error" | "inactive";
 
 export interface DeployHooks {
+  /**
+   * The GitHub deployment these hooks report to, if any. Stored with the release a deploy
+   * puts live (deploy-state.json), so a hook restarted later still reports that release's
+   * crash loop on it (DeployerOptions.deploymentHooks builds the hooks again).
+   */
+  readonly deploymentId?: number;
   /** Every status change of one deploy/rollback, in order: in_progress → success | failure | error. */
   onStatus?(state: DeployState, description: string, ctx: { sha: string }): void | Promise<void>;
   /**

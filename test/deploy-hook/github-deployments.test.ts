@@ -1,4 +1,5 @@
-// GitHub Deployments on local/github drive the hook; its statuses land on GitHub.
+// GitHub Deployments on local/github drive the hook; its statuses land on GitHub — a crash
+// loop's too, after a restart of the hook.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -8,7 +9,8 @@ import { join } from "node:path";
 import { Octokit } from "@octokit/rest";
 import { startGitHub, type GitHubStandIn } from "../../local/github/index.ts";
 import { startDiscord, type DiscordStandIn } from "../../local/discord/index.ts";
-import { Deployer } from "../../deploy-hook/deployer.ts";
+import { Deployer, type DeployerOptions } from "../../deploy-hook/deployer.ts";
+import type { BotProcess } from "../../deploy-hook/bot-process.ts";
 import { fitDescription, GitHubDeployments, ROLLBACK_TASK } from "../../deploy-hook/github-deployments.ts";
 import { botEnv, HELLO_REPLY, makeDeployFixture, ROOT, type DeployFixture } from "./fixture.ts";
 
@@ -19,23 +21,13 @@ let tmp: string;
 let deployer: Deployer;
 let runner: GitHubDeployments;
 let octokit: Octokit;
+let url: string;
 const repo = { owner: "alice", repo: "ouro" };
+/** The deployment that put fx.base live. */
+let baseDeployment: number;
 
-beforeAll(async () => {
-  [gh, discord] = await Promise.all([startGitHub({ logLevel: "silent" }), startDiscord()]);
-  fx = makeDeployFixture();
-  tmp = mkdtempSync(join(tmpdir(), "ouro-deploy-gh-"));
-  await gh.createRepo({ owner: "alice", name: "ouro" });
-  const token = gh.driver.tokenFor("alice");
-  const url = gh.cloneUrl("alice", "ouro", token);
-  // async: the GitHub stand-in answers the push from this same event loop
-  await promisify(execFile)(
-    "git",
-    ["push", "-q", url, `${fx.base}:refs/heads/main`, "hello:refs/heads/hello", "crash-start:refs/heads/crash-start"],
-    { cwd: fx.dir },
-  );
-  octokit = new Octokit({ auth: token, baseUrl: gh.apiUrl });
-  deployer = new Deployer({
+function options(): DeployerOptions {
+  return {
     repo: url,
     dataDir: join(tmp, "hook"),
     env: botEnv(discord, join(tmp, "bot")),
@@ -44,7 +36,24 @@ beforeAll(async () => {
     watchMs: 400,
     healthTimeoutMs: 60_000, // bounds a failure only: a bot that starts answers as soon as it is up
     handoverMarginMs: 100,
-  });
+  };
+}
+
+beforeAll(async () => {
+  [gh, discord] = await Promise.all([startGitHub({ logLevel: "silent" }), startDiscord()]);
+  fx = makeDeployFixture();
+  tmp = mkdtempSync(join(tmpdir(), "ouro-deploy-gh-"));
+  await gh.createRepo({ owner: "alice", name: "ouro" });
+  const token = gh.driver.tokenFor("alice");
+  url = gh.cloneUrl("alice", "ouro", token);
+  // async: the GitHub stand-in answers the push from this same event loop
+  await promisify(execFile)(
+    "git",
+    ["push", "-q", url, `${fx.base}:refs/heads/main`, "hello:refs/heads/hello", "crash-start:refs/heads/crash-start"],
+    { cwd: fx.dir },
+  );
+  octokit = new Octokit({ auth: token, baseUrl: gh.apiUrl });
+  deployer = new Deployer(options());
   runner = new GitHubDeployments({ octokit, ...repo, deployer });
 }, 180_000);
 
@@ -85,6 +94,7 @@ describe("GitHubDeployments", { timeout: 180_000 }, () => {
     await runner.poll();
     expect(await states(older.id)).toEqual(["inactive"]);
     expect(await states(newer.id)).toEqual(["in_progress", "in_progress", "success"]);
+    baseDeployment = newer.id;
     await runner.results.get(newer.id)!.watch;
     expect(await ask("ping")).toBe("Pong!");
     await runner.poll(); // nothing new: nothing happens
@@ -111,6 +121,35 @@ describe("GitHubDeployments", { timeout: 180_000 }, () => {
     await runner.poll();
     expect(await states(back.id), await why(back.id)).toEqual(["in_progress", "success"]);
     expect(deployer.status().current).toBe(fx.base);
+    expect(await ask("ping")).toBe("Pong!");
+  });
+
+  it("a hook restarted later reports the live release's crash loop on the deployment that put it live", async () => {
+    // base is live again (rolled back to); the deployment that put it live is stored with it.
+    expect(deployer.status()).toMatchObject({ current: fx.base });
+    expect(deployer.status().releases.find((r) => r.sha === fx.base)?.deploymentId).toBe(baseDeployment);
+    await runner.stop();
+    deployer.detach();
+    // As deploy-hook/main.ts serve wires it. A long window: a death right after a restart is inside it.
+    deployer = new Deployer({ ...options(), crashLoopMs: 120_000, deploymentHooks: (id) => runner.statusHooks(id) });
+    runner = new GitHubDeployments({ octokit, ...repo, deployer });
+    await deployer.resume();
+    const before = await states(baseDeployment);
+    const killLive = async (): Promise<BotProcess> => {
+      const dead = deployer.live!;
+      process.kill(dead.pid, "SIGKILL");
+      await expect.poll(() => deployer.live !== dead && deployer.live!.running, { timeout: 120_000, interval: 100 }).toBe(true);
+      return deployer.live!;
+    };
+    expect((await killLive()).sha).toBe(fx.base); // the first death: restarted
+    expect(await states(baseDeployment)).toEqual(before);
+    // Dying again is a crash loop; hello was rolled back (failed), so there is nothing to roll back to.
+    expect((await killLive()).sha).toBe(fx.base);
+    expect(await states(baseDeployment), await why(baseDeployment)).toEqual([...before, "failure"]);
+    const { data } = await octokit.rest.repos.listDeploymentStatuses({ ...repo, deployment_id: baseDeployment, per_page: 1 });
+    // Cut in the middle to GitHub's 140 characters: what went wrong, and how it ended.
+    expect(data[0].description).toMatch(/^crash loop: died again .*nothing is serving \(restarting it with backoff\)$/);
+    expect(data[0].description!.length).toBeLessThanOrEqual(140);
     expect(await ask("ping")).toBe("Pong!");
   });
 });
