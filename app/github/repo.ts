@@ -120,6 +120,16 @@ export class RepoClient {
     return (await this.octokit.rest.issues.createComment({ ...this.r, issue_number: number, body })).data.id;
   }
 
+  /**
+   * A comment made once: if the App already wrote one holding `marker` here (before a crash,
+   * or for a redelivered event), that one stands and nothing is posted. Returns its id.
+   */
+  async commentOnce(number: number, marker: string, body: string): Promise<number> {
+    const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, { ...this.r, issue_number: number, per_page: 100 });
+    const mine = comments.find((c) => c.user?.login === this.botLogin && (c.body ?? "").includes(marker));
+    return mine ? mine.id : this.comment(number, `${body}\n\n${marker}`);
+  }
+
   /** The sticky comment: edits the App's comment holding `marker`, or creates it. Returns its id. */
   async upsertSticky(number: number, marker: string, body: string, knownId?: number | null): Promise<number> {
     if (knownId) {

@@ -3,6 +3,7 @@
 // repository); everyone else gets a polite refusal and nothing changes. A follow-up to an open
 // change feeds the agent, so it is taken only from users with write, maintain or admin (or
 // listed in github.allowedCommenters), whatever minPermission allows.
+import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import { githubRequester } from "../../contract/change-request.ts";
 import type { AppContext } from "../context.ts";
@@ -67,7 +68,9 @@ async function actOnComment(ctx: AppContext, input: CommentInput, log: Logger): 
   if (!cmd) return;
   const { changes, audit } = ctx.store;
   const gh = await ctx.client();
-  const reply = (text: string) => gh.comment(input.issueNumber, `@${input.login} ${text}`);
+  // One answer per command comment, found again by its marker if a crash came before the
+  // comment was marked handled (the redelivery then answers nothing twice).
+  const reply = (text: string) => gh.commentOnce(input.issueNumber, `<!-- ouro:reply:${input.commentId} -->`, `@${input.login} ${text}`);
   const who = await standing(ctx, input.login, input.association);
   if (!who.allowed) {
     const p = await ctx.policy();
@@ -189,7 +192,11 @@ export async function onLabelledIssue(ctx: AppContext, issue: IssueInput, log: L
   if (changes.byRequest(`gh-issue-${issue.number}`) || keys.issueRefused(issue.number)) return; // answered already
   const gh = await ctx.client();
   if (!(await allowed(ctx, issue.login, issue.association))) {
-    await gh.comment(issue.number, `@${issue.login} sorry — only users the policy allows can ask Ouro for changes. Nothing was changed.`);
+    await gh.commentOnce(
+      issue.number,
+      `<!-- ouro:refused:${issue.number} -->`,
+      `@${issue.login} sorry — only users the policy allows can ask Ouro for changes. Nothing was changed.`,
+    );
     keys.markIssueRefused(issue.number, issue.login);
     return;
   }
@@ -212,6 +219,12 @@ export async function onLabelledIssue(ctx: AppContext, issue: IssueInput, log: L
       );
   } catch (e) {
     if (!(e instanceof Refused)) throw e;
-    await gh.comment(issue.number, `@${issue.login} this request was not accepted: ${e.message}`);
+    // Once per reason: a redelivery repeats nothing, a later refusal for another reason is said.
+    const reason = createHash("sha256").update(e.message).digest("hex").slice(0, 12);
+    await gh.commentOnce(
+      issue.number,
+      `<!-- ouro:refused:${issue.number}:${reason} -->`,
+      `@${issue.login} this request was not accepted: ${e.message}`,
+    );
   }
 }

@@ -82,6 +82,15 @@ describe("emergency stop", () => {
     expect(queued.prNumber).toBeTruthy();
   });
 
+  it("a command answered before a crash is not answered again when its webhook comes back", async () => {
+    const gh = await w.app.context.client();
+    const marker = "<!-- ouro:reply:9000002 -->";
+    const first = await gh.commentOnce(issue, marker, "@carol 🛑 emergency stop");
+    const again = await gh.commentOnce(issue, marker, "@carol 🛑 emergency stop");
+    expect(again).toBe(first);
+    expect((await botReplies(issue)).filter((c) => String(c.body).includes(marker))).toHaveLength(1);
+  });
+
   it("a stop written before the resume but delivered after it (a redelivery) does not overrule it", async () => {
     const resumedAt = w.app.store.values.stop().changedAt!;
     const late = { id: 9_000_001, at: new Date(Date.parse(resumedAt) - 60_000).toISOString() };
