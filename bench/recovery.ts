@@ -1,6 +1,6 @@
 // `npm run bench -- recovery`: the app killed with SIGKILL at each crash point of the
-// lifecycle (test/crash: just before and just after each GitHub write, just after each kind
-// of store write), restarted on the same data directory and left to itself with its default
+// lifecycle (test/crash: just before and just after each GitHub write and the first store
+// write of each kind), restarted on the same data directory and left to itself with its default
 // reconcile interval (30 s; a reconcile pass also runs at start). Reports the points covered,
 // those recovered (every invariant of test/crash/world.ts holds), and the time from the
 // restart to the change moving again (target ≤ 10 s). The peer is the same flow with no crash:

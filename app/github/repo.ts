@@ -125,9 +125,14 @@ export class RepoClient {
    * or for a redelivered event), that one stands and nothing is posted. Returns its id.
    */
   async commentOnce(number: number, marker: string, body: string): Promise<number> {
-    const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, { ...this.r, issue_number: number, per_page: 100 });
-    const mine = comments.find((c) => c.user?.login === this.botLogin && (c.body ?? "").includes(marker));
+    const mine = await this.ownComment(number, marker);
     return mine ? mine.id : this.comment(number, `${body}\n\n${marker}`);
+  }
+
+  /** The App's own comment holding `marker` in this thread, if any. */
+  private async ownComment(number: number, marker: string): Promise<{ id: number; body?: string } | undefined> {
+    const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, { ...this.r, issue_number: number, per_page: 100 });
+    return comments.find((c) => c.user?.login === this.botLogin && (c.body ?? "").includes(marker));
   }
 
   /** The sticky comment: edits the App's comment holding `marker`, or creates it. Returns its id. */
@@ -140,8 +145,7 @@ export class RepoClient {
         if ((e as { status?: number }).status !== 404) throw e;
       }
     }
-    const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, { ...this.r, issue_number: number, per_page: 100 });
-    const mine = comments.find((c) => c.user?.login === this.botLogin && (c.body ?? "").includes(marker));
+    const mine = await this.ownComment(number, marker);
     if (mine) {
       if (mine.body !== body) await this.octokit.rest.issues.updateComment({ ...this.r, comment_id: mine.id, body });
       return mine.id;

@@ -1,6 +1,7 @@
 // Crash at any point, lose nothing. The app runs as its own process; at each crash point it is
 // killed with SIGKILL — just before a GitHub write (the proxy never forwards it) or just after
-// it (GitHub made it, the answer never reached the app), or just after a store write — then
+// it (GitHub made it, the answer never reached the app), or just before or after the first
+// store write of each kind (the process kills itself) — then
 // started again on the same data directory, and the world runs until the change settles.
 // After that: exactly one tracking issue, one pull request (closing the issue), one deployment
 // per merge, the change in its final state, the requester told "accepted" with the issue and
@@ -20,7 +21,6 @@ const both = (kind: CrashPoint["kind"], label: string, nth = 1): CrashPoint[] =>
   { kind, label, nth, when: "before" },
   { kind, label, nth, when: "after" },
 ];
-const after = (label: string): CrashPoint => ({ kind: "store", label, nth: 1, when: "after" });
 
 /** request → tracking issue → progress comment → branch → PR → label → merge → deployment → deployed. */
 const DEPLOY: CrashPoint[] = [
@@ -32,13 +32,13 @@ const DEPLOY: CrashPoint[] = [
   ...both("github", "POST issues/:n/labels"),
   ...both("github", "PUT pulls/:n/merge"),
   ...both("github", "POST deployments"),
-  after("INSERT changes"),
-  after("UPDATE changes"),
-  after("INSERT audit"),
-  after("INSERT progress"),
-  after("INSERT keys"),
-  after("INSERT deliveries"),
-  after("INSERT kv"),
+  ...both("store", "INSERT changes"),
+  ...both("store", "UPDATE changes"),
+  ...both("store", "INSERT audit"),
+  ...both("store", "INSERT progress"),
+  ...both("store", "INSERT keys"),
+  ...both("store", "INSERT deliveries"),
+  ...both("store", "INSERT kv"),
 ];
 
 /** The deployment fails → revert branch → revert PR → label → merge → the revert's deployment. */

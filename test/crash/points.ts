@@ -25,9 +25,8 @@ export function pointsOf(deploy: Outcome, revert?: Outcome): { deploy: CrashPoin
   const deployPoints: CrashPoint[] = [];
   const inDeploy = occurrences(deploy.githubWrites);
   for (const label of inDeploy.keys()) if (!notLifecycle(label)) deployPoints.push(...both("github", label, 1));
-  // Store writes: each kind of write once, just after it (just before it is just after the write or call before it).
-  for (const label of occurrences(deploy.storeWrites).keys())
-    if (!notLifecycle(label)) deployPoints.push({ kind: "store", label, nth: 1, when: "after" });
+  // Store writes: each kind of write at its first occurrence, just before and just after it.
+  for (const label of occurrences(deploy.storeWrites).keys()) if (!notLifecycle(label)) deployPoints.push(...both("store", label, 1));
   const revertPoints: CrashPoint[] = [];
   if (revert)
     for (const [label, count] of occurrences(revert.githubWrites)) {
