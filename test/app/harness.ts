@@ -95,6 +95,28 @@ export function policyWith(overrides: Record<string, unknown>): string {
   return stringify(merge(base, overrides));
 }
 
+/**
+ * The GitHub stand-in with acme/bot made from `files` and the Ouro App installed on it,
+ * registered exactly as app.yml asks (its permissions and events), so every app test proves
+ * the least-privilege manifest is enough: the stand-in refuses what it does not grant.
+ */
+export async function startRepoWithOuro(files: Record<string, string>): Promise<{ gh: GitHubStandIn; reg: RegisteredApp }> {
+  const fixture = mkdtempSync(join(tmpdir(), "ouro-app-fixture-"));
+  for (const [p, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(fixture, p)), { recursive: true });
+    writeFileSync(join(fixture, p), text);
+  }
+  const gh = await startGitHub({ logLevel: "silent", deliveries: { retryDelaysMs: [50, 200], timeoutMs: 10_000 } });
+  await gh.createRepo({ owner: "acme", name: "bot", fromDir: fixture });
+  rmSync(fixture, { recursive: true, force: true });
+  const manifest = parse(readFileSync(join(import.meta.dirname, "../../app.yml"), "utf8")) as {
+    default_permissions: Record<string, string>;
+  };
+  const reg = await gh.registerApp({ name: "ouro", events: [...HANDLED_EVENTS], permissions: manifest.default_permissions });
+  gh.installApp(reg.appId, REPO);
+  return { gh, reg };
+}
+
 export interface World {
   gh: GitHubStandIn;
   app: RunningApp;
@@ -122,7 +144,6 @@ export async function startWorld(
     start?: Pick<StartOptions, "health" | "redelivery">;
   } = {},
 ): Promise<World> {
-  const fixture = mkdtempSync(join(tmpdir(), "ouro-app-fixture-"));
   const files: Record<string, string> = {
     "README.md": "# bot\n",
     "policies/ouro.yml": policyWith({ editable: ["bot/plugins/**", "docs/**"], ...opts.policy }),
@@ -130,20 +151,7 @@ export async function startWorld(
     "bot/plugins/ping/index.ts": 'export const name = "ping";\n',
     ...opts.files,
   };
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(fixture, p)), { recursive: true });
-    writeFileSync(join(fixture, p), text);
-  }
-  const gh = await startGitHub({ logLevel: "silent", deliveries: { retryDelaysMs: [50, 200], timeoutMs: 10_000 } });
-  await gh.createRepo({ owner: "acme", name: "bot", fromDir: fixture });
-  rmSync(fixture, { recursive: true, force: true });
-  // Registered exactly as app.yml asks (its permissions and events), so every app test proves
-  // the least-privilege manifest is enough: the stand-in refuses what it does not grant.
-  const manifest = parse(readFileSync(join(import.meta.dirname, "../../app.yml"), "utf8")) as {
-    default_permissions: Record<string, string>;
-  };
-  const reg = await gh.registerApp({ name: "ouro", events: [...HANDLED_EVENTS], permissions: manifest.default_permissions });
-  gh.installApp(reg.appId, REPO);
+  const { gh, reg } = await startRepoWithOuro(files);
   const ciReg = await gh.registerApp({ name: "ci" });
   const ciInst = gh.installApp(ciReg.appId, REPO);
   const ci = await new Probot({

@@ -1,6 +1,7 @@
 // The bot against the REAL Ouro app (app/, on the GitHub stand-in) instead of the fake:
 // a /feature request from Discord becomes a tracking issue and a pull request, and the
 // thread's progress message follows it (PR link, then merged and deployed) from the app's stream.
+// A second request for the same thing joins the first.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -116,5 +117,36 @@ describe("the bot with the real app", () => {
       .runCommand({ user: "admin", channel: "general", name: "rollback", options: { change: changeId } })
       .reply();
     expect(reply.content).toBe("⚠️ you do not have a role that may roll back changes");
+  });
+});
+
+// A second /feature asking for the same recipe joins the change already open: the app answers
+// with that change (`joined`), and the bot points the second requester at the first thread's
+// progress message instead of opening another thread (which would take its updates away).
+describe("the same request twice", () => {
+  const trackingIssues = async () =>
+    ((await world.gh.driver.issues(REPO, "all")) as { body: string; pull_request?: unknown }[]).filter(
+      (i) => !i.pull_request && i.body.includes("ouro:change:"),
+    ).length;
+
+  it("a second /feature for the same recipe joins the open change and links its progress message; one thread, one issue", async () => {
+    const issuesBefore = await trackingIssues();
+    const hello = { name: "hello", description: "Says hello", reply: "Hello!" };
+    const feature = (user: string) =>
+      discord.driver.runCommand({ user, channel: "general", name: "feature", subcommand: "add-command", options: hello }).reply();
+    const first = await feature("alice");
+    const changeId = /`(discord-\d+)`/.exec(first.content)?.[1];
+    expect(changeId, first.content).toBeTruthy();
+    const thread = await discord.driver.waitForThread({ parent: "general", name: new RegExp(changeId!) });
+    const progress = await discord.driver.waitForMessage(thread.id, (m) => m.author.bot === true, { includeExisting: true });
+    await until(() => bot.context.memory.progressMessage(changeId!), "the first request's progress message registered");
+
+    const second = await feature("bob");
+    expect(second.content).toContain(`this asks for the same as change \`${changeId}\``);
+    expect(second.content).toContain(`https://discord.com/channels/${discord.guild.id}/${thread.id}/${progress.id}`);
+    expect(second.content).toMatch(/Tracking issue: <http:\/\/[^>]+\/acme\/bot\/issues\/\d+>/);
+    await world.settle();
+    expect(discord.driver.threads("general").filter((t) => t.name?.includes(changeId!))).toHaveLength(1);
+    expect(await trackingIssues()).toBe(issuesBefore + 1);
   });
 });

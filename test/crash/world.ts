@@ -8,28 +8,24 @@
 // world runs until the change is settled; then the invariants are read from GitHub and the store.
 import { fork } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import pino from "pino";
 import { Probot } from "probot";
 import type { ProbotOctokit } from "probot";
-import { parse } from "yaml";
 import type { AppConfig } from "../../app/config.ts";
-import { HANDLED_EVENTS } from "../../app/probot-app.ts";
 import { startApp } from "../../app/start.ts";
 import type { RunningApp } from "../../app/start.ts";
 import type { ChangeRow } from "../../app/store/changes.ts";
 import { HttpAppLink } from "../../bot/app-link/http-client.ts";
-import { startGitHub } from "../../local/github/index.ts";
 import type { GitHubStandIn } from "../../local/github/index.ts";
-import { fixedWriter, policyWith, TOKEN } from "../app/harness.ts";
+import { fixedWriter, policyWith, REPO, startRepoWithOuro, TOKEN } from "../app/harness.ts";
 import type { ChildOptions } from "./app-process.ts";
 
-const REPO = "acme/bot";
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export interface CrashPoint {
@@ -100,27 +96,14 @@ export interface CrashWorld {
 }
 
 export async function startCrashWorld(): Promise<CrashWorld> {
-  const fixture = mkdtempSync(join(tmpdir(), "ouro-crash-fixture-"));
-  const files: Record<string, string> = {
+  const { gh, reg } = await startRepoWithOuro({
     "README.md": "# bot\n",
     "policies/ouro.yml": policyWith({
       editable: ["bot/plugins/**", "docs/**"],
       rateLimits: { maxOpenPrs: 50, perRequesterPerHour: 1000, globalPerMinute: 1000, burst: { edits: 1000, windowSeconds: 60 } },
     }),
     ".github/CODEOWNERS": "*  @root-owner\n",
-  };
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(fixture, p)), { recursive: true });
-    writeFileSync(join(fixture, p), text);
-  }
-  const gh = await startGitHub({ logLevel: "silent", deliveries: { retryDelaysMs: [50, 200], timeoutMs: 10_000 } });
-  await gh.createRepo({ owner: "acme", name: "bot", fromDir: fixture });
-  rmSync(fixture, { recursive: true, force: true });
-  const manifest = parse(readFileSync(join(import.meta.dirname, "../../app.yml"), "utf8")) as {
-    default_permissions: Record<string, string>;
-  };
-  const reg = await gh.registerApp({ name: "ouro", events: [...HANDLED_EVENTS], permissions: manifest.default_permissions });
-  gh.installApp(reg.appId, REPO);
+  });
 
   // ── the outside world: CI and the deploy hook, each an App acting on its webhooks ──
   const busy = new Set<Promise<unknown>>();

@@ -8,25 +8,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startDiscord, type DiscordStandIn } from "../../local/discord/index.ts";
 import { Deployer, type DeployerOptions } from "../../deploy-hook/deployer.ts";
-import type { BotProcess } from "../../deploy-hook/bot-process.ts";
-import type { DeployHooks, DeployState } from "../../deploy-hook/types.ts";
 import { botEnv, HELLO_REPLY, makeDeployFixture, ROOT, type DeployFixture } from "./fixture.ts";
+import { killLive, recorder } from "./live-release.ts";
 
 let discord: DiscordStandIn;
 let fx: DeployFixture;
 let tmp: string;
 let hook: Deployer;
 
-/** Hooks that record what they are told: one per deployment, as GitHub would see it. */
-function recorder() {
-  const statuses: { state: DeployState; description: string; sha: string }[] = [];
-  const failed: { sha: string; reason: string }[] = [];
-  const hooks: DeployHooks = {
-    onStatus: (state, description, { sha }) => void statuses.push({ state, description, sha }),
-    onFailed: (sha, reason) => void failed.push({ sha, reason }),
-  };
-  return { statuses, failed, hooks };
-}
 /** The hook's own hooks (a release whose deployment it does not know reports here). */
 const fallback = recorder();
 /** The deployment of fx.hello. */
@@ -56,14 +45,6 @@ function options(crashLoopMs: number): DeployerOptions {
 
 const ask = async (name: string) => (await discord.driver.runCommand({ user: "alice", channel: "general", name }).reply()).content;
 
-/** Kills the live bot as a crash would, and returns the process serving next (restarted or rolled back to). */
-async function killLive(): Promise<BotProcess> {
-  const dead = hook.live!;
-  process.kill(dead.pid, "SIGKILL");
-  await expect.poll(() => hook.live !== dead && hook.live!.running, { timeout: 90_000, interval: 100 }).toBe(true);
-  return hook.live!;
-}
-
 beforeAll(async () => {
   discord = await startDiscord();
   fx = makeDeployFixture();
@@ -91,13 +72,13 @@ afterAll(async () => {
 describe("Deployer: a live release that keeps dying", { timeout: 240_000 }, () => {
   it("restarts it after one death; a second death within the window rolls back to the last good release", async () => {
     expect(hook.status()).toMatchObject({ current: fx.hello, lastGood: fx.hello, watching: null });
-    const restarted = await killLive();
+    const restarted = await killLive(hook);
     expect(restarted.sha).toBe(fx.hello);
     expect(await ask("hello")).toBe(HELLO_REPLY);
     expect(helloDeployment.statuses.map((s) => s.state)).not.toContain("failure");
 
     const loopsAt = helloDeployment.statuses.length;
-    const back = await killLive();
+    const back = await killLive(hook);
     expect(back.sha).toBe(fx.base);
     // The failure status is the rollback's last step.
     await expect.poll(() => helloDeployment.statuses.slice(loopsAt).map((s) => s.state), { timeout: 60_000 }).toContain("failure");
@@ -117,7 +98,7 @@ describe("Deployer: a live release that keeps dying", { timeout: 240_000 }, () =
 
   it("supervises the release it rolled back to, with a crash count of its own: its first death restarts it", async () => {
     const failures = helloDeployment.failed.length + fallback.failed.length;
-    const restarted = await killLive();
+    const restarted = await killLive(hook);
     expect(restarted.sha).toBe(fx.base);
     expect(await ask("ping")).toBe("Pong!");
     expect(helloDeployment.failed.length + fallback.failed.length).toBe(failures);
@@ -131,10 +112,10 @@ describe("Deployer: a live release that keeps dying", { timeout: 240_000 }, () =
     await hook.resume();
     expect(hook.status().releases.map((r) => r.sha)).toEqual([fx.base]);
     logs.length = 0;
-    expect((await killLive()).sha).toBe(fx.base);
+    expect((await killLive(hook)).sha).toBe(fx.base);
     expect(fallback.statuses.filter((s) => s.state === "failure")).toEqual([]);
 
-    const again = await killLive();
+    const again = await killLive(hook);
     expect(again.sha).toBe(fx.base);
     expect(await ask("ping")).toBe("Pong!");
     const failures = () => fallback.statuses.filter((s) => s.state === "failure");
@@ -149,7 +130,7 @@ describe("Deployer: a live release that keeps dying", { timeout: 240_000 }, () =
     ]);
     expect(fallback.failed).toEqual([{ sha: fx.base, reason: expect.stringMatching(/^crash loop/) }]);
 
-    expect((await killLive()).sha).toBe(fx.base);
+    expect((await killLive(hook)).sha).toBe(fx.base);
     expect(await ask("ping")).toBe("Pong!");
     expect(failures()).toHaveLength(1); // reported once per crash loop, not per restart
     const pauses = logs.filter((m) => m.startsWith("CRASH LOOP")).map((m) => /restarting it in (\S+ s)$/.exec(m)?.[1]);
@@ -163,11 +144,11 @@ describe("Deployer: a live release that keeps dying", { timeout: 240_000 }, () =
     await hook.resume();
     const reported = fallback.statuses.length;
     logs.length = 0;
-    const first = await killLive();
+    const first = await killLive(hook);
     expect(first.sha).toBe(fx.base);
     // The window runs from the restart, which happened before killLive() saw it: one window later is outside it.
     await new Promise((r) => setTimeout(r, windowMs + 100));
-    const second = await killLive();
+    const second = await killLive(hook);
     expect(second.sha).toBe(fx.base);
     expect(await ask("ping")).toBe("Pong!");
     expect(fallback.statuses.length).toBe(reported);

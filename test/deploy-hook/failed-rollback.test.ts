@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startDiscord, type DiscordStandIn } from "../../local/discord/index.ts";
-import { Deployer } from "../../deploy-hook/deployer.ts";
 import type { BotProcess } from "../../deploy-hook/bot-process.ts";
-import type { DeployHooks, DeployState } from "../../deploy-hook/types.ts";
+import { Deployer } from "../../deploy-hook/deployer.ts";
 import { botEnv, CRASH_CUE, makeDeployFixture, NO_START_CUE, ROOT, type DeployFixture } from "./fixture.ts";
+import { killLive, recorder } from "./live-release.ts";
 
 let discord: DiscordStandIn;
 let fx: DeployFixture;
@@ -18,16 +18,6 @@ let tmp: string;
 let botData: string;
 let hook: Deployer;
 
-/** Hooks that record what they are told: one per deployment, as GitHub would see it. */
-function recorder() {
-  const statuses: { state: DeployState; description: string; sha: string }[] = [];
-  const failed: { sha: string; reason: string }[] = [];
-  const hooks: DeployHooks = {
-    onStatus: (state, description, { sha }) => void statuses.push({ state, description, sha }),
-    onFailed: (sha, reason) => void failed.push({ sha, reason }),
-  };
-  return { statuses, failed, hooks };
-}
 /** The deployment of fx.base (its crash loop is reported there). */
 const baseDeployment = recorder();
 const logs: string[] = [];
@@ -37,13 +27,6 @@ const EXITS_AT_START = "the process exited (3) before it was healthy";
 
 const ask = async (name: string) => (await discord.driver.runCommand({ user: "alice", channel: "general", name }).reply()).content;
 
-/** Kills the live bot as a crash would, and returns the process serving next (restarted or rolled back to). */
-async function killLive(): Promise<BotProcess> {
-  const dead = hook.live!;
-  process.kill(dead.pid, "SIGKILL");
-  await expect.poll(() => hook.live !== dead && hook.live!.running, { timeout: 120_000, interval: 100 }).toBe(true);
-  return hook.live!;
-}
 const cue = (name: string) => writeFileSync(join(botData, name), "");
 const uncue = (name: string) => rmSync(join(botData, name), { force: true });
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -152,7 +135,7 @@ describe("Deployer: a rollback whose target does not come up", { timeout: 240_00
     cue(NO_START_CUE);
     let again: BotProcess;
     try {
-      again = await killLive();
+      again = await killLive(hook);
     } finally {
       uncue(NO_START_CUE);
     }
@@ -179,7 +162,7 @@ describe("Deployer: a rollback whose target does not come up", { timeout: 240_00
 
     // The other release comes up now: the next round (after a longer pause) rolls back to it, and says so.
     const reported = baseDeployment.statuses.length;
-    const back = await killLive();
+    const back = await killLive(hook);
     expect(back.sha).toBe(fx.noStartOnCue);
     // The status is the rollback's last step, after the switch.
     await expect.poll(() => baseDeployment.statuses.length, { timeout: 60_000 }).toBe(reported + 1);

@@ -10,9 +10,9 @@ import { Octokit } from "@octokit/rest";
 import { startGitHub, type GitHubStandIn } from "../../local/github/index.ts";
 import { startDiscord, type DiscordStandIn } from "../../local/discord/index.ts";
 import { Deployer, type DeployerOptions } from "../../deploy-hook/deployer.ts";
-import type { BotProcess } from "../../deploy-hook/bot-process.ts";
 import { fitDescription, GitHubDeployments, ROLLBACK_TASK } from "../../deploy-hook/github-deployments.ts";
 import { botEnv, HELLO_REPLY, makeDeployFixture, ROOT, type DeployFixture } from "./fixture.ts";
+import { killLive } from "./live-release.ts";
 
 let gh: GitHubStandIn;
 let discord: DiscordStandIn;
@@ -135,16 +135,10 @@ describe("GitHubDeployments", { timeout: 180_000 }, () => {
     runner = new GitHubDeployments({ octokit, ...repo, deployer });
     await deployer.resume();
     const before = await states(baseDeployment);
-    const killLive = async (): Promise<BotProcess> => {
-      const dead = deployer.live!;
-      process.kill(dead.pid, "SIGKILL");
-      await expect.poll(() => deployer.live !== dead && deployer.live!.running, { timeout: 120_000, interval: 100 }).toBe(true);
-      return deployer.live!;
-    };
-    expect((await killLive()).sha).toBe(fx.base); // the first death: restarted
+    expect((await killLive(deployer)).sha).toBe(fx.base); // the first death: restarted
     expect(await states(baseDeployment)).toEqual(before);
     // Dying again is a crash loop; hello was rolled back (failed), so there is nothing to roll back to.
-    expect((await killLive()).sha).toBe(fx.base);
+    expect((await killLive(deployer)).sha).toBe(fx.base);
     expect(await states(baseDeployment), await why(baseDeployment)).toEqual([...before, "failure"]);
     const { data } = await octokit.rest.repos.listDeploymentStatuses({ ...repo, deployment_id: baseDeployment, per_page: 1 });
     // Cut in the middle to GitHub's 140 characters: what went wrong, and how it ended.
