@@ -77,7 +77,9 @@ async function actOnStatus(ctx: AppContext, deploymentId: number, state: string,
   const { changes, audit, keys, values } = ctx.store;
   const rollbackOf = keys.rollbackDeploymentOf(deploymentId);
   if (rollbackOf) {
-    audit.record(rollbackOf, "rollback.deployment.status", { id: deploymentId, state, description });
+    recordOnce(ctx, deploymentId, state, () =>
+      audit.record(rollbackOf, "rollback.deployment.status", { id: deploymentId, state, description }),
+    );
     return true;
   }
   const c = changes.byDeployment(deploymentId);
