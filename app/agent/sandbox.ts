@@ -2,7 +2,8 @@
 // scrubbed environment, a throwaway HOME, a time limit, a memory limit, no network when
 // the OS lets us create a network namespace (`unshare -n`), and — when we run as root —
 // as the unprivileged `nobody` user (`setpriv`), so it cannot write the app, the repo or
-// the shared node_modules. Each missing isolation is logged once as a warning.
+// the shared node_modules (and not at all when nobody cannot read what it must run).
+// Each missing isolation is logged once as a warning.
 import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -35,23 +36,37 @@ let netProbe: boolean | undefined;
 const warned = new Set<string>();
 let dropProbe: boolean | undefined;
 
+const AS_NOBODY = ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--no-new-privs", "--"];
+
+/** Runs our Node as `nobody` with `code`; true when it exits 0. */
+const nobodyRuns = (code: string, args: string[] = []): boolean =>
+  spawnSync(AS_NOBODY[0], [...AS_NOBODY.slice(1), process.execPath, "-e", code, ...args], {
+    stdio: "ignore",
+    timeout: 10_000,
+    env: { PATH: "/usr/bin:/bin" },
+  }).status === 0;
+
 /** Whether the child can run as `nobody` (we are root and setpriv works). Probed once. */
 export function canDropPrivileges(): boolean {
-  if (dropProbe === undefined) {
-    dropProbe =
-      process.getuid?.() === 0 &&
-      // nobody must also be able to run our Node (its path may be private to us).
-      spawnSync(
-        "setpriv",
-        [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--no-new-privs", "--", process.execPath, "-e", "0"],
-        {
-          stdio: "ignore",
-          timeout: 10_000,
-          env: { PATH: "/usr/bin:/bin" },
-        },
-      ).status === 0;
-  }
+  // nobody must also be able to run our Node (its path may be private to us).
+  dropProbe ??= process.getuid?.() === 0 && nobodyRuns("0");
   return dropProbe;
+}
+
+const readableProbes = new Map<string, boolean>();
+
+/**
+ * Whether `nobody` can read `paths` (probed once per set): a checkout under a private
+ * directory (a 0700 home or `mktemp -d`) keeps it from the shared node_modules.
+ */
+function nobodyCanRead(paths: string[]): boolean {
+  const key = paths.join("\0");
+  let ok = readableProbes.get(key);
+  if (ok === undefined) {
+    ok = nobodyRuns("const fs = require('node:fs'); for (const p of process.argv.slice(1)) fs.accessSync(p, fs.constants.R_OK)", paths);
+    readableProbes.set(key, ok);
+  }
+  return ok;
 }
 
 function warnOnce(warn: Warn, key: string, msg: string): void {
@@ -101,9 +116,19 @@ export function runNodeSandboxed(args: string[], opts: SandboxOptions, warn: War
   const drop = canDropPrivileges();
   if (drop) chownSync(home, NOBODY, NOBODY);
   else warnOnce(warn, "user", "agent sandbox: not root or no setpriv; checks run as this process's user (they can write what it can)");
+  // As root the checks run as nobody or not at all (never as root): the script (tsc, vitest in
+  // the shared node_modules) and the worktree's parent must be readable to nobody.
+  const needed = [args[0], dirname(opts.cwd)].filter(Boolean);
+  if (drop && !nobodyCanRead(needed)) {
+    rmSync(home, { recursive: true, force: true });
+    const why = `agent sandbox: the checks cannot run as nobody, who cannot read ${needed.join(" or ")} (a private parent directory, such as a 0700 home or mktemp -d?); they were not run as root instead — make the checkout readable to others (chmod o+rx on its parent directories)`;
+    warnOnce(warn, `unreadable:${needed.join(",")}`, why);
+    const network = isolate ? "none" : "host";
+    return Promise.resolve({ code: 1, signal: null, stdout: "", stderr: why, timedOut: false, durationMs: 0, network, user: "nobody" });
+  }
   // prlimit caps file size and core dumps; the heap cap is NODE_OPTIONS above.
   const limits = ["prlimit", "--core=0", `--fsize=${256 * 1024 * 1024}`, "--"];
-  const user = drop ? ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--no-new-privs", "--"] : [];
+  const user = drop ? AS_NOBODY : [];
   const argv = [...(isolate ? ["unshare", "-n", "--"] : []), ...limits, ...user, process.execPath, ...args];
   const started = performance.now();
   return new Promise((resolve) => {

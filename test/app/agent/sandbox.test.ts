@@ -51,6 +51,25 @@ describe("agent sandbox", () => {
     }
   });
 
+  it("as root, a script nobody cannot read (a private parent directory) is not run, and never as root instead", async () => {
+    const hidden = mkdtempSync(join(tmpdir(), "ouro-sandbox-private-")); // 0700
+    try {
+      writeFileSync(join(hidden, "hi.mjs"), "console.log('ran as ' + process.getuid())");
+      const warnings: string[] = [];
+      const r = await runNodeSandboxed([join(hidden, "hi.mjs")], limits, (m) => warnings.push(m));
+      if (canDropPrivileges()) {
+        expect(r.code).toBe(1);
+        expect(r.stdout).toBe("");
+        expect(r.stderr).toMatch(/cannot run as nobody, who cannot read .*hi\.mjs.*not run as root instead.*chmod o\+rx/);
+        expect(warnings.join("\n")).toContain(r.stderr);
+      } else {
+        expect(r.stdout).toContain(`ran as ${process.getuid!()}`); // not root: it runs as our own user, as before
+      }
+    } finally {
+      rmSync(hidden, { recursive: true, force: true });
+    }
+  });
+
   it("cuts the network when the OS allows it", async () => {
     const server = createServer((s) => s.end("hi"));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
