@@ -46,6 +46,11 @@ export const envSchema = z.object({
   /** Set by the deploy hook: this process's release and the handover file (core/handover-gate.ts). */
   OURO_RELEASE: optionalString,
   OURO_HANDOVER_FILE: optionalString,
+  /**
+   * On SIGTERM, how long interactions and messages already being handled may take to finish
+   * before the process disconnects (set by the deploy hook below its SIGKILL grace).
+   */
+  OURO_DRAIN_MS: z.coerce.number().int().min(0).max(60_000).default(8000),
 });
 
 export interface BotConfig {
@@ -68,13 +73,39 @@ export interface BotConfig {
   version?: string;
   /** Zero-drop deploys: which events this process answers (absent: all). */
   handover?: { release: string; file: string };
+  /** On stop, the longest wait for in-flight interactions and messages to be answered (default 8000 ms). */
+  drainMs?: number;
 }
+
+/** What a variable without a message of its own must hold, in plain words. */
+const EXPECTED: Record<string, string> = {
+  DISCORD_API: "DISCORD_API must be a URL, e.g. https://discord.com/api",
+  DISCORD_APPLICATION_ID: "DISCORD_APPLICATION_ID must be the application id from the Discord developer portal",
+  DISCORD_GUILD_ID: "DISCORD_GUILD_ID must be a server (guild) id",
+  OPENAI_BASE_URL: "OPENAI_BASE_URL must be a URL, e.g. https://api.openai.com/v1",
+  OPENAI_API_KEY: "OPENAI_API_KEY must not be blank",
+  OURO_MODEL: "OURO_MODEL must be a model name, e.g. gpt-4o-mini",
+  OURO_DATA_DIR: "OURO_DATA_DIR must be a directory path",
+  OURO_HEALTH_PORT: "OURO_HEALTH_PORT must be a port number (0–65535)",
+  OURO_HEALTH_HOST: "OURO_HEALTH_HOST must be a host name or IP address, e.g. 127.0.0.1",
+  OURO_PLUGIN_TIMEOUT_MS: "OURO_PLUGIN_TIMEOUT_MS must be a whole number of milliseconds (10–60000)",
+  OURO_ROLES_GUILD_ID: "OURO_ROLES_GUILD_ID must be a server (guild) id",
+};
+
+/** Zod's own wording ("Invalid input: expected number, received NaN") is never shown. */
+const SCHEMA_JARGON = /^(Invalid|Too (small|big)|expected|Expected)|received /;
 
 /** Parses `process.env`-like input; throws one readable error listing every bad variable. */
 export function configFromEnv(env: Record<string, string | undefined>): BotConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    throw new Error(`invalid bot configuration:\n${z.prettifyError(parsed.error)}`);
+    const lines: string[] = [];
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0] ?? "");
+      const line = SCHEMA_JARGON.test(issue.message) ? (EXPECTED[key] ?? `${key} has a value that is not allowed`) : issue.message;
+      if (!lines.includes(line)) lines.push(line);
+    }
+    throw new Error(`invalid bot configuration: ${lines.join("; ")}`);
   }
   const e = parsed.data;
   return {
@@ -92,5 +123,6 @@ export function configFromEnv(env: Record<string, string | undefined>): BotConfi
     rolesGuildId: e.OURO_ROLES_GUILD_ID ?? e.DISCORD_GUILD_ID,
     version: e.OURO_VERSION,
     handover: e.OURO_RELEASE && e.OURO_HANDOVER_FILE ? { release: e.OURO_RELEASE, file: e.OURO_HANDOVER_FILE } : undefined,
+    drainMs: e.OURO_DRAIN_MS,
   };
 }

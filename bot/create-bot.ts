@@ -135,8 +135,22 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
     startedAt: Date.now(),
   };
 
+  // Events being handled: stop() lets them finish (bounded) before disconnecting, so the
+  // interaction a release received is answered by it even when the deploy hook stops it
+  // right after a switch (e.g. the /rollback that asked for the switch).
+  const inFlight = new Set<Promise<unknown>>();
+  let stopping = false;
   for (const e of events) {
-    const handler = (...args: unknown[]) => void (e.execute as (ctx: BotContext, ...a: unknown[]) => unknown)(context, ...args);
+    const handler = (...args: unknown[]) => {
+      const work = Promise.resolve((e.execute as (ctx: BotContext, ...a: unknown[]) => unknown)(context, ...args));
+      // A failure stays unhandled as before (main.ts logs and reports it); this copy only tracks the end.
+      const done = work.then(
+        () => undefined,
+        () => undefined,
+      );
+      inFlight.add(done);
+      void done.then(() => inFlight.delete(done));
+    };
     if (e.once) client.once(e.name, handler);
     else client.on(e.name, handler);
   }
@@ -161,7 +175,7 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
         host: config.health.host,
         metrics,
         probe: {
-          ready: () => client.isReady() && plugins.host.ready(),
+          ready: () => !stopping && client.isReady() && plugins.host.ready(),
           check: () => memory.ping(),
           appStream: () => appLink.streaming?.(),
           version: config.version,
@@ -177,6 +191,19 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
     async stop() {
       if (stopped) return;
       stopped = true;
+      stopping = true; // /healthz says unavailable from here on
+      if (inFlight.size) {
+        const pending = inFlight.size;
+        const drainMs = config.drainMs ?? 8000;
+        let timer: NodeJS.Timeout | undefined;
+        const drained = await Promise.race([
+          Promise.allSettled([...inFlight]).then(() => true),
+          new Promise<false>((r) => (timer = setTimeout(() => r(false), drainMs))),
+        ]);
+        clearTimeout(timer);
+        if (drained) log.info({ pending }, "stopping: in-flight events answered");
+        else log.warn({ pending, left: inFlight.size, drainMs }, "stopping: in-flight events not answered in time");
+      }
       unsubscribe?.();
       clearInterval(retention);
       await progress.idle();

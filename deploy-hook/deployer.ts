@@ -112,6 +112,14 @@ export function botEnvironment(env: Record<string, string>): Record<string, stri
   return Object.fromEntries(Object.entries(env).filter(([k]) => !SECRET_ENV.test(k)));
 }
 
+/** SIGTERM → SIGKILL grace for stopping a bot (DeployerOptions.stopGraceMs). */
+export const STOP_GRACE_MS = 10_000;
+/**
+ * How long a stopping bot may spend answering the interactions it is handling (OURO_DRAIN_MS):
+ * most of the grace, leaving it time to disconnect cleanly before a SIGKILL.
+ */
+export const drainMsFor = (graceMs: number) => Math.max(0, Math.min(graceMs - 1500, Math.round(graceMs * 0.8)));
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const short = (sha: string) => sha.slice(0, 7);
 
@@ -361,7 +369,12 @@ export class Deployer {
       dir: rel.dir,
       dataDir: this.o.dataDir,
       node: this.o.node ?? process.execPath,
-      env: { ...botEnvironment(this.o.env), OURO_HANDOVER_FILE: handoverFile(this.o.dataDir) },
+      env: {
+        ...botEnvironment(this.o.env),
+        OURO_HANDOVER_FILE: handoverFile(this.o.dataDir),
+        // On SIGTERM the bot answers what it is handling before it disconnects, within our SIGKILL grace.
+        OURO_DRAIN_MS: String(drainMsFor(this.o.stopGraceMs ?? STOP_GRACE_MS)),
+      },
     });
     this.#all.add(p);
     void p.exited.then(() => this.#all.delete(p));

@@ -1,6 +1,7 @@
 // /status: what is deployed, how healthy it is, what is pending, breaker and stop state.
 import { EmbedBuilder, SlashCommandBuilder, MessageFlags } from "discord.js";
 import type { CoreCommand } from "../core/command.ts";
+import { DEFER_AFTER_MS, deferIfSlow } from "../core/defer-if-slow.ts";
 
 const fmtUptime = (ms: number) => {
   const s = Math.floor(ms / 1000);
@@ -24,7 +25,7 @@ export const command: CoreCommand = {
       inline: false,
     });
     try {
-      const s = await ctx.appLink.status();
+      const s = await deferIfSlow(interaction, ctx.appLink.status(), DEFER_AFTER_MS, { ephemeral: true });
       embed.addFields(
         {
           name: "Deployed",
@@ -47,6 +48,7 @@ export const command: CoreCommand = {
     } catch (err) {
       embed.addFields({ name: "Control plane", value: `unreachable: ${(err as Error).message}` });
     }
-    await interaction.reply({ embeds: [embed], flags: MessageFlags.Ephemeral });
+    if (interaction.deferred) await interaction.editReply({ embeds: [embed] });
+    else await interaction.reply({ embeds: [embed], flags: MessageFlags.Ephemeral });
   },
 };
