@@ -144,7 +144,7 @@ export class HttpAppLink implements OuroAppLink {
     }
   }
   status() {
-    return this.call("GET", "/status", appStatusSchema);
+    return this.call("GET", "/status", appStatusSchema, undefined, this.deferredTimeoutMs); // /status defers when slow
   }
   async changes(limit = 10) {
     const r = await this.call("GET", `/changes?limit=${limit}`, z.object({ changes: z.array(changeSummarySchema) }));
