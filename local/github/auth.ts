@@ -78,6 +78,8 @@ export function resolveToken(store: Store, token: string): Auth {
   if (rec.kind === "user") return { kind: "user", login: rec.login as string, token };
   const installation = store.data.installations[String(rec.installationId)];
   if (!installation) throw badCredentials();
-  const app = store.data.apps[String(installation.appId)];
-  return { kind: "installation", installation, app, login: `${app.slug}[bot]`, token };
+  const own = store.data.apps[String(installation.appId)];
+  // A narrowed token acts as its App with only the permissions it was created with.
+  const app = rec.permissions ? { ...own, permissions: rec.permissions } : own;
+  return { kind: "installation", installation, app, login: `${own.slug}[bot]`, token };
 }

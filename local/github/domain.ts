@@ -319,10 +319,18 @@ export class Core {
     return inst.id;
   }
 
-  installationToken(inst: InstallationRec): { token: string; expiresAt: string } {
+  /** A one-hour installation token; `permissions` narrows it (already checked to be within the App's). */
+  installationToken(inst: InstallationRec, permissions?: Record<string, string>): { token: string; expiresAt: string } {
     const token = newToken("ghs");
     const expiresAt = new Date(Date.now() + 3600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
-    this.store.data.tokens[token] = { token, kind: "installation", installationId: inst.id, expiresAt, createdAt: now() };
+    this.store.data.tokens[token] = {
+      token,
+      kind: "installation",
+      installationId: inst.id,
+      ...(permissions ? { permissions } : {}),
+      expiresAt,
+      createdAt: now(),
+    };
     // Expired tokens are dropped so the state file does not grow without bound.
     for (const [t, rec] of Object.entries(this.store.data.tokens))
       if (rec.expiresAt && Date.parse(rec.expiresAt) < Date.now()) delete this.store.data.tokens[t];

@@ -19,6 +19,8 @@ export interface TokenRec {
   kind: "installation" | "user";
   login?: string;
   installationId?: number;
+  /** An installation token narrowed at creation (`permissions` body); absent = the App's own. */
+  permissions?: Record<string, string>;
   expiresAt?: string;
   createdAt: string;
 }

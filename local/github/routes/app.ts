@@ -39,8 +39,12 @@ export function registerAppRoutes(r: Router, core: Core): void {
     (ctx) => {
       const inst = installationOf(ctx);
       const app = store.data.apps[String(inst.appId)];
-      const { token, expiresAt } = core.installationToken(inst);
-      return { status: 201, body: { token, expires_at: expiresAt, permissions: app.permissions, repository_selection: inst.selection } };
+      const permissions = narrowedPermissions(app.permissions, ctx.body.permissions);
+      const { token, expiresAt } = core.installationToken(inst, permissions);
+      return {
+        status: 201,
+        body: { token, expires_at: expiresAt, permissions: permissions ?? app.permissions, repository_selection: inst.selection },
+      };
     },
     "jwt",
   );
@@ -135,6 +139,28 @@ export function registerAppRoutes(r: Router, core: Core): void {
     if (!store.data.accounts[ctx.params.username.toLowerCase()]) throw notFound();
     return userDetail(core, ctx.params.username);
   });
+}
+
+const LEVEL: Record<string, number> = { read: 1, write: 2, admin: 3 };
+
+/**
+ * The `permissions` body of an installation token request, as GitHub checks it: an object of
+ * scope → "read" | "write" (| "admin"), each within what the App was granted, else 422.
+ * `metadata: read` comes with every token. Undefined when no narrowing was asked for.
+ */
+function narrowedPermissions(granted: Record<string, string>, asked: unknown): Record<string, string> | undefined {
+  if (asked === undefined || asked === null) return undefined;
+  if (typeof asked !== "object" || Array.isArray(asked)) throw invalid("Invalid request.\n\npermissions is not an object", "permissions");
+  const out: Record<string, string> = {};
+  for (const [scope, level] of Object.entries(asked as Record<string, unknown>)) {
+    if (typeof level !== "string" || !LEVEL[level])
+      throw invalid(`Invalid request.\n\n${JSON.stringify(level)} is not a permission level for ${scope} (read or write)`, "permissions");
+    if ((LEVEL[granted[scope]] ?? 0) < LEVEL[level])
+      throw invalid(`The permissions requested are not granted to this installation: ${scope}: ${level}`, "permissions");
+    out[scope] = level;
+  }
+  if (granted.metadata && !out.metadata) out.metadata = "read";
+  return out;
 }
 
 function userDetail(core: Core, login: string): Record<string, unknown> {
