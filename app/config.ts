@@ -90,17 +90,97 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+/** The variables that make a GitHub App's credentials (Probot's names). */
+const CREDENTIALS = ["APP_ID", "PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET"] as const;
+
+const BLANK_IS_UNSET: ReadonlySet<string> = new Set([...CREDENTIALS, "GHE_HOST", "GHE_PROTOCOL"]);
+
+const isSet = (v: string | undefined): v is string => v !== undefined && v.trim() !== "";
+
+/** The credential variables still missing (PRIVATE_KEY and PRIVATE_KEY_PATH count as one). */
+function missingCredentials(env: Record<string, string | undefined>): string[] {
+  const missing: string[] = [];
+  if (!isSet(env.APP_ID)) missing.push("APP_ID");
+  if (!isSet(env.PRIVATE_KEY) && !isSet(env.PRIVATE_KEY_PATH)) missing.push("PRIVATE_KEY (or PRIVATE_KEY_PATH)");
+  if (!isSet(env.WEBHOOK_SECRET)) missing.push("WEBHOOK_SECRET");
+  return missing;
+}
+
+/**
+ * How much of a GitHub App the environment names: "none" (no APP_ID, PRIVATE_KEY,
+ * PRIVATE_KEY_PATH or WEBHOOK_SECRET: local mode), "partial" (some: an error listing the
+ * rest) or "complete" (production). Empty values count as unset.
+ */
+export function credentialsIn(env: Record<string, string | undefined>): "none" | "partial" | "complete" {
+  if (!CREDENTIALS.some((k) => isSet(env[k]))) return "none";
+  return missingCredentials(env).length === 0 ? "complete" : "partial";
+}
+
+/** "APP_ID is set but PRIVATE_KEY (or PRIVATE_KEY_PATH) is not", or null when nothing is half set. */
+export function partialCredentialsError(env: Record<string, string | undefined>): string | null {
+  if (credentialsIn(env) !== "partial") return null;
+  const set = CREDENTIALS.filter((k) => isSet(env[k]));
+  const missing = missingCredentials(env);
+  const list = (xs: readonly string[]) => (xs.length === 1 ? xs[0] : `${xs.slice(0, -1).join(", ")} and ${xs[xs.length - 1]}`);
+  return `${list(set)} ${set.length === 1 ? "is" : "are"} set but ${list(missing)} ${missing.length === 1 ? "is" : "are"} not`;
+}
+
+/** What each variable must hold, in plain words: the only wording a schema failure is shown in. */
+const EXPECTED: Record<string, string> = {
+  APP_ID: "APP_ID must be the GitHub App's numeric id (a whole number, e.g. 123456)",
+  WEBHOOK_SECRET: "WEBHOOK_SECRET must be at least 8 characters",
+  GHE_HOST: "GHE_HOST must be a host name, e.g. github.example.com or 127.0.0.1:3030",
+  GHE_PROTOCOL: 'GHE_PROTOCOL must be "http" or "https"',
+  OURO_REPO: "OURO_REPO must be owner/name, e.g. acme/ouro",
+  OURO_APP_TOKEN: "OURO_APP_TOKEN must be at least 16 characters",
+  OURO_DATA_DIR: "OURO_DATA_DIR must be a directory path",
+  PORT: "PORT must be a port number (0–65535)",
+  HOST: "HOST must be a host name or IP address (no scheme or port), e.g. 0.0.0.0",
+  OURO_BOT_LINK_HOST: "OURO_BOT_LINK_HOST must be a host name or IP address (no scheme or port), e.g. 127.0.0.1",
+  OURO_BOT_LINK_PORT: "OURO_BOT_LINK_PORT must be a port number (0–65535)",
+  WEBHOOK_PATH: "WEBHOOK_PATH must be a path starting with /, e.g. /api/github/webhooks",
+  LOG_LEVEL: "LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent",
+  OURO_WRITE_SPACING_MS: "OURO_WRITE_SPACING_MS must be a whole number of milliseconds (0–60000)",
+};
+
+/** Which value is wrong and what it must be; "X is not set" for a missing one. */
+function plainIssues(issues: readonly z.core.$ZodIssue[], env: Record<string, string | undefined>): string[] {
+  const out: string[] = [];
+  for (const issue of issues) {
+    const key = String(issue.path[0] ?? "");
+    const expected = EXPECTED[key] ?? `${key} has a value that is not allowed`;
+    const line = env[key] === undefined ? `${key} is not set` : env[key].trim() === "" ? `${key} is empty (${expected})` : expected;
+    if (!out.includes(line)) out.push(line);
+  }
+  return out;
+}
+
+const fail = (problems: string[]): ConfigError => new ConfigError(`invalid configuration: ${problems.join("; ")}`);
+
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success)
-    throw new ConfigError(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  // An empty credential or GitHub host (`APP_ID=` in a .env template) means "not set".
+  const given = Object.fromEntries(Object.entries(env).filter(([k, v]) => isSet(v) || !BLANK_IS_UNSET.has(k)));
+  const credentials = credentialsIn(given);
+  if (credentials === "none")
+    throw fail([
+      "no GitHub App is configured: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET (`npm run setup` writes them to .env)",
+    ]);
+  const parsed = envSchema.safeParse(given);
+  const partial = partialCredentialsError(given);
+  // A credential that is missing is already named by the partial-credentials line.
+  const issues = parsed.success
+    ? []
+    : parsed.error.issues.filter((i) => !(partial && (CREDENTIALS as readonly unknown[]).includes(i.path[0])));
+  const problems = [...(partial ? [partial] : []), ...plainIssues(issues, given)];
+  if (!parsed.success || problems.length > 0) throw fail(problems);
   const e = parsed.data;
   let privateKey = e.PRIVATE_KEY?.replace(/\\n/g, "\n");
   if (!privateKey && e.PRIVATE_KEY_PATH) {
     try {
       privateKey = readFileSync(e.PRIVATE_KEY_PATH, "utf8");
     } catch (err) {
-      throw new ConfigError(`invalid configuration: PRIVATE_KEY_PATH: cannot read ${e.PRIVATE_KEY_PATH} (${(err as Error).message})`);
+      const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message;
+      throw new ConfigError(`invalid configuration: PRIVATE_KEY_PATH: cannot read ${e.PRIVATE_KEY_PATH} (${why})`);
     }
   }
   if (!privateKey || !/-----BEGIN (RSA )?PRIVATE KEY-----/.test(privateKey)) {

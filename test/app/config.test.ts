@@ -8,7 +8,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../app/config.ts";
+import { ConfigError, credentialsIn, loadConfig } from "../../app/config.ts";
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "ouro-app-config-"));
@@ -70,6 +70,66 @@ describe("loadConfig", () => {
   });
 });
 
+describe("credentials in the environment", () => {
+  it("none, partial or complete; an empty value counts as unset", () => {
+    expect(credentialsIn({})).toBe("none");
+    expect(credentialsIn({ PATH: "/bin", OURO_REPO: "acme/bot", APP_ID: "" })).toBe("none");
+    expect(credentialsIn({ APP_ID: "12" })).toBe("partial");
+    expect(credentialsIn({ PRIVATE_KEY_PATH: "/k.pem" })).toBe("partial");
+    expect(credentialsIn({ APP_ID: "12", PRIVATE_KEY: pem, WEBHOOK_SECRET: "" })).toBe("partial");
+    expect(credentialsIn({ APP_ID: "12", PRIVATE_KEY: pem, WEBHOOK_SECRET: "s3cret-s3cret" })).toBe("complete");
+    expect(credentialsIn({ APP_ID: "12", PRIVATE_KEY_PATH: "/k.pem", WEBHOOK_SECRET: "s3cret-s3cret" })).toBe("complete");
+  });
+
+  const message = (env: Record<string, string>): string => {
+    try {
+      loadConfig(env);
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return (e as Error).message;
+    }
+    throw new Error("loadConfig accepted it");
+  };
+  const rest = { OURO_REPO: "acme/bot", OURO_APP_TOKEN: "t".repeat(20) };
+
+  it("a half-configured App says what is set and what is missing, in one line", () => {
+    expect(message({ ...rest, APP_ID: "12" })).toBe(
+      "invalid configuration: APP_ID is set but PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET are not",
+    );
+    expect(message({ ...rest, APP_ID: "12", PRIVATE_KEY: pem })).toBe(
+      "invalid configuration: APP_ID and PRIVATE_KEY are set but WEBHOOK_SECRET is not",
+    );
+    expect(message({ ...rest, WEBHOOK_SECRET: "s3cret-s3cret", PRIVATE_KEY_PATH: "/k.pem" })).toBe(
+      "invalid configuration: PRIVATE_KEY_PATH and WEBHOOK_SECRET are set but APP_ID is not",
+    );
+    expect(message({})).toMatch(
+      /^invalid configuration: no GitHub App is configured: set APP_ID, PRIVATE_KEY \(or PRIVATE_KEY_PATH\) and WEBHOOK_SECRET/,
+    );
+  });
+
+  it("bad values are plain words, never the schema library's", () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ ...base, PRIVATE_KEY: pem, WEBHOOK_SECRET: "short" }, /^invalid configuration: WEBHOOK_SECRET must be at least 8 characters$/],
+      [{ ...base, PRIVATE_KEY: pem, APP_ID: "twelve" }, /^invalid configuration: APP_ID must be the GitHub App's numeric id/],
+      [{ ...base, PRIVATE_KEY: pem, APP_ID: "-3" }, /APP_ID must be the GitHub App's numeric id/],
+      [{ ...base, PRIVATE_KEY: pem, PORT: "http" }, /^invalid configuration: PORT must be a port number \(0–65535\)$/],
+      [{ ...base, PRIVATE_KEY: pem, GHE_PROTOCOL: "ftp" }, /GHE_PROTOCOL must be "http" or "https"/],
+      [{ ...base, PRIVATE_KEY: pem, LOG_LEVEL: "loud" }, /LOG_LEVEL must be one of trace, debug/],
+      [{ ...base, PRIVATE_KEY: pem, OURO_WRITE_SPACING_MS: "soon" }, /OURO_WRITE_SPACING_MS must be a whole number/],
+      [
+        { APP_ID: "12", PRIVATE_KEY: pem, WEBHOOK_SECRET: "s3cret-s3cret" },
+        /^invalid configuration: OURO_REPO is not set; OURO_APP_TOKEN is not set$/,
+      ],
+    ];
+    for (const [env, expected] of cases) {
+      const m = message(env);
+      expect(m).toMatch(expected);
+      expect(m).not.toMatch(/Invalid input|expected \w+, received|NaN|Too small|Too big/);
+      expect(m).not.toContain("\n");
+    }
+  });
+});
+
 describe("npm start (app/main.ts)", () => {
   it("refuses to start on a bad environment with exit code 2 and the reason", async () => {
     const err = await run(process.execPath, ["app/main.ts"], { env: { PATH: process.env.PATH, APP_ID: "x" } }).catch(
@@ -77,6 +137,15 @@ describe("npm start (app/main.ts)", () => {
     );
     expect((err as { code: number }).code).toBe(2);
     expect((err as { stderr: string }).stderr).toMatch(/invalid configuration: APP_ID/);
+  });
+  it("a half-configured environment stops with exit code 2 and one plain line", async () => {
+    const err = await run(process.execPath, ["app/main.ts"], {
+      env: { PATH: process.env.PATH, APP_ID: "12", OURO_REPO: "acme/bot", OURO_APP_TOKEN: "t".repeat(20) },
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect((err as { code: number }).code).toBe(2);
+    expect((err as { stderr: string }).stderr.trim()).toBe(
+      "invalid configuration: APP_ID is set but PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET are not",
+    );
   });
   it("a bot link address already in use is a clear error (exit 2), naming the variables to change", async () => {
     const taken = createServer();
