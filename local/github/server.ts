@@ -11,6 +11,7 @@ import { registerAppRoutes } from "./routes/app.ts";
 import { registerCheckRoutes } from "./routes/checks.ts";
 import { registerGitDataRoutes } from "./routes/gitdata.ts";
 import { registerIssueRoutes } from "./routes/issues.ts";
+import { manifestFormOwner, registerManifestRoutes, serveManifestForm } from "./routes/manifest.ts";
 import { registerPullRoutes } from "./routes/pulls.ts";
 import { registerRepoRoutes } from "./routes/repos.ts";
 import { GIT_PATH_RE, serveGit } from "./smart-http.ts";
@@ -37,6 +38,7 @@ export function buildRouter(core: Core): Router {
   registerPullRoutes(r, core);
   registerIssueRoutes(r, core);
   registerCheckRoutes(r, core);
+  registerManifestRoutes(r, core);
   r.add("GET", "/meta", () => ({ installed_version: "3.19.0", verifiable_password_authentication: true }), "any");
   r.add(
     "GET",
@@ -189,6 +191,8 @@ export function createHandler(core: Core, router: Router, driverHttp: DriverHttp
         });
       }
       if (url.pathname === "/_driver" || url.pathname.startsWith("/_driver/")) return await driverHttp(req, res, url);
+      const manifestOwner = manifestFormOwner(url.pathname);
+      if (manifestOwner) return await serveManifestForm(core, req, res, url, manifestOwner);
       const m = GIT_PATH_RE.exec(url.pathname);
       if (m) return await serveGit(core, req, res, url, m);
       if (url.pathname === "/")
