@@ -26,7 +26,17 @@ export interface DeployHooks {
 }
 
 /** Why a deploy was refused or failed; `bad input` kinds change nothing and are not reverted. */
-export type DeployErrorKind = "busy" | "unknown-commit" | "no-previous" | "install" | "checks" | "start" | "health" | "settle";
+export type DeployErrorKind =
+  | "busy"
+  | "unknown-commit"
+  /** The repository could not be fetched: credentials refused, unreachable, not found. */
+  | "fetch"
+  | "no-previous"
+  | "install"
+  | "checks"
+  | "start"
+  | "health"
+  | "settle";
 
 export class DeployError extends Error {
   override name = "DeployError";
@@ -37,6 +47,6 @@ export class DeployError extends Error {
   }
   /** Bad input: the release itself was not judged (status error, no revert). */
   get badInput(): boolean {
-    return this.kind === "busy" || this.kind === "unknown-commit" || this.kind === "no-previous";
+    return this.kind === "busy" || this.kind === "unknown-commit" || this.kind === "fetch" || this.kind === "no-previous";
   }
 }
