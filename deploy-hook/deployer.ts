@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { setTimeout as pause } from "node:timers/promises";
 import { installDeps } from "./install-deps.ts";
 import { startupChecks } from "./startup-checks.ts";
-import { Mirror } from "./release-mirror.ts";
+import { Mirror, RemoteError, redactUrl } from "./release-mirror.ts";
 import { handoverFile, writeHandover } from "./handover-file.ts";
 import { healthy, scrape, waitHealthy, type Counts } from "./health.ts";
 import { deployThresholds, type DeployThresholds } from "./thresholds.ts";
@@ -65,6 +65,12 @@ export interface DeployerOptions {
   confirmMs?: number;
   /** SIGTERM → SIGKILL grace for stopping a bot (default 10 s). */
   stopGraceMs?: number;
+  /**
+   * The same grace for a release that served and is retired at a switch (default 30 s): it
+   * answers the interactions it is handling first — e.g. the /rollback that asked for the
+   * switch, which waits for the app to open the revert PR. Bots get OURO_DRAIN_MS below it.
+   */
+  retireGraceMs?: number;
   /** Run the release's command registration (bot/register-commands.ts) at the switch (default true). */
   registerCommands?: boolean;
   /** Checkouts whose node_modules are reused when the lockfile matches (default: none). */
@@ -112,13 +118,13 @@ export function botEnvironment(env: Record<string, string>): Record<string, stri
   return Object.fromEntries(Object.entries(env).filter(([k]) => !SECRET_ENV.test(k)));
 }
 
-/** SIGTERM → SIGKILL grace for stopping a bot (DeployerOptions.stopGraceMs). */
-export const STOP_GRACE_MS = 10_000;
+/** SIGTERM → SIGKILL grace for retiring a release that served (DeployerOptions.retireGraceMs). */
+export const RETIRE_GRACE_MS = 30_000;
 /**
  * How long a stopping bot may spend answering the interactions it is handling (OURO_DRAIN_MS):
  * most of the grace, leaving it time to disconnect cleanly before a SIGKILL.
  */
-export const drainMsFor = (graceMs: number) => Math.max(0, Math.min(graceMs - 1500, Math.round(graceMs * 0.8)));
+export const drainMsFor = (graceMs: number) => Math.max(graceMs - 3000, Math.round(graceMs * 0.8));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const short = (sha: string) => sha.slice(0, 7);
@@ -232,8 +238,14 @@ export class Deployer {
     let sha = rev;
     try {
       await say("in_progress", `preparing ${short(rev)}`);
-      const resolved = /^[0-9a-f]{7,40}$/.test(rev) ? await this.#mirror.fetchCommit(rev) : null;
-      if (!resolved) throw new DeployError("unknown-commit", `unknown commit ${JSON.stringify(rev)}: not in ${this.o.repo}`);
+      let resolved: string | null = null;
+      try {
+        resolved = /^[0-9a-f]{7,40}$/.test(rev) ? await this.#mirror.fetchCommit(rev) : null;
+      } catch (err) {
+        if (err instanceof RemoteError) throw new DeployError("fetch", `cannot fetch ${short(rev)}: ${err.message}`);
+        throw err;
+      }
+      if (!resolved) throw new DeployError("unknown-commit", `unknown commit ${JSON.stringify(rev)}: not in ${redactUrl(this.o.repo)}`);
       sha = resolved;
       const before = this.#state.load();
       if (before.current === sha && this.#live?.running) {
@@ -283,11 +295,14 @@ export class Deployer {
       if (this.#deploying)
         throw new DeployError("busy", `a deployment is running (${short(this.#deploying)}); roll back when it has finished`);
       if (!from) throw new DeployError("no-previous", "nothing is live: nothing to roll back");
-      const target = this.#rollbackTarget(s, from);
-      if (!target) throw new DeployError("no-previous", `no earlier release of ${short(from)} is kept to roll back to`);
+      const kept = this.#rollbackTarget(s, from);
       unlock = acquireLock(this.o.dataDir, `rollback ${from}`);
-      this.#deploying = target.sha;
+      this.#deploying = kept?.sha ?? from;
+      let target: Release;
       try {
+        // The first release this hook deployed has none kept before it: its first parent is.
+        target = kept ?? (await this.#parentRelease(from, hooks));
+        this.#deploying = target.sha;
         await this.#report(hooks, "in_progress", `rolling back ${short(from)} → ${short(target.sha)}`, target.sha);
         this.#cancelWatch("superseded");
         try {
@@ -332,6 +347,10 @@ export class Deployer {
     this.#live?.release();
   }
 
+  get #retireGrace(): number {
+    return this.o.retireGraceMs ?? Math.max(RETIRE_GRACE_MS, this.o.stopGraceMs ?? 0);
+  }
+
   /** The live process (tests, bench). */
   get live(): BotProcess | null {
     return this.#live;
@@ -373,7 +392,7 @@ export class Deployer {
         ...botEnvironment(this.o.env),
         OURO_HANDOVER_FILE: handoverFile(this.o.dataDir),
         // On SIGTERM the bot answers what it is handling before it disconnects, within our SIGKILL grace.
-        OURO_DRAIN_MS: String(drainMsFor(this.o.stopGraceMs ?? STOP_GRACE_MS)),
+        OURO_DRAIN_MS: String(drainMsFor(this.#retireGrace)),
       },
     });
     this.#all.add(p);
@@ -445,10 +464,10 @@ export class Deployer {
         );
       }
       if ((this.o.handover ?? "gate") === "gate" && how === "deploy") {
-        await this.#standby?.stop(this.o.stopGraceMs);
+        await this.#standby?.stop(this.#retireGrace);
         this.#standby = prev;
       } else {
-        await prev.stop(this.o.stopGraceMs);
+        await prev.stop(this.#retireGrace); // it answers what it is handling first (bounded)
       }
     }
     await registering;
@@ -506,6 +525,37 @@ export class Deployer {
       }
     }
     await this.#switchTo(p, bad, how, hooks);
+  }
+
+  /**
+   * The release of `from`'s first parent, prepared now: the rollback target of a release with
+   * none kept before it (the first this hook deployed). The first parent is the default branch
+   * as it was before `from` merged — what the revert PR makes of it — so the release rolled
+   * back to and the branch the revert reconciles agree; it needs no GitHub API (the CLI has
+   * none) and no earlier run of this hook. A parent judged bad here before is not used.
+   */
+  async #parentRelease(from: string, hooks: DeployHooks): Promise<Release> {
+    let parent: string | null;
+    try {
+      parent = (await this.#mirror.fetchCommit(from)) ? await this.#mirror.firstParent(from) : null;
+    } catch (err) {
+      throw new DeployError("fetch", `no earlier release of ${short(from)} is kept, and ${(err as Error).message}`);
+    }
+    if (!parent)
+      throw new DeployError("no-previous", `no earlier release of ${short(from)} is kept, and it has no parent commit to roll back to`);
+    const known = this.#state.load().releases.find((r) => r.sha === parent);
+    if (known?.status === "failed")
+      throw new DeployError(
+        "no-previous",
+        `no earlier release of ${short(from)} is kept; its parent ${short(parent)} was judged bad (${known.reason ?? "failed"})`,
+      );
+    await this.#report(hooks, "in_progress", `no release before ${short(from)} is kept: preparing its parent ${short(parent)}`, parent);
+    const rel = await this.#prepare(parent);
+    // Listed before `from` (the list is oldest first), as the earlier release it is.
+    this.#update(
+      (st) => void (st.releases = [...st.releases.filter((r) => r.sha === parent), ...st.releases.filter((r) => r.sha !== parent)]),
+    );
+    return rel;
   }
 
   /** The kept releases to roll `from` back to, in order: the last good one, then the others not failed, newest first. */
@@ -566,7 +616,7 @@ export class Deployer {
           s.lastGood = p.sha;
           for (const r of s.releases) if (r.sha === p.sha) r.status = "good";
         });
-        await this.#standby?.stop(this.o.stopGraceMs);
+        await this.#standby?.stop(this.#retireGrace);
         this.#standby = null;
         await this.#prune();
         return "good";
