@@ -64,6 +64,7 @@ export function discordGuide(applicationId?: string): string[] {
     applicationId
       ? `     ${inviteUrl(applicationId)}`
       : "     run `npm run setup -- --discord-only --discord-app-id <Application ID>` to print the invite URL",
-    "  5. `npm run register-commands` registers the slash commands (set DISCORD_GUILD_ID for one server, instantly).",
+    "  5. In the server, create the roles named in policies/ouro.yml → roles (e.g. Ouro Maintainer: may /rollback).",
+    "  6. `npm run register-commands` registers the slash commands (set DISCORD_GUILD_ID for one server, instantly).",
   ];
 }
