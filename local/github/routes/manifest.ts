@@ -165,6 +165,12 @@ export function parseManifest(raw: string | undefined): Manifest {
   const events = o.default_events ?? [];
   if (!Array.isArray(events) || events.some((e) => typeof e !== "string")) throw rejected("default_events must be a list of event names");
   for (const e of events as string[]) if (!WEBHOOK_EVENTS.has(e)) throw rejected(`default_events: "${e}" is not a webhook event`);
+  if (o.callback_urls !== undefined) {
+    if (!Array.isArray(o.callback_urls)) throw rejected("callback_urls must be a list of URLs");
+    if (o.callback_urls.length > 10) throw rejected("callback_urls can hold at most 10 URLs");
+    o.callback_urls.forEach((u, i) => httpUrl(u, `callback_urls[${i}]`));
+  }
+  if (o.setup_url !== undefined) httpUrl(o.setup_url, "setup_url");
   if (o.public !== undefined && typeof o.public !== "boolean") throw rejected("public must be true or false");
   if (o.description !== undefined && typeof o.description !== "string") throw rejected("description must be a string");
   return {

@@ -100,6 +100,8 @@ describe("POST /settings/apps/new (the person clicking Create)", () => {
     [{ hook_attributes: { url: "ftp://example.com/hook" } }, /hook_attributes\.url must be an http\(s\) URL/],
     [{ redirect_url: undefined }, /redirect_url must be a URL/],
     [{ name: "" }, /no name/],
+    [{ callback_urls: Array.from({ length: 11 }, (_, i) => `https://example.com/${i}`) }, /callback_urls can hold at most 10 URLs/],
+    [{ setup_url: "not a url" }, /setup_url must be a URL/],
   ])("refuses a manifest GitHub would refuse (%o): 422, nothing registered", async (over, message) => {
     const m = manifest(over);
     const res = await submit(m, { state: "x" });
