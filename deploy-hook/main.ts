@@ -8,9 +8,12 @@
 //        (GITHUB_TOKEN in the environment: polls GitHub Deployments and reports their statuses,
 //        and a live release's later crash loop on the deployment that put it live)
 // The bot's environment (DISCORD_TOKEN, OURO_APP_URL, …) is passed through from ours, e.g.
-// `node --env-file=/etc/ouro/bot.env deploy-hook/main.ts …`. Bots keep running when the CLI exits.
+// `npm run deploy-hook -- … --bot-env /etc/ouro/bot.env` (npm runs it on the project's Node 24;
+// the system's `node` may be older) or `npx node --env-file=… deploy-hook/main.ts …`.
+// Bots keep running when the CLI exits.
 // Exit codes: 0 done, 1 the release failed (rolled back / not switched), 2 bad input.
 import { parseArgs } from "node:util";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { Octokit } from "@octokit/rest";
@@ -18,7 +21,7 @@ import { Deployer, type DeployerOptions } from "./deployer.ts";
 import { GitHubDeployments } from "./github-deployments.ts";
 
 const usage =
-  "usage: cli.ts deploy <sha> | rollback | status | serve  --repo URL|PATH --data DIR [--keep N] [--settle-ms N] [--watch-ms N] [--health-timeout-ms N] [--crash-loop-ms N] [--handover stop|gate] [--seed DIR] [--no-register] [--github-api URL --github-repo owner/name] [--poll-ms N]";
+  "usage: npm run deploy-hook -- deploy <sha> | rollback | status | serve  --repo URL|PATH --data DIR [--bot-env FILE] [--keep N] [--settle-ms N] [--watch-ms N] [--health-timeout-ms N] [--crash-loop-ms N] [--handover stop|gate] [--seed DIR] [--no-register] [--github-api URL --github-repo owner/name] [--poll-ms N]";
 
 const flagsSchema = z.object({
   repo: z.string().min(1).optional(),
@@ -37,6 +40,7 @@ const flagsSchema = z.object({
     .regex(/^[^/\s]+\/[^/\s]+$/, "--github-repo must be owner/name")
     .optional(),
   "poll-ms": z.coerce.number().int().min(100).default(2000),
+  "bot-env": z.array(z.string().min(1)).optional(),
 });
 
 function fail(message: string, code = 2): never {
@@ -62,6 +66,7 @@ try {
       "github-api": { type: "string" },
       "github-repo": { type: "string" },
       "poll-ms": { type: "string" },
+      "bot-env": { type: "string", multiple: true },
     },
   });
 } catch (err) {
@@ -71,6 +76,16 @@ const [command, arg] = parsed.positionals;
 const flags = flagsSchema.safeParse(parsed.values);
 if (!flags.success) fail(`invalid flags: ${z.prettifyError(flags.error).replace(/\n/g, " ")}`);
 const f = flags.data;
+// Like `node --env-file=FILE` (a name Node itself would take, even after the script): variables already set win; a missing or unreadable file is bad input.
+for (const file of f["bot-env"] ?? []) {
+  // (Node exits by itself on a missing file instead of throwing: checked first.)
+  if (!existsSync(file)) fail(`cannot read --bot-env ${file}: no such file`);
+  try {
+    process.loadEnvFile(file);
+  } catch (err) {
+    fail(`cannot read --bot-env ${file}: ${(err as Error).message}`);
+  }
+}
 if (!["deploy", "rollback", "status", "serve"].includes(command ?? "")) fail(`unknown command ${JSON.stringify(command ?? "")}`);
 if (command !== "status" && !f.repo) fail("--repo is required");
 if (command === "deploy" && !arg) fail("deploy needs a commit sha");

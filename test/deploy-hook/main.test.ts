@@ -1,7 +1,7 @@
 // The CLI's bad-input paths: clear message, exit 2, nothing written.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,6 +39,21 @@ describe("deploy-hook/main.ts", { timeout: 180_000 }, () => {
       expect(r.status, args.join(" ")).toBe(2);
       expect(r.stderr).toMatch(/^deploy: .+\nusage:/);
     }
+  });
+
+  it("the documented command runs on the project's Node 24 (npm run deploy-hook), with --bot-env", () => {
+    const env = join(tmp, "bot.env");
+    writeFileSync(env, "OURO_PROBE=1\n");
+    // PATH as a user's shell has it: the system's node first; npm puts node_modules/.bin ahead.
+    const npm = (...args: string[]) =>
+      spawnSync("npm", ["run", "-s", "deploy-hook", "--", ...args], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+    const ok = npm("status", "--data", join(tmp, "npm"), "--bot-env", env);
+    expect(ok.stderr).toBe("");
+    expect(ok.status).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ current: null });
+    const missing = npm("status", "--data", join(tmp, "npm"), "--bot-env", join(tmp, "nope.env"));
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/^deploy: cannot read --bot-env .*nope\.env: no such file\n/);
   });
 
   it("prints the state of an empty data dir", () => {
