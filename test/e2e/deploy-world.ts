@@ -112,14 +112,19 @@ export interface DeployWorld {
   close(): Promise<void>;
 }
 
-export async function startDeployWorld(discord: DiscordStandIn, extra: Partial<DeployerOptions> = {}): Promise<DeployWorld> {
+export async function startDeployWorld(
+  discord: DiscordStandIn,
+  extra: Partial<DeployerOptions> = {},
+  /** The app URL the bots are given, from the app's own (e.g. a proxy in front of it). */
+  botAppUrl: (appUrl: string) => string | Promise<string> = (u) => u,
+): Promise<DeployWorld> {
   const w = await startWorld({ files: realTree(), writer, policy: { rateLimits: { maxOpenPrs: 10 } } });
   const tmp = mkdtempSync(join(tmpdir(), "ouro-e2e-deploy-"));
   const token = w.gh.driver.tokenFor("deployer");
   const deployer = new Deployer({
     repo: w.gh.cloneUrl("acme", "bot", token),
     dataDir: join(tmp, "hook"),
-    env: { ...botEnv(discord, join(tmp, "bot")), OURO_APP_URL: w.app.botLinkUrl, OURO_APP_TOKEN: w.config.appToken },
+    env: { ...botEnv(discord, join(tmp, "bot")), OURO_APP_URL: await botAppUrl(w.app.botLinkUrl), OURO_APP_TOKEN: w.config.appToken },
     depSeeds: [ROOT],
     settleMs: 300,
     watchMs: 1000,
