@@ -189,7 +189,9 @@ export function registerCheckRoutes(r: Router, core: Core): void {
     const name = ctx.query.get("check_name");
     const status = ctx.query.get("status");
     const appId = ctx.query.get("app_id");
-    const runs = Object.values(store.data.checkRuns)
+    const filter = ctx.query.get("filter") ?? "latest";
+    if (filter !== "latest" && filter !== "all") throw invalid(`filter must be "latest" or "all", got ${JSON.stringify(filter)}`, "filter");
+    const all = Object.values(store.data.checkRuns)
       .filter(
         (c) =>
           c.repo === rp.key &&
@@ -199,6 +201,10 @@ export function registerCheckRoutes(r: Router, core: Core): void {
           (!appId || String(c.appId) === appId),
       )
       .sort((a, b) => b.id - a.id);
+    // `filter=latest` (GitHub's default): only the newest run of each name from each App, so a run
+    // superseded by a re-run (e.g. cancelled by a workflow's concurrency group) no longer counts.
+    const seen = new Set<string>();
+    const runs = filter === "all" ? all : all.filter((c) => !seen.has(`${c.appId}:${c.name}`) && seen.add(`${c.appId}:${c.name}`));
     const page = paginate(
       ctx,
       runs.map((c) => shapes.checkRun(c)),

@@ -175,3 +175,15 @@ it("serves GitHub App endpoints to a signed App JWT, contract-checked", async ()
   expect(receiver.received.some((r) => r.event === "installation" && r.payload.action === "created")).toBe(true);
   checkAllDeliveries(gh);
 });
+
+it("lists only the newest run of each name by default (filter=latest), every run with filter=all", async () => {
+  const { data: old } = await bot.checks.create({ ...repo, name: "rerun-me", head_sha: sha, status: "completed", conclusion: "cancelled" });
+  const { data: rerun } = await bot.checks.create({ ...repo, name: "rerun-me", head_sha: sha, status: "in_progress" });
+  const latest = (await bot.checks.listForRef({ ...repo, ref: sha, check_name: "rerun-me" })).data;
+  expect(latest.check_runs.map((r) => r.id)).toEqual([rerun.id]);
+  const all = (await bot.checks.listForRef({ ...repo, ref: sha, check_name: "rerun-me", filter: "all" })).data;
+  expect(all.check_runs.map((r) => r.id)).toEqual([rerun.id, old.id]);
+  expect(await statusOf(bot.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { ...repo, ref: sha, filter: "newest" }))).toBe(
+    422,
+  );
+});
