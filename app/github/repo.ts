@@ -272,6 +272,12 @@ export class RepoClient {
     return hit ? hit.id : null;
   }
 
+  /** The deployments of commit `sha` (any task, any creator), newest first. */
+  async deploymentsOf(sha: string): Promise<{ id: number; sha: string; task: string; environment: string; creator: string | null }[]> {
+    const list = await this.octokit.paginate(this.octokit.rest.repos.listDeployments, { ...this.r, sha, per_page: 100 });
+    return list.map((d) => ({ id: d.id, sha: d.sha, task: d.task, environment: d.environment, creator: d.creator?.login ?? null }));
+  }
+
   /** A deployment's statuses, newest first (what the deploy hook reported). */
   async deploymentStatuses(id: number): Promise<{ id: number; state: string; description: string }[]> {
     const list = await this.octokit.paginate(this.octokit.rest.repos.listDeploymentStatuses, {

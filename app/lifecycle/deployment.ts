@@ -54,12 +54,21 @@ export async function closedUnmerged(ctx: AppContext, id: string, log: Logger): 
 // The deploy hook's task for "put the previous release back now": one definition, the hook's.
 export { ROLLBACK_TASK };
 
+/** What a deployment_status webhook (or the deployment list) says of the deployment itself. */
+export interface DeploymentInfo {
+  sha: string;
+  task: string;
+  environment: string;
+  creator?: string | null;
+}
+
 export async function deploymentStatus(
   ctx: AppContext,
   deploymentId: number,
   state: string,
   description: string,
   log: Logger,
+  deployment?: DeploymentInfo,
 ): Promise<void> {
   // One status is acted on once (webhook, redelivery and reconcile may all bring it), and
   // marked seen only after its effects: a crash in between acts on it again after the
@@ -68,12 +77,19 @@ export async function deploymentStatus(
     const { keys } = ctx.store;
     if (keys.deploymentStatusSeen(deploymentId, state)) return;
     // A deployment not (yet) known as ours is left unmarked: reconcile finds it again later.
-    if (await actOnStatus(ctx, deploymentId, state, description, log)) keys.markDeploymentStatusSeen(deploymentId, state);
+    if (await actOnStatus(ctx, deploymentId, state, description, log, deployment)) keys.markDeploymentStatusSeen(deploymentId, state);
   });
 }
 
 /** Acts on one status; false when the deployment is none of the app's (or not known yet). */
-async function actOnStatus(ctx: AppContext, deploymentId: number, state: string, description: string, log: Logger): Promise<boolean> {
+async function actOnStatus(
+  ctx: AppContext,
+  deploymentId: number,
+  state: string,
+  description: string,
+  log: Logger,
+  deployment?: DeploymentInfo,
+): Promise<boolean> {
   const { changes, audit, keys, values } = ctx.store;
   const rollbackOf = keys.rollbackDeploymentOf(deploymentId);
   if (rollbackOf) {
@@ -82,7 +98,7 @@ async function actOnStatus(ctx: AppContext, deploymentId: number, state: string,
     );
     return true;
   }
-  const c = changes.byDeployment(deploymentId);
+  const c = changes.byDeployment(deploymentId) ?? (deployment ? await adoptDeployment(ctx, deploymentId, deployment, log) : null);
   if (!c) return false;
   if (state !== "success" && state !== "failure" && state !== "error") {
     audit.record(c.id, "deployment.progress", { id: deploymentId, state, description });
@@ -131,6 +147,53 @@ async function actOnStatus(ctx: AppContext, deploymentId: number, state: string,
   log.warn({ deployment: deploymentId }, "deployment failed: opening a revert pull request");
   await rollback(ctx, c.id, "deploy hook", `deployment failed${description ? `: ${description}` : ""}`, log, { countFailure: false }); // counted above
   return true;
+}
+
+/**
+ * A deployment the app did not make — created again by hand (e.g. after a failed one, or
+ * an error from the hook) — of a merged change's commit becomes that change's deployment,
+ * when it is newer than the one the change has: its statuses then count as the change's
+ * (deployed, or reverted), each once, and the change's reconcile follows it. Audited.
+ * Rollback tasks and other environments are not adopted; nor is an older deployment (the
+ * `inactive` GitHub gives a superseded one must not take the change back).
+ */
+async function adoptDeployment(ctx: AppContext, deploymentId: number, d: DeploymentInfo, log: Logger): Promise<ChangeRow | null> {
+  if (d.task !== "deploy" || d.environment !== "production" || !/^[0-9a-f]{40}$/.test(d.sha)) return null;
+  const { changes, audit, keys } = ctx.store;
+  const match = changes
+    .inStates(["merged", "deployed", "failed"])
+    .filter((c) => c.mergeSha === d.sha && (c.deploymentId ?? 0) < deploymentId)
+    .at(-1);
+  if (!match) return null;
+  return ctx.locks.withLock(match.id, async () => {
+    const c = changes.byId(match.id)!;
+    if (c.mergeSha !== d.sha || (c.deploymentId ?? 0) >= deploymentId) return changes.byDeployment(deploymentId);
+    ctx.store.tx(() => {
+      audit.record(c.id, "deployment.adopted", { id: deploymentId, sha: d.sha, previous: c.deploymentId, by: d.creator ?? null });
+      keys.setDeploymentOf(c.id, deploymentId);
+      changes.update(c.id, { deploymentId });
+    });
+    log.info(
+      { deployment: deploymentId, previous: c.deploymentId, changeId: c.id },
+      "a deployment made by hand of a merged change's commit",
+    );
+    return changes.byId(c.id);
+  });
+}
+
+/**
+ * Deployments of a merged change's commit newer than its own (made by hand) whose statuses
+ * the app missed (down, a failed delivery): adopted and caught up, as their webhooks would.
+ */
+export async function catchUpNewerDeployments(ctx: AppContext, c: ChangeRow, log: Logger): Promise<void> {
+  if (!c.mergeSha) return;
+  const gh = await ctx.client();
+  const newer = (await gh.deploymentsOf(c.mergeSha)).filter((d) => d.id > (c.deploymentId ?? 0)).sort((a, b) => a.id - b.id);
+  for (const d of newer) {
+    if (ctx.store.keys.rollbackDeploymentOf(d.id)) continue;
+    const statuses = (await gh.deploymentStatuses(d.id)).reverse();
+    for (const s of statuses) await deploymentStatus(ctx, d.id, s.state, s.description, log, d);
+  }
 }
 
 /** The store writes for one status, in one transaction, once (a repeat after a crash skips them). */

@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import type { AppContext } from "../context.ts";
 import { move, progressStale, showProgress } from "../progress/report.ts";
 import { cancelUnanswered } from "./answers.ts";
-import { catchUpDeployment, markMerged } from "./deployment.ts";
+import { catchUpDeployment, catchUpNewerDeployments, markMerged } from "./deployment.ts";
 import { gate } from "./review.ts";
 
 export async function reconcile(ctx: AppContext, log: Logger): Promise<void> {
@@ -27,6 +27,9 @@ export async function reconcile(ctx: AppContext, log: Logger): Promise<void> {
       // A deployment found again (made before a crash) may already have its statuses.
       const deploymentId = changes.byId(c.id)?.deploymentId;
       if (deploymentId) await catchUpDeployment(ctx, deploymentId, log.child({ changeId: c.id }));
+      // A deployment of its commit made again by hand, whose statuses were missed.
+      const now = changes.byId(c.id);
+      if (now?.state === "merged") await catchUpNewerDeployments(ctx, now, log.child({ changeId: c.id }));
     } catch (e) {
       log.warn({ err: e, changeId: c.id }, "reconcile failed for a deployment; will try again");
     }
