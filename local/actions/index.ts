@@ -54,6 +54,7 @@ import { WorkflowError, listensTo, needsOf, parseWorkflow, triggers } from "./wo
 import type { Workflow } from "./workflow.ts";
 
 const execFileP = promisify(execFile);
+const SYSTEM_CA = "/etc/ssl/certs/ca-certificates.crt";
 
 /** What the "github-actions" App is granted: the most any workflow's token may be narrowed from. */
 export const ACTIONS_APP_PERMISSIONS: Record<string, string> = {
@@ -117,6 +118,14 @@ export interface ActionsOptions {
   maxParallelJobs?: number;
   /** One line per job start/finish; default console.log. */
   log?: (line: string) => void;
+  /** npm's cache for every job (default `${dataDir}/npm-cache`); share one between data dirs to keep `npm ci` fast. */
+  npmCache?: string;
+  /**
+   * A CA bundle jobs trust (NODE_EXTRA_CA_CERTS and npm's cafile), as a runner image's trust
+   * store: default this process's NODE_EXTRA_CA_CERTS, else the system bundle if present.
+   * A file path, never a secret; null for none.
+   */
+  caFile?: string | null;
   /** Keep job directories after the job (default: removed; logs are kept). */
   keepWorkspaces?: boolean;
 }
@@ -221,8 +230,10 @@ interface Holder {
 export async function startActions(opts: ActionsOptions): Promise<ActionsStandIn> {
   const dataDir = opts.dataDir;
   const nodeDir = opts.nodeDir ?? dirname(process.execPath);
-  const npmCache = join(dataDir, "npm-cache");
-  for (const d of ["work", "logs", "git", "npm-cache"]) mkdirSync(join(dataDir, d), { recursive: true });
+  const npmCache = opts.npmCache ?? join(dataDir, "npm-cache");
+  for (const d of ["work", "logs", "git"]) mkdirSync(join(dataDir, d), { recursive: true });
+  mkdirSync(npmCache, { recursive: true });
+  const caFile = opts.caFile !== undefined ? opts.caFile : (process.env.NODE_EXTRA_CA_CERTS ?? (existsSync(SYSTEM_CA) ? SYSTEM_CA : null));
   const log = opts.log ?? ((line: string) => console.log(line));
   const events = new EventEmitter();
   const groups = new Groups();
@@ -601,6 +612,7 @@ export async function startActions(opts: ActionsOptions): Promise<ActionsStandIn
                 jobDir,
                 nodeDir,
                 npmCache,
+                caFile,
                 serverUrl: opts.gitUrl,
                 apiUrl: opts.apiUrl,
                 signal: abort.signal,

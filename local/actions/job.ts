@@ -34,6 +34,8 @@ export interface JobInput {
   jobDir: string;
   nodeDir: string;
   npmCache: string;
+  /** the CA bundle the machine trusts (see ActionsOptions.caFile) */
+  caFile: string | null;
   serverUrl: string;
   apiUrl: string;
   signal: AbortSignal;
@@ -76,6 +78,7 @@ class JobRun {
   private failure?: JobResult["failure"];
   private readonly log: WriteStream;
   private readonly timeout: AbortController = new AbortController();
+  private jobMinutes = 360;
 
   constructor(input: JobInput) {
     this.i = input;
@@ -222,6 +225,7 @@ class JobRun {
       npm_config_cache: i.npmCache,
       npm_config_prefer_offline: "true",
       npm_config_update_notifier: "false",
+      ...(i.caFile ? { NODE_EXTRA_CA_CERTS: i.caFile, npm_config_cafile: i.caFile } : {}),
     };
   }
 
@@ -236,6 +240,7 @@ class JobRun {
     };
     i.signal.addEventListener("abort", onAbort, { once: true });
     const minutes = Number(interpolate(i.job["timeout-minutes"] ?? 360, this.scope({})));
+    this.jobMinutes = minutes;
     const timer = setTimeout(
       () => {
         this.timedOut = true;
@@ -308,6 +313,7 @@ class JobRun {
       return;
     }
     this.write(`▶ ${label}`);
+    const t0 = Date.now();
     const tail: string[] = [];
     let outcome: "success" | "failure" = "success";
     const files = {
@@ -351,6 +357,7 @@ class JobRun {
       if (summary.trim()) this.summaries.push(summary);
       for (const f of Object.values(files)) rmSync(f, { force: true });
     }
+    this.write(`■ ${label}: ${outcome} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const continued = outcome === "failure" && !this.failed && !this.cancelled;
     this.steps[id] = { outputs, outcome, conclusion: continued ? "success" : outcome };
   }
@@ -604,7 +611,8 @@ class JobRun {
         this.timeout.signal.removeEventListener("abort", kill);
         if (code === 0) return resolveP();
         if (this.i.signal.aborted) return reject(new StepFailure(`${where}: cancelled`));
-        if (this.timeout.signal.aborted) return reject(new StepFailure(`${where}: stopped: the job timed out`));
+        if (this.timeout.signal.aborted)
+          return reject(new StepFailure(`${where}: stopped: the job exceeded its timeout of ${this.jobMinutes} minutes`));
         if (stepTimedOut) return reject(new StepFailure(`${where}: the step exceeded its timeout of ${minutes} minutes`));
         this.annotations.push({ level: "failure", message: `Process completed with exit code ${code ?? sig}.` });
         reject(new StepFailure(`${where}: process completed with exit code ${code ?? sig}`));

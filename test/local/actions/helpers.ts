@@ -13,7 +13,8 @@ export interface World {
   alice: DriverUser;
   aliceApi: Octokit;
   lines: string[];
-  repo(name: string, files: Record<string, string>): Promise<Repo>;
+  /** A repository of `files`, or of the directory `files` names. */
+  repo(name: string, files: Record<string, string> | string): Promise<Repo>;
   /** Every webhook delivered and every job they started reported. */
   settle(): Promise<void>;
   close(): Promise<void>;
@@ -40,7 +41,7 @@ export interface CheckRun {
   app: { slug: string } | null;
 }
 
-export async function startWorld(opts: { nodeDir?: string; dataDir?: string } = {}): Promise<World> {
+export async function startWorld(opts: { nodeDir?: string; dataDir?: string; npmCache?: string } = {}): Promise<World> {
   const gh = await startGitHub({ logLevel: "silent", deliveries: { timeoutMs: 30_000 } });
   const dirs: string[] = [];
   const first = fixtureDir({ "README.md": "# seed\n" });
@@ -49,7 +50,13 @@ export async function startWorld(opts: { nodeDir?: string; dataDir?: string } = 
   const lines: string[] = [];
   const dataDir = opts.dataDir ?? tempDir("ouro-actions-test-");
   if (!opts.dataDir) dirs.push(dataDir);
-  const actions = await startActionsOn(gh, { repo: "acme/seed", dataDir, nodeDir: opts.nodeDir, log: (l) => lines.push(l) });
+  const actions = await startActionsOn(gh, {
+    repo: "acme/seed",
+    dataDir,
+    nodeDir: opts.nodeDir,
+    npmCache: opts.npmCache,
+    log: (l) => lines.push(l),
+  });
   const alice = gh.driver.user("alice");
   const aliceApi = new Octokit({ baseUrl: gh.apiUrl, auth: alice.token, log: { debug() {}, info() {}, warn() {}, error() {} } });
   const work = tempDir("ouro-actions-work-");
@@ -69,8 +76,8 @@ export async function startWorld(opts: { nodeDir?: string; dataDir?: string } = 
     lines,
     settle,
     async repo(name, files) {
-      const src = fixtureDir(files);
-      dirs.push(src);
+      const src = typeof files === "string" ? files : fixtureDir(files);
+      if (typeof files !== "string") dirs.push(src);
       await gh.createRepo({ owner: "acme", name, fromDir: src });
       gh.installApp(actions.app.appId, `acme/${name}`);
       const clone = `${work}/${name}`;
