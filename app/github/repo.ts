@@ -25,7 +25,7 @@ export interface PullInfo {
   mergeable: boolean | null;
 }
 
-const FAILED = new Set(["failure", "timed_out", "cancelled", "action_required", "startup_failure", "stale"]);
+const FAILED = new Set(["failure", "timed_out", "action_required", "startup_failure", "stale"]);
 
 export class RepoClient {
   readonly octokit: Octokit;
@@ -254,6 +254,10 @@ export class RepoClient {
       ...statuses.filter((s) => s.state === "pending").map((s) => s.context),
     ];
     if (pending.length > 0) return { state: "pending", summary: `running: ${pending.join(", ")}` };
+    // A cancelled run is not a verdict: a workflow's concurrency group cancels a run when a newer
+    // one starts (whose check run may not exist yet), or a person cancelled it and may re-run it.
+    const cancelled = runs.filter((r) => r.conclusion === "cancelled").map((r) => r.name);
+    if (cancelled.length > 0) return { state: "pending", summary: `cancelled, waiting for a re-run: ${cancelled.join(", ")}` };
     return { state: "success", summary: `${runs.length + statuses.length} passed` };
   }
 

@@ -129,7 +129,7 @@ export interface World {
   settle(): Promise<void>;
   restart(opts?: { abandon?: boolean; writer?: ChangeWriter }): Promise<void>;
   api(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }>;
-  check(sha: string, conclusion: "success" | "failure"): Promise<void>;
+  check(sha: string, conclusion: "success" | "failure" | "cancelled"): Promise<void>;
   /** CI as a commit status (the stand-in sends `status` webhooks to every installed App). */
   status(sha: string, state: "success" | "failure" | "pending"): Promise<void>;
   close(): Promise<void>;
