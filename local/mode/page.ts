@@ -1,0 +1,76 @@
+// The page local mode prints: what runs where, who you can be, and how to drive the loop.
+import { createServer } from "node:http";
+
+export interface PageInfo {
+  links: Record<string, string>;
+  repo: string;
+  people: Record<string, string>;
+  dataDir: string;
+}
+
+export interface Page {
+  url: string;
+  /** What the page shows once everything runs (before: "starting"). */
+  show(info: PageInfo): void;
+  close(): Promise<void>;
+}
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function html(o: PageInfo): string {
+  const rows = Object.entries(o.links)
+    .map(([name, url]) => `<tr><th scope="row">${esc(name)}</th><td><a href="${esc(url)}">${esc(url)}</a></td></tr>`)
+    .join("");
+  const people = Object.entries(o.people)
+    .map(([role, name]) => `<li><strong>${esc(name)}</strong> — ${esc(role)}</li>`)
+    .join("");
+  const discord = o.links.discord;
+  const run = `curl -X POST ${discord}/_driver/commands/run -H 'content-type: application/json' -d '{"user":"${o.people.member}","channel":"requests","name":"feature","subcommand":"add-command","options":{"name":"hello","description":"Say hello","reply":"Hello!"}}'`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Ouro — local mode</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#111}code,pre{background:#f3f3f3;padding:.1rem .3rem;overflow-x:auto}th{text-align:left;padding-right:1rem}</style>
+</head><body>
+<h1>Ouro is running in local mode</h1>
+<p>Everything runs on this machine: stand-ins for GitHub (with an Actions runner for <code>.github/workflows</code>), Discord and the model; the Ouro app; and the deploy hook, which runs the bot from releases of merged commits. The repository Ouro edits is <code>${esc(o.repo)}</code> on the GitHub stand-in, a copy of this checkout's HEAD. State: <code>${esc(o.dataDir)}</code> (logs in <code>logs/</code>).</p>
+<h2>Watch the whole loop</h2>
+<p>In another terminal: <code>npm run demo</code> — a member asks for <code>/hello</code>, the workflows run, a maintainer merges, the bot deploys it, <code>/rollback</code> takes it back.</p>
+<h2>Or drive it yourself</h2>
+<p>People in the guild and on GitHub:</p><ul>${people}</ul>
+<pre>${esc(run)}</pre>
+<h2>Services</h2><table>${rows}</table>
+</body></html>`;
+}
+
+const STARTING = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="2"><title>Ouro — starting</title></head><body><h1>Ouro local mode is starting…</h1></body></html>`;
+
+/** Listens first (a taken port fails before anything else starts); shows the links once they exist. */
+export async function startPage(port: number): Promise<Page> {
+  let info: PageInfo | null = null;
+  let body = STARTING;
+  const server = createServer((req, res) => {
+    if (req.url === "/" || req.url === "/index.html") res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(body);
+    else if (req.url === "/healthz")
+      res
+        .writeHead(info ? 200 : 503, { "content-type": "application/json" })
+        .end(JSON.stringify({ ready: !!info, links: info?.links ?? {} }));
+    else res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  const addr = server.address();
+  const url = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : port}`;
+  return {
+    url,
+    show(i) {
+      info = i;
+      body = html(i);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
