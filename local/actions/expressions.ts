@@ -254,16 +254,9 @@ function evalNode(n: Node, s: Scope): Value {
         return obj && typeof obj === "object" ? Object.values(obj) : [];
       }
       const key = evalNode(n.key, s);
-      if (Array.isArray(obj)) {
-        const i = toNumber(key);
-        return Number.isInteger(i) ? (obj[i] ?? null) : null;
-      }
-      if (obj && typeof obj === "object") {
-        const want = stringify(key).toLowerCase();
-        const hit = Object.keys(obj).find((k) => k.toLowerCase() === want);
-        return hit === undefined ? null : (obj as Record<string, Value>)[hit];
-      }
-      return null;
+      // after a `*` filter, a property applies to each element (`labels.*.name`)
+      if (projected(n.obj) && Array.isArray(obj)) return obj.map((e) => pick(e, key)).filter((e) => e !== null);
+      return pick(obj, key);
     }
     case "not":
       return !truthy(evalNode(n.e, s));
@@ -287,6 +280,23 @@ function evalNode(n: Node, s: Scope): Value {
     case "call":
       return call(n.name, n.args, s);
   }
+}
+
+function projected(n: Node): boolean {
+  return n.k === "idx" && (n.key === "*" || projected(n.obj));
+}
+
+function pick(obj: Value, key: Value): Value {
+  if (Array.isArray(obj)) {
+    const i = toNumber(key);
+    return Number.isInteger(i) ? (obj[i] ?? null) : null;
+  }
+  if (obj && typeof obj === "object") {
+    const want = stringify(key).toLowerCase();
+    const hit = Object.keys(obj).find((k) => k.toLowerCase() === want);
+    return hit === undefined ? null : obj[hit];
+  }
+  return null;
 }
 
 function call(name: string, argNodes: Node[], s: Scope): Value {

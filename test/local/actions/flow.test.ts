@@ -138,6 +138,25 @@ it("timeout-minutes stops a job; setup-node refuses a Node it does not have, in 
   expect(byName.node.output.summary).toMatch(/node-version 18 is not available: the Actions stand-in has only Node 24\./);
 });
 
+it("annotations go out in batches of at most 50; ::group:: lines are not annotations", async () => {
+  const repo = await w.repo("many", {
+    ".github/workflows/ci.yml": workflow(
+      "pull_request",
+      `      - run: |
+          echo "::group::notes"
+          for i in $(seq 1 120); do echo "::notice file=n.ts,line=$i::note $i"; done
+          echo "::endgroup::"
+`,
+    ),
+  });
+  const { sha } = await repo.pr("feature", { "x.txt": "x\n" });
+  await w.settle();
+  const [run] = await repo.checks(sha);
+  expect(run).toMatchObject({ conclusion: "success", output: { annotations_count: 120 } });
+  const notes = await w.aliceApi.paginate(w.aliceApi.checks.listAnnotations, { owner: "acme", repo: "many", check_run_id: run.id });
+  expect(notes.map((n) => n.message)).toEqual(Array.from({ length: 120 }, (_, i) => `note ${i + 1}`));
+});
+
 it("a forged webhook is refused", async () => {
   const res = await fetch(w.actions.webhookUrl, {
     method: "POST",

@@ -86,6 +86,7 @@ it("bad YAML and an unknown function fail, reported as failed checks", async () 
   const repo = await w.repo("broken", {
     ".github/workflows/bad.yml": "on: pull_request\njobs: [\n",
     ".github/workflows/fn.yml": workflow("pull_request", `      - run: echo \${{ hashFiles('x') }}\n`),
+    ".github/workflows/nowhere.yml": workflow("pull_request", "      - run: echo hi\n").replace("    runs-on: ubuntu-latest\n", ""),
   });
   const { sha } = await repo.pr("feature", { "a.txt": "a\n" });
   await w.settle();
@@ -96,6 +97,9 @@ it("bad YAML and an unknown function fail, reported as failed checks", async () 
   const fn = runs.find((r) => r.name === "check");
   expect(fn).toMatchObject({ conclusion: "failure" });
   expect(fn?.output.summary).toContain("unknown function hashFiles()");
+  const nowhere = runs.find((r) => r.name === ".github/workflows/nowhere.yml");
+  expect(nowhere).toMatchObject({ conclusion: "failure" });
+  expect(nowhere?.output.summary).toContain('job "check" has no "runs-on"');
 });
 
 it("the job environment holds none of the stand-in's variables and no token unless passed", async () => {
