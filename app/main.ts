@@ -1,26 +1,11 @@
 // `npm start`: the Ouro GitHub App (webhooks, the bot link API, the worker).
-// Configuration comes from the environment (see README, section "The GitHub App"). With no
-// GitHub App credentials at all, `npm start` is local mode instead: the whole loop on this
-// machine against the stand-ins (local/mode/), which runs this same file with credentials.
-import { existsSync, readFileSync } from "node:fs";
-import { parseEnv } from "node:util";
-import { loadConfig, ConfigError, credentialsIn } from "./config.ts";
+// Configuration comes from the environment (see README, section "The GitHub App").
+import { loadConfig, ConfigError } from "./config.ts";
 import { startApp } from "./start.ts";
 import { agentWriter } from "./writer.ts";
 import { modelFromEnv } from "./agent/index.ts";
 
-/** `.env` in the working directory (what `npm run setup` writes), under what the environment already sets. */
-function loadDotEnv(): void {
-  if (!existsSync(".env")) return;
-  for (const [k, v] of Object.entries(parseEnv(readFileSync(".env", "utf8")))) if (process.env[k] === undefined) process.env[k] = v;
-}
-
 async function main(): Promise<void> {
-  loadDotEnv();
-  if (credentialsIn(process.env) === "none") {
-    const local = (await import("../local/mode/cli.ts")) as { main(args: string[]): Promise<void> };
-    return local.main(process.argv.slice(2));
-  }
   let config;
   try {
     config = loadConfig(process.env);

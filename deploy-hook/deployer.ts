@@ -124,7 +124,7 @@ export const RETIRE_GRACE_MS = 30_000;
  * How long a stopping bot may spend answering the interactions it is handling (OURO_DRAIN_MS):
  * most of the grace, leaving it time to disconnect cleanly before a SIGKILL.
  */
-export const drainMsFor = (graceMs: number) => Math.max(graceMs - 3000, Math.round(graceMs * 0.8));
+export const drainMsFor = (graceMs: number) => Math.min(60_000, Math.max(graceMs - 3000, Math.round(graceMs * 0.8))); // the bot takes ≤ 60 s
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const short = (sha: string) => sha.slice(0, 7);
