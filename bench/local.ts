@@ -25,7 +25,7 @@ for (const [k, v] of Object.entries(process.env))
 /** Starts local mode; resolves with the seconds to its ready line and a stop function. */
 async function start(): Promise<{ readyS: number; stop(): Promise<void> }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, "app/main.ts"), "--data", data, "--port", String(base)], {
+  const child = spawn(process.execPath, [join(ROOT, "main.ts"), "--data", data, "--port", String(base)], {
     cwd: ROOT,
     env,
     stdio: ["ignore", "pipe", "inherit"],

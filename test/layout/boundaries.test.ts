@@ -18,7 +18,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   actions: ["policy-engine"],
   contract: [],
   "policy-engine": [],
-  local: [],
+  // Local mode reads the policy's role names and follows the app's progress over the link.
+  local: ["contract", "policy-engine"],
 };
 
 function files(dir: string): string[] {

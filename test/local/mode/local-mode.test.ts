@@ -94,7 +94,7 @@ describe("npm start with no credentials: local mode", { timeout: 900_000 }, () =
 
   it("starts in one command and prints one line: the URL to open and how to stop", async () => {
     base = await freeBase();
-    running = start("app/main.ts", ["--data", data, "--port", String(base)]);
+    running = start("main.ts", ["--data", data, "--port", String(base)]);
     const ready = await running.line(/local mode is ready/);
     expect(ready).toContain(`open http://127.0.0.1:${base}`);
     expect(ready).toContain("Ctrl-C");
@@ -134,7 +134,7 @@ describe("npm start with no credentials: local mode", { timeout: 900_000 }, () =
   });
 
   it("a second start on the same data directory refuses, in plain words", async () => {
-    const second = start("app/main.ts", ["--data", data, "--port", String(base + 100)]);
+    const second = start("main.ts", ["--data", data, "--port", String(base + 100)]);
     expect(await second.exit).toBe(1);
     expect(second.lines.join("\n")).toMatch(/already running on .* \(process \d+\)/);
   });
@@ -144,7 +144,7 @@ describe("npm start with no credentials: local mode", { timeout: 900_000 }, () =
     running!.child.kill("SIGINT");
     expect(await running!.exit).toBe(0);
     expect(() => process.kill(hookState.process.pid, 0)).toThrow(); // the live bot stopped too
-    running = start("app/main.ts", ["--data", data, "--port", String(base)]);
+    running = start("main.ts", ["--data", data, "--port", String(base)]);
     expect(await running.line(/local mode is ready/)).toContain("(resumed)");
     const status = (await (await fetch(`${endpoints.discord.driverUrl}/sessions`)).json()) as { connected: boolean }[];
     expect(status.filter((s) => s.connected)).toHaveLength(1);
@@ -153,7 +153,7 @@ describe("npm start with no credentials: local mode", { timeout: 900_000 }, () =
 
 describe("npm start with half the credentials", () => {
   it("says in one line what is missing and starts nothing", async () => {
-    const r = start("app/main.ts", [], { ...cleanEnv(), APP_ID: "123" });
+    const r = start("main.ts", [], { ...cleanEnv(), APP_ID: "123" });
     expect(await r.exit).toBe(2);
     expect(r.lines.join("\n")).toMatch(/APP_ID is set but PRIVATE_KEY \(or PRIVATE_KEY_PATH\) and WEBHOOK_SECRET are not/);
     expect(r.lines.join("\n")).not.toMatch(/Invalid input|expected number/);
