@@ -22,6 +22,7 @@ class Progress {
   readonly connected: Promise<void>;
   constructor(url: string, token: string) {
     this.connected = this.#read(url, token);
+    this.connected.catch(() => undefined); // awaited by the step that needs it; never unhandled
   }
   async #read(url: string, token: string): Promise<void> {
     const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: this.#abort.signal }).catch((err: Error) => {
@@ -126,7 +127,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const res = await fetch(`${e.github.url}/_driver/users`, { method: "POST", body: JSON.stringify({ login }) });
     return ((await res.json()) as { token: string }).token;
   };
-  const maya = new Octokit({ auth: await tokenOf(e.people.maintainer), baseUrl: e.github.apiUrl });
+  let maya: Octokit;
   const commandNames = async () => (await discord<{ name: string }[]>("/commands")).map((c) => c.name);
   type Reply = { reply: { content: string } };
 
@@ -144,12 +145,20 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   };
 
   try {
+    maya = new Octokit({
+      auth: await tokenOf(e.people.maintainer).catch((err: Error) => {
+        throw new StepFailed(`cannot reach the GitHub stand-in at ${e.github.url}: ${err.message} (is local mode running?)`);
+      }),
+      baseUrl: e.github.apiUrl,
+    });
     const known = new Set<string>();
     const existing = await commandNames();
     let name = "hello";
     for (let n = 2; existing.includes(name); n++) name = `hello${n}`;
     const reply = `Hello from Ouro! (${name})`;
-    await progress.connected;
+    await progress.connected.catch((err: Error) => {
+      throw new StepFailed(`${err.message} (is local mode running?)`);
+    });
     // What is already known (its history) is not the change this run asks for.
     for (const c of await changeIds()) known.add(c);
 
