@@ -42,6 +42,10 @@ const riskLevel = z.enum(RISK_LEVELS);
 const severityOrOff = z.enum(["off", "info", "warning", "error"]);
 const count = z.number().int().nonnegative();
 const names = z.array(z.string().min(1));
+/** A model id as OpenAI-compatible APIs spell them: "gpt-4.1-mini", "org/model:tag" — no spaces or commas. */
+const modelName = z
+  .string()
+  .regex(/^[A-Za-z0-9][\w.:/@-]*$/, { error: (i) => `not a model name: ${JSON.stringify(i.input)} (e.g. "gpt-4.1-mini")` });
 
 export const PROTECTED_DEFAULT = [
   "policies/**",
@@ -370,6 +374,12 @@ export const policySchema = z
         wallTimeSeconds: count.default(600),
         fixRounds: count.default(3),
         model: z.string().min(1).default("gpt-4.1-mini"),
+        fallbackModels: z
+          .array(modelName)
+          .default([])
+          .describe(
+            "Models tried in order when the model fails (429, 5xx, a timeout, or tool calls that are not valid): the next one takes over for the rest of the run.",
+          ),
       })
       .prefault({})
       .describe("Budgets of the self-edit agent (read by the app)."),

@@ -96,6 +96,12 @@ describe("loadPolicy", () => {
     ["an invalid override", "overrides:\n  api/eval: never\n", /overrides/],
     ["an override of an unknown rule", "overrides:\n  api/evall: off\n", /unknown rule id "api\/evall"/],
     ["a glob as plugin root", "tests:\n  pluginRoot: bot/*/\n", /tests\.pluginRoot/],
+    [
+      "a fallback model that is not a model name",
+      'agent:\n  fallbackModels: ["gpt 4o, mini"]\n',
+      /agent\.fallbackModels\.0: not a model name: "gpt 4o, mini"/,
+    ],
+    ["an empty fallback model", 'agent:\n  fallbackModels: [gpt-4o-mini, ""]\n', /agent\.fallbackModels\.1: not a model name: ""/],
   ])("rejects %s with a position", (_name, text, message) => {
     const errors = errorsOf([main(text)]);
     expect(errors[0].file).toBe(MAIN_POLICY_FILE);
