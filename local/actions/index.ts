@@ -33,10 +33,10 @@
  *   `permissions` (default: contents read). npm gets a shared cache under the data dir
  *   (`npm_config_cache`, `npm_config_prefer_offline=true`), like setup-node's `cache: npm`.
  */
-import { createSign } from "node:crypto";
+import { createSign, randomBytes } from "node:crypto";
 import { execFile } from "node:child_process";
 import { EventEmitter } from "node:events";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { Server } from "node:http";
 import { dirname, join } from "node:path";
@@ -50,6 +50,8 @@ import { condition, interpolate, interpolateString, stringify, truthy } from "./
 import type { Scope, Value } from "./expressions.ts";
 import { SYSTEM_PATH, runJob } from "./job.ts";
 import type { JobResult } from "./job.ts";
+import { NOBODY_USER, canDropPrivileges, chownToNobody, selfUser, unprivilegedNote, unreachableByNobody } from "./user.ts";
+import type { JobUser } from "./user.ts";
 import { WorkflowError, listensTo, needsOf, parseWorkflow, triggers } from "./workflow.ts";
 import type { Workflow } from "./workflow.ts";
 
@@ -235,6 +237,7 @@ export async function startActions(opts: ActionsOptions): Promise<ActionsStandIn
   mkdirSync(npmCache, { recursive: true });
   const caFile = opts.caFile !== undefined ? opts.caFile : (process.env.NODE_EXTRA_CA_CERTS ?? (existsSync(SYSTEM_CA) ? SYSTEM_CA : null));
   const log = opts.log ?? ((line: string) => console.log(line));
+  const { user, problem: userProblem } = jobUser({ dataDir, nodeDir, npmCache, caFile, log });
   const events = new EventEmitter();
   const groups = new Groups();
   let nextRunId = Math.floor(Date.now() / 1000);
@@ -591,9 +594,11 @@ export async function startActions(opts: ActionsOptions): Promise<ActionsStandIn
               `actions: ▶ ${name} (${run.wf.file}, run ${run.id}, ${run.event}) ${run.repo.owner}/${run.repo.name}@${run.checkSha.slice(0, 7)}`,
             );
             events.emit("job-started", { ...ev });
-            const jobDir = join(dataDir, "work", `${run.id}-${jobId}`);
+            // work/ is not listable by jobs and the name is not guessable: a job cannot find another's directory.
+            const jobDir = join(dataDir, "work", `${run.id}-${jobId}-${randomBytes(8).toString("hex")}`);
             let result: JobResult;
             try {
+              if (userProblem) throw new WorkflowError(userProblem);
               const perms = tokenPermissions(job.permissions ?? run.wf.permissions, await appPermissions());
               const token = await jobToken(run.installationId, perms);
               result = await runJob({
@@ -617,6 +622,7 @@ export async function startActions(opts: ActionsOptions): Promise<ActionsStandIn
                 apiUrl: opts.apiUrl,
                 signal: abort.signal,
                 logFile: join(dataDir, "logs", logRel),
+                user,
               });
             } catch (e) {
               const message = `${run.wf.file}, job "${jobId}": ${(e as Error).message}`;
@@ -630,7 +636,7 @@ export async function startActions(opts: ActionsOptions): Promise<ActionsStandIn
             } finally {
               if (!opts.keepWorkspaces) rmSync(jobDir, { recursive: true, force: true });
             }
-            checkId = await completeCheck(t, checkId, result.conclusion, outputOf(result), result.annotations);
+            checkId = await completeCheck(t, checkId, result.conclusion, outputOf(result, unprivilegedNote(user)), result.annotations);
             ev.conclusion = result.conclusion;
             out = { result: result.conclusion, outputs: result.outputs };
             log(
@@ -716,6 +722,35 @@ export async function startActions(opts: ActionsOptions): Promise<ActionsStandIn
       if (busy > 0) await new Promise<void>((r) => waiters.push(r));
     },
   };
+}
+
+/**
+ * Who jobs run as (user.ts): nobody when we are root and setpriv works — then the directories
+ * jobs use are made reachable to nobody (the data dir's own secrets stay 0700) — else this
+ * process's user, with a warning in the log. `problem` is why jobs cannot run at all (as root,
+ * nobody cannot reach what a job needs): they fail with it rather than run as root.
+ */
+function jobUser(o: { dataDir: string; nodeDir: string; npmCache: string; caFile: string | null; log: (line: string) => void }): {
+  user: JobUser;
+  problem?: string;
+} {
+  if (!canDropPrivileges()) {
+    const user = selfUser();
+    o.log(
+      `actions: ⚠ jobs run as ${user.describe}, this process's user: it is not root (or setpriv does not work), so they cannot be dropped to nobody and can read what this user can`,
+    );
+    return { user };
+  }
+  chmodSync(o.dataDir, 0o711);
+  chmodSync(join(o.dataDir, "work"), 0o711);
+  for (const d of ["logs", "git"]) chmodSync(join(o.dataDir, d), 0o700);
+  chownToNobody(o.npmCache);
+  const need = [join(o.dataDir, "work"), o.npmCache, o.nodeDir, ...(o.caFile ? [o.caFile] : [])];
+  const unreachable = unreachableByNobody(need);
+  if (!unreachable.length) return { user: NOBODY_USER };
+  const problem = `jobs run as nobody, who cannot reach ${unreachable.join(", ")} (a private parent directory, such as a 0700 home or mktemp -d?); they were not run as root instead — make those readable to others (chmod o+rx on the parent directories) or use another data directory`;
+  o.log(`actions: ✖ ${problem}`);
+  return { user: NOBODY_USER, problem };
 }
 
 /**

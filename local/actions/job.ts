@@ -11,6 +11,7 @@ import type { Annotation } from "./commands.ts";
 import { FileCommandError, masker, parseCommand, parseKeyValueFile } from "./commands.ts";
 import { ExpressionError, condition, interpolate, interpolateString, stringify } from "./expressions.ts";
 import type { Scope, Value } from "./expressions.ts";
+import type { JobUser } from "./user.ts";
 import type { Job, Step, Workflow } from "./workflow.ts";
 
 /** The system directories on PATH, as on a runner image (never the stand-in's own PATH). */
@@ -40,6 +41,8 @@ export interface JobInput {
   apiUrl: string;
   signal: AbortSignal;
   logFile: string;
+  /** Who every process of the job runs as (see user.ts); the job directory is made theirs. */
+  user: JobUser;
 }
 
 export interface JobResult {
@@ -86,6 +89,7 @@ class JobRun {
     this.temp = join(input.jobDir, "temp");
     this.home = join(input.jobDir, "home");
     for (const d of [this.workspace, this.temp, this.home]) mkdirSync(d, { recursive: true });
+    input.user.own(input.jobDir, true);
     mkdirSync(dirname(input.logFile), { recursive: true });
     this.log = createWriteStream(input.logFile);
     this.addMask(input.token);
@@ -233,8 +237,7 @@ class JobRun {
 
   async run(): Promise<JobResult> {
     const { i } = this;
-    mkdirSync(join(this.temp, "_github_workflow"), { recursive: true });
-    writeFileSync(join(this.temp, "_github_workflow", "event.json"), JSON.stringify(i.payload, null, 2));
+    this.writeOwn(join(this.temp, "_github_workflow", "event.json"), JSON.stringify(i.payload, null, 2));
     const onAbort = () => {
       this.cancelled = true;
     };
@@ -250,7 +253,7 @@ class JobRun {
     );
     let outputs: Record<string, string> = {};
     try {
-      this.write(`job ${i.jobId} (${i.wf.file}) on ${i.event} at ${i.sha}`);
+      this.write(`job ${i.jobId} (${i.wf.file}) on ${i.event} at ${i.sha}, as ${i.user.describe}`);
       assertRunsOn(i.job["runs-on"], this.where(0));
       const jobEnv = this.evalEnv({ ...i.wf.env }, {});
       Object.assign(jobEnv, this.evalEnv(i.job.env ?? {}, jobEnv));
@@ -322,8 +325,7 @@ class JobRun {
       path: join(this.temp, `_runner_file_commands/path_${randomUUID()}`),
       summary: join(this.temp, `_runner_file_commands/summary_${randomUUID()}`),
     };
-    mkdirSync(dirname(files.output), { recursive: true });
-    for (const f of Object.values(files)) writeFileSync(f, "");
+    for (const f of Object.values(files)) this.writeOwn(f, "");
     let outputs: Record<string, string> = {};
     try {
       const stepEnv = { ...baseEnv, ...this.evalEnv(step.env ?? {}, baseEnv) };
@@ -379,7 +381,7 @@ class JobRun {
     const cwd = this.inWorkspace(wd === undefined ? "." : interpolateString(wd, scope), where);
     if (!existsSync(cwd)) throw new StepFailure(`${where}: working-directory ${wd} does not exist`);
     const file = join(this.temp, `${randomUUID()}.sh`);
-    writeFileSync(file, script);
+    this.writeOwn(file, script);
     // GitHub's defaults: no shell given → `bash -e {0}`; `shell: bash` → bash with pipefail; `sh` → `sh -e {0}`.
     let argv: string[];
     if (shell === undefined) argv = ["bash", "-e", file];
@@ -431,7 +433,8 @@ class JobRun {
     if (!Number.isInteger(depth) || depth < 0) throw new StepFailure(`${where}: fetch-depth must be a whole number (0 = all history)`);
     const persist = !["false", "False", "FALSE"].includes(withs["persist-credentials"] ?? "true");
     if (dir !== this.workspace) rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
+    const made = mkdirSync(dir, { recursive: true });
+    if (made) this.i.user.own(made, true);
     const header = `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`;
     this.addMask(Buffer.from(`x-access-token:${token}`).toString("base64"));
     const gitEnv = { ...env, GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: join(this.home, ".gitconfig") };
@@ -543,6 +546,17 @@ class JobRun {
 
   // ---------- processes ----------
 
+  /** Writes a file the job's processes will use (and its directory), owned by the job user. */
+  private writeOwn(file: string, text: string): void {
+    const dir = dirname(file);
+    if (!existsSync(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.i.user.own(dir);
+    }
+    writeFileSync(file, text);
+    this.i.user.own(file);
+  }
+
   private exec(
     argv: string[],
     cwd: string,
@@ -553,7 +567,8 @@ class JobRun {
   ): Promise<void> {
     return new Promise((resolveP, reject) => {
       if (this.i.signal.aborted || this.timeout.signal.aborted) return reject(new StepFailure(`${where}: the job was cancelled`));
-      const child = spawn(argv[0], argv.slice(1), { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+      const full = this.i.user.wrap(argv);
+      const child = spawn(full[0], full.slice(1), { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
       const kill = () => {
         try {
           if (child.pid) process.kill(-child.pid, "SIGKILL");

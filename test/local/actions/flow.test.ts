@@ -1,7 +1,7 @@
 // Jobs and runs: needs/outputs/if with status functions, concurrency cancelling the older
 // run, push branch filters, pull_request types, timeouts and setup-node's version check.
 import { once } from "node:events";
-import { writeFileSync } from "node:fs";
+import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { cleanup, tempDir } from "../github/helpers.ts";
@@ -13,6 +13,7 @@ let gates: string;
 beforeAll(async () => {
   w = await startWorld();
   gates = tempDir("ouro-actions-gates-");
+  chmodSync(gates, 0o777); // jobs run as nobody when the tests run as root
 });
 afterAll(async () => {
   await w?.close();

@@ -1,0 +1,67 @@
+// Which user a job's processes run as. Jobs run code the PR wrote (the validate workflow
+// runs a self-edit's plugin tests), so when this process is root they run as `nobody`
+// (setpriv, no groups, no new privileges) in a job directory nobody owns: they cannot read
+// local mode's secrets, the stand-in's App keys or this user's home. When privileges cannot
+// be dropped (not root, or no setpriv), jobs run as this process's user and say so.
+// The probes are the agent sandbox's (app/agent/sandbox.ts), copied: local/ does not import app/.
+import { spawnSync } from "node:child_process";
+import { chownSync } from "node:fs";
+import { userInfo } from "node:os";
+
+/** uid/gid of `nobody` on Linux. */
+export const NOBODY = 65534;
+
+const AS_NOBODY = ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--no-new-privs", "--"];
+
+export interface JobUser {
+  /** "nobody" when jobs run unprivileged; "self" when they run as this process's user. */
+  kind: "nobody" | "self";
+  /** Who that is, for logs and check summaries ("nobody (uid 65534)", "root (uid 0)"). */
+  describe: string;
+  /** `argv` as it must be spawned to run as the job user. */
+  wrap(argv: string[]): string[];
+  /** Makes `path` (and, with `recursive`, everything under it) the job user's. */
+  own(path: string, recursive?: boolean): void;
+}
+
+const asNobody = (argv: string[]): boolean =>
+  spawnSync(AS_NOBODY[0], [...AS_NOBODY.slice(1), ...argv], { stdio: "ignore", timeout: 10_000, env: { PATH: "/usr/bin:/bin" } }).status ===
+  0;
+
+let dropProbe: boolean | undefined;
+
+/** Whether jobs can run as nobody: we are root and setpriv works. Probed once. */
+export function canDropPrivileges(): boolean {
+  dropProbe ??= process.getuid?.() === 0 && asNobody(["true"]);
+  return dropProbe;
+}
+
+/** Those of `paths` nobody cannot reach (enter a directory, read a file): none when all are fine. */
+export function unreachableByNobody(paths: string[]): string[] {
+  const test = 'if [ -d "$1" ]; then test -x "$1"; else test -r "$1"; fi';
+  return paths.filter((p) => !asNobody(["sh", "-c", test, "sh", p]));
+}
+
+/** Makes `path` and everything under it nobody's (symbolic links are not followed). */
+export function chownToNobody(path: string): void {
+  const r = spawnSync("chown", ["-R", `${NOBODY}:${NOBODY}`, path], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`could not give ${path} to nobody: ${r.stderr.trim() || r.error?.message}`);
+}
+
+export const NOBODY_USER: JobUser = {
+  kind: "nobody",
+  describe: `nobody (uid ${NOBODY})`,
+  wrap: (argv) => [...AS_NOBODY, ...argv],
+  own: (path, recursive) => (recursive ? chownToNobody(path) : chownSync(path, NOBODY, NOBODY)),
+};
+
+export function selfUser(): JobUser {
+  const me = userInfo();
+  return { kind: "self", describe: `${me.username} (uid ${me.uid})`, wrap: (argv) => argv, own: () => undefined };
+}
+
+/** The line a check run's summary carries when a job ran as this process's user. */
+export function unprivilegedNote(user: JobUser): string | undefined {
+  if (user.kind === "nobody") return undefined;
+  return `> [!WARNING]\n> This job ran as ${user.describe}, the Actions stand-in's own user: it is not root (or has no setpriv), so it could not drop privileges to nobody. The job could read whatever this user can (local mode's secrets, the stand-in's App keys).`;
+}
