@@ -3,6 +3,7 @@
 import type OpenAI from "openai";
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { Budgets } from "./budgets.ts";
+import { fallbackReason, invalidToolOutput } from "./fallback.ts";
 import { estimateTokens } from "./tokens.ts";
 import { dispatch, toolDefinitions, type FinishArgs, type ToolContext } from "./tools/index.ts";
 import { failureSummary, type Validation } from "./validate.ts";
@@ -10,6 +11,8 @@ import { failureSummary, type Validation } from "./validate.ts";
 export interface ModelConfig {
   client: OpenAI;
   model: string;
+  /** Tried in order when the current model fails (429, 5xx, timeout, invalid tool calls); the next one keeps the turn and the rest of the run. */
+  fallbacks?: string[];
 }
 
 export interface LoopInput {
@@ -20,17 +23,35 @@ export interface LoopInput {
   validate(): Promise<Validation>;
   /** Already spent (a follow-up counts from zero; tests may pre-spend). */
   startedAt?: number;
+  /** Told when a model fails and the next one takes over. */
+  onFallback?(from: string, to: string, reason: string): void;
+}
+
+interface LoopTally {
+  turns: number;
+  tokens: number;
+  tried: string[];
+  modelMs: number;
+  /** The model that made the last turn (a fallback when the first one failed). */
+  model: string;
+  /** Each switch to a fallback model, in plain words. */
+  fellBack: string[];
 }
 
 export type LoopResult =
-  | { ok: true; finish: FinishArgs; validation: Validation; turns: number; tokens: number; tried: string[]; modelMs: number }
-  | { ok: false; reason: string; validation?: Validation; turns: number; tokens: number; tried: string[]; modelMs: number };
+  | ({ ok: true; finish: FinishArgs; validation: Validation } & LoopTally)
+  | ({ ok: false; reason: string; validation?: Validation } & LoopTally);
 
 export async function runModelLoop(input: LoopInput): Promise<LoopResult> {
   const { budgets, model } = input;
   const started = input.startedAt ?? performance.now();
   const messages = [...input.messages];
   const tools = toolDefinitions();
+  const toolNames = new Set(tools.map((t) => t.function.name));
+  const models = [model.model, ...(model.fallbacks ?? []).filter((m) => m !== model.model)];
+  let current = 0;
+  const fellBack: string[] = [];
+  const failures: string[] = [];
   const tried: string[] = [];
   let turns = 0;
   let tokens = 0;
@@ -45,7 +66,22 @@ export async function runModelLoop(input: LoopInput): Promise<LoopResult> {
       return last.ok ? `all checks passed:\n${last.checks.map((c) => c.summary).join("\n")}` : `checks failed:\n${failureSummary(last)}`;
     },
   };
-  const stop = (reason: string): LoopResult => ({ ok: false, reason, validation: last, turns, tokens, tried, modelMs });
+  const tally = (): LoopTally => ({ turns, tokens, tried, modelMs, model: models[current], fellBack });
+  const stop = (reason: string): LoopResult => ({ ok: false, reason, validation: last, ...tally() });
+  /** The current model failed: hand over to the next one (true), or there is none (false). */
+  const fallBack = (why: string, turn: number): boolean => {
+    failures.push(`\`${models[current]}\` (${why})`);
+    if (current + 1 >= models.length) return false;
+    const from = models[current];
+    const to = models[++current];
+    const note = `model ${from} failed (${why}); trying the fallback model ${to}`;
+    fellBack.push(note);
+    tried.push(`turn ${turn}: ${note}`);
+    input.onFallback?.(from, to, why);
+    return true;
+  };
+  const allFailed = () =>
+    `every model failed, so the change was not written: ${failures.join("; ")}. Try again later, or configure other models in agent.fallbackModels.`;
 
   for (;;) {
     const elapsed = performance.now() - started;
@@ -56,14 +92,21 @@ export async function runModelLoop(input: LoopInput): Promise<LoopResult> {
 
     let completion;
     const t0 = performance.now();
+    const hasNext = current + 1 < models.length;
     try {
       completion = await model.client.chat.completions.create(
-        { model: model.model, messages, tools, tool_choice: "auto" },
-        { signal: AbortSignal.timeout(Math.floor(Math.max(1000, budgets.wallTimeMs - elapsed))) },
+        { model: models[current], messages, tools, tool_choice: "auto" },
+        {
+          signal: AbortSignal.timeout(Math.floor(Math.max(1000, budgets.wallTimeMs - elapsed))),
+          // With a model to fall back to, a failure goes there at once instead of through the client's backoff.
+          ...(hasNext ? { maxRetries: 0 } : {}),
+        },
       );
     } catch (e) {
       modelMs += performance.now() - t0;
-      return stop(`the model call failed: ${(e as Error).message}`);
+      const why = fallbackReason(e);
+      if (why && fallBack(why, turns + 1)) continue;
+      return stop(why && failures.length > 1 ? allFailed() : `the model call failed: ${(e as Error).message}`);
     }
     modelMs += performance.now() - t0;
     turns++;
@@ -72,6 +115,9 @@ export async function runModelLoop(input: LoopInput): Promise<LoopResult> {
       estimateTokens(JSON.stringify(messages)) + estimateTokens(JSON.stringify(completion.choices[0]?.message ?? ""));
     const message = completion.choices[0]?.message;
     if (!message) return stop("the model returned no choice");
+    // Invalid tool calls go to the next model when there is one; the last model hears the errors and may fix them.
+    const invalid = hasNext ? invalidToolOutput(message.tool_calls ?? [], toolNames) : undefined;
+    if (invalid && fallBack(`invalid tool output: ${invalid}`, turns)) continue;
     messages.push(message);
     const calls = (message.tool_calls ?? []).filter((c) => c.type === "function");
     if (calls.length === 0) {
@@ -102,7 +148,7 @@ export async function runModelLoop(input: LoopInput): Promise<LoopResult> {
       if (last.ok) {
         tried.push(`turn ${turns}: finish → all checks passed`);
         messages.push({ role: "tool", tool_call_id: call.id, content: "accepted" });
-        finished = { ok: true, finish: result.finish, validation: last, turns, tokens, tried, modelMs };
+        finished = { ok: true, finish: result.finish, validation: last, ...tally() };
         continue;
       }
       fixRounds++;

@@ -8,7 +8,7 @@ import type OpenAI from "openai";
 import type { PolicyFile } from "../../policy-engine/policy/load.ts";
 import type { Verdict } from "../../policy-engine/types.ts";
 import type { Budgets } from "./budgets.ts";
-import { runModelLoop } from "./loop.ts";
+import { runModelLoop, type LoopResult } from "./loop.ts";
 import { atomicWrite, resolveWritable } from "./paths.ts";
 import { loadBasePolicy, PolicyUnavailable, type BasePolicy } from "./policy.ts";
 import { prBody } from "./pr.ts";
@@ -102,8 +102,8 @@ export async function runAgent(input: unknown, opts: AgentOptions): Promise<Agen
       write = (s) => {
         const modelName = model.model ?? s.base.policy.agent.model;
         s.tried.push(`run the model ${modelName} with tools`);
-        const method = (loop: { turns: number; tokens: number }) =>
-          `model \`${modelName}\` with tools (${loop.turns} turns, ${loop.tokens} tokens)`;
+        const method = (loop: LoopTally) =>
+          `model \`${loop.model}\` with tools (${loop.turns} turns, ${loop.tokens} tokens)${fellBackNote(loop)}`;
         return writeWithModel(s, { client: model.client, model: modelName }, userPrompt(request, opts.feedback), method);
       };
     else return "the request has no recipe and no model is configured (set OPENAI_BASE_URL / OPENAI_API_KEY), so nothing can write it";
@@ -146,7 +146,8 @@ export async function runFollowUp(input: unknown, opts: FollowUpOptions): Promis
       write: (s) => {
         const modelName = opts.model.model ?? s.base.policy.agent.model;
         s.tried.push(`follow-up on ${branch} (${item.kind}) with the model ${modelName}`);
-        const method = (loop: { turns: number }) => `model \`${modelName}\` with tools, follow-up on a ${item.kind} (${loop.turns} turns)`;
+        const method = (loop: LoopTally) =>
+          `model \`${loop.model}\` with tools, follow-up on a ${item.kind} (${loop.turns} turns)${fellBackNote(loop)}`;
         return writeWithModel(s, { client: opts.model.client, model: modelName }, followUpPrompt(request, item, branch), method);
       },
       land: (commit) => {
@@ -184,6 +185,7 @@ interface Session {
   budgets: Budgets;
   tried: string[];
   startedAt: number;
+  log: AgentLogger;
   validate(): Promise<Validation>;
 }
 
@@ -200,6 +202,12 @@ interface Written {
 }
 
 type Failure = { ok: false; report: FailureReport };
+type LoopTally = Omit<LoopResult, "ok" | "finish" | "reason" | "validation">;
+
+/** For the PR body: which models failed before the one that wrote the change. */
+function fellBackNote(loop: LoopTally): string {
+  return loop.fellBack.length ? ` — after a fallback: ${loop.fellBack.join("; ")}` : "";
+}
 
 /**
  * The one run: validate the request, read the base and its policy, let the plan refuse
@@ -254,6 +262,7 @@ async function runPlanned(
       budgets: plan.budgets,
       tried,
       startedAt: t0,
+      log,
       validate: () =>
         validate({
           wt,
@@ -337,11 +346,12 @@ async function writeWithModel(
   s: Session,
   model: { client: OpenAI; model: string },
   prompt: string,
-  method: (loop: { turns: number; tokens: number }) => string,
+  method: (loop: LoopTally) => string,
 ): Promise<Written | Failure> {
   const ctx = { root: s.wt.dir, guard: s.base.guard, refusals: [] as string[], written: new Set<string>() };
   const loop = await runModelLoop({
-    model,
+    model: { ...model, fallbacks: s.base.policy.agent.fallbackModels },
+    onFallback: (from, to, reason) => s.log.warn({ id: s.request.id, from, to, reason }, `agent: model ${from} failed, trying ${to}`),
     messages: [
       { role: "system", content: systemPrompt(s.base.policy) },
       { role: "user", content: prompt },
