@@ -1,11 +1,11 @@
 // Wires the app together: the store, Probot (webhooks + installation Octokit with retries and
 // throttling), the context every part shares, the parts that react to events (the worker, the
 // dashboard, reconcile after a resume), and two HTTP listeners: the public one (webhooks,
-// /healthz) and the bot link (/bot/v1, loopback by default). Once the store can be written
-// (at start, or when it can again) it resumes whatever the store says was in flight and asks
-// GitHub to redeliver the webhooks that failed. While the store cannot be written, /healthz
-// says why (503), and webhooks and bot requests that would write get 503 instead of a
-// half-done answer; the emergency stop still applies (in memory) at once.
+// /healthz, /metrics with counts only) and the bot link (/bot/v1, loopback by default). Once
+// the store can be written (at start, or when it can again) it resumes whatever the store
+// says was in flight and asks GitHub to redeliver the webhooks that failed. While the store
+// cannot be written, /healthz says why (503), and webhooks and bot requests that would write
+// get 503 instead of a half-done answer; the emergency stop still applies (in memory) at once.
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -27,7 +27,9 @@ import { RepoClient } from "./github/repo.ts";
 import { DEFAULT_HEALTH, Health } from "./health.ts";
 import type { HealthOptions, HealthReport } from "./health.ts";
 import { reconcile, reconcileWhenStopLifted, resume } from "./lifecycle/reconcile.ts";
-import { ouroApp } from "./probot-app.ts";
+import { AppMetrics, attachMetrics } from "./metrics/app-metrics.ts";
+import { CONTENT_TYPE } from "./metrics/exposition.ts";
+import { HANDLED_EVENTS, ouroApp } from "./probot-app.ts";
 import { Dashboard } from "./progress/dashboard.ts";
 import { isUnwritable } from "./store/database.ts";
 import { Store } from "./store/store.ts";
@@ -50,7 +52,7 @@ export interface StartOptions {
 }
 
 export interface RunningApp {
-  /** The public listener: GitHub webhooks and /healthz (nothing under /bot/v1). */
+  /** The public listener: GitHub webhooks, /healthz and /metrics (nothing under /bot/v1). */
   url: string;
   port: number;
   /** The bot link's own listener (`OURO_APP_URL` for the bot); `/bot/v1/…` lives only here. */
@@ -130,7 +132,10 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
     return client;
   };
 
-  const ctx = createContext({ store, config, log, client: getClient, writer: opts.writer, now: opts.now });
+  const metrics = new AppMetrics(HANDLED_EVENTS);
+  const writer = metrics.timed(opts.writer); // agent runs and their durations
+  const ctx = createContext({ store, config, log, client: getClient, writer, now: opts.now });
+  attachMetrics(ctx, metrics);
   // The parts that react to what the flows emit subscribe before anything can happen.
   const worker = new Worker(ctx);
   worker.start();
@@ -178,10 +183,21 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
       res.writeHead(report.ok ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(report));
       return;
     }
-    if (path === config.webhookPath && req.method === "POST")
+    // Counts only (app-metrics.ts), and it answers whatever the store can do.
+    if (req.method === "GET" && path === "/metrics")
+      return void metrics.render(ctx).then(
+        (text) => res.writeHead(200, { "content-type": CONTENT_TYPE }).end(text),
+        (e: Error) => {
+          log.error({ err: e }, "could not render /metrics");
+          res.writeHead(500, { "content-type": "text/plain" }).end("could not render the metrics\n");
+        },
+      );
+    if (path === config.webhookPath && req.method === "POST") {
+      const event = headerOf(req, "x-github-event");
       return void verified(req, config.webhookSecret).then(
         (ok) => {
           if (!ok) {
+            metrics.delivery(event, "rejected");
             log.warn({ delivery: req.headers["x-github-delivery"] }, "rejected a webhook with a missing or wrong signature");
             res
               .writeHead(401, { "content-type": "application/json" })
@@ -189,11 +205,19 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
             return;
           }
           // GitHub keeps the failed delivery; it is asked for again once the store can be written.
-          if (!health.storeWritable()) return refuseUnwritable(res, "webhooks");
+          if (!health.storeWritable()) {
+            metrics.delivery(event, "unavailable");
+            return refuseUnwritable(res, "webhooks");
+          }
+          res.once("close", () => metrics.answered(headerOf(req, "x-github-delivery"), event, res));
           void webhooks(req, res, () => res.writeHead(404).end());
         },
-        (e: Error) => res.writeHead(413, { "content-type": "application/json" }).end(JSON.stringify({ error: e.message })),
+        (e: Error) => {
+          metrics.delivery(event, "too_large");
+          res.writeHead(413, { "content-type": "application/json" }).end(JSON.stringify({ error: e.message }));
+        },
       );
+    }
     notFound(res);
   });
   // The bot link: its own address (loopback by default), never beside the public endpoint.
@@ -306,6 +330,12 @@ const STOP_PATHS = new Set(["/stop", "/resume"]);
 
 const notFound = (res: ServerResponse) =>
   res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
+
+/** A request header's single value (undefined when absent or repeated). */
+const headerOf = (req: IncomingMessage, name: string): string | undefined => {
+  const v = req.headers[name];
+  return typeof v === "string" ? v : undefined;
+};
 
 /** A host as it goes in a URL (IPv6 in brackets). */
 const hostForUrl = (host: string) => (host.includes(":") ? `[${host}]` : host);

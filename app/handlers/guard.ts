@@ -4,6 +4,7 @@
 import type { Context, Probot } from "probot";
 import type { Logger } from "pino";
 import type { AppContext } from "../context.ts";
+import { noteDelivery } from "../metrics/app-metrics.ts";
 
 type Events = Parameters<Probot["on"]>[0];
 
@@ -20,6 +21,7 @@ export function handle<E extends Events>(
     const log = event.log.child({ delivery: event.id, event: event.name });
     if (full !== `${ctx.config.owner}/${ctx.config.repo}`.toLowerCase()) {
       log.debug(`ignored an event for ${full ?? "no repository"}`);
+      noteDelivery(ctx, event.id, "ignored");
       return;
     }
     // Recorded only once the handler has finished: a delivery cut short by a crash, a failure
@@ -28,6 +30,7 @@ export function handle<E extends Events>(
     await ctx.locks.withLock(`delivery:${event.id}`, async () => {
       if (ctx.store.deliveries.processed(event.id)) {
         log.info("ignored a redelivered webhook (already processed)");
+        noteDelivery(ctx, event.id, "duplicate");
         return;
       }
       try {
