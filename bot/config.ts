@@ -5,6 +5,9 @@ import { z } from "zod";
 const optionalUrl = z.preprocess((v) => (v === "" ? undefined : v), z.url().optional());
 const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).optional());
 
+/** A model id as OpenAI-compatible APIs spell them: "gpt-4o-mini", "org/model:tag" — no spaces or commas. */
+const MODEL_NAME = /^[A-Za-z0-9][\w.:/@-]*$/;
+
 /** 32 bytes, given as 64 hex characters or base64. */
 export function parseEncryptionKey(raw: string): Buffer {
   const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, "hex") : Buffer.from(raw, "base64");
@@ -24,6 +27,22 @@ export const envSchema = z.object({
   OPENAI_BASE_URL: optionalUrl,
   OPENAI_API_KEY: optionalString,
   OURO_MODEL: z.string().min(1).default("gpt-4o-mini"),
+  /** Models tried in order when OURO_MODEL fails (429, 5xx, timeout, invalid tool calls): "a,b". */
+  OURO_FALLBACK_MODELS: z
+    .string()
+    .default("")
+    .transform((v, ctx) => {
+      if (v.trim() === "") return [];
+      const items = v.split(",").map((m) => m.trim());
+      items.forEach((m, i) => {
+        if (!MODEL_NAME.test(m))
+          ctx.addIssue({
+            code: "custom",
+            message: `OURO_FALLBACK_MODELS must be model names separated by commas, e.g. gpt-4o-mini,gpt-4.1-nano: item ${i + 1} ${m === "" ? "is empty" : `(${JSON.stringify(m)}) is not a model name`}`,
+          });
+      });
+      return items;
+    }),
   OURO_DATA_DIR: z.string().min(1).default("./data/bot"),
   OURO_ENCRYPTION_KEY: z.string({ error: "OURO_ENCRYPTION_KEY is required (32 bytes: 64 hex characters or base64)" }).refine((v) => {
     try {
@@ -61,7 +80,7 @@ export interface BotConfig {
   guildId?: string;
   app: { url: string; token: string };
   /** Undefined = no model configured: conversation says so, everything else works. */
-  model?: { baseURL?: string; apiKey: string; name: string };
+  model?: { baseURL?: string; apiKey: string; name: string; fallbacks?: string[] };
   dataDir: string;
   encryptionKey: Buffer;
   health: { port: number; host: string };
@@ -114,7 +133,9 @@ export function configFromEnv(env: Record<string, string | undefined>): BotConfi
     applicationId: e.DISCORD_APPLICATION_ID,
     guildId: e.DISCORD_GUILD_ID,
     app: { url: e.OURO_APP_URL, token: e.OURO_APP_TOKEN },
-    model: e.OPENAI_API_KEY ? { baseURL: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, name: e.OURO_MODEL } : undefined,
+    model: e.OPENAI_API_KEY
+      ? { baseURL: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, name: e.OURO_MODEL, fallbacks: e.OURO_FALLBACK_MODELS }
+      : undefined,
     dataDir: e.OURO_DATA_DIR,
     encryptionKey: parseEncryptionKey(e.OURO_ENCRYPTION_KEY),
     health: { port: e.OURO_HEALTH_PORT, host: e.OURO_HEALTH_HOST },

@@ -9,6 +9,7 @@ import type { BotSettings } from "../../contract/settings.ts";
 import type { Logger } from "../core/logger.ts";
 import { extractiveSummary, systemPrompt } from "./prompt.ts";
 import { callMemoryTool, isMemoryTool, MEMORY_TOOLS } from "./memory-tools.ts";
+import { fallbackReason, invalidToolOutput } from "./fallback.ts";
 
 export const NO_MODEL_REPLY = "I can't chat right now: no language model is configured for me. Slash commands still work — try `/help`.";
 
@@ -16,7 +17,8 @@ const MAX_TOOL_ROUNDS = 4;
 const EDIT_EVERY_MS = 400;
 
 export interface ConversationOptions {
-  model?: { baseURL?: string; apiKey: string; name: string };
+  /** `fallbacks`: tried in order when the model fails (429, 5xx, timeout, invalid tool calls). */
+  model?: { baseURL?: string; apiKey: string; name: string; fallbacks?: string[] };
   memory: Memory;
   /** Plugin tools (run in the plugin host). */
   plugins: Pick<Plugins, "toolDefinitions" | "tool">;
@@ -25,6 +27,13 @@ export interface ConversationOptions {
   /** History beyond `compactAfter` turns is folded into a summary, keeping the newest `keepTurns`. */
   compactAfter?: number;
   keepTurns?: number;
+}
+
+/** Every model of the chain failed (each with a reason that would have moved on to the next). */
+class AllModelsFailed extends Error {
+  constructor(failures: string[]) {
+    super(`every model I can use failed — ${failures.join("; ")}. Please try again in a little while.`);
+  }
 }
 
 export class Conversation {
@@ -83,30 +92,63 @@ export class Conversation {
       pendingEdit = pendingEdit.then(() => reply.edit({ content: clipped, allowedMentions: { parse: [] } })).catch(() => {});
     };
 
+    const toolNames = new Set(tools.flatMap((t) => (t.type === "function" ? [t.function.name] : [])));
+    const { name, fallbacks = [] } = this.opts.model;
+    const models = [name, ...fallbacks.filter((m) => m !== name)];
+    let current = 0;
+    const failures: string[] = [];
+    /** The current model failed: the next one takes over this reply (true), or none is left (false). */
+    const fallBack = (why: string): boolean => {
+      failures.push(`\`${models[current]}\` (${why})`);
+      if (current + 1 >= models.length) return false;
+      this.opts.log.warn(
+        { from: models[current], to: models[current + 1], reason: why },
+        `model ${models[current]} failed, trying ${models[current + 1]}`,
+      );
+      current++;
+      return true;
+    };
+
     let answer = "";
     try {
       for (let round = 0; round <= MAX_TOOL_ROUNDS; round++) {
-        const stream = await this.openai.chat.completions.create({
-          model: this.opts.model.name,
-          messages,
-          stream: true,
-          ...(round < MAX_TOOL_ROUNDS ? { tools } : {}),
-        });
+        const hasNext = current + 1 < models.length;
         let content = "";
         const calls: { id: string; name: string; args: string }[] = [];
-        for await (const chunk of stream) {
-          const delta = chunk.choices[0]?.delta;
-          if (!delta) continue;
-          if (delta.content) {
-            content += delta.content;
-            show(answer + content);
+        try {
+          const stream = await this.openai.chat.completions.create(
+            { model: models[current], messages, stream: true, ...(round < MAX_TOOL_ROUNDS ? { tools } : {}) },
+            // With a model to fall back to, a failure goes there at once instead of through the client's backoff.
+            hasNext ? { maxRetries: 0 } : {},
+          );
+          for await (const chunk of stream) {
+            const delta = chunk.choices[0]?.delta;
+            if (!delta) continue;
+            if (delta.content) {
+              content += delta.content;
+              show(answer + content);
+            }
+            for (const tc of delta.tool_calls ?? []) {
+              const slot = (calls[tc.index] ??= { id: "", name: "", args: "" });
+              if (tc.id) slot.id = tc.id;
+              if (tc.function?.name) slot.name += tc.function.name;
+              if (tc.function?.arguments) slot.args += tc.function.arguments;
+            }
           }
-          for (const tc of delta.tool_calls ?? []) {
-            const slot = (calls[tc.index] ??= { id: "", name: "", args: "" });
-            if (tc.id) slot.id = tc.id;
-            if (tc.function?.name) slot.name += tc.function.name;
-            if (tc.function?.arguments) slot.args += tc.function.arguments;
+        } catch (err) {
+          const why = fallbackReason(err);
+          if (why && fallBack(why)) {
+            round--; // the next model makes this round again
+            continue;
           }
+          if (why && failures.length > 1) throw new AllModelsFailed(failures);
+          throw err;
+        }
+        // Invalid tool calls go to the next model when there is one; the last one hears the errors.
+        const invalid = hasNext && calls.length > 0 ? invalidToolOutput(calls, toolNames) : undefined;
+        if (invalid && fallBack(`invalid tool output: ${invalid}`)) {
+          round--;
+          continue;
         }
         answer += content;
         if (calls.length === 0) break;
@@ -129,7 +171,10 @@ export class Conversation {
       }
     } catch (err) {
       this.opts.log.warn({ err }, "model call failed");
-      answer = `${answer}\n⚠️ The model failed: ${(err as Error).message}`.trim();
+      answer =
+        err instanceof AllModelsFailed
+          ? `${answer}\n⚠️ I couldn't answer: ${err.message}`.trim()
+          : `${answer}\n⚠️ The model failed: ${(err as Error).message}`.trim();
     }
     if (answer.trim() === "") answer = "(no answer)";
     show(answer, true);
@@ -145,17 +190,25 @@ export class Conversation {
   /** Summarises older turns with the model; falls back to an extractive summary. */
   private async summarize(turns: Turn[]): Promise<string> {
     if (!this.openai || !this.opts.model) return extractiveSummary(turns);
-    try {
-      const r = await this.openai.chat.completions.create({
-        model: this.opts.model.name,
-        messages: [
-          { role: "system", content: "Summarise this conversation in at most five short sentences, keeping facts about the user." },
-          { role: "user", content: turns.map((t) => `${t.role}: ${t.content}`).join("\n") },
-        ],
-      });
-      return r.choices[0]?.message?.content?.trim() || extractiveSummary(turns);
-    } catch {
-      return extractiveSummary(turns);
+    const { name, fallbacks = [] } = this.opts.model;
+    const models = [name, ...fallbacks.filter((m) => m !== name)];
+    for (const [i, model] of models.entries()) {
+      try {
+        const r = await this.openai.chat.completions.create(
+          {
+            model,
+            messages: [
+              { role: "system", content: "Summarise this conversation in at most five short sentences, keeping facts about the user." },
+              { role: "user", content: turns.map((t) => `${t.role}: ${t.content}`).join("\n") },
+            ],
+          },
+          i + 1 < models.length ? { maxRetries: 0 } : {},
+        );
+        return r.choices[0]?.message?.content?.trim() || extractiveSummary(turns);
+      } catch (err) {
+        if (!fallbackReason(err)) break;
+      }
     }
+    return extractiveSummary(turns);
   }
 }

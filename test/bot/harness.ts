@@ -64,7 +64,7 @@ export const TEST_PLUGIN_TIMEOUT_MS = 1500;
 export const TEST_PLUGIN_HANG_MS = 5000;
 
 export async function startHarness(
-  o: { model?: boolean; bot?: BotOptions; pluginTimeoutMs?: number; handover?: BotConfig["handover"] } = {},
+  o: { model?: boolean; modelFallbacks?: string[]; bot?: BotOptions; pluginTimeoutMs?: number; handover?: BotConfig["handover"] } = {},
 ): Promise<Harness> {
   const discord = await startDiscord();
   const app = await startFakeApp();
@@ -76,7 +76,7 @@ export async function startHarness(
     applicationId: discord.applicationId,
     guildId: discord.guild.id,
     app: { url: app.url, token: app.token },
-    model: openai ? { baseURL: openai.baseURL, apiKey: openai.apiKey, name: "ouro-local" } : undefined,
+    model: openai ? { baseURL: openai.baseURL, apiKey: openai.apiKey, name: "ouro-local", fallbacks: o.modelFallbacks } : undefined,
     dataDir,
     encryptionKey: randomBytes(32),
     health: { port: 0, host: "127.0.0.1" },
