@@ -1,7 +1,7 @@
 // GitHub Actions expressions (`${{ … }}`): literals, contexts with `.name` / `['name']`
 // access, `!`, `==`, `!=`, `<`, `<=`, `>`, `>=`, `&&`, `||`, parentheses, and the functions
-// GitHub documents (contains, startsWith, endsWith, format, join, toJSON, fromJSON and the
-// status checks success/failure/always/cancelled). Comparison follows GitHub's rules: strings
+// GitHub documents (contains, startsWith, endsWith, format, join, toJSON, fromJSON, hashFiles
+// and the status checks success/failure/always/cancelled). Comparison follows GitHub's rules: strings
 // compare case-insensitively; values of different types are compared as numbers.
 // Written here rather than taken from @actions/expressions because the status functions,
 // which every `if:` needs, are the runner's and not in that package.
@@ -16,6 +16,8 @@ export interface Scope {
   contexts: Record<string, Value>;
   /** The job's state for success()/failure()/cancelled(); absent: status functions are not allowed here. */
   status?: { failed: boolean; cancelled: boolean };
+  /** hashFiles(patterns…) over the job's workspace; absent: hashFiles() is not allowed here. */
+  hashFiles?: (patterns: string[]) => string;
 }
 
 type Tok = { t: "num"; v: number } | { t: "str"; v: string } | { t: "id"; v: string } | { t: "op"; v: string };
@@ -91,6 +93,7 @@ const FUNCTIONS = new Set([
   "failure",
   "always",
   "cancelled",
+  "hashfiles",
 ]);
 export const STATUS_FUNCTIONS = ["success", "failure", "always", "cancelled"];
 
@@ -344,6 +347,10 @@ function call(name: string, argNodes: Node[], s: Scope): Value {
     case "tojson":
       arity(1);
       return JSON.stringify(args[0], null, 2);
+    case "hashfiles":
+      if (!s.hashFiles) throw new ExpressionError("hashFiles() is only available in a job's steps");
+      if (!args.length) throw new ExpressionError("hashFiles() needs at least one pattern");
+      return s.hashFiles(args.map(stringify));
     case "fromjson":
       arity(1);
       try {

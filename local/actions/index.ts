@@ -26,7 +26,10 @@
  * - Jobs: runs-on (ubuntu-*), if, needs, timeout-minutes, env, defaults.run, outputs,
  *   concurrency (cancel-in-progress), permissions. Steps: run (bash/sh), actions/checkout,
  *   actions/setup-node (the Node found in `nodeDir` only), local JavaScript actions
- *   (`uses: ./path`, node20/node24). No matrix, services, containers, caches or reusable workflows.
+ *   (`uses: ./path`, node20/node24), actions/cache v4 (and /restore, /save; cache.ts) with
+ *   `hashFiles()`. No matrix, services, containers or reusable workflows.
+ * - Jobs' processes run as `nobody` when this process is root (user.ts): PR code cannot read the
+ *   stand-ins' keys or local mode's secrets. Not root: a warning in the log and on each check run.
  * - Environment: only what the runner defines (GITHUB_*, RUNNER_*, CI, HOME in the job dir,
  *   PATH of system dirs), never this process's env; no secrets (`secrets.*` is empty but for
  *   GITHUB_TOKEN). The job token is an installation token narrowed to the workflow's
@@ -44,6 +47,7 @@ import { promisify } from "node:util";
 import { Octokit } from "@octokit/rest";
 import { verify } from "@octokit/webhooks-methods";
 import type { GitHubStandIn } from "../github/index.ts";
+import { CacheStore } from "./cache.ts";
 import { completeCheck, outputOf, startCheck } from "./checks.ts";
 import type { CheckTarget } from "./checks.ts";
 import { condition, interpolate, interpolateString, stringify, truthy } from "./expressions.ts";
@@ -238,6 +242,7 @@ export async function startActions(opts: ActionsOptions): Promise<ActionsStandIn
   const caFile = opts.caFile !== undefined ? opts.caFile : (process.env.NODE_EXTRA_CA_CERTS ?? (existsSync(SYSTEM_CA) ? SYSTEM_CA : null));
   const log = opts.log ?? ((line: string) => console.log(line));
   const { user, problem: userProblem } = jobUser({ dataDir, nodeDir, npmCache, caFile, log });
+  const caches = new CacheStore(join(dataDir, "caches"));
   const events = new EventEmitter();
   const groups = new Groups();
   let nextRunId = Math.floor(Date.now() / 1000);
@@ -623,6 +628,7 @@ export async function startActions(opts: ActionsOptions): Promise<ActionsStandIn
                 signal: abort.signal,
                 logFile: join(dataDir, "logs", logRel),
                 user,
+                caches,
               });
             } catch (e) {
               const message = `${run.wf.file}, job "${jobId}": ${(e as Error).message}`;

@@ -1,8 +1,20 @@
 // One job on the host: its directory (workspace, home, temp), an environment built from
 // nothing but what the runner defines, and its steps in order — actions/checkout,
-// actions/setup-node, `run:` scripts and local JavaScript actions (`uses: ./path`).
+// actions/setup-node, actions/cache (restore, and save in a post step), `run:` scripts and
+// local JavaScript actions (`uses: ./path`) — every process as the job's user (user.ts).
 import { spawn } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  closeSync,
+  createWriteStream,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import type { WriteStream } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
@@ -11,6 +23,9 @@ import type { Annotation } from "./commands.ts";
 import { FileCommandError, masker, parseCommand, parseKeyValueFile } from "./commands.ts";
 import { ExpressionError, condition, interpolate, interpolateString, stringify } from "./expressions.ts";
 import type { Scope, Value } from "./expressions.ts";
+import { cacheVersion } from "./cache.ts";
+import type { CacheStore } from "./cache.ts";
+import { hashFiles } from "./hashfiles.ts";
 import type { JobUser } from "./user.ts";
 import type { Job, Step, Workflow } from "./workflow.ts";
 
@@ -43,6 +58,8 @@ export interface JobInput {
   logFile: string;
   /** Who every process of the job runs as (see user.ts); the job directory is made theirs. */
   user: JobUser;
+  /** actions/cache's entries (cache.ts). */
+  caches: CacheStore;
 }
 
 export interface JobResult {
@@ -79,6 +96,8 @@ class JobRun {
   private cancelled = false;
   private timedOut = false;
   private failure?: JobResult["failure"];
+  /** post steps (actions/cache's save), run after the steps in reverse order */
+  private readonly posts: { label: string; run: () => Promise<void> }[] = [];
   private readonly log: WriteStream;
   private readonly timeout: AbortController = new AbortController();
   private jobMinutes = 360;
@@ -176,6 +195,7 @@ class JobRun {
         ...extra,
       } as Record<string, Value>,
       status: { failed: this.failed, cancelled: this.cancelled },
+      hashFiles: (patterns) => hashFiles(this.i.user, this.i.nodeDir, this.workspace, patterns),
     };
   }
 
@@ -259,6 +279,7 @@ class JobRun {
       Object.assign(jobEnv, this.evalEnv(i.job.env ?? {}, jobEnv));
       const steps = i.job.steps ?? [];
       for (let n = 0; n < steps.length; n++) await this.step(n, steps[n], jobEnv);
+      await this.postSteps();
       outputs = this.jobOutputs(jobEnv);
     } catch (e) {
       this.fail("(job set-up)", e instanceof ExpressionError ? `${this.where(0)}: ${e.message}` : (e as Error).message, []);
@@ -403,12 +424,14 @@ class JobRun {
     const withs: Record<string, string> = {};
     const rawWith = isMap(step.with) ? step.with : {};
     for (const [k, v] of Object.entries(rawWith)) withs[k] = interpolateString(v, scope);
-    const m = /^([\w.-]+\/[\w.-]+)(?:\/[^@]*)?@(.+)$/.exec(uses);
-    if (m && m[1].toLowerCase() === "actions/checkout") return this.checkout(withs, rawWith, env, tail, where);
-    if (m && m[1].toLowerCase() === "actions/setup-node") return this.setupNode(withs, where);
+    const m = /^([\w.-]+\/[\w.-]+)(\/[^@]*)?@(.+)$/.exec(uses);
+    const action = m ? `${m[1]}${m[2] ?? ""}`.toLowerCase() : "";
+    if (action === "actions/checkout") return this.checkout(withs, rawWith, env, tail, where);
+    if (action === "actions/setup-node") return this.setupNode(withs, env, where);
+    if (m && /^actions\/cache(\/restore|\/save)?$/.test(action)) return this.cache(action, m[3], step, withs, env, tail, where);
     if (uses.startsWith("./")) return this.localAction(uses, withs, env, scope, tail, minutes, where);
     throw new StepFailure(
-      `${where}: uses: ${uses} is not run by the Actions stand-in; it runs actions/checkout, actions/setup-node, local JavaScript actions (uses: ./path) and run: steps`,
+      `${where}: uses: ${uses} is not run by the Actions stand-in; it runs actions/checkout, actions/setup-node, actions/cache (v4), local JavaScript actions (uses: ./path) and run: steps`,
     );
   }
 
@@ -474,7 +497,7 @@ class JobRun {
     if (persist) await git("config", "--local", `http.${this.i.serverUrl}/.extraheader`, header);
   }
 
-  private async setupNode(withs: Record<string, string>, where: string) {
+  private async setupNode(withs: Record<string, string>, env: Record<string, string>, where: string) {
     for (const k of Object.keys(withs))
       if (!["node-version", "cache", "check-latest"].includes(k))
         throw new StepFailure(`${where}: actions/setup-node input "${k}" is not supported by the Actions stand-in`);
@@ -489,6 +512,7 @@ class JobRun {
         `${where}: node-version ${want} is not available: the Actions stand-in has only Node ${have} (${this.i.nodeDir})`,
       );
     this.pathPrefix.unshift(this.i.nodeDir);
+    appendFileSync(env.GITHUB_OUTPUT, `node-version=v${have}\n`);
     this.write(`Using Node ${have} from ${this.i.nodeDir}`);
   }
 
@@ -544,6 +568,150 @@ class JobRun {
     );
   }
 
+  // ---------- actions/cache ----------
+
+  private async cache(
+    action: string,
+    ref: string,
+    step: Step,
+    withs: Record<string, string>,
+    env: Record<string, string>,
+    tail: string[],
+    where: string,
+  ) {
+    if (!/^[0-9a-f]{40}$/i.test(ref) && !/^v4(\.\d+){0,2}$/.test(ref))
+      throw new StepFailure(`${where}: ${action}@${ref}: the Actions stand-in runs actions/cache v4 (a v4 tag or a pinned sha)`);
+    const kind = action.endsWith("/save") ? "save" : action.endsWith("/restore") ? "restore" : "cache";
+    const known = ["path", "key", "enableCrossOsArchive", "upload-chunk-size"];
+    if (kind !== "save") known.push("restore-keys", "fail-on-cache-miss", "lookup-only");
+    for (const k of Object.keys(withs))
+      if (!known.includes(k)) throw new StepFailure(`${where}: ${action} input "${k}" is not supported by the Actions stand-in`);
+    for (const k of ["path", "key"])
+      if (!withs[k]?.trim()) throw new StepFailure(`${where}: ${action} needs the input "${k}" (Input required and not supplied: ${k})`);
+    const key = withs.key.trim();
+    const lines = withs.path
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean);
+    const members = lines.map((l) => this.cacheMember(l, where));
+    const version = cacheVersion(lines);
+    if (kind === "save") return this.cacheSave(key, members, version, where);
+    const restoreKeys = (withs["restore-keys"] ?? "")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean);
+    let found = this.i.caches.find(this.repoName(), this.cacheScopes(), key, restoreKeys, version);
+    const out = (k: string, v: string) => appendFileSync(env.GITHUB_OUTPUT, `${k}=${v}\n`);
+    if (!found) {
+      if (/^true$/i.test(withs["fail-on-cache-miss"] ?? ""))
+        throw new StepFailure(`${where}: Failed to restore cache entry. Exiting as fail-on-cache-miss is set. Input key: ${key}`);
+      this.write(`Cache not found for input keys: ${[key, ...restoreKeys].join(", ")}`);
+    } else if (/^true$/i.test(withs["lookup-only"] ?? "")) {
+      this.write(`Cache found and can be restored from key: ${found.entry.key}`);
+    } else {
+      try {
+        await this.tar(["-x", "-f", "-", "-C", this.i.jobDir], { stdin: found.archive }, tail, where);
+        this.write(`Cache restored from key: ${found.entry.key} (${(found.entry.size / 1048576).toFixed(1)} MB, ${found.entry.scope})`);
+      } catch (e) {
+        // As on GitHub, a restore that fails is a warning and a miss.
+        if (this.cancelled) throw e;
+        this.write(`##[warning]Failed to restore: ${(e as Error).message}`);
+        found = null;
+      }
+    }
+    const exact = found?.entry.key === key;
+    out("cache-hit", String(exact));
+    if (kind === "restore") {
+      out("cache-primary-key", key);
+      out("cache-matched-key", found?.entry.key ?? "");
+      return;
+    }
+    const label = `Post ${step.name ?? step.uses}`;
+    this.posts.push({
+      label,
+      run: () =>
+        exact
+          ? Promise.resolve(this.write(`Cache hit occurred on the primary key ${key}, not saving cache.`))
+          : this.cacheSave(key, members, version, `${where} (post)`),
+    });
+  }
+
+  /** A cache path as a tar member relative to the job directory (the workspace, HOME or the runner's temp). */
+  private cacheMember(line: string, where: string): string {
+    if (line.startsWith("!") || /[*?[]/.test(line))
+      throw new StepFailure(`${where}: actions/cache path "${line}": globs and exclusions are not supported by the Actions stand-in`);
+    const full = resolve(this.workspace, line.replace(/^~(?=\/|$)/, this.home));
+    const rel = relative(this.i.jobDir, full);
+    if (!rel || rel.startsWith("..") || isAbsolute(rel))
+      throw new StepFailure(`${where}: actions/cache path "${line}" is outside the job's directory (workspace, ~ or runner.temp)`);
+    return rel;
+  }
+
+  private repoName(): string {
+    return `${this.i.repo.owner}/${this.i.repo.name}`;
+  }
+
+  /** Where entries may come from: this ref, a PR's base branch, the default branch (GitHub's rule). */
+  private cacheScopes(): string[] {
+    const { i } = this;
+    const pr = i.payload.pull_request as { base?: { ref?: string } } | undefined;
+    const repo = i.payload.repository as { default_branch?: string } | undefined;
+    const scopes = [i.ref];
+    if (i.event.startsWith("pull_request") && pr?.base?.ref) scopes.push(`refs/heads/${pr.base.ref}`);
+    scopes.push(`refs/heads/${repo?.default_branch ?? "main"}`);
+    return [...new Set(scopes)];
+  }
+
+  private async cacheSave(key: string, members: string[], version: string, where: string): Promise<void> {
+    const present = members.filter((m) => {
+      try {
+        lstatSync(join(this.i.jobDir, m));
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (!present.length) {
+      this.write(
+        `##[warning]Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.`,
+      );
+      return;
+    }
+    const tail: string[] = [];
+    try {
+      const r = await this.i.caches.save(this.repoName(), this.i.ref, key, version, (file) =>
+        this.tar(["-c", "-f", "-", "-C", this.i.jobDir, "--", ...present], { stdout: file }, tail, where),
+      );
+      if (r.saved) this.write(`Cache saved with key: ${key} (${(r.size / 1048576).toFixed(1)} MB)`);
+      else this.write(`##[warning]Failed to save: ${r.why}`);
+    } catch (e) {
+      // As on GitHub, a failed save warns; the job's result stands.
+      this.write(`##[warning]Failed to save: ${(e as Error).message}`);
+    }
+  }
+
+  /** Runs tar as the job's user, its archive on stdin or stdout (a file this process opens). */
+  private tar(args: string[], io: { stdin?: string; stdout?: string }, tail: string[], where: string): Promise<void> {
+    const fd = io.stdin ? openSync(io.stdin, "r") : openSync(io.stdout!, "w", 0o600);
+    return this.exec(["tar", ...args], this.i.jobDir, { PATH: SYSTEM_PATH, LANG: "C.UTF-8" }, tail, undefined, where, {
+      [io.stdin ? 0 : 1]: fd,
+    }).finally(() => closeSync(fd));
+  }
+
+  private async postSteps(): Promise<void> {
+    for (const post of this.posts.reverse()) {
+      // actions/cache's post-if is success(): nothing is saved from a failed or cancelled job.
+      if (this.failed || this.cancelled) {
+        this.write(`skipped: ${post.label} (the job did not succeed)`);
+        continue;
+      }
+      this.write(`▶ ${post.label}`);
+      const t0 = Date.now();
+      await post.run();
+      this.write(`■ ${post.label} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+  }
+
   // ---------- processes ----------
 
   /** Writes a file the job's processes will use (and its directory), owned by the job user. */
@@ -564,11 +732,13 @@ class JobRun {
     tail: string[],
     minutes: number | undefined,
     where: string,
+    fds: { 0?: number; 1?: number } = {},
   ): Promise<void> {
     return new Promise((resolveP, reject) => {
       if (this.i.signal.aborted || this.timeout.signal.aborted) return reject(new StepFailure(`${where}: the job was cancelled`));
       const full = this.i.user.wrap(argv);
-      const child = spawn(full[0], full.slice(1), { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+      const stdio: ("ignore" | "pipe" | number)[] = [fds[0] ?? "ignore", fds[1] ?? "pipe", "pipe"];
+      const child = spawn(full[0], full.slice(1), { cwd, env, detached: true, stdio });
       const kill = () => {
         try {
           if (child.pid) process.kill(-child.pid, "SIGKILL");
@@ -601,6 +771,7 @@ class JobRun {
         }
       };
       for (const s of [child.stdout, child.stderr]) {
+        if (!s) continue;
         let buf = "";
         s.setEncoding("utf8");
         s.on("data", (d: string) => {

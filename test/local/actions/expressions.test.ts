@@ -48,7 +48,8 @@ it("interpolates strings, keeping the type of a lone expression", () => {
 });
 
 it("unknown functions and contexts, and bad syntax, are errors in plain words", () => {
-  expect(() => evaluate("hashFiles('x')", scope())).toThrow(/unknown function hashFiles\(\)/);
+  expect(() => evaluate("fromYAML('x')", scope())).toThrow(/unknown function fromYAML\(\)/);
+  expect(() => evaluate("hashFiles('x')", scope())).toThrow(/hashFiles\(\) is only available in a job's steps/);
   expect(() => evaluate("vars2.x", scope())).toThrow(/unknown context "vars2"/);
   expect(() => evaluate("github.ref ==", scope())).toThrow(ExpressionError);
   expect(() => evaluate("success()", { contexts: {} })).toThrow(/only allowed in if:/);

@@ -66,8 +66,8 @@ it("an unknown uses: fails the job with a message naming the file and the step",
   const repo = await w.repo("unknown", {
     ".github/workflows/ci.yml": workflow(
       "pull_request",
-      `      - name: Cache
-        uses: actions/cache@v4
+      `      - name: Upload
+        uses: actions/upload-artifact@v4
         with:
           path: x
 `,
@@ -78,14 +78,14 @@ it("an unknown uses: fails the job with a message naming the file and the step",
   const [run] = await repo.checks(sha);
   expect(run.conclusion).toBe("failure");
   expect(run.output.summary).toMatch(
-    /\.github\/workflows\/ci\.yml, job "check", step 1 "Cache": uses: actions\/cache@v4 is not run by the Actions stand-in/,
+    /\.github\/workflows\/ci\.yml, job "check", step 1 "Upload": uses: actions\/upload-artifact@v4 is not run by the Actions stand-in/,
   );
 });
 
 it("bad YAML and an unknown function fail, reported as failed checks", async () => {
   const repo = await w.repo("broken", {
     ".github/workflows/bad.yml": "on: pull_request\njobs: [\n",
-    ".github/workflows/fn.yml": workflow("pull_request", `      - run: echo \${{ hashFiles('x') }}\n`),
+    ".github/workflows/fn.yml": workflow("pull_request", `      - run: echo \${{ fromYAML('x') }}\n`),
     ".github/workflows/nowhere.yml": workflow("pull_request", "      - run: echo hi\n").replace("    runs-on: ubuntu-latest\n", ""),
   });
   const { sha } = await repo.pr("feature", { "a.txt": "a\n" });
@@ -96,7 +96,7 @@ it("bad YAML and an unknown function fail, reported as failed checks", async () 
   expect(bad?.output.summary).toContain("not valid YAML");
   const fn = runs.find((r) => r.name === "check");
   expect(fn).toMatchObject({ conclusion: "failure" });
-  expect(fn?.output.summary).toContain("unknown function hashFiles()");
+  expect(fn?.output.summary).toContain("unknown function fromYAML()");
   const nowhere = runs.find((r) => r.name === ".github/workflows/nowhere.yml");
   expect(nowhere).toMatchObject({ conclusion: "failure" });
   expect(nowhere?.output.summary).toContain('job "check" has no "runs-on"');
