@@ -11,6 +11,8 @@ const read = (p: string) => readFileSync(join(ROOT, p), "utf8");
 
 interface Step {
   name?: string;
+  id?: string;
+  if?: string;
   uses?: string;
   run?: string;
   with?: Record<string, unknown>;
@@ -69,6 +71,18 @@ function auditValidate(text: string): string[] {
     .map((s) => s.run ?? "")
     .join("\n");
   for (const cmd of ["npm ci", "npm run typecheck", "npm test"]) if (!runs.includes(cmd)) problems.push(`validate must run ${cmd}`);
+  // A cached node_modules must be exactly what `npm ci` would make here, and skip it only then.
+  const all = steps(wf);
+  const cache = all.find((s) => s.uses?.startsWith("actions/cache@"));
+  const install = all.find((s) => /\bnpm ci\b/.test(s.run ?? ""));
+  if (cache) {
+    const key = String(cache.with?.key ?? "");
+    for (const part of ["hashFiles('package-lock.json')", "runner.os", "node-version"])
+      if (!key.includes(part)) problems.push(`the node_modules cache key must include ${part}`);
+    if (cache.with?.["restore-keys"] !== undefined) problems.push("node_modules must not be restored from another lockfile's entry");
+    if (!cache.id || install?.if !== `steps.${cache.id}.outputs.cache-hit != 'true'`)
+      problems.push("npm ci must be skipped only on an exact cache hit");
+  } else if (install?.if !== undefined) problems.push("npm ci must always run when nothing is cached");
   return problems;
 }
 
@@ -135,6 +149,21 @@ describe("validate.yml", () => {
       "unpinned action actions/setup-node@v5",
     );
     expect(auditValidate(validate.replace("  pull_request:\n", "  pull_request_target:\n"))).toContain("validate must run on pull_request");
+  });
+  it("caches node_modules keyed on the lockfile, OS and Node, and skips npm ci only on an exact hit", () => {
+    expect(validate).toMatch(/uses: actions\/cache@[0-9a-f]{40} # v4\.\d+\.\d+/);
+    expect(auditValidate(validate.replace("-${{ hashFiles('package-lock.json') }}", ""))).toContain(
+      "the node_modules cache key must include hashFiles('package-lock.json')",
+    );
+    expect(auditValidate(validate.replace("-node-${{ steps.node.outputs.node-version }}", ""))).toContain(
+      "the node_modules cache key must include node-version",
+    );
+    expect(auditValidate(validate.replace("cache-hit != 'true'", "cache-hit != 'false'"))).toContain(
+      "npm ci must be skipped only on an exact cache hit",
+    );
+    expect(auditValidate(validate.replace(/( +)key: node-modules-/, "$1restore-keys: node-modules-\n$1key: node-modules-"))).toContain(
+      "node_modules must not be restored from another lockfile's entry",
+    );
   });
 });
 
