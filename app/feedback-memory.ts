@@ -1,6 +1,7 @@
 // Learning from feedback: what happened to a change (a reviewer's change request, a rejected
-// PR, failed checks, a rollback) is remembered in the audit log, and the latest items are
-// handed to the agent with later requests.
+// PR, failed checks, a rollback) is remembered in the audit log; the latest items go to the
+// agent with later requests, which picks recent rollbacks and those about similar requests
+// (app/agent/feedback.ts).
 import type { FeedbackItem } from "./agent/index.ts";
 import type { AppContext } from "./context.ts";
 import type { ChangeRow } from "./store/changes.ts";
@@ -15,12 +16,16 @@ export function rememberFeedback(ctx: AppContext, c: ChangeRow, kind: FeedbackIt
   });
 }
 
-/** The latest feedback items, newest first. */
-export function recentFeedback(ctx: AppContext, limit = 10): FeedbackItem[] {
-  return ctx.store.audit.latestFeedback(limit).map((f) => ({
-    kind: f.kind,
-    request: f.request,
-    text: f.text,
-    ...(f.verdict !== undefined ? { verdict: f.verdict } : {}),
-  }));
+/** The latest feedback items, newest first: the pool the agent chooses from by relevance. */
+export function recentFeedback(ctx: AppContext, limit = 200): FeedbackItem[] {
+  return ctx.store.audit.latestFeedback(limit).map((f) => {
+    const at = Date.parse(f.at);
+    return {
+      kind: f.kind,
+      request: f.request,
+      text: f.text,
+      ...(f.verdict !== undefined ? { verdict: f.verdict } : {}),
+      ...(Number.isFinite(at) ? { at } : {}),
+    };
+  });
 }

@@ -1,5 +1,8 @@
-// Learning from feedback: pick the past review comments and rejected / rolled-back verdicts
-// whose requests look most like this one (word overlap), newest first among equals.
+// Learning from feedback: from what happened to earlier changes (review comments, rejected
+// PRs, failed checks, rollbacks), pick what this request should learn from — recent
+// rollbacks first (a change that broke the live bot is a warning for every change), then
+// the feedback on requests that look most like this one (word overlap), newest first
+// among equals. Unrelated feedback stays out of the prompt.
 import type { FeedbackItem } from "./prompt.ts";
 import { stripHidden } from "./sanitize.ts";
 
@@ -8,6 +11,18 @@ export interface FeedbackRecord extends FeedbackItem {
   request: string;
   /** Epoch ms, for recency. */
   at: number;
+}
+
+export interface SelectOptions {
+  /** At most this many items (default 5). */
+  limit?: number;
+  /** The least similarity (0..1) for an item to count as relevant (default 0.15). */
+  minScore?: number;
+  /** Rollbacks newer than this many ms come first whatever the request (default 7 days); 0 = none. */
+  recentRollbackMs?: number;
+  /** At most this many of those rollbacks (default 2). */
+  maxRollbacks?: number;
+  now?: number;
 }
 
 const STOP = new Set([
@@ -36,13 +51,36 @@ const STOP = new Set([
   "you",
   "me",
   "my",
+  "i",
+  "we",
+  "us",
+  "new",
+  "command",
+  "commands",
+  "plugin",
+  "plugins",
+  "feature",
+  "want",
+  "would",
+  "like",
+  "could",
+  "should",
+  "some",
+  "also",
+  "just",
+  "from",
+  "by",
+  "at",
+  "as",
+  "are",
+  "so",
 ]);
 
 export function words(text: string): Set<string> {
   return new Set(
     stripHidden(text)
       .toLowerCase()
-      .split(/[^\p{L}\p{N}/]+/u)
+      .split(/[^\p{L}\p{N}]+/u)
       .filter((w) => w.length > 1 && !STOP.has(w)),
   );
 }
@@ -57,12 +95,36 @@ export function similarity(a: string, b: string): number {
   return common / (wa.size + wb.size - common);
 }
 
-/** Up to `limit` records about requests similar to `text` (similarity ≥ minScore). */
-export function selectFeedback(text: string, history: FeedbackRecord[], limit = 5, minScore = 0.15): FeedbackItem[] {
-  return history
-    .map((r) => ({ r, score: similarity(text, r.request) }))
+/**
+ * Up to `limit` items for a request with this text, out of `history` (newest first; items
+ * without `at` keep their order): recent rollbacks first, then the items about similar
+ * requests (similarity ≥ minScore; an item without its request is judged by its own text),
+ * most similar first. The same feedback is given once.
+ */
+export function selectFeedback(text: string, history: FeedbackItem[], opts: SelectOptions = {}): FeedbackItem[] {
+  const { limit = 5, minScore = 0.15, recentRollbackMs = 7 * 86_400_000, maxRollbacks = 2, now = Date.now() } = opts;
+  const seen = new Set<string>();
+  const unique = history.filter((f) => {
+    const key = JSON.stringify([f.kind, f.request ?? "", f.text]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const at = (f: FeedbackItem) => f.at ?? 0;
+  const rollbacks = unique
+    .filter((f) => f.kind === "rolled-back" && f.at !== undefined && now - f.at <= recentRollbackMs)
+    .sort((x, y) => at(y) - at(x))
+    .slice(0, maxRollbacks);
+  const relevant = unique
+    .filter((f) => !rollbacks.includes(f))
+    .map((f, order) => ({ f, order, score: similarity(text, f.request ?? f.text) }))
     .filter((x) => x.score >= minScore)
-    .sort((x, y) => y.score - x.score || y.r.at - x.r.at)
-    .slice(0, limit)
-    .map(({ r }) => ({ kind: r.kind, request: r.request, text: r.text, verdict: r.verdict }));
+    .sort((x, y) => y.score - x.score || at(y.f) - at(x.f) || x.order - y.order)
+    .map(({ f }) => f);
+  return [...rollbacks, ...relevant].slice(0, limit).map(({ kind, request, text: t, verdict }) => ({
+    kind,
+    ...(request !== undefined ? { request } : {}),
+    text: t,
+    ...(verdict !== undefined ? { verdict } : {}),
+  }));
 }

@@ -13,6 +13,7 @@ import { atomicWrite, resolveWritable } from "./paths.ts";
 import { loadBasePolicy, PolicyUnavailable, type BasePolicy } from "./policy.ts";
 import { prBody } from "./pr.ts";
 import { followUpPrompt, systemPrompt, userPrompt, type FeedbackItem } from "./prompt.ts";
+import { selectFeedback } from "./feedback.ts";
 import { applyRecipe } from "./recipes/index.ts";
 import { parseChangeRequest, RequestError } from "./request.ts";
 import { branchFor, changeTitle, prTitle, requesterKey, type ChangeRequest } from "../../contract/change-request.ts";
@@ -44,7 +45,7 @@ export interface AgentOptions {
   policyFiles?: PolicyFile[];
   /** Overrides on top of the policy's `agent` budgets. */
   budgets?: Partial<Budgets>;
-  /** Review comments and verdicts of earlier similar changes. */
+  /** What happened to earlier changes (newest first); the model gets recent rollbacks and the items about similar requests. */
   feedback?: FeedbackItem[];
   /** node_modules for the worktree (default: the repo's, else the app's). */
   nodeModules?: string;
@@ -104,7 +105,9 @@ export async function runAgent(input: unknown, opts: AgentOptions): Promise<Agen
         s.tried.push(`run the model ${modelName} with tools`);
         const method = (loop: LoopTally) =>
           `model \`${loop.model}\` with tools (${loop.turns} turns, ${loop.tokens} tokens)${fellBackNote(loop)}`;
-        return writeWithModel(s, { client: model.client, model: modelName }, userPrompt(request, opts.feedback), method);
+        const feedback = selectFeedback(request.text, opts.feedback ?? []);
+        if (feedback.length) s.tried.push(`give the model ${feedback.length} item(s) of feedback on rollbacks and similar requests`);
+        return writeWithModel(s, { client: model.client, model: modelName }, userPrompt(request, feedback), method);
       };
     else return "the request has no recipe and no model is configured (set OPENAI_BASE_URL / OPENAI_API_KEY), so nothing can write it";
     return {

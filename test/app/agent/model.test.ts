@@ -79,7 +79,12 @@ describe("agent model mode", () => {
       finish(),
     );
     const feedback = [
-      { kind: "rejected" as const, request: "add /wave2", text: "Reviewers want a test for every reply.", verdict: "block" },
+      {
+        kind: "rejected" as const,
+        request: "add /wave that waves at people",
+        text: "Reviewers want a test for every reply.",
+        verdict: "block",
+      },
     ];
     const r = await runAgent(
       { id: "wave-1", requester, text: "Add /wave that waves back" },
