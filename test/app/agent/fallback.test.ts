@@ -60,7 +60,7 @@ const goodSession = (): ScriptedResponse[] => [
 ];
 
 /** Scripts each model by name; records which model each request asked for. */
-function byModel(script: Record<string, () => ScriptedResponse>): string[] {
+function byModel(script: Record<string, () => ScriptedResponse | Promise<ScriptedResponse>>): string[] {
   const asked: string[] = [];
   llm.requests.length = 0;
   llm.handle((req) => {
@@ -125,6 +125,23 @@ describe("fallback model", () => {
     // the invalid turn was dropped: backup-b never sees it
     expect(llm.requests.at(-1)!.messages.some((m) => m.role === "assistant" && JSON.stringify(m).includes("bot/plugins/x"))).toBe(false);
     expect(r.report.reason).toMatch(/budget exhausted: 3 model turns/);
+  });
+
+  it("a model that does not answer in time hands over to the next one", async () => {
+    const asked = byModel({
+      primary: () => new Promise<never>(() => {}), // never answers: the client's timeout ends the call
+      "backup-a": () => call("list_files", { path: "bot/plugins" }),
+    });
+    const client = new OpenAI({ baseURL: llm.baseURL, apiKey: llm.apiKey, maxRetries: 5, timeout: 2000 });
+    const r = await runAgent(
+      { id: "slow-1", requester, text: "Add /x" },
+      { repoDir: repo.dir, baseRef: "main", model: { client, model: "primary" }, budgets: { maxTurns: 1 } },
+    );
+    llm.handle(undefined);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(asked).toEqual(["primary", "backup-a"]);
+    expect(r.report.tried).toContain("turn 1: model primary failed (the call timed out); trying the fallback model backup-a");
   });
 
   it("when every model fails, the report says so in plain words", async () => {
