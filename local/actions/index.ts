@@ -30,7 +30,9 @@
  *   `hashFiles()`. No matrix, services, containers or reusable workflows.
  * - Jobs' processes run as `nobody` when this process is root (user.ts): PR code cannot read the
  *   stand-ins' keys or local mode's secrets. Not root: a warning in the log and on each check run.
- * - Environment: only what the runner defines (GITHUB_*, RUNNER_*, CI, HOME in the job dir,
+ *   As nobody, and when nothing a job needs is under the host's /tmp, a job's processes also get
+ *   the job's own directory as /tmp (a mount namespace), as a fresh runner would.
+ * - Environment: only what the runner defines (GITHUB_*, RUNNER_*, CI, HOME and TMPDIR in the job dir,
  *   PATH of system dirs), never this process's env; no secrets (`secrets.*` is empty but for
  *   GITHUB_TOKEN). The job token is an installation token narrowed to the workflow's
  *   `permissions` (default: contents read). npm gets a shared cache under the data dir

@@ -26,6 +26,7 @@ import type { Scope, Value } from "./expressions.ts";
 import { cacheVersion } from "./cache.ts";
 import type { CacheStore } from "./cache.ts";
 import { hashFiles } from "./hashfiles.ts";
+import { canPrivateTmp, withPrivateTmp } from "./user.ts";
 import type { JobUser } from "./user.ts";
 import type { Job, Step, Workflow } from "./workflow.ts";
 
@@ -85,6 +86,10 @@ class JobRun {
   private readonly workspace: string;
   private readonly temp: string;
   private readonly home: string;
+  /** TMPDIR: the job's own, as a fresh runner's /tmp is (the host's /tmp holds other users' files) */
+  private readonly tmp: string;
+  /** whether processes see `tmp` as /tmp too (see privateTmp()) */
+  private readonly ownTmp: boolean;
   private readonly masks = new Set<string>();
   private mask: (s: string) => string = (s) => s;
   private readonly annotations: Annotation[] = [];
@@ -107,8 +112,10 @@ class JobRun {
     this.workspace = join(input.jobDir, "work", input.repo.name);
     this.temp = join(input.jobDir, "temp");
     this.home = join(input.jobDir, "home");
-    for (const d of [this.workspace, this.temp, this.home]) mkdirSync(d, { recursive: true });
+    this.tmp = join(input.jobDir, "tmp");
+    for (const d of [this.workspace, this.temp, this.home, this.tmp]) mkdirSync(d, { recursive: true });
     input.user.own(input.jobDir, true);
+    this.ownTmp = privateTmp(input);
     mkdirSync(dirname(input.logFile), { recursive: true });
     this.log = createWriteStream(input.logFile);
     this.addMask(input.token);
@@ -244,6 +251,7 @@ class JobRun {
       RUNNER_TEMP: this.temp,
       RUNNER_TOOL_CACHE: this.toolCache(),
       HOME: this.home,
+      TMPDIR: this.tmp,
       LANG: "C.UTF-8",
       // A shared npm cache, as setup-node's `cache: npm` restores one: `npm ci` reuses downloads.
       npm_config_cache: i.npmCache,
@@ -273,7 +281,9 @@ class JobRun {
     );
     let outputs: Record<string, string> = {};
     try {
-      this.write(`job ${i.jobId} (${i.wf.file}) on ${i.event} at ${i.sha}, as ${i.user.describe}`);
+      this.write(
+        `job ${i.jobId} (${i.wf.file}) on ${i.event} at ${i.sha}, as ${i.user.describe}${this.ownTmp ? ", with a /tmp of its own" : ""}`,
+      );
       assertRunsOn(i.job["runs-on"], this.where(0));
       const jobEnv = this.evalEnv({ ...i.wf.env }, {});
       Object.assign(jobEnv, this.evalEnv(i.job.env ?? {}, jobEnv));
@@ -736,7 +746,7 @@ class JobRun {
   ): Promise<void> {
     return new Promise((resolveP, reject) => {
       if (this.i.signal.aborted || this.timeout.signal.aborted) return reject(new StepFailure(`${where}: the job was cancelled`));
-      const full = this.i.user.wrap(argv);
+      const full = this.ownTmp ? withPrivateTmp(this.tmp, this.i.user.wrap(argv)) : this.i.user.wrap(argv);
       const stdio: ("ignore" | "pipe" | number)[] = [fds[0] ?? "ignore", fds[1] ?? "pipe", "pipe"];
       const child = spawn(full[0], full.slice(1), { cwd, env, detached: true, stdio });
       const kill = () => {
@@ -805,6 +815,17 @@ class JobRun {
       });
     });
   }
+}
+
+/**
+ * Whether the job's processes get its own directory as /tmp: as nobody, when mount namespaces
+ * work and nothing the job needs lives under the host's /tmp (it would be hidden). Else only
+ * TMPDIR points to it, and a program that ignores TMPDIR shares the host's /tmp.
+ */
+function privateTmp(i: JobInput): boolean {
+  if (i.user.kind !== "nobody" || !canPrivateTmp()) return false;
+  const under = (p: string) => p === "/tmp" || p.startsWith("/tmp/");
+  return ![i.jobDir, i.npmCache, i.nodeDir, i.caFile ?? ""].some(under);
 }
 
 function truthyFlag(v: Value): boolean {

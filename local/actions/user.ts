@@ -42,6 +42,27 @@ export function unreachableByNobody(paths: string[]): string[] {
   return paths.filter((p) => !asNobody(["sh", "-c", test, "sh", p]));
 }
 
+let tmpProbe: boolean | undefined;
+
+/**
+ * Whether a job's processes can get a /tmp of their own (a mount namespace with the job's
+ * directory bound over /tmp), as a fresh runner has: root and `unshare -m` work. Probed once.
+ */
+export function canPrivateTmp(): boolean {
+  tmpProbe ??=
+    process.getuid?.() === 0 &&
+    spawnSync("unshare", ["-m", "--propagation", "private", "--", "sh", "-c", 'mount --bind "$0" /tmp', "/"], {
+      stdio: "ignore",
+      timeout: 10_000,
+    }).status === 0;
+  return tmpProbe;
+}
+
+/** `argv` in a mount namespace of its own where `dir` is /tmp. */
+export function withPrivateTmp(dir: string, argv: string[]): string[] {
+  return ["unshare", "-m", "--propagation", "private", "--", "sh", "-c", 'mount --bind "$0" /tmp && exec "$@"', dir, ...argv];
+}
+
 /** Makes `path` and everything under it nobody's (symbolic links are not followed). */
 export function chownToNobody(path: string): void {
   const r = spawnSync("chown", ["-R", `${NOBODY}:${NOBODY}`, path], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });

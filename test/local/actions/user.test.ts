@@ -41,7 +41,7 @@ appendFileSync(process.env.GITHUB_OUTPUT, "uid=" + process.getuid() + "\\n");
         uses: ./who
       - name: Look
         run: |
-          echo "step-uid=$(id -u) action-uid=\${{ steps.who.outputs.uid }} checkout-owner=$(stat -c %u .git/HEAD) home-owner=$(stat -c %u "$HOME")" >> "$GITHUB_STEP_SUMMARY"
+          echo "step-uid=$(id -u) action-uid=\${{ steps.who.outputs.uid }} checkout-owner=$(stat -c %u .git/HEAD) home-owner=$(stat -c %u "$HOME") tmp-owner=$(stat -c %u "$TMPDIR")" >> "$GITHUB_STEP_SUMMARY"
           if cat ${JSON.stringify(keyFile)} > /dev/null 2>&1; then echo "key: read" >> "$GITHUB_STEP_SUMMARY"; else echo "key: refused" >> "$GITHUB_STEP_SUMMARY"; fi
           mkdir -p "$npm_config_cache/_probe" && touch "$npm_config_cache/_probe/x" && echo "npm cache: writable" >> "$GITHUB_STEP_SUMMARY"
           node -e 'console.log("node runs")'
@@ -61,7 +61,7 @@ appendFileSync(process.env.GITHUB_OUTPUT, "uid=" + process.getuid() + "\\n");
     expect(summary).toContain("This job ran as");
     return;
   }
-  expect(summary).toContain("step-uid=65534 action-uid=65534 checkout-owner=65534 home-owner=65534");
+  expect(summary).toContain("step-uid=65534 action-uid=65534 checkout-owner=65534 home-owner=65534 tmp-owner=65534");
   expect(summary).toContain("key: refused");
   expect(summary).not.toContain("This job ran as");
   expect(w.lines.some((l) => l.includes("⚠ jobs run as"))).toBe(false);
