@@ -43,24 +43,29 @@ export function unreachableByNobody(paths: string[]): string[] {
 }
 
 let tmpProbe: boolean | undefined;
+const NAMESPACES = ["--mount", "--pid", "--fork", "--mount-proc", "--propagation", "private"];
 
 /**
  * Whether a job's processes can get a /tmp of their own (a mount namespace with the job's
- * directory bound over /tmp), as a fresh runner has: root and `unshare -m` work. Probed once.
+ * directory bound over /tmp), as a fresh runner has, and a pid namespace: root and `unshare`
+ * work. Probed once.
  */
 export function canPrivateTmp(): boolean {
   tmpProbe ??=
     process.getuid?.() === 0 &&
-    spawnSync("unshare", ["-m", "--propagation", "private", "--", "sh", "-c", 'mount --bind "$0" /tmp', "/"], {
+    spawnSync("unshare", [...NAMESPACES, "--", "sh", "-c", 'mount --bind "$0" /tmp', "/"], {
       stdio: "ignore",
       timeout: 10_000,
     }).status === 0;
   return tmpProbe;
 }
 
-/** `argv` in a mount namespace of its own where `dir` is /tmp. */
+/**
+ * `argv` in namespaces of its own: mounts, where `dir` is /tmp, and processes (with its own
+ * /proc), so a job cannot see another job's processes — their environment holds their tokens.
+ */
 export function withPrivateTmp(dir: string, argv: string[]): string[] {
-  return ["unshare", "-m", "--propagation", "private", "--", "sh", "-c", 'mount --bind "$0" /tmp && exec "$@"', dir, ...argv];
+  return ["unshare", ...NAMESPACES, "--", "sh", "-c", 'mount --bind "$0" /tmp && exec "$@"', dir, ...argv];
 }
 
 /** Makes `path` and everything under it nobody's (symbolic links are not followed). */
