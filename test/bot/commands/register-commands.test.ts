@@ -67,6 +67,7 @@ describe("register-commands", () => {
     const dir = mkdtempSync(join(tmpdir(), "ouro-deploy-cli-"));
     const env = {
       PATH: process.env.PATH,
+      TMPDIR: tmpdir(), // the plugin host's scratch lives there (a CI job's own, not the host's /tmp)
       DISCORD_TOKEN: discord.botToken,
       DISCORD_API: discord.apiBase,
       DISCORD_GUILD_ID: discord.guild.id,
