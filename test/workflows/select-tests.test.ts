@@ -26,7 +26,7 @@ it("decides from the changed paths", () => {
   });
   expect(selectTests(["bot/pluginsx/a.ts"])).toMatchObject({ scope: "full" });
   expect(selectTests([])).toMatchObject({ scope: "full" });
-  expect(selectTests(null)).toMatchObject({ scope: "full", reason: "not a pull request" });
+  expect(selectTests(null)).toMatchObject({ scope: "full", reason: expect.stringMatching(/changed files are unknown/) });
 });
 
 it("every path of the plugin set exists (a rename must not drop tests silently)", () => {
@@ -44,8 +44,9 @@ it("reads the PR's changes from git (merge base to head) and writes scope to GIT
   const mainMoved = repo.commit("main moves on");
   expect(changedFiles(mainMoved, plugin, repo.dir)).toEqual(["bot/plugins/hello/index.ts"]);
 
+  let runs = 0;
   const run = (head: string, baseSha: string) => {
-    const out = join(tmp, `out-${head}`);
+    const out = join(tmp, `out-${runs++}`);
     const log = execFileSync(process.execPath, [SCRIPT], {
       cwd: repo.dir,
       env: { PATH: process.env.PATH, BASE_SHA: baseSha, HEAD_SHA: head, GITHUB_OUTPUT: out },
@@ -58,6 +59,15 @@ it("reads the PR's changes from git (merge base to head) and writes scope to GIT
   repo.write({ "package.json": "{}\n" });
   const wider = repo.commit("wider");
   expect(run(wider, base).output).toBe("scope=full\n");
+
+  // A push: before..after. Merging the plugin change into main is plugin-only; a new branch
+  // (before all zeros) and a before git does not know are full.
+  repo.git("checkout", "-q", "main");
+  repo.git("merge", "-q", "--no-ff", "-m", "merge plugin", plugin);
+  const merged = repo.git("rev-parse", "HEAD").trim();
+  expect(run(merged, mainMoved).output).toBe("scope=plugins\n");
+  expect(run(merged, "0".repeat(40)).output).toBe("scope=full\n");
+  expect(run(merged, "1".repeat(40))).toMatchObject({ output: "scope=full\n", log: expect.stringContaining("unknown") });
 });
 
 it("validate.yml runs the plugin set only when the scope says so, and npm test otherwise", () => {
@@ -70,4 +80,10 @@ it("validate.yml runs the plugin set only when the scope says so, and npm test o
   expect(steps.find((s) => s.run === "npm test")?.if).toBe("steps.tests.outputs.scope != 'plugins'");
   expect(steps.find((s) => s.run === "npm run typecheck")?.if).toBeUndefined();
   expect(steps[0].with?.["fetch-depth"]).toBe(0);
+  // a push compares before..after, a pull request base..head
+  for (const s of steps.filter((x) => x.run?.startsWith("node .github/scripts/select-tests.ts")))
+    expect((s as { env?: Record<string, string> }).env).toEqual({
+      BASE_SHA: "${{ github.event.pull_request.base.sha || github.event.before }}",
+      HEAD_SHA: "${{ github.event.pull_request.head.sha || github.event.after }}",
+    });
 });
