@@ -45,8 +45,10 @@ async function start(): Promise<{ readyS: number; stop(): Promise<void> }> {
   };
 }
 
+let running: { stop(): Promise<void> } | null = null;
 try {
   const first = await start();
+  running = first;
   console.log(`npm start → ready (fresh): ${first.readyS.toFixed(1)} s`);
   const endpoints = JSON.parse(readFileSync(join(data, "endpoints.json"), "utf8")) as Endpoints;
   const result = await runDemo({ endpoints, appToken: secrets(data).appToken, stepTimeoutMs: 300_000 });
@@ -64,8 +66,11 @@ try {
   const runs = (await gh.rest.checks.listForRef({ owner, repo, ref: pr.head.sha })).data.check_runs;
   const jobS = Math.max(...runs.map((r) => (Date.parse(r.completed_at!) - Date.parse(r.started_at!)) / 1000));
   await first.stop();
+  running = null;
   const again = await start();
+  running = again;
   await again.stop();
+  running = null;
   report("local", {
     "npm start → ready": figure(first.readyS, "s", { target: 15, peer: again.readyS }),
     "request → PR": figure(at[2], "s"),
@@ -75,5 +80,6 @@ try {
     "request → answering command": figure(at[6], "s", { target: 90 }),
   });
 } finally {
+  await running?.stop(); // local mode stops what it started before its data goes
   rmSync(data, { recursive: true, force: true });
 }

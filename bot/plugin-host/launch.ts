@@ -14,7 +14,7 @@
 // - only the allowed built-in modules and packages, no data: imports, no node:vm
 //   (sandboxed/boot.mjs, before any plugin code).
 import { spawnSync } from "node:child_process";
-import { existsSync, realpathSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { mirrorPlugins } from "./mirror.ts";
@@ -64,6 +64,23 @@ export function canIsolateNetwork(): boolean {
   return unshareWorks;
 }
 
+/**
+ * Where plugin mirrors are cached: this user's own directory (0700). A shared path such as
+ * `/tmp/ouro-plugin-host` could be made first by another user, who could then plant a mirror
+ * the host would run (a mirror's name is a predictable hash), or leave one we cannot write.
+ */
+export function privateCacheDir(base = tmpdir()): string {
+  const uid = process.getuid?.() ?? 0;
+  const dir = join(base, `ouro-plugin-host-${uid}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = lstatSync(dir);
+  if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0)
+    throw new Error(
+      `the plugin host's cache ${dir} is not a private directory of this user (owner ${st.uid}, mode ${(st.mode & 0o777).toString(8)}); remove it and start again`,
+    );
+  return dir;
+}
+
 export function launchCommand(opts: LaunchOptions = {}): LaunchCommand {
   const root = opts.root ?? BOT_ROOT;
   const network = opts.network ?? "isolated";
@@ -73,7 +90,7 @@ export function launchCommand(opts: LaunchOptions = {}): LaunchCommand {
         "Allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1), or for development only set OURO_PLUGIN_NETWORK=unisolated.",
     );
   }
-  const mirror = mirrorPlugins(root, opts.cacheDir ?? join(tmpdir(), "ouro-plugin-host"));
+  const mirror = mirrorPlugins(root, opts.cacheDir ?? privateCacheDir());
   const packages = opts.packages ?? DEFAULT_PACKAGES;
   // Packages resolve from where node_modules really is: a release's node_modules is a symlink to
   // the dependency cache, and under the permission model resolving through a link is refused.
