@@ -270,6 +270,9 @@ class JobRun {
       this.cancelled = true;
     };
     i.signal.addEventListener("abort", onAbort, { once: true });
+    // Cancelled before the job got here (a newer run of its concurrency group): an aborted
+    // signal fires no event, and the job must end `cancelled`, never `failure`.
+    if (i.signal.aborted) onAbort();
     const minutes = Number(interpolate(i.job["timeout-minutes"] ?? 360, this.scope({})));
     this.jobMinutes = minutes;
     const timer = setTimeout(
