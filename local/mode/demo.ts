@@ -195,7 +195,14 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       const pr = await maya.rest.pulls.get({ owner, repo, pull_number: prNumber });
       const runs = (await maya.rest.checks.listForRef({ owner, repo, ref: pr.data.head.sha })).data.check_runs;
       const summary = runs.map((r) => `${r.name}: ${r.conclusion ?? r.status}`).join(", ");
-      if (ev.state === "failed") throw new StepFailed(`the change failed: ${ev.message ?? ""} (checks: ${summary})`);
+      if (ev.state === "failed") {
+        // What a reviewer would open on GitHub: the failed check's summary (failing step, log tail).
+        const why = runs
+          .filter((r) => r.conclusion === "failure")
+          .map((r) => `\n--- ${r.name} ---\n${(r.output.summary ?? "").slice(-2000)}`)
+          .join("");
+        throw new StepFailed(`the change failed: ${ev.message ?? ""} (checks: ${summary})${why}`);
+      }
       if (!runs.some((r) => /policy/i.test(r.name)) || runs.some((r) => r.conclusion !== "success"))
         throw new StepFailed(`expected the policy verdict and the validation to pass; checks: ${summary || "none"}`);
       return summary;
