@@ -4,7 +4,18 @@
 // only the hook runs the bot, from releases of the merged commits. Everything lives under one
 // data directory, so a second start resumes where the first stopped.
 import { randomBytes } from "node:crypto";
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import {
+  appendFileSync,
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
 import { Octokit } from "@octokit/rest";
 import { startGitHub, type GitHubStandIn } from "../github/index.ts";
@@ -127,6 +138,9 @@ export async function startLocalMode(o: LocalModeOptions): Promise<LocalMode> {
   const say = o.say ?? (() => {});
   const dataDir = resolve(o.dataDir);
   mkdirSync(join(dataDir, "logs"), { recursive: true });
+  // Enter-only for others: CI jobs run as `nobody` and must reach actions/ inside (a mkdtemp
+  // directory is 0700); nothing here can be listed, and keys and secrets stay 0600.
+  chmodSync(dataDir, 0o711);
   const unlock = lock(dataDir);
   const cleanups: (() => Promise<void> | void)[] = [unlock];
   const close = async () => {
