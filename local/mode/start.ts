@@ -13,6 +13,7 @@ import {
   openSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
@@ -138,9 +139,9 @@ export async function startLocalMode(o: LocalModeOptions): Promise<LocalMode> {
   const say = o.say ?? (() => {});
   const dataDir = resolve(o.dataDir);
   mkdirSync(join(dataDir, "logs"), { recursive: true });
-  // Enter-only for others: CI jobs run as `nobody` and must reach actions/ inside (a mkdtemp
-  // directory is 0700); nothing here can be listed, and keys and secrets stay 0600.
-  chmodSync(dataDir, 0o711);
+  // Others may enter it (only that bit is added): CI jobs run as `nobody` and must reach actions/
+  // inside (a mkdtemp directory is 0700). Listing stays as it was; keys and secrets stay 0600.
+  chmodSync(dataDir, (statSync(dataDir).mode & 0o777) | 0o011);
   const unlock = lock(dataDir);
   const cleanups: (() => Promise<void> | void)[] = [unlock];
   const close = async () => {
