@@ -130,3 +130,34 @@ export async function startWorld(opts: { nodeDir?: string; dataDir?: string; npm
 export function workflow(on: string, steps: string, extra = ""): string {
   return `name: t\non: ${on}\n${extra}jobs:\n  check:\n    name: check\n    runs-on: ubuntu-latest\n    steps:\n${steps}`;
 }
+
+/** A plugin-only self-edit's files: a /hello plugin answering `greeting`, and its test. */
+export const helloPlugin = (greeting: string): string => `// /hello: says hello.
+import { definePlugin } from "../../plugin-api/index.ts";
+
+export const HELLO = ${JSON.stringify(greeting)};
+
+export default definePlugin({
+  name: "hello",
+  description: "Answers /hello",
+  commands: [
+    {
+      name: "hello",
+      description: "Say hello",
+      async run(call) {
+        await call.reply(HELLO);
+      },
+    },
+  ],
+});
+`;
+export const HELLO_TEST = `import { describe, expect, it } from "vitest";
+import { runCommand } from "../../plugin-api/testing.ts";
+import hello, { HELLO } from "./index.ts";
+
+describe("hello plugin", () => {
+  it("answers /hello", async () => {
+    expect(await runCommand(hello, "hello")).toEqual([{ kind: "reply", message: HELLO }]);
+  });
+});
+`;

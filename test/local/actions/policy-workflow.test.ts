@@ -8,43 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { tempDir } from "../github/helpers.ts";
-import { startWorld } from "./helpers.ts";
+import { HELLO_TEST, helloPlugin, startWorld } from "./helpers.ts";
 import type { Repo, World } from "./helpers.ts";
 
 const ROOT = join(import.meta.dirname, "../../..");
 let w: World;
 let copy: string;
 let repo: Repo;
-
-const HELLO = `// /hello: says hello.
-import { definePlugin } from "../../plugin-api/index.ts";
-
-export const HELLO = "Hello!";
-
-export default definePlugin({
-  name: "hello",
-  description: "Answers /hello",
-  commands: [
-    {
-      name: "hello",
-      description: "Say hello",
-      async run(call) {
-        await call.reply(HELLO);
-      },
-    },
-  ],
-});
-`;
-const HELLO_TEST = `import { describe, expect, it } from "vitest";
-import { runCommand } from "../../plugin-api/testing.ts";
-import hello, { HELLO } from "./index.ts";
-
-describe("hello plugin", () => {
-  it("answers /hello", async () => {
-    expect(await runCommand(hello, "hello")).toEqual([{ kind: "reply", message: HELLO }]);
-  });
-});
-`;
 
 beforeAll(async () => {
   copy = tempDir("ouro-actions-head-");
@@ -66,7 +36,7 @@ it("passes a plugin-only self-edit and blocks one that touches policies/", { tim
     .replace('import ping from "./ping/index.ts";', 'import hello from "./hello/index.ts";\nimport ping from "./ping/index.ts";')
     .replace("[ping]", "[hello, ping]");
   const good = await repo.pr("ouro/hello", {
-    "bot/plugins/hello/index.ts": HELLO,
+    "bot/plugins/hello/index.ts": helloPlugin("Hello!"),
     "bot/plugins/hello/hello.test.ts": HELLO_TEST,
     "bot/plugins/index.ts": registry,
   });

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { tempDir } from "../github/helpers.ts";
-import { startWorld } from "./helpers.ts";
+import { HELLO_TEST, helloPlugin, startWorld } from "./helpers.ts";
 import type { Repo, World } from "./helpers.ts";
 
 const ROOT = join(import.meta.dirname, "../../..");
@@ -14,36 +14,6 @@ let w: World;
 let copy: string;
 let repo: Repo;
 let dataDir: string;
-
-const plugin = (greeting: string) => `// /hello: says hello.
-import { definePlugin } from "../../plugin-api/index.ts";
-
-export const HELLO = ${JSON.stringify(greeting)};
-
-export default definePlugin({
-  name: "hello",
-  description: "Answers /hello",
-  commands: [
-    {
-      name: "hello",
-      description: "Say hello",
-      async run(call) {
-        await call.reply(HELLO);
-      },
-    },
-  ],
-});
-`;
-const TEST = `import { describe, expect, it } from "vitest";
-import { runCommand } from "../../plugin-api/testing.ts";
-import hello, { HELLO } from "./index.ts";
-
-describe("hello plugin", () => {
-  it("answers /hello", async () => {
-    expect(await runCommand(hello, "hello")).toEqual([{ kind: "reply", message: HELLO }]);
-  });
-});
-`;
 
 beforeAll(async () => {
   copy = tempDir("ouro-actions-head-");
@@ -80,8 +50,8 @@ it("a second run of the same lockfile restores node_modules and skips npm ci", {
     return { log, seconds };
   };
   const pr = await repo.pr("ouro/hello", {
-    "bot/plugins/hello/index.ts": plugin("Hello!"),
-    "bot/plugins/hello/hello.test.ts": TEST,
+    "bot/plugins/hello/index.ts": helloPlugin("Hello!"),
+    "bot/plugins/hello/hello.test.ts": HELLO_TEST,
     "bot/plugins/index.ts": registry,
   });
   const first = await run(pr.sha);
@@ -94,7 +64,7 @@ it("a second run of the same lockfile restores node_modules and skips npm ci", {
   expect(first.log).toMatch(/■ Install: success/);
   expect(first.log).toContain("Cache saved with key: node-modules-Linux-X64-node-v24.");
 
-  const again = await repo.push("ouro/hello", { "bot/plugins/hello/index.ts": plugin("Hello again!") });
+  const again = await repo.push("ouro/hello", { "bot/plugins/hello/index.ts": helloPlugin("Hello again!") });
   const second = await run(again);
   expect(second.log).toContain("Cache restored from key: node-modules-Linux-X64-node-v24.");
   expect(second.log).toContain("skipped: Install");
