@@ -6,14 +6,19 @@ import { startLocalMode } from "./start.ts";
 
 const USAGE = "usage: npm start -- [--data DIR] [--port N] [--verbose]   (local mode: no GitHub/Discord credentials in the environment)";
 
+/** The options `npm start` (local mode) and `npm run demo` share: where the state is, the first port. */
+export const LOCAL_OPTIONS = {
+  data: { type: "string", default: process.env.OURO_LOCAL_DATA ?? ".data/local" },
+  port: { type: "string", default: process.env.OURO_LOCAL_PORT ?? "3000" },
+} as const;
+
 export async function main(args: string[]): Promise<void> {
   let values;
   try {
     ({ values } = parseArgs({
       args,
       options: {
-        data: { type: "string", default: process.env.OURO_LOCAL_DATA ?? ".data/local" },
-        port: { type: "string", default: process.env.OURO_LOCAL_PORT ?? "3000" },
+        ...LOCAL_OPTIONS,
         verbose: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },

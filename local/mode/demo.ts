@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Octokit } from "@octokit/rest";
 import { API_PREFIX, type ProgressEvent } from "../../contract/app-link.ts";
+import { LOCAL_OPTIONS } from "./cli.ts";
 import { secrets, startLocalMode, type Endpoints, type LocalMode } from "./start.ts";
 
 const USAGE = "usage: npm run demo -- [--data DIR] [--port N] [--step-timeout-s N]";
@@ -278,14 +279,18 @@ export async function main(args: string[]): Promise<void> {
     ({ values } = parseArgs({
       args,
       options: {
-        data: { type: "string", default: process.env.OURO_LOCAL_DATA ?? ".data/local" },
-        port: { type: "string", default: process.env.OURO_LOCAL_PORT ?? "3000" },
+        ...LOCAL_OPTIONS,
         "step-timeout-s": { type: "string", default: "120" },
       },
       strict: true,
     }));
   } catch (err) {
     console.error(`${(err as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 1024 || port > 65535 - 6) {
+    console.error(`--port must be a port number from 1024 to 65529 (local mode also uses the next six), got ${values.port}\n${USAGE}`);
     process.exit(2);
   }
   const dataDir = resolve(values.data);
@@ -299,7 +304,7 @@ export async function main(args: string[]): Promise<void> {
   if (!existsSync(endpointsFile)) {
     console.log(`No local mode is running on ${values.data}: starting one (it stops when the demo ends) …`);
     try {
-      own = await startLocalMode({ dataDir, checkout: resolve(import.meta.dirname, "../.."), basePort: Number(values.port) });
+      own = await startLocalMode({ dataDir, checkout: resolve(import.meta.dirname, "../.."), basePort: port });
     } catch (err) {
       console.error(`local mode could not start: ${(err as Error).message}`);
       process.exit(1);

@@ -1,6 +1,8 @@
 // `npm run demo` with nothing to talk to: the failing step says what it waited for, in plain
 // words, and the result is a failure (exit 1 from the CLI) — never a crash or a false success.
+import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { expect, it } from "vitest";
 import { runDemo } from "../../../local/mode/demo.ts";
 
@@ -33,4 +35,17 @@ it("a demo with no local mode behind it fails its first step and says why", asyn
   expect(result.steps).toEqual([]);
   expect(result.failure).toMatch(/cannot reach the GitHub stand-in at .*is local mode running\?/);
   expect(lines.join("\n")).toMatch(/✗ step 1 failed: cannot reach/);
+});
+
+it("npm run demo with a bad --port says so and starts nothing", () => {
+  const r = spawnSync(
+    process.execPath,
+    [join(import.meta.dirname, "../../../local/mode/demo.ts"), "--port", "x", "--data", "/nonexistent-ouro"],
+    {
+      encoding: "utf8",
+    },
+  );
+  expect(r.status).toBe(2);
+  expect(r.stderr).toMatch(/--port must be a port number from 1024 to 65529 .*got x/);
+  expect(r.stdout).not.toMatch(/starting one/);
 });
