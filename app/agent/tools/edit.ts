@@ -1,6 +1,7 @@
 // Writing tools. Every write goes through the policy's guard (editable, not protected),
 // the path checks (no traversal, absolute paths, .git or symlinks) and, for TypeScript,
 // a syntax check (JSON for .json files): an edit that would not parse is refused and nothing is written.
+// write_file only creates; existing files change by exact-match replacement or on the syntax tree.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Node, Project, SyntaxKind, type SourceFile } from "ts-morph";
@@ -9,6 +10,9 @@ import { atomicWrite, PathRefused, resolveWritable } from "../paths.ts";
 import { repoPath, tool, type ToolContext } from "./context.ts";
 
 const MAX_FILE = 100_000;
+
+/** A tool call the tool will not carry out as asked (the model should do it another way); nothing was written. */
+export class EditRefused extends Error {}
 const code = (what: string) => z.string().min(1).max(MAX_FILE).describe(what);
 
 function guarded(ctx: ToolContext, path: string): string {
@@ -78,10 +82,53 @@ function parseOne<T extends Node>(snippet: string, pick: (sf: SourceFile) => T |
 
 export const writeFile = tool({
   name: "write_file",
-  description: "Create or replace a whole file (only inside the editable paths).",
-  schema: z.object({ path: repoPath, content: code("The complete new file content") }).strict(),
+  description:
+    "Create a new file (only inside the editable paths). It never replaces an existing file: change those with replace_in_file or the syntax-aware tools.",
+  schema: z.object({ path: repoPath, content: code("The complete content of the new file") }).strict(),
   run({ path, content }, ctx) {
-    return commit(ctx, guarded(ctx, path), content);
+    const rel = guarded(ctx, path);
+    if (existsSync(join(ctx.root, rel)))
+      throw new EditRefused(
+        `${rel} already exists and write_file only creates new files; nothing was written. Change it with replace_in_file (exact text) or the syntax-aware tools (upsert_function, set_object_property, …).`,
+      );
+    return commit(ctx, rel, content);
+  },
+});
+
+/** Start offsets of every occurrence of `needle` in `text`, overlapping ones included. */
+function occurrences(text: string, needle: string): number[] {
+  const at: number[] = [];
+  for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + 1)) at.push(i);
+  return at;
+}
+
+export const replaceInFile = tool({
+  name: "replace_in_file",
+  description:
+    "Replace one exact piece of text in an existing file. `old` must occur exactly once (copy it from read_file, whitespace included; add surrounding lines to make it unique); `new` takes its place. The file must still parse afterwards.",
+  schema: z
+    .object({
+      path: repoPath,
+      old: code("The exact text to replace; it must occur exactly once in the file"),
+      new: z.string().max(MAX_FILE).describe("The text to put in its place (may be empty to delete)"),
+    })
+    .strict(),
+  run({ path, old, new: replacement }, ctx) {
+    const rel = guarded(ctx, path);
+    const full = join(ctx.root, rel);
+    if (!existsSync(full)) throw new EditRefused(`${rel} does not exist (use write_file to create it); nothing was written`);
+    const text = readFileSync(full, "utf8");
+    const found = occurrences(text, old);
+    if (found.length !== 1)
+      throw new EditRefused(
+        found.length === 0
+          ? `the text to replace was not found in ${rel} (0 matches); nothing was written. Read the file and copy the text exactly, whitespace included.`
+          : `the text to replace occurs ${found.length} times in ${rel}, so it is ambiguous; nothing was written. Include more of the surrounding lines so it matches exactly once.`,
+      );
+    const at = found[0];
+    const line = text.slice(0, at).split("\n").length;
+    const result = commit(ctx, rel, text.slice(0, at) + replacement + text.slice(at + old.length));
+    return `replaced 1 match at line ${line}; ${result}`;
   },
 });
 

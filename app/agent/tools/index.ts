@@ -5,7 +5,17 @@ import type { ChatCompletionFunctionTool } from "openai/resources/chat/completio
 import { z } from "zod";
 import { PathRefused } from "../paths.ts";
 import { tool, type AgentTool, type ToolContext } from "./context.ts";
-import { addImport, appendToArray, insertStatement, setObjectProperty, upsertClassMember, upsertFunction, writeFile } from "./edit.ts";
+import {
+  addImport,
+  appendToArray,
+  EditRefused,
+  insertStatement,
+  replaceInFile,
+  setObjectProperty,
+  upsertClassMember,
+  upsertFunction,
+  writeFile,
+} from "./edit.ts";
 import { listFiles, outline, readFile, search } from "./read.ts";
 
 export type { ToolContext } from "./context.ts";
@@ -43,6 +53,7 @@ export const TOOLS: AgentTool[] = [
   setObjectProperty,
   appendToArray,
   insertStatement,
+  replaceInFile,
   writeFile,
   runChecks,
   finish,
@@ -78,7 +89,7 @@ export async function dispatch(name: string, rawArgs: string, ctx: ToolContext):
   try {
     return { ok: true, content: await t.run(parsed.data as never, ctx) };
   } catch (e) {
-    const prefix = e instanceof PathRefused ? "refused" : "error";
+    const prefix = e instanceof PathRefused || e instanceof EditRefused ? "refused" : "error";
     const msg = (e as Error).message.replace(/^refused: /, "");
     return { ok: false, content: `${prefix}: ${msg}` };
   }

@@ -122,7 +122,7 @@ describe("agent model mode", () => {
       writes("calc", "4", 'export const answer = eval("2 + 2");'),
       register("calc"),
       finish("Add calc"),
-      writes("calc", "4"),
+      call("replace_in_file", { path: "bot/plugins/calc/index.ts", old: 'export const answer = eval("2 + 2");\n', new: "" }),
       finish("Add calc"),
     );
     const r = await runAgent(
@@ -140,9 +140,9 @@ describe("agent model mode", () => {
 
   it("settings.json is checked against the core schema: a bad value goes back as a diagnostic, the fix passes", async () => {
     llm.requests.length = 0;
-    const settings = (tone: string) =>
-      call("write_file", { path: "bot/plugins/settings.json", content: `{\n  "tone": ${JSON.stringify(tone)}\n}\n` });
-    llm.enqueue(settings("rude"), finish("Be rude"), settings("formal"), finish("Be formal"));
+    const settings = (from: string, to: string) =>
+      call("replace_in_file", { path: "bot/plugins/settings.json", old: `"tone": "${from}"`, new: `"tone": "${to}"` });
+    llm.enqueue(settings("friendly", "rude"), finish("Be rude"), settings("rude", "formal"), finish("Be formal"));
     const r = await runAgent(
       { id: "formal-1", requester, text: "Be more formal" },
       { repoDir: repo.dir, baseRef: "main", model: { client, model: "ouro-local" } },

@@ -109,7 +109,7 @@ describe("agent tools", () => {
   it("refuse edits that would not parse, and leave the file as it was", async () => {
     const p = "bot/plugins/demo/index.ts";
     const before = read(p);
-    const r = await run("write_file", { path: p, content: "export const x = ;" });
+    const r = await run("replace_in_file", { path: p, old: "return n + 2;", new: "return n + ;" });
     expect(r.content).toMatch(/^error: .* would not parse, nothing was written/);
     const s = await run("insert_statement", { path: p, code: "if (" });
     expect(s.content).toMatch(/^error: the statements do not parse/);
@@ -136,14 +136,14 @@ describe("agent tools", () => {
     expect(read("bot/plugin-api/index.ts")).toBe("export const api = 1;\n");
   });
 
-  it("write the settings as JSON, and refuse text that is not JSON", async () => {
+  it("edit the settings as JSON, and refuse text that is not JSON", async () => {
     const p = "bot/plugins/settings.json";
-    expect((await run("write_file", { path: p, content: "{ tone: formal }" })).content).toMatch(
+    expect((await run("replace_in_file", { path: p, old: '"tone": "friendly"', new: "tone: formal" })).content).toMatch(
       /^error: bot\/plugins\/settings.json would not be valid JSON .*nothing was written/,
     );
     expect(read(p)).toBe('{\n  "tone": "friendly"\n}\n');
-    expect((await run("write_file", { path: p, content: '{\n  "tone": "formal"\n}\n' })).content).toMatch(
-      /^wrote bot\/plugins\/settings.json/,
+    expect((await run("replace_in_file", { path: p, old: '"friendly"', new: '"formal"' })).content).toMatch(
+      /^replaced 1 match at line 2; wrote bot\/plugins\/settings.json/,
     );
     expect(JSON.parse(read(p))).toEqual({ tone: "formal" });
   });
