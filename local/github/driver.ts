@@ -38,14 +38,21 @@ export class DriverUser {
   request<T = Json>(method: string, path: string, body?: unknown): Promise<T> {
     return this.d.request<T>(this.token, method, path, body);
   }
-  review(repo: RepoName, number: number, event: "APPROVE" | "REQUEST_CHANGES" | "COMMENT", body = ""): Promise<Json> {
-    return this.request("POST", `/repos/${repo}/pulls/${number}/reviews`, { event, body });
+  /** A review; `comments` are its line comments (`{ path, line, body }`). */
+  review(
+    repo: RepoName,
+    number: number,
+    event: "APPROVE" | "REQUEST_CHANGES" | "COMMENT",
+    body = "",
+    comments?: { path: string; line: number; body: string }[],
+  ): Promise<Json> {
+    return this.request("POST", `/repos/${repo}/pulls/${number}/reviews`, { event, body, ...(comments ? { comments } : {}) });
   }
   approve(repo: RepoName, number: number, body = ""): Promise<Json> {
     return this.review(repo, number, "APPROVE", body);
   }
-  requestChanges(repo: RepoName, number: number, body: string): Promise<Json> {
-    return this.review(repo, number, "REQUEST_CHANGES", body);
+  requestChanges(repo: RepoName, number: number, body: string, comments?: { path: string; line: number; body: string }[]): Promise<Json> {
+    return this.review(repo, number, "REQUEST_CHANGES", body, comments);
   }
   comment(repo: RepoName, number: number, body: string): Promise<Json> {
     return this.request("POST", `/repos/${repo}/issues/${number}/comments`, { body });

@@ -13,6 +13,7 @@ import type {
   IssueRec,
   LabelRec,
   RepoRec,
+  ReviewCommentRec,
   ReviewRec,
   StatusRec,
   Store,
@@ -390,6 +391,40 @@ export class Shapes {
       submitted_at: v.submittedAt,
       commit_id: v.commitId,
       author_association: this.association(v.repo, v.user),
+    };
+  }
+
+  /** A review's line comment, as `GET …/reviews/{id}/comments` lists it. */
+  reviewComment(v: ReviewRec, c: ReviewCommentRec): Record<string, unknown> {
+    const r = this.store.data.repos[v.repo];
+    const base = `${this.api}/repos/${r.owner}/${r.name}`;
+    const html = `${this.web}/${r.owner}/${r.name}/pull/${v.number}#discussion_r${c.id}`;
+    return {
+      id: c.id,
+      node_id: nodeId("PullRequestReviewComment", c.id),
+      pull_request_review_id: v.id,
+      url: `${base}/pulls/comments/${c.id}`,
+      path: c.path,
+      position: c.line,
+      original_position: c.line,
+      line: c.line,
+      original_line: c.line,
+      side: c.side,
+      commit_id: v.commitId,
+      original_commit_id: v.commitId,
+      diff_hunk: "",
+      user: this.user(v.user),
+      body: c.body,
+      created_at: v.submittedAt,
+      updated_at: v.submittedAt,
+      html_url: html,
+      pull_request_url: `${base}/pulls/${v.number}`,
+      author_association: this.association(v.repo, v.user),
+      _links: {
+        self: { href: `${base}/pulls/comments/${c.id}` },
+        html: { href: html },
+        pull_request: { href: `${base}/pulls/${v.number}` },
+      },
     };
   }
 

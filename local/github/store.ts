@@ -122,6 +122,16 @@ export interface ReviewRec {
   body: string;
   commitId: string;
   submittedAt: string;
+  /** Line comments given with the review (`comments` in the create call). */
+  comments?: ReviewCommentRec[];
+}
+
+export interface ReviewCommentRec {
+  id: number;
+  path: string;
+  line: number;
+  side: "LEFT" | "RIGHT";
+  body: string;
 }
 
 export interface CheckRunRec {

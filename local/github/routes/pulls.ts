@@ -3,7 +3,7 @@ import type { Core } from "../domain.ts";
 import { HttpError, bool, invalid, notFound, oneOf, paginate, str, strArray } from "../router.ts";
 import type { Ctx, Router } from "../router.ts";
 import { now } from "../store.ts";
-import type { IssueRec, ReviewRec } from "../store.ts";
+import type { IssueRec, ReviewCommentRec, ReviewRec } from "../store.ts";
 import { SHA_RE, needApp, pullOf, repoForWrite, repoOf } from "./common.ts";
 import { diffEntry } from "./repos.ts";
 
@@ -265,6 +265,7 @@ export function registerPullRoutes(r: Router, core: Core): void {
       throw new HttpError(422, "Unprocessable Entity", { errors: [`Review body is required when event is ${event}`] });
     if (commitId !== undefined && (!SHA_RE.test(commitId) || !(await rp.git.readCommit(commitId))))
       throw invalid("Validation Failed", "commit_id", "invalid", "PullRequestReview");
+    const comments = reviewComments(ctx.body.comments);
     const live = await core.pullLive(i);
     const rev: ReviewRec = {
       id: store.id(),
@@ -282,6 +283,7 @@ export function registerPullRoutes(r: Router, core: Core): void {
       body,
       commitId: commitId ?? live.headSha,
       submittedAt: now(),
+      ...(comments.length ? { comments: comments.map((c) => ({ id: store.id(), ...c })) } : {}),
     };
     store.data.reviews[String(rev.id)] = rev;
     if (rev.state !== "PENDING" && i.pull!.requestedReviewers)
@@ -301,6 +303,17 @@ export function registerPullRoutes(r: Router, core: Core): void {
     return paginate(
       ctx,
       list.sort((a, b) => a.id - b.id).map((v) => shapes.review(v)),
+      api,
+    );
+  });
+  r.add("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments", (ctx) => {
+    const rp = repoOf(core, ctx);
+    const i = pullOf(core, rp, ctx.params.pull_number);
+    const v = store.data.reviews[ctx.params.review_id];
+    if (!v || v.repo !== rp.key || v.number !== i.number) throw notFound();
+    return paginate(
+      ctx,
+      (v.comments ?? []).map((c) => shapes.reviewComment(v, c)),
       api,
     );
   });
@@ -396,4 +409,23 @@ async function mergePull(
   if (core.receives(rp.key, "pull_request"))
     core.emit("pull_request", rp.key, ctx.actor, { action: "closed", number: i.number, pull_request: await core.pullShape(i) });
   return { sha, merged: true, message: "Pull Request successfully merged" };
+}
+
+/**
+ * A review's `comments` (path, body, line — or the older `position` — and side), read as
+ * GitHub validates them: a bad one is a 422 with the route's plain-string `errors`.
+ */
+function reviewComments(raw: unknown): Omit<ReviewCommentRec, "id">[] {
+  const refuse = (error: string) => new HttpError(422, "Unprocessable Entity", { errors: [error] });
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw refuse(`comments is not an array`);
+  return raw.map((c: unknown, n) => {
+    const o = (c ?? {}) as Record<string, unknown>;
+    if (typeof c !== "object" || typeof o.path !== "string" || typeof o.body !== "string" || !o.body.trim())
+      throw refuse(`Comment ${n + 1}: path and body are required`);
+    const line = o.line ?? o.position;
+    if (typeof line !== "number" || !Number.isInteger(line) || line < 1) throw refuse(`Comment ${n + 1}: Line could not be resolved`);
+    const side = o.side === "LEFT" ? "LEFT" : "RIGHT";
+    return { path: o.path, line, side, body: o.body };
+  });
 }

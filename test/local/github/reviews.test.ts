@@ -163,3 +163,37 @@ describe("dismissing a review", () => {
     expect(checkAllDeliveries(gh)).toBeGreaterThan(3);
   });
 });
+
+describe("a review's line comments", () => {
+  it("are stored with the review and listed by listCommentsForReview; a malformed one is a 422 that stores nothing", async () => {
+    const wes = checkedOctokit(gh, gh.driver.tokenFor("wes"));
+    const { data: review } = await wes.pulls.createReview({
+      ...repo,
+      pull_number: pr,
+      event: "REQUEST_CHANGES",
+      body: "two things",
+      comments: [
+        { path: "src/feat.ts", line: 1, body: "export something real" },
+        { path: "src/feat.ts", position: 1, body: "and add a test" },
+      ],
+    });
+    const { data: comments } = await gate.pulls.listCommentsForReview({ ...repo, pull_number: pr, review_id: review.id });
+    expect(comments.map((c) => [c.path, c.line, c.body, c.pull_request_review_id, c.user?.login])).toEqual([
+      ["src/feat.ts", 1, "export something real", review.id, "wes"],
+      ["src/feat.ts", 1, "and add a test", review.id, "wes"],
+    ]);
+    const before = (await gate.pulls.listReviews({ ...repo, pull_number: pr })).data.length;
+    const comment = (c: { path: string; body: string; line?: number }) =>
+      errorOf(wes.pulls.createReview({ ...repo, pull_number: pr, event: "COMMENT", body: "x", comments: [c] }));
+    expect(await comment({ path: "src/feat.ts", line: 1, body: "" })).toMatchObject({
+      status: 422,
+      data: { errors: ["Comment 1: path and body are required"] },
+    });
+    expect(await comment({ path: "src/feat.ts", body: "where?" })).toMatchObject({
+      status: 422,
+      data: { errors: ["Comment 1: Line could not be resolved"] },
+    });
+    expect((await gate.pulls.listReviews({ ...repo, pull_number: pr })).data.length).toBe(before);
+    expect(await statusOf(gate.pulls.listCommentsForReview({ ...repo, pull_number: pr, review_id: 987654 }))).toBe(404);
+  });
+});
