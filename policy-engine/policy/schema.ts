@@ -434,6 +434,18 @@ export const policySchema = z
         healthTimeoutSeconds: count.default(10),
       })
       .prefault({}),
+    selfDebug: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe(
+            "When true, a runtime error the bot reports starts a fix request by itself (its issue tracks the change): one per error, never during the emergency stop or while the circuit breaker is open.",
+          ),
+        maxPerDay: count.default(3).describe("Most fixes self-debugging starts in any 24 hours."),
+      })
+      .prefault({})
+      .describe("Self-debugging: from a runtime error's issue to a fix request without a human."),
   })
   .superRefine((policy, ctx) => {
     // an override of a rule that does not exist is a typo, not a no-op
