@@ -6,9 +6,10 @@ export type Command =
   | { kind: "stop"; reason?: string }
   | { kind: "resume" }
   | { kind: "help" }
+  | { kind: "link"; code: string }
   | { kind: "request"; text: string };
 
-const VERBS = new Set(["revert", "retry", "stop", "resume", "help"]);
+const VERBS = new Set(["revert", "retry", "stop", "resume", "help", "link"]);
 
 /** The command in a comment body, or null when the comment is not addressed to Ouro. */
 export function parseCommand(body: string): Command | null {
@@ -22,6 +23,7 @@ export function parseCommand(body: string): Command | null {
   if (VERBS.has(verb)) {
     const arg = first.slice(verb.length).trim();
     if (verb === "stop") return arg ? { kind: "stop", reason: arg } : { kind: "stop" };
+    if (verb === "link") return { kind: "link", code: arg };
     return { kind: verb } as Command;
   }
   return { kind: "request", text: rest };
@@ -34,4 +36,5 @@ export const HELP = [
   "- `/ouro retry` — run a failed change again",
   "- `/ouro stop [reason]` — emergency stop: no new pull requests, no automerge",
   "- `/ouro resume` — lift the emergency stop",
+  "- `/ouro link <code>` — any GitHub user: link this account to the Discord account `/link github` gave the code to",
 ].join("\n");

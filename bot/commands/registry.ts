@@ -8,7 +8,8 @@ import { command as ouro } from "./ouro.ts";
 import { command as forget } from "./forget.ts";
 import { command as exportData } from "./export.ts";
 import { command as help } from "./help.ts";
+import { command as link } from "./link.ts";
 
 export function coreCommands(): CoreCommand[] {
-  return [feature, status, changes, rollback, ouro, forget, exportData, help];
+  return [feature, status, changes, rollback, ouro, forget, exportData, help, link];
 }

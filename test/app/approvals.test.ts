@@ -10,9 +10,14 @@ let w: World;
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 beforeAll(async () => {
-  // minPermission read: read-only users may give commands, yet still never judge a change
+  // minPermission read: read-only users may give commands, yet still never judge a change.
+  // The Discord requesters here link no GitHub login, so the policy names the writers who
+  // approve as approvers (identities.test.ts: what linking changes).
   w = await startWorld({
-    policy: { rateLimits: { maxOpenPrs: 10, globalPerMinute: 50, burst: { edits: 50 } }, github: { minPermission: "read" } },
+    policy: {
+      rateLimits: { maxOpenPrs: 10, globalPerMinute: 50, burst: { edits: 50 } },
+      github: { minPermission: "read", approvers: ["wes", "carol"] },
+    },
   });
   w.gh.driver.setPermission(REPO, "rita", "read");
   w.gh.driver.setPermission(REPO, "tess", "triage");
@@ -179,7 +184,7 @@ describe("review text reaches the agent only from users with write access", () =
 
 describe("with github.dismissStaleApprovals: false", () => {
   it("an approval of an earlier commit still counts and is not dismissed", async () => {
-    const off = await startWorld({ policy: { github: { dismissStaleApprovals: false } } });
+    const off = await startWorld({ policy: { github: { dismissStaleApprovals: false, approvers: ["wes"] } } });
     try {
       off.gh.driver.setPermission(REPO, "wes", "write");
       off.gh.driver.setPermission(REPO, "max", "maintain");

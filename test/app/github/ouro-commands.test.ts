@@ -8,6 +8,8 @@ describe("/ouro comment commands", () => {
     expect(parseCommand("/ouro stop deploys look broken")).toEqual({ kind: "stop", reason: "deploys look broken" });
     expect(parseCommand("/ouro resume")).toEqual({ kind: "resume" });
     expect(parseCommand("/ouro")).toEqual({ kind: "help" });
+    expect(parseCommand("/ouro link abcd-2345")).toEqual({ kind: "link", code: "abcd-2345" });
+    expect(parseCommand("/ouro link")).toEqual({ kind: "link", code: "" });
   });
   it("anything else is a request, multi-line kept", () => {
     expect(parseCommand("/ouro add a /dice command\nthat rolls 2d6")).toEqual({

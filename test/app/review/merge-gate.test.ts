@@ -35,6 +35,25 @@ describe("merge gate", () => {
     });
     expect(r).toMatchObject({ action: "review", approvals: 0, missing: 1 });
   });
+  it("a Discord requester's linked login never counts, and the reason names it", () => {
+    const r = decideMerge({ ...base, linkedLogin: "Bob", excluded: [...base.excluded, "bob"] });
+    expect(r).toMatchObject({
+      action: "review",
+      approvals: 0,
+      reason: expect.stringContaining("bob: the requester's own, linked from Discord"),
+    });
+  });
+  it("an unlinked Discord requester needs one approval from someone the policy names", () => {
+    const unlinked = { ...base, unlinkedRequester: true };
+    expect(decideMerge(unlinked)).toMatchObject({ action: "review", reason: expect.stringMatching(/has not linked a GitHub account/) });
+    for (const login of ["carol", "dave"])
+      // maintain, admin
+      expect(decideMerge({ ...unlinked, reviews: [{ login, state: "APPROVED" }] })).toEqual({ action: "merge", approvals: 1 });
+    expect(decideMerge({ ...unlinked, reviewers: { ...writers, approvers: ["BOB"] } }).action).toBe("merge");
+    expect(decideMerge({ ...unlinked, reviewers: { ...writers, codeOwners: ["bob"] } }).action).toBe("merge");
+    // nothing to approve (risk safe): nothing is asked
+    expect(decideMerge({ ...unlinked, verdict: { ...base.verdict, requiredApprovals: 0 } }).action).toBe("merge");
+  });
   it("waits for checks and fails on failed checks", () => {
     expect(decideMerge({ ...base, checks: "pending" }).action).toBe("wait");
     expect(decideMerge({ ...base, checks: "failure" }).action).toBe("failed");

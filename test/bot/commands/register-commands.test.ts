@@ -34,7 +34,7 @@ describe("register-commands", () => {
         .commands(discord.guild.id)
         .map((c) => c.name)
         .sort(),
-    ).toEqual(["changes", "export", "feature", "forget", "help", "ouro", "ping", "rollback", "status"]);
+    ).toEqual(["changes", "export", "feature", "forget", "help", "link", "ouro", "ping", "rollback", "status"]);
     expect(await deployCommands({ ...base, pluginRoot: withPing })).toMatchObject({
       registered: false,
       reason: "unchanged",
