@@ -56,7 +56,7 @@ export async function typecheck(dir: string, changed: string[], limits: SandboxL
     );
     const r = await runNodeSandboxed(
       [join(dir, "node_modules/typescript/bin/tsc"), "-p", cfg, "--pretty", "false"],
-      { cwd: dir, ...limits },
+      { cwd: dir, readable: [cfgDir], ...limits },
       warn,
     );
     const out = strip(r.stdout + r.stderr);
@@ -172,6 +172,12 @@ const fmt = (d: Diagnostic) => `${d.file ?? ""}${d.line ? `:${d.line}:${d.column
 export const formatDiagnostic = fmt;
 
 function failureText(what: string, r: SandboxResult, body: string): string {
-  const why = r.timedOut ? `timed out after ${Math.round(r.durationMs)} ms` : r.signal ? `killed by ${r.signal}` : `exit code ${r.code}`;
+  const why = r.stopped
+    ? r.stopped
+    : r.timedOut
+      ? `timed out after ${Math.round(r.durationMs)} ms`
+      : r.signal
+        ? `killed by ${r.signal}`
+        : `exit code ${r.code}`;
   return truncate(`${what} failed (${why})\n${body.trim()}`);
 }

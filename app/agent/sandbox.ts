@@ -1,13 +1,18 @@
-// Runs agent-written code (typecheck, tests) in a child process that holds no secrets:
-// scrubbed environment, a throwaway HOME, a time limit, a memory limit, no network when
-// the OS lets us create a network namespace (`unshare -n`), and — when we run as root —
-// as the unprivileged `nobody` user (`setpriv`), so it cannot write the app, the repo or
-// the shared node_modules (and not at all when nobody cannot read what it must run).
-// Each missing isolation is logged once as a warning.
+// Runs agent-written code (typecheck, tests) in a child process that holds no secrets.
+// Isolation comes from Linux namespaces, with or without root (`unshare`, util-linux):
+// no network but loopback, its own pid namespace (all its processes die with it), the
+// host's file tree read-only with the worktree writable, a private /tmp, and the app's
+// data dir, HOME, .env and key file hidden (sandbox-mounts.ts). Without root that is a
+// user namespace (--map-root-user) and the check runs with no capabilities; as root the
+// check also drops to `nobody`. Always: a scrubbed environment, a time limit, a heap cap,
+// and rlimits on processes (a fork bomb stalls), CPU seconds, file size and core dumps.
+// Whether this works is probed once by trying it. When it does not, checks are refused
+// with the reason, unless OURO_SANDBOX=unsafe-none allows running them without isolation.
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { constants, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { SANDBOX_HOME, SETUP_FAILED, appSecrets, nodeReadable, real, setupScript } from "./sandbox-mounts.ts";
 
 export interface SandboxOptions {
   cwd: string;
@@ -15,6 +20,14 @@ export interface SandboxOptions {
   memoryMb: number;
   /** Extra env entries (never secrets: the caller decides; tests assert the scrub). */
   env?: Record<string, string>;
+  /** Paths outside the worktree the check must read (a generated tsconfig): kept readable even in /tmp. */
+  readable?: string[];
+  /** More paths to hide, besides the app's own secrets (appSecrets). */
+  hidden?: string[];
+  /** Most processes (threads count) the check may have at once. Default 256. */
+  maxProcesses?: number;
+  /** CPU seconds per process. Default: the time limit plus 5 s. */
+  cpuSeconds?: number;
 }
 
 export interface SandboxResult {
@@ -27,16 +40,30 @@ export interface SandboxResult {
   network: "none" | "host";
   /** "nobody" when privileges were dropped, "self" when the child runs as this process's user. */
   user: "nobody" | "self";
+  /** "namespaces" when isolated; "none" only with OURO_SANDBOX=unsafe-none; "refused" when not run for want of it. */
+  isolation: "namespaces" | "none" | "refused";
+  /** Why a limit stopped it, in plain words (time, CPU, file size), when one did. */
+  stopped?: string;
 }
 
 /** uid/gid of `nobody` on Linux. */
 export const NOBODY = 65534;
 
-let netProbe: boolean | undefined;
+/** The switch that lets checks run with no isolation where namespaces are unavailable. */
+export const UNSAFE_SWITCH = "OURO_SANDBOX=unsafe-none";
+
+const DEFAULT_MAX_PROCESSES = 256;
+const FILE_SIZE_MB = 256;
+
 const warned = new Set<string>();
 let dropProbe: boolean | undefined;
+let isolationProbe: { ok: boolean; why: string } | undefined;
 
 const AS_NOBODY = ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--no-new-privs", "--"];
+/** Without root: stay the namespace's root, but with no capabilities left, so the mounts cannot be undone. */
+const NO_CAPS = ["setpriv", "--no-new-privs", "--bounding-set=-all", "--inh-caps=-all", "--"];
+
+const isRoot = () => process.getuid?.() === 0;
 
 /** Runs our Node as `nobody` with `code`; true when it exits 0. */
 const nobodyRuns = (code: string, args: string[] = []): boolean =>
@@ -49,7 +76,7 @@ const nobodyRuns = (code: string, args: string[] = []): boolean =>
 /** Whether the child can run as `nobody` (we are root and setpriv works). Probed once. */
 export function canDropPrivileges(): boolean {
   // nobody must also be able to run our Node (its path may be private to us).
-  dropProbe ??= process.getuid?.() === 0 && nobodyRuns("0");
+  dropProbe ??= isRoot() && nobodyRuns("0");
   return dropProbe;
 }
 
@@ -75,13 +102,37 @@ function warnOnce(warn: Warn, key: string, msg: string): void {
   warn(msg);
 }
 
-/** Whether `unshare -n` works here (needs root or unprivileged user namespaces). Probed once. */
-export function canIsolateNetwork(): boolean {
-  if (netProbe === undefined) {
-    const r = spawnSync("unshare", ["-n", "true"], { stdio: "ignore", timeout: 5000 });
-    netProbe = r.status === 0;
+/** `unshare` with the namespaces of a check: --user too when we are not root. */
+function unshareArgs(): string[] {
+  const ns = ["--net", "--mount", "--pid", "--fork", "--kill-child"];
+  return isRoot() ? ns : ["--user", "--map-root-user", ...ns];
+}
+
+/** Whether the namespaces and mounts of a sandbox can be set up here, found by setting them up once. */
+export function isolationAvailable(): { ok: boolean; why: string } {
+  if (!isolationProbe) {
+    const root = mkdtempSync(join(tmpdir(), "ouro-sandbox-probe-"));
+    const cwd = mkdtempSync(join(tmpdir(), "ouro-sandbox-probe-cwd-"));
+    try {
+      const script = setupScript({ root, cwd, readable: [], hidden: [], tmpMb: 1 });
+      const r = spawnSync("unshare", [...unshareArgs(), "--", "/bin/sh", "-c", script, "sandbox-probe", "true"], {
+        encoding: "utf8",
+        timeout: 10_000,
+        env: { PATH: "/usr/bin:/bin" },
+      });
+      const why = (r.error ? String(r.error) : r.stderr).trim() || `exit code ${r.status}`;
+      isolationProbe = { ok: r.status === 0, why };
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+      rmSync(cwd, { recursive: true, force: true });
+    }
   }
-  return netProbe;
+  return isolationProbe;
+}
+
+/** Whether checks run without network (namespaces work here). */
+export function canIsolateNetwork(): boolean {
+  return isolationAvailable().ok;
 }
 
 export type Warn = (msg: string) => void;
@@ -107,29 +158,98 @@ export function shareReadOnly(dir: string): void {
   chmodSync(dir, 0o755);
 }
 
+const signalName = (n: number) => (Object.entries(constants.signals).find(([, v]) => v === n)?.[0] as NodeJS.Signals | undefined) ?? null;
+
+/** The plain-words reason a limit stopped the check, if one did. */
+function stoppedBy(r: { timedOut: boolean; signal: NodeJS.Signals | null }, timeoutMs: number, cpuSeconds: number): string | undefined {
+  if (r.timedOut) return `it ran past its time limit of ${timeoutMs / 1000} s; all its processes were stopped`;
+  if (r.signal === "SIGXCPU") return `it used more than ${cpuSeconds} s of CPU time and was stopped`;
+  if (r.signal === "SIGKILL") return `it was killed (out of memory, or past its CPU limit of ${cpuSeconds} s)`;
+  if (r.signal === "SIGXFSZ") return `it wrote a file larger than the ${FILE_SIZE_MB} MB limit and was stopped`;
+  return undefined;
+}
+
+/** The first child of `pid` (unshare's: the namespace's pid 1), when /proc shows it. */
+function firstChild(pid: number): number | undefined {
+  try {
+    const first = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(" ")[0];
+    return first ? Number(first) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const refused = (stderr: string, network: SandboxResult["network"], user: SandboxResult["user"], isolation: SandboxResult["isolation"]) =>
+  Promise.resolve<SandboxResult>({ code: 1, signal: null, stdout: "", stderr, timedOut: false, durationMs: 0, network, user, isolation });
+
 /** Runs `node <args>` (the app's own Node) sandboxed. */
 export function runNodeSandboxed(args: string[], opts: SandboxOptions, warn: Warn = console.warn): Promise<SandboxResult> {
-  const home = mkdtempSync(join(tmpdir(), "ouro-sandbox-home-"));
-  const env = scrubbedEnv(home, opts.memoryMb, opts.env);
-  const isolate = canIsolateNetwork();
-  if (!isolate) warnOnce(warn, "net", "agent sandbox: `unshare -n` is not available here; checks run WITHOUT network isolation");
+  const probe = isolationAvailable();
+  const isolate = probe.ok;
+  const setting = process.env.OURO_SANDBOX ?? "";
+  if (setting !== "" && setting !== "unsafe-none") {
+    const why = `agent sandbox: the checks were not run: OURO_SANDBOX is "${setting}", but the only value it takes is unsafe-none (or leave it unset)`;
+    warnOnce(warn, `setting:${setting}`, why);
+    return refused(why, "host", "self", "refused");
+  }
+  const cwd = real(opts.cwd);
+  if (!cwd) return refused(`agent sandbox: the checks were not run: their directory ${opts.cwd} does not exist`, "host", "self", "refused");
+  const unsafe = setting === "unsafe-none";
+  if (!isolate && !unsafe) {
+    const why = `agent sandbox: the checks were not run, because this host cannot isolate them (user, network and mount namespaces via \`unshare\` failed: ${probe.why}). Enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 or user.max_user_namespaces > 0), or set ${UNSAFE_SWITCH} to run agent-written code without isolation, with this process's network and files`;
+    warnOnce(warn, "refused", why);
+    return refused(why, "host", "self", "refused");
+  }
+  if (!isolate)
+    warnOnce(
+      warn,
+      "unsafe",
+      `agent sandbox: ${UNSAFE_SWITCH}: checks run WITHOUT isolation (network, files and processes of this user); namespaces failed: ${probe.why}`,
+    );
   const drop = canDropPrivileges();
-  if (drop) chownSync(home, NOBODY, NOBODY);
-  else warnOnce(warn, "user", "agent sandbox: not root or no setpriv; checks run as this process's user (they can write what it can)");
+  if (!drop && !isolate)
+    warnOnce(warn, "user", "agent sandbox: not root or no setpriv; checks run as this process's user (they can write what it can)");
   // As root the checks run as nobody or not at all (never as root): the script (tsc, vitest in
   // the shared node_modules) and the worktree's parent must be readable to nobody.
   const needed = [args[0], dirname(opts.cwd)].filter(Boolean);
+  const network = isolate ? "none" : "host";
   if (drop && !nobodyCanRead(needed)) {
-    rmSync(home, { recursive: true, force: true });
     const why = `agent sandbox: the checks cannot run as nobody, who cannot read ${needed.join(" or ")} (a private parent directory, such as a 0700 home or mktemp -d?); they were not run as root instead — make the checkout readable to others (chmod o+rx on its parent directories)`;
     warnOnce(warn, `unreadable:${needed.join(",")}`, why);
-    const network = isolate ? "none" : "host";
-    return Promise.resolve({ code: 1, signal: null, stdout: "", stderr: why, timedOut: false, durationMs: 0, network, user: "nobody" });
+    return refused(why, network, "nobody", isolate ? "namespaces" : "none");
   }
-  // prlimit caps file size and core dumps; the heap cap is NODE_OPTIONS above.
-  const limits = ["prlimit", "--core=0", `--fsize=${256 * 1024 * 1024}`, "--"];
-  const user = drop ? AS_NOBODY : [];
-  const argv = [...(isolate ? ["unshare", "-n", "--"] : []), ...limits, ...user, process.execPath, ...args];
+  const cpuSeconds = opts.cpuSeconds ?? Math.ceil(opts.timeoutMs / 1000) + 5;
+  const limits = [
+    "prlimit",
+    `--nproc=${opts.maxProcesses ?? DEFAULT_MAX_PROCESSES}`,
+    `--cpu=${cpuSeconds}:${cpuSeconds + 1}`,
+    `--fsize=${FILE_SIZE_MB * 1024 * 1024}`,
+    "--core=0",
+    "--",
+  ];
+  const user = drop ? AS_NOBODY : isolate ? NO_CAPS : [];
+  const command = [...limits, ...user, process.execPath, ...args];
+  // Not isolated: a throwaway HOME on the host. Isolated: the new root is built on `base`, HOME is in the private /tmp.
+  const scratch = mkdtempSync(join(tmpdir(), isolate ? "ouro-sandbox-root-" : "ouro-sandbox-home-"));
+  let argv: string[];
+  let home: string;
+  if (isolate) {
+    home = SANDBOX_HOME;
+    const script = setupScript({
+      root: scratch,
+      cwd,
+      readable: nodeReadable(cwd, opts.readable ?? []),
+      hidden: [...new Set([...appSecrets(), ...(opts.hidden ?? []).map((p) => real(p)).filter((p): p is string => !!p)])],
+      tmpMb: Math.max(64, opts.memoryMb),
+      homeOwner: drop ? NOBODY : undefined,
+    });
+    argv = ["unshare", ...unshareArgs(), "--", "/bin/sh", "-c", script, "sandbox", ...command];
+  } else {
+    home = scratch;
+    if (drop) chownSync(home, NOBODY, NOBODY);
+    argv = command;
+  }
+  const env = scrubbedEnv(home, opts.memoryMb, opts.env);
   const started = performance.now();
   return new Promise((resolve) => {
     const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
@@ -141,24 +261,36 @@ export function runNodeSandboxed(args: string[], opts: SandboxOptions, warn: War
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
+      // Isolated, kill the namespace's first process: the kernel ends every process in the
+      // namespace before `unshare` sees it die, so nothing outlives the result.
+      const init = isolate ? firstChild(child.pid!) : undefined;
       try {
-        process.kill(-child.pid!, "SIGKILL");
+        process.kill(init ?? -child.pid!, "SIGKILL");
       } catch {
         child.kill("SIGKILL");
       }
     }, opts.timeoutMs);
     const finish = (code: number | null, signal: NodeJS.Signals | null) => {
       clearTimeout(timer);
-      rmSync(home, { recursive: true, force: true });
+      rmSync(scratch, { recursive: true, force: true });
+      // Isolated, the shell that set up the mounts waits for the check: a signal shows as 128 + its number.
+      if (isolate && code !== null && code > 128 && code < 128 + 65 && signalName(code - 128)) {
+        signal = signalName(code - 128);
+        code = null;
+      }
+      if (isolate && code === SETUP_FAILED && stderr.includes("agent sandbox: could not isolate")) warn(stderr.trim());
+      const stopped = stoppedBy({ timedOut, signal }, opts.timeoutMs, cpuSeconds);
       resolve({
         code,
         signal,
         stdout,
-        stderr,
+        stderr: stopped ? `${stderr}${stderr && !stderr.endsWith("\n") ? "\n" : ""}agent sandbox: stopped: ${stopped}\n` : stderr,
         timedOut,
         durationMs: performance.now() - started,
-        network: isolate ? "none" : "host",
+        network,
         user: drop ? "nobody" : "self",
+        isolation: isolate ? "namespaces" : "none",
+        ...(stopped ? { stopped } : {}),
       });
     };
     child.on("error", (err) => {
