@@ -14,8 +14,11 @@ export interface WriteJob {
   /** The app's fresh clone; the writer leaves its commit here. */
   repoDir: string;
   baseRef: string;
-  /** Set for a follow-up: new commits on the change's branch (`branchFor(request.id)`, fetched into the clone). */
-  followUp?: { text: string };
+  /**
+   * Set for a follow-up: new commits on the change's branch (`branchFor(request.id)`, fetched
+   * into the clone), for a reviewer's text or a failed CI run's output.
+   */
+  followUp?: { kind: "review-comment" | "ci-failure"; text: string };
   /** What happened to earlier changes (rejections, rollbacks, review comments, CI failures). */
   feedback: FeedbackItem[];
   log: AgentLogger;
@@ -46,7 +49,7 @@ export function agentWriter(model?: { client: OpenAI; model?: string }): ChangeW
             baseRef: job.baseRef,
             model,
             branch: branchFor(job.request.id),
-            item: { kind: "review-comment", text: job.followUp.text },
+            item: { kind: job.followUp.kind, text: job.followUp.text },
             logger: job.log,
           })
         : { ok: false as const, report: { tried: [], reason: "follow-ups need a model (set OPENAI_API_KEY); open a new request instead" } }

@@ -25,6 +25,17 @@ export interface PullInfo {
   mergeable: boolean | null;
 }
 
+/** A failed check run or commit status, for the agent's `ci-failure` follow-up. */
+export interface CheckFailure {
+  name: string;
+  conclusion: string;
+  title: string | null;
+  summary: string | null;
+  /** The run's output text (often the log); the caller keeps its end. */
+  text: string | null;
+  annotations: { path: string; line: number; level: string; title: string | null; message: string }[];
+}
+
 const FAILED = new Set(["failure", "timed_out", "action_required", "startup_failure", "stale"]);
 
 export class RepoClient {
@@ -212,6 +223,17 @@ export class RepoClient {
     return list.map((r) => ({ id: r.id, login: r.user?.login ?? "", state: r.state, commitId: r.commit_id, bot: r.user?.type === "Bot" }));
   }
 
+  /** The line comments of one review (path, line — null on a comment about an outdated line — and text). */
+  async reviewComments(number: number, reviewId: number): Promise<{ path: string; line: number | null; body: string }[]> {
+    const list = await this.octokit.paginate(this.octokit.rest.pulls.listCommentsForReview, {
+      ...this.r,
+      pull_number: number,
+      review_id: reviewId,
+      per_page: 100,
+    });
+    return list.map((c) => ({ path: c.path, line: c.line ?? c.original_line ?? null, body: c.body }));
+  }
+
   /** Dismisses a review (an approval or a change request) with a message shown on the PR. */
   async dismissReview(number: number, reviewId: number, message: string): Promise<void> {
     await this.octokit.rest.pulls.dismissReview({ ...this.r, pull_number: number, review_id: reviewId, message, event: "DISMISS" });
@@ -259,6 +281,44 @@ export class RepoClient {
     const cancelled = runs.filter((r) => r.conclusion === "cancelled").map((r) => r.name);
     if (cancelled.length > 0) return { state: "pending", summary: `cancelled, waiting for a re-run: ${cancelled.join(", ")}` };
     return { state: "success", summary: `${runs.length + statuses.length} passed` };
+  }
+
+  /**
+   * What failed on `sha`, as the GitHub API gives it: each failed check run's output (title,
+   * summary, the end of its text — the log tail) and its annotations, and each failed commit
+   * status's description; and the names of checks still running (our own `ouro/*` excluded).
+   */
+  async checkFailures(sha: string): Promise<{ running: string[]; failures: CheckFailure[] }> {
+    const runs = await this.octokit.paginate(this.octokit.rest.checks.listForRef, { ...this.r, ref: sha, per_page: 100 });
+    const combined = (await this.octokit.rest.repos.getCombinedStatusForRef({ ...this.r, ref: sha, per_page: 100 })).data;
+    const statuses = combined.statuses.filter((s) => !s.context.startsWith("ouro/"));
+    const running = [
+      ...runs.filter((r) => r.status !== "completed").map((r) => r.name),
+      ...statuses.filter((s) => s.state === "pending").map((s) => s.context),
+    ];
+    const failures: CheckFailure[] = [];
+    for (const r of runs.filter((r) => r.status === "completed" && FAILED.has(r.conclusion ?? ""))) {
+      const annotations = r.output.annotations_count
+        ? await this.octokit.paginate(this.octokit.rest.checks.listAnnotations, { ...this.r, check_run_id: r.id, per_page: 100 })
+        : [];
+      failures.push({
+        name: r.name,
+        conclusion: r.conclusion ?? "failure",
+        title: r.output.title ?? null,
+        summary: r.output.summary ?? null,
+        text: r.output.text ?? null,
+        annotations: annotations.map((a) => ({
+          path: a.path,
+          line: a.start_line,
+          level: a.annotation_level ?? "failure",
+          title: a.title ?? null,
+          message: a.message ?? "",
+        })),
+      });
+    }
+    for (const s of statuses.filter((s) => s.state === "failure" || s.state === "error"))
+      failures.push({ name: s.context, conclusion: s.state, title: null, summary: s.description ?? null, text: null, annotations: [] });
+    return { running, failures };
   }
 
   async setStatus(sha: string, context: string, state: "pending" | "success" | "failure", description: string): Promise<void> {

@@ -144,7 +144,7 @@ async function actOnComment(ctx: AppContext, input: CommentInput, log: Logger): 
           return;
         }
         await ctx.locks.withLock(c.id, async () => {
-          const cur = changes.addFollowUp(c.id, cmd.text);
+          const cur = changes.addFollowUp(c.id, { kind: "review-comment", text: cmd.text, via: "comment" });
           await move(ctx, cur, "queued", `follow-up from @${input.login}`);
         });
         void ctx.events.emit("queued", { changeId: c.id });

@@ -16,6 +16,7 @@ import type { ChangeRow } from "../store/changes.ts";
 import { breakerAllowsWork, recordBreakerFailure } from "../switches/circuit-breaker.ts";
 import { isStopped } from "../switches/emergency-stop.ts";
 import { onConflict } from "./conflicts.ts";
+import { followUpOnFailedChecks } from "./follow-ups.ts";
 import { markMerged } from "./deployment.ts";
 
 const CODEOWNERS_PATHS = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
@@ -67,7 +68,11 @@ export async function gate(ctx: AppContext, id: string, log: Logger): Promise<vo
           recordBreakerFailure(ctx, p.policy.circuitBreaker, c.id, `checks failed on #${c.prNumber}`);
           rememberFeedback(ctx, c, "ci-failure", `checks ${checks.summary}`);
         }
-        await move(ctx, c, "failed", `checks ${checks.summary}; comment \`/ouro <what to fix>\` for a follow-up or \`/ouro retry\``);
+        const next = await followUpOnFailedChecks(ctx, c, pull.headSha, checks.summary, log);
+        if (next.action === "wait") await move(ctx, c, "checks", next.reason);
+        if (next.action === "queued" || next.action === "wait") return null;
+        const held = next.action === "held" ? `${next.reason}: ` : "";
+        await move(ctx, c, "failed", `checks ${checks.summary}; ${held}comment \`/ouro <what to fix>\` for a follow-up or \`/ouro retry\``);
         return null;
       }
       case "review": {

@@ -64,7 +64,7 @@ async function writeChange(ctx: AppContext, c: ChangeRow, dir: string, log: Logg
   const { repoDir, base, token } = await clone(ctx, gh, dir, c.id);
   const branch = branchFor(c.id);
   const lastFollowUp = c.followUps.at(-1);
-  const followUp = c.prNumber && lastFollowUp !== undefined ? { text: lastFollowUp } : undefined;
+  const followUp = c.prNumber && lastFollowUp !== undefined ? { kind: lastFollowUp.kind, text: lastFollowUp.text } : undefined;
   if (followUp) await fetchRef(repoDir, `+refs/heads/${branch}:refs/heads/${branch}`, token);
   const res = await ctx.writer({
     request: c.request,

@@ -380,6 +380,11 @@ export const policySchema = z
           .describe(
             "Models tried in order when the model fails (429, 5xx, a timeout, or tool calls that are not valid): the next one takes over for the rest of the run.",
           ),
+        followUps: count
+          .default(2)
+          .describe(
+            'Automatic follow-ups per change: failed checks (their output and annotations) or a "changes requested" review from a user with write access send the agent back to the same branch, at most this many times. When spent, the change waits for a human (`/ouro <what to fix>`). 0: off.',
+          ),
       })
       .prefault({})
       .describe("Budgets of the self-edit agent (read by the app)."),

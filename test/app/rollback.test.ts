@@ -272,7 +272,7 @@ describe("retry and follow-ups", () => {
     const after = change(id);
     expect(after.prNumber).toBe(c.prNumber);
     expect(after.headSha).not.toBe(c.headSha);
-    expect(after.followUps).toEqual(["also mention the weekend"]);
+    expect(after.followUps).toEqual([{ kind: "review-comment", text: "also mention the weekend", via: "comment" }]);
     const prs = ((await w.gh.driver.pulls(REPO, "all")) as Json[]).filter((p) => p.head.ref === `ouro/${id}`);
     expect(prs).toHaveLength(1);
     expect(prs[0].head.sha).toBe(after.headSha);
