@@ -2,6 +2,7 @@
 // malformed value is a clear error before anything listens or writes.
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { parseEncryptionKey } from "../contract/sealing.ts";
 
 /** A host name, IPv4 or IPv6 address: no scheme, path or port. */
 const HOST_RE =
@@ -21,6 +22,17 @@ const envSchema = z.object({
   /** Shared secret of the bot link (`Authorization: Bearer …`). */
   OURO_APP_TOKEN: z.string().min(16, { message: "OURO_APP_TOKEN must be at least 16 characters" }),
   OURO_DATA_DIR: z.string().min(1).default("data/app"),
+  /** Seals personal data in the store (the bot's key scheme: 32 bytes, 64 hex characters or base64). */
+  OURO_ENCRYPTION_KEY: z.string().refine((v) => {
+    try {
+      parseEncryptionKey(v);
+      return true;
+    } catch {
+      return false;
+    }
+  }),
+  /** Finished changes' personal data is erased this many days after their last update. */
+  OURO_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   PORT: z.coerce
     .number({ message: "PORT must be a port number (0–65535)" })
     .int({ message: "PORT must be a port number (0–65535)" })
@@ -60,6 +72,10 @@ export interface AppConfig {
   repo: string;
   appToken: string;
   dataDir: string;
+  /** OURO_ENCRYPTION_KEY as 64 hex characters: seals personal data in the store (store/personal.ts). */
+  encryptionKey: string;
+  /** Retention: finished changes' personal data is erased this many days after their last update (default 90). */
+  retentionDays?: number;
   /** The public listener: GitHub webhooks and /healthz. */
   port: number;
   host: string;
@@ -134,6 +150,8 @@ const EXPECTED: Record<string, string> = {
   OURO_REPO: "OURO_REPO must be owner/name, e.g. acme/ouro",
   OURO_APP_TOKEN: "OURO_APP_TOKEN must be at least 16 characters",
   OURO_DATA_DIR: "OURO_DATA_DIR must be a directory path",
+  OURO_ENCRYPTION_KEY: "OURO_ENCRYPTION_KEY must be 32 bytes: 64 hex characters or base64 (`openssl rand -hex 32`)",
+  OURO_RETENTION_DAYS: "OURO_RETENTION_DAYS must be a whole number of days (1–3650)",
   PORT: "PORT must be a port number (0–65535)",
   HOST: "HOST must be a host name or IP address (no scheme or port), e.g. 0.0.0.0",
   OURO_BOT_LINK_HOST: "OURO_BOT_LINK_HOST must be a host name or IP address (no scheme or port), e.g. 127.0.0.1",
@@ -203,6 +221,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     repo,
     appToken: e.OURO_APP_TOKEN,
     dataDir: e.OURO_DATA_DIR,
+    encryptionKey: parseEncryptionKey(e.OURO_ENCRYPTION_KEY).toString("hex"),
+    retentionDays: e.OURO_RETENTION_DAYS,
     port: e.PORT,
     host: e.HOST,
     botLink: { host: e.OURO_BOT_LINK_HOST, port: e.OURO_BOT_LINK_PORT },

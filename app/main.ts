@@ -2,6 +2,7 @@
 // Configuration comes from the environment (see README, section "The GitHub App").
 import { loadConfig, ConfigError } from "./config.ts";
 import { startApp } from "./start.ts";
+import { WrongKeyError } from "./store/personal.ts";
 import { agentWriter } from "./writer.ts";
 import { modelFromEnv } from "./agent/index.ts";
 
@@ -20,6 +21,10 @@ async function main(): Promise<void> {
   try {
     app = await startApp({ config, writer: agentWriter(modelFromEnv()) });
   } catch (e) {
+    if (e instanceof WrongKeyError) {
+      console.error(e.message);
+      process.exit(2);
+    }
     const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
     if (err.code === "EADDRINUSE" || err.code === "EACCES" || err.code === "EADDRNOTAVAIL") {
       const which = err.port === config.botLink.port ? "OURO_BOT_LINK_HOST/OURO_BOT_LINK_PORT" : "HOST/PORT";

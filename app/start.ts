@@ -6,6 +6,8 @@
 // says was in flight and asks GitHub to redeliver the webhooks that failed. While the store
 // cannot be written, /healthz says why (503), and webhooks and bot requests that would write
 // get 503 instead of a half-done answer; the emergency stop still applies (in memory) at once.
+// Hourly, retention erases the personal data of changes finished more than OURO_RETENTION_DAYS
+// ago (store.eraseExpired; the audit skeleton stays).
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -16,6 +18,7 @@ import pino from "pino";
 import type { Logger } from "pino";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { API_PREFIX } from "../contract/app-link.ts";
+import { parseEncryptionKey } from "../contract/sealing.ts";
 import { botApi } from "./bot-api/router.ts";
 import { isLoopback } from "./config.ts";
 import type { AppConfig } from "./config.ts";
@@ -70,12 +73,17 @@ export interface RunningApp {
   health(): HealthReport & { webhooks: { givenUp: string[] } };
   /** One look for failed webhook deliveries now (what the timer does), asking for their redelivery. */
   redeliverFailed(): Promise<Sweep>;
+  /** One retention pass now (what the hourly timer does): erases expired personal data. */
+  retention(): { changes: number; auditEntries: number };
   close(): Promise<void>;
   /** Stops listening and closes the store without waiting for work in flight (a crash, for tests). */
   abandon(): Promise<void>;
 }
 
 const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024; // GitHub caps payloads at 25 MB
+/** Retention runs hourly; finished changes keep their personal data this long by default (OURO_RETENTION_DAYS). */
+const RETENTION_EVERY_MS = 3_600_000;
+export const DEFAULT_RETENTION_DAYS = 90;
 
 /** Probot's Octokit with our retry/throttle tuning (plugin-retry, plugin-throttling). */
 export function tunedOctokit(t: AppConfig["octokit"], log: Logger): typeof ProbotOctokit {
@@ -107,7 +115,7 @@ export function tunedOctokit(t: AppConfig["octokit"], log: Logger): typeof Probo
 export async function startApp(opts: StartOptions): Promise<RunningApp> {
   const { config } = opts;
   const log = opts.logger ?? pino({ level: config.logLevel, name: "ouro-app" });
-  const store = new Store(config.dataDir, opts.now);
+  const store = new Store(config.dataDir, parseEncryptionKey(config.encryptionKey), opts.now);
   const probot = new Probot({
     appId: config.appId,
     privateKey: config.privateKey,
@@ -274,10 +282,26 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
     if (health.storeWritable()) redeliverer.soon(ctx.background);
   }, redeliverer.everyMs);
   lookTimer.unref();
+  const retentionDays = config.retentionDays ?? DEFAULT_RETENTION_DAYS;
+  const retention = () => {
+    const r = store.eraseExpired(retentionDays);
+    if (r.changes > 0 || r.auditEntries > 0) log.info(r, `retention: erased personal data older than ${retentionDays} days`);
+    return r;
+  };
+  const retentionTimer = setInterval(() => {
+    if (!health.storeWritable()) return;
+    try {
+      retention();
+    } catch (e) {
+      log.warn({ err: e }, "retention: could not erase expired personal data now; the next pass tries again");
+    }
+  }, RETENTION_EVERY_MS);
+  retentionTimer.unref();
   const stopListening = () =>
     new Promise<void>((resolve) => {
       clearInterval(tick);
       clearInterval(lookTimer);
+      clearInterval(retentionTimer);
       health.stop();
       worker.stop();
       dashboard.stop();
@@ -303,6 +327,7 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
     reconcile: () => reconcile(ctx, log),
     health: healthz,
     redeliverFailed: () => redeliverer.sweep(),
+    retention,
     async close() {
       if (closed) return;
       closed = true;

@@ -39,6 +39,7 @@ const idleAppLink: OuroAppLink = {
   stop: () => Promise.reject(new Error("bench")),
   resume: () => Promise.reject(new Error("bench")),
   reportError: async () => {},
+  forget: () => Promise.reject(new Error("bench")),
   subscribe: () => () => {},
   close: async () => {},
 };

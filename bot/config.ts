@@ -1,6 +1,7 @@
 // The bot's configuration, read from the environment once at start-up and validated,
 // so a missing token or a malformed key fails before anything connects.
 import { z } from "zod";
+import { parseEncryptionKey } from "../contract/sealing.ts";
 
 const optionalUrl = z.preprocess((v) => (v === "" ? undefined : v), z.url().optional());
 const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).optional());
@@ -8,12 +9,8 @@ const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string(
 /** A model id as OpenAI-compatible APIs spell them: "gpt-4o-mini", "org/model:tag" — no spaces or commas. */
 const MODEL_NAME = /^[A-Za-z0-9][\w.:/@-]*$/;
 
-/** 32 bytes, given as 64 hex characters or base64. */
-export function parseEncryptionKey(raw: string): Buffer {
-  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, "hex") : Buffer.from(raw, "base64");
-  if (key.length !== 32) throw new Error("OURO_ENCRYPTION_KEY must be 32 bytes (64 hex characters or base64)");
-  return key;
-}
+/** 32 bytes, given as 64 hex characters or base64 (the same key scheme as the app's store). */
+export { parseEncryptionKey };
 
 export const envSchema = z.object({
   DISCORD_TOKEN: z.string({ error: "DISCORD_TOKEN is required" }).min(1, "DISCORD_TOKEN is required"),

@@ -9,6 +9,7 @@
 //   POST /bot/v1/changes/:id/votes       { voter: Actor, vote }   → VoteResult
 //   POST /bot/v1/stop | /bot/v1/resume   { by: Actor }            → { stopped }
 //   POST /bot/v1/errors                  RuntimeErrorReport       → 202
+//   POST /bot/v1/forget                  { by: Actor }            → ForgetResult (/forget: erases what the app keeps about `by`)
 //   GET  /bot/v1/events  (text/event-stream; `Last-Event-ID` resumes) → `event: progress`, data ProgressEvent
 // Errors: non-2xx with { error: string } — the message is shown to the Discord user as is.
 // A submit is idempotent by its id and takes effect only once its answer was written: the bot
@@ -122,5 +123,19 @@ export const runtimeErrorReportSchema = z.object({
   version: z.string().optional(),
 });
 export type RuntimeErrorReport = z.infer<typeof runtimeErrorReportSchema>;
+
+/**
+ * What /forget erased in the app's store: the personal data of the caller's finished changes
+ * (their audit skeleton stays), the personal fields of audit entries about them, their votes'
+ * link to them, their GitHub link. Open changes keep their request until they finish.
+ */
+export const forgetResultSchema = z.object({
+  changes: z.number().int().min(0),
+  open: z.number().int().min(0),
+  auditEntries: z.number().int().min(0),
+  votes: z.number().int().min(0),
+  links: z.number().int().min(0),
+});
+export type ForgetResult = z.infer<typeof forgetResultSchema>;
 
 export const errorBodySchema = z.object({ error: z.string() });

@@ -13,6 +13,7 @@ import { get, matchPath, post } from "./route.ts";
 import type { Route } from "./route.ts";
 import { changeAudit, listChanges, rollbackChange, submitChange, voteOnChange } from "./routes/changes.ts";
 import { acceptErrorReport } from "./routes/errors.ts";
+import { forgetPerson } from "./routes/forget.ts";
 import { progressStream } from "./routes/events.ts";
 import { getStatus } from "./routes/status.ts";
 import { setStop } from "./routes/stop.ts";
@@ -29,6 +30,7 @@ const routes: Route[] = [
   get("/changes/:id/audit", changeAudit),
   post("/changes/:id/rollback", byBody, rollbackChange),
   post("/changes/:id/votes", voteBody, voteOnChange),
+  post("/forget", byBody, forgetPerson),
 ];
 
 function find(method: string, rest: string, path: string): { route: Route; params: Record<string, string> } {

@@ -112,6 +112,9 @@ function envValues(opts: SetupOptions, app: NewApp, keyPath: string | undefined)
     ...(opts.repo ? { OURO_REPO: opts.repo } : {}),
     // The bot link's shared secret: made here once, kept if .env has one.
     ...(existing.OURO_APP_TOKEN ? {} : { OURO_APP_TOKEN: randomBytes(24).toString("hex") }),
+    // The key that seals personal data in the app's store: made once, kept if .env has one
+    // (a store written with one key does not open with another).
+    ...(existing.OURO_ENCRYPTION_KEY ? {} : { OURO_ENCRYPTION_KEY: randomBytes(32).toString("hex") }),
     ...(opts.discordAppId ? { DISCORD_APPLICATION_ID: opts.discordAppId } : {}),
   };
 }

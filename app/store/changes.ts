@@ -10,6 +10,9 @@ import type { ChangeState } from "../lifecycle/states.ts";
 import type { Row } from "./database.ts";
 import type { ChangeRequest } from "../../contract/change-request.ts";
 import { readStoredRequest } from "./stored-request.ts";
+import { ACTIVE } from "../lifecycle/states.ts";
+import { changeAad, SEALED_CHANGE_COLUMNS } from "./personal.ts";
+import type { PersonalData, SealedChangeColumn } from "./personal.ts";
 
 /** What the merge gate needs of the verdict the PR was opened with (the whole verdict is stored). */
 export const storedVerdictSchema = z.object({
@@ -19,24 +22,6 @@ export const storedVerdictSchema = z.object({
   automerge: z.boolean(),
 });
 export type StoredVerdict = z.infer<typeof storedVerdictSchema>;
-
-/**
- * One follow-up for the agent on a change's branch: what it says, what kind the agent is told
- * it is, and where it came from — an `/ouro …` comment (a human asked), or automatically from
- * failed checks or a "changes requested" review (those count against `agent.followUps`).
- * `key` names what it answers (`checks:<head sha>`, `review:<id>`) so it is added once.
- */
-export const followUpSchema = z.object({
-  kind: z.enum(["review-comment", "ci-failure"]),
-  text: z.string(),
-  via: z.enum(["comment", "checks", "review"]),
-  key: z.string().optional(),
-});
-export type FollowUp = z.infer<typeof followUpSchema>;
-/** Stored follow-ups; a plain string is one stored before kinds were kept (an `/ouro` comment's text). */
-const followUpsSchema = z.array(
-  z.union([followUpSchema, z.string().transform((text): FollowUp => ({ kind: "review-comment", text, via: "comment" }))]),
-);
 
 export interface ChangeRow {
   id: string;
@@ -65,8 +50,8 @@ export interface ChangeRow {
   deploymentId: number | null;
   revertOf: string | null;
   revertChange: string | null;
-  /** Follow-ups for the agent, oldest first (the agent acts on the last one). */
-  followUps: FollowUp[];
+  /** Follow-up requests from reviewers, oldest first (the agent acts on the last one). */
+  followUps: string[];
   /**
    * When the requester was told the change was accepted. Null for a request from the bot whose
    * answer has not been written yet: the worker does not start it, and one left unanswered
@@ -155,6 +140,9 @@ type JsonField = keyof typeof JSON_COLUMNS;
 
 type SqlValue = string | number | null;
 
+/** What an erased change shows for its title and requester. */
+export const ERASED = "(erased)";
+
 function column(field: string, value: unknown): [string, SqlValue] {
   if (field in JSON_COLUMNS) {
     const col = JSON_COLUMNS[field as keyof typeof JSON_COLUMNS];
@@ -193,7 +181,7 @@ function toChange(r: Row): ChangeRow {
     ...plain,
     request: readStoredRequest(jsonOf(r.request_json), plain),
     verdict: parsed(r.verdict_json, storedVerdictSchema.nullable(), null),
-    followUps: parsed(r.feedback_json, followUpsSchema, []),
+    followUps: parsed(r.feedback_json, stringsSchema, []),
     redoBases: parsed(r.redo_bases_json, stringsSchema, []),
   };
 }
@@ -202,15 +190,21 @@ export class Changes {
   readonly #db: DatabaseSync;
   readonly #now: () => number;
 
-  constructor(db: DatabaseSync, now: () => number) {
+  readonly #personal: PersonalData;
+
+  constructor(db: DatabaseSync, now: () => number, personal: PersonalData) {
     this.#db = db;
     this.#now = now;
+    this.#personal = personal;
   }
 
   insert(c: NewChange): ChangeRow {
     const now = this.#now();
     const row: Writable = { ...LIFECYCLE_START, answeredAt: now, ...c, createdAt: now, updatedAt: now, startedAt: null };
-    const cols = Object.entries(row).map(([k, v]) => column(k, v));
+    const cols = this.#atRest(
+      Object.entries(row).map(([k, v]) => column(k, v)),
+      c.id,
+    );
     this.#db
       .prepare(`INSERT INTO changes (${cols.map(([col]) => col).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`)
       .run(...cols.map(([, v]) => v));
@@ -218,7 +212,10 @@ export class Changes {
   }
 
   update(id: string, patch: ChangePatch): ChangeRow {
-    const cols = Object.entries(patch).map(([k, v]) => column(k, v));
+    const cols = this.#atRest(
+      Object.entries(patch).map(([k, v]) => column(k, v)),
+      id,
+    );
     cols.push(["updated_at", this.#now()]);
     this.#db.prepare(`UPDATE changes SET ${cols.map(([col]) => `${col} = ?`).join(", ")} WHERE id = ?`).run(...cols.map(([, v]) => v), id);
     const c = this.byId(id);
@@ -231,11 +228,11 @@ export class Changes {
     return this.update(id, { startedAt: this.#now() });
   }
 
-  /** A follow-up for the agent, after the earlier ones. */
-  addFollowUp(id: string, followUp: FollowUp): ChangeRow {
+  /** A reviewer's follow-up for the agent, after the earlier ones. */
+  addFollowUp(id: string, text: string): ChangeRow {
     const c = this.byId(id);
     if (!c) throw new Error(`no change ${id}`);
-    return this.update(id, { followUps: [...c.followUps, followUpSchema.parse(followUp)] });
+    return this.update(id, { followUps: [...c.followUps, text] });
   }
 
   /**
@@ -275,15 +272,15 @@ export class Changes {
   withTarget(targetKey: string, states: readonly ChangeState[]): ChangeRow[] {
     const rows = this.#db
       .prepare(`SELECT * FROM changes WHERE target_key = ? AND state IN (${states.map(() => "?").join(", ")}) ORDER BY created_at, id`)
-      .all(targetKey, ...states) as Row[];
-    return rows.map(toChange);
+      .all(this.#personal.targetKey(targetKey), ...states) as Row[];
+    return rows.map((r) => this.#read(r));
   }
   /** Queued changes still waiting for their answer, stored at or before `before` (ms). */
   unanswered(before: number): ChangeRow[] {
     const rows = this.#db
       .prepare("SELECT * FROM changes WHERE state = 'queued' AND answered_at IS NULL AND created_at <= ? ORDER BY created_at, id")
       .all(before) as Row[];
-    return rows.map(toChange);
+    return rows.map((r) => this.#read(r));
   }
   byPr(pr: number): ChangeRow | null {
     return this.#one("SELECT * FROM changes WHERE pr_number = ? ORDER BY created_at DESC LIMIT 1", pr);
@@ -303,21 +300,87 @@ export class Changes {
     const rows = this.#db
       .prepare(`SELECT * FROM changes WHERE state IN (${states.map(() => "?").join(", ")}) ORDER BY created_at, id`)
       .all(...states) as Row[];
-    return rows.map(toChange);
+    return rows.map((r) => this.#read(r));
   }
   /** The most recently updated changes. */
   recent(limit: number): ChangeRow[] {
-    return (this.#db.prepare("SELECT * FROM changes ORDER BY updated_at DESC, created_at DESC LIMIT ?").all(limit) as Row[]).map(toChange);
+    return (this.#db.prepare("SELECT * FROM changes ORDER BY updated_at DESC, created_at DESC LIMIT ?").all(limit) as Row[]).map((r) =>
+      this.#read(r),
+    );
   }
   /** Requests accepted since `since` (ms), for rate limits (one cancelled unanswered does not count). */
   requestsSince(since: number): { requester: string; at: number }[] {
     return (
       this.#db
         .prepare(
-          "SELECT requester_key AS requester, created_at AS at FROM changes WHERE created_at > ? AND kind = 'change' AND NOT (state = 'failed' AND answered_at IS NULL)",
+          "SELECT id, requester_key, created_at AS at FROM changes WHERE created_at > ? AND kind = 'change' AND NOT (state = 'failed' AND answered_at IS NULL)",
         )
         .all(since) as Row[]
-    ).map((r) => ({ requester: String(r.requester), at: Number(r.at) }));
+    ).map((r) => ({ requester: this.#personal.open(r.requester_key, changeAad(String(r.id), "requester_key")) ?? "", at: Number(r.at) }));
+  }
+
+  /**
+   * Erases the personal data of the finished changes of the requester with this keyed hash
+   * (their open changes keep it until they finish). Returns the erased ids and how many are open.
+   */
+  eraseOf(requesterHash: string, why: string): { erased: string[]; open: number } {
+    const active = ACTIVE.map(() => "?").join(", ");
+    const open = Number(
+      (
+        this.#db
+          .prepare(`SELECT COUNT(*) AS n FROM changes WHERE requester_hash = ? AND state IN (${active})`)
+          .get(requesterHash, ...ACTIVE) as Row
+      ).n,
+    );
+    const ids = (
+      this.#db
+        .prepare(`SELECT id FROM changes WHERE requester_hash = ? AND state NOT IN (${active})`)
+        .all(requesterHash, ...ACTIVE) as Row[]
+    ).map((r) => String(r.id));
+    return { erased: this.#erase(ids, why), open };
+  }
+
+  /** Retention: erases the personal data of finished changes last updated before `cutoff` (ms); returns their ids. */
+  eraseFinishedBefore(cutoff: number, why: string): string[] {
+    const active = ACTIVE.map(() => "?").join(", ");
+    const ids = (
+      this.#db
+        .prepare(`SELECT id FROM changes WHERE erased_at IS NULL AND updated_at < ? AND state NOT IN (${active})`)
+        .all(cutoff, ...ACTIVE) as Row[]
+    ).map((r) => String(r.id));
+    return this.#erase(ids, why);
+  }
+
+  /** The skeleton stays (state, times, numbers, plugin or setting targets); the text and the person go. */
+  #erase(ids: string[], why: string): string[] {
+    const now = this.#now();
+    for (const id of ids)
+      this.#db
+        .prepare(
+          `UPDATE changes SET requester = ?, requester_key = ?, requester_login = NULL, requester_hash = NULL, text = '', title = ?,
+             request_json = '{}', feedback_json = '[]', target_key = CASE WHEN target_key LIKE 'text:%' THEN NULL ELSE target_key END,
+             erased_at = COALESCE(erased_at, ?) WHERE id = ?`,
+        )
+        .run(ERASED, `erased:${why}`, ERASED, now, id);
+    return ids;
+  }
+
+  /** Sealed columns sealed (bound to the change and column), the requester's keyed hash beside its key, text targets hashed. */
+  #atRest(cols: [string, SqlValue][], id: string): [string, SqlValue | Uint8Array][] {
+    return cols.flatMap(([col, v]): [string, SqlValue | Uint8Array][] => {
+      if (col === "target_key") return [[col, this.#personal.targetKey(v as string | null)]];
+      if (!(SEALED_CHANGE_COLUMNS as readonly string[]).includes(col) || typeof v !== "string") return [[col, v]];
+      const sealed: [string, Uint8Array] = [col, this.#personal.seal(v, changeAad(id, col))];
+      return col === "requester_key" ? [sealed, ["requester_hash", this.#personal.hash(v)]] : [sealed];
+    });
+  }
+
+  /** A row with its sealed columns opened. */
+  #read(r: Row): ChangeRow {
+    const id = String(r.id);
+    const opened: Row = { ...r };
+    for (const col of SEALED_CHANGE_COLUMNS as readonly SealedChangeColumn[]) opened[col] = this.#personal.open(r[col], changeAad(id, col));
+    return toChange(opened);
   }
   /** When the worker started changes since `since` (ms), for the burst limit. */
   startsSince(since: number): number[] {
@@ -334,6 +397,6 @@ export class Changes {
 
   #one(sql: string, value: string | number): ChangeRow | null {
     const r = this.#db.prepare(sql).get(value) as Row | undefined;
-    return r ? toChange(r) : null;
+    return r ? this.#read(r) : null;
   }
 }

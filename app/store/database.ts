@@ -2,14 +2,21 @@
 // tables are those every earlier version wrote, so an existing data directory opens as it
 // is. Migrations run in order, once each, counted in `PRAGMA user_version`. Also what tells
 // "the file cannot be written now" (read-only, immutable, full, locked) from other errors.
-import { mkdirSync } from "node:fs";
+// The files (the database, its -wal and -shm) are the owner's alone (0600): created so, and
+// tightened at open when an earlier version left them readable to others. Personal data in
+// them is sealed (personal.ts); a store written with another key is refused before anything
+// is read or written.
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { sealExistingRows } from "./seal-existing.ts";
+import { KEY_CHECK } from "./personal.ts";
+import type { PersonalData } from "./personal.ts";
 
 export const DATABASE_FILE = "ouro-app.sqlite";
 
-/** Each entry brings the schema from version i to i + 1; only ever append. */
-const MIGRATIONS: readonly string[] = [
+/** Each entry brings the schema from version i to i + 1 (SQL, or a function for what SQL cannot do); only ever append. */
+const MIGRATIONS: readonly (string | ((db: DatabaseSync, personal: PersonalData) => void))[] = [
   // 1: the tables as the app first created them (IF NOT EXISTS: data directories from before
   //    user_version was counted already have them).
   `
@@ -42,18 +49,43 @@ ALTER TABLE changes ADD COLUMN redo_bases_json TEXT NOT NULL DEFAULT '[]';
 CREATE INDEX IF NOT EXISTS changes_target ON changes(target_key);
 CREATE TABLE IF NOT EXISTS joined_requests (request_id TEXT PRIMARY KEY, change_id TEXT NOT NULL, at INTEGER NOT NULL);
 `,
+  // 3: personal data sealed at rest (seal-existing.ts): the columns keep their names and hold
+  //    sealed BLOBs; requester_hash (a keyed hash of the requester) finds a person's changes and
+  //    audit.subject the audit rows about a person, for /forget; erased_at says when a change's
+  //    personal data was erased (the audit skeleton stays). kv KEY_CHECK tells the key.
+  (db, personal) => {
+    db.exec(`
+ALTER TABLE changes ADD COLUMN requester_hash TEXT;
+ALTER TABLE changes ADD COLUMN erased_at INTEGER;
+CREATE INDEX IF NOT EXISTS changes_requester ON changes(requester_hash);
+ALTER TABLE audit ADD COLUMN subject TEXT;
+CREATE INDEX IF NOT EXISTS audit_subject ON audit(subject);
+`);
+    sealExistingRows(db, personal);
+    db.prepare("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(
+      KEY_CHECK,
+      personal.keyCheck(),
+    );
+  },
 ];
 
 /** A row as node:sqlite returns it. */
 export type Row = Record<string, unknown>;
 
-/** Opens (creating if needed) the database in `dataDir` and brings its schema up to date. */
-export function openDatabase(dataDir: string): DatabaseSync {
+/**
+ * Opens (creating if needed) the database in `dataDir`, owner-only, checks it was written with
+ * this key (WrongKeyError if not) and brings its schema up to date.
+ */
+export function openDatabase(dataDir: string, personal: PersonalData): DatabaseSync {
   mkdirSync(dataDir, { recursive: true });
+  ownerOnly(databaseFile(dataDir));
   const db = new DatabaseSync(databaseFile(dataDir));
   try {
-    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
-    migrate(db);
+    // secure_delete: what is erased or sealed over is zeroed in the file, not left in free pages.
+    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA secure_delete = ON;");
+    ownerOnly(databaseFile(dataDir)); // SQLite gives -wal and -shm the database file's mode; older ones are tightened here
+    checkKey(db, personal, databaseFile(dataDir));
+    if (migrate(db, personal)) flushWal(db);
   } catch (e) {
     db.close();
     throw e;
@@ -62,6 +94,25 @@ export function openDatabase(dataDir: string): DatabaseSync {
 }
 
 export const databaseFile = (dataDir: string): string => join(dataDir, DATABASE_FILE);
+
+/** The database file (created empty if missing) and its -wal and -shm, if present: mode 0600. */
+function ownerOnly(file: string): void {
+  try {
+    if (!existsSync(file)) closeSync(openSync(file, "a", 0o600));
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+  } catch {
+    // a file that cannot be changed now (read-only filesystem, immutable): SQLite's own open and
+    // the store's probe say so; it is tightened at the first open that can
+  }
+}
+
+/** A store that already has a key check must open with this key; nothing is written before. */
+function checkKey(db: DatabaseSync, personal: PersonalData, file: string): void {
+  const kv = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'kv'").get();
+  if (!kv) return;
+  const row = db.prepare("SELECT value FROM kv WHERE key = ?").get(KEY_CHECK) as Row | undefined;
+  if (row) personal.verify(row.value, file);
+}
 
 /**
  * SQLite's primary result codes that mean the file cannot be written now, whatever the
@@ -93,13 +144,30 @@ export function describeStoreError(e: unknown): string {
   return code !== null && code in UNWRITABLE ? `${message} (${UNWRITABLE[code]})` : message;
 }
 
-function migrate(db: DatabaseSync): void {
+/** Brings the schema up to date; returns whether any migration ran. */
+function migrate(db: DatabaseSync, personal: PersonalData): boolean {
   const at = Number((db.prepare("PRAGMA user_version").get() as Row).user_version);
   for (let v = at; v < MIGRATIONS.length; v++) {
     inTransaction(db, () => {
-      db.exec(MIGRATIONS[v]);
+      const step = MIGRATIONS[v];
+      if (typeof step === "string") db.exec(step);
+      else step(db, personal);
       db.exec(`PRAGMA user_version = ${v + 1}`);
     });
+  }
+  return at < MIGRATIONS.length;
+}
+
+/**
+ * Writes the WAL into the database file and empties it, so page versions from before an
+ * erasure or a sealing (plaintext) are not left in the -wal file. Best effort: with a reader
+ * still open it is done at a later checkpoint.
+ */
+export function flushWal(db: DatabaseSync): void {
+  try {
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  } catch {
+    // busy: SQLite's own checkpoints get to it
   }
 }
 

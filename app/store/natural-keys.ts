@@ -2,16 +2,21 @@
 // so that a redelivered event, a retry or a restart does it once — and the ids of the
 // comments and issues it keeps editing (sticky progress comments, the dashboard, error issues).
 // The intent is recorded before or right after the side effect and found again by the key.
+// The dashboard's body (titles and requesters) is sealed at rest like other personal data.
 import type { DatabaseSync } from "node:sqlite";
 import type { Row } from "./database.ts";
+import { DASHBOARD_BODY_AAD } from "./personal.ts";
+import type { PersonalData } from "./personal.ts";
 
 export class NaturalKeys {
   readonly #db: DatabaseSync;
   readonly #now: () => number;
+  readonly #personal: PersonalData;
 
-  constructor(db: DatabaseSync, now: () => number) {
+  constructor(db: DatabaseSync, now: () => number, personal: PersonalData) {
     this.#db = db;
     this.#now = now;
+    this.#personal = personal;
   }
 
   // ── commands and requests answered ─────────────────────────────────
@@ -99,10 +104,11 @@ export class NaturalKeys {
   }
   /** The dashboard's body as last written (an unchanged body is not sent again). */
   dashboardBody(): string | null {
-    return this.#get("dashboard:body");
+    const r = this.#db.prepare("SELECT value FROM keys WHERE key = 'dashboard:body'").get() as Row | undefined;
+    return r ? this.#personal.open(r.value, DASHBOARD_BODY_AAD) : null;
   }
   setDashboardBody(body: string): void {
-    this.#set("dashboard:body", body);
+    this.#set("dashboard:body", this.#personal.seal(body, DASHBOARD_BODY_AAD));
   }
   /** The issue that tracks one runtime error fingerprint. */
   errorIssue(fingerprint: string): number | null {
@@ -123,7 +129,7 @@ export class NaturalKeys {
   #number(key: string): number | null {
     return Number(this.#get(key) ?? 0) || null;
   }
-  #set(key: string, value: string): void {
+  #set(key: string, value: string | Uint8Array): void {
     this.#db
       .prepare("INSERT INTO keys (key, value, at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
       .run(key, value, this.#now());

@@ -8,15 +8,33 @@
 // read-only, so a failed probe reopens the connection; every repository holds `db`, which
 // always forwards to the current connection. A store that cannot be opened for writing still
 // starts (reads may work): the probe says why, and reopens until it can.
+//
+// Personal data is sealed at rest under the app's key (personal.ts); forget() and
+// eraseExpired() erase it — a person's, or everything older than the retention window — and
+// keep the audit skeleton (states, times, PR and issue numbers).
 import { DatabaseSync } from "node:sqlite";
 import { Audit } from "./audit.ts";
 import { Changes } from "./changes.ts";
-import { databaseFile, describeStoreError, inTransaction, isUnwritable, openDatabase } from "./database.ts";
+import { databaseFile, describeStoreError, flushWal, inTransaction, isUnwritable, openDatabase } from "./database.ts";
 import { Deliveries } from "./deliveries.ts";
+import { Identities } from "./identities.ts";
 import { NaturalKeys } from "./natural-keys.ts";
 import { PersistedValues } from "./persisted-values.ts";
+import { PersonalData } from "./personal.ts";
 import { ProgressEvents } from "./progress-events.ts";
 import { Votes } from "./votes.ts";
+
+/** What forget() erased. */
+export interface ForgetResult {
+  /** Finished changes whose personal data was erased. */
+  changes: number;
+  /** Changes still open, whose request is kept until they finish (forget again then). */
+  open: number;
+  auditEntries: number;
+  votes: number;
+  /** GitHub links removed. */
+  links: number;
+}
 
 /** A write that could not be done yet, kept in memory until the store can be written. */
 interface KeptWrite {
@@ -34,25 +52,30 @@ export class Store {
   readonly keys: NaturalKeys;
   readonly values: PersistedValues;
   readonly votes: Votes;
+  readonly identities: Identities;
   readonly #dataDir: string;
   readonly #now: () => number;
+  readonly #personal: PersonalData;
   #conn: DatabaseSync;
   #closed = false;
   #unwritable: string | null = null;
   readonly #kept: KeptWrite[] = [];
 
-  constructor(dataDir: string, now: () => number = Date.now) {
+  /** `key`: the app's OURO_ENCRYPTION_KEY (32 bytes); a store written with another is refused (WrongKeyError). */
+  constructor(dataDir: string, key: Buffer, now: () => number = Date.now) {
     this.#dataDir = dataDir;
     this.#now = now;
+    this.#personal = new PersonalData(key);
     this.#conn = this.#open();
     this.db = forwarding(() => this.#conn);
-    this.changes = new Changes(this.db, now);
-    this.audit = new Audit(this.db, now);
+    this.changes = new Changes(this.db, now, this.#personal);
+    this.audit = new Audit(this.db, now, this.#personal);
     this.progress = new ProgressEvents(this.db);
     this.deliveries = new Deliveries(this.db, now);
-    this.keys = new NaturalKeys(this.db, now);
+    this.keys = new NaturalKeys(this.db, now, this.#personal);
     this.values = new PersistedValues(this.db);
-    this.votes = new Votes(this.db, now);
+    this.votes = new Votes(this.db, now, this.#personal.hash);
+    this.identities = new Identities(this.db, now);
   }
 
   /** Runs fn in one transaction: all of its writes happen, or none. */
@@ -112,6 +135,43 @@ export class Store {
     return this.#kept.length === 0;
   }
 
+  /**
+   * Erases what the store holds about one Discord user, in one transaction: the personal data
+   * of their finished changes (text, title, names, ids, the stored request, follow-ups), the
+   * personal fields of audit rows about them or their changes, their votes' link to them, and
+   * their GitHub link. Their open changes keep what the work needs (counted in `open`).
+   */
+  forget(discordId: string): ForgetResult {
+    const person = `discord:${discordId}`;
+    const result = this.tx(() => {
+      const { erased, open } = this.changes.eraseOf(this.#personal.hash(person), "forget");
+      for (const id of erased) this.audit.record(id, "personal-data.erased", { why: "forget" });
+      const auditEntries = this.audit.erase({ changeIds: erased, subjectHash: this.#personal.hash(person) });
+      const votes = this.votes.forget(person);
+      const links = this.identities.unlink(discordId) === null ? 0 : 1;
+      return { changes: erased.length, open, auditEntries, votes, links };
+    });
+    flushWal(this.db); // the erased values' old pages leave the -wal file too
+    return result;
+  }
+
+  /**
+   * Retention: erases the personal data of finished changes last updated more than `days` ago,
+   * and of audit rows about a person written before then (the skeleton stays). Returns how
+   * many changes and audit rows were erased.
+   */
+  eraseExpired(days: number): { changes: number; auditEntries: number } {
+    const cutoff = this.#now() - days * 86_400_000;
+    const result = this.tx(() => {
+      const erased = this.changes.eraseFinishedBefore(cutoff, "retention");
+      for (const id of erased) this.audit.record(id, "personal-data.erased", { why: "retention" });
+      const auditEntries = this.audit.erase({ changeIds: erased, before: new Date(cutoff).toISOString() });
+      return { changes: erased.length, auditEntries };
+    });
+    if (result.changes > 0 || result.auditEntries > 0) flushWal(this.db);
+    return result;
+  }
+
   close(): void {
     this.#closed = true;
     if (this.#conn.isOpen) this.#conn.close();
@@ -142,7 +202,7 @@ export class Store {
   /** A connection with the schema up to date; if the file cannot be written, one as it is. */
   #open(): DatabaseSync {
     try {
-      return openDatabase(this.#dataDir);
+      return openDatabase(this.#dataDir, this.#personal);
     } catch (e) {
       if (!isUnwritable(e)) throw e;
       this.#unwritable = `the store cannot be written: ${describeStoreError(e)}`;
@@ -154,7 +214,7 @@ export class Store {
   #reopen(): void {
     let fresh: DatabaseSync;
     try {
-      fresh = openDatabase(this.#dataDir);
+      fresh = openDatabase(this.#dataDir, this.#personal);
     } catch {
       return; // still not writable: the probe says why
     }

@@ -1,4 +1,6 @@
 // Community votes on a change: one per voter (a voter who changes their mind replaces theirs).
+// Voters are kept as keyed hashes (personal.ts), never as their Discord ids.
+import { randomUUID } from "node:crypto";
 import type { DatabaseSync } from "node:sqlite";
 import type { Row } from "./database.ts";
 
@@ -7,10 +9,12 @@ export type VoteValue = "up" | "down";
 export class Votes {
   readonly #db: DatabaseSync;
   readonly #now: () => number;
+  readonly #hash: (value: string) => string;
 
-  constructor(db: DatabaseSync, now: () => number) {
+  constructor(db: DatabaseSync, now: () => number, hash: (value: string) => string) {
     this.#db = db;
     this.#now = now;
+    this.#hash = hash;
   }
 
   cast(changeId: string, voter: string, vote: VoteValue): void {
@@ -18,7 +22,17 @@ export class Votes {
       .prepare(
         "INSERT INTO votes (change_id, voter, vote, at) VALUES (?, ?, ?, ?) ON CONFLICT(change_id, voter) DO UPDATE SET vote = excluded.vote, at = excluded.at",
       )
-      .run(changeId, voter, vote, this.#now());
+      .run(changeId, this.#hash(voter), vote, this.#now());
+  }
+
+  /** The voter's votes still count, but no longer lead to them (/forget); returns how many. */
+  forget(voter: string): number {
+    const rows = this.#db.prepare("SELECT change_id FROM votes WHERE voter = ?").all(this.#hash(voter)) as Row[];
+    for (const r of rows)
+      this.#db
+        .prepare("UPDATE votes SET voter = ? WHERE change_id = ? AND voter = ?")
+        .run(`erased:${randomUUID()}`, String(r.change_id), this.#hash(voter));
+    return rows.length;
   }
 
   count(changeId: string): { up: number; down: number } {

@@ -11,6 +11,7 @@ import {
   changeRequestSchema,
   changeSummarySchema,
   errorBodySchema,
+  forgetResultSchema,
   progressEventSchema,
   rollbackResultSchema,
   runtimeErrorReportSchema,
@@ -161,6 +162,9 @@ export class HttpAppLink implements OuroAppLink {
   }
   resume(by: Actor) {
     return this.call("POST", "/resume", stopResultSchema, { by });
+  }
+  forget(by: Actor) {
+    return this.call("POST", "/forget", forgetResultSchema, { by });
   }
   async reportError(report: z.input<typeof runtimeErrorReportSchema>) {
     await this.call("POST", "/errors", z.unknown(), checked(runtimeErrorReportSchema, report, "error report"));

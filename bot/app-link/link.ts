@@ -5,6 +5,7 @@ import type {
   AppStatus,
   ChangeRequest,
   ChangeSummary,
+  ForgetResult,
   ProgressEvent,
   RollbackResult,
   RuntimeErrorReport,
@@ -22,6 +23,8 @@ export interface OuroAppLink {
   stop(by: Actor): Promise<{ stopped: boolean }>;
   resume(by: Actor): Promise<{ stopped: boolean }>;
   reportError(report: RuntimeErrorReport): Promise<void>;
+  /** /forget: erases what the app keeps about this Discord user (their changes' texts and ids; the audit skeleton stays). */
+  forget(by: Actor): Promise<ForgetResult>;
   /** Whether the progress stream is connected right now (undefined: not known). */
   streaming?(): boolean;
   /** Progress of every change; returns an unsubscribe function. */

@@ -1,11 +1,11 @@
 // The bot's memory: one node:sqlite file in the data directory. Content is sealed
-// (crypto.ts) before it is written; everything survives a restart because it is only
+// (contract/sealing.ts) before it is written; everything survives a restart because it is only
 // ever read back from the file.
 import { DatabaseSync } from "node:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
-import { createSealer, type Sealer } from "./crypto.ts";
+import { createSealer, type Sealer } from "../../contract/sealing.ts";
 import { SCHEMA_SQL, SCHEMA_VERSION, USER_TABLES } from "./schema.ts";
 
 export type Role = "user" | "assistant";

@@ -225,6 +225,7 @@ export async function startLocalMode(o: LocalModeOptions): Promise<LocalMode> {
         GHE_PROTOCOL: "http",
         OURO_REPO: repo,
         OURO_APP_TOKEN: s.appToken,
+        OURO_ENCRYPTION_KEY: s.encryptionKey,
         OURO_DATA_DIR: join(dataDir, "app"),
         PORT: String(port(o.basePort, 4)),
         OURO_BOT_LINK_PORT: String(port(o.basePort, 5)),

@@ -14,7 +14,13 @@ const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "ouro-app-config-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const pem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
-const base = { APP_ID: "12", WEBHOOK_SECRET: "s3cret-s3cret", OURO_REPO: "acme/bot", OURO_APP_TOKEN: "t".repeat(20) };
+const base = {
+  APP_ID: "12",
+  WEBHOOK_SECRET: "s3cret-s3cret",
+  OURO_REPO: "acme/bot",
+  OURO_APP_TOKEN: "t".repeat(20),
+  OURO_ENCRYPTION_KEY: "0f".repeat(32),
+};
 
 describe("loadConfig", () => {
   it("reads the key from PRIVATE_KEY_PATH and builds GHE URLs for local mode", () => {
@@ -90,7 +96,7 @@ describe("credentials in the environment", () => {
     }
     throw new Error("loadConfig accepted it");
   };
-  const rest = { OURO_REPO: "acme/bot", OURO_APP_TOKEN: "t".repeat(20) };
+  const rest = { OURO_REPO: "acme/bot", OURO_APP_TOKEN: "t".repeat(20), OURO_ENCRYPTION_KEY: "0f".repeat(32) };
 
   it("a half-configured App says what is set and what is missing, in one line", () => {
     expect(message({ ...rest, APP_ID: "12" })).toBe(
@@ -118,8 +124,10 @@ describe("credentials in the environment", () => {
       [{ ...base, PRIVATE_KEY: pem, OURO_WRITE_SPACING_MS: "soon" }, /OURO_WRITE_SPACING_MS must be a whole number/],
       [
         { APP_ID: "12", PRIVATE_KEY: pem, WEBHOOK_SECRET: "s3cret-s3cret" },
-        /^invalid configuration: OURO_REPO is not set; OURO_APP_TOKEN is not set$/,
+        /^invalid configuration: OURO_REPO is not set; OURO_APP_TOKEN is not set; OURO_ENCRYPTION_KEY is not set$/,
       ],
+      [{ ...base, PRIVATE_KEY: pem, OURO_ENCRYPTION_KEY: "0f".repeat(16) }, /^invalid configuration: OURO_ENCRYPTION_KEY must be 32 bytes/],
+      [{ ...base, PRIVATE_KEY: pem, OURO_RETENTION_DAYS: "forever" }, /OURO_RETENTION_DAYS must be a whole number of days/],
     ];
     for (const [env, expected] of cases) {
       const m = message(env);
@@ -140,7 +148,13 @@ describe("npm start (app/main.ts)", () => {
   });
   it("a half-configured environment stops with exit code 2 and one plain line", async () => {
     const err = await run(process.execPath, ["app/main.ts"], {
-      env: { PATH: process.env.PATH, APP_ID: "12", OURO_REPO: "acme/bot", OURO_APP_TOKEN: "t".repeat(20) },
+      env: {
+        PATH: process.env.PATH,
+        APP_ID: "12",
+        OURO_REPO: "acme/bot",
+        OURO_APP_TOKEN: "t".repeat(20),
+        OURO_ENCRYPTION_KEY: "0f".repeat(32),
+      },
     }).catch((e: { code: number; stderr: string }) => e);
     expect((err as { code: number }).code).toBe(2);
     expect((err as { stderr: string }).stderr.trim()).toBe(

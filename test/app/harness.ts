@@ -32,6 +32,8 @@ const GIT_ENV = {
 };
 export const REPO = "acme/bot";
 export const TOKEN = "bot-link-token-0123456789abcdef";
+/** The app's OURO_ENCRYPTION_KEY in tests (64 hex characters). */
+export const ENCRYPTION_KEY = "5eed".repeat(16);
 
 async function git(cwd: string, ...args: string[]): Promise<string> {
   const { stdout } = await run("git", args, { cwd, env: { ...process.env, ...GIT_ENV } });
@@ -144,11 +146,9 @@ export async function startWorld(
     start?: Pick<StartOptions, "health" | "redelivery">;
   } = {},
 ): Promise<World> {
-  const agentPolicy = (opts.policy?.agent ?? {}) as Record<string, unknown>;
   const files: Record<string, string> = {
     "README.md": "# bot\n",
-    // no automatic follow-ups unless a test turns them on: the fixed writer cannot fix anything
-    "policies/ouro.yml": policyWith({ editable: ["bot/plugins/**", "docs/**"], ...opts.policy, agent: { followUps: 0, ...agentPolicy } }),
+    "policies/ouro.yml": policyWith({ editable: ["bot/plugins/**", "docs/**"], ...opts.policy }),
     ".github/CODEOWNERS": "*  @root-owner\n/bot/plugins/  @plugin-owner @alice\n",
     "bot/plugins/ping/index.ts": 'export const name = "ping";\n',
     ...opts.files,
@@ -174,6 +174,7 @@ export async function startWorld(
     repo: "bot",
     appToken: TOKEN,
     dataDir,
+    encryptionKey: ENCRYPTION_KEY,
     port: 0,
     host: "127.0.0.1",
     botLink: { host: "127.0.0.1", port: 0 },

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { startGitHub } from "../../local/github/index.ts";
 import type { GitHubStandIn, RegisteredApp } from "../../local/github/index.ts";
 import { HANDLED_EVENTS } from "../../app/probot-app.ts";
-import { actor, REPO, TOKEN } from "./harness.ts";
+import { actor, ENCRYPTION_KEY, REPO, TOKEN } from "./harness.ts";
 
 const PROJECT = fileURLToPath(new URL("../..", import.meta.url));
 let gh: GitHubStandIn;
@@ -59,6 +59,7 @@ beforeAll(async () => {
       GHE_PROTOCOL: "http",
       OURO_REPO: REPO,
       OURO_APP_TOKEN: TOKEN,
+      OURO_ENCRYPTION_KEY: ENCRYPTION_KEY,
       OURO_DATA_DIR: join(dir, "data"),
       PORT: "0",
       OURO_BOT_LINK_PORT: "0", // the bot link: its own loopback listener
@@ -134,6 +135,7 @@ it("serves /healthz; a /feature add-command request goes through the real agent 
   // CI reports as a commit status; policy (low risk) wants one approval that is not the requester's
   await ci.rest.repos.createCommitStatus({ owner: "acme", repo: "bot", sha: pr.head.sha, state: "success", context: "ci/build" });
   await until("review", async () => (await stateOf("discord-4242"))?.state === "review");
+  gh.driver.setPermission(REPO, "dave", "maintain"); // the requester linked no GitHub login: a maintainer's approval counts
   await gh.driver.user("dave").approve(REPO, pr.number);
   await until("merge", async () => (await stateOf("discord-4242"))?.state === "merged");
   const dep = await until("the deployment", async () => ((await gh.driver.deployments(REPO)) as Json[])[0]);

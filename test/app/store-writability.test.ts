@@ -10,6 +10,9 @@ import { afterEach, expect, it } from "vitest";
 import { DATABASE_FILE } from "../../app/store/database.ts";
 import type { NewChange } from "../../app/store/changes.ts";
 import { Store } from "../../app/store/store.ts";
+
+/** The store's OURO_ENCRYPTION_KEY in this test. */
+const KEY = Buffer.alloc(32, 7);
 import { setImmutable } from "./immutable.ts";
 
 const cleanups: (() => void)[] = [];
@@ -20,7 +23,7 @@ afterEach(() => {
 /** A data directory with a store written once and closed; `lock` makes the given paths immutable until the test ends. */
 function dataDir(): { dir: string; file: string; lock: (...paths: string[]) => void; unlock: () => void } {
   const dir = mkdtempSync(join(tmpdir(), "ouro-app-ro-"));
-  const s = new Store(dir);
+  const s = new Store(dir, KEY);
   s.changes.insert(row("before"));
   s.close();
   let locked: string[] = [];
@@ -67,7 +70,7 @@ const persistedStop = (file: string): unknown => {
 it("on an immutable file: reads work, writes fail, the probe says why; writable again, it reopens and writes", () => {
   const d = dataDir();
   d.lock(d.file);
-  const s = new Store(d.dir);
+  const s = new Store(d.dir, KEY);
   cleanups.push(() => s.close());
   const { changes } = s; // a repository held across the reopen
   expect(changes.byId("before")?.id).toBe("before");
@@ -97,7 +100,7 @@ it("on an immutable file: reads work, writes fail, the probe says why; writable 
 it("a data directory that cannot even be opened for writing still starts the store, which recovers", () => {
   const d = dataDir();
   d.lock(d.file, d.dir); // no -wal/-shm can be made: SQLite cannot open the file at all
-  const s = new Store(d.dir);
+  const s = new Store(d.dir, KEY);
   cleanups.push(() => s.close());
   expect(s.unwritable).toMatch(/^the store cannot be written: .*\(SQLITE_(CANTOPEN|READONLY)\)$/);
   expect(s.probe()).toMatch(/SQLITE_(CANTOPEN|READONLY)/);
@@ -106,12 +109,12 @@ it("a data directory that cannot even be opened for writing still starts the sto
   expect(s.changes.byId("before")?.id).toBe("before");
   s.changes.insert(row("c2"));
   s.close();
-  expect(new Store(d.dir).changes.byId("c2")?.id).toBe("c2");
+  expect(new Store(d.dir, KEY).changes.byId("c2")?.id).toBe("c2");
 });
 
 it("writes through at once when it can, and a write that is wrong (not unwritable) is thrown, not kept", () => {
   const d = dataDir();
-  const s = new Store(d.dir);
+  const s = new Store(d.dir, KEY);
   cleanups.push(() => s.close());
   expect(s.probe()).toBeNull();
   expect(s.writeOrKeep("a row", () => s.changes.insert(row("c3")))).toBe(true);

@@ -10,6 +10,9 @@ import { DATABASE_FILE } from "../../app/store/database.ts";
 import type { NewChange } from "../../app/store/changes.ts";
 import { Store } from "../../app/store/store.ts";
 
+/** The store's OURO_ENCRYPTION_KEY in this test. */
+const KEY = Buffer.alloc(32, 7);
+
 const dirs: string[] = [];
 const fresh = () => {
   const d = mkdtempSync(join(tmpdir(), "ouro-app-store-"));
@@ -38,7 +41,7 @@ describe("Store", () => {
   it("keeps changes, audit, keys, votes and values across a reopen", () => {
     const dir = fresh();
     let now = 1000;
-    const s = new Store(dir, () => now);
+    const s = new Store(dir, KEY, () => now);
     expect(s.changes.insert(row("c1"))).toMatchObject({
       state: "queued",
       request: null,
@@ -50,7 +53,7 @@ describe("Store", () => {
     });
     now = 2000;
     s.changes.update("c1", { state: "working", verdict: VERDICT });
-    s.changes.addFollowUp("c1", { kind: "ci-failure", text: "more", via: "checks", key: "checks:abc" });
+    s.changes.addFollowUp("c1", "more");
     s.audit.record("c1", "request", { a: 1 });
     s.keys.setStickyCommentId("c1", 7, 42);
     s.votes.cast("c1", "u1", "up");
@@ -58,10 +61,10 @@ describe("Store", () => {
     s.votes.cast("c1", "u2", "up");
     s.values.saveBreaker({ state: "open", failures: 5, successes: 0, openedAt: 1500 });
     s.close();
-    const t = new Store(dir);
+    const t = new Store(dir, KEY);
     expect(t.changes.byId("c1")).toMatchObject({
       state: "working",
-      followUps: [{ kind: "ci-failure", text: "more", via: "checks", key: "checks:abc" }],
+      followUps: ["more"],
       createdAt: 1000,
       updatedAt: 2000,
       // what the gate needs of the verdict, read back through its schema
@@ -79,7 +82,7 @@ describe("Store", () => {
 
   it("a malformed persisted value or verdict reads as its default, never as a cast", () => {
     const dir = fresh();
-    const s = new Store(dir);
+    const s = new Store(dir, KEY);
     s.changes.insert(row("c1"));
     s.db.prepare("INSERT INTO kv (key, value) VALUES ('breaker', ?)").run(JSON.stringify({ state: "sideways" }));
     s.db.prepare("UPDATE changes SET verdict_json = ? WHERE id = 'c1'").run(JSON.stringify({ risk: "enormous" }));
@@ -89,7 +92,7 @@ describe("Store", () => {
   });
 
   it("claims a delivery id once; a released claim can be claimed again", () => {
-    const s = new Store(fresh());
+    const s = new Store(fresh(), KEY);
     expect(s.deliveries.claim("d1", "issues")).toBe(true);
     expect(s.deliveries.claim("d1", "issues")).toBe(false);
     s.deliveries.release("d1");
@@ -98,7 +101,7 @@ describe("Store", () => {
   });
 
   it("a failing transaction writes nothing; a duplicate request id is refused", () => {
-    const s = new Store(fresh());
+    const s = new Store(fresh(), KEY);
     expect(() =>
       s.tx(() => {
         s.changes.insert(row("c2"));
@@ -113,7 +116,7 @@ describe("Store", () => {
   });
 
   it("keeps the whole change request and reads it back through its schema", () => {
-    const s = new Store(fresh());
+    const s = new Store(fresh(), KEY);
     const request = {
       id: "c5",
       requester: { source: "github" as const, id: "alice", name: "alice", login: "alice", roles: [] },
@@ -144,7 +147,7 @@ CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
     old.prepare("INSERT INTO kv (key, value) VALUES ('stop', ?)").run(JSON.stringify({ stopped: true, by: "carol" }));
     old.close();
 
-    const s = new Store(dir);
+    const s = new Store(dir, KEY);
     expect(s.changes.byId("d1")?.request).toMatchObject({
       id: "d1",
       requester: { source: "discord", id: "123", name: "Ann", roles: ["dev"] },

@@ -166,6 +166,8 @@ describe("conversation with the model", () => {
     expect(Object.values(memory.counts(alice)).reduce((a, b) => a + b, 0)).toBeGreaterThan(5);
     const forgot = await h.discord.driver.runCommand({ user: "alice", channel: "general", name: "forget" }).reply();
     expect(forgot.content).toMatch(/deleted everything I stored about you \(\d+ records/);
+    expect(forgot.content).toContain("The Ouro app"); // the app was asked too (its side: test/app/privacy.test.ts)
+    expect(h.app.forgotten).toEqual([alice]);
     expect(memory.counts(alice)).toEqual({ profiles: 0, preferences: 0, messages: 0, summaries: 0, feature_offers: 0 });
     expect(memory.counts(bob)).toEqual(bobBefore);
     const again = await h.discord.driver.runCommand({ user: "alice", channel: "general", name: "export" }).reply();

@@ -23,6 +23,8 @@ export interface FakeApp {
   errors: RuntimeErrorReport[];
   rollbacks: { changeId: string; by: string }[];
   votes: { changeId: string; voter: string; vote: string }[];
+  /** Discord ids that asked to be forgotten (POST /forget); their requests are dropped here. */
+  forgotten: string[];
   /** Each connection to the event stream, with the Last-Event-ID it resumed from. */
   eventStreamRequests: { lastEventId?: string }[];
   status: AppStatus;
@@ -51,6 +53,7 @@ export async function startFakeApp(token = "test-app-token-0123456789"): Promise
     errors: [],
     rollbacks: [],
     votes: [],
+    forgotten: [],
     eventStreamRequests: [],
     status: {
       version: { commit: "abc1234def", prUrl: "https://github.com/ouro/ouro/pull/7", deployedAt: new Date().toISOString() },
@@ -162,6 +165,13 @@ export async function startFakeApp(token = "test-app-token-0123456789"): Promise
         const stopped = path === "/stop";
         app.status.emergencyStop = stopped ? { stopped, by: by.name, since: new Date().toISOString() } : { stopped };
         return send(res, 200, { stopped });
+      }
+      if (req.method === "POST" && path === "/forget") {
+        const { by } = z.object({ by: actorSchema }).parse(await readJson(req));
+        app.forgotten.push(by.discordId);
+        const mine = app.requests.filter((r) => r.requester.discordId === by.discordId).length;
+        app.requests = app.requests.filter((r) => r.requester.discordId !== by.discordId);
+        return send(res, 200, { changes: mine, open: 0, auditEntries: mine, votes: 0, links: 0 });
       }
       if (req.method === "POST" && path === "/errors") {
         app.errors.push(runtimeErrorReportSchema.parse(await readJson(req)));

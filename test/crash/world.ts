@@ -23,7 +23,7 @@ import type { RunningApp } from "../../app/start.ts";
 import type { ChangeRow } from "../../app/store/changes.ts";
 import { HttpAppLink } from "../../bot/app-link/http-client.ts";
 import type { GitHubStandIn } from "../../local/github/index.ts";
-import { fixedWriter, policyWith, REPO, startRepoWithOuro, TOKEN } from "../app/harness.ts";
+import { ENCRYPTION_KEY, fixedWriter, policyWith, REPO, startRepoWithOuro, TOKEN } from "../app/harness.ts";
 import type { ChildOptions } from "./app-process.ts";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -228,6 +228,7 @@ export async function startCrashWorld(): Promise<CrashWorld> {
       repo: "bot",
       appToken: TOKEN,
       dataDir,
+      encryptionKey: ENCRYPTION_KEY,
       port,
       host: "127.0.0.1",
       botLink: { host: "127.0.0.1", port: linkPort },

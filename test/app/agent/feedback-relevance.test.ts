@@ -26,7 +26,7 @@ beforeAll(async () => {
   repo = makeAgentRepo();
   llm = await startOpenAI();
   dataDir = mkdtempSync(join(tmpdir(), "ouro-feedback-"));
-  store = new Store(dataDir);
+  store = new Store(dataDir, Buffer.alloc(32, 1));
   const client = new OpenAI({ baseURL: llm.baseURL, apiKey: llm.apiKey, maxRetries: 0 });
   ctx = createContext({
     store,
