@@ -23,6 +23,24 @@ export const storedVerdictSchema = z.object({
 });
 export type StoredVerdict = z.infer<typeof storedVerdictSchema>;
 
+/**
+ * One follow-up for the agent on a change's branch: what it says, what kind the agent is told
+ * it is, and where it came from — an `/ouro …` comment (a human asked), or automatically from
+ * failed checks or a "changes requested" review (those count against `agent.followUps`).
+ * `key` names what it answers (`checks:<head sha>`, `review:<id>`) so it is added once.
+ */
+export const followUpSchema = z.object({
+  kind: z.enum(["review-comment", "ci-failure"]),
+  text: z.string(),
+  via: z.enum(["comment", "checks", "review"]),
+  key: z.string().optional(),
+});
+export type FollowUp = z.infer<typeof followUpSchema>;
+/** Stored follow-ups; a plain string is one stored before kinds were kept (an `/ouro` comment's text). */
+const followUpsSchema = z.array(
+  z.union([followUpSchema, z.string().transform((text): FollowUp => ({ kind: "review-comment", text, via: "comment" }))]),
+);
+
 export interface ChangeRow {
   id: string;
   requestId: string;
@@ -50,8 +68,8 @@ export interface ChangeRow {
   deploymentId: number | null;
   revertOf: string | null;
   revertChange: string | null;
-  /** Follow-up requests from reviewers, oldest first (the agent acts on the last one). */
-  followUps: string[];
+  /** Follow-ups for the agent, oldest first (the agent acts on the last one). */
+  followUps: FollowUp[];
   /**
    * When the requester was told the change was accepted. Null for a request from the bot whose
    * answer has not been written yet: the worker does not start it, and one left unanswered
@@ -181,7 +199,7 @@ function toChange(r: Row): ChangeRow {
     ...plain,
     request: readStoredRequest(jsonOf(r.request_json), plain),
     verdict: parsed(r.verdict_json, storedVerdictSchema.nullable(), null),
-    followUps: parsed(r.feedback_json, stringsSchema, []),
+    followUps: parsed(r.feedback_json, followUpsSchema, []),
     redoBases: parsed(r.redo_bases_json, stringsSchema, []),
   };
 }
@@ -228,11 +246,11 @@ export class Changes {
     return this.update(id, { startedAt: this.#now() });
   }
 
-  /** A reviewer's follow-up for the agent, after the earlier ones. */
-  addFollowUp(id: string, text: string): ChangeRow {
+  /** A follow-up for the agent, after the earlier ones. */
+  addFollowUp(id: string, followUp: FollowUp): ChangeRow {
     const c = this.byId(id);
     if (!c) throw new Error(`no change ${id}`);
-    return this.update(id, { followUps: [...c.followUps, text] });
+    return this.update(id, { followUps: [...c.followUps, followUpSchema.parse(followUp)] });
   }
 
   /**

@@ -146,9 +146,11 @@ export async function startWorld(
     start?: Pick<StartOptions, "health" | "redelivery">;
   } = {},
 ): Promise<World> {
+  const agentPolicy = (opts.policy?.agent ?? {}) as Record<string, unknown>;
   const files: Record<string, string> = {
     "README.md": "# bot\n",
-    "policies/ouro.yml": policyWith({ editable: ["bot/plugins/**", "docs/**"], ...opts.policy }),
+    // no automatic follow-ups unless a test turns them on: the fixed writer cannot fix anything
+    "policies/ouro.yml": policyWith({ editable: ["bot/plugins/**", "docs/**"], ...opts.policy, agent: { followUps: 0, ...agentPolicy } }),
     ".github/CODEOWNERS": "*  @root-owner\n/bot/plugins/  @plugin-owner @alice\n",
     "bot/plugins/ping/index.ts": 'export const name = "ping";\n',
     ...opts.files,

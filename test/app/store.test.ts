@@ -53,7 +53,7 @@ describe("Store", () => {
     });
     now = 2000;
     s.changes.update("c1", { state: "working", verdict: VERDICT });
-    s.changes.addFollowUp("c1", "more");
+    s.changes.addFollowUp("c1", { kind: "ci-failure", text: "more", via: "checks", key: "checks:abc" });
     s.audit.record("c1", "request", { a: 1 });
     s.keys.setStickyCommentId("c1", 7, 42);
     s.votes.cast("c1", "u1", "up");
@@ -64,7 +64,7 @@ describe("Store", () => {
     const t = new Store(dir, KEY);
     expect(t.changes.byId("c1")).toMatchObject({
       state: "working",
-      followUps: ["more"],
+      followUps: [{ kind: "ci-failure", text: "more", via: "checks", key: "checks:abc" }],
       createdAt: 1000,
       updatedAt: 2000,
       // what the gate needs of the verdict, read back through its schema
