@@ -9,7 +9,7 @@ import type { AppContext } from "../context.ts";
 import { rememberFeedback } from "../feedback-memory.ts";
 import { move, report } from "../progress/report.ts";
 import { ownersFor, parseCodeowners } from "../review/codeowners.ts";
-import { decideMerge, JUDGING_ROLES, netVotes, reviewersToAsk, staleApprovals } from "../review/merge-gate.ts";
+import { decideMerge, JUDGING_ROLES, reviewersToAsk, staleApprovals } from "../review/merge-gate.ts";
 import type { Review, Reviewers, Role } from "../review/merge-gate.ts";
 import type { EffectivePolicy } from "../policy.ts";
 import type { ChangeRow } from "../store/changes.ts";
@@ -18,6 +18,7 @@ import { isStopped } from "../switches/emergency-stop.ts";
 import { onConflict } from "./conflicts.ts";
 import { followUpOnFailedChecks } from "./follow-ups.ts";
 import { markMerged } from "./deployment.ts";
+import { ballotOf, castVote, settleVote, showVotes } from "./votes.ts";
 
 const CODEOWNERS_PATHS = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
 
@@ -37,7 +38,8 @@ export async function gate(ctx: AppContext, id: string, log: Logger): Promise<vo
     const p = await ctx.policy();
     const checks = await gh.checksState(pull.headSha);
     keys.setChecksState(c.id, checks.state);
-    const votes = ctx.store.votes.count(c.id);
+    const votes = ballotOf(ctx, c, p);
+    await settleVote(ctx, c, votes, pull.headSha, log); // the window ended: the final `ouro/votes` status, once
     const dismissStale = dismissStaleOn(p);
     let reviews = await gh.reviews(c.prNumber);
     // a push the webhook did not tell us about (or a dismissal that failed) is caught here
@@ -51,7 +53,7 @@ export async function gate(ctx: AppContext, id: string, log: Logger): Promise<vo
       headSha: pull.headSha,
       dismissStale,
       checks: checks.state,
-      votes: { required: p.policy.votes.required, ...votes },
+      votes,
       stopped: isStopped(ctx, p),
       breakerOpen: !breakerAllowsWork(ctx, p.policy.circuitBreaker),
       headMatches: pull.headSha === c.headSha,
@@ -189,7 +191,10 @@ async function requestReviewers(ctx: AppContext, c: ChangeRow, headSha: string, 
   }
 }
 
-/** A Discord vote on a change; reported on the PR head as the `ouro/votes` status. */
+/**
+ * A Discord vote on a change (lifecycle/votes.ts: refused outside its window); reported on the
+ * PR head as the `ouro/votes` status, then the gate decides again.
+ */
 export async function vote(
   ctx: AppContext,
   id: string,
@@ -197,20 +202,17 @@ export async function vote(
   value: "up" | "down",
   log: Logger,
 ): Promise<{ up: number; down: number; needed: number }> {
-  const { changes, audit, votes: ballots } = ctx.store;
+  const { changes, audit } = ctx.store;
   const p = await ctx.policy();
   const c = changes.byId(id);
   if (!c) throw new Error(`no change ${id}`);
-  ballots.cast(id, voter, value);
-  const votes = ballots.count(id);
-  audit.record(id, "vote", { voter, vote: value, ...votes });
-  const needed = p.policy.votes.required;
+  const ballot = castVote(ctx, c, p, voter, value);
+  audit.record(id, "vote", { voter, vote: value, up: ballot.up, down: ballot.down });
+  const needed = ballot.required;
   await ctx.locks.withLock(id, () => report(ctx, changes.byId(id)!)); // the new count reaches Discord
   if (c.headSha && needed > 0 && ["pr", "checks", "review"].includes(c.state)) {
-    const gh = await ctx.client();
-    const ok = netVotes(votes) >= needed;
-    await gh.setStatus(c.headSha, "ouro/votes", ok ? "success" : "pending", `${netVotes(votes)} of ${needed} community votes`);
+    await showVotes(await ctx.client(), c.headSha, ballot);
     await gate(ctx, id, log);
   }
-  return { ...votes, needed };
+  return { up: ballot.up, down: ballot.down, needed };
 }

@@ -17,6 +17,7 @@ import { verdictFor } from "../policy.ts";
 import { move } from "../progress/report.ts";
 import type { ChangeRow } from "../store/changes.ts";
 import { gate } from "./review.ts";
+import { openVote } from "./votes.ts";
 
 export async function startChange(ctx: AppContext, id: string): Promise<void> {
   const log = ctx.log.child({ changeId: id });
@@ -95,8 +96,7 @@ async function writeChange(ctx: AppContext, c: ChangeRow, dir: string, log: Logg
     automerge: verdict.automerge,
   });
   const p = await ctx.policy();
-  if (p.policy.votes.required > 0)
-    await gh.setStatus(res.commit, "ouro/votes", "pending", `0 of ${p.policy.votes.required} community votes`);
+  await openVote(ctx, c, p, res.commit); // the vote's window starts with the PR; a new head shows the tally so far
   await move(
     ctx,
     changes.byId(c.id)!,

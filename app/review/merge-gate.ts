@@ -41,7 +41,11 @@ export interface GateInput {
   /** Approvals of an earlier commit than `headSha` do not count (policy switch, on by default). */
   dismissStale: boolean;
   checks: ChecksState;
-  votes: { required: number; up: number; down: number };
+  /**
+   * Community votes: `closed` once the window has ended (the tally is final); with
+   * `countsAsApproval`, a passed vote counts as one approval at risk low or safe.
+   */
+  votes: { required: number; up: number; down: number; closed?: boolean; countsAsApproval?: boolean };
   stopped: boolean;
   breakerOpen: boolean;
   /** The PR head is still the commit the verdict was computed for. */
@@ -127,11 +131,20 @@ export function netVotes(v: { up: number; down: number }): number {
   return v.up - v.down;
 }
 
+/** The approval a passed community vote stands in for: 1 at risk low or safe when the policy says so, else 0. */
+export function voteApprovals(votes: GateInput["votes"], risk: GateInput["verdict"]["risk"]): number {
+  const passed = votes.required > 0 && netVotes(votes) >= votes.required;
+  return passed && votes.countsAsApproval && (risk === "low" || risk === "safe") ? 1 : 0;
+}
+
 export function decideMerge(g: GateInput): GateResult {
   if (g.checks === "failure") return { action: "failed", reason: "checks failed" };
   if (g.checks === "pending") return { action: "wait", reason: "waiting for checks" };
-  const { approvals, changesRequested, ignored } = countApprovals(g.reviews, g);
+  const counted = countApprovals(g.reviews, g);
+  const { changesRequested, ignored } = counted;
+  const approvals = counted.approvals + voteApprovals(g.votes, g.verdict.risk);
   const need = g.verdict.requiredApprovals;
+  const byVote = voteApprovals(g.votes, g.verdict.risk) > 0 ? " (one of them the passed community vote)" : "";
   const notCounted = ignored.length > 0 ? ` (not counted: ${ignored.join("; ")})` : "";
   const review = (reason: string) => ({ action: "review" as const, reason, approvals, missing: Math.max(0, need - approvals) });
   if (g.verdict.decision === "block") return review("the policy verdict blocks this change: only a human may decide");
@@ -140,10 +153,12 @@ export function decideMerge(g: GateInput): GateResult {
   if (!g.headMatches) return review("the branch changed after the policy verdict; a human must merge");
   if (approvals < need)
     return review(
-      `${approvals} of ${need} required approvals from users with write access or code owners (the requester's own does not count)${notCounted}`,
+      `${approvals} of ${need} required approvals from users with write access or code owners (the requester's own does not count)${byVote}${notCounted}`,
     );
   if (g.votes.required > 0 && netVotes(g.votes) < g.votes.required)
-    return { action: "wait", reason: `community votes: ${netVotes(g.votes)} of ${g.votes.required}` };
+    return g.votes.closed
+      ? review(`the community vote closed with ${netVotes(g.votes)} of ${g.votes.required} votes: a human must decide`)
+      : { action: "wait", reason: `community votes: ${netVotes(g.votes)} of ${g.votes.required}` };
   if (g.stopped) return { action: "wait", reason: "emergency stop: no automerge" };
   if (g.breakerOpen) return { action: "wait", reason: "circuit breaker open: no automerge" };
   return { action: "merge", approvals };

@@ -48,10 +48,11 @@ async function button(interaction: ButtonInteraction, ctx: BotContext): Promise<
       await replyError(interaction, ctx.permissions.denial("vote"));
       return "denied";
     }
+    // the app counts the vote and runs its merge gate before answering: defer, so a slow gate cannot outlast Discord's 3 s
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const r = await ctx.appLink.vote(vote[1], actorOf(interaction, ctx.config.rolesGuildId), vote[2] as "up" | "down");
-    await interaction.reply({
+    await interaction.editReply({
       content: `Vote recorded: ${vote[2] === "up" ? "👍" : "👎"} (now 👍 ${r.votes.up} · 👎 ${r.votes.down}, ${r.votes.needed} needed).`,
-      flags: MessageFlags.Ephemeral,
     });
     return "ok";
   }

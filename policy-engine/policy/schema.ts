@@ -429,7 +429,13 @@ export const policySchema = z
     votes: z
       .strictObject({
         required: count.default(0).describe("Discord votes a self-edit needs before merge."),
-        windowSeconds: count.default(86_400),
+        windowSeconds: count
+          .default(86_400)
+          .describe("How long a change's vote stays open, counted from when its pull request opens; later votes are refused. 0: no limit."),
+        countsAsApproval: z
+          .boolean()
+          .default(false)
+          .describe("When true, a passed vote counts as one approval at risk low (or safe); never at medium or above."),
       })
       .prefault({}),
     deploy: z

@@ -7,6 +7,7 @@ import { answered } from "../../lifecycle/answers.ts";
 import { Refused, submit } from "../../lifecycle/intake.ts";
 import { rollback, RollbackRefused } from "../../lifecycle/deployment.ts";
 import { vote } from "../../lifecycle/review.ts";
+import { VoteRefused } from "../../lifecycle/votes.ts";
 import type { ByBody, VoteBody } from "../bodies.ts";
 import { HttpError } from "../http.ts";
 import { requireRole } from "../roles.ts";
@@ -103,11 +104,16 @@ export async function rollbackChange({ ctx, log, params, body: { by } }: Call<By
   }
 }
 
-/** POST /changes/:id/votes → VoteResult with the tally so far. */
+/** POST /changes/:id/votes → VoteResult with the tally so far; 409 when the vote is not open (before the PR, after its window). */
 export async function voteOnChange({ ctx, log, params, body }: Call<VoteBody>): Promise<Answer> {
   const c = changeOr404(ctx, params.id);
   await requireRole(ctx, body.voter, "vote", "you do not have a role that may vote");
-  const votes = await vote(ctx, c.id, `discord:${body.voter.discordId}`, body.vote, log.child({ changeId: c.id }));
-  const out: VoteResult = { changeId: c.id, votes };
-  return { status: 200, body: out };
+  try {
+    const votes = await vote(ctx, c.id, `discord:${body.voter.discordId}`, body.vote, log.child({ changeId: c.id }));
+    const out: VoteResult = { changeId: c.id, votes };
+    return { status: 200, body: out };
+  } catch (e) {
+    if (e instanceof VoteRefused) throw new HttpError(409, e.message);
+    throw e;
+  }
 }
