@@ -229,7 +229,7 @@ export function runNodeSandboxed(args: string[], opts: SandboxOptions, warn: War
   ];
   const user = drop ? AS_NOBODY : isolate ? NO_CAPS : [];
   const command = [...limits, ...user, process.execPath, ...args];
-  // Not isolated: a throwaway HOME on the host. Isolated: the new root is built on `base`, HOME is in the private /tmp.
+  // Not isolated: a throwaway HOME on the host. Isolated: the new root is built on `scratch`, HOME is in the private /tmp.
   const scratch = mkdtempSync(join(tmpdir(), isolate ? "ouro-sandbox-root-" : "ouro-sandbox-home-"));
   let argv: string[];
   let home: string;
