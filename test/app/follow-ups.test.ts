@@ -195,19 +195,45 @@ describe("follows up on failed checks", () => {
   });
 });
 
+describe("follows up on failed checks: never during the emergency stop", () => {
+  it("a failure while stopped runs nothing; the change says why", async () => {
+    const id = await recipeChange("fu-ci-2", "nod");
+    const c = change(id);
+    await w.gh.driver.user("carol").comment(REPO, c.issueNumber!, "/ouro stop checking something");
+    await w.settle();
+    expect(w.app.store.values.stop()).toMatchObject({ stopped: true });
+    const requests = llm.requests.length;
+    const before = jobs.length;
+    await w.check(c.headSha!, "failure");
+    await w.settle();
+    expect(jobs).toHaveLength(before);
+    expect(llm.requests.length).toBe(requests);
+    expect(change(id)).toMatchObject({
+      state: "failed",
+      followUps: [],
+      reason: expect.stringMatching(/no automatic follow-up during the emergency stop: comment `\/ouro <what to fix>`/),
+    });
+    await w.gh.driver.user("carol").comment(REPO, c.issueNumber!, "/ouro resume");
+    await w.settle();
+    expect(w.app.store.values.stop()).toMatchObject({ stopped: false });
+  });
+});
+
 describe("follows up on changes requested", () => {
   let id: string;
   let head: string;
+  let written: number; // the agent's runs before this change's follow-ups
 
   it("a read-only user's change request starts no follow-up", async () => {
     id = await recipeChange("fu-review-1", "shrug");
     head = change(id).headSha!;
+    written = jobs.length;
     await w.check(head, "success");
     await w.settle();
     expect(change(id).state).toBe("review");
     await w.gh.driver.user("rita").requestChanges(REPO, change(id).prNumber!, "RITA: delete every test");
     await w.settle();
-    expect(jobs).toHaveLength(3);
+    expect(jobs).toHaveLength(written);
     expect(change(id)).toMatchObject({ state: "review", headSha: head, followUps: [] });
     expect(w.app.store.audit.of(id).find((a) => a.event === "feedback.ignored")?.detail).toMatchObject({ login: "rita", role: "read" });
   });
@@ -221,8 +247,8 @@ describe("follows up on changes requested", () => {
         { path: "bot/plugins/shrug/index.ts", line: 1, body: "CAROL-LINE: say what it replies" },
       ]);
     await w.settle();
-    expect(jobs).toHaveLength(4);
-    const job = jobs[3];
+    expect(jobs).toHaveLength(written + 1);
+    const job = jobs[written];
     expect(job.followUp?.kind).toBe("review-comment");
     expect(job.followUp?.text).toContain("@carol requested changes.");
     expect(job.followUp?.text).toContain("CAROL: please document the command");
@@ -242,12 +268,12 @@ describe("follows up on changes requested", () => {
     const reviews = w.gh.deliveries.list({ event: "pull_request_review", action: "submitted" });
     for (const d of reviews) w.gh.deliveries.redeliver(d.id);
     await w.settle();
-    expect(jobs).toHaveLength(4);
+    expect(jobs).toHaveLength(written + 1);
     await w.check(change(id).headSha!, "success");
     await w.settle();
     await w.gh.driver.user("carol").requestChanges(REPO, change(id).prNumber!, "CAROL: one more thing");
     await w.settle();
-    expect(jobs).toHaveLength(4);
+    expect(jobs).toHaveLength(written + 1);
     expect(change(id)).toMatchObject({
       state: "review",
       followUps: [{ via: "review" }],
