@@ -39,6 +39,8 @@ const idleAppLink: OuroAppLink = {
   stop: () => Promise.reject(new Error("bench")),
   resume: () => Promise.reject(new Error("bench")),
   reportError: async () => {},
+  linkGithub: () => Promise.reject(new Error("bench")),
+  unlinkGithub: () => Promise.reject(new Error("bench")),
   forget: () => Promise.reject(new Error("bench")),
   subscribe: () => () => {},
   close: async () => {},

@@ -9,6 +9,8 @@
 //   POST /bot/v1/changes/:id/votes       { voter: Actor, vote }   → VoteResult
 //   POST /bot/v1/stop | /bot/v1/resume   { by: Actor }            → { stopped }
 //   POST /bot/v1/errors                  RuntimeErrorReport       → 202
+//   POST /bot/v1/links                   LinkStart                → LinkStarted (a one-time code)
+//   POST /bot/v1/links/remove            { by: Actor }            → LinkRemoved
 //   POST /bot/v1/forget                  { by: Actor }            → ForgetResult (/forget: erases what the app keeps about `by`)
 //   GET  /bot/v1/events  (text/event-stream; `Last-Event-ID` resumes) → `event: progress`, data ProgressEvent
 // Errors: non-2xx with { error: string } — the message is shown to the Discord user as is.
@@ -65,7 +67,13 @@ export type SubmitResult = z.infer<typeof submitResultSchema>;
 
 const riskSchema = z.enum(["safe", "low", "medium", "high", "critical"]);
 
-export const votesSchema = z.object({ up: z.number().int().min(0), down: z.number().int().min(0), needed: z.number().int().min(0) });
+export const votesSchema = z.object({
+  up: z.number().int().min(0),
+  down: z.number().int().min(0),
+  needed: z.number().int().min(0),
+  /** The vote's window has ended (policy `votes.windowSeconds`): the tally is final, no more votes. */
+  closed: z.boolean().optional(),
+});
 
 export const progressEventSchema = z.object({
   changeId: z.string().min(1),
@@ -123,6 +131,29 @@ export const runtimeErrorReportSchema = z.object({
   version: z.string().optional(),
 });
 export type RuntimeErrorReport = z.infer<typeof runtimeErrorReportSchema>;
+
+/**
+ * A GitHub login a Discord user may link (/link github): GitHub's own rule, 1–39 letters,
+ * digits and single dashes, not starting or ending with a dash; never an App (`[bot]`).
+ */
+export const linkableLoginSchema = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/, {
+  message: "is not a GitHub login (1–39 letters, digits and single dashes, not starting or ending with a dash)",
+});
+
+/** `/link github login:<name>`: the Discord user asks to link that login; the app answers with a code. */
+export const linkStartSchema = z.object({ user: actorSchema, login: linkableLoginSchema });
+export type LinkStart = z.infer<typeof linkStartSchema>;
+
+/**
+ * The one-time code the GitHub user posts as `/ouro link <code>` (on `postOn`, or on any issue
+ * or pull request of the repository) from the login it was issued for, before `expiresAt`.
+ */
+export const linkStartedSchema = z.object({ login: z.string(), code: z.string(), expiresAt: z.string(), postOn: z.url() });
+export type LinkStarted = z.infer<typeof linkStartedSchema>;
+
+/** The login that was linked (null: there was none). */
+export const linkRemovedSchema = z.object({ removed: z.string().nullable() });
+export type LinkRemoved = z.infer<typeof linkRemovedSchema>;
 
 /**
  * What /forget erased in the app's store: the personal data of the caller's finished changes

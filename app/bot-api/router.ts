@@ -5,7 +5,7 @@
 // One extension: GET /bot/v1/changes/:id/audit → { changeId, state, audit: AuditRow[] }.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import { API_PREFIX, changeRequestSchema, runtimeErrorReportSchema } from "../../contract/app-link.ts";
+import { API_PREFIX, changeRequestSchema, linkStartSchema, runtimeErrorReportSchema } from "../../contract/app-link.ts";
 import type { AppContext } from "../context.ts";
 import { byBody, voteBody } from "./bodies.ts";
 import { authorized, HttpError, send } from "./http.ts";
@@ -15,6 +15,7 @@ import { changeAudit, listChanges, rollbackChange, submitChange, voteOnChange } 
 import { acceptErrorReport } from "./routes/errors.ts";
 import { forgetPerson } from "./routes/forget.ts";
 import { progressStream } from "./routes/events.ts";
+import { removeLink, startLinking } from "./routes/links.ts";
 import { getStatus } from "./routes/status.ts";
 import { setStop } from "./routes/stop.ts";
 
@@ -31,6 +32,8 @@ const routes: Route[] = [
   post("/changes/:id/rollback", byBody, rollbackChange),
   post("/changes/:id/votes", voteBody, voteOnChange),
   post("/forget", byBody, forgetPerson),
+  post("/links", linkStartSchema, startLinking),
+  post("/links/remove", byBody, removeLink),
 ];
 
 function find(method: string, rest: string, path: string): { route: Route; params: Record<string, string> } {

@@ -16,6 +16,7 @@ import type { ChangeRow } from "../store/changes.ts";
 import { breakerAllowsWork, recordBreakerFailure } from "../switches/circuit-breaker.ts";
 import { isStopped } from "../switches/emergency-stop.ts";
 import { onConflict } from "./conflicts.ts";
+import { requesterIdentity } from "./identities.ts";
 import { followUpOnFailedChecks } from "./follow-ups.ts";
 import { markMerged } from "./deployment.ts";
 import { ballotOf, castVote, settleVote, showVotes } from "./votes.ts";
@@ -44,12 +45,13 @@ export async function gate(ctx: AppContext, id: string, log: Logger): Promise<vo
     let reviews = await gh.reviews(c.prNumber);
     // a push the webhook did not tell us about (or a dismissal that failed) is caught here
     if (dismissStale) reviews = await dismissStaleApprovals(ctx, c, pull.headSha, log, reviews);
-    const excluded = [c.requesterLogin ?? "", gh.botLogin, pull.author].filter(Boolean);
+    const who = requesterIdentity(ctx, c); // a Discord requester's linked login is the requester too
+    const excluded = [c.requesterLogin ?? "", who.linkedLogin ?? "", gh.botLogin, pull.author].filter(Boolean);
     const decision = decideMerge({
       verdict: p.error ? { ...verdict, automerge: false } : verdict,
       reviews,
       excluded,
-      reviewers: await reviewersOf(ctx, c, reviews, excluded),
+      reviewers: { ...(await reviewersOf(ctx, c, reviews, excluded, who.unlinked)), approvers: p.policy.github.approvers },
       headSha: pull.headSha,
       dismissStale,
       checks: checks.state,
@@ -57,6 +59,8 @@ export async function gate(ctx: AppContext, id: string, log: Logger): Promise<vo
       stopped: isStopped(ctx, p),
       breakerOpen: !breakerAllowsWork(ctx, p.policy.circuitBreaker),
       headMatches: pull.headSha === c.headSha,
+      linkedLogin: who.linkedLogin,
+      unlinkedRequester: who.unlinked,
     });
     log.debug({ decision }, "merge gate");
     switch (decision.action) {
@@ -142,14 +146,15 @@ export async function dismissStaleApprovals(
 
 /**
  * Who may judge this change: the roles of the reviewers (asked of GitHub once per login in
- * this evaluation) and, only when someone lacks write access, the code owners of the changed
- * paths from the default branch's CODEOWNERS (never the PR's own copy).
+ * this evaluation) and, only when someone lacks write access or `needNamed` (an unlinked
+ * Discord requester: code owners are among those the policy names), the code owners of the
+ * changed paths from the default branch's CODEOWNERS (never the PR's own copy).
  */
-async function reviewersOf(ctx: AppContext, c: ChangeRow, reviews: Review[], excluded: string[]): Promise<Reviewers> {
+async function reviewersOf(ctx: AppContext, c: ChangeRow, reviews: Review[], excluded: string[], needNamed: boolean): Promise<Reviewers> {
   const gh = await ctx.client();
   const roles = new Map<string, Role>();
   for (const login of reviewersToAsk(reviews, excluded)) roles.set(login, await gh.role(login));
-  const lacking = [...roles.values()].some((r) => !JUDGING_ROLES.includes(r));
+  const lacking = [...roles.values()].some((r) => !JUDGING_ROLES.includes(r)) || (needNamed && roles.size > 0);
   const codeOwners = lacking ? (await codeOwnersOf(ctx, c, excluded)).owners.users : [];
   return { roles, codeOwners };
 }

@@ -2,12 +2,18 @@
 // A review counts only from someone who may judge the change: a user with write, maintain
 // or admin on the repository, or a code owner of the changed paths — never the requester,
 // the PR author or a bot. With `dismissStale`, an approval of an earlier commit than the
-// PR's head does not count (the app also dismisses it on GitHub).
+// PR's head does not count (the app also dismisses it on GitHub). A Discord requester's
+// linked GitHub login (/link github) is the requester; a Discord request whose requester has
+// linked none needs one approval from someone the policy names (a code owner of the changed
+// paths, a maintainer or admin, or a login in github.approvers): the requester's own approval
+// could not be told apart from anyone else's.
 import type { Verdict } from "../../policy-engine/types.ts";
 
 /** A repository role, as GitHub's collaborator permission `role_name` names it. */
 export type Role = "none" | "read" | "triage" | "write" | "maintain" | "admin";
 export const JUDGING_ROLES: readonly Role[] = ["write", "maintain", "admin"];
+/** Roles whose approval counts as from someone the policy names (see `named`). */
+export const NAMED_ROLES: readonly Role[] = ["maintain", "admin"];
 
 export interface Review {
   id?: number;
@@ -25,6 +31,8 @@ export interface Reviewers {
   roles: ReadonlyMap<string, Role>;
   /** Users who own a changed path in the default branch's CODEOWNERS. */
   codeOwners: readonly string[];
+  /** Logins the policy names as approvers (github.approvers). */
+  approvers?: readonly string[];
 }
 
 export type ChecksState = "pending" | "success" | "failure";
@@ -50,6 +58,10 @@ export interface GateInput {
   breakerOpen: boolean;
   /** The PR head is still the commit the verdict was computed for. */
   headMatches: boolean;
+  /** The Discord requester's linked GitHub login: their review never counts, and the gate says so. */
+  linkedLogin?: string | null;
+  /** A Discord request whose requester has linked no GitHub login: one approval must be `named`. */
+  unlinkedRequester?: boolean;
 }
 
 export type GateResult =
@@ -88,8 +100,17 @@ export function staleApprovals(reviews: Review[], headSha: string): Review[] {
   return reviews.filter((r) => r.state === "APPROVED" && r.commitId != null && r.commitId !== headSha);
 }
 
+/** Whether an approval from `login` (who may judge) is from someone the policy names. */
+export function named(login: string, reviewers: Reviewers): boolean {
+  const l = login.toLowerCase();
+  const listed = (xs: readonly string[] | undefined) => (xs ?? []).some((x) => x.toLowerCase() === l);
+  return NAMED_ROLES.includes(reviewers.roles.get(l) ?? "none") || listed(reviewers.codeOwners) || listed(reviewers.approvers);
+}
+
 export interface Count {
   approvals: number;
+  /** How many of `approvals` are from someone the policy names (see `named`). */
+  namedApprovals: number;
   changesRequested: string[];
   /** Reviews that were left out, with the reason ("mallory: read access"). */
   ignored: string[];
@@ -98,7 +119,7 @@ export interface Count {
 /** Latest non-comment review state per reviewer, counting only reviewers who may judge. */
 export function countApprovals(
   reviews: Review[],
-  opts: { excluded: string[]; reviewers: Reviewers; headSha?: string; dismissStale?: boolean },
+  opts: { excluded: string[]; reviewers: Reviewers; headSha?: string; dismissStale?: boolean; linkedLogin?: string | null },
 ): Count {
   const latest = new Map<string, { login: string; state: string; stale: boolean; bot?: boolean }>();
   for (const r of reviews) {
@@ -111,9 +132,14 @@ export function countApprovals(
       r.commitId !== opts.headSha;
     latest.set(r.login.toLowerCase(), { login: r.login, state: r.state, stale, bot: r.bot });
   }
-  const out: Count = { approvals: 0, changesRequested: [], ignored: [] };
+  const out: Count = { approvals: 0, namedApprovals: 0, changesRequested: [], ignored: [] };
+  const linked = opts.linkedLogin?.toLowerCase();
   for (const r of latest.values()) {
     if (r.state === "DISMISSED") continue;
+    if (linked && r.login.toLowerCase() === linked) {
+      out.ignored.push(`${r.login}: the requester's own, linked from Discord`);
+      continue;
+    }
     const why = notJudging(r.login, r.bot, opts.excluded, opts.reviewers);
     if (why) {
       // the requester's and the App's own reviews are simply not counted (no need to say so)
@@ -122,7 +148,10 @@ export function countApprovals(
     }
     if (r.state === "CHANGES_REQUESTED") out.changesRequested.push(r.login);
     else if (r.stale) out.ignored.push(`${r.login}: approved an earlier commit`);
-    else out.approvals++;
+    else {
+      out.approvals++;
+      if (named(r.login, opts.reviewers)) out.namedApprovals++;
+    }
   }
   return out;
 }
@@ -154,6 +183,10 @@ export function decideMerge(g: GateInput): GateResult {
   if (approvals < need)
     return review(
       `${approvals} of ${need} required approvals from users with write access or code owners (the requester's own does not count)${byVote}${notCounted}`,
+    );
+  if (g.unlinkedRequester && need > voteApprovals(g.votes, g.verdict.risk) && counted.namedApprovals === 0)
+    return review(
+      `the requester has not linked a GitHub account (\`/link github\` in Discord), so one approval must come from someone the policy names: a code owner of the changed paths, a maintainer or admin, or a login in github.approvers${notCounted}`,
     );
   if (g.votes.required > 0 && netVotes(g.votes) < g.votes.required)
     return g.votes.closed

@@ -67,6 +67,12 @@ CREATE INDEX IF NOT EXISTS audit_subject ON audit(subject);
       personal.keyCheck(),
     );
   },
+  // 4: Discord users linked to GitHub logins (/link github) and the pending one-time codes
+  //    that prove a link, stored as hashes (identities.ts).
+  `
+CREATE TABLE IF NOT EXISTS identities (discord_id TEXT PRIMARY KEY, login TEXT NOT NULL, linked_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS identity_codes (code_hash TEXT PRIMARY KEY, discord_id TEXT NOT NULL UNIQUE, login TEXT NOT NULL, expires_at INTEGER NOT NULL);
+`,
 ];
 
 /** A row as node:sqlite returns it. */

@@ -12,6 +12,9 @@ import {
   changeSummarySchema,
   errorBodySchema,
   forgetResultSchema,
+  linkRemovedSchema,
+  linkStartedSchema,
+  linkStartSchema,
   progressEventSchema,
   rollbackResultSchema,
   runtimeErrorReportSchema,
@@ -165,6 +168,14 @@ export class HttpAppLink implements OuroAppLink {
   }
   forget(by: Actor) {
     return this.call("POST", "/forget", forgetResultSchema, { by });
+  }
+  async linkGithub(user: Actor, login: string) {
+    // the app makes the link issue the first time: a slow host may take a while (the bot defers)
+    const body = checked(linkStartSchema, { user, login }, "link request");
+    return this.call("POST", "/links", linkStartedSchema, body, this.deferredTimeoutMs);
+  }
+  unlinkGithub(by: Actor) {
+    return this.call("POST", "/links/remove", linkRemovedSchema, { by });
   }
   async reportError(report: z.input<typeof runtimeErrorReportSchema>) {
     await this.call("POST", "/errors", z.unknown(), checked(runtimeErrorReportSchema, report, "error report"));

@@ -6,6 +6,8 @@ import type {
   ChangeRequest,
   ChangeSummary,
   ForgetResult,
+  LinkRemoved,
+  LinkStarted,
   ProgressEvent,
   RollbackResult,
   RuntimeErrorReport,
@@ -25,6 +27,10 @@ export interface OuroAppLink {
   reportError(report: RuntimeErrorReport): Promise<void>;
   /** /forget: erases what the app keeps about this Discord user (their changes' texts and ids; the audit skeleton stays). */
   forget(by: Actor): Promise<ForgetResult>;
+  /** Asks for a one-time code that links `login` to this Discord user once posted from it. */
+  linkGithub(user: Actor, login: string): Promise<LinkStarted>;
+  /** Removes this Discord user's link to a GitHub login. */
+  unlinkGithub(user: Actor): Promise<LinkRemoved>;
   /** Whether the progress stream is connected right now (undefined: not known). */
   streaming?(): boolean;
   /** Progress of every change; returns an unsubscribe function. */

@@ -419,6 +419,11 @@ export const policySchema = z
     github: z
       .strictObject({
         allowedCommenters: names.default([]).describe("Logins whose PR comments the agent acts on (in addition to minPermission)."),
+        approvers: names
+          .default([])
+          .describe(
+            "Logins the policy names as approvers: a Discord request whose requester has linked no GitHub login (`/link github`) needs one approval from one of them, a code owner of the changed paths, or a user with maintain or admin.",
+          ),
         minPermission: z.enum(["read", "triage", "write", "maintain", "admin"]).default("write"),
         dismissStaleApprovals: z
           .boolean()
