@@ -6,7 +6,7 @@
 // SETUP_FAILED and a plain-words line: the check never runs half-isolated.
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, resolve, sep } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 
 /** Exit code of the setup script when a step of the isolation fails (the check did not run). */
 export const SETUP_FAILED = 125;
@@ -27,6 +27,8 @@ export interface MountPlan {
   tmpMb: number;
   /** Owner of the private HOME (nobody when we drop to it). */
   homeOwner?: number;
+  /** A pids cgroup (v1) the whole sandbox joins first, so its process limit is its own. */
+  pidsCgroup?: string;
 }
 
 const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
@@ -68,6 +70,7 @@ export function setupScript(p: MountPlan): string {
   const L: string[] = [
     `fail() { echo "agent sandbox: could not isolate the check ($1); it was not run" >&2; exit ${SETUP_FAILED}; }`,
     `N=${q(p.root)}`,
+    ...(p.pidsCgroup ? [`echo 0 > ${q(join(p.pidsCgroup, "cgroup.procs"))} || fail "joining its process-limit cgroup"`] : []),
     `P=$PATH; PATH=$PATH:/usr/sbin:/sbin`,
     `mount --rbind / "$N" || fail "copying the file tree"`,
     `awk -v R="$N" '$5 == R || index($5, R "/") == 1 { print $5 }' /proc/self/mountinfo |` +

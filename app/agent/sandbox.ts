@@ -5,11 +5,13 @@
 // data dir, HOME, .env and key file hidden (sandbox-mounts.ts). Without root that is a
 // user namespace (--map-root-user) and the check runs with no capabilities; as root the
 // check also drops to `nobody`. Always: a scrubbed environment, a time limit, a heap cap,
-// and rlimits on processes (a fork bomb stalls), CPU seconds, file size and core dumps.
+// a process cap (a fork bomb stalls: a pids cgroup of its own as root where cgroup v1 has
+// one, else RLIMIT_NPROC), and rlimits on CPU seconds, file size and core dumps.
 // Whether this works is probed once by trying it. When it does not, checks are refused
 // with the reason, unless OURO_SANDBOX=unsafe-none allows running them without isolation.
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, writeFileSync } from "node:fs";
 import { constants, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { SANDBOX_HOME, SETUP_FAILED, appSecrets, nodeReadable, real, setupScript } from "./sandbox-mounts.ts";
@@ -169,6 +171,34 @@ function stoppedBy(r: { timedOut: boolean; signal: NodeJS.Signals | null }, time
   return undefined;
 }
 
+const PIDS_V1 = "/sys/fs/cgroup/pids";
+let pidsProbe: boolean | undefined;
+
+/** A new pids cgroup (cgroup v1, as root) capped at `max` tasks, or undefined where there is none to make. */
+function newPidsCgroup(max: number): string | undefined {
+  pidsProbe ??= existsSync(join(PIDS_V1, "cgroup.procs"));
+  if (!pidsProbe) return undefined;
+  const dir = join(PIDS_V1, `ouro-sandbox-${process.pid}-${randomUUID()}`);
+  try {
+    mkdirSync(dir);
+    writeFileSync(join(dir, "pids.max"), String(max));
+    return dir;
+  } catch {
+    pidsProbe = false; // read-only or not ours: fall back to RLIMIT_NPROC
+    removeCgroup(dir);
+    return undefined;
+  }
+}
+
+/** Removes a sandbox's cgroup; by now its pid namespace, and so every task in it, is gone. */
+function removeCgroup(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // never made, or a task still exiting: an empty leftover costs nothing
+  }
+}
+
 /** The first child of `pid` (unshare's: the namespace's pid 1), when /proc shows it. */
 function firstChild(pid: number): number | undefined {
   try {
@@ -219,9 +249,12 @@ export function runNodeSandboxed(args: string[], opts: SandboxOptions, warn: War
     return refused(why, network, "nobody", isolate ? "namespaces" : "none");
   }
   const cpuSeconds = opts.cpuSeconds ?? Math.ceil(opts.timeoutMs / 1000) + 5;
+  const maxProcesses = opts.maxProcesses ?? DEFAULT_MAX_PROCESSES;
+  // As root, a pids cgroup of its own: RLIMIT_NPROC would count every process of nobody on the host.
+  const cgroup = isolate && drop ? newPidsCgroup(maxProcesses) : undefined;
   const limits = [
     "prlimit",
-    `--nproc=${opts.maxProcesses ?? DEFAULT_MAX_PROCESSES}`,
+    ...(cgroup ? [] : [`--nproc=${maxProcesses}`]),
     `--cpu=${cpuSeconds}:${cpuSeconds + 1}`,
     `--fsize=${FILE_SIZE_MB * 1024 * 1024}`,
     "--core=0",
@@ -242,6 +275,7 @@ export function runNodeSandboxed(args: string[], opts: SandboxOptions, warn: War
       hidden: [...new Set([...appSecrets(), ...(opts.hidden ?? []).map((p) => real(p)).filter((p): p is string => !!p)])],
       tmpMb: Math.max(64, opts.memoryMb),
       homeOwner: drop ? NOBODY : undefined,
+      pidsCgroup: cgroup,
     });
     argv = ["unshare", ...unshareArgs(), "--", "/bin/sh", "-c", script, "sandbox", ...command];
   } else {
@@ -273,6 +307,7 @@ export function runNodeSandboxed(args: string[], opts: SandboxOptions, warn: War
     const finish = (code: number | null, signal: NodeJS.Signals | null) => {
       clearTimeout(timer);
       rmSync(scratch, { recursive: true, force: true });
+      if (cgroup) removeCgroup(cgroup);
       // Isolated, the shell that set up the mounts waits for the check: a signal shows as 128 + its number.
       if (isolate && code !== null && code > 128 && code < 128 + 65 && signalName(code - 128)) {
         signal = signalName(code - 128);

@@ -187,6 +187,29 @@ describe("sandbox without root", () => {
     expect(left).toEqual([]);
   }, 60_000);
 
+  it("as root, a fork bomb is held by a pids cgroup of its own (not nobody's host-wide count), which is removed after", async () => {
+    expect(existsSync("/sys/fs/cgroup/pids/cgroup.procs"), "this test needs the cgroup v1 pids controller").toBe(true);
+    const bomb = script(`
+      import { spawn } from "node:child_process";
+      import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+      writeFileSync("cgroup", readFileSync("/proc/self/cgroup", "utf8"));
+      spawn("/bin/sh", ["-c", "b() { b | b & }; b"], { stdio: ["ignore", "inherit", "inherit"] });
+      let max = 0;
+      setInterval(() => {
+        const procs = readdirSync("/proc").filter((d) => /^[0-9]+$/.test(d)).length;
+        if (procs > max) writeFileSync("max-procs-root", String((max = procs)));
+      }, 10);`);
+    const result = await runNodeSandboxed([bomb], { cwd: wt, timeoutMs: 4000, memoryMb: 256, maxProcesses: 64 }, () => {});
+    expect(result).toMatchObject({ timedOut: true, user: "nobody", isolation: "namespaces" });
+    expect(result.stopped).toBe("it ran past its time limit of 4 s; all its processes were stopped");
+    const mine = `ouro-sandbox-${process.pid}-`;
+    expect(readFileSync(join(wt, "cgroup"), "utf8")).toMatch(new RegExp(`:pids:/${mine}`));
+    const max = Number(readFileSync(join(wt, "max-procs-root"), "utf8"));
+    expect(max).toBeGreaterThan(20);
+    expect(max).toBeLessThanOrEqual(64);
+    expect(readdirSync("/sys/fs/cgroup/pids").filter((d) => d.startsWith(mine))).toEqual([]);
+  }, 60_000);
+
   it("a busy loop is stopped by the CPU limit, in plain words", async () => {
     const spin = script("for (;;) {}");
     const { result } = await asNobody([spin], { cpuSeconds: 1 });
