@@ -8,6 +8,8 @@ import { isoNow } from "../context.ts";
 import { progressMarker } from "../github/markers.ts";
 import { canMove } from "../lifecycle/states.ts";
 import type { ChangeState } from "../lifecycle/states.ts";
+import { ballotOf } from "../lifecycle/votes.ts";
+import type { EffectivePolicy } from "../policy.ts";
 import type { ChangePatch, ChangeRow } from "../store/changes.ts";
 import { renderProgress } from "./comment-render.ts";
 
@@ -32,11 +34,11 @@ export async function move(
   const same = c.state === to && (message ?? null) === c.reason && Object.keys(extra).length === 0;
   if (same) return c;
   // The new state, its audit entry and its progress event are one write: a crash leaves all or none.
-  const needed = await votesNeeded(ctx);
+  const policy = await votePolicy(ctx);
   const { next, seq, event } = ctx.store.tx(() => {
     const next = ctx.store.changes.update(c.id, { ...extra, state: to, reason: message ?? null });
     if (c.state !== to) ctx.store.audit.record(c.id, `state.${to}`, { from: c.state, ...(message ? { message } : {}) });
-    return { next, ...appendProgress(ctx, next, needed) };
+    return { next, ...appendProgress(ctx, next, policy) };
   });
   await announce(ctx, next, seq, event, opts);
   return next;
@@ -44,17 +46,24 @@ export async function move(
 
 /** Progress to every place that shows it: the bot's stream, the sticky comments, then `reported`. */
 export async function report(ctx: AppContext, c: ChangeRow, opts: ReportOptions = {}): Promise<void> {
-  const { seq, event } = appendProgress(ctx, c, await votesNeeded(ctx));
+  const { seq, event } = appendProgress(ctx, c, await votePolicy(ctx));
   await announce(ctx, c, seq, event, opts);
 }
 
-const votesNeeded = (ctx: AppContext): Promise<number> =>
+/** The policy, when it asks for community votes (null: it does not, or cannot be read). */
+const votePolicy = (ctx: AppContext): Promise<EffectivePolicy | null> =>
   ctx.policy().then(
-    (p) => p.policy.votes.required,
-    () => 0,
+    (p) => (p.policy.votes.required > 0 ? p : null),
+    () => null,
   );
 
-function appendProgress(ctx: AppContext, c: ChangeRow, needed: number): { seq: number; event: ProgressEvent } {
+/** The tally as the bot shows it: closed once the window has ended (lifecycle/votes.ts). */
+function votesOf(ctx: AppContext, c: ChangeRow, p: EffectivePolicy): NonNullable<ProgressEvent["votes"]> {
+  const { up, down, required, closed } = ballotOf(ctx, c, p);
+  return { up, down, needed: required, ...(closed ? { closed } : {}) };
+}
+
+function appendProgress(ctx: AppContext, c: ChangeRow, policy: EffectivePolicy | null): { seq: number; event: ProgressEvent } {
   const event: ProgressEvent = {
     changeId: c.id,
     state: c.state,
@@ -63,7 +72,7 @@ function appendProgress(ctx: AppContext, c: ChangeRow, needed: number): { seq: n
     ...(c.prUrl ? { prUrl: c.prUrl } : {}),
     ...(c.issueUrl ? { trackingIssueUrl: c.issueUrl } : {}),
     ...(c.risk ? { risk: c.risk as ProgressEvent["risk"] } : {}),
-    ...(needed > 0 && c.kind === "change" ? { votes: { ...ctx.store.votes.count(c.id), needed } } : {}),
+    ...(policy && c.kind === "change" ? { votes: votesOf(ctx, c, policy) } : {}),
   };
   return { seq: ctx.store.progress.append(event), event };
 }

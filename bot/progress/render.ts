@@ -17,7 +17,7 @@ const COLOR: Partial<Record<ChangeState, number>> = { deployed: 0x2ecc71, failed
 export const voteButtonId = (changeId: string, vote: "up" | "down") => `vote:${changeId}:${vote}`;
 export const VOTE_BUTTON = /^vote:(.+):(up|down)$/;
 
-/** Voting is open while the change waits on its PR. */
+/** Voting is open while the change waits on its PR (and until the app says its window has ended). */
 const votingOpen = (s: ChangeState) => s === "pr" || s === "checks" || s === "review";
 
 export interface ProgressView {
@@ -42,7 +42,11 @@ export function renderProgress(changeId: string, title: string, event: ProgressE
   if (event?.message) embed.addFields({ name: "Latest", value: event.message.slice(0, 1000) });
   if (event?.risk) embed.addFields({ name: "Risk", value: event.risk, inline: true });
   if (event?.votes)
-    embed.addFields({ name: "Votes", value: `👍 ${event.votes.up} · 👎 ${event.votes.down} · needed ${event.votes.needed}`, inline: true });
+    embed.addFields({
+      name: "Votes",
+      value: `👍 ${event.votes.up} · 👎 ${event.votes.down} · needed ${event.votes.needed}${event.votes.closed ? " · voting closed" : ""}`,
+      inline: true,
+    });
   if (event?.at) embed.setTimestamp(new Date(event.at));
 
   const rows: ActionRowBuilder<ButtonBuilder>[] = [];
@@ -51,7 +55,7 @@ export function renderProgress(changeId: string, title: string, event: ProgressE
   if (event?.trackingIssueUrl)
     links.addComponents(new ButtonBuilder().setStyle(ButtonStyle.Link).setLabel("Tracking issue").setURL(event.trackingIssueUrl));
   if (links.components.length) rows.push(links);
-  if (event?.votes && event.votes.needed > 0 && votingOpen(state)) {
+  if (event?.votes && event.votes.needed > 0 && !event.votes.closed && votingOpen(state)) {
     rows.push(
       new ActionRowBuilder<ButtonBuilder>().addComponents(
         new ButtonBuilder().setCustomId(voteButtonId(changeId, "up")).setStyle(ButtonStyle.Success).setLabel(`👍 ${event.votes.up}`),

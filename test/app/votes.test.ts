@@ -156,6 +156,12 @@ describe("votes through the app", () => {
       reason: "the community vote closed with 0 of 1 votes: a human must decide; waiting for review",
     });
     expect(await merged(world, ch.prNumber)).toBe(false);
+    // the progress message in Discord says so and offers no more vote buttons
+    const closed = await until(() => {
+      const m = discord.driver.message(ch.progressId)!;
+      return JSON.stringify(m.embeds).includes("voting closed") && m;
+    }, "the closed vote in the progress message");
+    expect(customIds(closed).filter((id) => id.startsWith("vote:"))).toEqual([]);
     expect(
       world.app.store.audit
         .of(ch.changeId)
