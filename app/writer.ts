@@ -37,11 +37,14 @@ export type WriteResult =
     }
   | { ok: false; reason: string; verdict?: Verdict };
 
-export type ChangeWriter = (job: WriteJob) => Promise<WriteResult>;
+export type ChangeWriter = ((job: WriteJob) => Promise<WriteResult>) & {
+  /** False when the writer cannot follow up (no model): failed checks then wait for a human. */
+  readonly canFollowUp?: boolean;
+};
 
 /** The real agent. Without a model only recipe requests can be written. */
 export function agentWriter(model?: { client: OpenAI; model?: string }): ChangeWriter {
-  return async (job) => {
+  const write = async (job: WriteJob): Promise<WriteResult> => {
     const res = job.followUp
       ? model
         ? await runFollowUp(job.request, {
@@ -57,4 +60,5 @@ export function agentWriter(model?: { client: OpenAI; model?: string }): ChangeW
     if (!res.ok) return { ok: false, reason: res.report.reason, ...(res.report.verdict ? { verdict: res.report.verdict } : {}) };
     return { ok: true, branch: res.branch, commit: res.commit, title: res.title, body: res.body, verdict: res.verdict };
   };
+  return Object.assign(write, { canFollowUp: model !== undefined });
 }

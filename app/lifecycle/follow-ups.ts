@@ -30,6 +30,7 @@ export function automaticFollowUps(c: ChangeRow): number {
 /** Why no automatic follow-up may start now (the change waits for a human), or null when one may. */
 function heldBecause(ctx: AppContext, c: ChangeRow, p: EffectivePolicy): string | null {
   const budget = p.policy.agent.followUps;
+  if (ctx.writer.canFollowUp === false) return "no automatic follow-up: no model is configured (OPENAI_API_KEY); a human decides";
   if (isStopped(ctx, p)) return "no automatic follow-up during the emergency stop";
   if (!breakerAllowsWork(ctx, p.policy.circuitBreaker)) return "no automatic follow-up while the circuit breaker is open";
   const used = automaticFollowUps(c);

@@ -85,7 +85,7 @@ export class AppMetrics {
 
   /** The writer, timed: each run is observed with its outcome, however it ends. */
   timed(writer: ChangeWriter): ChangeWriter {
-    return async (job) => {
+    const run = async (job: Parameters<ChangeWriter>[0]) => {
       const started = performance.now();
       let outcome = "error";
       try {
@@ -96,6 +96,7 @@ export class AppMetrics {
         this.agentRuns.observe({ run: job.followUp ? "follow-up" : "change", outcome }, (performance.now() - started) / 1000);
       }
     };
+    return writer.canFollowUp === undefined ? run : Object.assign(run, { canFollowUp: writer.canFollowUp });
   }
 
   /** The whole exposition, as of now, reading `ctx`'s store and policy. */

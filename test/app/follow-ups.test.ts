@@ -282,3 +282,35 @@ describe("follows up on changes requested", () => {
     expect(w.app.store.audit.of(id).find((a) => a.event === "follow-up.held")?.detail).toMatchObject({ via: "review" });
   });
 });
+
+describe("follows up on failed checks: not without a model", () => {
+  let bare: World;
+  beforeAll(async () => {
+    // The real agent with no model writes recipes but cannot follow up.
+    bare = await startWorld({ files: projectFiles(), writer: agentWriter(), policy: { agent: { followUps: 2 } } });
+  }, 120_000);
+  afterAll(async () => {
+    await bare?.close();
+  });
+
+  it("a failure waits for a human, saying a model is needed, instead of failing the follow-up", async () => {
+    const res = await bare.api("POST", "/changes", {
+      id: "fu-bare-1",
+      requester: actor("111", "alice"),
+      text: "add /bow",
+      recipe: { kind: "add-command", name: "bow", description: "Says bow", reply: "bow!" },
+    });
+    expect(res.status).toBe(201);
+    await bare.settle();
+    const id = String(res.body.changeId);
+    await bare.check(bare.app.store.changes.byId(id)!.headSha!, "failure");
+    await bare.settle();
+    const c = bare.app.store.changes.byId(id)!;
+    expect(c).toMatchObject({
+      followUps: [],
+      reason: expect.stringMatching(/no automatic follow-up: no model is configured \(OPENAI_API_KEY\)/),
+    });
+    expect(c.reason).not.toMatch(/follow-ups need a model/);
+    expect(bare.app.store.audit.of(id).find((a) => a.event === "follow-up.held")?.detail).toMatchObject({ via: "checks" });
+  });
+});
