@@ -34,8 +34,11 @@ export async function startLink(ctx: AppContext, user: Actor, login: string, log
   const code = newCode();
   const expiresAt = ctx.now() + LINK_CODE_TTL_MS;
   const postOn = await linkIssueUrl(ctx);
-  ctx.store.identities.addCode(hashOf(code), { discordId: user.discordId, login, expiresAt });
-  ctx.store.audit.record(`link:${user.discordId}`, "link.code", { login, expiresAt: new Date(expiresAt).toISOString() });
+  ctx.store.identities.addCode(hashOf(code), user.discordId, login, expiresAt);
+  ctx.store.audit.record(`link:${ctx.store.identities.keyOf(user.discordId)}`, "link.code", {
+    login,
+    expiresAt: new Date(expiresAt).toISOString(),
+  });
   log.info({ login }, "issued a link code");
   return { login, code, expiresAt: new Date(expiresAt).toISOString(), postOn };
 }
@@ -48,7 +51,7 @@ export function completeLink(ctx: AppContext, code: string, login: string): Link
   const hash = hashOf(code);
   const pending = normalize(code) === "" ? null : identities.codeFor(hash);
   const refuse = (why: string, detail: string): LinkOutcome => {
-    audit.record(`link:${pending?.discordId ?? "-"}`, "link.refused", { login, reason: detail });
+    audit.record(`link:${pending?.discordKey ?? "-"}`, "link.refused", { login, reason: detail });
     return { linked: false, why };
   };
   const again = "Run `/link github login:<your GitHub login>` in Discord for a new code. Nothing was linked.";
@@ -60,10 +63,10 @@ export function completeLink(ctx: AppContext, code: string, login: string): Link
       "that link code was issued for another GitHub account: it links only when that account posts it. Nothing was linked.",
       "another login",
     );
-  const replaced = identities.loginOf(pending.discordId);
+  const replaced = identities.loginOfKey(pending.discordKey);
   ctx.store.tx(() => {
     identities.useCode(hash, pending);
-    audit.record(`link:${pending.discordId}`, "link.linked", { login: pending.login, replaced });
+    audit.record(`link:${pending.discordKey}`, "link.linked", { login: pending.login, replaced });
   });
   return { linked: true, replaced: replaced && replaced.toLowerCase() !== pending.login.toLowerCase() ? replaced : null };
 }
@@ -106,7 +109,7 @@ export function requesterIdentity(ctx: AppContext, c: ChangeRow): { linkedLogin:
 /** Removes the Discord user's link; returns the login that was linked, or null. */
 export function unlink(ctx: AppContext, user: Actor): string | null {
   const removed = ctx.store.identities.unlink(user.discordId);
-  if (removed) ctx.store.audit.record(`link:${user.discordId}`, "link.removed", { login: removed });
+  if (removed) ctx.store.audit.record(`link:${ctx.store.identities.keyOf(user.discordId)}`, "link.removed", { login: removed });
   return removed;
 }
 

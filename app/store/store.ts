@@ -75,7 +75,7 @@ export class Store {
     this.keys = new NaturalKeys(this.db, now, this.#personal);
     this.values = new PersistedValues(this.db);
     this.votes = new Votes(this.db, now, this.#personal.hash);
-    this.identities = new Identities(this.db, now);
+    this.identities = new Identities(this.db, now, this.#personal.hash);
   }
 
   /** Runs fn in one transaction: all of its writes happen, or none. */

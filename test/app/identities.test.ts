@@ -93,7 +93,16 @@ describe("linked identity approval does not count", () => {
     expect(linked(DORA.discordId)).toBe("dora");
     expect(await post("dora", issue, `/ouro link ${code}`)).toMatch(/used already/);
     // mallory's try is on dora's record; the unknown codes name no one
-    expect(w.app.store.audit.of(`link:${DORA.discordId}`).map((a) => a.event)).toEqual(["link.code", "link.refused", "link.linked"]);
+    expect(w.app.store.audit.of(`link:${w.app.store.identities.keyOf(DORA.discordId)}`).map((a) => a.event)).toEqual([
+      "link.code",
+      "link.refused",
+      "link.linked",
+    ]);
+    // the Discord id is stored only as its keyed hash, in the links and in the audit log's ids
+    const links = w.app.store.db.prepare("SELECT discord_id, login FROM identities").all() as { discord_id: string; login: string }[];
+    expect(links).toEqual([{ discord_id: expect.stringMatching(/^[0-9a-f]{64}$/), login: "dora" }]);
+    const auditIds = (w.app.store.db.prepare("SELECT change_id FROM audit").all() as { change_id: string }[]).map((r) => r.change_id);
+    expect(auditIds.filter((x) => x.startsWith("link:")).every((x) => /^link:([0-9a-f]{64}|-)$/.test(x))).toBe(true);
   });
 
   it("the requester's linked login approving does not count, and the gate says why; another writer's does", async () => {

@@ -214,7 +214,7 @@ ALTER TABLE changes DROP COLUMN requester_hash; ALTER TABLE changes DROP COLUMN 
 
     // …and /forget reaches the migrated rows too, and her GitHub link.
     const t = new Store(dir, key);
-    t.identities.useCode("c0de", { discordId: "31337", login: "olga", expiresAt: Date.now() + DAY });
+    t.identities.useCode("c0de", { discordKey: t.identities.keyOf("31337"), login: "olga", expiresAt: Date.now() + DAY });
     expect(t.forget("31337")).toMatchObject({ changes: 1, votes: 1, links: 1 });
     expect(t.changes.byId("o1")?.text).toBe("");
     expect(t.identities.loginOf("31337")).toBeNull();
