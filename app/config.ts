@@ -58,6 +58,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   /** Spacing of GitHub write calls (GitHub asks for ≥ 1 s; 0 is fine against the local stand-in). */
   OURO_WRITE_SPACING_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  /** Read by the agent's sandbox (agent/sandbox.ts); checked here so a typo stops the start, not a later run. */
+  OURO_SANDBOX: z.enum(["unsafe-none"]).optional(),
 });
 
 export interface AppConfig {
@@ -159,6 +161,8 @@ const EXPECTED: Record<string, string> = {
   WEBHOOK_PATH: "WEBHOOK_PATH must be a path starting with /, e.g. /api/github/webhooks",
   LOG_LEVEL: "LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent",
   OURO_WRITE_SPACING_MS: "OURO_WRITE_SPACING_MS must be a whole number of milliseconds (0–60000)",
+  OURO_SANDBOX:
+    "OURO_SANDBOX takes only unsafe-none (run the agent's checks unisolated where namespaces are unavailable), or leave it unset",
 };
 
 /** Which value is wrong and what it must be; "X is not set" for a missing one. */

@@ -122,6 +122,7 @@ describe("credentials in the environment", () => {
       [{ ...base, PRIVATE_KEY: pem, GHE_PROTOCOL: "ftp" }, /GHE_PROTOCOL must be "http" or "https"/],
       [{ ...base, PRIVATE_KEY: pem, LOG_LEVEL: "loud" }, /LOG_LEVEL must be one of trace, debug/],
       [{ ...base, PRIVATE_KEY: pem, OURO_WRITE_SPACING_MS: "soon" }, /OURO_WRITE_SPACING_MS must be a whole number/],
+      [{ ...base, PRIVATE_KEY: pem, OURO_SANDBOX: "off" }, /OURO_SANDBOX takes only unsafe-none/],
       [
         { APP_ID: "12", PRIVATE_KEY: pem, WEBHOOK_SECRET: "s3cret-s3cret" },
         /^invalid configuration: OURO_REPO is not set; OURO_APP_TOKEN is not set; OURO_ENCRYPTION_KEY is not set$/,
