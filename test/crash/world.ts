@@ -217,7 +217,8 @@ export async function startCrashWorld(): Promise<CrashWorld> {
     dirs.push(dataDir);
     const trace = join(dataDir, "..", `${dataDir.split("/").pop()}.trace`);
     writeFileSync(trace, "");
-    const [port, linkPort] = [await freePort(), await freePort()];
+    const port = await freePort();
+    const linkPort = await freePort(port); // two different ports, though the first is closed again
     const config: AppConfig = {
       appId: reg.appId,
       privateKey: reg.privateKey,
@@ -453,11 +454,13 @@ async function listen(server: Server, port: number): Promise<number> {
 
 /**
  * A free port the app keeps across its restart (the bot's client must find it again). Taken
- * below Linux's ephemeral range (32768+), so no outgoing connection can hold it meanwhile.
+ * below Linux's ephemeral range (32768+), so no outgoing connection can hold it meanwhile,
+ * and in 20000–25999, apart from the local-mode test's ports (26000+), which it restarts on too.
  */
-async function freePort(): Promise<number> {
+async function freePort(not?: number): Promise<number> {
   for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const port = 20_000 + Math.floor(Math.random() * 6_000);
+    if (port === not) continue;
     const s = createServer();
     const ok = await new Promise<boolean>((r) => {
       s.once("error", () => r(false));

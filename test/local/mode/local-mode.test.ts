@@ -21,10 +21,15 @@ function cleanEnv(): Record<string, string> {
   return env;
 }
 
-/** A block of seven free ports (the page and the six services after it). */
+/**
+ * A block of seven free ports (the page and the six services after it), kept across the
+ * resume test's restart: taken in 26000–32767, below Linux's ephemeral range (32768+) and
+ * apart from the crash tests' 20000–25999, so neither an outgoing connection nor a test
+ * running at the same time takes one meanwhile.
+ */
 async function freeBase(): Promise<number> {
   for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const base = 26_000 + Math.floor(Math.random() * (32_768 - 7 - 26_000));
     const ok = await Promise.all(
       Array.from({ length: 7 }, (_, i) => {
         const s = createServer();
