@@ -277,6 +277,9 @@ export async function startCrashWorld(): Promise<CrashWorld> {
       }
     })();
     await Promise.race([died, finished]);
+    // `finished` returns once the kill is under way (crashed is set before the SIGKILL): the
+    // restart below must wait for the process to be gone, or its ports are still held.
+    if (crashed) await died;
     const wasCrashed = crashed || child.exitCode !== null || child.signalCode !== null;
     const restartedAt = Date.now();
     if (!wasCrashed) {
