@@ -3,57 +3,22 @@
 // (on local/github), which counts it within `votes.windowSeconds` of the PR opening, sets the
 // `ouro/votes` status and runs the merge gate. Time is the world's clock: the window ends when
 // the test moves it on, and the app's reconcile pass settles the status.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDiscord, type DiscordStandIn } from "../../local/discord/index.ts";
 import type { MessageRec } from "../../local/discord/index.ts";
-import { createBot, type Bot } from "../../bot/create-bot.ts";
-import { deployCommands } from "../../bot/register-commands.ts";
-import { createLogger } from "../../bot/core/logger.ts";
-import { REPO, startWorld, TOKEN, type World } from "./harness.ts";
-import { TEST_ROLES, until } from "../bot/harness.ts";
+import { REPO, type World } from "./harness.ts";
+import { startBotWithApp, type BotWithApp } from "../bot/app-world.ts";
+import { until } from "../bot/harness.ts";
 import { decideMerge, type GateInput } from "../../app/review/merge-gate.ts";
 
 type Json = Record<string, unknown>;
 
-interface Setup {
-  world: World;
-  discord: DiscordStandIn;
-  bot: Bot;
-  dataDir: string;
-}
+type Setup = BotWithApp;
 
-async function start(votes: Record<string, unknown>, policy: Record<string, unknown> = {}): Promise<Setup> {
-  const world = await startWorld({ policy: { votes, ...policy } });
-  const discord = await startDiscord();
-  const dataDir = mkdtempSync(join(tmpdir(), "ouro-votes-"));
-  await deployCommands({ token: discord.botToken, api: discord.apiBase, guildId: discord.guild.id, dataDir });
-  const bot = createBot(
-    {
-      discordToken: discord.botToken,
-      discordApi: discord.apiBase,
-      app: { url: world.app.botLinkUrl, token: TOKEN },
-      dataDir,
-      encryptionKey: randomBytes(32),
-      health: { port: 0, host: "127.0.0.1" },
-      pluginTimeoutMs: 2500,
-      pluginNetwork: "isolated",
-      rolesGuildId: discord.guild.id,
-    },
-    { roles: TEST_ROLES, logger: createLogger(process.env.LOG_LEVEL ?? "silent") },
-  );
-  await bot.start();
-  return { world, discord, bot, dataDir };
-}
+const start = (votes: Record<string, unknown>, policy: Record<string, unknown> = {}): Promise<Setup> =>
+  startBotWithApp({ policy: { votes, ...policy } });
 
 async function stop(s: Setup | undefined): Promise<void> {
-  await s?.bot.stop();
-  await s?.discord.close();
-  await s?.world.close();
-  if (s?.dataDir) rmSync(s.dataDir, { recursive: true, force: true });
+  await s?.close();
 }
 
 const customIds = (m: MessageRec): string[] =>

@@ -3,49 +3,21 @@
 // it on; posted from that GitHub login, it links the Discord user. A missing or malformed
 // login gets a plain reply and nothing is asked of the app; `remove:true` removes the link.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import { MessageFlags } from "discord.js";
-import { startDiscord, type DiscordStandIn } from "../../local/discord/index.ts";
-import { createBot, type Bot } from "../../bot/create-bot.ts";
-import { deployCommands } from "../../bot/register-commands.ts";
-import { createLogger } from "../../bot/core/logger.ts";
-import { startWorld, TOKEN, REPO, type World } from "../app/harness.ts";
-import { TEST_ROLES } from "./harness.ts";
+import type { DiscordStandIn } from "../../local/discord/index.ts";
+import { REPO, type World } from "../app/harness.ts";
+import { startBotWithApp, type BotWithApp } from "./app-world.ts";
 
 let world: World;
 let discord: DiscordStandIn;
-let bot: Bot;
-let dataDir: string;
+let setup: BotWithApp | undefined;
 
 beforeAll(async () => {
-  world = await startWorld();
-  discord = await startDiscord();
-  dataDir = mkdtempSync(join(tmpdir(), "ouro-bot-link-"));
-  await deployCommands({ token: discord.botToken, api: discord.apiBase, guildId: discord.guild.id, dataDir });
-  bot = createBot(
-    {
-      discordToken: discord.botToken,
-      discordApi: discord.apiBase,
-      app: { url: world.app.botLinkUrl, token: TOKEN },
-      dataDir,
-      encryptionKey: randomBytes(32),
-      health: { port: 0, host: "127.0.0.1" },
-      pluginTimeoutMs: 2500,
-      pluginNetwork: "isolated",
-      rolesGuildId: discord.guild.id,
-    },
-    { roles: TEST_ROLES, logger: createLogger(process.env.LOG_LEVEL ?? "silent") },
-  );
-  await bot.start();
+  setup = await startBotWithApp();
+  ({ world, discord } = setup);
 });
 afterAll(async () => {
-  await bot?.stop();
-  await discord?.close();
-  await world?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await setup?.close();
 });
 
 const ephemeral = (m: { flags?: number }) => ((m.flags ?? 0) & MessageFlags.Ephemeral) !== 0;

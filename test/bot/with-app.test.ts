@@ -3,48 +3,23 @@
 // thread's progress message follows it (PR link, then merged and deployed) from the app's stream.
 // A second request for the same thing joins the first.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { randomBytes } from "node:crypto";
-import { startDiscord, type DiscordStandIn } from "../../local/discord/index.ts";
-import { createBot, type Bot } from "../../bot/create-bot.ts";
-import { deployCommands } from "../../bot/register-commands.ts";
-import { createLogger } from "../../bot/core/logger.ts";
-import { startWorld, TOKEN, REPO, type World } from "../app/harness.ts";
-import { TEST_ROLES, until } from "./harness.ts";
+import type { DiscordStandIn } from "../../local/discord/index.ts";
+import type { Bot } from "../../bot/create-bot.ts";
+import { REPO, type World } from "../app/harness.ts";
+import { startBotWithApp, type BotWithApp } from "./app-world.ts";
+import { until } from "./harness.ts";
 
 let world: World;
 let discord: DiscordStandIn;
 let bot: Bot;
-let dataDir: string;
+let setup: BotWithApp | undefined;
 
 beforeAll(async () => {
-  world = await startWorld();
-  discord = await startDiscord();
-  dataDir = mkdtempSync(join(tmpdir(), "ouro-bot-app-"));
-  await deployCommands({ token: discord.botToken, api: discord.apiBase, guildId: discord.guild.id, dataDir });
-  bot = createBot(
-    {
-      discordToken: discord.botToken,
-      discordApi: discord.apiBase,
-      app: { url: world.app.botLinkUrl, token: TOKEN },
-      dataDir,
-      encryptionKey: randomBytes(32),
-      health: { port: 0, host: "127.0.0.1" },
-      pluginTimeoutMs: 2500,
-      pluginNetwork: "isolated",
-      rolesGuildId: discord.guild.id,
-    },
-    { roles: TEST_ROLES, logger: createLogger(process.env.LOG_LEVEL ?? "silent") },
-  );
-  await bot.start();
+  setup = await startBotWithApp();
+  ({ world, discord, bot } = setup);
 });
 afterAll(async () => {
-  await bot?.stop();
-  await discord?.close();
-  await world?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await setup?.close();
 });
 
 describe("the bot with the real app", () => {
