@@ -13,12 +13,14 @@ import {
   readFileSync,
   readdirSync,
   readlinkSync,
+  realpathSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NOBODY, UNSAFE_SWITCH, runNodeSandboxed, type SandboxOptions, type SandboxResult } from "../../../app/agent/sandbox.ts";
 
@@ -68,6 +70,9 @@ function runAs(prefix: string[], args: string[], opts: Partial<SandboxOptions> =
 }
 const asNobody = (args: string[], opts?: Partial<SandboxOptions>, env?: Record<string, string>) => runAs(AS_NOBODY, args, opts, env);
 
+/** Directories given the enter bit for others, with the mode they had. */
+const entered = new Map<string, number>();
+
 beforeAll(() => {
   for (const d of [tmp, host]) chmodSync(d, 0o755);
   for (const d of [wt, appDir, dataDir, home, outside]) mkdirSync(d, { mode: 0o755 });
@@ -77,6 +82,16 @@ beforeAll(() => {
   writeFileSync(join(home, "secret.txt"), "home-secret", { mode: 0o644 });
   writeFileSync(join(appDir, ".env"), "PRIVATE_KEY=env-secret", { mode: 0o644 });
   // What nobody needs: our node (node_modules/.bin/node's target), this repo's sources, the scratch dirs.
+  // A checkout in a 0700 directory (as `mktemp -d` makes) gets the enter bit for others on
+  // that directory for the test's length; its mode is put back after.
+  for (const file of [realpathSync(process.execPath), DRIVER])
+    for (let d = dirname(file); d !== dirname(d); d = dirname(d)) {
+      const mode = statSync(d).mode & 0o7777;
+      if ((mode & 0o001) === 0 && !entered.has(d)) {
+        entered.set(d, mode);
+        chmodSync(d, mode | 0o001);
+      }
+    }
   const can = spawnSync(AS_NOBODY[0], [
     ...AS_NOBODY.slice(1),
     process.execPath,
@@ -87,6 +102,7 @@ beforeAll(() => {
   if (can.status !== 0) throw new Error(`nobody cannot run ${process.execPath} or read ${DRIVER}: make their parent directories o+rx`);
 });
 afterAll(() => {
+  for (const [d, mode] of entered) chmodSync(d, mode);
   rmSync(tmp, { recursive: true, force: true });
   rmSync(host, { recursive: true, force: true });
 });
