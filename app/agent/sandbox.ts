@@ -239,11 +239,16 @@ export function runNodeSandboxed(args: string[], opts: SandboxOptions, warn: War
   const drop = canDropPrivileges();
   if (!drop && !isolate)
     warnOnce(warn, "user", "agent sandbox: not root or no setpriv; checks run as this process's user (they can write what it can)");
-  // As root the checks run as nobody or not at all (never as root): the script (tsc, vitest in
-  // the shared node_modules) and the worktree's parent must be readable to nobody.
-  const needed = [args[0], dirname(opts.cwd)].filter(Boolean);
+  // As root the checks run as nobody or not at all (never as root): what it runs must be
+  // readable to nobody. Unisolated, that is the script (tsc, vitest in the shared node_modules)
+  // and the worktree's parent on the host; isolated, the new root rebuilds the parents of the
+  // worktree and the kept paths (a checkout in a 0700 directory is fine), so only a script
+  // outside them must be readable as it is.
+  const readable = isolate ? nodeReadable(cwd, opts.readable ?? []) : [];
+  const rebuilt = (p: string) => [cwd, ...readable].some((k) => p === k || p.startsWith(`${k}/`));
+  const needed = isolate ? args.slice(0, 1).filter((p) => !rebuilt(real(p) ?? p)) : [args[0], dirname(opts.cwd)].filter(Boolean);
   const network = isolate ? "none" : "host";
-  if (drop && !nobodyCanRead(needed)) {
+  if (drop && needed.length > 0 && !nobodyCanRead(needed)) {
     const why = `agent sandbox: the checks cannot run as nobody, who cannot read ${needed.join(" or ")} (a private parent directory, such as a 0700 home or mktemp -d?); they were not run as root instead — make the checkout readable to others (chmod o+rx on its parent directories)`;
     warnOnce(warn, `unreadable:${needed.join(",")}`, why);
     return refused(why, network, "nobody", isolate ? "namespaces" : "none");
@@ -271,7 +276,7 @@ export function runNodeSandboxed(args: string[], opts: SandboxOptions, warn: War
     const script = setupScript({
       root: scratch,
       cwd,
-      readable: nodeReadable(cwd, opts.readable ?? []),
+      readable,
       hidden: [...new Set([...appSecrets(), ...(opts.hidden ?? []).map((p) => real(p)).filter((p): p is string => !!p)])],
       tmpMb: Math.max(64, opts.memoryMb),
       homeOwner: drop ? NOBODY : undefined,
