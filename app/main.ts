@@ -2,6 +2,7 @@
 // Configuration comes from the environment (see README, section "The GitHub App").
 import { loadConfig, ConfigError } from "./config.ts";
 import { startApp } from "./start.ts";
+import { DataDirInUse, DataDirUnusable } from "./store/instance-lock.ts";
 import { WrongKeyError } from "./store/personal.ts";
 import { agentWriter } from "./writer.ts";
 import { modelFromEnv } from "./agent/index.ts";
@@ -21,7 +22,8 @@ async function main(): Promise<void> {
   try {
     app = await startApp({ config, writer: agentWriter(modelFromEnv()) });
   } catch (e) {
-    if (e instanceof WrongKeyError) {
+    // Refused in one plain sentence; nothing in the data directory was written.
+    if (e instanceof WrongKeyError || e instanceof DataDirInUse || e instanceof DataDirUnusable) {
       console.error(e.message);
       process.exit(2);
     }

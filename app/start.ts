@@ -1,7 +1,9 @@
-// Wires the app together: the store, Probot (webhooks + installation Octokit with retries and
-// throttling), the context every part shares, the parts that react to events (the worker, the
-// dashboard, reconcile after a resume), and two HTTP listeners: the public one (webhooks,
-// /healthz, /metrics with counts only) and the bot link (/bot/v1, loopback by default). Once
+// Wires the app together: the data directory's lock (one app per data directory; a second is
+// refused before anything in it is touched: store/instance-lock.ts), the store, Probot
+// (webhooks + installation Octokit with retries and throttling), the context every part
+// shares, the parts that react to events (the worker, the dashboard, reconcile after a
+// resume), and two HTTP listeners: the public one (webhooks, /healthz, /metrics with counts
+// only) and the bot link (/bot/v1, loopback by default). Once
 // the store can be written (at start, or when it can again) it resumes whatever the store
 // says was in flight and asks GitHub to redeliver the webhooks that failed. While the store
 // cannot be written, /healthz says why (503), and webhooks and bot requests that would write
@@ -20,6 +22,9 @@ import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { API_PREFIX } from "../contract/app-link.ts";
 import { parseEncryptionKey } from "../contract/sealing.ts";
 import { botApi } from "./bot-api/router.ts";
+import { createConsoleAuth } from "./console/auth/index.ts";
+import type { ConsoleAuthOptions } from "./console/auth/index.ts";
+import { createConsole } from "./console/index.ts";
 import { isLoopback } from "./config.ts";
 import type { AppConfig } from "./config.ts";
 import { createContext } from "./context.ts";
@@ -35,6 +40,7 @@ import { CONTENT_TYPE } from "./metrics/exposition.ts";
 import { HANDLED_EVENTS, ouroApp } from "./probot-app.ts";
 import { Dashboard } from "./progress/dashboard.ts";
 import { isUnwritable } from "./store/database.ts";
+import { lockDataDir } from "./store/instance-lock.ts";
 import { Store } from "./store/store.ts";
 import { Worker } from "./worker.ts";
 import type { ChangeWriter } from "./writer.ts";
@@ -52,10 +58,12 @@ export interface StartOptions {
   health?: Partial<HealthOptions>;
   /** How often, how far back and how many times failed webhooks are asked for again (github/redeliver.ts). */
   redelivery?: Partial<RedeliveryOptions>;
+  /** The console's sign-in (console/auth): `{ mode: "local" }` in local mode; default production with no way in (off). */
+  console?: ConsoleAuthOptions;
 }
 
 export interface RunningApp {
-  /** The public listener: GitHub webhooks, /healthz and /metrics (nothing under /bot/v1). */
+  /** The public listener: GitHub webhooks, /healthz, /metrics and the console under /console/ (nothing under /bot/v1). */
   url: string;
   port: number;
   /** The bot link's own listener (`OURO_APP_URL` for the bot); `/bot/v1/…` lives only here. */
@@ -115,7 +123,15 @@ export function tunedOctokit(t: AppConfig["octokit"], log: Logger): typeof Probo
 export async function startApp(opts: StartOptions): Promise<RunningApp> {
   const { config } = opts;
   const log = opts.logger ?? pino({ level: config.logLevel, name: "ouro-app" });
-  const store = new Store(config.dataDir, parseEncryptionKey(config.encryptionKey), opts.now);
+  // One app per data directory, before anything in it is read or written (instance-lock.ts).
+  const unlock = lockDataDir(config.dataDir);
+  let store: Store;
+  try {
+    store = new Store(config.dataDir, parseEncryptionKey(config.encryptionKey), opts.now);
+  } catch (e) {
+    unlock();
+    throw e;
+  }
   const probot = new Probot({
     appId: config.appId,
     privateKey: config.privateKey,
@@ -183,9 +199,17 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
     );
   };
 
-  // The public listener: only what GitHub (and a load balancer's health check) needs.
+  // The console (pages for people, behind its own sign-in) on the public listener.
+  const consolePages = createConsole(ctx, {
+    auth: createConsoleAuth(ctx, opts.console ?? { mode: "production" }),
+    health: () => healthz(),
+    storeWritable: () => health.storeWritable(),
+  });
+
+  // The public listener: what GitHub (and a load balancer's health check) needs, and the console.
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
+    if (path === "/console" || path.startsWith("/console/")) return void consolePages(req, res);
     if (req.method === "GET" && path === "/healthz") {
       const report = healthz();
       res.writeHead(report.ok ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(report));
@@ -259,6 +283,7 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
   } catch (e) {
     for (const srv of [server, linkServer]) if (srv.listening) await new Promise<void>((r) => srv.close(() => r()));
     store.close();
+    unlock();
     throw e;
   }
   const url = `http://${hostForUrl(config.host)}:${port}`;
@@ -340,12 +365,14 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
       ]);
       clearTimeout(timer);
       store.close();
+      unlock();
     },
     async abandon() {
       if (closed) return;
       closed = true;
       await stopListening();
       store.close();
+      unlock(); // a real crash drops the lock with the process; in-process, the next start takes it again
     },
   };
 }
