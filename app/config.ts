@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { parseEncryptionKey } from "../contract/sealing.ts";
+import type { ConsoleAuthOptions } from "./console/auth/index.ts";
 
 /** A host name, IPv4 or IPv6 address: no scheme, path or port. */
 const HOST_RE =
@@ -60,6 +61,18 @@ const envSchema = z.object({
   OURO_WRITE_SPACING_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** Read by the agent's sandbox (agent/sandbox.ts); checked here so a typo stops the start, not a later run. */
   OURO_SANDBOX: z.enum(["unsafe-none"]).optional(),
+  /** The console's sign-in (console/auth): "local" only for local mode on loopback; otherwise production. */
+  OURO_CONSOLE: z.enum(["local", "production"]).default("production"),
+  /** A token for headless set-ups (`Authorization: Bearer …`) or to paste on the sign-in page. */
+  OURO_CONSOLE_TOKEN: z.string().min(32).optional(),
+  /** The App's OAuth client (GitHub sign-in); Probot's GITHUB_CLIENT_ID/GITHUB_CLIENT_SECRET (what `npm run setup` writes) count too. */
+  OURO_GITHUB_CLIENT_ID: z.string().min(1).optional(),
+  OURO_GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+  /** The console's address as browsers reach it; GitHub sends people back to it after signing in. */
+  OURO_PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^/?#\s]+\/?$/)
+    .optional(),
 });
 
 export interface AppConfig {
@@ -87,6 +100,8 @@ export interface AppConfig {
   logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
   /** Octokit retry/throttle tuning (short in tests). */
   octokit: OctokitTuning;
+  /** The console's sign-in; absent = production with no way in (the console is off). */
+  console?: ConsoleAuthOptions;
 }
 
 export interface OctokitTuning {
@@ -111,7 +126,17 @@ export class ConfigError extends Error {
 /** The variables that make a GitHub App's credentials (Probot's names). */
 const CREDENTIALS = ["APP_ID", "PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET"] as const;
 
-const BLANK_IS_UNSET: ReadonlySet<string> = new Set([...CREDENTIALS, "GHE_HOST", "GHE_PROTOCOL"]);
+const CONSOLE_VARS = [
+  "OURO_CONSOLE",
+  "OURO_CONSOLE_TOKEN",
+  "OURO_GITHUB_CLIENT_ID",
+  "OURO_GITHUB_CLIENT_SECRET",
+  "GITHUB_CLIENT_ID",
+  "GITHUB_CLIENT_SECRET",
+  "OURO_PUBLIC_URL",
+];
+
+const BLANK_IS_UNSET: ReadonlySet<string> = new Set([...CREDENTIALS, "GHE_HOST", "GHE_PROTOCOL", ...CONSOLE_VARS]);
 
 const isSet = (v: string | undefined): v is string => v !== undefined && v.trim() !== "";
 
@@ -163,6 +188,9 @@ const EXPECTED: Record<string, string> = {
   OURO_WRITE_SPACING_MS: "OURO_WRITE_SPACING_MS must be a whole number of milliseconds (0–60000)",
   OURO_SANDBOX:
     "OURO_SANDBOX takes only unsafe-none (run the agent's checks unisolated where namespaces are unavailable), or leave it unset",
+  OURO_CONSOLE: 'OURO_CONSOLE must be "production" (sign-in required; the default) or "local" (local mode on loopback only)',
+  OURO_CONSOLE_TOKEN: "OURO_CONSOLE_TOKEN must be at least 32 characters (e.g. `openssl rand -hex 32`)",
+  OURO_PUBLIC_URL: "OURO_PUBLIC_URL must be the console's address as browsers reach it: http(s)://host[:port], no path",
 };
 
 /** Which value is wrong and what it must be; "X is not set" for a missing one. */
@@ -215,6 +243,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   }
   const [owner, repo] = e.OURO_REPO.split("/");
   const web = e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}` : "https://github.com";
+  const consoleOptions = consoleFrom(e, given, web);
   return {
     appId: e.APP_ID,
     privateKey,
@@ -233,5 +262,32 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     webhookPath: e.WEBHOOK_PATH,
     logLevel: e.LOG_LEVEL,
     octokit: { ...DEFAULT_TUNING, writeSpacingMs: e.OURO_WRITE_SPACING_MS },
+    console: consoleOptions,
+  };
+}
+
+/**
+ * The console's sign-in from the environment: local mode (loopback HOST only), or production
+ * with the token and/or the App's OAuth client (both halves, or an error naming the missing one).
+ */
+function consoleFrom(e: z.infer<typeof envSchema>, env: Record<string, string | undefined>, webUrl: string): ConsoleAuthOptions {
+  if (e.OURO_CONSOLE === "local") {
+    if (!isLoopback(e.HOST))
+      throw new ConfigError(
+        `invalid configuration: OURO_CONSOLE=local serves the console without sign-in, so HOST must be loopback (it is ${e.HOST}); unset OURO_CONSOLE for production sign-in`,
+      );
+    return { mode: "local" };
+  }
+  const id = e.OURO_GITHUB_CLIENT_ID ?? (isSet(env.GITHUB_CLIENT_ID) ? env.GITHUB_CLIENT_ID : undefined);
+  const secret = e.OURO_GITHUB_CLIENT_SECRET ?? (isSet(env.GITHUB_CLIENT_SECRET) ? env.GITHUB_CLIENT_SECRET : undefined);
+  if ((id === undefined) !== (secret === undefined))
+    throw new ConfigError(
+      `invalid configuration: ${id === undefined ? "OURO_GITHUB_CLIENT_SECRET is set but OURO_GITHUB_CLIENT_ID is not" : "OURO_GITHUB_CLIENT_ID is set but OURO_GITHUB_CLIENT_SECRET is not"}: GitHub sign-in needs the App's client id and client secret (its settings page, or what \`npm run setup\` wrote)`,
+    );
+  return {
+    mode: "production",
+    ...(e.OURO_CONSOLE_TOKEN ? { token: e.OURO_CONSOLE_TOKEN } : {}),
+    ...(id && secret ? { github: { clientId: id, clientSecret: secret, webUrl } } : {}),
+    ...(e.OURO_PUBLIC_URL ? { publicUrl: e.OURO_PUBLIC_URL.replace(/\/+$/, "") } : {}),
   };
 }

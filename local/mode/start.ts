@@ -231,6 +231,8 @@ export async function startLocalMode(o: LocalModeOptions): Promise<LocalMode> {
         OURO_BOT_LINK_PORT: String(port(o.basePort, 5)),
         OURO_WRITE_SPACING_MS: "0",
         LOG_LEVEL: "info",
+        // The console without sign-in: local mode listens on loopback only (config.ts checks it).
+        OURO_CONSOLE: "local",
       },
     });
     cleanups.push(() => app.stop());

@@ -370,3 +370,19 @@ async function readForm(req: IncomingMessage, res: ServerResponse): Promise<URLS
   }
   return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
 }
+
+/** One line for the start log: how to reach the console, or how to turn it on. */
+export function consoleSignInSummary(options: ConsoleAuthOptions, appUrl: string): string {
+  if (options.mode === "local") return `console: ${appUrl}/console/ (local mode: no sign-in, this machine only)`;
+  const ways = [
+    ...(options.github ? [`GitHub through the App (callback URL ${options.publicUrl ?? appUrl}${AUTH_PREFIX}/callback)`] : []),
+    ...(options.token ? ["the console token"] : []),
+  ];
+  if (ways.length === 0)
+    return (
+      "console: off — no way to sign in is configured. Set OURO_CONSOLE_TOKEN (32+ characters, e.g. `openssl rand -hex 32`) " +
+      "for headless use, and/or OURO_GITHUB_CLIENT_ID, OURO_GITHUB_CLIENT_SECRET and OURO_PUBLIC_URL for GitHub sign-in " +
+      `(the App's callback URL must be OURO_PUBLIC_URL${AUTH_PREFIX}/callback), then restart`
+    );
+  return `console: ${options.publicUrl ?? appUrl}/console/ (sign in with ${ways.join(" or ")})`;
+}
