@@ -1,5 +1,11 @@
 // The policy engine: a pure function of (change, loaded policy, PR facts) → verdict.
 // No I/O. The caller reads the change from git and the policy from the BASE ref.
+//
+// The code analysis (a parser and the AST rules: most of the checker's code) is loaded only
+// when a change has a code file to analyse: a docs or config change never loads it. It is
+// loaded synchronously with require() (Node loads ES modules that way), so `evaluate` stays
+// a plain function for every caller (the CLI, the Action, the app, the agent, tests).
+import { createRequire } from "node:module";
 import type { ChangeSet, Finding, PrFacts, Severity, Verdict } from "./types.ts";
 import type { loadPolicy } from "./policy/load.ts";
 import { isSelfEdit } from "./policy/paths.ts";
@@ -12,8 +18,27 @@ import { checkLimits } from "./rules/limits.ts";
 import { checkSecrets, type StringLiteral } from "./rules/secrets.ts";
 import { checkDependencies } from "./rules/dependencies.ts";
 import { checkTests } from "./rules/tests.ts";
-import { analyzeCode } from "./rules/code/analyze.ts";
+import type { analyzeCode } from "./rules/code/analyze.ts";
 import { scoreRisk } from "./rules/risk.ts";
+
+const require = createRequire(import.meta.url);
+let codeAnalysis: { analyze: typeof analyzeCode } | { error: Error } | undefined;
+
+/**
+ * The code analysis, loaded on first use. A module that fails to load fails every code
+ * file with the same error (the caller turns it into a blocking finding).
+ */
+function analyzer(): typeof analyzeCode {
+  if (codeAnalysis === undefined) {
+    try {
+      codeAnalysis = { analyze: (require("./rules/code/analyze.ts") as typeof import("./rules/code/analyze.ts")).analyzeCode };
+    } catch (err) {
+      codeAnalysis = { error: new Error(`the code analysis did not load: ${(err as Error).message}`) };
+    }
+  }
+  if ("error" in codeAnalysis) throw codeAnalysis.error;
+  return codeAnalysis.analyze;
+}
 
 /** Approvals required when no policy could be loaded (the seed's critical level). */
 const FAIL_CLOSED_APPROVALS = 2;
@@ -69,7 +94,7 @@ function runRules(ctx: RuleContext): Finding[] {
       !file.binary && file.after !== undefined && file.status !== "deleted" && isCodeFile(ctx, file.path) && file.newMode !== "120000";
     let strings: StringLiteral[] | undefined;
     try {
-      strings = code ? analyzeCode(ctx, file, emit) : undefined;
+      strings = code ? analyzer()(ctx, file, emit) : undefined;
     } catch (err) {
       // an analysis failure must never let a change through unseen
       emit({ rule: "engine/error", severity: "error", file: file.path, message: `could not analyse this file: ${(err as Error).message}` });

@@ -1,0 +1,124 @@
+// The policy check's start-up: a cold `policy-check` process loads only what the change
+// needs. Module loads are observed for real, in a child process, through a module hook
+// this test writes (it sees import() and require() alike); the same hook seeing the code
+// analysis load for a .ts change proves the observation works.
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { runCli } from "../../policy-engine/command.ts";
+import type { Verdict } from "../../policy-engine/types.ts";
+import { makeOuroRepo, BENIGN_PLUGIN, BENIGN_TEST, ROOT, type OuroRepo } from "../helpers/policy-repo.ts";
+
+const ENTRY = join(ROOT, "policy-engine/cli.mjs");
+const CODE_ANALYSIS = pathToFileURL(join(ROOT, "policy-engine/rules/code/")).href;
+
+let repo: OuroRepo;
+let scratch: string;
+let hook: string;
+
+beforeAll(() => {
+  repo = makeOuroRepo();
+  repo.branch("docs", { "README.md": "# test repo\n\nMore words.\n" });
+  repo.branch("config", { "bot/plugins/dice/data.json": '{ "sides": 6 }\n' });
+  repo.branch("code", { "bot/plugins/dice/index.ts": BENIGN_PLUGIN, "bot/plugins/dice/index.test.ts": BENIGN_TEST });
+  repo.branch("eval", { "bot/plugins/dice/index.ts": "export const run = (s: string) => eval(s);\n" });
+  scratch = mkdtempSync(join(tmpdir(), "ouro-startup-"));
+  hook = join(scratch, "record-loads.mjs");
+  writeFileSync(
+    hook,
+    `import { registerHooks } from "node:module";
+import { appendFileSync } from "node:fs";
+registerHooks({
+  resolve(specifier, context, nextResolve) {
+    const resolved = nextResolve(specifier, context);
+    appendFileSync(process.env.LOAD_LOG, resolved.url + "\\n");
+    return resolved;
+  },
+});
+`,
+  );
+});
+afterAll(() => {
+  repo?.cleanup();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+/** Runs the CLI as a process with the hook; returns its result and every module it resolved. */
+function runObserved(head: string, ...extra: string[]) {
+  const log = join(scratch, `${head}-${extra.length}.log`);
+  writeFileSync(log, "");
+  const r = spawnSync(process.execPath, ["--import", hook, ENTRY, "--repo", repo.dir, "--base", "main", "--head", head, ...extra], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, LOAD_LOG: log },
+  });
+  const loaded = readFileSync(log, "utf8").split("\n").filter(Boolean);
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, loaded };
+}
+
+const analysisModules = (loaded: string[]) => loaded.filter((u) => u.startsWith(CODE_ANALYSIS));
+
+describe("policy-check start-up", () => {
+  it("never loads the code analysis when no code file changed", () => {
+    for (const head of ["docs", "config"]) {
+      const r = runObserved(head, "--format", "json");
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect((JSON.parse(r.stdout) as Verdict).decision).not.toBe("block");
+      // the run got as far as a verdict: the policy and the rules did load
+      expect(r.loaded.some((u) => u.endsWith("/policy-engine/engine.ts"))).toBe(true);
+      expect(analysisModules(r.loaded)).toEqual([]);
+      // nor any parser
+      expect(r.loaded.filter((u) => /\/node_modules\/(oxc-parser|ts-morph|typescript)\//.test(u))).toEqual([]);
+    }
+  });
+
+  it("loads it when a .ts file changed, and finds what it is for", () => {
+    const benign = runObserved("code", "--format", "json", "--self-edit");
+    expect(benign.status, benign.stderr).toBe(0);
+    expect(analysisModules(benign.loaded)).toContain(`${CODE_ANALYSIS}analyze.ts`);
+
+    const hostile = runObserved("eval", "--format", "json", "--self-edit");
+    expect(hostile.status, hostile.stderr).toBe(1);
+    expect(analysisModules(hostile.loaded)).toContain(`${CODE_ANALYSIS}analyze.ts`);
+    expect((JSON.parse(hostile.stdout) as Verdict).findings.map((f) => f.rule)).toContain("api/eval");
+  });
+
+  it("the entry of old (cli.ts) runs the same check", () => {
+    const r = spawnSync(process.execPath, [join(ROOT, "policy-engine/cli.ts"), "--repo", repo.dir, "--base", "main", "--head", "eval"], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/^policy-check: BLOCK/);
+  });
+
+  it("reports a broken base policy exactly as the in-process check does, and still blocks", () => {
+    const broken = makeOuroRepo();
+    try {
+      broken.write({
+        "policies/ouro.yml": "mode: enforce\nlimits:\n  files: many\nunknownKey: 1\ndangerousStrings:\n  - { name: x, regex: '(' }\n",
+      });
+      broken.commit("break the policy on main");
+      broken.branch("docs", { "README.md": "# changed\n" });
+      const args = ["--repo", broken.dir, "--base", "main", "--head", "docs", "--format", "json"];
+      let out = "";
+      let err = "";
+      const code = runCli(args, { out: (s) => void (out += s), err: (s) => void (err += s) });
+      const child = spawnSync(process.execPath, [ENTRY, ...args], { cwd: ROOT, encoding: "utf8" });
+      expect(code).toBe(2);
+      expect(child.status).toBe(2);
+      expect(child.stderr).toBe(err);
+      expect(child.stdout).toBe(out);
+      expect(err).toContain("policy error: policies/ouro.yml:3:10: limits.files:");
+      expect(err).toContain('unknown key "unknownKey" in (top level)');
+      expect(err).toContain("invalid regular expression");
+      expect((JSON.parse(out) as Verdict).decision).toBe("block");
+    } finally {
+      broken.cleanup();
+    }
+  });
+});
