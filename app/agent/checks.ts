@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
 import { loadSettings } from "../../contract/settings.ts";
 import { runNodeSandboxed, shareReadOnly, type SandboxResult, type Warn } from "./sandbox.ts";
+import { chooseCompiler, compilerSetting, tscScript, type Compiler, type CompilerName } from "./typechecker.ts";
 
 export interface Diagnostic {
   file?: string;
@@ -20,6 +21,8 @@ export interface CheckOutcome {
   diagnostics: Diagnostic[];
   /** Short text for the model and the report (truncated). */
   summary: string;
+  /** The compiler that judged a typecheck (tsgo, or tsc). */
+  compiler?: CompilerName;
 }
 
 export interface SandboxLimits {
@@ -37,41 +40,98 @@ export function typecheckRoots(changed: string[]): string[] {
   return [...roots].sort();
 }
 
-/** Typechecks only what the change needs: its files and what they import, with the repo's options. */
-export async function typecheck(dir: string, changed: string[], limits: SandboxLimits, warn?: Warn): Promise<CheckOutcome> {
+/** The tsconfig the agent typechecks a change with: the repo's options, only the change's roots and what they import. */
+export function typecheckConfig(dir: string, roots: string[]): object {
+  return {
+    extends: join(dir, "tsconfig.json"),
+    compilerOptions: { noEmit: true, incremental: false, typeRoots: [join(dir, "node_modules/@types")] },
+    files: roots.map((p) => join(dir, p)),
+    include: [],
+  };
+}
+
+const fallbacksWarned = new Set<string>();
+function warnFallback(warn: Warn, why: string): void {
+  if (fallbacksWarned.has(why)) return;
+  fallbacksWarned.add(why);
+  warn(`agent typecheck: ${why}`);
+}
+
+/**
+ * Typechecks only what the change needs: its files and what they import, with the repo's options.
+ * On tsgo (typechecker.ts) unless `want` or OURO_TYPECHECKER says tsc, or tsgo cannot run here.
+ */
+export async function typecheck(
+  dir: string,
+  changed: string[],
+  limits: SandboxLimits,
+  warn: Warn = console.warn,
+  want?: CompilerName,
+): Promise<CheckOutcome> {
   const started = performance.now();
+  const setting = want ?? compilerSetting();
+  if (typeof setting !== "string") {
+    warnFallback(warn, setting.error);
+    return {
+      name: "typecheck",
+      ok: false,
+      durationMs: 0,
+      diagnostics: [{ message: setting.error }],
+      summary: `typecheck failed: ${setting.error}`,
+    };
+  }
   const roots = typecheckRoots(changed).filter((p) => existsSync(join(dir, p)));
   const cfgDir = mkdtempSync(join(tmpdir(), "ouro-tsc-"));
   shareReadOnly(cfgDir);
   try {
     const cfg = join(cfgDir, "tsconfig.json");
-    writeFileSync(
-      cfg,
-      JSON.stringify({
-        extends: join(dir, "tsconfig.json"),
-        compilerOptions: { noEmit: true, incremental: false, typeRoots: [join(dir, "node_modules/@types")] },
-        files: roots.map((p) => join(dir, p)),
-        include: [],
-      }),
-    );
-    const r = await runNodeSandboxed(
-      [join(dir, "node_modules/typescript/bin/tsc"), "-p", cfg, "--pretty", "false"],
-      { cwd: dir, readable: [cfgDir], ...limits },
-      warn,
-    );
-    const out = strip(r.stdout + r.stderr);
-    const diagnostics = parseTscOutput(out, dir);
+    writeFileSync(cfg, JSON.stringify(typecheckConfig(dir, roots)));
+    let compiler = chooseCompiler(dir, setting);
+    if (compiler.fallback) warnFallback(warn, compiler.fallback);
+    let r = await runCompiler(compiler, dir, cfg, cfgDir, limits, warn);
+    let out = strip(r.stdout + r.stderr);
+    let diagnostics = parseTscOutput(out, dir);
+    if (compiler.name === "tsgo" && r.code !== 0 && diagnostics.length === 0 && !r.timedOut && !r.stopped && r.isolation !== "refused") {
+      // tsgo failed without a single TS diagnostic (it could not start, or crashed): tsc judges instead.
+      const lines = out.split("\n").map((l) => l.trim());
+      const said =
+        lines.find((l) => /^(\w*Error\b|panic\b|fatal\b)/i.test(l)) ?? (lines.find(Boolean) || `exit code ${r.code ?? r.signal}`);
+      warnFallback(
+        warn,
+        `the native TypeScript compiler (tsgo) failed without a diagnostic (${truncate(said, 300)}); typechecking with tsc instead`,
+      );
+      compiler = { name: "tsc", script: tscScript(dir) };
+      r = await runCompiler(compiler, dir, cfg, cfgDir, limits, warn);
+      out = strip(r.stdout + r.stderr);
+      diagnostics = parseTscOutput(out, dir);
+    }
     const ok = r.code === 0 && !r.timedOut;
     return {
       name: "typecheck",
       ok,
       durationMs: performance.now() - started,
       diagnostics,
-      summary: ok ? `typecheck passed (${roots.length} root files)` : failureText("typecheck", r, diagnostics.map(fmt).join("\n") || out),
+      compiler: compiler.name,
+      summary: ok
+        ? `typecheck passed (${compiler.name}, ${roots.length} root files)`
+        : failureText("typecheck", r, diagnostics.map(fmt).join("\n") || out),
     };
   } finally {
     rmSync(cfgDir, { recursive: true, force: true });
   }
+}
+
+function runCompiler(
+  compiler: Compiler,
+  dir: string,
+  cfg: string,
+  cfgDir: string,
+  limits: SandboxLimits,
+  warn: Warn,
+): Promise<SandboxResult> {
+  // tsgo is Go, not V8: the heap cap (--max-old-space-size) does not reach it; GOMEMLIMIT makes its GC hold to the same size.
+  const env: Record<string, string> = compiler.name === "tsgo" ? { GOMEMLIMIT: `${limits.memoryMb}MiB` } : {};
+  return runNodeSandboxed([compiler.script, "-p", cfg, "--pretty", "false"], { cwd: dir, readable: [cfgDir], env, ...limits }, warn);
 }
 
 export function parseTscOutput(out: string, dir: string): Diagnostic[] {
