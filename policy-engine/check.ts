@@ -4,7 +4,7 @@ import { readChangeSet } from "./git.ts";
 import { loadPolicy, type PolicyFile } from "./policy/load.ts";
 import { isSelfEdit } from "./policy/paths.ts";
 import { evaluate } from "./engine.ts";
-import type { PolicyError, Verdict } from "./types.ts";
+import type { ChangeSet, PolicyError, Verdict } from "./types.ts";
 
 export interface CheckRequest {
   /** Git repository holding both commits (read as data only). */
@@ -18,6 +18,8 @@ export interface CheckRequest {
   headBranch?: string;
   /** Force self-edit treatment (protected paths block) whatever the policy's detection says. */
   selfEdit?: boolean;
+  /** The change base...head when the caller has read it already (with the policy files). */
+  change?: ChangeSet;
 }
 
 export interface CheckResult {
@@ -31,7 +33,7 @@ export function runCheck(req: CheckRequest): CheckResult {
   const loaded = loadPolicy(req.policyFiles);
   const facts = { author: req.author, labels: req.labels ?? [], headBranch: req.headBranch };
   const selfEdit = req.selfEdit === true || (loaded.ok && isSelfEdit(loaded.policy, facts));
-  const change = readChangeSet(req.repoDir, req.base, req.head);
+  const change = req.change ?? readChangeSet(req.repoDir, req.base, req.head);
   const verdict = evaluate(change, loaded, { author: req.author, labels: req.labels ?? [], selfEdit });
   if (!loaded.ok) return { verdict: failClosed(verdict), policyErrors: loaded.errors, selfEdit };
   return { verdict, selfEdit };

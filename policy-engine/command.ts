@@ -3,7 +3,7 @@
 // (a policy that fails to load still prints its block verdict, and never exits 0).
 import { parseArgs } from "node:util";
 import { runCheck } from "./check.ts";
-import { readPolicyFilesAtRef } from "./policy-files.ts";
+import { readPolicyFilesAndChange } from "./policy-files.ts";
 import { FORMATS, formatVerdict, type Format } from "./format.ts";
 
 export const EXIT = { ok: 0, block: 1, error: 2 } as const;
@@ -69,11 +69,13 @@ export function runCli(argv: string[], io: Io): number {
 
   try {
     const repoDir = values.repo!;
+    const { policyFiles, change } = readPolicyFilesAndChange(repoDir, values.base!, values.head!);
     const result = runCheck({
       repoDir,
       base: values.base!,
       head: values.head!,
-      policyFiles: readPolicyFilesAtRef(repoDir, values.base!),
+      policyFiles,
+      change,
       author: values.author,
       labels: values.label ?? [],
       headBranch: values["head-branch"],

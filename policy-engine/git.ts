@@ -1,6 +1,9 @@
 // Reads a pull request's change from a real git repository, the way GitHub shows it:
 // the diff from merge-base(base, head) to head (`base...head`), renames detected,
-// modes kept, blob texts fetched with ONE `git cat-file --batch` process.
+// modes kept, blob texts fetched with ONE `git cat-file --batch` process. A check reads
+// its change and the base's policy files with five git processes in all: refs, merge
+// base, policy listing, one diff (raw entries and hunks together), one cat-file for every
+// blob — each process costs a start-up, more so on a busy machine.
 // The repository is untrusted data: we never run its hooks or its config'd drivers
 // (--no-ext-diff, --no-textconv) and decide "binary" from the bytes, not from the
 // head's .gitattributes (which a PR could use to hide a text file as binary).
@@ -66,18 +69,32 @@ export function assertRefSyntax(ref: string): void {
 
 /** Resolves a ref to a commit SHA, or throws a GitError naming the ref. */
 export function resolveCommit(repoDir: string, ref: string): string {
-  assertRefSyntax(ref);
-  const r = spawnSync("git", [...SAFE_CONFIG, "rev-parse", "--verify", "--quiet", `${ref}^{commit}`], {
+  return resolveCommits(repoDir, [ref])[0];
+}
+
+/**
+ * Resolves refs to commit SHAs with one `git cat-file --batch-check` (refs are read as
+ * data on its stdin, never as options); throws a GitError naming the first unknown ref.
+ */
+export function resolveCommits(repoDir: string, refs: string[]): string[] {
+  for (const ref of refs) assertRefSyntax(ref);
+  const r = spawnSync("git", [...SAFE_CONFIG, "cat-file", "--batch-check=%(objectname) %(objecttype)"], {
     cwd: repoDir,
+    input: refs.map((ref) => `${ref}^{commit}\n`).join(""),
     encoding: "utf8",
     env: gitEnv(),
   });
   if (r.error) throw new GitError(`cannot run git in ${repoDir}: ${r.error.message}`);
   if (r.status !== 0) {
     if (/not a git repository/i.test(r.stderr)) throw new GitError(`${repoDir} is not a git repository`);
-    throw new GitError(`unknown git ref "${ref}" in ${repoDir}`);
+    throw new GitError(`git cat-file failed in ${repoDir}: ${r.stderr.trim() || `exit ${r.status}`}`);
   }
-  return r.stdout.trim();
+  const lines = r.stdout.split("\n");
+  return refs.map((ref, i) => {
+    const m = /^([0-9a-f]{40}|[0-9a-f]{64}) commit$/.exec(lines[i] ?? "");
+    if (!m) throw new GitError(`unknown git ref "${ref}" in ${repoDir}`);
+    return m[1];
+  });
 }
 
 /** Like a pull request: the common ancestor the head branched from. */
@@ -142,23 +159,38 @@ interface RawEntry {
 
 /** Parses `git diff --raw -z` output. */
 export function parseRaw(out: Buffer): RawEntry[] {
-  const fields = out.toString("utf8").split("\0");
+  return splitRaw(out).entries;
+}
+
+/**
+ * Parses the `--raw -z` records at the start of `out`; `end` is where they stop: after the
+ * empty record that separates them from a patch (`git diff --raw -z -p`), or at the end.
+ */
+function splitRaw(out: Buffer): { entries: RawEntry[]; end: number } {
   const entries: RawEntry[] = [];
-  let i = 0;
-  while (i < fields.length && fields[i] !== "") {
-    const meta = fields[i++];
+  let pos = 0;
+  const field = (): string => {
+    const nul = out.indexOf(0, pos);
+    if (nul < 0) throw new GitError("git diff --raw: truncated output");
+    const text = out.toString("utf8", pos, nul);
+    pos = nul + 1;
+    return text;
+  };
+  while (pos < out.length) {
+    if (out[pos] === 0) return { entries, end: pos + 1 };
+    const meta = field();
     const m = /^:(\d{6}) (\d{6}) ([0-9a-f]+) ([0-9a-f]+) ([A-Z])(\d*)$/.exec(meta);
     if (!m) throw new GitError(`git diff --raw: unexpected entry ${JSON.stringify(meta)}`);
     const [, oldMode, newMode, oldSha, newSha, status] = m;
     if (status === "R" || status === "C") {
-      const oldPath = fields[i++];
-      const path = fields[i++];
+      const oldPath = field();
+      const path = field();
       entries.push({ oldMode, newMode, oldSha, newSha, status, path, oldPath });
     } else {
-      entries.push({ oldMode, newMode, oldSha, newSha, status, path: fields[i++] });
+      entries.push({ oldMode, newMode, oldSha, newSha, status, path: field() });
     }
   }
-  return entries;
+  return { entries, end: pos };
 }
 
 export interface Hunks {
@@ -228,22 +260,53 @@ const DIFF_FLAGS = ["--no-ext-diff", "--no-textconv", "--no-color", "--find-rena
 
 /** The change a pull request from `headRef` into `baseRef` proposes (`base...head`). */
 export function readChangeSet(repoDir: string, baseRef: string, headRef: string): ChangeSet {
-  const baseSha = resolveCommit(repoDir, baseRef);
-  const headSha = resolveCommit(repoDir, headRef);
+  const [baseSha, headSha] = resolveCommits(repoDir, [baseRef, headRef]);
+  const diff = readDiff(repoDir, baseSha, headSha);
+  return changeSetOf(diff, readBlobs(repoDir, diff.wanted));
+}
+
+/**
+ * The change base...head and the files under `dir/` at the BASE (the policies the change
+ * is judged by), with one cat-file process for the blobs of both.
+ */
+export function readChangeAndBaseFiles(
+  repoDir: string,
+  baseRef: string,
+  headRef: string,
+  dir: string,
+): { change: ChangeSet; baseFiles: TreeFile[] } {
+  const [baseSha, headSha] = resolveCommits(repoDir, [baseRef, headRef]);
+  const listed = listTree(repoDir, baseSha, dir);
+  const diff = readDiff(repoDir, baseSha, headSha);
+  const blobs = readBlobs(repoDir, [...listed.map((e) => e.sha), ...diff.wanted]);
+  return { change: changeSetOf(diff, blobs), baseFiles: treeFiles(listed, blobs, baseRef) };
+}
+
+interface Diff {
+  from: string;
+  head: string;
+  raw: RawEntry[];
+  hunks: Hunks[];
+  /** Blob SHAs the change's texts need. */
+  wanted: string[];
+}
+
+function readDiff(repoDir: string, baseSha: string, headSha: string): Diff {
   const from = mergeBase(repoDir, baseSha, headSha);
-
-  const raw = parseRaw(run(repoDir, ["diff", "--raw", "-z", "--no-abbrev", ...DIFF_FLAGS, from, headSha, "--"]));
-  // --text: hunks for every file whatever the head's .gitattributes say.
-  const patch = run(repoDir, ["diff", "-U0", "--text", ...DIFF_FLAGS, from, headSha, "--"]).toString("latin1");
-  const hunks = alignHunks(raw, parseHunks(patch));
-
+  // One process: the raw entries (-z), then the hunks (-U0). --text: hunks for every file
+  // whatever the head's .gitattributes say.
+  const out = run(repoDir, ["diff", "--raw", "-z", "--no-abbrev", "-p", "-U0", "--text", ...DIFF_FLAGS, from, headSha, "--"]);
+  const { entries: raw, end } = splitRaw(out);
+  const hunks = alignHunks(raw, parseHunks(out.toString("latin1", end)));
   const wanted: string[] = [];
   for (const e of raw) {
     if (!ZERO_SHA.test(e.oldSha) && e.oldMode !== GITLINK) wanted.push(e.oldSha);
     if (!ZERO_SHA.test(e.newSha) && e.newMode !== GITLINK) wanted.push(e.newSha);
   }
-  const blobs = readBlobs(repoDir, wanted);
+  return { from, head: headSha, raw, hunks, wanted };
+}
 
+function changeSetOf({ from, head, raw, hunks }: Diff, blobs: Map<string, Buffer | null>): ChangeSet {
   const files = raw.map((e, i): ChangedFile => {
     const status = STATUS[e.status];
     if (!status) throw new GitError(`git diff: unsupported status ${e.status} for ${e.path}`);
@@ -268,7 +331,7 @@ export function readChangeSet(repoDir: string, baseRef: string, headRef: string)
     }
     return file;
   });
-  return { base: from, head: headSha, files };
+  return { base: from, head, files };
 }
 
 export interface TreeFile {
@@ -282,9 +345,27 @@ export interface TreeFile {
  * Symlinks and submodules are skipped; non-UTF-8 content is an error that names the file.
  */
 export function readTreeFilesAtRef(repoDir: string, ref: string, dir: string): TreeFile[] {
-  const sha = resolveCommit(repoDir, ref);
+  const listed = listTree(repoDir, resolveCommit(repoDir, ref), dir);
+  return treeFiles(
+    listed,
+    readBlobs(
+      repoDir,
+      listed.map((e) => e.sha),
+    ),
+    ref,
+  );
+}
+
+interface TreeEntry {
+  mode: string;
+  sha: string;
+  path: string;
+}
+
+/** The regular files under `dir/` in commit `sha`. */
+function listTree(repoDir: string, sha: string, dir: string): TreeEntry[] {
   const listing = run(repoDir, ["ls-tree", "-r", "-z", "--full-tree", sha, "--", `${dir}/`]).toString("utf8");
-  const entries: { mode: string; sha: string; path: string }[] = [];
+  const entries: TreeEntry[] = [];
   for (const rec of listing.split("\0")) {
     if (rec === "") continue;
     const m = /^(\d{6}) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(rec);
@@ -292,10 +373,10 @@ export function readTreeFilesAtRef(repoDir: string, ref: string, dir: string): T
     const [, mode, type, objSha, path] = m;
     if (type === "blob" && (mode === "100644" || mode === "100755")) entries.push({ mode, sha: objSha, path });
   }
-  const blobs = readBlobs(
-    repoDir,
-    entries.map((e) => e.sha),
-  );
+  return entries;
+}
+
+function treeFiles(entries: TreeEntry[], blobs: Map<string, Buffer | null>, ref: string): TreeFile[] {
   return entries.map((e) => {
     const data = blobs.get(e.sha);
     const text = data ? decodeText(data) : undefined;

@@ -3,7 +3,8 @@
 import { readdirSync, readFileSync, lstatSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { POLICY_DIR, isPolicyFile, type PolicyFile } from "./policy/load.ts";
-import { readTreeFilesAtRef, decodeText, GitError } from "./git.ts";
+import { readChangeAndBaseFiles, readTreeFilesAtRef, decodeText, GitError } from "./git.ts";
+import type { ChangeSet } from "./types.ts";
 
 /** A problem reading the policy files themselves (not their content): exit 2 / setFailed. */
 export class PolicySourceError extends Error {
@@ -15,6 +16,12 @@ export function readPolicyFilesAtRef(repoDir: string, ref: string): PolicyFile[]
   return readTreeFilesAtRef(repoDir, ref, POLICY_DIR)
     .filter((f) => isPolicyFile(f.path))
     .map(({ path, text }) => ({ path, text }));
+}
+
+/** The policy files in `policies/` at the BASE ref and the change base...head, read together. */
+export function readPolicyFilesAndChange(repoDir: string, base: string, head: string): { policyFiles: PolicyFile[]; change: ChangeSet } {
+  const { change, baseFiles } = readChangeAndBaseFiles(repoDir, base, head, POLICY_DIR);
+  return { policyFiles: baseFiles.filter((f) => isPolicyFile(f.path)).map(({ path, text }) => ({ path, text })), change };
 }
 
 /**

@@ -2,7 +2,16 @@ import { describe, it, expect, afterEach } from "vitest";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeRepo, type TestRepo } from "../helpers/git.ts";
-import { readChangeSet, readTreeFilesAtRef, resolveCommit, parseHunks, decodeText, GitError } from "../../policy-engine/git.ts";
+import {
+  readChangeAndBaseFiles,
+  readChangeSet,
+  readTreeFilesAtRef,
+  resolveCommit,
+  resolveCommits,
+  parseHunks,
+  decodeText,
+  GitError,
+} from "../../policy-engine/git.ts";
 
 let repo: TestRepo;
 afterEach(() => repo?.cleanup());
@@ -208,6 +217,36 @@ describe("readTreeFilesAtRef", () => {
     ]);
     const atHead = readTreeFilesAtRef(repo.dir, "feature", "policies").map((f) => f.path);
     expect(atHead).toEqual(["policies/extra/x.yaml", "policies/new.yml", "policies/ouro.yml"]);
+  });
+});
+
+describe("readChangeAndBaseFiles", () => {
+  it("reads the change and the BASE's files in one go, as the two readers do apart", () => {
+    repo = makeRepo();
+    repo.write({ "policies/ouro.yml": "mode: enforce\n", "a.ts": "one\n", "b.md": "b\n" });
+    repo.commit("base");
+    repo.git("checkout", "-q", "-b", "feature");
+    repo.write({ "policies/ouro.yml": "mode: evaluate\n", "a.ts": "one\ntwo\n", "b.md": null, "c.bin": "\u0000\u0001" });
+    repo.chmod("a.ts", 0o755);
+    repo.commit("head");
+    const both = readChangeAndBaseFiles(repo.dir, "main", "feature", "policies");
+    expect(both.change).toEqual(readChangeSet(repo.dir, "main", "feature"));
+    expect(both.baseFiles).toEqual(readTreeFilesAtRef(repo.dir, "main", "policies"));
+    expect(both.baseFiles.map((f) => f.text)).toEqual(["mode: enforce\n"]);
+    expect(byPath(both.change.files)["a.ts"]).toMatchObject({ addedLines: [2], oldMode: "100644", newMode: "100755" });
+    expect(byPath(both.change.files)["c.bin"]).toMatchObject({ status: "added", binary: true });
+  });
+
+  it("names the ref it cannot resolve, base or head, and changes nothing", () => {
+    repo = makeRepo();
+    repo.write({ "a.ts": "a\n" });
+    const base = repo.commit("base");
+    expect(resolveCommits(repo.dir, ["main", "HEAD", base.slice(0, 10)])).toEqual([base, base, base]);
+    expect(() => readChangeAndBaseFiles(repo.dir, "nope", "main", "policies")).toThrow(/unknown git ref "nope"/);
+    expect(() => readChangeAndBaseFiles(repo.dir, "main", "main^{tree}", "policies")).toThrow(/unknown git ref "main\^\{tree\}"/);
+    expect(() => resolveCommits(repo.dir, ["main", "-h"])).toThrow(GitError);
+    expect(() => resolveCommits(repo.dir + "/nope", ["main"])).toThrow(/cannot run git in/);
+    expect(repo.git("status", "--porcelain")).toBe("");
   });
 });
 
