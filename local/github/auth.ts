@@ -7,7 +7,7 @@ import type { Store } from "./store.ts";
 
 const badCredentials = (): HttpError => new HttpError(401, "Bad credentials");
 
-export function newToken(prefix: "ghs" | "ghp"): string {
+export function newToken(prefix: "ghs" | "ghp" | "ghu" | "ghr"): string {
   return `${prefix}_${randomBytes(27).toString("base64url").replace(/[-_]/g, "x").slice(0, 36)}`;
 }
 

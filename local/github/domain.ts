@@ -1,6 +1,6 @@
 // The stand-in's domain: accounts, repositories, apps and installations, pull request
 // state computed from git, and the webhooks each change emits.
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { newToken } from "./auth.ts";
@@ -209,7 +209,8 @@ export class Core {
     webhookSecret?: string;
     events?: string[];
     permissions?: Record<string, string>;
-  }): { app: AppRec; privateKey: string } {
+    callbackUrls?: string[];
+  }): { app: AppRec; privateKey: string; clientSecret: string } {
     const id = this.store.id();
     const name = opts.name ?? `ouro-app-${id}`;
     const slug =
@@ -244,14 +245,29 @@ export class Core {
         deployments: "write",
         metadata: "read",
       },
+      callbackUrls: opts.callbackUrls ?? [],
+      clientSecretHash: "",
       createdAt: now(),
     };
+    const clientSecret = randomBytes(20).toString("hex");
+    app.clientSecretHash = createHash("sha256").update(clientSecret).digest("hex");
     this.store.data.apps[String(id)] = app;
     this.ensureAccount(`${slug}[bot]`, "Bot");
     // The private key is handed out once (as GitHub does) and kept only in the key file.
     writeFileSync(this.keyFile(app.id), privateKey, { mode: 0o600 });
     this.store.save();
-    return { app, privateKey };
+    return { app, privateKey, clientSecret };
+  }
+
+  /** Sets where the App's OAuth web flow may send users back (its "Callback URL" settings). */
+  setCallbackUrls(appId: number, urls: string[]): void {
+    const app = this.store.data.apps[String(appId)];
+    if (!app) throw notFound();
+    for (const u of urls) if (!/^https?:\/\//.test(u)) throw new HttpError(422, `Not a callback URL: ${JSON.stringify(u)}`);
+    if (urls.length > 10) throw new HttpError(422, "An App can have at most 10 callback URLs");
+    app.callbackUrls = [...urls];
+    this.store.touch();
+    this.store.save();
   }
 
   keyFile(appId: number): string {

@@ -17,6 +17,7 @@ export const AppBody = z.object({
   webhookUrl: z.url().optional(),
   webhookSecret: z.string().min(1).optional(),
   events: z.array(z.string().min(1)).optional(),
+  callbackUrls: z.array(z.url()).max(10).optional(),
 });
 export const InstallBody = z.object({
   appId: z.number().int().positive(),

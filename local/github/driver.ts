@@ -193,7 +193,7 @@ export function driverHttp(
           endpoints: [
             "POST /_driver/users {login} → {login, token}",
             "POST /_driver/repos {owner, name, fromDir?, defaultBranch?} → repository",
-            "POST /_driver/apps {name?, webhookUrl?, webhookSecret?, events?} → {appId, slug, privateKey, webhookSecret}",
+            "POST /_driver/apps {name?, webhookUrl?, webhookSecret?, events?, callbackUrls?} → {appId, slug, clientId, privateKey, webhookSecret, clientSecret}",
             "POST /_driver/installations {appId, repo: 'owner/name' | 'owner'} → {id}",
             "POST /_driver/as/{login} {method, path, body?} → the REST call made as that user",
             "GET /_driver/deliveries, GET /_driver/deliveries/{id}, POST /_driver/deliveries/{id}/redeliver, POST /_driver/deliveries/idle",

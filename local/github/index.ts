@@ -19,6 +19,8 @@
  * - Apps get RS256 key pairs made here; App JWTs are verified against the public key.
  * - State persists in `${dataDir}/state.json` (atomic writes); restart with the same dataDir.
  * - The driver is also served over HTTP at `${url}/_driver` (see README, section local-github).
+ * - GitHub's web sign-in for Apps (oauth.ts): `/login` (pick who the browser is),
+ *   `/login/oauth/authorize` and `/login/oauth/access_token` → `ghu_…` user access tokens.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
@@ -57,6 +59,8 @@ export interface RegisteredApp {
   /** Where the key was also written (mode 0600) */
   privateKeyFile: string;
   webhookSecret: string;
+  /** The OAuth client secret (web application flow), handed out once as GitHub does. */
+  clientSecret: string;
 }
 
 export interface GitHubStandIn {
@@ -81,9 +85,13 @@ export interface GitHubStandIn {
     events?: string[];
     owner?: string;
     permissions?: Record<string, string>;
+    /** The App's OAuth callback URLs (the manifest's `callback_urls`). */
+    callbackUrls?: string[];
   }): Promise<RegisteredApp>;
-  /** A registered app by slug (without its private key, which only its key file holds), or null. */
-  findApp(slug: string): Omit<RegisteredApp, "privateKey"> | null;
+  /** A registered app by slug (without its private key and client secret, which it was handed once), or null. */
+  findApp(slug: string): Omit<RegisteredApp, "privateKey" | "clientSecret"> | null;
+  /** Sets where the App's OAuth web flow may send users back (e.g. a console started after the App was registered). */
+  setCallbackUrls(appId: number, urls: string[]): void;
   /** Points an app's webhook at a receiver (e.g. a Probot server started after the app was registered). */
   setWebhook(appId: number, url: string | null, secret?: string): void;
   /** Installs the app on "owner/repo" (selected repos) or "owner" (all its repos); returns the installation id. */
@@ -151,7 +159,7 @@ export async function startGitHub(opts: StartOptions = {}): Promise<GitHubStandI
     };
   };
   const registerApp: GitHubStandIn["registerApp"] = async (o = {}) => {
-    const { app, privateKey } = c.registerApp(o);
+    const { app, privateKey, clientSecret } = c.registerApp(o);
     return {
       appId: app.id,
       slug: app.slug,
@@ -159,6 +167,7 @@ export async function startGitHub(opts: StartOptions = {}): Promise<GitHubStandI
       privateKey,
       privateKeyFile: c.keyFile(app.id),
       webhookSecret: app.webhookSecret,
+      clientSecret,
     };
   };
   handler = createHandler(
@@ -181,6 +190,7 @@ export async function startGitHub(opts: StartOptions = {}): Promise<GitHubStandI
     createRepo,
     registerApp,
     setWebhook: (appId, u, secret) => void c.setWebhook(appId, u, secret),
+    setCallbackUrls: (appId, urls) => c.setCallbackUrls(appId, urls),
     findApp: (slug) => {
       const a = Object.values(store.data.apps).find((x) => x.slug === slug);
       return a

@@ -14,6 +14,7 @@ import { registerIssueRoutes } from "./routes/issues.ts";
 import { manifestFormOwner, registerManifestRoutes, serveManifestForm } from "./routes/manifest.ts";
 import { registerPullRoutes } from "./routes/pulls.ts";
 import { registerRepoRoutes } from "./routes/repos.ts";
+import { isWebSignInPath, serveWebSignIn } from "./oauth.ts";
 import { GIT_PATH_RE, serveGit } from "./smart-http.ts";
 
 export interface ApiRequest {
@@ -191,6 +192,7 @@ export function createHandler(core: Core, router: Router, driverHttp: DriverHttp
         });
       }
       if (url.pathname === "/_driver" || url.pathname.startsWith("/_driver/")) return await driverHttp(req, res, url);
+      if (isWebSignInPath(url.pathname)) return await serveWebSignIn(core, req, res, url);
       const manifestOwner = manifestFormOwner(url.pathname);
       if (manifestOwner) return await serveManifestForm(core, req, res, url, manifestOwner);
       const m = GIT_PATH_RE.exec(url.pathname);

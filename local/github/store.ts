@@ -19,6 +19,8 @@ export interface TokenRec {
   kind: "installation" | "user";
   login?: string;
   installationId?: number;
+  /** A user access token (`ghu_…`) made by this App's OAuth web flow; absent for personal tokens. */
+  appId?: number;
   /** An installation token narrowed at creation (`permissions` body); absent = the App's own. */
   permissions?: Record<string, string>;
   expiresAt?: string;
@@ -37,6 +39,10 @@ export interface AppRec {
   /** Events the app subscribes to; empty = every event. */
   events: string[];
   permissions: Record<string, string>;
+  /** Where the OAuth web flow may send users back (the manifest's `callback_urls`; the first is the default). */
+  callbackUrls?: string[];
+  /** SHA-256 (hex) of the App's OAuth client secret; the secret itself is handed out once. */
+  clientSecretHash?: string;
   createdAt: string;
 }
 

@@ -111,6 +111,7 @@ export interface Manifest {
   permissions: Record<string, string>;
   events: string[];
   public: boolean;
+  callbackUrls: string[];
 }
 
 const rejected = (message: string): HttpError => new HttpError(422, message, { docs: DOCS });
@@ -183,6 +184,7 @@ export function parseManifest(raw: string | undefined): Manifest {
     permissions,
     events: [...new Set(events as string[])],
     public: o.public === true,
+    callbackUrls: (o.callback_urls as string[] | undefined) ?? [],
   };
 }
 
@@ -280,6 +282,7 @@ export async function serveManifestForm(
       webhookUrl: manifest.hookActive ? manifest.hookUrl : null,
       events: manifest.events,
       permissions: manifest.permissions,
+      callbackUrls: manifest.callbackUrls,
     });
   } catch (e) {
     if (e instanceof HttpError) return plain(422, `Could not create the GitHub App: ${e.message}\n`);
@@ -289,7 +292,7 @@ export async function serveManifestForm(
   pendingOf(core).set(code, {
     appId: created.app.id,
     pem: created.privateKey,
-    clientSecret: randomBytes(20).toString("hex"),
+    clientSecret: created.clientSecret,
     expiresAt: Date.now() + CODE_TTL_MS,
   });
   const to = new URL(manifest.redirectUrl);
