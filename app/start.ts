@@ -58,7 +58,7 @@ export interface StartOptions {
   health?: Partial<HealthOptions>;
   /** How often, how far back and how many times failed webhooks are asked for again (github/redeliver.ts). */
   redelivery?: Partial<RedeliveryOptions>;
-  /** The console's sign-in (console/auth): `{ mode: "local" }` in local mode; default production with no way in (off). */
+  /** The console's sign-in (console/auth), instead of config.console (tests); neither = production with no way in. */
   console?: ConsoleAuthOptions;
 }
 
@@ -201,7 +201,7 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
 
   // The console (pages for people, behind its own sign-in) on the public listener.
   const consolePages = createConsole(ctx, {
-    auth: createConsoleAuth(ctx, opts.console ?? { mode: "production" }),
+    auth: createConsoleAuth(ctx, opts.console ?? config.console ?? { mode: "production" }),
     health: () => healthz(),
     storeWritable: () => health.storeWritable(),
   });
