@@ -3,19 +3,47 @@
 // that fetch its pages as a browser would — a bearer header (headless), or a session cookie
 // from the sign-in form (the way a person pastes the token once).
 import type { ConsoleAuthOptions } from "../../../app/console/auth/index.ts";
+import { Browser, formOf } from "../../local/github/browser.ts";
 import { actor, startWorld } from "../harness.ts";
 import type { World } from "../harness.ts";
 
 export const CONSOLE_TOKEN = "console-token-0123456789abcdef0123456789";
 
-export async function startConsoleWorld(console: ConsoleAuthOptions = { mode: "production", token: CONSOLE_TOKEN }): Promise<World> {
+/**
+ * The world with the console signed in by the console token and, with `github`, by GitHub
+ * sign-in through the App's OAuth web flow on the stand-in.
+ */
+export async function startConsoleWorld(opts: { github?: boolean; local?: boolean } = {}): Promise<World> {
   const w = await startWorld({
     policy: { rateLimits: { maxOpenPrs: 20, perRequesterPerHour: 100, globalPerMinute: 100, burst: { edits: 100, windowSeconds: 300 } } },
   });
-  // The console's sign-in is part of the app's configuration (OURO_CONSOLE, OURO_CONSOLE_TOKEN).
+  const console: ConsoleAuthOptions = opts.local
+    ? { mode: "local" }
+    : {
+        mode: "production",
+        token: CONSOLE_TOKEN,
+        ...(opts.github ? { github: { clientId: w.reg.clientId, clientSecret: w.reg.clientSecret, webUrl: w.gh.url } } : {}),
+      };
+  // The console's sign-in is part of the app's configuration (OURO_CONSOLE, OURO_CONSOLE_TOKEN, …).
   w.config.console = console;
   await w.restart();
+  if (opts.github) w.gh.setCallbackUrls(w.reg.appId, [`${w.app.url}/console/auth/callback`]);
   return w;
+}
+
+/** A browser signed in to the console as `login` through GitHub (sign-in page → GitHub → Authorize → back). */
+export async function signInWithGitHub(w: World, login: string): Promise<Browser> {
+  const b = new Browser();
+  const signIn = await (await b.follow(`${w.app.url}/console/auth/sign-in`)).res.text();
+  const link = /href="(\/console\/auth\/github[^"]*)"/.exec(signIn)?.[1];
+  if (!link) throw new Error("the sign-in page has no GitHub link");
+  const toGitHub = await b.follow(new URL(link.replace(/&amp;/g, "&"), w.app.url).toString());
+  const form = formOf(await toGitHub.res.text(), toGitHub.url);
+  const authorize = await b.submit(form.action, { ...form.fields, login });
+  const consent = formOf(await authorize.res.text(), authorize.url);
+  const back = await b.submit(consent.action, { ...consent.fields, authorize: "1" }, (u) => u.startsWith(w.app.url));
+  await (await b.follow(back.url)).res.arrayBuffer();
+  return b;
 }
 
 export interface Fetched {
