@@ -1,4 +1,5 @@
-// The page local mode prints: what runs where, who you can be, and how to drive the loop.
+// The page local mode prints: the console's address, what runs where, who you can be, and how
+// to drive the loop.
 import { createServer } from "node:http";
 
 export interface PageInfo {
@@ -25,6 +26,8 @@ function html(o: PageInfo): string {
     .map(([role, name]) => `<li><strong>${esc(name)}</strong> — ${esc(role)}</li>`)
     .join("");
   const discord = o.links.discord;
+  // The app serves the console on its public listener; local mode signs nobody in (loopback only).
+  const console = o.links.app ? `${o.links.app.replace(/\/+$/, "")}/console/` : null;
   const run = `curl -X POST ${discord}/_driver/commands/run -H 'content-type: application/json' -d '{"user":"${o.people.member}","channel":"requests","name":"feature","subcommand":"add-command","options":{"name":"hello","description":"Say hello","reply":"Hello!"}}'`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Ouro — local mode</title>
@@ -32,7 +35,13 @@ function html(o: PageInfo): string {
 </head><body>
 <h1>Ouro is running in local mode</h1>
 <p>Everything runs on this machine: stand-ins for GitHub (with an Actions runner for <code>.github/workflows</code>), Discord and the model; the Ouro app; and the deploy hook, which runs the bot from releases of merged commits. The repository Ouro edits is <code>${esc(o.repo)}</code> on the GitHub stand-in, a copy of this checkout's HEAD. State: <code>${esc(o.dataDir)}</code> (logs in <code>logs/</code>).</p>
-<h2>Watch the whole loop</h2>
+${
+  console
+    ? `<h2>The console</h2>
+<p><a href="${esc(console)}">${esc(console)}</a> — every change with its audit trail, diff, policy verdict and checks; what is live, with rollback and the emergency stop; the effective policy. It updates live.</p>
+`
+    : ""
+}<h2>Watch the whole loop</h2>
 <p>In another terminal: <code>npm run demo</code> — a member asks for <code>/hello</code>, the workflows run, a maintainer merges, the bot deploys it, <code>/rollback</code> takes it back.</p>
 <h2>Or drive it yourself</h2>
 <p>People in the guild and on GitHub:</p><ul>${people}</ul>
