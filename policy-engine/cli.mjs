@@ -8,10 +8,6 @@ import { enableCompileCache } from "node:module";
 import process from "node:process";
 
 enableCompileCache?.();
-// One process parses the policy once: compiling zod's fast path (new Function) costs more
-// than it saves. The errors zod reports are the same either way.
-const { config } = await import("zod");
-config({ jitless: true });
 const { runCli } = await import("./command.ts");
 
 process.exitCode = runCli(process.argv.slice(2), {

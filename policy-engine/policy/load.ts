@@ -6,10 +6,17 @@
 // `policies/*.yml|yaml` files are merged into it key by key (mappings merge recursively,
 // in path order). A key set to a value in two files is an error naming both files, so no
 // file can silently override another.
+//
+// A valid policy is read without loading zod (fast-parse.ts); zod and the schema are loaded
+// (synchronously, with require()) only to decide a policy that reader is not sure of.
+import { createRequire } from "node:module";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
 import type { z } from "zod";
 import type { PolicyError } from "../types.ts";
-import { policySchema, type Policy } from "./schema.ts";
+import type { Policy } from "./schema.ts";
+import { fastParsePolicy } from "./fast-parse.ts";
+
+const require = createRequire(import.meta.url);
 
 export interface PolicyFile {
   /** Path relative to the repository root, e.g. `policies/ouro.yml`. */
@@ -97,6 +104,9 @@ export function loadPolicy(files: PolicyFile[]): LoadResult {
   }
   if (errors.length > 0) return fail(errors);
 
+  const fast = fastParsePolicy(merged);
+  if (fast !== undefined) return { ok: true, policy: fast };
+  const { policySchema } = require("./schema.ts") as typeof import("./schema.ts");
   const result = policySchema.safeParse(merged);
   if (result.success) return { ok: true, policy: result.data };
   return fail(result.error.issues.map((issue) => issueToError(issue, parsed)));

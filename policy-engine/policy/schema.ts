@@ -5,21 +5,9 @@ import { isBuiltin } from "node:module";
 import { z } from "zod";
 import { globProblem } from "./globs.ts";
 import { RISK_LEVELS } from "../types.ts";
-import { RULE_IDS } from "../rules/ids.ts";
+import { BUILTIN_SECRET_NAMES, RULE_IDS } from "../rules/ids.ts";
 
-/** Names of the built-in secret patterns (rule ids secrets/<name>). */
-export const BUILTIN_SECRET_NAMES = [
-  "github-token",
-  "discord-token",
-  "openai-key",
-  "private-key",
-  "aws-key",
-  "slack-token",
-  "discord-webhook",
-  "npm-token",
-  "google-api-key",
-  "stripe-key",
-];
+export { BUILTIN_SECRET_NAMES };
 
 const glob = z.string().superRefine((value, ctx) => {
   const problem = globProblem(value);

@@ -59,3 +59,17 @@ export const RULE_IDS = [
   "api/dangerous-string",
   "engine/error",
 ] as const;
+
+/** Names of the built-in secret patterns (rule ids secrets/<name>). */
+export const BUILTIN_SECRET_NAMES = [
+  "github-token",
+  "discord-token",
+  "openai-key",
+  "private-key",
+  "aws-key",
+  "slack-token",
+  "discord-webhook",
+  "npm-token",
+  "google-api-key",
+  "stripe-key",
+];
