@@ -60,6 +60,8 @@ export const RECHECK_MS = 10 * 60 * 1000;
 /** How long a sign-in started at GitHub may take. */
 export const STATE_TTL_MS = 10 * 60 * 1000;
 const STATE_COOKIE = "ouro_console_state";
+/** Sign-ins started and not finished that are remembered (the oldest are forgotten first). */
+const MAX_PENDING = 10_000;
 const FORM_LIMIT = 16 * 1024;
 const ACTS: ReadonlySet<Role> = new Set<Role>(["admin", "maintain", "write"]);
 const LOCAL_VIEWER: Viewer = Object.freeze({ login: "local", canAct: true, via: "local" as const });
@@ -137,6 +139,8 @@ export function createConsoleAuth(ctx: ConsoleAuthContext, options: ConsoleAuthO
     setCookie(STATE_COOKIE, value, { path: AUTH_PREFIX, maxAgeS, secure: secure(req) });
 
   const startSession = (req: IncomingMessage, res: ServerResponse, s: Omit<Session, "id" | "expiresAt" | "checkedAt">, next: string) => {
+    const earlier = sessions.of(req);
+    if (earlier) sessions.delete(earlier.id); // a new sign-in never keeps an old id alive
     const session = sessions.create(s);
     log.info(`console: ${s.login} signed in (${s.via}; ${s.canAct ? "may act" : "may only look"})`);
     redirect(res, next, [sessionCookie(req, session.id, SESSION_TTL_MS / 1000), stateCookie(req, "", 0)]);
@@ -230,7 +234,7 @@ export function createConsoleAuth(ctx: ConsoleAuthContext, options: ConsoleAuthO
         signInPageFor(res, 404, next, "GitHub sign-in is not configured here.");
         return true;
       }
-      for (const [k, p] of pending) if (p.expiresAt <= ctx.now()) pending.delete(k);
+      for (const [k, p] of pending) if (p.expiresAt <= ctx.now() || pending.size >= MAX_PENDING) pending.delete(k);
       const state = randomBytes(32).toString("base64url");
       const browser = randomBytes(32).toString("base64url");
       pending.set(state, { browser, next, expiresAt: ctx.now() + STATE_TTL_MS });

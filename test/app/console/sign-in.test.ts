@@ -183,6 +183,12 @@ describe("the console token", () => {
     expect(await pressStop(b, csrfOf(html))).toBe(303);
     expect(stopped()).toBe(true);
     await resumeAsToken();
+    // Signing in again replaces the session: the earlier id is dead.
+    const first = b.cookie(app.url, "ouro_console")!;
+    await b.submit(`${app.url}/console/auth/token`, { token: CONSOLE_TOKEN });
+    expect(b.cookie(app.url, "ouro_console")).not.toBe(first);
+    const old = await fetch(`${app.url}/console/live`, { headers: { cookie: `ouro_console=${first}` }, redirect: "manual" });
+    expect(old.status).toBe(303);
   });
 });
 
