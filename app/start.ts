@@ -11,6 +11,7 @@
 // Hourly, retention erases the personal data of changes finished more than OURO_RETENTION_DAYS
 // ago (store.eraseExpired; the audit skeleton stays).
 import { createServer } from "node:http";
+import { join } from "node:path";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Socket } from "node:net";
@@ -20,6 +21,7 @@ import pino from "pino";
 import type { Logger } from "pino";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { API_PREFIX } from "../contract/app-link.ts";
+import { agentScratchRoot, sweepAttempts } from "./agent/attempts.ts";
 import { parseEncryptionKey } from "../contract/sealing.ts";
 import { botApi } from "./bot-api/router.ts";
 import { createConsoleAuth } from "./console/auth/index.ts";
@@ -125,6 +127,7 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
   const log = opts.logger ?? pino({ level: config.logLevel, name: "ouro-app" });
   // One app per data directory, before anything in it is read or written (instance-lock.ts).
   const unlock = lockDataDir(config.dataDir);
+  sweepScratch(config.dataDir, log);
   let store: Store;
   try {
     store = new Store(config.dataDir, parseEncryptionKey(config.encryptionKey), opts.now);
@@ -375,6 +378,28 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
       unlock(); // a real crash drops the lock with the process; in-process, the next start takes it again
     },
   };
+}
+
+/**
+ * Removes the scratch directories that attempts killed mid-way left (attempts.ts): the agent's
+ * worktrees under the temp dir, and attempt directories under `<data dir>/work`. A live
+ * attempt's, of this process or another, is never touched. Best effort: it never stops a start.
+ */
+function sweepScratch(dataDir: string, log: Logger): void {
+  for (const root of [() => agentScratchRoot(), () => join(dataDir, "work")]) {
+    let dir = "the agent's scratch directory";
+    try {
+      dir = root();
+      const removed = sweepAttempts(dir);
+      if (removed.length)
+        log.info(
+          { removed },
+          `removed ${removed.length} scratch ${removed.length === 1 ? "directory" : "directories"} in ${dir} left by attempts that were killed`,
+        );
+    } catch (e) {
+      log.warn({ err: e }, `could not clean ${dir}; what killed attempts left there stays until the next start`);
+    }
+  }
 }
 
 /** Bot link paths served while the store cannot be written: the stop is held in memory at once. */

@@ -2,8 +2,9 @@
 // runFollowUp: a review comment or CI failure → new commits on the same branch.
 // Both are one `run` (request, base policy, worktree, checks, result) given a plan that says
 // what differs: where the commit goes, the budgets, how it is written and how it lands.
-// All work happens in a scratch worktree that is removed afterwards; the branch ref is
-// only created (or moved) once every check passed, so a failed run leaves nothing.
+// All work happens in a scratch worktree of the attempt's own (worktree.ts, attempts.ts) that
+// is removed afterwards; the branch ref is only created (or moved) once every check passed,
+// so a failed run leaves nothing.
 import type OpenAI from "openai";
 import type { PolicyFile } from "../../policy-engine/policy/load.ts";
 import type { Verdict } from "../../policy-engine/types.ts";
@@ -49,6 +50,11 @@ export interface AgentOptions {
   feedback?: FeedbackItem[];
   /** node_modules for the worktree (default: the repo's, else the app's). */
   nodeModules?: string;
+  /**
+   * Where each attempt's scratch worktree goes, in a directory of its own named after the
+   * change (default: this user's directory under the temp dir; attempts.ts).
+   */
+  scratchDir?: string;
   identity?: GitIdentity;
   logger?: AgentLogger;
 }
@@ -253,7 +259,7 @@ async function runPlanned(
   if (typeof plan === "string") return fail(tried, plan);
 
   const tw = performance.now();
-  const checkout = createWorktree(opts.repoDir, plan.parent, opts.nodeModules);
+  const checkout = createWorktree(opts.repoDir, plan.parent, opts.nodeModules, { root: opts.scratchDir, name: request.id });
   // Checks judge the whole change (base..new); the commit goes on top of the plan's parent.
   const wt: Worktree = { ...checkout, baseSha: base.sha };
   const worktreeMs = performance.now() - tw;

@@ -1,10 +1,13 @@
-// A scratch git worktree per run: the agent never edits the running bot's tree, and a
-// failed run leaves nothing behind but (maybe) nothing — the branch only appears at the end.
+// A scratch git worktree per attempt: the agent never edits the running bot's tree, and a
+// failed run leaves nothing behind — the branch only appears at the end. Each worktree lives
+// in an attempt directory of its own (attempts.ts), held while the attempt runs, so two runs
+// never share one, and what an attempt killed mid-way left is removed at the app's next start
+// (sweepAttempts) without touching a live one.
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { agentScratchRoot, startAttempt } from "./attempts.ts";
 
 export interface GitIdentity {
   name: string;
@@ -37,15 +40,29 @@ export function resolveSha(repoDir: string, ref: string): string {
   return git(repoDir, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
 }
 
-export function createWorktree(repoDir: string, baseRef: string, nodeModules?: string): Worktree {
+/** Where a worktree's attempt directory goes and what it is named after. */
+export interface ScratchOptions {
+  /** The directory attempts go under (default: agentScratchRoot(), this user's under the temp dir). */
+  root?: string;
+  /** What the attempt is named after, e.g. the change id (default "run"). */
+  name?: string;
+}
+
+export function createWorktree(repoDir: string, baseRef: string, nodeModules?: string, scratch: ScratchOptions = {}): Worktree {
   const baseSha = resolveSha(repoDir, baseRef);
-  const holder = mkdtempSync(join(tmpdir(), "ouro-agent-"));
-  // The sandbox user (nobody) reads the tree; it never gets to write it.
-  chmodSync(holder, 0o755);
-  const dir = join(holder, "tree");
-  git(repoDir, ["worktree", "add", "--detach", "--quiet", dir, baseSha]);
-  const modules = nodeModules ?? (existsSync(join(repoDir, "node_modules")) ? join(repoDir, "node_modules") : APP_NODE_MODULES);
-  symlinkSync(resolve(modules), join(dir, "node_modules"), "dir");
+  const attempt = startAttempt(scratch.root ?? agentScratchRoot(), scratch.name ?? "run");
+  const dir = join(attempt.dir, "tree");
+  try {
+    // The sandbox user (nobody) reads the tree; it never gets to write it.
+    chmodSync(attempt.dir, 0o755);
+    git(repoDir, ["worktree", "add", "--detach", "--quiet", dir, baseSha]);
+    const modules = nodeModules ?? (existsSync(join(repoDir, "node_modules")) ? join(repoDir, "node_modules") : APP_NODE_MODULES);
+    symlinkSync(resolve(modules), join(dir, "node_modules"), "dir");
+  } catch (e) {
+    attempt.release();
+    pruneQuietly(repoDir);
+    throw e;
+  }
   let removed = false;
   return {
     dir,
@@ -59,10 +76,19 @@ export function createWorktree(repoDir: string, baseRef: string, nodeModules?: s
       } catch {
         // already gone or never registered: pruning below cleans the metadata
       }
-      rmSync(holder, { recursive: true, force: true });
-      git(repoDir, ["worktree", "prune"]);
+      attempt.release();
+      pruneQuietly(repoDir);
     },
   };
+}
+
+/** Drops the repo's records of worktrees that are gone (best effort: the repo may be gone too). */
+function pruneQuietly(repoDir: string): void {
+  try {
+    git(repoDir, ["worktree", "prune"]);
+  } catch {
+    // a clone already removed: nothing to prune
+  }
 }
 
 /** Paths the worktree changed relative to its HEAD (excluding the node_modules link). */

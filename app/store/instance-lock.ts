@@ -65,7 +65,9 @@ export function tryLockFile(file: string): FileLock | null {
   }
   const db = new DatabaseSync(file);
   try {
-    db.exec("PRAGMA busy_timeout = 0");
+    // The journal in memory: nothing is ever written, and an exclusive transaction would
+    // otherwise make a -journal file beside the lock (journal_mode OFF is not taken here).
+    db.exec("PRAGMA busy_timeout = 0; PRAGMA journal_mode = MEMORY");
     db.exec("BEGIN EXCLUSIVE");
   } catch (e) {
     db.close();

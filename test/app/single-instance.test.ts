@@ -3,6 +3,7 @@
 // the same data directory refuses before it touches anything and the first keeps serving; a
 // SIGKILL or a normal stop leaves no stale lock; a data directory that cannot be written gets
 // a plain error. In one process the lock is counted, so a restart in the same process works.
+// A start also removes the agent's scratch worktrees that killed attempts left, never a live one.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -11,6 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import type { GitHubStandIn, RegisteredApp } from "../../local/github/index.ts";
+import { startAttempt } from "../../app/agent/attempts.ts";
 import { DATABASE_FILE } from "../../app/store/database.ts";
 import { LOCK_FILE, lockDataDir } from "../../app/store/instance-lock.ts";
 import { ENCRYPTION_KEY, REPO, startRepoWithOuro, TOKEN } from "./harness.ts";
@@ -60,6 +62,7 @@ function startAppProcess(dataDir: string): Promise<Outcome> {
       OURO_BOT_LINK_PORT: "0",
       OURO_WRITE_SPACING_MS: "0",
       LOG_LEVEL: "info",
+      TMPDIR: join(dir, "tmp"), // where the agent's scratch worktrees go (attempts.ts)
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -116,14 +119,28 @@ it("a second app on the same data directory refuses, naming the directory and th
   expect(first.child.exitCode).toBe(null);
 }, 120_000);
 
-it("after a SIGKILL the next start takes the data directory (no stale lock); after a normal stop too", async () => {
+it("after a SIGKILL the next start takes the data directory (no stale lock) and sweeps dead scratch; after a normal stop too", async () => {
   const data = join(dir, "restarts");
   const first = listening(await startAppProcess(data));
   await stop(first.child, "SIGKILL");
   expect(readdirSync(data)).toContain(LOCK_FILE); // the file stays; only the kernel's lock went with the process
 
+  // What an agent attempt killed with the app left (its lock file, no longer held, and its
+  // worktree), beside an attempt that is live in this process: the start sweeps only the first.
+  const scratch = join(dir, "tmp", `ouro-agent-${process.getuid!()}`);
+  mkdirSync(join(scratch, "discord-9~0123456789ab", "tree"), { recursive: true });
+  writeFileSync(join(scratch, "discord-9~0123456789ab", "tree", "half-done.ts"), "export {};\n");
+  writeFileSync(join(scratch, "discord-9~0123456789ab.lock"), "");
+  const live = startAttempt(scratch, "discord-10");
+  cleanups.push(() => live.release());
+  const work = join(data, "work"); // the data directory's attempt directories, swept alike
+  mkdirSync(join(work, "discord-11~0123456789ab", "repo"), { recursive: true });
+  writeFileSync(join(work, "discord-11~0123456789ab.lock"), "");
+
   const second = listening(await startAppProcess(data));
   expect((await fetch(`${second.url}/healthz`)).status).toBe(200);
+  expect(readdirSync(scratch).sort()).toEqual([live.id, `${live.id}.lock`].sort());
+  expect(readdirSync(work)).toEqual([]);
   expect(await stop(second.child, "SIGTERM")).toBe(0);
 
   const third = listening(await startAppProcess(data));
