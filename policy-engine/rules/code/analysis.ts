@@ -2,13 +2,14 @@
 // file, what the policy asks, the names known so far, what the walk gathers for judging at
 // the end, and `report`, which keeps only findings on changed code.
 import { posix } from "node:path";
-import { ts } from "ts-morph";
 import type { ChangedFile, Severity } from "../../types.ts";
 import type { Policy } from "../../policy/schema.ts";
 import { matcherFor } from "../../policy/globs.ts";
 import { strictSeverity, type Emit, type RuleContext } from "../context.ts";
 import type { StringLiteral } from "../secrets.ts";
 import { isTestFile } from "../tests.ts";
+import { forEachChild, type Identifier, type Node } from "./ast.ts";
+import { lineAndCharacter, lineStarts } from "./parse.ts";
 import { normalizeModule, Scope } from "./values.ts";
 
 /** What a visitor returns: "skip-children" keeps the walk out of the node's children. */
@@ -20,7 +21,9 @@ export class Analysis {
   readonly policy: Policy;
   readonly api: Policy["forbiddenApis"];
   readonly file: ChangedFile;
-  readonly sf: ts.SourceFile;
+  readonly program: Node;
+  /** the file's text (node.start/end are UTF-16 offsets into it) */
+  readonly text: string;
   /** Aliases (name → path) and const strings, per file, in source order. */
   readonly scope: Scope;
   readonly inTestFile: boolean;
@@ -41,11 +44,11 @@ export class Analysis {
   /** names declared anywhere in the file (per file, like the aliases) */
   readonly declared = new Set<string>();
   /** identifiers assigned to: judged after the walk, when every declaration has been seen */
-  readonly assigned: ts.Identifier[] = [];
+  readonly assigned: Identifier[] = [];
   /** names exported, judged after the walk */
-  readonly exported: { name: string; node: ts.Node }[] = [];
+  readonly exported: { name: string; node: Node }[] = [];
   /** fs reads let through as "next to the module" that rely on URL or __dirname meaning the real ones */
-  readonly localReads: { node: ts.Node; helper: string }[] = [];
+  readonly localReads: { node: Node; helper: string }[] = [];
   /** names bound to a prototype: const p = Object.getPrototypeOf({}); p.isAdmin = true */
   readonly prototypeNames = new Set<string>();
   /** other names a Discord client goes by (const c = interaction.client; (bot: Client) => …) */
@@ -57,13 +60,16 @@ export class Analysis {
   private readonly allAdded: boolean;
   private readonly added: Set<number>;
   private readonly emit: Emit;
+  private readonly starts: number[];
 
-  constructor(ctx: RuleContext, file: ChangedFile, sf: ts.SourceFile, emit: Emit) {
+  constructor(ctx: RuleContext, file: ChangedFile, program: Node, emit: Emit) {
     const policy = ctx.policy;
     this.policy = policy;
     this.api = policy.forbiddenApis;
     this.file = file;
-    this.sf = sf;
+    this.program = program;
+    this.text = file.after ?? "";
+    this.starts = lineStarts(this.text);
     this.emit = emit;
     // all of it counts as added (e.g. notes.txt → run.ts)
     this.allAdded = file.status === "added" || file.status === "copied" || file.status === "renamed" || file.status === "type-changed";
@@ -85,21 +91,26 @@ export class Analysis {
   }
 
   /** 0-based line and character of a position in the file. */
-  lineOf(pos: number): ts.LineAndCharacter {
-    return this.sf.getLineAndCharacterOfPosition(pos);
+  lineOf(pos: number): { line: number; character: number } {
+    return lineAndCharacter(this.starts, pos);
+  }
+
+  /** The source text of a node. */
+  textOf(node: Node): string {
+    return this.text.slice(node.start, node.end);
   }
 
   /** The node lies (at least partly) on an added line. */
-  touched(node: ts.Node): boolean {
+  touched(node: Node): boolean {
     if (this.allAdded) return true;
-    const start = this.lineOf(node.getStart(this.sf)).line + 1;
+    const start = this.lineOf(node.start).line + 1;
     const end = this.lineOf(node.end).line + 1;
     for (let l = start; l <= end; l++) if (this.added.has(l)) return true;
     return false;
   }
 
   /** Binds `name` to `path`; a binding on an added line taints the name. */
-  bind(name: string, path: string | undefined, declaration: ts.Node): void {
+  bind(name: string, path: string | undefined, declaration: Node): void {
     // never forgotten: names are tracked per file, not per block, so a harmless
     // redeclaration elsewhere must not hide a dangerous binding (fail closed)
     if (path !== undefined) this.scope.aliases.set(name, path);
@@ -107,10 +118,10 @@ export class Analysis {
   }
 
   /** Emits a finding at `node` if it touches an added line (or a name rebound on one). */
-  report(node: ts.Node, rule: string, message: string, severity: Severity = "error"): void {
+  report(node: Node, rule: string, message: string, severity: Severity = "error"): void {
     if (!this.apiRules && rule.startsWith("api/")) return;
     if (!this.touched(node) && !this.usesTainted(node)) return;
-    const { line, character } = this.lineOf(node.getStart(this.sf));
+    const { line, character } = this.lineOf(node.start);
     this.emit({ rule, severity, file: this.file.path, line: line + 1, column: character + 1, message });
   }
 
@@ -119,13 +130,13 @@ export class Analysis {
     this.emit(finding);
   }
 
-  private usesTainted(node: ts.Node): boolean {
+  private usesTainted(node: Node): boolean {
     if (this.tainted.size === 0) return false;
     let found = false;
-    const look = (n: ts.Node): void => {
+    const look = (n: Node): void => {
       if (found) return;
-      if (ts.isIdentifier(n) && this.tainted.has(n.text)) found = true;
-      else ts.forEachChild(n, look);
+      if (n.type === "Identifier" && this.tainted.has(n.name)) found = true;
+      else forEachChild(n, look);
     };
     look(node);
     return found;

@@ -1,41 +1,37 @@
 // Calls and `new`: what the callee resolves to (through aliases, `.call`, `.apply` and
 // `.bind`) decides which concern judges the call. The first that claims it ends the
-// checks, in this order: import(), code from strings (.constructor, timers with strings),
-// module loaders, require, network, `import(…).then` bindings, fs.
-import { ts } from "ts-morph";
+// checks, in this order: code from strings (.constructor, timers with strings), module
+// loaders, require, network, `import(…).then` bindings, fs. (import() is an ImportExpression
+// of its own: see walk.ts.)
 import type { Analysis } from "./analysis.ts";
+import { isClassNode, isMember, unwrap, type CallLike, type Node } from "./ast.ts";
 import { bindThenParameter } from "./bindings.ts";
 import { checkClientReflection } from "./client-token.ts";
 import { checkFsCall } from "./fs.ts";
-import { checkDynamicImport, checkRequireCall, checkTestLoaderCall } from "./module-loads.ts";
+import { checkRequireCall, checkTestLoaderCall } from "./module-loads.ts";
 import { checkDunderDefiner, checkForeignMethodMutation, checkMutatorCall } from "./mutation.ts";
 import { checkCapabilityFetch, checkNetworkCall } from "./network.ts";
 import { checkTestFocus } from "./test-calls.ts";
 import { isConstructorPath, TIMERS } from "./uses.ts";
-import { unwrap } from "./values.ts";
 
-export function visitCall(a: Analysis, node: ts.CallExpression | ts.NewExpression): void {
+export function visitCall(a: Analysis, node: CallLike): void {
   const { scope } = a;
-  if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
-    checkDynamicImport(a, node);
-    return;
-  }
-  if (ts.isCallExpression(node)) {
+  if (node.type === "CallExpression") {
     checkTestFocus(a, node);
     checkForeignMethodMutation(a, node);
     checkDunderDefiner(a, node);
   }
-  const resolved = scope.resolve(node.expression);
+  const resolved = scope.resolve(node.callee);
   const viaCall = resolved !== undefined && /\.(call|apply)$/.test(resolved);
   if (resolved === undefined) {
     checkCapabilityFetch(a, node);
     return;
   }
-  const target = unbound(resolved, node.arguments ?? []);
+  const target = unbound(resolved, node.arguments);
   if (target === undefined) return;
   const { callee, args } = target;
   const arg0 = args[0];
-  const isNew = ts.isNewExpression(node);
+  const isNew = node.type === "NewExpression";
   checkClientReflection(a, callee, args, node);
   if (checkConstructorCall(a, node, callee, args, isNew)) return;
   if (checkTestLoaderCall(a, node, callee, arg0)) return;
@@ -55,7 +51,7 @@ export function visitCall(a: Analysis, node: ts.CallExpression | ts.NewExpressio
  * f.bind(thisArg, ...args) binds the call's arguments (none bound: nothing to check yet),
  * f.apply(thisArg, array) hides its arguments unless the array is a literal.
  */
-function unbound(callee: string, args: readonly ts.Expression[]): { callee: string; args: readonly ts.Expression[] } | undefined {
+function unbound(callee: string, args: readonly Node[]): { callee: string; args: readonly Node[] } | undefined {
   if (callee.endsWith(".call")) return { callee: callee.slice(0, -".call".length), args: args.slice(1) };
   if (callee.endsWith(".bind")) {
     const bound = args.slice(1);
@@ -63,25 +59,20 @@ function unbound(callee: string, args: readonly ts.Expression[]): { callee: stri
   }
   if (callee.endsWith(".apply")) {
     const list = args[1] !== undefined ? unwrap(args[1]) : undefined;
-    return { callee: callee.slice(0, -".apply".length), args: list && ts.isArrayLiteralExpression(list) ? list.elements : [] };
+    const elements = list?.type === "ArrayExpression" ? list.elements.filter((e): e is NonNullable<typeof e> => e !== null) : [];
+    return { callee: callee.slice(0, -".apply".length), args: elements };
   }
   return { callee, args };
 }
 
 // x.constructor(src), new x.constructor(src), Reflect.construct(Object.constructor, [src]):
 // the constructor of any function is Function, so these build code from a string
-function checkConstructorCall(
-  a: Analysis,
-  node: ts.CallExpression | ts.NewExpression,
-  callee: string,
-  args: readonly ts.Expression[],
-  isNew: boolean,
-): boolean {
-  if (isConstructorPath(callee) && args.length > 0 && !(isNew && isInstanceConstructor(node.expression))) {
+function checkConstructorCall(a: Analysis, node: CallLike, callee: string, args: readonly Node[], isNew: boolean): boolean {
+  if (isConstructorPath(callee) && args.length > 0 && !(isNew && isInstanceConstructor(node))) {
     a.report(
       node,
       "api/function-constructor",
-      `${isNew ? "new " : "calls "}${node.expression.getText(a.sf).slice(0, 60)}(…) with arguments: a .constructor of a function is the Function constructor (code from a string)`,
+      `${isNew ? "new " : "calls "}${a.textOf(node.callee).slice(0, 60)}(…) with arguments: a .constructor of a function is the Function constructor (code from a string)`,
     );
     return true;
   }
@@ -98,23 +89,33 @@ function checkConstructorCall(
 }
 
 /** `this.constructor` inside an instance member of a class: the class, not Function. */
-function isInstanceConstructor(callee: ts.Expression): boolean {
-  const c = unwrap(callee);
-  if (!(ts.isPropertyAccessExpression(c) || ts.isElementAccessExpression(c)) || unwrap(c.expression).kind !== ts.SyntaxKind.ThisKeyword)
-    return false;
-  for (let n: ts.Node = c.parent; n; n = n.parent) {
-    if (ts.isArrowFunction(n)) continue;
+function isInstanceConstructor(call: CallLike): boolean {
+  const c = unwrap(call.callee);
+  if (!isMember(c) || unwrap(c.object).type !== "ThisExpression") return false;
+  // (from the call up: the walk has linked the parents of the nodes it has reached)
+  for (let n: Node | null | undefined = call.parent; n; n = n.parent) {
+    if (n.type === "ArrowFunctionExpression") continue;
+    // a method's, constructor's or accessor's function (its parent holds `static`), or a field
+    const member =
+      n.type === "FunctionExpression" && (n.parent?.type === "MethodDefinition" || n.parent?.type === "TSAbstractMethodDefinition")
+        ? n.parent
+        : n;
     if (
-      ts.isMethodDeclaration(n) ||
-      ts.isConstructorDeclaration(n) ||
-      ts.isGetAccessorDeclaration(n) ||
-      ts.isSetAccessorDeclaration(n) ||
-      ts.isPropertyDeclaration(n)
+      member.type === "MethodDefinition" ||
+      member.type === "TSAbstractMethodDefinition" ||
+      member.type === "PropertyDefinition" ||
+      member.type === "TSAbstractPropertyDefinition" ||
+      member.type === "AccessorProperty"
     ) {
-      const isStatic = ts.canHaveModifiers(n) && (ts.getModifiers(n) ?? []).some((m) => m.kind === ts.SyntaxKind.StaticKeyword);
-      return !isStatic && ts.isClassLike(n.parent);
+      const inClass =
+        member.parent?.type === "ClassBody" &&
+        member.parent.parent !== undefined &&
+        member.parent.parent !== null &&
+        isClassNode(member.parent.parent);
+      return !member.static && inClass;
     }
-    if (ts.isFunctionLike(n) || ts.isSourceFile(n) || ts.isClassStaticBlockDeclaration(n)) return false;
+    if (n.type === "FunctionExpression" || n.type === "FunctionDeclaration" || n.type === "Program" || n.type === "StaticBlock")
+      return false;
   }
   return false;
 }

@@ -2,66 +2,61 @@
 // interaction.client.token, const { client: { token } } = interaction, client["tok" + "en"],
 // and a second time deeper down (client.ws._ws.options.token, kept by @discordjs/ws), so any
 // `.token` read anywhere below a client counts; so do Reflect.get and property descriptors.
-import { ts } from "ts-morph";
 import type { Analysis } from "./analysis.ts";
-import { unwrap } from "./values.ts";
+import { isIdentifier, isMember, isStringLiteral, propertyName, unwrap, type MemberExpression, type Node, type Of } from "./ast.ts";
+import type { Declaration } from "./bindings.ts";
 
 // visitors (see walk.ts)
 
 /** const c = interaction.client, (bot: Client) => …: other names a client goes by. */
-export function noteClientDeclaration(a: Analysis, d: ts.VariableDeclaration | ts.ParameterDeclaration): void {
+export function noteClientDeclaration(a: Analysis, d: Declaration): void {
   noteClientBinding(a, d.name, d.initializer, d.type);
 }
 
 /** const { token } = client */
-export function checkClientDestructuring(a: Analysis, d: ts.VariableDeclaration): void {
-  if (d.initializer && ts.isObjectBindingPattern(d.name)) checkClientDestructure(a, d.name, d.initializer);
+export function checkClientDestructuring(a: Analysis, d: Declaration): void {
+  if (d.initializer && d.name.type === "ObjectPattern") checkClientDestructure(a, d.name, d.initializer);
 }
 
-/** client.token */
-export function checkClientProperty(a: Analysis, pa: ts.PropertyAccessExpression): void {
-  checkClientMember(a, pa, pa.expression, pa.name.text);
-}
-
-/** client["tok" + "en"], client[key] */
-export function checkClientElement(a: Analysis, ea: ts.ElementAccessExpression): void {
-  checkClientMember(a, ea, ea.expression, a.scope.fold(ea.argumentExpression));
+/** client.token, client["tok" + "en"], client[key] */
+export function checkClientMemberAccess(a: Analysis, m: MemberExpression): void {
+  checkClientMember(a, m, m.object, m.computed ? a.scope.fold(m.property) : propertyName(m));
 }
 
 /** for (const k in client) */
-export function checkClientForIn(a: Analysis, f: ts.ForInStatement): void {
-  checkClientEnumeration(a, f.expression, f);
+export function checkClientForIn(a: Analysis, f: Of<"ForInStatement">): void {
+  checkClientEnumeration(a, f.right, f);
 }
 
 // checks
 
 /** Records `name` as a client when it is bound to one or declared with the type Client. */
-function noteClientBinding(a: Analysis, name: ts.BindingName, initializer: ts.Expression | undefined, type: ts.TypeNode | undefined): void {
-  if (!ts.isIdentifier(name)) return;
-  const typed = type !== undefined && ts.isTypeReferenceNode(type) && /(^|\.)Client$/.test(type.typeName.getText(a.sf));
+function noteClientBinding(a: Analysis, name: Node, initializer: Node | undefined, type: Node | undefined): void {
+  if (!isIdentifier(name)) return;
+  const typed = type?.type === "TSTypeReference" && /(^|\.)Client$/.test(a.textOf(type.typeName));
   if (!typed && !(initializer !== undefined && isClient(a, initializer))) return;
-  a.clientNames.add(name.text);
+  a.clientNames.add(name.name);
 }
 
 /** `client`, `x.client`, or anything reached from one (client.ws._ws.options). */
-function isClient(a: Analysis, e: ts.Expression): boolean {
+function isClient(a: Analysis, e: Node): boolean {
   let n = unwrap(e);
   for (;;) {
-    if (ts.isIdentifier(n)) return n.text === "client" || a.clientNames.has(n.text);
+    if (isIdentifier(n)) return n.name === "client" || a.clientNames.has(n.name);
     // new Client(…): discord.js reads the token from the environment (DISCORD_TOKEN)
-    if (ts.isNewExpression(n)) return /(^|\.)Client$/.test(unwrap(n.expression).getText(a.sf));
+    if (n.type === "NewExpression") return /(^|\.)Client$/.test(a.textOf(unwrap(n.callee)));
     if (a.scope.memberName(n) === "client") return true;
-    if (ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n)) n = unwrap(n.expression);
+    if (isMember(n)) n = unwrap(n.object);
     else return false;
   }
 }
 
 /** `object.name` / `object[name]` where object is a Discord client or lies below one. */
-function checkClientMember(a: Analysis, node: ts.Node, object: ts.Expression, name: string | undefined): void {
+function checkClientMember(a: Analysis, node: MemberExpression, object: Node, name: string | undefined): void {
   if (!a.policy.forbiddenApis.clientToken) return;
   if (name === "token" && isClient(a, object)) {
     a.report(node, "api/client-token", "reads client.token (the bot's credentials)");
-  } else if (name === undefined && ts.isElementAccessExpression(node) && isClient(a, object)) {
+  } else if (name === undefined && node.computed && isClient(a, object)) {
     // client[["to", "ken"].join("")], client[String.fromCharCode(…)], client[KEY] from another file
     a.report(
       node,
@@ -82,13 +77,13 @@ const ENUMERATORS = new Set([
 ]);
 
 /** `for (const k in client)`: the keys, token included, then read one by one. */
-function checkClientEnumeration(a: Analysis, object: ts.Expression, node: ts.Node): void {
+function checkClientEnumeration(a: Analysis, object: Node, node: Node): void {
   if (a.policy.forbiddenApis.clientToken && isClient(a, object))
     a.report(node, "api/client-token", "lists the client's properties (client.token among them: the bot's credentials)");
 }
 
 /** Reflect.get(client, "token"), Object.getOwnPropertyDescriptor(client, "token"), …Descriptors(client). */
-export function checkClientReflection(a: Analysis, callee: string, args: readonly ts.Expression[], node: ts.Node): void {
+export function checkClientReflection(a: Analysis, callee: string, args: readonly Node[], node: Node): void {
   if (!a.policy.forbiddenApis.clientToken) return;
   const [target, key] = args;
   if (target === undefined || !isClient(a, target)) return;
@@ -103,22 +98,27 @@ export function checkClientReflection(a: Analysis, callee: string, args: readonl
 }
 
 /** `const { token } = client`, `const { client: { token } } = interaction`, computed keys. */
-function checkClientDestructure(a: Analysis, pattern: ts.ObjectBindingPattern, initializer: ts.Expression): void {
+function checkClientDestructure(a: Analysis, pattern: Of<"ObjectPattern">, initializer: Node): void {
   if (!a.policy.forbiddenApis.clientToken) return;
-  const walk = (p: ts.ObjectBindingPattern, fromClient: boolean) => {
-    for (const el of p.elements) {
-      const keyNode = el.propertyName ?? el.name;
+  const walk = (p: Of<"ObjectPattern">, fromClient: boolean) => {
+    for (const el of p.properties) {
+      const k = el.type === "RestElement" ? undefined : (el.key as Node);
       const key =
-        ts.isIdentifier(keyNode) || ts.isStringLiteral(keyNode)
-          ? keyNode.text
-          : ts.isComputedPropertyName(keyNode)
-            ? a.scope.fold(keyNode.expression)
-            : undefined;
-      if (fromClient && (key === "token" || (key === undefined && !el.dotDotDotToken))) {
+        el.type === "RestElement" || k === undefined
+          ? undefined
+          : el.computed
+            ? a.scope.fold(k)
+            : isIdentifier(k)
+              ? k.name
+              : isStringLiteral(k)
+                ? k.value
+                : undefined;
+      if (fromClient && (key === "token" || (key === undefined && el.type !== "RestElement"))) {
         a.report(el, "api/client-token", `reads client.${key ?? "[computed]"} (the bot's credentials)`);
       }
       // below a client stays below it: { client: { ws: { _ws: { options: { token } } } } }
-      if (ts.isObjectBindingPattern(el.name)) walk(el.name, fromClient || key === "client");
+      const value = el.type === "RestElement" ? el.argument : el.value.type === "AssignmentPattern" ? el.value.left : el.value;
+      if (value.type === "ObjectPattern") walk(value, fromClient || key === "client");
     }
   };
   walk(pattern, isClient(a, initializer));

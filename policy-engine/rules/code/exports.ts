@@ -1,32 +1,38 @@
 // Exported aliases: `export const e = eval`, `export { fs }`, `export default process` hand
 // a dangerous value to another file, where the check can no longer see what it is.
-import { ts } from "ts-morph";
 import type { Analysis } from "./analysis.ts";
+import { isIdentifier, type Node, type Of } from "./ast.ts";
 import { GLOBAL_NAMES } from "./mutation.ts";
 import { envAllowed, isSensitive } from "./uses.ts";
 import { CONSTRUCTOR, FUNCTION_LITERAL, GLOBAL, GLOBAL_OBJECTS, splitModulePath } from "./values.ts";
 
-/** export { a, b as c } (not a re-export: that is an import, see imports.ts). */
-export function noteNamedExports(a: Analysis, d: ts.ExportDeclaration): void {
-  if (d.isTypeOnly || (d.moduleSpecifier && ts.isStringLiteral(d.moduleSpecifier))) return;
-  if (d.exportClause && ts.isNamedExports(d.exportClause)) {
-    for (const el of d.exportClause.elements) if (!el.isTypeOnly) a.exported.push({ name: (el.propertyName ?? el.name).text, node: el });
+/** export { a, b as c } (not a re-export: that is an import, see imports.ts); export const a = …, export let { b } = … */
+export function noteNamedExports(a: Analysis, d: Of<"ExportNamedDeclaration">): void {
+  if (d.exportKind === "type" || d.source) return;
+  for (const el of d.specifiers) {
+    if (el.exportKind !== "type" && isIdentifier(el.local)) a.exported.push({ name: el.local.name, node: el });
   }
+  if (d.declaration?.type === "VariableDeclaration") noteExportedVariables(a, d.declaration);
 }
 
-/** export const a = …, export let { b } = … */
-export function noteExportedVariables(a: Analysis, v: ts.VariableStatement): void {
-  if (!(ts.getModifiers(v) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) return;
-  const names = (n: ts.BindingName): void => {
-    if (ts.isIdentifier(n)) a.exported.push({ name: n.text, node: n });
-    else for (const el of n.elements) if (!ts.isOmittedExpression(el)) names(el.name);
+function noteExportedVariables(a: Analysis, v: Of<"VariableDeclaration">): void {
+  const names = (n: Node | null): void => {
+    if (n === null) return;
+    if (isIdentifier(n)) a.exported.push({ name: n.name, node: n });
+    else if (n.type === "ObjectPattern") for (const p of n.properties) names(p.type === "RestElement" ? p.argument : p.value);
+    else if (n.type === "ArrayPattern") for (const el of n.elements) names(el);
+    else if (n.type === "AssignmentPattern") names(n.left);
+    else if (n.type === "RestElement") names(n.argument);
   };
-  for (const d of v.declarationList.declarations) names(d.name);
+  for (const d of v.declarations) names(d.id);
 }
 
-/** export default process, export default x.constructor */
-export function checkExportDefault(a: Analysis, node: ts.ExportAssignment): void {
-  const risk = exportRisk(a, a.scope.resolve(node.expression));
+/** export default process, export default x.constructor, export = process */
+export function checkExportDefault(a: Analysis, node: Of<"ExportDefaultDeclaration"> | Of<"TSExportAssignment">): void {
+  const value = node.type === "TSExportAssignment" ? node.expression : node.declaration;
+  // export default function / class …: a declaration, no alias
+  if (value.type === "FunctionDeclaration" || value.type === "ClassDeclaration" || value.type === "TSInterfaceDeclaration") return;
+  const risk = exportRisk(a, a.scope.resolve(value));
   if (risk) a.report(node, "api/exported-alias", `exports ${risk}: another file could use it where the check cannot see what it is`);
 }
 

@@ -1,7 +1,7 @@
 // Filesystem rules: functions that write, change or remove (fs and fs/promises share
 // names), and reads, which plugin code may only do on literal paths next to the module.
-import { ts } from "ts-morph";
 import type { Analysis } from "./analysis.ts";
+import { isIdentifier, isMember, propertyName, type CallLike, type Node } from "./ast.ts";
 import { splitModulePath, unwrap, type Scope } from "./values.ts";
 
 export const FS_WRITES = new Set([
@@ -94,7 +94,7 @@ export const FS_READS = new Set([
 ]);
 
 /** A call of an fs function (resolved `callee`, `.call`/`.apply` taken off): opens for writing, reads. */
-export function checkFsCall(a: Analysis, node: ts.CallExpression | ts.NewExpression, callee: string, args: readonly ts.Expression[]): void {
+export function checkFsCall(a: Analysis, node: CallLike, callee: string, args: readonly Node[]): void {
   const { api, scope } = a;
   const mod = splitModulePath(callee);
   if (mod === undefined || (mod.module !== "fs" && mod.module !== "fs/promises")) return;
@@ -137,23 +137,25 @@ const LOCAL = /^\.\/(?!.*(?:^|\/)\.\.(?:\/|$))[^\\]*$/;
  * the working directory or a computed path are not. Returns the global the answer relies on
  * ("URL", "__dirname") when a declaration of that name in the file would fake it.
  */
-function isModuleLocalPath(scope: Scope, arg: ts.Expression | undefined): boolean | "URL" | "__dirname" {
+function isModuleLocalPath(scope: Scope, arg: Node | undefined): boolean | "URL" | "__dirname" {
   if (arg === undefined) return false;
   const a = unwrap(arg);
-  const isMeta = (e: ts.Expression | undefined, name: string) => {
+  const isMeta = (e: Node | undefined, name: string) => {
     const x = e && unwrap(e);
-    return x !== undefined && ts.isPropertyAccessExpression(x) && ts.isMetaProperty(x.expression) && x.name.text === name;
+    return x !== undefined && isMember(x) && x.object.type === "MetaProperty" && propertyName(x) === name;
   };
-  if (ts.isNewExpression(a) && ts.isIdentifier(a.expression) && a.expression.text === "URL" && !scope.aliases.has("URL")) {
-    const [rel, base] = a.arguments ?? [];
+  if (a.type === "NewExpression" && isIdentifier(a.callee) && a.callee.name === "URL" && !scope.aliases.has("URL")) {
+    const [rel, base] = a.arguments as Node[];
     const relText = rel ? scope.fold(rel) : undefined;
     return relText !== undefined && LOCAL.test(relText) && staysBelowModule(relText) && isMeta(base, "url") ? "URL" : false;
   }
-  const first = ts.isCallExpression(a) && a.arguments.length >= 2 ? unwrap(a.arguments[0]) : undefined;
-  const viaDirname = first !== undefined && ts.isIdentifier(first) && first.text === "__dirname" && !scope.aliases.has("__dirname");
-  if (ts.isCallExpression(a) && (isMeta(first, "dirname") || viaDirname)) {
-    if (!/^module:path(\/posix)?#(posix\.)?(join|resolve)$/.test(scope.resolve(a.expression) ?? "")) return false;
-    const rest = a.arguments.slice(1).map((x) => scope.fold(x));
+  if (a.type !== "CallExpression") return false;
+  const args = a.arguments as Node[];
+  const first = args.length >= 2 ? unwrap(args[0]) : undefined;
+  const viaDirname = first !== undefined && isIdentifier(first) && first.name === "__dirname" && !scope.aliases.has("__dirname");
+  if (isMeta(first, "dirname") || viaDirname) {
+    if (!/^module:path(\/posix)?#(posix\.)?(join|resolve)$/.test(scope.resolve(a.callee) ?? "")) return false;
+    const rest = args.slice(1).map((x) => scope.fold(x));
     return rest.every((x) => x !== undefined && !x.startsWith("/") && !x.split(/[\\/]/).includes(".."))
       ? viaDirname
         ? "__dirname"

@@ -4,13 +4,13 @@
 // and test files also `testPackages` and `testApi`. Anything else is blocked.
 import { isBuiltin } from "node:module";
 import { posix } from "node:path";
-import type { ts } from "ts-morph";
 import { matcherFor } from "../../policy/globs.ts";
 import { extensionOf } from "../context.ts";
 import type { Analysis } from "./analysis.ts";
+import type { Node } from "./ast.ts";
 import { normalizeModule } from "./values.ts";
 
-export function checkModule(a: Analysis, spec: string, node: ts.Node): void {
+export function checkModule(a: Analysis, spec: string, node: Node): void {
   const { policy } = a;
   const m = normalizeModule(spec);
   if (/^[a-z][a-z0-9+.-]*:/i.test(m)) {
@@ -29,7 +29,7 @@ export function checkModule(a: Analysis, spec: string, node: ts.Node): void {
 const PLAIN_RELATIVE = /^\.\.?\/[A-Za-z0-9_@+\-./]*$/;
 
 /** The import allowlist: relative files in `within` or the API, listed packages and built-ins. */
-function checkImportTarget(a: Analysis, spec: string, node: ts.Node): void {
+function checkImportTarget(a: Analysis, spec: string, node: Node): void {
   const { imports, code } = a.policy;
   const test = a.inTestFile;
   const api = test ? [...imports.api, ...imports.testApi] : imports.api;

@@ -1,21 +1,40 @@
 // String literals on changed lines: gathered for the secrets check (and returned by
 // analyzeCode), checked for names of secret files and devices, and — after the walk — for
 // dangerous commands and statements (rm -rf, DROP TABLE …).
-import { ts } from "ts-morph";
 import type { Analysis } from "./analysis.ts";
+import { templateText, type Literal, type Node, type TemplateElement } from "./ast.ts";
 
 // a literal naming a file that holds the process's secrets (/proc/self/environ, .env) or a device
 const SECRET_PATH = /^(?:file:\/\/)?\/(?:proc|sys|dev)\/|(?:^|\/)\.env(?:\.[\w.-]+)?$/;
 
-/** "…", `…` and the literal parts of a template (module specifiers are judged as imports). */
-export function collectString(a: Analysis, node: ts.LiteralLikeNode): void {
+/** "…" (a string literal) */
+export function collectStringLiteral(a: Analysis, node: Literal): void {
+  if (typeof node.value !== "string") return;
   const p = node.parent;
-  const isSpecifier = ts.isImportDeclaration(p) || ts.isExportDeclaration(p) || ts.isExternalModuleReference(p);
-  if (isSpecifier || !a.touched(node)) return;
-  const { line, character } = a.lineOf(node.getStart(a.sf));
-  const value = node.text;
+  const isSpecifier =
+    p?.type === "ImportDeclaration" ||
+    p?.type === "ExportNamedDeclaration" ||
+    p?.type === "ExportAllDeclaration" ||
+    p?.type === "TSExternalModuleReference";
+  if (!isSpecifier) collect(a, node, node.value, true);
+}
+
+/** `…` and the literal parts of a template (placed at the backtick or the `}` before them). */
+export function collectTemplatePart(a: Analysis, el: TemplateElement): void {
+  const t = el.parent;
+  if (t?.type !== "TemplateLiteral") return;
+  const first = t.quasis[0] === el;
+  // TS-ESTree spans a part with its delimiters (`…${, }…${, }…`), ESTree (JavaScript) without
+  const withDelimiters = t.quasis[0].start === t.start;
+  const span = withDelimiters ? el : { ...el, start: el.start - 1, end: el.end + (el.tail ? 1 : 2) };
+  collect(a, span, templateText(el), first);
+}
+
+function collect(a: Analysis, node: Node, value: string, first: boolean): void {
+  if (!a.touched(node)) return;
+  const { line, character } = a.lineOf(node.start);
   a.strings.push({ value, line: line + 1, column: character + 1 });
-  if (node.kind !== ts.SyntaxKind.TemplateMiddle && node.kind !== ts.SyntaxKind.TemplateTail && SECRET_PATH.test(value)) {
+  if (first && SECRET_PATH.test(value)) {
     a.report(
       node,
       "api/secret-path",

@@ -1,11 +1,10 @@
 // Busy loops: for (;;) {} / while (true) {} with no way out. A synchronous endless loop
 // freezes the whole host (the plugin host, and in the bot every command).
-import { ts } from "ts-morph";
 import type { Analysis } from "./analysis.ts";
-import { unwrap } from "./values.ts";
+import { forEachChild, isClassNode, isFunctionNode, isNumericLiteral, plainText, unwrap, type Node, type Of } from "./ast.ts";
 
-export function checkBusyLoop(a: Analysis, loop: ts.ForStatement | ts.WhileStatement | ts.DoStatement): void {
-  if (!alwaysTrue(ts.isForStatement(loop) ? loop.condition : loop.expression) || loopExits(loop.statement)) return;
+export function checkBusyLoop(a: Analysis, loop: Of<"ForStatement"> | Of<"WhileStatement"> | Of<"DoWhileStatement">): void {
+  if (!alwaysTrue(loop.test) || loopExits(loop.body)) return;
   a.report(
     loop,
     "api/busy-loop",
@@ -14,40 +13,39 @@ export function checkBusyLoop(a: Analysis, loop: ts.ForStatement | ts.WhileState
 }
 
 /** A loop condition that is always true: absent, `true`, `1`, `!0`, a literal object… */
-function alwaysTrue(cond: ts.Expression | undefined): boolean {
-  if (cond === undefined) return true;
+function alwaysTrue(cond: Node | null): boolean {
+  if (cond === null) return true;
   const c = unwrap(cond);
-  if (c.kind === ts.SyntaxKind.TrueKeyword || ts.isArrayLiteralExpression(c) || ts.isObjectLiteralExpression(c)) return true;
-  if (ts.isNumericLiteral(c)) return Number(c.text) !== 0;
-  if (ts.isStringLiteral(c) || ts.isNoSubstitutionTemplateLiteral(c)) return c.text !== "";
-  if (ts.isPrefixUnaryExpression(c) && c.operator === ts.SyntaxKind.ExclamationToken) {
-    const o = unwrap(c.operand);
-    return (
-      o.kind === ts.SyntaxKind.FalseKeyword ||
-      (ts.isNumericLiteral(o) && Number(o.text) === 0) ||
-      ((ts.isStringLiteral(o) || ts.isNoSubstitutionTemplateLiteral(o)) && o.text === "")
-    );
+  if ((c.type === "Literal" && c.value === true) || c.type === "ArrayExpression" || c.type === "ObjectExpression") return true;
+  if (isNumericLiteral(c)) return c.value !== 0;
+  const text = c.type === "Literal" || c.type === "TemplateLiteral" ? plainText(c) : undefined;
+  if (text !== undefined) return text !== "";
+  if (c.type === "UnaryExpression" && c.operator === "!") {
+    const o = unwrap(c.argument);
+    return (o.type === "Literal" && o.value === false) || (isNumericLiteral(o) && o.value === 0) || plainText(o) === "";
   }
   return false;
 }
 
+const ITERATIONS = new Set(["ForStatement", "ForInStatement", "ForOfStatement", "WhileStatement", "DoWhileStatement", "SwitchStatement"]);
+
 /** A break (of this loop or a label), return, throw, await or yield in the loop body. */
-function loopExits(body: ts.Statement): boolean {
+function loopExits(body: Node): boolean {
   let found = false;
-  const look = (n: ts.Node, nested: boolean): void => {
-    if (found || ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+  const look = (n: Node, nested: boolean): void => {
+    if (found || isFunctionNode(n) || isClassNode(n) || n.type === "MethodDefinition" || n.type === "PropertyDefinition") return;
     if (
-      ts.isReturnStatement(n) ||
-      ts.isThrowStatement(n) ||
-      ts.isAwaitExpression(n) ||
-      ts.isYieldExpression(n) ||
-      (ts.isForOfStatement(n) && n.awaitModifier)
+      n.type === "ReturnStatement" ||
+      n.type === "ThrowStatement" ||
+      n.type === "AwaitExpression" ||
+      n.type === "YieldExpression" ||
+      (n.type === "ForOfStatement" && n.await)
     )
       found = true;
-    else if (ts.isBreakStatement(n) && (n.label !== undefined || !nested)) found = true;
+    else if (n.type === "BreakStatement" && (n.label !== null || !nested)) found = true;
     else {
-      const inner = nested || ts.isIterationStatement(n, false) || ts.isSwitchStatement(n);
-      ts.forEachChild(n, (c) => look(c, inner));
+      const inner = nested || ITERATIONS.has(n.type);
+      forEachChild(n, (c) => look(c, inner));
     }
   };
   look(body, false);

@@ -2,8 +2,8 @@
 // import(), require() (and module.require, process.getBuiltinModule) and vitest's loaders.
 // A literal specifier is judged by the allowlist (imports.ts) and binds the names it brings
 // in; a computed one hides what is loaded.
-import { ts } from "ts-morph";
 import type { Analysis, Descend } from "./analysis.ts";
+import { isIdentifier, type Node, type Of } from "./ast.ts";
 import { declare } from "./bindings.ts";
 import { checkModule } from "./imports.ts";
 import { checkValue } from "./uses.ts";
@@ -12,31 +12,32 @@ import { member, modulePath } from "./values.ts";
 // vitest's module loaders: vi.importActual("node:child_process") is an import by another name
 const VI_LOADERS = new Set(["importActual", "importMock", "mock", "doMock", "unmock", "doUnmock"]);
 
+/** The text of an import or export name: an identifier or a string ("a-b"). */
+function nameText(n: Node): string {
+  return isIdentifier(n) ? n.name : n.type === "Literal" ? String(n.value) : "";
+}
+
 /** import x, * as ns, { a as b } from "m": the names become aliases of the module's members. */
-export function visitImport(a: Analysis, d: ts.ImportDeclaration): Descend {
-  if (!ts.isStringLiteral(d.moduleSpecifier)) return;
-  const clause = d.importClause;
-  if (clause?.isTypeOnly) return "skip-children";
-  const spec = d.moduleSpecifier.text;
+export function visitImport(a: Analysis, d: Of<"ImportDeclaration">): Descend {
+  // import type … (a type-only default or namespace import, or `import type { … }`)
+  if (d.importKind === "type") return "skip-children";
+  const spec = d.source.value;
   checkModule(a, spec, d);
   const base = modulePath(spec);
-  declare(a, clause?.name);
-  if (clause?.name) a.bind(clause.name.text, base, d);
-  const bindings = clause?.namedBindings;
-  if (bindings && ts.isNamespaceImport(bindings)) {
-    declare(a, bindings.name);
-    a.bind(bindings.name.text, base, d);
-  } else if (bindings && ts.isNamedImports(bindings)) {
-    for (const el of bindings.elements) {
-      declare(a, el.name);
-      if (el.isTypeOnly) continue;
-      const imported = (el.propertyName ?? el.name).text;
-      // import { default as p } from "node:process" is the process object itself
-      const path = imported === "default" ? base : member(base, imported);
-      if (path !== undefined) {
-        a.bind(el.name.text, path, d);
-        checkValue(a, path, el, "alias");
-      }
+  for (const s of d.specifiers) {
+    if (s.type === "ImportDefaultSpecifier" || s.type === "ImportNamespaceSpecifier") {
+      declare(a, s.local);
+      a.bind(s.local.name, base, d);
+      continue;
+    }
+    declare(a, s.local);
+    if (s.importKind === "type") continue;
+    const imported = nameText(s.imported);
+    // import { default as p } from "node:process" is the process object itself
+    const path = imported === "default" ? base : member(base, imported);
+    if (path !== undefined) {
+      a.bind(s.local.name, path, d);
+      checkValue(a, path, s, "alias");
     }
   }
   // the names are bound above; nothing below the declaration is a use
@@ -44,29 +45,29 @@ export function visitImport(a: Analysis, d: ts.ImportDeclaration): Descend {
 }
 
 /** export … from "m" */
-export function checkReexport(a: Analysis, d: ts.ExportDeclaration): Descend {
-  if (d.isTypeOnly) return "skip-children";
-  if (d.moduleSpecifier && ts.isStringLiteral(d.moduleSpecifier)) checkModule(a, d.moduleSpecifier.text, d);
+export function checkReexport(a: Analysis, d: Of<"ExportNamedDeclaration"> | Of<"ExportAllDeclaration">): Descend {
+  if (d.exportKind === "type") return "skip-children";
+  if (d.source) checkModule(a, d.source.value, d);
 }
 
 /** import x = require("m") */
-export function visitImportEquals(a: Analysis, d: ts.ImportEqualsDeclaration): void {
-  declare(a, d.name);
-  if (ts.isExternalModuleReference(d.moduleReference) && ts.isStringLiteral(d.moduleReference.expression)) {
-    checkModule(a, d.moduleReference.expression.text, d);
-    a.bind(d.name.text, modulePath(d.moduleReference.expression.text), d);
+export function visitImportEquals(a: Analysis, d: Of<"TSImportEqualsDeclaration">): void {
+  declare(a, d.id);
+  if (d.moduleReference.type === "TSExternalModuleReference") {
+    checkModule(a, d.moduleReference.expression.value, d);
+    a.bind(d.id.name, modulePath(d.moduleReference.expression.value), d);
   }
 }
 
 /** import("m") */
-export function checkDynamicImport(a: Analysis, node: ts.CallExpression): void {
-  const spec = node.arguments[0] ? a.scope.fold(node.arguments[0]) : undefined;
+export function checkDynamicImport(a: Analysis, node: Of<"ImportExpression">): void {
+  const spec = a.scope.fold(node.source);
   if (spec !== undefined) checkModule(a, spec, node);
   else if (a.api.dynamicModules) a.report(node, "api/dynamic-import", "import() with a non-literal specifier");
 }
 
 /** vi.importActual("m"), vi.mock("m") …; true when `callee` is one of them. */
-export function checkTestLoaderCall(a: Analysis, node: ts.Node, callee: string, arg0: ts.Expression | undefined): boolean {
+export function checkTestLoaderCall(a: Analysis, node: Node, callee: string, arg0: Node | undefined): boolean {
   const vi = /^(?:vi|module:vitest#(?:vi|vitest))\.(\w+)$/.exec(callee);
   if (!vi || !VI_LOADERS.has(vi[1])) return false;
   const spec = arg0 ? a.scope.fold(arg0) : undefined;
@@ -76,7 +77,7 @@ export function checkTestLoaderCall(a: Analysis, node: ts.Node, callee: string, 
 }
 
 /** require("m"), module.require("m"), process.getBuiltinModule("m"); true when `callee` is one of them. */
-export function checkRequireCall(a: Analysis, node: ts.Node, callee: string, arg0: ts.Expression | undefined): boolean {
+export function checkRequireCall(a: Analysis, node: Node, callee: string, arg0: Node | undefined): boolean {
   if (callee !== "require" && callee !== "module.require" && callee !== "process.getBuiltinModule") return false;
   const spec = arg0 ? a.scope.fold(arg0) : undefined;
   if (spec !== undefined) checkModule(a, spec, node);

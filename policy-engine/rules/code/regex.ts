@@ -1,9 +1,8 @@
 // Regular expressions that backtrack exponentially: a group holding an unbounded quantifier,
 // itself repeated — /^(\w+\s?)*$/ takes seconds on a short non-matching line and freezes
 // whatever runs it. (Responder triggers are RE2, run by the core; this is plugin code's own.)
-import { ts } from "ts-morph";
 import type { Analysis } from "./analysis.ts";
-import { unwrap } from "./values.ts";
+import { isIdentifier, plainText, unwrap, type Literal, type Node } from "./ast.ts";
 
 /** Star height above one: `(a+)*`, `(\w+\s?)+`, `((ab)*c){2,}`. */
 export function hasNestedQuantifier(pattern: string): boolean {
@@ -47,27 +46,23 @@ export function hasNestedQuantifier(pattern: string): boolean {
 // visitors (see walk.ts)
 
 /** A regular expression literal such as /(a+)*$/ */
-export function checkRegExpLiteral(a: Analysis, node: ts.RegularExpressionLiteral): void {
-  const text = node.text;
-  if (hasNestedQuantifier(text.slice(1, text.lastIndexOf("/")))) reportReDoS(a, node, text);
+export function checkRegExpLiteral(a: Analysis, node: Literal): void {
+  if (!("regex" in node) || node.regex === undefined) return;
+  if (hasNestedQuantifier(node.regex.pattern)) reportReDoS(a, node, a.textOf(node));
 }
 
-/** new RegExp("(a+)*"), RegExp("(a+)*") on a changed line. */
-export function checkRegExpArgument(a: Analysis, node: ts.LiteralLikeNode): void {
+/** new RegExp("(a+)*"), RegExp("(a+)*") on a changed line (a string literal or a template without substitutions). */
+export function checkRegExpArgument(a: Analysis, node: Node): void {
   const p = node.parent;
-  if (!ts.isNewExpression(p) && !ts.isCallExpression(p)) return;
-  const callee = unwrap(p.expression);
-  if (
-    p.arguments?.[0] === (node as ts.Node) &&
-    ts.isIdentifier(callee) &&
-    callee.text === "RegExp" &&
-    a.touched(node) &&
-    hasNestedQuantifier(node.text)
-  )
-    reportReDoS(a, node, node.text);
+  if (p?.type !== "NewExpression" && p?.type !== "CallExpression") return;
+  const callee = unwrap(p.callee);
+  const text = plainText(node);
+  if (text === undefined || typeof (node as { value?: unknown }).value === "number") return;
+  if (p.arguments[0] === node && isIdentifier(callee) && callee.name === "RegExp" && a.touched(node) && hasNestedQuantifier(text))
+    reportReDoS(a, node, text);
 }
 
-function reportReDoS(a: Analysis, node: ts.Node, pattern: string): void {
+function reportReDoS(a: Analysis, node: Node, pattern: string): void {
   a.report(
     node,
     "api/redos",

@@ -2,11 +2,23 @@
 // (values.ts) to eval, Function, a forbidden global or member, process.env, the global
 // object, a network or fs function passed around, an fs writer…; plus computed access on
 // sensitive objects, JSFuck-style keys and `arguments` outside a function.
-import { ts } from "ts-morph";
 import type { Analysis } from "./analysis.ts";
+import {
+  forEachChild,
+  isIdentifier,
+  isMember,
+  isNumericLiteral,
+  plainText,
+  propertyName,
+  unwrap,
+  type Identifier,
+  type MemberExpression,
+  type Node,
+} from "./ast.ts";
+import { inBindingPattern } from "./bindings.ts";
 import { FS_READS, FS_WRITES } from "./fs.ts";
 import { HTTP_MODULES, NETWORK_FUNCTIONS } from "./network.ts";
-import { CONSTRUCTOR, GLOBAL, isPlainLiteral, splitModulePath, unwrap } from "./values.ts";
+import { CONSTRUCTOR, GLOBAL, isPlainLiteral, splitModulePath } from "./values.ts";
 
 /** Timers that run a string argument as code, and whose receiver may be the global object. */
 export const TIMERS = new Set(["setTimeout", "setInterval", "setImmediate", "execScript"]);
@@ -26,14 +38,8 @@ const SENSITIVE_BASES = new Set([
   CONSTRUCTOR,
 ]);
 
-const FUNCTION_SCOPES = new Set([
-  ts.SyntaxKind.FunctionDeclaration,
-  ts.SyntaxKind.FunctionExpression,
-  ts.SyntaxKind.MethodDeclaration,
-  ts.SyntaxKind.Constructor,
-  ts.SyntaxKind.GetAccessor,
-  ts.SyntaxKind.SetAccessor,
-]);
+// (methods, constructors and accessors are FunctionExpressions in ESTree; arrows have no `arguments`)
+const FUNCTION_SCOPES = new Set(["FunctionDeclaration", "FunctionExpression"]);
 
 export type Position = "alias" | "callee" | "new" | "typeof" | "instanceof" | "other";
 
@@ -55,8 +61,8 @@ export function isConstructorPath(path: string | undefined): boolean {
 // identifier visitor: `arguments`, then the value it names
 
 /** At the top level of a CommonJS module, `arguments` are the wrapper's: exports, require, module… */
-export function checkArguments(a: Analysis, id: ts.Identifier): void {
-  if (id.text === "arguments" && isReference(id) && !inFunction(id)) {
+export function checkArguments(a: Analysis, id: Identifier): void {
+  if (id.name === "arguments" && isReference(id) && !inFunction(id)) {
     a.report(
       id,
       "api/forbidden-global",
@@ -65,7 +71,7 @@ export function checkArguments(a: Analysis, id: ts.Identifier): void {
   }
 }
 
-export function checkIdentifierValue(a: Analysis, id: ts.Identifier): void {
+export function checkIdentifierValue(a: Analysis, id: Identifier): void {
   if (!isConsumed(id) && isReference(id)) {
     const path = a.scope.resolve(id);
     if (path !== undefined) checkValue(a, path, id, positionOf(id));
@@ -75,25 +81,25 @@ export function checkIdentifierValue(a: Analysis, id: ts.Identifier): void {
 // x.name and x[key]
 
 /** The value of the outermost access of a chain: process.env.X is judged once, not per link. */
-export function checkAccessValue(a: Analysis, node: ts.PropertyAccessExpression | ts.ElementAccessExpression): void {
+export function checkAccessValue(a: Analysis, node: MemberExpression): void {
   if (!isConsumed(node)) {
     const path = a.scope.resolve(node);
     if (path !== undefined) checkValue(a, path, node, positionOf(node));
   }
 }
 
-export function checkObfuscatedKey(a: Analysis, ea: ts.ElementAccessExpression): void {
-  if (isObfuscatedKey(ea.argumentExpression) && a.scope.fold(ea.argumentExpression) === undefined) {
+export function checkObfuscatedKey(a: Analysis, ea: MemberExpression): void {
+  if (ea.computed && isObfuscatedKey(ea.property) && a.scope.fold(ea.property) === undefined) {
     a.report(ea, "api/obfuscation", "member name computed from literals only (JSFuck-style obfuscation)");
   }
 }
 
-export function checkComputedAccess(a: Analysis, ea: ts.ElementAccessExpression): void {
-  if (!a.api.computedAccess || isPlainLiteral(ea.argumentExpression)) return;
-  const base = a.scope.resolve(ea.expression);
+export function checkComputedAccess(a: Analysis, ea: MemberExpression): void {
+  if (!ea.computed || !a.api.computedAccess || isPlainLiteral(ea.property)) return;
+  const base = a.scope.resolve(ea.object);
   if (!isSensitive(a, base)) return;
   if (base === "process.env") {
-    const key = a.scope.fold(ea.argumentExpression);
+    const key = a.scope.fold(ea.property);
     if (key === undefined) a.report(ea, "api/env", "reads process.env with a computed key");
   } else {
     a.report(
@@ -105,7 +111,7 @@ export function checkComputedAccess(a: Analysis, ea: ts.ElementAccessExpression)
 }
 
 /** Rules on a value path at a use site. */
-export function checkValue(a: Analysis, path: string, node: ts.Node, position: Position): void {
+export function checkValue(a: Analysis, path: string, node: Node, position: Position): void {
   const { api, policy, scope } = a;
   if (position === "typeof") return;
   if (path === GLOBAL || path === "process") {
@@ -137,7 +143,7 @@ export function checkValue(a: Analysis, path: string, node: ts.Node, position: P
   if (path === "process.env") {
     // "NODE_ENV" in process.env asks about one allowed name
     const p = node.parent;
-    if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.InKeyword && p.right === node) {
+    if (p?.type === "BinaryExpression" && p.operator === "in" && p.right === node) {
       const name = scope.fold(p.left);
       if (name !== undefined && envAllowed(a, name)) return;
     }
@@ -147,7 +153,7 @@ export function checkValue(a: Analysis, path: string, node: ts.Node, position: P
   }
   if (path.startsWith("process.env.")) {
     // a name bound to one env value was reported where it was read, not at each use
-    if (ts.isIdentifier(node)) return;
+    if (isIdentifier(node)) return;
     const name = path.slice("process.env.".length);
     if (!envAllowed(a, name)) a.report(node, "api/env", `reads process.env.${name} (allowed: ${policy.env.allowed.join(", ") || "none"})`);
     return;
@@ -182,103 +188,120 @@ export function checkValue(a: Analysis, path: string, node: ts.Node, position: P
 
 // fetch.bind(globalThis), setTimeout.call(globalThis, …): the global object is only the
 // receiver of a built-in (for a function of our own it would become `this`: still flagged)
-function isBuiltinReceiver(a: Analysis, node: ts.Node): boolean {
+function isBuiltinReceiver(a: Analysis, node: Node): boolean {
   const p = node.parent;
-  if (!ts.isCallExpression(p) || p.arguments[0] !== node) return false;
-  const callee = unwrap(p.expression);
-  if (!ts.isPropertyAccessExpression(callee) || !["bind", "call", "apply"].includes(callee.name.text)) return false;
-  const target = a.scope.resolve(callee.expression);
+  if (p?.type !== "CallExpression" || p.arguments[0] !== node) return false;
+  const callee = unwrap(p.callee);
+  if (!isMember(callee) || !["bind", "call", "apply"].includes(propertyName(callee) ?? "")) return false;
+  const target = a.scope.resolve(callee.object);
   return target !== undefined && (NETWORK_FUNCTIONS.has(target) || TIMERS.has(target));
 }
 
-function positionOf(node: ts.Node): Position {
+function positionOf(node: Node): Position {
   const p = node.parent;
-  if (ts.isTypeOfExpression(p)) return "typeof";
-  if (ts.isBinaryExpression(p)) {
-    if (p.operatorToken.kind === ts.SyntaxKind.InstanceOfKeyword && p.right === node) return "instanceof";
-    if (p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.right === node && ts.isIdentifier(p.left)) return "alias";
+  if (p === undefined || p === null) return "other";
+  switch (p.type) {
+    case "UnaryExpression":
+      return p.operator === "typeof" ? "typeof" : "other";
+    case "BinaryExpression":
+      return p.operator === "instanceof" && p.right === node ? "instanceof" : "other";
+    case "AssignmentExpression":
+      return p.operator === "=" && p.right === node && isIdentifier(p.left) ? "alias" : "other";
+    case "VariableDeclarator":
+      return p.init === node ? "alias" : "other";
+    case "AssignmentPattern": {
+      // a parameter's default, or `[x = value] = …` (TypeScript's `x = value`): an alias
+      if (p.right !== node) return "other";
+      const q = p.parent;
+      const isParameter =
+        q?.type === "TSParameterProperty" || (q !== undefined && q !== null && "params" in q && q.params.includes(p as never));
+      const isAssignment = !inBindingPattern(p) && isIdentifier(p.left) && !(q?.type === "Property" && q.shorthand);
+      return isParameter || isAssignment ? "alias" : "other";
+    }
+    case "CallExpression":
+      return p.callee === node ? "callee" : "other";
+    case "NewExpression":
+      return p.callee === node ? "new" : "other";
+    case "ParenthesizedExpression":
+    case "TSAsExpression":
+    case "TSNonNullExpression":
+    case "TSSatisfiesExpression":
+    case "ChainExpression":
+      return positionOf(p);
+    default:
+      return "other";
   }
-  if ((ts.isVariableDeclaration(p) || ts.isParameter(p)) && p.initializer === node) return "alias";
-  if (ts.isCallExpression(p) && p.expression === node) return "callee";
-  if (ts.isNewExpression(p) && p.expression === node) return "new";
-  if (ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isNonNullExpression(p) || ts.isSatisfiesExpression(p))
-    return positionOf(p);
-  return "other";
 }
 
 /** The object side of a member access: the access as a whole is what gets judged. */
-function isConsumed(node: ts.Node): boolean {
+function isConsumed(node: Node): boolean {
   const p = node.parent;
-  return (ts.isPropertyAccessExpression(p) || ts.isElementAccessExpression(p)) && p.expression === node;
+  return p?.type === "MemberExpression" && p.object === node;
 }
 
 /** Inside a function that has its own `arguments` (not at the top level of a module). */
-function inFunction(node: ts.Node): boolean {
-  for (let n: ts.Node = node.parent; n; n = n.parent) if (FUNCTION_SCOPES.has(n.kind)) return true;
+function inFunction(node: Node): boolean {
+  for (let n = node.parent; n; n = n.parent) if (FUNCTION_SCOPES.has(n.type)) return true;
   return false;
 }
 
 /** Identifiers that name a value being used (not declarations, property names, labels). */
-function isReference(id: ts.Identifier): boolean {
+function isReference(id: Identifier): boolean {
   const p = id.parent;
-  switch (p.kind) {
-    case ts.SyntaxKind.PropertyAssignment:
-    case ts.SyntaxKind.PropertyDeclaration:
-    case ts.SyntaxKind.MethodDeclaration:
-    case ts.SyntaxKind.GetAccessor:
-    case ts.SyntaxKind.SetAccessor:
-    case ts.SyntaxKind.PropertySignature:
-    case ts.SyntaxKind.MethodSignature:
-    case ts.SyntaxKind.EnumMember:
-    case ts.SyntaxKind.VariableDeclaration:
-    case ts.SyntaxKind.Parameter:
-    case ts.SyntaxKind.FunctionDeclaration:
-    case ts.SyntaxKind.FunctionExpression:
-    case ts.SyntaxKind.ClassDeclaration:
-    case ts.SyntaxKind.ClassExpression:
-    case ts.SyntaxKind.EnumDeclaration:
-    case ts.SyntaxKind.ModuleDeclaration:
-    case ts.SyntaxKind.TypeParameter:
-    case ts.SyntaxKind.JsxAttribute:
-      return (p as ts.NamedDeclaration).name !== id;
-    case ts.SyntaxKind.BindingElement: {
-      const b = p as ts.BindingElement;
-      return b.name !== id && b.propertyName !== id;
-    }
-    case ts.SyntaxKind.ImportSpecifier:
-    case ts.SyntaxKind.ExportSpecifier:
-    case ts.SyntaxKind.ImportClause:
-    case ts.SyntaxKind.NamespaceImport:
-    case ts.SyntaxKind.NamespaceExport:
-    case ts.SyntaxKind.ImportEqualsDeclaration:
-    case ts.SyntaxKind.LabeledStatement:
-    case ts.SyntaxKind.BreakStatement:
-    case ts.SyntaxKind.ContinueStatement:
-    case ts.SyntaxKind.MetaProperty:
-    case ts.SyntaxKind.QualifiedName:
+  if (p === undefined || p === null) return true;
+  switch (p.type) {
+    case "Property":
+    case "PropertyDefinition":
+    case "MethodDefinition":
+    case "AccessorProperty":
+    case "TSAbstractPropertyDefinition":
+    case "TSAbstractMethodDefinition":
+    case "TSAbstractAccessorProperty":
+      if (p.key === id && !p.computed) return false;
+      break;
+    case "FunctionDeclaration":
+    case "FunctionExpression":
+    case "TSDeclareFunction":
+    case "ClassDeclaration":
+    case "ClassExpression":
+    case "TSEnumDeclaration":
+    case "TSEnumMember":
+    case "TSModuleDeclaration":
+    case "TSImportEqualsDeclaration":
+      if (p.id === id) return false;
+      break;
+    case "ImportSpecifier":
+    case "ImportDefaultSpecifier":
+    case "ImportNamespaceSpecifier":
+    case "ExportSpecifier":
+    case "ExportAllDeclaration":
+    case "LabeledStatement":
+    case "BreakStatement":
+    case "ContinueStatement":
+    case "MetaProperty":
+    case "TSQualifiedName":
+    case "TSTypeParameter":
       return false;
     default:
-      return true;
+      break;
   }
+  // a name a declaration or parameter binds; an assignment target (`[x] = …`) is a reference
+  return !inBindingPattern(id);
 }
 
 /** A key built from literals and operators alone, e.g. (![] + [])[+[]] — never how people write code. */
-function isObfuscatedKey(key: ts.Expression): boolean {
+function isObfuscatedKey(key: Node): boolean {
   const k = unwrap(key);
-  if (ts.isStringLiteral(k) || ts.isNumericLiteral(k) || ts.isNoSubstitutionTemplateLiteral(k) || ts.isIdentifier(k)) return false;
-  if (ts.isPrefixUnaryExpression(k) && k.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(k.operand)) return false;
+  if (plainText(k) !== undefined || isIdentifier(k)) return false;
+  if (k.type === "UnaryExpression" && k.operator === "-" && isNumericLiteral(k.argument)) return false;
   let hasIdentifier = false;
   let hasTrick = false;
-  const look = (n: ts.Node): void => {
+  const look = (n: Node): void => {
     if (hasIdentifier) return;
-    if (ts.isIdentifier(n)) hasIdentifier = true;
-    else if (ts.isArrayLiteralExpression(n) || ts.isObjectLiteralExpression(n)) hasTrick = true;
-    else if (
-      ts.isPrefixUnaryExpression(n) &&
-      (n.operator === ts.SyntaxKind.ExclamationToken || n.operator === ts.SyntaxKind.PlusToken || n.operator === ts.SyntaxKind.TildeToken)
-    )
-      hasTrick = true;
-    ts.forEachChild(n, look);
+    if (isIdentifier(n)) hasIdentifier = true;
+    else if (n.type === "ArrayExpression" || n.type === "ObjectExpression") hasTrick = true;
+    else if (n.type === "UnaryExpression" && (n.operator === "!" || n.operator === "+" || n.operator === "~")) hasTrick = true;
+    forEachChild(n, look);
   };
   look(k);
   return hasTrick && !hasIdentifier;

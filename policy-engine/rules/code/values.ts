@@ -5,7 +5,7 @@
 //   require("node:fs").promises.writeFile                    → "module:fs/promises#writeFile"
 //   const { env } = process; env.TOKEN                       → "process.env.TOKEN"
 // Syntax only (no type checker): names are tracked per file, in source order.
-import { ts } from "ts-morph";
+import { isIdentifier, isMember, plainText, propertyName, templateText, unwrap, type Node } from "./ast.ts";
 
 /** globalThis and its aliases: a member of one of these is a global. */
 export const GLOBAL_OBJECTS = new Set(["globalThis", "global", "window"]);
@@ -72,30 +72,15 @@ export function splitModulePath(path: string): { module: string; member: string 
   return hash < 0 ? { module: path.slice(7), member: "" } : { module: path.slice(7, hash), member: path.slice(hash + 1) };
 }
 
-export function unwrap(node: ts.Expression): ts.Expression {
-  let n = node;
-  for (;;) {
-    if (
-      ts.isParenthesizedExpression(n) ||
-      ts.isAsExpression(n) ||
-      ts.isNonNullExpression(n) ||
-      ts.isSatisfiesExpression(n) ||
-      ts.isTypeAssertionExpression(n)
-    ) {
-      n = n.expression;
-    } else if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.CommaToken) {
-      n = n.right;
-    } else return n;
-  }
-}
+export { unwrap };
 
-export function isFunctionLiteral(node: ts.Expression): boolean {
+export function isFunctionLiteral(node: Node): boolean {
   const n = unwrap(node);
-  return ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isClassExpression(n);
+  return n.type === "FunctionExpression" || n.type === "ArrowFunctionExpression" || n.type === "ClassExpression";
 }
 
-export function isPlainLiteral(node: ts.Expression): boolean {
-  return ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isNumericLiteral(node);
+export function isPlainLiteral(node: Node): boolean {
+  return plainText(node) !== undefined;
 }
 
 /**
@@ -150,22 +135,23 @@ export class Scope {
   }
 
   /** Constant string value of an expression (literals, concatenation, templates, const names). */
-  fold(node: ts.Expression): string | undefined {
+  fold(node: Node): string | undefined {
     const n = unwrap(node);
-    if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n) || ts.isNumericLiteral(n)) return n.text;
-    if (ts.isIdentifier(n)) return this.strings.get(n.text) ?? undefined;
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+    const text = plainText(n);
+    if (text !== undefined) return text;
+    if (n.type === "Identifier") return this.strings.get(n.name) ?? undefined;
+    if (n.type === "BinaryExpression" && n.operator === "+") {
       const l = this.fold(n.left);
       if (l === undefined) return undefined;
       const r = this.fold(n.right);
       return r === undefined ? undefined : l + r;
     }
-    if (ts.isTemplateExpression(n)) {
-      let s = n.head.text;
-      for (const span of n.templateSpans) {
-        const v = this.fold(span.expression);
+    if (n.type === "TemplateLiteral") {
+      let s = templateText(n.quasis[0]);
+      for (let i = 0; i < n.expressions.length; i++) {
+        const v = this.fold(n.expressions[i]);
         if (v === undefined) return undefined;
-        s += v + span.literal.text;
+        s += v + templateText(n.quasis[i + 1]);
       }
       return s;
     }
@@ -173,20 +159,20 @@ export class Scope {
   }
 
   /** The longest constant prefix of a string expression (for URLs built from a literal base). */
-  prefix(node: ts.Expression): string {
+  prefix(node: Node): string {
     const n = unwrap(node);
     const whole = this.fold(n);
     if (whole !== undefined) return whole;
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+    if (n.type === "BinaryExpression" && n.operator === "+") {
       const l = this.fold(n.left);
       return l === undefined ? this.prefix(n.left) : l + this.prefix(n.right);
     }
-    if (ts.isTemplateExpression(n)) {
-      let s = n.head.text;
-      for (const span of n.templateSpans) {
-        const v = this.fold(span.expression);
+    if (n.type === "TemplateLiteral") {
+      let s = templateText(n.quasis[0]);
+      for (let i = 0; i < n.expressions.length; i++) {
+        const v = this.fold(n.expressions[i]);
         if (v === undefined) return s;
-        s += v + span.literal.text;
+        s += v + templateText(n.quasis[i + 1]);
       }
       return s;
     }
@@ -194,73 +180,54 @@ export class Scope {
   }
 
   /** The (constant) member name when `node` is `x.name` or `x["name"]`. */
-  memberName(node: ts.Expression): string | undefined {
+  memberName(node: Node | undefined): string | undefined {
+    if (node === undefined) return undefined;
     const n = unwrap(node);
-    if (ts.isPropertyAccessExpression(n)) return n.name.text;
-    if (ts.isElementAccessExpression(n)) return this.fold(n.argumentExpression);
-    return undefined;
+    if (!isMember(n)) return undefined;
+    return n.computed ? this.fold(n.property) : propertyName(n);
   }
 
   /** A string built at run time: literals, templates, concatenation, String(), atob(), .join() … */
-  isStringish(arg: ts.Expression): boolean {
+  isStringish(arg: Node): boolean {
     const a = unwrap(arg);
-    if (this.fold(a) !== undefined || ts.isTemplateExpression(a)) return true;
-    if (ts.isBinaryExpression(a) && a.operatorToken.kind === ts.SyntaxKind.PlusToken) return true;
-    if (ts.isCallExpression(a)) {
-      const c = unwrap(a.expression);
-      if (ts.isIdentifier(c)) return c.text === "String" || c.text === "atob" || c.text === "decodeURIComponent" || c.text === "unescape";
-      if (ts.isPropertyAccessExpression(c)) return STRING_METHODS.has(c.name.text);
+    if (this.fold(a) !== undefined || a.type === "TemplateLiteral") return true;
+    if (a.type === "BinaryExpression" && a.operator === "+") return true;
+    if (a.type === "CallExpression") {
+      const c = unwrap(a.callee);
+      if (isIdentifier(c)) return c.name === "String" || c.name === "atob" || c.name === "decodeURIComponent" || c.name === "unescape";
+      if (isMember(c) && !c.computed) return STRING_METHODS.has(propertyName(c) ?? "");
     }
     return false;
   }
 
-  resolve(node: ts.Expression): string | undefined {
+  resolve(node: Node): string | undefined {
     const n = unwrap(node);
-    switch (n.kind) {
-      case ts.SyntaxKind.Identifier: {
-        const name = (n as ts.Identifier).text;
+    switch (n.type) {
+      case "Identifier": {
+        const name = n.name;
         if (this.aliases.has(name)) return this.aliases.get(name);
         if (GLOBAL_OBJECTS.has(name)) return GLOBAL;
         return this.roots.has(name) ? name : undefined;
       }
-      case ts.SyntaxKind.ThisKeyword:
-        return undefined;
-      case ts.SyntaxKind.PropertyAccessExpression: {
-        const pa = n as ts.PropertyAccessExpression;
-        return member(this.resolve(pa.expression), pa.name.text, this.memberName(pa.expression) === "constructor");
+      case "MemberExpression": {
+        const key = n.computed ? this.fold(n.property) : propertyName(n);
+        return key === undefined ? undefined : member(this.resolve(n.object), key, this.memberName(n.object) === "constructor");
       }
-      case ts.SyntaxKind.ElementAccessExpression: {
-        const ea = n as ts.ElementAccessExpression;
-        const key = this.fold(ea.argumentExpression);
-        return key === undefined ? undefined : member(this.resolve(ea.expression), key, this.memberName(ea.expression) === "constructor");
+      case "AwaitExpression":
+        return this.resolve(n.argument);
+      case "ConditionalExpression":
+        return this.resolve(n.consequent) ?? this.resolve(n.alternate);
+      case "LogicalExpression":
+        return this.resolve(n.left) ?? this.resolve(n.right);
+      case "AssignmentExpression":
+        return n.operator === "=" ? this.resolve(n.right) : undefined;
+      case "ImportExpression": {
+        const spec = this.fold(n.source);
+        return spec === undefined ? undefined : modulePath(spec);
       }
-      case ts.SyntaxKind.AwaitExpression:
-        return this.resolve((n as ts.AwaitExpression).expression);
-      case ts.SyntaxKind.ConditionalExpression: {
-        const c = n as ts.ConditionalExpression;
-        return this.resolve(c.whenTrue) ?? this.resolve(c.whenFalse);
-      }
-      case ts.SyntaxKind.BinaryExpression: {
-        const b = n as ts.BinaryExpression;
-        const op = b.operatorToken.kind;
-        if (
-          op === ts.SyntaxKind.BarBarToken ||
-          op === ts.SyntaxKind.QuestionQuestionToken ||
-          op === ts.SyntaxKind.AmpersandAmpersandToken
-        ) {
-          return this.resolve(b.left) ?? this.resolve(b.right);
-        }
-        if (op === ts.SyntaxKind.EqualsToken) return this.resolve(b.right);
-        return undefined;
-      }
-      case ts.SyntaxKind.CallExpression: {
-        const call = n as ts.CallExpression;
-        const arg0 = call.arguments[0];
-        if (call.expression.kind === ts.SyntaxKind.ImportKeyword) {
-          const spec = arg0 ? this.fold(arg0) : undefined;
-          return spec === undefined ? undefined : modulePath(spec);
-        }
-        const callee = this.resolve(call.expression);
+      case "CallExpression": {
+        const arg0 = n.arguments[0] as Node | undefined;
+        const callee = this.resolve(n.callee);
         if (callee === undefined) return undefined;
         if (callee === "require" || callee === "module.require" || callee === "process.getBuiltinModule") {
           const spec = arg0 ? this.fold(arg0) : undefined;
@@ -273,9 +240,9 @@ export class Scope {
         if (callee.endsWith(".bind")) return callee.slice(0, -".bind".length);
         return undefined;
       }
-      case ts.SyntaxKind.FunctionExpression:
-      case ts.SyntaxKind.ArrowFunction:
-      case ts.SyntaxKind.ClassExpression:
+      case "FunctionExpression":
+      case "ArrowFunctionExpression":
+      case "ClassExpression":
         return FUNCTION_LITERAL;
       default:
         return undefined;

@@ -1,25 +1,27 @@
 // Static resolution (what an expression refers to) and host extraction, table-driven.
-import { ts } from "ts-morph";
 import { describe, expect, it } from "vitest";
+import type { Node } from "../../../policy-engine/rules/code/ast.ts";
+import { parseCode } from "../../../policy-engine/rules/code/parse.ts";
 import { Scope } from "../../../policy-engine/rules/code/values.ts";
 import { hostAllowed, hostFromPrefix } from "../../../policy-engine/rules/code/hosts.ts";
 
 /** Resolves the last expression statement of `code` after binding the declarations before it. */
 function resolveLast(code: string): string | undefined {
-  const sf = ts.createSourceFile("x.ts", code, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const { program, error } = parseCode("x.ts", code);
+  if (error) throw new Error(`does not parse: ${error.message}`);
   const scope = new Scope();
-  let last: ts.Expression | undefined;
-  for (const st of sf.statements) {
-    if (ts.isVariableStatement(st)) {
-      for (const d of st.declarationList.declarations) {
-        if (ts.isIdentifier(d.name) && d.initializer) {
-          const path = scope.resolve(d.initializer);
-          if (path !== undefined) scope.aliases.set(d.name.text, path);
-          const s = scope.fold(d.initializer);
-          if (s !== undefined) scope.bindString(d.name.text, s);
+  let last: Node | undefined;
+  for (const st of program.body) {
+    if (st.type === "VariableDeclaration") {
+      for (const d of st.declarations) {
+        if (d.id.type === "Identifier" && d.init) {
+          const path = scope.resolve(d.init);
+          if (path !== undefined) scope.aliases.set(d.id.name, path);
+          const s = scope.fold(d.init);
+          if (s !== undefined) scope.bindString(d.id.name, s);
         }
       }
-    } else if (ts.isExpressionStatement(st)) last = st.expression;
+    } else if (st.type === "ExpressionStatement") last = st.expression;
   }
   return last ? scope.resolve(last) : undefined;
 }
