@@ -1,7 +1,9 @@
 // Which TypeScript compiler typechecks agent-written code: the native one (tsgo, from
 // @typescript/native-preview) where its binary is installed for this platform, else tsc 5.9.
-// Both give the same verdicts and the same `--pretty false` lines on this tree and on a
-// corpus of broken plugins (`npm run bench -- typecheck` re-checks that); tsgo is 3–5× faster.
+// Both give the same verdicts, at the same places, in the same `--pretty false` format on this
+// tree and on 26 plugin changes (`npm run bench -- typecheck` re-checks that); the one difference
+// seen: for a missing property tsgo reports TS2741 where tsc reports TS2345 with TS2741's text on
+// its second line. tsgo takes about a fifth of tsc's CPU time and a third of its memory here.
 // OURO_TYPECHECKER=tsc keeps tsc (the switch bench/agent.ts uses to time the old path).
 import { accessSync, constants, existsSync } from "node:fs";
 import { join } from "node:path";
