@@ -15,6 +15,7 @@ import { setEmergencyStop } from "../switches/emergency-stop.ts";
 import type { ConsoleAuth, Viewer } from "./auth/index.ts";
 import { AUTH_PREFIX } from "./auth/index.ts";
 import { consoleStream } from "./events.ts";
+import { GitHubViews } from "./github-data.ts";
 import { BASE, messagePage } from "./layout.ts";
 import { changePage, findChange } from "./pages/change.ts";
 import { changesPage } from "./pages/changes.ts";
@@ -74,6 +75,7 @@ const actor = (v: Viewer): string => `${v.login} (console, ${v.via === "github" 
 export function createConsole(ctx: AppContext, deps: ConsoleDeps): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const log = ctx.log.child({ name: "console" });
   const { auth } = deps;
+  const github = new GitHubViews(ctx.events);
 
   async function act(req: IncomingMessage, res: ServerResponse, viewer: Viewer, what: string, run: () => Promise<string>): Promise<void> {
     const form = await readForm(req);
@@ -135,7 +137,7 @@ export function createConsole(ctx: AppContext, deps: ConsoleDeps): (req: Incomin
       else if (path === `${BASE}/live`) page = await livePage(ctx, deps, viewer, csrf, url.searchParams.get("done") ?? undefined);
       else if (path === `${BASE}/policy`) page = await policyPage(ctx, viewer);
       else if (path === `${BASE}/events`) return consoleStream(ctx, req, res);
-      else if (changeMatch) page = await changePage(ctx, viewer, decodeOr(changeMatch[1]), csrf);
+      else if (changeMatch) page = await changePage(ctx, github, viewer, decodeOr(changeMatch[1]), csrf);
       if (page) return sendHtml(res, page.status, page.html);
     }
     if (method === "POST") {

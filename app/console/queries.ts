@@ -33,6 +33,19 @@ export function changePage(store: Store, opts: { state?: ChangeState; page: numb
   return { rows, total, page, pages };
 }
 
+/** The `limit` most recently updated changes in these states (only those rows are read and opened). */
+export function recentInStates(store: Store, states: readonly ChangeState[], limit: number, kind?: "change" | "revert"): ChangeRow[] {
+  const ids = store.db
+    .prepare(
+      `SELECT id FROM changes WHERE state IN (${states.map(() => "?").join(", ")})${kind ? " AND kind = ?" : ""} ORDER BY updated_at DESC, id LIMIT ?`,
+    )
+    .all(...states, ...(kind ? [kind] : []), limit) as { id: string }[];
+  return ids.flatMap(({ id }) => {
+    const c = store.changes.byId(String(id));
+    return c ? [c] : [];
+  });
+}
+
 /** How many changes are in each state. */
 export function stateCounts(store: Store): Map<string, number> {
   const rows = store.db.prepare("SELECT state, COUNT(*) AS n FROM changes GROUP BY state").all() as { state: string; n: number }[];

@@ -13,8 +13,7 @@ import { BASE, layout, messagePage, time } from "../layout.ts";
 import { erasedAt, storedFindings } from "../queries.ts";
 import type { StoredFinding } from "../queries.ts";
 import { renderFileDiff } from "../diff.ts";
-import { deploymentsView, pullView } from "../github-data.ts";
-import type { DeploymentView, PullView } from "../github-data.ts";
+import type { DeploymentView, GitHubViews, PullView } from "../github-data.ts";
 import { checksBadge, requesterOf, stateBadge, titleOf } from "./changes.ts";
 import { notAllowedNote, rollbackForm } from "./live.ts";
 import type { Viewer } from "../auth/index.ts";
@@ -189,6 +188,7 @@ function deploymentsSection(deps: DeploymentView[] | null, repoUrl: string | nul
 
 export async function changePage(
   ctx: AppContext,
+  github: GitHubViews,
   viewer: Viewer,
   id: string,
   csrf: string | null,
@@ -213,9 +213,7 @@ export async function changePage(
   let deployments: DeploymentView[] | null = null;
   let problem: string | null = null;
   try {
-    const gh = await ctx.client();
-    if (c.prNumber) pull = await pullView(gh, c.prNumber);
-    if (c.mergeSha) deployments = await deploymentsView(gh, c.mergeSha);
+    ({ pull, deployments } = await github.of(await ctx.client(), c));
   } catch (e) {
     problem = `Could not ask GitHub for the pull request, checks and deployments: ${(e as Error).message}`;
   }

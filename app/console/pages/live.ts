@@ -11,6 +11,7 @@ import { html } from "../html.ts";
 import type { SafeHtml } from "../html.ts";
 import { age, BASE, layout, time } from "../layout.ts";
 import { stateBadge, titleOf } from "./changes.ts";
+import { recentInStates } from "../queries.ts";
 import type { Viewer } from "../auth/index.ts";
 
 const NOT_ALLOWED = "You may look but not act: rollback, stop and resume need write access to the repository.";
@@ -67,11 +68,7 @@ export async function livePage(
   const watchSeconds = p?.policy.deploy.watchWindowSeconds ?? null;
   const watchEnds = last && watchSeconds !== null ? Date.parse(last.deployedAt) + watchSeconds * 1000 : null;
   const limits = p?.policy.rateLimits;
-  const deployed = store.changes
-    .inStates(["deployed", "merged"])
-    .filter((c) => c.kind === "change")
-    .sort((a, b) => b.updatedAt - a.updatedAt)
-    .slice(0, 20);
+  const deployed = recentInStates(store, ["deployed", "merged"], 20, "change");
 
   const release = html`<section id="live-release" data-live aria-labelledby="release-heading">
     <h2 id="release-heading">Current release</h2>
