@@ -364,6 +364,38 @@ describe("local mode", () => {
   });
 });
 
+describe("with no way to sign in", () => {
+  it("lets nobody in and says on the sign-in page how to turn the console on", async () => {
+    const auth = createConsoleAuth(app.context, { mode: "production" });
+    const server = createServer((req, res) => {
+      void (async () => {
+        if (await auth.handle(req, res)) return;
+        const v = await auth.viewer(req);
+        res.writeHead(v ? 200 : 401).end();
+      })();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const page = await fetch(`${base}/console/auth/sign-in`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain("The console is off");
+      expect((await fetch(`${base}/console/live`, { headers: { authorization: `Bearer ${CONSOLE_TOKEN}` } })).status).toBe(401);
+      const pasted = await fetch(`${base}/console/auth/token`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ token: CONSOLE_TOKEN }).toString(),
+        redirect: "manual",
+      });
+      expect(pasted.status).toBe(404);
+      expect(pasted.headers.getSetCookie()).toEqual([]);
+      expect((await fetch(`${base}/console/auth/github`, { redirect: "manual" })).status).toBe(404);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
+
 describe("configuration", () => {
   const pem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
   const env = {
