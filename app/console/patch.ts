@@ -29,8 +29,8 @@ function ops(a: string[], b: string[]): Op[] | null {
     if (i < n && j < m && a[i] === b[j]) {
       out.push({ kind: " ", text: a[i++] });
       j++;
-    } else if (j < m && (i === n || lcs[i][j + 1] >= lcs[i + 1][j])) out.push({ kind: "+", text: b[j++] });
-    else out.push({ kind: "-", text: a[i++] });
+    } else if (i < n && (j === m || lcs[i + 1][j] >= lcs[i][j + 1])) out.push({ kind: "-", text: a[i++] });
+    else out.push({ kind: "+", text: b[j++] }); // removed lines before added ones, as git shows them
   }
   return out;
 }
