@@ -47,6 +47,9 @@ export function mergeStory(c: ChangeRow): string {
   }
 }
 
+/** The PR's body as people read it on GitHub: its hidden markers (HTML comments) left out. */
+const summaryOf = (body: string): string => body.replace(/<!--[\s\S]*?-->/g, "").trim();
+
 const LINK_KEYS = new Set(["url", "prUrl", "revertPrUrl", "issueUrl"]);
 
 function detailList(row: AuditRow, repoUrl: string | null): SafeHtml {
@@ -274,7 +277,7 @@ export async function changePage(
 
     <section aria-labelledby="summary-heading">
       <h2 id="summary-heading">The agent’s summary</h2>
-      ${pull ? (pull.body ? html`<pre class="request">${pull.body}</pre>` : html`<p>The pull request has no description.</p>`) : html`<p>No pull request yet.</p>`}
+      ${pull ? (summaryOf(pull.body) ? html`<pre class="request">${summaryOf(pull.body)}</pre>` : html`<p>The pull request has no description.</p>`) : html`<p>No pull request yet.</p>`}
     </section>
 
     <section id="change-approvals" data-live aria-labelledby="approvals-heading">

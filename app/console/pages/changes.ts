@@ -46,8 +46,10 @@ export function changesPage(ctx: AppContext, viewer: Viewer, query: URLSearchPar
     const title = titleOf(c);
     return html`<tr id="change-${c.id}">
       <td data-label="Change">
-        <a href="${BASE}/changes/${encodeURIComponent(c.id)}">${title}</a
-        >${c.kind === "revert" ? html` <span class="badge plain">revert</span>` : ""}<br /><span class="muted">${c.id}</span>
+        <div>
+          <a href="${BASE}/changes/${encodeURIComponent(c.id)}">${title}</a
+          >${c.kind === "revert" ? html` <span class="badge plain">revert</span>` : ""}<br /><span class="muted">${c.id}</span>
+        </div>
       </td>
       <td data-label="State">${stateBadge(c.state)}</td>
       <td data-label="Requester">${requesterOf(c)}</td>
