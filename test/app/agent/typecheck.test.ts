@@ -1,7 +1,7 @@
 // The agent's typecheck on the native compiler (tsgo): the same diagnostics as tsc 5.9 for
 // broken plugin code, run in the real sandbox; tsc when tsgo cannot run; a bad setting refused.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { typecheck, type CheckOutcome } from "../../../app/agent/checks.ts";
@@ -49,8 +49,10 @@ function partialModules(tsgo: (scope: string) => void): string {
   shareReadOnly(holder);
   const nm = join(holder, "node_modules"); // where Node looks for tsgo's platform package
   mkdirSync(join(nm, "@typescript"), { recursive: true });
-  symlinkSync(join(APP_NODE_MODULES, "typescript"), join(nm, "typescript"), "dir");
-  symlinkSync(join(APP_NODE_MODULES, "@types"), join(nm, "@types"), "dir");
+  // copies, not links: the sandbox shows the check only its worktree and this node_modules, so
+  // a link into the app's node_modules dangles there when the checkout is under /tmp
+  cpSync(join(APP_NODE_MODULES, "typescript"), join(nm, "typescript"), { recursive: true });
+  cpSync(join(APP_NODE_MODULES, "@types"), join(nm, "@types"), { recursive: true });
   tsgo(join(nm, "@typescript"));
   return nm;
 }
@@ -92,7 +94,7 @@ describe("agent typecheck on tsgo", () => {
 
   it("falls back to tsc, saying why, when tsgo's native binary is not installed for this platform", async () => {
     const modules = partialModules((scope) =>
-      symlinkSync(join(APP_NODE_MODULES, "@typescript/native-preview"), join(scope, "native-preview"), "dir"),
+      cpSync(join(APP_NODE_MODULES, "@typescript/native-preview"), join(scope, "native-preview"), { recursive: true }),
     );
     const missing = checkout(modules);
     try {
