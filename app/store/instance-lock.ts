@@ -52,6 +52,9 @@ export interface FileLock {
 
 const SQLITE_BUSY = 5;
 
+/** Open lock connections, kept reachable: a collected connection closes, and its lock goes. */
+const HELD = new Set<DatabaseSync>();
+
 /**
  * Takes the lock on `file` (an empty SQLite database, created owner-only if missing), or
  * returns null at once when another holder has it. Throws when the file cannot be created,
@@ -76,10 +79,12 @@ export function tryLockFile(file: string): FileLock | null {
     throw e;
   }
   let held = true;
+  HELD.add(db);
   return {
     release() {
       if (!held) return;
       held = false;
+      HELD.delete(db);
       db.close(); // ends the transaction: the lock goes with it
     },
   };

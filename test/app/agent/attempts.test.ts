@@ -29,12 +29,15 @@ async function attemptInChild(root: string, name: string): Promise<{ child: Chil
   const script = [
     `import { writeFileSync } from "node:fs";`,
     `import { startAttempt } from ${JSON.stringify(ATTEMPTS)};`,
-    `const a = startAttempt(${JSON.stringify(root)}, ${JSON.stringify(name)});`,
-    `writeFileSync(a.dir + "/half-done.txt", "x");`,
-    `console.log(a.dir);`,
+    `const dir = startAttempt(${JSON.stringify(root)}, ${JSON.stringify(name)}).dir;`,
+    `writeFileSync(dir + "/half-done.txt", "x");`,
+    // the attempt object itself is garbage now: its lock must not go with it
+    `globalThis.gc();`,
+    `globalThis.gc();`,
+    `console.log(dir);`,
     `setInterval(() => {}, 1 << 30);`,
   ].join("\n");
-  const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--expose-gc", "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
   cleanups.push(() => child.kill("SIGKILL"));
   const dir = await new Promise<string>((resolve, reject) => {
     let out = "";
