@@ -4,20 +4,18 @@
 // analysis load for a .ts change proves the observation works.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { runCli } from "../../policy-engine/command.ts";
 import type { Verdict } from "../../policy-engine/types.ts";
+import { observeLoads, type LoadObserver } from "../helpers/module-loads.ts";
 import { makeOuroRepo, BENIGN_PLUGIN, BENIGN_TEST, ROOT, type OuroRepo } from "../helpers/policy-repo.ts";
 
 const ENTRY = join(ROOT, "policy-engine/cli.mjs");
 const CODE_ANALYSIS = pathToFileURL(join(ROOT, "policy-engine/rules/code/")).href;
 
 let repo: OuroRepo;
-let scratch: string;
-let hook: string;
+let loads: LoadObserver;
 
 beforeAll(() => {
   repo = makeOuroRepo();
@@ -25,38 +23,16 @@ beforeAll(() => {
   repo.branch("config", { "bot/plugins/dice/data.json": '{ "sides": 6 }\n' });
   repo.branch("code", { "bot/plugins/dice/index.ts": BENIGN_PLUGIN, "bot/plugins/dice/index.test.ts": BENIGN_TEST });
   repo.branch("eval", { "bot/plugins/dice/index.ts": "export const run = (s: string) => eval(s);\n" });
-  scratch = mkdtempSync(join(tmpdir(), "ouro-startup-"));
-  hook = join(scratch, "record-loads.mjs");
-  writeFileSync(
-    hook,
-    `import { registerHooks } from "node:module";
-import { appendFileSync } from "node:fs";
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    const resolved = nextResolve(specifier, context);
-    appendFileSync(process.env.LOAD_LOG, resolved.url + "\\n");
-    return resolved;
-  },
-});
-`,
-  );
+  loads = observeLoads();
 });
 afterAll(() => {
   repo?.cleanup();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
+  loads?.cleanup();
 });
 
 /** Runs the CLI as a process with the hook; returns its result and every module it resolved. */
 function runObserved(head: string, ...extra: string[]) {
-  const log = join(scratch, `${head}-${extra.length}.log`);
-  writeFileSync(log, "");
-  const r = spawnSync(process.execPath, ["--import", hook, ENTRY, "--repo", repo.dir, "--base", "main", "--head", head, ...extra], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...process.env, LOAD_LOG: log },
-  });
-  const loaded = readFileSync(log, "utf8").split("\n").filter(Boolean);
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, loaded };
+  return loads.run(`${head}-${extra.length}`, [ENTRY, "--repo", repo.dir, "--base", "main", "--head", head, ...extra]);
 }
 
 const analysisModules = (loaded: string[]) => loaded.filter((u) => u.startsWith(CODE_ANALYSIS));

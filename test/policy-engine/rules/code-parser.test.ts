@@ -2,13 +2,11 @@
 // child process, through a module hook this test writes; the same hook seeing ts-morph load
 // typescript proves the observation works), a file that does not parse fails closed,
 // columns count UTF-16 units as TypeScript's did, and TypeScript's own syntax is walked.
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { analyzeCode } from "../../../policy-engine/rules/code/analyze.ts";
 import type { Finding, Verdict } from "../../../policy-engine/types.ts";
+import { observeLoads, type LoadObserver } from "../../helpers/module-loads.ts";
 import { makeOuroRepo, ROOT, type OuroRepo } from "../../helpers/policy-repo.ts";
 import { addedFile, collector, context, modifiedFile } from "./helpers.ts";
 
@@ -16,44 +14,20 @@ const CLI = join(ROOT, "policy-engine/cli.ts");
 const COMPILERS = /\/node_modules\/(typescript|ts-morph|@ts-morph\/common)\//;
 
 let repo: OuroRepo;
-let scratch: string;
-let hook: string;
+let loads: LoadObserver;
 
 beforeAll(() => {
   repo = makeOuroRepo();
   repo.branch("eval", { "bot/plugins/dice/index.ts": "export const run = (x: string) => eval(x);\n" });
-  scratch = mkdtempSync(join(tmpdir(), "ouro-oxc-"));
-  hook = join(scratch, "record-loads.mjs");
-  writeFileSync(
-    hook,
-    `import { registerHooks } from "node:module";
-import { appendFileSync } from "node:fs";
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    const resolved = nextResolve(specifier, context);
-    appendFileSync(process.env.LOAD_LOG, resolved.url + "\\n");
-    return resolved;
-  },
-});
-`,
-  );
+  loads = observeLoads();
 });
 afterAll(() => {
   repo?.cleanup();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
+  loads?.cleanup();
 });
 
 /** Runs `args` under node with the hook; returns the result and every module resolved. */
-function observed(name: string, args: string[]) {
-  const log = join(scratch, `${name}.log`);
-  writeFileSync(log, "");
-  const r = spawnSync(process.execPath, ["--import", hook, ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...process.env, LOAD_LOG: log },
-  });
-  return { ...r, loaded: readFileSync(log, "utf8").split("\n").filter(Boolean) };
-}
+const observed = (name: string, args: string[]) => loads.run(name, args);
 
 describe("the policy check loads no TypeScript compiler", () => {
   it("finds an added eval in a .ts file without loading typescript or ts-morph", () => {
