@@ -1,6 +1,9 @@
 // The page local mode prints: the console's address, what runs where, who you can be, and how
 // to drive the loop.
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+
+/** A pane served under a prefix of the page (`/chat/`, `/review/`): gets the path after the prefix. */
+export type PaneHandler = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
 
 export interface PageInfo {
   links: Record<string, string>;
@@ -13,6 +16,8 @@ export interface Page {
   url: string;
   /** What the page shows once everything runs (before: "starting"). */
   show(info: PageInfo): void;
+  /** Serves `handler` under `prefix` (e.g. "/chat"), from then on. */
+  mount(prefix: string, handler: PaneHandler): void;
   close(): Promise<void>;
 }
 
@@ -56,7 +61,17 @@ const STARTING = `<!doctype html><html lang="en"><head><meta charset="utf-8"><me
 export async function startPage(port: number): Promise<Page> {
   let info: PageInfo | null = null;
   let body = STARTING;
+  const panes = new Map<string, PaneHandler>();
   const server = createServer((req, res) => {
+    const path = new URL(req.url ?? "/", "http://page").pathname;
+    const prefix = [...panes.keys()].find((p) => path === p || path.startsWith(`${p}/`));
+    if (prefix) {
+      panes.get(prefix)!(req, res, path.slice(prefix.length) || "/").catch((err: Error) => {
+        if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
+        res.end(`the ${prefix.slice(1)} pane failed: ${err.message}`);
+      });
+      return;
+    }
     if (req.url === "/" || req.url === "/index.html") res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(body);
     else if (req.url === "/healthz")
       res
@@ -75,6 +90,9 @@ export async function startPage(port: number): Promise<Page> {
     show(i) {
       info = i;
       body = html(i);
+    },
+    mount(prefix, handler) {
+      panes.set(prefix.replace(/\/+$/, ""), handler);
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -26,6 +26,8 @@ import { startActions, registerActionsApp, type ActionsStandIn } from "../action
 import { startService, type Service } from "./processes.ts";
 import { exportHead, guildSeed, manifestOf, PEOPLE, policyRoles, REPO } from "./seed.ts";
 import { startPage, type Page } from "./page.ts";
+import { createChatPane } from "./chat/index.ts";
+import { createReviewPane } from "./review/index.ts";
 
 export interface LocalModeOptions {
   /** Where all state lives (default `.data/local`). */
@@ -322,6 +324,9 @@ export async function startLocalMode(o: LocalModeOptions): Promise<LocalMode> {
     };
     writeFileSync(join(dataDir, "endpoints.json"), JSON.stringify(endpoints, null, 2), { mode: 0o600 });
     cleanups.push(() => rmSync(join(dataDir, "endpoints.json"), { force: true }));
+    // The two other seats: a Discord user and a GitHub user, each through its stand-in's API.
+    page.mount("/chat", createChatPane({ driverUrl: discord.driverUrl, guildId: discord.guild.id, people: PEOPLE }));
+    page.mount("/review", createReviewPane({ githubUrl: github.url, apiUrl: github.apiUrl, repo, people: PEOPLE }));
     page.show({
       links: {
         github: github.url,
