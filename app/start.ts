@@ -24,7 +24,7 @@ import { API_PREFIX } from "../contract/app-link.ts";
 import { agentScratchRoot, sweepAttempts } from "./agent/attempts.ts";
 import { parseEncryptionKey } from "../contract/sealing.ts";
 import { botApi } from "./bot-api/router.ts";
-import { createConsoleAuth } from "./console/auth/index.ts";
+import { consoleSignInSummary, createConsoleAuth } from "./console/auth/index.ts";
 import type { ConsoleAuthOptions } from "./console/auth/index.ts";
 import { createConsole } from "./console/index.ts";
 import { isLoopback } from "./config.ts";
@@ -203,8 +203,9 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
   };
 
   // The console (pages for people, behind its own sign-in) on the public listener.
+  const consoleOptions: ConsoleAuthOptions = opts.console ?? config.console ?? { mode: "production" };
   const consolePages = createConsole(ctx, {
-    auth: createConsoleAuth(ctx, opts.console ?? config.console ?? { mode: "production" }),
+    auth: createConsoleAuth(ctx, consoleOptions),
     health: () => healthz(),
     storeWritable: () => health.storeWritable(),
   });
@@ -297,6 +298,9 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
     `Ouro app listening on ${url} (webhooks at ${config.webhookPath}); bot link on ${botLinkUrl}${API_PREFIX}` +
       (writable ? "" : ` — but ${ctx.store.unwritable ?? "the store cannot be written"}: /healthz answers 503 until it can`),
   );
+  // Where the console is and how one signs in (never a token), or how to turn it on.
+  const noWayIn = consoleOptions.mode === "production" && !consoleOptions.token && !consoleOptions.github;
+  log[noWayIn ? "warn" : "info"](consoleSignInSummary(consoleOptions, url));
   if (!isLoopback(config.botLink.host))
     log.warn(
       `the bot link listens on ${config.botLink.host}, not loopback: only OURO_APP_TOKEN guards it, so let only the bot's hosts reach it`,
