@@ -9,7 +9,8 @@ import type { AddressInfo } from "node:net";
 import { convertCode } from "./conversion.ts";
 import type { NewApp } from "./conversion.ts";
 import { assertWritable, conflicts, readEnvFile, writeEnvFile } from "./env-file.ts";
-import { buildManifest, checkWebhookUrl, SetupError } from "./manifest.ts";
+import { AUTH_PREFIX } from "../console/auth/index.ts";
+import { buildManifest, checkPublicUrl, checkWebhookUrl, SetupError } from "./manifest.ts";
 import { donePage, errorPage, startPage } from "./page.ts";
 
 export interface SetupOptions {
@@ -26,6 +27,11 @@ export interface SetupOptions {
   envFile: string;
   /** Write the PEM to this file (mode 0600) and PRIVATE_KEY_PATH, instead of PRIVATE_KEY inline. */
   keyFile?: string;
+  /**
+   * The address people reach the app at (OURO_PUBLIC_URL, written if given): the console's
+   * GitHub sign-in sends them back to `<publicUrl>/console/auth/callback`, the App's callback URL.
+   */
+  publicUrl?: string;
   /** OURO_REPO (owner/name) to write, if given. */
   repo?: string;
   /** DISCORD_APPLICATION_ID to write, if given. */
@@ -78,6 +84,7 @@ export function hostVars(githubUrl: string, existing: Record<string, string>): R
 /** Checks everything that can be checked before GitHub is involved; throws SetupError. */
 export function preflight(opts: SetupOptions): void {
   checkWebhookUrl(opts.webhookUrl);
+  const publicUrl = opts.publicUrl === undefined ? undefined : checkPublicUrl(opts.publicUrl);
   const githubUrl = opts.githubUrl ?? "https://github.com";
   if (!/^https?:\/\//.test(githubUrl)) throw new SetupError(`--github-url must be http(s)://host, got ${JSON.stringify(githubUrl)}`);
   if (opts.repo !== undefined && !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(opts.repo))
@@ -88,7 +95,11 @@ export function preflight(opts: SetupOptions): void {
   if (opts.keyFile) assertWritable(opts.keyFile);
   const existing = readEnvFile(opts.envFile);
   const taken = CREDENTIAL_KEYS.filter((k) => existing[k]);
-  const moved = conflicts(existing, { ...hostVars(githubUrl, existing), ...(opts.repo ? { OURO_REPO: opts.repo } : {}) });
+  const moved = conflicts(existing, {
+    ...hostVars(githubUrl, existing),
+    ...(opts.repo ? { OURO_REPO: opts.repo } : {}),
+    ...(publicUrl ? { OURO_PUBLIC_URL: publicUrl } : {}),
+  });
   if (opts.keyFile && existsSync(opts.keyFile) && !opts.force)
     throw new SetupError(`${opts.keyFile} exists already; nothing was written. Choose another --key-file, or pass --force to replace it.`);
   if ((taken.length > 0 || moved.length > 0) && !opts.force)
@@ -110,6 +121,7 @@ function envValues(opts: SetupOptions, app: NewApp, keyPath: string | undefined)
     GITHUB_CLIENT_SECRET: app.clientSecret,
     ...hostVars(opts.githubUrl ?? "https://github.com", existing),
     ...(opts.repo ? { OURO_REPO: opts.repo } : {}),
+    ...(opts.publicUrl ? { OURO_PUBLIC_URL: checkPublicUrl(opts.publicUrl) } : {}),
     // The bot link's shared secret: made here once, kept if .env has one.
     ...(existing.OURO_APP_TOKEN ? {} : { OURO_APP_TOKEN: randomBytes(24).toString("hex") }),
     // The key that seals personal data in the app's store: made once, kept if .env has one
@@ -123,6 +135,7 @@ export async function startSetup(opts: SetupOptions): Promise<SetupRun> {
   preflight(opts);
   const githubUrl = opts.githubUrl ?? "https://github.com";
   const webhookUrl = checkWebhookUrl(opts.webhookUrl);
+  const callbackUrl = opts.publicUrl === undefined ? undefined : `${checkPublicUrl(opts.publicUrl)}${AUTH_PREFIX}/callback`;
   const state = randomBytes(16).toString("hex");
   let finish!: (r: SetupResult) => void;
   let fail!: (e: Error) => void;
@@ -142,6 +155,7 @@ export async function startSetup(opts: SetupOptions): Promise<SetupRun> {
           webhookUrl,
           redirectUrl: `${base}/callback`,
           name: opts.name,
+          callbackUrl,
         });
         return void html(200, startPage({ createAppUrl: createAppUrl(githubUrl, opts.org, state), manifest, webhookUrl }));
       } catch (e) {

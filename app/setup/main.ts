@@ -1,17 +1,21 @@
-// `npm run setup -- --webhook-url <url> [options]`: registers the GitHub App from app.yml
+// `npm run setup -- --webhook-url <url> | --public-url <url> [options]`: registers the GitHub App from app.yml
 // through GitHub's manifest flow, writes its credentials to .env, then says what to create
 // on Discord. See README, section "Set-up with real accounts".
 import { parseArgs } from "node:util";
 import { discordGuide } from "./discord.ts";
 import { startSetup } from "./flow.ts";
-import { SetupError } from "./manifest.ts";
+import { checkPublicUrl, SetupError } from "./manifest.ts";
 
-const USAGE = `Usage: npm run setup -- --webhook-url <url> [options]
+const USAGE = `Usage: npm run setup -- --webhook-url <url> [--public-url <url>] [options]
+       npm run setup -- --public-url <url> [options]   (webhooks then go to <url>/api/github/webhooks)
 
   --webhook-url <url>     where GitHub sends the App's webhooks: this app's public address + /api/github/webhooks.
                           Developing on your machine? Make a channel at https://smee.io/new (use its URL here) and run
                           npx smee-client --url <channel URL> --target http://127.0.0.1:3000/api/github/webhooks
                           or expose port 3000 with a tunnel (e.g. cloudflared, ngrok) and use its URL + /api/github/webhooks.
+  --public-url <url>      the address people reach this app at, e.g. https://ouro.example.com (scheme, host, port; no path).
+                          Writes OURO_PUBLIC_URL and makes <url>/console/auth/callback the App's callback URL, so people
+                          can sign in to the console with GitHub. Without --webhook-url, webhooks go to <url>/api/github/webhooks.
   --org <login>           register the App under this organization (default: your personal account)
   --github-url <url>      GitHub Enterprise Server's address (default https://github.com); writes GHE_HOST/GHE_PROTOCOL
   --name <name>           the App's name on GitHub (default: app.yml's; names are unique on GitHub)
@@ -30,6 +34,7 @@ async function main(): Promise<number> {
     args = parseArgs({
       options: {
         "webhook-url": { type: "string" },
+        "public-url": { type: "string" },
         org: { type: "string" },
         "github-url": { type: "string" },
         name: { type: "string" },
@@ -62,7 +67,9 @@ async function main(): Promise<number> {
     console.log(discordGuide(discordAppId).join("\n"));
     return 0;
   }
-  if (!args["webhook-url"]) {
+  const publicUrl = args["public-url"] === undefined ? undefined : checkPublicUrl(args["public-url"]);
+  const webhookUrl = args["webhook-url"] ?? (publicUrl ? `${publicUrl}/api/github/webhooks` : undefined);
+  if (!webhookUrl) {
     console.error(`--webhook-url is required: GitHub needs to know where to send webhooks.\n\n${USAGE}`);
     return 2;
   }
@@ -72,7 +79,8 @@ async function main(): Promise<number> {
     return 2;
   }
   const run = await startSetup({
-    webhookUrl: args["webhook-url"],
+    webhookUrl,
+    publicUrl,
     org: args.org,
     githubUrl: args["github-url"],
     name: args.name,
@@ -93,6 +101,9 @@ async function main(): Promise<number> {
         ...(r.replaced.length > 0 ? [`Replaced earlier values of ${r.replaced.join(", ")} (--force).`] : []),
         `Install it on the repository Ouro manages: ${r.installUrl}`,
         ...(args.repo ? [] : ["Set OURO_REPO=owner/name in .env (the repository Ouro manages)."]),
+        publicUrl
+          ? `The console will be at ${publicUrl}/console/; people sign in with GitHub (the App's callback URL is ${publicUrl}/console/auth/callback).`
+          : `For GitHub sign-in to the console, set OURO_PUBLIC_URL in ${r.envFile} to the app's address and add <that address>/console/auth/callback as a callback URL in the App's settings (${r.app.htmlUrl}).`,
         `Then start the app with it loaded: npx node --env-file=${r.envFile} app/main.ts`,
         "",
         ...discordGuide(discordAppId),

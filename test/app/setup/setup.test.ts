@@ -148,6 +148,119 @@ describe("npm run setup (the real CLI process)", () => {
   });
 });
 
+describe("--public-url: the address people reach the app at", () => {
+  it("becomes OURO_PUBLIC_URL and the App's callback URL, so the app's config signs people in with GitHub", async () => {
+    const o = options({ publicUrl: "https://Ouro.Example.com:8443/" });
+    const run = await startSetup(o);
+    try {
+      const page = await (await fetch(run.url)).text();
+      const manifest = JSON.parse(unescape(/name="manifest" value="([^"]*)"/.exec(page)![1])) as { callback_urls?: string[] };
+      expect(manifest.callback_urls).toEqual(["https://ouro.example.com:8443/console/auth/callback"]);
+      const { response } = await submitPage(run.url);
+      await fetch(response.headers.get("location")!);
+      const r = await run.done;
+      // GitHub (the stand-in's OAuth web flow) takes the callback URL as the App's own, and no other.
+      const authorize = (redirectUri: string) =>
+        fetch(
+          `${gh.url}/login/oauth/authorize?${new URLSearchParams({ client_id: r.app.clientId, redirect_uri: redirectUri, state: "s" })}`,
+          {
+            redirect: "manual",
+          },
+        );
+      const ours = await authorize("https://ouro.example.com:8443/console/auth/callback");
+      expect(ours.status).toBe(302);
+      expect(new URL(ours.headers.get("location")!, gh.url).pathname).toBe("/login");
+      const other = await authorize("https://elsewhere.example.com/console/auth/callback");
+      expect(other.headers.get("location")).toMatch(
+        /^https:\/\/ouro\.example\.com:8443\/console\/auth\/callback\?error=redirect_uri_mismatch/,
+      );
+      const env = parseEnv(readFileSync(o.envFile, "utf8")) as Record<string, string>;
+      expect(env.OURO_PUBLIC_URL).toBe("https://ouro.example.com:8443");
+      expect(loadConfig(env).console).toMatchObject({
+        mode: "production",
+        publicUrl: "https://ouro.example.com:8443",
+        github: { clientId: r.app.clientId },
+      });
+    } finally {
+      await run.close();
+    }
+  });
+
+  it("anything but scheme, host and port is refused in plain words before GitHub is involved; nothing is written", async () => {
+    for (const [bad, why] of [
+      ["https://ouro.example.com/console", /only the scheme, host and port.*no path, query or fragment/],
+      ["https://ouro.example.com/?next=1", /no path, query or fragment/],
+      ["https://ouro.example.com#top", /no path, query or fragment/],
+      ["ftp://ouro.example.com", /must start with https:\/\/ \(or http:\/\/\)/],
+      ["ouro.example.com", /must be the full address people open the app at, such as https:\/\/ouro\.example\.com/],
+      ["https://me:pw@ouro.example.com", /must not hold a user name or password/],
+    ] as const) {
+      const o = options({ publicUrl: bad });
+      await expect(startSetup(o), bad).rejects.toThrow(why);
+      expect(existsSync(o.envFile), bad).toBe(false);
+    }
+  });
+
+  it("an .env with another OURO_PUBLIC_URL is kept unless --force", async () => {
+    const envFile = join(dir, "public.env");
+    writeFileSync(envFile, "OURO_PUBLIC_URL=https://old.example.com\n");
+    await expect(startSetup(options({ envFile, publicUrl: "https://new.example.com" }))).rejects.toThrow(
+      /public\.env already sets OURO_PUBLIC_URL; nothing was written.*--force/,
+    );
+    expect(readFileSync(envFile, "utf8")).toBe("OURO_PUBLIC_URL=https://old.example.com\n");
+  });
+
+  it("the CLI: a bad --public-url exits 2 with the reason; alone, it also gives the webhook URL", async () => {
+    const never = join(dir, "never-public.env");
+    const bad = spawn(process.execPath, ["app/setup/main.ts", "--public-url", "https://ouro.example.com/app", "--env-path", never], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let err = "";
+    bad.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    expect(await new Promise((resolve) => bad.on("exit", resolve))).toBe(2);
+    expect(err).toMatch(/^setup: --public-url must be only the scheme, host and port/);
+    expect(existsSync(never)).toBe(false);
+
+    const child = spawn(
+      process.execPath,
+      [
+        "app/setup/main.ts",
+        "--public-url",
+        "https://ouro.example.com",
+        "--github-url",
+        gh.url,
+        "--env-path",
+        join(dir, "alone.env"),
+        "--port",
+        "0",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const exited = new Promise((resolve) => child.on("exit", resolve));
+    try {
+      const setupUrl = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (d: Buffer) => {
+          out += d.toString();
+          const m = /Open (http:\/\/\S+) in your browser/.exec(out);
+          if (m) resolve(m[1]);
+        });
+        child.on("exit", () => reject(new Error(`setup exited early: ${out}`)));
+      });
+      const page = await (await fetch(setupUrl)).text();
+      const manifest = JSON.parse(unescape(/name="manifest" value="([^"]*)"/.exec(page)![1])) as {
+        hook_attributes: { url: string };
+        callback_urls: string[];
+      };
+      expect(manifest.hook_attributes.url).toBe("https://ouro.example.com/api/github/webhooks");
+      expect(manifest.callback_urls).toEqual(["https://ouro.example.com/console/auth/callback"]);
+    } finally {
+      child.kill();
+      await exited;
+    }
+  });
+});
+
 describe("bad input: a clear error and nothing written", () => {
   it("an unknown or already used code, or a foreign state, is refused on the page; .env is not written", async () => {
     const o = options();
