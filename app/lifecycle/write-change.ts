@@ -1,13 +1,15 @@
-// The worker's step for one queued change: a fresh clone of the default branch, then the
+// The worker's step for one queued change: a fresh clone of the default branch (in a scratch
+// directory of this attempt's own, attempts.ts: two processes, or a retry after a kill, never
+// share one, and what a killed attempt left is swept at the next start), then the
 // agent (or the mechanical revert), a force-push of exactly that commit to the change's own
 // branch, and the pull request opened AS THE APP — or found again and updated, so one
 // request never has two open PRs (a restart re-runs this step safely). The agent's verdict
 // (judged by the base branch's policy in its sandbox) is the PR's; only the revert, which no
 // agent writes, is judged here.
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { branchFor } from "../../contract/change-request.ts";
+import { startAttempt, type Attempt } from "../agent/attempts.ts";
 import type { AppContext } from "../context.ts";
 import { recentFeedback } from "../feedback-memory.ts";
 import { fetchRef, freshClone, pushBranch, revertCommit } from "../github/git.ts";
@@ -27,8 +29,10 @@ export async function startChange(ctx: AppContext, id: string): Promise<void> {
     if (!c || c.state !== "queued") return false;
     c = changes.markStarted(id);
     c = (await move(ctx, c, "working", c.kind === "revert" ? "writing the revert" : "the agent is writing the change"))!;
-    const dir = join(ctx.config.dataDir, "work");
+    let attempt: Attempt | undefined;
     try {
+      attempt = startAttempt(join(ctx.config.dataDir, "work"), id);
+      const dir = attempt.dir;
       if (c.kind === "revert") await writeRevert(ctx, c, dir, log);
       else await writeChange(ctx, c, dir, log);
       return true;
@@ -40,7 +44,7 @@ export async function startChange(ctx: AppContext, id: string): Promise<void> {
       await move(ctx, changes.byId(id)!, "failed", `could not open the pull request: ${reason}`);
       return false;
     } finally {
-      rmSync(join(dir, id), { recursive: true, force: true });
+      attempt?.release();
     }
   });
   if (opened) await gate(ctx, id, log);

@@ -8,7 +8,7 @@
 // world runs until the change is settled; then the invariants are read from GitHub and the store.
 import { fork } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -309,6 +309,10 @@ export async function startCrashWorld(): Promise<CrashWorld> {
       const audit = [...app.store.audit.of(id), ...app.store.audit.of(revertId)].sort((a, b) => a.seq - b.seq);
       const moved = audit.find((a) => Date.parse(a.at) >= restartedAt);
       const broken = await invariants(app, flow, id, told);
+      // Each attempt had its own scratch directory; the restart swept what the killed one left.
+      const work = join(dataDir, "work");
+      const left = existsSync(work) ? readdirSync(work) : [];
+      if (left.length) broken.push(`scratch left in ${work}: ${left.join(", ")}`);
       return {
         changeId: id,
         crashed: wasCrashed,
