@@ -46,7 +46,12 @@ ${
 <p><a href="${esc(console)}">${esc(console)}</a> — every change with its audit trail, diff, policy verdict and checks; what is live, with rollback and the emergency stop; the effective policy. It updates live.</p>
 `
     : ""
-}<h2>Watch the whole loop</h2>
+}<h2>Be the people</h2>
+<ul>
+<li><a href="/chat/?as=${esc(o.people.member)}&amp;channel=requests">The chat pane</a> — be someone in the Discord guild: run slash commands, press the bot's buttons, follow a request's thread.</li>
+<li><a href="/review/?as=${esc(o.people.maintainer)}">The review pane</a> — be someone on GitHub: read a pull request's checks and reviews, approve, request changes, comment, merge.</li>
+</ul>
+<h2>Watch the whole loop</h2>
 <p>In another terminal: <code>npm run demo</code> — a member asks for <code>/hello</code>, the workflows run, a maintainer merges, the bot deploys it, <code>/rollback</code> takes it back.</p>
 <h2>Or drive it yourself</h2>
 <p>People in the guild and on GitHub:</p><ul>${people}</ul>
