@@ -91,6 +91,8 @@ export interface BotConfig {
   handover?: { release: string; file: string };
   /** On stop, the longest wait for in-flight interactions and messages to be answered (default 8000 ms). */
   drainMs?: number;
+  /** Whether this process runs the memory's retention purge (runsRetention below; absent: yes). */
+  runsRetention?: boolean;
 }
 
 /** What a variable without a message of its own must hold, in plain words. */
@@ -114,13 +116,20 @@ const SCHEMA_JARGON = /^(Invalid|Too (small|big)|expected|Expected)|received /;
 /** Parses `process.env`-like input; throws one readable error listing every bad variable. */
 export function configFromEnv(env: Record<string, string | undefined>): BotConfig {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
+  let shardProblem: string | undefined;
+  try {
+    shardPlanFromEnv(env);
+  } catch (err) {
+    shardProblem = (err as Error).message;
+  }
+  if (!parsed.success || shardProblem) {
     const lines: string[] = [];
-    for (const issue of parsed.error.issues) {
+    for (const issue of parsed.success ? [] : parsed.error.issues) {
       const key = String(issue.path[0] ?? "");
       const line = SCHEMA_JARGON.test(issue.message) ? (EXPECTED[key] ?? `${key} has a value that is not allowed`) : issue.message;
       if (!lines.includes(line)) lines.push(line);
     }
+    if (shardProblem) lines.push(shardProblem);
     throw new Error(`invalid bot configuration: ${lines.join("; ")}`);
   }
   const e = parsed.data;
@@ -142,5 +151,90 @@ export function configFromEnv(env: Record<string, string | undefined>): BotConfi
     version: e.OURO_VERSION,
     handover: e.OURO_RELEASE && e.OURO_HANDOVER_FILE ? { release: e.OURO_RELEASE, file: e.OURO_HANDOVER_FILE } : undefined,
     drainMs: e.OURO_DRAIN_MS,
+    runsRetention: runsRetention(env),
   };
+}
+
+// ── Shards across hosts ──────────────────────────────────────────────
+// OURO_SHARDS is the total across every host; OURO_SHARD_IDS the ids this host runs
+// ("0,1", "2", "0-3"; unset: all of them). bot/shard.ts and the deploy hook read them.
+
+export interface ShardPlan {
+  /** Shards across all hosts; undefined = what Discord recommends (GET /gateway/bot). */
+  total?: number;
+  /** The shard ids this host runs, ascending; undefined = all of them. */
+  ids?: number[];
+}
+
+/** The most shards OURO_SHARDS may name. */
+export const MAX_SHARDS = 1000;
+
+const SHARD_ITEM = /^(\d+)(?:-(\d+))?$/;
+
+/** Reads OURO_SHARDS and OURO_SHARD_IDS; throws a sentence naming what is wrong, changing nothing. */
+export function shardPlanFromEnv(env: Record<string, string | undefined>): ShardPlan {
+  const totalText = env.OURO_SHARDS?.trim() || undefined;
+  const idsText = env.OURO_SHARD_IDS?.trim();
+  let total: number | undefined;
+  if (totalText !== undefined) {
+    total = /^\d+$/.test(totalText) ? Number(totalText) : NaN;
+    if (!(total >= 1 && total <= MAX_SHARDS))
+      throw new Error(
+        `OURO_SHARDS must be the total number of shards across all hosts, a whole number from 1 to ${MAX_SHARDS} (got "${totalText}")`,
+      );
+  }
+  if (idsText === undefined) return { total };
+  if (idsText === "")
+    throw new Error("OURO_SHARD_IDS is empty: list this host's shard ids (e.g. 0,1 or 2 or 0-3), or leave it unset to run all shards here");
+  if (total === undefined)
+    throw new Error(
+      `OURO_SHARD_IDS (${idsText}) needs OURO_SHARDS, the total number of shards across all hosts (e.g. OURO_SHARDS=3 OURO_SHARD_IDS=0,1)`,
+    );
+  const ids: number[] = [];
+  for (const raw of idsText.split(",")) {
+    const item = raw.trim();
+    const m = SHARD_ITEM.exec(item);
+    if (!m) throw new Error(`OURO_SHARD_IDS must be shard ids or ranges separated by commas, e.g. 0,1 or 2 or 0-3: "${item}" is not one`);
+    const from = Number(m[1]);
+    const to = m[2] === undefined ? from : Number(m[2]);
+    if (to < from) throw new Error(`OURO_SHARD_IDS: the range ${item} runs backwards; write ${to}-${from}`);
+    if (to >= total)
+      throw new Error(`OURO_SHARD_IDS: shard ${to} is out of range: with OURO_SHARDS=${total} the shard ids are 0 to ${total - 1}`);
+    for (let id = from; id <= to; id++) {
+      if (ids.includes(id)) throw new Error(`OURO_SHARD_IDS names shard ${id} twice (${idsText}): each shard runs on one host, once`);
+      ids.push(id);
+    }
+  }
+  return { total, ids: ids.sort((a, b) => a - b) };
+}
+
+/** The ids a plan runs here once the total is known: its list, else every shard. */
+export function shardIdsOf(plan: ShardPlan, total: number): number[] {
+  return plan.ids ?? [...Array(total).keys()];
+}
+
+/**
+ * Whether this process runs the memory's retention purge, so it runs once and not once per
+ * shard: a process outside a ShardingManager always does; a shard process does when it runs
+ * the lowest shard id of the memory it shares — shard 0 when the memory is PostgreSQL
+ * (DATABASE_URL: one memory for every host), else the lowest id of this host (one memory
+ * file per host). `SHARDS`/`SHARD_COUNT` are what discord.js's ShardingManager gives each shard.
+ */
+export function runsRetention(env: Record<string, string | undefined>): boolean {
+  if (!env.SHARDING_MANAGER || env.SHARDS === undefined) return true;
+  let mine: number[];
+  try {
+    const parsed: unknown = JSON.parse(env.SHARDS);
+    mine = (Array.isArray(parsed) ? parsed : [parsed]).map(Number);
+  } catch {
+    return true; // not a shard list discord.js wrote: behave as one process
+  }
+  if (env.DATABASE_URL) return mine.includes(0);
+  let lowest = 0;
+  try {
+    lowest = shardPlanFromEnv(env).ids?.[0] ?? 0;
+  } catch {
+    /* bot/shard.ts validated these before starting any shard */
+  }
+  return mine.includes(lowest);
 }

@@ -168,8 +168,11 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
         log.warn("no DISCORD_GUILD_ID or OURO_ROLES_GUILD_ID: member roles grant nothing, only rules for @everyone apply");
       // Plugins load first: a release whose plugins cannot load does not start (the deploy gate sees it).
       await plugins.host.start();
-      memory.purgeOlderThan(settings.historyRetentionDays);
-      retention = setInterval(() => memory.purgeOlderThan(settings.historyRetentionDays), RETENTION_EVERY_MS).unref();
+      // One process purges the memory it shares with other shards (config.ts runsRetention).
+      if (config.runsRetention !== false) {
+        memory.purgeOlderThan(settings.historyRetentionDays);
+        retention = setInterval(() => memory.purgeOlderThan(settings.historyRetentionDays), RETENTION_EVERY_MS).unref();
+      }
       bot.health = await startHealthServer({
         port: config.health.port === 0 || !sharding ? config.health.port : config.health.port + sharding.ids[0],
         host: config.health.host,

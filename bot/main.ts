@@ -29,5 +29,7 @@ const shutdown = async (signal: string) => {
 };
 process.once("SIGTERM", () => void shutdown("SIGTERM"));
 process.once("SIGINT", () => void shutdown("SIGINT"));
+// A shard of bot/shard.ts stops when its manager is gone (killed, crashed): no orphan shard keeps a session.
+if (process.env.SHARDING_MANAGER && process.send) process.once("disconnect", () => void shutdown("shard manager gone"));
 await bot.start();
 log.info({ health: bot.health?.url }, "started");
