@@ -23,6 +23,11 @@ const envSchema = z.object({
   /** Shared secret of the bot link (`Authorization: Bearer …`). */
   OURO_APP_TOKEN: z.string().min(16, { message: "OURO_APP_TOKEN must be at least 16 characters" }),
   OURO_DATA_DIR: z.string().min(1).default("data/app"),
+  /** The store on PostgreSQL (postgres://user:password@host:port/database); unset: SQLite in OURO_DATA_DIR. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(?:ql)?:\/\/[^\s]+$/)
+    .optional(),
   /** Seals personal data in the store (the bot's key scheme: 32 bytes, 64 hex characters or base64). */
   OURO_ENCRYPTION_KEY: z.string().refine((v) => {
     try {
@@ -87,6 +92,8 @@ export interface AppConfig {
   repo: string;
   appToken: string;
   dataDir: string;
+  /** DATABASE_URL: the store is this PostgreSQL database (unset: SQLite in dataDir). */
+  databaseUrl?: string;
   /** OURO_ENCRYPTION_KEY as 64 hex characters: seals personal data in the store (store/personal.ts). */
   encryptionKey: string;
   /** Retention: finished changes' personal data is erased this many days after their last update (default 90). */
@@ -136,7 +143,7 @@ const CONSOLE_VARS = [
   "OURO_PUBLIC_URL",
 ];
 
-const BLANK_IS_UNSET: ReadonlySet<string> = new Set([...CREDENTIALS, "GHE_HOST", "GHE_PROTOCOL", ...CONSOLE_VARS]);
+const BLANK_IS_UNSET: ReadonlySet<string> = new Set([...CREDENTIALS, "GHE_HOST", "GHE_PROTOCOL", "DATABASE_URL", ...CONSOLE_VARS]);
 
 const isSet = (v: string | undefined): v is string => v !== undefined && v.trim() !== "";
 
@@ -177,6 +184,8 @@ const EXPECTED: Record<string, string> = {
   OURO_REPO: "OURO_REPO must be owner/name, e.g. acme/ouro",
   OURO_APP_TOKEN: "OURO_APP_TOKEN must be at least 16 characters",
   OURO_DATA_DIR: "OURO_DATA_DIR must be a directory path",
+  DATABASE_URL:
+    "DATABASE_URL must be a PostgreSQL address, postgres://user:password@host:5432/database (or postgresql://…); leave it unset for SQLite in OURO_DATA_DIR",
   OURO_ENCRYPTION_KEY: "OURO_ENCRYPTION_KEY must be 32 bytes: 64 hex characters or base64 (`openssl rand -hex 32`)",
   OURO_RETENTION_DAYS: "OURO_RETENTION_DAYS must be a whole number of days (1–3650)",
   PORT: "PORT must be a port number (0–65535)",
@@ -254,6 +263,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     repo,
     appToken: e.OURO_APP_TOKEN,
     dataDir: e.OURO_DATA_DIR,
+    ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
     encryptionKey: parseEncryptionKey(e.OURO_ENCRYPTION_KEY).toString("hex"),
     retentionDays: e.OURO_RETENTION_DAYS,
     port: e.PORT,

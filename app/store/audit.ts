@@ -4,7 +4,7 @@
 // Details are sealed at rest (personal.ts); a row whose detail names a person (`requester`,
 // `voter`) keeps their keyed hash as its subject, so /forget finds it. Erasing a row keeps its
 // skeleton (change, time, event, the detail's other fields) and drops what a person wrote or is.
-import type { DatabaseSync } from "node:sqlite";
+import type { Db } from "./engines/engine.ts";
 import { z } from "zod";
 import type { Row } from "./database.ts";
 import { auditAad, PERSONAL_DETAIL_FIELDS, subjectOf } from "./personal.ts";
@@ -48,11 +48,11 @@ export interface RollbackRecord {
 export type FeedbackRecord = z.infer<typeof feedbackDetail> & { changeId: string; at: string };
 
 export class Audit {
-  readonly #db: DatabaseSync;
+  readonly #db: Db;
   readonly #now: () => number;
   readonly #personal: PersonalData;
 
-  constructor(db: DatabaseSync, now: () => number, personal: PersonalData) {
+  constructor(db: Db, now: () => number, personal: PersonalData) {
     this.#db = db;
     this.#now = now;
     this.#personal = personal;

@@ -2,7 +2,7 @@
 // and found again by whatever GitHub or the bot names it with (request id, PR, issue, head
 // commit, deployment). Stored JSON (the request, the policy verdict, follow-ups) is read
 // back through schemas, never cast.
-import type { DatabaseSync } from "node:sqlite";
+import type { Db } from "./engines/engine.ts";
 import { z } from "zod";
 import { RISK_LEVELS } from "../../policy-engine/types.ts";
 import type { Verdict } from "../../policy-engine/types.ts";
@@ -205,12 +205,12 @@ function toChange(r: Row): ChangeRow {
 }
 
 export class Changes {
-  readonly #db: DatabaseSync;
+  readonly #db: Db;
   readonly #now: () => number;
 
   readonly #personal: PersonalData;
 
-  constructor(db: DatabaseSync, now: () => number, personal: PersonalData) {
+  constructor(db: Db, now: () => number, personal: PersonalData) {
     this.#db = db;
     this.#now = now;
     this.#personal = personal;
@@ -369,17 +369,31 @@ export class Changes {
     return this.#erase(ids, why);
   }
 
-  /** The skeleton stays (state, times, numbers, plugin or setting targets); the text and the person go. */
+  /**
+   * The skeleton stays (state, times, numbers, plugin or setting targets); the text and the person
+   * go. What stands in their place is sealed like any value of those columns (BYTEA on PostgreSQL).
+   */
   #erase(ids: string[], why: string): string[] {
     const now = this.#now();
-    for (const id of ids)
+    for (const id of ids) {
+      const seal = (col: SealedChangeColumn, text: string) => this.#personal.seal(text, changeAad(id, col));
       this.#db
         .prepare(
-          `UPDATE changes SET requester = ?, requester_key = ?, requester_login = NULL, requester_hash = NULL, text = '', title = ?,
-             request_json = '{}', feedback_json = '[]', target_key = CASE WHEN target_key LIKE 'text:%' THEN NULL ELSE target_key END,
+          `UPDATE changes SET requester = ?, requester_key = ?, requester_login = NULL, requester_hash = NULL, text = ?, title = ?,
+             request_json = ?, feedback_json = ?, target_key = CASE WHEN target_key LIKE 'text:%' THEN NULL ELSE target_key END,
              erased_at = COALESCE(erased_at, ?) WHERE id = ?`,
         )
-        .run(ERASED, `erased:${why}`, ERASED, now, id);
+        .run(
+          seal("requester", ERASED),
+          seal("requester_key", `erased:${why}`),
+          seal("text", ""),
+          seal("title", ERASED),
+          seal("request_json", "{}"),
+          seal("feedback_json", "[]"),
+          now,
+          id,
+        );
+    }
     return ids;
   }
 

@@ -1,14 +1,17 @@
-// The app's sqlite database (node:sqlite) under the data directory: the file name and the
-// tables are those every earlier version wrote, so an existing data directory opens as it
-// is. Migrations run in order, once each, counted in `PRAGMA user_version`. Also what tells
-// "the file cannot be written now" (read-only, immutable, full, locked) from other errors.
+// The app's database: by default SQLite (node:sqlite) under the data directory — the file name
+// and the tables are those every earlier version wrote, so an existing data directory opens as
+// it is; migrations run in order, once each, counted in `PRAGMA user_version` — or PostgreSQL
+// when DATABASE_URL names one (postgres-schema.ts). Also what tells "the database cannot be
+// written now" (read-only, immutable, full, locked, unreachable) from other errors.
 // The files (the database, its -wal and -shm) are the owner's alone (0600): created so, and
 // tightened at open when an earlier version left them readable to others. Personal data in
 // them is sealed (personal.ts); a store written with another key is refused before anything
 // is read or written.
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
+import type { Db, Row } from "./engines/engine.ts";
+import { SqliteDb } from "./engines/sqlite.ts";
+import { describePostgresError, isPostgresUnwritable, openPostgres } from "./postgres-schema.ts";
 import { sealExistingRows } from "./seal-existing.ts";
 import { KEY_CHECK } from "./personal.ts";
 import type { PersonalData } from "./personal.ts";
@@ -16,7 +19,7 @@ import type { PersonalData } from "./personal.ts";
 export const DATABASE_FILE = "ouro-app.sqlite";
 
 /** Each entry brings the schema from version i to i + 1 (SQL, or a function for what SQL cannot do); only ever append. */
-const MIGRATIONS: readonly (string | ((db: DatabaseSync, personal: PersonalData) => void))[] = [
+const MIGRATIONS: readonly (string | ((db: Db, personal: PersonalData) => void))[] = [
   // 1: the tables as the app first created them (IF NOT EXISTS: data directories from before
   //    user_version was counted already have them).
   `
@@ -75,17 +78,43 @@ CREATE TABLE IF NOT EXISTS identity_codes (code_hash TEXT PRIMARY KEY, discord_i
 `,
 ];
 
-/** A row as node:sqlite returns it. */
-export type Row = Record<string, unknown>;
+export type { Db, Row };
+
+/** Where the store lives: SQLite in the data directory, or the PostgreSQL database `databaseUrl` names. */
+export interface StoreLocation {
+  dataDir: string;
+  databaseUrl?: string | undefined;
+}
 
 /**
- * Opens (creating if needed) the database in `dataDir`, owner-only, checks it was written with
- * this key (WrongKeyError if not) and brings its schema up to date.
+ * Opens the store's database, checks it was written with this key (WrongKeyError if not, before
+ * anything is written) and brings its schema up to date.
  */
-export function openDatabase(dataDir: string, personal: PersonalData): DatabaseSync {
+export function openDatabase(where: StoreLocation, personal: PersonalData): Db {
+  return where.databaseUrl ? openPostgres(where.databaseUrl, personal) : openSqlite(where.dataDir, personal);
+}
+
+/** A connection as it is, without the checks and migrations (SQLite on a file that cannot be written). */
+export function openAsIs(where: StoreLocation): Db {
+  if (where.databaseUrl) throw new Error("a PostgreSQL store is only ever opened whole");
+  return new SqliteDb(databaseFile(where.dataDir));
+}
+
+/** Where the store is, for messages: the SQLite file, or the PostgreSQL database (without its password). */
+export function describeLocation(where: StoreLocation): string {
+  if (!where.databaseUrl) return databaseFile(where.dataDir);
+  const u = new URL(where.databaseUrl);
+  return `PostgreSQL ${u.hostname}${u.port ? `:${u.port}` : ""}${u.pathname}`;
+}
+
+/**
+ * Opens (creating if needed) the SQLite database in `dataDir`, owner-only, checks it was written
+ * with this key (WrongKeyError if not) and brings its schema up to date.
+ */
+function openSqlite(dataDir: string, personal: PersonalData): Db {
   mkdirSync(dataDir, { recursive: true });
   ownerOnly(databaseFile(dataDir));
-  const db = new DatabaseSync(databaseFile(dataDir));
+  const db = new SqliteDb(databaseFile(dataDir));
   try {
     // secure_delete: what is erased or sealed over is zeroed in the file, not left in free pages.
     db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA secure_delete = ON;");
@@ -113,7 +142,7 @@ function ownerOnly(file: string): void {
 }
 
 /** A store that already has a key check must open with this key; nothing is written before. */
-function checkKey(db: DatabaseSync, personal: PersonalData, file: string): void {
+function checkKey(db: Db, personal: PersonalData, file: string): void {
   const kv = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'kv'").get();
   if (!kv) return;
   const row = db.prepare("SELECT value FROM kv WHERE key = ?").get(KEY_CHECK) as Row | undefined;
@@ -137,21 +166,27 @@ const UNWRITABLE: Record<number, string> = {
 const sqliteCode = (e: unknown): number | null =>
   e instanceof Error && "errcode" in e && typeof e.errcode === "number" ? e.errcode & 0xff : null;
 
-/** Whether `e` says the database file cannot be written now (as opposed to a wrong statement). */
+/** Whether `e` says the database cannot be written now (as opposed to a wrong statement). */
 export function isUnwritable(e: unknown): boolean {
+  if (isPostgresUnwritable(e)) return true;
   const code = sqliteCode(e);
   return code !== null && code in UNWRITABLE;
 }
 
-/** `e` in plain words with SQLite's code name, e.g. "attempt to write a readonly database (SQLITE_READONLY)". */
+/**
+ * `e` in plain words with its code, e.g. "attempt to write a readonly database (SQLITE_READONLY)",
+ * or for PostgreSQL "the database refuses writes: it is read-only (… ) (25006)".
+ */
 export function describeStoreError(e: unknown): string {
+  const pg = describePostgresError(e);
+  if (pg !== null) return pg;
   const code = sqliteCode(e);
   const message = e instanceof Error ? e.message : String(e);
   return code !== null && code in UNWRITABLE ? `${message} (${UNWRITABLE[code]})` : message;
 }
 
 /** Brings the schema up to date; returns whether any migration ran. */
-function migrate(db: DatabaseSync, personal: PersonalData): boolean {
+function migrate(db: Db, personal: PersonalData): boolean {
   const at = Number((db.prepare("PRAGMA user_version").get() as Row).user_version);
   for (let v = at; v < MIGRATIONS.length; v++) {
     inTransaction(db, () => {
@@ -169,7 +204,8 @@ function migrate(db: DatabaseSync, personal: PersonalData): boolean {
  * erasure or a sealing (plaintext) are not left in the -wal file. Best effort: with a reader
  * still open it is done at a later checkpoint.
  */
-export function flushWal(db: DatabaseSync): void {
+export function flushWal(db: Db): void {
+  if (db.engine !== "sqlite") return; // PostgreSQL keeps no WAL file beside the data directory
   try {
     db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   } catch {
@@ -178,16 +214,6 @@ export function flushWal(db: DatabaseSync): void {
 }
 
 /** Runs fn in one transaction: all of its writes happen, or none. */
-export function inTransaction<T>(db: DatabaseSync, fn: () => T): T {
-  db.exec("BEGIN IMMEDIATE");
-  try {
-    const out = fn();
-    db.exec("COMMIT");
-    return out;
-  } catch (e) {
-    // A failed COMMIT may already have ended the transaction: roll back only what is open,
-    // so the error that counts is the one thrown.
-    if (db.isTransaction) db.exec("ROLLBACK");
-    throw e;
-  }
+export function inTransaction<T>(db: Db, fn: () => T): T {
+  return db.transaction(fn);
 }

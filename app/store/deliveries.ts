@@ -1,13 +1,13 @@
 // Webhook deliveries already processed, by GitHub's `x-github-delivery` id: a redelivery is
 // acknowledged and ignored. A delivery is recorded once its handler has finished, so one
 // whose handler failed or was cut short by a crash runs again when it is redelivered.
-import type { DatabaseSync } from "node:sqlite";
+import type { Db } from "./engines/engine.ts";
 
 export class Deliveries {
-  readonly #db: DatabaseSync;
+  readonly #db: Db;
   readonly #now: () => number;
 
-  constructor(db: DatabaseSync, now: () => number) {
+  constructor(db: Db, now: () => number) {
     this.#db = db;
     this.#now = now;
   }
@@ -18,8 +18,10 @@ export class Deliveries {
 
   /** Records a delivery id; false when it was already recorded (a redelivery). */
   claim(id: string, event: string): boolean {
-    const r = this.#db.prepare("INSERT OR IGNORE INTO deliveries (id, event, at) VALUES (?, ?, ?)").run(id, event, this.#now());
-    return r.changes === 1;
+    const r = this.#db
+      .prepare("INSERT INTO deliveries (id, event, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+      .run(id, event, this.#now());
+    return Number(r.changes) === 1;
   }
 
   release(id: string): void {

@@ -3,7 +3,7 @@
 // issued for, and lives until it is used, replaced by a newer one, or expires. One login per
 // Discord user: linking again replaces the link. The Discord id is personal data, so both
 // tables hold only its keyed hash (the store's HMAC): a link is found by the id, never read back as one.
-import type { DatabaseSync } from "node:sqlite";
+import type { Db } from "./engines/engine.ts";
 import type { Row } from "./database.ts";
 
 export interface PendingLink {
@@ -14,11 +14,11 @@ export interface PendingLink {
 }
 
 export class Identities {
-  readonly #db: DatabaseSync;
+  readonly #db: Db;
   readonly #now: () => number;
   readonly #hash: (value: string) => string;
 
-  constructor(db: DatabaseSync, now: () => number, hash: (value: string) => string) {
+  constructor(db: Db, now: () => number, hash: (value: string) => string) {
     this.#db = db;
     this.#now = now;
     this.#hash = hash;

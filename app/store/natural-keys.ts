@@ -3,17 +3,20 @@
 // comments and issues it keeps editing (sticky progress comments, the dashboard, error issues).
 // The intent is recorded before or right after the side effect and found again by the key.
 // The dashboard's body (titles and requesters) is sealed at rest like other personal data.
-import type { DatabaseSync } from "node:sqlite";
+import type { Db } from "./engines/engine.ts";
 import type { Row } from "./database.ts";
 import { DASHBOARD_BODY_AAD } from "./personal.ts";
 import type { PersonalData } from "./personal.ts";
 
+/** How a sealed value is marked in a text column. */
+const SEALED_TEXT = "sealed:";
+
 export class NaturalKeys {
-  readonly #db: DatabaseSync;
+  readonly #db: Db;
   readonly #now: () => number;
   readonly #personal: PersonalData;
 
-  constructor(db: DatabaseSync, now: () => number, personal: PersonalData) {
+  constructor(db: Db, now: () => number, personal: PersonalData) {
     this.#db = db;
     this.#now = now;
     this.#personal = personal;
@@ -105,10 +108,14 @@ export class NaturalKeys {
   /** The dashboard's body as last written (an unchanged body is not sent again). */
   dashboardBody(): string | null {
     const r = this.#db.prepare("SELECT value FROM keys WHERE key = 'dashboard:body'").get() as Row | undefined;
-    return r ? this.#personal.open(r.value, DASHBOARD_BODY_AAD) : null;
+    if (!r) return null;
+    // sealed bytes as base64 text (the column is TEXT on PostgreSQL); a BLOB from an earlier version as it is
+    const v =
+      typeof r.value === "string" && r.value.startsWith(SEALED_TEXT) ? Buffer.from(r.value.slice(SEALED_TEXT.length), "base64") : r.value;
+    return this.#personal.open(v, DASHBOARD_BODY_AAD);
   }
   setDashboardBody(body: string): void {
-    this.#set("dashboard:body", this.#personal.seal(body, DASHBOARD_BODY_AAD));
+    this.#set("dashboard:body", SEALED_TEXT + Buffer.from(this.#personal.seal(body, DASHBOARD_BODY_AAD)).toString("base64"));
   }
   /** The issue that tracks one runtime error fingerprint. */
   errorIssue(fingerprint: string): number | null {
@@ -129,7 +136,7 @@ export class NaturalKeys {
   #number(key: string): number | null {
     return Number(this.#get(key) ?? 0) || null;
   }
-  #set(key: string, value: string | Uint8Array): void {
+  #set(key: string, value: string): void {
     this.#db
       .prepare("INSERT INTO keys (key, value, at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
       .run(key, value, this.#now());

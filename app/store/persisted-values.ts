@@ -2,7 +2,7 @@
 // emergency stop and the last deployment. Each is read back through its schema; a missing
 // or malformed value reads as its default. The emergency stop is also held in memory the
 // moment it is set, so it is in force even while the store cannot be written.
-import type { DatabaseSync } from "node:sqlite";
+import type { Db } from "./engines/engine.ts";
 import { z } from "zod";
 import { CLOSED } from "../switches/breaker.ts";
 import type { Breaker } from "../switches/breaker.ts";
@@ -35,11 +35,11 @@ const lastDeploySchema = z.object({
 export type LastDeploy = z.infer<typeof lastDeploySchema>;
 
 export class PersistedValues {
-  readonly #db: DatabaseSync;
+  readonly #db: Db;
   /** The stop last set in this process (in force whether or not it could be written yet). */
   #stop: StopState | null = null;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: Db) {
     this.#db = db;
   }
 

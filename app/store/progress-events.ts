@@ -1,6 +1,6 @@
 // Progress events for the bot's stream, numbered in order: the stream sends new ones as they
 // happen and replays from any sequence number the bot last saw (SSE Last-Event-ID).
-import type { DatabaseSync } from "node:sqlite";
+import type { Db } from "./engines/engine.ts";
 import { progressEventSchema } from "../../contract/app-link.ts";
 import type { ProgressEvent } from "../../contract/app-link.ts";
 import type { Row } from "./database.ts";
@@ -11,16 +11,18 @@ export interface NumberedProgress {
 }
 
 export class ProgressEvents {
-  readonly #db: DatabaseSync;
+  readonly #db: Db;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: Db) {
     this.#db = db;
   }
 
   /** Stores the event; returns its sequence number. */
   append(event: ProgressEvent): number {
-    const r = this.#db.prepare("INSERT INTO progress (change_id, json) VALUES (?, ?)").run(event.changeId, JSON.stringify(event));
-    return Number(r.lastInsertRowid);
+    const r = this.#db
+      .prepare("INSERT INTO progress (change_id, json) VALUES (?, ?) RETURNING seq")
+      .get(event.changeId, JSON.stringify(event));
+    return Number(r?.seq);
   }
 
   /** Events after `seq`, oldest first (a row that no longer matches the protocol is skipped). */

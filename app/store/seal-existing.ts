@@ -2,12 +2,12 @@
 // sealed in place — the changes' personal columns, audit details, voters and the dashboard
 // body — and given the keyed hashes that /forget finds them by. Runs once, in the migration's
 // transaction: all rows are sealed, or none.
-import type { DatabaseSync } from "node:sqlite";
+import type { Db } from "./engines/engine.ts";
 import type { Row } from "./database.ts";
 import { auditAad, changeAad, DASHBOARD_BODY_AAD, SEALED_CHANGE_COLUMNS, subjectOf } from "./personal.ts";
 import type { PersonalData } from "./personal.ts";
 
-export function sealExistingRows(db: DatabaseSync, p: PersonalData): void {
+export function sealExistingRows(db: Db, p: PersonalData): void {
   const cols = SEALED_CHANGE_COLUMNS;
   for (const r of db.prepare(`SELECT id, target_key, ${cols.join(", ")} FROM changes`).all() as Row[]) {
     const id = String(r.id);

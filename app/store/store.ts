@@ -1,21 +1,24 @@
-// The app's memory: one sqlite database under the data directory (database.ts) and one
-// repository per table, each with functions named for what the flows ask of it — changes,
+// The app's memory: one database — SQLite under the data directory, or PostgreSQL when
+// DATABASE_URL names one (database.ts) — and one repository per table, each with functions named for what the flows ask of it — changes,
 // their audit trail, progress events for the bot's stream, webhook deliveries, natural keys
 // of side effects, persisted switch values and votes.
 //
 // Whether the store can be written is found out by writing (probe(): the heartbeat row, in a
 // transaction), never guessed. SQLite keeps a connection it opened on a read-only file
-// read-only, so a failed probe reopens the connection; every repository holds `db`, which
-// always forwards to the current connection. A store that cannot be opened for writing still
-// starts (reads may work): the probe says why, and reopens until it can.
+// read-only (and a PostgreSQL connection may be lost), so a failed probe reopens the
+// connection; every repository holds `db`, which always forwards to the current connection. A
+// store that cannot be opened for writing still starts (on SQLite reads may work; a PostgreSQL
+// server that cannot be reached answers every call with why): the probe says why, and reopens
+// until it can.
 //
 // Personal data is sealed at rest under the app's key (personal.ts); forget() and
 // eraseExpired() erase it — a person's, or everything older than the retention window — and
 // keep the audit skeleton (states, times, PR and issue numbers).
-import { DatabaseSync } from "node:sqlite";
 import { Audit } from "./audit.ts";
 import { Changes } from "./changes.ts";
-import { databaseFile, describeStoreError, flushWal, inTransaction, isUnwritable, openDatabase } from "./database.ts";
+import { describeStoreError, flushWal, inTransaction, isUnwritable, openAsIs, openDatabase } from "./database.ts";
+import type { StoreLocation } from "./database.ts";
+import type { Db, Statement } from "./engines/engine.ts";
 import { Deliveries } from "./deliveries.ts";
 import { Identities } from "./identities.ts";
 import { NaturalKeys } from "./natural-keys.ts";
@@ -44,7 +47,7 @@ interface KeptWrite {
 
 export class Store {
   /** The current connection, whichever it is (see forwarding()). */
-  readonly db: DatabaseSync;
+  readonly db: Db;
   readonly changes: Changes;
   readonly audit: Audit;
   readonly progress: ProgressEvents;
@@ -53,17 +56,21 @@ export class Store {
   readonly values: PersistedValues;
   readonly votes: Votes;
   readonly identities: Identities;
-  readonly #dataDir: string;
+  readonly #where: StoreLocation;
   readonly #now: () => number;
   readonly #personal: PersonalData;
-  #conn: DatabaseSync;
+  #conn: Db;
   #closed = false;
   #unwritable: string | null = null;
   readonly #kept: KeptWrite[] = [];
 
-  /** `key`: the app's OURO_ENCRYPTION_KEY (32 bytes); a store written with another is refused (WrongKeyError). */
-  constructor(dataDir: string, key: Buffer, now: () => number = Date.now) {
-    this.#dataDir = dataDir;
+  /**
+   * `key`: the app's OURO_ENCRYPTION_KEY (32 bytes); a store written with another is refused
+   * (WrongKeyError). With `databaseUrl` (DATABASE_URL, postgres://…) the store is that
+   * PostgreSQL database, and nothing of it is kept in `dataDir`.
+   */
+  constructor(dataDir: string, key: Buffer, now: () => number = Date.now, options: { databaseUrl?: string | undefined } = {}) {
+    this.#where = { dataDir, databaseUrl: options.databaseUrl };
     this.#now = now;
     this.#personal = new PersonalData(key);
     this.#conn = this.#open();
@@ -194,27 +201,29 @@ export class Store {
   /** One row in the probe's own tiny table (made here, so it never shifts the migrations). */
   #heartbeat(): void {
     this.tx(() => {
-      this.db.exec("CREATE TABLE IF NOT EXISTS heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL)");
+      // (PostgreSQL's migration makes it: its DDL is not something to repeat at every probe)
+      if (this.db.engine === "sqlite")
+        this.db.exec("CREATE TABLE IF NOT EXISTS heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL)");
       this.db.prepare("INSERT INTO heartbeat (id, at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at").run(this.#now());
     });
   }
 
   /** A connection with the schema up to date; if the file cannot be written, one as it is. */
-  #open(): DatabaseSync {
+  #open(): Db {
     try {
-      return openDatabase(this.#dataDir, this.#personal);
+      return openDatabase(this.#where, this.#personal);
     } catch (e) {
       if (!isUnwritable(e)) throw e;
       this.#unwritable = `the store cannot be written: ${describeStoreError(e)}`;
-      return new DatabaseSync(databaseFile(this.#dataDir));
+      return this.#where.databaseUrl ? unreachable(e) : openAsIs(this.#where);
     }
   }
 
   /** A fresh connection replaces the current one (when the fresh one can be opened at all). */
   #reopen(): void {
-    let fresh: DatabaseSync;
+    let fresh: Db;
     try {
-      fresh = openDatabase(this.#dataDir, this.#personal);
+      fresh = openDatabase(this.#where, this.#personal);
     } catch {
       return; // still not writable: the probe says why
     }
@@ -229,16 +238,33 @@ export class Store {
 }
 
 /**
- * A DatabaseSync that forwards every property and method to the connection `current()`
- * returns at the time of the call, so the repositories keep one object across a reopen.
- * (Statements are prepared and run at once everywhere, never kept across a reopen.)
+ * A Db that forwards every property and method to the connection `current()` returns at the
+ * time of the call, so the repositories keep one object across a reopen. (Statements are
+ * prepared and run at once everywhere, never kept across a reopen.)
  */
-function forwarding(current: () => DatabaseSync): DatabaseSync {
-  return new Proxy(Object.create(DatabaseSync.prototype) as DatabaseSync, {
+function forwarding(current: () => Db): Db {
+  return new Proxy({} as Db, {
     get(_target, key) {
       const db = current();
       const value: unknown = Reflect.get(db, key, db);
       return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(db) : value;
     },
   });
+}
+
+/** A PostgreSQL store whose server could not be reached at start: every call throws why, until a probe reconnects. */
+function unreachable(why: unknown): Db {
+  const fail = (): never => {
+    throw why;
+  };
+  const statement: Statement = { get: fail, all: fail, run: fail };
+  return {
+    engine: "postgres",
+    prepare: () => statement,
+    exec: fail,
+    transaction: fail,
+    isTransaction: false,
+    isOpen: false,
+    close: () => {},
+  };
 }

@@ -3,17 +3,17 @@
 // table as `votes-open:<id>`), and is settled once when its window ends (`votes-closed:<id>`).
 // Voters are kept as keyed hashes (personal.ts), never as their Discord ids.
 import { randomUUID } from "node:crypto";
-import type { DatabaseSync } from "node:sqlite";
+import type { Db } from "./engines/engine.ts";
 import type { Row } from "./database.ts";
 
 export type VoteValue = "up" | "down";
 
 export class Votes {
-  readonly #db: DatabaseSync;
+  readonly #db: Db;
   readonly #now: () => number;
   readonly #hash: (value: string) => string;
 
-  constructor(db: DatabaseSync, now: () => number, hash: (value: string) => string) {
+  constructor(db: Db, now: () => number, hash: (value: string) => string) {
     this.#db = db;
     this.#now = now;
     this.#hash = hash;
@@ -49,7 +49,7 @@ export class Votes {
   /** When the change's vote opened (ms), opening it now if it was not open yet. */
   open(changeId: string): number {
     this.#db
-      .prepare("INSERT OR IGNORE INTO keys (key, value, at) VALUES (?, ?, ?)")
+      .prepare("INSERT INTO keys (key, value, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
       .run(`votes-open:${changeId}`, String(this.#now()), this.#now());
     return this.openedAt(changeId)!;
   }
@@ -66,6 +66,8 @@ export class Votes {
     return r ? String(r.value) : null;
   }
   markClosed(changeId: string, result: "passed" | "failed"): void {
-    this.#db.prepare("INSERT OR IGNORE INTO keys (key, value, at) VALUES (?, ?, ?)").run(`votes-closed:${changeId}`, result, this.#now());
+    this.#db
+      .prepare("INSERT INTO keys (key, value, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+      .run(`votes-closed:${changeId}`, result, this.#now());
   }
 }

@@ -1,14 +1,16 @@
-// The app's sqlite store: survives reopening, claims deliveries once, rolls back on error,
-// reads stored JSON back through its schemas (including rows written before the whole
-// change request was kept), and opens a data directory an earlier version created.
+// The app's store, on SQLite and on a real PostgreSQL server alike: survives reopening, claims
+// deliveries once, rolls back on error, reads stored JSON back through its schemas, keeps
+// personal data sealed and erases it. On SQLite also: it opens a data directory an earlier
+// version created (rows written before the whole change request was kept).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DATABASE_FILE } from "../../app/store/database.ts";
 import type { NewChange } from "../../app/store/changes.ts";
 import { Store } from "../../app/store/store.ts";
+import { openStore, STORE_ENGINES } from "./store/engines.ts";
 
 /** The store's OURO_ENCRYPTION_KEY in this test. */
 const KEY = Buffer.alloc(32, 7);
@@ -37,11 +39,14 @@ const row = (id: string): NewChange => ({
 
 const VERDICT = { decision: "pass", risk: "safe", requiredApprovals: 0, automerge: true, mode: "enforce", findings: [] } as const;
 
-describe("Store", () => {
+describe.each(STORE_ENGINES)("Store on $name", (engine) => {
+  beforeAll(() => engine.setup());
+  afterAll(() => engine.cleanup());
+
   it("keeps changes, audit, keys, votes and values across a reopen", () => {
-    const dir = fresh();
+    const dir = engine.fresh();
     let now = 1000;
-    const s = new Store(dir, KEY, () => now);
+    const s = openStore(dir, KEY, () => now);
     expect(s.changes.insert(row("c1"))).toMatchObject({
       state: "queued",
       request: null,
@@ -61,7 +66,7 @@ describe("Store", () => {
     s.votes.cast("c1", "u2", "up");
     s.values.saveBreaker({ state: "open", failures: 5, successes: 0, openedAt: 1500 });
     s.close();
-    const t = new Store(dir, KEY);
+    const t = openStore(dir, KEY);
     expect(t.changes.byId("c1")).toMatchObject({
       state: "working",
       followUps: [{ kind: "ci-failure", text: "more", via: "checks", key: "checks:abc" }],
@@ -81,8 +86,7 @@ describe("Store", () => {
   });
 
   it("a malformed persisted value or verdict reads as its default, never as a cast", () => {
-    const dir = fresh();
-    const s = new Store(dir, KEY);
+    const s = openStore(engine.fresh(), KEY);
     s.changes.insert(row("c1"));
     s.db.prepare("INSERT INTO kv (key, value) VALUES ('breaker', ?)").run(JSON.stringify({ state: "sideways" }));
     s.db.prepare("UPDATE changes SET verdict_json = ? WHERE id = 'c1'").run(JSON.stringify({ risk: "enormous" }));
@@ -92,7 +96,7 @@ describe("Store", () => {
   });
 
   it("claims a delivery id once; a released claim can be claimed again", () => {
-    const s = new Store(fresh(), KEY);
+    const s = openStore(engine.fresh(), KEY);
     expect(s.deliveries.claim("d1", "issues")).toBe(true);
     expect(s.deliveries.claim("d1", "issues")).toBe(false);
     s.deliveries.release("d1");
@@ -101,7 +105,7 @@ describe("Store", () => {
   });
 
   it("a failing transaction writes nothing; a duplicate request id is refused", () => {
-    const s = new Store(fresh(), KEY);
+    const s = openStore(engine.fresh(), KEY);
     expect(() =>
       s.tx(() => {
         s.changes.insert(row("c2"));
@@ -110,13 +114,13 @@ describe("Store", () => {
     ).toThrow("boom");
     expect(s.changes.byId("c2")).toBeNull();
     s.changes.insert(row("c3"));
-    expect(() => s.changes.insert({ ...row("c4"), requestId: "req-c3" })).toThrow(/UNIQUE/);
+    expect(() => s.changes.insert({ ...row("c4"), requestId: "req-c3" })).toThrow(/unique/i);
     expect(() => s.changes.update("c3", { nope: 1 } as never)).toThrow(/unknown change field/);
     s.close();
   });
 
   it("keeps the whole change request and reads it back through its schema", () => {
-    const s = new Store(fresh(), KEY);
+    const s = openStore(engine.fresh(), KEY);
     const request = {
       id: "c5",
       requester: { source: "github" as const, id: "alice", name: "alice", login: "alice", roles: [] },
@@ -127,6 +131,65 @@ describe("Store", () => {
     s.close();
   });
 
+  it("numbers progress events in order and replays them after a sequence number", () => {
+    const s = openStore(engine.fresh(), KEY);
+    const event = (n: number) => ({ changeId: "c1", state: "working" as const, at: new Date(n).toISOString() });
+    const seqs = [1, 2, 3].map((n) => s.progress.append(event(n)));
+    expect(seqs[1]).toBe(seqs[0] + 1);
+    expect(seqs[2]).toBe(seqs[1] + 1);
+    expect(s.progress.after(seqs[0]).map((p) => p.seq)).toEqual(seqs.slice(1));
+    s.close();
+  });
+
+  it("keeps personal data sealed at rest, and /forget erases it while the skeleton stays", () => {
+    const where = engine.fresh();
+    const s = openStore(where, KEY);
+    s.changes.insert({
+      ...row("p1"),
+      requester: "Zelda Quartermain",
+      requesterKey: "discord:4242",
+      text: "marmalade please",
+      title: "Marmalade",
+    });
+    s.changes.update("p1", { state: "failed", prNumber: 12 });
+    s.audit.record("p1", "request", { requester: "discord:4242", text: "marmalade please" });
+    s.votes.cast("p1", "discord:4242", "up");
+    s.keys.setDashboardBody("| p1 | Marmalade | Zelda Quartermain |");
+    expect(s.keys.dashboardBody()).toBe("| p1 | Marmalade | Zelda Quartermain |");
+
+    const raw = engine.raw(where);
+    try {
+      const change = raw.prepare("SELECT requester, requester_key, text, title, request_json FROM changes WHERE id = ?").get("p1")!;
+      for (const v of Object.values(change)) expect(v).toBeInstanceOf(Uint8Array);
+      const everything = JSON.stringify(
+        ["changes", "audit", "votes", "keys", "kv"].map((t) => raw.prepare(`SELECT * FROM ${t}`).all()),
+        (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString("latin1") : v),
+      );
+      for (const secret of ["marmalade", "Marmalade", "Zelda", "4242"]) expect(everything).not.toContain(secret);
+    } finally {
+      raw.close();
+    }
+
+    expect(s.forget("4242")).toMatchObject({ changes: 1, auditEntries: 2, votes: 1 }); // the request, and the erasure itself
+    expect(s.changes.byId("p1")).toMatchObject({ text: "", title: "(erased)", requester: "(erased)", state: "failed", prNumber: 12 });
+    expect(s.audit.of("p1").at(0)?.detail).toEqual({});
+    expect(s.votes.count("p1")).toEqual({ up: 1, down: 0 });
+    s.close();
+  });
+
+  it("a store written with another key is refused before anything is read or written", () => {
+    const where = engine.fresh();
+    const s = openStore(where, KEY);
+    s.changes.insert(row("k1"));
+    s.close();
+    expect(() => openStore(where, Buffer.alloc(32, 8))).toThrow(/was encrypted with another key/);
+    const t = openStore(where, KEY);
+    expect(t.changes.byId("k1")?.id).toBe("k1");
+    t.close();
+  });
+});
+
+describe("Store on SQLite files", () => {
   it("opens a data directory an earlier version wrote, legacy request JSON included", () => {
     const dir = fresh();
     // The tables exactly as the first version created them, with one row of each kind.
