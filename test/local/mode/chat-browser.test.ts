@@ -1,0 +1,168 @@
+// The chat pane in a real browser (headless Chromium from @sparticuz/chromium, driven by
+// puppeteer-core) against the Discord stand-in and a real discord.js bot: axe-core finds no
+// serious or critical violation at laptop and phone widths and nothing scrolls sideways; a
+// command is chosen, filled in and run with the keyboard; a deferred answer turns from thinking
+// into the edit and the follow-up without a reload; a button is pressed; a message someone else
+// writes, a new thread and a progress edit in it appear without a reload.
+import chromium from "@sparticuz/chromium";
+import axe from "axe-core";
+import puppeteer from "puppeteer-core";
+import type { Browser, ElementHandle, Page } from "puppeteer-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Gate, startChatWorld, type ChatWorld } from "./chat-world.ts";
+
+let w: ChatWorld;
+let browser: Browser;
+
+beforeAll(async () => {
+  w = await startChatWorld();
+  browser = await puppeteer.launch({ args: chromium.args, executablePath: await chromium.executablePath(), headless: true });
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await w?.close();
+});
+
+interface Violation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: string[];
+}
+
+/** axe-core's serious and critical violations on the page as it is now. */
+async function violations(page: Page): Promise<Violation[]> {
+  await page.evaluate(axe.source);
+  const all = (await page.evaluate(
+    `axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) })))`,
+  )) as Violation[];
+  return all.filter((v) => v.impact === "serious" || v.impact === "critical");
+}
+
+async function open(query: string, width = 1280): Promise<Page> {
+  const page = await browser.newPage();
+  await page.setViewport({ width, height: 900 });
+  const res = await page.goto(`${w.pane}/${query}`, { waitUntil: "load" });
+  expect(res?.status(), query).toBe(200);
+  return page;
+}
+
+/** Waits until the element matching `selector` has `text` in its text (the page's own script updates it). */
+async function waitForText(page: Page, selector: string, text: string): Promise<void> {
+  await page.waitForFunction(
+    (sel: string, t: string) => (document.querySelector(sel)?.textContent ?? "").includes(t),
+    { timeout: 15_000 },
+    selector,
+    text,
+  );
+}
+
+/** A button (or link) under `scope` whose text is `label`. */
+async function control(page: Page, scope: string, label: string): Promise<ElementHandle<Element>> {
+  const handle = await page.waitForFunction(
+    (sel: string, l: string) => [...document.querySelectorAll(`${sel} button, ${sel} a`)].find((b) => b.textContent?.trim() === l),
+    { timeout: 15_000 },
+    scope,
+    label,
+  );
+  return handle as ElementHandle<Element>;
+}
+
+/** Runs `action` (a click, a key) and waits for the navigation it causes (POST → redirect → GET). */
+async function navigating(page: Page, action: () => Promise<unknown>): Promise<URL> {
+  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), action()]);
+  return new URL(page.url());
+}
+
+/** Chooses a command in the form and waits for its options. */
+async function choose(page: Page, command: string): Promise<void> {
+  await page.select("#command-select", command);
+  await navigating(page, async () => (await control(page, "#command", "Choose")).click());
+  expect(new URL(page.url()).searchParams.get("command")).toBe(command);
+}
+
+const notReloaded = (page: Page) => page.evaluate(`window.__notReloaded === true`);
+
+describe("at laptop and phone width", () => {
+  for (const width of [1280, 390])
+    it(`has no serious or critical accessibility violations at ${width} px, and nothing wider than the screen`, async () => {
+      const page = await open("?as=max&channel=general&command=echo", width);
+      expect(await violations(page)).toEqual([]);
+      const overflow = (await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")) as number;
+      expect(overflow).toBeLessThanOrEqual(0);
+      // every form control has a label (axe checks it too; this names what the story relies on)
+      const labels = await page.evaluate(
+        `[...document.querySelectorAll("select, input:not([type=hidden]), textarea")].map((e) => e.labels?.[0]?.textContent?.trim() ?? "")`,
+      );
+      expect(labels).toEqual(["You are", "Command", "text (required)", "times", "loud", "who", "where"]);
+      await page.close();
+    }, 60_000);
+});
+
+describe("acting through the page", () => {
+  it("a command chosen, filled in and run with the keyboard; its reply shows", async () => {
+    const page = await open("?as=max&channel=general", 390);
+    await choose(page, "echo");
+    await page.focus("#opt-text");
+    await page.keyboard.type("hello <b>");
+    await page.select("#opt-times", "2");
+    await page.focus("#opt-text");
+    const url = await navigating(page, () => page.keyboard.press("Enter"));
+    expect(url.searchParams.get("interaction")).toMatch(/^\d+$/);
+    await waitForText(page, "#reply", "echo hello <b>hello <b>");
+    expect(await page.$eval("#reply h2", (e) => e.textContent)).toBe("Your /echo");
+    expect(await violations(page)).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it("a deferred answer: thinking, then the edit and the follow-up, without a reload", async () => {
+    w.gates.slow = new Gate();
+    const page = await open("?as=maya&channel=general");
+    await choose(page, "slow");
+    await navigating(page, async () => (await control(page, "#command", "Run")).click());
+    await page.evaluate(`window.__notReloaded = true`);
+    await waitForText(page, "#reply", "Ouro is thinking…");
+    w.gates.slow.open();
+    await waitForText(page, "#reply", "slow follow-up");
+    await waitForText(page, "#reply", "slow done");
+    await waitForText(page, "#messages", "slow follow-up");
+    expect(await notReloaded(page)).toBe(true);
+    await page.close();
+  }, 60_000);
+
+  it("a button on a message is pressed, and the message shows the bot's update", async () => {
+    const page = await open("?as=nia&channel=general");
+    await choose(page, "vote");
+    await navigating(page, async () => (await control(page, "#command", "Run")).click());
+    const id = new URL(page.url()).searchParams.get("interaction")!;
+    const rec = await w.discord.driver.waitFor(() => w.discord.driver.interaction(id)?.original_message_id, "the vote message");
+    const li = `#messages li.message[data-id="${rec}"]`;
+    await waitForText(page, li, "Vote <b>now</b>");
+    await page.setViewport({ width: 390, height: 900 });
+    expect(await violations(page)).toEqual([]); // an embed, coloured buttons and a link button, at phone width
+    await navigating(page, async () => (await control(page, li, "Yes")).click());
+    await waitForText(page, li, "voted yes by nia");
+    expect(await page.$$eval(`${li} button`, (b) => b.length)).toBe(0);
+    await page.close();
+  }, 60_000);
+
+  it("what others write, a new thread and a progress edit in it appear without a reload", async () => {
+    w.gates.request = new Gate();
+    const page = await open("?as=max&channel=requests");
+    await page.evaluate(`window.__notReloaded = true`);
+    w.discord.driver.say({ user: "maya", channel: "requests", content: "someone else says hi" });
+    await waitForText(page, "#messages", "someone else says hi");
+    // the thread the bot starts from its reply shows in the channel list, live
+    const run = w.discord.driver.runCommand({ user: "maya", channel: "requests", name: "request" });
+    await run.reply();
+    await waitForText(page, 'nav[aria-label="Channels"]', "🧵 request-1");
+    expect(await notReloaded(page)).toBe(true);
+    await navigating(page, async () => (await control(page, 'nav[aria-label="Channels"]', "🧵 request-1")).click());
+    await page.evaluate(`window.__notReloaded = true`);
+    await waitForText(page, "#messages", "progress: working");
+    w.gates.request.open();
+    await waitForText(page, "#messages", "progress: done");
+    expect(await notReloaded(page)).toBe(true);
+    await page.close();
+  }, 60_000);
+});
