@@ -3,11 +3,9 @@
 // request page at laptop and phone widths, nothing is wider than the screen, a check run that
 // completes on GitHub shows on the open page without a reload, and the approval is given from
 // the keyboard.
-import chromium from "@sparticuz/chromium";
-import axe from "axe-core";
-import puppeteer from "puppeteer-core";
 import type { Browser, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, seriousViolations as violations } from "./browser-checks.ts";
 import { startReviewWorld, type ReviewWorld } from "./review-world.ts";
 
 let w: ReviewWorld;
@@ -18,21 +16,12 @@ beforeAll(async () => {
   w = await startReviewWorld();
   await w.ci.checks.create({ ...repo, name: "build", head_sha: w.headSha, status: "in_progress" });
   await w.maya.repos.createCommitStatus({ ...repo, sha: w.headSha, state: "pending", context: "policy", description: "judging" });
-  browser = await puppeteer.launch({ args: chromium.args, executablePath: await chromium.executablePath(), headless: true });
+  browser = await launchChromium();
 }, 120_000);
 afterAll(async () => {
   await browser?.close();
   await w?.close();
 });
-
-/** axe-core's serious and critical violations on the page as it is now. */
-async function violations(page: Page): Promise<{ id: string; help: string; nodes: string[] }[]> {
-  await page.evaluate(axe.source);
-  const all = (await page.evaluate(
-    `axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) })))`,
-  )) as { id: string; impact: string | null; help: string; nodes: string[] }[];
-  return all.filter((v) => v.impact === "serious" || v.impact === "critical");
-}
 
 async function open(path: string, width: number): Promise<Page> {
   const page = await browser.newPage();
