@@ -49,23 +49,18 @@ async function open(query: string, width = 1280): Promise<Page> {
 
 /** Waits until the element matching `selector` has `text` in its text (the page's own script updates it). */
 async function waitForText(page: Page, selector: string, text: string): Promise<void> {
-  await page.waitForFunction(
-    (sel: string, t: string) => (document.querySelector(sel)?.textContent ?? "").includes(t),
-    { timeout: 15_000 },
-    selector,
-    text,
-  );
+  await page.waitForFunction(`(document.querySelector(${JSON.stringify(selector)})?.textContent ?? "").includes(${JSON.stringify(text)})`, {
+    timeout: 15_000,
+  });
 }
 
 /** A button (or link) under `scope` whose text is `label`. */
-async function control(page: Page, scope: string, label: string): Promise<ElementHandle<Element>> {
+async function control(page: Page, scope: string, label: string): Promise<ElementHandle> {
   const handle = await page.waitForFunction(
-    (sel: string, l: string) => [...document.querySelectorAll(`${sel} button, ${sel} a`)].find((b) => b.textContent?.trim() === l),
+    `[...document.querySelectorAll(${JSON.stringify(`${scope} button, ${scope} a`)})].find((b) => b.textContent.trim() === ${JSON.stringify(label)})`,
     { timeout: 15_000 },
-    scope,
-    label,
   );
-  return handle as ElementHandle<Element>;
+  return handle as unknown as ElementHandle;
 }
 
 /** Runs `action` (a click, a key) and waits for the navigation it causes (POST → redirect → GET). */
@@ -110,7 +105,7 @@ describe("acting through the page", () => {
     const url = await navigating(page, () => page.keyboard.press("Enter"));
     expect(url.searchParams.get("interaction")).toMatch(/^\d+$/);
     await waitForText(page, "#reply", "echo hello <b>hello <b>");
-    expect(await page.$eval("#reply h2", (e) => e.textContent)).toBe("Your /echo");
+    expect(await page.evaluate(`document.querySelector("#reply h2").textContent`)).toBe("Your /echo");
     expect(await violations(page)).toEqual([]);
     await page.close();
   }, 60_000);
@@ -142,7 +137,7 @@ describe("acting through the page", () => {
     expect(await violations(page)).toEqual([]); // an embed, coloured buttons and a link button, at phone width
     await navigating(page, async () => (await control(page, li, "Yes")).click());
     await waitForText(page, li, "voted yes by nia");
-    expect(await page.$$eval(`${li} button`, (b) => b.length)).toBe(0);
+    expect(await page.evaluate(`document.querySelectorAll(${JSON.stringify(`${li} button`)}).length`)).toBe(0);
     await page.close();
   }, 60_000);
 

@@ -10,6 +10,10 @@ import {
   ButtonBuilder,
   ButtonStyle,
   Client,
+  ModalBuilder,
+  StringSelectMenuBuilder,
+  TextInputBuilder,
+  TextInputStyle,
   EmbedBuilder,
   Events,
   GatewayIntentBits,
@@ -58,6 +62,7 @@ const guildCommands = [
     .addChannelOption((o) => o.setName("where").setDescription("Which channel")),
   new SlashCommandBuilder().setName("slow").setDescription("Thinks, then answers"),
   new SlashCommandBuilder().setName("vote").setDescription("A vote with buttons"),
+  new SlashCommandBuilder().setName("pick").setDescription("A select menu and a form"),
   new SlashCommandBuilder().setName("secret").setDescription("Only you see the answer"),
   new SlashCommandBuilder().setName("request").setDescription("Progress in a thread"),
   new SlashCommandBuilder()
@@ -109,6 +114,21 @@ async function onCommand(i: ChatInputCommandInteraction, gates: ChatWorld["gates
       await i.reply({ content: "Should we?", embeds: [embed], components: [row] });
       return;
     }
+    case "pick": {
+      const select = new StringSelectMenuBuilder()
+        .setCustomId("colour")
+        .setPlaceholder("Colour")
+        .addOptions({ label: "Red", value: "red" }, { label: "Blue", value: "blue" });
+      const button = new ButtonBuilder().setCustomId("form").setLabel("Fill in a form").setStyle(ButtonStyle.Primary);
+      await i.reply({
+        content: "Pick one",
+        components: [
+          new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(select),
+          new ActionRowBuilder<ButtonBuilder>().addComponents(button),
+        ],
+      });
+      return;
+    }
     case "secret":
       await i.reply({ content: "only for you", flags: MessageFlags.Ephemeral });
       return;
@@ -149,9 +169,28 @@ export async function startChatWorld(): Promise<ChatWorld> {
       if (i.isChatInputCommand()) {
         received.push(`/${i.commandName}`);
         await onCommand(i, gates);
+      } else if (i.isButton() && i.customId === "form") {
+        received.push("button:form");
+        const title = new TextInputBuilder().setCustomId("title").setLabel("Title").setStyle(TextInputStyle.Short).setRequired(true);
+        const body = new TextInputBuilder().setCustomId("body").setLabel("Details").setStyle(TextInputStyle.Paragraph).setRequired(false);
+        await i.showModal(
+          new ModalBuilder()
+            .setCustomId("idea")
+            .setTitle("An idea")
+            .addComponents(
+              new ActionRowBuilder<TextInputBuilder>().addComponents(title),
+              new ActionRowBuilder<TextInputBuilder>().addComponents(body),
+            ),
+        );
       } else if (i.isButton()) {
         received.push(`button:${i.customId}`);
         await i.update({ content: `voted ${i.customId.slice(5)} by ${i.user.username}`, components: [] });
+      } else if (i.isStringSelectMenu()) {
+        received.push(`select:${i.customId}`);
+        await i.update({ content: `picked ${i.values.join(", ")} by ${i.user.username}`, components: [] });
+      } else if (i.isModalSubmit()) {
+        received.push(`modal:${i.customId}`);
+        await i.reply(`idea “${i.fields.getTextInputValue("title")}”: ${i.fields.getTextInputValue("body") || "no details"}`);
       }
     };
     handle().catch((err: unknown) => received.push(`error:${(err as Error).message}`));

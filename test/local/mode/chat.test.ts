@@ -85,7 +85,7 @@ describe("the page", () => {
     expect(body).toMatch(/<form id="command" method="post" action="run">/);
     expect(body).toContain('<label for="command-select">Command</label>');
     const values = [...body.matchAll(/<option value="([^"]*)"[^>]*>\//g)].map((m) => m[1]);
-    expect(values).toEqual(["echo", "slow", "vote", "secret", "request", "config plugin enable", "ping"]);
+    expect(values).toEqual(["echo", "slow", "vote", "pick", "secret", "request", "config plugin enable", "ping"]);
     expect(body).toMatch(/>\s*Choose\s*<\/button>/);
     expect(body).toContain('<section id="reply" aria-live="polite"');
     expect(alerts(body)).toEqual([]);
@@ -171,6 +171,41 @@ describe("running commands", () => {
     expect(messageLi(after.body, msg)).toContain("voted yes by nia");
     expect(messageLi(after.body, msg)).not.toContain("<button");
     expect(section(after.body, "reply")).toContain("Ouro updated the message.");
+  });
+
+  it("a string select posts the values picked; a button's modal is filled in on the page and submitted", async () => {
+    const id = await run("maya", "pick");
+    const msg = (await interactionWhen(id, (i) => i.original_message_id !== undefined, "the pick message")).original_message_id!;
+    const { body } = await get(`?as=maya&channel=${general}`);
+    expect(messageLi(body, msg)).toMatch(
+      new RegExp(
+        `<label for="select-${msg}-colour">Colour</label> <select id="select-${msg}-colour" name="values"><option value="red">Red</option><option value="blue">Blue</option></select> <button name="select" value="colour">Pick</button>`,
+      ),
+    );
+    const formButton = await post("/click", { as: "maya", channel: general, message: msg, custom_id: "form" });
+    const modalId = new URL(formButton.headers.get("location")!, w.pane).searchParams.get("interaction")!;
+    await interactionWhen(modalId, (i) => i.callback_type === 9, "the bot to show its modal");
+    const shown = await get(`?as=maya&channel=${general}&interaction=${modalId}`);
+    const reply = section(shown.body, "reply");
+    expect(reply).toContain("Ouro asks you to fill in a form.");
+    expect(reply).toContain("<legend>An idea</legend>");
+    expect(reply).toMatch(
+      /<label for="field-title">Title<\/label> <input type="text" id="field-title" name="field.title" required value="">/,
+    );
+    expect(reply).toMatch(/<label for="field-body">Details<\/label> <textarea id="field-body" name="field.body"><\/textarea>/);
+    // only the one it was shown to gets the form
+    expect(section((await get(`?as=max&channel=${general}&interaction=${modalId}`)).body, "reply")).not.toContain("<form");
+    const sent = await post("/modal", { as: "maya", channel: general, interaction: modalId, "field.title": "dice", "field.body": "" });
+    expect(sent.status).toBe(303);
+    const submitted = new URL(sent.headers.get("location")!, w.pane).searchParams.get("interaction")!;
+    await interactionWhen(submitted, (i) => i.callback_type === 4, "the bot's answer to the form");
+    expect(section((await get(`?as=maya&channel=${general}&interaction=${submitted}`)).body, "reply")).toContain("idea “dice”: no details");
+
+    const picked = await post("/click", { as: "max", channel: general, message: msg, select: "colour", values: "blue" });
+    expect(picked.status).toBe(303);
+    const pickId = new URL(picked.headers.get("location")!, w.pane).searchParams.get("interaction")!;
+    await interactionWhen(pickId, (i) => i.callback_type === 7, "the bot to update the pick message");
+    expect(messageLi((await get(`?as=max&channel=${general}`)).body, msg)).toContain("picked blue by max");
   });
 
   it("an ephemeral reply shows only to the one who ran it, and never in the channel", async () => {
