@@ -4,6 +4,7 @@
 import { ButtonStyle, ComponentType, InteractionType, MessageFlags } from "discord-api-types/v10";
 import type { APIEmbed, APIMessageTopLevelComponent } from "discord-api-types/v10";
 import { h, type SafeHtml } from "./markup.ts";
+import { inlineMarkdown, type Names } from "./inline-markdown.ts";
 import type { MessageView } from "./driver-client.ts";
 
 /** What a message needs from its surroundings to be shown. */
@@ -11,7 +12,7 @@ export interface MessageContext {
   viewer: string;
   /** The channel the page shows (forms come back to it). */
   channel: string;
-  names: { users: Map<string, string>; channels: Map<string, string>; roles: Map<string, string> };
+  names: Names;
   /** Threads started from a message, by the message's id (a thread's id is its message's id). */
   threadOf: (messageId: string) => { id: string; name: string } | undefined;
   channelHref: (channelId: string) => string;
@@ -24,8 +25,8 @@ export function messageHtml(m: MessageView, ctx: MessageContext): SafeHtml {
   const body = [
     usedHtml(m),
     flags & MessageFlags.Loading ? h`<p class="thinking">${m.author.username} is thinking…</p>` : "",
-    m.content ? h`<div class="content">${contentHtml(m.content, ctx)}</div>` : "",
-    (m.embeds ?? []).map(embedHtml),
+    m.content ? h`<div class="content">${inlineMarkdown(m.content, ctx.names, ctx.channelHref)}</div>` : "",
+    (m.embeds ?? []).map((e) => embedHtml(e, ctx)),
     attachmentsHtml(m),
     reactionsHtml(m),
     componentsHtml(m, ctx),
@@ -47,35 +48,16 @@ function usedHtml(m: MessageView): SafeHtml | "" {
   return h`<p class="used">${i.user.username} ${what}</p>`;
 }
 
-/** Message text with `<@id>`, `<#id>` and `<@&id>` shown as names, everything else as it is. */
-function contentHtml(text: string, ctx: MessageContext): SafeHtml[] {
-  const parts: SafeHtml[] = [];
-  let at = 0;
-  for (const match of text.matchAll(/<(@!?|#|@&)(\d+)>/g)) {
-    parts.push(h`${text.slice(at, match.index)}`);
-    const [, kind, id] = match;
-    if (kind === "#") {
-      const name = ctx.names.channels.get(id);
-      parts.push(name ? h`<a href="${ctx.channelHref(id)}">#${name}</a>` : h`#${id}`);
-    } else {
-      const name = (kind === "@&" ? ctx.names.roles : ctx.names.users).get(id);
-      parts.push(h`<span class="mention">@${name ?? id}</span>`);
-    }
-    at = match.index + match[0].length;
-  }
-  parts.push(h`${text.slice(at)}`);
-  return parts;
-}
-
-function embedHtml(e: APIEmbed): SafeHtml {
+function embedHtml(e: APIEmbed, ctx: MessageContext): SafeHtml {
+  const md = (text: string) => inlineMarkdown(text, ctx.names, ctx.channelHref);
   const color = e.color !== undefined ? `#${e.color.toString(16).padStart(6, "0")}` : "#8a8f98";
   const title = e.title
     ? h`<p class="embed-title">${e.url ? h`<a href="${e.url}">${e.title}</a>` : h`<strong>${e.title}</strong>`}</p>`
     : "";
   const fields = e.fields?.length
-    ? h`<dl class="embed-fields">${e.fields.map((f) => h`<div${f.inline ? h` class="inline"` : ""}><dt>${f.name}</dt><dd>${f.value}</dd></div>`)}</dl>`
+    ? h`<dl class="embed-fields">${e.fields.map((f) => h`<div${f.inline ? h` class="inline"` : ""}><dt>${f.name}</dt><dd>${md(f.value)}</dd></div>`)}</dl>`
     : "";
-  return h`<div class="embed" style="border-left-color:${color}">${e.author?.name ? h`<p class="embed-author">${e.author.name}</p>` : ""}${title}${e.description ? h`<div class="embed-description">${e.description}</div>` : ""}${fields}${e.footer?.text ? h`<p class="embed-footer">${e.footer.text}</p>` : ""}</div>`;
+  return h`<div class="embed" style="border-left-color:${color}">${e.author?.name ? h`<p class="embed-author">${e.author.name}</p>` : ""}${title}${e.description ? h`<div class="embed-description">${md(e.description)}</div>` : ""}${fields}${e.footer?.text ? h`<p class="embed-footer">${e.footer.text}</p>` : ""}</div>`;
 }
 
 function attachmentsHtml(m: MessageView): SafeHtml | "" {

@@ -20,6 +20,7 @@ nav a[aria-current]{font-weight:700;color:#111}
 .used,.thread,.attachments,.reactions{margin:.1rem 0;font-size:.9rem;color:#333}
 .thinking,.state{font-style:italic;color:#333}
 .content,.embed-description{white-space:pre-wrap}
+code{background:#eceef1;padding:0 .2rem;border-radius:3px;font-size:.9em}
 .mention{background:#e6e8fd;color:#1e2a8a;border-radius:3px;padding:0 .15rem}
 .embed{border-left:4px solid #8a8f98;background:#f2f3f5;padding:.5rem .75rem;margin:.35rem 0;border-radius:4px;max-width:40rem}
 .embed p{margin:.15rem 0}.embed-footer,.embed-author{font-size:.8rem;color:#444}

@@ -251,6 +251,19 @@ describe("running commands", () => {
     expect(body).toContain('<span class="mention">@max</span>');
     expect(body).not.toContain('<script>alert("x")');
   });
+
+  it("Discord's inline markdown: code, bold, masked and bare https links, channel mentions; other schemes stay text", async () => {
+    const requests = w.discord.guild.channels.requests;
+    w.discord.driver.say({
+      user: "nia",
+      channel: "general",
+      content: `see \`a<b>\` **now** [the PR](https://gh.example/pull/3), https://gh.example/issues/4. [x](javascript:alert(1)) in <#${requests}>`,
+    });
+    const { body } = await get("?as=nia&channel=general");
+    expect(body).toContain(
+      `see <code>a&lt;b&gt;</code> <strong>now</strong> <a href="https://gh.example/pull/3" rel="noopener noreferrer">the PR</a>, <a href="https://gh.example/issues/4" rel="noopener noreferrer">https://gh.example/issues/4</a>. [x](javascript:alert(1)) in <a href="./?as=nia&amp;channel=${requests}">#requests</a>`,
+    );
+  });
 });
 
 describe("bad input is refused in plain words, and the bot receives nothing", () => {
