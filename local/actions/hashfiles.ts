@@ -116,7 +116,7 @@ export function hashFiles(user: JobUser, nodeDir: string, workspace: string, pat
   if (!lines.length) throw new ExpressionError("hashFiles() needs at least one pattern");
   const code = `process.stdout.write((${hashFilesIn.toString()})(process.argv[1], process.argv.slice(2)))`;
   const argv = user.wrap([join(nodeDir, "node"), "-e", code, workspace, ...lines]);
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", env: { PATH: "/usr/bin:/bin" }, timeout: 120_000 });
+  const r = spawnSync(argv[0], argv.slice(1), { cwd: workspace, encoding: "utf8", env: { PATH: "/usr/bin:/bin" }, timeout: 120_000 });
   if (r.status !== 0) {
     const why = (r.stderr || r.error?.message || `exit ${r.status}`).trim().split("\n").slice(-1)[0];
     throw new ExpressionError(`hashFiles(${lines.map((l) => `'${l}'`).join(", ")}) could not read the workspace: ${why}`);

@@ -30,8 +30,10 @@
  *   `hashFiles()`. No matrix, services, containers or reusable workflows.
  * - Jobs' processes run as `nobody` when this process is root (user.ts): PR code cannot read the
  *   stand-ins' keys or local mode's secrets. Not root: a warning in the log and on each check run.
- *   As nobody, and when nothing a job needs is under the host's /tmp, a job's processes also get
- *   the job's own directory as /tmp (a mount namespace), as a fresh runner would.
+ *   As nobody, each process also runs in a view of the files of its own (view.ts: mount and pid
+ *   namespaces): only its job's directory, the npm cache, the Node and the CA file are bound in,
+ *   at their own paths, even from a private (0700) checkout or data dir, and /tmp is the job's.
+ *   Where namespaces do not work, those paths must be reachable by nobody, else jobs fail clearly.
  * - Environment: only what the runner defines (GITHUB_*, RUNNER_*, CI, HOME and TMPDIR in the job dir,
  *   PATH of system dirs), never this process's env; no secrets (`secrets.*` is empty but for
  *   GITHUB_TOKEN). The job token is an installation token narrowed to the workflow's
@@ -41,7 +43,7 @@
 import { createSign, randomBytes } from "node:crypto";
 import { execFile } from "node:child_process";
 import { EventEmitter } from "node:events";
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { Server } from "node:http";
 import { dirname, join } from "node:path";
@@ -58,6 +60,7 @@ import { SYSTEM_PATH, runJob } from "./job.ts";
 import type { JobResult } from "./job.ts";
 import { NOBODY_USER, canDropPrivileges, chownToNobody, selfUser, unprivilegedNote, unreachableByNobody } from "./user.ts";
 import type { JobUser } from "./user.ts";
+import { canBuildViews, inView } from "./view.ts";
 import { WorkflowError, listensTo, needsOf, parseWorkflow, triggers } from "./workflow.ts";
 import type { Workflow } from "./workflow.ts";
 
@@ -236,14 +239,17 @@ interface Holder {
 }
 
 export async function startActions(opts: ActionsOptions): Promise<ActionsStandIn> {
-  const dataDir = opts.dataDir;
-  const nodeDir = opts.nodeDir ?? dirname(process.execPath);
+  // Real paths: a job's view of the files (view.ts) binds them at these paths, and a symbolic
+  // link on the way (say, under /tmp) would not be there.
+  for (const d of ["work", "logs", "git"]) mkdirSync(join(opts.dataDir, d), { recursive: true });
+  const dataDir = realpathSync(opts.dataDir);
   const npmCache = opts.npmCache ?? join(dataDir, "npm-cache");
-  for (const d of ["work", "logs", "git"]) mkdirSync(join(dataDir, d), { recursive: true });
   mkdirSync(npmCache, { recursive: true });
-  const caFile = opts.caFile !== undefined ? opts.caFile : (process.env.NODE_EXTRA_CA_CERTS ?? (existsSync(SYSTEM_CA) ? SYSTEM_CA : null));
+  const nodeDir = realpathSync(opts.nodeDir ?? dirname(process.execPath));
+  const ca = opts.caFile !== undefined ? opts.caFile : (process.env.NODE_EXTRA_CA_CERTS ?? (existsSync(SYSTEM_CA) ? SYSTEM_CA : null));
+  const caFile = ca && existsSync(ca) ? realpathSync(ca) : ca;
   const log = opts.log ?? ((line: string) => console.log(line));
-  const { user, problem: userProblem } = jobUser({ dataDir, nodeDir, npmCache, caFile, log });
+  const { user, views, problem: userProblem } = jobUser({ dataDir, nodeDir, npmCache: realpathSync(npmCache), caFile, log });
   const caches = new CacheStore(join(dataDir, "caches"));
   const events = new EventEmitter();
   const groups = new Groups();
@@ -630,6 +636,7 @@ export async function startActions(opts: ActionsOptions): Promise<ActionsStandIn
                 signal: abort.signal,
                 logFile: join(dataDir, "logs", logRel),
                 user,
+                views,
                 caches,
               });
             } catch (e) {
@@ -733,13 +740,17 @@ export async function startActions(opts: ActionsOptions): Promise<ActionsStandIn
 }
 
 /**
- * Who jobs run as (user.ts): nobody when we are root and setpriv works — then the directories
- * jobs use are made reachable to nobody (the data dir's own secrets stay 0700) — else this
- * process's user, with a warning in the log. `problem` is why jobs cannot run at all (as root,
- * nobody cannot reach what a job needs): they fail with it rather than run as root.
+ * Who jobs run as (user.ts): nobody when we are root and setpriv works, else this process's
+ * user, with a warning in the log. As nobody, each process runs in a view of the files (view.ts)
+ * that keeps the npm cache, the Node and the CA file (and its job's directory), so private
+ * parents on the host stay private; where views cannot be built, those directories are made
+ * reachable to nobody instead (the data dir's own secrets stay 0700). `problem` is why jobs
+ * cannot run at all (as root, nobody cannot reach what a job needs): they fail with it rather
+ * than run as root.
  */
 function jobUser(o: { dataDir: string; nodeDir: string; npmCache: string; caFile: string | null; log: (line: string) => void }): {
   user: JobUser;
+  views: { root: string; keep: string[] } | null;
   problem?: string;
 } {
   if (!canDropPrivileges()) {
@@ -747,18 +758,30 @@ function jobUser(o: { dataDir: string; nodeDir: string; npmCache: string; caFile
     o.log(
       `actions: ⚠ jobs run as ${user.describe}, this process's user: it is not root (or setpriv does not work), so they cannot be dropped to nobody and can read what this user can`,
     );
-    return { user };
+    return { user, views: null };
   }
-  chmodSync(o.dataDir, 0o711);
-  chmodSync(join(o.dataDir, "work"), 0o711);
-  for (const d of ["logs", "git"]) chmodSync(join(o.dataDir, d), 0o700);
   chownToNobody(o.npmCache);
-  const need = [join(o.dataDir, "work"), o.npmCache, o.nodeDir, ...(o.caFile ? [o.caFile] : [])];
-  const unreachable = unreachableByNobody(need);
-  if (!unreachable.length) return { user: NOBODY_USER };
-  const problem = `jobs run as nobody, who cannot reach ${unreachable.join(", ")} (a private parent directory, such as a 0700 home or mktemp -d?); they were not run as root instead — make those readable to others (chmod o+rx on the parent directories) or use another data directory`;
+  const keep = [o.npmCache, o.nodeDir, ...(o.caFile ? [o.caFile] : [])];
+  const viewable = canBuildViews();
+  let views: { root: string; keep: string[] } | null = null;
+  if (viewable.ok) {
+    // Each job sees only its own directory under work/ (view.ts covers the rest).
+    for (const d of ["work", "logs", "git"]) chmodSync(join(o.dataDir, d), 0o700);
+    const root = join(o.dataDir, "view-root");
+    mkdirSync(root, { recursive: true, mode: 0o700 });
+    views = { root, keep };
+  } else {
+    o.log(`actions: jobs get no view of their own (mount namespaces failed: ${viewable.why}); what they need must be reachable by nobody`);
+    chmodSync(o.dataDir, 0o711);
+    chmodSync(join(o.dataDir, "work"), 0o711);
+    for (const d of ["logs", "git"]) chmodSync(join(o.dataDir, d), 0o700);
+  }
+  const need = views ? keep : [join(o.dataDir, "work"), ...keep];
+  const unreachable = unreachableByNobody(need, views ? (argv) => inView({ root: views.root, keep }, argv) : undefined);
+  if (!unreachable.length) return { user: NOBODY_USER, views };
+  const problem = `jobs run as nobody, who cannot reach ${unreachable.join(", ")}${views ? "" : " (a private parent directory, such as a 0700 home or mktemp -d?)"}; they were not run as root instead — make those readable to others${views ? "" : " (chmod o+rx on the parent directories)"} or use another data directory`;
   o.log(`actions: ✖ ${problem}`);
-  return { user: NOBODY_USER, problem };
+  return { user: NOBODY_USER, views, problem };
 }
 
 /**

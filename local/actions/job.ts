@@ -26,8 +26,8 @@ import type { Scope, Value } from "./expressions.ts";
 import { cacheVersion } from "./cache.ts";
 import type { CacheStore } from "./cache.ts";
 import { hashFiles } from "./hashfiles.ts";
-import { canPrivateTmp, withPrivateTmp } from "./user.ts";
 import type { JobUser } from "./user.ts";
+import { inView } from "./view.ts";
 import type { Job, Step, Workflow } from "./workflow.ts";
 
 /** The system directories on PATH, as on a runner image (never the stand-in's own PATH). */
@@ -59,6 +59,11 @@ export interface JobInput {
   logFile: string;
   /** Who every process of the job runs as (see user.ts); the job directory is made theirs. */
   user: JobUser;
+  /**
+   * When set (root, with mount namespaces), every process runs in a view of the files
+   * (view.ts) on this empty directory, keeping only the job's directory and `views.keep`.
+   */
+  views: { root: string; keep: string[] } | null;
   /** actions/cache's entries (cache.ts). */
   caches: CacheStore;
 }
@@ -88,8 +93,8 @@ class JobRun {
   private readonly home: string;
   /** TMPDIR: the job's own, as a fresh runner's /tmp is (the host's /tmp holds other users' files) */
   private readonly tmp: string;
-  /** whether processes see `tmp` as /tmp too (see privateTmp()) */
-  private readonly ownTmp: boolean;
+  /** the job's user, every process in the job's view of the files when there is one (view.ts) */
+  private readonly runAs: JobUser;
   private readonly masks = new Set<string>();
   private mask: (s: string) => string = (s) => s;
   private readonly annotations: Annotation[] = [];
@@ -115,7 +120,9 @@ class JobRun {
     this.tmp = join(input.jobDir, "tmp");
     for (const d of [this.workspace, this.temp, this.home, this.tmp]) mkdirSync(d, { recursive: true });
     input.user.own(input.jobDir, true);
-    this.ownTmp = privateTmp(input);
+    const views = input.views;
+    const plan = views && { root: views.root, keep: [input.jobDir, ...views.keep], tmp: this.tmp };
+    this.runAs = plan ? { ...input.user, wrap: (argv) => inView(plan, input.user.wrap(argv)) } : input.user;
     mkdirSync(dirname(input.logFile), { recursive: true });
     this.log = createWriteStream(input.logFile);
     this.addMask(input.token);
@@ -202,7 +209,7 @@ class JobRun {
         ...extra,
       } as Record<string, Value>,
       status: { failed: this.failed, cancelled: this.cancelled },
-      hashFiles: (patterns) => hashFiles(this.i.user, this.i.nodeDir, this.workspace, patterns),
+      hashFiles: (patterns) => hashFiles(this.runAs, this.i.nodeDir, this.workspace, patterns),
     };
   }
 
@@ -285,7 +292,7 @@ class JobRun {
     let outputs: Record<string, string> = {};
     try {
       this.write(
-        `job ${i.jobId} (${i.wf.file}) on ${i.event} at ${i.sha}, as ${i.user.describe}${this.ownTmp ? ", with a /tmp of its own" : ""}`,
+        `job ${i.jobId} (${i.wf.file}) on ${i.event} at ${i.sha}, as ${i.user.describe}${i.views ? ", with a /tmp of its own" : ""}`,
       );
       assertRunsOn(i.job["runs-on"], this.where(0));
       const jobEnv = this.evalEnv({ ...i.wf.env }, {});
@@ -749,7 +756,7 @@ class JobRun {
   ): Promise<void> {
     return new Promise((resolveP, reject) => {
       if (this.i.signal.aborted || this.timeout.signal.aborted) return reject(new StepFailure(`${where}: the job was cancelled`));
-      const full = this.ownTmp ? withPrivateTmp(this.tmp, this.i.user.wrap(argv)) : this.i.user.wrap(argv);
+      const full = this.runAs.wrap(argv);
       const stdio: ("ignore" | "pipe" | number)[] = [fds[0] ?? "ignore", fds[1] ?? "pipe", "pipe"];
       const child = spawn(full[0], full.slice(1), { cwd, env, detached: true, stdio });
       const kill = () => {
@@ -818,17 +825,6 @@ class JobRun {
       });
     });
   }
-}
-
-/**
- * Whether the job's processes get its own directory as /tmp: as nobody, when mount namespaces
- * work and nothing the job needs lives under the host's /tmp (it would be hidden). Else only
- * TMPDIR points to it, and a program that ignores TMPDIR shares the host's /tmp.
- */
-function privateTmp(i: JobInput): boolean {
-  if (i.user.kind !== "nobody" || !canPrivateTmp()) return false;
-  const under = (p: string) => p === "/tmp" || p.startsWith("/tmp/");
-  return ![i.jobDir, i.npmCache, i.nodeDir, i.caFile ?? ""].some(under);
 }
 
 function truthyFlag(v: Value): boolean {

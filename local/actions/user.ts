@@ -5,13 +5,24 @@
 // be dropped (not root, or no setpriv), jobs run as this process's user and say so.
 // The probes are the agent sandbox's (app/agent/sandbox.ts), copied: local/ does not import app/.
 import { spawnSync } from "node:child_process";
-import { chownSync } from "node:fs";
+import { chownSync, existsSync } from "node:fs";
 import { userInfo } from "node:os";
+import { join } from "node:path";
 
 /** uid/gid of `nobody` on Linux. */
 export const NOBODY = 65534;
 
-const AS_NOBODY = ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--no-new-privs", "--"];
+/**
+ * A system program's absolute path (else its bare name, which then fails to start). What root
+ * runs for a job is never looked up on the job's PATH: a step may prepend any directory to it
+ * (GITHUB_PATH), and a `setpriv` of the job's own would run as root.
+ */
+export function systemProgram(name: string): string {
+  const dir = ["/usr/sbin", "/usr/bin", "/sbin", "/bin"].find((d) => existsSync(join(d, name)));
+  return dir ? join(dir, name) : name;
+}
+
+const AS_NOBODY = [systemProgram("setpriv"), `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--no-new-privs", "--"];
 
 export interface JobUser {
   /** "nobody" when jobs run unprivileged; "self" when they run as this process's user. */
@@ -24,9 +35,10 @@ export interface JobUser {
   own(path: string, recursive?: boolean): void;
 }
 
-const asNobody = (argv: string[]): boolean =>
-  spawnSync(AS_NOBODY[0], [...AS_NOBODY.slice(1), ...argv], { stdio: "ignore", timeout: 10_000, env: { PATH: "/usr/bin:/bin" } }).status ===
-  0;
+const withNobody = (argv: string[]) => [...AS_NOBODY, ...argv];
+const runs = (argv: string[]): boolean =>
+  spawnSync(argv[0], argv.slice(1), { cwd: "/", stdio: "ignore", timeout: 10_000, env: { PATH: "/usr/bin:/bin" } }).status === 0;
+const asNobody = (argv: string[]): boolean => runs(withNobody(argv));
 
 let dropProbe: boolean | undefined;
 
@@ -36,36 +48,13 @@ export function canDropPrivileges(): boolean {
   return dropProbe;
 }
 
-/** Those of `paths` nobody cannot reach (enter a directory, read a file): none when all are fine. */
-export function unreachableByNobody(paths: string[]): string[] {
+/**
+ * Those of `paths` nobody cannot reach (enter a directory, read a file): none when all are fine.
+ * `view` wraps the probe as a job's processes are wrapped (view.ts), when they are.
+ */
+export function unreachableByNobody(paths: string[], view: (argv: string[]) => string[] = (a) => a): string[] {
   const test = 'if [ -d "$1" ]; then test -x "$1"; else test -r "$1"; fi';
-  return paths.filter((p) => !asNobody(["sh", "-c", test, "sh", p]));
-}
-
-let tmpProbe: boolean | undefined;
-const NAMESPACES = ["--mount", "--pid", "--fork", "--mount-proc", "--propagation", "private"];
-
-/**
- * Whether a job's processes can get a /tmp of their own (a mount namespace with the job's
- * directory bound over /tmp), as a fresh runner has, and a pid namespace: root and `unshare`
- * work. Probed once.
- */
-export function canPrivateTmp(): boolean {
-  tmpProbe ??=
-    process.getuid?.() === 0 &&
-    spawnSync("unshare", [...NAMESPACES, "--", "sh", "-c", 'mount --bind "$0" /tmp', "/"], {
-      stdio: "ignore",
-      timeout: 10_000,
-    }).status === 0;
-  return tmpProbe;
-}
-
-/**
- * `argv` in namespaces of its own: mounts, where `dir` is /tmp, and processes (with its own
- * /proc), so a job cannot see another job's processes — their environment holds their tokens.
- */
-export function withPrivateTmp(dir: string, argv: string[]): string[] {
-  return ["unshare", ...NAMESPACES, "--", "sh", "-c", 'mount --bind "$0" /tmp && exec "$@"', dir, ...argv];
+  return paths.filter((p) => !runs(view(withNobody(["sh", "-c", test, "sh", p]))));
 }
 
 /** Makes `path` and everything under it nobody's (symbolic links are not followed). */

@@ -1,10 +1,10 @@
 // Jobs and runs: needs/outputs/if with status functions, concurrency cancelling the older
 // run, push branch filters, pull_request types, timeouts and setup-node's version check.
 import { once } from "node:events";
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { cleanup, tempDir } from "../github/helpers.ts";
+import { cleanup } from "../github/helpers.ts";
 import { startWorld, workflow } from "./helpers.ts";
 import type { World } from "./helpers.ts";
 
@@ -12,7 +12,8 @@ let w: World;
 let gates: string;
 beforeAll(async () => {
   w = await startWorld();
-  gates = tempDir("ouro-actions-gates-");
+  // Outside /tmp: a job's /tmp is its own (local/actions/view.ts) when the tests run as root.
+  gates = mkdtempSync("/var/tmp/ouro-actions-gates-");
   chmodSync(gates, 0o777); // jobs run as nobody when the tests run as root
 });
 afterAll(async () => {
