@@ -54,7 +54,8 @@ export function createChatPane(o: ChatPaneOptions): PaneHandler {
     try {
       if (!v.viewer) throw new Refused("Pick who you are (under “You are”) first.");
       const id = await act(driver, { ...v, viewer: v.viewer }, form);
-      redirect(res, `${root}${chatHref(v.viewer, v.channelId, id).slice(2)}`);
+      // Back to the channel, following the interaction; "#reply" scrolls to where its answer comes.
+      redirect(res, `${root}${chatHref(v.viewer, v.channelId, id).slice(2)}#reply`);
     } catch (err) {
       if (!(err instanceof Refused || err instanceof DriverError)) throw err;
       page(res, v, form, 400, err.message);

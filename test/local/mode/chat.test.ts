@@ -40,7 +40,7 @@ async function run(as: string, command: string, options: Record<string, string> 
   const res = await post("/run", fields);
   expect(res.status, await res.clone().text()).toBe(303);
   const location = res.headers.get("location")!;
-  expect(location).toMatch(/^\/chat\/\?/);
+  expect(location).toMatch(/^\/chat\/\?.*#reply$/);
   const q = new URL(location, w.pane).searchParams;
   expect(q.get("as")).toBe(as);
   expect(q.get("channel")).toBe(channel);
