@@ -4,7 +4,7 @@
 // Details are sealed at rest (personal.ts); a row whose detail names a person (`requester`,
 // `voter`) keeps their keyed hash as its subject, so /forget finds it. Erasing a row keeps its
 // skeleton (change, time, event, the detail's other fields) and drops what a person wrote or is.
-import type { Db } from "./engines/engine.ts";
+import type { Db } from "../../contract/storage/engine.ts";
 import { z } from "zod";
 import type { Row } from "./database.ts";
 import { auditAad, PERSONAL_DETAIL_FIELDS, subjectOf } from "./personal.ts";

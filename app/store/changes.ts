@@ -2,7 +2,7 @@
 // and found again by whatever GitHub or the bot names it with (request id, PR, issue, head
 // commit, deployment). Stored JSON (the request, the policy verdict, follow-ups) is read
 // back through schemas, never cast.
-import type { Db } from "./engines/engine.ts";
+import type { Db } from "../../contract/storage/engine.ts";
 import { z } from "zod";
 import { RISK_LEVELS } from "../../policy-engine/types.ts";
 import type { Verdict } from "../../policy-engine/types.ts";

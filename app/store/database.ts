@@ -9,8 +9,8 @@
 // is read or written.
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
-import type { Db, Row } from "./engines/engine.ts";
-import { SqliteDb } from "./engines/sqlite.ts";
+import type { Db, Row } from "../../contract/storage/engine.ts";
+import { SqliteDb } from "../../contract/storage/sqlite.ts";
 import { describePostgresError, isPostgresUnwritable, openPostgres } from "./postgres-schema.ts";
 import { sealExistingRows } from "./seal-existing.ts";
 import { KEY_CHECK } from "./personal.ts";

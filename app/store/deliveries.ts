@@ -1,7 +1,7 @@
 // Webhook deliveries already processed, by GitHub's `x-github-delivery` id: a redelivery is
 // acknowledged and ignored. A delivery is recorded once its handler has finished, so one
 // whose handler failed or was cut short by a crash runs again when it is redelivered.
-import type { Db } from "./engines/engine.ts";
+import type { Db } from "../../contract/storage/engine.ts";
 
 export class Deliveries {
   readonly #db: Db;

@@ -3,7 +3,7 @@
 // issued for, and lives until it is used, replaced by a newer one, or expires. One login per
 // Discord user: linking again replaces the link. The Discord id is personal data, so both
 // tables hold only its keyed hash (the store's HMAC): a link is found by the id, never read back as one.
-import type { Db } from "./engines/engine.ts";
+import type { Db } from "../../contract/storage/engine.ts";
 import type { Row } from "./database.ts";
 
 export interface PendingLink {

@@ -3,7 +3,7 @@
 // comments and issues it keeps editing (sticky progress comments, the dashboard, error issues).
 // The intent is recorded before or right after the side effect and found again by the key.
 // The dashboard's body (titles and requesters) is sealed at rest like other personal data.
-import type { Db } from "./engines/engine.ts";
+import type { Db } from "../../contract/storage/engine.ts";
 import type { Row } from "./database.ts";
 import { DASHBOARD_BODY_AAD } from "./personal.ts";
 import type { PersonalData } from "./personal.ts";

@@ -2,7 +2,7 @@
 // emergency stop and the last deployment. Each is read back through its schema; a missing
 // or malformed value reads as its default. The emergency stop is also held in memory the
 // moment it is set, so it is in force even while the store cannot be written.
-import type { Db } from "./engines/engine.ts";
+import type { Db } from "../../contract/storage/engine.ts";
 import { z } from "zod";
 import { CLOSED } from "../switches/breaker.ts";
 import type { Breaker } from "../switches/breaker.ts";

@@ -6,8 +6,8 @@
 // first takes an advisory lock: two processes starting at once migrate once — the second waits,
 // then finds nothing to do. The key check runs in that transaction before anything is written,
 // so a database written with another key is refused unchanged.
-import type { Db } from "./engines/engine.ts";
-import { PostgresDb, PostgresError } from "./engines/postgres.ts";
+import type { Db } from "../../contract/storage/engine.ts";
+import { PostgresDb, PostgresError } from "../../contract/storage/postgres.ts";
 import { KEY_CHECK } from "./personal.ts";
 import type { PersonalData } from "./personal.ts";
 

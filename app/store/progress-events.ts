@@ -1,6 +1,6 @@
 // Progress events for the bot's stream, numbered in order: the stream sends new ones as they
 // happen and replays from any sequence number the bot last saw (SSE Last-Event-ID).
-import type { Db } from "./engines/engine.ts";
+import type { Db } from "../../contract/storage/engine.ts";
 import { progressEventSchema } from "../../contract/app-link.ts";
 import type { ProgressEvent } from "../../contract/app-link.ts";
 import type { Row } from "./database.ts";

@@ -2,7 +2,7 @@
 // sealed in place — the changes' personal columns, audit details, voters and the dashboard
 // body — and given the keyed hashes that /forget finds them by. Runs once, in the migration's
 // transaction: all rows are sealed, or none.
-import type { Db } from "./engines/engine.ts";
+import type { Db } from "../../contract/storage/engine.ts";
 import type { Row } from "./database.ts";
 import { auditAad, changeAad, DASHBOARD_BODY_AAD, SEALED_CHANGE_COLUMNS, subjectOf } from "./personal.ts";
 import type { PersonalData } from "./personal.ts";

@@ -18,7 +18,7 @@ import { Audit } from "./audit.ts";
 import { Changes } from "./changes.ts";
 import { describeStoreError, flushWal, inTransaction, isUnwritable, openAsIs, openDatabase } from "./database.ts";
 import type { StoreLocation } from "./database.ts";
-import type { Db, Statement } from "./engines/engine.ts";
+import type { Db, Statement } from "../../contract/storage/engine.ts";
 import { Deliveries } from "./deliveries.ts";
 import { Identities } from "./identities.ts";
 import { NaturalKeys } from "./natural-keys.ts";

@@ -3,7 +3,7 @@
 // table as `votes-open:<id>`), and is settled once when its window ends (`votes-closed:<id>`).
 // Voters are kept as keyed hashes (personal.ts), never as their Discord ids.
 import { randomUUID } from "node:crypto";
-import type { Db } from "./engines/engine.ts";
+import type { Db } from "../../contract/storage/engine.ts";
 import type { Row } from "./database.ts";
 
 export type VoteValue = "up" | "down";

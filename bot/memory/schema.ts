@@ -1,6 +1,7 @@
 // Tables of the bot's memory. Every column holding something a user wrote or said
 // is a *_enc BLOB (AES-256-GCM); ids and timestamps stay clear for lookups and retention.
 // Every user-owned table has a user_id column: /forget deletes by it, /export reads by it.
+// On PostgreSQL (DATABASE_URL) the same tables in its types: POSTGRES_SCHEMA_SQL.
 export const SCHEMA_VERSION = 1;
 
 export const USER_TABLES = ["profiles", "preferences", "messages", "summaries", "feature_offers"] as const;
@@ -74,3 +75,14 @@ CREATE TABLE IF NOT EXISTS plugin_kv (
   PRIMARY KEY (plugin, key)
 );
 `;
+
+/**
+ * SCHEMA_SQL in PostgreSQL's types: BLOB is BYTEA, AUTOINCREMENT keys are identity columns, and
+ * every other INTEGER (millisecond times, sizes, counts) is BIGINT.
+ */
+export const POSTGRES_SCHEMA_SQL = SCHEMA_SQL.replaceAll(
+  "INTEGER PRIMARY KEY AUTOINCREMENT",
+  "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+)
+  .replaceAll(" INTEGER", " BIGINT")
+  .replaceAll(" BLOB", " BYTEA");

@@ -1,12 +1,15 @@
-// The bot's memory: one node:sqlite file in the data directory. Content is sealed
+// The bot's memory: one node:sqlite file in the data directory, or the PostgreSQL database
+// DATABASE_URL names (shared by shard processes on several hosts). Content is sealed
 // (contract/sealing.ts) before it is written; everything survives a restart because it is only
-// ever read back from the file.
-import { DatabaseSync } from "node:sqlite";
+// ever read back from the database.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { createSealer, type Sealer } from "../../contract/sealing.ts";
-import { SCHEMA_SQL, SCHEMA_VERSION, USER_TABLES } from "./schema.ts";
+import type { Db } from "../../contract/storage/engine.ts";
+import { PostgresDb } from "../../contract/storage/postgres.ts";
+import { SqliteDb } from "../../contract/storage/sqlite.ts";
+import { POSTGRES_SCHEMA_SQL, SCHEMA_SQL, SCHEMA_VERSION, USER_TABLES } from "./schema.ts";
 
 export type Role = "user" | "assistant";
 export interface Turn {
@@ -44,27 +47,55 @@ export interface MemoryOptions {
   key: Buffer;
   /** Injected clock, for retention tests. */
   now?: () => number;
+  /** DATABASE_URL (postgres://…): the memory is that PostgreSQL database; nothing is kept in dataDir. */
+  databaseUrl?: string | undefined;
 }
+
+/** The advisory lock that serializes shards creating the memory's tables at once ("omem" in ASCII). */
+const SCHEMA_LOCK = 0x6f6d656d;
 
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export class Memory {
+  /** Where the memory is: the SQLite file, or the PostgreSQL database (without its password). */
   readonly path: string;
-  private db: DatabaseSync;
+  private db: Db;
   private sealer: Sealer;
   private now: () => number;
 
   constructor(opts: MemoryOptions) {
-    mkdirSync(opts.dataDir, { recursive: true });
-    this.path = join(opts.dataDir, "memory.sqlite");
-    this.db = new DatabaseSync(this.path);
-    // busy_timeout: shard processes share the file; a writer waits instead of failing.
-    this.db.exec("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
-    this.db.exec(SCHEMA_SQL);
-    this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+    if (opts.databaseUrl) {
+      const u = new URL(opts.databaseUrl);
+      this.path = `PostgreSQL ${u.host}${u.pathname}`;
+      const db = new PostgresDb(opts.databaseUrl);
+      try {
+        // shards starting at once: one creates the tables, the others wait and find them
+        db.transaction(() => {
+          db.exec(`SELECT pg_advisory_xact_lock(${SCHEMA_LOCK})`);
+          db.exec(POSTGRES_SCHEMA_SQL);
+          this.markVersion(db);
+        });
+      } catch (e) {
+        db.close();
+        throw e;
+      }
+      this.db = db;
+    } else {
+      mkdirSync(opts.dataDir, { recursive: true });
+      this.path = join(opts.dataDir, "memory.sqlite");
+      this.db = new SqliteDb(this.path);
+      // busy_timeout: shard processes share the file; a writer waits instead of failing.
+      this.db.exec("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+      this.db.exec(SCHEMA_SQL);
+      this.markVersion(this.db);
+    }
     this.sealer = createSealer(opts.key);
     this.now = opts.now ?? Date.now;
+  }
+
+  private markVersion(db: Db): void {
+    db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT DO NOTHING").run(String(SCHEMA_VERSION));
   }
 
   private seal(text: string, aad: string): Uint8Array {
@@ -76,15 +107,7 @@ export class Memory {
 
   /** Runs `fn` in one transaction: all of it is written or none of it. */
   private tx<T>(fn: () => T): T {
-    this.db.exec("BEGIN IMMEDIATE");
-    try {
-      const out = fn();
-      this.db.exec("COMMIT");
-      return out;
-    } catch (err) {
-      this.db.exec("ROLLBACK");
-      throw err;
-    }
+    return this.db.transaction(fn);
   }
 
   touchProfile(userId: string, name: string): void {
@@ -351,6 +374,6 @@ export class Memory {
   }
 
   close(): void {
-    if (this.db.isOpen) this.db.close();
+    this.db.close();
   }
 }

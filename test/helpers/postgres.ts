@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inject } from "vitest";
 import type { TestProject } from "vitest/node";
-import { PostgresDb } from "../../app/store/engines/postgres.ts";
+import { PostgresDb } from "../../contract/storage/postgres.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DATABASE_FILE } from "../../../app/store/database.ts";
 import type { StoreLocation } from "../../../app/store/database.ts";
-import type { Db } from "../../../app/store/engines/engine.ts";
-import { PostgresDb } from "../../../app/store/engines/postgres.ts";
-import { SqliteDb } from "../../../app/store/engines/sqlite.ts";
+import type { Db } from "../../../contract/storage/engine.ts";
+import { PostgresDb } from "../../../contract/storage/postgres.ts";
+import { SqliteDb } from "../../../contract/storage/sqlite.ts";
 import { Store } from "../../../app/store/store.ts";
 import { freshSchema, postgresDatabase } from "../../helpers/postgres.ts";
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NewChange } from "../../../app/store/changes.ts";
-import { PostgresDb } from "../../../app/store/engines/postgres.ts";
+import { PostgresDb } from "../../../contract/storage/postgres.ts";
 import { MIGRATION_LOCK, POSTGRES_SCHEMA_VERSION } from "../../../app/store/postgres-schema.ts";
 import { Store } from "../../../app/store/store.ts";
 import { freshSchema, postgresDatabase } from "../../helpers/postgres.ts";

@@ -1,29 +1,69 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+// The bot's memory, on SQLite and on a real PostgreSQL server alike (test/helpers/postgres.ts).
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
+import { PostgresDb } from "../../../contract/storage/postgres.ts";
 import { Memory } from "../../../bot/memory/store.ts";
+import { freshSchema, postgresDatabase } from "../../helpers/postgres.ts";
 
 let dir: string;
 let key: Buffer;
 let mem: Memory;
 let clock: number;
+/** This test's PostgreSQL schema (undefined: the memory is on SQLite). */
+let databaseUrl: string | undefined;
+/** The file's PostgreSQL database. */
+let database: string;
 
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "ouro-mem-"));
-  key = randomBytes(32);
-  clock = Date.parse("2026-01-01T00:00:00Z");
-  mem = new Memory({ dataDir: dir, key, now: () => clock });
+beforeAll(async () => {
+  database = await postgresDatabase();
 });
 afterEach(() => {
   mem.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe("memory store", () => {
-  it("stores content encrypted: the file never holds the plaintext", () => {
+const ENGINES = [
+  { name: "sqlite", postgres: false },
+  { name: "postgres", postgres: true },
+] as const;
+
+describe.each(ENGINES)("memory store on $name", (engine) => {
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "ouro-mem-"));
+    key = randomBytes(32);
+    clock = Date.parse("2026-01-01T00:00:00Z");
+    databaseUrl = engine.postgres ? freshSchema(database) : undefined;
+    mem = new Memory({ dataDir: dir, key, now: () => clock, databaseUrl });
+  });
+
+  it.runIf(engine.name === "postgres")("stores content encrypted: the database never holds the plaintext", () => {
+    const secret = "my secret recipe is saffron-7731";
+    mem.touchProfile("u1", "Ada Lovelace");
+    mem.appendTurn("u1", "c1:u1", "user", secret);
+    mem.setPreference("u1", "language", "Klingon-unique-pref");
+    const raw = new PostgresDb(databaseUrl!);
+    const rows = ["profiles", "preferences", "messages"].flatMap((t) => raw.prepare(`SELECT * FROM ${t}`).all());
+    raw.close();
+    expect(rows).toHaveLength(3);
+    const everything = JSON.stringify(rows, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString("latin1") : v));
+    for (const plain of [secret, "Ada Lovelace", "Klingon-unique-pref"]) expect(everything).not.toContain(plain);
+    mem.close();
+    mem = new Memory({ dataDir: dir, key, databaseUrl });
+    expect(mem.context("c1:u1").turns[0].content).toBe(secret);
+  });
+
+  it.runIf(engine.name === "postgres")("two shard processes' memories on one database see each other's writes", () => {
+    const other = new Memory({ dataDir: dir, key, databaseUrl });
+    other.setProgressMessage({ changeId: "chg-9", guildId: "g", channelId: "t", messageId: "m9", state: "pr" });
+    expect(mem.progressMessage("chg-9")).toMatchObject({ messageId: "m9", state: "pr" });
+    other.close();
+  });
+
+  it.runIf(engine.name === "sqlite")("stores content encrypted: the file never holds the plaintext", () => {
     const secret = "my secret recipe is saffron-7731";
     mem.touchProfile("u1", "Ada Lovelace");
     mem.appendTurn("u1", "c1:u1", "user", secret);
@@ -35,14 +75,14 @@ describe("memory store", () => {
     const row = raw.prepare("SELECT content_enc FROM messages").get()!;
     raw.close();
     expect(Buffer.from(row.content_enc as Uint8Array).includes(Buffer.from("saffron"))).toBe(false);
-    mem = new Memory({ dataDir: dir, key });
+    mem = new Memory({ dataDir: dir, key, databaseUrl });
     expect(mem.context("c1:u1").turns[0].content).toBe(secret);
   });
 
   it("refuses to open with the wrong key", () => {
     mem.appendTurn("u1", "c", "user", "hello");
     mem.close();
-    mem = new Memory({ dataDir: dir, key: randomBytes(32) });
+    mem = new Memory({ dataDir: dir, key: randomBytes(32), databaseUrl });
     expect(() => mem.context("c")).toThrow();
   });
 
@@ -53,7 +93,7 @@ describe("memory store", () => {
     mem.setGuildContext("g1", "topic", "rust");
     mem.setProgressMessage({ changeId: "chg-1", channelId: "t1", messageId: "m1", state: "queued" });
     mem.close();
-    mem = new Memory({ dataDir: dir, key });
+    mem = new Memory({ dataDir: dir, key, databaseUrl });
     expect(mem.profile("u1")?.name).toBe("Ada");
     expect(mem.context("c").turns.map((t) => t.content)).toEqual(["hi", "hello Ada"]);
     expect(mem.guildContext("g1")).toEqual({ topic: "rust" });

@@ -1,4 +1,4 @@
-// What the store's repositories ask of a database, whichever engine holds it: statements
+// What the app's store and the bot's memory ask of a database, whichever engine holds it: statements
 // prepared from SQL with `?` parameters and run at once (get / all / run), a script (exec), and
 // one transaction at a time. Both engines answer synchronously, so the repositories stay plain
 // functions; rows come back as plain objects, integers as JS numbers, BLOB/BYTEA as Uint8Array.
