@@ -6,6 +6,8 @@
 // (unknown person, missing option, unknown command, a cross-site POST) is refused in plain words
 // and the bot receives nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createChatPane } from "../../../local/mode/chat/index.ts";
+import { startPage } from "../../../local/mode/page.ts";
 import { Gate, startChatWorld, type ChatWorld } from "./chat-world.ts";
 
 let w: ChatWorld;
@@ -326,6 +328,31 @@ describe("bad input is refused in plain words, and the bot receives nothing", ()
       "There is no channel “nowhere” in Ouro Local; showing #general instead.",
     ]);
     expect(body).not.toContain('<form id="command"');
+  });
+
+  it("without a person chosen, the page asks for one and offers no command form", async () => {
+    const { status, body } = await get("");
+    expect(status).toBe(200);
+    expect(body).toContain('<option value="">Pick someone</option>');
+    expect(body).toContain("Pick who you are (above) to run commands and press buttons.");
+    expect(body).not.toContain('<form id="command"');
+    const res = await post("/run", { channel: general, command: "ping" });
+    expect(res.status).toBe(400);
+    expect(alerts(await res.text())).toEqual(["Pick who you are (under “You are”) first."]);
+  });
+
+  it("when the Discord stand-in does not answer, the pane says so", async () => {
+    const closed = await startPage(0);
+    const port = new URL(closed.url).port;
+    await closed.close(); // a port nothing listens on any more
+    const other = await startPage(0);
+    other.mount("/chat", createChatPane({ driverUrl: `http://127.0.0.1:${port}/_driver`, guildId: "1", people: {} }));
+    const res = await fetch(`${other.url}/chat/?as=max`);
+    expect(res.status).toBe(500);
+    expect(await res.text()).toMatch(
+      new RegExp(`^the chat pane failed: the Discord stand-in does not answer at http://127\\.0\\.0\\.1:${port}/_driver`),
+    );
+    await other.close();
   });
 
   it("a page served under another host name (DNS rebinding) is refused", async () => {
