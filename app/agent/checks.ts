@@ -1,10 +1,11 @@
 // The pre-push checks on a worktree: typecheck and tests run sandboxed (they execute or
 // type agent-written code); the policy verdict comes from the base's policy (policy.ts).
-import { mkdtempSync, rmSync, writeFileSync, existsSync, lstatSync, readdirSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync, existsSync, lstatSync, readdirSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
 import { loadSettings } from "../../contract/settings.ts";
 import { runNodeSandboxed, shareReadOnly, type SandboxResult, type Warn } from "./sandbox.ts";
+import { PLUGIN_TESTS_CONFIG, VITEST_FLAGS, testCompileCache, warmTestCompileCache } from "./test-cache.ts";
 import { chooseCompiler, compilerSetting, tscScript, type Compiler, type CompilerName } from "./typechecker.ts";
 
 export interface Diagnostic {
@@ -208,12 +209,19 @@ export async function runTests(dir: string, changed: string[], limits: SandboxLi
     return { name: "tests", ok: true, durationMs: 0, diagnostics: [], summary: "no tests apply to the changed files" };
   }
   const vitest = join(dir, "node_modules/vitest/vitest.mjs");
-  // The "runner" config loader evaluates the config in memory: nothing is written into the shared node_modules.
+  // vitest's own code compiled once (test-cache.ts), read-only to the run, once a warm-up made it
+  const cache = testCompileCache();
   const r = await runNodeSandboxed(
-    [vitest, "run", "--root", dir, "--configLoader", "runner", "--reporter=dot", "--silent=passed-only", ...files],
-    { cwd: dir, ...limits },
+    [vitest, "run", "--root", dir, ...VITEST_FLAGS, ...files],
+    {
+      cwd: dir,
+      ...limits,
+      readable: [PLUGIN_TESTS_CONFIG, ...(cache ? [cache] : [])],
+      ...(cache ? { env: { NODE_COMPILE_CACHE: cache } } : {}),
+    },
     warn,
   );
+  if (!cache) warmTestCompileCache(realpathSync(join(dir, "node_modules")), limits, warn ?? console.warn);
   const out = strip(r.stdout + r.stderr);
   const ok = r.code === 0 && !r.timedOut;
   const diagnostics: Diagnostic[] = ok
