@@ -36,7 +36,7 @@ function html(o: PageInfo): string {
   const run = `curl -X POST ${discord}/_driver/commands/run -H 'content-type: application/json' -d '{"user":"${o.people.member}","channel":"requests","name":"feature","subcommand":"add-command","options":{"name":"hello","description":"Say hello","reply":"Hello!"}}'`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Ouro — local mode</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#111}code,pre{background:#f3f3f3;padding:.1rem .3rem;overflow-x:auto}th{text-align:left;padding-right:1rem}</style>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#111}code,pre{background:#f3f3f3;padding:.1rem .3rem}pre{white-space:pre-wrap;overflow-wrap:anywhere}th{text-align:left;padding-right:1rem}</style>
 </head><body>
 <h1>Ouro is running in local mode</h1>
 <p>Everything runs on this machine: stand-ins for GitHub (with an Actions runner for <code>.github/workflows</code>), Discord and the model; the Ouro app; and the deploy hook, which runs the bot from releases of merged commits. The repository Ouro edits is <code>${esc(o.repo)}</code> on the GitHub stand-in, a copy of this checkout's HEAD. State: <code>${esc(o.dataDir)}</code> (logs in <code>logs/</code>).</p>
