@@ -149,7 +149,7 @@ export function createReviewPane(o: ReviewPaneOptions): PaneHandler {
         role: await roleOf(gh, as, o.repo),
         live: `${base}/pulls/${n}/live?as=${encodeURIComponent(as)}`,
         flash: flashes.take(url.searchParams.get("flash")),
-        body: pullBody(d, { action: `${base}/pulls/${n}`, as, token }),
+        body: pullBody(d, { back: `${base}/?as=${encodeURIComponent(as)}&state=all`, action: `${base}/pulls/${n}`, as, token }),
       });
     }
     return problem(404, "Not found", `There is no page ${path} in the review pane.`);

@@ -246,6 +246,8 @@ export function statePart(p: Pull): SafeHtml {
 }
 
 export interface Forms {
+  /** The list of pull requests, for the way back. */
+  back: string;
   action: string;
   as: string;
   token: string;
@@ -300,7 +302,8 @@ function formsPart(d: PullDetail, f: Forms): SafeHtml {
 
 export function pullBody(d: PullDetail, f: Forms): SafeHtml {
   const p = d.pull;
-  return html`<h1>${p.title} <span class="num">#${p.number}</span></h1>
+  return html`<p><a href="${f.back}">← Pull requests</a></p>
+    <h1>${p.title} <span class="num">#${p.number}</span></h1>
     <p id="pr-state" aria-live="polite" data-v="${part(statePart(p)).v}">${statePart(p)}</p>
     <section aria-labelledby="body-h">
       <h2 id="body-h">Description</h2>
