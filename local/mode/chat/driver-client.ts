@@ -40,7 +40,7 @@ export interface InteractionView {
 export class DriverError extends Error {}
 
 export interface DriverClient {
-  guild(): Promise<GuildView>;
+  guild(id: string): Promise<GuildView>;
   threads(): Promise<ThreadView[]>;
   /** Guild commands first, then global ones (a guild command shadows a global one of its name). */
   commands(guildId: string): Promise<APIApplicationCommand[]>;
@@ -84,7 +84,7 @@ export function driverClient(driverUrl: string): DriverClient {
     });
   const started = (r: { interaction: { id: string } }) => r.interaction.id;
   return {
-    guild: () => call("GET", "/guild"),
+    guild: (id) => call("GET", `/guild?guild=${encodeURIComponent(id)}`),
     threads: () => call("GET", "/threads"),
     commands: async (guildId) => {
       const [guild, global] = await Promise.all([

@@ -42,7 +42,7 @@ export function resolveChannel(guild: GuildView, threads: ThreadView[], ref: str
 export async function loadView(driver: DriverClient, guildId: string, q: ViewQuery): Promise<ChatView> {
   const problems: string[] = [];
   const [guild, allThreads, commands] = await Promise.all([
-    driver.guild(),
+    driver.guild(guildId),
     driver.threads(),
     q.withoutCommands ? [] : driver.commands(guildId),
   ]);
