@@ -100,13 +100,6 @@ export function openAsIs(where: StoreLocation): Db {
   return new SqliteDb(databaseFile(where.dataDir));
 }
 
-/** Where the store is, for messages: the SQLite file, or the PostgreSQL database (without its password). */
-export function describeLocation(where: StoreLocation): string {
-  if (!where.databaseUrl) return databaseFile(where.dataDir);
-  const u = new URL(where.databaseUrl);
-  return `PostgreSQL ${u.hostname}${u.port ? `:${u.port}` : ""}${u.pathname}`;
-}
-
 /**
  * Opens (creating if needed) the SQLite database in `dataDir`, owner-only, checks it was written
  * with this key (WrongKeyError if not) and brings its schema up to date.
