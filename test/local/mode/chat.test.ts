@@ -61,10 +61,16 @@ function interactionWhen(
   }, what);
 }
 
-const section = (body: string, id: string) =>
-  /<section id="reply"[^>]*>([\s\S]*?)<\/section>/.exec(body)?.[1] ?? (id === "reply" ? "" : "");
-const messagesOf = (body: string) => /<ol id="messages"[^>]*>([\s\S]*?)<\/ol>\s*<section/.exec(body)?.[1] ?? "";
-const messageLi = (body: string, id: string) => new RegExp(`<li class="message" data-id="${id}">([\\s\\S]*?)</li>`).exec(body)?.[1] ?? "";
+/** A part of the page; a page without it fails the test (so "does not contain" cannot pass on a missing part). */
+function part(body: string, re: RegExp, what: string): string {
+  const m = re.exec(body);
+  if (!m) throw new Error(`the page has no ${what}: ${body.slice(0, 300)}`);
+  return m[1];
+}
+const replyOf = (body: string) => part(body, /<section id="reply"[^>]*>([\s\S]*?)<\/section>/, "#reply section");
+const messagesOf = (body: string) => part(body, /<ol id="messages"[^>]*>([\s\S]*?)<\/ol>\s*<section/, "#messages list");
+const messageLi = (body: string, id: string) =>
+  part(body, new RegExp(`<li class="message" data-id="${id}">([\\s\\S]*?)</li>`), `message ${id}`);
 const alerts = (body: string) => [...body.matchAll(/<p role="alert"[^>]*>([\s\S]*?)<\/p>/g)].map((m) => m[1]);
 
 async function live(query: string): Promise<Record<"nav" | "messages" | "reply", { html: string; hash: string }>> {
@@ -123,8 +129,8 @@ describe("running commands", () => {
     const id = await run("max", "echo", { text: "hi", times: "2", loud: "true", who: "nia", where: general });
     await interactionWhen(id, (i) => i.callback_type !== undefined, "the bot's reply to /echo");
     const { body } = await get(`?as=max&channel=${general}&interaction=${id}`);
-    expect(section(body, "reply")).toContain("Your /echo");
-    expect(section(body, "reply")).toContain("echo HIHI for nia in general");
+    expect(replyOf(body)).toContain("Your /echo");
+    expect(replyOf(body)).toContain("echo HIHI for nia in general");
     expect(messagesOf(body)).toContain("echo HIHI for nia in general");
     expect(messagesOf(body)).toContain("max used /echo");
   });
@@ -133,7 +139,7 @@ describe("running commands", () => {
     const id = await run("maya", "config plugin enable", { name: "dice" });
     await interactionWhen(id, (i) => i.callback_type !== undefined, "the bot's reply to /config");
     const { body } = await get(`?as=maya&channel=${general}&interaction=${id}`);
-    expect(section(body, "reply")).toContain("plugin enable: dice");
+    expect(replyOf(body)).toContain("plugin enable: dice");
   });
 
   it("a deferred answer shows Ouro thinking, then the edit and the follow-up arrive in the live parts", async () => {
@@ -172,7 +178,7 @@ describe("running commands", () => {
     const after = await get(`?as=nia&channel=${general}&interaction=${click}`);
     expect(messageLi(after.body, msg)).toContain("voted yes by nia");
     expect(messageLi(after.body, msg)).not.toContain("<button");
-    expect(section(after.body, "reply")).toContain("Ouro updated the message.");
+    expect(replyOf(after.body)).toContain("Ouro updated the message.");
   });
 
   it("a string select posts the values picked; a button's modal is filled in on the page and submitted", async () => {
@@ -188,7 +194,7 @@ describe("running commands", () => {
     const modalId = new URL(formButton.headers.get("location")!, w.pane).searchParams.get("interaction")!;
     await interactionWhen(modalId, (i) => i.callback_type === 9, "the bot to show its modal");
     const shown = await get(`?as=maya&channel=${general}&interaction=${modalId}`);
-    const reply = section(shown.body, "reply");
+    const reply = replyOf(shown.body);
     expect(reply).toContain("Ouro asks you to fill in a form.");
     expect(reply).toContain("<legend>An idea</legend>");
     expect(reply).toMatch(
@@ -196,12 +202,12 @@ describe("running commands", () => {
     );
     expect(reply).toMatch(/<label for="field-body">Details<\/label> <textarea id="field-body" name="field.body"><\/textarea>/);
     // only the one it was shown to gets the form
-    expect(section((await get(`?as=max&channel=${general}&interaction=${modalId}`)).body, "reply")).not.toContain("<form");
+    expect(replyOf((await get(`?as=max&channel=${general}&interaction=${modalId}`)).body)).not.toContain("<form");
     const sent = await post("/modal", { as: "maya", channel: general, interaction: modalId, "field.title": "dice", "field.body": "" });
     expect(sent.status).toBe(303);
     const submitted = new URL(sent.headers.get("location")!, w.pane).searchParams.get("interaction")!;
     await interactionWhen(submitted, (i) => i.callback_type === 4, "the bot's answer to the form");
-    expect(section((await get(`?as=maya&channel=${general}&interaction=${submitted}`)).body, "reply")).toContain("idea “dice”: no details");
+    expect(replyOf((await get(`?as=maya&channel=${general}&interaction=${submitted}`)).body)).toContain("idea “dice”: no details");
 
     const picked = await post("/click", { as: "max", channel: general, message: msg, select: "colour", values: "blue" });
     expect(picked.status).toBe(303);
@@ -214,11 +220,11 @@ describe("running commands", () => {
     const id = await run("maya", "secret");
     await interactionWhen(id, (i) => i.callback_type === 4, "the ephemeral reply");
     const mine = await get(`?as=maya&channel=${general}&interaction=${id}`);
-    expect(section(mine.body, "reply")).toContain("only for you");
-    expect(section(mine.body, "reply")).toContain("only you can see this");
+    expect(replyOf(mine.body)).toContain("only for you");
+    expect(replyOf(mine.body)).toContain("only you can see this");
     expect(messagesOf(mine.body)).not.toContain("only for you");
     const theirs = await get(`?as=max&channel=${general}&interaction=${id}`);
-    expect(section(theirs.body, "reply")).toContain("maya’s /secret");
+    expect(replyOf(theirs.body)).toContain("maya’s /secret");
     expect(theirs.body).not.toContain("only for you");
   });
 
