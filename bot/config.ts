@@ -174,7 +174,7 @@ const SHARD_ITEM = /^(\d+)(?:-(\d+))?$/;
 /** Reads OURO_SHARDS and OURO_SHARD_IDS; throws a sentence naming what is wrong, changing nothing. */
 export function shardPlanFromEnv(env: Record<string, string | undefined>): ShardPlan {
   const totalText = env.OURO_SHARDS?.trim() || undefined;
-  const idsText = env.OURO_SHARD_IDS?.trim();
+  const idsText = env.OURO_SHARD_IDS?.trim() || undefined; // blank: unset, as for every variable here
   let total: number | undefined;
   if (totalText !== undefined) {
     total = /^\d+$/.test(totalText) ? Number(totalText) : NaN;
@@ -184,8 +184,6 @@ export function shardPlanFromEnv(env: Record<string, string | undefined>): Shard
       );
   }
   if (idsText === undefined) return { total };
-  if (idsText === "")
-    throw new Error("OURO_SHARD_IDS is empty: list this host's shard ids (e.g. 0,1 or 2 or 0-3), or leave it unset to run all shards here");
   if (total === undefined)
     throw new Error(
       `OURO_SHARD_IDS (${idsText}) needs OURO_SHARDS, the total number of shards across all hosts (e.g. OURO_SHARDS=3 OURO_SHARD_IDS=0,1)`,

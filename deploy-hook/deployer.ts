@@ -14,7 +14,7 @@
 //   <data>/handover.json       which process answers which Discord events (bot/core/handover-gate.ts)
 //   <data>/logs/<sha>.log      each release's bot output
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as pause } from "node:timers/promises";
 import { installDeps } from "./install-deps.ts";
@@ -23,8 +23,9 @@ import { Mirror, RemoteError, redactUrl } from "./release-mirror.ts";
 import { handoverFile, writeHandover } from "./handover-file.ts";
 import { healthy, scrape, waitHealthy, type Counts } from "./health.ts";
 import { deployThresholds, type DeployThresholds } from "./thresholds.ts";
-import { BotProcess, pidAlive } from "./bot-process.ts";
-import { acquireLock, StateFile, type HookState, type Release } from "./state.ts";
+import { BotProcess, pidAlive, type HostShards } from "./bot-process.ts";
+import { shardIdsOf, shardPlanFromEnv } from "../bot/config.ts";
+import { acquireLock, processRecord, StateFile, type HookState, type Release } from "./state.ts";
 import { DeployError, type DeployHooks, type DeployState } from "./types.ts";
 
 export interface DeployerOptions {
@@ -34,6 +35,12 @@ export interface DeployerOptions {
   dataDir: string;
   /** Environment for bot processes (DISCORD_TOKEN, OURO_APP_URL, OURO_DATA_DIR, …); health port and release are set per process. */
   env: Record<string, string>;
+  /**
+   * Run the sharded form (bot/shard.ts) with these shards of `total` (all hosts), health-gated
+   * shard by shard. Default: OURO_SHARDS and OURO_SHARD_IDS in `env` (unset OURO_SHARDS:
+   * bot/main.ts, one process for every shard).
+   */
+  shards?: { total: number; ids?: number[] };
   /** Node binary for bot processes (default: the hook's own, Node 24). */
   node?: string;
   /** Releases kept on disk for instant rollback (default 3; current and last good always kept). */
@@ -107,7 +114,15 @@ export interface HookStatus {
   current: string | null;
   lastGood: string | null;
   releases: Release[];
-  process: { sha: string; pid: number; healthUrl: string; alive: boolean } | null;
+  /** healthUrls: one per shard when sharded (`shards`), else healthUrl alone. */
+  process: {
+    sha: string;
+    pid: number;
+    healthUrl: string;
+    healthUrls: string[];
+    shards?: HostShards;
+    alive: boolean;
+  } | null;
   deploying: string | null;
   watching: string | null;
 }
@@ -125,6 +140,21 @@ export const RETIRE_GRACE_MS = 30_000;
  * most of the grace, leaving it time to disconnect cleanly before a SIGKILL.
  */
 export const drainMsFor = (graceMs: number) => Math.min(60_000, Math.max(graceMs - 3000, Math.round(graceMs * 0.8))); // the bot takes ≤ 60 s
+
+/**
+ * A release must know the sharded form the hook runs: bot/shard.ts, and OURO_SHARD_IDS when
+ * this host runs only some shards (an older shard.ts would run every shard here, twice over
+ * with the other hosts).
+ */
+function shardedFormCheck(rel: Release, shards: HostShards): void {
+  const script = join(rel.dir, "bot/shard.ts");
+  if (!existsSync(script)) throw new DeployError("start", `${short(rel.sha)} has no bot/shard.ts: it cannot run shards`);
+  if (shards.ids.length < shards.total && !readFileSync(script, "utf8").includes("OURO_SHARD_IDS"))
+    throw new DeployError(
+      "start",
+      `${short(rel.sha)}'s bot/shard.ts predates OURO_SHARD_IDS: it would run all ${shards.total} shards on this host, not ${shards.ids.join(",")}`,
+    );
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const short = (sha: string) => sha.slice(0, 7);
@@ -174,8 +204,14 @@ export class Deployer {
    */
   readonly #deployHooks = new Map<string, DeployHooks>();
 
+  /** This host's shards (sharded form), or null (bot/main.ts). */
+  readonly #shards: HostShards | null;
+
   constructor(o: DeployerOptions) {
     this.o = o;
+    // Bad shard variables are bad input: refused here, before any release starts.
+    const plan = o.shards ?? shardPlanFromEnv(o.env);
+    this.#shards = plan.total === undefined ? null : { total: plan.total, ids: shardIdsOf(plan, plan.total) };
     mkdirSync(o.dataDir, { recursive: true });
     this.#state = new StateFile(o.dataDir);
     this.#mirror = new Mirror(o.dataDir, o.repo);
@@ -187,7 +223,8 @@ export class Deployer {
   async resume(): Promise<HookStatus> {
     const s = this.#state.load();
     if (s.process && s.process.sha === s.current && pidAlive(s.process.pid)) {
-      this.#live = BotProcess.adopt(s.process.sha, s.process.pid, s.process.healthPort);
+      const { sha, pid, healthPort, healthPorts, shards } = s.process;
+      this.#live = BotProcess.adopt(sha, pid, healthPorts ?? [healthPort], shards);
       this.#all.add(this.#live);
       this.#superviseLive(this.#live);
     } else if (s.current) {
@@ -200,7 +237,7 @@ export class Deployer {
           throw new Error(`the current release ${short(rel.sha)} did not come back: ${h.reason}`);
         }
         this.#live = p;
-        this.#update((st) => void (st.process = { sha: p.sha, pid: p.pid, healthPort: p.healthPort }));
+        this.#update((st) => void (st.process = processRecord(p)));
         this.#superviseLive(p);
       }
     }
@@ -214,7 +251,14 @@ export class Deployer {
       lastGood: s.lastGood,
       releases: s.releases,
       process: s.process
-        ? { sha: s.process.sha, pid: s.process.pid, healthUrl: `http://127.0.0.1:${s.process.healthPort}`, alive: pidAlive(s.process.pid) }
+        ? {
+            sha: s.process.sha,
+            pid: s.process.pid,
+            healthUrl: `http://127.0.0.1:${s.process.healthPort}`,
+            healthUrls: (s.process.healthPorts ?? [s.process.healthPort]).map((port) => `http://127.0.0.1:${port}`),
+            ...(s.process.shards ? { shards: s.process.shards } : {}),
+            alive: pidAlive(s.process.pid),
+          }
         : null,
       deploying: this.#deploying,
       watching: this.#watch?.sha ?? null,
@@ -383,11 +427,13 @@ export class Deployer {
   async #startRelease(rel: Release): Promise<BotProcess> {
     if (!existsSync(join(rel.dir, "node_modules")))
       await installDeps(rel.dir, { dataDir: this.o.dataDir, seeds: this.o.depSeeds, npm: this.o.npm });
+    if (this.#shards) shardedFormCheck(rel, this.#shards);
     const p = await BotProcess.start({
       sha: rel.sha,
       dir: rel.dir,
       dataDir: this.o.dataDir,
       node: this.o.node ?? process.execPath,
+      shards: this.#shards ?? undefined,
       env: {
         ...botEnvironment(this.o.env),
         OURO_HANDOVER_FILE: handoverFile(this.o.dataDir),
@@ -487,7 +533,7 @@ export class Deployer {
     renameSync(tmp, link);
     this.#update((s) => {
       s.current = next.sha;
-      s.process = { sha: next.sha, pid: next.pid, healthPort: next.healthPort };
+      s.process = processRecord(next);
       for (const r of s.releases) {
         if (r.sha !== next.sha) continue;
         if (r.status !== "good") r.status = "live";
@@ -801,7 +847,7 @@ export class Deployer {
       }
       if (h.ok) {
         this.#live = next;
-        this.#update((st) => void (st.process = { sha: next.sha, pid: next.pid, healthPort: next.healthPort }));
+        this.#update((st) => void (st.process = processRecord(next)));
         if (this.#crashes?.sha === sha) this.#crashes.since = Date.now();
         this.#superviseLive(next);
         return;

@@ -1,5 +1,5 @@
-// Reading a bot process's health: /healthz for readiness, /metrics (Prometheus text) for
-// the interaction outcomes the error-rate gate compares.
+// Reading a bot release's health: /healthz for readiness, /metrics (Prometheus text) for
+// the interaction outcomes the error-rate gate compares — of every shard, when it runs sharded.
 import type { BotProcess } from "./bot-process.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -15,31 +15,44 @@ export const PROBE_TIMEOUT_MS = 5000;
 
 export type HealthResult = { ok: true; ms: number } | { ok: false; reason: string; exited: boolean };
 
-/** Polls /healthz until 200, the process exits, or `timeoutMs` passes. */
+/** One /healthz answer: null when 200, else what was wrong. */
+async function healthzProblem(url: string): Promise<string | null> {
+  try {
+    const r = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    if (r.ok) return null;
+    return `/healthz answered ${r.status}: ${(await r.text()).slice(0, 200)}`;
+  } catch (err) {
+    return `/healthz: ${(err as Error).message}`;
+  }
+}
+
+/**
+ * Polls /healthz of every process of the release (each shard's, when sharded) until all
+ * answer 200, the process exits, or `timeoutMs` passes. Healthy only when every one is.
+ */
 export async function waitHealthy(p: BotProcess, timeoutMs: number, everyMs = 50): Promise<HealthResult> {
   const started = Date.now();
+  const pending = new Map(p.endpoints.map((e) => [e.url, e.name]));
   let last = "no answer";
   while (Date.now() - started < timeoutMs) {
     if (!p.running) return { ok: false, reason: `the process exited (${String(await p.exited)}) before it was healthy`, exited: true };
-    try {
-      const r = await fetch(`${p.healthUrl}/healthz`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
-      if (r.ok) return { ok: true, ms: Date.now() - started };
-      last = `/healthz answered ${r.status}: ${(await r.text()).slice(0, 200)}`;
-    } catch (err) {
-      last = `/healthz: ${(err as Error).message}`;
+    const problems = await Promise.all([...pending].map(async ([url, name]) => [url, name, await healthzProblem(url)] as const));
+    for (const [url, name, problem] of problems) {
+      if (problem === null) pending.delete(url);
+      else last = p.shards ? `${name}: ${problem}` : problem;
     }
+    if (pending.size === 0) return { ok: true, ms: Date.now() - started };
     await Promise.race([sleep(everyMs), p.exited]);
   }
-  return { ok: false, reason: `not healthy within ${timeoutMs} ms (${last})`, exited: false };
+  const waiting = p.shards ? `${[...pending.values()].join(", ")} of ${p.endpoints.length} not healthy; ` : "";
+  return { ok: false, reason: `not healthy within ${timeoutMs} ms (${waiting}${last})`, exited: false };
 }
 
+/** Every /healthz of the release answers 200 now. */
 export async function healthy(p: BotProcess): Promise<boolean> {
   if (!p.running) return false;
-  try {
-    return (await fetch(`${p.healthUrl}/healthz`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) })).ok;
-  } catch {
-    return false;
-  }
+  const problems = await Promise.all(p.endpoints.map((e) => healthzProblem(e.url)));
+  return problems.every((x) => x === null);
 }
 
 /** Outcomes that count as errors in `ouro_bot_interactions_total{outcome}`. */
@@ -65,11 +78,18 @@ export function interactionCounts(text: string): Counts {
   return counts;
 }
 
+/** The interaction counts of the whole release (summed over its shards); null when any does not answer. */
 export async function scrape(p: BotProcess): Promise<Counts | null> {
-  try {
-    const r = await fetch(`${p.healthUrl}/metrics`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
-    return r.ok ? interactionCounts(await r.text()) : null;
-  } catch {
-    return null;
-  }
+  const each = await Promise.all(
+    p.endpoints.map(async (e) => {
+      try {
+        const r = await fetch(`${e.url}/metrics`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+        return r.ok ? interactionCounts(await r.text()) : null;
+      } catch {
+        return null;
+      }
+    }),
+  );
+  if (each.some((c) => c === null)) return null;
+  return (each as Counts[]).reduce((sum, c) => ({ total: sum.total + c.total, errors: sum.errors + c.errors }), { total: 0, errors: 0 });
 }

@@ -10,6 +10,8 @@
 // The bot's environment (DISCORD_TOKEN, OURO_APP_URL, …) is passed through from ours, e.g.
 // `npm run deploy-hook -- … --bot-env /etc/ouro/bot.env` (npm runs it on the project's Node 24;
 // the system's `node` may be older) or `npx node --env-file=… deploy-hook/main.ts …`.
+// Sharded form: `--shards N [--shard-ids 0,1]` (or OURO_SHARDS / OURO_SHARD_IDS in that
+// environment) runs bot/shard.ts with this host's shards, and the health gate waits for every one.
 // Bots keep running when the CLI exits.
 // Exit codes: 0 done, 1 the release failed (rolled back / not switched), 2 bad input.
 import { parseArgs } from "node:util";
@@ -19,9 +21,10 @@ import { z } from "zod";
 import { Octokit } from "@octokit/rest";
 import { Deployer, type DeployerOptions } from "./deployer.ts";
 import { GitHubDeployments } from "./github-deployments.ts";
+import { shardPlanFromEnv } from "../bot/config.ts";
 
 const usage =
-  "usage: npm run deploy-hook -- deploy <sha> | rollback | status | serve  --repo URL|PATH --data DIR [--bot-env FILE] [--keep N] [--settle-ms N] [--watch-ms N] [--health-timeout-ms N] [--crash-loop-ms N] [--handover stop|gate] [--seed DIR] [--no-register] [--github-api URL --github-repo owner/name] [--poll-ms N]";
+  "usage: npm run deploy-hook -- deploy <sha> | rollback | status | serve  --repo URL|PATH --data DIR [--bot-env FILE] [--keep N] [--settle-ms N] [--watch-ms N] [--health-timeout-ms N] [--crash-loop-ms N] [--handover stop|gate] [--shards N [--shard-ids 0,1|2|0-3]] [--seed DIR] [--no-register] [--github-api URL --github-repo owner/name] [--poll-ms N]";
 
 const flagsSchema = z.object({
   repo: z.string().min(1).optional(),
@@ -41,6 +44,8 @@ const flagsSchema = z.object({
     .optional(),
   "poll-ms": z.coerce.number().int().min(100).default(2000),
   "bot-env": z.array(z.string().min(1)).optional(),
+  shards: z.string().optional(),
+  "shard-ids": z.string().optional(),
 });
 
 function fail(message: string, code = 2): never {
@@ -67,6 +72,8 @@ try {
       "github-repo": { type: "string" },
       "poll-ms": { type: "string" },
       "bot-env": { type: "string", multiple: true },
+      shards: { type: "string" },
+      "shard-ids": { type: "string" },
     },
   });
 } catch (err) {
@@ -85,6 +92,16 @@ for (const file of f["bot-env"] ?? []) {
   } catch (err) {
     fail(`cannot read --bot-env ${file}: ${(err as Error).message}`);
   }
+}
+// --shards / --shard-ids are OURO_SHARDS / OURO_SHARD_IDS for the bot (and win over them).
+if (f.shards !== undefined) process.env.OURO_SHARDS = f.shards;
+if (f["shard-ids"] !== undefined) process.env.OURO_SHARD_IDS = f["shard-ids"];
+try {
+  shardPlanFromEnv(process.env);
+} catch (err) {
+  fail(
+    (err as Error).message.replace(/^OURO_SHARDS\b/, "--shards (OURO_SHARDS)").replace(/^OURO_SHARD_IDS\b/, "--shard-ids (OURO_SHARD_IDS)"),
+  );
 }
 if (!["deploy", "rollback", "status", "serve"].includes(command ?? "")) fail(`unknown command ${JSON.stringify(command ?? "")}`);
 if (command !== "status" && !f.repo) fail("--repo is required");

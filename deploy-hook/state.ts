@@ -29,9 +29,31 @@ export const stateSchema = z.object({
   current: z.string().nullable(),
   lastGood: z.string().nullable(),
   /** The process serving `current` (survives a restart of the hook). */
-  process: z.object({ sha: z.string(), pid: z.number().int(), healthPort: z.number().int() }).nullable(),
+  process: z
+    .object({
+      sha: z.string(),
+      pid: z.number().int(),
+      healthPort: z.number().int(),
+      /** Sharded (bot/shard.ts): every shard's health port, in the order of `shards.ids`. */
+      healthPorts: z.array(z.number().int()).optional(),
+      shards: z.object({ total: z.number().int(), ids: z.array(z.number().int()) }).optional(),
+    })
+    .nullable(),
 });
 export type HookState = z.infer<typeof stateSchema>;
+
+/** How the state file records a bot process (BotProcess.adopt reads it back). */
+export const processRecord = (p: {
+  sha: string;
+  pid: number;
+  healthPorts: number[];
+  shards?: { total: number; ids: number[] };
+}): NonNullable<HookState["process"]> => ({
+  sha: p.sha,
+  pid: p.pid,
+  healthPort: p.healthPorts[0],
+  ...(p.shards ? { healthPorts: p.healthPorts, shards: p.shards } : {}),
+});
 
 export const emptyState = (): HookState => ({ version: 1, releases: [], current: null, lastGood: null, process: null });
 

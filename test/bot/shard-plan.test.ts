@@ -15,6 +15,7 @@ describe("shard ranges per host", () => {
     expect(shardPlanFromEnv({ OURO_SHARDS: "3", OURO_SHARD_IDS: "0-2" })).toEqual({ total: 3, ids: [0, 1, 2] });
     expect(shardPlanFromEnv({ OURO_SHARDS: "4" })).toEqual({ total: 4 });
     expect(shardPlanFromEnv({})).toEqual({ total: undefined });
+    expect(shardPlanFromEnv({ OURO_SHARDS: "", OURO_SHARD_IDS: " " })).toEqual({ total: undefined }); // blank: unset
     expect(shardIdsOf({ total: 4 }, 4)).toEqual([0, 1, 2, 3]);
     expect(shardIdsOf({ total: 4, ids: [3] }, 4)).toEqual([3]);
   });
@@ -26,7 +27,6 @@ describe("shard ranges per host", () => {
       [{ OURO_SHARD_IDS: "0,1" }, /OURO_SHARD_IDS \(0,1\) needs OURO_SHARDS, the total number of shards across all hosts/],
       [{ OURO_SHARDS: "3", OURO_SHARD_IDS: "a" }, /shard ids or ranges separated by commas, e.g\. 0,1 or 2 or 0-3: "a" is not one/],
       [{ OURO_SHARDS: "3", OURO_SHARD_IDS: "2-0" }, /the range 2-0 runs backwards; write 0-2/],
-      [{ OURO_SHARDS: "3", OURO_SHARD_IDS: "" }, /OURO_SHARD_IDS is empty/],
       [{ OURO_SHARDS: "0" }, /OURO_SHARDS must be the total number of shards across all hosts, a whole number from 1 to 1000 \(got "0"\)/],
       [{ OURO_SHARDS: "two" }, /OURO_SHARDS must be .*\(got "two"\)/],
     ];

@@ -32,6 +32,11 @@ export interface DeployFixture {
    * start: a release that was good and no longer comes up (a rollback target that fails).
    */
   noStartOnCue: string;
+  /**
+   * base, except that under bot/shard.ts shard 1 does not start while SHARD_STUCK_CUE exists in
+   * its data dir (it waits for the cue to go): a shard that is late, or never healthy.
+   */
+  shardStuckOnCue: string;
   /** A lockfile npm cannot read: the install fails. */
   brokenInstall: string;
   /** /ping throws: every /ping gets the bot's error reply (an error rate of 100%). */
@@ -82,6 +87,24 @@ import { join } from "node:path";
 if (existsSync(join(String(process.env.OURO_DATA_DIR), ${JSON.stringify(NO_START_CUE)}))) {
   console.error("no-start cue: exiting at start");
   process.exit(3);
+}
+`;
+
+/** The file that holds shard 1 of the `shardStuckOnCue` release before it starts, in the bot's OURO_DATA_DIR. */
+export const SHARD_STUCK_CUE = "shard-stuck";
+
+const shardStuckOnCue = `import { existsSync } from "node:fs";
+import { join } from "node:path";
+const cue = join(String(process.env.OURO_DATA_DIR), ${JSON.stringify(SHARD_STUCK_CUE)});
+if (process.env.SHARDS === "1" && existsSync(cue)) {
+  console.error("shard-stuck cue: shard 1 waits for it to go");
+  await new Promise<void>((resolve) => {
+    const t = setInterval(() => {
+      if (existsSync(cue)) return;
+      clearInterval(t);
+      resolve();
+    }, 20);
+  });
 }
 `;
 
@@ -142,6 +165,11 @@ export function makeDeployFixture(): DeployFixture {
   write("bot/no-start-on-cue.ts", noStartOnCue);
   const noStart = commit("exit at start when cued");
 
+  branchFrom("shard-stuck-on-cue", base);
+  write("bot/main.ts", `import "./shard-stuck-on-cue.ts";\n${main}`);
+  write("bot/shard-stuck-on-cue.ts", shardStuckOnCue);
+  const shardStuck = commit("shard 1 waits while cued");
+
   branchFrom("broken-install", base);
   write("package-lock.json", "{ this is not json");
   const brokenInstall = commit("break the lockfile");
@@ -162,6 +190,7 @@ export function makeDeployFixture(): DeployFixture {
     crashSoonAfter: crashSoon,
     crashOnCue: crashCued,
     noStartOnCue: noStart,
+    shardStuckOnCue: shardStuck,
     brokenInstall,
     pingFails,
     cleanup: () => rmSync(tmp, { recursive: true, force: true }),

@@ -41,6 +41,30 @@ describe("deploy-hook/main.ts", { timeout: 180_000 }, () => {
     }
   });
 
+  it("refuses bad shard settings with a sentence (exit 2), flags or environment", () => {
+    const cases: [string[], Record<string, string>, RegExp][] = [
+      [
+        ["--shards", "3", "--shard-ids", "0,3"],
+        {},
+        /--shard-ids \(OURO_SHARD_IDS\): shard 3 is out of range: with OURO_SHARDS=3 the shard ids are 0 to 2/,
+      ],
+      [["--shards", "3", "--shard-ids", "1,1"], {}, /--shard-ids \(OURO_SHARD_IDS\) names shard 1 twice/],
+      [["--shard-ids", "2"], {}, /--shard-ids \(OURO_SHARD_IDS\) \(2\) needs OURO_SHARDS/],
+      [["--shards", "none"], {}, /--shards \(OURO_SHARDS\) must be the total number of shards/],
+      [[], { OURO_SHARDS: "2", OURO_SHARD_IDS: "2" }, /shard 2 is out of range: with OURO_SHARDS=2 the shard ids are 0 to 1/],
+    ];
+    for (const [args, env, message] of cases) {
+      const r = spawnSync(process.execPath, [CLI, "status", "--data", join(tmp, "shards"), ...args], {
+        encoding: "utf8",
+        timeout: 60_000,
+        env: { ...process.env, OURO_SHARDS: "", OURO_SHARD_IDS: "", ...env },
+      });
+      expect(r.status, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(existsSync(join(tmp, "shards"))).toBe(false); // nothing written
+    }
+  });
+
   it("the documented command runs on the project's Node 24 (npm run deploy-hook), with --bot-env", () => {
     const env = join(tmp, "bot.env");
     writeFileSync(env, "OURO_PROBE=1\n");
