@@ -5,8 +5,9 @@ import axe from "axe-core";
 import puppeteer from "puppeteer-core";
 import type { Browser, Page } from "puppeteer-core";
 
-export async function launchChromium(): Promise<Browser> {
-  return puppeteer.launch({ args: chromium.args, executablePath: await chromium.executablePath(), headless: true });
+/** `protocolTimeout` bounds one browser call, a long waitForFunction included (puppeteer's default: 180 s). */
+export async function launchChromium(protocolTimeout = 180_000): Promise<Browser> {
+  return puppeteer.launch({ args: chromium.args, executablePath: await chromium.executablePath(), headless: true, protocolTimeout });
 }
 
 export interface Violation {

@@ -31,7 +31,7 @@ const s = { consoleUrl: "", changeId: "", pr: 0 };
 
 beforeAll(async () => {
   lm = await startLocalMode({ dataDir: data, checkout: ROOT, basePort: 0 });
-  browser = await launchChromium();
+  browser = await launchChromium(15 * 60_000); // the checks' wait alone may take 8 minutes
   page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 900 });
   page.on("dialog", (d) => void d.accept()); // a "are you sure?" before rollback is answered yes
@@ -67,8 +67,8 @@ async function said(): Promise<string> {
 
 /** Waits, without reloading, until `predicate` (a page expression) is true; the error says what was awaited. */
 async function until(what: string, predicate: string, timeoutMs: number): Promise<void> {
-  await page.waitForFunction(predicate, { timeout: timeoutMs, polling: 250 }).catch(async () => {
-    throw new Error(`${what}: not seen within ${timeoutMs / 1000} s on ${page.url()}. The page said:\n${await said()}`);
+  await page.waitForFunction(predicate, { timeout: timeoutMs, polling: 250 }).catch(async (err: Error) => {
+    throw new Error(`${what}: not seen within ${timeoutMs / 1000} s on ${page.url()} (${err.message}). The page said:\n${await said()}`);
   });
 }
 
