@@ -16,6 +16,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import type { WriteStream } from "node:fs";
+import type { Writable } from "node:stream";
 import { randomUUID } from "node:crypto";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { parse } from "yaml";
@@ -26,6 +27,7 @@ import type { Scope, Value } from "./expressions.ts";
 import { cacheVersion } from "./cache.ts";
 import type { CacheStore } from "./cache.ts";
 import { hashFiles } from "./hashfiles.ts";
+import { ENV_FD, ROOT_ENV, envBlock, fromFd } from "./user.ts";
 import type { JobUser } from "./user.ts";
 import { inView } from "./view.ts";
 import type { Job, Step, Workflow } from "./workflow.ts";
@@ -756,9 +758,14 @@ class JobRun {
   ): Promise<void> {
     return new Promise((resolveP, reject) => {
       if (this.i.signal.aborted || this.timeout.signal.aborted) return reject(new StepFailure(`${where}: the job was cancelled`));
-      const full = this.runAs.wrap(argv);
-      const stdio: ("ignore" | "pipe" | number)[] = [fds[0] ?? "ignore", fds[1] ?? "pipe", "pipe"];
-      const child = spawn(full[0], full.slice(1), { cwd, env, detached: true, stdio });
+      // As nobody, the environment goes in through a pipe, past the programs root runs (user.ts).
+      const viaFd = this.i.user.kind === "nobody";
+      const full = this.runAs.wrap(viaFd ? fromFd(argv) : argv);
+      const stdio: ("ignore" | "pipe" | number)[] = [fds[0] ?? "ignore", fds[1] ?? "pipe", "pipe", ...(viaFd ? ["pipe" as const] : [])];
+      const child = spawn(full[0], full.slice(1), { cwd, env: viaFd ? ROOT_ENV : env, detached: true, stdio });
+      const envPipe = viaFd ? (child.stdio[ENV_FD] as Writable | null) : null;
+      envPipe?.on("error", () => undefined); // it died before reading: "close" reports it
+      envPipe?.end(envBlock(env));
       const kill = () => {
         try {
           if (child.pid) process.kill(-child.pid, "SIGKILL");

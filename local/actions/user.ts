@@ -57,6 +57,30 @@ export function unreachableByNobody(paths: string[], view: (argv: string[]) => s
   return paths.filter((p) => !runs(view(withNobody(["sh", "-c", test, "sh", p]))));
 }
 
+/** The only environment the programs root runs for a job get (unshare, the view's setup, setpriv). */
+export const ROOT_ENV = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" };
+
+/** The file descriptor on which `fromFd` hands a job's environment to its program. */
+export const ENV_FD = 3;
+
+/**
+ * `argv` with the environment read from ENV_FD (entries "K=V", each ended by a NUL), once
+ * privileges are dropped: the job sets its own environment (env:, GITHUB_ENV), and an
+ * LD_PRELOAD or LD_LIBRARY_PATH of its own must never reach a program that runs as root.
+ */
+export function fromFd(argv: string[]): string[] {
+  if (argv[0].includes("=")) throw new Error(`cannot run ${argv[0]}: a program's path must not contain "="`);
+  const read = `e=(); while IFS= read -r -d '' x; do e+=("$x"); done <&${ENV_FD}; exec ${ENV_FD}<&-; exec ${systemProgram("env")} -i -- "\${e[@]}" "$@"`;
+  return [systemProgram("bash"), "--noprofile", "--norc", "-c", read, "job-env", ...argv];
+}
+
+/** `env` as fromFd reads it. */
+export function envBlock(env: Record<string, string>): string {
+  return Object.entries(env)
+    .map(([k, v]) => `${k}=${v}\0`)
+    .join("");
+}
+
 /** Makes `path` and everything under it nobody's (symbolic links are not followed). */
 export function chownToNobody(path: string): void {
   const r = spawnSync("chown", ["-R", `${NOBODY}:${NOBODY}`, path], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });

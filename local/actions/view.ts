@@ -14,12 +14,11 @@ import { mkdtempSync, realpathSync, rmSync, statSync } from "node:fs";
 import type { Stats } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, sep } from "node:path";
-import { NOBODY, systemProgram } from "./user.ts";
+import { NOBODY, ROOT_ENV, systemProgram } from "./user.ts";
 
 /** Exit code of a step whose view could not be built (the step did not run). */
 export const VIEW_FAILED = 125;
 
-const SETUP_PATH = "/usr/sbin:/usr/bin:/sbin:/bin";
 const NAMESPACES = ["--mount", "--pid", "--fork", "--mount-proc", "--propagation", "private"];
 
 export interface ViewPlan {
@@ -67,8 +66,8 @@ export function viewScript(plan: ViewPlan): string {
   const L = [
     `fail() { echo "actions: could not give the step its view of the files ($1); it did not run" >&2; exit ${VIEW_FAILED}; }`,
     // The job's PATH is the job's to set (GITHUB_PATH): the setup, as root, uses the system's.
-    `P=$PATH; PATH=${SETUP_PATH}`,
-    `D=$(pwd -P) || fail "finding its working directory"`,
+    `P=$PATH; PATH=${ROOT_ENV.PATH}`,
+    `D=$PWD`, // the shell's start-up working directory (getcwd: no PWD is passed in)
     `N=${q(plan.root)}`,
     `mount --rbind / "$N" || fail "copying the file tree"`,
     freshTmp
@@ -76,12 +75,14 @@ export function viewScript(plan: ViewPlan): string {
       : `mount --bind ${q(realpathSync(plan.tmp!))} "$N/tmp" || fail "mounting the job's /tmp"`,
     ...veils.map((v) => `mount -t tmpfs -o size=1m,mode=0755 veil ${inside(v)} || fail ${q(`covering ${v}`)}`),
   ];
-  for (const k of keep.filter((k) => covered.some((c) => under(k, c)))) {
-    const point = statSync(k).isDirectory()
-      ? `mkdir -p ${inside(k)}`
-      : `mkdir -p ${inside(dirname(k))} && { [ -e ${inside(k)} ] || : > ${inside(k)}; }`;
-    L.push(`${point} && mount --bind ${q(k)} ${inside(k)} || fail ${q(`reaching ${k}`)}`);
-  }
+  // Mount points for what is kept under a covered directory, made in one go (every program
+  // run here costs a start-up, and a job runs many).
+  const rebuilt = keep.filter((k) => covered.some((c) => under(k, c)));
+  const files = rebuilt.filter((k) => !statSync(k).isDirectory());
+  const dirs = [...rebuilt.filter((k) => !files.includes(k)), ...files.map((f) => dirname(f))];
+  if (dirs.length) L.push(`mkdir -p ${dirs.map(inside).join(" ")} || fail "making mount points"`);
+  for (const f of files) L.push(`[ -e ${inside(f)} ] || : > ${inside(f)} || fail ${q(`reaching ${f}`)}`);
+  for (const k of rebuilt) L.push(`mount --bind ${q(k)} ${inside(k)} || fail ${q(`reaching ${k}`)}`);
   L.push(
     `cd "$N" && pivot_root . . && umount -l . || fail "switching to the new root"`,
     `cd "$D" || fail "entering $D"`,
@@ -105,7 +106,7 @@ export function canBuildViews(): { ok: boolean; why: string } {
     const root = mkdtempSync(join(tmpdir(), "ouro-actions-view-probe-"));
     try {
       const argv = inView({ root, keep: [] }, ["true"]);
-      const r = spawnSync(argv[0], argv.slice(1), { cwd: "/", encoding: "utf8", timeout: 10_000, env: { PATH: SETUP_PATH } });
+      const r = spawnSync(argv[0], argv.slice(1), { cwd: "/", encoding: "utf8", timeout: 10_000, env: ROOT_ENV });
       probe = { ok: r.status === 0, why: (r.error ? String(r.error) : r.stderr).trim() || `exit code ${r.status}` };
     } finally {
       rmSync(root, { recursive: true, force: true });

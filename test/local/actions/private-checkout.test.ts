@@ -3,8 +3,8 @@
 // As root, jobs still run as nobody there — each process in a view of the files of its own
 // (local/actions/view.ts) — and the view opens nothing else: not a root-only key in the data
 // dir, not the checkout's other files. A job that puts its own `setpriv`, `unshare` or `mount`
-// first on PATH does not get them run as root.
-import { copyFileSync, linkSync, mkdirSync, writeFileSync } from "node:fs";
+// first on PATH, or sets LD_PRELOAD, does not get them run or loaded as root.
+import { chmodSync, copyFileSync, linkSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { canBuildViews } from "../../../local/actions/view.ts";
@@ -17,6 +17,8 @@ let hidden: string;
 let w: World;
 let key: string;
 let neighbour: string;
+let preload: string;
+let shared: string;
 
 beforeAll(async () => {
   hidden = tempDir("ouro-actions-0700-"); // mode 0700, as `mktemp -d` makes it
@@ -33,10 +35,15 @@ beforeAll(async () => {
   w = await startWorld({ nodeDir, dataDir: join(hidden, "repo", ".data", "actions") });
   key = join(hidden, "repo", ".data", "actions", "app.pem");
   writeFileSync(key, "-----BEGIN FAKE KEY-----\n", { mode: 0o600 });
+  // Root's only, where a job can name it: the loader says "cannot open" as nobody, "file too short" as root.
+  shared = mkdtempSync("/var/tmp/ouro-actions-preload-");
+  chmodSync(shared, 0o755);
+  preload = join(shared, "evil.so");
+  writeFileSync(preload, "not a library\n", { mode: 0o600 });
 });
 afterAll(async () => {
   await w?.close();
-  cleanup(hidden);
+  cleanup(hidden, shared);
 });
 
 it("a job runs from a checkout under a 0700 directory, as nobody, and still cannot read what is private", async () => {
@@ -64,6 +71,7 @@ appendFileSync(process.env.GITHUB_OUTPUT, "uid=" + process.getuid() + "\\n");
           ${fakes}
           chmod +x "$RUNNER_TEMP/bin"/*
           echo "$RUNNER_TEMP/bin" >> "$GITHUB_PATH"
+          echo "LD_PRELOAD=${preload}" >> "$GITHUB_ENV"
       - name: Look
         run: |
           echo "step-uid=$(id -u) action-uid=\${{ steps.who.outputs.uid }} node=$(node -p process.version)" >> "$GITHUB_STEP_SUMMARY"
@@ -81,6 +89,10 @@ appendFileSync(process.env.GITHUB_OUTPUT, "uid=" + process.getuid() + "\\n");
   expect(summary).toContain(`node=${process.version}`);
   expect(summary).toContain("npm cache: writable");
   expect(summary).not.toContain("fake ");
+  const { data } = await w.aliceApi.checks.get({ owner: "acme", repo: "private", check_run_id: run.id });
+  const loader = (await (await fetch(String(data.details_url))).text()).split("\n").filter((l) => l.includes("from LD_PRELOAD"));
+  expect(loader.length).toBeGreaterThan(0); // the job's own processes got it
+  if (ROOT_RUN) expect(loader.filter((l) => !l.includes("(cannot open shared object file)"))).toEqual([]);
   if (!ROOT_RUN) {
     // Not root: jobs run as this user, who may read its own files; the warning says so.
     expect(summary).toContain("This job ran as");
