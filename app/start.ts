@@ -130,7 +130,7 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
   sweepScratch(config.dataDir, log);
   let store: Store;
   try {
-    store = new Store(config.dataDir, parseEncryptionKey(config.encryptionKey), opts.now);
+    store = new Store(config.dataDir, parseEncryptionKey(config.encryptionKey), opts.now, { databaseUrl: config.databaseUrl });
   } catch (e) {
     unlock();
     throw e;

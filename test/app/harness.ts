@@ -144,6 +144,8 @@ export async function startWorld(
     files?: Record<string, string>;
     /** Health probing and redelivery of failed webhooks, as startApp takes them. */
     start?: Pick<StartOptions, "health" | "redelivery">;
+    /** The store on this PostgreSQL database (DATABASE_URL) instead of SQLite in the data directory. */
+    databaseUrl?: string;
   } = {},
 ): Promise<World> {
   const agentPolicy = (opts.policy?.agent ?? {}) as Record<string, unknown>;
@@ -183,6 +185,7 @@ export async function startWorld(
     webhookPath: "/api/github/webhooks",
     logLevel: "warn",
     octokit: { retries: 2, retryBaseMs: 20, writeSpacingMs: 0 },
+    ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
   };
   const clock = { now: Date.now() };
   const logger = pino({ level: process.env.OURO_TEST_LOG ?? "silent" });
