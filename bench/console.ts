@@ -1,9 +1,10 @@
 // `npm run bench -- console`: the console's pages with 500 changes in the store, over HTTP,
 // against the real app on the GitHub stand-in. Each page's median and p95 render time (target
-// < 200 ms) beside a peer measured in the same run: the bot link's `GET /bot/v1/changes` JSON
-// for the same store. A change with a PR asks GitHub (the stand-in) on its first load; later
-// loads use what the console kept until the change moves. Then the live-update latency: an event on the app's bus → the SSE event
-// at a client → that page fetched again with the change (target < 1 s).
+// < 200 ms), and its first load (same target), beside a peer measured in the same run: the bot
+// link's `GET /bot/v1/changes` JSON for the same store. A change with a PR asks GitHub (the
+// stand-in) on its first load; later loads use what the console kept until the change moves.
+// Then the live-update latency: an event on the app's bus → the SSE event at a client → that
+// page fetched again with the change (target < 1 s).
 import { performance } from "node:perf_hooks";
 import { startWorld, TOKEN } from "../test/app/harness.ts";
 import type { ChangeState } from "../app/lifecycle/states.ts";
@@ -81,9 +82,10 @@ const pages: Record<string, string> = {
 };
 for (const [name, path] of Object.entries(pages)) {
   const times = await timed(`${w.app.url}${path}`, auth);
+  // The first load pays what nothing has kept yet (for the change with a PR: asking GitHub).
+  figures[`${name} first load${name === "change" ? " (asks GitHub)" : ""}`] = figure(times.first ?? Number.NaN, "ms", { target: 200 });
   figures[`${name} median`] = figure(percentile(times, 50), "ms", { target: 200, peer: peerMedian });
   figures[`${name} p95`] = figure(percentile(times, 95), "ms", { target: 200 });
-  if (name === "change") figures["change first load (asks GitHub)"] = figure(times.first ?? Number.NaN, "ms");
 }
 
 // Live updates: an event on the bus → the SSE event at a client → the page fetched again.

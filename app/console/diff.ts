@@ -18,6 +18,26 @@ interface Highlighter {
 }
 const hljs = createRequire(import.meta.url)("highlight.js/lib/common") as Highlighter;
 
+/** The languages diffs here are mostly in (the bot is TypeScript; docs, policies, config). */
+const USUAL_LANGUAGES = ["typescript", "javascript", "json", "markdown", "yaml"];
+let warmed = false;
+
+/**
+ * highlight.js compiles a language's grammar on its first use (70 ms for TypeScript on a busy
+ * machine), which would land on the first change page anyone opens: compile the usual ones
+ * now, one per turn of the event loop so nothing waits long behind it. Once per process.
+ */
+export function warmHighlighter(): void {
+  if (warmed) return;
+  warmed = true;
+  const next = (i: number) => {
+    if (i >= USUAL_LANGUAGES.length) return;
+    hljs.highlight("export const a = { b: [1, 'c'] }; // d", { language: USUAL_LANGUAGES[i], ignoreIllegals: true });
+    setImmediate(next, i + 1);
+  };
+  setImmediate(next, 0);
+}
+
 export interface DiffFile {
   filename: string;
   status: string;

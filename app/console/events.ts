@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppContext } from "../context.ts";
 import type { AppEventName } from "../events.ts";
+import type { GitHubViews } from "./github-data.ts";
 
 /** The events that change what a console page shows. */
 const FORWARDED = [
@@ -24,7 +25,13 @@ export interface ConsoleEvent {
   state?: string;
 }
 
-export function consoleStream(ctx: AppContext, req: IncomingMessage, res: ServerResponse, keepAliveMs = 15_000): void {
+export function consoleStream(
+  ctx: AppContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  github?: Pick<GitHubViews, "onRefreshed">,
+  keepAliveMs = 15_000,
+): void {
   res.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-store",
@@ -42,6 +49,8 @@ export function consoleStream(ctx: AppContext, req: IncomingMessage, res: Server
     }),
   );
   offs.push(ctx.events.on("progress", ({ event }) => send({ kind: "progress", changeId: event.changeId, state: event.state })));
+  // GitHub said something new about a change that the app did not hear of (github-data.ts).
+  if (github) offs.push(github.onRefreshed((id) => send({ kind: "github", changeId: id })));
   res.write(`retry: 2000\nevent: ready\ndata: {}\n\n`);
   const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), keepAliveMs);
   keepAlive.unref();

@@ -47,12 +47,18 @@ export interface DeploymentView {
   statuses: { state: string; description: string }[];
 }
 
-/** A PR's files with their patches, by base and head commit: they never change for the same pair. */
+/** A PR's files with their patches, by PR and head commit: they never change for the same head. */
 const filesCache = new Map<string, DiffFile[]>();
 const FILES_CACHE_SIZE = 200;
+const filesKey = (gh: RepoClient, number: number, head: string) => `${gh.owner}/${gh.repo}#${number}@${head}`;
 
-async function filesOf(gh: RepoClient, number: number, base: string, head: string): Promise<DiffFile[]> {
-  const key = `${gh.owner}/${gh.repo}#${number}:${base}..${head}`;
+/**
+ * The PR's files on `head`, listed at once (beside the PR itself); a patch GitHub left out is
+ * made from the file's versions at `base` and `head`, which is why `pr` (for the base) is
+ * awaited only then.
+ */
+async function filesOf(gh: RepoClient, number: number, head: string, pr: Promise<{ base: string }>): Promise<DiffFile[]> {
+  const key = filesKey(gh, number, head);
   const hit = filesCache.get(key);
   if (hit) return hit;
   const { octokit, owner, repo } = gh;
@@ -63,7 +69,7 @@ async function filesOf(gh: RepoClient, number: number, base: string, head: strin
       status: f.status,
       additions: f.additions,
       deletions: f.deletions,
-      patch: f.patch ?? (await patchOf(gh, f.previous_filename ?? f.filename, f.filename, base, head)),
+      patch: f.patch ?? (await patchOf(gh, f, (await pr).base, head)),
     })),
   );
   if (filesCache.size >= FILES_CACHE_SIZE) filesCache.delete(filesCache.keys().next().value!);
@@ -98,17 +104,32 @@ async function checkRunsOf(gh: RepoClient, sha: string): Promise<CheckRunView[]>
   );
 }
 
-/** The PR and what hangs on its head commit, asked for side by side (the files once per commit pair). */
-export async function pullView(gh: RepoClient, number: number): Promise<PullView> {
-  const { octokit, owner, repo } = gh;
-  const r = { owner, repo };
-  const { data: pr } = await octokit.rest.pulls.get({ ...r, pull_number: number });
-  const [files, checkRuns, combined, reviews] = await Promise.all([
-    filesOf(gh, number, pr.base.sha, pr.head.sha),
-    checkRunsOf(gh, pr.head.sha),
-    octokit.rest.repos.getCombinedStatusForRef({ ...r, ref: pr.head.sha, per_page: 100 }).then((x) => x.data),
-    gh.reviews(number),
+/** What hangs on a head commit: its check runs (with annotations) and commit statuses. */
+const onHead = (gh: RepoClient, sha: string) =>
+  Promise.all([
+    checkRunsOf(gh, sha),
+    gh.octokit.rest.repos.getCombinedStatusForRef({ owner: gh.owner, repo: gh.repo, ref: sha, per_page: 100 }).then((x) => x.data),
   ]);
+
+/**
+ * The PR and what hangs on its head commit, all asked for side by side: with the head the app
+ * already knows (`knownHead`, the store's), the files, checks and statuses do not wait for the
+ * PR; they are asked again only if the PR has moved on since. The files once per head commit.
+ */
+export async function pullView(gh: RepoClient, number: number, knownHead?: string | null): Promise<PullView> {
+  const { octokit, owner, repo } = gh;
+  const prAsked = octokit.rest.pulls.get({ owner, repo, pull_number: number }).then((x) => x.data);
+  const shas = prAsked.then((pr) => ({ base: pr.base.sha }));
+  shas.catch(() => undefined); // a failed PR is reported by `await prAsked` below
+  const reviewsAsked = gh.reviews(number);
+  const early = knownHead ? Promise.all([filesOf(gh, number, knownHead, shas), onHead(gh, knownHead)]) : null;
+  // An early answer for a head the PR has left is dropped, never left unhandled.
+  early?.catch(() => undefined);
+  reviewsAsked.catch(() => undefined);
+  const pr = await prAsked;
+  const [files, [checkRuns, combined]] =
+    early && pr.head.sha === knownHead ? await early : await Promise.all([filesOf(gh, number, pr.head.sha, shas), onHead(gh, pr.head.sha)]);
+  const reviews = await reviewsAsked;
   return {
     title: pr.title,
     body: pr.body ?? "",
@@ -134,45 +155,171 @@ export async function deploymentsView(gh: RepoClient, sha: string): Promise<Depl
   return Promise.all(list.map(async (d) => ({ ...d, statuses: await gh.deploymentStatuses(d.id) })));
 }
 
-/** The file's diff made from its two versions, when GitHub's list left `patch` out (a binary file stays without). */
-async function patchOf(gh: RepoClient, oldPath: string, newPath: string, base: string, head: string): Promise<string | undefined> {
-  const [before, after] = await Promise.all([gh.readFile(oldPath, base), gh.readFile(newPath, head)]);
+/**
+ * The file's diff made from its two versions, when GitHub's list left `patch` out (a binary
+ * file stays without). An added file has no old version and a removed one no new one: those
+ * are not asked for.
+ */
+async function patchOf(
+  gh: RepoClient,
+  f: { filename: string; status: string; previous_filename?: string },
+  base: string,
+  head: string,
+): Promise<string | undefined> {
+  const [before, after] = await Promise.all([
+    f.status === "added" ? null : gh.readFile(f.previous_filename ?? f.filename, base),
+    f.status === "removed" ? null : gh.readFile(f.filename, head),
+  ]);
   if (before?.includes("\0") || after?.includes("\0")) return undefined;
   return unifiedPatch(before ?? "", after ?? "") ?? undefined;
 }
 
+/** How a GitHubViews finds a change and the client to ask GitHub with (the app's context). */
+export interface ViewSource {
+  change(id: string): ChangeRow | null;
+  client(): Promise<RepoClient>;
+  /** Background work the app waits for when it goes idle or closes (the prefetches). */
+  track(work: Promise<unknown>): void;
+}
+
+interface Kept {
+  key: string;
+  /** When GitHub was asked for `view`. */
+  at: number;
+  view: Promise<ChangeOnGitHub>;
+  /** Its answer once it came (what a stale-while-asking load shows). */
+  settled?: ChangeOnGitHub;
+  /** A newer answer being asked for in the background. */
+  refreshing?: boolean;
+}
+
 /**
- * What a change's page shows from GitHub, kept per change for `ttlMs` and dropped as soon as
- * the app hears that the change moved (a check, a review, a merge, a deployment all move it:
- * the webhooks that report them end in the events this listens to), so a page shown again is
- * not a round of GitHub requests, and never older than what the app knows.
+ * What a change's page shows from GitHub, kept per change, so that showing a page does not
+ * wait for a round of GitHub requests (several, partly one after another: 0.2–0.5 s on the
+ * stand-in, more on GitHub):
+ * - When the app hears that a change moved (a check, a review, a merge, a deployment: the
+ *   webhooks that report them end in the events this listens to), what was kept is dropped at
+ *   once — a page never shows less than the app knows — and, for a change with a pull request
+ *   that someone looked at, or whose pull request appeared, in the last `watchMs`, asked for
+ *   again in the background, so the next load finds it ready.
+ * - Older than `ttlMs` without such an event (something the app does not hear of, such as an
+ *   edited description): the kept answer is shown and a fresh one asked for; when it differs,
+ *   `onRefreshed` listeners are told (the console's event stream makes open pages reload it).
+ *   Older than `maxStaleMs`, the load waits for GitHub.
  */
 export class GitHubViews {
-  readonly #cache = new Map<string, { key: string; at: number; view: Promise<ChangeOnGitHub> }>();
+  readonly #cache = new Map<string, Kept>();
+  readonly #lookedAt = new Map<string, number>();
+  readonly #listeners = new Set<(changeId: string) => void>();
+  readonly #pending = new Set<string>();
+  /** When each change's pull request appeared (it counts as looked at from then: reviewers come). */
+  readonly #prSeen = new Map<string, number>();
+  readonly #source: ViewSource | null;
   readonly #ttlMs: number;
+  readonly #maxStaleMs: number;
+  readonly #watchMs: number;
   readonly #now: () => number;
 
-  constructor(events: AppEvents, ttlMs = 10_000, now: () => number = () => performance.now()) {
-    this.#ttlMs = ttlMs;
-    this.#now = now;
-    const drop = (p: object) => {
-      if ("changeId" in p && typeof p.changeId === "string") this.#cache.delete(p.changeId);
-      else this.#cache.clear();
+  constructor(
+    events: AppEvents,
+    source: ViewSource | null = null,
+    o: { ttlMs?: number; maxStaleMs?: number; watchMs?: number; now?: () => number } = {},
+  ) {
+    this.#source = source;
+    this.#ttlMs = o.ttlMs ?? 10_000;
+    this.#maxStaleMs = o.maxStaleMs ?? 600_000;
+    this.#watchMs = o.watchMs ?? 600_000;
+    this.#now = o.now ?? (() => performance.now());
+    const moved = (id: string | undefined, newPr = false) => {
+      if (id === undefined) {
+        this.#cache.clear();
+        return;
+      }
+      this.#cache.delete(id);
+      const since = Math.max(this.#lookedAt.get(id) ?? -Infinity, this.#prSeen.get(id) ?? -Infinity);
+      if (newPr || this.#now() - since < this.#watchMs) this.#prefetch(id);
     };
-    for (const name of ["reported", "merged", "pr-closed", "deployed", "revert-queued", "resumed"] as const) events.on(name, drop);
-    events.on("progress", ({ event }) => this.#cache.delete(event.changeId));
+    const idOf = (p: object) => ("changeId" in p && typeof p.changeId === "string" ? p.changeId : undefined);
+    for (const name of ["reported", "merged", "pr-closed", "deployed", "revert-queued", "resumed"] as const)
+      events.on(name, (p: object) => moved(idOf(p)));
+    events.on("progress", ({ event }) => {
+      const newPr = event.prUrl !== undefined && !this.#prSeen.has(event.changeId);
+
+      if (newPr) {
+        this.#prSeen.set(event.changeId, this.#now());
+        if (this.#prSeen.size > 1000) this.#prSeen.delete(this.#prSeen.keys().next().value!);
+      }
+      moved(event.changeId, newPr);
+    });
+  }
+
+  /** Called with a change's id when a background answer differs from what was shown. */
+  onRefreshed(listener: (changeId: string) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   of(gh: RepoClient, c: ChangeRow): Promise<ChangeOnGitHub> {
-    const key = `${c.prNumber ?? ""}:${c.mergeSha ?? ""}`;
+    const now = this.#now();
+    this.#lookedAt.set(c.id, now);
+    if (this.#lookedAt.size > 1000) this.#lookedAt.delete(this.#lookedAt.keys().next().value!);
+    const key = keyOf(c);
     const hit = this.#cache.get(c.id);
-    if (hit && hit.key === key && this.#now() - hit.at < this.#ttlMs) return hit.view;
-    const view = Promise.all([c.prNumber ? pullView(gh, c.prNumber) : null, c.mergeSha ? deploymentsView(gh, c.mergeSha) : null]).then(
-      ([pull, deployments]) => ({ pull, deployments }),
+    if (hit && hit.key === key) {
+      const age = now - hit.at;
+      if (age < this.#ttlMs) return hit.view;
+      if (hit.settled && age < this.#maxStaleMs) {
+        if (!hit.refreshing) {
+          hit.refreshing = true;
+          const before = JSON.stringify(hit.settled);
+          void this.#ask(gh, c).then(
+            (fresh) => {
+              if (JSON.stringify(fresh) !== before) for (const l of this.#listeners) l(c.id);
+            },
+            () => undefined, // the kept answer stays; the next load asks again
+          );
+        }
+        return Promise.resolve(hit.settled);
+      }
+    }
+    return this.#ask(gh, c);
+  }
+
+  /** Asks GitHub now and keeps the answer (a failure is not kept). */
+  #ask(gh: RepoClient, c: ChangeRow): Promise<ChangeOnGitHub> {
+    const view = Promise.all([
+      c.prNumber ? pullView(gh, c.prNumber, c.headSha) : null,
+      c.mergeSha ? deploymentsView(gh, c.mergeSha) : null,
+    ]).then(([pull, deployments]) => ({ pull, deployments }));
+    const kept: Kept = { key: keyOf(c), at: this.#now(), view };
+    view.then(
+      (v) => (kept.settled = v),
+      () => {
+        if (this.#cache.get(c.id) === kept) this.#cache.delete(c.id);
+      },
     );
-    view.catch(() => this.#cache.delete(c.id)); // a failure is not kept
-    if (this.#cache.size >= 500) this.#cache.delete(this.#cache.keys().next().value!);
-    this.#cache.set(c.id, { key, at: this.#now(), view });
+    if (this.#cache.size >= 500 && !this.#cache.has(c.id)) this.#cache.delete(this.#cache.keys().next().value!);
+    this.#cache.set(c.id, kept);
     return view;
   }
+
+  /** Asks for a change's view in the background once the events of this turn have landed. */
+  #prefetch(id: string): void {
+    const source = this.#source;
+    if (!source || this.#pending.has(id)) return;
+    this.#pending.add(id);
+    const later = new Promise<void>((resolve) => setImmediate(resolve));
+    source.track(
+      later.then(async () => {
+        this.#pending.delete(id);
+        const c = source.change(id);
+        if (!c?.prNumber || this.#cache.has(id)) return;
+        // GitHub cannot be asked now: the page asks when it is opened.
+        const gh = await source.client().catch(() => null);
+        if (gh) await this.#ask(gh, c).catch(() => undefined);
+      }),
+    );
+  }
 }
+
+const keyOf = (c: ChangeRow) => `${c.prNumber ?? ""}:${c.mergeSha ?? ""}`;

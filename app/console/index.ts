@@ -16,6 +16,7 @@ import type { ConsoleAuth, Viewer } from "./auth/index.ts";
 import { AUTH_PREFIX } from "./auth/index.ts";
 import { consoleStream } from "./events.ts";
 import { GitHubViews } from "./github-data.ts";
+import { warmHighlighter } from "./diff.ts";
 import { BASE, messagePage } from "./layout.ts";
 import { changePage, findChange } from "./pages/change.ts";
 import { changesPage } from "./pages/changes.ts";
@@ -75,7 +76,12 @@ const actor = (v: Viewer): string => `${v.login} (console, ${v.via === "github" 
 export function createConsole(ctx: AppContext, deps: ConsoleDeps): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const log = ctx.log.child({ name: "console" });
   const { auth } = deps;
-  const github = new GitHubViews(ctx.events);
+  const github = new GitHubViews(ctx.events, {
+    change: (id) => ctx.store.changes.byId(id),
+    client: () => ctx.client(),
+    track: (work) => ctx.background.track(work, "console: GitHub view"),
+  });
+  warmHighlighter(); // off the first change page's path
 
   async function act(req: IncomingMessage, res: ServerResponse, viewer: Viewer, what: string, run: () => Promise<string>): Promise<void> {
     const form = await readForm(req);
@@ -136,7 +142,7 @@ export function createConsole(ctx: AppContext, deps: ConsoleDeps): (req: Incomin
       if (path === `${BASE}/`) page = changesPage(ctx, viewer, url.searchParams);
       else if (path === `${BASE}/live`) page = await livePage(ctx, deps, viewer, csrf, url.searchParams.get("done") ?? undefined);
       else if (path === `${BASE}/policy`) page = await policyPage(ctx, viewer);
-      else if (path === `${BASE}/events`) return consoleStream(ctx, req, res);
+      else if (path === `${BASE}/events`) return consoleStream(ctx, req, res, github);
       else if (changeMatch) page = await changePage(ctx, github, viewer, decodeOr(changeMatch[1]), csrf);
       if (page) return sendHtml(res, page.status, page.html);
     }
