@@ -105,6 +105,7 @@ export class BotProcess {
   /** Resolves with the exit code (or signal name; null when an adopted process vanished). */
   readonly exited: Promise<number | string | null>;
   #exitCode: number | string | null | undefined;
+  #stopping = false;
   #poll?: NodeJS.Timeout;
 
   private constructor(
@@ -131,6 +132,10 @@ export class BotProcess {
 
   get running(): boolean {
     return this.#exitCode === undefined;
+  }
+  /** stop() was called: running still, but on its way out (never a process to hand events to). */
+  get stopping(): boolean {
+    return this.#stopping;
   }
   /** The first health port (bot/main.ts's, or the lowest shard's). */
   get healthPort(): number {
@@ -198,7 +203,9 @@ export class BotProcess {
    * process of the group is left.
    */
   async stop(graceMs = 10_000): Promise<void> {
-    if (!this.running) return void (await this.exited);
+    // Once: a second SIGTERM would cut a bot's drain short (its handler is a `once`).
+    if (!this.running || this.#stopping) return void (await this.exited);
+    this.#stopping = true;
     this.#signal("SIGTERM");
     const timer = setTimeout(() => this.#signal("SIGKILL", true), graceMs);
     await this.exited;

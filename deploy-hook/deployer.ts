@@ -210,7 +210,7 @@ export class Deployer {
   constructor(o: DeployerOptions) {
     this.o = o;
     // Bad shard variables are bad input: refused here, before any release starts.
-    const plan = o.shards ?? shardPlanFromEnv(o.env);
+    const plan = shardPlanFromEnv(o.shards ? { OURO_SHARDS: String(o.shards.total), OURO_SHARD_IDS: o.shards.ids?.join(",") } : o.env);
     this.#shards = plan.total === undefined ? null : { total: plan.total, ids: shardIdsOf(plan, plan.total) };
     mkdirSync(o.dataDir, { recursive: true });
     this.#state = new StateFile(o.dataDir);
@@ -557,7 +557,8 @@ export class Deployer {
     const s = this.#state.load();
     const bad = this.#live;
     let p: BotProcess;
-    if (this.#standby?.sha === target.sha && this.#standby.running) {
+    // Not a standby the end of a watch window is stopping right now: it would exit as it takes over.
+    if (this.#standby?.sha === target.sha && this.#standby.running && !this.#standby.stopping) {
       p = this.#standby;
       this.#standby = null;
     } else {
