@@ -41,6 +41,14 @@ export const envSchema = z.object({
       return items;
     }),
   OURO_DATA_DIR: z.string().min(1).default("./data/bot"),
+  /** The memory on PostgreSQL (shared by every shard and host); unset: SQLite in OURO_DATA_DIR. */
+  DATABASE_URL: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .string()
+      .regex(/^postgres(?:ql)?:\/\/[^\s]+$/)
+      .optional(),
+  ),
   OURO_ENCRYPTION_KEY: z.string({ error: "OURO_ENCRYPTION_KEY is required (32 bytes: 64 hex characters or base64)" }).refine((v) => {
     try {
       parseEncryptionKey(v);
@@ -79,6 +87,8 @@ export interface BotConfig {
   /** Undefined = no model configured: conversation says so, everything else works. */
   model?: { baseURL?: string; apiKey: string; name: string; fallbacks?: string[] };
   dataDir: string;
+  /** DATABASE_URL: the memory is this PostgreSQL database (unset: SQLite in dataDir). */
+  databaseUrl?: string;
   encryptionKey: Buffer;
   health: { port: number; host: string };
   pluginTimeoutMs: number;
@@ -104,6 +114,8 @@ const EXPECTED: Record<string, string> = {
   OPENAI_API_KEY: "OPENAI_API_KEY must not be blank",
   OURO_MODEL: "OURO_MODEL must be a model name, e.g. gpt-4o-mini",
   OURO_DATA_DIR: "OURO_DATA_DIR must be a directory path",
+  DATABASE_URL:
+    "DATABASE_URL must be a PostgreSQL address, postgres://user:password@host:5432/database (or postgresql://…); leave it unset for SQLite in OURO_DATA_DIR",
   OURO_HEALTH_PORT: "OURO_HEALTH_PORT must be a port number (0–65535)",
   OURO_HEALTH_HOST: "OURO_HEALTH_HOST must be a host name or IP address, e.g. 127.0.0.1",
   OURO_PLUGIN_TIMEOUT_MS: "OURO_PLUGIN_TIMEOUT_MS must be a whole number of milliseconds (10–60000)",
@@ -143,6 +155,7 @@ export function configFromEnv(env: Record<string, string | undefined>): BotConfi
       ? { baseURL: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, name: e.OURO_MODEL, fallbacks: e.OURO_FALLBACK_MODELS }
       : undefined,
     dataDir: e.OURO_DATA_DIR,
+    ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
     encryptionKey: parseEncryptionKey(e.OURO_ENCRYPTION_KEY),
     health: { port: e.OURO_HEALTH_PORT, host: e.OURO_HEALTH_HOST },
     pluginTimeoutMs: e.OURO_PLUGIN_TIMEOUT_MS,

@@ -62,7 +62,7 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
   const policy = readPolicy(opts.policyRoot);
   const permissions = createPermissions(opts.roles ?? rolesSchema.parse(policy.roles));
   const metrics = new BotMetrics();
-  const memory = new Memory({ dataDir: config.dataDir, key: config.encryptionKey });
+  const memory = new Memory({ dataDir: config.dataDir, key: config.encryptionKey, databaseUrl: config.databaseUrl });
   const client = new Client({
     intents: [
       GatewayIntentBits.Guilds,

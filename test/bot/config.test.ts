@@ -47,4 +47,13 @@ describe("bot config from the environment", () => {
       'OURO_FALLBACK_MODELS must be model names separated by commas, e.g. gpt-4o-mini,gpt-4.1-nano: item 2 ("gpt 4 turbo") is not a model name',
     );
   });
+
+  it("DATABASE_URL: the memory on PostgreSQL; blank is unset; anything else is named", () => {
+    expect(configFromEnv(good).databaseUrl).toBeUndefined();
+    expect(configFromEnv({ ...good, DATABASE_URL: "" }).databaseUrl).toBeUndefined();
+    expect(configFromEnv({ ...good, DATABASE_URL: "postgres://ouro:pw@db:5432/ouro" }).databaseUrl).toBe("postgres://ouro:pw@db:5432/ouro");
+    expect(() => configFromEnv({ ...good, DATABASE_URL: "mysql://db/ouro" })).toThrow(
+      "invalid bot configuration: DATABASE_URL must be a PostgreSQL address, postgres://user:password@host:5432/database (or postgresql://…); leave it unset for SQLite in OURO_DATA_DIR",
+    );
+  });
 });
