@@ -253,6 +253,11 @@ export class GitHubViews {
     });
   }
 
+  /** Asks for these changes' views in the background (at start: the changes in flight). */
+  warm(ids: readonly string[]): void {
+    for (const id of ids) this.#prefetch(id);
+  }
+
   /** Called with a change's id when a background answer differs from what was shown. */
   onRefreshed(listener: (changeId: string) => void): () => void {
     this.#listeners.add(listener);

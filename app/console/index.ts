@@ -48,6 +48,9 @@ const SECURITY_HEADERS = {
 };
 
 const FORM_LIMIT = 8 * 1024;
+/** Changes with an open PR whose GitHub answers are asked for when the console starts (at most this many recent ones). */
+const IN_FLIGHT_WARMED = 20;
+const IN_FLIGHT: ReadonlySet<string> = new Set(["pr", "checks", "review", "merged"]);
 
 function sendHtml(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { "content-type": "text/html; charset=utf-8", ...SECURITY_HEADERS }).end(body);
@@ -82,6 +85,13 @@ export function createConsole(ctx: AppContext, deps: ConsoleDeps): (req: Incomin
     track: (work) => ctx.background.track(work, "console: GitHub view"),
   });
   warmHighlighter(); // off the first change page's path
+  // The changes in flight are the pages people open: their GitHub answers are asked for now.
+  github.warm(
+    ctx.store.changes
+      .recent(IN_FLIGHT_WARMED)
+      .filter((c) => c.prNumber !== null && IN_FLIGHT.has(c.state))
+      .map((c) => c.id),
+  );
 
   async function act(req: IncomingMessage, res: ServerResponse, viewer: Viewer, what: string, run: () => Promise<string>): Promise<void> {
     const form = await readForm(req);

@@ -1,7 +1,9 @@
 // A change page does not wait for GitHub when the app could ask beforehand: the view is asked
 // for in the background when the pull request appears, and again when a change someone looked
-// at moves. Counted on the app's own GitHub client (an Octokit request hook), on the stand-in.
+// at moves; an answer past its time is shown at once while a fresh one is asked, and a
+// difference is announced (open pages reload). Counted on the app's own GitHub client (an Octokit request hook), on the stand-in.
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { GitHubViews } from "../../../app/console/github-data.ts";
 import type { World } from "../harness.ts";
 import { get, request, startConsoleWorld } from "./world.ts";
 
@@ -40,4 +42,18 @@ it("a change someone looked at is asked for again when it moves, so the page sho
   const page = await get(w, `/console/changes/${id}`);
   expect(page.text).toContain("ci/test");
   expect(asked.slice(before)).toEqual([]);
+});
+
+it("an answer past its time is shown at once and asked again; a difference is announced", async () => {
+  const id = await request(w, "docs: a change whose PR is edited on GitHub");
+  const c = w.app.store.changes.byId(id)!;
+  const gh = await w.app.context.client();
+  const views = new GitHubViews(w.app.context.events, null, { ttlMs: 0 }); // every answer is past its time
+  const first = await views.of(gh, c);
+  const refreshed = new Promise<string>((resolve) => views.onRefreshed(resolve));
+  // Something the app hears nothing of: the PR's title edited on GitHub.
+  await gh.octokit.rest.pulls.update({ owner: gh.owner, repo: gh.repo, pull_number: c.prNumber!, title: "Edited on GitHub" });
+  expect(await views.of(gh, c)).toBe(first); // the kept answer, without waiting
+  expect(await refreshed).toBe(id);
+  expect((await views.of(gh, c)).pull?.title).toBe("Edited on GitHub");
 });
