@@ -9,7 +9,7 @@ import { REST, Routes, ShardingManager } from "discord.js";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { createLogger } from "./core/logger.ts";
-import { shardIdsOf, shardPlanFromEnv, type ShardPlan } from "./config.ts";
+import { shardIdsOf, shardPlanFromEnv, type ShardPlan } from "../contract/shards.ts";
 
 const log = createLogger();
 const token = process.env.DISCORD_TOKEN?.trim();

@@ -24,7 +24,7 @@ import { handoverFile, writeHandover } from "./handover-file.ts";
 import { healthy, scrape, waitHealthy, type Counts } from "./health.ts";
 import { deployThresholds, type DeployThresholds } from "./thresholds.ts";
 import { BotProcess, pidAlive, type HostShards } from "./bot-process.ts";
-import { shardIdsOf, shardPlanFromEnv } from "../bot/config.ts";
+import { shardIdsOf, shardPlanFromEnv } from "../contract/shards.ts";
 import { acquireLock, processRecord, StateFile, type HookState, type Release } from "./state.ts";
 import { DeployError, type DeployHooks, type DeployState } from "./types.ts";
 

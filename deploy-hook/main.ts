@@ -21,7 +21,7 @@ import { z } from "zod";
 import { Octokit } from "@octokit/rest";
 import { Deployer, type DeployerOptions } from "./deployer.ts";
 import { GitHubDeployments } from "./github-deployments.ts";
-import { shardPlanFromEnv } from "../bot/config.ts";
+import { shardPlanFromEnv } from "../contract/shards.ts";
 
 const usage =
   "usage: npm run deploy-hook -- deploy <sha> | rollback | status | serve  --repo URL|PATH --data DIR [--bot-env FILE] [--keep N] [--settle-ms N] [--watch-ms N] [--health-timeout-ms N] [--crash-loop-ms N] [--handover stop|gate] [--shards N [--shard-ids 0,1|2|0-3]] [--seed DIR] [--no-register] [--github-api URL --github-repo owner/name] [--poll-ms N]";

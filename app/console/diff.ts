@@ -3,8 +3,8 @@
 // sign and a label, not by colour alone), each line highlighted by highlight.js for the
 // file's language, and the policy findings on that file placed right under their line.
 import { createRequire } from "node:module";
-import { html, raw } from "./html.ts";
-import type { SafeHtml } from "./html.ts";
+import { html, raw } from "../../contract/html.ts";
+import type { SafeHtml } from "../../contract/html.ts";
 import type { StoredFinding } from "./queries.ts";
 
 /**

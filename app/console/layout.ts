@@ -2,8 +2,8 @@
 // per view; more panes are added to NAV), the signed-in viewer, one <main>, and a polite live
 // region that says when the page was updated from the event stream. Sections that the stream
 // may change carry `data-live` and an id: console.js fetches the page again and swaps them.
-import { html } from "./html.ts";
-import type { SafeHtml } from "./html.ts";
+import { html } from "../../contract/html.ts";
+import type { SafeHtml } from "../../contract/html.ts";
 import type { Viewer } from "./auth/index.ts";
 
 export const BASE = "/console";

@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { configFromEnv, runsRetention, shardIdsOf, shardPlanFromEnv } from "../../bot/config.ts";
+import { configFromEnv, runsRetention } from "../../bot/config.ts";
+import { shardIdsOf, shardPlanFromEnv } from "../../contract/shards.ts";
 
 const SHARD = fileURLToPath(new URL("../../bot/shard.ts", import.meta.url));
 

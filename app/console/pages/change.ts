@@ -7,8 +7,8 @@
 import type { AppContext } from "../../context.ts";
 import type { ChangeRow } from "../../store/changes.ts";
 import type { AuditRow } from "../../store/audit.ts";
-import { html } from "../html.ts";
-import type { SafeHtml } from "../html.ts";
+import { html } from "../../../contract/html.ts";
+import type { SafeHtml } from "../../../contract/html.ts";
 import { BASE, layout, messagePage, time } from "../layout.ts";
 import { erasedAt, storedFindings } from "../queries.ts";
 import type { StoredFinding } from "../queries.ts";

@@ -4,7 +4,7 @@
 // with automerge off).
 import type { AppContext } from "../../context.ts";
 import { DEFAULT_POLICY } from "../../policy.ts";
-import { html } from "../html.ts";
+import { html } from "../../../contract/html.ts";
 import { layout } from "../layout.ts";
 import type { Viewer } from "../auth/index.ts";
 

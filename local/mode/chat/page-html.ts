@@ -2,7 +2,7 @@
 // interaction being followed and the command form. The three live parts (nav, messages, reply)
 // are also served alone, with a hash each, for the page's script to swap in what changed.
 import { createHash } from "node:crypto";
-import { raw } from "../../../app/console/html.ts";
+import { raw } from "../../../contract/html.ts";
 import { h, type SafeHtml } from "./markup.ts";
 import { commandFormHtml } from "./command-form.ts";
 import { LIVE_SCRIPT } from "./live-script.ts";

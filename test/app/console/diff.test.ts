@@ -2,7 +2,7 @@
 // and highlighting, and the patch made from two versions when GitHub leaves it out.
 import { describe, expect, it } from "vitest";
 import { renderFileDiff } from "../../../app/console/diff.ts";
-import { html as h, raw } from "../../../app/console/html.ts";
+import { html as h, raw } from "../../../contract/html.ts";
 import { unifiedPatch } from "../../../app/console/patch.ts";
 
 describe("html", () => {

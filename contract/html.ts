@@ -1,6 +1,7 @@
-// HTML for the console's pages: one tagged template that escapes every value put into it,
-// and `raw()` for markup that was built by this template already (or by highlight.js, which
-// escapes what it highlights). Nothing else writes HTML, so nothing reaches a page unescaped.
+// HTML for the console's pages (app/console) and local mode's panes (local/mode): one tagged
+// template that escapes every value put into it, and `raw()` for markup that was built by this
+// template already (or by highlight.js, which escapes what it highlights). Nothing else writes
+// HTML, so nothing reaches a page unescaped.
 
 /** Markup that is already safe to put in a page as it is. */
 export class SafeHtml {
