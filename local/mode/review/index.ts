@@ -6,7 +6,7 @@
 //   POST /pulls/<n>  (form)            approve, request changes, comment, merge → 303 back
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { html } from "./html.ts";
+import { html } from "../../../contract/html.ts";
 import type { PaneHandler } from "../page.ts";
 import { act, readAction } from "./actions.ts";
 import { GitHubAs } from "./github.ts";

@@ -2,7 +2,7 @@
 // pull request. Every value goes through the console's escaping template. The parts that change
 // on GitHub (state, checks, reviews, the list) are rendered alone too, for the page's live poll.
 import { createHash } from "node:crypto";
-import { html, raw, type SafeHtml } from "./html.ts";
+import { html, raw, type SafeHtml } from "../../../contract/html.ts";
 import { STYLE, LIVE_SCRIPT } from "./assets.ts";
 import type { CheckRun, Comment, CommitStatus, Pull, Review } from "./github.ts";
 import type { PullDetail, PullState } from "./load.ts";
