@@ -12,16 +12,15 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { agentScratchRoot, startAttempt } from "./attempts.ts";
 import { NOBODY, canDropPrivileges, canIsolateNetwork, runNodeSandboxed, shareReadOnly, type SandboxResult, type Warn } from "./sandbox.ts";
 
 /** The vitest config of every sandboxed plugin test run (plugin-tests.config.mjs). */
@@ -72,8 +71,11 @@ export async function testCacheSettled(): Promise<void> {
 }
 
 async function warmUp(modules: string, limits: { timeoutMs: number; memoryMb: number }, warn: Warn): Promise<string> {
-  const scratch = mkdtempSync(join(tmpdir(), "ouro-test-cache-"));
-  process.once("exit", () => rmSync(scratch, { recursive: true, force: true }));
+  // An attempt directory (attempts.ts): held while this process lives, removed at its exit,
+  // and swept by the next start when the process was killed instead.
+  const attempt = startAttempt(agentScratchRoot(), "test-cache");
+  process.once("exit", () => attempt.release());
+  const scratch = attempt.dir;
   const work = join(scratch, "work");
   mkdirSync(work);
   mkdirSync(join(work, "bot/plugins/warm"), { recursive: true });
