@@ -28,17 +28,20 @@ export function storeWriteLabel(sql: string): string | null {
 const opts = JSON.parse(process.env.OURO_CRASH_CHILD ?? "null") as ChildOptions | null;
 if (opts) {
   let seen = 0;
-  const run = StatementSync.prototype.run as (this: StatementSync, ...args: unknown[]) => ReturnType<StatementSync["run"]>;
-  StatementSync.prototype.run = function (this: StatementSync, ...args: unknown[]) {
-    const label = storeWriteLabel(this.sourceSQL);
-    if (!label) return run.apply(this, args);
-    appendFileSync(opts.trace, `${label}\n`);
-    const hit = opts.crash?.label === label && ++seen === opts.crash.nth;
-    if (hit && opts.crash?.when === "before") process.kill(process.pid, "SIGKILL");
-    const out = run.apply(this, args);
-    if (hit) process.kill(process.pid, "SIGKILL");
-    return out;
-  };
+  // A write may be run, or read back with RETURNING (get/all): each counts once, as it is made.
+  for (const method of ["run", "get", "all"] as const) {
+    const original = StatementSync.prototype[method] as (this: StatementSync, ...args: unknown[]) => unknown;
+    (StatementSync.prototype as unknown as Record<string, unknown>)[method] = function (this: StatementSync, ...args: unknown[]) {
+      const label = storeWriteLabel(this.sourceSQL);
+      if (!label) return original.apply(this, args);
+      appendFileSync(opts.trace, `${label}\n`);
+      const hit = opts.crash?.label === label && ++seen === opts.crash.nth;
+      if (hit && opts.crash?.when === "before") process.kill(process.pid, "SIGKILL");
+      const out = original.apply(this, args);
+      if (hit) process.kill(process.pid, "SIGKILL");
+      return out;
+    };
+  }
   const app = await startApp({
     config: opts.config,
     writer: fixedWriter,
