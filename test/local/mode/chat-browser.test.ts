@@ -4,11 +4,9 @@
 // command is chosen, filled in and run with the keyboard; a deferred answer turns from thinking
 // into the edit and the follow-up without a reload; a button is pressed; a message someone else
 // writes, a new thread and a progress edit in it appear without a reload.
-import chromium from "@sparticuz/chromium";
-import axe from "axe-core";
-import puppeteer from "puppeteer-core";
 import type { Browser, ElementHandle, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, seriousViolations as violations } from "./browser-checks.ts";
 import { Gate, startChatWorld, type ChatWorld } from "./chat-world.ts";
 
 let w: ChatWorld;
@@ -16,28 +14,12 @@ let browser: Browser;
 
 beforeAll(async () => {
   w = await startChatWorld();
-  browser = await puppeteer.launch({ args: chromium.args, executablePath: await chromium.executablePath(), headless: true });
+  browser = await launchChromium();
 }, 120_000);
 afterAll(async () => {
   await browser?.close();
   await w?.close();
 });
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: string[];
-}
-
-/** axe-core's serious and critical violations on the page as it is now. */
-async function violations(page: Page): Promise<Violation[]> {
-  await page.evaluate(axe.source);
-  const all = (await page.evaluate(
-    `axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) })))`,
-  )) as Violation[];
-  return all.filter((v) => v.impact === "serious" || v.impact === "critical");
-}
 
 async function open(query: string, width = 1280): Promise<Page> {
   const page = await browser.newPage();
