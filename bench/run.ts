@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join, dirname } from "node:path";
 
-const ALL = ["policy", "typecheck", "standins", "agent", "bot", "deploy", "recovery", "local", "console"] as const;
+const ALL = ["policy", "typecheck", "standins", "agent", "bot", "deploy", "recovery", "local", "console", "scale"] as const;
 const here = dirname(fileURLToPath(import.meta.url));
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith("-"));

@@ -3,7 +3,8 @@
 // - the default export is vitest's globalSetup: it starts nothing until a test file asks, then
 //   starts ONE server for the whole run (initdb + start, ~1.5 s) and stops it at the end;
 // - postgresDatabase() (in a test file) asks for that server and gets a fresh database of its
-//   own; freshSchema() gives each test an empty schema in it, as a DATABASE_URL.
+//   own; freshSchema() gives each test an empty schema in it, as a DATABASE_URL;
+// - startServer() alone: a server for a program outside vitest (bench/scale), stopped by it.
 // Run as root (CI containers), the server runs as the `postgres` user (else nobody), from a copy
 // of the binaries in a directory handed to that user (a mkdtemp directory is root's and 0700).
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -23,7 +24,7 @@ declare module "vitest" {
   }
 }
 
-interface Server {
+export interface Server {
   /** The superuser's URL, on the `postgres` database. */
   url: string;
   stop(): Promise<void>;
@@ -74,7 +75,7 @@ function run(file: string, args: string[], ids: { uid: number; gid: number } | u
  * private checkout (a `mktemp -d` clone is 0700). Then the binaries are copied (hard links
  * where the file system allows) into the server's own directory, which that user owns.
  */
-async function startServer(): Promise<Server> {
+export async function startServer(): Promise<Server> {
   const packaged = await packagedBinaries();
   const base = mkdtempSync(join(tmpdir(), "ouro-postgres-"));
   const root = process.getuid?.() === 0;

@@ -1,0 +1,150 @@
+// `npm run bench -- scale`: Ouro scaled out, as issue 15 asks. Every run: the app as real
+// `app/main.ts` processes behind one webhook URL and one bot-link URL (a round-robin proxy,
+// bench/scale/proxy.ts), the bot as 1 host × 2 shards + 1 host × 1 shard (`bot/shard.ts`),
+// the GitHub and Discord stand-ins; N recipe requests (`/feature add-command`, each a new
+// command) from U Discord users fired at once; the real agent (no model) writes each one.
+// Runs: (a) PostgreSQL, 2 replicas, one SIGKILLed once a third of the PRs exist while it holds a
+// change; (b) PostgreSQL, 1 replica (the throughput peer); (c) SQLite, 1 replica (the engine peer).
+// Figures: requests lost, duplicate tracking issues and PRs (from GitHub), takeover time after
+// the kill (from the store's audit log), throughput 2 replicas vs 1, request → PR p50/p99.
+// Knobs: OURO_BENCH_SCALE_REQUESTS (200), OURO_BENCH_SCALE_USERS (50), OURO_BENCH_SCALE_RUNS
+// ("a,b,c"), OURO_BENCH_SCALE_STALL_S (300: a run stops when nothing moved for this long),
+// OURO_BENCH_SCALE_KEEP=1 (keep the runs' directories and logs).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { exportHead } from "../local/mode/seed.ts";
+import { figure, percentile, report, round, type Figure } from "./report.ts";
+import { startPostgres, type Postgres } from "./scale/postgres.ts";
+import { runScale, type RunResult } from "./scale/run.ts";
+import { raiseLimits, ROOT } from "./scale/world.ts";
+
+const whole = (name: string, fallback: number, min: number): number => {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    console.error(`bench scale: ${name} must be a whole number ≥ ${min} (got "${raw}")`);
+    process.exit(2);
+  }
+  return n;
+};
+
+const REQUESTS = whole("OURO_BENCH_SCALE_REQUESTS", 200, 3);
+const USERS = whole("OURO_BENCH_SCALE_USERS", 50, 1);
+const STALL_MS = whole("OURO_BENCH_SCALE_STALL_S", 300, 10) * 1000;
+const KEEP = process.env.OURO_BENCH_SCALE_KEEP === "1";
+const RUNS = {
+  a: { label: "postgres, 2 replicas, one killed", engine: "postgres", replicas: 2, kill: true },
+  b: { label: "postgres, 1 replica", engine: "postgres", replicas: 1, kill: false },
+  c: { label: "sqlite, 1 replica", engine: "sqlite", replicas: 1, kill: false },
+} as const;
+type RunName = keyof typeof RUNS;
+const chosen = (process.env.OURO_BENCH_SCALE_RUNS ?? "a,b,c").split(",").map((s) => s.trim());
+const bad = chosen.filter((r) => !(r in RUNS));
+if (bad.length > 0 || chosen.length === 0) {
+  console.error(`bench scale: OURO_BENCH_SCALE_RUNS takes a, b and c separated by commas (got "${bad.join(",")}")`);
+  process.exit(2);
+}
+const runs = chosen as RunName[];
+
+const say = (line: string) => console.log(`scale: ${line}`);
+say(
+  `${REQUESTS} requests from ${Math.min(USERS, REQUESTS)} users, fired at once through the Discord stand-in; runs ${runs.map((r) => `(${r}) ${RUNS[r].label}`).join("; ")}`,
+);
+
+const root = mkdtempSync(join(tmpdir(), "ouro-bench-scale-"));
+const head = exportHead(ROOT);
+raiseLimits(head.dir);
+let pg: Postgres | null = null;
+const results: Partial<Record<RunName, RunResult>> = {};
+try {
+  for (const name of runs) {
+    const spec = RUNS[name];
+    if (spec.engine === "postgres") pg ??= await startPostgres();
+    const t = Date.now();
+    const r = await runScale({
+      label: `(${name}) ${spec.label}`,
+      dir: join(root, name),
+      headDir: head.dir,
+      replicas: spec.replicas,
+      ...(spec.engine === "postgres" ? { appDatabase: pg!.database(`app_${name}`), botDatabase: pg!.database(`bot_${name}`) } : {}),
+      requests: REQUESTS,
+      users: Math.min(USERS, REQUESTS),
+      ...(spec.kill ? { killAt: 1 / 3 } : {}),
+      stallMs: STALL_MS,
+      say,
+    });
+    results[name] = r;
+    describe(r, Date.now() - t);
+  }
+} finally {
+  await pg?.stop();
+  rmSync(head.dir, { recursive: true, force: true });
+  if (KEEP) say(`runs kept in ${root}`);
+  else rmSync(root, { recursive: true, force: true });
+}
+
+function describe(r: RunResult, tookMs: number): void {
+  const s = (ms: number) => `${round(ms / 1000, 1)} s`;
+  say(`${r.label}: took ${s(tookMs)} in all; first request → last PR ${s(r.wallMs)}`);
+  say(
+    `${r.label}: ${r.answered}/${r.requests} answered in Discord; ${r.reachedPr} reached a PR; ${r.ended.length} ended without one; ${r.lost.length} lost`,
+  );
+  for (const f of r.answerFailures.slice(0, 5)) say(`  answer failed: ${f}`);
+  for (const e of r.ended.slice(0, 10)) say(`  ended: ${e.id} ${e.state}: ${e.reason ?? "(no reason)"}`);
+  for (const l of r.lost.slice(0, 10)) say(`  lost: ${l.id} (last seen ${l.state})`);
+  for (const d of r.duplicateIssues) say(`  DUPLICATE tracking issues: ${d.id} has ${d.count}`);
+  for (const d of r.duplicatePrs) say(`  DUPLICATE PRs: ${d.id} has ${d.count}`);
+  if (r.kill) {
+    say(
+      `${r.label}: replica 0 killed at ${r.kill.atPrs} PRs holding ${r.kill.held.join(", ")}; first held change moving again after ${r.kill.takeoverMs === null ? "never" : s(r.kill.takeoverMs)}, all after ${r.kill.allMovedMs === null ? "never" : s(r.kill.allMovedMs)}`,
+    );
+    for (const a of r.kill.after.slice(0, 12)) say(`  after the kill: ${a.at} ${a.change_id} ${a.event}`);
+  }
+  say(`${r.label}: proxy answers: webhooks ${JSON.stringify(r.proxies.webhooks)}; bot link ${JSON.stringify(r.proxies.botLink)}`);
+  say(`${r.label}: deployments on GitHub: ${r.deployments} (the bench stops at the PR: deployments are not exercised)`);
+  if (KEEP) say(`${r.label}: logs in ${r.logs}`);
+}
+
+/** PRs per minute from the first request to a third of them having a PR (both replicas alive in run a). */
+const rate = (r: RunResult | undefined) => (r?.firstThirdMs ? Math.ceil(r.requests / 3) / (r.firstThirdMs / 60_000) : undefined);
+const figures: Record<string, Figure> = {};
+for (const name of runs) {
+  const r = results[name];
+  if (!r) continue;
+  figures[`(${name}) requests lost`] = figure(r.lost.length, "requests", { target: 0 });
+  figures[`(${name}) duplicate tracking issues`] = figure(
+    r.duplicateIssues.reduce((n, d) => n + d.count - 1, 0),
+    "issues",
+    { target: 0 },
+  );
+  figures[`(${name}) duplicate PRs`] = figure(
+    r.duplicatePrs.reduce((n, d) => n + d.count - 1, 0),
+    "PRs",
+    { target: 0 },
+  );
+  const peer = name === "a" ? results.b : name === "b" ? results.c : undefined;
+  const p = (q: number, x?: RunResult) => (x && x.toPrMs.length ? percentile(x.toPrMs, q) / 1000 : undefined);
+  figures[`(${name}) request → PR p50`] = figure(p(50, r) ?? Number.NaN, "s", p(50, peer) === undefined ? {} : { peer: p(50, peer) });
+  figures[`(${name}) request → PR p99`] = figure(p(99, r) ?? Number.NaN, "s", p(99, peer) === undefined ? {} : { peer: p(99, peer) });
+  const own = rate(r);
+  const peerRate = rate(peer);
+  if (own !== undefined)
+    figures[`(${name}) throughput to a third of the PRs`] = figure(own, "PRs/min", {
+      ...(peerRate !== undefined ? { peer: peerRate } : {}),
+      higherIsBetter: true,
+    });
+  if (r.kill)
+    figures[`(${name}) takeover after SIGKILL`] = figure(
+      r.kill.takeoverMs === null ? Number.POSITIVE_INFINITY : r.kill.takeoverMs / 1000,
+      "s",
+      {
+        target: 10,
+      },
+    );
+}
+say(
+  "peers: (a)'s are (b)'s (2 replicas against 1 on PostgreSQL), (b)'s are (c)'s (PostgreSQL against SQLite); throughput is measured from the first request to a third of the PRs, before (a)'s kill",
+);
+report("scale", figures);
