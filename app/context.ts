@@ -34,6 +34,8 @@ export interface ContextDeps {
   client: () => Promise<RepoClient>;
   writer: ChangeWriter;
   now?: () => number;
+  /** Locks shared with other replicas (start.ts on PostgreSQL); default: this process's only. */
+  locks?: Locks;
 }
 
 export function createContext(d: ContextDeps): AppContext {
@@ -48,7 +50,7 @@ export function createContext(d: ContextDeps): AppContext {
     writer: d.writer,
     now,
     policy: () => d.client().then((c) => policies.get(c)),
-    locks: new Locks(),
+    locks: d.locks ?? new Locks(),
     background,
     events: new AppEvents(background),
   };

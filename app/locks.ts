@@ -2,22 +2,99 @@
 // change id, "dashboard", a request id, …) and the background work in flight (the worker,
 // the dashboard, event listeners), which tests and shutdown wait for and whose failures are
 // logged instead of lost, and what /healthz asks of it (how long each kind has been running).
+//
+// With several replicas on one database, a lock is also taken there (SharedLocks:
+// replicas/advisory-locks.ts), so a key is held by one process at a time across all of them.
+// Inside a process the queue below orders the waiters; only its head asks the database.
 import type { Logger } from "pino";
+
+/** A lock held across processes (PostgreSQL advisory locks); taken only by the head of a key's local queue. */
+export interface SharedLocks {
+  /** Takes the key if no other process holds it; never waits. */
+  tryLock(key: string): boolean;
+  unlock(key: string): void;
+}
+
+/** Waits between asks while another process holds a key: short at first, then up to this. */
+const MAX_RETRY_MS = 250;
 
 export class Locks {
   readonly #tails = new Map<string, Promise<unknown>>();
+  readonly #shared: SharedLocks | undefined;
+
+  constructor(shared?: SharedLocks) {
+    this.#shared = shared;
+  }
 
   /** Runs fn after every earlier fn on the same key has finished (whether or not it failed). */
   async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.#tails.get(key) ?? Promise.resolve();
-    const run = prev.catch(() => undefined).then(fn);
-    const tail = run.catch(() => undefined);
-    this.#tails.set(key, tail);
+    const release = await this.acquire(key);
     try {
-      return await run;
+      return await fn();
     } finally {
-      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+      release();
     }
+  }
+
+  /**
+   * Runs fn only if the key is free now (here and in every other process); otherwise does
+   * nothing and returns `{ ran: false }`. For work that one replica at a time does (periodic jobs).
+   */
+  async tryWithLock<T>(key: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+    const release = this.tryAcquire(key);
+    if (!release) return { ran: false };
+    try {
+      return { ran: true, value: await fn() };
+    } finally {
+      release();
+    }
+  }
+
+  /** Takes the key once every earlier holder here has released it and no other process holds it. */
+  async acquire(key: string): Promise<() => void> {
+    const prev = this.#tails.get(key) ?? Promise.resolve();
+    const release = this.#enqueue(key);
+    await prev.catch(() => undefined);
+    try {
+      for (let wait = 5; this.#shared && !this.#shared.tryLock(key); wait = Math.min(wait * 2, MAX_RETRY_MS))
+        await new Promise((r) => setTimeout(r, wait));
+    } catch (e) {
+      release(false);
+      throw e;
+    }
+    return () => release(true);
+  }
+
+  /** The key now if nobody holds or waits for it (here or in another process); else null. */
+  tryAcquire(key: string): (() => void) | null {
+    if (this.#tails.has(key)) return null;
+    if (this.#shared && !this.#shared.tryLock(key)) return null;
+    const release = this.#enqueue(key);
+    return () => release(true);
+  }
+
+  /** Whether this process holds or waits for the key. */
+  heldHere(key: string): boolean {
+    return this.#tails.has(key);
+  }
+
+  /** Puts a holder at the end of the key's queue; its release lets the next one go (once). */
+  #enqueue(key: string): (sharedHeld: boolean) => void {
+    let done!: () => void;
+    const tail = new Promise<void>((r) => (done = r));
+    this.#tails.set(key, tail);
+    let released = false;
+    const release = (sharedHeld: boolean) => {
+      if (released) return;
+      released = true;
+      try {
+        if (sharedHeld) this.#shared?.unlock(key);
+      } finally {
+        if (this.#tails.get(key) === tail) this.#tails.delete(key);
+        done();
+      }
+    };
+    return release;
   }
 }
 
