@@ -4,14 +4,24 @@
 // (emergency stop, circuit breaker, quotas) is written on it as its reason. A change from the
 // bot whose answer has not been written yet is not started (lifecycle/answers.ts), and no
 // change starts without its tracking issue (made now if a crash kept intake from it).
+//
+// Replicas on one database each run a worker. Admission (the quotas, the switches, the pick)
+// happens under one lock shared by all of them, and a change is taken only if its own lock
+// can be taken at once (a change another replica is writing is skipped, never waited for);
+// the change's lock is held until its pull request is open (replicas/takeover.ts re-queues
+// one whose holder died). So each queued change is written once, by one replica.
 import type { AppContext } from "./context.ts";
-import { trackingIssue } from "./lifecycle/intake.ts";
-import { startChange } from "./lifecycle/write-change.ts";
+import { ensureTrackingIssue } from "./lifecycle/intake.ts";
+import { gate } from "./lifecycle/review.ts";
+import { claimQueued, startChange, writeClaimed } from "./lifecycle/write-change.ts";
 import { move } from "./progress/report.ts";
 import type { ChangeRow } from "./store/changes.ts";
 import { breakerNow } from "./switches/circuit-breaker.ts";
 import { isStopped } from "./switches/emergency-stop.ts";
 import { mayStart } from "./switches/rate-limit.ts";
+
+/** The lock every replica's worker takes to decide what starts next. */
+const ADMISSION = "worker:admission";
 
 export class Worker {
   readonly #ctx: AppContext;
@@ -58,40 +68,71 @@ export class Worker {
   }
 
   async #pump(): Promise<void> {
+    const ctx = this.#ctx;
     do {
       this.#pumpAgain = false;
       for (;;) {
         if (this.#stopped) return;
-        const next = await this.#nextRunnable();
-        if (!next) break;
-        await trackingIssue(this.#ctx, next); // so that its PR says `Closes #N`
-        await startChange(this.#ctx, next);
+        const claimed = await ctx.locks.withLock(ADMISSION, () => this.#admitNext());
+        if (!claimed) break;
+        let opened: boolean;
+        try {
+          opened = await writeClaimed(ctx, claimed.change);
+        } finally {
+          claimed.release();
+        }
+        if (opened) await gate(ctx, claimed.change.id, ctx.log.child({ changeId: claimed.change.id }));
       }
     } while (this.#pumpAgain);
   }
 
-  async #nextRunnable(): Promise<string | null> {
+  /** The next change this worker may start, claimed (working, its lock held), or null. */
+  async #admitNext(): Promise<{ change: ChangeRow; release: () => void } | null> {
+    const ctx = this.#ctx;
+    for (const id of await this.#runnable()) {
+      const release = ctx.locks.tryAcquire(id);
+      if (!release) continue; // being written, or answered, elsewhere: the next one
+      try {
+        const c = ctx.store.changes.byId(id);
+        if (c?.state === "queued" && c.answeredAt !== null) {
+          if (c.kind === "change") await ensureTrackingIssue(ctx, c); // so that its PR says `Closes #N`
+          const change = await claimQueued(ctx, id);
+          if (change) return { change, release };
+        }
+      } catch (e) {
+        release();
+        throw e;
+      }
+      release();
+    }
+    return null;
+  }
+
+  /** The queued changes that may start now, in the order to try them (none while a switch or quota holds them). */
+  async #runnable(): Promise<string[]> {
     const ctx = this.#ctx;
     const { changes } = ctx.store;
     const queued = changes.inStates(["queued"]).filter((c) => c.answeredAt !== null);
-    if (queued.length === 0) return null;
-    const revert = queued.find((c) => c.kind === "revert");
-    if (revert) return revert.id; // reverts reduce risk: no quota, switch or breaker holds them
+    if (queued.length === 0) return [];
+    const reverts = queued.filter((c) => c.kind === "revert");
+    if (reverts.length > 0) return reverts.map((c) => c.id); // reverts reduce risk: no quota, switch or breaker holds them
     const p = await ctx.policy();
     const held = (reason: string) => this.#holdQueued(queued, reason);
     if (isStopped(ctx, p)) return held("emergency stop: no new pull requests until /ouro resume");
     const b = breakerNow(ctx, p.policy.circuitBreaker);
     if (b.state === "open") return held("circuit breaker open: no new pull requests for now");
+    // Being written counts as open: another replica's change becomes a PR in a moment.
+    const open = changes.countOpenPrs() + changes.inStates(["working"]).filter((c) => c.kind === "change").length;
     // Half-open is probation: one change at a time until enough of them succeed.
-    if (b.state === "half-open" && changes.countOpenPrs() > 0) return held("circuit breaker half-open: one change at a time");
+    if (b.state === "half-open" && open > 0) return held("circuit breaker half-open: one change at a time");
     const windowStart = ctx.now() - p.policy.rateLimits.burst.windowSeconds * 1000;
-    const ok = mayStart(changes.countOpenPrs(), changes.startsSince(windowStart), ctx.now(), p.policy.rateLimits);
+    const ok = mayStart(open, changes.startsSince(windowStart), ctx.now(), p.policy.rateLimits);
     if (!ok.ok) return held(ok.reason);
-    return queued[0].id;
+    return queued.map((c) => c.id);
   }
 
   /** Writes why on every queued change (once per reason); starts none. */
-  async #holdQueued(queued: ChangeRow[], reason: string): Promise<null> {
+  async #holdQueued(queued: ChangeRow[], reason: string): Promise<string[]> {
     const ctx = this.#ctx;
     for (const c of queued) {
       if (c.reason === reason) continue;
@@ -100,6 +141,6 @@ export class Worker {
         if (cur?.state === "queued") await move(ctx, cur, "queued", reason);
       });
     }
-    return null;
+    return [];
   }
 }

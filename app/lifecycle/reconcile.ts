@@ -3,10 +3,11 @@
 // is not sent every check run; deliveries fail); this makes the outcome the same.
 import type { Logger } from "pino";
 import type { AppContext } from "../context.ts";
-import { move, progressStale, showProgress } from "../progress/report.ts";
+import { progressStale, showProgress } from "../progress/report.ts";
 import { cancelUnanswered } from "./answers.ts";
 import { catchUpDeployment, catchUpNewerDeployments, markMerged } from "./deployment.ts";
 import { gate } from "./review.ts";
+import { takeOver } from "../replicas/takeover.ts";
 
 export async function reconcile(ctx: AppContext, log: Logger): Promise<void> {
   const { changes } = ctx.store;
@@ -39,13 +40,9 @@ export async function reconcile(ctx: AppContext, log: Logger): Promise<void> {
   void ctx.events.emit("reconciled", {});
 }
 
-/** After a restart: work interrupted mid-write is queued again, then everything reconciles. */
+/** After a restart: work interrupted mid-write (and nobody else's now) is queued again, then everything reconciles. */
 export async function resume(ctx: AppContext, log: Logger): Promise<void> {
-  for (const c of ctx.store.changes.inStates(["working"])) {
-    log.info({ changeId: c.id }, "resuming a change interrupted while working");
-    ctx.store.audit.record(c.id, "resume", { from: "working" });
-    await ctx.locks.withLock(c.id, () => move(ctx, c, "queued", "resumed after a restart"));
-  }
+  await takeOver(ctx, log, "restart");
   await reconcile(ctx, log);
   void ctx.events.emit("resumed", {});
 }

@@ -22,32 +22,54 @@ import { gate } from "./review.ts";
 import { openVote } from "./votes.ts";
 
 export async function startChange(ctx: AppContext, id: string): Promise<void> {
-  const log = ctx.log.child({ changeId: id });
+  const release = await ctx.locks.acquire(id);
+  let opened = false;
+  try {
+    const c = await claimQueued(ctx, id);
+    if (c) opened = await writeClaimed(ctx, c);
+  } finally {
+    release();
+  }
+  if (opened) await gate(ctx, id, ctx.log.child({ changeId: id }));
+}
+
+/**
+ * With the change's lock held: if it is still queued, marks it started and moves it to
+ * working (what the worker's admission counts), else null — another replica, or an earlier
+ * pass, took it.
+ */
+export async function claimQueued(ctx: AppContext, id: string): Promise<ChangeRow | null> {
+  const { changes } = ctx.store;
+  let c = changes.byId(id);
+  if (!c || c.state !== "queued") return null;
+  c = changes.markStarted(id);
+  return (await move(ctx, c, "working", c.kind === "revert" ? "writing the revert" : "the agent is writing the change"))!;
+}
+
+/**
+ * With the change's lock held, from working: the attempt (agent or revert) up to its pull
+ * request. True when the PR is open and the merge gate should run next (after the lock is released).
+ */
+export async function writeClaimed(ctx: AppContext, c: ChangeRow): Promise<boolean> {
+  const log = ctx.log.child({ changeId: c.id });
   const { changes, audit } = ctx.store;
-  const opened = await ctx.locks.withLock(id, async () => {
-    let c = changes.byId(id);
-    if (!c || c.state !== "queued") return false;
-    c = changes.markStarted(id);
-    c = (await move(ctx, c, "working", c.kind === "revert" ? "writing the revert" : "the agent is writing the change"))!;
-    let attempt: Attempt | undefined;
-    try {
-      attempt = startAttempt(join(ctx.config.dataDir, "work"), id);
-      const dir = attempt.dir;
-      if (c.kind === "revert") await writeRevert(ctx, c, dir, log);
-      else await writeChange(ctx, c, dir, log);
-      return true;
-    } catch (e) {
-      if (e instanceof HandledFailure) return false;
-      const reason = (e as Error).message;
-      log.warn({ err: e }, "change failed before its pull request");
-      audit.record(id, "work.failed", { reason });
-      await move(ctx, changes.byId(id)!, "failed", `could not open the pull request: ${reason}`);
-      return false;
-    } finally {
-      attempt?.release();
-    }
-  });
-  if (opened) await gate(ctx, id, log);
+  let attempt: Attempt | undefined;
+  try {
+    attempt = startAttempt(join(ctx.config.dataDir, "work"), c.id);
+    const dir = attempt.dir;
+    if (c.kind === "revert") await writeRevert(ctx, c, dir, log);
+    else await writeChange(ctx, c, dir, log);
+    return true;
+  } catch (e) {
+    if (e instanceof HandledFailure) return false;
+    const reason = (e as Error).message;
+    log.warn({ err: e }, "change failed before its pull request");
+    audit.record(c.id, "work.failed", { reason });
+    await move(ctx, changes.byId(c.id)!, "failed", `could not open the pull request: ${reason}`);
+    return false;
+  } finally {
+    attempt?.release();
+  }
 }
 
 async function clone(
