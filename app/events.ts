@@ -31,8 +31,10 @@ export interface AppEventMap {
   deployed: { changeId: string };
   /** The work interrupted by a restart was picked up again. */
   resumed: Nothing;
-  /** A progress event was stored with this sequence number (the bot's stream). */
+  /** A progress event was stored here with this sequence number (emitted as soon as stored, in any order). */
   progress: { seq: number; event: ProgressEvent };
+  /** Progress stored by any replica, in sequence order (replicas/progress-feed.ts): what streams serve. */
+  "progress-feed": { seq: number; event: ProgressEvent };
 }
 
 export type AppEventName = keyof AppEventMap;

@@ -25,16 +25,32 @@ export class ProgressEvents {
     return Number(r?.seq);
   }
 
+  /** The last sequence number stored (0 when none). */
+  latest(): number {
+    const r = this.#db.prepare("SELECT MAX(seq) AS seq FROM progress").get() as Row | undefined;
+    return Number(r?.seq ?? 0);
+  }
+
+  /**
+   * Every row after `seq`, oldest first: its event, or null for a row that no longer matches
+   * the protocol (so a reader that follows the numbers in order sees no false gap).
+   */
+  rowsAfter(seq: number, limit = 1000): { seq: number; event: ProgressEvent | null }[] {
+    const rows = this.#db.prepare("SELECT seq, json FROM progress WHERE seq > ? ORDER BY seq LIMIT ?").all(seq, limit) as Row[];
+    return rows.map((r) => ({ seq: Number(r.seq), event: parsed(String(r.json)) }));
+  }
+
   /** Events after `seq`, oldest first (a row that no longer matches the protocol is skipped). */
   after(seq: number, limit = 1000): NumberedProgress[] {
-    const rows = this.#db.prepare("SELECT seq, json FROM progress WHERE seq > ? ORDER BY seq LIMIT ?").all(seq, limit) as Row[];
-    return rows.flatMap((r) => {
-      try {
-        const p = progressEventSchema.safeParse(JSON.parse(String(r.json)));
-        return p.success ? [{ seq: Number(r.seq), event: p.data }] : [];
-      } catch {
-        return [];
-      }
-    });
+    return this.rowsAfter(seq, limit).flatMap((r) => (r.event ? [{ seq: r.seq, event: r.event }] : []));
+  }
+}
+
+function parsed(json: string): ProgressEvent | null {
+  try {
+    const p = progressEventSchema.safeParse(JSON.parse(json));
+    return p.success ? p.data : null;
+  } catch {
+    return null;
   }
 }

@@ -1,4 +1,5 @@
-// GET /events: progress as server-sent events; `Last-Event-ID` replays what the bot missed.
+// GET /events: progress as server-sent events, every replica's, in sequence order (the feed:
+// replicas/progress-feed.ts); `Last-Event-ID` replays what the bot missed.
 import type { ProgressEvent } from "../../../contract/app-link.ts";
 import type { Answer, Call } from "../route.ts";
 
@@ -12,7 +13,7 @@ export function progressStream({ ctx, req, res }: Call<undefined>): Answer {
     res.write(`id: ${seq}\nevent: progress\ndata: ${JSON.stringify(ev)}\n\n`);
   };
   for (const { seq, event } of ctx.store.progress.after(last)) write(seq, event);
-  const unsubscribe = ctx.events.on("progress", ({ seq, event }) => write(seq, event));
+  const unsubscribe = ctx.events.on("progress-feed", ({ seq, event }) => write(seq, event));
   const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
   keepAlive.unref();
   const done = () => {
