@@ -10,6 +10,13 @@
 // get 503 instead of a half-done answer; the emergency stop still applies (in memory) at once.
 // Hourly, retention erases the personal data of changes finished more than OURO_RETENTION_DAYS
 // ago (store.eraseExpired; the audit skeleton stays).
+//
+// On PostgreSQL any number of replicas may share the database (each with its own data
+// directory): locks are shared through it (replicas/advisory-locks.ts), so a change is written
+// by one replica and a delivery handled once; the periodic jobs (reconcile, redelivery,
+// retention) run on one replica at a time; every few seconds a replica takes over the work of
+// one that died (replicas/takeover.ts); and every replica streams everyone's progress
+// (replicas/progress-feed.ts).
 import { createServer } from "node:http";
 import { join } from "node:path";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
@@ -45,6 +52,10 @@ import { isUnwritable } from "./store/database.ts";
 import { lockDataDir } from "./store/instance-lock.ts";
 import { Store } from "./store/store.ts";
 import { Worker } from "./worker.ts";
+import { Locks } from "./locks.ts";
+import { advisoryLocks } from "./replicas/advisory-locks.ts";
+import { ProgressFeed } from "./replicas/progress-feed.ts";
+import { takeOver } from "./replicas/takeover.ts";
 import type { ChangeWriter } from "./writer.ts";
 
 export interface StartOptions {
@@ -62,7 +73,15 @@ export interface StartOptions {
   redelivery?: Partial<RedeliveryOptions>;
   /** The console's sign-in (console/auth), instead of config.console (tests); neither = production with no way in. */
   console?: ConsoleAuthOptions;
+  /** On PostgreSQL: how often to look for work a dead replica left, and for other replicas' progress (default 2 s, 250 ms). */
+  replicas?: Partial<ReplicaOptions>;
 }
+
+export interface ReplicaOptions {
+  takeoverMs: number;
+  followMs: number;
+}
+const DEFAULT_REPLICAS: ReplicaOptions = { takeoverMs: 2000, followMs: 250 };
 
 export interface RunningApp {
   /** The public listener: GitHub webhooks, /healthz, /metrics and the console under /console/ (nothing under /bot/v1). */
@@ -161,7 +180,10 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
 
   const metrics = new AppMetrics(HANDLED_EVENTS);
   const writer = metrics.timed(opts.writer); // agent runs and their durations
-  const ctx = createContext({ store, config, log, client: getClient, writer, now: opts.now });
+  const shared = store.db.engine === "postgres";
+  const locks = new Locks(shared ? advisoryLocks(store.db) : undefined);
+  const replicas = { ...DEFAULT_REPLICAS, ...opts.replicas };
+  const ctx = createContext({ store, config, log, client: getClient, writer, now: opts.now, locks });
   attachMetrics(ctx, metrics);
   // The parts that react to what the flows emit subscribe before anything can happen.
   const worker = new Worker(ctx);
@@ -169,6 +191,8 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
   const dashboard = new Dashboard(ctx);
   dashboard.start();
   reconcileWhenStopLifted(ctx, log);
+  const feed = new ProgressFeed(ctx, shared ? replicas.followMs : null);
+  feed.start();
   ctx.events.open();
   const webhooks = await createNodeMiddleware(ouroApp(ctx), { probot, webhooksPath: config.webhookPath });
   const api = botApi(ctx, config.appToken, log.child({ name: "bot-api" }));
@@ -306,14 +330,21 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
       `the bot link listens on ${config.botLink.host}, not loopback: only OURO_APP_TOKEN guards it, so let only the bot's hosts reach it`,
     );
 
+  /** A periodic job on one replica at a time: skipped while another (or this one) runs it. */
+  const job = (name: string, fn: () => Promise<unknown>) => ctx.background.track(ctx.locks.tryWithLock(`job:${name}`, fn), name);
   const tick = setInterval(() => {
-    if (health.storeWritable()) ctx.background.track(reconcile(ctx, log), "reconcile");
+    if (health.storeWritable()) job("reconcile", () => reconcile(ctx, log));
   }, opts.tickMs ?? 30_000);
   tick.unref();
   const lookTimer = setInterval(() => {
-    if (health.storeWritable()) redeliverer.soon(ctx.background);
+    if (health.storeWritable()) job("redelivery", () => redeliverer.sweep());
   }, redeliverer.everyMs);
   lookTimer.unref();
+  // With replicas: the work of one that died goes back in the queue within takeoverMs.
+  const takeoverTimer = setInterval(() => {
+    if (shared && resumed && health.storeWritable()) ctx.background.track(takeOver(ctx, log, "replica"), "takeover");
+  }, replicas.takeoverMs);
+  takeoverTimer.unref();
   const retentionDays = config.retentionDays ?? DEFAULT_RETENTION_DAYS;
   const retention = () => {
     const r = store.eraseExpired(retentionDays);
@@ -322,11 +353,13 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
   };
   const retentionTimer = setInterval(() => {
     if (!health.storeWritable()) return;
-    try {
-      retention();
-    } catch (e) {
-      log.warn({ err: e }, "retention: could not erase expired personal data now; the next pass tries again");
-    }
+    job("retention", async () => {
+      try {
+        retention();
+      } catch (e) {
+        log.warn({ err: e }, "retention: could not erase expired personal data now; the next pass tries again");
+      }
+    });
   }, RETENTION_EVERY_MS);
   retentionTimer.unref();
   const stopListening = () =>
@@ -334,6 +367,8 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
       clearInterval(tick);
       clearInterval(lookTimer);
       clearInterval(retentionTimer);
+      clearInterval(takeoverTimer);
+      feed.stop();
       health.stop();
       worker.stop();
       dashboard.stop();

@@ -52,11 +52,21 @@ export class PersistedValues {
   }
 
   /**
-   * The emergency stop in force (the policy flag is separate): the one last set in this
-   * process, else the persisted one.
+   * The emergency stop in force (the policy flag is separate): the newer of the one last set
+   * in this process (in force even before it could be written) and the persisted one (which
+   * another replica may have changed since). While the store cannot be read, this process's.
    */
   stop(): StopState {
-    return this.#stop ?? this.#get("stop", stopSchema, { stopped: false });
+    const held = this.#stop;
+    let stored: StopState;
+    try {
+      stored = this.#get("stop", stopSchema, { stopped: false });
+    } catch (e) {
+      if (held) return held;
+      throw e;
+    }
+    if (!held) return stored;
+    return stored.changedAt && (!held.changedAt || Date.parse(stored.changedAt) > Date.parse(held.changedAt)) ? stored : held;
   }
   /** Puts `s` in force at once, in memory; saveStop writes it (switches/emergency-stop.ts does both). */
   holdStop(s: StopState): void {
