@@ -8,6 +8,7 @@ import type { RepoClient } from "../github/repo.ts";
 import type { ChangeRow } from "../store/changes.ts";
 import type { Review } from "../review/merge-gate.ts";
 import type { DiffFile } from "./diff.ts";
+import { LATE } from "./budget.ts";
 import { unifiedPatch } from "./patch.ts";
 
 export interface CheckRunView {
@@ -191,7 +192,12 @@ interface Kept {
   settled?: ChangeOnGitHub;
   /** A newer answer being asked for in the background. */
   refreshing?: boolean;
+  /** GitHub failed (then `at` is when): a load soon after shows the failure rather than waiting again. */
+  failed?: boolean;
 }
+
+/** How long a failed answer is shown as it is before GitHub is asked again. */
+const FAILURE_KEPT_MS = 5_000;
 
 /**
  * What a change's page shows from GitHub, kept per change, so that showing a page does not
@@ -206,12 +212,19 @@ interface Kept {
  *   edited description): the kept answer is shown and a fresh one asked for; when it differs,
  *   `onRefreshed` listeners are told (the console's event stream makes open pages reload it).
  *   Older than `maxStaleMs`, the load waits for GitHub.
+ * - A page waits for GitHub only until its deadline (`forPage`): past it, the page shows what
+ *   the store knows, and `onRefreshed` listeners are told when the answer lands.
  */
 export class GitHubViews {
   readonly #cache = new Map<string, Kept>();
   readonly #lookedAt = new Map<string, number>();
   readonly #listeners = new Set<(changeId: string) => void>();
-  readonly #pending = new Set<string>();
+  /** Background asks not started yet (this turn's events are still landing). */
+  readonly #scheduled = new Set<string>();
+  /** Background asks not finished, by change (what `ready` awaits). */
+  readonly #pending = new Map<string, Promise<void>>();
+  /** Changes whose page went out without GitHub's answer: told when it lands. */
+  readonly #awaited = new Set<string>();
   /** When each change's pull request appeared (it counts as looked at from then: reviewers come). */
   readonly #prSeen = new Map<string, number>();
   readonly #source: ViewSource | null;
@@ -264,13 +277,48 @@ export class GitHubViews {
     return () => this.#listeners.delete(listener);
   }
 
+  /**
+   * The view if it comes before `late` (a page's deadline), else LATE: the page goes out without
+   * it, and `onRefreshed` listeners are told when it lands (or fails), so open pages fetch
+   * themselves again. A failure before the deadline rejects.
+   */
+  async forPage(client: Promise<RepoClient>, c: ChangeRow, late: Promise<typeof LATE>): Promise<ChangeOnGitHub | typeof LATE> {
+    const asked = client.then((gh) => this.of(gh, c));
+    const first = await Promise.race([asked, late]);
+    if (first !== LATE) return first;
+    if (!this.#awaited.has(c.id)) {
+      this.#awaited.add(c.id);
+      const told = () => {
+        this.#awaited.delete(c.id);
+        for (const l of this.#listeners) l(c.id);
+      };
+      asked.then(told, told);
+    } else asked.catch(() => undefined); // told by the load that came first
+    return LATE;
+  }
+
+  /**
+   * Resolves once the change's view is kept — answered or failed — asking for it in the
+   * background if nothing is kept or asked for: how a test or the bench awaits the warm-up.
+   */
+  async ready(id: string): Promise<void> {
+    if (!this.#cache.has(id) && !this.#pending.has(id)) this.#prefetch(id);
+    await this.#pending.get(id);
+    await this.#cache.get(id)?.view.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
   of(gh: RepoClient, c: ChangeRow): Promise<ChangeOnGitHub> {
     const now = this.#now();
     this.#lookedAt.set(c.id, now);
     if (this.#lookedAt.size > 1000) this.#lookedAt.delete(this.#lookedAt.keys().next().value!);
     const key = keyOf(c);
     const hit = this.#cache.get(c.id);
-    if (hit && hit.key === key) {
+    if (hit?.failed) {
+      if (hit.key === key && now - hit.at < FAILURE_KEPT_MS) return hit.view;
+    } else if (hit && hit.key === key) {
       const age = now - hit.at;
       if (age < this.#ttlMs) return hit.view;
       if (hit.settled && age < this.#maxStaleMs) {
@@ -290,7 +338,7 @@ export class GitHubViews {
     return this.#ask(gh, c);
   }
 
-  /** Asks GitHub now and keeps the answer (a failure is not kept). */
+  /** Asks GitHub now and keeps the answer (a failure for FAILURE_KEPT_MS). */
   #ask(gh: RepoClient, c: ChangeRow): Promise<ChangeOnGitHub> {
     const view = Promise.all([
       c.prNumber ? pullView(gh, c.prNumber, c.headSha) : null,
@@ -300,7 +348,8 @@ export class GitHubViews {
     view.then(
       (v) => (kept.settled = v),
       () => {
-        if (this.#cache.get(c.id) === kept) this.#cache.delete(c.id);
+        kept.failed = true;
+        kept.at = this.#now();
       },
     );
     if (this.#cache.size >= 500 && !this.#cache.has(c.id)) this.#cache.delete(this.#cache.keys().next().value!);
@@ -311,19 +360,22 @@ export class GitHubViews {
   /** Asks for a change's view in the background once the events of this turn have landed. */
   #prefetch(id: string): void {
     const source = this.#source;
-    if (!source || this.#pending.has(id)) return;
-    this.#pending.add(id);
+    if (!source || this.#scheduled.has(id)) return;
+    this.#scheduled.add(id);
     const later = new Promise<void>((resolve) => setImmediate(resolve));
-    source.track(
-      later.then(async () => {
-        this.#pending.delete(id);
-        const c = source.change(id);
-        if (!c?.prNumber || this.#cache.has(id)) return;
-        // GitHub cannot be asked now: the page asks when it is opened.
-        const gh = await source.client().catch(() => null);
-        if (gh) await this.#ask(gh, c).catch(() => undefined);
-      }),
-    );
+    const work = later.then(async () => {
+      this.#scheduled.delete(id); // a move from now on asks again
+      const c = source.change(id);
+      if (!c?.prNumber || this.#cache.has(id)) return;
+      // GitHub cannot be asked now: the page asks when it is opened.
+      const gh = await source.client().catch(() => null);
+      if (gh) await this.#ask(gh, c).catch(() => undefined);
+    });
+    const done: Promise<void> = work.finally(() => {
+      if (this.#pending.get(id) === done) this.#pending.delete(id);
+    });
+    this.#pending.set(id, done);
+    source.track(done);
   }
 }
 

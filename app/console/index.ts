@@ -75,6 +75,14 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams | null> {
 /** Who did it, as the audit trail records it. */
 const actor = (v: Viewer): string => `${v.login} (console, ${v.via === "github" ? "GitHub" : v.via})`;
 
+/** Each running app's GitHub views (one console per app context). */
+const viewsOf = new WeakMap<AppContext, GitHubViews>();
+
+/** The console's GitHub views of a running app: what a test or the bench awaits the warm-up with (`ready`). */
+export function consoleGitHubViews(ctx: AppContext): GitHubViews | undefined {
+  return viewsOf.get(ctx);
+}
+
 /** The console's request handler: resolves false for a path outside /console. */
 export function createConsole(ctx: AppContext, deps: ConsoleDeps): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const log = ctx.log.child({ name: "console" });
@@ -84,6 +92,7 @@ export function createConsole(ctx: AppContext, deps: ConsoleDeps): (req: Incomin
     client: () => ctx.client(),
     track: (work) => ctx.background.track(work, "console: GitHub view"),
   });
+  viewsOf.set(ctx, github);
   warmHighlighter(); // off the first change page's path
   // The changes in flight are the pages people open: their GitHub answers are asked for now.
   github.warm(

@@ -1,6 +1,7 @@
 // The Ouro console's one script: follow /console/events (server-sent events) and, when
 // something changed, fetch this page again and swap the sections marked data-live in place
-// (no reload; focus and scroll stay). Pages work without it: they are plain HTML and forms.
+// (no reload; focus and scroll stay). A change page that went out before GitHub answered is
+// filled in the same way (its `github` event). Pages work without it: plain HTML and forms.
 /* global window, document, fetch, location, DOMParser, EventSource */
 "use strict";
 (function () {
@@ -53,6 +54,10 @@
     document.body.setAttribute("data-stream", "open");
   });
   source.addEventListener("change", refresh);
+  // A part still loading from GitHub may have come before the stream opened: ask once now.
+  source.addEventListener("ready", function () {
+    if (document.querySelector("[aria-busy=true]")) refresh();
+  });
   source.addEventListener("error", function () {
     document.body.setAttribute("data-stream", "closed");
   });

@@ -2,8 +2,11 @@
 // is or is not merging (the merge gate's own last answer, stored with the state), approvals
 // and votes against what the policy requires, the policy verdict with each finding at its
 // line in the diff, check runs with summaries and annotations, deployments, and the audit
-// trail as a timeline. What comes from GitHub is asked for now; if GitHub cannot be reached
-// the page still shows what the store knows, and says so.
+// trail as a timeline. What comes from GitHub (the PR, its diff, checks, reviews, deployments,
+// the policy's votes) is waited for only until a short deadline (budget.ts): past it, the page
+// shows what the store knows with "loading from GitHub…" in those parts, and the event stream
+// makes open pages fetch it again when GitHub answered. If GitHub cannot be reached the page
+// still shows what the store knows, and says so.
 import type { AppContext } from "../../context.ts";
 import type { ChangeRow } from "../../store/changes.ts";
 import type { AuditRow } from "../../store/audit.ts";
@@ -12,6 +15,7 @@ import type { SafeHtml } from "../../../contract/html.ts";
 import { BASE, layout, messagePage, time } from "../layout.ts";
 import { erasedAt, storedFindings } from "../queries.ts";
 import type { StoredFinding } from "../queries.ts";
+import { deadline, LATE, within } from "../budget.ts";
 import { renderFileDiff } from "../diff.ts";
 import type { DeploymentView, GitHubViews, PullView } from "../github-data.ts";
 import { checksBadge, requesterOf, stateBadge, titleOf } from "./changes.ts";
@@ -116,9 +120,19 @@ function checksSection(pull: PullView): SafeHtml {
   </ul>`;
 }
 
-function approvalsSection(c: ChangeRow, pull: PullView | null, votes: { required: number; up: number; down: number }): SafeHtml {
+/** A GitHub part the page went out without: it comes with the next fetch (the event stream asks for it). */
+const loading = (what: string): SafeHtml => html`<p class="loading">Loading ${what} from GitHub…</p>`;
+
+/** Marks a section whose GitHub part is still coming (assistive technology waits for it). */
+const busy = (late: boolean): SafeHtml => (late ? html` aria-busy="true"` : html``);
+
+function approvalsSection(
+  c: ChangeRow,
+  pull: PullView | null | typeof LATE,
+  votes: { required: number | null; up: number; down: number },
+): SafeHtml {
   const need = c.verdict?.requiredApprovals;
-  const reviews = pull ? pull.reviews.filter((r) => r.state !== "COMMENTED" && r.state !== "PENDING") : null;
+  const reviews = pull === LATE ? LATE : pull ? pull.reviews.filter((r) => r.state !== "COMMENTED" && r.state !== "PENDING") : null;
   return html`<dl class="facts">
     <dt>The policy requires</dt>
     <dd>
@@ -127,23 +141,39 @@ function approvalsSection(c: ChangeRow, pull: PullView | null, votes: { required
     <dt>Reviews</dt>
     <dd>
       ${
-        reviews === null
-          ? "not available"
-          : reviews.length === 0
-            ? "none yet"
-            : html`<ul>
-                ${reviews.map((r) => html`<li>${r.login}: ${r.state.toLowerCase().replace("_", " ")}${r.commitId && pull && r.commitId !== pull.headSha ? " (an earlier commit)" : ""}</li>`)}
-              </ul>`
+        reviews === LATE
+          ? loading("the reviews")
+          : reviews === null
+            ? "not available"
+            : reviews.length === 0
+              ? "none yet"
+              : html`<ul>
+                  ${reviews.map((r) => html`<li>${r.login}: ${r.state.toLowerCase().replace("_", " ")}${r.commitId && pull && pull !== LATE && r.commitId !== pull.headSha ? " (an earlier commit)" : ""}</li>`)}
+                </ul>`
       }
     </dd>
     <dt>Community votes</dt>
-    <dd>${votes.required > 0 ? `${votes.up} for, ${votes.down} against; ${votes.required} net required` : "not required by the policy"}</dd>
+    <dd>
+      ${
+        votes.required === null
+          ? `${votes.up} for, ${votes.down} against; the policy’s requirement is being read from GitHub`
+          : votes.required > 0
+            ? `${votes.up} for, ${votes.down} against; ${votes.required} net required`
+            : "not required by the policy"
+      }
+    </dd>
     <dt>Merge gate</dt>
     <dd>${mergeStory(c)}</dd>
   </dl>`;
 }
 
-function verdictSection(c: ChangeRow, findings: StoredFinding[], mode: string | undefined, files: Set<string>): SafeHtml {
+function verdictSection(
+  c: ChangeRow,
+  findings: StoredFinding[],
+  mode: string | undefined,
+  files: Set<string>,
+  diffLate: boolean,
+): SafeHtml {
   if (!c.verdict) return html`<p>No policy verdict yet (it comes with the pull request).</p>`;
   const v = c.verdict;
   const unplaced = findings.filter((f) => !f.file || !files.has(f.file));
@@ -163,7 +193,15 @@ function verdictSection(c: ChangeRow, findings: StoredFinding[], mode: string | 
           : ""
       }
       <dt>Findings</dt>
-      <dd>${findings.length === 0 ? "none" : `${findings.length} (each shown at its line in the diff below)`}</dd>
+      <dd>
+        ${
+          findings.length === 0
+            ? "none"
+            : diffLate
+              ? `${findings.length} (listed here until the diff comes from GitHub)`
+              : `${findings.length} (each shown at its line in the diff below)`
+        }
+      </dd>
     </dl>
     ${
       unplaced.length
@@ -209,23 +247,47 @@ export async function changePage(
   const related = [c.id, ...(c.revertChange ? [c.revertChange] : [])];
   const audit = related.flatMap((x) => ctx.store.audit.of(x)).sort((x, y) => x.seq - y.seq);
   const { findings, mode } = storedFindings(ctx.store, c.id);
-  const p = await ctx.policy().catch(() => null);
-  const votes = { required: p?.policy.votes.required ?? 0, ...ctx.store.votes.count(c.id) };
 
-  let pull: PullView | null = null;
-  let deployments: DeploymentView[] | null = null;
+  // GitHub's parts and the policy (read from the default branch) share one deadline.
+  const d = deadline();
+  const asked = github.forPage(ctx.client(), c, d.late);
+  const policyAsked = within(
+    ctx.policy().catch(() => null),
+    d,
+  );
+  let pull: PullView | null | typeof LATE = null;
+  let deployments: DeploymentView[] | null | typeof LATE = null;
   let problem: string | null = null;
   try {
-    ({ pull, deployments } = await github.of(await ctx.client(), c));
+    const got = await asked;
+    if (got === LATE) pull = deployments = LATE;
+    else ({ pull, deployments } = got);
   } catch (e) {
     problem = `Could not ask GitHub for the pull request, checks and deployments: ${(e as Error).message}`;
   }
-  const repoUrl = pull?.repoUrl ?? null;
-  const files = new Set(pull?.files.map((f) => f.filename) ?? []);
+  const p = await policyAsked;
+  d.cancel();
+  const votes = { required: p === LATE ? null : (p?.policy.votes.required ?? 0), ...ctx.store.votes.count(c.id) };
+  const late = pull === LATE;
+  const pr = pull === LATE ? null : pull;
+  // The repository's address is known from the PR's address before GitHub answers.
+  const repoUrl = pr?.repoUrl ?? c.prUrl?.replace(/\/pull\/\d+$/, "") ?? null;
+  const files = new Set(pr?.files.map((f) => f.filename) ?? []);
   const title = erased ? `Change ${c.id} (erased)` : titleOf(c);
   const request = c.request?.text ?? c.text;
 
-  const body = html` ${problem ? html`<p class="message" role="alert">${problem}</p>` : ""}
+  const self = `${BASE}/changes/${encodeURIComponent(c.id)}`;
+  const body = html` <div id="change-github" data-live>
+      ${problem ? html`<p class="message" role="alert">${problem}</p>` : ""}
+      ${
+        late
+          ? html`<p class="message loading" role="status">
+              GitHub has not answered yet: the pull request’s summary, checks, reviews, diff and deployments show here when it does.
+              <a href="${self}">Reload</a> to ask again.
+            </p>`
+          : ""
+      }
+    </div>
     <section id="change-status" data-live aria-labelledby="status-heading">
       <h2 id="status-heading">Status</h2>
       <dl class="facts">
@@ -275,46 +337,56 @@ export async function changePage(
       ${erased ? html`<p>erased (the requester’s personal data was erased; the trail below keeps what happened)</p>` : html`<pre class="request">${request}</pre>`}
     </section>
 
-    <section aria-labelledby="summary-heading">
+    <section id="change-summary" data-live aria-labelledby="summary-heading" ${busy(late)}>
       <h2 id="summary-heading">The agent’s summary</h2>
-      ${pull ? (summaryOf(pull.body) ? html`<pre class="request">${summaryOf(pull.body)}</pre>` : html`<p>The pull request has no description.</p>`) : html`<p>No pull request yet.</p>`}
+      ${
+        late
+          ? loading("the pull request’s description")
+          : pr
+            ? summaryOf(pr.body)
+              ? html`<pre class="request">${summaryOf(pr.body)}</pre>`
+              : html`<p>The pull request has no description.</p>`
+            : html`<p>No pull request yet.</p>`
+      }
     </section>
 
-    <section id="change-approvals" data-live aria-labelledby="approvals-heading">
+    <section id="change-approvals" data-live aria-labelledby="approvals-heading" ${busy(late)}>
       <h2 id="approvals-heading">Approvals, votes and the merge gate</h2>
       ${approvalsSection(c, pull, votes)}
     </section>
 
-    <section aria-labelledby="verdict-heading">
+    <section id="change-verdict" data-live aria-labelledby="verdict-heading">
       <h2 id="verdict-heading">Policy verdict</h2>
-      ${verdictSection(c, findings, mode, files)}
+      ${verdictSection(c, findings, mode, files, late)}
     </section>
 
-    <section id="change-checks" data-live aria-labelledby="checks-heading">
+    <section id="change-checks" data-live aria-labelledby="checks-heading" ${busy(late)}>
       <h2 id="checks-heading">Check runs</h2>
-      ${pull ? checksSection(pull) : html`<p>No pull request yet.</p>`}
+      ${late ? loading("the check runs and statuses") : pr ? checksSection(pr) : html`<p>No pull request yet.</p>`}
     </section>
 
-    <section aria-labelledby="diff-heading">
+    <section id="change-diff" data-live aria-labelledby="diff-heading" ${busy(late)}>
       <h2 id="diff-heading">The diff</h2>
       ${
-        pull
-          ? pull.files.length
-            ? pull.files.map((f, i) =>
-                renderFileDiff(
-                  f,
-                  findings.filter((x) => x.file === f.filename),
-                  i,
-                ),
-              )
-            : html`<p>The pull request changes no files.</p>`
-          : html`<p>No pull request yet.</p>`
+        late
+          ? loading("the diff")
+          : pr
+            ? pr.files.length
+              ? pr.files.map((f, i) =>
+                  renderFileDiff(
+                    f,
+                    findings.filter((x) => x.file === f.filename),
+                    i,
+                  ),
+                )
+              : html`<p>The pull request changes no files.</p>`
+            : html`<p>No pull request yet.</p>`
       }
     </section>
 
-    <section id="change-deployments" data-live aria-labelledby="deployments-heading">
+    <section id="change-deployments" data-live aria-labelledby="deployments-heading" ${busy(late && c.mergeSha !== null)}>
       <h2 id="deployments-heading">Deployments</h2>
-      ${deploymentsSection(deployments, repoUrl)}
+      ${deployments === LATE ? (c.mergeSha ? loading("the deployments") : html`<p>Not merged yet: no deployments.</p>`) : deploymentsSection(deployments, repoUrl)}
     </section>
 
     <section id="change-audit" data-live aria-labelledby="audit-heading">

@@ -2,7 +2,7 @@
 // a person who is not signed in gets, escaping, unknown ids, and the actions' refusals.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { World } from "../harness.ts";
-import { bearer, csrfOf, get, post, request, session, startConsoleWorld } from "./world.ts";
+import { bearer, csrfOf, fullChangePage, get, post, request, session, startConsoleWorld } from "./world.ts";
 
 let w: World;
 let id: string;
@@ -65,7 +65,7 @@ describe("Changes", () => {
 describe("a change", () => {
   it("shows the request, the agent's summary, the verdict, the diff, the merge gate and the audit trail", async () => {
     const c = w.app.store.changes.byId(id)!;
-    const page = await get(w, `/console/changes/${id}`);
+    const page = await fullChangePage(w, id);
     expect(page.status).toBe(200);
     expect(page.text).toContain('<h2 id="request-heading">The request</h2>');
     expect(page.text).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");

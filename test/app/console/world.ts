@@ -103,3 +103,82 @@ export async function request(w: World, text: string): Promise<string> {
   await w.settle();
   return String(res.body.changeId);
 }
+
+/** An SSE event as the console sends it: its name and its data. */
+export interface StreamEvent {
+  event: string;
+  data: Record<string, unknown>;
+}
+
+export interface ConsoleStream {
+  /** Resolves with the data of the first event (seen already or to come) that `want` accepts. */
+  next(want: (e: StreamEvent) => boolean): Promise<Record<string, unknown>>;
+  events: StreamEvent[];
+  close(): void;
+}
+
+/** Opens /console/events (signed in by the token) and resolves once it is subscribed (`ready`). */
+export async function events(w: World): Promise<ConsoleStream> {
+  const ac = new AbortController();
+  const res = await fetch(`${w.app.url}/console/events`, { headers: bearer(), signal: ac.signal });
+  if (res.status !== 200 || !res.headers.get("content-type")?.includes("text/event-stream"))
+    throw new Error(`/console/events answered ${res.status} ${res.headers.get("content-type")}`);
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  const events: StreamEvent[] = [];
+  const waiting: {
+    want: (e: StreamEvent) => boolean;
+    resolve: (d: Record<string, unknown>) => void;
+  }[] = [];
+  void (async () => {
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+      if (done) return;
+      buffer += value;
+      let cut;
+      while ((cut = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (!event || !data) continue;
+        const e = { event, data: JSON.parse(data) as Record<string, unknown> };
+        events.push(e);
+        for (const x of [...waiting])
+          if (x.want(e)) {
+            waiting.splice(waiting.indexOf(x), 1);
+            x.resolve(e.data);
+          }
+      }
+    }
+  })();
+  const next = (want: (e: StreamEvent) => boolean) =>
+    new Promise<Record<string, unknown>>((resolve) => {
+      const seen = events.find(want);
+      if (seen) resolve(seen.data);
+      else waiting.push({ want, resolve });
+    });
+  await next((e) => e.event === "ready");
+  return { next, events, close: () => ac.abort() };
+}
+
+/**
+ * A change's page with its GitHub parts: asked for with the stream open, so that if it went
+ * out before GitHub answered (“loading from GitHub…”), the `github` event for the change says
+ * when to ask again.
+ */
+export async function fullChangePage(w: World, id: string, auth: Record<string, string> = bearer()): Promise<Fetched> {
+  const s = await events(w);
+  const used = new Set<StreamEvent>();
+  const mine = (e: StreamEvent) => e.data.kind === "github" && e.data.changeId === id && !used.has(e);
+  try {
+    for (;;) {
+      const page = await get(w, `/console/changes/${encodeURIComponent(id)}`, auth);
+      if (!page.text.includes('aria-busy="true"')) return page;
+      await s.next(mine);
+      for (const e of s.events) if (mine(e)) used.add(e);
+    }
+  } finally {
+    s.close();
+  }
+}

@@ -1,0 +1,107 @@
+// A change page never waits for a slow GitHub: with GitHub's pull request answers held (a small
+// proxy in front of the stand-in keeps them until the test lets go), a page opened right after
+// a restart answers at once with what the store knows and says the rest is loading; once
+// GitHub answers, the event stream says so (`github`) and the page has the diff.
+import { createServer, request as forward } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { consoleGitHubViews } from "../../../app/console/index.ts";
+import type { World } from "../harness.ts";
+import { events, fullChangePage, get, request, startConsoleWorld } from "./world.ts";
+
+/** A proxy to `target` that holds the requests `holds` picks until `release()`. */
+async function holdingProxy(target: string, holds: (method: string, path: string) => boolean) {
+  const to = new URL(target);
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let firstHeld!: () => void;
+  const oneHeld = new Promise<void>((resolve) => (firstHeld = resolve));
+  const state = { held: 0, answered: 0 };
+  const server = createServer((req, res) => {
+    const go = () => {
+      const up = forward(
+        { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: { ...req.headers, host: to.host } },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      up.on("error", (err) => res.destroy(err));
+      req.pipe(up);
+    };
+    if (!holds(req.method ?? "GET", req.url ?? "/")) return go();
+    state.held++;
+    firstHeld();
+    void released.then(() => {
+      state.answered++;
+      go();
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    state,
+    /** Resolves when the first request is held. */
+    oneHeld,
+    release,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+let w: World;
+let id: string;
+let proxy: Awaited<ReturnType<typeof holdingProxy>>;
+
+beforeAll(async () => {
+  w = await startConsoleWorld();
+  id = await request(w, "docs: a change whose page is opened while GitHub is slow");
+  // The app's GitHub API through the proxy, which holds every read of a pull request.
+  proxy = await holdingProxy(w.gh.url, (method, path) => method === "GET" && /\/repos\/[^/]+\/[^/]+\/pulls\/\d+(\/|\?|$)/.test(path));
+  w.config.apiUrl = `${proxy.url}/api/v3`;
+  await w.restart(); // the console's start asks for the changes in flight: held
+}, 60_000);
+afterAll(async () => {
+  proxy?.release();
+  await w?.close();
+  await proxy?.close();
+});
+
+it("a change page answers at once while GitHub holds the PR, then the github event brings the diff", async () => {
+  const stream = await events(w);
+  await proxy.oneHeld; // the start's warm-up is waiting on GitHub
+  const page = await get(w, `/console/changes/${id}`);
+  expect(page.status).toBe(200);
+  expect(proxy.state.answered, "GitHub answered nothing while the page was made").toBe(0);
+  // what the store knows is there
+  expect(page.text).toContain("docs: a change whose page is opened while GitHub is slow");
+  expect(page.text).toMatch(/<span class="event">request<\/span>/);
+  expect(page.text).toContain(`href="${w.app.store.changes.byId(id)!.prUrl}"`);
+  // the GitHub parts say they are coming, for people and for assistive technology, with a link to ask again
+  expect(page.text).toContain('<section id="change-diff" data-live aria-labelledby="diff-heading" aria-busy="true">');
+  expect(page.text).toContain("Loading the diff from GitHub…");
+  expect(page.text).toContain("Loading the check runs and statuses from GitHub…");
+  expect(page.text).toContain("Loading the reviews from GitHub…");
+  expect(page.text).toMatch(
+    /<p class="message loading" role="status">GitHub has not answered yet.*<a href="\/console\/changes\/[^"]+">Reload<\/a>/,
+  );
+  expect(page.text).not.toContain('<tr class="add">');
+
+  const filled = stream.next((e) => e.data.kind === "github" && e.data.changeId === id);
+  proxy.release();
+  await filled;
+  await consoleGitHubViews(w.app.context)!.ready(id);
+  const full = await get(w, `/console/changes/${id}`);
+  expect(full.text).toContain('<tr class="add">');
+  expect(full.text).toContain("## What was asked"); // the PR's body
+  expect(full.text).not.toContain("aria-busy");
+  expect(full.text).not.toContain("from GitHub…");
+  stream.close();
+});
+
+it("a page with everything kept shows it all at once (no placeholder), as the helper waits for", async () => {
+  await consoleGitHubViews(w.app.context)!.ready(id);
+  const page = await fullChangePage(w, id);
+  expect(page.text).toContain('<tr class="add">');
+  expect(page.text).not.toContain("aria-busy");
+});
