@@ -14,7 +14,7 @@ import { randomUUID } from "node:crypto";
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, writeFileSync } from "node:fs";
 import { constants, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { SANDBOX_HOME, SETUP_FAILED, appSecrets, nodeReadable, real, setupScript } from "./sandbox-mounts.ts";
+import { SANDBOX_HOME, SETUP_FAILED, appSecrets, nodeReadable, real, setupCommand } from "./sandbox-mounts.ts";
 
 export interface SandboxOptions {
   cwd: string;
@@ -116,14 +116,17 @@ export function isolationAvailable(): { ok: boolean; why: string } {
     const root = mkdtempSync(join(tmpdir(), "ouro-sandbox-probe-"));
     const cwd = mkdtempSync(join(tmpdir(), "ouro-sandbox-probe-cwd-"));
     try {
-      const script = setupScript({ root, cwd, readable: [], hidden: [], tmpMb: 1 });
-      const r = spawnSync("unshare", [...unshareArgs(), "--", "/bin/sh", "-c", script, "sandbox-probe", "true"], {
-        encoding: "utf8",
-        timeout: 10_000,
-        env: { PATH: "/usr/bin:/bin" },
-      });
-      const why = (r.error ? String(r.error) : r.stderr).trim() || `exit code ${r.status}`;
-      isolationProbe = { ok: r.status === 0, why };
+      const setup = setupCommand({ root, cwd, readable: [], hidden: [], tmpMb: 1 }, ["true"]);
+      if (!Array.isArray(setup)) isolationProbe = { ok: false, why: setup.error };
+      else {
+        const r = spawnSync("unshare", [...unshareArgs(), "--", ...setup], {
+          encoding: "utf8",
+          timeout: 10_000,
+          env: { PATH: "/usr/bin:/bin" },
+        });
+        const why = (r.error ? String(r.error) : r.stderr).trim() || `exit code ${r.status}`;
+        isolationProbe = { ok: r.status === 0, why };
+      }
     } finally {
       rmSync(root, { recursive: true, force: true });
       rmSync(cwd, { recursive: true, force: true });
@@ -273,16 +276,25 @@ export function runNodeSandboxed(args: string[], opts: SandboxOptions, warn: War
   let home: string;
   if (isolate) {
     home = SANDBOX_HOME;
-    const script = setupScript({
-      root: scratch,
-      cwd,
-      readable,
-      hidden: [...new Set([...appSecrets(), ...(opts.hidden ?? []).map((p) => real(p)).filter((p): p is string => !!p)])],
-      tmpMb: Math.max(64, opts.memoryMb),
-      homeOwner: drop ? NOBODY : undefined,
-      pidsCgroup: cgroup,
-    });
-    argv = ["unshare", ...unshareArgs(), "--", "/bin/sh", "-c", script, "sandbox", ...command];
+    const setup = setupCommand(
+      {
+        root: scratch,
+        cwd,
+        readable,
+        hidden: [...new Set([...appSecrets(), ...(opts.hidden ?? []).map((p) => real(p)).filter((p): p is string => !!p)])],
+        tmpMb: Math.max(64, opts.memoryMb),
+        homeOwner: drop ? NOBODY : undefined,
+        pidsCgroup: cgroup,
+      },
+      command,
+    );
+    if (!Array.isArray(setup)) {
+      // the probe ran this same set-up, so this does not happen; refused all the same, never run unisolated
+      rmSync(scratch, { recursive: true, force: true });
+      if (cgroup) removeCgroup(cgroup);
+      return refused(`agent sandbox: the checks were not run: ${setup.error}`, network, drop ? "nobody" : "self", "refused");
+    }
+    argv = ["unshare", ...unshareArgs(), "--", ...setup];
   } else {
     home = scratch;
     if (drop) chownSync(home, NOBODY, NOBODY);
@@ -313,7 +325,7 @@ export function runNodeSandboxed(args: string[], opts: SandboxOptions, warn: War
       clearTimeout(timer);
       rmSync(scratch, { recursive: true, force: true });
       if (cgroup) removeCgroup(cgroup);
-      // Isolated, the shell that set up the mounts waits for the check: a signal shows as 128 + its number.
+      // Isolated, the set-up program (pid 1 of the namespace) waits for the check: a signal shows as 128 + its number.
       if (isolate && code !== null && code > 128 && code < 128 + 65 && signalName(code - 128)) {
         signal = signalName(code - 128);
         code = null;

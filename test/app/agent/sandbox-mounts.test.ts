@@ -1,0 +1,90 @@
+// The sandbox's set-up program (sandbox-mounts.ts): one process builds the whole mount
+// namespace, fails closed when a step fails, and finds its mounts in the mount table even
+// when their paths need escaping there.
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { SETUP_FAILED, setupCommand, setupSyscalls } from "../../../app/agent/sandbox-mounts.ts";
+import { canIsolateNetwork, runNodeSandboxed, shareReadOnly } from "../../../app/agent/sandbox.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "ouro-sandbox-mounts-"));
+shareReadOnly(dir);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const limits = { cwd: dir, timeoutMs: 20_000, memoryMb: 256 };
+const isolated = canIsolateNetwork();
+
+describe("sandbox set-up", () => {
+  it("is one process: inside, the namespace holds only the set-up (pid 1, waiting) and the check", async () => {
+    expect(isolated, "this test needs namespaces").toBe(true);
+    writeFileSync(
+      join(dir, "procs.mjs"),
+      `import { readFileSync, readdirSync } from "node:fs";
+      const pids = readdirSync("/proc").filter((d) => /^[0-9]+$/.test(d));
+      const cmd = (pid) => readFileSync("/proc/" + pid + "/cmdline", "utf8").split("\\0")[0];
+      console.log(JSON.stringify({ procs: pids.map(cmd), self: process.pid }));`,
+    );
+    const r = await runNodeSandboxed([join(dir, "procs.mjs")], limits);
+    expect(r.stderr).toBe("");
+    const seen = JSON.parse(r.stdout) as { procs: string[]; self: number };
+    expect(seen.procs).toEqual(["perl", process.execPath]);
+    expect(seen.self).toBe(2);
+  }, 60_000);
+
+  it("fails closed: a step that fails stops it with a plain-words reason, and the check never runs", () => {
+    expect(isolated, "this test needs namespaces").toBe(true);
+    const root = mkdtempSync(join(tmpdir(), "ouro-sandbox-mounts-root-"));
+    const ran = join(dir, "ran-half-isolated");
+    try {
+      const setup = setupCommand({ root, cwd: dir, readable: [], hidden: [], tmpMb: 16, pidsCgroup: join(dir, "no-such-cgroup") }, [
+        "/bin/sh",
+        "-c",
+        `: > ${JSON.stringify(ran)}`,
+      ]);
+      if (!Array.isArray(setup)) throw new Error(setup.error);
+      const user = process.getuid?.() === 0 ? [] : ["--user", "--map-root-user"];
+      const r = spawnSync("unshare", [...user, "--net", "--mount", "--pid", "--fork", "--kill-child", "--", ...setup], {
+        encoding: "utf8",
+        env: { PATH: "/usr/bin:/bin" },
+      });
+      expect(r.status).toBe(SETUP_FAILED);
+      expect(r.stderr).toMatch(/^agent sandbox: could not isolate the check \(joining its process-limit cgroup: .+\); it was not run\n$/);
+      expect(existsSync(ran)).toBe(false);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps a read-only path whose name the mount table escapes (a space) readable, and read-only", async () => {
+    expect(isolated, "this test needs namespaces").toBe(true);
+    const spaced = join(dir, "a config dir");
+    mkdirSync(spaced);
+    chmodSync(spaced, 0o777); // writable to anyone on the host: only the mount keeps the check out
+    writeFileSync(join(spaced, "settings.txt"), "kept");
+    chmodSync(join(spaced, "settings.txt"), 0o666);
+    const work = join(dir, "work");
+    mkdirSync(work);
+    chmodSync(work, 0o755);
+    writeFileSync(
+      join(work, "spaced.mjs"),
+      `import { readFileSync, writeFileSync } from "node:fs";
+      const attempt = (f) => { try { return f(); } catch (e) { return "error " + e.code; } };
+      console.log(JSON.stringify({
+        read: attempt(() => readFileSync(${JSON.stringify(join(spaced, "settings.txt"))}, "utf8")),
+        write: attempt(() => (writeFileSync(${JSON.stringify(join(spaced, "settings.txt"))}, "changed"), "wrote")),
+      }));`,
+    );
+    const r = await runNodeSandboxed([join(work, "spaced.mjs")], { ...limits, cwd: work, readable: [spaced] });
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual({ read: "kept", write: "error EROFS" });
+    expect(readFileSync(join(spaced, "settings.txt"), "utf8")).toBe("kept");
+  }, 60_000);
+
+  it("names the CPUs it knows the mount system calls of, for one it does not", () => {
+    expect(setupSyscalls("x64")).toEqual([165, 166, 155]);
+    expect(setupSyscalls("ppc64")).toEqual({
+      error: "the sandbox's set-up knows the mount system calls of x64, arm64, riscv64, loong64, not of this CPU (ppc64)",
+    });
+  });
+});
