@@ -143,7 +143,7 @@ export async function startWorld(
     writer?: ChangeWriter;
     files?: Record<string, string>;
     /** Health probing and redelivery of failed webhooks, as startApp takes them. */
-    start?: Pick<StartOptions, "health" | "redelivery">;
+    start?: Pick<StartOptions, "health" | "redelivery" | "replicas">;
     /** The store on this PostgreSQL database (DATABASE_URL) instead of SQLite in the data directory. */
     databaseUrl?: string;
   } = {},
