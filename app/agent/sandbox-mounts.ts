@@ -208,10 +208,33 @@ while ((my $pid = waitpid(-1, 0)) > 0) {
 fail('lost the check');
 `;
 
+/** Mount points of the sandbox's own that a kept path must not cover. */
+const PRIVATE_MOUNTS = ["/proc", "/dev", "/dev/shm", "/tmp"];
+
+/**
+ * Why keeping a path readable would undo the isolation, if it would: a path that IS a hidden
+ * one would be bound back over its empty mount (hidden paths under a kept one are hidden
+ * again after it, so those are fine), and one at or above a private mount or the worktree
+ * would cover it with the host's. A kept path can come from the worktree (its node_modules
+ * link, which an earlier check in the same worktree may have repointed).
+ */
+export function unsafeKept(p: MountPlan): string | undefined {
+  for (const k of p.readable) {
+    if (k === p.cwd) continue;
+    const secret = p.hidden.find((h) => h === k);
+    if (secret) return `${k} cannot be kept readable in the sandbox: it is one of the paths hidden from the checks`;
+    const covered = [...PRIVATE_MOUNTS, p.cwd].find((m) => under(m, k));
+    if (covered) return `${k} cannot be kept readable in the sandbox: it would cover ${covered === p.cwd ? "the worktree" : covered}`;
+  }
+  return undefined;
+}
+
 /** The argv (after unshare's) that sets up the sandbox of `p`, then runs `check` in it; or why it cannot here. */
 export function setupCommand(p: MountPlan, check: string[]): string[] | { error: string } {
   const nr = setupSyscalls();
   if (!Array.isArray(nr)) return nr;
+  const unsafe = unsafeKept(p);
+  if (unsafe) return { error: unsafe };
   return ["perl", "-e", SETUP_PROGRAM, ...nr.map(String), ...setupSteps(p), "--", ...check];
 }
 

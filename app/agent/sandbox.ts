@@ -289,10 +289,12 @@ export function runNodeSandboxed(args: string[], opts: SandboxOptions, warn: War
       command,
     );
     if (!Array.isArray(setup)) {
-      // the probe ran this same set-up, so this does not happen; refused all the same, never run unisolated
+      // a kept path that would undo the isolation (sandbox-mounts.ts): refused, never run unisolated
       rmSync(scratch, { recursive: true, force: true });
       if (cgroup) removeCgroup(cgroup);
-      return refused(`agent sandbox: the checks were not run: ${setup.error}`, network, drop ? "nobody" : "self", "refused");
+      const why = `agent sandbox: the checks were not run: ${setup.error}`;
+      warn(why);
+      return refused(why, network, drop ? "nobody" : "self", "refused");
     }
     argv = ["unshare", ...unshareArgs(), "--", ...setup];
   } else {

@@ -2,12 +2,23 @@
 // namespace, fails closed when a step fails, and finds its mounts in the mount table even
 // when their paths need escaping there.
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { SETUP_FAILED, setupCommand, setupSyscalls } from "../../../app/agent/sandbox-mounts.ts";
-import { canIsolateNetwork, runNodeSandboxed, shareReadOnly } from "../../../app/agent/sandbox.ts";
+import { NOBODY, canDropPrivileges, canIsolateNetwork, runNodeSandboxed, shareReadOnly } from "../../../app/agent/sandbox.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ouro-sandbox-mounts-"));
 shareReadOnly(dir);
@@ -80,6 +91,52 @@ describe("sandbox set-up", () => {
     expect(JSON.parse(r.stdout)).toEqual({ read: "kept", write: "error EROFS" });
     expect(readFileSync(join(spaced, "settings.txt"), "utf8")).toBe("kept");
   }, 60_000);
+
+  it("refuses a check whose worktree's node_modules an earlier check repointed at a hidden secret", async () => {
+    expect(isolated && canDropPrivileges(), "this test needs namespaces and root").toBe(true);
+    // A secret any user may read on the host: only the sandbox's hiding keeps it from the check.
+    const secrets = join(dir, "app-data");
+    mkdirSync(secrets, { mode: 0o755 });
+    writeFileSync(join(secrets, "secret.txt"), "data-secret", { mode: 0o644 });
+    // A worktree the check may write (as the app's own user can without root), linked to the shared node_modules.
+    const wt = join(dir, "wt-relinked");
+    mkdirSync(wt, { mode: 0o755 });
+    chownSync(wt, NOBODY, NOBODY);
+    const modules = join(import.meta.dirname, "../../../node_modules");
+    symlinkSync(modules, join(wt, "node_modules"), "dir");
+    const run = (body: string) => {
+      const file = join(wt, `step${body.length}.mjs`);
+      writeFileSync(file, body, { mode: 0o644 });
+      const warnings: string[] = [];
+      return runNodeSandboxed([file], { ...limits, cwd: wt, hidden: [secrets] }, (m) => warnings.push(m)).then((r) => ({ r, warnings }));
+    };
+    const first = await run(
+      `import { symlinkSync, unlinkSync } from "node:fs"; unlinkSync("node_modules"); symlinkSync(${JSON.stringify(secrets)}, "node_modules"); console.log("relinked");`,
+    );
+    expect(first.r.stdout).toBe("relinked\n");
+    expect(readlinkSync(join(wt, "node_modules"))).toBe(secrets);
+    const second = await run(
+      `import { readFileSync } from "node:fs"; console.log(readFileSync(${JSON.stringify(join(secrets, "secret.txt"))}, "utf8"));`,
+    );
+    expect(second.r).toMatchObject({ isolation: "refused", code: 1, stdout: "" });
+    expect(second.r.stderr).toBe(
+      `agent sandbox: the checks were not run: ${secrets} cannot be kept readable in the sandbox: it is one of the paths hidden from the checks`,
+    );
+    expect(second.warnings).toEqual([second.r.stderr]);
+  }, 60_000);
+
+  it("refuses to keep a path that would cover its private mounts or the worktree", () => {
+    const plan = { root: dir, cwd: join(dir, "wt"), hidden: [], tmpMb: 16 };
+    expect(setupCommand({ ...plan, readable: ["/"] }, ["true"])).toEqual({
+      error: "/ cannot be kept readable in the sandbox: it would cover /proc",
+    });
+    expect(setupCommand({ ...plan, readable: ["/tmp"] }, ["true"])).toEqual({
+      error: "/tmp cannot be kept readable in the sandbox: it would cover /tmp",
+    });
+    expect(setupCommand({ ...plan, readable: [dir] }, ["true"])).toEqual({
+      error: `${dir} cannot be kept readable in the sandbox: it would cover the worktree`,
+    });
+  });
 
   it("names the CPUs it knows the mount system calls of, for one it does not", () => {
     expect(setupSyscalls("x64")).toEqual([165, 166, 155]);
