@@ -53,6 +53,9 @@ say(
   `${REQUESTS} requests from ${Math.min(USERS, REQUESTS)} users, fired at once through the Discord stand-in; runs ${runs.map((r) => `(${r}) ${RUNS[r].label}`).join("; ")}`,
 );
 
+say(
+  "each run: app/main.ts replicas (the real agent, no model: recipes) behind a round-robin proxy for webhooks and one for the bot link; bot/shard.ts on 2 hosts (shards 0,1 and 2 of 3); the GitHub and Discord stand-ins; the repository is this checkout's HEAD with its rate limits raised",
+);
 const root = mkdtempSync(join(tmpdir(), "ouro-bench-scale-"));
 const head = exportHead(ROOT);
 raiseLimits(head.dir);
@@ -94,6 +97,7 @@ function describe(r: RunResult, tookMs: number): void {
   for (const f of r.answerFailures.slice(0, 5)) say(`  answer failed: ${f}`);
   for (const e of r.ended.slice(0, 10)) say(`  ended: ${e.id} ${e.state}: ${e.reason ?? "(no reason)"}`);
   for (const l of r.lost.slice(0, 10)) say(`  lost: ${l.id} (last seen ${l.state})`);
+  for (const id of r.progressWithoutPr.slice(0, 10)) say(`  its progress message never showed the PR: ${id}`);
   for (const d of r.duplicateIssues) say(`  DUPLICATE tracking issues: ${d.id} has ${d.count}`);
   for (const d of r.duplicatePrs) say(`  DUPLICATE PRs: ${d.id} has ${d.count}`);
   if (r.kill) {
@@ -124,6 +128,7 @@ for (const name of runs) {
     "PRs",
     { target: 0 },
   );
+  figures[`(${name}) PRs never shown in Discord`] = figure(r.progressWithoutPr.length, "changes", { target: 0 });
   const peer = name === "a" ? results.b : name === "b" ? results.c : undefined;
   const p = (q: number, x?: RunResult) => (x && x.toPrMs.length ? percentile(x.toPrMs, q) / 1000 : undefined);
   figures[`(${name}) request → PR p50`] = figure(p(50, r) ?? Number.NaN, "s", p(50, peer) === undefined ? {} : { peer: p(50, peer) });

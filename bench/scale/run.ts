@@ -58,6 +58,12 @@ export interface RunResult {
   duplicateIssues: { id: string; count: number }[];
   duplicatePrs: { id: string; count: number }[];
   deployments: number;
+  /**
+   * Changes with a PR whose progress message in Discord never showed it: the event was written
+   * by whichever replica opened the PR and must reach the bot through whichever replica its
+   * event stream is connected to.
+   */
+  progressWithoutPr: string[];
   /** Request fired → its PR seen on GitHub, per change that reached one. */
   toPrMs: number[];
   /** First request fired → the last PR (or end). */
@@ -93,6 +99,16 @@ function heldBy(dataDir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** The changes whose progress message (an embed titled "Change <id>") links their pull request. */
+function progressShowingPr(w: ScaleWorld): Set<string> {
+  const shown = new Set<string>();
+  for (const m of w.discord.internals.store.messages.values()) {
+    const id = /^Change (\S+)$/.exec(m.embeds?.[0]?.title ?? "")?.[1];
+    if (id && JSON.stringify(m.components ?? []).includes('"Pull request"')) shown.add(id);
+  }
+  return shown;
 }
 
 const tally = (ids: string[]) => {
@@ -203,6 +219,14 @@ export async function runScale(o: RunOptions): Promise<RunResult> {
     }
     const wallMs = lastEnd - t0;
     await Promise.race([Promise.all(answers), new Promise((r) => setTimeout(r, 5_000))]);
+    // The last progress events reach Discord a moment after their PRs.
+    let progressWithoutPr: string[] = [];
+    for (const end = Date.now() + 30_000; ;) {
+      const shown = progressShowingPr(w);
+      progressWithoutPr = [...prSeen.keys()].filter((id) => !shown.has(id));
+      if (progressWithoutPr.length === 0 || Date.now() > end) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
 
     // ── what GitHub holds ──
     const issues = (await all(w.github, `/repos/${w.repo}/issues?state=all`)).filter((i) => !i.pull_request);
@@ -229,6 +253,7 @@ export async function runScale(o: RunOptions): Promise<RunResult> {
       duplicateIssues: tally(issueIds),
       duplicatePrs: tally(prIds),
       deployments,
+      progressWithoutPr,
       toPrMs: [...prSeen.entries()].map(([id, at]) => at - fired.get(id)!),
       wallMs,
       firstThirdMs,
