@@ -35,7 +35,8 @@ export function createChatPane(o: ChatPaneOptions): PaneHandler {
     const q = url.searchParams;
     if (req.method === "GET" && path === "/") return page(res, await view(q), q, 200);
     if (req.method === "GET" && path === "/live") {
-      const parts = liveParts(await view(q, true));
+      // The command form as the page would draw it for this address (without typed values: the page keeps its own).
+      const parts = liveParts(await view(q), { chosen: q.get("command") ?? undefined, values: new URLSearchParams() });
       const body = JSON.stringify(Object.fromEntries(Object.entries(parts).map(([k, f]) => [k, { html: f.markup.text, hash: f.hash }])));
       return void res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" }).end(body);
     }
@@ -62,9 +63,8 @@ export function createChatPane(o: ChatPaneOptions): PaneHandler {
     }
   };
 
-  function view(q: URLSearchParams, withoutCommands = false): Promise<ChatView> {
+  function view(q: URLSearchParams): Promise<ChatView> {
     return loadView(driver, o.guildId, {
-      withoutCommands,
       as: q.get("as") || undefined,
       channel: q.get("channel") || undefined,
       interaction: q.get("interaction") || undefined,

@@ -1,10 +1,27 @@
 // The page's only script: every half second it asks the pane for the live parts (channels,
-// messages, reply) and swaps in those whose hash changed — messages one by one, so a message
-// that did not change keeps its node (and the focus). Also: Enter in an option input runs the
-// command (the form's first button is "Choose", which would otherwise take the Enter).
+// messages, reply, command form) and swaps in those whose hash changed — messages one by one, so
+// a message that did not change keeps its node (and the focus); the command form (its hash is
+// the registered commands' version) keeping what was typed or picked and the focus. Also: Enter
+// in an option input runs the command (the form's first button is "Choose", which would
+// otherwise take the Enter).
 export const LIVE_SCRIPT = `(() => {
   const url = document.body.dataset.live;
-  const parts = { nav: document.querySelector('nav[aria-label="Channels"]'), messages: document.getElementById("messages"), reply: document.getElementById("reply") };
+  const parts = { nav: document.querySelector('nav[aria-label="Channels"]'), messages: document.getElementById("messages"), reply: document.getElementById("reply"), command: document.getElementById("command-area") };
+  function patchForm(area, markup) {
+    const typed = [...area.querySelectorAll("input[name], select[name], textarea[name]")]
+      .filter((e) => e.type !== "hidden")
+      .map((e) => [e.name, e.type === "checkbox" ? e.checked : e.value]);
+    const focused = area.contains(document.activeElement) ? document.activeElement.id : "";
+    area.innerHTML = markup;
+    for (const [name, value] of typed) {
+      const e = [...area.querySelectorAll("[name]")].find((x) => x.name === name && x.type !== "hidden");
+      if (!e) continue;
+      if (e.type === "checkbox") e.checked = value;
+      else if (e.tagName !== "SELECT" || [...e.options].some((o) => o.value === value)) e.value = value;
+    }
+    const back = focused && document.getElementById(focused);
+    if (back) back.focus();
+  }
   function patchMessages(list, markup) {
     const tpl = document.createElement("template");
     tpl.innerHTML = markup;
@@ -32,6 +49,7 @@ export const LIVE_SCRIPT = `(() => {
           const part = live[name];
           if (!el || !part || el.dataset.hash === part.hash) continue;
           if (name === "messages") patchMessages(el, part.html);
+          else if (name === "command") patchForm(el, part.html);
           else el.innerHTML = part.html;
           el.dataset.hash = part.hash;
         }
@@ -43,13 +61,13 @@ export const LIVE_SCRIPT = `(() => {
     setTimeout(tick, 500);
   }
   if (url) setTimeout(tick, 500);
-  const form = document.getElementById("command");
-  const run = form && form.querySelector("button.run");
-  if (form && run)
-    form.addEventListener("keydown", (e) => {
-      if (e.key === "Enter" && e.target instanceof HTMLInputElement && e.target.type !== "checkbox") {
-        e.preventDefault();
-        form.requestSubmit(run);
-      }
-    });
+  // On the document: the form is redrawn when the commands change.
+  document.addEventListener("keydown", (e) => {
+    const form = e.target instanceof HTMLInputElement && e.target.type !== "checkbox" ? e.target.form : null;
+    const run = form && form.id === "command" && form.querySelector("button.run");
+    if (e.key === "Enter" && run) {
+      e.preventDefault();
+      form.requestSubmit(run);
+    }
+  });
 })();`;

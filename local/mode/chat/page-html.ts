@@ -1,6 +1,7 @@
 // The chat page: who you are, the channels and threads, the channel's messages, the reply to the
-// interaction being followed and the command form. The three live parts (nav, messages, reply)
-// are also served alone, with a hash each, for the page's script to swap in what changed.
+// interaction being followed and the command form. The live parts (nav, messages, reply, and
+// the command form, whose hash is the registered commands' version) are also served alone, with
+// a hash each, for the page's script to swap in what changed.
 import { createHash } from "node:crypto";
 import { raw } from "../../../contract/html.ts";
 import { h, type SafeHtml } from "./markup.ts";
@@ -19,6 +20,14 @@ export interface LiveParts {
   nav: Fragment;
   messages: Fragment;
   reply: Fragment;
+  /** The command form; redrawn when a command is registered, edited or removed. */
+  command: Fragment;
+}
+
+/** What the command form shows besides the view: the command chosen and the values in its inputs. */
+export interface FormState {
+  chosen?: string;
+  values: URLSearchParams;
 }
 
 const fragment = (h: SafeHtml): Fragment => ({ markup: h, hash: createHash("sha1").update(h.text).digest("base64url").slice(0, 12) });
@@ -49,7 +58,20 @@ function messageContext(v: ChatView): MessageContext {
   };
 }
 
-export function liveParts(v: ChatView, now = Date.now()): LiveParts {
+function commandArea(v: ChatView, f: FormState): SafeHtml {
+  if (!v.viewer) return h`<p>Pick who you are (above) to run commands and press buttons.</p>`;
+  return commandFormHtml({
+    viewer: v.viewer,
+    channel: v.channelId,
+    entries: v.entries,
+    chosen: v.entries.find((e) => e.value === f.chosen),
+    values: f.values,
+    guild: v.guild,
+    threads: v.threads,
+  });
+}
+
+export function liveParts(v: ChatView, form: FormState, now = Date.now()): LiveParts {
   const ctx = messageContext(v);
   const threadIds = new Set(v.threads.map((t) => t.id));
   const link = (id: string, label: string) =>
@@ -68,7 +90,9 @@ export function liveParts(v: ChatView, now = Date.now()): LiveParts {
   const reply = f
     ? replyHtml({ ...f, viewerId: v.viewerId, ctx, now })
     : h`<p class="hint">Run a command or press a button: Ouro’s answer shows here as it comes.</p>`;
-  return { nav: fragment(nav), messages: fragment(messages), reply: fragment(reply) };
+  // The form's hash is the commands' version, not its markup: typed values never count as a change.
+  const command = { markup: commandArea(v, form), hash: v.commandsVersion };
+  return { nav: fragment(nav), messages: fragment(messages), reply: fragment(reply), command };
 }
 
 export interface PageExtras {
@@ -81,7 +105,7 @@ export interface PageExtras {
 }
 
 export function pageHtml(v: ChatView, x: PageExtras): string {
-  const parts = liveParts(v);
+  const parts = liveParts(v, { chosen: x.chosen, values: x.values });
   const roleOf = new Map(Object.entries(x.people).map(([role, name]) => [name, role]));
   const who = Object.keys(v.guild.users).map(
     (u) => h`<option value="${u}"${u === v.viewer ? h` selected` : ""}>${u}${roleOf.has(u) ? ` (${roleOf.get(u)})` : ""}</option>`,
@@ -91,19 +115,9 @@ export function pageHtml(v: ChatView, x: PageExtras): string {
   live.set("channel", v.channelId);
   if (v.followed) live.set("interaction", v.followed.interaction.id);
   const chosen = v.entries.find((e) => e.value === x.chosen);
+  if (chosen) live.set("command", chosen.value);
   const errors = [...v.problems, ...(x.error ? [x.error] : [])].map((e) => h`<p role="alert" class="error">${e}</p>`);
   const title = `#${v.channelName}`;
-  const form = v.viewer
-    ? commandFormHtml({
-        viewer: v.viewer,
-        channel: v.channelId,
-        entries: v.entries,
-        chosen,
-        values: x.values,
-        guild: v.guild,
-        threads: v.threads,
-      })
-    : h`<p>Pick who you are (above) to run commands and press buttons.</p>`;
   return h`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${title}${v.viewer ? ` as ${v.viewer}` : ""} — Ouro chat (local)</title>
 <style>${raw(PAGE_STYLE)}</style></head>
@@ -117,7 +131,7 @@ export function pageHtml(v: ChatView, x: PageExtras): string {
 ${errors}<h2 id="channel-title">${title}</h2>
 <ol id="messages" aria-labelledby="channel-title" data-hash="${parts.messages.hash}">${parts.messages.markup}</ol>
 <section id="reply" aria-live="polite" aria-label="Ouro’s answer" data-hash="${parts.reply.hash}">${parts.reply.markup}</section>
-${form}
+<div id="command-area" data-hash="${parts.command.hash}">${parts.command.markup}</div>
 </main></div>
 <script>${raw(LIVE_SCRIPT)}</script>
 </body></html>`.text;

@@ -1,6 +1,8 @@
 // What one chat page shows, read from the driver: the guild, who you are, the channel and its
-// messages, the threads, the registered commands and the interaction being followed. Bad
+// messages, the threads, the registered commands (and their version: what the page's poll
+// compares to redraw the command form) and the interaction being followed. Bad
 // references (an unknown person, channel or interaction) become plain-words problems.
+import { createHash } from "node:crypto";
 import { commandEntries, type CommandEntry } from "./commands.ts";
 import type { DriverClient, GuildView, InteractionView, MessageView, ThreadView } from "./driver-client.ts";
 
@@ -14,6 +16,8 @@ export interface ChatView {
   channelName: string;
   messages: MessageView[];
   entries: CommandEntry[];
+  /** Changes whenever a command is registered, edited or removed (a hash of the definitions Discord holds). */
+  commandsVersion: string;
   followed?: { interaction: InteractionView; original?: MessageView; followUps: MessageView[]; by: string };
   /** What was wrong with the address, in plain words. */
   problems: string[];
@@ -23,8 +27,6 @@ export interface ViewQuery {
   as?: string;
   channel?: string;
   interaction?: string;
-  /** The live parts need no commands: leave them out (two driver calls fewer per poll). */
-  withoutCommands?: boolean;
 }
 
 /** The text channels first (by name), the threads after. */
@@ -41,11 +43,7 @@ export function resolveChannel(guild: GuildView, threads: ThreadView[], ref: str
 
 export async function loadView(driver: DriverClient, guildId: string, q: ViewQuery): Promise<ChatView> {
   const problems: string[] = [];
-  const [guild, allThreads, commands] = await Promise.all([
-    driver.guild(guildId),
-    driver.threads(),
-    q.withoutCommands ? [] : driver.commands(guildId),
-  ]);
+  const [guild, allThreads, commands] = await Promise.all([driver.guild(guildId), driver.threads(), driver.commands(guildId)]);
   const threads = allThreads.filter((t) => t.guild_id === guild.id);
   let viewer: string | undefined;
   if (q.as) {
@@ -72,6 +70,7 @@ export async function loadView(driver: DriverClient, guildId: string, q: ViewQue
     channelName: channelName(guild, threads, channelId) ?? channelId,
     messages,
     entries: commandEntries(commands),
+    commandsVersion: createHash("sha1").update(JSON.stringify(commands)).digest("base64url").slice(0, 12),
     followed,
     problems,
   };

@@ -3,7 +3,8 @@
 // serious or critical violation at laptop and phone widths and nothing scrolls sideways; a
 // command is chosen, filled in and run with the keyboard; a deferred answer turns from thinking
 // into the edit and the follow-up without a reload; a button is pressed; a message someone else
-// writes, a new thread and a progress edit in it appear without a reload.
+// writes, a new thread and a progress edit in it, and a command registered while the page is
+// open appear without a reload.
 import type { Browser, ElementHandle, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, seriousViolations as violations } from "./browser-checks.ts";
@@ -120,6 +121,33 @@ describe("acting through the page", () => {
     await navigating(page, async () => (await control(page, li, "Yes")).click());
     await waitForText(page, li, "voted yes by nia");
     expect(await page.evaluate(`document.querySelectorAll(${JSON.stringify(`${li} button`)}).length`)).toBe(0);
+    await page.close();
+  }, 60_000);
+
+  it("a command the bot registers appears in the command form without a reload; what was typed stays", async () => {
+    const page = await open("?as=max&channel=general");
+    await choose(page, "echo");
+    await page.focus("#opt-text");
+    await page.keyboard.type("still here");
+    await page.evaluate(`window.__notReloaded = true`);
+    // registered as the bot does it after a deploy: Discord's REST API, through discord.js
+    const hello = await w.client.application!.commands.create({ name: "hello", description: "Says hello" }, w.discord.guild.id);
+    try {
+      await page.waitForFunction(`[...document.querySelectorAll("#command-select option")].some((o) => o.value === "hello")`, {
+        timeout: 15_000,
+      });
+      expect(await notReloaded(page)).toBe(true);
+      expect(await page.evaluate(`document.getElementById("command-select").value`)).toBe("echo");
+      expect(await page.evaluate(`document.getElementById("opt-text").value`)).toBe("still here");
+      expect(await page.evaluate(`document.activeElement.id`)).toBe("opt-text");
+      // Enter still runs the command from the redrawn form
+      const url = await navigating(page, () => page.keyboard.press("Enter"));
+      expect(url.searchParams.get("interaction")).toMatch(/^\d+$/);
+      await waitForText(page, "#reply", "echo still here");
+      expect(await violations(page)).toEqual([]);
+    } finally {
+      await w.client.application!.commands.delete(hello.id, w.discord.guild.id);
+    }
     await page.close();
   }, 60_000);
 

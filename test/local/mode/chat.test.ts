@@ -73,10 +73,11 @@ const messageLi = (body: string, id: string) =>
   part(body, new RegExp(`<li class="message" data-id="${id}">([\\s\\S]*?)</li>`), `message ${id}`);
 const alerts = (body: string) => [...body.matchAll(/<p role="alert"[^>]*>([\s\S]*?)<\/p>/g)].map((m) => m[1]);
 
-async function live(query: string): Promise<Record<"nav" | "messages" | "reply", { html: string; hash: string }>> {
+type LivePart = "nav" | "messages" | "reply" | "command";
+async function live(query: string): Promise<Record<LivePart, { html: string; hash: string }>> {
   const res = await fetch(`${w.pane}/live${query}`);
   expect(res.status).toBe(200);
-  return (await res.json()) as Record<"nav" | "messages" | "reply", { html: string; hash: string }>;
+  return (await res.json()) as Record<LivePart, { html: string; hash: string }>;
 }
 
 describe("the page", () => {
@@ -121,6 +122,35 @@ describe("the page", () => {
     expect(body).toMatch(/<select id="opt-who" name="opt.who"[^>]*>.*<option value="nia">nia<\/option>/);
     expect(body).toMatch(new RegExp(`<select id="opt-where" name="opt.where"[^>]*>.*<option value="${general}">#general</option>`));
     expect(body).toMatch(/<button type="submit" class="run">Run<\/button>/);
+  });
+});
+
+describe("a command registered while the page is open", () => {
+  it("changes the live command form's version, and the form it sends lists the command", async () => {
+    const query = "?as=max&channel=general&command=echo";
+    const page = await get(query);
+    const before = await live(query);
+    // the page starts with the version the poll sends, so nothing is redrawn until a command changes
+    expect(page.body).toContain(`<div id="command-area" data-hash="${before.command.hash}">`);
+    expect(before.command.html).toContain('<option value="echo" selected>/echo — Say it back</option>');
+    expect(before.command.html).not.toContain("/hello");
+    expect((await live(query)).command.hash).toBe(before.command.hash);
+    // registered as the bot does it: Discord's REST API, through discord.js
+    const hello = await w.client.application!.commands.create({ name: "hello", description: "Says hello" }, w.discord.guild.id);
+    try {
+      const after = await live(query);
+      expect(after.command.hash).not.toBe(before.command.hash);
+      expect(after.command.html).toContain('<option value="hello">/hello — Says hello</option>');
+      // still the chosen command with its inputs (the page puts back what was typed)
+      expect(after.command.html).toContain('<option value="echo" selected>/echo — Say it back</option>');
+      expect(after.command.html).toMatch(/<input type="text" id="opt-text" name="opt.text"/);
+      expect(after.nav.hash).toBe(before.nav.hash);
+    } finally {
+      await w.client.application!.commands.delete(hello.id, w.discord.guild.id);
+    }
+    const removed = await live(query);
+    expect(removed.command.html).not.toContain("/hello");
+    expect(removed.command.hash).toBe(before.command.hash); // the same commands as before: the same version
   });
 });
 
