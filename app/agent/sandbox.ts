@@ -124,7 +124,8 @@ export function isolationAvailable(): { ok: boolean; why: string } {
           timeout: 10_000,
           env: { PATH: "/usr/bin:/bin" },
         });
-        const why = (r.error ? String(r.error) : r.stderr).trim() || `exit code ${r.status}`;
+        const said = (r.error ? String(r.error) : r.stderr).trim() || `exit code ${r.status}`;
+        const why = /execute perl/.test(said) ? `${said}; the set-up runs on perl: install it (Debian, Ubuntu: perl-base)` : said;
         isolationProbe = { ok: r.status === 0, why };
       }
     } finally {

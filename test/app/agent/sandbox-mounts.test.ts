@@ -138,6 +138,27 @@ describe("sandbox set-up", () => {
     });
   });
 
+  it("where perl is missing, refuses the checks and says to install it", () => {
+    expect(process.getuid?.(), "this test hides perl with a mount, as root").toBe(0);
+    const ran = join(dir, "ran-without-perl");
+    writeFileSync(join(dir, "touch.mjs"), `import { writeFileSync } from "node:fs"; writeFileSync(${JSON.stringify(ran)}, "ran");`);
+    const perl = spawnSync("/bin/sh", ["-c", "command -v perl"], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" } }).stdout.trim();
+    const request = JSON.stringify({ args: [join(dir, "touch.mjs")], opts: limits });
+    // the sandbox driver in a mount namespace of its own where perl is an empty, unexecutable file
+    const hide = `mount --bind /dev/null ${JSON.stringify(perl)} && exec "$@"`;
+    const r = spawnSync(
+      "unshare",
+      ["--mount", "--", "/bin/sh", "-c", hide, "hide-perl", process.execPath, join(import.meta.dirname, "sandbox-driver.ts"), request],
+      { encoding: "utf8", env: { PATH: process.env.PATH! } },
+    );
+    expect(r.stderr).toBe("");
+    const { result, warnings } = JSON.parse(r.stdout) as { result: { isolation: string; stderr: string }; warnings: string[] };
+    expect(result.isolation).toBe("refused");
+    expect(result.stderr).toMatch(/failed to execute perl: .*; the set-up runs on perl: install it \(Debian, Ubuntu: perl-base\)/);
+    expect(warnings).toEqual([result.stderr]);
+    expect(existsSync(ran)).toBe(false);
+  });
+
   it("names the CPUs it knows the mount system calls of, for one it does not", () => {
     expect(setupSyscalls("x64")).toEqual([165, 166, 155]);
     expect(setupSyscalls("ppc64")).toEqual({
