@@ -76,6 +76,15 @@ CREATE INDEX IF NOT EXISTS audit_subject ON audit(subject);
 CREATE TABLE IF NOT EXISTS identities (discord_id TEXT PRIMARY KEY, login TEXT NOT NULL, linked_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS identity_codes (code_hash TEXT PRIMARY KEY, discord_id TEXT NOT NULL UNIQUE, login TEXT NOT NULL, expires_at INTEGER NOT NULL);
 `,
+  // 5: the console's sessions and its GitHub sign-ins not finished yet, shared by every replica
+  //    (console-sessions.ts): each found by the SHA-256 of its secret, never the secret.
+  `
+CREATE TABLE IF NOT EXISTS console_sessions (id_hash TEXT PRIMARY KEY, login TEXT NOT NULL, via TEXT NOT NULL, can_act INTEGER NOT NULL,
+  checked_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS console_sessions_expiry ON console_sessions(expires_at);
+CREATE TABLE IF NOT EXISTS console_sign_ins (state_hash TEXT PRIMARY KEY, browser_hash TEXT NOT NULL, next TEXT NOT NULL, expires_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS console_sign_ins_expiry ON console_sign_ins(expires_at);
+`,
 ];
 
 export type { Db, Row };

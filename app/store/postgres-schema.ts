@@ -46,6 +46,16 @@ CREATE TABLE heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), at BIGINT NOT NUL
 `);
     db.prepare("INSERT INTO kv (key, value) VALUES (?, ?)").run(KEY_CHECK, Buffer.from(personal.keyCheck()).toString("base64"));
   },
+  // 2: SQLite's migration 5: the console's sessions and unfinished GitHub sign-ins, by the hash of their secret.
+  (db) => {
+    db.exec(`
+CREATE TABLE console_sessions (id_hash TEXT PRIMARY KEY, login TEXT NOT NULL, via TEXT NOT NULL, can_act INTEGER NOT NULL,
+  checked_at BIGINT NOT NULL, expires_at BIGINT NOT NULL);
+CREATE INDEX console_sessions_expiry ON console_sessions(expires_at);
+CREATE TABLE console_sign_ins (state_hash TEXT PRIMARY KEY, browser_hash TEXT NOT NULL, next TEXT NOT NULL, expires_at BIGINT NOT NULL);
+CREATE INDEX console_sign_ins_expiry ON console_sign_ins(expires_at);
+`);
+  },
 ];
 
 /** How many migrations there are (the schema version a fresh database ends at). */

@@ -16,6 +16,7 @@
 // keep the audit skeleton (states, times, PR and issue numbers).
 import { Audit } from "./audit.ts";
 import { Changes } from "./changes.ts";
+import { ConsoleSessions } from "./console-sessions.ts";
 import { describeStoreError, flushWal, inTransaction, isUnwritable, openAsIs, openDatabase } from "./database.ts";
 import type { StoreLocation } from "./database.ts";
 import type { Db, Statement } from "../../contract/storage/engine.ts";
@@ -56,6 +57,7 @@ export class Store {
   readonly values: PersistedValues;
   readonly votes: Votes;
   readonly identities: Identities;
+  readonly consoleSessions: ConsoleSessions;
   readonly #where: StoreLocation;
   readonly #now: () => number;
   readonly #personal: PersonalData;
@@ -83,6 +85,7 @@ export class Store {
     this.values = new PersistedValues(this.db);
     this.votes = new Votes(this.db, now, this.#personal.hash);
     this.identities = new Identities(this.db, now, this.#personal.hash);
+    this.consoleSessions = new ConsoleSessions(this.db, now);
   }
 
   /** Runs fn in one transaction: all of its writes happen, or none. */

@@ -5,17 +5,21 @@
 //   web application flow for GitHub Apps). The App's installation client asks GitHub for the
 //   user's role on the repository: admin/maintain/write act, triage/read look, anyone else is
 //   refused. The role is asked again when it is older than 10 minutes.
-// Sessions live in memory (sessions.ts): a restart signs everyone out. The user's access token
-// is used for one `GET /user` and dropped; no token, code or secret is logged or shown.
-import { randomBytes } from "node:crypto";
+// Sessions and the GitHub sign-ins under way live in the app's store (sessions.ts,
+// store/console-sessions.ts), by the hash of their secrets: any replica behind a load balancer
+// honours them — a sign-in started on one may come back to another — and a restart signs
+// nobody out. The user's access token is used for one `GET /user` and dropped; no token, code
+// or secret is logged, shown or stored.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { AppContext } from "../../context.ts";
 import type { Role } from "../../review/merge-gate.ts";
 import { authorizeUrl, exchangeCode, loginOf, OAuthRefused } from "./github.ts";
 import type { OAuthClient } from "./github.ts";
+import { describeStoreError, isUnwritable } from "../../store/database.ts";
+import { hashOf } from "../../store/console-sessions.ts";
 import { problemPage, signInPage, signOutPage } from "./pages.ts";
-import { cookie, sameSecret, SESSION_COOKIE, SESSION_TTL_MS, Sessions, setCookie } from "./sessions.ts";
+import { cookie, FixedNameCsrf, isSecret, newSecret, sameSecret, SESSION_COOKIE, SESSION_TTL_MS, Sessions, setCookie } from "./sessions.ts";
 import type { Session } from "./sessions.ts";
 
 /** Who is looking at the console. canAct: may press rollback / stop / resume. */
@@ -52,7 +56,7 @@ export interface ConsoleAuth {
 }
 
 /** What the auth needs from the app: the repo, the installation client (for roles), the clock and the log. */
-export type ConsoleAuthContext = Pick<AppContext, "config" | "client" | "now" | "log">;
+export type ConsoleAuthContext = Pick<AppContext, "config" | "client" | "now" | "log" | "store">;
 
 export const AUTH_PREFIX = "/console/auth";
 /** A GitHub viewer's role is asked again when older than this. */
@@ -67,21 +71,14 @@ const ACTS: ReadonlySet<Role> = new Set<Role>(["admin", "maintain", "write"]);
 const LOCAL_VIEWER: Viewer = Object.freeze({ login: "local", canAct: true, via: "local" as const });
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
 
-interface PendingSignIn {
-  /** The value of the state cookie the browser that started it holds. */
-  browser: string;
-  next: string;
-  expiresAt: number;
-}
-
 export function createConsoleAuth(ctx: ConsoleAuthContext, options: ConsoleAuthOptions): ConsoleAuth {
-  const sessions = new Sessions(() => ctx.now());
-  if (options.mode === "local") return localAuth(sessions);
+  const fixed = new FixedNameCsrf();
+  if (options.mode === "local") return localAuth(fixed);
+  const sessions = new Sessions(ctx.store.consoleSessions, () => ctx.now());
   const log = ctx.log.child({ name: "console-auth" });
   const token = options.token;
   const github: OAuthClient | undefined = options.github;
   const publicUrl = options.publicUrl?.replace(/\/+$/, "");
-  const pending = new Map<string, PendingSignIn>();
   const rechecks = new Map<string, Promise<Session | null>>();
   const repo = `${ctx.config.owner}/${ctx.config.repo}`;
 
@@ -111,12 +108,14 @@ export function createConsoleAuth(ctx: ConsoleAuthContext, options: ConsoleAuthO
         .then(
           (role) => {
             if (role === "none") {
-              sessions.delete(s.id);
               log.info(`console: ${s.login} has no access to ${repo} any more; signed out`);
+              storeLater(`sign ${s.login} out`, () => sessions.delete(s.id));
               return null;
             }
             const canAct = ACTS.has(role);
             if (canAct !== s.canAct) log.info(`console: ${s.login} is now ${role} on ${repo}; ${canAct ? "may act" : "may only look"}`);
+            // Not stored (the store cannot be written): asked again at the next request.
+            storeLater(`record ${s.login}'s role`, () => sessions.checked(s, canAct));
             s.canAct = canAct;
             s.checkedAt = ctx.now();
             return s;
@@ -133,14 +132,24 @@ export function createConsoleAuth(ctx: ConsoleAuthContext, options: ConsoleAuthO
     return p;
   };
 
+  /** A write the answer does not hang on: while the store cannot be written it waits for the next request. */
+  const storeLater = (what: string, write: () => void): void => {
+    try {
+      write();
+    } catch (e) {
+      if (!isUnwritable(e)) throw e;
+      log.warn(`console: could not ${what} in the store now (${describeStoreError(e)}); it is done at a later request`);
+    }
+  };
+
   const sessionCookie = (req: IncomingMessage, value: string, maxAgeS: number): string =>
     setCookie(SESSION_COOKIE, value, { path: "/console", maxAgeS, secure: secure(req) });
   const stateCookie = (req: IncomingMessage, value: string, maxAgeS: number): string =>
     setCookie(STATE_COOKIE, value, { path: AUTH_PREFIX, maxAgeS, secure: secure(req) });
 
-  const startSession = (req: IncomingMessage, res: ServerResponse, s: Omit<Session, "id" | "expiresAt" | "checkedAt">, next: string) => {
+  const startSession = (req: IncomingMessage, res: ServerResponse, s: Pick<Session, "login" | "via" | "canAct">, next: string) => {
     const earlier = sessions.of(req);
-    if (earlier) sessions.delete(earlier.id); // a new sign-in never keeps an old id alive
+    if (earlier) sessions.delete(earlier.id, req); // a new sign-in never keeps an old id alive
     const session = sessions.create(s);
     log.info(`console: ${s.login} signed in (${s.via}; ${s.canAct ? "may act" : "may only look"})`);
     redirect(res, next, [sessionCookie(req, session.id, SESSION_TTL_MS / 1000), stateCookie(req, "", 0)]);
@@ -151,12 +160,12 @@ export function createConsoleAuth(ctx: ConsoleAuthContext, options: ConsoleAuthO
 
   async function callback(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const clearState = stateCookie(req, "", 0);
-    const state = url.searchParams.get("state") ?? "";
-    const rec = pending.get(state);
-    pending.delete(state); // single use, whatever happens next
-    const browser = cookie(req, STATE_COOKIE);
     if (!github) return html(res, 404, problemPage("Not found", "GitHub sign-in is not configured for this console."));
-    if (!rec || rec.expiresAt <= ctx.now() || browser === undefined || !sameSecret(rec.browser, browser))
+    const state = url.searchParams.get("state");
+    // Single use, whatever happens next, on whichever replica the callback reaches.
+    const rec = isSecret(state) ? ctx.store.consoleSessions.takeSignIn(state) : null;
+    const browser = cookie(req, STATE_COOKIE);
+    if (!rec || !isSecret(browser) || !sameSecret(rec.browserHash, hashOf(browser)))
       return html(
         res,
         400,
@@ -207,7 +216,26 @@ export function createConsoleAuth(ctx: ConsoleAuthContext, options: ConsoleAuthO
     startSession(req, res, { login, via: "github", canAct: ACTS.has(role) }, rec.next);
   }
 
+  /** Answers /console/auth/*; when the store cannot be used, a 503 page that says why (nothing was done). */
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    try {
+      return await route(req, res);
+    } catch (e) {
+      if (!isUnwritable(e) || res.headersSent) throw e;
+      log.warn(`console: a sign-in request could not use the store: ${describeStoreError(e)}`);
+      html(
+        res,
+        503,
+        problemPage(
+          "Not done",
+          `The console cannot keep sign-ins just now (its store cannot be used: ${describeStoreError(e)}). Nothing was changed; try again in a moment.`,
+        ),
+      );
+      return true;
+    }
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const url = new URL(req.url ?? "/", "http://console");
     const path = url.pathname.replace(/\/+$/, "");
     if (path !== AUTH_PREFIX && !path.startsWith(`${AUTH_PREFIX}/`)) return false;
@@ -234,10 +262,13 @@ export function createConsoleAuth(ctx: ConsoleAuthContext, options: ConsoleAuthO
         signInPageFor(res, 404, next, "GitHub sign-in is not configured here.");
         return true;
       }
-      for (const [k, p] of pending) if (p.expiresAt <= ctx.now() || pending.size >= MAX_PENDING) pending.delete(k);
-      const state = randomBytes(32).toString("base64url");
-      const browser = randomBytes(32).toString("base64url");
-      pending.set(state, { browser, next, expiresAt: ctx.now() + STATE_TTL_MS });
+      const state = newSecret();
+      const browser = newSecret();
+      ctx.store.consoleSessions.startSignIn(
+        state,
+        { browserHash: hashOf(browser), next, expiresAt: ctx.now() + STATE_TTL_MS },
+        MAX_PENDING,
+      );
       redirect(res, authorizeUrl(github, callbackUrl(req), state), [stateCookie(req, browser, STATE_TTL_MS / 1000)]);
       return true;
     }
@@ -260,7 +291,7 @@ export function createConsoleAuth(ctx: ConsoleAuthContext, options: ConsoleAuthO
           return true;
         }
         if (s) {
-          sessions.delete(s.id);
+          sessions.delete(s.id, req);
           log.info(`console: ${s.login} signed out`);
         }
         redirect(res, `${AUTH_PREFIX}/sign-in`, [sessionCookie(req, "", 0)]);
@@ -285,7 +316,7 @@ export function createConsoleAuth(ctx: ConsoleAuthContext, options: ConsoleAuthO
     viewer,
     handle,
     csrfToken(req) {
-      if (bearer(req) === "right") return sessions.csrfFor("bearer");
+      if (bearer(req) === "right") return fixed.tokenFor("bearer");
       const s = sessions.of(req);
       return s ? sessions.csrfFor(s.id) : null;
     },
@@ -300,7 +331,7 @@ export function createConsoleAuth(ctx: ConsoleAuthContext, options: ConsoleAuthO
 }
 
 /** Local mode: only this machine (a loopback peer asking for a loopback host name) is the viewer. */
-function localAuth(sessions: Sessions): ConsoleAuth {
+function localAuth(csrf: FixedNameCsrf): ConsoleAuth {
   const local = (req: IncomingMessage): boolean => {
     const peer = req.socket.remoteAddress ?? "";
     const host = (req.headers.host ?? "").replace(/:\d+$/, "").toLowerCase();
@@ -318,8 +349,8 @@ function localAuth(sessions: Sessions): ConsoleAuth {
       else html(res, 404, problemPage("Not found", "Local mode has no sign-in: open the console from this machine."));
       return true;
     },
-    csrfToken: (req) => (local(req) ? sessions.csrfFor("local") : null),
-    verifyCsrf: (req, t) => local(req) && sessions.verifyCsrf("local", t),
+    csrfToken: (req) => (local(req) ? csrf.tokenFor("local") : null),
+    verifyCsrf: (req, t) => local(req) && csrf.verify("local", t),
   };
 }
 
