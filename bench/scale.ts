@@ -91,6 +91,10 @@ try {
 function describe(r: RunResult, tookMs: number): void {
   const s = (ms: number) => `${round(ms / 1000, 1)} s`;
   say(`${r.label}: took ${s(tookMs)} in all; first request → last PR ${s(r.wallMs)}`);
+  if (r.toPrMs.length > 0)
+    say(
+      `${r.label}: request → PR p50 ${s(percentile(r.toPrMs, 50))}, p99 ${s(percentile(r.toPrMs, 99))}; a third of the PRs after ${r.firstThirdMs === null ? "never" : s(r.firstThirdMs)}`,
+    );
   say(
     `${r.label}: ${r.answered}/${r.requests} answered in Discord; ${r.reachedPr} reached a PR; ${r.ended.length} ended without one; ${r.lost.length} lost`,
   );
