@@ -2,13 +2,15 @@
 // sandboxed typecheck + tests in parallel, base-policy verdict, branch), on a real git
 // repo holding this project's bot/ and policies/. No model involved. Target < 15 s, and at
 // most half of the old path (typecheck on tsc 5.9), measured as the peer in the same run.
-import { execSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+// Also the sandbox's own cost: an empty script sandboxed, beside a bare Node.
+import { execSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import OpenAI from "openai";
 import { runAgent, type Timings } from "../app/agent/index.ts";
+import { runNodeSandboxed, shareReadOnly } from "../app/agent/sandbox.ts";
 import { TYPECHECKER_ENV } from "../app/agent/typechecker.ts";
 import { startOpenAI } from "../local/openai/index.ts";
 import { figure, percentile, report } from "./report.ts";
@@ -24,9 +26,11 @@ try {
   sh("git add -A && git commit -q -m base");
 
   // The old path (typecheck on tsc 5.9) is the peer of the new one (tsgo), in the same run:
-  // each recipe on each path, twice, alternating which path goes first.
+  // each recipe on each path, three times, alternating which path goes first.
   type Path = "tsc" | "tsgo";
   const runs: Record<Path, Timings[]> = { tsc: [], tsgo: [] };
+  /** new / old for the same recipe measured back to back: the machine's load drifts less within a pair. */
+  const pairRatios: number[] = [];
   const kinds = [
     {
       kind: "add-command",
@@ -58,11 +62,34 @@ try {
   };
   // The first run in this process pays the cold start (module loading): reported on its own, kept out of the p50s.
   const first = await runRecipe("bench-cold", kinds[0], "tsgo");
-  for (let round = 0; round < 2; round++) {
+  for (let round = 0; round < 3; round++) {
     for (const [i, recipe] of kinds.entries()) {
       const order: Path[] = (round + i) % 2 === 0 ? ["tsc", "tsgo"] : ["tsgo", "tsc"];
-      for (const path of order) runs[path].push(await runRecipe(`bench-${path}-${round}-${i}`, recipe, path));
+      const pair: Partial<Record<Path, number>> = {};
+      for (const path of order) {
+        const t = await runRecipe(`bench-${path}-${round}-${i}`, recipe, path);
+        runs[path].push(t);
+        pair[path] = t.totalMs;
+      }
+      pairRatios.push(pair.tsgo! / pair.tsc!);
     }
+  }
+  // The sandbox's own cost: an empty script sandboxed against a bare Node on it, interleaved.
+  const empty = mkdtempSync(join(tmpdir(), "ouro-bench-sandbox-"));
+  const setup: Record<"bare" | "sandboxed", number[]> = { bare: [], sandboxed: [] };
+  try {
+    shareReadOnly(empty);
+    writeFileSync(join(empty, "empty.mjs"), "", { mode: 0o644 });
+    for (let i = 0; i < 7; i++) {
+      const t = performance.now();
+      spawnSync(process.execPath, [join(empty, "empty.mjs")], { stdio: "ignore" });
+      setup.bare.push(performance.now() - t);
+      const r = await runNodeSandboxed([join(empty, "empty.mjs")], { cwd: empty, timeoutMs: 30_000, memoryMb: 256 });
+      if (r.code !== 0 || r.isolation !== "namespaces") throw new Error(`bench: the sandboxed empty script failed: ${r.stderr}`);
+      setup.sandboxed.push(r.durationMs);
+    }
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
   }
   // One scripted model session against the stand-in (model time ≈ 0): the loop's own overhead.
   const llm = await startOpenAI();
@@ -119,8 +146,12 @@ it("waves", async () => expect(await runCommand(plugin, "wave")).toEqual([{ kind
   const old = med("tsc", "totalMs");
   report("agent", {
     "recipe→branch (first, cold process)": figure(first.totalMs, "ms", { target: 15_000 }),
-    "recipe→branch p50 (3 recipes ×2; peer: old path, tsc)": figure(p50, "ms", { target: 15_000, peer: old }),
+    "recipe→branch p50 (3 recipes ×3; peer: old path, tsc)": figure(p50, "ms", { target: 15_000, peer: old }),
     "recipe→branch p50 ratio to the old path": figure(p50 / old, "×", { target: 0.5 }),
+    "recipe→branch, median of back-to-back pairs' ratios (new / old)": figure(percentile(pairRatios, 50), "×", { target: 0.5 }),
+    "sandbox: empty script p50 (peer: bare node)": figure(percentile(setup.sandboxed, 50), "ms", {
+      peer: percentile(setup.bare, 50),
+    }),
     "worktree p50": figure(med("tsgo", "worktreeMs"), "ms"),
     "edit (ts-morph) p50": figure(med("tsgo", "editMs"), "ms"),
     "typecheck (sandboxed) p50 (peer: tsc)": figure(med("tsgo", "typecheckMs"), "ms", { peer: med("tsc", "typecheckMs") }),
