@@ -125,6 +125,31 @@ describe("sandbox set-up", () => {
     expect(second.warnings).toEqual([second.r.stderr]);
   }, 60_000);
 
+  it("hides a secret inside the worktree too: covered again after the worktree's bind, and sealed", async () => {
+    expect(isolated, "this test needs namespaces").toBe(true);
+    const wt = join(dir, "wt-with-secrets");
+    mkdirSync(join(wt, "keys"), { recursive: true, mode: 0o777 });
+    chmodSync(wt, 0o777);
+    writeFileSync(join(wt, "keys", "key.pem"), "key-secret", { mode: 0o666 });
+    writeFileSync(join(wt, ".env"), "TOKEN=env-secret", { mode: 0o666 });
+    writeFileSync(
+      join(wt, "peek.mjs"),
+      `import { readFileSync, writeFileSync } from "node:fs";
+      const attempt = (f) => { try { return f(); } catch (e) { return "error " + e.code; } };
+      console.log(JSON.stringify({
+        key: attempt(() => readFileSync("keys/key.pem", "utf8")),
+        env: attempt(() => readFileSync(".env", "utf8")),
+        plant: attempt(() => (writeFileSync("keys/planted", "x"), "wrote")),
+        worktree: attempt(() => (writeFileSync("out.txt", "x"), "wrote")),
+      }));`,
+      { mode: 0o644 },
+    );
+    const r = await runNodeSandboxed([join(wt, "peek.mjs")], { ...limits, cwd: wt, hidden: [join(wt, "keys"), join(wt, ".env")] });
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual({ key: "error ENOENT", env: "", plant: "error EROFS", worktree: "wrote" });
+    expect(existsSync(join(wt, "keys", "planted"))).toBe(false);
+  }, 60_000);
+
   it("refuses to keep a path that would cover its private mounts or the worktree", () => {
     const plan = { root: dir, cwd: join(dir, "wt"), hidden: [], tmpMb: 16 };
     expect(setupCommand({ ...plan, readable: ["/"] }, ["true"])).toEqual({
