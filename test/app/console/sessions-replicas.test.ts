@@ -299,6 +299,49 @@ describe("bad input", () => {
   });
 });
 
+describe("a replica whose database refuses writes", () => {
+  it("keeps honouring sessions, and refuses sign-in and sign-out with a 503 that says why, changing nothing", async () => {
+    const s = await signIn("wendy", "B", "B");
+    const cookie = `ouro_console=${s.browser.cookie(router.url, "ouro_console")}`;
+    const database = new URL(databaseUrl).pathname.slice(1);
+    // New connections to the database are read-only: A's, once restarted (B keeps its own).
+    own.exec(`ALTER DATABASE ${database} SET default_transaction_read_only = on`);
+    try {
+      await w.restart();
+      const before = counts();
+      expect((await getOn("A", "/console/live", cookie)).status).toBe(200);
+
+      const token = await fetch(`${w.app.url}/console/auth/token`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ token: CONSOLE_TOKEN }).toString(),
+        redirect: "manual",
+      });
+      expect(token.status).toBe(503);
+      const why = await token.text();
+      expect(why).toContain("The console cannot keep sign-ins just now");
+      expect(why).toContain("PostgreSQL refuses writes: the database is read-only");
+      expect(why).toContain("Nothing was changed");
+      expect(token.headers.getSetCookie()).toEqual([]);
+      const github = await fetch(`${w.app.url}/console/auth/github`, { redirect: "manual" });
+      expect(github.status).toBe(503);
+      expect(github.headers.getSetCookie()).toEqual([]);
+
+      const csrf = csrfOf((await getOn("A", "/console/auth/sign-out", cookie)).html);
+      expect(await postOn("A", "/console/auth/sign-out", { csrf }, cookie)).toBe(503);
+      expect(counts()).toEqual(before);
+      expect((await getOn("B", "/console/live", cookie)).status).toBe(200);
+    } finally {
+      own.exec(`ALTER DATABASE ${database} RESET default_transaction_read_only`);
+      await w.restart();
+    }
+    expect(
+      await postOn("A", "/console/auth/sign-out", { csrf: csrfOf((await getOn("A", "/console/auth/sign-out", cookie)).html) }, cookie),
+    ).toBe(302);
+    expect((await getOn("B", "/console/live", cookie)).status).toBe(303);
+  });
+});
+
 describe("expiry", () => {
   it("ends a session after 8 hours on every replica and deletes expired rows (on read, and purgeExpired)", async () => {
     const s = await signIn("wendy", "A", "B");
