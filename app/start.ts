@@ -187,7 +187,7 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
   attachMetrics(ctx, metrics);
   // The parts that react to what the flows emit subscribe before anything can happen.
   const worker = new Worker(ctx);
-  worker.start();
+  worker.start({ replicas: shared });
   const dashboard = new Dashboard(ctx);
   dashboard.start();
   reconcileWhenStopLifted(ctx, log);
@@ -342,7 +342,9 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
   lookTimer.unref();
   // With replicas: the work of one that died goes back in the queue within takeoverMs.
   const takeoverTimer = setInterval(() => {
-    if (shared && resumed && health.storeWritable()) ctx.background.track(takeOver(ctx, log, "replica"), "takeover");
+    if (!shared || !resumed || !health.storeWritable()) return;
+    ctx.background.track(takeOver(ctx, log, "replica"), "takeover");
+    worker.kick(); // work another replica queued without a progress event (a bot's answer acknowledged there)
   }, replicas.takeoverMs);
   takeoverTimer.unref();
   const retentionDays = config.retentionDays ?? DEFAULT_RETENTION_DAYS;

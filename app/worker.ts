@@ -34,11 +34,15 @@ export class Worker {
     this.#ctx = ctx;
   }
 
-  /** Subscribes to the events after which queued work may start. */
-  start(): void {
+  /**
+   * Subscribes to the events after which queued work may start. With `replicas`, also to every
+   * replica's progress (a change queued, or a PR slot freed, by another one: the feed).
+   */
+  start(opts: { replicas?: boolean } = {}): void {
     const { events } = this.#ctx;
     const kick = () => this.kick();
     this.#unsubscribe = [
+      ...(opts.replicas ? [events.on("progress-feed", kick)] : []),
       events.on("queued", kick),
       events.on("merged", kick),
       events.on("pr-closed", kick),
@@ -73,6 +77,8 @@ export class Worker {
       this.#pumpAgain = false;
       for (;;) {
         if (this.#stopped) return;
+        // Nothing waiting: no need to ask the other replicas for the admission lock.
+        if (!ctx.store.changes.inStates(["queued"]).some((c) => c.answeredAt !== null)) break;
         const claimed = await ctx.locks.withLock(ADMISSION, () => this.#admitNext());
         if (!claimed) break;
         let opened: boolean;
