@@ -55,7 +55,7 @@ export interface ConsoleAuth {
   verifyCsrf(req: IncomingMessage, token: string | undefined): boolean;
 }
 
-/** What the auth needs from the app: the repo, the installation client (for roles), the clock and the log. */
+/** What the auth needs from the app: the repo, the installation client (for roles), the clock, the log and the store (sessions). */
 export type ConsoleAuthContext = Pick<AppContext, "config" | "client" | "now" | "log" | "store">;
 
 export const AUTH_PREFIX = "/console/auth";
@@ -114,7 +114,7 @@ export function createConsoleAuth(ctx: ConsoleAuthContext, options: ConsoleAuthO
             }
             const canAct = ACTS.has(role);
             if (canAct !== s.canAct) log.info(`console: ${s.login} is now ${role} on ${repo}; ${canAct ? "may act" : "may only look"}`);
-            // Not stored (the store cannot be written): asked again at the next request.
+            // Shared with every replica; if the store cannot take it now, GitHub is asked again next time.
             storeLater(`record ${s.login}'s role`, () => sessions.checked(s, canAct));
             s.canAct = canAct;
             s.checkedAt = ctx.now();
