@@ -243,14 +243,18 @@ export class GitHubViews {
     this.#maxStaleMs = o.maxStaleMs ?? 600_000;
     this.#watchMs = o.watchMs ?? 600_000;
     this.#now = o.now ?? (() => performance.now());
+    const watched = (id: string) =>
+      this.#now() - Math.max(this.#lookedAt.get(id) ?? -Infinity, this.#prSeen.get(id) ?? -Infinity) < this.#watchMs;
     const moved = (id: string | undefined, newPr = false) => {
       if (id === undefined) {
+        // Anything may have moved (the app resumed, at start too): the watched ones are asked again.
+        const kept = [...this.#cache.keys()];
         this.#cache.clear();
+        for (const k of kept) if (watched(k)) this.#prefetch(k);
         return;
       }
       this.#cache.delete(id);
-      const since = Math.max(this.#lookedAt.get(id) ?? -Infinity, this.#prSeen.get(id) ?? -Infinity);
-      if (newPr || this.#now() - since < this.#watchMs) this.#prefetch(id);
+      if (newPr || watched(id)) this.#prefetch(id);
     };
     const idOf = (p: object) => ("changeId" in p && typeof p.changeId === "string" ? p.changeId : undefined);
     for (const name of ["reported", "merged", "pr-closed", "deployed", "revert-queued", "resumed"] as const)
@@ -268,7 +272,11 @@ export class GitHubViews {
 
   /** Asks for these changes' views in the background (at start: the changes in flight). */
   warm(ids: readonly string[]): void {
-    for (const id of ids) this.#prefetch(id);
+    for (const id of ids) {
+      // In flight at start: watched as if its pull request had just appeared.
+      if (!this.#prSeen.has(id)) this.#prSeen.set(id, this.#now());
+      this.#prefetch(id);
+    }
   }
 
   /** Called with a change's id when a background answer differs from what was shown. */

@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppContext } from "../context.ts";
 import type { HealthReport } from "../health.ts";
+import type { ChangeState } from "../lifecycle/states.ts";
 import { rollback, RollbackRefused } from "../lifecycle/deployment.ts";
 import { setEmergencyStop } from "../switches/emergency-stop.ts";
 import type { ConsoleAuth, Viewer } from "./auth/index.ts";
@@ -50,7 +51,7 @@ const SECURITY_HEADERS = {
 const FORM_LIMIT = 8 * 1024;
 /** Changes with an open PR whose GitHub answers are asked for when the console starts (at most this many recent ones). */
 const IN_FLIGHT_WARMED = 20;
-const IN_FLIGHT: ReadonlySet<string> = new Set(["pr", "checks", "review", "merged"]);
+const IN_FLIGHT: readonly ChangeState[] = ["pr", "checks", "review", "merged"];
 
 function sendHtml(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { "content-type": "text/html; charset=utf-8", ...SECURITY_HEADERS }).end(body);
@@ -95,10 +96,13 @@ export function createConsole(ctx: AppContext, deps: ConsoleDeps): (req: Incomin
   viewsOf.set(ctx, github);
   warmHighlighter(); // off the first change page's path
   // The changes in flight are the pages people open: their GitHub answers are asked for now.
+  // (In flight by state, not among the most recently touched: many newer changes without a PR must not hide them.)
   github.warm(
     ctx.store.changes
-      .recent(IN_FLIGHT_WARMED)
-      .filter((c) => c.prNumber !== null && IN_FLIGHT.has(c.state))
+      .inStates(IN_FLIGHT)
+      .filter((c) => c.prNumber !== null)
+      .sort((a, b) => b.updatedAt - a.updatedAt)
+      .slice(0, IN_FLIGHT_WARMED)
       .map((c) => c.id),
   );
 

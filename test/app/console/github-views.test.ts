@@ -57,3 +57,30 @@ it("an answer past its time is shown at once and asked again; a difference is an
   expect(await refreshed).toBe(id);
   expect((await views.of(gh, c)).pull?.title).toBe("Edited on GitHub");
 });
+
+it("a restart asks for the changes in flight, even behind many newer changes without a pull request", async () => {
+  const id = await request(w, "docs: a change in flight when the app restarts");
+  for (let i = 0; i < 30; i++) {
+    const newer = `newer-${i}`;
+    w.app.store.changes.insert({
+      id: newer,
+      requestId: newer,
+      kind: "change",
+      source: "discord",
+      requester: "someone",
+      requesterKey: "discord:9",
+      text: `docs: a newer request without a PR (${i})`,
+      title: `Newer ${i}`,
+    });
+    w.app.store.changes.update(newer, { state: "failed", reason: "seeded by the test" }); // nothing for the worker
+  }
+  await w.restart();
+  const gh = await w.app.context.client();
+  const since: string[] = [];
+  gh.octokit.hook.before("request", (o) => void since.push(`${o.method} ${o.url}`));
+  await w.settle(); // the start's background work, its warm-up included
+  const before = since.length;
+  const page = await get(w, `/console/changes/${id}`);
+  expect(page.text, page.text.slice(page.text.indexOf("<main"), page.text.indexOf("<main") + 1500)).toContain('<tr class="add">');
+  expect(since.slice(before).filter((r) => r.includes("/pulls/"))).toEqual([]); // kept since the start
+});
