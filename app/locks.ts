@@ -13,6 +13,8 @@ export interface SharedLocks {
   /** Takes the key if no other process holds it; never waits. */
   tryLock(key: string): boolean;
   unlock(key: string): void;
+  /** Whether this process's session still holds the key (a lost and re-made connection holds nothing). */
+  holds(key: string): boolean;
 }
 
 /** Waits between asks while another process holds a key: short at first, then up to this. */
@@ -71,6 +73,14 @@ export class Locks {
     if (this.#shared && !this.#shared.tryLock(key)) return null;
     const release = this.#enqueue(key);
     return () => release(true);
+  }
+
+  /**
+   * Whether a key this process took is still its own everywhere: false once the shared
+   * session that held it is gone (then another replica may have taken the work over).
+   */
+  stillHeld(key: string): boolean {
+    return this.#tails.has(key) && (!this.#shared || this.#shared.holds(key));
   }
 
   /** Whether this process holds or waits for the key. */

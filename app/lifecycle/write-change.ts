@@ -62,6 +62,10 @@ export async function writeClaimed(ctx: AppContext, c: ChangeRow): Promise<boole
     return true;
   } catch (e) {
     if (e instanceof HandledFailure) return false;
+    if (e instanceof LostClaim) {
+      log.warn("stopped writing a change whose claim was lost with the database session; the replica that took it over writes it");
+      return false;
+    }
     const reason = (e as Error).message;
     log.warn({ err: e }, "change failed before its pull request");
     audit.record(c.id, "work.failed", { reason });
@@ -107,6 +111,7 @@ async function writeChange(ctx: AppContext, c: ChangeRow, dir: string, log: Logg
     throw new HandledFailure();
   }
   audit.record(c.id, "agent.done", { commit: res.commit, followUp: Boolean(followUp) });
+  fence(ctx, c.id);
   await pushBranch(repoDir, res.commit, branch, token);
   const verdict = res.verdict;
   const body = withChangeMarker([res.body, "", c.issueNumber ? `Closes #${c.issueNumber}` : ""].join("\n"), c.id);
@@ -153,6 +158,7 @@ async function writeRevert(ctx: AppContext, c: ChangeRow, dir: string, log: Logg
   const message = `Revert "${orig.title}"\n\nThis reverts merge ${orig.mergeSha} of #${orig.prNumber} (change ${orig.id}).\nReason: ${c.text}`;
   const commit = await revertCommit(repoDir, orig.mergeSha, message);
   const branch = branchFor(c.id); // `ouro/revert-<PR number>`
+  fence(ctx, c.id);
   await pushBranch(repoDir, commit, branch, token);
   const verdict = verdictFor(repoDir, base.sha, commit, { author: gh.botLogin, labels: ["ouro", "rollback"] });
   const body = [
@@ -179,6 +185,21 @@ async function writeRevert(ctx: AppContext, c: ChangeRow, dir: string, log: Logg
   );
   const o = changes.byId(orig.id)!;
   await move(ctx, o, "rolled-back", `rolled back: ${c.text}; revert pull request #${pr.number}`, { revertChange: c.id });
+}
+
+/**
+ * Before anything leaves for GitHub: the change's lock is still ours. A replica whose database
+ * session was lost (and re-made) while it wrote has lost its locks with it, and another
+ * replica may be writing the change now; this one stops without a word to GitHub or the store.
+ */
+function fence(ctx: AppContext, id: string): void {
+  if (!ctx.locks.stillHeld(id)) throw new LostClaim();
+}
+
+class LostClaim extends Error {
+  constructor() {
+    super("the change's lock was lost with the database session");
+  }
 }
 
 /** The failure was already recorded and reported; only unwinds the step. */

@@ -12,6 +12,18 @@ export const LOCK_SPACE = 0x6f75726c;
 
 export function advisoryLocks(db: Db): SharedLocks {
   return {
+    holds: (key) => {
+      try {
+        const r = db
+          .prepare(
+            `SELECT 1 AS ok FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted AND classid = ${LOCK_SPACE}::oid AND objid = hashtext(?)::oid`,
+          )
+          .get(key);
+        return r?.ok === 1;
+      } catch {
+        return false; // no session now: nothing is held
+      }
+    },
     tryLock: (key) => db.prepare(`SELECT pg_try_advisory_lock(${LOCK_SPACE}, hashtext(?)) AS ok`).get(key)?.ok === true,
     unlock: (key) => {
       try {
