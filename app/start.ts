@@ -350,6 +350,7 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
   const retentionDays = config.retentionDays ?? DEFAULT_RETENTION_DAYS;
   const retention = () => {
     const r = store.eraseExpired(retentionDays);
+    store.consoleSessions.purgeExpired(); // expired console sessions and unfinished GitHub sign-ins
     if (r.changes > 0 || r.auditEntries > 0) log.info(r, `retention: erased personal data older than ${retentionDays} days`);
     return r;
   };
