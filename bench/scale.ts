@@ -132,7 +132,8 @@ for (const name of runs) {
     "PRs",
     { target: 0 },
   );
-  figures[`(${name}) PRs never shown in Discord`] = figure(r.progressWithoutPr.length, "changes", { target: 0 });
+  figures[`(${name}) requests not answered in Discord`] = figure(r.requests - r.answered, "requests", { target: 0 });
+  figures[`(${name}) PRs never shown in their progress message`] = figure(r.progressWithoutPr.length, "changes", { target: 0 });
   const peer = name === "a" ? results.b : name === "b" ? results.c : undefined;
   const p = (q: number, x?: RunResult) => (x && x.toPrMs.length ? percentile(x.toPrMs, q) / 1000 : undefined);
   figures[`(${name}) request → PR p50`] = figure(p(50, r) ?? Number.NaN, "s", p(50, peer) === undefined ? {} : { peer: p(50, peer) });

@@ -59,9 +59,10 @@ export interface RunResult {
   duplicatePrs: { id: string; count: number }[];
   deployments: number;
   /**
-   * Changes with a PR whose progress message in Discord never showed it: the event was written
-   * by whichever replica opened the PR and must reach the bot through whichever replica its
-   * event stream is connected to.
+   * Changes with a PR and a progress message in Discord that never showed it: the event was
+   * written by whichever replica opened the PR and must reach the bot through whichever
+   * replica its event stream is connected to. (A request the bot could not answer has no
+   * progress message: it is among the answer failures, not here.)
    */
   progressWithoutPr: string[];
   /** Request fired → its PR seen on GitHub, per change that reached one. */
@@ -101,14 +102,17 @@ function heldBy(dataDir: string): string[] {
   }
 }
 
-/** The changes whose progress message (an embed titled "Change <id>") links their pull request. */
-function progressShowingPr(w: ScaleWorld): Set<string> {
+/** The changes with a progress message (an embed titled "Change <id>"), and those whose message links their pull request. */
+function progressMessages(w: ScaleWorld): { shown: Set<string>; withPr: Set<string> } {
   const shown = new Set<string>();
+  const withPr = new Set<string>();
   for (const m of w.discord.internals.store.messages.values()) {
     const id = /^Change (\S+)$/.exec(m.embeds?.[0]?.title ?? "")?.[1];
-    if (id && JSON.stringify(m.components ?? []).includes('"Pull request"')) shown.add(id);
+    if (!id) continue;
+    shown.add(id);
+    if (JSON.stringify(m.components ?? []).includes('"Pull request"')) withPr.add(id);
   }
-  return shown;
+  return { shown, withPr };
 }
 
 const tally = (ids: string[]) => {
@@ -222,8 +226,8 @@ export async function runScale(o: RunOptions): Promise<RunResult> {
     // The last progress events reach Discord a moment after their PRs.
     let progressWithoutPr: string[] = [];
     for (const end = Date.now() + 30_000; ;) {
-      const shown = progressShowingPr(w);
-      progressWithoutPr = [...prSeen.keys()].filter((id) => !shown.has(id));
+      const { shown, withPr } = progressMessages(w);
+      progressWithoutPr = [...prSeen.keys()].filter((id) => shown.has(id) && !withPr.has(id));
       if (progressWithoutPr.length === 0 || Date.now() > end) break;
       await new Promise((r) => setTimeout(r, 250));
     }
