@@ -84,3 +84,17 @@ it("a restart asks for the changes in flight, even behind many newer changes wit
   expect(page.text, page.text.slice(page.text.indexOf("<main"), page.text.indexOf("<main") + 1500)).toContain('<tr class="add">');
   expect(since.slice(before).filter((r) => r.includes("/pulls/"))).toEqual([]); // kept since the start
 });
+
+it("GitHub's failure is kept a few seconds: a page loaded again at once shows it rather than waiting again", async () => {
+  const id = await request(w, "docs: a change whose PR GitHub cannot find");
+  const c = { ...w.app.store.changes.byId(id)!, prNumber: 99_999, headSha: null }; // a PR GitHub does not have
+  const gh = await w.app.context.client(); // this app's client (the world may have restarted)
+  let count = 0;
+  gh.octokit.hook.before("request", () => void count++);
+  const views = new GitHubViews(w.app.context.events);
+  await expect(views.of(gh, c)).rejects.toThrow();
+  const afterFirst = count;
+  expect(afterFirst).toBeGreaterThan(0);
+  await expect(views.of(gh, c)).rejects.toThrow(); // the kept failure
+  expect(count).toBe(afterFirst); // GitHub was not asked again
+});
