@@ -12,7 +12,12 @@ export const LIVE_SCRIPT = `(() => {
       .filter((e) => e.type !== "hidden")
       .map((e) => [e.name, e.type === "checkbox" ? e.checked : e.value]);
     const focused = area.contains(document.activeElement) ? document.activeElement.id : "";
+    const names = () => [...area.querySelectorAll("#command-select option")].map((o) => o.value).filter(Boolean);
+    const had = new Set(names());
     area.innerHTML = markup;
+    const added = names().filter((n) => !had.has(n));
+    const note = document.getElementById("command-status");
+    if (note) note.textContent = "The registered commands changed" + (added.length ? ": new " + added.map((n) => "/" + n).join(", ") : "") + ".";
     for (const [name, value] of typed) {
       const e = [...area.querySelectorAll("[name]")].find((x) => x.name === name && x.type !== "hidden");
       if (!e) continue;

@@ -132,6 +132,7 @@ ${errors}<h2 id="channel-title">${title}</h2>
 <ol id="messages" aria-labelledby="channel-title" data-hash="${parts.messages.hash}">${parts.messages.markup}</ol>
 <section id="reply" aria-live="polite" aria-label="Ouro’s answer" data-hash="${parts.reply.hash}">${parts.reply.markup}</section>
 <div id="command-area" data-hash="${parts.command.hash}">${parts.command.markup}</div>
+<p id="command-status" class="hint" role="status"></p>
 </main></div>
 <script>${raw(LIVE_SCRIPT)}</script>
 </body></html>`.text;

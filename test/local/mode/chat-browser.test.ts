@@ -137,6 +137,10 @@ describe("acting through the page", () => {
         timeout: 15_000,
       });
       expect(await notReloaded(page)).toBe(true);
+      // said in a polite live region, for those who do not see the list change
+      expect(await page.evaluate(`document.getElementById("command-status").textContent`)).toBe(
+        "The registered commands changed: new /hello.",
+      );
       expect(await page.evaluate(`document.getElementById("command-select").value`)).toBe("echo");
       expect(await page.evaluate(`document.getElementById("opt-text").value`)).toBe("still here");
       expect(await page.evaluate(`document.activeElement.id`)).toBe("opt-text");
