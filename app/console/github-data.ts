@@ -223,7 +223,7 @@ export class GitHubViews {
   readonly #scheduled = new Set<string>();
   /** Background asks not finished, by change (what `ready` awaits). */
   readonly #pending = new Map<string, Promise<void>>();
-  /** Changes whose page went out without GitHub's answer: told when it lands. */
+  /** What pages went out without (`what:changeId`): listeners are told when it lands. */
   readonly #awaited = new Set<string>();
   /** When each change's pull request appeared (it counts as looked at from then: reviewers come). */
   readonly #prSeen = new Map<string, number>();
@@ -294,15 +294,26 @@ export class GitHubViews {
     const asked = client.then((gh) => this.of(gh, c));
     const first = await Promise.race([asked, late]);
     if (first !== LATE) return first;
-    if (!this.#awaited.has(c.id)) {
-      this.#awaited.add(c.id);
-      const told = () => {
-        this.#awaited.delete(c.id);
-        for (const l of this.#listeners) l(c.id);
-      };
-      asked.then(told, told);
-    } else asked.catch(() => undefined); // told by the load that came first
+    this.tellWhenDone(c.id, asked);
     return LATE;
+  }
+
+  /**
+   * Tells `onRefreshed` listeners about the change once `work` (that a page went out without:
+   * `what` names it, e.g. the PR's view or the policy) is done; once per change and `what`.
+   */
+  tellWhenDone(changeId: string, work: Promise<unknown>, what = "view"): void {
+    const key = `${what}:${changeId}`;
+    if (this.#awaited.has(key)) {
+      work.catch(() => undefined); // told by the load that came first
+      return;
+    }
+    this.#awaited.add(key);
+    const told = () => {
+      this.#awaited.delete(key);
+      for (const l of this.#listeners) l(changeId);
+    };
+    work.then(told, told);
   }
 
   /**

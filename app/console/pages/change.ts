@@ -8,6 +8,7 @@
 // makes open pages fetch it again when GitHub answered. If GitHub cannot be reached the page
 // still shows what the store knows, and says so.
 import type { AppContext } from "../../context.ts";
+import type { EffectivePolicy } from "../../policy.ts";
 import type { ChangeRow } from "../../store/changes.ts";
 import type { AuditRow } from "../../store/audit.ts";
 import { html } from "../../../contract/html.ts";
@@ -21,6 +22,9 @@ import type { DeploymentView, GitHubViews, PullView } from "../github-data.ts";
 import { checksBadge, requesterOf, stateBadge, titleOf } from "./changes.ts";
 import { notAllowedNote, rollbackForm } from "./live.ts";
 import type { Viewer } from "../auth/index.ts";
+
+/** The policy a change page last read, per app: shown when reading it again passes the deadline. */
+const lastPolicy = new WeakMap<AppContext, EffectivePolicy>();
 
 /** The change named by its id or by the id of the request that opened it. */
 export function findChange(ctx: AppContext, id: string): ChangeRow | null {
@@ -251,10 +255,14 @@ export async function changePage(
   // GitHub's parts and the policy (read from the default branch) share one deadline.
   const d = deadline();
   const asked = github.forPage(ctx.client(), c, d.late);
-  const policyAsked = within(
-    ctx.policy().catch(() => null),
-    d,
+  const policy = ctx.policy().then(
+    (x) => {
+      lastPolicy.set(ctx, x);
+      return x;
+    },
+    () => null,
   );
+  const policyAsked = within(policy, d);
   let pull: PullView | null | typeof LATE = null;
   let deployments: DeploymentView[] | null | typeof LATE = null;
   let problem: string | null = null;
@@ -265,8 +273,11 @@ export async function changePage(
   } catch (e) {
     problem = `Could not ask GitHub for the pull request, checks and deployments: ${(e as Error).message}`;
   }
-  const p = await policyAsked;
+  // A policy read once is good enough for the votes' requirement while GitHub is slow.
+  const fresh = await policyAsked;
+  const p = fresh === LATE ? (lastPolicy.get(ctx) ?? LATE) : fresh;
   d.cancel();
+  if (p === LATE) github.tellWhenDone(c.id, policy, "policy"); // never read yet: the requirement comes with the next fetch
   const votes = { required: p === LATE ? null : (p?.policy.votes.required ?? 0), ...ctx.store.votes.count(c.id) };
   const late = pull === LATE;
   const pr = pull === LATE ? null : pull;
@@ -350,7 +361,7 @@ export async function changePage(
       }
     </section>
 
-    <section id="change-approvals" data-live aria-labelledby="approvals-heading" ${busy(late)}>
+    <section id="change-approvals" data-live aria-labelledby="approvals-heading" ${busy(late || p === LATE)}>
       <h2 id="approvals-heading">Approvals, votes and the merge gate</h2>
       ${approvalsSection(c, pull, votes)}
     </section>
