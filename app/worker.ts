@@ -96,8 +96,10 @@ export class Worker {
   async #admitNext(): Promise<{ change: ChangeRow; release: () => void } | null> {
     const ctx = this.#ctx;
     for (const id of await this.#runnable()) {
-      const release = ctx.locks.tryAcquire(id);
-      if (!release) continue; // being written, or answered, elsewhere: the next one
+      // Held here: a handler's short step (it may be the one that queued it): wait for it.
+      // Held by another replica: skipped, never waited for (it may be writing it).
+      const release = ctx.locks.heldHere(id) ? await ctx.locks.acquire(id) : ctx.locks.tryAcquire(id);
+      if (!release) continue;
       try {
         const c = ctx.store.changes.byId(id);
         if (c?.state === "queued" && c.answeredAt !== null) {

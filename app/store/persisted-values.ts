@@ -52,28 +52,21 @@ export class PersistedValues {
   }
 
   /**
-   * The emergency stop in force (the policy flag is separate): the newer of the one last set
-   * in this process (in force even before it could be written) and the persisted one (which
-   * another replica may have changed since). While the store cannot be read, this process's.
+   * The emergency stop in force (the policy flag is separate): the one set in this process
+   * while it is not yet written (in force at once, whatever the store can do), else the
+   * stored one — which another replica may have changed since.
    */
   stop(): StopState {
-    const held = this.#stop;
-    let stored: StopState;
-    try {
-      stored = this.#get("stop", stopSchema, { stopped: false });
-    } catch (e) {
-      if (held) return held;
-      throw e;
-    }
-    if (!held) return stored;
-    return stored.changedAt && (!held.changedAt || Date.parse(stored.changedAt) > Date.parse(held.changedAt)) ? stored : held;
+    return this.#stop ?? this.#get("stop", stopSchema, { stopped: false });
   }
   /** Puts `s` in force at once, in memory; saveStop writes it (switches/emergency-stop.ts does both). */
   holdStop(s: StopState): void {
     this.#stop = s;
   }
+  /** Writes `s`; once written, the stored value is the one in force (no longer the one held here). */
   saveStop(s: StopState): void {
     this.#set("stop", s);
+    if (this.#stop === s) this.#stop = null;
   }
 
   /** The change last deployed successfully (null before the first). */
