@@ -48,7 +48,8 @@ export function consoleStream(
       send({ kind: name, ...(id ? { changeId: id } : {}) });
     }),
   );
-  offs.push(ctx.events.on("progress", ({ event }) => send({ kind: "progress", changeId: event.changeId, state: event.state })));
+  // Every replica's progress, in order (replicas/progress-feed.ts), not only what this one stored.
+  offs.push(ctx.events.on("progress-feed", ({ event }) => send({ kind: "progress", changeId: event.changeId, state: event.state })));
   // GitHub said something new about a change that the app did not hear of (github-data.ts).
   if (github) offs.push(github.onRefreshed((id) => send({ kind: "github", changeId: id })));
   res.write(`retry: 2000\nevent: ready\ndata: {}\n\n`);

@@ -259,7 +259,8 @@ export class GitHubViews {
     const idOf = (p: object) => ("changeId" in p && typeof p.changeId === "string" ? p.changeId : undefined);
     for (const name of ["reported", "merged", "pr-closed", "deployed", "revert-queued", "resumed"] as const)
       events.on(name, (p: object) => moved(idOf(p)));
-    events.on("progress", ({ event }) => {
+    // every replica's progress (a PR another replica opened, too)
+    events.on("progress-feed", ({ event }) => {
       const newPr = event.prUrl !== undefined && !this.#prSeen.has(event.changeId);
 
       if (newPr) {

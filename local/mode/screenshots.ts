@@ -39,6 +39,8 @@ async function shoot(browser: Browser, shot: Shot, viewport: keyof typeof VIEWPO
     await page.setViewport({ width, height, deviceScaleFactor: 1 });
     const res = await page.goto(shot.url, { waitUntil: "load" });
     if (res?.status() !== 200) throw new Error(`${shot.url} answered ${res?.status() ?? "nothing"}`);
+    // a change page may show GitHub's parts loading at first; the shot is of the page filled in
+    await page.waitForFunction('!document.querySelector("[aria-busy=true]")', { timeout: 30_000 });
     const full = (await page.evaluate("document.documentElement.scrollHeight")) as number;
     await page.screenshot({
       path: file as `${string}.png`,
