@@ -1,9 +1,11 @@
 // Locks shared by every replica on one PostgreSQL database: session advisory locks, keyed by a
-// hash of the lock's name in a key space of Ouro's own (beside the migrations' lock). A lock
-// lives as long as the session that took it, so a replica that dies (SIGKILL, a lost host)
-// loses its locks the moment PostgreSQL sees its connection close: the lease is the session,
-// and nothing is held for a dead process. Locks of one session nest (PostgreSQL counts them),
-// which is why the in-process queue in locks.ts lets only one holder per key ask at a time.
+// hash of the schema and the lock's name (advisory locks are per database, and two Ouro apps
+// may keep their stores in two schemas of one), in a key space of Ouro's own (beside the
+// migrations' lock). A lock lives as long as the session that took it, so a replica that dies
+// (SIGKILL, a lost host) loses its locks the moment PostgreSQL sees its connection close: the
+// lease is the session, and nothing is held for a dead process. Locks of one session nest
+// (PostgreSQL counts them), which is why the in-process queue in locks.ts lets only one holder
+// per key ask at a time.
 import type { Db } from "../../contract/storage/engine.ts";
 import type { SharedLocks } from "../locks.ts";
 
@@ -16,7 +18,7 @@ export function advisoryLocks(db: Db): SharedLocks {
       try {
         const r = db
           .prepare(
-            `SELECT 1 AS ok FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted AND classid = ${LOCK_SPACE}::oid AND objid = hashtext(?)::oid`,
+            `SELECT 1 AS ok FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted AND classid = ${LOCK_SPACE}::oid AND objid = hashtext(current_schema() || ':' || ?)::oid`,
           )
           .get(key);
         return r?.ok === 1;
@@ -24,10 +26,11 @@ export function advisoryLocks(db: Db): SharedLocks {
         return false; // no session now: nothing is held
       }
     },
-    tryLock: (key) => db.prepare(`SELECT pg_try_advisory_lock(${LOCK_SPACE}, hashtext(?)) AS ok`).get(key)?.ok === true,
+    tryLock: (key) =>
+      db.prepare(`SELECT pg_try_advisory_lock(${LOCK_SPACE}, hashtext(current_schema() || ':' || ?)) AS ok`).get(key)?.ok === true,
     unlock: (key) => {
       try {
-        db.prepare(`SELECT pg_advisory_unlock(${LOCK_SPACE}, hashtext(?)) AS ok`).get(key);
+        db.prepare(`SELECT pg_advisory_unlock(${LOCK_SPACE}, hashtext(current_schema() || ':' || ?)) AS ok`).get(key);
       } catch {
         // the session is gone (closed or lost), and its locks went with it
       }

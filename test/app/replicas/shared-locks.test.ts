@@ -64,3 +64,15 @@ it("a holder whose session was cut off knows its lock is gone (stillHeld), while
   taken!();
   expect(b.locks.stillHeld("change-4")).toBe(false);
 });
+
+it("two apps with their stores in two schemas of one database do not hold each other's keys", async () => {
+  const database = await postgresDatabase();
+  const a = replica(freshSchema(database));
+  const b = replica(freshSchema(database));
+  const mine = a.locks.tryAcquire("dashboard");
+  const theirs = b.locks.tryAcquire("dashboard");
+  expect(mine).not.toBeNull();
+  expect(theirs).not.toBeNull();
+  mine!();
+  theirs!();
+});
