@@ -337,7 +337,7 @@ export async function startApp(opts: StartOptions): Promise<RunningApp> {
   }, opts.tickMs ?? 30_000);
   tick.unref();
   const lookTimer = setInterval(() => {
-    if (health.storeWritable()) job("redelivery", () => redeliverer.sweep());
+    if (health.storeWritable()) job("redelivery", () => redeliverer.look());
   }, redeliverer.everyMs);
   lookTimer.unref();
   // With replicas: the work of one that died goes back in the queue within takeoverMs.

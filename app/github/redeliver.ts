@@ -44,7 +44,8 @@ export class Redeliverer {
   readonly #asked = new Map<string, { count: number; at: number; after: number }>();
   readonly #givenUp = new Set<string>();
   #lastLookAt: number | null = null;
-  #looking = false;
+  /** The look in progress, if any. */
+  #looking: Promise<void> | null = null;
   #lookAgain = false;
 
   constructor(appOctokit: () => Promise<ProbotOctokit>, log: Logger, opts: RedeliveryOptions) {
@@ -55,11 +56,17 @@ export class Redeliverer {
 
   /** Looks now as background work, or once more right after the look in progress. */
   soon(background: BackgroundWork): void {
+    const running = this.#looking !== null;
+    const look = this.look();
+    if (!running) background.track(look, "redelivery of failed webhooks");
+  }
+
+  /** Looks now, or once more right after the look in progress; resolves when the looking is done. */
+  look(): Promise<void> {
     if (this.#looking) {
       this.#lookAgain = true;
-      return;
+      return this.#looking;
     }
-    this.#looking = true;
     const run = async () => {
       try {
         do {
@@ -67,10 +74,11 @@ export class Redeliverer {
           await this.sweep();
         } while (this.#lookAgain);
       } finally {
-        this.#looking = false;
+        this.#looking = null;
       }
     };
-    background.track(run(), "redelivery of failed webhooks");
+    this.#looking = run();
+    return this.#looking;
   }
 
   get everyMs(): number {
