@@ -78,7 +78,7 @@ export class Worker {
       for (;;) {
         if (this.#stopped) return;
         // Nothing waiting: no need to ask the other replicas for the admission lock.
-        if (!ctx.store.changes.inStates(["queued"]).some((c) => c.answeredAt !== null)) break;
+        if (!ctx.store.changes.anyAnsweredQueued()) break;
         const claimed = await ctx.locks.withLock(ADMISSION, () => this.#admitNext());
         if (!claimed) break;
         let opened: boolean;
@@ -130,7 +130,7 @@ export class Worker {
     const b = breakerNow(ctx, p.policy.circuitBreaker);
     if (b.state === "open") return held("circuit breaker open: no new pull requests for now");
     // Being written counts as open: another replica's change becomes a PR in a moment.
-    const open = changes.countOpenPrs() + changes.inStates(["working"]).filter((c) => c.kind === "change").length;
+    const open = changes.countOpenPrs() + changes.count("working", "change");
     // Half-open is probation: one change at a time until enough of them succeed.
     if (b.state === "half-open" && open > 0) return held("circuit breaker half-open: one change at a time");
     const windowStart = ctx.now() - p.policy.rateLimits.burst.windowSeconds * 1000;

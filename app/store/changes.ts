@@ -313,6 +313,14 @@ export class Changes {
   byDeployment(id: number): ChangeRow | null {
     return this.#one("SELECT * FROM changes WHERE deployment_id = ?", id);
   }
+  /** Whether a queued change has its answer written (so a worker may start it): one indexed row, nothing unsealed. */
+  anyAnsweredQueued(): boolean {
+    return this.#db.prepare("SELECT 1 AS one FROM changes WHERE state = 'queued' AND answered_at IS NOT NULL LIMIT 1").get() !== undefined;
+  }
+  /** How many changes of this kind are in this state (nothing unsealed). */
+  count(state: ChangeState, kind: "change" | "revert"): number {
+    return Number((this.#db.prepare("SELECT COUNT(*) AS n FROM changes WHERE state = ? AND kind = ?").get(state, kind) as Row).n);
+  }
   /** Changes in these states, oldest first (the worker's queue order). */
   inStates(states: readonly ChangeState[]): ChangeRow[] {
     const rows = this.#db

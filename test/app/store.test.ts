@@ -104,6 +104,23 @@ describe.each(STORE_ENGINES)("Store on $name", (engine) => {
     s.close();
   });
 
+  it("tells the worker whether an answered change waits, and counts by state without unsealing", () => {
+    const s = openStore(engine.fresh(), KEY);
+    expect(s.changes.anyAnsweredQueued()).toBe(false);
+    s.changes.insert({ ...row("q1"), answeredAt: null }); // a bot request whose answer is not written yet
+    expect(s.changes.anyAnsweredQueued()).toBe(false);
+    s.changes.markAnswered("q1");
+    expect(s.changes.anyAnsweredQueued()).toBe(true);
+    s.changes.update("q1", { state: "working" });
+    expect(s.changes.anyAnsweredQueued()).toBe(false);
+    s.changes.insert({ ...row("r1"), kind: "revert", state: "working" });
+    s.changes.insert({ ...row("w2"), state: "working" });
+    expect(s.changes.count("working", "change")).toBe(2);
+    expect(s.changes.count("working", "revert")).toBe(1);
+    expect(s.changes.count("queued", "change")).toBe(0);
+    s.close();
+  });
+
   it("a failing transaction writes nothing; a duplicate request id is refused", () => {
     const s = openStore(engine.fresh(), KEY);
     expect(() =>
