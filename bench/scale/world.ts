@@ -13,6 +13,7 @@ import { deployCommands } from "../../bot/register-commands.ts";
 import { startDiscord, type DiscordStandIn } from "../../local/discord/index.ts";
 import { shardOf } from "../../local/discord/gateway.ts";
 import { startGitHub, type GitHubStandIn } from "../../local/github/index.ts";
+import { appProcessEnv } from "../../local/mode/app-env.ts";
 import { startService, type Service } from "../../local/mode/processes.ts";
 import { manifestOf } from "../../local/mode/seed.ts";
 import { startProxy, type Proxy } from "./proxy.ts";
@@ -102,19 +103,7 @@ export async function startScaleWorld(spec: WorldSpec): Promise<ScaleWorld> {
         logFile: join(spec.dir, "logs", `app-${index}.log`),
         env: {
           ...base,
-          APP_ID: String(ouro.appId),
-          PRIVATE_KEY_PATH: ouro.privateKeyFile,
-          WEBHOOK_SECRET: ouro.webhookSecret,
-          GHE_HOST: new URL(github.url).host,
-          GHE_PROTOCOL: "http",
-          OURO_REPO: repo,
-          OURO_APP_TOKEN: appToken,
-          OURO_ENCRYPTION_KEY: encryptionKey,
-          OURO_DATA_DIR: dataDir,
-          PORT: "0",
-          OURO_BOT_LINK_PORT: "0",
-          OURO_WRITE_SPACING_MS: "0",
-          LOG_LEVEL: "info",
+          ...appProcessEnv({ github, app: ouro, repo, appToken, encryptionKey, dataDir, port: 0, botLinkPort: 0 }),
           ...(spec.appDatabase ? { DATABASE_URL: spec.appDatabase } : {}),
         },
       });

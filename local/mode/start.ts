@@ -23,6 +23,7 @@ import { startGitHub, type GitHubStandIn } from "../github/index.ts";
 import { startDiscord, type DiscordStandIn } from "../discord/index.ts";
 import { startOpenAI, type OpenAIStandIn } from "../openai/index.ts";
 import { startActions, registerActionsApp, type ActionsStandIn } from "../actions/index.ts";
+import { appProcessEnv } from "./app-env.ts";
 import { startService, type Service } from "./processes.ts";
 import { exportHead, guildSeed, manifestOf, PEOPLE, policyRoles, REPO } from "./seed.ts";
 import { startPage, type Page } from "./page.ts";
@@ -220,19 +221,16 @@ export async function startLocalMode(o: LocalModeOptions): Promise<LocalMode> {
       env: {
         ...base,
         ...passModel,
-        APP_ID: String(ouro.appId),
-        PRIVATE_KEY_PATH: ouro.privateKeyFile,
-        WEBHOOK_SECRET: ouro.webhookSecret,
-        GHE_HOST: new URL(github.url).host,
-        GHE_PROTOCOL: "http",
-        OURO_REPO: repo,
-        OURO_APP_TOKEN: s.appToken,
-        OURO_ENCRYPTION_KEY: s.encryptionKey,
-        OURO_DATA_DIR: join(dataDir, "app"),
-        PORT: String(port(o.basePort, 4)),
-        OURO_BOT_LINK_PORT: String(port(o.basePort, 5)),
-        OURO_WRITE_SPACING_MS: "0",
-        LOG_LEVEL: "info",
+        ...appProcessEnv({
+          github,
+          app: ouro,
+          repo,
+          appToken: s.appToken,
+          encryptionKey: s.encryptionKey,
+          dataDir: join(dataDir, "app"),
+          port: port(o.basePort, 4),
+          botLinkPort: port(o.basePort, 5),
+        }),
         // The console without sign-in: local mode listens on loopback only (config.ts checks it).
         OURO_CONSOLE: "local",
       },
