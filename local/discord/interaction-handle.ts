@@ -78,6 +78,19 @@ export class InteractionHandle {
     return this.#rec.callback_type;
   }
 
+  /**
+   * Ms from the interaction's dispatch to the bot's first callback — accepted, or refused as
+   * past the window (see `lateCallback`); undefined while the bot has sent none.
+   */
+  get firstCallbackMs(): number | undefined {
+    const at = this.#rec.callback_at ?? this.#rec.late_callback_at;
+    return at === undefined ? undefined : at - this.#rec.created_at;
+  }
+  /** Whether the bot's first callback came after the window and was refused (the user saw "did not respond"). */
+  get lateCallback(): boolean {
+    return this.#rec.late_callback_at !== undefined;
+  }
+
   #wait<T>(check: () => T | undefined, what: string, timeoutMs?: number): Promise<T> {
     return until(this.#store, check, timeoutMs ?? this.#timeoutMs, () => {
       const cb = this.#rec.callback_type;

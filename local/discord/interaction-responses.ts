@@ -41,7 +41,10 @@ export function handleCallback(
   withResponse: boolean,
 ): RESTPostAPIInteractionCallbackWithResponseResult | undefined {
   if (rec.callback_type !== undefined) throw alreadyAcknowledged();
-  if (Date.now() - rec.created_at > ctx.callbackTimeoutMs) throw unknownInteraction();
+  if (Date.now() - rec.created_at > ctx.callbackTimeoutMs) {
+    rec.late_callback_at ??= Date.now();
+    throw unknownInteraction();
+  }
   const R = InteractionResponseType;
   const allowed: Record<number, number[]> = {
     [InteractionType.ApplicationCommand]: [R.ChannelMessageWithSource, R.DeferredChannelMessageWithSource, R.Modal],
@@ -126,6 +129,7 @@ export function handleCallback(
       break;
   }
   rec.callback_type = body.type;
+  rec.callback_at = Date.now();
   ctx.store.changed();
   ctx.store.emit("interaction", rec, { kind: "callback", callbackType: body.type, message, data: body.data });
   if (!withResponse) return undefined;

@@ -75,6 +75,10 @@ export interface InteractionRec {
   created_at: number;
   /** Callback type once acknowledged (4 reply, 5 defer, 6 deferred update, 7 update, 9 modal). */
   callback_type?: number;
+  /** When (ms) the callback was accepted. */
+  callback_at?: number;
+  /** When (ms) the bot first tried a callback after the window (3 s) and was refused: Discord's user saw "did not respond". */
+  late_callback_at?: number;
   /** The message `@original` refers to: the reply, or for 6/7 the component's message. */
   original_message_id?: string;
   /** For component interactions: the message holding the component. */

@@ -182,6 +182,26 @@ describe("REST v10", () => {
     expect(h.callbackType).toBeUndefined();
   });
 
+  it("records when the first callback came: accepted in time, or refused past the 3 s window", async () => {
+    const inTime = discord.driver.runCommand({ user: "alice", channel: "general", name: "ping" });
+    expect(inTime.firstCallbackMs).toBeUndefined();
+    await api("POST", `/interactions/${inTime.id}/${inTime.token}/callback`, { type: 5 }, false);
+    expect(inTime.firstCallbackMs).toBeGreaterThanOrEqual(0);
+    expect(inTime.firstCallbackMs).toBeLessThan(3000);
+    expect(inTime.lateCallback).toBe(false);
+
+    const late = discord.driver.runCommand({ user: "alice", channel: "general", name: "ping" });
+    discord.internals.store.interactions.get(late.id)!.created_at -= 4000; // dispatched 4 s ago
+    expect(await api("POST", `/interactions/${late.id}/${late.token}/callback`, { type: 4, data: { content: "x" } }, false)).toMatchObject({
+      status: 404,
+      body: { code: 10062 },
+    });
+    expect(late.lateCallback).toBe(true);
+    expect(late.callbackType).toBeUndefined();
+    expect(late.firstCallbackMs).toBeGreaterThanOrEqual(4000);
+    expect(discord.driver.interaction(late.id)).toMatchObject({ late_callback_at: expect.any(Number) });
+  });
+
   it("command registration validates and returns 201 for a new command, 200 for an update", async () => {
     const base = `/applications/${discord.applicationId}/commands`;
     expect((await api("POST", base, { name: "status", description: "Status" })).status).toBe(201);
