@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
 import { loadSettings } from "../../contract/settings.ts";
 import { runNodeSandboxed, shareReadOnly, type SandboxResult, type Warn } from "./sandbox.ts";
-import { PLUGIN_TESTS_CONFIG, VITEST_FLAGS, testCompileCache, warmTestCompileCache } from "./test-cache.ts";
+import { warmTestCompileCache } from "./test-cache.ts";
+import { startTestsAhead, type TestsAhead } from "./tests-ahead.ts";
 import { chooseCompiler, compilerSetting, tscScript, type Compiler, type CompilerName } from "./typechecker.ts";
 
 export interface Diagnostic {
@@ -192,9 +193,22 @@ export function testFilesFor(dir: string, changed: string[]): string[] {
   return [...files].sort();
 }
 
-export async function runTests(dir: string, changed: string[], limits: SandboxLimits, warn?: Warn): Promise<CheckOutcome> {
+/**
+ * Runs the plugin tests the change calls for, sandboxed: on `ahead` when one was started
+ * (tests-ahead.ts: vitest already loaded, waiting for its files), else on a run started now.
+ * Call it only once the policy verdict passed: this is what hands the runner the files.
+ */
+export async function runTests(
+  dir: string,
+  changed: string[],
+  limits: SandboxLimits,
+  warn?: Warn,
+  ahead?: TestsAhead,
+): Promise<CheckOutcome> {
   const started = performance.now();
   const settings = settingsDiagnostics(dir, changed);
+  const files = settings.length > 0 ? [] : testFilesFor(dir, changed);
+  if (files.length === 0) void ahead?.cancel();
   if (settings.length > 0) {
     return {
       name: "tests",
@@ -204,24 +218,12 @@ export async function runTests(dir: string, changed: string[], limits: SandboxLi
       summary: truncate(`tests failed: ${settings.map(fmt).join("\n")}`),
     };
   }
-  const files = testFilesFor(dir, changed);
   if (files.length === 0) {
     return { name: "tests", ok: true, durationMs: 0, diagnostics: [], summary: "no tests apply to the changed files" };
   }
-  const vitest = join(dir, "node_modules/vitest/vitest.mjs");
-  // vitest's own code compiled once (test-cache.ts), read-only to the run, once a warm-up made it
-  const cache = testCompileCache();
-  const r = await runNodeSandboxed(
-    [vitest, "run", "--root", dir, ...VITEST_FLAGS, ...files],
-    {
-      cwd: dir,
-      ...limits,
-      readable: [PLUGIN_TESTS_CONFIG, ...(cache ? [cache] : [])],
-      ...(cache ? { env: { NODE_COMPILE_CACHE: cache } } : {}),
-    },
-    warn,
-  );
-  if (!cache) warmTestCompileCache(realpathSync(join(dir, "node_modules")), limits, warn ?? console.warn);
+  const r = await (ahead ?? startTestsAhead(dir, limits, warn)).run(files);
+  // once per process: the compile cache later runs read (test-cache.ts)
+  warmTestCompileCache(realpathSync(join(dir, "node_modules")), limits, warn ?? console.warn);
   const out = strip(r.stdout + r.stderr);
   const ok = r.code === 0 && !r.timedOut;
   const diagnostics: Diagnostic[] = ok

@@ -19,7 +19,8 @@ import { applyRecipe } from "./recipes/index.ts";
 import { parseChangeRequest, RequestError } from "./request.ts";
 import { branchFor, changeTitle, prTitle, requesterKey, type ChangeRequest } from "../../contract/change-request.ts";
 import type { Recipe } from "../../contract/recipe.ts";
-import { failureSummary, validate, type Validation } from "./validate.ts";
+import { startTestsAhead, type TestsAhead } from "./tests-ahead.ts";
+import { failureSummary, limitsOf, validate, type Validation } from "./validate.ts";
 import {
   advanceBranch,
   createBranch,
@@ -195,7 +196,8 @@ interface Session {
   tried: string[];
   startedAt: number;
   log: AgentLogger;
-  validate(): Promise<Validation>;
+  /** Validates the worktree; `tests`: a test run started ahead on it (tests-ahead.ts), handed over. */
+  validate(tests?: TestsAhead): Promise<Validation>;
 }
 
 /** A change written and validated (the checks may still have failed: `run` decides). */
@@ -272,7 +274,7 @@ async function runPlanned(
       tried,
       startedAt: t0,
       log,
-      validate: () =>
+      validate: (tests) =>
         validate({
           wt,
           parent: plan.parent,
@@ -282,6 +284,7 @@ async function runPlanned(
           budgets: plan.budgets,
           identity: opts.identity,
           warn: (m) => log.warn(m),
+          tests,
         }),
     });
     if ("report" in written) return written;
@@ -332,22 +335,29 @@ async function runPlanned(
 /** A recipe: deterministic edits (through the write guard), then the checks once. */
 async function writeRecipe(s: Session, recipe: Recipe): Promise<Written | Failure> {
   s.tried.push(`apply the ${recipe.kind} recipe`);
-  const te = performance.now();
-  let summary: string;
+  // vitest starts loading in the sandbox while the recipe writes; validate hands it the test
+  // files only once the policy verdict passed (or cancels it)
+  const tests = startTestsAhead(s.wt.dir, limitsOf(s.budgets), (m) => s.log.warn(m));
   try {
-    const out = applyRecipe(s.wt.dir, recipe, s.request.id);
-    const rels = [...out.files.keys()].map((p) => resolveWritable(s.wt.dir, p, s.base.guard));
-    for (const rel of rels) atomicWrite(s.wt.dir, rel, out.files.get(rel)!);
-    summary = out.summary;
-  } catch (e) {
-    return fail(s.tried, `the ${recipe.kind} recipe could not be applied: ${(e as Error).message}`);
+    const te = performance.now();
+    let summary: string;
+    try {
+      const out = applyRecipe(s.wt.dir, recipe, s.request.id);
+      const rels = [...out.files.keys()].map((p) => resolveWritable(s.wt.dir, p, s.base.guard));
+      for (const rel of rels) atomicWrite(s.wt.dir, rel, out.files.get(rel)!);
+      summary = out.summary;
+    } catch (e) {
+      return fail(s.tried, `the ${recipe.kind} recipe could not be applied: ${(e as Error).message}`);
+    }
+    const editMs = performance.now() - te;
+    s.tried.push("run typecheck, tests and the base policy in the sandbox");
+    const validation = await s.validate(tests);
+    if (!validation.ok)
+      return fail(s.tried, `the recipe's change did not pass the checks: ${failureSummary(validation)}`, validation.verdict);
+    return { validation, method: `the deterministic \`${recipe.kind}\` recipe (no model)`, summary, refusals: [], editMs, modelMs: 0 };
+  } finally {
+    await tests.cancel();
   }
-  const editMs = performance.now() - te;
-  s.tried.push("run typecheck, tests and the base policy in the sandbox");
-  const validation = await s.validate();
-  if (!validation.ok)
-    return fail(s.tried, `the recipe's change did not pass the checks: ${failureSummary(validation)}`, validation.verdict);
-  return { validation, method: `the deterministic \`${recipe.kind}\` recipe (no model)`, summary, refusals: [], editMs, modelMs: 0 };
 }
 
 /** The model's tool loop within the plan's budgets, until its finish passes the checks. */

@@ -30,6 +30,13 @@ export interface SandboxOptions {
   maxProcesses?: number;
   /** CPU seconds per process. Default: the time limit plus 5 s. */
   cpuSeconds?: number;
+  /**
+   * What the check reads on stdin: written once the promise resolves, then stdin is closed
+   * (undefined closes it with nothing written). Without it stdin is closed from the start.
+   */
+  stdin?: Promise<string | undefined>;
+  /** Each piece of the check's stderr as it comes (the result still holds all of it). */
+  onStderr?: (chunk: string) => void;
 }
 
 export interface SandboxResult {
@@ -306,12 +313,23 @@ export function runNodeSandboxed(args: string[], opts: SandboxOptions, warn: War
   const env = scrubbedEnv(home, opts.memoryMb, opts.env);
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd, env, stdio: "pipe", detached: true });
+    // stdin: what opts.stdin resolves to, once it does; without it, closed at once (nothing to read)
+    child.stdin.on("error", () => {}); // the check ended before reading: its result says why
+    if (opts.stdin)
+      void opts.stdin.then(
+        (text) => (text === undefined ? child.stdin.end() : child.stdin.end(text)),
+        () => child.stdin.end(),
+      );
+    else child.stdin.end();
     let stdout = "";
     let stderr = "";
     const cap = (s: string, add: string) => (s.length > 2_000_000 ? s : s + add);
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout = cap(stdout, d)));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr = cap(stderr, d)));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr = cap(stderr, d);
+      opts.onStderr?.(d);
+    });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;

@@ -18,6 +18,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { agentScratchRoot, startAttempt } from "./attempts.ts";
@@ -26,11 +27,21 @@ import { NOBODY, canDropPrivileges, canIsolateNetwork, runNodeSandboxed, shareRe
 /** The vitest config of every sandboxed plugin test run (plugin-tests.config.mjs). */
 export const PLUGIN_TESTS_CONFIG = fileURLToPath(new URL("./plugin-tests.config.mjs", import.meta.url));
 
+/** The script every sandboxed plugin test run is (tests-runner.mjs: vitest's Node API, told its files on stdin). */
+export const TESTS_RUNNER = fileURLToPath(new URL("./tests-runner.mjs", import.meta.url));
+
+/** Files of ours the runner reads besides the worktree and node_modules. */
+export const TESTS_RUNNER_READS = [TESTS_RUNNER, PLUGIN_TESTS_CONFIG];
+
 /**
- * The vitest arguments every sandboxed run uses, before its own (root, files). The config is
- * ours and plain data: Node imports it ("native" loader), nothing is bundled or written.
+ * `node` arguments of a sandboxed plugin test run on the worktree `dir`: the runner, vitest's
+ * Node API as the worktree resolves it (through its node_modules link), the root, and our
+ * config, plain data Node imports ("native" loader): nothing is bundled or written.
  */
-export const VITEST_FLAGS = ["--config", PLUGIN_TESTS_CONFIG, "--configLoader", "native", "--reporter=dot", "--silent=passed-only"];
+export function testsRunnerArgs(dir: string): string[] {
+  const vitestNode = createRequire(join(dir, "node_modules", "package.json")).resolve("vitest/node");
+  return [TESTS_RUNNER, vitestNode, dir, PLUGIN_TESTS_CONFIG];
+}
 
 const WARM_TEST = `import { expect, it } from "vitest";
 it("starts", () => expect(1 + 1).toBe(2));
@@ -88,8 +99,14 @@ async function warmUp(modules: string, limits: { timeoutMs: number; memoryMb: nu
   // the warm-up writes the cache as the sandbox's user: nobody, when it drops to nobody
   if (canDropPrivileges()) chownSync(writing, NOBODY, NOBODY);
   const r: SandboxResult = await runNodeSandboxed(
-    [join(modules, "vitest/vitest.mjs"), "run", "--root", work, ...VITEST_FLAGS, "bot/plugins/warm/warm.test.ts"],
-    { cwd: work, env: { NODE_COMPILE_CACHE: writing }, readable: [PLUGIN_TESTS_CONFIG], ...limits },
+    testsRunnerArgs(work),
+    {
+      cwd: work,
+      env: { NODE_COMPILE_CACHE: writing },
+      readable: TESTS_RUNNER_READS,
+      stdin: Promise.resolve(`${JSON.stringify(["bot/plugins/warm/warm.test.ts"])}\n`),
+      ...limits,
+    },
     warn,
   );
   if (r.code !== 0)

@@ -1,10 +1,13 @@
 // One validation pass over the worktree: snapshot commit, the base policy's verdict on
 // base..snapshot FIRST, and only if it does not block, typecheck + tests (sandboxed, in
-// parallel). Code the policy blocks is never run, not even in the sandbox.
+// parallel). Code the policy blocks is never run, not even in the sandbox. The test run's
+// vitest is started before the verdict (tests-ahead.ts) so its start-up overlaps it, but it
+// loads none of the worktree's files until it is handed them, after the verdict passed.
 import type { Policy } from "../../policy-engine/policy/schema.ts";
 import type { Verdict } from "../../policy-engine/types.ts";
 import type { Budgets } from "./budgets.ts";
-import { runTests, typecheck, type CheckOutcome } from "./checks.ts";
+import { runTests, testFilesFor, typecheck, type CheckOutcome } from "./checks.ts";
+import { startTestsAhead, type TestsAhead } from "./tests-ahead.ts";
 import { checkPolicy } from "./policy.ts";
 import type { Warn } from "./sandbox.ts";
 import type { WriteGuard } from "./paths.ts";
@@ -32,9 +35,26 @@ export interface ValidateInput {
   identity?: GitIdentity;
   author?: string;
   warn?: Warn;
+  /**
+   * A test run started earlier on this worktree (before the edit), still waiting for its
+   * files; validate hands them over or cancels it. Without one, validate starts its own.
+   */
+  tests?: TestsAhead;
 }
 
 export async function validate(v: ValidateInput): Promise<Validation> {
+  const runner = { ahead: v.tests };
+  try {
+    return await validateWith(v, runner);
+  } finally {
+    // ends a runner no verdict let run (or waits for its run): nothing outlives the validation
+    await runner.ahead?.cancel();
+  }
+}
+
+export const limitsOf = (b: Budgets) => ({ timeoutMs: b.checkTimeoutMs, memoryMb: b.memoryMb });
+
+async function validateWith(v: ValidateInput, runner: { ahead?: TestsAhead }): Promise<Validation> {
   const started = performance.now();
   const changed = changedPaths(v.wt);
   const timings = { typecheckMs: 0, testsMs: 0, policyMs: 0, checksMs: 0 };
@@ -43,6 +63,8 @@ export async function validate(v: ValidateInput): Promise<Validation> {
   const refused = changed.map((p) => v.guard(p)).filter((r): r is string => r !== undefined);
   if (refused.length > 0)
     return { ok: false, changed, checks: [], problem: `the change touches paths the policy refuses: ${refused.join("; ")}`, timings };
+  // vitest starts loading now, in the sandbox, when tests apply; it gets them only once the verdict passed
+  runner.ahead ??= testFilesFor(v.wt.dir, changed).length > 0 ? startTestsAhead(v.wt.dir, limitsOf(v.budgets), v.warn) : undefined;
   const commit = snapshot(v.wt, v.parent, v.message, v.identity);
   const policy = checkPolicy(v.wt.repoDir, v.wt.baseSha, commit, v.policy, { author: v.author });
   timings.policyMs = policy.durationMs;
@@ -57,8 +79,11 @@ export async function validate(v: ValidateInput): Promise<Validation> {
     });
     return { ok: false, commit, changed, checks: [skipped("typecheck"), skipped("tests"), policy], verdict: policy.verdict, timings };
   }
-  const limits = { timeoutMs: v.budgets.checkTimeoutMs, memoryMb: v.budgets.memoryMb };
-  const [tc, tests] = await Promise.all([typecheck(v.wt.dir, changed, limits, v.warn), runTests(v.wt.dir, changed, limits, v.warn)]);
+  const limits = limitsOf(v.budgets);
+  const [tc, tests] = await Promise.all([
+    typecheck(v.wt.dir, changed, limits, v.warn),
+    runTests(v.wt.dir, changed, limits, v.warn, runner.ahead),
+  ]);
   timings.typecheckMs = tc.durationMs;
   timings.testsMs = tests.durationMs;
   timings.checksMs = performance.now() - started;

@@ -1,0 +1,66 @@
+// The sandboxed plugin test run, started ahead of the policy verdict so that vitest's own
+// start-up (loading vitest and vite, resolving our config: about a second) overlaps the edit,
+// the snapshot and the verdict. It holds nothing of the worktree until `run` hands it the
+// test files, which validate.ts does only once the verdict passed; `cancel` (a failed verdict,
+// no tests to run, an error) ends it with nothing run. tests-runner.mjs is the other side.
+import { runNodeSandboxed, type SandboxResult, type Warn } from "./sandbox.ts";
+import { TESTS_RUNNER_READS, testCompileCache, testsRunnerArgs } from "./test-cache.ts";
+
+/** The runner's exit code when it ended without running anything (no go). */
+export const NOT_RUN = 3;
+
+export interface TestsAhead {
+  /** Hands the waiting runner its test files (relative to the worktree) and resolves with the run's result. */
+  run(files: string[]): Promise<SandboxResult>;
+  /** Ends the runner with nothing run (once `run` was called: that run's result); resolves when it has exited. */
+  cancel(): Promise<SandboxResult>;
+  /** Resolves when vitest is loaded and the runner waits for its files (or has ended). */
+  ready: Promise<void>;
+}
+
+export interface TestsAheadOptions {
+  timeoutMs: number;
+  memoryMb: number;
+  /** A compile cache to read (test-cache.ts), read-only to the run. Default: the process's, once warmed. */
+  compileCache?: string;
+}
+
+/** Starts vitest in the sandbox on the worktree `dir`; it waits for `run` before it loads any of it. */
+export function startTestsAhead(dir: string, opts: TestsAheadOptions, warn?: Warn): TestsAhead {
+  let go!: (line: string | undefined) => void;
+  const stdin = new Promise<string | undefined>((resolve) => (go = resolve));
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  const cache = opts.compileCache ?? testCompileCache();
+  const result = runNodeSandboxed(
+    testsRunnerArgs(dir),
+    {
+      cwd: dir,
+      timeoutMs: opts.timeoutMs,
+      memoryMb: opts.memoryMb,
+      readable: [...TESTS_RUNNER_READS, ...(cache ? [cache] : [])],
+      ...(cache ? { env: { NODE_COMPILE_CACHE: cache } } : {}),
+      stdin,
+      onStderr: (chunk) => chunk.includes("tests-runner: ready") && markReady(),
+    },
+    warn,
+  );
+  void result.then(markReady);
+  let sent = false;
+  return {
+    ready,
+    run(files) {
+      if (sent) throw new Error("the plugin tests were already started or cancelled");
+      sent = true;
+      go(`${JSON.stringify(files)}\n`);
+      return result;
+    },
+    cancel() {
+      if (!sent) {
+        sent = true;
+        go(undefined);
+      }
+      return result;
+    },
+  };
+}
