@@ -6,6 +6,7 @@ import type { BotConfig } from "./config.ts";
 import { loadSettings, resolveSettings, type BotSettings } from "../contract/settings.ts";
 import { Memory } from "./memory/store.ts";
 import { HttpAppLink } from "./app-link/http-client.ts";
+import { streamPosition } from "./app-link/stream-position.ts";
 import type { OuroAppLink } from "./app-link/link.ts";
 import { createPermissions, readPolicy, rolesSchema, type RoleMap } from "./permissions/capabilities.ts";
 import { Plugins } from "./plugin-host/plugins.ts";
@@ -78,14 +79,15 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
   const sharding = sharded(client);
   const LAST_EVENT_ID = sharding ? `app_last_event_id:shard-${sharding.ids[0]}` : "app_last_event_id";
   // The event stream resumes where the last run stopped, so no progress is missed across a restart.
+  const position = streamPosition(memory, LAST_EVENT_ID);
   const appLink =
     opts.appLink ??
     new HttpAppLink({
       url: config.app.url,
       token: config.app.token,
       onWarning: (m) => log.warn({ appLink: true }, m),
-      lastEventId: memory.meta(LAST_EVENT_ID),
-      onEventId: (id) => memory.setMeta(LAST_EVENT_ID, id),
+      lastEventId: position.stored,
+      onEventId: (id) => position.advance(id),
     });
   const plugins = new Plugins({
     host: {
@@ -210,6 +212,7 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
       unsubscribe?.();
       clearInterval(retention);
       await progress.idle();
+      position.flush();
       await client.destroy();
       await plugins.host.stop();
       await appLink.close();

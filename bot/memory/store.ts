@@ -368,6 +368,11 @@ export class Memory {
       .map((r) => String(r.key));
   }
 
+  /** Statements sent to the database so far (on PostgreSQL, each a round trip the bot waits for). */
+  get statements(): number {
+    return this.db.statements;
+  }
+
   /** A cheap query, for /healthz. */
   ping(): void {
     this.db.prepare("SELECT 1").get();

@@ -1,22 +1,34 @@
 // Keeps each change's progress message up to date from the app's progress events.
-// Where the message lives is stored in memory (sqlite), so progress resumes after a restart;
-// edits per change are serialized so the message never goes back in time.
+// Where the message lives is stored in memory, so progress resumes after a restart; edits per
+// change are serialized, and an event older than the one shown (a replay after a restart) is
+// skipped, so the message never goes back in time. Every shard hears every event: each keeps
+// the refs it has read or written (write-through), so an event costs a shard no read of the
+// memory once it knows the change, and a shard that does not own the change's guild no write.
 import type { Client } from "discord.js";
-import type { Memory } from "../memory/store.ts";
+import type { Memory, ProgressMessageRef } from "../memory/store.ts";
 import type { ProgressEvent } from "../../contract/app-link.ts";
 import { progressEventSchema } from "../../contract/app-link.ts";
 import { renderProgress } from "./render.ts";
 import type { Logger } from "../core/logger.ts";
 
+/** Refs kept per process: the changes under way at once, with room to spare. */
+const MAX_REFS = 5000;
+
 interface Detail {
   title: string;
   event?: ProgressEvent;
+  /** The app's time of the newest event applied (not the bot's placeholder before any). */
+  seen?: string;
 }
 
 export class ProgressBoard {
   private chains = new Map<string, Promise<void>>();
   /** Events that arrived before their message was registered. */
   private early = new Map<string, ProgressEvent>();
+  /** Refs of the changes this process edits, as last written here (write-through; oldest first). */
+  private refs = new Map<string, ProgressMessageRef>();
+  /** Changes whose message another shard edits: the guild it is in (null: a DM). */
+  private elsewhere = new Map<string, string | null>();
   private client: Client;
   private memory: Memory;
   private log: Logger;
@@ -56,8 +68,9 @@ export class ProgressBoard {
     const detail: Detail = {
       title,
       event: event ?? (trackingIssueUrl ? { changeId, state: "queued", at: new Date().toISOString(), trackingIssueUrl } : undefined),
+      seen: event?.at,
     };
-    this.memory.setProgressMessage({
+    this.remember({
       changeId,
       guildId,
       channelId,
@@ -71,14 +84,22 @@ export class ProgressBoard {
 
   handle(event: ProgressEvent): Promise<void> {
     return this.enqueue(event.changeId, async () => {
-      const ref = this.memory.progressMessage(event.changeId);
+      const away = this.elsewhere.get(event.changeId);
+      if (away !== undefined && !this.owns(away ?? undefined)) return; // another shard's: nothing to read
+      const ref = this.refs.get(event.changeId) ?? this.memory.progressMessage(event.changeId);
       if (!ref) {
         this.early.set(event.changeId, event);
         if (this.early.size > 1000) this.early.delete(this.early.keys().next().value!);
         return;
       }
-      if (!this.owns(ref.guildId)) return;
+      if (!this.owns(ref.guildId)) {
+        this.refs.delete(ref.changeId); // if this process owns it again, it reads it afresh
+        bounded(this.elsewhere, ref.changeId, ref.guildId ?? null);
+        return;
+      }
+      this.elsewhere.delete(ref.changeId);
       const prev = parseDetail(ref.detail);
+      if (prev.seen && Date.parse(event.at) < Date.parse(prev.seen)) return; // a replay: already showing something newer
       // Later events may omit what earlier ones said (PR url, tracking issue, risk).
       const merged: ProgressEvent = {
         ...event,
@@ -87,10 +108,17 @@ export class ProgressBoard {
         risk: event.risk ?? prev.event?.risk,
         votes: event.votes ?? prev.event?.votes,
       };
-      const detail: Detail = { title: prev.title, event: merged };
-      this.memory.setProgressMessage({ ...ref, state: event.state, detail: JSON.stringify(detail) });
+      const detail: Detail = { title: prev.title, event: merged, seen: event.at };
+      this.remember({ ...ref, state: event.state, detail: JSON.stringify(detail) });
       await this.edit(event.changeId, ref.channelId, ref.messageId, detail);
     });
+  }
+
+  /** Writes a ref to the memory (it survives a restart) and keeps it here. */
+  private remember(ref: ProgressMessageRef): void {
+    this.memory.setProgressMessage(ref);
+    this.elsewhere.delete(ref.changeId);
+    bounded(this.refs, ref.changeId, ref);
   }
 
   private async edit(changeId: string, channelId: string, messageId: string, detail: Detail): Promise<void> {
@@ -106,12 +134,23 @@ export class ProgressBoard {
   }
 }
 
+/** Sets key (as the newest) and drops the oldest entry past MAX_REFS. */
+function bounded<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > MAX_REFS) map.delete(map.keys().next().value!);
+}
+
 function parseDetail(raw: string | undefined): Detail {
   if (!raw) return { title: "" };
   try {
-    const d = JSON.parse(raw) as { title?: unknown; event?: unknown };
+    const d = JSON.parse(raw) as { title?: unknown; event?: unknown; seen?: unknown };
     const ev = progressEventSchema.safeParse(d.event);
-    return { title: typeof d.title === "string" ? d.title : "", event: ev.success ? ev.data : undefined };
+    return {
+      title: typeof d.title === "string" ? d.title : "",
+      event: ev.success ? ev.data : undefined,
+      seen: typeof d.seen === "string" ? d.seen : undefined,
+    };
   } catch {
     return { title: "" };
   }

@@ -29,5 +29,7 @@ export interface Db {
   transaction<T>(fn: () => T): T;
   readonly isTransaction: boolean;
   readonly isOpen: boolean;
+  /** Statements sent so far (each get/all/run/exec, BEGIN and COMMIT): on PostgreSQL, each one is a round trip the caller waits for. */
+  readonly statements: number;
   close(): void;
 }

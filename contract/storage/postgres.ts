@@ -48,6 +48,7 @@ export class PostgresDb implements Db {
   readonly #done = new Int32Array(new SharedArrayBuffer(4));
   #open = true;
   #inTransaction = false;
+  #statements = 0;
 
   /** Connects now: a server that cannot be reached or refuses the login throws a PostgresError. */
   constructor(url: string) {
@@ -110,6 +111,10 @@ export class PostgresDb implements Db {
     return this.#open;
   }
 
+  get statements(): number {
+    return this.#statements;
+  }
+
   close(): void {
     if (!this.#open) return;
     try {
@@ -125,6 +130,7 @@ export class PostgresDb implements Db {
   /** Sends one request to the worker and blocks until it answers (or ANSWER_WITHIN_MS pass). */
   #call(req: Request): Extract<Reply, { ok: true }> {
     if (!this.#open) throw new PostgresError("the store's PostgreSQL connection is closed", "CONNECTION_CLOSED");
+    if (req.op === "query" || req.op === "exec") this.#statements++;
     Atomics.store(this.#done, 0, 0);
     this.#port.postMessage(req);
     Atomics.wait(this.#done, 0, 0, ANSWER_WITHIN_MS);

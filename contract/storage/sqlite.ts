@@ -2,30 +2,39 @@
 // interface. A transaction is BEGIN IMMEDIATE, so a second writer waits (busy_timeout) at the
 // start rather than failing at its first write.
 import { DatabaseSync } from "node:sqlite";
-import type { Db, Statement } from "./engine.ts";
+import type { Db, SqlParam, Statement } from "./engine.ts";
 
 export class SqliteDb implements Db {
   readonly engine = "sqlite";
   /** The connection itself, for what only SQLite has (PRAGMAs, checkpoints). */
   readonly raw: DatabaseSync;
+  #statements = 0;
 
   constructor(file: string) {
     this.raw = new DatabaseSync(file);
   }
 
   prepare(sql: string): Statement {
-    return this.raw.prepare(sql) as Statement;
+    const st = this.raw.prepare(sql) as Statement;
+    const counted =
+      <R>(f: (...p: SqlParam[]) => R) =>
+      (...params: SqlParam[]): R => {
+        this.#statements++;
+        return f(...params);
+      };
+    return { get: counted(st.get.bind(st)), all: counted(st.all.bind(st)), run: counted(st.run.bind(st)) };
   }
 
   exec(sql: string): void {
+    this.#statements++;
     this.raw.exec(sql);
   }
 
   transaction<T>(fn: () => T): T {
-    this.raw.exec("BEGIN IMMEDIATE");
+    this.exec("BEGIN IMMEDIATE");
     try {
       const out = fn();
-      this.raw.exec("COMMIT");
+      this.exec("COMMIT");
       return out;
     } catch (e) {
       // A failed COMMIT may already have ended the transaction: roll back only what is open,
@@ -41,6 +50,10 @@ export class SqliteDb implements Db {
 
   get isOpen(): boolean {
     return this.raw.isOpen;
+  }
+
+  get statements(): number {
+    return this.#statements;
   }
 
   close(): void {
