@@ -133,7 +133,11 @@ function runCompiler(
 ): Promise<SandboxResult> {
   // tsgo is Go, not V8: the heap cap (--max-old-space-size) does not reach it; GOMEMLIMIT makes its GC hold to the same size.
   const env: Record<string, string> = compiler.name === "tsgo" ? { GOMEMLIMIT: `${limits.memoryMb}MiB` } : {};
-  return runNodeSandboxed([compiler.script, "-p", cfg, "--pretty", "false"], { cwd: dir, readable: [cfgDir], env, ...limits }, warn);
+  const args = ["-p", cfg, "--pretty", "false"];
+  const opts = { cwd: dir, readable: [cfgDir], env, ...limits };
+  return compiler.native
+    ? runNodeSandboxed(args, { ...opts, program: compiler.native }, warn)
+    : runNodeSandboxed([compiler.script, ...args], opts, warn);
 }
 
 export function parseTscOutput(out: string, dir: string): Diagnostic[] {

@@ -37,6 +37,11 @@ export interface SandboxOptions {
   stdin?: Promise<string | undefined>;
   /** Each piece of the check's stderr as it comes (the result still holds all of it). */
   onStderr?: (chunk: string) => void;
+  /**
+   * A native program of ours to run in place of our Node (tsgo's binary, in node_modules):
+   * `args` are then its arguments. The same sandbox, user and limits.
+   */
+  program?: string;
 }
 
 export interface SandboxResult {
@@ -223,7 +228,7 @@ function firstChild(pid: number): number | undefined {
 const refused = (stderr: string, network: SandboxResult["network"], user: SandboxResult["user"], isolation: SandboxResult["isolation"]) =>
   Promise.resolve<SandboxResult>({ code: 1, signal: null, stdout: "", stderr, timedOut: false, durationMs: 0, network, user, isolation });
 
-/** Runs `node <args>` (the app's own Node) sandboxed. */
+/** Runs `node <args>` (the app's own Node), or `opts.program <args>`, sandboxed. */
 export function runNodeSandboxed(args: string[], opts: SandboxOptions, warn: Warn = console.warn): Promise<SandboxResult> {
   const probe = isolationAvailable();
   const isolate = probe.ok;
@@ -257,7 +262,8 @@ export function runNodeSandboxed(args: string[], opts: SandboxOptions, warn: War
   // outside them must be readable as it is.
   const readable = isolate ? nodeReadable(cwd, opts.readable ?? []) : [];
   const rebuilt = (p: string) => [cwd, ...readable].some((k) => p === k || p.startsWith(`${k}/`));
-  const needed = isolate ? args.slice(0, 1).filter((p) => !rebuilt(real(p) ?? p)) : [args[0], dirname(opts.cwd)].filter(Boolean);
+  const first = opts.program ?? args[0];
+  const needed = isolate ? [first].filter((p) => p && !rebuilt(real(p) ?? p)) : [first, dirname(opts.cwd)].filter(Boolean);
   const network = isolate ? "none" : "host";
   if (drop && needed.length > 0 && !nobodyCanRead(needed)) {
     const why = `agent sandbox: the checks cannot run as nobody, who cannot read ${needed.join(" or ")} (a private parent directory, such as a 0700 home or mktemp -d?); they were not run as root instead — make the checkout readable to others (chmod o+rx on its parent directories)`;
@@ -277,7 +283,7 @@ export function runNodeSandboxed(args: string[], opts: SandboxOptions, warn: War
     "--",
   ];
   const user = drop ? AS_NOBODY : isolate ? NO_CAPS : [];
-  const command = [...limits, ...user, process.execPath, ...args];
+  const command = [...limits, ...user, opts.program ?? process.execPath, ...args];
   // Not isolated: a throwaway HOME on the host. Isolated: the new root is built on `scratch`, HOME is in the private /tmp.
   const scratch = mkdtempSync(join(tmpdir(), isolate ? "ouro-sandbox-root-" : "ouro-sandbox-home-"));
   let argv: string[];

@@ -17,6 +17,8 @@ export interface Compiler {
   name: CompilerName;
   /** The Node script that runs it (tsgo's launcher execs the native binary). */
   script: string;
+  /** tsgo's native binary, run directly: the launcher is a Node start-up that only finds and execs it. */
+  native?: string;
   /** Why tsc runs although tsgo was asked for (the native binary is missing), in plain words. */
   fallback?: string;
 }
@@ -61,7 +63,7 @@ export function chooseCompiler(
         : undefined;
   if (missing)
     return { ...tsc, fallback: `the native TypeScript compiler (tsgo) cannot run here: ${missing}; typechecking with tsc instead` };
-  return { name: "tsgo", script: launcher };
+  return { name: "tsgo", script: launcher, native: binary };
 }
 
 function executable(path: string): boolean {
