@@ -1,5 +1,6 @@
 // The agent's view of the policy: always loaded from the BASE commit (never from the
 // worktree it edits), used for write permission, budgets, and the verdict on its change.
+import { resolve } from "node:path";
 import { readPolicyFilesAtRef } from "../../policy-engine/policy-files.ts";
 import { loadPolicy, type LoadResult, type PolicyFile } from "../../policy-engine/policy/load.ts";
 import { isEditablePath, isProtectedPath } from "../../policy-engine/policy/paths.ts";
@@ -19,9 +20,32 @@ export interface BasePolicy {
 
 export class PolicyUnavailable extends Error {}
 
+/**
+ * Policies already loaded in this process, by what they were loaded from: a commit (its files
+ * never change: the id is a hash of them) or the exact text of the trusted files. Most runs
+ * start from the same base, and reading and parsing it took three git processes and a YAML
+ * parse each time. Each caller gets a copy of its own.
+ */
+const loadedPolicies = new Map<string, LoadResult>();
+const MAX_LOADED_POLICIES = 16;
+
+function loadPolicyOnce(repoDir: string, baseSha: string, files: PolicyFile[] | undefined): LoadResult {
+  // only a full commit id names fixed files: a branch or a short id is read every time
+  const fixed = files !== undefined || /^([0-9a-f]{40}|[0-9a-f]{64})$/.test(baseSha);
+  if (!fixed) return loadPolicy(readPolicyFilesAtRef(repoDir, baseSha));
+  const key = files ? JSON.stringify(["files", files.map((f) => [f.path, f.text])]) : JSON.stringify(["commit", resolve(repoDir), baseSha]);
+  let loaded = loadedPolicies.get(key);
+  if (!loaded) {
+    loaded = loadPolicy(files ?? readPolicyFilesAtRef(repoDir, baseSha));
+    if (loadedPolicies.size >= MAX_LOADED_POLICIES) loadedPolicies.delete(loadedPolicies.keys().next().value!);
+    loadedPolicies.set(key, loaded);
+  }
+  return structuredClone(loaded);
+}
+
 /** Loads the policy at `baseSha` (or the given trusted files); a policy that fails to load stops the run. */
 export function loadBasePolicy(repoDir: string, baseSha: string, files?: PolicyFile[], budgetOverrides?: Partial<Budgets>): BasePolicy {
-  const loaded: LoadResult = loadPolicy(files ?? readPolicyFilesAtRef(repoDir, baseSha));
+  const loaded: LoadResult = loadPolicyOnce(repoDir, baseSha, files);
   if (!loaded.ok) {
     const detail = loaded.errors.map((e) => `${e.file}${e.line ? `:${e.line}` : ""}: ${e.message}`).join("; ");
     throw new PolicyUnavailable(`the base policy did not load, so no self-edit can be judged: ${detail}`);

@@ -65,7 +65,8 @@ async function validateWith(v: ValidateInput, runner: { ahead?: TestsAhead }): P
     return { ok: false, changed, checks: [], problem: `the change touches paths the policy refuses: ${refused.join("; ")}`, timings };
   // vitest starts loading now, in the sandbox, when tests apply; it gets them only once the verdict passed
   runner.ahead ??= testFilesFor(v.wt.dir, changed).length > 0 ? startTestsAhead(v.wt.dir, limitsOf(v.budgets), v.warn) : undefined;
-  const commit = snapshot(v.wt, v.parent, v.message, v.identity);
+  // changedPaths staged the worktree above, and nothing since has awaited: commit that index
+  const commit = snapshot(v.wt, v.parent, v.message, v.identity, true);
   const policy = checkPolicy(v.wt.repoDir, v.wt.baseSha, commit, v.policy, { author: v.author });
   timings.policyMs = policy.durationMs;
   if (!policy.ok) {

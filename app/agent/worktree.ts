@@ -98,9 +98,13 @@ export function changedPaths(wt: Worktree): string[] {
   return out.split("\0").filter(Boolean);
 }
 
-/** Commits the worktree's current state on top of `parent` without moving any branch. */
-export function snapshot(wt: Worktree, parent: string, message: string, who: GitIdentity = OURO_IDENTITY): string {
-  git(wt.dir, ["add", "-A", "--", ".", ":(exclude)node_modules"]);
+/**
+ * Commits the worktree's current state on top of `parent` without moving any branch.
+ * `staged`: changedPaths staged exactly this state a moment ago, with nothing in between
+ * (the same synchronous stretch of code), so the index need not be read from disk again.
+ */
+export function snapshot(wt: Worktree, parent: string, message: string, who: GitIdentity = OURO_IDENTITY, staged = false): string {
+  if (!staged) git(wt.dir, ["add", "-A", "--", ".", ":(exclude)node_modules"]);
   const tree = git(wt.dir, ["write-tree"]);
   return commitTree(wt.dir, tree, parent, message, who);
 }

@@ -11,7 +11,7 @@ import { loadBasePolicy } from "../../../app/agent/policy.ts";
 import { canIsolateNetwork } from "../../../app/agent/sandbox.ts";
 import { NOT_RUN, startTestsAhead } from "../../../app/agent/tests-ahead.ts";
 import { validate } from "../../../app/agent/validate.ts";
-import { createWorktree, type Worktree } from "../../../app/agent/worktree.ts";
+import { createWorktree, git, type Worktree } from "../../../app/agent/worktree.ts";
 import { makeAgentRepo, type AgentRepo } from "./fixture.ts";
 
 const limits = { timeoutMs: 120_000, memoryMb: 1024 };
@@ -47,8 +47,10 @@ it("ran", () => {});
 }
 
 describe.skipIf(!canIsolateNetwork())("plugin tests started before the verdict", () => {
-  it("load vitest, then run nothing of the worktree when cancelled", async () => {
+  it("load vitest, then run nothing of the worktree and write nothing in it when cancelled", async () => {
     const { wt, marker } = probeWorktree();
+    const status = () => git(wt.dir, ["status", "--porcelain", "--untracked-files=all", "--ignored"]);
+    const before = status();
     const ahead = startTestsAhead(wt.dir, limits);
     await ahead.ready;
     const r = await ahead.cancel();
@@ -56,6 +58,8 @@ describe.skipIf(!canIsolateNetwork())("plugin tests started before the verdict",
     expect(r.stderr).toContain("tests-runner: ready");
     expect(r.code, r.stderr).toBe(NOT_RUN);
     expect(existsSync(marker), "the probe's top level ran without a go").toBe(false);
+    // the edit and the snapshot go on beside the waiting runner: it must add nothing to them
+    expect(status()).toBe(before);
   });
 
   it("run the files they are handed (the probe can fail)", async () => {
