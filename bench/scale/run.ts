@@ -170,8 +170,8 @@ export async function runScale(o: RunOptions): Promise<RunResult> {
     botDatabase: o.botDatabase,
     users: o.users,
   });
+  const store = storeReader({ databaseUrl: o.appDatabase, dataDir: w.replicas[0].dataDir });
   try {
-    const store = storeReader({ databaseUrl: o.appDatabase, dataDir: w.replicas[0].dataDir });
     o.say(`${o.label}: world ready; firing ${o.requests} requests`);
 
     // ── every request at once ──
@@ -232,7 +232,7 @@ export async function runScale(o: RunOptions): Promise<RunResult> {
           moved = true;
         }
       }
-      for (const c of store.changes()) {
+      for (const c of await store.changes()) {
         if (lastState.get(c.id) !== c.state) moved = true;
         lastState.set(c.id, c.state);
         if (!(FINAL_STATES as readonly string[]).includes(c.state) || ends.has(c.id) || closedUnmerged.has(c.id)) continue;
@@ -266,7 +266,7 @@ export async function runScale(o: RunOptions): Promise<RunResult> {
         }
       }
       if (kill && kill.allMovedMs === null) {
-        const after = store.auditSince(new Date(killAt).toISOString()).filter((a) => kill!.held.includes(a.change_id));
+        const after = (await store.auditSince(new Date(killAt).toISOString())).filter((a) => kill!.held.includes(a.change_id));
         kill.after = after;
         const firstOf = new Map<string, number>();
         for (const a of after) if (!firstOf.has(a.change_id)) firstOf.set(a.change_id, Date.parse(a.at) - killAt);
@@ -335,6 +335,7 @@ export async function runScale(o: RunOptions): Promise<RunResult> {
       logs: join(o.dir, "logs"),
     };
   } finally {
+    await store.close();
     await w.close();
   }
 }
