@@ -268,6 +268,7 @@ function unreachable(why: unknown): Db {
     transaction: fail,
     isTransaction: false,
     isOpen: false,
+    statements: 0, // none ever reaches a server
     close: () => {},
   };
 }
