@@ -5,7 +5,7 @@
 // An attempt that gets through is a hole: it is kept as `it.fails` with a `// HOLE:` note,
 // so the suite stays green while the hole stays on record.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { existsSync, lstatSync, readFileSync, mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, readFileSync, mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../../policy-engine/command.ts";
@@ -1081,14 +1081,12 @@ describe("the agent's write guard refuses hostile paths", () => {
 describe("the agent's validation never executes code its policy forbids", () => {
   let agentRepo: AgentRepo;
   let wt: Worktree | undefined;
-  const marker = join(tmpdir(), `ouro-sec-ran-${process.pid}-${Date.now()}`);
   beforeAll(() => {
     agentRepo = makeAgentRepo();
   });
   afterAll(() => {
     wt?.remove();
     agentRepo?.cleanup();
-    rmSync(marker, { force: true });
   });
 
   // CLOSED by 49cd8d3 (was a hole, sandbox ordering): validate() = snapshot → typecheck + vitest in the sandbox →
@@ -1101,9 +1099,15 @@ describe("the agent's validation never executes code its policy forbids", () => 
   it("a plugin test that writes a file is blocked before it ever runs", async () => {
     const base = loadBasePolicy(agentRepo.dir, agentRepo.base);
     wt = createWorktree(agentRepo.dir, agentRepo.base);
+    // The marker goes where the sandbox's user can write and this test can see: a world-writable
+    // folder of the worktree (the sandbox has a /tmp of its own, so a marker there could never show).
+    const out = join(wt.dir, "bot/plugins/ping/out");
+    mkdirSync(out, { recursive: true });
+    chmodSync(out, 0o777);
+    const marker = join(out, "ran");
     writeFileSync(
       join(wt.dir, "bot/plugins/ping/escape.test.ts"),
-      `import { it } from "vitest";\nimport { writeFileSync } from "node:fs";\nit("escapes", () => {\n  try { writeFileSync(${JSON.stringify(marker)}, "ran"); } catch {}\n});\n`,
+      `import { it } from "vitest";\nimport { writeFileSync } from "node:fs";\nit("escapes", () => {\n  try { writeFileSync(new URL("./out/ran", import.meta.url), "ran"); } catch {}\n});\n`,
     );
     const v = await validate({
       wt,
