@@ -6,6 +6,9 @@
 import { runNodeSandboxed, type SandboxResult, type Warn } from "./sandbox.ts";
 import { TESTS_RUNNER_READS, testCompileCache, testsRunnerArgs } from "./test-cache.ts";
 
+/** What the runner writes on stderr once vitest is loaded and it waits for its files. */
+const READY_LINE = "tests-runner: ready";
+
 /** The runner's exit code when it ended without running anything (no go). */
 export const NOT_RUN = 3;
 
@@ -32,6 +35,7 @@ export function startTestsAhead(dir: string, opts: TestsAheadOptions, warn?: War
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   const cache = opts.compileCache ?? testCompileCache();
+  let heard = "";
   const result = runNodeSandboxed(
     testsRunnerArgs(dir),
     {
@@ -41,7 +45,11 @@ export function startTestsAhead(dir: string, opts: TestsAheadOptions, warn?: War
       readable: [...TESTS_RUNNER_READS, ...(cache ? [cache] : [])],
       ...(cache ? { env: { NODE_COMPILE_CACHE: cache } } : {}),
       stdin,
-      onStderr: (chunk) => chunk.includes("tests-runner: ready") && markReady(),
+      // the line may come split over two reads: look in what came so far, not in one piece
+      onStderr: (chunk) => {
+        heard = (heard + chunk).slice(-READY_LINE.length * 2);
+        if (heard.includes(READY_LINE)) markReady();
+      },
     },
     warn,
   );
