@@ -45,10 +45,12 @@ export function startTestsAhead(dir: string, opts: TestsAheadOptions, warn?: War
       readable: [...TESTS_RUNNER_READS, ...(cache ? [cache] : [])],
       ...(cache ? { env: { NODE_COMPILE_CACHE: cache } } : {}),
       stdin,
-      // the line may come split over two reads: look in what came so far, not in one piece
+      // the line may come split over two reads, or with more after it in one read: look in the
+      // tail of the last read joined to this one, before keeping only the tail for the next
       onStderr: (chunk) => {
-        heard = (heard + chunk).slice(-READY_LINE.length * 2);
-        if (heard.includes(READY_LINE)) markReady();
+        const seen = heard + chunk;
+        if (seen.includes(READY_LINE)) markReady();
+        heard = seen.slice(-READY_LINE.length);
       },
     },
     warn,

@@ -14,7 +14,8 @@ import { validate } from "../../../app/agent/validate.ts";
 import { createWorktree, git, type Worktree } from "../../../app/agent/worktree.ts";
 import { makeAgentRepo, type AgentRepo } from "./fixture.ts";
 
-const limits = { timeoutMs: 120_000, memoryMb: 1024 };
+// Under the test's own 60 s: a runner that hangs ends as the sandbox's time limit, its stderr in the failure.
+const limits = { timeoutMs: 45_000, memoryMb: 1024 };
 const PROBE = "bot/plugins/probe/top-level.test.ts";
 let repo: AgentRepo;
 const worktrees: Worktree[] = [];
