@@ -191,7 +191,7 @@ export function createBot(config: BotConfig, opts: BotOptions = {}): Bot {
       await client.login(config.discordToken);
       await ready;
       // Progress edits need a logged-in client; the stream resumes from the stored position.
-      unsubscribe = appLink.subscribe((event) => void progress.handle(event));
+      unsubscribe = appLink.subscribe((event, seq) => void progress.handle(event, seq));
     },
     async stop() {
       if (stopped) return;

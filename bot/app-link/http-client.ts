@@ -65,7 +65,7 @@ export class HttpAppLink implements OuroAppLink {
   private timeoutMs: number;
   private deferredTimeoutMs: number;
   private retryBaseMs: number;
-  private listeners = new Set<(e: ProgressEvent) => void>();
+  private listeners = new Set<(e: ProgressEvent, seq?: number) => void>();
   private stream?: AbortController;
   private lastEventId?: string;
   private closed = false;
@@ -185,7 +185,7 @@ export class HttpAppLink implements OuroAppLink {
     return this.live;
   }
 
-  subscribe(listener: (e: ProgressEvent) => void): () => void {
+  subscribe(listener: (e: ProgressEvent, seq?: number) => void): () => void {
     this.listeners.add(listener);
     if (!this.stream && !this.closed) void this.runStream();
     return () => this.listeners.delete(listener);
@@ -224,9 +224,11 @@ export class HttpAppLink implements OuroAppLink {
             this.warn(`ignored a malformed progress event: ${msg.data.slice(0, 200)}`);
             continue;
           }
+          // the app's ids are its stream's sequence numbers (app/bot-api/routes/events.ts)
+          const seq = msg.id !== undefined && /^[0-9]+$/.test(msg.id) ? Number(msg.id) : undefined;
           for (const l of this.listeners) {
             try {
-              l(parsed.data);
+              l(parsed.data, seq);
             } catch (err) {
               this.warn(`progress listener failed: ${(err as Error).message}`);
             }

@@ -33,8 +33,11 @@ export interface OuroAppLink {
   unlinkGithub(user: Actor): Promise<LinkRemoved>;
   /** Whether the progress stream is connected right now (undefined: not known). */
   streaming?(): boolean;
-  /** Progress of every change; returns an unsubscribe function. */
-  subscribe(listener: (event: ProgressEvent) => void): () => void;
+  /**
+   * Progress of every change, with its place in the app's stream (a sequence number, when the
+   * link has one: the newer of two events of a change has the higher); returns an unsubscribe function.
+   */
+  subscribe(listener: (event: ProgressEvent, seq?: number) => void): () => void;
   close(): Promise<void>;
 }
 

@@ -1,7 +1,8 @@
 // Keeps each change's progress message up to date from the app's progress events.
 // Where the message lives is stored in memory, so progress resumes after a restart; edits per
 // change are serialized, and an event older than the one shown (a replay after a restart) is
-// skipped, so the message never goes back in time. Every shard hears every event: each keeps
+// skipped, so the message never goes back in time. "Older" is the app's stream order (its
+// sequence number), not its clock: replicas' clocks may differ, the order they stored in may not. Every shard hears every event: each keeps
 // the refs it has read or written (write-through), so an event costs a shard no read of the
 // memory once it knows the change, and a shard that does not own the change's guild no write.
 import type { Client } from "discord.js";
@@ -19,12 +20,14 @@ interface Detail {
   event?: ProgressEvent;
   /** The app's time of the newest event applied (not the bot's placeholder before any). */
   seen?: string;
+  /** The stream's sequence number of the newest event applied, when the link gave one. */
+  seq?: number;
 }
 
 export class ProgressBoard {
   private chains = new Map<string, Promise<void>>();
   /** Events that arrived before their message was registered. */
-  private early = new Map<string, ProgressEvent>();
+  private early = new Map<string, { event: ProgressEvent; seq?: number }>();
   /** Refs of the changes this process edits, as last written here (write-through; oldest first). */
   private refs = new Map<string, ProgressMessageRef>();
   /** Changes whose message another shard edits: the guild it is in (null: a DM). */
@@ -63,12 +66,13 @@ export class ProgressBoard {
     trackingIssueUrl?: string,
   ): Promise<void> {
     const { guildId, channelId, messageId } = where;
-    const event = this.early.get(changeId);
+    const { event, seq } = this.early.get(changeId) ?? {};
     this.early.delete(changeId);
     const detail: Detail = {
       title,
       event: event ?? (trackingIssueUrl ? { changeId, state: "queued", at: new Date().toISOString(), trackingIssueUrl } : undefined),
       seen: event?.at,
+      ...(seq !== undefined ? { seq } : {}),
     };
     this.remember({
       changeId,
@@ -82,13 +86,14 @@ export class ProgressBoard {
     return this.enqueue(changeId, () => this.edit(changeId, channelId, messageId, detail));
   }
 
-  handle(event: ProgressEvent): Promise<void> {
+  /** Applies a progress event; `seq` is its place in the app's stream (the SSE id), when known. */
+  handle(event: ProgressEvent, seq?: number): Promise<void> {
     return this.enqueue(event.changeId, async () => {
       const away = this.elsewhere.get(event.changeId);
       if (away !== undefined && !this.owns(away ?? undefined)) return; // another shard's: nothing to read
       const ref = this.refs.get(event.changeId) ?? this.memory.progressMessage(event.changeId);
       if (!ref) {
-        this.early.set(event.changeId, event);
+        this.early.set(event.changeId, { event, ...(seq !== undefined ? { seq } : {}) });
         if (this.early.size > 1000) this.early.delete(this.early.keys().next().value!);
         return;
       }
@@ -99,7 +104,7 @@ export class ProgressBoard {
       }
       this.elsewhere.delete(ref.changeId);
       const prev = parseDetail(ref.detail);
-      if (prev.seen && Date.parse(event.at) < Date.parse(prev.seen)) return; // a replay: already showing something newer
+      if (isReplay(prev, event, seq)) return; // already showing something newer
       // Later events may omit what earlier ones said (PR url, tracking issue, risk).
       const merged: ProgressEvent = {
         ...event,
@@ -108,7 +113,7 @@ export class ProgressBoard {
         risk: event.risk ?? prev.event?.risk,
         votes: event.votes ?? prev.event?.votes,
       };
-      const detail: Detail = { title: prev.title, event: merged, seen: event.at };
+      const detail: Detail = { title: prev.title, event: merged, seen: event.at, ...(seq !== undefined ? { seq } : {}) };
       this.remember({ ...ref, state: event.state, detail: JSON.stringify(detail) });
       await this.edit(event.changeId, ref.channelId, ref.messageId, detail);
     });
@@ -141,15 +146,26 @@ function bounded<V>(map: Map<string, V>, key: string, value: V): void {
   if (map.size > MAX_REFS) map.delete(map.keys().next().value!);
 }
 
+/**
+ * Whether `event` is older than what the message shows: by the stream's order when both have
+ * a sequence number (a takeover by a replica whose clock is behind is still newer), else (a
+ * message written before sequence numbers were kept) by the app's time.
+ */
+function isReplay(prev: Detail, event: ProgressEvent, seq: number | undefined): boolean {
+  if (seq !== undefined && prev.seq !== undefined) return seq <= prev.seq;
+  return prev.seen !== undefined && Date.parse(event.at) < Date.parse(prev.seen);
+}
+
 function parseDetail(raw: string | undefined): Detail {
   if (!raw) return { title: "" };
   try {
-    const d = JSON.parse(raw) as { title?: unknown; event?: unknown; seen?: unknown };
+    const d = JSON.parse(raw) as { title?: unknown; event?: unknown; seen?: unknown; seq?: unknown };
     const ev = progressEventSchema.safeParse(d.event);
     return {
       title: typeof d.title === "string" ? d.title : "",
       event: ev.success ? ev.data : undefined,
       seen: typeof d.seen === "string" ? d.seen : undefined,
+      ...(Number.isSafeInteger(d.seq) ? { seq: d.seq as number } : {}),
     };
   } catch {
     return { title: "" };

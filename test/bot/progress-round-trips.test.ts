@@ -92,6 +92,34 @@ describe.each([
     expect(applied).toBe(2);
   });
 
+  it("with the stream's numbers, order is the stream's: a replay is skipped, a replica with a slow clock is not", async () => {
+    const channel = (await h.bot.client.channels.fetch(h.discord.guild.channels.general)) as TextChannel;
+    const message = await channel.send("progress");
+    const first = new ProgressBoard(h.bot.client, memory, log);
+    await first.register("chg-seq", "seq", { guildId: h.discord.guild.id, channelId: channel.id, messageId: message.id });
+    for (let i = 0; i < 5; i++) await first.handle(eventOf("chg-seq", i), 100 + i);
+    await until(() => embedText(message.id).includes("step 4"), "step 4 shown");
+    const restarted = new ProgressBoard(h.bot.client, memory, log);
+    let applied = 0;
+    restarted.onApplied = () => applied++;
+    for (let i = 2; i < 5; i++) await restarted.handle(eventOf("chg-seq", i), 100 + i); // sent again after the restart
+    expect(applied).toBe(0); // all already shown, step 4 too: its number says so
+    // The replica that took the change over stamps its event a minute behind the dead one's clock.
+    const behind = { ...eventOf("chg-seq", 5), at: new Date(Date.parse(eventOf("chg-seq", 4).at) - 60_000).toISOString() };
+    await restarted.handle(behind, 105);
+    await until(() => embedText(message.id).includes("step 5"), "the taken-over change's event shown");
+    expect(applied).toBe(1);
+    // An event that arrived before its message was registered keeps its number too.
+    const early = await channel.send("progress");
+    await restarted.handle(eventOf("chg-early", 3), 300);
+    await restarted.register("chg-early", "early", { guildId: h.discord.guild.id, channelId: channel.id, messageId: early.id });
+    await until(() => embedText(early.id).includes("step 3"), "the early event shown");
+    await restarted.handle(eventOf("chg-early", 2), 299);
+    await restarted.handle({ ...eventOf("chg-early", 4), at: eventOf("chg-early", 0).at }, 301);
+    await until(() => embedText(early.id).includes("step 4"), "the newer event shown");
+    expect(embedText(early.id)).not.toContain("step 2");
+  });
+
   it("the stream position is written at most once per interval, and the newest one on flush", () => {
     const position = streamPosition(memory, "pos", 60_000);
     const before = memory.statements;

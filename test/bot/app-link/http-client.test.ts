@@ -96,7 +96,11 @@ describe("HTTP app link", () => {
 
   it("receives progress over SSE and resumes after a dropped stream without losing events", async () => {
     const seen: ProgressEvent[] = [];
-    link.subscribe((e) => seen.push(e));
+    const seqs: (number | undefined)[] = [];
+    link.subscribe((e, seq) => {
+      seen.push(e);
+      seqs.push(seq);
+    });
     await app.streamClients(1);
     app.emit({ changeId: "chg-1", state: "queued" });
     app.emit({
@@ -113,6 +117,7 @@ describe("HTTP app link", () => {
     app.emit({ changeId: "chg-1", state: "merged" });
     await until(() => seen.length === 4);
     expect(seen.map((e) => e.state)).toEqual(["queued", "pr", "checks", "merged"]);
+    expect(seqs).toEqual([1, 2, 3, 4]); // each with its place in the stream (the SSE id)
     expect(seen[1]).toMatchObject({ prUrl: "https://github.com/ouro/ouro/pull/5", votes: { needed: 2 } });
   });
 });
