@@ -70,6 +70,40 @@ function runAs(prefix: string[], args: string[], opts: Partial<SandboxOptions> =
 }
 const asNobody = (args: string[], opts?: Partial<SandboxOptions>, env?: Record<string, string>) => runAs(AS_NOBODY, args, opts, env);
 
+/** The fork bombs' time limit: long enough for a bomb to reach the limit on a loaded machine. */
+const BOMB_MS = 8000;
+
+/**
+ * A fork bomb in the worktree (files named after `tag`): a shell that forks without end, its
+ * refused forks ("Cannot fork") written to `refused-<tag>` by the shell itself, and a sampler
+ * writing the most processes it saw in /proc to `max-procs-<tag>`. The sampler competes with
+ * the bomb for the CPU and may see little; the shell's refusals are the kernel's own word.
+ */
+function forkBomb(tag: string): string {
+  return script(`
+      import { spawn } from "node:child_process";
+      import { readFileSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
+      writeFileSync("pidns-${tag}", readlinkSync("/proc/self/ns/pid"));
+      writeFileSync("cgroup-${tag}", readFileSync("/proc/self/cgroup", "utf8"));
+      writeFileSync("max-procs-${tag}", "0");
+      spawn("/bin/sh", ["-c", "exec 2>>refused-${tag}; b() { b | b & }; b"], { stdio: "ignore" });
+      let max = 0;
+      setInterval(() => {
+        const procs = readdirSync("/proc").filter((d) => /^[0-9]+$/.test(d)).length;
+        if (procs > max) writeFileSync("max-procs-${tag}", String((max = procs)));
+      }, 10);`);
+}
+
+/** The bomb tagged `tag` hit the limit of 64 and never went far past it. */
+function expectHeld(tag: string): void {
+  // The limit refused its forks: the bomb went off, and something stopped it.
+  expect(readFileSync(join(wt, `refused-${tag}`), "utf8")).toMatch(/Cannot fork|Resource temporarily unavailable/);
+  // /proc is listed a few entries at a time while the bomb churns, so one listing can hold a
+  // process that exited and one made after it (full runs under load saw 70 and 79 for 64). An
+  // unheld bomb reaches thousands, so twice the limit still shows which limit held it.
+  expect(Number(readFileSync(join(wt, `max-procs-${tag}`), "utf8"))).toBeLessThanOrEqual(2 * 64);
+}
+
 /** Directories given the enter bit for others, with the mode they had. */
 const entered = new Map<string, number>();
 
@@ -175,30 +209,14 @@ describe("sandbox without root", () => {
   }, 60_000);
 
   it("a fork bomb is held to the process limit and stopped at the time limit, with nothing left running", async () => {
-    const bomb = script(`
-      import { spawn } from "node:child_process";
-      import { readdirSync, readlinkSync, writeFileSync } from "node:fs";
-      writeFileSync("pidns", readlinkSync("/proc/self/ns/pid"));
-      spawn("/bin/sh", ["-c", "b() { b | b & }; b"], { stdio: ["ignore", "inherit", "inherit"] });
-      let max = 0;
-      setInterval(() => {
-        const procs = readdirSync("/proc").filter((d) => /^[0-9]+$/.test(d)).length;
-        if (procs > max) writeFileSync("max-procs", String((max = procs)));
-      }, 10);`);
-    const { result } = await asNobody([bomb], { timeoutMs: 4000, maxProcesses: 64 });
+    const bomb = forkBomb("nobody");
+    const { result } = await asNobody([bomb], { timeoutMs: BOMB_MS, maxProcesses: 64 });
     expect(result.timedOut).toBe(true);
-    expect(result.stopped).toBe("it ran past its time limit of 4 s; all its processes were stopped");
-    expect(result.stderr).toContain("agent sandbox: stopped: it ran past its time limit of 4 s");
-    const max = Number(readFileSync(join(wt, "max-procs"), "utf8"));
-    expect(max).toBeGreaterThan(20); // the bomb did go off
-    // The limit refused its forks (dash says "Cannot fork"). /proc is listed a few entries at a
-    // time while the bomb churns, so one listing can hold a process that exited and one made
-    // after it: a full run under load saw 70 for the limit of 64. An unheld bomb reaches
-    // thousands, so twice the limit still shows the limit held it.
-    expect(result.stderr).toMatch(/Cannot fork|Resource temporarily unavailable/);
-    expect(max).toBeLessThanOrEqual(2 * 64);
+    expect(result.stopped).toBe(`it ran past its time limit of ${BOMB_MS / 1000} s; all its processes were stopped`);
+    expect(result.stderr).toContain(`agent sandbox: stopped: it ran past its time limit of ${BOMB_MS / 1000} s`);
+    expectHeld("nobody");
     // Its pid namespace is gone: no process on the host is still in it.
-    const ns = readFileSync(join(wt, "pidns"), "utf8");
+    const ns = readFileSync(join(wt, "pidns-nobody"), "utf8");
     const left = readdirSync("/proc")
       .filter((d) => /^[0-9]+$/.test(d))
       .filter((pid) => {
@@ -213,28 +231,13 @@ describe("sandbox without root", () => {
 
   it("as root, a fork bomb is held by a pids cgroup of its own (not nobody's host-wide count), which is removed after", async () => {
     expect(existsSync("/sys/fs/cgroup/pids/cgroup.procs"), "this test needs the cgroup v1 pids controller").toBe(true);
-    const bomb = script(`
-      import { spawn } from "node:child_process";
-      import { readFileSync, readdirSync, writeFileSync } from "node:fs";
-      writeFileSync("cgroup", readFileSync("/proc/self/cgroup", "utf8"));
-      spawn("/bin/sh", ["-c", "b() { b | b & }; b"], { stdio: ["ignore", "inherit", "inherit"] });
-      let max = 0;
-      setInterval(() => {
-        const procs = readdirSync("/proc").filter((d) => /^[0-9]+$/.test(d)).length;
-        if (procs > max) writeFileSync("max-procs-root", String((max = procs)));
-      }, 10);`);
-    const result = await runNodeSandboxed([bomb], { cwd: wt, timeoutMs: 4000, memoryMb: 256, maxProcesses: 64 }, () => {});
+    const bomb = forkBomb("root");
+    const result = await runNodeSandboxed([bomb], { cwd: wt, timeoutMs: BOMB_MS, memoryMb: 256, maxProcesses: 64 }, () => {});
     expect(result).toMatchObject({ timedOut: true, user: "nobody", isolation: "namespaces" });
-    expect(result.stopped).toBe("it ran past its time limit of 4 s; all its processes were stopped");
+    expect(result.stopped).toBe(`it ran past its time limit of ${BOMB_MS / 1000} s; all its processes were stopped`);
     const mine = `ouro-sandbox-${process.pid}-`;
-    expect(readFileSync(join(wt, "cgroup"), "utf8")).toMatch(new RegExp(`:pids:/${mine}`));
-    const max = Number(readFileSync(join(wt, "max-procs-root"), "utf8"));
-    expect(max).toBeGreaterThan(20);
-    // /proc also lists what the cgroup does not hold at that instant (the namespace's setup
-    // shell, tasks being torn down): a full run under load saw 79 for the limit of 64. An
-    // unheld bomb reaches thousands, so twice the limit still shows the cgroup held it.
-    expect(result.stderr).toMatch(/Cannot fork|Resource temporarily unavailable/);
-    expect(max).toBeLessThanOrEqual(2 * 64);
+    expect(readFileSync(join(wt, "cgroup-root"), "utf8")).toMatch(new RegExp(`:pids:/${mine}`));
+    expectHeld("root");
     expect(readdirSync("/sys/fs/cgroup/pids").filter((d) => d.startsWith(mine))).toEqual([]);
   }, 60_000);
 
