@@ -6,6 +6,7 @@
 // run them. stdin ending without that line (a failed verdict, or the app gone) ends the run
 // before anything of the worktree was loaded. Plain JavaScript: no type stripping to start.
 import process from "node:process";
+import { clearInterval, setInterval } from "node:timers";
 import { pathToFileURL } from "node:url";
 
 const [vitestNode, root, config] = process.argv.slice(2);
@@ -31,7 +32,16 @@ const notRun = () => {
 // Told before vitest is even loaded: stop at once.
 go.then((line) => line === undefined && notRun());
 
+// A start that takes long says where it is, so a run stopped at its time limit shows it.
+let phase = "importing vitest";
+const started = Date.now();
+const slow = setInterval(
+  () => process.stderr.write(`tests-runner: still ${phase} after ${Math.round((Date.now() - started) / 1000)} s\n`),
+  10_000,
+);
+slow.unref();
 const { createVitest } = await import(pathToFileURL(vitestNode).href);
+phase = "starting vitest";
 const vitest = await createVitest("test", {
   root,
   config,
@@ -41,6 +51,7 @@ const vitest = await createVitest("test", {
   run: true,
   watch: false,
 });
+clearInterval(slow);
 process.stderr.write("tests-runner: ready\n");
 
 const line = await go;
