@@ -1,10 +1,11 @@
 // Keeps each change's progress message up to date from the app's progress events.
 // Where the message lives is stored in memory, so progress resumes after a restart; edits per
 // change are serialized, and an event older than the one shown (a replay after a restart) is
-// skipped, so the message never goes back in time. "Older" is the app's stream order (its
-// sequence number), not its clock: replicas' clocks may differ, the order they stored in may not. Every shard hears every event: each keeps
-// the refs it has read or written (write-through), so an event costs a shard no read of the
-// memory once it knows the change, and a shard that does not own the change's guild no write.
+// skipped, so the message never goes back in time. "Older" is by the app's stream order (its
+// sequence number), not its clock: replicas' clocks may differ, their order of storing may not.
+// Every shard hears every event: each keeps the refs it has read or written (write-through), so
+// an event costs a shard no read of the memory once it knows the change, and a shard that does
+// not own the change's guild no write.
 import type { Client } from "discord.js";
 import type { Memory, ProgressMessageRef } from "../memory/store.ts";
 import type { ProgressEvent } from "../../contract/app-link.ts";
