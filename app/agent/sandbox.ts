@@ -42,6 +42,8 @@ export interface SandboxOptions {
    * `args` are then its arguments. The same sandbox, user and limits.
    */
   program?: string;
+  /** Stops the check at once when aborted, as its time limit would: every process of it is killed. */
+  abort?: AbortSignal;
 }
 
 export interface SandboxResult {
@@ -179,8 +181,13 @@ export function shareReadOnly(dir: string): void {
 const signalName = (n: number) => (Object.entries(constants.signals).find(([, v]) => v === n)?.[0] as NodeJS.Signals | undefined) ?? null;
 
 /** The plain-words reason a limit stopped the check, if one did. */
-function stoppedBy(r: { timedOut: boolean; signal: NodeJS.Signals | null }, timeoutMs: number, cpuSeconds: number): string | undefined {
+function stoppedBy(
+  r: { timedOut: boolean; aborted: boolean; signal: NodeJS.Signals | null },
+  timeoutMs: number,
+  cpuSeconds: number,
+): string | undefined {
   if (r.timedOut) return `it ran past its time limit of ${timeoutMs / 1000} s; all its processes were stopped`;
+  if (r.aborted) return "its caller stopped it; all its processes were stopped";
   if (r.signal === "SIGXCPU") return `it used more than ${cpuSeconds} s of CPU time and was stopped`;
   if (r.signal === "SIGKILL") return `it was killed (out of memory, or past its CPU limit of ${cpuSeconds} s)`;
   if (r.signal === "SIGXFSZ") return `it wrote a file larger than the ${FILE_SIZE_MB} MB limit and was stopped`;
@@ -337,8 +344,10 @@ export function runNodeSandboxed(args: string[], opts: SandboxOptions, warn: War
       opts.onStderr?.(d);
     });
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
+    let aborted = false;
+    let ended = false;
+    const killAll = () => {
+      if (ended) return;
       // Isolated, kill the namespace's first process: the kernel ends every process in the
       // namespace before `unshare` sees it die, so nothing outlives the result.
       const init = isolate ? firstChild(child.pid!) : undefined;
@@ -347,9 +356,23 @@ export function runNodeSandboxed(args: string[], opts: SandboxOptions, warn: War
       } catch {
         child.kill("SIGKILL");
       }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killAll();
     }, opts.timeoutMs);
+    const onAbort = () => {
+      if (timedOut || ended) return;
+      aborted = true;
+      killAll();
+    };
+    if (opts.abort?.aborted) onAbort();
+    else opts.abort?.addEventListener("abort", onAbort, { once: true });
     const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (ended) return;
+      ended = true;
       clearTimeout(timer);
+      opts.abort?.removeEventListener("abort", onAbort);
       rmSync(scratch, { recursive: true, force: true });
       if (cgroup) removeCgroup(cgroup);
       // Isolated, the set-up program (pid 1 of the namespace) waits for the check: a signal shows as 128 + its number.
@@ -358,7 +381,7 @@ export function runNodeSandboxed(args: string[], opts: SandboxOptions, warn: War
         code = null;
       }
       if (isolate && code === SETUP_FAILED && stderr.includes("agent sandbox: could not isolate")) warn(stderr.trim());
-      const stopped = stoppedBy({ timedOut, signal }, opts.timeoutMs, cpuSeconds);
+      const stopped = stoppedBy({ timedOut, aborted, signal }, opts.timeoutMs, cpuSeconds);
       resolve({
         code,
         signal,

@@ -9,6 +9,9 @@ import { TESTS_RUNNER_READS, testCompileCache, testsRunnerArgs } from "./test-ca
 /** What the runner writes on stderr once vitest is loaded and it waits for its files. */
 const READY_LINE = "tests-runner: ready";
 
+/** What the runner writes on stderr when it ends without a go (tests-runner.mjs). */
+const NOT_RUN_LINE = "tests-runner: not run";
+
 /** The runner's exit code when it ended without running anything (no go). */
 export const NOT_RUN = 3;
 
@@ -36,6 +39,10 @@ export function startTestsAhead(dir: string, opts: TestsAheadOptions, warn?: War
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   const cache = opts.compileCache ?? testCompileCache();
   let heard = "";
+  // Once the runner says it will run nothing, it is stopped rather than waited for: its own
+  // exit, with vitest loaded and never closed, was seen to hang for its whole time limit.
+  const stop = new AbortController();
+  let cancelled = false;
   const result = runNodeSandboxed(
     testsRunnerArgs(dir),
     {
@@ -45,15 +52,20 @@ export function startTestsAhead(dir: string, opts: TestsAheadOptions, warn?: War
       readable: [...TESTS_RUNNER_READS, ...(cache ? [cache] : [])],
       ...(cache ? { env: { NODE_COMPILE_CACHE: cache } } : {}),
       stdin,
-      // the line may come split over two reads, or with more after it in one read: look in the
+      abort: stop.signal,
+      // a line may come split over two reads, or with more after it in one read: look in the
       // tail of the last read joined to this one, before keeping only the tail for the next
       onStderr: (chunk) => {
         const seen = heard + chunk;
         if (seen.includes(READY_LINE)) markReady();
-        heard = seen.slice(-READY_LINE.length);
+        if (cancelled && seen.includes(NOT_RUN_LINE)) stop.abort();
+        heard = seen.slice(-NOT_RUN_LINE.length);
       },
     },
     warn,
+  ).then((r) =>
+    // stopped after it said so: it ran nothing, as if it had exited on its own
+    stop.signal.aborted && r.stopped && r.stderr.includes(NOT_RUN_LINE) ? { ...r, code: NOT_RUN, signal: null } : r,
   );
   void result.then(markReady);
   let sent = false;
@@ -68,6 +80,7 @@ export function startTestsAhead(dir: string, opts: TestsAheadOptions, warn?: War
     cancel() {
       if (!sent) {
         sent = true;
+        cancelled = true;
         go(undefined);
       }
       return result;

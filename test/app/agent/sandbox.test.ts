@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,6 +32,41 @@ describe("agent sandbox", () => {
     const r = await runNodeSandboxed([join(dir, "spin.mjs")], { ...limits, timeoutMs: 500 });
     expect(r.timedOut).toBe(true);
     expect(r.durationMs).toBeLessThan(5000);
+  });
+
+  it("stops a check its caller aborts at once, and nothing of it is left running", async () => {
+    // a check that would run until its (long) time limit, with a child of its own
+    writeFileSync(
+      join(dir, "linger.mjs"),
+      `import { spawn } from "node:child_process";
+      import { readlinkSync } from "node:fs";
+      spawn("/bin/sh", ["-c", "sleep 600"], { stdio: "ignore" });
+      process.stderr.write("pidns " + readlinkSync("/proc/self/ns/pid") + "\\n");
+      setInterval(() => {}, 1000);`,
+    );
+    const stop = new AbortController();
+    let heard = "";
+    const r = await runNodeSandboxed([join(dir, "linger.mjs")], {
+      ...limits,
+      timeoutMs: 120_000,
+      abort: stop.signal,
+      onStderr: (chunk) => {
+        heard += chunk;
+        if (heard.includes("\n")) stop.abort(); // it is running: stop it
+      },
+    });
+    expect(r.timedOut).toBe(false);
+    expect(r.stopped).toBe("its caller stopped it; all its processes were stopped");
+    expect(r.stderr).toContain("agent sandbox: stopped: its caller stopped it");
+    const ns = /pidns (\S+)/.exec(heard)![1];
+    const left = readdirSync("/proc").filter((pid) => {
+      try {
+        return /^[0-9]+$/.test(pid) && readlinkSync(`/proc/${pid}/ns/pid`) === ns;
+      } catch {
+        return false;
+      }
+    });
+    if (canIsolateNetwork()) expect(left).toEqual([]); // its pid namespace is gone, the sleeping shell with it
   });
 
   it("runs as nobody when we are root, so it cannot write our files", async () => {

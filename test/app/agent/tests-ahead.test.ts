@@ -14,7 +14,7 @@ import { validate } from "../../../app/agent/validate.ts";
 import { createWorktree, git, type Worktree } from "../../../app/agent/worktree.ts";
 import { makeAgentRepo, type AgentRepo } from "./fixture.ts";
 
-// Under the test's own 60 s: a runner that hangs ends as the sandbox's time limit, its stderr in the failure.
+// Under the test's own 60 s: a runner that hangs ends at the sandbox's time limit, its stderr in the failure.
 const limits = { timeoutMs: 45_000, memoryMb: 1024 };
 const PROBE = "bot/plugins/probe/top-level.test.ts";
 let repo: AgentRepo;
@@ -57,6 +57,8 @@ describe.skipIf(!canIsolateNetwork())("plugin tests started before the verdict",
     const r = await ahead.cancel();
     expect(r.isolation).toBe("namespaces");
     expect(r.stderr).toContain("tests-runner: ready");
+    // its own word that it got no go (it is then stopped rather than waited for: tests-ahead.ts)
+    expect(r.stderr).toContain("tests-runner: not run (no go after the verdict)");
     expect(r.code, r.stderr).toBe(NOT_RUN);
     expect(existsSync(marker), "the probe's top level ran without a go").toBe(false);
     // the edit and the snapshot go on beside the waiting runner: it must add nothing to them
@@ -91,6 +93,7 @@ describe.skipIf(!canIsolateNetwork())("plugin tests started before the verdict",
     expect(v.verdict?.findings.some((f) => f.rule === "api/fs-write" && f.file === PROBE)).toBe(true);
     expect(v.checks.find((c) => c.name === "tests")?.summary).toBe("tests not run: the policy blocks this change");
     const r = await ahead.cancel();
+    expect(r.stderr).toContain("tests-runner: not run (no go after the verdict)");
     expect(r.code, r.stderr).toBe(NOT_RUN);
     expect(existsSync(marker), "the probe's top level ran before or despite the verdict").toBe(false);
   });
