@@ -7,10 +7,10 @@
 // policy's rate limits raised so that every request may start.
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
 import { deployCommands } from "../../bot/register-commands.ts";
+import { freeShardPorts } from "../../deploy-hook/bot-process.ts";
 import { startDiscord, type DiscordStandIn } from "../../local/discord/index.ts";
 import { shardOf } from "../../local/discord/gateway.ts";
 import { startGitHub, type GitHubStandIn } from "../../local/github/index.ts";
@@ -146,7 +146,8 @@ export async function startScaleWorld(spec: WorldSpec): Promise<ScaleWorld> {
     // ── the bot: two hosts of shards ──
     const bots: Service[] = [];
     for (const [h, ids] of BOT_HOSTS.entries()) {
-      const healthBase = await freeHealthBase(ids.split(",").map(Number));
+      // each shard listens on base + its id: all of them tried free (a random base once collided)
+      const healthBase = await freeShardPorts(ids.split(",").map(Number));
       const bot = startService(`bot host ${h} (shards ${ids})`, [join(ROOT, "bot/shard.ts")], {
         cwd: ROOT,
         logFile: join(spec.dir, "logs", `bot-${h}.log`),
@@ -176,27 +177,6 @@ export async function startScaleWorld(spec: WorldSpec): Promise<ScaleWorld> {
     await close();
     throw err;
   }
-}
-
-/**
- * A health base port for a bot host: each of its shards listens on base + its id, so each of
- * those must be free (a random base alone once collided: EADDRINUSE). Each is tried by
- * listening on it; another program may still take one before the shard does, but not one in use.
- */
-async function freeHealthBase(ids: number[]): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once("error", () => resolve(false));
-      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-    });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 40_000 + Math.floor(Math.random() * 20_000);
-    let all = true;
-    for (const id of ids) if (!(await free(base + id))) all = false;
-    if (all) return base;
-  }
-  throw new Error(`no free health ports for shards ${ids.join(",")} after 50 tries between 40000 and 60000`);
 }
 
 /** Writes the bench's policy into an exported copy of the checkout. */

@@ -73,7 +73,7 @@ export class ProgressBoard {
       title,
       event: event ?? (trackingIssueUrl ? { changeId, state: "queued", at: new Date().toISOString(), trackingIssueUrl } : undefined),
       seen: event?.at,
-      ...(seq !== undefined ? { seq } : {}),
+      seq,
     };
     this.remember({
       changeId,
@@ -94,7 +94,7 @@ export class ProgressBoard {
       if (away !== undefined && !this.owns(away ?? undefined)) return; // another shard's: nothing to read
       const ref = this.refs.get(event.changeId) ?? this.memory.progressMessage(event.changeId);
       if (!ref) {
-        this.early.set(event.changeId, { event, ...(seq !== undefined ? { seq } : {}) });
+        this.early.set(event.changeId, { event, seq });
         if (this.early.size > 1000) this.early.delete(this.early.keys().next().value!);
         return;
       }
@@ -114,7 +114,7 @@ export class ProgressBoard {
         risk: event.risk ?? prev.event?.risk,
         votes: event.votes ?? prev.event?.votes,
       };
-      const detail: Detail = { title: prev.title, event: merged, seen: event.at, ...(seq !== undefined ? { seq } : {}) };
+      const detail: Detail = { title: prev.title, event: merged, seen: event.at, seq };
       this.remember({ ...ref, state: event.state, detail: JSON.stringify(detail) });
       await this.edit(event.changeId, ref.channelId, ref.messageId, detail);
     });
